@@ -1,0 +1,104 @@
+"""Orders: quote, checkout, read, list and cancel. Thin: parse, authorize, call oms, shape the response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from oms.adapters.workflows import StepFunctionsPaymentTimeout
+from oms.api.auth import require
+from oms.api.http import (
+    actor,
+    idempotency_key,
+    json_response,
+    make_resolver,
+    page_response,
+    parse_body,
+    query_int,
+)
+from oms.api.problems import HttpProblem
+from oms.api.schemas import CancelIn, CheckoutIn, QuoteIn
+from oms.config import Settings
+from oms.domain.order import OrderStatus
+from oms.domain.permissions import Permission
+from oms.services.orders import OrderService, request_fingerprint
+from oms.store.orders import OrderRepository
+
+logger = Logger()
+app = make_resolver(logger)
+settings = Settings.from_env()
+service = OrderService(
+    OrderRepository(),
+    StepFunctionsPaymentTimeout(settings.payment_timeout_state_machine_arn),
+    settings.payment_timeout_seconds,
+)
+
+
+@app.post("/orders/quote")
+def quote() -> Response[str]:
+    require(actor(app), Permission.ORDER_QUOTE)
+    body = parse_body(app, QuoteIn)
+    return json_response(200, service.quote([line.cart_line() for line in body.lines]).to_dict())
+
+
+@app.post("/orders")
+def checkout() -> Response[str]:
+    who = actor(app)
+    require(who, Permission.ORDER_PLACE)
+    key = idempotency_key(app)
+    body = parse_body(app, CheckoutIn)
+    result = service.checkout(
+        who,
+        [line.cart_line() for line in body.lines],
+        shipping_address=body.shippingAddress.model_dump(exclude_none=True),
+        note=body.note,
+        idempotency_key=key,
+        fingerprint=request_fingerprint(body.model_dump(mode="json")),
+    )
+    headers = {"Location": f"/orders/{result.body['orderId']}"}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return json_response(result.status_code, result.body, headers)
+
+
+@app.get("/orders")
+def list_orders() -> Response[str]:
+    status_text = app.current_event.get_query_string_value("status")
+    try:
+        status = OrderStatus(status_text) if status_text else None
+    except ValueError as error:
+        raise HttpProblem(
+            422,
+            "validation-failed",
+            "The request is not valid",
+            f"unknown status {status_text!r}",
+            errors=[{"field": "status", "message": f"one of {', '.join(OrderStatus)}", "code": "enum"}],
+        ) from error
+    page = service.list(
+        actor(app),
+        status=status,
+        created_from=app.current_event.get_query_string_value("createdFrom"),
+        created_to=app.current_event.get_query_string_value("createdTo"),
+        limit=query_int(app, "limit"),
+        cursor=app.current_event.get_query_string_value("cursor"),
+    )
+    return page_response(page)
+
+
+@app.get("/orders/<orderId>")
+def get_order(orderId: str) -> Response[str]:
+    return json_response(200, service.get(actor(app), orderId))
+
+
+@app.post("/orders/<orderId>/cancel")
+def cancel_order(orderId: str) -> Response[str]:
+    who = actor(app)
+    body = parse_body(app, CancelIn, optional=True)
+    return json_response(200, service.cancel(who, orderId, body.reason))
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,33 @@
+"""Payment-timeout task, invoked by the payment-timeout state machine at an order's deadline.
+
+Input `{"orderId": ...}`; output `{"orderId", "result": cancelled|skipped|not_due, "status", "deadline"}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from oms.adapters.workflows import StepFunctionsPaymentTimeout
+from oms.config import Settings
+from oms.services.orders import OrderService
+from oms.store.orders import OrderRepository
+
+logger = Logger()
+settings = Settings.from_env()
+service = OrderService(
+    OrderRepository(),
+    StepFunctionsPaymentTimeout(settings.payment_timeout_state_machine_arn),
+    settings.payment_timeout_seconds,
+)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    order_id = event.get("orderId")
+    if not isinstance(order_id, str) or not order_id:
+        raise ValueError("event must carry an orderId")
+    result = service.expire(order_id)
+    logger.info("payment timeout", extra=result)
+    return result

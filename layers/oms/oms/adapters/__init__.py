@@ -1,0 +1,1 @@
+"""Integrations behind small interfaces (workflows, events, providers), swappable in tests."""

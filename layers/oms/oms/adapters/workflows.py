@@ -1,0 +1,44 @@
+"""Step Functions: the payment-timeout workflow, one execution per order named `pay-<orderId>`."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
+
+
+class PaymentTimeoutScheduler(Protocol):
+    def arm(self, order_id: str, deadline: str) -> None:
+        """Make sure a timer will expire the order at `deadline`; safe to call more than once."""
+
+
+def execution_name(order_id: str) -> str:
+    return f"pay-{order_id}"
+
+
+class StepFunctionsPaymentTimeout:
+    def __init__(self, state_machine_arn: str, client: SFNClient | None = None) -> None:
+        self._arn = state_machine_arn
+        self._client = client
+
+    @property
+    def client(self) -> SFNClient:
+        if self._client is None:
+            import boto3  # lazily: keeps cold starts of read-only invocations cheap
+
+            self._client = boto3.client("stepfunctions")
+        return self._client
+
+    def arm(self, order_id: str, deadline: str) -> None:
+        payload: dict[str, Any] = {"orderId": order_id, "deadline": deadline}
+        try:
+            self.client.start_execution(
+                stateMachineArn=self._arn,
+                name=execution_name(order_id),
+                input=json.dumps(payload, separators=(",", ":")),
+            )
+        except self.client.exceptions.ExecutionAlreadyExists:
+            # Named executions make the start idempotent: the timer is already armed.
+            return

@@ -1,0 +1,1 @@
+"""HTTP edge shared by the functions: resolver factory, auth, request parsing, problem+json."""

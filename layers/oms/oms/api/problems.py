@@ -1,0 +1,34 @@
+"""RFC 9457 problem details with stable `type` URNs (urn:oms:problem:<slug>)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem_type(slug: str) -> str:
+    return f"urn:oms:problem:{slug}"
+
+
+def problem(status: int, slug: str, title: str, detail: str, **extensions: Any) -> Response[str]:
+    body = {"type": problem_type(slug), "title": title, "status": status, "detail": detail, **extensions}
+    return Response(
+        status_code=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+    )
+
+
+class HttpProblem(Exception):
+    """A protocol-level problem found at the edge (content type, body size, headers, auth)."""
+
+    def __init__(self, status: int, slug: str, title: str, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.status, self.slug, self.title, self.detail, self.extensions = status, slug, title, detail, extensions
+
+    def response(self) -> Response[str]:
+        return problem(self.status, self.slug, self.title, self.detail, **self.extensions)

@@ -1,0 +1,132 @@
+"""Request bodies. Every model forbids unknown fields, so server-owned fields (status, totals,
+prices) cannot be bound from a client (OWASP API3)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from oms.domain.catalog import StockAdjustmentReason
+from oms.domain.money import MAX_AMOUNT, SUPPORTED_CURRENCIES, Money
+from oms.domain.pricing import MAX_DISTINCT_SKUS, MAX_QUANTITY, CartLine
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+LongText = Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class MoneyIn(Strict):
+    amount: int = Field(ge=0, le=MAX_AMOUNT)
+    currency: str
+
+    @field_validator("currency")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in SUPPORTED_CURRENCIES:
+            raise ValueError(f"unsupported currency {value!r}")
+        return value
+
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+# ---------------------------------------------------------------- catalog
+class StoreIn(Strict):
+    name: ShortText
+    currency: str
+    shippingFee: MoneyIn
+    freeShippingThreshold: MoneyIn | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in SUPPORTED_CURRENCIES:
+            raise ValueError(f"unsupported currency {value!r}")
+        return value
+
+
+Attributes = Annotated[
+    dict[Annotated[str, StringConstraints(max_length=64)], Annotated[str, StringConstraints(max_length=200)]],
+    Field(max_length=30),
+]
+
+
+class SkuIn(Strict):
+    skuId: Id | None = None
+    name: ShortText
+    price: MoneyIn
+    stock: int = Field(ge=0, le=10_000_000)
+    warehouseId: Id
+    weightGrams: int = Field(ge=0, le=1_000_000)
+    attributes: Attributes = {}
+
+
+class ProductIn(Strict):
+    storeId: Id
+    name: ShortText
+    description: LongText | None = None
+    category: ShortText | None = None
+    attributes: Attributes = {}
+    skus: list[SkuIn] = Field(min_length=1, max_length=30)
+
+
+class ProductPatch(Strict):
+    name: ShortText | None = None
+    description: LongText | None = None
+    category: ShortText | None = None
+    attributes: Attributes | None = None
+    status: Annotated[str, StringConstraints(pattern="^(ACTIVE|INACTIVE)$")] | None = None
+
+
+class SkuPatch(Strict):
+    name: ShortText | None = None
+    price: MoneyIn | None = None
+    warehouseId: Id | None = None
+    weightGrams: int | None = Field(default=None, ge=0, le=1_000_000)
+    attributes: Attributes | None = None
+    status: Annotated[str, StringConstraints(pattern="^(ACTIVE|INACTIVE)$")] | None = None
+
+
+class StockAdjustmentIn(Strict):
+    delta: int = Field(ge=-10_000_000, le=10_000_000)
+    reason: StockAdjustmentReason
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+# ---------------------------------------------------------------- orders
+class CartLineIn(Strict):
+    skuId: Id
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+
+    def cart_line(self) -> CartLine:
+        return CartLine(self.skuId, self.quantity)
+
+
+class QuoteIn(Strict):
+    lines: list[CartLineIn] = Field(min_length=1, max_length=MAX_DISTINCT_SKUS)
+
+
+class AddressIn(Strict):
+    name: ShortText
+    phone: Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^[0-9+()\- ]+$")]
+    line1: ShortText
+    line2: ShortText | None = None
+    city: ShortText
+    region: ShortText | None = None
+    postalCode: Annotated[str, StringConstraints(max_length=16)] | None = None
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class CheckoutIn(Strict):
+    lines: list[CartLineIn] = Field(min_length=1, max_length=MAX_DISTINCT_SKUS)
+    shippingAddress: AddressIn
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class CancelIn(Strict):
+    reason: Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)] | None = None

@@ -1,0 +1,25 @@
+"""Settings read from the function's environment (set by template.yaml Globals)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    payment_timeout_seconds: int
+    payment_timeout_state_machine_arn: str
+    event_bus_name: str
+    stage: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            table_name=os.environ.get("TABLE_NAME", "oms"),
+            payment_timeout_seconds=int(os.environ.get("PAYMENT_TIMEOUT_SECONDS", "1800")),
+            payment_timeout_state_machine_arn=os.environ.get("PAYMENT_TIMEOUT_STATE_MACHINE_ARN", ""),
+            event_bus_name=os.environ.get("EVENT_BUS_NAME", "default"),
+            stage=os.environ.get("STAGE", "dev"),
+        )

@@ -1,0 +1,77 @@
+"""Catalog facts the order flow needs: sellable SKUs, store shipping policies, stock levels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from oms.domain.errors import Conflict, InvalidRequest
+from oms.domain.money import Money
+
+
+class SkuStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+@dataclass(frozen=True, slots=True)
+class Sku:
+    sku_id: str
+    product_id: str
+    store_id: str
+    name: str
+    unit_price: Money
+    warehouse_id: str
+    weight_grams: int
+    status: SkuStatus = SkuStatus.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingPolicy:
+    """Per store: a flat fee per order, waived when the store's subtotal reaches the threshold."""
+
+    store_id: str
+    currency: str
+    flat_fee: Money
+    free_threshold: Money | None
+
+    def fee_for(self, store_subtotal: Money) -> Money:
+        if self.free_threshold is not None and store_subtotal >= self.free_threshold:
+            return Money.zero(self.flat_fee.currency)
+        return self.flat_fee
+
+
+class StockAdjustmentReason(StrEnum):
+    RESTOCK = "restock"
+    STOCKTAKE_CORRECTION = "stocktake_correction"
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    """available + reserved + sold == received + adjusted, always."""
+
+    available: int
+    reserved: int
+    sold: int
+    received: int
+    adjusted: int
+
+    @property
+    def conserved(self) -> bool:
+        return (
+            self.available + self.reserved + self.sold == self.received + self.adjusted
+            and min(self.available, self.reserved, self.sold) >= 0
+        )
+
+
+def check_adjustment(reason: StockAdjustmentReason, delta: int, current_available: int) -> None:
+    """Restock adds; a stocktake correction may go either way; stock never goes below zero."""
+    if delta == 0:
+        raise InvalidRequest("delta must not be zero", field="delta")
+    if reason is StockAdjustmentReason.RESTOCK and delta < 0:
+        raise InvalidRequest("a restock adds stock: delta must be positive", field="delta")
+    if current_available + delta < 0:
+        raise Conflict(
+            f"adjustment would take available stock below zero (available {current_available}, delta {delta})",
+            available=current_available,
+        )

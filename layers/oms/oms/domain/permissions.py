@@ -1,0 +1,72 @@
+"""Roles and the one permission matrix of the API (function-level authorization, OWASP API5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SUPPORT = "support"
+    WAREHOUSE = "warehouse"
+    FINANCE = "finance"
+    MERCHANT = "merchant"
+    CUSTOMER = "customer"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE, Role.MERCHANT})
+
+
+class Permission(StrEnum):
+    CATALOG_WRITE = "catalog:write"
+    STOCK_ADJUST = "stock:adjust"
+    STORE_WRITE = "store:write"
+    ORDER_PLACE = "order:place"
+    ORDER_QUOTE = "order:quote"
+    ORDER_READ_OWN = "order:read-own"
+    ORDER_READ_ANY = "order:read-any"
+    ORDER_CANCEL_OWN = "order:cancel-own"
+    ORDER_CANCEL_ANY = "order:cancel-any"
+
+
+# Which roles hold which permission. Merchant staff get store-scoped permissions with the
+# merchant issues; until then they hold none here.
+MATRIX: dict[Permission, frozenset[Role]] = {
+    Permission.CATALOG_WRITE: frozenset({Role.ADMIN}),
+    Permission.STOCK_ADJUST: frozenset({Role.ADMIN}),
+    Permission.STORE_WRITE: frozenset({Role.ADMIN}),
+    Permission.ORDER_PLACE: frozenset({Role.CUSTOMER}),
+    Permission.ORDER_QUOTE: frozenset(Role),
+    Permission.ORDER_READ_OWN: frozenset({Role.CUSTOMER}),
+    Permission.ORDER_READ_ANY: frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE}),
+    Permission.ORDER_CANCEL_OWN: frozenset({Role.CUSTOMER}),
+    Permission.ORDER_CANCEL_ANY: frozenset({Role.ADMIN, Role.SUPPORT}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: a JWT subject with roles, or the system itself (timers, callbacks)."""
+
+    subject: str
+    roles: frozenset[Role]
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        return cls(subject=name, roles=frozenset())
+
+    @property
+    def is_system(self) -> bool:
+        return not self.roles
+
+    def can(self, permission: Permission) -> bool:
+        return bool(self.roles & MATRIX[permission])
+
+    @property
+    def primary_role(self) -> str:
+        """The role recorded in history: the most privileged one held, or 'system'."""
+        for role in Role:
+            if role in self.roles:
+                return role.value
+        return "system"

@@ -1,0 +1,1 @@
+"""The only DynamoDB code: pynamodb single-table models and repositories."""

@@ -1,0 +1,62 @@
+"""Opaque cursor pagination over DynamoDB queries: a page reads O(limit) items whatever the table size."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from oms.domain.errors import InvalidRequest
+
+T = TypeVar("T")
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    raw = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *, partition_attr: str, partition_value: str) -> dict[str, Any] | None:
+    """Decode a cursor and check it belongs to the partition being listed (no wandering into others)."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)
+    except (binascii.Error, ValueError) as error:
+        raise InvalidRequest("cursor is not valid", field="cursor") from error
+    if not isinstance(key, dict) or key.get(partition_attr) != {"S": partition_value}:
+        raise InvalidRequest("cursor is not valid for this listing", field="cursor")
+    if not all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values()):
+        raise InvalidRequest("cursor is not valid", field="cursor")
+    return key
+
+
+def clamp_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if limit < 1:
+        raise InvalidRequest("limit must be at least 1", field="limit")
+    return min(limit, MAX_LIMIT)
+
+
+def collect(results: Iterator[T], limit: int) -> list[T]:
+    items: list[T] = []
+    for item in results:
+        items.append(item)
+        if len(items) >= limit:
+            break
+    return items

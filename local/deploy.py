@@ -1,0 +1,206 @@
+"""Create a template's resources in the moto server through the AWS APIs (boto3).
+
+moto's own CloudFormation cannot do it (no HTTP API, no Scheduler, and its state machines would not
+execute), so each resource type is created here with the calls ``sam deploy`` would lead to.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from oms_local.template import REGION, StackTemplate, TableSpec
+
+log = logging.getLogger("oms_local")
+
+_TABLE_API_KEYS = ("AttributeDefinitions", "KeySchema", "BillingMode", "ProvisionedThroughput", "TableClass")
+_INDEX_API_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
+
+
+def _placeholder_zip() -> bytes:
+    """moto needs code to create a function; invokes run the in-process handler instead."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.txt", "oms-local runs this function in-process.\n")
+    return buffer.getvalue()
+
+
+@dataclass
+class Clients:
+    dynamodb: Any
+    s3: Any
+    events: Any
+    iam: Any
+    awslambda: Any
+    stepfunctions: Any
+
+    @classmethod
+    def for_endpoint(cls, endpoint_url: str) -> Clients:
+        def client(service: str) -> Any:
+            return boto3.client(
+                service,  # type: ignore[call-overload]
+                endpoint_url=endpoint_url,
+                region_name=REGION,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
+                config=Config(retries={"max_attempts": 2}),
+            )
+
+        return cls(
+            dynamodb=client("dynamodb"),
+            s3=client("s3"),
+            events=client("events"),
+            iam=client("iam"),
+            awslambda=client("lambda"),
+            stepfunctions=client("stepfunctions"),
+        )
+
+
+def _create_table(clients: Clients, table: TableSpec) -> None:
+    props = table.properties
+    request: dict[str, Any] = {key: props[key] for key in _TABLE_API_KEYS if key in props}
+    request["TableName"] = table.name
+    request.setdefault("BillingMode", "PROVISIONED")
+    if request["BillingMode"] == "PROVISIONED":
+        request.setdefault("ProvisionedThroughput", {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
+    for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        if key in props:
+            request[key] = [
+                {name: index[name] for name in _INDEX_API_KEYS if name in index} for index in props[key]
+            ]
+    stream = props.get("StreamSpecification")
+    if stream:
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+    clients.dynamodb.create_table(**request)
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        # Recorded so DescribeTimeToLive answers as on AWS; moto never deletes expired items.
+        clients.dynamodb.update_time_to_live(
+            TableName=table.name,
+            TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+        )
+
+
+def deploy(clients: Clients, template: StackTemplate) -> None:
+    """Create every supported resource of ``template``; raises on the first failure."""
+    for table in template.tables.values():
+        _create_table(clients, table)
+    for bucket in template.buckets.values():
+        clients.s3.create_bucket(Bucket=bucket.name)
+        if bucket.versioned:
+            clients.s3.put_bucket_versioning(
+                Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"}
+            )
+    for bus in template.event_buses.values():
+        clients.events.create_event_bus(Name=bus.name)
+    role_arn = clients.iam.create_role(
+        RoleName=f"{template.stack_name}-local-execution",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]["Arn"]
+    code = _placeholder_zip()
+    for function in template.functions.values():
+        clients.awslambda.create_function(
+            FunctionName=function.name,
+            Runtime=function.runtime,
+            Role=role_arn,
+            Handler=function.handler,
+            Code={"ZipFile": code},
+            Timeout=function.timeout,
+            MemorySize=function.memory_size,
+            Environment={"Variables": function.environment},
+        )
+    for machine in template.state_machines.values():
+        clients.stepfunctions.create_state_machine(
+            name=machine.name, definition=machine.definition, roleArn=role_arn, type=machine.type
+        )
+    for rule in template.rules:
+        request: dict[str, Any] = {
+            "Name": rule.name,
+            "EventBusName": rule.event_bus_name,
+            "State": "ENABLED" if rule.enabled else "DISABLED",
+        }
+        if rule.event_pattern is not None:
+            request["EventPattern"] = json.dumps(rule.event_pattern)
+        if rule.schedule is not None:
+            request["ScheduleExpression"] = rule.schedule
+        clients.events.put_rule(**request)
+        clients.events.put_targets(
+            Rule=rule.name,
+            EventBusName=rule.event_bus_name,
+            Targets=[target.as_api() for target in rule.targets],
+        )
+
+
+def _empty_bucket(clients: Clients, bucket: str) -> None:
+    paginator = clients.s3.get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket):
+        objects = [
+            {"Key": item["Key"], "VersionId": item["VersionId"]}
+            for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
+        if objects:
+            clients.s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})
+
+
+def undeploy(clients: Clients, template: StackTemplate) -> None:
+    """Delete what ``deploy`` created, so another stack can keep using the shared moto server."""
+    steps: list[tuple[str, Any]] = []
+    for rule in template.rules:
+        steps.append(
+            (
+                f"rule {rule.name}",
+                lambda rule=rule: (
+                    clients.events.remove_targets(
+                        Rule=rule.name,
+                        EventBusName=rule.event_bus_name,
+                        Ids=[target.id for target in rule.targets],
+                    ),
+                    clients.events.delete_rule(Name=rule.name, EventBusName=rule.event_bus_name),
+                ),
+            )
+        )
+    for machine in template.state_machines.values():
+        steps.append(
+            (
+                f"state machine {machine.name}",
+                lambda arn=machine.arn: clients.stepfunctions.delete_state_machine(stateMachineArn=arn),
+            )
+        )
+    for function in template.functions.values():
+        steps.append(
+            (
+                f"function {function.name}",
+                lambda name=function.name: clients.awslambda.delete_function(FunctionName=name),
+            )
+        )
+    steps.append(
+        (
+            "execution role",
+            lambda: clients.iam.delete_role(RoleName=f"{template.stack_name}-local-execution"),
+        )
+    )
+    for bus in template.event_buses.values():
+        steps.append((f"bus {bus.name}", lambda name=bus.name: clients.events.delete_event_bus(Name=name)))
+    for bucket in template.buckets.values():
+        steps.append(
+            (
+                f"bucket {bucket.name}",
+                lambda name=bucket.name: (_empty_bucket(clients, name), clients.s3.delete_bucket(Bucket=name)),
+            )
+        )
+    for table in template.tables.values():
+        steps.append(
+            (f"table {table.name}", lambda name=table.name: clients.dynamodb.delete_table(TableName=name))
+        )
+    for what, step in steps:
+        try:
+            step()
+        except Exception as exc:  # keep deleting the rest; a leftover only matters on a name clash
+            log.warning("could not delete %s: %s", what, exc)

@@ -1,0 +1,366 @@
+"""Every change the local stack makes to moto, in one module.
+
+moto is pinned exactly (see pyproject.toml); the canary tests in
+tests/integration/test_local_stack.py exercise each patch below through the public AWS APIs and
+``check_patch_points()`` fails loudly if an upgrade renames what we patch. The patches:
+
+(a) Step Functions executions run for real (moto only records them unless told otherwise), and the
+    loggers that report every *caught* error of an execution, or every HTTP request, stay quiet.
+(b) Lambda invokes (from a Step Functions task, or boto3 ``invoke``) run in Docker in moto; here they
+    call the in-process Python handler registered under the function's name. A raised exception
+    becomes a function error whose ``errorType`` is the exception's class name, so ASL
+    ``Retry``/``Catch`` on error names behave as on AWS.
+(c) EventBridge: moto raises NotImplementedError for Lambda and Step Functions targets and ignores a
+    target's ``Input``/``InputPath``; it also delivers to DISABLED rules and sends ``time`` as a
+    float. We deliver Lambda and Step Functions targets ourselves, asynchronously as AWS does, with
+    the target's input rules applied, and leave the other target types to moto. Scheduled rules
+    never fire in moto: ``fire_rule`` sends the "Scheduled Event" AWS would send.
+(d) moto's server runs each request in its own thread without a backend lock, so concurrent
+    conditional writes can all succeed (oversold stock, lost updates). ``LockedMotoServer`` wraps
+    moto's WSGI app so DynamoDB (and DynamoDB Streams) requests run one at a time. Other services stay
+    concurrent on purpose: a Lambda invoke request runs a handler that itself calls DynamoDB.
+(e) moto's DynamoDB-stream event source mappings invoke the function synchronously inside the write
+    request (so inside lock (d): a handler writing to the table would deadlock). The local stack
+    never creates them; it polls the stream instead (see ``oms_local.streams``).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import inspect
+import json
+import logging
+import queue
+import threading
+import traceback
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import boto3
+import moto
+import moto.core.config
+from botocore.config import Config
+from moto.awslambda.models import LambdaFunction
+from moto.events.models import EventPattern, Rule, events_backends
+from moto.events.utils import EventTemplateParser
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+EXPECTED_MOTO_VERSION = "5.2.5"
+
+log = logging.getLogger("oms_local")
+
+InProcessHandler = Callable[[Any], Any]
+"""Takes the event, returns the function's result (JSON-serialisable) or raises."""
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+# ----------------------------------------------------------------------------- handler registry
+
+_handlers: dict[str, InProcessHandler] = {}
+_handlers_lock = threading.Lock()
+_endpoint: dict[str, str] = {}
+
+
+def register_function(function_name: str, handler: InProcessHandler) -> None:
+    """Route invokes of the moto Lambda function ``function_name`` to ``handler``."""
+    with _handlers_lock:
+        _handlers[function_name] = handler
+
+
+def unregister_function(function_name: str) -> None:
+    with _handlers_lock:
+        _handlers.pop(function_name, None)
+
+
+def registered_function(function_name: str) -> InProcessHandler | None:
+    with _handlers_lock:
+        return _handlers.get(function_name)
+
+
+def set_endpoint_url(url: str) -> None:
+    """The moto server URL that patch (c) uses to start Step Functions executions."""
+    _endpoint["url"] = url
+
+
+# ----------------------------------------------------------------------------- (a) configuration
+
+QUIET_LOGGERS = ("moto.stepfunctions.parser", "werkzeug")
+
+
+def _configure_moto() -> None:
+    moto.core.config.default_user_config["stepfunctions"] = {"execute_state_machine": True}
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+# ----------------------------------------------------------------------------- (b) Lambda invokes
+
+
+def run_handler(function_name: str, handler: InProcessHandler, event: Any) -> tuple[str, bool, str]:
+    """Run one invoke the way the Lambda runtime reports it: (payload JSON, errored, log text)."""
+    try:
+        result = handler(event)
+    except Exception as exc:
+        log.warning("function %s raised %s: %s", function_name, type(exc).__name__, exc, exc_info=True)
+        error = {
+            "errorType": type(exc).__name__,
+            "errorMessage": str(exc),
+            "stackTrace": traceback.format_tb(exc.__traceback__),
+        }
+        return json.dumps(error), True, traceback.format_exc()
+    return json.dumps(result, default=str), False, ""
+
+
+def _invoke_lambda_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+    # moto passes the parsed JSON body, or the *string* "{}" when the body was empty.
+    if isinstance(event, str | bytes):
+        event = json.loads(event or "{}")
+    handler = registered_function(self.function_name)
+    if handler is None:
+        error = {
+            "errorType": "ResourceNotFoundException",
+            "errorMessage": f"no in-process handler is registered for function {self.function_name!r}",
+        }
+        return json.dumps(error), True, ""
+    return run_handler(self.function_name, handler, event)
+
+
+# ----------------------------------------------------------------------------- (c) EventBridge
+
+_original_send_to_targets: Callable[..., None] = Rule.send_to_targets
+
+
+def _iso_time(value: Any) -> Any:
+    if isinstance(value, int | float):
+        return dt.datetime.fromtimestamp(value, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value
+
+
+def aws_event(moto_event: dict[str, Any]) -> dict[str, Any]:
+    """The event as AWS delivers it: ISO-8601 ``time``, no moto bookkeeping fields."""
+    event = {key: value for key, value in moto_event.items() if key != "ingestion-time"}
+    event["time"] = _iso_time(event.get("time"))
+    return event
+
+
+def target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
+    """Apply a target's Input / InputPath / InputTransformer to an AWS-shaped event."""
+    if target.get("Input") is not None:
+        return json.loads(target["Input"])
+    if target.get("InputPath"):
+        from jsonpath_ng.ext import parse  # a moto dependency
+
+        matches = parse(target["InputPath"]).find(event)
+        return matches[0].value if matches else None
+    transformer = target.get("InputTransformer")
+    if transformer:
+        return EventTemplateParser.parse(
+            input_template=transformer.get("InputTemplate"),
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=event,
+        )
+    return event
+
+
+def _delivered_here(arn: str) -> bool:
+    return arn.split(":")[2] in ("lambda", "states")
+
+
+def _send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
+    if self.state == "DISABLED" or not self.event_pattern.matches_event(original_event):
+        return
+    ours = [target for target in self.targets if _delivered_here(target["Arn"])]
+    others = [target for target in self.targets if not _delivered_here(target["Arn"])]
+    if others:
+        moto_view = copy.copy(self)
+        moto_view.targets = others
+        _original_send_to_targets(moto_view, original_event, transform_input)
+    event = aws_event(original_event)
+    for target in ours:
+        payload = target_input(target, event) if transform_input else event
+        _dispatcher.submit(target["Arn"], payload)
+
+
+def _deliver(arn: str, payload: Any) -> None:
+    parts = arn.split(":")
+    service, region = parts[2], parts[3]
+    if service == "lambda":
+        name = parts[6]
+        handler = registered_function(name)
+        if handler is None:
+            log.error("EventBridge target %s has no in-process handler; event dropped", arn)
+            return
+        run_handler(name, handler, payload)  # errors are logged there; async invokes have no caller
+    else:
+        client = boto3.client(
+            "stepfunctions",
+            region_name=region,
+            endpoint_url=_endpoint["url"],
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            config=Config(retries={"max_attempts": 2}),
+        )
+        client.start_execution(stateMachineArn=arn, name=uuid.uuid4().hex, input=json.dumps(payload))
+
+
+class _Dispatcher:
+    """A few daemon threads that deliver EventBridge targets after ``put_events`` has returned."""
+
+    def __init__(self, workers: int = 4) -> None:
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._workers = workers
+        self._started = False
+        self._lock = threading.Lock()
+        self._idle = threading.Condition()
+        self._pending = 0
+
+    def submit(self, arn: str, payload: Any) -> None:
+        with self._lock:
+            if not self._started:
+                for index in range(self._workers):
+                    threading.Thread(target=self._run, name=f"oms-events-{index}", daemon=True).start()
+                self._started = True
+        with self._idle:
+            self._pending += 1
+        self._queue.put((arn, payload))
+
+    def _run(self) -> None:
+        while True:
+            arn, payload = self._queue.get()
+            try:
+                _deliver(arn, payload)
+            except Exception:
+                log.exception("delivering an EventBridge event to %s failed", arn)
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every submitted delivery has run; False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+
+_dispatcher = _Dispatcher()
+
+
+def wait_for_event_deliveries(timeout: float = 10.0) -> bool:
+    return _dispatcher.wait_idle(timeout)
+
+
+def fire_rule(rule_name: str, *, account_id: str, region: str, event_bus_name: str = "default") -> str:
+    """Send the "Scheduled Event" AWS sends when a schedule is due; returns the event id."""
+    backend = events_backends[account_id][region]
+    rule = backend.describe_rule(rule_name, event_bus_name)
+    event_id = str(uuid.uuid4())
+    event = {
+        "version": "0",
+        "id": event_id,
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account_id,
+        "time": dt.datetime.now(dt.UTC).timestamp(),
+        "region": region,
+        "resources": [rule.arn],
+        "detail": {},
+    }
+    rule.send_to_targets(event)
+    return event_id
+
+
+# ----------------------------------------------------------------------------- (d) DynamoDB lock
+
+
+class DynamoDBLock:
+    """WSGI middleware: DynamoDB and DynamoDB Streams requests run one at a time."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            return self.app(environ, start_response)
+        with self.lock:
+            # Build the whole response inside the lock: moto may compute it lazily.
+            return list(self.app(environ, start_response))
+
+
+class LockedMotoServer(ThreadedMotoServer):
+    """moto's threaded server with ``DynamoDBLock`` around its WSGI app."""
+
+    def _server_entry(self) -> None:
+        app = DynamoDBLock(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            self._ip_address, self._port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
+# ----------------------------------------------------------------------------- apply + checks
+
+_applied = threading.Lock()
+
+
+def apply() -> None:
+    """Install patches (a)–(c). Idempotent; (d) is the ``LockedMotoServer`` class."""
+    with _applied:
+        _configure_moto()
+        if not getattr(LambdaFunction._invoke_lambda, "_oms_local", False):
+            _invoke_lambda_in_process._oms_local = True  # type: ignore[attr-defined]
+            LambdaFunction._invoke_lambda = _invoke_lambda_in_process  # type: ignore[method-assign]
+        if not getattr(Rule.send_to_targets, "_oms_local", False):
+            _send_to_targets._oms_local = True  # type: ignore[attr-defined]
+            Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
+
+
+def is_applied() -> bool:
+    return (
+        LambdaFunction._invoke_lambda is _invoke_lambda_in_process
+        and Rule.send_to_targets is _send_to_targets
+        and moto.core.config.default_user_config.get("stepfunctions", {}).get("execute_state_machine") is True
+    )
+
+
+def _parameters(function: Callable[..., Any]) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def check_patch_points() -> list[str]:
+    """What no longer matches the moto internals these patches were written against (empty = fine)."""
+    problems: list[str] = []
+    if moto.__version__ != EXPECTED_MOTO_VERSION:
+        problems.append(f"moto {moto.__version__} is installed; patches were checked on {EXPECTED_MOTO_VERSION}")
+    original_invoke = LambdaFunction.__dict__.get("_invoke_lambda")
+    if original_invoke is None:
+        problems.append("moto.awslambda.models.LambdaFunction._invoke_lambda is gone")
+    elif original_invoke is not _invoke_lambda_in_process and _parameters(original_invoke) != ["self", "event"]:
+        problems.append(f"LambdaFunction._invoke_lambda signature changed: {_parameters(original_invoke)}")
+    if _parameters(_original_send_to_targets) != ["self", "original_event", "transform_input"]:
+        problems.append(f"Rule.send_to_targets signature changed: {_parameters(_original_send_to_targets)}")
+    for attribute in ("event_pattern", "targets", "state", "arn"):
+        if attribute not in inspect.getsource(Rule):
+            problems.append(f"moto.events.models.Rule no longer has {attribute!r}")
+    if not hasattr(EventPattern, "matches_event"):
+        problems.append("moto.events.models.EventPattern.matches_event is gone")
+    if "describe_rule" not in dir(events_backends["123456789012"]["us-east-1"]):
+        problems.append("the events backend has no describe_rule")
+    if not hasattr(moto.core.config, "default_user_config"):
+        problems.append("moto.core.config.default_user_config is gone")
+    server_source = inspect.getsource(ThreadedMotoServer)
+    for needle in ("_server_entry", "_server_ready_event", "self._server =", "self._ip_address", "self._port"):
+        if needle not in server_source:
+            problems.append(f"ThreadedMotoServer internals changed: {needle!r} not found")
+    return problems
