@@ -173,10 +173,22 @@ def seeded(catalog_api: Api) -> dict[str, Any]:
             "storeId": "demo",
             "name": "Tee",
             "skus": [
-                {"skuId": "TEE-M", "name": "Tee M", "price": {"amount": 4900, "currency": "CNY"}, "stock": 10,
-                 "warehouseId": "WH1", "weightGrams": 200},
-                {"skuId": "MUG", "name": "Mug", "price": {"amount": 2550, "currency": "CNY"}, "stock": 3,
-                 "warehouseId": "WH1", "weightGrams": 300},
+                {
+                    "skuId": "TEE-M",
+                    "name": "Tee M",
+                    "price": {"amount": 4900, "currency": "CNY"},
+                    "stock": 10,
+                    "warehouseId": "WH1",
+                    "weightGrams": 200,
+                },
+                {
+                    "skuId": "MUG",
+                    "name": "Mug",
+                    "price": {"amount": 2550, "currency": "CNY"},
+                    "stock": 3,
+                    "warehouseId": "WH1",
+                    "weightGrams": 300,
+                },
             ],
         },
     )
