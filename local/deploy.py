@@ -15,7 +15,6 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-
 from oms_local.template import REGION, StackTemplate, TableSpec
 
 log = logging.getLogger("oms_local")
@@ -41,25 +40,30 @@ class Clients:
     awslambda: Any
     stepfunctions: Any
 
+    @staticmethod
+    def client(endpoint_url: str, service: str) -> Any:
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=endpoint_url,
+            region_name=REGION,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            config=Config(retries={"max_attempts": 2}),
+        )
+
+    @classmethod
+    def streams_client(cls, endpoint_url: str) -> Any:
+        return cls.client(endpoint_url, "dynamodbstreams")
+
     @classmethod
     def for_endpoint(cls, endpoint_url: str) -> Clients:
-        def client(service: str) -> Any:
-            return boto3.client(
-                service,  # type: ignore[call-overload]
-                endpoint_url=endpoint_url,
-                region_name=REGION,
-                aws_access_key_id="local",
-                aws_secret_access_key="local",
-                config=Config(retries={"max_attempts": 2}),
-            )
-
         return cls(
-            dynamodb=client("dynamodb"),
-            s3=client("s3"),
-            events=client("events"),
-            iam=client("iam"),
-            awslambda=client("lambda"),
-            stepfunctions=client("stepfunctions"),
+            dynamodb=cls.client(endpoint_url, "dynamodb"),
+            s3=cls.client(endpoint_url, "s3"),
+            events=cls.client(endpoint_url, "events"),
+            iam=cls.client(endpoint_url, "iam"),
+            awslambda=cls.client(endpoint_url, "lambda"),
+            stepfunctions=cls.client(endpoint_url, "stepfunctions"),
         )
 
 
@@ -72,9 +76,7 @@ def _create_table(clients: Clients, table: TableSpec) -> None:
         request.setdefault("ProvisionedThroughput", {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
     for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         if key in props:
-            request[key] = [
-                {name: index[name] for name in _INDEX_API_KEYS if name in index} for index in props[key]
-            ]
+            request[key] = [{name: index[name] for name in _INDEX_API_KEYS if name in index} for index in props[key]]
     stream = props.get("StreamSpecification")
     if stream:
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
@@ -95,9 +97,7 @@ def deploy(clients: Clients, template: StackTemplate) -> None:
     for bucket in template.buckets.values():
         clients.s3.create_bucket(Bucket=bucket.name)
         if bucket.versioned:
-            clients.s3.put_bucket_versioning(
-                Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"}
-            )
+            clients.s3.put_bucket_versioning(Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"})
     for bus in template.event_buses.values():
         clients.events.create_event_bus(Name=bus.name)
     role_arn = clients.iam.create_role(
@@ -196,9 +196,7 @@ def undeploy(clients: Clients, template: StackTemplate) -> None:
             )
         )
     for table in template.tables.values():
-        steps.append(
-            (f"table {table.name}", lambda name=table.name: clients.dynamodb.delete_table(TableName=name))
-        )
+        steps.append((f"table {table.name}", lambda name=table.name: clients.dynamodb.delete_table(TableName=name)))
     for what, step in steps:
         try:
             step()

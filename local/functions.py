@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 from oms_local.template import FunctionSpec
 
@@ -83,9 +83,9 @@ class ProcessEnvironment:
     only to the same value: a function reading it at call time would otherwise see the other stack's.
     """
 
-    _lock = threading.Lock()
-    _claims: dict[str, tuple[str, int]] = {}  # key -> (value, number of stacks that set it)
-    _saved: dict[str, str | None] = {}  # values before the first claim
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _claims: ClassVar[dict[str, tuple[str, int]]] = {}  # key -> (value, number of stacks that set it)
+    _saved: ClassVar[dict[str, str | None]] = {}  # values before the first claim
 
     @classmethod
     def claim(cls, variables: Mapping[str, str]) -> None:
@@ -97,8 +97,7 @@ class ProcessEnvironment:
             ]
             if conflicts:
                 raise FunctionLoadError(
-                    "another local stack in this process set these variables differently: "
-                    + ", ".join(conflicts)
+                    "another local stack in this process set these variables differently: " + ", ".join(conflicts)
                 )
             for key, value in variables.items():
                 if key not in cls._claims:

@@ -432,11 +432,12 @@ class _Resolver:
         return node
 
 
-def _parameters(template: dict[str, Any], overrides: Mapping[str, str]) -> dict[str, Any]:
+def _parameters(template: dict[str, Any], overrides: Mapping[str, str], defaults: Mapping[str, str]) -> dict[str, Any]:
     declared: dict[str, Any] = template.get("Parameters", {})
     unknown = sorted(set(overrides) - set(declared))
     if unknown:
         raise TemplateError(f"parameter overrides for undeclared parameters: {', '.join(unknown)}")
+    overrides = {**{k: v for k, v in defaults.items() if k in declared}, **overrides}
     values: dict[str, Any] = {}
     for name, spec in declared.items():
         if name in overrides:
@@ -499,7 +500,7 @@ def _cors(config: Any) -> CorsSpec | None:
 
 
 class _Reader:
-    def __init__(self, path: Path, overrides: Mapping[str, str], stack_name: str) -> None:
+    def __init__(self, path: Path, overrides: Mapping[str, str], defaults: Mapping[str, str], stack_name: str) -> None:
         template, matches = cfnlint.decode.decode(str(path))
         if template is None:
             raise TemplateError(f"cannot read {path}: " + "; ".join(str(match) for match in matches))
@@ -507,7 +508,7 @@ class _Reader:
         self.root = path.parent
         self.template: dict[str, Any] = _plain(template)
         self.stack_name = stack_name
-        self.parameters = _parameters(self.template, overrides)
+        self.parameters = _parameters(self.template, overrides, defaults)
         self.r = _Resolver(self.template, self.parameters, stack_name)
         self.globals: dict[str, Any] = self.template.get("Globals", {})
         self.warnings: list[str] = []
@@ -684,9 +685,7 @@ class _Reader:
                 return str(logical_id)
         raise TemplateError(f"DynamoDB event stream must be !GetAtt <Table>.StreamArn, got {stream!r}")
 
-    def route(
-        self, logical_id: str, event_id: str, raw: Mapping[str, Any], apis: dict[str, HttpApiSpec]
-    ) -> RouteSpec:
+    def route(self, logical_id: str, event_id: str, raw: Mapping[str, Any], apis: dict[str, HttpApiSpec]) -> RouteSpec:
         props = self.r.resolve(raw)
         api_logical_id = "ServerlessHttpApi"
         if "ApiId" in raw:
@@ -709,9 +708,7 @@ class _Reader:
 
     # -- rules -------------------------------------------------------------------------------
 
-    def rule_event(
-        self, owner_id: str, event_id: str, event: Mapping[str, Any], target_arn: str
-    ) -> RuleSpec | None:
+    def rule_event(self, owner_id: str, event_id: str, event: Mapping[str, Any], target_arn: str) -> RuleSpec | None:
         kind = event.get("Type")
         props = self.r.resolve(event.get("Properties", {}))
         if kind not in ("EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2"):
@@ -803,6 +800,10 @@ def load_template(
     path: str | Path,
     parameter_overrides: Mapping[str, str] | None = None,
     stack_name: str = "oms-local",
+    *,
+    local_defaults: Mapping[str, str] | None = None,
 ) -> StackTemplate:
-    """Read ``path`` with ``parameter_overrides`` applied over the parameters' defaults."""
-    return _Reader(Path(path).resolve(), parameter_overrides or {}, stack_name).read()
+    """Read ``path``; parameter values come from ``parameter_overrides`` (each must be declared),
+    else ``local_defaults`` (used only for parameters the template declares), else the template."""
+    reader = _Reader(Path(path).resolve(), parameter_overrides or {}, local_defaults or {}, stack_name)
+    return reader.read()

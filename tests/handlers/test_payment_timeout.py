@@ -62,7 +62,7 @@ def test_due_order_is_cancelled_with_payment_timeout_and_stock_released(
     assert stock_of("MUG")["available"] == 1
     at(timeout_module, order, 0)
     assert expire(timeout_module, order["orderId"])["result"] == "cancelled"
-    status, _, got = orders_api("GET", f"/orders/{order['orderId']}", route="GET /orders/{orderId}", **CUSTOMER)
+    _status, _, got = orders_api("GET", f"/orders/{order['orderId']}", route="GET /orders/{orderId}", **CUSTOMER)
     assert got["status"] == "CANCELLED"
     assert got["cancellation"]["reason"] == "payment_timeout"
     assert got["cancellation"]["by"] == "payment-timeout"
