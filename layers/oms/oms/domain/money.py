@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from oms.domain.errors import InvalidRequest
@@ -77,11 +77,11 @@ class Money:
         return {"amount": self.amount, "currency": self.currency}
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Money:
-        amount, currency = data["amount"], data["currency"]
-        if not isinstance(amount, int) or not isinstance(currency, str):
+    def from_dict(cls, data: Mapping[str, object]) -> Money:
+        amount, currency = data.get("amount"), data.get("currency")
+        if type(amount) is not int or not isinstance(currency, str):
             raise InvalidRequest("money must be {amount: int, currency: str}")
-        return cls(int(amount), currency)
+        return cls(amount, currency)
 
 
 def total(items: Sequence[Money], currency: str) -> Money:

@@ -30,8 +30,8 @@ class Permission(StrEnum):
     ORDER_CANCEL_ANY = "order:cancel-any"
 
 
-# Which roles hold which permission. Merchant staff get store-scoped permissions with the
-# merchant issues; until then they hold none here.
+# Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
+# Merchant staff get store-scoped permissions with the merchant work; until then they hold only that.
 MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.CATALOG_WRITE: frozenset({Role.ADMIN}),
     Permission.STOCK_ADJUST: frozenset({Role.ADMIN}),

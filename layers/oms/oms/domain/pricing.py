@@ -87,7 +87,7 @@ def merge_cart(lines: Sequence[CartLine]) -> list[CartLine]:
         raise InvalidRequest("the cart is empty", field="lines")
     merged: dict[str, int] = {}
     for index, line in enumerate(lines):
-        if not 1 <= line.quantity <= MAX_QUANTITY:
+        if type(line.quantity) is not int or not 1 <= line.quantity <= MAX_QUANTITY:
             raise InvalidRequest(f"quantity must be between 1 and {MAX_QUANTITY}", field=f"lines[{index}].quantity")
         merged[line.sku_id] = merged.get(line.sku_id, 0) + line.quantity
     if len(merged) > MAX_DISTINCT_SKUS:
