@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ def placeholder_value(value: Any, resources: dict[str, Any]) -> str:
     if isinstance(value, str | int | float):
         return str(value)
     if isinstance(value, dict) and len(value) == 1:
-        (fn, arg), = value.items()
+        ((fn, arg),) = value.items()
         logical = arg.split(".")[0] if isinstance(arg, str) else arg[0]
         rtype = resources.get(logical, {}).get("Type", "")
         name = logical.lower()
@@ -47,6 +48,10 @@ def placeholder_value(value: Any, resources: dict[str, Any]) -> str:
             return pattern.format(r=REGION, a=ACCOUNT, n=name)
         return name
     return "placeholder"
+
+
+def _substitute(subs: dict[str, str], match: re.Match[str]) -> str:
+    return subs[match.group(1)]
 
 
 def substituted_definitions(template_path: Path) -> dict[Path, str]:
@@ -65,7 +70,7 @@ def substituted_definitions(template_path: Path) -> dict[Path, str]:
         missing = sorted(set(PLACEHOLDER.findall(text)) - set(subs))
         if missing:
             raise SystemExit(f"{path}: no DefinitionSubstitutions for {', '.join(missing)} ({logical_id})")
-        result[path] = PLACEHOLDER.sub(lambda m: subs[m.group(1)], text)
+        result[path] = PLACEHOLDER.sub(partial(_substitute, subs), text)
     return result
 
 

@@ -10,14 +10,17 @@ import io
 import json
 import logging
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from oms_local.template import REGION, StackTemplate, TableSpec
 
-log = logging.getLogger("oms_local")
+from .template import REGION, RuleSpec, StackTemplate, TableSpec
+
+log = logging.getLogger("local_stack")
 
 _TABLE_API_KEYS = ("AttributeDefinitions", "KeySchema", "BillingMode", "ProvisionedThroughput", "TableClass")
 _INDEX_API_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
@@ -90,6 +93,10 @@ def _create_table(clients: Clients, table: TableSpec) -> None:
         )
 
 
+def _role_name(template: StackTemplate) -> str:
+    return f"{template.stack_name}-local-execution"
+
+
 def deploy(clients: Clients, template: StackTemplate) -> None:
     """Create every supported resource of ``template``; raises on the first failure."""
     for table in template.tables.values():
@@ -101,7 +108,7 @@ def deploy(clients: Clients, template: StackTemplate) -> None:
     for bus in template.event_buses.values():
         clients.events.create_event_bus(Name=bus.name)
     role_arn = clients.iam.create_role(
-        RoleName=f"{template.stack_name}-local-execution",
+        RoleName=_role_name(template),
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
     )["Role"]["Arn"]
     code = _placeholder_zip()
@@ -150,53 +157,35 @@ def _empty_bucket(clients: Clients, bucket: str) -> None:
 
 
 def undeploy(clients: Clients, template: StackTemplate) -> None:
-    """Delete what ``deploy`` created, so another stack can keep using the shared moto server."""
-    steps: list[tuple[str, Any]] = []
-    for rule in template.rules:
-        steps.append(
-            (
-                f"rule {rule.name}",
-                lambda rule=rule: (
-                    clients.events.remove_targets(
-                        Rule=rule.name,
-                        EventBusName=rule.event_bus_name,
-                        Ids=[target.id for target in rule.targets],
-                    ),
-                    clients.events.delete_rule(Name=rule.name, EventBusName=rule.event_bus_name),
-                ),
-            )
-        )
-    for machine in template.state_machines.values():
-        steps.append(
-            (
-                f"state machine {machine.name}",
-                lambda arn=machine.arn: clients.stepfunctions.delete_state_machine(stateMachineArn=arn),
-            )
-        )
-    for function in template.functions.values():
-        steps.append(
-            (
-                f"function {function.name}",
-                lambda name=function.name: clients.awslambda.delete_function(FunctionName=name),
-            )
-        )
-    steps.append(
-        (
-            "execution role",
-            lambda: clients.iam.delete_role(RoleName=f"{template.stack_name}-local-execution"),
-        )
-    )
-    for bus in template.event_buses.values():
-        steps.append((f"bus {bus.name}", lambda name=bus.name: clients.events.delete_event_bus(Name=name)))
-    for bucket in template.buckets.values():
-        steps.append(
-            (
-                f"bucket {bucket.name}",
-                lambda name=bucket.name: (_empty_bucket(clients, name), clients.s3.delete_bucket(Bucket=name)),
-            )
-        )
-    for table in template.tables.values():
-        steps.append((f"table {table.name}", lambda name=table.name: clients.dynamodb.delete_table(TableName=name)))
+    """Delete what ``deploy`` created, so other stacks can keep using the shared moto server."""
+
+    def delete_rule(rule: RuleSpec) -> None:
+        ids = [target.id for target in rule.targets]
+        clients.events.remove_targets(Rule=rule.name, EventBusName=rule.event_bus_name, Ids=ids)
+        clients.events.delete_rule(Name=rule.name, EventBusName=rule.event_bus_name)
+
+    def delete_bucket(name: str) -> None:
+        _empty_bucket(clients, name)
+        clients.s3.delete_bucket(Bucket=name)
+
+    steps: list[tuple[str, Callable[[], object]]] = []
+    steps += [(f"rule {r.name}", partial(delete_rule, r)) for r in template.rules]
+    steps += [
+        (f"state machine {m.name}", partial(clients.stepfunctions.delete_state_machine, stateMachineArn=m.arn))
+        for m in template.state_machines.values()
+    ]
+    steps += [
+        (f"function {f.name}", partial(clients.awslambda.delete_function, FunctionName=f.name))
+        for f in template.functions.values()
+    ]
+    steps.append(("execution role", partial(clients.iam.delete_role, RoleName=_role_name(template))))
+    steps += [
+        (f"bus {b.name}", partial(clients.events.delete_event_bus, Name=b.name)) for b in template.event_buses.values()
+    ]
+    steps += [(f"bucket {b.name}", partial(delete_bucket, b.name)) for b in template.buckets.values()]
+    steps += [
+        (f"table {t.name}", partial(clients.dynamodb.delete_table, TableName=t.name)) for t in template.tables.values()
+    ]
     for what, step in steps:
         try:
             step()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, ClassVar
 
-from oms_local.template import FunctionSpec
+from .template import FunctionSpec
 
 Handler = Callable[[Any, Any], Any]
 
@@ -137,6 +137,25 @@ def sandbox_environment(endpoint_url: str, port: int, region: str) -> dict[str, 
         # No X-Ray daemon locally: powertools' Tracer becomes a no-op instead of logging errors.
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
+
+
+def reset_cached_connections() -> None:
+    """Make pynamodb models reconnect with the current environment.
+
+    A model caches its connection, endpoint included, on the class: one used before the stack set
+    ``AWS_ENDPOINT_URL`` (say, by tests under ``mock_aws`` in the same process) would keep calling
+    the real AWS endpoint, and one used while a stack ran would keep calling its stopped server.
+    """
+    try:
+        from pynamodb.models import Model
+    except ImportError:  # pynamodb is the functions' dependency, not the local runtime's
+        return
+    pending: list[type[Any]] = list(Model.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model.__dict__.get("_connection") is not None:
+            model._connection = None
 
 
 def module_name(stack_name: str, logical_id: str) -> str:

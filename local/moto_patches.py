@@ -19,7 +19,17 @@ tests/integration/test_local_stack.py exercise each patch below through the publ
     conditional writes can all succeed (oversold stock, lost updates). ``LockedMotoServer`` wraps
     moto's WSGI app so DynamoDB (and DynamoDB Streams) requests run one at a time. Other services stay
     concurrent on purpose: a Lambda invoke request runs a handler that itself calls DynamoDB.
-(e) moto's DynamoDB-stream event source mappings invoke the function synchronously inside the write
+(e) A Wait state's ``Timestamp``/``TimestampPath`` is compared with the *local* wall clock as if it were
+    UTC and the difference is truncated, so waits end early (up to a second; hours on a machine whose
+    time zone is east of UTC) or late (hours, west of UTC), and offsets such as ``+08:00`` are
+    rejected. We compute the wait in UTC, round it up so it never ends before the timestamp, and
+    accept RFC 3339 offsets as AWS does.
+(g) moto's TransactWriteItems deep-copies the *whole table* once per item of the transaction, to roll
+    back on failure: a checkout got slower with every order (130 ms → 1 s after a few hundred) and
+    the process grew by gigabytes. Under lock (d) no other DynamoDB request runs meanwhile, so we
+    snapshot only the items the transaction touches (and the stream's length), let moto's own
+    "copy" of the table be the table itself, and restore those items if the transaction fails.
+(f) moto's DynamoDB-stream event source mappings invoke the function synchronously inside the write
     request (so inside lock (d): a handler writing to the table would deadlock). The local stack
     never creates them; it polls the stream instead (see ``oms_local.streams``).
 """
@@ -31,7 +41,9 @@ import datetime as dt
 import inspect
 import json
 import logging
+import math
 import queue
+import re
 import threading
 import traceback
 import uuid
@@ -41,8 +53,12 @@ from typing import Any
 import boto3
 import moto
 import moto.core.config
+import moto.dynamodb.models as dynamodb_models
 from botocore.config import Config
 from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 from moto.events.models import EventPattern, Rule, events_backends
 from moto.events.utils import EventTemplateParser
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -51,11 +67,13 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from werkzeug.serving import make_server
 
 EXPECTED_MOTO_VERSION = "5.2.5"
 
-log = logging.getLogger("oms_local")
+log = logging.getLogger("local_stack")
 
 InProcessHandler = Callable[[Any], Any]
 """Takes the event, returns the function's result (JSON-serialisable) or raises."""
@@ -119,6 +137,9 @@ def run_handler(function_name: str, handler: InProcessHandler, event: Any) -> tu
     return json.dumps(result, default=str), False, ""
 
 
+_original_invoke_lambda: Callable[..., Any] = LambdaFunction._invoke_lambda
+
+
 def _invoke_lambda_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
     # moto passes the parsed JSON body, or the *string* "{}" when the body was empty.
     if isinstance(event, str | bytes):
@@ -167,7 +188,7 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
         return EventTemplateParser.parse(
             input_template=transformer.get("InputTemplate"),
             input_paths_map=transformer.get("InputPathsMap", {}),
-            event=event,
+            event=event,  # type: ignore[arg-type]
         )
     return event
 
@@ -177,7 +198,7 @@ def _delivered_here(arn: str) -> bool:
 
 
 def _send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
-    if self.state == "DISABLED" or not self.event_pattern.matches_event(original_event):
+    if self.state == "DISABLED" or not self.event_pattern.matches_event(original_event):  # type: ignore[arg-type]
         return
     ours = [target for target in self.targets if _delivered_here(target["Arn"])]
     others = [target for target in self.targets if not _delivered_here(target["Arn"])]
@@ -275,7 +296,7 @@ def fire_rule(rule_name: str, *, account_id: str, region: str, event_bus_name: s
         "resources": [rule.arn],
         "detail": {},
     }
-    rule.send_to_targets(event)
+    rule.send_to_targets(event)  # type: ignore[arg-type]
     return event_id
 
 
@@ -297,14 +318,110 @@ class DynamoDBLock:
             return list(self.app(environ, start_response))
 
 
+class _NoDelayMotoRequestHandler(MotoRequestHandler):
+    # botocore keeps connections alive; with Nagle on, split header/body writes meet delayed ACKs.
+    disable_nagle_algorithm = True
+
+
 class LockedMotoServer(ThreadedMotoServer):
     """moto's threaded server with ``DynamoDBLock`` around its WSGI app."""
 
     def _server_entry(self) -> None:
         app = DynamoDBLock(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(self._ip_address, self._port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._server = make_server(
+            self._ip_address, self._port, app, threaded=True, request_handler=_NoDelayMotoRequestHandler
+        )
         self._server_ready_event.set()
         self._server.serve_forever()
+
+
+# ----------------------------------------------------------------------------- (e) Wait until a timestamp
+
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+
+def parse_state_timestamp(text: str) -> dt.datetime | None:
+    """An ASL timestamp (RFC 3339, ``T`` separator, ``Z`` or an offset) as an aware datetime."""
+    if not isinstance(text, str) or _RFC3339.fullmatch(text) is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+_original_timestamp_wait: Callable[..., Any] = Timestamp._get_wait_seconds
+
+
+def _timestamp_wait_seconds(self: Timestamp, env: Any) -> int:
+    self.string.eval(env=env)
+    text = env.stack.pop()
+    deadline = parse_state_timestamp(text)
+    if deadline is None:
+        raise FailureEventException(self._create_failure_event(env, text))
+    return max(0, math.ceil((deadline - dt.datetime.now(dt.UTC)).total_seconds()))
+
+
+# ----------------------------------------------------------------------------- (g) transaction rollback
+_original_transact_write_items = DynamoDBBackend.transact_write_items
+
+
+class _CopyKeepingTables:
+    """Stands in for the ``copy`` module inside ``moto.dynamodb.models``: a deep copy of a whole Table
+    (moto's per-transaction backup) is the table itself; every other copy is a real one."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def _item_key(table: Table, operation: dict[str, Any]) -> tuple[DynamoType, DynamoType | None] | None:
+    key = operation.get("Key") or operation.get("Item") or {}
+    if table.hash_key_attr not in key:
+        return None
+    hash_value = DynamoType(key[table.hash_key_attr])
+    range_value = None
+    if table.range_key_attr:
+        if table.range_key_attr not in key:
+            return None
+        range_value = DynamoType(key[table.range_key_attr])
+    return hash_value, range_value
+
+
+def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    snapshots: list[tuple[Table, DynamoType, DynamoType | None, Any]] = []
+    streams: dict[int, tuple[Any, int]] = {}
+    for entry in transact_items:
+        operation = next(iter(entry.values())) if entry else {}
+        table = self.tables.get(str(operation.get("TableName"))) if isinstance(operation, dict) else None
+        if table is None:
+            continue
+        key = _item_key(table, operation)
+        if key is None:
+            continue  # moto rejects the request itself; nothing to snapshot
+        current = table.get_item(*key) if (key[1] is not None or not table.has_range_key) else None
+        snapshots.append((table, key[0], key[1], copy.deepcopy(current)))
+        if table.stream_shard is not None:
+            streams.setdefault(id(table), (table.stream_shard, len(table.stream_shard.items)))
+    try:
+        _original_transact_write_items(self, transact_items)
+    except Exception:
+        for table, hash_value, range_value, item in reversed(snapshots):
+            if range_value is not None:
+                if item is None:
+                    table.items[hash_value].pop(range_value, None)
+                else:
+                    table.items[hash_value][range_value] = item
+            elif item is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = item
+        for shard, length in streams.values():
+            del shard.items[length:]
+        raise
 
 
 # ----------------------------------------------------------------------------- apply + checks
@@ -313,7 +430,7 @@ _applied = threading.Lock()
 
 
 def apply() -> None:
-    """Install patches (a)–(c). Idempotent; (d) is the ``LockedMotoServer`` class."""
+    """Install patches (a), (b), (c) and (e). Idempotent; (d) is the ``LockedMotoServer`` class."""
     with _applied:
         _configure_moto()
         if not getattr(LambdaFunction._invoke_lambda, "_oms_local", False):
@@ -321,13 +438,20 @@ def apply() -> None:
             LambdaFunction._invoke_lambda = _invoke_lambda_in_process  # type: ignore[method-assign]
         if not getattr(Rule.send_to_targets, "_oms_local", False):
             _send_to_targets._oms_local = True  # type: ignore[attr-defined]
-            Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
+            Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign,assignment]
+        Timestamp._from_timestamp_string = staticmethod(parse_state_timestamp)  # type: ignore[method-assign,assignment]
+        Timestamp._get_wait_seconds = _timestamp_wait_seconds  # type: ignore[method-assign]
+        if not isinstance(dynamodb_models.copy, _CopyKeepingTables):  # type: ignore[attr-defined]
+            dynamodb_models.copy = _CopyKeepingTables()  # type: ignore[assignment,attr-defined]
+            DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
 
 
 def is_applied() -> bool:
     return (
         LambdaFunction._invoke_lambda is _invoke_lambda_in_process
         and Rule.send_to_targets is _send_to_targets
+        and Timestamp._get_wait_seconds is _timestamp_wait_seconds
+        and DynamoDBBackend.transact_write_items is _transact_write_items
         and moto.core.config.default_user_config.get("stepfunctions", {}).get("execute_state_machine") is True
     )
 
@@ -341,20 +465,23 @@ def check_patch_points() -> list[str]:
     problems: list[str] = []
     if moto.__version__ != EXPECTED_MOTO_VERSION:
         problems.append(f"moto {moto.__version__} is installed; patches were checked on {EXPECTED_MOTO_VERSION}")
-    original_invoke = LambdaFunction.__dict__.get("_invoke_lambda")
-    if original_invoke is None:
-        problems.append("moto.awslambda.models.LambdaFunction._invoke_lambda is gone")
-    elif original_invoke is not _invoke_lambda_in_process and _parameters(original_invoke) != ["self", "event"]:
-        problems.append(f"LambdaFunction._invoke_lambda signature changed: {_parameters(original_invoke)}")
+    if _parameters(_original_invoke_lambda) != ["self", "event"]:
+        problems.append(f"LambdaFunction._invoke_lambda signature changed: {_parameters(_original_invoke_lambda)}")
     if _parameters(_original_send_to_targets) != ["self", "original_event", "transform_input"]:
         problems.append(f"Rule.send_to_targets signature changed: {_parameters(_original_send_to_targets)}")
-    for attribute in ("event_pattern", "targets", "state", "arn"):
-        if attribute not in inspect.getsource(Rule):
-            problems.append(f"moto.events.models.Rule no longer has {attribute!r}")
+    if _parameters(_original_timestamp_wait) != ["self", "env"]:
+        problems.append(f"Timestamp._get_wait_seconds signature changed: {_parameters(_original_timestamp_wait)}")
+    if "_from_timestamp_string" not in inspect.getsource(Timestamp.__init__):
+        problems.append("Timestamp no longer validates literals with _from_timestamp_string")
+    transact_source = inspect.getsource(_original_transact_write_items)
+    if "copy.deepcopy(" not in transact_source or "original_table_state" not in transact_source:
+        problems.append("DynamoDBBackend.transact_write_items no longer backs up tables with copy.deepcopy")
+    table_init = inspect.getsource(Table.__init__)
+    for needle in ("self.items = defaultdict(dict)", "self.stream_shard", "self.hash_key_attr", "self.range_key_attr"):
+        if needle not in table_init:
+            problems.append(f"moto Table internals changed: {needle!r} not found")
     if not hasattr(EventPattern, "matches_event"):
         problems.append("moto.events.models.EventPattern.matches_event is gone")
-    if "describe_rule" not in dir(events_backends["123456789012"]["us-east-1"]):
-        problems.append("the events backend has no describe_rule")
     if not hasattr(moto.core.config, "default_user_config"):
         problems.append("moto.core.config.default_user_config is gone")
     server_source = inspect.getsource(ThreadedMotoServer)

@@ -5,7 +5,6 @@ cancel → timeout."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 

@@ -33,12 +33,16 @@ class StepFunctionsPaymentTimeout:
 
     def arm(self, order_id: str, deadline: str) -> None:
         payload: dict[str, Any] = {"orderId": order_id, "deadline": deadline}
+        from botocore.exceptions import ClientError
+
         try:
             self.client.start_execution(
                 stateMachineArn=self._arn,
                 name=execution_name(order_id),
                 input=json.dumps(payload, separators=(",", ":")),
             )
-        except self.client.exceptions.ExecutionAlreadyExists:
-            # Named executions make the start idempotent: the timer is already armed.
-            return
+        except ClientError as error:
+            # Named executions make the start idempotent: the timer is already armed. (Matched by code:
+            # botocore builds `client.exceptions` lazily and unlocked, so racing threads can miss it.)
+            if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
+                raise

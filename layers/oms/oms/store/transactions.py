@@ -18,14 +18,10 @@ from pynamodb.transactions import TransactWrite
 
 from oms.store.models import Item
 
-_connection: Connection | None = None
-
 
 def connection() -> Connection:
-    global _connection
-    if _connection is None:
-        _connection = Connection(region=Item.Meta.region)
-    return _connection
+    """The models' own connection (created lazily by pynamodb, reset with the model's)."""
+    return Item._get_connection().connection
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,143 @@
+"""Through the local stack over HTTP: checkout → read → cancel, and checkout → payment timeout,
+with real JWTs, the real template, moto's Step Functions executing the real state machine."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ADDRESS = {"name": "Han Meimei", "phone": "13800000000", "line1": "88 Century Ave", "city": "Shanghai", "country": "CN"}
+
+
+def new_sku(stack: Any, http: Any, stock: int, price: int = 1999) -> str:
+    """A fresh SKU per test (the demo store is shared by the whole session)."""
+    sku_id = f"IT-{uuid.uuid4().hex[:10].upper()}"
+    admin = stack.mint_token("it-admin", ["admin"])
+    response = http.post(
+        "/products",
+        token=admin,
+        json={
+            "storeId": "demo",
+            "name": "Integration item",
+            "skus": [
+                {
+                    "skuId": sku_id,
+                    "name": "One size",
+                    "price": {"amount": price, "currency": "CNY"},
+                    "stock": stock,
+                    "warehouseId": "WH-SH",
+                    "weightGrams": 100,
+                }
+            ],
+        },
+    )
+    assert response.status == 201, response.text
+    return sku_id
+
+
+def available(http: Any, sku_id: str) -> int:
+    response = http.get(f"/skus/{sku_id}")
+    assert response.status == 200
+    return int(response.json()["available"])
+
+
+def place(http: Any, token: str, sku_id: str, quantity: int, key: str | None = None) -> Any:
+    return http.post(
+        "/orders",
+        token=token,
+        headers={"Idempotency-Key": key or str(uuid.uuid4())},
+        json={"lines": [{"skuId": sku_id, "quantity": quantity}], "shippingAddress": ADDRESS},
+    )
+
+
+def test_quote_checkout_read_cancel(stack: Any, http: Any, long_payment_timeout: None) -> None:
+    sku_id = new_sku(stack, http, stock=5)
+    alice = stack.mint_token("it-alice", ["customer"])
+    quote = http.post("/orders/quote", token=alice, json={"lines": [{"skuId": sku_id, "quantity": 2}]})
+    assert quote.status == 200
+    assert quote.json()["breakdown"]["total"] == {"amount": 2 * 1999 + 1000, "currency": "CNY"}
+    assert available(http, sku_id) == 5
+
+    placed = place(http, alice, sku_id, 2)
+    assert placed.status == 201, placed.text
+    order = placed.json()
+    assert order["status"] == "PENDING_PAYMENT"
+    assert order["breakdown"] == quote.json()["breakdown"]
+    assert available(http, sku_id) == 3
+
+    read = http.get(f"/orders/{order['orderId']}", token=alice)
+    assert read.status == 200
+    assert read.json()["orderNumber"] == order["orderNumber"]
+    mine = http.get("/orders", token=alice).json()["items"]
+    assert [o["orderId"] for o in mine][:1] == [order["orderId"]]
+    bob = stack.mint_token("it-bob", ["customer"])
+    assert http.get(f"/orders/{order['orderId']}", token=bob).status == 404
+
+    cancelled = http.post(f"/orders/{order['orderId']}/cancel", token=alice, json={"reason": "wrong size"})
+    assert cancelled.status == 200, cancelled.text
+    assert cancelled.json()["status"] == "CANCELLED"
+    assert cancelled.json()["cancellation"]["by"] == "it-alice"
+    assert available(http, sku_id) == 5
+
+
+def test_unpaid_order_cancels_itself_at_the_deadline(stack: Any, http: Any) -> None:
+    timeout = int(stack.template.parameters["PaymentTimeoutSeconds"])
+    assert timeout <= 5, "the session stack runs with a short payment timeout"
+    sku_id = new_sku(stack, http, stock=4)
+    carol = stack.mint_token("it-carol", ["customer"])
+    placed = place(http, carol, sku_id, 3)
+    assert placed.status == 201, placed.text
+    order_id = placed.json()["orderId"]
+    assert available(http, sku_id) == 1
+
+    deadline = time.monotonic() + timeout + 15
+    status = "PENDING_PAYMENT"
+    while time.monotonic() < deadline:
+        status = http.get(f"/orders/{order_id}", token=carol).json()["status"]
+        if status != "PENDING_PAYMENT":
+            break
+        time.sleep(0.25)
+    assert status == "CANCELLED"
+    order = http.get(f"/orders/{order_id}", token=carol).json()
+    assert order["cancellation"]["reason"] == "payment_timeout"
+    assert order["history"][-1]["role"] == "system"
+    assert available(http, sku_id) == 4
+
+    sfn = stack.boto3_client("stepfunctions")
+    arn = stack.resources["PaymentTimeoutStateMachine"]
+    execution = sfn.describe_execution(executionArn=arn.replace(":stateMachine:", ":execution:") + f":pay-{order_id}")
+    assert execution["status"] in {"SUCCEEDED", "RUNNING"}
+
+
+def test_idempotent_replay_through_the_api(stack: Any, http: Any, long_payment_timeout: None) -> None:
+    sku_id = new_sku(stack, http, stock=3)
+    dave = stack.mint_token("it-dave", ["customer"])
+    first = place(http, dave, sku_id, 1, key="dave-1")
+    again = place(http, dave, sku_id, 1, key="dave-1")
+    other = place(http, dave, sku_id, 2, key="dave-1")
+    assert (first.status, again.status, other.status) == (201, 201, 422)
+    assert again.json() == first.json()
+    assert available(http, sku_id) == 2
+
+
+@pytest.mark.parametrize(
+    ("token_kind", "expected"),
+    [("none", 401), ("bad-signature", 401), ("expired", 401), ("garbage", 401)],
+)
+def test_bad_tokens_are_rejected_before_any_handler_runs(stack: Any, http: Any, token_kind: str, expected: int) -> None:
+    good = stack.mint_token("it-eve", ["customer"])
+    tokens = {
+        "none": None,
+        "bad-signature": good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB"),
+        "expired": stack.mint_token("it-eve", ["customer"], expires_in=-60),
+        "garbage": "not-a-jwt",
+    }
+    response = http.post("/orders/quote", token=tokens[token_kind], json={"lines": [{"skuId": "x", "quantity": 1}]})
+    assert response.status == expected
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"] == "urn:oms:problem:unauthorized"
