@@ -74,6 +74,23 @@ def substituted_definitions(template_path: Path) -> dict[Path, str]:
     return result
 
 
+def _statelint() -> str:
+    """statelint from this interpreter's environment (a venv need not be on PATH), else from PATH."""
+    beside = Path(sys.executable).parent / "statelint"
+    return str(beside) if beside.exists() else "statelint"
+
+
+def lint(text: str) -> tuple[bool, str]:
+    """Run statelint on one definition; (ok, findings)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        handle.write(text)
+    try:
+        run = subprocess.run([_statelint(), handle.name], capture_output=True, text=True, check=False)
+    finally:
+        Path(handle.name).unlink()
+    return run.returncode == 0, run.stdout + run.stderr
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     folder = (Path(args[0]) if args else ROOT / "statemachines").resolve()
@@ -85,14 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         failed = True
     for path, text in sorted(definitions.items()):
         json.loads(text)  # a syntax error should fail here with a clear message
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-            handle.write(text)
-        run = subprocess.run(["statelint", handle.name], capture_output=True, text=True, check=False)
-        Path(handle.name).unlink()
-        verdict = "ok" if run.returncode == 0 else "FAILED"
-        print(f"{path.relative_to(ROOT)}: {verdict}")
-        if run.returncode != 0:
-            print(run.stdout + run.stderr)
+        ok, findings = lint(text)
+        print(f"{path.relative_to(ROOT)}: {'ok' if ok else 'FAILED'}")
+        if not ok:
+            print(findings)
             failed = True
     return 1 if failed else 0
 
