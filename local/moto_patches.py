@@ -179,7 +179,7 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
     if target.get("Input") is not None:
         return json.loads(target["Input"])
     if target.get("InputPath"):
-        from jsonpath_ng.ext import parse  # a moto dependency
+        from jsonpath_ng.ext.parser import parse  # a moto dependency
 
         matches = parse(target["InputPath"]).find(event)
         return matches[0].value if matches else None
