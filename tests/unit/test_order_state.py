@@ -28,7 +28,7 @@ EXPECTED_TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
     S.DELIVERED: {S.COMPLETED, S.CLOSED},
     S.COMPLETED: {S.CLOSED},
     S.ON_HOLD: {S.PENDING_PAYMENT, S.PAID, S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED, S.CLOSED},
-    S.CANCELLED: set(),
+    S.CANCELLED: {S.PAID},  # only a payment arriving after cancel, with stock re-reserved
     S.CLOSED: set(),
 }
 
@@ -94,11 +94,13 @@ def test_no_status_transitions_to_itself() -> None:
             check_transition(status, status)
 
 
-def test_terminal_states_are_cancelled_and_closed_and_have_no_exits() -> None:
+def test_terminal_states_are_cancelled_and_closed_and_only_a_late_payment_revives_a_cancel() -> None:
     assert frozenset({S.CANCELLED, S.CLOSED}) == TERMINAL
     for status in TERMINAL:
-        assert not TRANSITIONS[status]
         for target in OrderStatus:
+            if (status, target) == (S.CANCELLED, S.PAID):
+                check_transition(status, target)
+                continue
             with pytest.raises(IllegalTransition):
                 check_transition(status, target)
 

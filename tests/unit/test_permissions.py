@@ -18,13 +18,24 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.ORDER_QUOTE,
         P.ORDER_READ_ANY,
         P.ORDER_CANCEL_ANY,
+        P.PAYMENT_SETTINGS,
+        P.BALANCE_ADJUST,
+        P.ANOMALY_MANAGE,
     },
-    Role.SUPPORT: {P.ORDER_QUOTE, P.ORDER_READ_ANY, P.ORDER_CANCEL_ANY},
+    Role.SUPPORT: {P.ORDER_QUOTE, P.ORDER_READ_ANY, P.ORDER_CANCEL_ANY, P.ANOMALY_MANAGE},
     Role.WAREHOUSE: {P.ORDER_QUOTE, P.ORDER_READ_ANY},
-    Role.FINANCE: {P.ORDER_QUOTE, P.ORDER_READ_ANY},
+    # Finance reviews bank transfers and runs the money side; it does not cancel orders.
+    Role.FINANCE: {
+        P.ORDER_QUOTE,
+        P.ORDER_READ_ANY,
+        P.PAYMENT_REVIEW,
+        P.PAYMENT_SETTINGS,
+        P.BALANCE_ADJUST,
+        P.ANOMALY_MANAGE,
+    },
     # Store-scoped merchant permissions are not granted yet; quoting is open to every signed-in role.
     Role.MERCHANT: {P.ORDER_QUOTE},
-    Role.CUSTOMER: {P.ORDER_PLACE, P.ORDER_QUOTE, P.ORDER_READ_OWN, P.ORDER_CANCEL_OWN},
+    Role.CUSTOMER: {P.ORDER_PLACE, P.ORDER_QUOTE, P.ORDER_READ_OWN, P.ORDER_CANCEL_OWN, P.PAYMENT_CREATE},
 }
 
 
@@ -141,4 +152,9 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "order:read-any",
         "order:cancel-own",
         "order:cancel-any",
+        "payment:create",
+        "payment:review",
+        "payment:settings",
+        "balance:adjust",
+        "anomaly:manage",
     }

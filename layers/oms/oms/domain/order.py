@@ -31,12 +31,13 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.COMPLETED: frozenset({S.CLOSED}),
     # A hold (risk, abnormal payment) is released back to where the order was, or ends it.
     S.ON_HOLD: frozenset({S.PENDING_PAYMENT, S.PAID, S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED, S.CLOSED}),
-    S.CANCELLED: frozenset(),
+    # Only when a payment arrives after a cancel (timeout) and the stock can be re-reserved.
+    S.CANCELLED: frozenset({S.PAID}),
     S.CLOSED: frozenset(),
 }
 del S
 
-TERMINAL = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
+TERMINAL = frozenset({OrderStatus.CANCELLED, OrderStatus.CLOSED})  # no user-driven move leaves them
 # Orders in these states still hold reserved (unsold) stock that a cancel must release.
 HOLDS_RESERVED_STOCK = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.ON_HOLD})
 

@@ -28,6 +28,11 @@ class Permission(StrEnum):
     ORDER_READ_ANY = "order:read-any"
     ORDER_CANCEL_OWN = "order:cancel-own"
     ORDER_CANCEL_ANY = "order:cancel-any"
+    PAYMENT_CREATE = "payment:create"
+    PAYMENT_REVIEW = "payment:review"
+    PAYMENT_SETTINGS = "payment:settings"
+    BALANCE_ADJUST = "balance:adjust"
+    ANOMALY_MANAGE = "anomaly:manage"
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -42,6 +47,11 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.ORDER_READ_ANY: frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE}),
     Permission.ORDER_CANCEL_OWN: frozenset({Role.CUSTOMER}),
     Permission.ORDER_CANCEL_ANY: frozenset({Role.ADMIN, Role.SUPPORT}),
+    Permission.PAYMENT_CREATE: frozenset({Role.CUSTOMER}),
+    Permission.PAYMENT_REVIEW: frozenset({Role.FINANCE}),
+    Permission.PAYMENT_SETTINGS: frozenset({Role.ADMIN, Role.FINANCE}),
+    Permission.BALANCE_ADJUST: frozenset({Role.ADMIN, Role.FINANCE}),
+    Permission.ANOMALY_MANAGE: frozenset({Role.ADMIN, Role.SUPPORT, Role.FINANCE}),
 }
 
 

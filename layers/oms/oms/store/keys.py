@@ -74,3 +74,50 @@ def order_number(number: str) -> tuple[str, str]:
 
 def idempotency(subject: str, key: str) -> tuple[str, str]:
     return f"IDEMPOTENCY#{subject}#{key}", "IDEMPOTENCY"
+
+
+def payment_sk(payment_id: str) -> str:
+    return f"PAYMENT#{payment_id}"
+
+
+def ledger_sk(posting_id: str, line_no: int) -> str:
+    return f"LEDGER#{posting_id}#{line_no}"
+
+
+def account_gsi2(account: str) -> str:
+    return f"ACCOUNT#{account}"
+
+
+def refund_sk(refund_id: str) -> str:
+    return f"REFUND#{refund_id}"
+
+
+def balance_pk(customer_id: str) -> str:
+    return f"BALANCE#{customer_id}"
+
+
+BALANCE_ACCOUNT_SK = "ACCOUNT"
+
+
+def inbox(provider: str, event_id: str) -> tuple[str, str]:
+    return f"INBOX#{provider}#{event_id}", "INBOX"
+
+
+def anomaly(anomaly_id: str) -> tuple[str, str]:
+    return f"ANOMALY#{anomaly_id}", "META"
+
+
+def anomalies_by_status_gsi3(status: str) -> str:
+    return f"ANOMALIES#{status}"
+
+
+def anomalies_by_order_gsi1(order_id: str) -> str:
+    return f"ANOMALIES#ORDER#{order_id}"
+
+
+def channel_settings(store_id: str) -> tuple[str, str]:
+    return "SETTINGS#PAYMENT_CHANNELS", f"STORE#{store_id}"
+
+
+def audit(subject: str, at: str, entry_id: str) -> tuple[str, str]:
+    return f"AUDIT#{subject}", f"{at}#{entry_id}"

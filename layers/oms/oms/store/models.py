@@ -17,6 +17,18 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     ORDER#<orderId>          OUTBOX#<ulid>        outbox row for the event relay (TTL)
     ORDERNO#<number>         ORDERNO              reserves a human-readable order number
     IDEMPOTENCY#<sub>#<key>  IDEMPOTENCY          stored response of an idempotent request (TTL)
+    ORDER#<orderId>          PAYMENT#<paymentId>  payment attempt (paymentId = orderId + 2-digit sequence)
+    ORDER#<orderId>          LEDGER#<posting>#<n> ledger line of a posting about the order
+                                                                       GSI2 ACCOUNT#<account>/<at>#<posting>#<n>
+    ORDER#<orderId>          REFUND#<refundId>    refund toward the payer
+    BALANCE#<customerId>     ACCOUNT              stored-balance counter (conditional debits)
+    BALANCE#<customerId>     LEDGER#<posting>#<n> ledger line of a balance adjustment (GSI2 as above)
+    INBOX#<provider>#<event> INBOX                provider callback already applied (TTL 90 days)
+    ANOMALY#<anomalyId>      META                 abnormal payment case
+                                                                       GSI1 ANOMALIES#ORDER#<oid>/<createdAt>,
+                                                                       GSI3 ANOMALIES#<status>/<createdAt>#<aid>
+    SETTINGS#PAYMENT_CHANNELS STORE#<storeId>     payment channel settings of a store
+    AUDIT#<subject>          <at>#<ulid>          audit entry (who changed what)
 """
 
 from __future__ import annotations
@@ -231,3 +243,98 @@ class IdempotencyItem(Item, discriminator="Idempotency"):
     statusCode = NumberAttribute()
     responseBody = UnicodeAttribute()
     createdAt = UnicodeAttribute()
+
+
+# ---------------------------------------------------------------- payments
+class PaymentAttemptItem(Item, discriminator="PaymentAttempt"):
+    paymentId = UnicodeAttribute()
+    orderId = UnicodeAttribute()
+    customerId = UnicodeAttribute()
+    method = UnicodeAttribute()
+    status = UnicodeAttribute()
+    amount = MoneyAttribute()  # what the payer is asked to pay (goods + surcharge)
+    goodsAmount = MoneyAttribute()  # what counts toward the order
+    surcharge = MoneyAttribute()
+    fee = MoneyAttribute()
+    received = MoneyAttribute(null=True)  # what the provider reported, when it differs
+    providerReference = UnicodeAttribute(null=True)
+    instructions = JSONAttribute()
+    review = JSONAttribute(null=True)
+    createdAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+    version = NumberAttribute()
+
+
+class LedgerLineItem(Item, discriminator="LedgerLine"):
+    postingId = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    account = UnicodeAttribute()
+    amount = MoneyAttribute()
+    memo = UnicodeAttribute()
+    at = UnicodeAttribute()
+    orderId = UnicodeAttribute(null=True)
+    paymentId = UnicodeAttribute(null=True)
+    by = UnicodeAttribute(null=True)
+
+
+class BalanceAccountItem(Item, discriminator="BalanceAccount"):
+    customerId = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    available = NumberAttribute()
+    updatedAt = UnicodeAttribute()
+
+
+class InboxItem(Item, discriminator="Inbox"):
+    provider = UnicodeAttribute()
+    eventId = UnicodeAttribute()
+    paymentId = UnicodeAttribute(null=True)
+    orderId = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute()
+    receivedAt = UnicodeAttribute()
+
+
+class AnomalyItem(Item, discriminator="Anomaly"):
+    anomalyId = UnicodeAttribute()
+    anomalyType = UnicodeAttribute()
+    orderId = UnicodeAttribute()
+    paymentId = UnicodeAttribute()
+    expected = MoneyAttribute()
+    received = MoneyAttribute()
+    status = UnicodeAttribute()
+    notes = JSONAttribute()
+    refund = JSONAttribute(null=True)
+    createdAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+    version = NumberAttribute()
+
+
+class RefundItem(Item, discriminator="Refund"):
+    refundId = UnicodeAttribute()
+    orderId = UnicodeAttribute()
+    paymentId = UnicodeAttribute()
+    method = UnicodeAttribute()
+    amount = MoneyAttribute()
+    status = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    providerReference = UnicodeAttribute(null=True)
+    createdAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+
+
+class ChannelSettingsItem(Item, discriminator="ChannelSettings"):
+    storeId = UnicodeAttribute()
+    channels = JSONAttribute()
+    version = NumberAttribute()
+    updatedAt = UnicodeAttribute()
+    updatedBy = UnicodeAttribute()
+
+
+class AuditItem(Item, discriminator="Audit"):
+    subject = UnicodeAttribute()
+    action = UnicodeAttribute()
+    by = UnicodeAttribute()
+    role = UnicodeAttribute()
+    at = UnicodeAttribute()
+    before = JSONAttribute(null=True)
+    after = JSONAttribute(null=True)
+    reason = UnicodeAttribute(null=True)

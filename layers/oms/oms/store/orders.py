@@ -21,12 +21,15 @@ from oms.store.catalog import policies_from_directory, sku_domain
 from oms.store.models import (
     IdempotencyItem,
     Item,
+    LedgerLineItem,
     MoneyAttribute,
     OrderEventItem,
     OrderItem,
     OrderLineItem,
     OrderNumberItem,
     OutboxItem,
+    PaymentAttemptItem,
+    RefundItem,
     SkuItem,
     StockItem,
     StoreDirectoryItem,
@@ -71,9 +74,14 @@ class CheckoutInputs:
 
 @dataclass
 class OrderRecord:
+    """Everything in an order's partition, read with one Query."""
+
     header: OrderItem
     lines: list[OrderLineItem] = field(default_factory=list)
     events: list[OrderEventItem] = field(default_factory=list)
+    payments: list[PaymentAttemptItem] = field(default_factory=list)
+    ledger: list[LedgerLineItem] = field(default_factory=list)
+    refunds: list[RefundItem] = field(default_factory=list)
 
     @property
     def status(self) -> OrderStatus:
@@ -151,7 +159,7 @@ def order_view(record: OrderRecord) -> dict[str, Any]:
     return view
 
 
-def _event_item(order_id: str, change: StatusChange) -> OrderEventItem:
+def event_item(order_id: str, change: StatusChange) -> OrderEventItem:
     return OrderEventItem(
         keys.order_pk(order_id),
         keys.order_event_sk(new_id()),
@@ -165,7 +173,7 @@ def _event_item(order_id: str, change: StatusChange) -> OrderEventItem:
     )
 
 
-def _outbox_item(order_id: str, detail_type: str, detail: dict[str, Any], now: str) -> OutboxItem:
+def outbox_item(order_id: str, detail_type: str, detail: dict[str, Any], now: str) -> OutboxItem:
     event_id = new_id()
     return OutboxItem(
         keys.order_pk(order_id),
@@ -264,7 +272,7 @@ class OrderRepository:
             )
             for line in quote.lines
         ]
-        return OrderRecord(header, lines, [_event_item(order_id, created)])
+        return OrderRecord(header, lines, [event_item(order_id, created)])
 
     def place_order(self, record: OrderRecord, idempotency: IdempotencyRecord, response_body: dict[str, Any]) -> None:
         """ONE transaction: reserve every line's stock, write header, lines, history, outbox row,
@@ -279,7 +287,7 @@ class OrderRepository:
             tx.put("event", event)
         tx.put(
             "outbox",
-            _outbox_item(
+            outbox_item(
                 header.orderId,
                 "OrderPlaced",
                 {**order_summary(header), "lineCount": len(record.lines)},
@@ -338,16 +346,24 @@ class OrderRepository:
 
     def get_order(self, order_id: str) -> OrderRecord | None:
         header: OrderItem | None = None
-        lines: list[OrderLineItem] = []
-        events: list[OrderEventItem] = []
+        record = OrderRecord(header=None)  # type: ignore[arg-type]
         for item in Item.query(keys.order_pk(order_id), consistent_read=True):
             if isinstance(item, OrderItem):
                 header = item
             elif isinstance(item, OrderLineItem):
-                lines.append(item)
+                record.lines.append(item)
             elif isinstance(item, OrderEventItem):
-                events.append(item)
-        return OrderRecord(header, lines, events) if header else None
+                record.events.append(item)
+            elif isinstance(item, PaymentAttemptItem):
+                record.payments.append(item)
+            elif isinstance(item, LedgerLineItem):
+                record.ledger.append(item)
+            elif isinstance(item, RefundItem):
+                record.refunds.append(item)
+        if header is None:
+            return None
+        record.header = header
+        return record
 
     def list_customer_orders(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[dict[str, Any]]:
         partition = keys.customer_orders_gsi1(customer_id)
@@ -402,11 +418,11 @@ class OrderRepository:
         now = change.at
         version = int(header.version)
         tx = Transaction()
-        event = _event_item(header.orderId, change)
+        event = event_item(header.orderId, change)
         tx.put("event", event)
         tx.put(
             "outbox",
-            _outbox_item(
+            outbox_item(
                 header.orderId,
                 "OrderCancelled",
                 {**order_summary(header), "status": change.to_status.value, "cancellation": cancellation},
@@ -443,4 +459,6 @@ class OrderRepository:
         header.cancellation = cancellation
         header.updatedAt = now
         header.version = version + 1
-        return OrderRecord(header, record.lines, [*record.events, event])
+        return OrderRecord(
+            header, record.lines, [*record.events, event], record.payments, record.ledger, record.refunds
+        )

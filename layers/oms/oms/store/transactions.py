@@ -49,7 +49,7 @@ class TransactionCancelled(Exception):
 class Transaction:
     _checks: list[tuple[Hashable, Item, Condition]] = field(default_factory=list)
     _puts: list[tuple[Hashable, Item, Condition | None]] = field(default_factory=list)
-    _updates: list[tuple[Hashable, Item, list[Action], Condition | None]] = field(default_factory=list)
+    _updates: list[tuple[Hashable, Item, Sequence[Action], Condition | None]] = field(default_factory=list)
 
     def check(self, label: Hashable, item: Item, condition: Condition) -> None:
         self._checks.append((label, item, condition))
@@ -57,7 +57,9 @@ class Transaction:
     def put(self, label: Hashable, item: Item, condition: Condition | None = None) -> None:
         self._puts.append((label, item, condition))
 
-    def update(self, label: Hashable, item: Item, actions: list[Action], condition: Condition | None = None) -> None:
+    def update(
+        self, label: Hashable, item: Item, actions: Sequence[Action], condition: Condition | None = None
+    ) -> None:
         self._updates.append((label, item, actions, condition))
 
     def __len__(self) -> int:
@@ -72,7 +74,7 @@ class Transaction:
                 for _, item, put_condition in self._puts:
                     tx.save(item, condition=put_condition, return_values="ALL_OLD")
                 for _, item, actions, update_condition in self._updates:
-                    tx.update(item, actions, condition=update_condition, return_values="ALL_OLD")
+                    tx.update(item, list(actions), condition=update_condition, return_values="ALL_OLD")
         except TransactWriteError as error:
             reasons = error.cancellation_reasons or []
             failures = [

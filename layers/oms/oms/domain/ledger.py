@@ -1,0 +1,118 @@
+"""Double-entry ledger. Every money movement is a Posting whose lines sum to zero per currency:
+a positive amount debits an account, a negative amount credits it.
+
+Accounts (names are stable strings):
+    provider:<method>          money held by / owed from a payment provider (asset)
+    fees:<method>              provider fees we bear (expense)
+    surcharge:<method>         fees the payer bore on top of the order (income that pays the fee)
+    order:<orderId>            what the order has received (credit) and given back (debit)
+    balance:<customerId>       a customer's stored balance (liability: credit = we owe them)
+    adjustments                manual balance credits/debits by staff (equity/expense)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from oms.domain.errors import InvalidRequest
+from oms.domain.money import Money
+
+
+class PostingKind(StrEnum):
+    PAYMENT = "payment"  # a payer paid (provider or balance) toward an order
+    PROVIDER_FEE = "provider_fee"
+    REFUND = "refund"  # money given back to the payer
+    BALANCE_ADJUSTMENT = "balance_adjustment"
+
+
+def provider_account(method: str) -> str:
+    return f"provider:{method}"
+
+
+def fees_account(method: str) -> str:
+    return f"fees:{method}"
+
+
+def surcharge_account(method: str) -> str:
+    return f"surcharge:{method}"
+
+
+def order_account(order_id: str) -> str:
+    return f"order:{order_id}"
+
+
+def balance_account(customer_id: str) -> str:
+    return f"balance:{customer_id}"
+
+
+ADJUSTMENTS = "adjustments"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    account: str
+    amount: Money  # + debit, − credit
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    kind: PostingKind
+    lines: tuple[Line, ...]
+    memo: str
+
+    def __post_init__(self) -> None:
+        if len(self.lines) < 2:
+            raise InvalidRequest("a posting needs at least two lines")
+        sums: dict[str, int] = {}
+        for line in self.lines:
+            sums[line.amount.currency] = sums.get(line.amount.currency, 0) + line.amount.amount
+        if any(sums.values()):
+            raise InvalidRequest(f"posting does not balance: {sums}")
+
+
+def transfer(kind: PostingKind, debit: str, credit: str, amount: Money, memo: str) -> Posting:
+    """Money moves from `credit` to `debit` (debit the receiver, credit the giver)."""
+    if amount.amount <= 0:
+        raise InvalidRequest("a transfer moves a positive amount")
+    return Posting(kind, (Line(debit, amount), Line(credit, Money(-amount.amount, amount.currency))), memo)
+
+
+def payment_postings(
+    method: str,
+    order_id: str,
+    goods_amount: Money,
+    fee: Money,
+    surcharge: Money,
+    *,
+    payer_account: str | None = None,
+) -> list[Posting]:
+    """The postings of one received payment.
+
+    The payer's money lands in the provider account (or comes out of their balance); the order's
+    account is credited with what counts toward the order; a customer-borne surcharge goes to the
+    surcharge account; a provider fee is an expense that reduces what the provider owes us.
+    """
+    source = payer_account or provider_account(method)
+    postings = [transfer(PostingKind.PAYMENT, source, order_account(order_id), goods_amount, "payment received")]
+    if surcharge.amount:
+        postings.append(
+            transfer(PostingKind.PAYMENT, source, surcharge_account(method), surcharge, "payment surcharge")
+        )
+    if fee.amount:
+        postings.append(transfer(PostingKind.PROVIDER_FEE, fees_account(method), source, fee, "provider fee"))
+    return postings
+
+
+def account_balance(lines: Iterable[Line], account: str, currency: str) -> Money:
+    """Debits minus credits of one account."""
+    return Money(sum(line.amount.amount for line in lines if line.account == account), currency)
+
+
+def order_money(lines: Sequence[Line], order_id: str, currency: str) -> tuple[Money, Money]:
+    """(received, refunded) for an order: credits to its account are money received, debits refunds."""
+    account = order_account(order_id)
+    received = sum(-line.amount.amount for line in lines if line.account == account and line.amount.amount < 0)
+    refunded = sum(line.amount.amount for line in lines if line.account == account and line.amount.amount > 0)
+    return Money(received, currency), Money(refunded, currency)
