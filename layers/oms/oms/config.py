@@ -13,6 +13,7 @@ class Settings:
     payment_timeout_state_machine_arn: str
     event_bus_name: str
     stage: str
+    bank_transfer_review_seconds: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -22,4 +23,5 @@ class Settings:
             payment_timeout_state_machine_arn=os.environ.get("PAYMENT_TIMEOUT_STATE_MACHINE_ARN", ""),
             event_bus_name=os.environ.get("EVENT_BUS_NAME", "default"),
             stage=os.environ.get("STAGE", "dev"),
+            bank_transfer_review_seconds=int(os.environ.get("BANK_TRANSFER_REVIEW_SECONDS", "259200")),
         )

@@ -130,3 +130,38 @@ class CheckoutIn(Strict):
 
 class CancelIn(Strict):
     reason: Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)] | None = None
+
+
+# ---------------------------------------------------------------- payments
+class PaymentIn(Strict):
+    method: Annotated[str, StringConstraints(pattern="^(alipay|wechat|card|crypto|bank_transfer|balance)$")]
+
+
+class ReviewIn(Strict):
+    decision: Annotated[str, StringConstraints(pattern="^(approve|reject)$")]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)] | None = None
+
+
+class BalanceAdjustmentIn(Strict):
+    direction: Annotated[str, StringConstraints(pattern="^(credit|debit)$")]
+    amount: MoneyIn
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=500, strip_whitespace=True)]
+
+
+class ResolveIn(Strict):
+    note: Annotated[str, StringConstraints(min_length=3, max_length=2000, strip_whitespace=True)]
+
+
+class ChannelIn(Strict):
+    enabled: bool
+    minAmount: int = Field(ge=0, le=MAX_AMOUNT)
+    maxAmount: int = Field(ge=0, le=MAX_AMOUNT)
+    feeRateBps: int = Field(ge=0, le=2000)
+    feeBearer: Annotated[str, StringConstraints(pattern="^(merchant|customer)$")]
+
+
+class ChannelSettingsIn(Strict):
+    channels: dict[
+        Annotated[str, StringConstraints(pattern="^(alipay|wechat|card|crypto|bank_transfer|balance)$")], ChannelIn
+    ] = Field(min_length=1)
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None

@@ -25,6 +25,7 @@ from oms.store.orders import (
     order_view,
 )
 from oms.store.pages import Page
+from oms.store.payments import payment_summary
 
 
 class IdempotencyKeyReused(InvalidRequest):
@@ -142,7 +143,8 @@ class OrderService:
         raise NotFound(f"order {order_id} not found")
 
     def get(self, actor: Actor, order_id: str) -> dict[str, Any]:
-        return order_view(self._visible_order(actor, order_id))
+        record = self._visible_order(actor, order_id)
+        return {**order_view(record), "payment": payment_summary(record)}
 
     def list(
         self,

@@ -42,7 +42,6 @@ from oms.domain.payment import (
     SuccessOutcome,
     check_attempt_transition,
     decide_success,
-    payment_status,
 )
 from oms.domain.permissions import Actor, Permission
 from oms.services.orders import IdempotencyKeyReused
@@ -68,8 +67,8 @@ from oms.store.payments import (
     channels_to_json,
     ledger_line_view,
     ledger_lines,
+    payment_summary,
     put_channel_settings,
-    refund_view,
 )
 from oms.store.transactions import Transaction, TransactionCancelled
 
@@ -91,21 +90,6 @@ def order_id_of(payment_id: str) -> str:
     if len(payment_id) != ORDER_ID_LENGTH + 2 or not payment_id[-2:].isdigit():
         raise CallbackRejected("payment reference is not one of ours")
     return payment_id[:ORDER_ID_LENGTH]
-
-
-def payment_summary(record: OrderRecord) -> dict[str, Any]:
-    """The order's payment picture, derived from its ledger lines (never a stored flag)."""
-    total = record.header.total.money()
-    received, refunded = order_money(ledger_lines(record), record.header.orderId, total.currency)
-    net = received - refunded
-    return {
-        "status": payment_status(total, received, refunded).value,
-        "received": received.to_dict(),
-        "refunded": refunded.to_dict(),
-        "outstanding": Money(max(total.amount - net.amount, 0), total.currency).to_dict(),
-        "attempts": [attempt_view(a) for a in sorted(record.payments, key=lambda a: a.paymentId)],
-        "refunds": [refund_view(r) for r in record.refunds],
-    }
 
 
 class PaymentService:

@@ -15,10 +15,10 @@ from pynamodb.exceptions import DoesNotExist
 
 from oms.domain.clock import parse_rfc3339
 from oms.domain.ids import new_id
-from oms.domain.ledger import Line, Posting
+from oms.domain.ledger import Line, Posting, order_money
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus, StatusChange
-from oms.domain.payment import DEFAULT_CHANNELS, AnomalyStatus, ChannelSettings, FeeBearer
+from oms.domain.payment import DEFAULT_CHANNELS, AnomalyStatus, ChannelSettings, FeeBearer, payment_status
 from oms.domain.permissions import Actor
 from oms.store import keys
 from oms.store.models import (
@@ -108,6 +108,21 @@ def refund_view(item: RefundItem) -> dict[str, Any]:
 
 def ledger_lines(record: OrderRecord) -> list[Line]:
     return [Line(item.account, item.amount.money()) for item in record.ledger]
+
+
+def payment_summary(record: OrderRecord) -> dict[str, Any]:
+    """The order's payment picture, derived from its ledger lines (never a stored flag)."""
+    total = record.header.total.money()
+    received, refunded = order_money(ledger_lines(record), record.header.orderId, total.currency)
+    net = received - refunded
+    return {
+        "status": payment_status(total, received, refunded).value,
+        "received": received.to_dict(),
+        "refunded": refunded.to_dict(),
+        "outstanding": Money(max(total.amount - net.amount, 0), total.currency).to_dict(),
+        "attempts": [attempt_view(a) for a in sorted(record.payments, key=lambda a: a.paymentId)],
+        "refunds": [refund_view(r) for r in record.refunds],
+    }
 
 
 # ---------------------------------------------------------------- transaction pieces
@@ -262,7 +277,7 @@ def add_balance_change(tx: Transaction, customer_id: str, delta: int, currency: 
     actions += [
         BalanceAccountItem.customerId.set(customer_id),
         BalanceAccountItem.currency.set(currency),
-        BalanceAccountItem.type.set("BalanceAccount"),  # type: ignore[arg-type]  # discriminator, for reads
+        BalanceAccountItem.type.set(BalanceAccountItem),  # type: ignore[arg-type]  # the discriminator, for reads
     ]
     tx.update("balance", account, actions, BalanceAccountItem.PK.does_not_exist())
 

@@ -1,0 +1,47 @@
+"""Provider callbacks: POST /callbacks/payments/{provider}. No JWT: each callback is verified with the
+provider's signature over the raw body before anything else, applied exactly once, and answered in the
+provider's own format only after the change is durable."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from oms.adapters.providers import provider_for
+from oms.config import Settings
+from oms.services.payments import PaymentService
+from oms.store.orders import OrderRepository
+from oms.store.payments import PaymentReads
+
+logger = Logger()
+settings = Settings.from_env()
+service = PaymentService(
+    OrderRepository(),
+    PaymentReads(),
+    provider_for,
+    bank_transfer_review_seconds=settings.bank_transfer_review_seconds,
+)
+MAX_CALLBACK_BYTES = 64 * 1024
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    provider = (event.get("pathParameters") or {}).get("provider", "")
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    if len(raw) > MAX_CALLBACK_BYTES:
+        return {"statusCode": 413, "headers": {"content-type": "text/plain"}, "body": "payload too large"}
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    try:
+        answer = service.handle_callback(provider, headers, raw)
+    except Exception:
+        # Not durable: answer with a failure so the provider retries later.
+        logger.exception("callback failed", extra={"provider": provider})
+        return {
+            "statusCode": 500,
+            "headers": {"content-type": "application/json"},
+            "body": '{"code":"FAIL","message":"temporarily unavailable"}',
+        }
+    return {"statusCode": answer.status, "headers": {"content-type": answer.content_type}, "body": answer.body}

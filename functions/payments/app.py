@@ -1,0 +1,155 @@
+"""Payments: pay an order, read its payments and ledger, review bank transfers, sync with the provider,
+customer balances, abnormal-payment cases and payment-channel settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from oms.adapters.providers import provider_for
+from oms.adapters.providers.base import PaymentMethod
+from oms.api.http import (
+    actor,
+    idempotency_key,
+    if_match,
+    json_response,
+    make_resolver,
+    page_response,
+    parse_body,
+    query_int,
+)
+from oms.api.problems import HttpProblem
+from oms.api.schemas import BalanceAdjustmentIn, ChannelSettingsIn, PaymentIn, ResolveIn, ReviewIn
+from oms.config import Settings
+from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer
+from oms.services.orders import request_fingerprint
+from oms.services.payments import PaymentService
+from oms.store.orders import OrderRepository
+from oms.store.payments import PaymentReads
+
+logger = Logger()
+app = make_resolver(logger)
+settings = Settings.from_env()
+service = PaymentService(
+    OrderRepository(),
+    PaymentReads(),
+    provider_for,
+    bank_transfer_review_seconds=settings.bank_transfer_review_seconds,
+)
+
+
+def _replayed(status: int, body: dict[str, Any], replayed: bool) -> Response[str]:
+    return json_response(status, body, {"Idempotent-Replayed": "true"} if replayed else None)
+
+
+@app.post("/orders/<orderId>/payments")
+def create_payment(orderId: str) -> Response[str]:
+    who = actor(app)
+    key = idempotency_key(app)
+    body = parse_body(app, PaymentIn)
+    status, result, replayed = service.create_payment(
+        who,
+        orderId,
+        PaymentMethod(body.method),
+        idempotency_key=key,
+        fingerprint=request_fingerprint({"orderId": orderId, **body.model_dump()}),
+    )
+    return _replayed(status, result, replayed)
+
+
+@app.get("/orders/<orderId>/payments")
+def order_payments(orderId: str) -> Response[str]:
+    return json_response(200, service.payments_of(actor(app), orderId))
+
+
+@app.post("/orders/<orderId>/payments/<paymentId>/review")
+def review(orderId: str, paymentId: str) -> Response[str]:
+    who = actor(app)
+    body = parse_body(app, ReviewIn)
+    return json_response(
+        200, service.review(who, orderId, paymentId, approve=body.decision == "approve", reason=body.reason)
+    )
+
+
+@app.post("/orders/<orderId>/payments/<paymentId>/sync")
+def sync(orderId: str, paymentId: str) -> Response[str]:
+    return json_response(200, service.sync(actor(app), orderId, paymentId))
+
+
+@app.get("/customers/<customerId>/balance")
+def balance(customerId: str) -> Response[str]:
+    who = actor(app)
+    subject = who.subject if customerId == "me" else customerId
+    return json_response(
+        200,
+        service.balance_of(who, subject, query_int(app, "limit"), app.current_event.get_query_string_value("cursor")),
+    )
+
+
+@app.post("/customers/<customerId>/balance/adjustments")
+def adjust_balance(customerId: str) -> Response[str]:
+    who = actor(app)
+    key = idempotency_key(app)
+    body = parse_body(app, BalanceAdjustmentIn)
+    status, result, replayed = service.adjust_balance(
+        who,
+        customerId,
+        body.amount.money(),
+        credit=body.direction == "credit",
+        reason=body.reason,
+        idempotency_key=key,
+        fingerprint=request_fingerprint({"customerId": customerId, **body.model_dump()}),
+    )
+    return _replayed(status, result, replayed)
+
+
+@app.get("/anomalies")
+def anomalies() -> Response[str]:
+    raw = app.current_event.get_query_string_value("status") or "OPEN"
+    try:
+        status = AnomalyStatus(raw)
+    except ValueError as error:
+        raise HttpProblem(
+            422,
+            "validation-failed",
+            "The request is not valid",
+            "status is OPEN or RESOLVED",
+            errors=[{"field": "status", "message": "OPEN or RESOLVED", "code": "enum"}],
+        ) from error
+    return page_response(
+        service.anomalies(
+            actor(app), status, query_int(app, "limit"), app.current_event.get_query_string_value("cursor")
+        )
+    )
+
+
+@app.post("/anomalies/<anomalyId>/resolve")
+def resolve(anomalyId: str) -> Response[str]:
+    who = actor(app)
+    body = parse_body(app, ResolveIn)
+    return json_response(200, service.resolve_anomaly(who, anomalyId, body.note))
+
+
+@app.get("/settings/payment-channels/<storeId>")
+def get_channels(storeId: str) -> Response[str]:
+    result = service.channel_settings(actor(app), storeId)
+    return json_response(200, result, {"ETag": f'"{result["version"]}"'})
+
+
+@app.put("/settings/payment-channels/<storeId>")
+def put_channels(storeId: str) -> Response[str]:
+    who = actor(app)
+    body = parse_body(app, ChannelSettingsIn)
+    channels = {
+        method: ChannelSettings(method, c.enabled, c.minAmount, c.maxAmount, c.feeRateBps, FeeBearer(c.feeBearer))
+        for method, c in body.channels.items()
+    }
+    result = service.put_channel_settings(who, storeId, channels, if_match(app), body.reason)
+    return json_response(200, result, {"ETag": f'"{result["version"]}"'})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
