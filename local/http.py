@@ -55,6 +55,18 @@ class LocalControl(Protocol):
 
     def fire_schedule(self, name: str) -> dict[str, Any]: ...
 
+    def sandbox_pay(
+        self,
+        payment_id: str,
+        *,
+        amount: int | None = None,
+        currency: str | None = None,
+        status: str = "SUCCEEDED",
+        event_id: str | None = None,
+        times: int = 1,
+        concurrent: bool = False,
+    ) -> dict[str, Any]: ...
+
 
 class ScheduleNotFound(KeyError):
     pass
@@ -396,6 +408,9 @@ class ApiGateway:
                     "id_token_signing_alg_values_supported": ["RS256"],
                 },
             )
+        sandbox_payment = re.fullmatch(r"/_local/sandbox/payments/([^/]+)/pay", raw_path)
+        if sandbox_payment and method == "POST":
+            return self._sandbox_pay(urllib.parse.unquote(sandbox_payment.group(1)), body)
         schedule = re.fullmatch(r"/_local/schedules/([^/]+)/fire", raw_path)
         if schedule and method == "POST":
             name = urllib.parse.unquote(schedule.group(1))
@@ -404,6 +419,40 @@ class ApiGateway:
             except ScheduleNotFound:
                 return problem(404, "schedule-not-found", "Not Found", f"no scheduled rule named {name!r}")
         return problem(404, "route-not-found", "Not Found", f"no local endpoint {method} {raw_path}")
+
+    def _sandbox_pay(self, payment_id: str, body: bytes) -> Response:
+        """Pay an attempt at its sandbox provider; the provider's signed callback hits this API."""
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            return problem(400, "bad-request", "Bad Request", "the body must be a JSON object")
+        allowed = {"amount": int, "currency": str, "status": str, "eventId": str, "times": int, "concurrent": bool}
+        errors = [
+            {"field": name, "message": f"must be {kind.__name__}"}
+            for name, kind in allowed.items()
+            if name in request and (type(request[name]) is not kind)
+        ]
+        errors += [{"field": name, "message": "unknown field"} for name in request if name not in allowed]
+        times = request.get("times", 1)
+        if isinstance(times, int) and not 1 <= times <= 20:
+            errors.append({"field": "times", "message": "between 1 and 20"})
+        if errors:
+            return problem(400, "bad-request", "Bad Request", "the sandbox payment request is invalid", errors=errors)
+        try:
+            result = self.control.sandbox_pay(
+                payment_id,
+                amount=request.get("amount"),
+                currency=request.get("currency"),
+                status=request.get("status", "SUCCEEDED"),
+                event_id=request.get("eventId"),
+                times=times,
+                concurrent=request.get("concurrent", False),
+            )
+        except (RuntimeError, ValueError, LookupError) as error:
+            return problem(404, "sandbox-payment-not-found", "Not Found", str(error))
+        return _json_response(200, result)
 
     def _mint(self, body: bytes) -> Response:
         errors: list[dict[str, str]] = []

@@ -10,13 +10,20 @@ stack deletes its resources when it stops, and the last one to stop resets moto 
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar
+
+from oms.adapters.payment_providers import use_providers
+from oms.adapters.providers.base import PaymentMethod
+from oms.adapters.providers.sandbox import Sandbox, SandboxError
 
 from . import moto_patches
 from .deploy import Clients, deploy, undeploy
@@ -81,6 +88,10 @@ class _SharedMotoServer:
             return True
 
 
+CALLBACK_PREFIX = "/callbacks/payments"
+CALLBACK_METHODS = (PaymentMethod.ALIPAY, PaymentMethod.WECHAT, PaymentMethod.CARD, PaymentMethod.CRYPTO)
+
+
 class LocalStack:
     _running: ClassVar[set[str]] = set()  # stack names started in this process (they name resources)
     _running_lock: ClassVar[threading.Lock] = threading.Lock()
@@ -112,6 +123,7 @@ class LocalStack:
         self._pollers: list[StreamPoller] = []
         self._timers: ScheduleTimers | None = None
         self._demo_tokens: dict[str, str] = {}
+        self._sandbox: Sandbox | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -175,6 +187,8 @@ class LocalStack:
         audiences = [aud for api in template.http_apis.values() for a in api.authorizers.values() for aud in a.audience]
         self._issuer = TokenIssuer(f"http://{self.host}:{self.port}/_local", audiences or [self.stack_name])
         self._gateway.start()
+        if any(route.path.startswith(CALLBACK_PREFIX) for route in template.routes):
+            self._start_sandbox()
 
         for subscription in template.streams:
             if not subscription.enabled:
@@ -211,6 +225,101 @@ class LocalStack:
             self.seed_result = seed(self.base_url, self._demo_tokens["admin"])
         log.info("stack %s serving on %s (moto at %s)", self.stack_name, self.base_url, self._moto_url)
 
+    # -- payment providers ------------------------------------------------------------------
+
+    def _start_sandbox(self) -> None:
+        """Every payment provider is played by an in-process sandbox with keys generated now: the
+        functions' adapters talk to it, and it signs callbacks exactly as the provider would."""
+        self._sandbox = sandbox = Sandbox(notify_base_url=f"{self.base_url}{CALLBACK_PREFIX}")
+        adapters: dict[PaymentMethod, Any] = {}
+        lock = threading.Lock()
+
+        def adapter(method: PaymentMethod) -> Any:
+            with lock:
+                if method not in adapters:
+                    adapters[method] = sandbox.provider(method)
+                return adapters[method]
+
+        use_providers(adapter)
+
+    @property
+    def sandbox(self) -> Sandbox:
+        if self._sandbox is None:
+            raise RuntimeError("this stack has no payment callbacks, so no provider sandbox")
+        return self._sandbox
+
+    def _open_payment_page(self, payment_id: str) -> PaymentMethod:
+        """Alipay's page payment exists at the provider only once the buyer opens our signed gateway URL:
+        do what the browser does (the sandbox checks the request signature as Alipay would)."""
+        admin = self.mint_token("local-sandbox", ["admin"], expires_in=60)
+        request = urllib.request.Request(
+            f"{self.base_url}/orders/{payment_id[:26]}/payments", headers={"Authorization": f"Bearer {admin}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                attempts = json.loads(response.read())["attempts"]
+        except urllib.error.HTTPError as error:
+            raise LookupError(f"payment {payment_id} not found") from error
+        attempt = next((a for a in attempts if a["paymentId"] == payment_id), None)
+        if attempt is None or attempt["method"] not in {m.value for m in CALLBACK_METHODS}:
+            raise LookupError(f"payment {payment_id} is not a provider payment")
+        method = PaymentMethod(attempt["method"])
+        url = attempt["instructions"].get("url")
+        if method is PaymentMethod.ALIPAY and url:
+            status, _, body = self.sandbox.send("GET", url, {}, b"")
+            if status != 200:
+                raise LookupError(f"the alipay sandbox refused the payment page: {body[:200]!r}")
+        return method
+
+    def sandbox_pay(
+        self,
+        payment_id: str,
+        *,
+        amount: int | None = None,
+        currency: str | None = None,
+        status: str = "SUCCEEDED",
+        event_id: str | None = None,
+        times: int = 1,
+        concurrent: bool = False,
+    ) -> dict[str, Any]:
+        """The payer pays `payment_id` at its provider, which then delivers its signed callback to this
+        API `times` times (a retry reuses the same notice), one after another or all at once."""
+        sandbox = self.sandbox
+        method = next((m for m in CALLBACK_METHODS if sandbox.payment(m, payment_id) is not None), None)
+        if method is None:
+            method = self._open_payment_page(payment_id)
+        try:
+            callback = sandbox.pay(
+                method, payment_id, amount=amount, currency=currency, status=status, event_id=event_id
+            )
+        except SandboxError as error:
+            raise LookupError(str(error)) from error
+
+        def deliver(_: int) -> dict[str, Any]:
+            request = urllib.request.Request(
+                f"{self.base_url}{CALLBACK_PREFIX}/{method.value}",
+                data=callback.body,
+                headers={**callback.headers, "Content-Type": callback.content_type},
+                method="POST",
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return {"status": response.status, "body": response.read().decode(errors="replace")}
+            except urllib.error.HTTPError as error:
+                return {"status": error.code, "body": error.read().decode(errors="replace")}
+
+        if concurrent and times > 1:
+            with ThreadPoolExecutor(max_workers=times) as pool:
+                deliveries = list(pool.map(deliver, range(times)))
+        else:
+            deliveries = [deliver(n) for n in range(times)]
+        return {
+            "paymentId": payment_id,
+            "method": method.value,
+            "eventId": callback.event_id,
+            "deliveries": deliveries,
+        }
+
     def stop(self) -> None:
         """Stop serving and delete this stack's resources. Safe to call more than once."""
         if self._moto_url is None:
@@ -224,6 +333,9 @@ class LocalStack:
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
+        if self._sandbox is not None:
+            use_providers(None)
+            self._sandbox = None
         moto_patches.wait_for_event_deliveries(timeout=5)
         for function in self._functions.values():
             moto_patches.unregister_function(function.spec.name)

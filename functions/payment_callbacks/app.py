@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.adapters.providers import provider_for
+from oms.adapters.payment_providers import provider_factory
 from oms.config import Settings
 from oms.services.payments import PaymentService
 from oms.store.orders import OrderRepository
@@ -20,7 +20,7 @@ settings = Settings.from_env()
 service = PaymentService(
     OrderRepository(),
     PaymentReads(),
-    provider_for,
+    provider_factory(),
     bank_transfer_review_seconds=settings.bank_transfer_review_seconds,
 )
 MAX_CALLBACK_BYTES = 64 * 1024

@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.adapters.providers import provider_for
+from oms.adapters.payment_providers import provider_factory
 from oms.adapters.providers.base import PaymentMethod
 from oms.api.http import (
     actor,
@@ -35,7 +35,7 @@ settings = Settings.from_env()
 service = PaymentService(
     OrderRepository(),
     PaymentReads(),
-    provider_for,
+    provider_factory(),
     bank_transfer_review_seconds=settings.bank_transfer_review_seconds,
 )
 

@@ -277,7 +277,7 @@ def add_balance_change(tx: Transaction, customer_id: str, delta: int, currency: 
     actions += [
         BalanceAccountItem.customerId.set(customer_id),
         BalanceAccountItem.currency.set(currency),
-        BalanceAccountItem.type.set(BalanceAccountItem),  # type: ignore[arg-type]  # the discriminator, for reads
+        BalanceAccountItem.type.set(BalanceAccountItem),  # the discriminator, so reads know the kind
     ]
     tx.update("balance", account, actions, BalanceAccountItem.PK.does_not_exist())
 

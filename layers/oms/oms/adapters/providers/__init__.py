@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -81,17 +79,11 @@ def provider_for(
 # ---------------------------------------------------------------- HTTPS transport
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Provider APIs do not redirect; following one could carry the Authorization header elsewhere."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 class UrllibTransport:
     """One HTTPS exchange with the standard library: certificate checks on, redirects off, timeouts and a
     response size cap. 4xx/5xx are answers (returned); network failures raise ProviderError (retryable).
-    Plain http is refused unless the host is listed in `plain_http_hosts` (local testing only)."""
+    Plain http is refused unless the host is listed in `plain_http_hosts` (local testing only).
+    `urllib.request` is imported at the first call, keeping it off the cold-start path of callbacks."""
 
     def __init__(
         self,
@@ -102,13 +94,29 @@ class UrllibTransport:
         self._timeout = timeout
         self._max = max_response_bytes
         self._plain_http_hosts = plain_http_hosts
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self._opener: Any = None
+
+    def _build_opener(self) -> Any:
+        import urllib.request
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            """Provider APIs do not redirect; following one could carry the Authorization header elsewhere."""
+
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        return urllib.request.build_opener(NoRedirect)
 
     def send(self, method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        import urllib.error
+        import urllib.request
+
         parts = urlsplit(url)
         host = parts.hostname or ""
         if parts.scheme != "https" and not (parts.scheme == "http" and host in self._plain_http_hosts):
             raise ProviderError(f"refusing to call {parts.scheme or '?'}://{host}: https only", retryable=False)
+        if self._opener is None:
+            self._opener = self._build_opener()
         data = body if body or method.upper() not in ("GET", "HEAD", "DELETE") else None
         request = urllib.request.Request(url, data=data, headers=headers, method=method.upper())
         try:
@@ -170,7 +178,7 @@ def minor_to_decimal(amount: int, currency: str) -> str:
 
 
 def decimal_to_minor(text: str, currency: str) -> int:
-    """"108.00" CNY → 10800, "0.01" → 1, "108.5" → 10850. Plain ASCII decimals only: no sign, exponent,
+    """ "108.00" CNY → 10800, "0.01" → 1, "108.5" → 10850. Plain ASCII decimals only: no sign, exponent,
     spaces, leading zeros or more decimals than the currency has (ValueError)."""
     if not isinstance(text, str):
         raise ValueError("amount must be a decimal string")
@@ -181,7 +189,8 @@ def decimal_to_minor(text: str, currency: str) -> int:
     digits = exponent(currency)
     if len(fraction) > digits:
         raise ValueError("amount has more decimals than the currency")
-    return int(whole) * 10**digits + (int(fraction.ljust(digits, "0")) if digits else 0)
+    scale: int = 10**digits
+    return int(whole) * scale + (int(fraction.ljust(digits, "0")) if digits else 0)
 
 
 def json_bytes(value: Any) -> bytes:
@@ -218,4 +227,4 @@ def int_field(data: Mapping[str, Any], name: str, what: str) -> int:
     value = data.get(name)
     if type(value) is not int or value < 0:
         raise ValueError(f"{what} has no valid {name}")
-    return value
+    return int(value)

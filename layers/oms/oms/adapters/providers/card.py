@@ -1,0 +1,287 @@
+"""Card processor (Stripe-style): payment intents, signed webhooks, refunds, query.
+
+API calls are form-encoded with `Authorization: Bearer <secret key>` and an `Idempotency-Key` (the payment
+or refund id), so a retried call replays the first answer. Webhooks carry `Card-Signature` (or
+`Stripe-Signature`): `t=<unix>,v1=<hex>[,v1=<hex>…]`, each v1 = HMAC-SHA256(secret, "<t>.<raw body>");
+during a secret rotation several v1 values come and several secrets are configured: any match passes.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from oms.adapters.providers import (
+    Clock,
+    header,
+    json_object,
+    object_field,
+    text_field,
+)
+from oms.adapters.providers.base import (
+    CallbackAnswer,
+    CallbackRejected,
+    NoticeStatus,
+    PaymentInstructions,
+    PaymentMethod,
+    ProviderError,
+    ProviderNotice,
+    ProviderQuery,
+    ProviderRefund,
+    Transport,
+)
+from oms.adapters.providers.credentials import CardCredentials, hmac_sha256_hex
+from oms.domain.clock import epoch_seconds, utcnow
+from oms.domain.errors import InvalidRequest
+from oms.domain.money import Money
+
+TOLERANCE_SECONDS = 300
+SIGNATURE_HEADERS = ("Card-Signature", "Stripe-Signature")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+EVENT_STATUS = {
+    "payment_intent.succeeded": NoticeStatus.SUCCEEDED,
+    "payment_intent.payment_failed": NoticeStatus.FAILED,
+    "payment_intent.canceled": NoticeStatus.FAILED,
+    "payment_intent.processing": NoticeStatus.PENDING,
+    "payment_intent.requires_action": NoticeStatus.PENDING,
+    "payment_intent.created": NoticeStatus.PENDING,
+}
+INTENT_STATUS = {"succeeded": NoticeStatus.SUCCEEDED, "canceled": NoticeStatus.FAILED}  # others: PENDING
+REFUND_STATUS = {
+    "succeeded": NoticeStatus.SUCCEEDED,
+    "pending": NoticeStatus.PENDING,
+    "requires_action": NoticeStatus.PENDING,
+    "failed": NoticeStatus.FAILED,
+    "canceled": NoticeStatus.FAILED,
+}
+
+
+def parse_signature_header(value: str) -> tuple[int, list[str]]:
+    """(t, [v1, …]) from `t=…,v1=…[,v1=…]`; other schemes (v0) are ignored; ValueError if malformed."""
+    timestamp: int | None = None
+    signatures: list[str] = []
+    for item in value.split(","):
+        key, sep, text = item.strip().partition("=")
+        if not sep or not key or not text:
+            raise ValueError("malformed signature header")
+        if key == "t":
+            if timestamp is not None or not (text.isascii() and text.isdigit() and len(text) <= 12):
+                raise ValueError("malformed signature timestamp")
+            timestamp = int(text)
+        elif key == "v1":
+            if not _HEX64.fullmatch(text):
+                raise ValueError("malformed v1 signature")
+            signatures.append(text)
+    if timestamp is None or not signatures:
+        raise ValueError("signature header lacks t or v1")
+    return timestamp, signatures
+
+
+def sign_payload(secret: str, timestamp: int, raw_body: bytes) -> str:
+    return hmac_sha256_hex(secret, f"{timestamp}.".encode("ascii") + raw_body)
+
+
+class CardProvider:
+    method: PaymentMethod = PaymentMethod.CARD
+
+    def __init__(self, credentials: CardCredentials, transport: Transport, clock: Clock = utcnow) -> None:
+        self._creds = credentials
+        self._transport = transport
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"CardProvider(publishable_key={self._creds.publishable_key!r})"
+
+    def _call(
+        self, method: str, path: str, form: list[tuple[str, str]] | None = None, idempotency_key: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        headers = {"Authorization": f"Bearer {self._creds.secret_key}", "Accept": "application/json"}
+        body = b""
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urlencode(form).encode("ascii")
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        status, _headers, raw = self._transport.send(method, self._creds.api_base_url + path, headers, body)
+        what = f"card {method} {path.split('?')[0]}"
+        if status >= 500 or status in (409, 429):
+            raise ProviderError(f"{what} answered HTTP {status}")
+        try:
+            data = json_object(raw, "answer")
+        except ValueError:
+            raise ProviderError(f"{what} answered with malformed JSON") from None
+        if status in (401, 403):
+            raise ProviderError(f"{what} refused our credentials (HTTP {status})", retryable=False)
+        error = data.get("error")
+        if isinstance(error, dict) and error.get("type") == "idempotency_error":
+            raise ProviderError(f"{what}: idempotency key reused with other parameters", retryable=False)
+        return status, data
+
+    # ------------------------------------------------------------ payments
+
+    def instructions(self, payment_id: str, order_number: str, amount: Money, description: str) -> PaymentInstructions:
+        if amount.amount <= 0:
+            raise InvalidRequest("card payments need a positive amount")
+        form = [
+            ("amount", str(amount.amount)),
+            ("currency", amount.currency.lower()),
+            ("automatic_payment_methods[enabled]", "true"),
+            ("description", (description or f"Order {order_number}")[:1000]),
+            ("metadata[payment_id]", payment_id),
+            ("metadata[order_number]", order_number),
+        ]
+        status, data = self._call("POST", "/v1/payment_intents", form, idempotency_key=payment_id)
+        intent_id, secret = data.get("id"), data.get("client_secret")
+        metadata = data.get("metadata")
+        if status != 200 or not isinstance(intent_id, str) or not isinstance(secret, str):
+            raise ProviderError(f"card processor did not create the payment: {_describe(data)}", retryable=False)
+        if not isinstance(metadata, dict) or metadata.get("payment_id") != payment_id:
+            raise ProviderError("card processor answered about another payment")
+        return PaymentInstructions(
+            self.method,
+            {"client_secret": secret, "publishable_key": self._creds.publishable_key, "payment_intent": intent_id},
+        )
+
+    def verify_callback(self, headers: dict[str, str], raw_body: bytes) -> ProviderNotice:
+        try:
+            self._check_signature(headers, raw_body)
+        except ValueError as error:
+            raise CallbackRejected(str(error)) from None
+        try:
+            return self._notice(raw_body)
+        except ValueError as error:
+            raise CallbackRejected(str(error)) from None
+
+    def _check_signature(self, headers: dict[str, str], raw_body: bytes) -> None:
+        value = next((v for v in (header(headers, name) for name in SIGNATURE_HEADERS) if v), None)
+        if value is None:
+            raise ValueError("missing Card-Signature header")
+        timestamp, given = parse_signature_header(value)
+        if abs(epoch_seconds(self._clock()) - timestamp) > TOLERANCE_SECONDS:
+            raise ValueError("signature timestamp outside the tolerance")
+        matched = False
+        for secret in self._creds.webhook_secrets:
+            expected = sign_payload(secret, timestamp, raw_body).encode("ascii")
+            for candidate in given:
+                matched |= hmac.compare_digest(expected, candidate.encode("ascii"))
+        if not matched:
+            raise ValueError("no signature matches a configured secret")
+
+    def _notice(self, raw_body: bytes) -> ProviderNotice:
+        event = json_object(raw_body, "event")
+        event_id = text_field(event, "id", "event")
+        status = EVENT_STATUS.get(str(event.get("type")))
+        if status is None:
+            raise ValueError("event type is not handled")
+        intent = object_field(object_field(event, "data", "event"), "object", "event data")
+        amount = _intent_amount(intent, received=status is NoticeStatus.SUCCEEDED)
+        metadata = object_field(intent, "metadata", "payment intent")
+        return ProviderNotice(
+            provider=self.method,
+            event_id=event_id,
+            payment_id=text_field(metadata, "payment_id", "payment intent metadata"),
+            provider_reference=text_field(intent, "id", "payment intent"),
+            status=status,
+            amount=amount,
+            merchant_ok=True,  # the per-endpoint secret is the merchant binding: events carry no merchant id
+            raw=_without_client_secret(event),
+        )
+
+    def success_answer(self) -> CallbackAnswer:
+        return CallbackAnswer(200, '{"received": true}', "application/json")
+
+    def failure_answer(self, reason: str) -> CallbackAnswer:
+        return CallbackAnswer(400, json.dumps({"error": reason[:200]}, separators=(",", ":")), "application/json")
+
+    # ------------------------------------------------------------ refund and query
+
+    def refund(
+        self, payment_id: str, provider_reference: str, refund_id: str, amount: Money, total: Money
+    ) -> ProviderRefund:
+        if amount.currency != total.currency or amount.amount <= 0 or amount.amount > total.amount:
+            raise InvalidRequest("refund amount must be positive, in the payment's currency, at most its total")
+        if not provider_reference:
+            raise ProviderError("card refunds need the payment intent id", retryable=False)
+        form = [
+            ("payment_intent", provider_reference),
+            ("amount", str(amount.amount)),
+            ("metadata[refund_id]", refund_id),
+            ("metadata[payment_id]", payment_id),
+        ]
+        status, data = self._call("POST", "/v1/refunds", form, idempotency_key=refund_id)
+        if status >= 400:
+            return ProviderRefund(refund_id, provider_reference, NoticeStatus.FAILED, _describe(data))
+        refund_status = REFUND_STATUS.get(str(data.get("status")))
+        metadata = data.get("metadata")
+        reference = data.get("id")
+        if (
+            refund_status is None
+            or not isinstance(reference, str)
+            or not isinstance(metadata, dict)
+            or metadata.get("refund_id") != refund_id
+        ):
+            raise ProviderError("card refund answer is not about this refund")
+        reason = "" if refund_status is not NoticeStatus.FAILED else f"refund {data.get('status')}"
+        return ProviderRefund(refund_id, reference, refund_status, reason)
+
+    def query(self, payment_id: str, expected_amount: Money, provider_reference: str | None = None) -> ProviderQuery:
+        if provider_reference:
+            status, intent = self._call("GET", f"/v1/payment_intents/{quote(provider_reference, safe='')}")
+            if status == 404:
+                raise ProviderError("card processor does not know this payment intent", retryable=False)
+        else:
+            # Without the intent id, find it by our metadata (search results can lag by about a minute).
+            quoted = payment_id.replace("\\", "\\\\").replace("'", "\\'")
+            search = urlencode({"query": f"metadata['payment_id']:'{quoted}'"})
+            status, found = self._call("GET", f"/v1/payment_intents/search?{search}")
+            candidates = found.get("data")
+            if status != 200 or not isinstance(candidates, list):
+                raise ProviderError(f"card search failed: {_describe(found)}")
+            intents = [c for c in candidates if isinstance(c, dict)]
+            if not intents:
+                return ProviderQuery(payment_id, None, NoticeStatus.PENDING, None, f"query:{payment_id}:NOT_EXIST")
+            intent = next((c for c in intents if c.get("status") == "succeeded"), intents[0])
+        if status != 200:
+            raise ProviderError(f"card query failed: {_describe(intent)}")
+        metadata = intent.get("metadata")
+        intent_id = intent.get("id")
+        if not isinstance(metadata, dict) or metadata.get("payment_id") != payment_id or not isinstance(intent_id, str):
+            raise ProviderError("card query answer is not about this payment")
+        state = INTENT_STATUS.get(str(intent.get("status")), NoticeStatus.PENDING)
+        amount: Money | None = None
+        if state is NoticeStatus.SUCCEEDED:
+            try:
+                amount = _intent_amount(intent, received=True)
+            except ValueError as error:
+                raise ProviderError(f"card query answer: {error}") from None
+        return ProviderQuery(payment_id, intent_id, state, amount, f"query:{intent_id}:{intent.get('status')}")
+
+
+def _without_client_secret(event: dict[str, Any]) -> dict[str, Any]:
+    """The event for the audit trail, minus the intent's client secret (it can confirm the payment)."""
+    data = dict(event.get("data") or {})
+    intent = {k: v for k, v in dict(data.get("object") or {}).items() if k != "client_secret"}
+    return {**event, "data": {**data, "object": intent}}
+
+
+def _intent_amount(intent: dict[str, Any], *, received: bool) -> Money:
+    value = intent.get("amount_received") if received and "amount_received" in intent else intent.get("amount")
+    currency = intent.get("currency")
+    if type(value) is not int or value < 0 or not isinstance(currency, str):
+        raise ValueError("payment intent has no valid amount / currency")
+    try:
+        return Money(value, currency.upper())
+    except InvalidRequest:
+        raise ValueError("payment intent amount is not a valid amount") from None
+
+
+def _describe(data: dict[str, Any]) -> str:
+    error = data.get("error")
+    if isinstance(error, dict):
+        parts = [str(error.get(k)) for k in ("type", "code", "message") if error.get(k)]
+        return " ".join(parts)[:200] or "error"
+    return "unexpected answer"

@@ -1,0 +1,251 @@
+"""Payments through the local stack: real signed callbacks from the sandbox providers, exactly once."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from oms_local.stack import LocalStack
+
+from tests.integration.test_order_flow import available, new_sku, place
+
+pytestmark = pytest.mark.integration
+
+ACKS = {
+    "alipay": (200, "success"),
+    "wechat": (204, ""),
+    "card": (200, '{"received":true}'),
+    "crypto": (200, "ok"),
+}
+
+
+def shopper(stack: LocalStack, name: str | None = None) -> str:
+    return stack.mint_token(name or f"payer-{uuid.uuid4().hex[:8]}", ["customer"])
+
+
+def start_payment(http: Any, token: str, order_id: str, method: str) -> dict[str, Any]:
+    response = http.post(
+        f"/orders/{order_id}/payments",
+        token=token,
+        json={"method": method},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert response.status == 201, response.text
+    return dict(response.json())
+
+
+def order(http: Any, token: str, order_id: str) -> dict[str, Any]:
+    response = http.get(f"/orders/{order_id}", token=token)
+    assert response.status == 200
+    return dict(response.json())
+
+
+def ledger(http: Any, token: str, order_id: str) -> list[dict[str, Any]]:
+    return list(http.get(f"/orders/{order_id}/payments", token=token).json()["ledger"])
+
+
+@pytest.mark.parametrize("method", ["alipay", "wechat", "card", "crypto"])
+def test_each_provider_pays_an_order_with_a_signed_callback(
+    stack: LocalStack, http: Any, method: str, long_payment_timeout: None
+) -> None:
+    if method == "crypto":
+        admin = stack.mint_token("it-admin", ["admin"])
+        http.put(
+            "/settings/payment-channels/demo",
+            token=admin,
+            json={
+                "channels": {
+                    "crypto": {
+                        "enabled": True,
+                        "minAmount": 1,
+                        "maxAmount": 10_000_000,
+                        "feeRateBps": 100,
+                        "feeBearer": "merchant",
+                    }
+                }
+            },
+        )
+    sku = new_sku(stack, http, stock=5)
+    token = shopper(stack)
+    placed = place(http, token, sku, 1).json()
+    payment = start_payment(http, token, placed["orderId"], method)
+    assert payment["instructions"], payment
+    result = stack.sandbox_pay(payment["paymentId"])
+    [delivery] = result["deliveries"]
+    assert (delivery["status"], delivery["body"]) == ACKS[method]
+    paid = order(http, token, placed["orderId"])
+    assert (paid["status"], paid["payment"]["status"]) == ("PAID", "PAID")
+    assert available(http, sku) == 4
+
+
+def test_the_same_callback_five_times_in_a_row_and_at_once_applies_once(
+    stack: LocalStack, http: Any, long_payment_timeout: None
+) -> None:
+    sku = new_sku(stack, http, stock=5)
+    token = shopper(stack)
+    placed = place(http, token, sku, 2).json()
+    payment = start_payment(http, token, placed["orderId"], "alipay")
+    first = stack.sandbox_pay(payment["paymentId"], times=5)
+    again = stack.sandbox_pay(payment["paymentId"], event_id=first["eventId"], times=5, concurrent=True)
+    assert all(d == {"status": 200, "body": "success"} for d in first["deliveries"] + again["deliveries"])
+    view = order(http, token, placed["orderId"])
+    assert [h["to"] for h in view["history"]].count("PAID") == 1
+    payments = [line for line in ledger(http, token, placed["orderId"]) if line["memo"] == "payment received"]
+    assert len(payments) == 2  # one posting: provider debit + order credit
+    assert view["payment"]["received"]["amount"] == placed["breakdown"]["total"]["amount"]
+
+
+@pytest.mark.parametrize("tamper", ["body", "signature", "missing-headers"])
+def test_forged_callbacks_are_rejected_and_change_nothing(
+    stack: LocalStack, http: Any, tamper: str, long_payment_timeout: None
+) -> None:
+    sku = new_sku(stack, http, stock=5)
+    token = shopper(stack)
+    placed = place(http, token, sku, 1).json()
+    payment = start_payment(http, token, placed["orderId"], "wechat")
+    callback = stack.sandbox.pay("wechat", payment["paymentId"])
+    headers, body = dict(callback.headers), callback.body
+    if tamper == "body":
+        body = body.replace(b'"ciphertext":"', b'"ciphertext":"A', 1)
+    elif tamper == "signature":
+        headers["Wechatpay-Signature"] = headers["Wechatpay-Signature"][::-1]
+    else:
+        headers = {k: v for k, v in headers.items() if not k.lower().startswith("wechatpay-")}
+    before = order(http, token, placed["orderId"])
+    response = http.post(
+        "/callbacks/payments/wechat", body=body, headers={**headers, "Content-Type": "application/json"}
+    )
+    assert 400 <= response.status < 600
+    assert response.json()["code"] == "FAIL"
+    assert order(http, token, placed["orderId"]) == before
+
+
+def test_wrong_amount_holds_the_order_and_opens_a_case(
+    stack: LocalStack, http: Any, long_payment_timeout: None
+) -> None:
+    sku = new_sku(stack, http, stock=5)
+    token = shopper(stack)
+    placed = place(http, token, sku, 1).json()
+    payment = start_payment(http, token, placed["orderId"], "card")
+    stack.sandbox_pay(payment["paymentId"], amount=1)
+    view = order(http, token, placed["orderId"])
+    assert view["status"] == "ON_HOLD"
+    support = stack.mint_token("it-support", ["support"])
+    cases = http.get("/anomalies", token=support).json()["items"]
+    assert any(c["orderId"] == placed["orderId"] and c["type"] == "AMOUNT_MISMATCH" for c in cases)
+
+
+def test_duplicate_payment_is_refunded_through_the_provider(
+    stack: LocalStack, http: Any, long_payment_timeout: None
+) -> None:
+    sku = new_sku(stack, http, stock=5)
+    token = shopper(stack)
+    placed = place(http, token, sku, 1).json()
+    first = start_payment(http, token, placed["orderId"], "alipay")
+    second = start_payment(http, token, placed["orderId"], "wechat")
+    stack.sandbox_pay(first["paymentId"])
+    stack.sandbox_pay(second["paymentId"])
+    view = order(http, token, placed["orderId"])
+    assert (view["status"], view["payment"]["status"]) == ("PAID", "PAID")
+    assert view["payment"]["refunds"][0]["status"] == "SUCCEEDED"
+    at_provider = stack.sandbox.payment("wechat", second["paymentId"])
+    assert at_provider is not None and at_provider.refunded == second["amount"]["amount"]
+
+
+def _wait_cancelled(http: Any, token: str, order_id: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if order(http, token, order_id)["status"] == "CANCELLED":
+            return
+        time.sleep(0.25)
+    raise AssertionError("the order was not cancelled by the payment timeout")
+
+
+def test_pay_after_timeout_with_stock_revives_and_without_stock_refunds(stack: LocalStack, http: Any) -> None:
+    sku = new_sku(stack, http, stock=2)
+    token = shopper(stack)
+    revived = place(http, token, sku, 1).json()
+    refunded = place(http, token, sku, 1).json()
+    pay_revived = start_payment(http, token, revived["orderId"], "alipay")
+    pay_refunded = start_payment(http, token, refunded["orderId"], "card")
+    _wait_cancelled(http, token, revived["orderId"])
+    _wait_cancelled(http, token, refunded["orderId"])
+    stack.sandbox_pay(pay_revived["paymentId"])
+    assert order(http, token, revived["orderId"])["status"] == "PAID"
+    assert available(http, sku) == 1
+    other = shopper(stack)
+    assert place(http, other, sku, 1).status == 201  # takes the last unit
+    stack.sandbox_pay(pay_refunded["paymentId"])
+    view = order(http, token, refunded["orderId"])
+    assert (view["status"], view["payment"]["status"]) == ("CANCELLED", "REFUNDED")
+
+
+def test_two_orders_racing_for_one_balance_that_covers_one(
+    stack: LocalStack, http: Any, long_payment_timeout: None
+) -> None:
+    sku = new_sku(stack, http, stock=5, price=6000)  # 60.00 + 10.00 shipping = 70.00 per order
+    name = f"saver-{uuid.uuid4().hex[:8]}"
+    token = shopper(stack, name)
+    finance = stack.mint_token("it-finance", ["finance"])
+    credit = http.post(
+        f"/customers/{name}/balance/adjustments",
+        token=finance,
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        json={"direction": "credit", "amount": {"amount": 10000, "currency": "CNY"}, "reason": "refund credit"},
+    )
+    assert credit.status == 201, credit.text
+    orders = [place(http, token, sku, 1).json()["orderId"] for _ in range(2)]
+    start = threading.Barrier(2)
+
+    def pay(order_id: str) -> int:
+        start.wait()
+        return int(
+            http.post(
+                f"/orders/{order_id}/payments",
+                token=token,
+                json={"method": "balance"},
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            ).status
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(pay, orders))
+    assert statuses == [201, 409]
+    assert sorted(order(http, token, o)["status"] for o in orders) == ["PAID", "PENDING_PAYMENT"]
+    balance = http.get("/customers/me/balance", token=token).json()["balance"]
+    assert balance == {"amount": 3000, "currency": "CNY"}
+
+
+def test_paid_but_not_received_is_fixed_by_sync(stack: LocalStack, http: Any, long_payment_timeout: None) -> None:
+    sku = new_sku(stack, http, stock=5)
+    token = shopper(stack)
+    placed = place(http, token, sku, 1).json()
+    payment = start_payment(http, token, placed["orderId"], "wechat")
+    stack.sandbox.pay("wechat", payment["paymentId"])  # the provider has the money; its notice got lost
+    assert order(http, token, placed["orderId"])["status"] == "PENDING_PAYMENT"
+    synced = http.post(f"/orders/{placed['orderId']}/payments/{payment['paymentId']}/sync", token=token)
+    assert synced.status == 200, synced.text
+    assert order(http, token, placed["orderId"])["status"] == "PAID"
+
+
+def test_bank_transfer_waits_for_finance(stack: LocalStack, http: Any) -> None:
+    sku = new_sku(stack, http, stock=5, price=20000)
+    token = shopper(stack)
+    placed = place(http, token, sku, 1).json()
+    payment = start_payment(http, token, placed["orderId"], "bank_transfer")
+    assert payment["instructions"]
+    assert payment["paymentDeadline"] > placed["paymentDeadline"]
+    time.sleep(int(stack.template.parameters["PaymentTimeoutSeconds"]) + 2)
+    assert order(http, token, placed["orderId"])["status"] == "PENDING_PAYMENT"  # the timer waited again
+    finance = stack.mint_token("it-finance", ["finance"])
+    reviewed = http.post(
+        f"/orders/{placed['orderId']}/payments/{payment['paymentId']}/review",
+        token=finance,
+        json={"decision": "approve"},
+    )
+    assert reviewed.status == 200, reviewed.text
+    assert order(http, token, placed["orderId"])["status"] == "PAID"
