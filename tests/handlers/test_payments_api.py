@@ -54,7 +54,7 @@ class FakeProvider:
         self.refunds.append((refund_id, amount.amount))
         return ProviderRefund(refund_id, f"prov-{refund_id}", NoticeStatus.SUCCEEDED)
 
-    def query(self, payment_id: str, expected_amount: Money) -> ProviderQuery:
+    def query(self, payment_id: str, expected_amount: Money, provider_reference: str | None = None) -> ProviderQuery:
         assert self.query_answer is not None
         return self.query_answer
 

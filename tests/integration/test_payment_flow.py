@@ -249,3 +249,38 @@ def test_bank_transfer_waits_for_finance(stack: LocalStack, http: Any) -> None:
     )
     assert reviewed.status == 200, reviewed.text
     assert order(http, token, placed["orderId"])["status"] == "PAID"
+
+
+def test_notice_for_another_merchant_is_acknowledged_and_ignored(
+    stack: LocalStack, http: Any, long_payment_timeout: None
+) -> None:
+    sku = new_sku(stack, http, stock=5)
+    token = shopper(stack)
+    placed = place(http, token, sku, 1).json()
+    payment = start_payment(http, token, placed["orderId"], "alipay")
+    stack.sandbox.send("GET", payment["instructions"]["url"], {}, b"")  # the buyer opens the cashier page
+    callback = stack.sandbox.pay("alipay", payment["paymentId"], overrides={"app_id": "2021000000000000"})
+    response = http.post(
+        "/callbacks/payments/alipay",
+        body=callback.body,
+        headers={**callback.headers, "Content-Type": callback.content_type},
+    )
+    assert (response.status, response.text) == (200, "success")  # not retried by Alipay ...
+    assert order(http, token, placed["orderId"])["status"] == "PENDING_PAYMENT"  # ... and not applied
+
+
+@pytest.mark.parametrize("method", ["card", "alipay"])
+def test_sync_asks_the_provider_with_its_own_reference(
+    stack: LocalStack, http: Any, method: str, long_payment_timeout: None
+) -> None:
+    sku = new_sku(stack, http, stock=5)
+    token = shopper(stack)
+    placed = place(http, token, sku, 1).json()
+    payment = start_payment(http, token, placed["orderId"], method)
+    if method == "alipay":
+        stack.sandbox.send("GET", payment["instructions"]["url"], {}, b"")
+    stack.sandbox.pay(method, payment["paymentId"])  # paid at the provider; the notice never arrives
+    synced = http.post(f"/orders/{placed['orderId']}/payments/{payment['paymentId']}/sync", token=token)
+    assert synced.status == 200, synced.text
+    assert synced.json()["status"] == "SUCCEEDED"
+    assert order(http, token, placed["orderId"])["status"] == "PAID"

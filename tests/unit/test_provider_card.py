@@ -311,7 +311,7 @@ def test_a_retried_event_keeps_its_id(sandbox: Sandbox, card: CardProvider) -> N
 
 
 def test_answers_are_exact(card: CardProvider) -> None:
-    assert card.success_answer() == CallbackAnswer(200, '{"received": true}', "application/json")
+    assert card.success_answer() == CallbackAnswer(200, '{"received":true}', "application/json")
     failure = card.failure_answer("no signature matches a configured secret")
     assert (failure.status, failure.content_type) == (400, "application/json")
     assert json.loads(failure.body) == {"error": "no signature matches a configured secret"}

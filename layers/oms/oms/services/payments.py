@@ -323,7 +323,9 @@ class PaymentService:
         try:
             notice = provider.verify_callback(headers, raw_body)
             if not notice.merchant_ok:
-                raise CallbackRejected("app / merchant id does not match our configuration")
+                # Authentic, but for another merchant or app: ignore it (acknowledged, so it is not retried).
+                log.warning("callback for another merchant ignored", extra={"provider": provider_name})
+                return provider.success_answer()
             self.apply_notice(notice)
         except CallbackRejected as rejected:
             log.warning("callback rejected", extra={"provider": provider_name, "reason": rejected.reason})
@@ -553,22 +555,26 @@ class PaymentService:
             now=now,
         )
         self._commit_notice(tx, "refund")
-        self.settle_refund(record.header.orderId, refund, notice.provider_reference, anomaly)
+        self.settle_refund(
+            record.header.orderId, refund, notice.provider_reference, anomaly, payment_total=notice.amount
+        )
         return "refund"
 
     def settle_refund(
-        self, order_id: str, refund: RefundItem, provider_reference: str | None, anomaly: AnomalyItem | None
+        self,
+        order_id: str,
+        refund: RefundItem,
+        provider_reference: str | None,
+        anomaly: AnomalyItem | None,
+        *,
+        payment_total: Money,
     ) -> str:
         """Ask the provider to refund (idempotent by refund id) and book the result. A failure leaves
         the refund PENDING and the case OPEN: visible and retryable (POST .../sync retries it)."""
         method = PaymentMethod(refund.method)
         try:
             result = self.providers(method).refund(
-                refund.paymentId,
-                provider_reference or "",
-                refund.refundId,
-                refund.amount.money(),
-                refund.amount.money(),
+                refund.paymentId, provider_reference or "", refund.refundId, refund.amount.money(), payment_total
             )
         except Exception:  # the provider is unreachable or refused: stays visible for a retry
             log.exception("refund failed", extra={"refundId": refund.refundId})
@@ -683,7 +689,8 @@ class PaymentService:
         if method in (PaymentMethod.BALANCE, PaymentMethod.BANK_TRANSFER):
             raise InvalidRequest("this channel has nothing to sync", field="paymentId")
         provider = self.providers(method)
-        answer = provider.query(payment_id, attempt.amount.money())
+        reference = attempt.providerReference or _provider_object_id(attempt.instructions)
+        answer = provider.query(payment_id, attempt.amount.money(), provider_reference=reference)
         result = "unchanged"
         if answer.status is NoticeStatus.SUCCEEDED and answer.amount is not None:
             notice = ProviderNotice(
@@ -700,7 +707,8 @@ class PaymentService:
         for refund in record.refunds:
             if refund.status == "PENDING" and refund.paymentId == payment_id:
                 anomaly = next((a for a in self.reads_anomalies_of(order_id) if a.paymentId == payment_id), None)
-                self.settle_refund(order_id, refund, attempt.providerReference, anomaly)
+                received = attempt.received.money() if attempt.received else attempt.amount.money()
+                self.settle_refund(order_id, refund, attempt.providerReference, anomaly, payment_total=received)
         updated = self.orders.get_order(order_id)
         assert updated is not None
         return {
@@ -873,6 +881,15 @@ def _attempt(record: OrderRecord, payment_id: str) -> PaymentAttemptItem:
     if attempt is None:
         raise NotFound(f"payment {payment_id} not found")
     return attempt
+
+
+def _provider_object_id(instructions: dict[str, Any]) -> str | None:
+    """The provider-side object an attempt created (card intent, crypto charge), for queries."""
+    for key in ("payment_intent", "charge_code"):
+        value = instructions.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _stock_lines(record: OrderRecord) -> list[OrderLineItem]:

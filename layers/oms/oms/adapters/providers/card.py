@@ -192,7 +192,7 @@ class CardProvider:
         )
 
     def success_answer(self) -> CallbackAnswer:
-        return CallbackAnswer(200, '{"received": true}', "application/json")
+        return CallbackAnswer(200, '{"received":true}', "application/json")
 
     def failure_answer(self, reason: str) -> CallbackAnswer:
         return CallbackAnswer(400, json.dumps({"error": reason[:200]}, separators=(",", ":")), "application/json")
