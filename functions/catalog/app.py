@@ -68,6 +68,7 @@ def put_store(storeId: str) -> Response[str]:
         currency=body.currency,
         shipping_fee=body.shippingFee.money(),
         free_threshold=body.freeShippingThreshold.money() if body.freeShippingThreshold else None,
+        stock_policy=body.stockPolicy,
         if_match=if_match(app),
         now=to_rfc3339(utcnow()),
     )

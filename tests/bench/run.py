@@ -226,6 +226,32 @@ def main() -> None:
             response.raise_for_status()
             return response
 
+        def paid_order() -> str:
+            """A checkout with an alipay attempt whose cashier page the buyer has opened."""
+            order_id = checkout().json()["orderId"]
+            response = session.post(
+                f"{base}/orders/{order_id}/payments",
+                json={"method": "alipay"},
+                headers={**auth, "Idempotency-Key": str(uuid.uuid4())},
+            )
+            response.raise_for_status()
+            payment = response.json()
+            stack.sandbox.send("GET", payment["instructions"]["url"], {}, b"")
+            return str(payment["paymentId"])
+
+        def deliver(payment_id: str, event_id: str | None = None) -> str:
+            callback = stack.sandbox.pay("alipay", payment_id, event_id=event_id)
+            response = session.post(
+                f"{base}/callbacks/payments/alipay",
+                data=callback.body,
+                headers={**callback.headers, "Content-Type": callback.content_type},
+            )
+            assert response.text == "success", response.text
+            return callback.event_id
+
+        def describe(detail: dict[str, float]) -> str:
+            return ", ".join(f"{k} ×{v:g}" for k, v in detail.items())
+
         order_ids: list[str] = []
         with counting_handlers():
             rows = []
@@ -252,6 +278,14 @@ def main() -> None:
                 repeat=4,
             )
             rows.append(["POST /orders/{id}/cancel", f"{total:g}", ", ".join(f"{k} ×{v:g}" for k, v in detail.items())])
+            # Payment callbacks: a signed alipay notice, delivered over HTTP to the callbacks function.
+            to_pay = [paid_order() for _ in range(5)]
+            total, detail = measure_calls(lambda: deliver(to_pay.pop()))
+            rows.append(["POST /callbacks/payments/alipay (pays)", f"{total:g}", describe(detail)])
+            replayed = paid_order()
+            first = deliver(replayed)
+            total, detail = measure_calls(lambda: deliver(replayed, first))
+            rows.append(["POST /callbacks/payments/alipay (replay)", f"{total:g}", describe(detail)])
         print(
             table(
                 "AWS calls per operation (botocore before-call hooks, handler threads only)",
@@ -287,10 +321,35 @@ def main() -> None:
                     f"{args.checkouts / wall:.0f}",
                 ]
             )
+        pending = [paid_order() for _ in range(max(args.checkouts // 4, 20))]
+        callback_samples: list[float] = []
+        for payment_id in pending:
+            callback = stack.sandbox.pay("alipay", payment_id)
+            t0 = time.perf_counter()
+            response = session.post(
+                f"{base}/callbacks/payments/alipay",
+                data=callback.body,
+                headers={**callback.headers, "Content-Type": callback.content_type},
+            )
+            callback_samples.append((time.perf_counter() - t0) * 1000)
+            assert response.text == "success", response.text
+        p50, p95, p99, worst = percentiles(callback_samples)
+        n = len(callback_samples)
+        latency_rows.append(
+            [
+                "alipay callback (verify + pay), 1 client",
+                str(n),
+                f"{p50:.1f}",
+                f"{p95:.1f}",
+                f"{p99:.1f}",
+                f"{worst:.1f}",
+                f"{n / (sum(callback_samples) / 1000):.0f}",
+            ]
+        )
         print(
             table(
-                "Checkout latency through the local stack (HTTP → handler → moto server), ms",
-                ["run", "n", "p50", "p95", "p99", "max", "orders/s"],
+                "Latency through the local stack (HTTP → handler → moto server), ms",
+                ["run", "n", "p50", "p95", "p99", "max", "per s"],
                 latency_rows,
             )
         )

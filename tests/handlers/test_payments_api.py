@@ -483,3 +483,26 @@ def test_staff_list_and_resolve_anomalies(
     assert (status, resolved["status"], resolved["notes"][-1]["by"]) == (200, "RESOLVED", "support-1")
     assert pay_api("GET", "/anomalies", **SUPPORT, query={"status": "OPEN"})[2]["items"] == []
     assert boto3  # keeps the import for table helpers used above
+
+
+def test_store_that_deducts_at_order_sells_at_checkout(
+    seeded: Any, catalog_api: Api, orders_api: Api, pay_api: Api, payments_module: ModuleType
+) -> None:
+    from tests.handlers.conftest import DEMO_STORE
+
+    status, _, store = catalog_api(
+        "PUT",
+        "/stores/demo",
+        route="PUT /stores/{storeId}",
+        **ADMIN,
+        body={**DEMO_STORE, "stockPolicy": "deduct_at_order"},
+    )
+    assert (status, store["stockPolicy"]) == (200, "deduct_at_order")
+    cancelled = place(orders_api, key="c")
+    assert stock_of("TEE-M") == {"available": 8, "reserved": 0, "sold": 2, "received": 10, "adjusted": 0}
+    orders_api("POST", f"/orders/{cancelled['orderId']}/cancel", route="POST /orders/{orderId}/cancel", **CUSTOMER)
+    assert stock_of("TEE-M") == {"available": 10, "reserved": 0, "sold": 0, "received": 10, "adjusted": 0}
+    order = place(orders_api, key="p")
+    _, payment = pay(pay_api, order, "alipay")
+    assert payments_module.service.apply_notice(notice(payment)) == "pay_order"
+    assert stock_of("TEE-M") == {"available": 8, "reserved": 0, "sold": 2, "received": 10, "adjusted": 0}

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from oms.domain.catalog import StockAdjustmentReason
+from oms.domain.catalog import StockAdjustmentReason, StockPolicy
 from oms.domain.money import MAX_AMOUNT, SUPPORTED_CURRENCIES, Money
 from oms.domain.pricing import MAX_DISTINCT_SKUS, MAX_QUANTITY, CartLine
 
@@ -41,6 +41,7 @@ class StoreIn(Strict):
     currency: str
     shippingFee: MoneyIn
     freeShippingThreshold: MoneyIn | None = None
+    stockPolicy: StockPolicy = StockPolicy.RESERVE_AT_ORDER
 
     @field_validator("currency")
     @classmethod

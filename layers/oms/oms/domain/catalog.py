@@ -41,6 +41,13 @@ class ShippingPolicy:
         return self.flat_fee
 
 
+class StockPolicy(StrEnum):
+    """When an order takes stock: reserve at order and deduct at payment, or deduct at order."""
+
+    RESERVE_AT_ORDER = "reserve_at_order"
+    DEDUCT_AT_ORDER = "deduct_at_order"
+
+
 class StockAdjustmentReason(StrEnum):
     RESTOCK = "restock"
     STOCKTAKE_CORRECTION = "stocktake_correction"

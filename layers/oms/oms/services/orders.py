@@ -113,6 +113,7 @@ class OrderService:
                 note=note,
                 created=created,
                 payment_deadline=deadline,
+                stock_policies=inputs.stock_policies,
             )
             body = order_view(record)
             try:

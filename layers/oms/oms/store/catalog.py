@@ -14,6 +14,7 @@ from oms.domain.catalog import (
     SkuStatus,
     StockAdjustmentReason,
     StockLevel,
+    StockPolicy,
     check_adjustment,
 )
 from oms.domain.errors import Conflict, InvalidRequest, NotFound, PreconditionFailed
@@ -43,6 +44,7 @@ def store_view(item: StoreItem) -> dict[str, Any]:
         "currency": item.currency,
         "shippingFee": item.shippingFee.money().to_dict(),
         "freeShippingThreshold": item.freeShippingThreshold.money().to_dict() if item.freeShippingThreshold else None,
+        "stockPolicy": item.stockPolicy or StockPolicy.RESERVE_AT_ORDER.value,
         "version": int(item.version),
         "updatedAt": item.updatedAt,
     }
@@ -61,6 +63,15 @@ def policies_from_directory(item: StoreDirectoryItem | None) -> dict[str, Shippi
             free_threshold=Money.from_dict(threshold) if threshold else None,
         )
     return result
+
+
+def stock_policies_from_directory(item: StoreDirectoryItem | None) -> dict[str, StockPolicy]:
+    if item is None:
+        return {}
+    return {
+        store_id: StockPolicy(p.get("stockPolicy") or StockPolicy.RESERVE_AT_ORDER.value)
+        for store_id, p in item.policies.items()
+    }
 
 
 def sku_domain(item: SkuItem) -> Sku:
@@ -148,6 +159,7 @@ class CatalogRepository:
         currency: str,
         shipping_fee: Money,
         free_threshold: Money | None,
+        stock_policy: StockPolicy = StockPolicy.RESERVE_AT_ORDER,
         if_match: int | None,
         now: str,
     ) -> tuple[dict[str, Any], bool]:
@@ -172,6 +184,7 @@ class CatalogRepository:
                 currency=currency,
                 shippingFee=MoneyAttribute.of(shipping_fee),
                 freeShippingThreshold=MoneyAttribute.of(free_threshold) if free_threshold else None,
+                stockPolicy=stock_policy.value,
                 version=version,
                 updatedAt=now,
             )
@@ -180,6 +193,7 @@ class CatalogRepository:
                 "currency": currency,
                 "shippingFee": shipping_fee.to_dict(),
                 "freeShippingThreshold": free_threshold.to_dict() if free_threshold else None,
+                "stockPolicy": stock_policy.value,
             }
             dir_version = int(directory.version) if directory else 0
             tx = Transaction()

@@ -122,6 +122,7 @@ class StoreItem(Item, discriminator="Store"):
     currency = UnicodeAttribute()
     shippingFee = MoneyAttribute()
     freeShippingThreshold = MoneyAttribute(null=True)
+    stockPolicy = UnicodeAttribute(null=True)  # None: reserve_at_order
     version = NumberAttribute()
     updatedAt = UnicodeAttribute()
 
@@ -215,6 +216,7 @@ class OrderLineItem(Item, discriminator="OrderLine"):
     shipping = MoneyAttribute()
     discount = MoneyAttribute()
     payable = MoneyAttribute()
+    stockState = UnicodeAttribute(null=True)  # RESERVED (None) or SOLD (store deducts at order)
 
 
 class OrderEventItem(Item, discriminator="OrderEvent"):

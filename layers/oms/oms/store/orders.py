@@ -10,14 +10,14 @@ from typing import Any
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.expressions.condition import Condition
 
-from oms.domain.catalog import ShippingPolicy, Sku
+from oms.domain.catalog import ShippingPolicy, Sku, StockPolicy
 from oms.domain.clock import parse_rfc3339
 from oms.domain.errors import Conflict, InsufficientStock
 from oms.domain.ids import new_id
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.pricing import Quote
 from oms.store import keys
-from oms.store.catalog import policies_from_directory, sku_domain
+from oms.store.catalog import policies_from_directory, sku_domain, stock_policies_from_directory
 from oms.store.models import (
     IdempotencyItem,
     Item,
@@ -40,6 +40,7 @@ from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.transactions import Transaction, TransactionCancelled, with_conflict_retry
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
+RESERVED, SOLD = "RESERVED", "SOLD"  # where a line's stock sits while the order awaits payment
 OUTBOX_TTL = timedelta(days=7)
 
 
@@ -70,6 +71,7 @@ class CheckoutInputs:
     available: dict[str, int]
     policies: dict[str, ShippingPolicy]
     stored_response: StoredResponse | None
+    stock_policies: dict[str, StockPolicy] = field(default_factory=dict)
 
 
 @dataclass
@@ -207,7 +209,9 @@ class OrderRepository:
                 directory = item
             elif isinstance(item, IdempotencyItem):
                 stored = StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
-        return CheckoutInputs(skus, available, policies_from_directory(directory), stored)
+        return CheckoutInputs(
+            skus, available, policies_from_directory(directory), stored, stock_policies_from_directory(directory)
+        )
 
     def build_order(
         self,
@@ -220,8 +224,10 @@ class OrderRepository:
         note: str | None,
         created: StatusChange,
         payment_deadline: str,
+        stock_policies: dict[str, StockPolicy] | None = None,
     ) -> OrderRecord:
         """The items of a new order, not yet written (so the response can be rendered first)."""
+        deducts = {s for s, p in (stock_policies or {}).items() if p is StockPolicy.DEDUCT_AT_ORDER}
         pk = keys.order_pk(order_id)
         now = created.at
         sort_key = keys.created_sort_key(now, order_id)
@@ -269,6 +275,7 @@ class OrderRepository:
                 shipping=MoneyAttribute.of(line.shipping),
                 discount=MoneyAttribute.of(line.discount),
                 payable=MoneyAttribute.of(line.payable),
+                stockState=SOLD if line.store_id in deducts else RESERVED,
             )
             for line in quote.lines
         ]
@@ -313,10 +320,12 @@ class OrderRepository:
         )
         for line in record.lines:
             quantity = int(line.quantity)
+            # Reserve (deducted at payment) or deduct now, by the store's stock policy.
+            taken = StockItem.sold if line.stockState == SOLD else StockItem.reserved
             tx.update(
                 ("stock", line.skuId),
                 StockItem(*keys.stock(line.skuId)),
-                [StockItem.available.add(-quantity), StockItem.reserved.add(quantity), StockItem.updatedAt.set(now)],
+                [StockItem.available.add(-quantity), taken.add(quantity), StockItem.updatedAt.set(now)],
                 StockItem.available >= quantity,
             )
         try:
@@ -443,11 +452,12 @@ class OrderRepository:
         )
         for line in record.lines:
             quantity = int(line.quantity)
+            held = StockItem.sold if line.stockState == SOLD else StockItem.reserved
             tx.update(
                 ("stock", line.skuId),
                 StockItem(*keys.stock(line.skuId)),
-                [StockItem.available.add(quantity), StockItem.reserved.add(-quantity), StockItem.updatedAt.set(now)],
-                StockItem.reserved >= quantity,
+                [StockItem.available.add(quantity), held.add(-quantity), StockItem.updatedAt.set(now)],
+                held >= quantity,
             )
         try:
             with_conflict_retry(tx.commit)

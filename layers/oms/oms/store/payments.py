@@ -218,8 +218,11 @@ def add_deadline_change(tx: Transaction, header: OrderItem, deadline: str, now: 
 
 
 def add_stock_sale(tx: Transaction, lines: list[OrderLineItem], now: str, *, from_available: bool) -> None:
-    """Paid: reserved → sold (normal), or available → sold (re-reserving a cancelled order's stock)."""
+    """Paid: reserved → sold (normal), or available → sold (re-reserving a cancelled order's stock).
+    Lines whose store deducts at order were sold at checkout: nothing to move for them then."""
     for line in lines:
+        if not from_available and line.stockState == "SOLD":
+            continue
         quantity = int(line.quantity)
         source = StockItem.available if from_available else StockItem.reserved
         tx.update(
