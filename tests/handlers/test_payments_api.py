@@ -270,6 +270,7 @@ def test_payment_after_timeout_with_stock_revives_the_order(
     _, payment = pay(pay_api, order, "alipay")
     _cancel_by_timeout(order)
     assert stock_of("TEE-M")["available"] == 10
+    assert order_of(orders_api, order["orderId"])["payment"]["attempts"][0]["status"] == "EXPIRED"
     assert payments_module.service.apply_notice(notice(payment)) == "revive_or_refund"
     view = order_of(orders_api, order["orderId"])
     assert view["status"] == "PAID"

@@ -459,10 +459,23 @@ class OrderRepository:
                 [StockItem.available.add(quantity), held.add(-quantity), StockItem.updatedAt.set(now)],
                 held >= quantity,
             )
+        for attempt in record.payments:
+            # Open payment attempts end with the order; money that still arrives is handled as a late payment.
+            if attempt.status in ("CREATED", "PENDING"):
+                tx.update(
+                    ("attempt", attempt.paymentId),
+                    PaymentAttemptItem(attempt.PK, attempt.SK),
+                    [
+                        PaymentAttemptItem.status.set("EXPIRED"),
+                        PaymentAttemptItem.updatedAt.set(now),
+                        PaymentAttemptItem.version.set(int(attempt.version) + 1),
+                    ],
+                    PaymentAttemptItem.status == attempt.status,
+                )
         try:
             with_conflict_retry(tx.commit)
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "order"):
+            if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "attempt")):
                 raise StaleOrder("the order changed while it was being cancelled; read it again") from cancelled
             raise
         header.status = change.to_status.value
