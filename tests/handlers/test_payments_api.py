@@ -420,6 +420,10 @@ def test_disabled_channel_and_limits_are_422(seeded: Any, orders_api: Api, pay_a
     assert (status, problem["type"]) == (422, "urn:oms:problem:payment-channel-unavailable")
     audit = [i for i in table_snapshot() if i["type"] == "Audit"]
     assert len(audit) == 1 and audit[0]["by"] == "admin-1" and audit[0]["reason"] == "card minimum 500.00"
+    status, _, shown = pay_api(
+        "GET", "/settings/payment-channels/demo", route="GET /settings/payment-channels/{storeId}", **FINANCE
+    )
+    assert (status, shown["audit"][0]["by"], shown["channels"]["card"]["minAmount"]) == (200, "admin-1", 50000)
     stale = pay_api(
         "PUT", "/settings/payment-channels/demo", route=route, **ADMIN, headers={"If-Match": '"0"'}, body=body
     )

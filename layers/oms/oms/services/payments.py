@@ -16,7 +16,7 @@ from oms.adapters.providers.base import (
     PaymentProvider,
     ProviderNotice,
 )
-from oms.domain.clock import parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
+from oms.domain.clock import to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Forbidden, InvalidRequest, NotFound
 from oms.domain.ledger import (
     ADJUSTMENTS,
@@ -46,7 +46,7 @@ from oms.domain.payment import (
 from oms.domain.permissions import Actor, Permission
 from oms.services.orders import IdempotencyKeyReused
 from oms.store import keys
-from oms.store.models import AnomalyItem, OrderLineItem, PaymentAttemptItem, RefundItem
+from oms.store.models import AnomalyItem, PaymentAttemptItem, RefundItem
 from oms.store.orders import IdempotencyKeyInUse, OrderRecord, OrderRepository, order_view
 from oms.store.pages import Page
 from oms.store.payments import (
@@ -64,6 +64,7 @@ from oms.store.payments import (
     add_stock_sale,
     anomaly_view,
     attempt_view,
+    audit_entries,
     channels_to_json,
     ledger_line_view,
     ledger_lines,
@@ -288,7 +289,7 @@ class PaymentService:
         reason = "payment received after cancel; stock re-reserved" if revive else "payment received"
         change = StatusChange(record.status, OrderStatus.PAID, actor, now, reason)
         add_order_move(tx, header, change, detail_type="OrderPaid", extra={"paymentId": attempt_payment_id})
-        add_stock_sale(tx, _stock_lines(record), now, from_available=revive)
+        add_stock_sale(tx, record.lines, now, from_available=revive)
         add_postings(
             tx,
             payment_postings(method, header.orderId, goods, fee, surcharge, payer_account=payer_account),
@@ -706,7 +707,9 @@ class PaymentService:
             result = self.apply_notice(notice)
         for refund in record.refunds:
             if refund.status == "PENDING" and refund.paymentId == payment_id:
-                anomaly = next((a for a in self.reads_anomalies_of(order_id) if a.paymentId == payment_id), None)
+                anomaly = next(
+                    (a for a in self.reads.anomaly_items_of_order(order_id) if a.paymentId == payment_id), None
+                )
                 received = attempt.received.money() if attempt.received else attempt.amount.money()
                 self.settle_refund(order_id, refund, attempt.providerReference, anomaly, payment_total=received)
         updated = self.orders.get_order(order_id)
@@ -716,11 +719,6 @@ class PaymentService:
             "provider": {"status": answer.status.value},
             **attempt_view(_attempt(updated, payment_id)),
         }
-
-    def reads_anomalies_of(self, order_id: str) -> list[AnomalyItem]:
-        from oms.store.models import Item
-
-        return [i for i in Item.gsi1.query(keys.anomalies_by_order_gsi1(order_id)) if isinstance(i, AnomalyItem)]
 
     # ---------------------------------------------------------------- order payment view
     def payments_of(self, actor: Actor, order_id: str) -> dict[str, Any]:
@@ -841,7 +839,12 @@ class PaymentService:
         if not actor.can(Permission.PAYMENT_SETTINGS):
             raise Forbidden("payment settings are for admin and finance")
         channels, version = self.reads.channel_settings(store_id)
-        return {"storeId": store_id, "channels": channels_to_json(channels), "version": version}
+        return {
+            "storeId": store_id,
+            "channels": channels_to_json(channels),
+            "version": version,
+            "audit": audit_entries(f"SETTINGS#PAYMENT_CHANNELS#{store_id}", 20),
+        }
 
     def put_channel_settings(
         self,
@@ -892,10 +895,6 @@ def _provider_object_id(instructions: dict[str, Any]) -> str | None:
     return None
 
 
-def _stock_lines(record: OrderRecord) -> list[OrderLineItem]:
-    return record.lines
-
-
 def _strictest(method: PaymentMethod, settings: list[ChannelSettings]) -> ChannelSettings:
     """A multi-store order may use a channel only as far as every store allows it."""
     return ChannelSettings(
@@ -906,10 +905,6 @@ def _strictest(method: PaymentMethod, settings: list[ChannelSettings]) -> Channe
         max(s.fee_rate_bps for s in settings),
         settings[0].fee_bearer,
     )
-
-
-def deadline_passed(deadline: str, now: datetime) -> bool:
-    return now >= parse_rfc3339(deadline)
 
 
 __all__ = ["PaymentService", "PaymentStatus", "payment_summary"]

@@ -430,12 +430,8 @@ class PaymentReads:
         items = [anomaly_view(i) for i in results if isinstance(i, AnomalyItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
-    def anomalies_of_order(self, order_id: str) -> list[dict[str, Any]]:
-        return [
-            anomaly_view(i)
-            for i in Item.gsi1.query(keys.anomalies_by_order_gsi1(order_id))
-            if isinstance(i, AnomalyItem)
-        ]
+    def anomaly_items_of_order(self, order_id: str) -> list[AnomalyItem]:
+        return [i for i in Item.gsi1.query(keys.anomalies_by_order_gsi1(order_id)) if isinstance(i, AnomalyItem)]
 
 
 def channels_to_json(channels: dict[str, ChannelSettings]) -> dict[str, Any]:
