@@ -284,3 +284,54 @@ def test_sync_asks_the_provider_with_its_own_reference(
     assert synced.status == 200, synced.text
     assert synced.json()["status"] == "SUCCEEDED"
     assert order(http, token, placed["orderId"])["status"] == "PAID"
+
+
+@pytest.mark.parametrize("method", ["alipay", "card", "crypto"])
+def test_tampered_callbacks_of_every_provider_change_nothing(
+    stack: LocalStack, http: Any, method: str, long_payment_timeout: None
+) -> None:
+    admin = stack.mint_token("it-admin", ["admin"])
+    http.put(
+        "/settings/payment-channels/demo",
+        token=admin,
+        json={
+            "channels": {
+                "crypto": {
+                    "enabled": True,
+                    "minAmount": 1,
+                    "maxAmount": 10_000_000,
+                    "feeRateBps": 100,
+                    "feeBearer": "merchant",
+                }
+            }
+        },
+    )
+    sku = new_sku(stack, http, stock=5)
+    token = shopper(stack)
+    placed = place(http, token, sku, 1).json()
+    payment = start_payment(http, token, placed["orderId"], method)
+    if method == "alipay":
+        stack.sandbox.send("GET", payment["instructions"]["url"], {}, b"")
+    callback = stack.sandbox.pay(method, payment["paymentId"])
+    total = placed["breakdown"]["total"]["amount"]
+    body = callback.body
+    # Claim less money than was signed for: the signature no longer matches.
+    for old, new in ((f"{total // 100}.{total % 100:02d}", "0.01"), (str(total), "1")):
+        if old.encode() in body:
+            body = body.replace(old.encode(), new.encode(), 1)
+            break
+    assert body != callback.body
+    before = order(http, token, placed["orderId"])
+    response = http.post(
+        f"/callbacks/payments/{method}", body=body, headers={**callback.headers, "Content-Type": callback.content_type}
+    )
+    assert response.text != ACKS[method][1] or response.status >= 400
+    assert order(http, token, placed["orderId"]) == before
+    # The untouched callback still pays: the rejection left nothing half-done.
+    response = http.post(
+        f"/callbacks/payments/{method}",
+        body=callback.body,
+        headers={**callback.headers, "Content-Type": callback.content_type},
+    )
+    assert (response.status, response.text) == ACKS[method]
+    assert order(http, token, placed["orderId"])["status"] == "PAID"
