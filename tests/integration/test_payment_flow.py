@@ -335,3 +335,30 @@ def test_tampered_callbacks_of_every_provider_change_nothing(
     )
     assert (response.status, response.text) == ACKS[method]
     assert order(http, token, placed["orderId"])["status"] == "PAID"
+
+
+def test_concurrent_payment_attempts_never_fail_with_a_server_error(
+    stack: LocalStack, http: Any, long_payment_timeout: None
+) -> None:
+    sku = new_sku(stack, http, stock=5)
+    token = shopper(stack)
+    placed = place(http, token, sku, 1).json()
+    start = threading.Barrier(4)
+
+    def attempt(method: str) -> int:
+        start.wait()
+        return int(
+            http.post(
+                f"/orders/{placed['orderId']}/payments",
+                token=token,
+                json={"method": method},
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            ).status
+        )
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(attempt, ["alipay", "wechat", "card", "alipay"]))
+    assert set(statuses) <= {201, 409} and 201 in statuses, statuses
+    attempts = http.get(f"/orders/{placed['orderId']}/payments", token=token).json()["attempts"]
+    assert len(attempts) == statuses.count(201)
+    assert len({a["paymentId"] for a in attempts}) == len(attempts)

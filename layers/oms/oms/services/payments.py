@@ -17,7 +17,7 @@ from oms.adapters.providers.base import (
     ProviderNotice,
 )
 from oms.domain.clock import to_rfc3339, to_rfc3339_seconds, utcnow
-from oms.domain.errors import Forbidden, InvalidRequest, NotFound
+from oms.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from oms.domain.ledger import (
     ADJUSTMENTS,
     PostingKind,
@@ -154,10 +154,42 @@ class PaymentService:
         amount = outstanding + surcharge
         payment_id = payment_id_for(order_id, len(record.payments) + 1)
         now = self._now()
-        if method is PaymentMethod.BALANCE:
-            return self._pay_with_balance(
-                actor, record, payment_id, amount, fee, balance is not None, idempotency_key, fingerprint, now
+        try:
+            if method is PaymentMethod.BALANCE:
+                return self._pay_with_balance(
+                    actor, record, payment_id, amount, fee, balance is not None, idempotency_key, fingerprint, now
+                )
+            return self._create_attempt(
+                actor,
+                record,
+                method,
+                payment_id,
+                amount,
+                outstanding,
+                surcharge,
+                fee,
+                idempotency_key,
+                fingerprint,
+                now,
             )
+        except ConcurrentChange as changed:
+            raise Conflict("the order changed while this payment was being set up; retry") from changed
+
+    def _create_attempt(
+        self,
+        actor: Actor,
+        record: OrderRecord,
+        method: PaymentMethod,
+        payment_id: str,
+        amount: Money,
+        outstanding: Money,
+        surcharge: Money,
+        fee: Money,
+        idempotency_key: str,
+        fingerprint: str,
+        now: str,
+    ) -> tuple[int, dict[str, Any], bool]:
+        header = record.header
         provider = self.providers(method)
         instructions = provider.instructions(payment_id, header.orderNumber, amount, f"Order {header.orderNumber}")
         status = AttemptStatus.PENDING if method is PaymentMethod.BANK_TRANSFER else AttemptStatus.CREATED
