@@ -23,6 +23,14 @@ ACKS = {
 }
 
 
+def enable_crypto(stack: LocalStack, http: Any) -> None:
+    """Crypto is off by default; an admin turns it on for the demo store."""
+    admin = stack.mint_token("it-admin", ["admin"])
+    channel = {"enabled": True, "minAmount": 1, "maxAmount": 10_000_000, "feeRateBps": 100, "feeBearer": "merchant"}
+    response = http.put("/settings/payment-channels/demo", token=admin, json={"channels": {"crypto": channel}})
+    assert response.status == 200, response.text
+
+
 def shopper(stack: LocalStack, name: str | None = None) -> str:
     return stack.mint_token(name or f"payer-{uuid.uuid4().hex[:8]}", ["customer"])
 
@@ -53,22 +61,7 @@ def test_each_provider_pays_an_order_with_a_signed_callback(
     stack: LocalStack, http: Any, method: str, long_payment_timeout: None
 ) -> None:
     if method == "crypto":
-        admin = stack.mint_token("it-admin", ["admin"])
-        http.put(
-            "/settings/payment-channels/demo",
-            token=admin,
-            json={
-                "channels": {
-                    "crypto": {
-                        "enabled": True,
-                        "minAmount": 1,
-                        "maxAmount": 10_000_000,
-                        "feeRateBps": 100,
-                        "feeBearer": "merchant",
-                    }
-                }
-            },
-        )
+        enable_crypto(stack, http)
     sku = new_sku(stack, http, stock=5)
     token = shopper(stack)
     placed = place(http, token, sku, 1).json()
@@ -290,22 +283,7 @@ def test_sync_asks_the_provider_with_its_own_reference(
 def test_tampered_callbacks_of_every_provider_change_nothing(
     stack: LocalStack, http: Any, method: str, long_payment_timeout: None
 ) -> None:
-    admin = stack.mint_token("it-admin", ["admin"])
-    http.put(
-        "/settings/payment-channels/demo",
-        token=admin,
-        json={
-            "channels": {
-                "crypto": {
-                    "enabled": True,
-                    "minAmount": 1,
-                    "maxAmount": 10_000_000,
-                    "feeRateBps": 100,
-                    "feeBearer": "merchant",
-                }
-            }
-        },
-    )
+    enable_crypto(stack, http)
     sku = new_sku(stack, http, stock=5)
     token = shopper(stack)
     placed = place(http, token, sku, 1).json()
