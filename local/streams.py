@@ -14,6 +14,8 @@ import logging
 import threading
 from typing import Any
 
+from moto.events.models import EventPattern
+
 from .functions import InProcessFunction
 from .template import StreamSubscriptionSpec
 
@@ -65,6 +67,8 @@ class StreamPoller:
                     ShardIteratorType=subscription.starting_position,
                 )["ShardIterator"]
             )
+        # Lambda's FilterCriteria: records that match no pattern are dropped before the function runs.
+        self._patterns = [EventPattern.load(pattern) for pattern in subscription.filters]
         self._thread = threading.Thread(target=self._run, name=f"oms-stream-{subscription.logical_id}", daemon=True)
 
     def start(self) -> None:
@@ -86,9 +90,11 @@ class StreamPoller:
                         return
                     log.exception("reading stream %s failed", self.stream_arn)
                     break
-                records = page.get("Records", [])
+                records = [lambda_record(r, self.stream_arn, self.region) for r in page.get("Records", [])]
+                if self._patterns:
+                    records = [r for r in records if any(p.matches_event(r) for p in self._patterns)]  # type: ignore[arg-type]
                 if records:
-                    event = {"Records": [lambda_record(r, self.stream_arn, self.region) for r in records]}
+                    event = {"Records": records}
                     try:
                         self.function.invoke(event)
                     except Exception:

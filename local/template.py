@@ -165,6 +165,7 @@ class StreamSubscriptionSpec:
     starting_position: str
     batch_size: int
     enabled: bool
+    filters: tuple[str, ...] = ()  # FilterCriteria patterns: a record is delivered if any matches
 
 
 @dataclass(frozen=True)
@@ -342,6 +343,8 @@ class _Resolver:
             # The real label is a creation timestamp; nothing locally depends on its value.
             return f"{self.arn_of(logical_id)}/stream/local"
         if attribute in ("Name", "StateMachineName") and kind in (*_STATE_MACHINES, "AWS::Events::EventBus"):
+            return self.name_of(logical_id)
+        if attribute == "QueueName" and kind == "AWS::SQS::Queue":
             return self.name_of(logical_id)
         if attribute == "ApiEndpoint" and kind == "AWS::Serverless::HttpApi":
             return f"https://{self.ref(logical_id)}.execute-api.{REGION}.{URL_SUFFIX}"
@@ -670,6 +673,10 @@ class _Reader:
                     starting_position=str(self.r.resolve(props.get("StartingPosition", "LATEST"))),
                     batch_size=int(self.r.resolve(props.get("BatchSize", 100))),
                     enabled=bool(self.r.resolve(props.get("Enabled", True))),
+                    filters=tuple(
+                        str(self.r.resolve(f["Pattern"]))
+                        for f in (self.r.resolve(props.get("FilterCriteria")) or {}).get("Filters", [])
+                    ),
                 )
             )
         else:

@@ -3,6 +3,7 @@ with real JWTs, the real template, moto's Step Functions executing the real stat
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
@@ -141,3 +142,26 @@ def test_bad_tokens_are_rejected_before_any_handler_runs(stack: Any, http: Any, 
     assert response.status == expected
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["type"] == "urn:oms:problem:unauthorized"
+
+
+def test_order_events_reach_the_bus_through_the_outbox(stack: Any, http: Any, long_payment_timeout: None) -> None:
+    events, sqs = stack.boto3_client("events"), stack.boto3_client("sqs")
+    queue = sqs.create_queue(QueueName=f"watch-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bus = stack.resources["EventBus"]
+    rule = f"watch-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": ["oms"]}))
+    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+    sku_id = new_sku(stack, http, stock=2)
+    alice = stack.mint_token("it-outbox", ["customer"])
+    order_id = place(http, alice, sku_id, 1).json()["orderId"]
+    http.post(f"/orders/{order_id}/cancel", token=alice, json={})
+    seen: list[tuple[str, str]] = []
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and len([s for s in seen if s[1] == order_id]) < 2:
+        for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        ):
+            body = json.loads(message["Body"])
+            seen.append((body["detail-type"], body["detail"].get("orderId")))
+    assert ("OrderPlaced", order_id) in seen and ("OrderCancelled", order_id) in seen
