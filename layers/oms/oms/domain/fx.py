@@ -17,7 +17,7 @@ from enum import StrEnum
 from math import gcd
 
 from oms.domain.errors import InvalidRequest
-from oms.domain.money import _EXPONENTS, SUPPORTED_CURRENCIES, Money
+from oms.domain.money import SUPPORTED_CURRENCIES, Money, minor_unit_exponent
 
 MAX_RATE_TERM = 10**18  # numerator and denominator bound: far beyond any quoted rate's precision
 _DECIMAL = re.compile(r"^(\d{1,18})(?:\.(\d{1,18}))?$")
@@ -36,12 +36,6 @@ class Rounding(StrEnum):
 
 # Reports sum many converted orders: banker's rounding leaves no systematic drift in such sums.
 REPORTING_ROUNDING = Rounding.HALF_EVEN
-
-
-def minor_unit_exponent(currency: str) -> int:
-    """Digits after the decimal point of the currency's minor unit (ISO 4217): 2 for CNY, 0 for JPY."""
-    # money.py keeps the exponent table private; a public accessor there would replace this import.
-    return _EXPONENTS.get(currency, 2)
 
 
 def divide(numerator: int, denominator: int, rounding: Rounding) -> int:

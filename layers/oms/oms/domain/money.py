@@ -12,6 +12,13 @@ _EXPONENTS: dict[str, int] = {"JPY": 0, "KRW": 0, "VND": 0, "BHD": 3, "KWD": 3, 
 SUPPORTED_CURRENCIES = frozenset(
     {"CNY", "USD", "EUR", "GBP", "HKD", "JPY", "KRW", "SGD", "AUD", "CAD", "CHF", "TWD", "MOP", "THB", "VND", "KWD"}
 )
+
+
+def minor_unit_exponent(currency: str) -> int:
+    """Digits after the decimal point of the currency's minor unit (ISO 4217): 2 for CNY, 0 for JPY."""
+    return _EXPONENTS.get(currency, 2)
+
+
 MAX_AMOUNT = 10**13  # 100 billion in a 2-decimal currency: far above any order, far below int64
 
 
@@ -68,7 +75,7 @@ class Money:
 
     def display(self) -> str:
         """Human form, e.g. '135.00 CNY'."""
-        exp = _EXPONENTS.get(self.currency, 2)
+        exp = minor_unit_exponent(self.currency)
         sign = "-" if self.amount < 0 else ""
         whole, frac = divmod(abs(self.amount), 10**exp)
         return f"{sign}{whole}.{frac:0{exp}d} {self.currency}" if exp else f"{sign}{whole} {self.currency}"

@@ -62,7 +62,7 @@ from oms.domain.promotions import (
     promotion_order_key,
 )
 
-MAX_COUPONS = 10  # per order; far above any real stacking, bounds the work per request
+MAX_COUPONS = 5  # per order: room for real stacking; each coupon costs checkout transaction items
 
 
 # ---------------------------------------------------------------- inputs
@@ -789,26 +789,40 @@ def price_order(
     `CouponNotApplicable`, a 422 naming the coupon and the reason). `fx` converts the order currency
     (`fx.base`) to the reporting currency. Bad input raises `InvalidRequest` with a field path.
     """
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware")
-    quote = price_cart(cart, skus, shipping_policies)  # step 1, with the cart's validation rules
-    if fx is not None and fx.base != quote.currency:
+    work = _discounted(cart, skus, shipping_policies, now, promotions, coupons, customer_id, sku_terms)
+    if fx is not None and fx.base != work.currency:
         raise InvalidRequest(
-            f"the fx rate converts {fx.base}, the order is in {quote.currency}",
+            f"the fx rate converts {fx.base}, the order is in {work.currency}",
             field="fx",
             reason="fx-currency-mismatch",
         )
-    work = _Work(quote, sku_terms or {})
-    active = _active_promotions(promotions, now, work.currency)
-    _item_promotions(work, active)
-    _spend_and_save(work, active)
-    accepted = _accept_coupons(work, coupons, now, customer_id)
-    _goods_coupons(work, accepted)
-    _shipping(work, shipping_policies, active, accepted)
-    required, redeemed = _points(work, points)
-    _balance(work, balance)
+    required, redeemed = _points(work, points)  # step 6
+    _balance(work, balance)  # step 7
     _earn(work, points)
     return _build(work, required, redeemed, fx)
+
+
+def _discounted(
+    cart: Sequence[CartLine],
+    skus: Mapping[str, Sku],
+    shipping_policies: Mapping[str, ShippingPolicy],
+    now: datetime,
+    promotions: Sequence[Promotion],
+    coupons: Sequence[Coupon],
+    customer_id: str | None,
+    sku_terms: Mapping[str, SkuTerms] | None,
+) -> _Work:
+    """Steps 1–5: prices, promotions, coupons, shipping."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    work = _Work(price_cart(cart, skus, shipping_policies), sku_terms or {})  # step 1, the cart's own rules
+    active = _active_promotions(promotions, now, work.currency)
+    _item_promotions(work, active)  # step 2
+    _spend_and_save(work, active)  # step 3
+    accepted = _accept_coupons(work, coupons, now, customer_id)  # step 4
+    _goods_coupons(work, accepted)
+    _shipping(work, shipping_policies, active, accepted)  # step 5
+    return work
 
 
 def check_coupons(
@@ -825,24 +839,16 @@ def check_coupons(
     """For a coupon picker: each coupon tried alone on the cart with its promotions.
 
     Says which coupons apply (and what each would save) and why the others do not. Stacking is
-    not judged here (each coupon is alone); `price_order` judges the chosen combination.
+    not judged here (each coupon is alone); `price_order` judges the chosen combination. Points and
+    balance come after coupons and cannot change the answer, so they are not asked for.
     """
     checks = []
     for coupon in coupons:
         try:
-            priced = price_order(
-                cart,
-                skus,
-                shipping_policies,
-                now=now,
-                promotions=promotions,
-                coupons=(coupon,),
-                customer_id=customer_id,
-                sku_terms=sku_terms,
-            )
+            work = _discounted(cart, skus, shipping_policies, now, promotions, (coupon,), customer_id, sku_terms)
         except CouponNotApplicable as error:
             checks.append(CouponCheck(coupon.code, False, error.reason, None))
         else:
-            saved = total([d.amount for d in priced.coupons], priced.currency)
-            checks.append(CouponCheck(coupon.code, True, None, saved))
+            saved = sum(sum(a.shares.values()) for a in work.applied if a.source is DiscountSource.COUPON)
+            checks.append(CouponCheck(coupon.code, True, None, Money(saved, work.currency)))
     return tuple(checks)

@@ -22,7 +22,7 @@ from oms.adapters.providers.base import (
     Transport,
 )
 from oms.domain.clock import utcnow
-from oms.domain.money import _EXPONENTS  # the ISO 4217 minor-unit table lives with Money
+from oms.domain.money import minor_unit_exponent
 
 Clock = Callable[[], datetime]
 
@@ -160,7 +160,7 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 
 def exponent(currency: str) -> int:
     """Minor-unit digits of an ISO 4217 currency (2 unless listed)."""
-    return _EXPONENTS.get(currency, 2)
+    return minor_unit_exponent(currency)
 
 
 _DECIMAL = re.compile(r"(0|[1-9][0-9]{0,17})(?:\.([0-9]{1,3}))?")
