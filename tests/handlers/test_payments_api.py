@@ -38,7 +38,7 @@ class FakeProvider:
         return PaymentInstructions(self.method, {"pay": f"fake://{self.method}/{payment_id}", "amount": amount.amount})
 
     def verify_callback(self, headers: dict[str, str], raw_body: bytes) -> ProviderNotice:
-        raise NotImplementedError  # not used: these tests call apply_notice with verified notices
+        raise AssertionError("not used: these tests call apply_notice with verified notices")
 
     def success_answer(self) -> CallbackAnswer:
         return CallbackAnswer(200, "success")
