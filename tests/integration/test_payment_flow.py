@@ -35,6 +35,13 @@ def shopper(stack: LocalStack, name: str | None = None) -> str:
     return stack.mint_token(name or f"payer-{uuid.uuid4().hex[:8]}", ["customer"])
 
 
+def fresh_order(stack: LocalStack, http: Any, stock: int = 5) -> tuple[str, str, dict[str, Any]]:
+    """A new SKU, a new shopper, and that shopper's PENDING_PAYMENT order for one unit."""
+    sku = new_sku(stack, http, stock=stock)
+    token = shopper(stack)
+    return sku, token, place(http, token, sku, 1).json()
+
+
 def start_payment(http: Any, token: str, order_id: str, method: str) -> dict[str, Any]:
     response = http.post(
         f"/orders/{order_id}/payments",
@@ -62,9 +69,7 @@ def test_each_provider_pays_an_order_with_a_signed_callback(
 ) -> None:
     if method == "crypto":
         enable_crypto(stack, http)
-    sku = new_sku(stack, http, stock=5)
-    token = shopper(stack)
-    placed = place(http, token, sku, 1).json()
+    sku, token, placed = fresh_order(stack, http)
     payment = start_payment(http, token, placed["orderId"], method)
     assert payment["instructions"], payment
     result = stack.sandbox_pay(payment["paymentId"])
@@ -96,9 +101,7 @@ def test_the_same_callback_five_times_in_a_row_and_at_once_applies_once(
 def test_forged_callbacks_are_rejected_and_change_nothing(
     stack: LocalStack, http: Any, tamper: str, long_payment_timeout: None
 ) -> None:
-    sku = new_sku(stack, http, stock=5)
-    token = shopper(stack)
-    placed = place(http, token, sku, 1).json()
+    _, token, placed = fresh_order(stack, http)
     payment = start_payment(http, token, placed["orderId"], "wechat")
     callback = stack.sandbox.pay("wechat", payment["paymentId"])
     headers, body = dict(callback.headers), callback.body
@@ -120,9 +123,7 @@ def test_forged_callbacks_are_rejected_and_change_nothing(
 def test_wrong_amount_holds_the_order_and_opens_a_case(
     stack: LocalStack, http: Any, long_payment_timeout: None
 ) -> None:
-    sku = new_sku(stack, http, stock=5)
-    token = shopper(stack)
-    placed = place(http, token, sku, 1).json()
+    _, token, placed = fresh_order(stack, http)
     payment = start_payment(http, token, placed["orderId"], "card")
     stack.sandbox_pay(payment["paymentId"], amount=1)
     view = order(http, token, placed["orderId"])
@@ -135,9 +136,7 @@ def test_wrong_amount_holds_the_order_and_opens_a_case(
 def test_duplicate_payment_is_refunded_through_the_provider(
     stack: LocalStack, http: Any, long_payment_timeout: None
 ) -> None:
-    sku = new_sku(stack, http, stock=5)
-    token = shopper(stack)
-    placed = place(http, token, sku, 1).json()
+    _, token, placed = fresh_order(stack, http)
     first = start_payment(http, token, placed["orderId"], "alipay")
     second = start_payment(http, token, placed["orderId"], "wechat")
     stack.sandbox_pay(first["paymentId"])
@@ -214,9 +213,7 @@ def test_two_orders_racing_for_one_balance_that_covers_one(
 
 
 def test_paid_but_not_received_is_fixed_by_sync(stack: LocalStack, http: Any, long_payment_timeout: None) -> None:
-    sku = new_sku(stack, http, stock=5)
-    token = shopper(stack)
-    placed = place(http, token, sku, 1).json()
+    _, token, placed = fresh_order(stack, http)
     payment = start_payment(http, token, placed["orderId"], "wechat")
     stack.sandbox.pay("wechat", payment["paymentId"])  # the provider has the money; its notice got lost
     assert order(http, token, placed["orderId"])["status"] == "PENDING_PAYMENT"
@@ -247,9 +244,7 @@ def test_bank_transfer_waits_for_finance(stack: LocalStack, http: Any) -> None:
 def test_notice_for_another_merchant_is_acknowledged_and_ignored(
     stack: LocalStack, http: Any, long_payment_timeout: None
 ) -> None:
-    sku = new_sku(stack, http, stock=5)
-    token = shopper(stack)
-    placed = place(http, token, sku, 1).json()
+    _, token, placed = fresh_order(stack, http)
     payment = start_payment(http, token, placed["orderId"], "alipay")
     stack.sandbox.send("GET", payment["instructions"]["url"], {}, b"")  # the buyer opens the cashier page
     callback = stack.sandbox.pay("alipay", payment["paymentId"], overrides={"app_id": "2021000000000000"})
@@ -266,9 +261,7 @@ def test_notice_for_another_merchant_is_acknowledged_and_ignored(
 def test_sync_asks_the_provider_with_its_own_reference(
     stack: LocalStack, http: Any, method: str, long_payment_timeout: None
 ) -> None:
-    sku = new_sku(stack, http, stock=5)
-    token = shopper(stack)
-    placed = place(http, token, sku, 1).json()
+    _, token, placed = fresh_order(stack, http)
     payment = start_payment(http, token, placed["orderId"], method)
     if method == "alipay":
         stack.sandbox.send("GET", payment["instructions"]["url"], {}, b"")
@@ -284,9 +277,7 @@ def test_tampered_callbacks_of_every_provider_change_nothing(
     stack: LocalStack, http: Any, method: str, long_payment_timeout: None
 ) -> None:
     enable_crypto(stack, http)
-    sku = new_sku(stack, http, stock=5)
-    token = shopper(stack)
-    placed = place(http, token, sku, 1).json()
+    _, token, placed = fresh_order(stack, http)
     payment = start_payment(http, token, placed["orderId"], method)
     if method == "alipay":
         stack.sandbox.send("GET", payment["instructions"]["url"], {}, b"")
@@ -318,9 +309,7 @@ def test_tampered_callbacks_of_every_provider_change_nothing(
 def test_concurrent_payment_attempts_never_fail_with_a_server_error(
     stack: LocalStack, http: Any, long_payment_timeout: None
 ) -> None:
-    sku = new_sku(stack, http, stock=5)
-    token = shopper(stack)
-    placed = place(http, token, sku, 1).json()
+    _, token, placed = fresh_order(stack, http)
     start = threading.Barrier(4)
 
     def attempt(method: str) -> int:
