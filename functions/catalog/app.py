@@ -38,6 +38,8 @@ def _new_sku(sku: SkuIn) -> NewSku:
         warehouse_id=sku.warehouseId,
         weight_grams=sku.weightGrams,
         attributes=dict(sku.attributes),
+        category_id=sku.categoryId,
+        points_price=sku.pointsPrice,
     )
 
 

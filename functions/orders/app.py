@@ -38,9 +38,11 @@ service = OrderService(
 
 @app.post("/orders/quote")
 def quote() -> Response[str]:
-    require(actor(app), Permission.ORDER_QUOTE)
+    who = actor(app)
+    require(who, Permission.ORDER_QUOTE)
     body = parse_body(app, QuoteIn)
-    return json_response(200, service.quote([line.cart_line() for line in body.lines]).to_dict())
+    cart = [line.cart_line() for line in body.lines]
+    return json_response(200, service.quote(who, cart, body.pricing_request()))
 
 
 @app.post("/orders")
@@ -56,6 +58,7 @@ def checkout() -> Response[str]:
         note=body.note,
         idempotency_key=key,
         fingerprint=request_fingerprint(body.model_dump(mode="json")),
+        request=body.pricing_request(),
     )
     headers = {"Location": f"/orders/{result.body['orderId']}"}
     if result.replayed:

@@ -56,7 +56,12 @@ def test_checkout_prices_from_store_and_reserves_stock(seeded: dict[str, Any], o
         "shipping": {"amount": 0, "currency": "CNY"},
         "discount": {"amount": 0, "currency": "CNY"},
         "total": {"amount": 10000, "currency": "CNY"},
+        "balanceUsed": {"amount": 0, "currency": "CNY"},
+        "amountDue": {"amount": 10000, "currency": "CNY"},
+        "pointsUsed": 0,
+        "pointsEarned": 0,
     }
+    assert order["pricing"]["fx"]["rate"] == "1"  # CNY is the reporting currency
     assert [(line["skuId"], line["quantity"]) for line in order["lines"]] == [("TEE-M", 1), ("MUG", 2)]
     assert stock_of("TEE-M") == {"available": 9, "reserved": 1, "sold": 0, "received": 10, "adjusted": 0}
     assert stock_of("MUG")["available"] == 1
@@ -147,7 +152,7 @@ def test_concurrent_duplicate_that_lost_the_race_gets_409(
     """Both requests read 'no record'; the first commits; the second's transaction meets the record."""
     repo = orders_module.service.repository
     real_read = repo.read_checkout_inputs
-    monkeypatch.setattr(repo, "read_checkout_inputs", lambda ids, idem: real_read(ids, None))
+    monkeypatch.setattr(repo, "read_checkout_inputs", lambda ids, idem, **kw: real_read(ids, None, **kw))
     api = Api(orders_module)
     assert checkout(api, key="race")[0] == 201
     before = table_snapshot()

@@ -3,14 +3,17 @@ prices) cannot be bound from a client (OWASP API3)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from oms.domain.catalog import StockAdjustmentReason, StockPolicy
 from oms.domain.money import MAX_AMOUNT, SUPPORTED_CURRENCIES, Money
+from oms.domain.order_pricing import MAX_COUPONS
 from oms.domain.pricing import MAX_DISTINCT_SKUS, MAX_QUANTITY, CartLine
+from oms.services.orders import PricingRequest
 
+MAX_POINTS = 100_000_000
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 LongText = Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True)]
@@ -65,6 +68,8 @@ class SkuIn(Strict):
     warehouseId: Id
     weightGrams: int = Field(ge=0, le=1_000_000)
     attributes: Attributes = {}
+    categoryId: Id | None = None  # defaults to the product's category
+    pointsPrice: int = Field(default=0, ge=0, le=MAX_POINTS)  # points per unit: points-mall goods
 
 
 class ProductIn(Strict):
@@ -91,6 +96,8 @@ class SkuPatch(Strict):
     weightGrams: int | None = Field(default=None, ge=0, le=1_000_000)
     attributes: Attributes | None = None
     status: Annotated[str, StringConstraints(pattern="^(ACTIVE|INACTIVE)$")] | None = None
+    categoryId: Id | None = None
+    pointsPrice: int | None = Field(default=None, ge=0, le=MAX_POINTS)
 
 
 class StockAdjustmentIn(Strict):
@@ -108,8 +115,24 @@ class CartLineIn(Strict):
         return CartLine(self.skuId, self.quantity)
 
 
-class QuoteIn(Strict):
+CouponCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+
+
+class PricingOptionsIn(Strict):
+    """Coupons, points and balance a shopper applies; quote and checkout take the same ones."""
+
     lines: list[CartLineIn] = Field(min_length=1, max_length=MAX_DISTINCT_SKUS)
+    coupons: list[CouponCode] = Field(default=[], max_length=MAX_COUPONS)
+    points: Annotated[int, Field(ge=0, le=MAX_POINTS)] | Literal["max"] | None = None
+    balance: MoneyIn | Literal["max"] | None = None
+
+    def pricing_request(self) -> PricingRequest:
+        balance = self.balance.money() if isinstance(self.balance, MoneyIn) else self.balance
+        return PricingRequest(coupons=tuple(self.coupons), points=self.points, balance=balance)
+
+
+class QuoteIn(PricingOptionsIn):
+    pass
 
 
 class AddressIn(Strict):
@@ -123,8 +146,7 @@ class AddressIn(Strict):
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
-class CheckoutIn(Strict):
-    lines: list[CartLineIn] = Field(min_length=1, max_length=MAX_DISTINCT_SKUS)
+class CheckoutIn(PricingOptionsIn):
     shippingAddress: AddressIn
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
 

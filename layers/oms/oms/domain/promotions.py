@@ -386,8 +386,14 @@ class Coupon:
 
 
 class CouponReason(StrEnum):
-    """Why a coupon cannot be used. Values are stable slugs for clients (checked in this order)."""
+    """Why a coupon cannot be used. Values are stable slugs for clients (checked in this order).
 
+    The first three come from the store (the code, the coupon's state, the template's state); the
+    rest from the engine."""
+
+    NOT_FOUND = "coupon-not-found"
+    USED = "coupon-used"
+    DISABLED = "coupon-disabled"
     DUPLICATE = "coupon-duplicate"
     NOT_OWNER = "coupon-not-owner"
     NOT_STARTED = "coupon-not-started"
@@ -403,6 +409,9 @@ class CouponReason(StrEnum):
 
 
 _REASON_TEXT: dict[CouponReason, str] = {
+    CouponReason.NOT_FOUND: "there is no such coupon",
+    CouponReason.USED: "this coupon has already been used",
+    CouponReason.DISABLED: "this coupon has been withdrawn",
     CouponReason.DUPLICATE: "this coupon is already in the order",
     CouponReason.NOT_OWNER: "this coupon belongs to another customer",
     CouponReason.NOT_STARTED: "this coupon is not valid yet",

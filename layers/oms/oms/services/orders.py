@@ -7,30 +7,54 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from oms.adapters.workflows import PaymentTimeoutScheduler
 from oms.domain.clock import deadline_after, parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import InsufficientStock, InvalidRequest, NotFound
 from oms.domain.ids import new_id, new_order_number
+from oms.domain.money import Money
 from oms.domain.order import CancelReason, OrderStatus, StatusChange, check_cancel, check_transition
+from oms.domain.order_pricing import BalanceUse, PointsUse, PricedOrder, price_order
 from oms.domain.permissions import Actor, Permission
-from oms.domain.pricing import CartLine, Quote, merge_cart, price_cart
+from oms.domain.pricing import CartLine, merge_cart
+from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason
 from oms.store.orders import (
+    CheckoutBenefits,
+    CheckoutInputs,
     IdempotencyRecord,
     OrderNumberTaken,
     OrderRecord,
     OrderRepository,
     StaleOrder,
+    breakdown_of,
     order_view,
 )
 from oms.store.pages import Page
 from oms.store.payments import payment_summary
+from oms.store.pricing import COUPON_AVAILABLE, COUPON_USED, TEMPLATE_ACTIVE, coupon_domain
+
+AsMuchAsAllowed = Literal["max"]
 
 
 class IdempotencyKeyReused(InvalidRequest):
     slug = "idempotency-key-reused"
     title = "Idempotency-Key was already used with a different request"
+
+
+@dataclass(frozen=True)
+class PricingRequest:
+    """What the shopper asks for beyond the cart: coupon codes, points ("max" = as many as allowed;
+    None or 0 = none) and stored balance ("max" = as much as possible; None = none)."""
+
+    coupons: tuple[str, ...] = ()
+    points: int | AsMuchAsAllowed | None = None
+    balance: Money | AsMuchAsAllowed | None = None
+
+
+def quote_view(priced: PricedOrder) -> dict[str, Any]:
+    """A quote: the full breakdown (as checkout would freeze it) and the order-level money columns."""
+    return {**priced.to_dict(), "breakdown": breakdown_of(priced)}
 
 
 @dataclass(frozen=True)
@@ -59,11 +83,103 @@ class OrderService:
         self.payment_timeout_seconds = payment_timeout_seconds
         self.clock = clock
 
+    # ---------------------------------------------------------------- pricing
+    def _read(
+        self,
+        customer_id: str,
+        lines: list[CartLine],
+        request: PricingRequest,
+        idempotency: tuple[str, str] | None,
+    ) -> CheckoutInputs:
+        return self.repository.read_checkout_inputs(
+            [line.sku_id for line in lines],
+            idempotency,
+            customer_id=customer_id,
+            coupon_codes=request.coupons,
+            with_balance=request.balance is not None,
+        )
+
+    def _price(
+        self, customer_id: str, lines: list[CartLine], inputs: CheckoutInputs, request: PricingRequest
+    ) -> tuple[PricedOrder, tuple[Coupon, ...]]:
+        """The one pricing path of quote and checkout: stored prices, promotions, the presented coupons
+        (checked against the store), points, balance and the FX rate, through `price_order`."""
+        currency = next(
+            (inputs.skus[line.sku_id].unit_price.currency for line in lines if line.sku_id in inputs.skus), None
+        )
+        coupons = self._coupons(customer_id, inputs, request.coupons)
+        points = self._points(inputs, request, currency)
+        balance = None
+        if request.balance is not None and currency is not None:
+            account = inputs.balance
+            held = Money(int(account.available), currency) if account and account.currency == currency else None
+            available = held or Money.zero(currency)
+            balance = BalanceUse(available, None if request.balance == "max" else request.balance)
+        priced = price_order(
+            lines,
+            inputs.skus,
+            inputs.policies,
+            now=self.clock(),
+            promotions=inputs.promotions,
+            coupons=coupons,
+            points=points,
+            balance=balance,
+            customer_id=customer_id,
+            fx=None if currency is None else inputs.fx.rate_for(currency),
+            sku_terms=inputs.terms,
+        )
+        return priced, coupons
+
+    def _coupons(self, customer_id: str, inputs: CheckoutInputs, codes: tuple[str, ...]) -> tuple[Coupon, ...]:
+        """The presented coupons as the engine needs them, with their template's state and uses.
+
+        A code that does not exist and another customer's coupon answer alike (no oracle for codes)."""
+        if not codes:
+            return ()
+        items = []
+        for index, code in enumerate(codes):
+            item = inputs.coupons.get(code)
+            if item is None or (item.ownerId is not None and item.ownerId != customer_id):
+                raise CouponNotApplicable(CouponReason.NOT_FOUND, index=index, code=code)
+            if item.status == COUPON_USED:
+                raise CouponNotApplicable(CouponReason.USED, index=index, code=code)
+            if item.status != COUPON_AVAILABLE:
+                raise CouponNotApplicable(CouponReason.DISABLED, index=index, code=code)
+            items.append(item)
+        state = self.repository.read_coupon_state([item.templateId for item in items], customer_id)
+        coupons = []
+        for index, item in enumerate(items):
+            if state.template_status.get(item.templateId) != TEMPLATE_ACTIVE:
+                raise CouponNotApplicable(CouponReason.DISABLED, index=index, code=item.code)
+            coupons.append(
+                coupon_domain(
+                    item,
+                    uses_total=state.template_used.get(item.templateId, 0),
+                    uses_by_customer=state.customer_used.get(item.templateId, 0),
+                )
+            )
+        return tuple(coupons)
+
+    @staticmethod
+    def _points(inputs: CheckoutInputs, request: PricingRequest, currency: str | None) -> PointsUse | None:
+        rules = inputs.points_rules.get(currency) if currency else None
+        if rules is None:
+            if request.points not in (None, 0):
+                raise InvalidRequest(
+                    f"there is no points programme for {currency}", field="points", reason="points-unavailable"
+                )
+            return None
+        requested = 0 if request.points is None else (None if request.points == "max" else request.points)
+        return PointsUse(rules, inputs.points_available, requested)
+
     # ---------------------------------------------------------------- quote
-    def quote(self, cart: list[CartLine]) -> Quote:
+    def quote(self, actor: Actor, cart: list[CartLine], request: PricingRequest | None = None) -> dict[str, Any]:
+        """The checkout's price without placing anything (no stock, coupon or points taken)."""
+        request = request or PricingRequest()
         lines = merge_cart(cart)
-        inputs = self.repository.read_checkout_inputs([line.sku_id for line in lines], None)
-        return price_cart(lines, inputs.skus, inputs.policies)
+        inputs = self._read(actor.subject, lines, request, None)
+        priced, _ = self._price(actor.subject, lines, inputs, request)
+        return quote_view(priced)
 
     # ---------------------------------------------------------------- checkout
     def checkout(
@@ -75,59 +191,78 @@ class OrderService:
         note: str | None,
         idempotency_key: str,
         fingerprint: str,
+        request: PricingRequest | None = None,
     ) -> CheckoutResult:
-        """Price from stored prices and place the order in one transaction; then arm its timeout.
+        """Price from stored prices and rules and place the order in one transaction; then arm its timeout.
 
-        AWS calls on the success path: one BatchGetItem, one TransactWriteItems, one StartExecution.
+        AWS calls on the success path: one BatchGetItem (two with coupons), one TransactWriteItems,
+        one StartExecution (none when nothing is left to pay).
         """
+        request = request or PricingRequest()
         lines = merge_cart(cart)
-        inputs = self.repository.read_checkout_inputs([line.sku_id for line in lines], (actor.subject, idempotency_key))
+        inputs = self._read(actor.subject, lines, request, (actor.subject, idempotency_key))
         if inputs.stored_response is not None:
             stored = inputs.stored_response
             if stored.request_hash != fingerprint:
                 raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body")
-            # The first attempt may have failed after its commit, before the timer was armed.
-            self.scheduler.arm(stored.body["orderId"], stored.body["paymentDeadline"])
+            if stored.body["status"] == OrderStatus.PENDING_PAYMENT.value:
+                # The first attempt may have failed after its commit, before the timer was armed.
+                self.scheduler.arm(stored.body["orderId"], stored.body["paymentDeadline"])
             return CheckoutResult(stored.status_code, stored.body, replayed=True)
 
-        quote = price_cart(lines, inputs.skus, inputs.policies)
+        priced, coupons = self._price(actor.subject, lines, inputs, request)
         shortages = [
             {"skuId": line.sku_id, "requested": line.quantity, "available": inputs.available.get(line.sku_id, 0)}
-            for line in quote.lines
+            for line in priced.lines
             if inputs.available.get(line.sku_id, 0) < line.quantity
         ]
         if shortages:
             raise InsufficientStock(shortages)
 
         now = self.clock()
+        at = to_rfc3339(now)
         order_id = new_id()
         deadline = to_rfc3339_seconds(deadline_after(now, self.payment_timeout_seconds))
-        created = StatusChange(None, OrderStatus.PENDING_PAYMENT, actor, to_rfc3339(now), "order placed")
+        created = StatusChange(None, OrderStatus.PENDING_PAYMENT, actor, at, "order placed")
+        paid = None
+        if priced.total.is_zero():
+            reason = "paid at checkout (balance, points and discounts cover the order)"
+            paid = StatusChange(OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, actor, at, reason)
+        benefits = CheckoutBenefits(
+            coupons=coupons,
+            coupon_index={code: index for index, code in enumerate(request.coupons)},
+            points_debited=priced.points.debited,
+            balance=priced.balance if priced.balance.amount else None,
+        )
         for _attempt in range(3):
             record = self.repository.build_order(
                 order_id=order_id,
                 order_number=new_order_number(now),
                 customer_id=actor.subject,
-                quote=quote,
+                priced=priced,
                 shipping_address=shipping_address,
                 note=note,
                 created=created,
                 payment_deadline=deadline,
                 stock_policies=inputs.stock_policies,
+                benefits=benefits.to_dict(actor.subject, priced.points.earned),
+                paid=paid,
             )
-            body = order_view(record)
             try:
                 self.repository.place_order(
                     record,
                     IdempotencyRecord(actor.subject, idempotency_key, fingerprint, 201),
-                    body,
+                    order_view(record),
+                    benefits,
                 )
                 break
             except OrderNumberTaken:
                 continue
         else:
             raise RuntimeError("could not allocate a unique order number")
-        self.scheduler.arm(order_id, deadline)
+        body = order_view(record)
+        if paid is None:
+            self.scheduler.arm(order_id, deadline)
         return CheckoutResult(201, body, replayed=False)
 
     # ---------------------------------------------------------------- reads

@@ -46,6 +46,7 @@ from oms.domain.payment import (
 from oms.domain.permissions import Actor, Permission
 from oms.services.orders import IdempotencyKeyReused
 from oms.store import keys
+from oms.store.ledger import add_balance_change, add_postings
 from oms.store.models import AnomalyItem, PaymentAttemptItem, RefundItem
 from oms.store.orders import IdempotencyKeyInUse, OrderRecord, OrderRepository, order_view
 from oms.store.pages import Page
@@ -53,13 +54,11 @@ from oms.store.payments import (
     PaymentReads,
     add_anomaly,
     add_attempt_move,
-    add_balance_change,
     add_deadline_change,
     add_idempotency,
     add_inbox,
     add_order_guard,
     add_order_move,
-    add_postings,
     add_refund,
     add_stock_sale,
     anomaly_view,

@@ -20,6 +20,7 @@ from oms.domain.catalog import (
 from oms.domain.errors import Conflict, InvalidRequest, NotFound, PreconditionFailed
 from oms.domain.ids import new_id
 from oms.domain.money import Money
+from oms.domain.order_pricing import SkuTerms
 from oms.domain.permissions import Actor
 from oms.store import keys
 from oms.store.models import (
@@ -87,6 +88,10 @@ def sku_domain(item: SkuItem) -> Sku:
     )
 
 
+def sku_terms(item: SkuItem) -> SkuTerms:
+    return SkuTerms(category_id=item.categoryId, points_price=int(item.pointsPrice or 0))
+
+
 def stock_level(item: StockItem) -> StockLevel:
     return StockLevel(
         available=int(item.available),
@@ -107,6 +112,8 @@ def sku_view(item: SkuItem, stock: StockItem | None) -> dict[str, Any]:
         "warehouseId": item.warehouseId,
         "weightGrams": int(item.weightGrams),
         "attributes": item.attributes or {},
+        "categoryId": item.categoryId,
+        "pointsPrice": int(item.pointsPrice or 0),
         "status": item.status,
         "available": int(stock.available) if stock else 0,
         "version": int(item.version),
@@ -140,6 +147,8 @@ class NewSku:
     warehouse_id: str
     weight_grams: int
     attributes: dict[str, str]
+    category_id: str | None = None  # None: the product's category
+    points_price: int = 0
 
 
 # ---------------------------------------------------------------- repository
@@ -254,7 +263,7 @@ class CatalogRepository:
             store_condition &= StoreItem.currency == next(iter(currencies))
         tx.check("store", StoreItem(*keys.store(store_id)), store_condition)
         tx.put("product", product, ProductItem.PK.does_not_exist())
-        created = [self._add_sku_actions(tx, product_id, store_id, s, now) for s in skus]
+        created = [self._add_sku_actions(tx, product_id, store_id, s, now, category) for s in skus]
         self._commit_catalog_tx(tx, store_id)
         return product_view(product, [sku_view(sku, stock) for sku, stock in created])
 
@@ -267,13 +276,13 @@ class CatalogRepository:
             StoreItem.PK.exists() & (StoreItem.currency == new_sku.price.currency),
         )
         tx.check("product", ProductItem(*keys.product(product_id)), ProductItem.PK.exists())
-        sku, stock = self._add_sku_actions(tx, product_id, product.storeId, new_sku, now)
+        sku, stock = self._add_sku_actions(tx, product_id, product.storeId, new_sku, now, product.category)
         self._commit_catalog_tx(tx, product.storeId)
         return sku_view(sku, stock)
 
     @staticmethod
     def _add_sku_actions(
-        tx: Transaction, product_id: str, store_id: str, new_sku: NewSku, now: str
+        tx: Transaction, product_id: str, store_id: str, new_sku: NewSku, now: str, category: str | None
     ) -> tuple[SkuItem, StockItem]:
         sku_id = new_sku.sku_id or new_id()
         sku = SkuItem(
@@ -288,6 +297,8 @@ class CatalogRepository:
             warehouseId=new_sku.warehouse_id,
             weightGrams=new_sku.weight_grams,
             attributes=new_sku.attributes,
+            categoryId=new_sku.category_id or category,
+            pointsPrice=new_sku.points_price,
             status=SkuStatus.ACTIVE.value,
             version=1,
             createdAt=now,

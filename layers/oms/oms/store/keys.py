@@ -121,3 +121,37 @@ def channel_settings(store_id: str) -> tuple[str, str]:
 
 def audit(subject: str, at: str, entry_id: str) -> tuple[str, str]:
     return f"AUDIT#{subject}", f"{at}#{entry_id}"
+
+
+PROMOTION_DIRECTORY = ("PROMOTIONS", "DIRECTORY")
+COUPON_TEMPLATES_GSI2 = "COUPONTEMPLATES"
+POINTS_SETTINGS = ("SETTINGS#PRICING", "POINTS")
+FX_SETTINGS = ("SETTINGS#PRICING", "FX")
+
+
+def coupon_template(template_id: str) -> tuple[str, str]:
+    return f"COUPONTPL#{template_id}", "META"
+
+
+def coupon_use(template_id: str, customer_id: str) -> tuple[str, str]:
+    return f"COUPONTPL#{template_id}", f"USE#{customer_id}"
+
+
+def coupon(code: str) -> tuple[str, str]:
+    return f"COUPON#{code}", "META"
+
+
+def customer_coupons_gsi1(customer_id: str) -> str:
+    return f"CUSTOMER#{customer_id}"
+
+
+def template_coupons_gsi2(template_id: str) -> str:
+    return f"COUPONTPL#{template_id}#COUPONS"
+
+
+def points_account(customer_id: str) -> tuple[str, str]:
+    return f"POINTS#{customer_id}", "ACCOUNT"
+
+
+def points_entry(customer_id: str, at: str, entry_id: str) -> tuple[str, str]:
+    return f"POINTS#{customer_id}", f"ENTRY#{at}#{entry_id}"

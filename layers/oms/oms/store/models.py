@@ -29,6 +29,15 @@ Key layout (the full list of access patterns is in docs/data-model.md):
                                                                        GSI3 ANOMALIES#<status>/<createdAt>#<aid>
     SETTINGS#PAYMENT_CHANNELS STORE#<storeId>     payment channel settings of a store
     AUDIT#<subject>          <at>#<ulid>          audit entry (who changed what)
+    PROMOTIONS               DIRECTORY            every live promotion (read by quote and checkout)
+    COUPONTPL#<templateId>   META                 coupon template, use counters    GSI2 COUPONTEMPLATES/<at>#<tid>
+    COUPONTPL#<templateId>   USE#<customerId>     one customer's uses of a template (per-customer limit)
+    COUPON#<code>            META                 a coupon (issued to a customer, or a public code)
+                                                                       GSI1 CUSTOMER#<owner>/COUPON#<issuedAt>#<code>,
+                                                                       GSI2 COUPONTPL#<tid>#COUPONS/<code>
+    POINTS#<customerId>      ACCOUNT              points counter (conditional debits)
+    POINTS#<customerId>      ENTRY#<at>#<ulid>    points ledger entry
+    SETTINGS#PRICING         POINTS | FX          points programmes per currency; FX rates to the reporting currency
 """
 
 from __future__ import annotations
@@ -155,6 +164,8 @@ class SkuItem(Item, discriminator="Sku"):
     warehouseId = UnicodeAttribute()
     weightGrams = NumberAttribute()
     attributes = JSONAttribute(null=True)
+    categoryId = UnicodeAttribute(null=True)  # what category-scoped promotions and coupons match
+    pointsPrice = NumberAttribute(null=True)  # points per unit (points-mall goods); None or 0: none
     status = UnicodeAttribute()
     version = NumberAttribute()
     createdAt = UnicodeAttribute()
@@ -197,6 +208,8 @@ class OrderItem(Item, discriminator="Order"):
     note = UnicodeAttribute(null=True)
     paymentDeadline = UnicodeAttribute()
     cancellation = JSONAttribute(null=True)
+    pricing = JSONAttribute(null=True)  # the frozen breakdown of price_order (PricedOrder.to_dict)
+    benefits = JSONAttribute(null=True)  # coupons, points and balance taken at checkout (what a cancel returns)
     createdAt = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
     version = NumberAttribute()
@@ -217,6 +230,7 @@ class OrderLineItem(Item, discriminator="OrderLine"):
     discount = MoneyAttribute()
     payable = MoneyAttribute()
     stockState = UnicodeAttribute(null=True)  # RESERVED (None) or SOLD (store deducts at order)
+    pricing = JSONAttribute(null=True)  # the line's frozen breakdown (PricedOrderLine.to_dict)
 
 
 class OrderEventItem(Item, discriminator="OrderEvent"):
@@ -340,3 +354,65 @@ class AuditItem(Item, discriminator="Audit"):
     before = JSONAttribute(null=True)
     after = JSONAttribute(null=True)
     reason = UnicodeAttribute(null=True)
+
+
+# ---------------------------------------------------------------- promotions, coupons, points
+class PromotionDirectoryItem(Item, discriminator="PromotionDirectory"):
+    # promotionId -> promotion JSON (oms.domain.rules_json) + status/createdAt/updatedAt/updatedBy
+    promotions = JSONAttribute()
+    version = NumberAttribute()
+
+
+class CouponTemplateItem(Item, discriminator="CouponTemplate"):
+    templateId = UnicodeAttribute()
+    definition = JSONAttribute()  # oms.domain.rules_json.template_to_dict
+    status = UnicodeAttribute()  # ACTIVE | DISABLED
+    issued = NumberAttribute()  # coupons issued to customers
+    used = NumberAttribute()  # uses in orders (returned uses subtract); total limit is on this
+    createdAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+    createdBy = UnicodeAttribute()
+    version = NumberAttribute()
+
+
+class CouponUseItem(Item, discriminator="CouponUse"):
+    templateId = UnicodeAttribute()
+    customerId = UnicodeAttribute()
+    used = NumberAttribute()  # per-customer limit is on this
+
+
+class CouponItem(Item, discriminator="Coupon"):
+    code = UnicodeAttribute()
+    templateId = UnicodeAttribute()
+    template = JSONAttribute()  # the template's definition when issued (templates are immutable)
+    ownerId = UnicodeAttribute(null=True)  # None: a public code anyone may use within the limits
+    status = UnicodeAttribute()  # AVAILABLE | USED | VOID (public codes stay AVAILABLE)
+    orderId = UnicodeAttribute(null=True)  # the order an owned coupon is used on
+    issuedAt = UnicodeAttribute()
+    issuedBy = UnicodeAttribute()
+    usedAt = UnicodeAttribute(null=True)
+    version = NumberAttribute()
+
+
+class PointsAccountItem(Item, discriminator="PointsAccount"):
+    customerId = UnicodeAttribute()
+    available = NumberAttribute()
+    updatedAt = UnicodeAttribute()
+
+
+class PointsEntryItem(Item, discriminator="PointsEntry"):
+    customerId = UnicodeAttribute()
+    delta = NumberAttribute()  # + credit, - debit
+    kind = UnicodeAttribute()  # redeem | return | earn | adjust
+    orderId = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    by = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class PricingSettingsItem(Item, discriminator="PricingSettings"):
+    # POINTS: {"<currency>": points rules JSON}; FX: {"reportingCurrency": "CNY", "rates": {"<ccy>": {...}}}
+    data = JSONAttribute()
+    version = NumberAttribute()
+    updatedAt = UnicodeAttribute()
+    updatedBy = UnicodeAttribute()

@@ -8,17 +8,26 @@ from datetime import timedelta
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
 from oms.domain.catalog import ShippingPolicy, Sku, StockPolicy
 from oms.domain.clock import parse_rfc3339
-from oms.domain.errors import Conflict, InsufficientStock
+from oms.domain.errors import Conflict, InsufficientStock, InvalidRequest
 from oms.domain.ids import new_id
+from oms.domain.ledger import PostingKind, balance_account, order_account, transfer
+from oms.domain.money import Money, total
 from oms.domain.order import OrderStatus, StatusChange
-from oms.domain.pricing import Quote
+from oms.domain.order_pricing import PricedOrder, SkuTerms
+from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason, PointsRules, Promotion
 from oms.store import keys
-from oms.store.catalog import policies_from_directory, sku_domain, stock_policies_from_directory
+from oms.store.catalog import policies_from_directory, sku_domain, sku_terms, stock_policies_from_directory
+from oms.store.ledger import add_balance_change, add_postings
 from oms.store.models import (
+    BalanceAccountItem,
+    CouponItem,
+    CouponTemplateItem,
+    CouponUseItem,
     IdempotencyItem,
     Item,
     LedgerLineItem,
@@ -29,6 +38,9 @@ from oms.store.models import (
     OrderNumberItem,
     OutboxItem,
     PaymentAttemptItem,
+    PointsAccountItem,
+    PricingSettingsItem,
+    PromotionDirectoryItem,
     RefundItem,
     SkuItem,
     StockItem,
@@ -37,9 +49,23 @@ from oms.store.models import (
     _Gsi3,
 )
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
+from oms.store.pricing import (
+    TEMPLATE_ACTIVE,
+    CouponTaken,
+    FxSettings,
+    add_coupon_return,
+    add_coupon_take,
+    add_points_change,
+    coupon_taken,
+    fx_from_settings,
+    points_rules_from_settings,
+    promotions_from_directory,
+)
 from oms.store.transactions import Transaction, TransactionCancelled, with_conflict_retry
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+COUPON_LABELS = ("coupon", "template", "coupon-use")
 RESERVED, SOLD = "RESERVED", "SOLD"  # where a line's stock sits while the order awaits payment
 OUTBOX_TTL = timedelta(days=7)
 
@@ -72,6 +98,47 @@ class CheckoutInputs:
     policies: dict[str, ShippingPolicy]
     stored_response: StoredResponse | None
     stock_policies: dict[str, StockPolicy] = field(default_factory=dict)
+    terms: dict[str, SkuTerms] = field(default_factory=dict)
+    promotions: list[Promotion] = field(default_factory=list)
+    points_rules: dict[str, PointsRules] = field(default_factory=dict)
+    fx: FxSettings = field(default_factory=lambda: fx_from_settings(None))
+    coupons: dict[str, CouponItem] = field(default_factory=dict)
+    points_available: int = 0
+    balance: BalanceAccountItem | None = None
+
+
+@dataclass(frozen=True)
+class CouponState:
+    """What the coupon templates of a checkout say now: status and uses, overall and by this customer."""
+
+    template_status: dict[str, str]
+    template_used: dict[str, int]
+    customer_used: dict[str, int]
+
+
+@dataclass(frozen=True)
+class CheckoutBenefits:
+    """What a checkout takes besides stock: coupons, points, balance."""
+
+    coupons: tuple[Coupon, ...] = ()
+    coupon_index: dict[str, int] = field(default_factory=dict)  # code -> position in the request
+    points_debited: int = 0
+    balance: Money | None = None
+
+    def to_dict(self, customer_id: str, points_earned: int) -> dict[str, Any]:
+        return {
+            "customerId": customer_id,
+            "coupons": [coupon_taken(coupon).to_dict() for coupon in self.coupons],
+            "pointsDebited": self.points_debited,
+            "balance": None if self.balance is None else self.balance.to_dict(),
+            "pointsEarned": points_earned,
+            "pointsCredited": False,
+        }
+
+
+class OrderTooLarge(InvalidRequest):
+    slug = "order-too-large"
+    title = "The order is too large for one checkout"
 
 
 @dataclass
@@ -113,6 +180,41 @@ def order_summary(header: OrderItem) -> dict[str, Any]:
     }
 
 
+def breakdown_of(priced: PricedOrder) -> dict[str, Any]:
+    """The order-level money columns of a priced order, exactly as `order_view` shows them once placed."""
+    discount = priced.goods_discount + priced.shipping_discount + priced.points.value
+    return {
+        "subtotal": priced.subtotal.to_dict(),
+        "shipping": priced.shipping.to_dict(),
+        "discount": discount.to_dict(),
+        "total": (priced.total + priced.balance).to_dict(),
+        "balanceUsed": priced.balance.to_dict(),
+        "amountDue": priced.total.to_dict(),
+        "pointsUsed": priced.points.debited,
+        "pointsEarned": priced.points.earned,
+    }
+
+
+def _breakdown(header: OrderItem) -> dict[str, Any]:
+    breakdown: dict[str, Any] = {
+        "subtotal": header.subtotal.money().to_dict(),
+        "shipping": header.shipping.money().to_dict(),
+        "discount": header.discount.money().to_dict(),
+        "total": header.total.money().to_dict(),
+    }
+    pricing = header.pricing
+    if pricing:  # orders placed before promotions have only the columns above
+        breakdown.update(
+            {
+                "balanceUsed": pricing["balance"],
+                "amountDue": pricing["total"],
+                "pointsUsed": pricing["points"]["debited"],
+                "pointsEarned": pricing["points"]["earned"],
+            }
+        )
+    return breakdown
+
+
 def order_view(record: OrderRecord) -> dict[str, Any]:
     header = record.header
     view = order_summary(header)
@@ -133,15 +235,12 @@ def order_view(record: OrderRecord) -> dict[str, Any]:
                     "shipping": line.shipping.money().to_dict(),
                     "discount": line.discount.money().to_dict(),
                     "payable": line.payable.money().to_dict(),
+                    "pricing": line.pricing,
                 }
                 for line in sorted(record.lines, key=lambda line: int(line.lineNo))
             ],
-            "breakdown": {
-                "subtotal": header.subtotal.money().to_dict(),
-                "shipping": header.shipping.money().to_dict(),
-                "discount": header.discount.money().to_dict(),
-                "total": header.total.money().to_dict(),
-            },
+            "breakdown": _breakdown(header),
+            "pricing": header.pricing,
             "shippingAddress": header.shippingAddress,
             "note": header.note,
             "cancellation": header.cancellation,
@@ -159,6 +258,51 @@ def order_view(record: OrderRecord) -> dict[str, Any]:
         }
     )
     return view
+
+
+def add_benefits_return(tx: Transaction, header: OrderItem, now: str) -> None:
+    """A cancelled order gives back what its checkout took: coupons (uses uncounted), points, balance.
+
+    Runs inside the cancel transaction, so it happens exactly once with the status change."""
+    benefits = header.benefits
+    if not benefits or benefits.get("returned"):
+        return
+    customer_id = header.customerId
+    for data in benefits.get("coupons", []):
+        add_coupon_return(tx, CouponTaken.from_dict(data), customer_id, header.orderId, now)
+    debited = int(benefits.get("pointsDebited") or 0)
+    if debited:
+        add_points_change(
+            tx,
+            customer_id,
+            debited,
+            kind="return",
+            order_id=header.orderId,
+            reason=f"order {header.orderNumber} cancelled",
+            by="system",
+            now=now,
+        )
+    balance = benefits.get("balance")
+    if balance and balance["amount"]:
+        money = Money.from_dict(balance)
+        add_balance_change(tx, customer_id, money.amount, money.currency, now, exists=True)
+        add_postings(
+            tx,
+            [
+                transfer(
+                    PostingKind.REFUND,
+                    order_account(header.orderId),
+                    balance_account(customer_id),
+                    money,
+                    "balance returned: order cancelled",
+                )
+            ],
+            now,
+            pk=header.PK,
+            order_id=header.orderId,
+            payment_id=None,
+            by="system",
+        )
 
 
 def event_item(order_id: str, change: StatusChange) -> OrderEventItem:
@@ -189,29 +333,100 @@ def outbox_item(order_id: str, detail_type: str, detail: dict[str, Any], now: st
 
 
 class OrderRepository:
-    def read_checkout_inputs(self, sku_ids: list[str], idempotency: tuple[str, str] | None) -> CheckoutInputs:
-        """Everything checkout needs, in one consistent BatchGetItem: SKUs, stock, shipping, replay."""
-        wanted: list[tuple[str, str]] = [keys.STORE_DIRECTORY]
+    def read_checkout_inputs(
+        self,
+        sku_ids: list[str],
+        idempotency: tuple[str, str] | None,
+        *,
+        customer_id: str | None = None,
+        coupon_codes: tuple[str, ...] = (),
+        with_balance: bool = False,
+    ) -> CheckoutInputs:
+        """Everything checkout needs, in one consistent BatchGetItem: SKUs, stock, shipping, promotions,
+        points programmes, FX rates, the presented coupons, the customer's points and balance, replay."""
+        wanted: list[tuple[str, str]] = [
+            keys.STORE_DIRECTORY,
+            keys.PROMOTION_DIRECTORY,
+            keys.POINTS_SETTINGS,
+            keys.FX_SETTINGS,
+        ]
         for sku_id in sku_ids:
             wanted += [keys.sku(sku_id), keys.stock(sku_id)]
         if idempotency:
             wanted.append(keys.idempotency(*idempotency))
+        if customer_id:
+            wanted.append(keys.points_account(customer_id))
+            if with_balance:
+                wanted.append((keys.balance_pk(customer_id), keys.BALANCE_ACCOUNT_SK))
+        wanted += [keys.coupon(code) for code in dict.fromkeys(coupon_codes)]
         skus: dict[str, Sku] = {}
+        terms: dict[str, SkuTerms] = {}
         available: dict[str, int] = {}
         directory: StoreDirectoryItem | None = None
+        promotions: PromotionDirectoryItem | None = None
+        settings: dict[str, PricingSettingsItem] = {}
+        coupons: dict[str, CouponItem] = {}
+        points = 0
+        balance: BalanceAccountItem | None = None
         stored: StoredResponse | None = None
         for item in Item.batch_get(wanted, consistent_read=True):
             if isinstance(item, SkuItem):
                 skus[item.skuId] = sku_domain(item)
+                terms[item.skuId] = sku_terms(item)
             elif isinstance(item, StockItem):
                 available[item.skuId] = int(item.available)
             elif isinstance(item, StoreDirectoryItem):
                 directory = item
+            elif isinstance(item, PromotionDirectoryItem):
+                promotions = item
+            elif isinstance(item, PricingSettingsItem):
+                settings[item.SK] = item
+            elif isinstance(item, CouponItem):
+                coupons[item.code] = item
+            elif isinstance(item, PointsAccountItem):
+                points = int(item.available)
+            elif isinstance(item, BalanceAccountItem):
+                balance = item
             elif isinstance(item, IdempotencyItem):
                 stored = StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
         return CheckoutInputs(
-            skus, available, policies_from_directory(directory), stored, stock_policies_from_directory(directory)
+            skus,
+            available,
+            policies_from_directory(directory),
+            stored,
+            stock_policies_from_directory(directory),
+            terms=terms,
+            promotions=promotions_from_directory(promotions),
+            points_rules=points_rules_from_settings(settings.get(keys.POINTS_SETTINGS[1])),
+            fx=fx_from_settings(settings.get(keys.FX_SETTINGS[1])),
+            coupons=coupons,
+            points_available=points,
+            balance=balance,
         )
+
+    def read_coupon_state(self, template_ids: list[str], customer_id: str) -> CouponState:
+        """The templates behind the presented coupons and this customer's uses of them: one BatchGetItem,
+        made only when coupons are presented."""
+        wanted: list[tuple[str, str]] = []
+        for tid in dict.fromkeys(template_ids):
+            wanted += [keys.coupon_template(tid), keys.coupon_use(tid, customer_id)]
+        status: dict[str, str] = {}
+        used: dict[str, int] = {}
+        mine: dict[str, int] = {}
+        for item in Item.batch_get(wanted, consistent_read=True):
+            if isinstance(item, CouponTemplateItem):
+                status[item.templateId] = item.status
+                used[item.templateId] = int(item.used)
+            elif isinstance(item, CouponUseItem):
+                mine[item.templateId] = int(item.used)
+        return CouponState(status, used, mine)
+
+    @staticmethod
+    def template_status(template_id: str) -> str | None:
+        try:
+            return CouponTemplateItem.get(*keys.coupon_template(template_id), consistent_read=True).status
+        except DoesNotExist:
+            return None
 
     def build_order(
         self,
@@ -219,18 +434,54 @@ class OrderRepository:
         order_id: str,
         order_number: str,
         customer_id: str,
-        quote: Quote,
+        priced: PricedOrder,
         shipping_address: dict[str, Any],
         note: str | None,
         created: StatusChange,
         payment_deadline: str,
         stock_policies: dict[str, StockPolicy] | None = None,
+        benefits: dict[str, Any] | None = None,
+        paid: StatusChange | None = None,
     ) -> OrderRecord:
-        """The items of a new order, not yet written (so the response can be rendered first)."""
+        """The items of a new order, not yet written (so the response can be rendered first).
+
+        The order freezes `priced`: per line and per order. Money columns: `discount` is what
+        promotions, coupons and points took off, `total` the order's money total (balance used at
+        checkout is a payment toward it, not a discount). `paid` is given when nothing is left to
+        pay through a provider: the order is PAID at placement and its stock is sold at once.
+        """
         deducts = {s for s, p in (stock_policies or {}).items() if p is StockPolicy.DEDUCT_AT_ORDER}
         pk = keys.order_pk(order_id)
         now = created.at
         sort_key = keys.created_sort_key(now, order_id)
+        currency = priced.currency
+        status = (paid or created).to_status.value
+        line_items = []
+        for line in priced.lines:
+            discount = line.goods_discount + line.shipping_discount + line.points_value
+            line_items.append(
+                OrderLineItem(
+                    pk,
+                    keys.order_line_sk(line.line_no),
+                    orderId=order_id,
+                    lineNo=line.line_no,
+                    skuId=line.sku_id,
+                    productId=line.product_id,
+                    storeId=line.store_id,
+                    warehouseId=line.warehouse_id,
+                    name=line.name,
+                    unitPrice=MoneyAttribute.of(line.unit_price),
+                    quantity=line.quantity,
+                    lineTotal=MoneyAttribute.of(line.original),
+                    shipping=MoneyAttribute.of(line.shipping),
+                    discount=MoneyAttribute.of(discount),
+                    payable=MoneyAttribute.of(line.payable + line.balance),
+                    stockState=SOLD if paid is not None or line.store_id in deducts else RESERVED,
+                    pricing=line.to_dict(),
+                )
+            )
+        pricing = priced.to_dict()
+        pricing.pop("lines")  # each line keeps its own
         header = OrderItem(
             pk,
             keys.ORDER_META,
@@ -238,60 +489,85 @@ class OrderRepository:
             GSI1SK=f"ORDER#{order_id}",
             GSI2PK=keys.ALL_ORDERS_GSI2,
             GSI2SK=sort_key,
-            GSI3PK=keys.orders_by_status_gsi3(created.to_status.value),
+            GSI3PK=keys.orders_by_status_gsi3(status),
             GSI3SK=sort_key,
             orderId=order_id,
             orderNumber=order_number,
             customerId=customer_id,
-            status=created.to_status.value,
-            currency=quote.currency,
-            storeIds=list(dict.fromkeys(line.store_id for line in quote.lines)),
-            subtotal=MoneyAttribute.of(quote.breakdown.subtotal),
-            shipping=MoneyAttribute.of(quote.breakdown.shipping),
-            discount=MoneyAttribute.of(quote.breakdown.discount),
-            total=MoneyAttribute.of(quote.breakdown.total),
+            status=status,
+            currency=currency,
+            storeIds=list(dict.fromkeys(line.store_id for line in priced.lines)),
+            subtotal=MoneyAttribute.of(priced.subtotal),
+            shipping=MoneyAttribute.of(priced.shipping),
+            discount=MoneyAttribute.of(priced.goods_discount + priced.shipping_discount + priced.points.value),
+            total=MoneyAttribute.of(total([line.payable.money() for line in line_items], currency)),
             shippingAddress=shipping_address,
             note=note,
             paymentDeadline=payment_deadline,
             cancellation=None,
+            pricing=pricing,
+            benefits=benefits,
             createdAt=now,
             updatedAt=now,
             version=1,
         )
-        lines = [
-            OrderLineItem(
-                pk,
-                keys.order_line_sk(line.line_no),
-                orderId=order_id,
-                lineNo=line.line_no,
-                skuId=line.sku_id,
-                productId=line.product_id,
-                storeId=line.store_id,
-                warehouseId=line.warehouse_id,
-                name=line.name,
-                unitPrice=MoneyAttribute.of(line.unit_price),
-                quantity=line.quantity,
-                lineTotal=MoneyAttribute.of(line.line_total),
-                shipping=MoneyAttribute.of(line.shipping),
-                discount=MoneyAttribute.of(line.discount),
-                payable=MoneyAttribute.of(line.payable),
-                stockState=SOLD if line.store_id in deducts else RESERVED,
-            )
-            for line in quote.lines
-        ]
-        return OrderRecord(header, lines, [event_item(order_id, created)])
+        events = [event_item(order_id, created)]
+        if paid is not None:
+            events.append(event_item(order_id, paid))
+        return OrderRecord(header, line_items, events)
 
-    def place_order(self, record: OrderRecord, idempotency: IdempotencyRecord, response_body: dict[str, Any]) -> None:
-        """ONE transaction: reserve every line's stock, write header, lines, history, outbox row,
-        order-number reservation and the idempotency record. All or nothing."""
+    def place_order(
+        self,
+        record: OrderRecord,
+        idempotency: IdempotencyRecord,
+        response_body: dict[str, Any],
+        benefits: CheckoutBenefits | None = None,
+    ) -> None:
+        """ONE transaction: reserve every line's stock, take the coupons, points and balance, write
+        header, lines, history, outbox rows, order-number reservation and the idempotency record.
+        All or nothing."""
         header = record.header
         now = header.createdAt
+        customer_id = header.customerId
+        benefits = benefits or CheckoutBenefits()
         tx = Transaction()
+        for coupon in benefits.coupons:
+            add_coupon_take(tx, coupon, customer_id, header.orderId, now)
+        if benefits.points_debited:
+            add_points_change(
+                tx,
+                customer_id,
+                -benefits.points_debited,
+                kind="redeem",
+                order_id=header.orderId,
+                reason=f"order {header.orderNumber}",
+                by=customer_id,
+                now=now,
+            )
+        if benefits.balance is not None and benefits.balance.amount:
+            add_balance_change(tx, customer_id, -benefits.balance.amount, benefits.balance.currency, now, exists=True)
+            add_postings(
+                tx,
+                [
+                    transfer(
+                        PostingKind.PAYMENT,
+                        balance_account(customer_id),
+                        order_account(header.orderId),
+                        benefits.balance,
+                        "balance used at checkout",
+                    )
+                ],
+                now,
+                pk=header.PK,
+                order_id=header.orderId,
+                payment_id=None,
+                by=customer_id,
+            )
         tx.put("order", header, OrderItem.PK.does_not_exist())
         for line in record.lines:
             tx.put(("line", line.skuId), line)
         for event in record.events:
-            tx.put("event", event)
+            tx.put(("event", event.SK), event)
         tx.put(
             "outbox",
             outbox_item(
@@ -301,6 +577,8 @@ class OrderRepository:
                 now,
             ),
         )
+        if header.status == OrderStatus.PAID.value:
+            tx.put("outbox-paid", outbox_item(header.orderId, "OrderPaid", order_summary(header), now))
         tx.put(
             "order-number",
             OrderNumberItem(*keys.order_number(header.orderNumber), orderId=header.orderId),
@@ -321,32 +599,71 @@ class OrderRepository:
         for line in record.lines:
             quantity = int(line.quantity)
             # Reserve (deducted at payment) or deduct now, by the store's stock policy.
-            taken = StockItem.sold if line.stockState == SOLD else StockItem.reserved
+            taken_stock = StockItem.sold if line.stockState == SOLD else StockItem.reserved
             tx.update(
                 ("stock", line.skuId),
                 StockItem(*keys.stock(line.skuId)),
-                [StockItem.available.add(-quantity), taken.add(quantity), StockItem.updatedAt.set(now)],
+                [StockItem.available.add(-quantity), taken_stock.add(quantity), StockItem.updatedAt.set(now)],
                 StockItem.available >= quantity,
+            )
+        if len(tx) > MAX_TRANSACTION_ITEMS:
+            raise OrderTooLarge(
+                f"this order needs {len(tx)} writes, more than one checkout can make ({MAX_TRANSACTION_ITEMS}):"
+                " use fewer lines or coupons",
+                field="lines",
             )
         try:
             with_conflict_retry(tx.commit)
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "idempotency"):
-                raise IdempotencyKeyInUse(
-                    "another request with this Idempotency-Key is being processed; retry to get its result"
-                ) from cancelled
-            short = cancelled.failed(lambda label: isinstance(label, tuple) and label[0] == "stock")
-            if short:
-                requested = {line.skuId: int(line.quantity) for line in record.lines}
-                shortages = []
-                for failure in short:
-                    sku_id = failure.label[1]  # type: ignore[index]
-                    available = int(failure.item["available"]["N"]) if failure.item else self._available(sku_id)
-                    shortages.append({"skuId": sku_id, "requested": requested[sku_id], "available": available})
-                raise InsufficientStock(shortages) from cancelled
-            if cancelled.failed(lambda label: label == "order-number"):
-                raise OrderNumberTaken from cancelled
+            self._explain_checkout_failure(cancelled, record, benefits)
             raise
+
+    def _explain_checkout_failure(
+        self, cancelled: TransactionCancelled, record: OrderRecord, benefits: CheckoutBenefits
+    ) -> None:
+        """Turn the failed condition into the error the client should see (same as a sequential check)."""
+        if cancelled.failed(lambda label: label == "idempotency"):
+            raise IdempotencyKeyInUse(
+                "another request with this Idempotency-Key is being processed; retry to get its result"
+            ) from cancelled
+        short = cancelled.failed(lambda label: isinstance(label, tuple) and label[0] == "stock")
+        if short:
+            requested = {line.skuId: int(line.quantity) for line in record.lines}
+            shortages = []
+            for failure in short:
+                sku_id = failure.label[1]  # type: ignore[index]
+                available = int(failure.item["available"]["N"]) if failure.item else self._available(sku_id)
+                shortages.append({"skuId": sku_id, "requested": requested[sku_id], "available": available})
+            raise InsufficientStock(shortages) from cancelled
+        by_template = {c.template.template_id: c for c in benefits.coupons}
+        for failure in cancelled.failed(lambda label: isinstance(label, tuple) and label[0] in COUPON_LABELS):
+            label = failure.label
+            assert isinstance(label, tuple)
+            kind, key = str(label[0]), str(label[1])
+            coupon = by_template[key] if kind != "coupon" else next(c for c in benefits.coupons if c.code == key)
+            if kind == "coupon":
+                reason = CouponReason.USED
+            elif kind == "coupon-use":
+                reason = CouponReason.CUSTOMER_LIMIT
+            elif self.template_status(key) == TEMPLATE_ACTIVE:
+                reason = CouponReason.TOTAL_LIMIT
+            else:
+                reason = CouponReason.DISABLED
+            raise CouponNotApplicable(
+                reason, index=benefits.coupon_index.get(coupon.code, 0), code=coupon.code
+            ) from cancelled
+        if cancelled.failed(lambda label: label == "points"):
+            raise InvalidRequest(
+                f"this order needs {benefits.points_debited} points, fewer are held now",
+                field="points",
+                reason="points-insufficient",
+            ) from cancelled
+        if cancelled.failed(lambda label: label == "balance"):
+            raise InvalidRequest("not enough balance", field="balance", reason="balance-insufficient") from cancelled
+        if cancelled.failed(lambda label: label == "order-number"):
+            raise OrderNumberTaken from cancelled
+        if cancelled.conflicted:
+            raise Conflict("the checkout collided with another one on the same stock or coupon; retry") from cancelled
 
     @staticmethod
     def _available(sku_id: str) -> int:
@@ -445,6 +762,7 @@ class OrderRepository:
                 OrderItem.status.set(change.to_status.value),
                 OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(change.to_status.value)),
                 OrderItem.cancellation.set(cancellation),
+                *([OrderItem.benefits.set({**header.benefits, "returned": True})] if header.benefits else []),
                 OrderItem.updatedAt.set(now),
                 OrderItem.version.set(version + 1),
             ],
@@ -459,6 +777,7 @@ class OrderRepository:
                 [StockItem.available.add(quantity), held.add(-quantity), StockItem.updatedAt.set(now)],
                 held >= quantity,
             )
+        add_benefits_return(tx, header, now)
         for attempt in record.payments:
             # Open payment attempts end with the order; money that still arrives is handled as a late payment.
             if attempt.status in ("CREATED", "PENDING"):
@@ -478,6 +797,8 @@ class OrderRepository:
             if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "attempt")):
                 raise StaleOrder("the order changed while it was being cancelled; read it again") from cancelled
             raise
+        if header.benefits:
+            header.benefits = {**header.benefits, "returned": True}
         header.status = change.to_status.value
         header.cancellation = cancellation
         header.updatedAt = now

@@ -15,7 +15,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from oms.domain.clock import parse_rfc3339
 from oms.domain.ids import new_id
-from oms.domain.ledger import Line, Posting, order_money
+from oms.domain.ledger import Line, order_money
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.payment import DEFAULT_CHANNELS, AnomalyStatus, ChannelSettings, FeeBearer, payment_status
@@ -231,58 +231,6 @@ def add_stock_sale(tx: Transaction, lines: list[OrderLineItem], now: str, *, fro
             [source.add(-quantity), StockItem.sold.add(quantity), StockItem.updatedAt.set(now)],
             source >= quantity,
         )
-
-
-def add_postings(
-    tx: Transaction,
-    postings: list[Posting],
-    now: str,
-    *,
-    pk: str,
-    order_id: str | None,
-    payment_id: str | None,
-    by: str,
-) -> list[LedgerLineItem]:
-    items = []
-    for posting in postings:
-        posting_id = new_id()
-        for n, line in enumerate(posting.lines):
-            item = LedgerLineItem(
-                pk,
-                keys.ledger_sk(posting_id, n),
-                GSI2PK=keys.account_gsi2(line.account),
-                GSI2SK=f"{now}#{posting_id}#{n}",
-                postingId=posting_id,
-                kind=posting.kind.value,
-                account=line.account,
-                amount=MoneyAttribute.of(line.amount),
-                memo=posting.memo,
-                at=now,
-                orderId=order_id,
-                paymentId=payment_id,
-                by=by,
-            )
-            tx.put(("ledger", posting_id, n), item)
-            items.append(item)
-    return items
-
-
-def add_balance_change(tx: Transaction, customer_id: str, delta: int, currency: str, now: str, *, exists: bool) -> None:
-    """Debits are conditional on the balance covering them; the account is created on first credit."""
-    account = BalanceAccountItem(keys.balance_pk(customer_id), keys.BALANCE_ACCOUNT_SK)
-    actions = [BalanceAccountItem.available.add(delta), BalanceAccountItem.updatedAt.set(now)]
-    if exists:
-        condition = BalanceAccountItem.currency == currency
-        if delta < 0:
-            condition &= BalanceAccountItem.available >= -delta
-        tx.update("balance", account, actions, condition)
-        return
-    actions += [
-        BalanceAccountItem.customerId.set(customer_id),
-        BalanceAccountItem.currency.set(currency),
-        BalanceAccountItem.type.set(BalanceAccountItem),  # the discriminator, so reads know the kind
-    ]
-    tx.update("balance", account, actions, BalanceAccountItem.PK.does_not_exist())
 
 
 def add_anomaly(
