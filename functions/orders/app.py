@@ -102,6 +102,11 @@ def cancel_order(orderId: str) -> Response[str]:
     return json_response(200, service.cancel(who, orderId, body.reason))
 
 
+@app.post("/orders/<orderId>/confirm-receipt")
+def confirm_receipt(orderId: str) -> Response[str]:
+    return json_response(200, service.confirm_receipt(actor(app), orderId))
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from oms.adapters.workflows import PaymentTimeoutScheduler
 from oms.domain.clock import deadline_after, parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
-from oms.domain.errors import InsufficientStock, InvalidRequest, NotFound
+from oms.domain.errors import Forbidden, InsufficientStock, InvalidRequest, NotFound
 from oms.domain.ids import new_id, new_order_number
 from oms.domain.money import Money
 from oms.domain.order import CancelReason, OrderStatus, StatusChange, check_cancel, check_transition
@@ -326,6 +326,20 @@ class OrderService:
             "at": now,
         }
         return self.repository.cancel(record, change, cancellation)
+
+    # ---------------------------------------------------------------- completion
+    def confirm_receipt(self, actor: Actor, order_id: str) -> dict[str, Any]:
+        """The shopper confirms a delivered order: it completes and its points are credited."""
+        record = self._visible_order(actor, order_id)
+        if record.header.customerId != actor.subject:
+            raise Forbidden("only the shopper confirms receipt of their order")
+        return order_view(self.complete(record, actor, "receipt confirmed"))
+
+    def complete(self, record: OrderRecord, actor: Actor, reason: str) -> OrderRecord:
+        """DELIVERED → COMPLETED (shopper's confirmation, or the auto-confirm timer) with the points earned."""
+        check_transition(record.status, OrderStatus.COMPLETED)
+        change = StatusChange(record.status, OrderStatus.COMPLETED, actor, to_rfc3339(self.clock()), reason)
+        return self.repository.complete(record, change)
 
     # ---------------------------------------------------------------- payment timeout
     def expire(self, order_id: str) -> dict[str, Any]:

@@ -48,7 +48,7 @@ from oms.services.orders import IdempotencyKeyReused
 from oms.store import keys
 from oms.store.ledger import add_balance_change, add_postings
 from oms.store.models import AnomalyItem, PaymentAttemptItem, RefundItem
-from oms.store.orders import IdempotencyKeyInUse, OrderRecord, OrderRepository, order_view
+from oms.store.orders import IdempotencyKeyInUse, OrderRecord, OrderRepository, add_order_move, order_view
 from oms.store.pages import Page
 from oms.store.payments import (
     PaymentReads,
@@ -58,7 +58,6 @@ from oms.store.payments import (
     add_idempotency,
     add_inbox,
     add_order_guard,
-    add_order_move,
     add_refund,
     add_stock_sale,
     anomaly_view,
@@ -433,6 +432,17 @@ class PaymentService:
                 actor=actor,
             )
             return self._commit_notice(tx, outcome)
+
+        if outcome_kind is SuccessOutcome.REVIVE_OR_REFUND and _took_benefits(record):
+            # The cancel gave its coupons, points and balance back; reviving would need them again.
+            return self._record_and_refund(
+                record,
+                attempt,
+                notice,
+                AnomalyType.PAID_AFTER_CANCEL,
+                actor,
+                "paid after cancel: the order's coupons, points or balance were returned, refunding",
+            )
 
         if outcome_kind is SuccessOutcome.REVIVE_OR_REFUND:
             self._pay_order_actions(
@@ -908,6 +918,13 @@ class PaymentService:
 
             raise Conflict("the settings were changed concurrently; read them again") from cancelled
         return {"storeId": store_id, "channels": channels_to_json(merged), "version": new_version}
+
+
+def _took_benefits(record: OrderRecord) -> bool:
+    """Whether checkout took coupons, points or balance for this order."""
+    benefits = record.header.benefits or {}
+    balance = benefits.get("balance") or {}
+    return bool(benefits.get("coupons") or benefits.get("pointsDebited") or balance.get("amount"))
 
 
 def _attempt(record: OrderRecord, payment_id: str) -> PaymentAttemptItem:

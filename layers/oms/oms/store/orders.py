@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from oms.domain.catalog import ShippingPolicy, Sku, StockPolicy
 from oms.domain.clock import parse_rfc3339
@@ -258,6 +260,37 @@ def order_view(record: OrderRecord) -> dict[str, Any]:
         }
     )
     return view
+
+
+def add_order_move(
+    tx: Transaction,
+    header: OrderItem,
+    change: StatusChange,
+    *,
+    detail_type: str,
+    extra: dict[str, Any] | None = None,
+    more: Sequence[Action] = (),
+) -> None:
+    """Move the order (conditional on status and version) with its history event and outbox row."""
+    version = int(header.version)
+    actions = [
+        *more,
+        OrderItem.status.set(change.to_status.value),
+        OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(change.to_status.value)),
+        OrderItem.updatedAt.set(change.at),
+        OrderItem.version.set(version + 1),
+    ]
+    if change.to_status is OrderStatus.PAID:
+        actions.append(OrderItem.cancellation.remove())
+    tx.update(
+        "order",
+        OrderItem(header.PK, header.SK),
+        actions,
+        (OrderItem.status == header.status) & (OrderItem.version == version),
+    )
+    tx.put("event", event_item(header.orderId, change))
+    detail = {**order_summary(header), "status": change.to_status.value, **(extra or {})}
+    tx.put("outbox", outbox_item(header.orderId, detail_type, detail, change.at))
 
 
 def add_benefits_return(tx: Transaction, header: OrderItem, now: str) -> None:
@@ -806,3 +839,35 @@ class OrderRepository:
         return OrderRecord(
             header, record.lines, [*record.events, event], record.payments, record.ledger, record.refunds
         )
+
+    def complete(self, record: OrderRecord, change: StatusChange) -> OrderRecord:
+        """ONE transaction: DELIVERED → COMPLETED, and the points the order earns credited to the
+        customer (once: the credit is marked on the order in the same write)."""
+        header = record.header
+        benefits = dict(header.benefits or {})
+        earned = int(benefits.get("pointsEarned") or 0)
+        tx = Transaction()
+        more: list[Action] = []
+        if earned and not benefits.get("pointsCredited"):
+            add_points_change(
+                tx,
+                header.customerId,
+                earned,
+                kind="earn",
+                order_id=header.orderId,
+                reason=f"order {header.orderNumber} completed",
+                by=change.actor.subject,
+                now=change.at,
+            )
+            benefits["pointsCredited"] = True
+            more.append(OrderItem.benefits.set(benefits))
+        add_order_move(tx, header, change, detail_type="OrderCompleted", extra={"pointsEarned": earned}, more=more)
+        try:
+            with_conflict_retry(tx.commit)
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(lambda label: label == "order"):
+                raise StaleOrder("the order changed while it was being completed; read it again") from cancelled
+            raise
+        updated = self.get_order(header.orderId)
+        assert updated is not None
+        return updated

@@ -17,7 +17,6 @@ from oms.domain.clock import parse_rfc3339
 from oms.domain.ids import new_id
 from oms.domain.ledger import Line, order_money
 from oms.domain.money import Money
-from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.payment import DEFAULT_CHANNELS, AnomalyStatus, ChannelSettings, FeeBearer, payment_status
 from oms.domain.permissions import Actor
 from oms.store import keys
@@ -37,7 +36,11 @@ from oms.store.models import (
     RefundItem,
     StockItem,
 )
-from oms.store.orders import IDEMPOTENCY_TTL, OrderRecord, StoredResponse, event_item, order_summary, outbox_item
+from oms.store.orders import (
+    IDEMPOTENCY_TTL,
+    OrderRecord,
+    StoredResponse,
+)
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.transactions import Transaction
 
@@ -172,30 +175,6 @@ def add_attempt_move(
         actions,
         (PaymentAttemptItem.status == attempt.status) & (PaymentAttemptItem.version == int(attempt.version)),
     )
-
-
-def add_order_move(
-    tx: Transaction, header: OrderItem, change: StatusChange, *, detail_type: str, extra: dict[str, Any] | None = None
-) -> None:
-    """Move the order (conditional on status and version) with its history event and outbox row."""
-    version = int(header.version)
-    actions = [
-        OrderItem.status.set(change.to_status.value),
-        OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(change.to_status.value)),
-        OrderItem.updatedAt.set(change.at),
-        OrderItem.version.set(version + 1),
-    ]
-    if change.to_status is OrderStatus.PAID:
-        actions.append(OrderItem.cancellation.remove())
-    tx.update(
-        "order",
-        OrderItem(header.PK, header.SK),
-        actions,
-        (OrderItem.status == header.status) & (OrderItem.version == version),
-    )
-    tx.put("event", event_item(header.orderId, change))
-    detail = {**order_summary(header), "status": change.to_status.value, **(extra or {})}
-    tx.put("outbox", outbox_item(header.orderId, detail_type, detail, change.at))
 
 
 def add_order_guard(tx: Transaction, header: OrderItem) -> None:
