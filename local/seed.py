@@ -1,9 +1,15 @@
-"""Demo data, created through the HTTP API with an admin token so it runs the real handlers."""
+"""Demo data, created through the HTTP API with an admin token so it runs the real handlers.
+
+Every step is idempotent, so seeding a stack that already holds the demo data changes nothing: the
+store is a PUT, products go through Idempotency-Keys, and pricing rules are looked up (by name, code or
+value) before they are created.
+"""
 
 from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +84,34 @@ DEMO_PRODUCTS: list[dict[str, Any]] = [
 ]
 
 
+# Pricing rules (seed 003's worked example): server-made ids, found again by name on a later run.
+SEED_VALID_FROM = "2024-01-01T00:00:00Z"
+DEMO_PROMOTION: dict[str, Any] = {
+    "kind": "spend_and_save",
+    "name": "Spend 200 save 50",
+    "rule": {"tiers": [{"threshold": _cny(20000), "off": _cny(5000)}]},
+    "scope": {"storeId": DEMO_STORE_ID},
+    "window": {"startsAt": SEED_VALID_FROM},
+    "reason": "demo seed",
+}
+DEMO_POINTS_PROGRAMME: dict[str, Any] = {  # 100 points = 1.00, at most 50 % of the goods, 1 point per 1.00
+    "redeemRate": {"points": 100, "value": _cny(100)},
+    "capBps": 5000,
+    "earnRate": {"points": 1, "value": _cny(100)},
+}
+DEMO_COUPON_TEMPLATE: dict[str, Any] = {
+    "kind": "amount_off",
+    "name": "10.00 off over 100.00",
+    "benefit": {"amount": _cny(1000)},
+    "scope": {"storeId": DEMO_STORE_ID},
+    "window": {"startsAt": SEED_VALID_FROM},
+    "minSpend": _cny(10000),
+    "perCustomerLimit": 1,
+    "reason": "demo seed",
+}
+DEMO_PUBLIC_CODE = "WELCOME10"
+
+
 @dataclass(frozen=True)
 class DemoUser:
     key: str  # also the suffix of the OMS_TOKEN_<KEY> variable the CLI prints
@@ -109,6 +143,10 @@ class SeedError(Exception):
 class SeedResult:
     store: Any
     products: list[Any]
+    promotion: Any = None
+    points_rules: Any = None
+    coupon_template: Any = None
+    public_code: Any = None
 
 
 def _call(
@@ -119,11 +157,15 @@ def _call(
     body: Any,
     expected: tuple[int, ...],
     idempotency_key: str | None = None,
+    if_match: int | None = None,
 ) -> Any:
     headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
     if idempotency_key is not None:
         headers["idempotency-key"] = idempotency_key
-    request = urllib.request.Request(base_url + path, method=method, data=json.dumps(body).encode(), headers=headers)
+    if if_match is not None:
+        headers["if-match"] = f'"{if_match}"'
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base_url + path, method=method, data=data, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             status, text = response.status, response.read().decode()
@@ -134,11 +176,75 @@ def _call(
     return json.loads(text) if text else None
 
 
+def _seed_product(base_url: str, token: str, product: dict[str, Any]) -> Any:
+    """A product is there when its first SKU is (the catalog refuses an existing SKU id with a 409)."""
+    first_sku = product["skus"][0]["skuId"]
+    found = _call(base_url, "GET", f"/skus/{urllib.parse.quote(first_sku)}", token, None, (200, 404))
+    if found.get("productId"):
+        return _call(base_url, "GET", f"/products/{found['productId']}", token, None, (200,))
+    return _call(base_url, "POST", "/products", token, product, (201,), f"seed-{first_sku}")
+
+
+def _seed_promotion(base_url: str, token: str) -> Any:
+    query = urllib.parse.urlencode({"storeId": DEMO_STORE_ID, "status": "ACTIVE"})
+    listed = _call(base_url, "GET", f"/promotions?{query}", token, None, (200,))
+    for promotion in listed["items"]:
+        if promotion["name"] == DEMO_PROMOTION["name"]:
+            return promotion
+    return _call(base_url, "POST", "/promotions", token, DEMO_PROMOTION, (201,))
+
+
+def _seed_points_rules(base_url: str, token: str) -> Any:
+    current = _call(base_url, "GET", "/settings/points-rules", token, None, (200,))
+    if current["programmes"].get("CNY") == DEMO_POINTS_PROGRAMME:
+        return current
+    body = {"programmes": {**current["programmes"], "CNY": DEMO_POINTS_PROGRAMME}, "reason": "demo seed"}
+    return _call(base_url, "PUT", "/settings/points-rules", token, body, (200,), if_match=current["version"])
+
+
+def _seed_coupon_template(base_url: str, token: str) -> Any:
+    cursor: str | None = None
+    while True:
+        query = urllib.parse.urlencode({"limit": 100, **({"cursor": cursor} if cursor else {})})
+        page = _call(base_url, "GET", f"/coupon-templates?{query}", token, None, (200,))
+        for template in page["items"]:
+            if template["name"] == DEMO_COUPON_TEMPLATE["name"] and template["status"] == "ACTIVE":
+                return template
+        cursor = page["next_cursor"]
+        if not cursor:
+            return _call(base_url, "POST", "/coupon-templates", token, DEMO_COUPON_TEMPLATE, (201,))
+
+
+def _seed_public_code(base_url: str, token: str, template_id: str) -> Any:
+    found = _call(base_url, "GET", f"/coupons/{DEMO_PUBLIC_CODE}", token, None, (200, 404))
+    if found.get("code") == DEMO_PUBLIC_CODE:
+        return found
+    body = {"publicCode": DEMO_PUBLIC_CODE, "reason": "demo seed"}
+    issued = _call(
+        base_url,
+        "POST",
+        f"/coupon-templates/{template_id}/coupons",
+        token,
+        body,
+        (201,),
+        f"seed-{DEMO_PUBLIC_CODE}-{template_id}",
+    )
+    return issued["coupons"][0]
+
+
 def seed(base_url: str, admin_token: str) -> SeedResult:
-    """Create the demo store and catalog; raises SeedError on the first unexpected answer."""
+    """Create the demo store, catalog and pricing rules; raises SeedError on the first unexpected answer."""
     store = _call(base_url, "PUT", f"/stores/{DEMO_STORE_ID}", admin_token, DEMO_STORE, (200, 201))
-    products = [
-        _call(base_url, "POST", "/products", admin_token, product, (201,), f"seed-{product['skus'][0]['skuId']}")
-        for product in DEMO_PRODUCTS
-    ]
-    return SeedResult(store=store, products=products)
+    products = [_seed_product(base_url, admin_token, product) for product in DEMO_PRODUCTS]
+    promotion = _seed_promotion(base_url, admin_token)
+    points_rules = _seed_points_rules(base_url, admin_token)
+    template = _seed_coupon_template(base_url, admin_token)
+    public_code = _seed_public_code(base_url, admin_token, template["templateId"])
+    return SeedResult(
+        store=store,
+        products=products,
+        promotion=promotion,
+        points_rules=points_rules,
+        coupon_template=template,
+        public_code=public_code,
+    )

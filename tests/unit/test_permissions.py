@@ -21,6 +21,9 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.PAYMENT_SETTINGS,
         P.BALANCE_ADJUST,
         P.ANOMALY_MANAGE,
+        P.PROMOTION_MANAGE,
+        P.POINTS_ADJUST,
+        P.PRICING_SETTINGS,
     },
     Role.SUPPORT: {P.ORDER_QUOTE, P.ORDER_READ_ANY, P.ORDER_CANCEL_ANY, P.ANOMALY_MANAGE},
     Role.WAREHOUSE: {P.ORDER_QUOTE, P.ORDER_READ_ANY},
@@ -32,6 +35,8 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.PAYMENT_SETTINGS,
         P.BALANCE_ADJUST,
         P.ANOMALY_MANAGE,
+        P.POINTS_ADJUST,
+        P.PRICING_SETTINGS,
     },
     # Store-scoped merchant permissions are not granted yet; quoting is open to every signed-in role.
     Role.MERCHANT: {P.ORDER_QUOTE},
@@ -157,4 +162,7 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "payment:settings",
         "balance:adjust",
         "anomaly:manage",
+        "promotion:manage",
+        "points:adjust",
+        "pricing:settings",
     }

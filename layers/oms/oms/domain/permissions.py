@@ -33,6 +33,9 @@ class Permission(StrEnum):
     PAYMENT_SETTINGS = "payment:settings"
     BALANCE_ADJUST = "balance:adjust"
     ANOMALY_MANAGE = "anomaly:manage"
+    PROMOTION_MANAGE = "promotion:manage"
+    POINTS_ADJUST = "points:adjust"
+    PRICING_SETTINGS = "pricing:settings"
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -52,6 +55,11 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.PAYMENT_SETTINGS: frozenset({Role.ADMIN, Role.FINANCE}),
     Permission.BALANCE_ADJUST: frozenset({Role.ADMIN, Role.FINANCE}),
     Permission.ANOMALY_MANAGE: frozenset({Role.ADMIN, Role.SUPPORT, Role.FINANCE}),
+    # Promotions, coupon templates and issuance are marketing decisions: admin only. Points and FX move
+    # value, so finance holds them too (like balance adjustments and payment settings).
+    Permission.PROMOTION_MANAGE: frozenset({Role.ADMIN}),
+    Permission.POINTS_ADJUST: frozenset({Role.ADMIN, Role.FINANCE}),
+    Permission.PRICING_SETTINGS: frozenset({Role.ADMIN, Role.FINANCE}),
 }
 
 

@@ -9,7 +9,7 @@ so a bad rule fails with a field path when it is written, never at checkout. Mon
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from oms.domain.clock import parse_rfc3339, to_rfc3339
 from oms.domain.errors import InvalidRequest
@@ -42,6 +42,8 @@ def _money(data: object, field: str) -> Money:
         raise InvalidRequest("an amount is {amount, currency}", field=field)
     try:
         return Money.from_dict(data)
+    except InvalidRequest as error:
+        raise InvalidRequest(error.detail, field=field) from error
     except (KeyError, TypeError, ValueError) as error:
         raise InvalidRequest(f"not a valid amount: {error}", field=field) from error
 
@@ -142,8 +144,18 @@ def promotion_to_dict(promotion: Promotion) -> Json:
     }
 
 
+K = TypeVar("K", PromotionKind, CouponKind)
+
+
+def _kind(kinds: type[K], value: object) -> K:
+    try:
+        return kinds(str(value))
+    except ValueError as error:
+        raise InvalidRequest(f"kind must be one of {', '.join(kinds)}", field="kind") from error
+
+
 def promotion_from_dict(data: Mapping[str, Any]) -> Promotion:
-    kind = PromotionKind(data["kind"])
+    kind = _kind(PromotionKind, data.get("kind"))
     return Promotion(
         promotion_id=data["promotionId"],
         name=data.get("name") or "",
@@ -190,7 +202,7 @@ def template_to_dict(template: CouponTemplate) -> Json:
 
 
 def template_from_dict(data: Mapping[str, Any]) -> CouponTemplate:
-    kind = CouponKind(data["kind"])
+    kind = _kind(CouponKind, data.get("kind"))
     return CouponTemplate(
         template_id=data["templateId"],
         name=data.get("name") or "",

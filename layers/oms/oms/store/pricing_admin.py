@@ -1,0 +1,569 @@
+"""What operators configure for pricing, in the table: the promotion directory, coupon templates and
+issued coupons, the points and FX settings, and the audit entries written with each change.
+
+Every write is ONE labelled transaction with its conditions and its audit entry. The promotion
+directory is one item (checkout prices from it in the same read as SKUs and stock), so a change
+rewrites it conditioned on its version and retries a lost race with a fresh read.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from oms.domain.errors import Conflict, InvalidRequest, NotFound
+from oms.domain.ids import new_id
+from oms.domain.permissions import Actor
+from oms.store import keys
+from oms.store.models import (
+    AuditItem,
+    CouponItem,
+    CouponTemplateItem,
+    IdempotencyItem,
+    Item,
+    PointsAccountItem,
+    PointsEntryItem,
+    PricingSettingsItem,
+    PromotionDirectoryItem,
+    StoreDirectoryItem,
+)
+from oms.store.orders import StoredResponse
+from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
+from oms.store.pricing import (
+    COUPON_AVAILABLE,
+    PROMOTION_ACTIVE,
+    PROMOTION_ENDED,
+    TEMPLATE_ACTIVE,
+    TEMPLATE_DISABLED,
+    coupon_view,
+    points_entry_view,
+)
+from oms.store.transactions import Transaction, TransactionCancelled
+
+Json = dict[str, Any]
+
+MAX_LIVE_PROMOTIONS = 200  # ACTIVE entries in the directory
+MAX_ENDED_KEPT = 100  # ended entries kept in the directory; older ones live on in their audit entries
+MAX_DIRECTORY_BYTES = 300_000  # the JSON map, well under DynamoDB's 400 KB item limit
+DIRECTORY_ATTEMPTS = 4  # re-reads after losing a version race on the directory
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: codes are read aloud and typed
+CODE_LENGTH = 12
+CODE_ATTEMPTS = 3
+
+POINTS_SUBJECT = "SETTINGS#PRICING#POINTS"
+FX_SUBJECT = "SETTINGS#PRICING#FX"
+
+
+def promotion_subject(promotion_id: str) -> str:
+    return f"PROMOTION#{promotion_id}"
+
+
+def template_subject(template_id: str) -> str:
+    return f"COUPONTPL#{template_id}"
+
+
+def points_subject(customer_id: str) -> str:
+    return f"POINTS#{customer_id}"
+
+
+class PromotionLimitReached(InvalidRequest):
+    slug = "promotion-limit-reached"
+    title = "Too many promotions"
+
+
+class PromotionEnded(Conflict):
+    slug = "promotion-ended"
+    title = "The promotion has ended"
+
+
+class CouponTemplateInactive(Conflict):
+    slug = "coupon-template-disabled"
+    title = "The coupon template is disabled"
+
+
+class CouponCodeTaken(Conflict):
+    slug = "coupon-code-taken"
+    title = "The coupon code is taken"
+
+
+class ConcurrentChange(Conflict):
+    slug = "concurrent-update"
+    title = "The resource changed while this request was processed"
+
+
+def new_coupon_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+# ---------------------------------------------------------------- audit
+def audit_item(
+    subject: str,
+    action: str,
+    *,
+    actor: Actor,
+    now: str,
+    before: Json | None,
+    after: Json | None,
+    reason: str | None,
+) -> AuditItem:
+    return AuditItem(
+        *keys.audit(subject, now, new_id()),
+        subject=subject,
+        action=action,
+        by=actor.subject,
+        role=actor.primary_role,
+        at=now,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+def add_audit(
+    tx: Transaction,
+    subject: str,
+    action: str,
+    *,
+    actor: Actor,
+    now: str,
+    before: Json | None,
+    after: Json | None,
+    reason: str | None,
+) -> None:
+    tx.put("audit", audit_item(subject, action, actor=actor, now=now, before=before, after=after, reason=reason))
+
+
+def audit_view(item: AuditItem) -> Json:
+    return {
+        "action": item.action,
+        "by": item.by,
+        "role": item.role,
+        "at": item.at,
+        "before": item.before,
+        "after": item.after,
+        "reason": item.reason,
+    }
+
+
+# ---------------------------------------------------------------- views
+def template_view(item: CouponTemplateItem) -> Json:
+    return {
+        **item.definition,
+        "status": item.status,
+        "issued": int(item.issued),
+        "used": int(item.used),
+        "createdAt": item.createdAt,
+        "createdBy": item.createdBy,
+        "updatedAt": item.updatedAt,
+        "version": int(item.version),
+    }
+
+
+def settings_meta(item: PricingSettingsItem | None) -> Json:
+    return {
+        "version": int(item.version) if item else 0,
+        "updatedAt": item.updatedAt if item else None,
+        "updatedBy": item.updatedBy if item else None,
+    }
+
+
+PromotionChange = Callable[[Json | None], Json | None]
+
+
+class PricingAdminRepository:
+    # ---------------------------------------------------------------- audit
+    def audit(self, subject: str, limit: int = 20) -> list[Json]:
+        results = Item.query(f"AUDIT#{subject}", scan_index_forward=False, limit=limit, consistent_read=True)
+        return [audit_view(i) for i in results if isinstance(i, AuditItem)]
+
+    # ---------------------------------------------------------------- stores (scope checks)
+    def store_currencies(self) -> dict[str, str]:
+        try:
+            directory = StoreDirectoryItem.get(*keys.STORE_DIRECTORY, consistent_read=True)
+        except DoesNotExist:
+            return {}
+        return {store_id: str(policy["currency"]) for store_id, policy in directory.policies.items()}
+
+    # ---------------------------------------------------------------- promotions
+    def promotion_directory(self) -> PromotionDirectoryItem | None:
+        try:
+            return PromotionDirectoryItem.get(*keys.PROMOTION_DIRECTORY, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def promotions(self) -> dict[str, Json]:
+        directory = self.promotion_directory()
+        return dict(directory.promotions) if directory else {}
+
+    def write_promotion(
+        self,
+        promotion_id: str,
+        change: PromotionChange,
+        *,
+        action: str,
+        actor: Actor,
+        reason: str | None,
+        now: str,
+    ) -> Json:
+        """Apply `change` to the promotion's entry (None: not there) and write the directory with an
+        audit entry in one transaction, conditioned on the directory's version. `change` may raise
+        (404, 412, 409) and is run again on a fresh read when another write won the race; when it
+        returns None nothing changes and the current entry is returned."""
+        for _ in range(DIRECTORY_ATTEMPTS):
+            directory = self.promotion_directory()
+            promotions: dict[str, Json] = dict(directory.promotions) if directory else {}
+            before = promotions.get(promotion_id)
+            after = change(before)
+            if after is None:
+                if before is None:
+                    raise NotFound(f"promotion {promotion_id} not found")
+                return before
+            promotions[promotion_id] = after
+            promotions = _within_limits(promotions, growing=before is None)
+            version = int(directory.version) if directory else 0
+            tx = Transaction()
+            tx.put(
+                "directory",
+                PromotionDirectoryItem(*keys.PROMOTION_DIRECTORY, promotions=promotions, version=version + 1),
+                PromotionDirectoryItem.version == version if directory else PromotionDirectoryItem.PK.does_not_exist(),
+            )
+            add_audit(
+                tx,
+                promotion_subject(promotion_id),
+                action,
+                actor=actor,
+                now=now,
+                before=before,
+                after=after,
+                reason=reason,
+            )
+            try:
+                tx.commit()
+            except TransactionCancelled as cancelled:
+                if cancelled.failed(lambda label: label == "directory") or cancelled.conflicted:
+                    continue  # another promotion write won: read again and decide again
+                raise
+            return after
+        raise ConcurrentChange("the promotions kept changing concurrently; retry")
+
+    # ---------------------------------------------------------------- coupon templates
+    def template(self, template_id: str) -> CouponTemplateItem | None:
+        try:
+            return CouponTemplateItem.get(*keys.coupon_template(template_id), consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def templates(self, limit: int | None, cursor: str | None) -> Page[Json]:
+        partition = keys.COUPON_TEMPLATES_GSI2
+        results = Item.gsi2.query(
+            partition,
+            scan_index_forward=False,
+            limit=clamp_limit(limit),
+            last_evaluated_key=decode_cursor(cursor, partition_attr="GSI2PK", partition_value=partition),
+        )
+        items = [template_view(i) for i in results if isinstance(i, CouponTemplateItem)]
+        return Page(items, encode_cursor(results.last_evaluated_key))
+
+    def create_template(self, definition: Json, *, actor: Actor, reason: str | None, now: str) -> CouponTemplateItem:
+        template_id = str(definition["templateId"])
+        item = CouponTemplateItem(
+            *keys.coupon_template(template_id),
+            GSI2PK=keys.COUPON_TEMPLATES_GSI2,
+            GSI2SK=f"{now}#{template_id}",
+            templateId=template_id,
+            definition=definition,
+            status=TEMPLATE_ACTIVE,
+            issued=0,
+            used=0,
+            createdAt=now,
+            updatedAt=now,
+            createdBy=actor.subject,
+            version=1,
+        )
+        tx = Transaction()
+        tx.put("template", item, CouponTemplateItem.PK.does_not_exist())
+        add_audit(
+            tx,
+            template_subject(template_id),
+            "coupon-template.create",
+            actor=actor,
+            now=now,
+            before=None,
+            after=template_view(item),
+            reason=reason,
+        )
+        tx.commit()
+        return item
+
+    def disable_template(
+        self, item: CouponTemplateItem, *, actor: Actor, reason: str | None, now: str
+    ) -> CouponTemplateItem:
+        """ACTIVE → DISABLED. Checkout conditions each use on ACTIVE, so no new use gets through from now;
+        coupons already issued keep their status (they are simply unusable)."""
+        version = int(item.version)
+        before = template_view(item)
+        tx = Transaction()
+        tx.update(
+            "template",
+            CouponTemplateItem(item.PK, item.SK),
+            [
+                CouponTemplateItem.status.set(TEMPLATE_DISABLED),
+                CouponTemplateItem.updatedAt.set(now),
+                CouponTemplateItem.version.set(version + 1),
+            ],
+            (CouponTemplateItem.status == TEMPLATE_ACTIVE) & (CouponTemplateItem.version == version),
+        )
+        item.status, item.updatedAt, item.version = TEMPLATE_DISABLED, now, version + 1
+        add_audit(
+            tx,
+            template_subject(item.templateId),
+            "coupon-template.disable",
+            actor=actor,
+            now=now,
+            before=before,
+            after=template_view(item),
+            reason=reason,
+        )
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(lambda label: label == "template"):
+                raise ConcurrentChange("the template changed while it was being disabled; read it again") from cancelled
+            raise
+        return item
+
+    # ---------------------------------------------------------------- issuing coupons
+    def issue_coupons(
+        self,
+        template: CouponTemplateItem,
+        owners: list[str] | None,
+        public_code: str | None,
+        *,
+        actor: Actor,
+        reason: str | None,
+        now: str,
+        extra: Callable[[Transaction, list[CouponItem]], None] | None = None,
+    ) -> list[CouponItem]:
+        """One coupon per owner (server-made codes), or one public code; the template's `issued` counter
+        (conditioned on ACTIVE) and an audit entry; `extra` adds more pieces (the idempotency record).
+        All in ONE transaction. A clash of a generated code retries with new codes."""
+        for _ in range(CODE_ATTEMPTS):
+            if owners is not None:
+                coupons = [self._coupon(template, new_coupon_code(), owner, actor=actor, now=now) for owner in owners]
+            else:
+                assert public_code is not None
+                coupons = [self._coupon(template, public_code, None, actor=actor, now=now)]
+            tx = Transaction()
+            for coupon in coupons:
+                tx.put(("coupon", coupon.code), coupon, CouponItem.PK.does_not_exist())
+            tx.update(
+                "template",
+                CouponTemplateItem(template.PK, template.SK),
+                [
+                    CouponTemplateItem.issued.add(len(coupons)),
+                    CouponTemplateItem.updatedAt.set(now),
+                ],
+                CouponTemplateItem.status == TEMPLATE_ACTIVE,
+            )
+            add_audit(
+                tx,
+                template_subject(template.templateId),
+                "coupon.issue",
+                actor=actor,
+                now=now,
+                before={"issued": int(template.issued)},
+                after={
+                    "issued": int(template.issued) + len(coupons),
+                    "coupons": [{"code": c.code, "ownerId": c.ownerId} for c in coupons],
+                },
+                reason=reason,
+            )
+            if extra is not None:
+                extra(tx, coupons)
+            try:
+                tx.commit()
+            except TransactionCancelled as cancelled:
+                if cancelled.failed(lambda label: label == "template"):
+                    raise CouponTemplateInactive(
+                        f"coupon template {template.templateId} is disabled: it issues no more coupons"
+                    ) from cancelled
+                if cancelled.failed(lambda label: isinstance(label, tuple) and label[0] == "coupon"):
+                    if public_code is not None:
+                        raise CouponCodeTaken(f"the coupon code {public_code} is already in use") from cancelled
+                    continue  # a generated code met an existing one (rare): draw new codes
+                raise
+            return coupons
+        raise ConcurrentChange("could not draw unused coupon codes; retry")
+
+    @staticmethod
+    def _coupon(template: CouponTemplateItem, code: str, owner: str | None, *, actor: Actor, now: str) -> CouponItem:
+        return CouponItem(
+            *keys.coupon(code),
+            GSI1PK=None if owner is None else keys.customer_coupons_gsi1(owner),
+            GSI1SK=None if owner is None else f"COUPON#{now}#{code}",
+            GSI2PK=keys.template_coupons_gsi2(template.templateId),
+            GSI2SK=code,
+            code=code,
+            templateId=template.templateId,
+            template=template.definition,
+            ownerId=owner,
+            status=COUPON_AVAILABLE,
+            issuedAt=now,
+            issuedBy=actor.subject,
+            version=1,
+        )
+
+    # ---------------------------------------------------------------- reading coupons
+    def coupon(self, code: str) -> CouponItem | None:
+        try:
+            return CouponItem.get(*keys.coupon(code), consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def customer_coupons(
+        self, customer_id: str, status: str | None, limit: int | None, cursor: str | None
+    ) -> tuple[list[CouponItem], str | None]:
+        partition = keys.customer_coupons_gsi1(customer_id)
+        results = Item.gsi1.query(
+            partition,
+            Item.GSI1SK.startswith("COUPON#"),
+            filter_condition=None if status is None else CouponItem.status == status,
+            scan_index_forward=False,
+            limit=clamp_limit(limit),
+            last_evaluated_key=decode_cursor(cursor, partition_attr="GSI1PK", partition_value=partition),
+        )
+        items = [i for i in results if isinstance(i, CouponItem)]
+        return items, encode_cursor(results.last_evaluated_key)
+
+    def template_coupons(
+        self, template_id: str, limit: int | None, cursor: str | None
+    ) -> tuple[list[CouponItem], str | None]:
+        partition = keys.template_coupons_gsi2(template_id)
+        results = Item.gsi2.query(
+            partition,
+            limit=clamp_limit(limit),
+            last_evaluated_key=decode_cursor(cursor, partition_attr="GSI2PK", partition_value=partition),
+        )
+        items = [i for i in results if isinstance(i, CouponItem)]
+        return items, encode_cursor(results.last_evaluated_key)
+
+    def template_statuses(self, template_ids: Iterable[str]) -> dict[str, str]:
+        """The current status of each template (one BatchGetItem), so a coupon view can say it is usable."""
+        wanted = [keys.coupon_template(t) for t in dict.fromkeys(template_ids)]
+        if not wanted:
+            return {}
+        return {
+            i.templateId: i.status
+            for i in Item.batch_get(wanted, consistent_read=True)
+            if isinstance(i, CouponTemplateItem)
+        }
+
+    def coupon_views(self, items: list[CouponItem]) -> list[Json]:
+        statuses = self.template_statuses(i.templateId for i in items)
+        return [{**coupon_view(i), "templateStatus": statuses.get(i.templateId)} for i in items]
+
+    # ---------------------------------------------------------------- settings
+    def settings(self, key: tuple[str, str]) -> PricingSettingsItem | None:
+        try:
+            return PricingSettingsItem.get(*key, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def put_settings(
+        self,
+        key: tuple[str, str],
+        data: Json,
+        *,
+        expected_version: int,
+        subject: str,
+        action: str,
+        actor: Actor,
+        reason: str | None,
+        before: Json | None,
+        now: str,
+    ) -> PricingSettingsItem:
+        """Replace a settings item (conditioned on the version read) with its audit entry, in one transaction."""
+        item = PricingSettingsItem(
+            *key, data=data, version=expected_version + 1, updatedAt=now, updatedBy=actor.subject
+        )
+        tx = Transaction()
+        tx.put(
+            "settings",
+            item,
+            PricingSettingsItem.version == expected_version
+            if expected_version
+            else PricingSettingsItem.PK.does_not_exist(),
+        )
+        add_audit(tx, subject, action, actor=actor, now=now, before=before, after=data, reason=reason)
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(lambda label: label == "settings"):
+                raise ConcurrentChange("the settings were changed concurrently; read them again") from cancelled
+            raise
+        return item
+
+    # ---------------------------------------------------------------- points
+    def points_context(
+        self, customer_id: str, idempotency: tuple[str, str] | None
+    ) -> tuple[PointsAccountItem | None, StoredResponse | None]:
+        """The customer's points account and a stored response for the key: one consistent read."""
+        wanted = [keys.points_account(customer_id)]
+        if idempotency:
+            wanted.append(keys.idempotency(*idempotency))
+        account: PointsAccountItem | None = None
+        stored: StoredResponse | None = None
+        for item in Item.batch_get(wanted, consistent_read=True):
+            if isinstance(item, PointsAccountItem):
+                account = item
+            elif isinstance(item, IdempotencyItem):
+                stored = StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
+        return account, stored
+
+    def stored_response(self, subject: str, key: str) -> StoredResponse | None:
+        try:
+            item = IdempotencyItem.get(*keys.idempotency(subject, key), consistent_read=True)
+        except DoesNotExist:
+            return None
+        return StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
+
+    def points_entries(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[Json]:
+        partition = keys.points_account(customer_id)[0]
+        results = Item.query(
+            partition,
+            Item.SK.startswith("ENTRY#"),
+            scan_index_forward=False,
+            consistent_read=True,
+            limit=clamp_limit(limit),
+            last_evaluated_key=decode_cursor(cursor, partition_attr="PK", partition_value=partition),
+        )
+        items = [points_entry_view(i) for i in results if isinstance(i, PointsEntryItem)]
+        return Page(items, encode_cursor(results.last_evaluated_key))
+
+
+# ---------------------------------------------------------------- directory limits
+def _within_limits(promotions: dict[str, Json], *, growing: bool) -> dict[str, Json]:
+    """Cap live promotions, keep only the newest ended ones, and keep the item well under 400 KB."""
+    live = [p for p in promotions.values() if p.get("status", PROMOTION_ACTIVE) == PROMOTION_ACTIVE]
+    if growing and len(live) > MAX_LIVE_PROMOTIONS:
+        raise PromotionLimitReached(
+            f"at most {MAX_LIVE_PROMOTIONS} promotions may be live at once: end one first",
+            limit=MAX_LIVE_PROMOTIONS,
+        )
+    ended = sorted(
+        (pid for pid, p in promotions.items() if p.get("status") == PROMOTION_ENDED),
+        key=lambda pid: (str(promotions[pid].get("updatedAt")), pid),
+    )
+    dropped = set(ended[: max(len(ended) - MAX_ENDED_KEPT, 0)])
+    kept = {pid: p for pid, p in promotions.items() if pid not in dropped}
+    size = len(json.dumps(kept, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > MAX_DIRECTORY_BYTES:
+        raise PromotionLimitReached(
+            "the promotions directory is full (large scopes): narrow a scope or end a promotion",
+            limit=MAX_DIRECTORY_BYTES,
+        )
+    return kept
