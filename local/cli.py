@@ -80,6 +80,7 @@ def banner(stack: LocalStack) -> str:
     if stack.seed_result is not None:
         skus = sum(len(product["skus"]) for product in DEMO_PRODUCTS)
         lines.append(f"  Demo store    {DEMO_STORE_ID}: {len(DEMO_PRODUCTS)} products, {skus} SKUs")
+        lines.append("  Pricing       promotion spend 200 save 50, points 100 = 1.00, coupon code WELCOME10")
     lines += ["", "Demo users (tokens signed by this run's key; more from POST /_local/token):"]
     lines.append(f"export OMS_API={api}")
     tokens = stack.demo_tokens
