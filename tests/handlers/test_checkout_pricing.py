@@ -444,3 +444,39 @@ def test_confirming_receipt_completes_the_order_and_credits_points_once(rules: C
     before = table_snapshot()
     assert_problem(*orders_api("POST", path, route=route, **CUSTOMER), 409, "illegal-transition")
     assert table_snapshot() == before
+
+
+def test_an_order_in_another_currency_freezes_its_fx_rate(
+    seeded: dict[str, Any], catalog_api: Api, orders_api: Api
+) -> None:
+    store = {"name": "US", "currency": "USD", "shippingFee": {"amount": 500, "currency": "USD"}}
+    assert catalog_api("PUT", "/stores/us", route="PUT /stores/{storeId}", body=store, **ADMIN)[0] == 201
+    sku = {
+        "skuId": "US-CAP",
+        "name": "Cap",
+        "price": {"amount": 1999, "currency": "USD"},
+        "stock": 5,
+        "warehouseId": "WH-US",
+        "weightGrams": 80,
+    }
+    product = {"storeId": "us", "name": "Cap", "skus": [sku]}
+    assert catalog_api("POST", "/products", **ADMIN, body=product)[0] == 201
+    rates = {"reportingCurrency": CNY, "rates": {"USD": {"numerator": 71234, "denominator": 10000, "updatedAt": NOW}}}
+    PricingSettingsItem(*keys.FX_SETTINGS, data=rates, version=1, updatedAt=NOW, updatedBy="fin-1").save()
+    body = {"lines": [{"skuId": "US-CAP", "quantity": 1}], "shippingAddress": ADDRESS}
+    status, _, order = orders_api("POST", "/orders", **CUSTOMER, headers={"Idempotency-Key": "usd"}, body=body)
+    assert status == 201, order
+    assert order["currency"] == "USD" and order["breakdown"]["total"] == {"amount": 2499, "currency": "USD"}
+    assert order["pricing"]["fx"] == {
+        "base": "USD",
+        "quote": CNY,
+        "numerator": 35617,
+        "denominator": 5000,
+        "rate": "7.1234",
+    }
+    # 24.99 × 7.1234 = 178.013766 → 178.01 (half-even), from the frozen rate, whatever the rate is today
+    assert order["reportingTotal"] == {"amount": 17801, "currency": CNY}
+    rates["rates"]["USD"]["numerator"] = 80000
+    PricingSettingsItem(*keys.FX_SETTINGS, data=rates, version=2, updatedAt=NOW, updatedBy="fin-1").save()
+    _, _, listed = orders_api("GET", "/orders", **CUSTOMER)
+    assert listed["items"][0]["reportingTotal"] == {"amount": 17801, "currency": CNY}

@@ -16,6 +16,7 @@ from pynamodb.expressions.update import Action
 from oms.domain.catalog import ShippingPolicy, Sku, StockPolicy
 from oms.domain.clock import parse_rfc3339
 from oms.domain.errors import Conflict, InsufficientStock, InvalidRequest
+from oms.domain.fx import FxRate, to_reporting
 from oms.domain.ids import new_id
 from oms.domain.ledger import PostingKind, balance_account, order_account, transfer
 from oms.domain.money import Money, total
@@ -167,6 +168,14 @@ class IdempotencyRecord:
     status_code: int
 
 
+def _reporting_total(header: OrderItem) -> dict[str, Any] | None:
+    pricing = header.pricing or {}
+    fx = pricing.get("fx")
+    if not fx:
+        return None
+    return to_reporting(header.total.money(), FxRate.from_dict(fx)).to_dict()
+
+
 def order_summary(header: OrderItem) -> dict[str, Any]:
     return {
         "orderId": header.orderId,
@@ -175,6 +184,8 @@ def order_summary(header: OrderItem) -> dict[str, Any]:
         "status": header.status,
         "currency": header.currency,
         "total": header.total.money().to_dict(),
+        # The total in the reporting currency at the rate frozen at placement (None: no rate then).
+        "reportingTotal": _reporting_total(header),
         "storeIds": list(header.storeIds),
         "paymentDeadline": header.paymentDeadline,
         "createdAt": header.createdAt,
