@@ -19,7 +19,7 @@ from oms.api.http import (
     query_int,
 )
 from oms.api.problems import HttpProblem
-from oms.api.schemas import CancelIn, CheckoutIn, QuoteIn
+from oms.api.schemas import CancelIn, CheckoutIn, CouponOptionsIn, QuoteIn
 from oms.config import Settings
 from oms.domain.order import OrderStatus
 from oms.domain.permissions import Permission
@@ -43,6 +43,14 @@ def quote() -> Response[str]:
     body = parse_body(app, QuoteIn)
     cart = [line.cart_line() for line in body.lines]
     return json_response(200, service.quote(who, cart, body.pricing_request()))
+
+
+@app.post("/orders/coupon-options")
+def coupon_options() -> Response[str]:
+    who = actor(app)
+    require(who, Permission.ORDER_PLACE)
+    body = parse_body(app, CouponOptionsIn)
+    return json_response(200, service.coupon_options(who, [line.cart_line() for line in body.lines]))
 
 
 @app.post("/orders")

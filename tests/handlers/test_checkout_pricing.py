@@ -58,13 +58,15 @@ def points_of(customer_id: str) -> int:
     return int(item(*keys.points_account(customer_id)).get("available", 0))
 
 
-def add_template(template_id: str, *, total_limit: int | None = None, per_customer: int | None = 1) -> CouponTemplate:
+def add_template(
+    template_id: str, *, total_limit: int | None = None, per_customer: int | None = 1, min_spend: int = 10000
+) -> CouponTemplate:
     template = CouponTemplate(
         template_id=template_id,
         benefit=AmountOff(cny(1000)),
         scope=Scope(store_id="demo"),
         window=WINDOW,
-        min_spend=cny(10000),
+        min_spend=cny(min_spend),
         total_limit=total_limit,
         per_customer_limit=per_customer,
     )
@@ -86,6 +88,8 @@ def add_template(template_id: str, *, total_limit: int | None = None, per_custom
 def add_coupon(code: str, template: CouponTemplate, owner: str | None) -> None:
     CouponItem(
         *keys.coupon(code),
+        GSI1PK=keys.customer_coupons_gsi1(owner) if owner else None,
+        GSI1SK=f"COUPON#{NOW}#{code}" if owner else None,
         code=code,
         templateId=template.template_id,
         template=template_to_dict(template),
@@ -480,3 +484,33 @@ def test_an_order_in_another_currency_freezes_its_fx_rate(
     PricingSettingsItem(*keys.FX_SETTINGS, data=rates, version=2, updatedAt=NOW, updatedBy="fin-1").save()
     _, _, listed = orders_api("GET", "/orders", **CUSTOMER)
     assert listed["items"][0]["reportingTotal"] == {"amount": 17801, "currency": CNY}
+
+
+def test_coupon_options_rank_the_shoppers_coupons_for_this_cart(rules: CouponTemplate, orders_api: Api) -> None:
+    add_coupon("BIG-SPENDER", add_template("T1000", min_spend=100_000), "cust-1")
+    add_coupon("WITHDRAWN", add_template("TOFF"), "cust-1")
+    add_coupon("OTHERS", rules, "cust-2")
+    table = boto3.resource("dynamodb").Table("oms-local-oms")
+    pk, sk = keys.coupon_template("TOFF")
+    table.update_item(
+        Key={"PK": pk, "SK": sk},
+        UpdateExpression="SET #s = :d",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":d": "DISABLED"},
+    )
+    before = table_snapshot()
+    body = {"lines": [{"skuId": "G100", "quantity": 2}]}
+    status, _, options = orders_api("POST", "/orders/coupon-options", **CUSTOMER, body=body)
+    assert status == 200, options
+    assert options["items"][0] == {
+        "code": "C10-CUST1",
+        "applicable": True,
+        "reason": None,
+        "saves": {"amount": 1000, "currency": CNY},
+    }
+    assert {o["code"]: o["reason"] for o in options["items"][1:]} == {
+        "BIG-SPENDER": "coupon-min-spend-not-met",
+        "WITHDRAWN": "coupon-disabled",
+    }
+    assert table_snapshot() == before
+    assert_problem(*orders_api("POST", "/orders/coupon-options", **ADMIN, body=body), 403, "forbidden")

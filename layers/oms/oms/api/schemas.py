@@ -135,6 +135,10 @@ class QuoteIn(PricingOptionsIn):
     pass
 
 
+class CouponOptionsIn(Strict):
+    lines: list[CartLineIn] = Field(min_length=1, max_length=MAX_DISTINCT_SKUS)
+
+
 class AddressIn(Strict):
     name: ShortText
     phone: Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^[0-9+()\- ]+$")]

@@ -41,7 +41,7 @@ from oms.domain.catalog import ShippingPolicy, Sku
 from oms.domain.errors import InvalidRequest
 from oms.domain.fx import FxRate, to_reporting
 from oms.domain.money import Money, allocate, total
-from oms.domain.pricing import CartLine, PriceBreakdown, PricedLine, Quote, price_cart
+from oms.domain.pricing import CartLine, Quote, price_cart
 from oms.domain.promotions import (
     BPS,
     AmountOff,
@@ -301,34 +301,6 @@ class PricedOrder:
             "fx": None if self.fx is None else self.fx.to_dict(),
             "reportingTotal": None if self.reporting_total is None else self.reporting_total.to_dict(),
         }
-
-    def as_quote(self) -> Quote:
-        """The order in the older `Quote` shape the order items store today.
-
-        `shipping` is net of waivers and `discount` is everything else that lowers what is left to pay
-        (promotions, coupons, points value, balance), so `payable = line_total + shipping − discount`
-        still holds per line and per order.
-        """
-        lines = tuple(
-            PricedLine(
-                line_no=line.line_no,
-                sku_id=line.sku_id,
-                product_id=line.product_id,
-                store_id=line.store_id,
-                warehouse_id=line.warehouse_id,
-                name=line.name,
-                unit_price=line.unit_price,
-                quantity=line.quantity,
-                line_total=line.original,
-                shipping=line.shipping - line.shipping_discount,
-                discount=line.goods_discount + line.points_value + line.balance,
-                payable=line.payable,
-            )
-            for line in self.lines
-        )
-        shipping = total([line.shipping for line in lines], self.currency)
-        discount = total([line.discount for line in lines], self.currency)
-        return Quote(self.currency, lines, PriceBreakdown(self.subtotal, shipping, discount, self.total))
 
 
 @dataclass(frozen=True, slots=True)

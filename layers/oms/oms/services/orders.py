@@ -15,7 +15,7 @@ from oms.domain.errors import Forbidden, InsufficientStock, InvalidRequest, NotF
 from oms.domain.ids import new_id, new_order_number
 from oms.domain.money import Money
 from oms.domain.order import CancelReason, OrderStatus, StatusChange, check_cancel, check_transition
-from oms.domain.order_pricing import BalanceUse, PointsUse, PricedOrder, price_order
+from oms.domain.order_pricing import BalanceUse, PointsUse, PricedOrder, check_coupons, price_order
 from oms.domain.permissions import Actor, Permission
 from oms.domain.pricing import CartLine, merge_cart
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason
@@ -180,6 +180,37 @@ class OrderService:
         inputs = self._read(actor.subject, lines, request, None)
         priced, _ = self._price(actor.subject, lines, inputs, request)
         return quote_view(priced)
+
+    def coupon_options(self, actor: Actor, cart: list[CartLine]) -> dict[str, Any]:
+        """For a coupon picker: each of the shopper's unused coupons tried alone on this cart — whether it
+        applies, what it would save, and why not. Nothing is reserved."""
+        lines = merge_cart(cart)
+        codes = tuple(self.repository.available_coupon_codes(actor.subject))
+        inputs = self._read(actor.subject, lines, PricingRequest(coupons=codes), None)
+        items = [inputs.coupons[code] for code in codes if code in inputs.coupons]
+        state = self.repository.read_coupon_state([item.templateId for item in items], actor.subject)
+        usable, options = [], {}
+        for item in items:
+            if state.template_status.get(item.templateId) != TEMPLATE_ACTIVE:
+                options[item.code] = _option(item.code, CouponReason.DISABLED, None)
+                continue
+            used = state.template_used.get(item.templateId, 0)
+            usable.append(coupon_domain(item, used, state.customer_used.get(item.templateId, 0)))
+        checks = check_coupons(
+            lines,
+            inputs.skus,
+            inputs.policies,
+            now=self.clock(),
+            coupons=usable,
+            promotions=inputs.promotions,
+            customer_id=actor.subject,
+            sku_terms=inputs.terms,
+        )
+        for check in checks:
+            options[check.code] = _option(check.code, check.reason, check.discount)
+        ordered = [options[item.code] for item in items]
+        ordered.sort(key=lambda o: (not o["applicable"], -(o["saves"] or {"amount": 0})["amount"]))
+        return {"items": ordered}
 
     # ---------------------------------------------------------------- checkout
     def checkout(
@@ -363,6 +394,15 @@ class OrderService:
             status = current.status.value if current else None
             return {"orderId": order_id, "result": "skipped", "status": status, "deadline": deadline}
         return {"orderId": order_id, "result": "cancelled", "status": cancelled.status.value, "deadline": deadline}
+
+
+def _option(code: str, reason: CouponReason | None, saves: Money | None) -> dict[str, Any]:
+    return {
+        "code": code,
+        "applicable": reason is None,
+        "reason": None if reason is None else reason.value,
+        "saves": None if saves is None else saves.to_dict(),
+    }
 
 
 def _normalise_time(value: str | None, field: str) -> str | None:

@@ -53,6 +53,7 @@ from oms.store.models import (
 )
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.pricing import (
+    COUPON_AVAILABLE,
     TEMPLATE_ACTIVE,
     CouponTaken,
     FxSettings,
@@ -69,6 +70,7 @@ from oms.store.transactions import Transaction, TransactionCancelled, with_confl
 IDEMPOTENCY_TTL = timedelta(hours=24)
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
 COUPON_LABELS = ("coupon", "template", "coupon-use")
+MAX_COUPON_OPTIONS = 50  # coupons a picker weighs at once (one BatchGetItem of them)
 RESERVED, SOLD = "RESERVED", "SOLD"  # where a line's stock sits while the order awaits payment
 OUTBOX_TTL = timedelta(days=7)
 
@@ -464,6 +466,23 @@ class OrderRepository:
             elif isinstance(item, CouponUseItem):
                 mine[item.templateId] = int(item.used)
         return CouponState(status, used, mine)
+
+    @staticmethod
+    def available_coupon_codes(customer_id: str, limit: int = MAX_COUPON_OPTIONS) -> list[str]:
+        """The codes of a customer's unused coupons, newest first (for a coupon picker)."""
+        results = Item.gsi1.query(
+            keys.customer_coupons_gsi1(customer_id),
+            Item.GSI1SK.startswith("COUPON#"),
+            filter_condition=CouponItem.status == COUPON_AVAILABLE,
+            scan_index_forward=False,
+        )
+        codes = []
+        for item in results:
+            if isinstance(item, CouponItem):
+                codes.append(item.code)
+                if len(codes) == limit:
+                    break
+        return codes
 
     @staticmethod
     def template_status(template_id: str) -> str | None:
