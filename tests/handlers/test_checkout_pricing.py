@@ -85,6 +85,17 @@ def add_template(
     return template
 
 
+def disable_template(template_id: str) -> None:
+    """What POST /coupon-templates/{id}/disable does (tested with the admin routes)."""
+    pk, sk = keys.coupon_template(template_id)
+    boto3.resource("dynamodb").Table("oms-local-oms").update_item(
+        Key={"PK": pk, "SK": sk},
+        UpdateExpression="SET #s = :d",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":d": "DISABLED"},
+    )
+
+
 def add_coupon(code: str, template: CouponTemplate, owner: str | None) -> None:
     CouponItem(
         *keys.coupon(code),
@@ -268,14 +279,7 @@ def test_total_limit_and_disabled_template(rules: CouponTemplate, orders_api: Ap
     got = place(orders_api, "k2", who=OTHER_CUSTOMER, coupons=["ONE-A"])
     assert_problem(*got, 422, "coupon-not-applicable")
     assert got[2]["reason"] == "coupon-limit-reached"
-    table = boto3.resource("dynamodb").Table("oms-local-oms")
-    pk, sk = keys.coupon_template("T10")
-    table.update_item(
-        Key={"PK": pk, "SK": sk},
-        UpdateExpression="SET #s = :d",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":d": "DISABLED"},
-    )
+    disable_template("T10")
     before = table_snapshot()
     got = place(orders_api, "k3", coupons=["C10-CUST1"])
     assert_problem(*got, 422, "coupon-not-applicable")
@@ -490,14 +494,7 @@ def test_coupon_options_rank_the_shoppers_coupons_for_this_cart(rules: CouponTem
     add_coupon("BIG-SPENDER", add_template("T1000", min_spend=100_000), "cust-1")
     add_coupon("WITHDRAWN", add_template("TOFF"), "cust-1")
     add_coupon("OTHERS", rules, "cust-2")
-    table = boto3.resource("dynamodb").Table("oms-local-oms")
-    pk, sk = keys.coupon_template("TOFF")
-    table.update_item(
-        Key={"PK": pk, "SK": sk},
-        UpdateExpression="SET #s = :d",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":d": "DISABLED"},
-    )
+    disable_template("TOFF")
     before = table_snapshot()
     body = {"lines": [{"skuId": "G100", "quantity": 2}]}
     status, _, options = orders_api("POST", "/orders/coupon-options", **CUSTOMER, body=body)
