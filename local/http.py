@@ -8,7 +8,8 @@ What API Gateway does for an HTTP API with a JWT authorizer, and so does this se
 - answers CORS preflights itself and adds the CORS headers to responses;
 - rejects bodies over 10 MB (413) and turns a failing function into 500 ``Internal Server Error``.
 
-Local extras live under ``/_local/``: health, token minting, the JWKS, and firing a schedule now.
+Local extras live under ``/_local/``: health, token minting, the JWKS, firing a schedule now, and the
+sandboxes (paying at a payment provider, sending a carrier's tracking notice, the warehouse's state).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
+
+from oms.adapters.carriers import TrackingStatus
+from oms.adapters.warehouse import WarehouseConflict
 
 from .functions import InProcessFunction
 from .template import CorsSpec, RouteSpec
@@ -66,6 +70,29 @@ class LocalControl(Protocol):
         times: int = 1,
         concurrent: bool = False,
     ) -> dict[str, Any]: ...
+
+    def sandbox_carrier_event(
+        self,
+        carrier: str,
+        *,
+        tracking_number: str,
+        status: str,
+        occurred_at: str | None = None,
+        event_id: str | None = None,
+        location: str | None = None,
+        description: str | None = None,
+        times: int = 1,
+        concurrent: bool = False,
+        tamper: bool = False,
+    ) -> dict[str, Any]:
+        """Sign and deliver a carrier's tracking notice; LookupError for an unknown carrier."""
+        ...
+
+    def sandbox_hand_over(self, child_order_id: str) -> dict[str, Any]:
+        """The sandbox warehouse hands the parcel over; WarehouseConflict if it was intercepted."""
+        ...
+
+    def sandbox_warehouse_state(self, child_order_id: str) -> dict[str, Any]: ...
 
 
 class ScheduleNotFound(KeyError):
@@ -411,6 +438,15 @@ class ApiGateway:
         sandbox_payment = re.fullmatch(r"/_local/sandbox/payments/([^/]+)/pay", raw_path)
         if sandbox_payment and method == "POST":
             return self._sandbox_pay(urllib.parse.unquote(sandbox_payment.group(1)), body)
+        carrier_event = re.fullmatch(r"/_local/sandbox/carriers/([^/]+)/events", raw_path)
+        if carrier_event and method == "POST":
+            return self._sandbox_carrier_event(urllib.parse.unquote(carrier_event.group(1)), body)
+        hand_over = re.fullmatch(r"/_local/sandbox/warehouse/([^/]+)/hand-over", raw_path)
+        if hand_over and method == "POST":
+            return self._sandbox_warehouse(urllib.parse.unquote(hand_over.group(1)), hand_over=True)
+        warehouse = re.fullmatch(r"/_local/sandbox/warehouse/([^/]+)", raw_path)
+        if warehouse and method == "GET":
+            return self._sandbox_warehouse(urllib.parse.unquote(warehouse.group(1)), hand_over=False)
         schedule = re.fullmatch(r"/_local/schedules/([^/]+)/fire", raw_path)
         if schedule and method == "POST":
             name = urllib.parse.unquote(schedule.group(1))
@@ -453,6 +489,78 @@ class ApiGateway:
         except (RuntimeError, ValueError, LookupError) as error:
             return problem(404, "sandbox-payment-not-found", "Not Found", str(error))
         return _json_response(200, result)
+
+    def _sandbox_carrier_event(self, carrier: str, body: bytes) -> Response:
+        """A sandbox carrier signs a tracking notice and posts it to ``/callbacks/carriers/<carrier>``."""
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            return problem(400, "bad-request", "Bad Request", "the body must be a JSON object")
+        kinds: dict[str, tuple[type, ...]] = {
+            "trackingNumber": (str,),
+            "status": (str,),
+            "occurredAt": (str,),
+            "eventId": (str,),
+            "location": (str, type(None)),
+            "description": (str, type(None)),
+            "times": (int,),
+            "concurrent": (bool,),
+            "tamper": (bool,),
+        }
+        def kind_names(kind: tuple[type, ...]) -> str:
+            return " or ".join("null" if k is type(None) else k.__name__ for k in kind)
+
+        errors = [
+            {"field": name, "message": f"must be {kind_names(kind)}"}
+            for name, kind in kinds.items()
+            if name in request and type(request[name]) not in kind
+        ]
+        errors += [{"field": name, "message": "unknown field"} for name in request if name not in kinds]
+        required = ("trackingNumber", "status")
+        errors += [{"field": name, "message": "required"} for name in required if name not in request]
+        status = request.get("status")
+        if isinstance(status, str) and status not in {member.value for member in TrackingStatus}:
+            errors.append({"field": "status", "message": "one of " + ", ".join(TrackingStatus)})
+        times = request.get("times", 1)
+        if type(times) is int and not 1 <= times <= 20:
+            errors.append({"field": "times", "message": "between 1 and 20"})
+        if errors:
+            return problem(400, "bad-request", "Bad Request", "the sandbox carrier event is invalid", errors=errors)
+        try:
+            result = self.control.sandbox_carrier_event(
+                carrier,
+                tracking_number=request["trackingNumber"],
+                status=request["status"],
+                occurred_at=request.get("occurredAt"),
+                event_id=request.get("eventId"),
+                location=request.get("location"),
+                description=request.get("description"),
+                times=times,
+                concurrent=request.get("concurrent", False),
+                tamper=request.get("tamper", False),
+            )
+        except LookupError as error:
+            return problem(404, "sandbox-carrier-not-found", "Not Found", str(error))
+        except RuntimeError as error:
+            return problem(404, "sandbox-not-running", "Not Found", str(error))
+        except OSError as error:
+            return problem(502, "sandbox-delivery-failed", "Bad Gateway", f"delivery failed: {type(error).__name__}")
+        return _json_response(200, result)
+
+    def _sandbox_warehouse(self, child_order_id: str, *, hand_over: bool) -> Response:
+        """The sandbox warehouse: hand a parcel to the carrier, or what it knows about a child order."""
+        try:
+            if hand_over:
+                return _json_response(200, self.control.sandbox_hand_over(child_order_id))
+            return _json_response(200, self.control.sandbox_warehouse_state(child_order_id))
+        except WarehouseConflict as error:
+            return problem(409, "sandbox-warehouse-conflict", "Conflict", str(error))
+        except ValueError as error:
+            return problem(400, "bad-request", "Bad Request", str(error))
+        except RuntimeError as error:
+            return problem(404, "sandbox-not-running", "Not Found", str(error))
 
     def _mint(self, body: bytes) -> Response:
         errors: list[dict[str, str]] = []

@@ -21,9 +21,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar
 
+from oms.adapters.carriers import CarrierWebhooks, use_carrier_webhooks
 from oms.adapters.payment_providers import use_providers
 from oms.adapters.providers.base import PaymentMethod
 from oms.adapters.providers.sandbox import Sandbox, SandboxError
+from oms.adapters.warehouse import SandboxWarehouse, use_warehouse
 
 from . import moto_patches
 from .deploy import Clients, deploy, undeploy
@@ -36,6 +38,7 @@ from .functions import (
     unload_function,
 )
 from .http import ApiGateway, ScheduleNotFound
+from .logistics_sandbox import CARRIERS, CarrierSandbox, generate_carrier_secrets
 from .schedules import ScheduleTimers, rate_seconds
 from .seed import DEMO_USERS, SeedResult, seed
 from .streams import StreamPoller
@@ -88,6 +91,40 @@ class _SharedMotoServer:
             return True
 
 
+class _SharedLogistics:
+    """One set of carrier secrets and one sandbox warehouse per process, injected into the functions by the
+    first stack and withdrawn by the last. The injection points (`use_carrier_webhooks`, `use_warehouse`)
+    are process-global like moto's state, so stacks side by side must agree on them: a second stack
+    injecting its own secrets would make the first one's functions reject its own carriers' notices."""
+
+    _lock = threading.Lock()
+    _keys: dict[str, bytes] | None = None
+    _warehouse: SandboxWarehouse | None = None
+    _users = 0
+
+    @classmethod
+    def acquire(cls) -> tuple[dict[str, bytes], SandboxWarehouse]:
+        with cls._lock:
+            if cls._keys is None or cls._warehouse is None:
+                cls._keys = generate_carrier_secrets(CARRIERS)
+                cls._warehouse = SandboxWarehouse()
+                use_carrier_webhooks(CarrierWebhooks({carrier: [key] for carrier, key in cls._keys.items()}))
+                use_warehouse(cls._warehouse)
+            cls._users += 1
+            return dict(cls._keys), cls._warehouse
+
+    @classmethod
+    def release(cls) -> None:
+        with cls._lock:
+            cls._users -= 1
+            if cls._users <= 0:
+                cls._users = 0
+                cls._keys = None
+                cls._warehouse = None
+                use_carrier_webhooks(None)
+                use_warehouse(None)
+
+
 CALLBACK_PREFIX = "/callbacks/payments"
 CALLBACK_METHODS = (PaymentMethod.ALIPAY, PaymentMethod.WECHAT, PaymentMethod.CARD, PaymentMethod.CRYPTO)
 
@@ -124,6 +161,8 @@ class LocalStack:
         self._timers: ScheduleTimers | None = None
         self._demo_tokens: dict[str, str] = {}
         self._sandbox: Sandbox | None = None
+        self._logistics: tuple[dict[str, bytes], SandboxWarehouse] | None = None
+        self._carrier_sandbox: CarrierSandbox | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -168,6 +207,8 @@ class LocalStack:
         ProcessEnvironment.claim(environment)
         self._environment = environment
         reset_cached_connections()
+        # Before the functions load, so a module that asks for its gateway at import already gets the sandbox.
+        self._logistics = _SharedLogistics.acquire()
         for logical_id, spec in template.functions.items():
             function = load_function(spec, self.stack_name)
             self._functions[logical_id] = function
@@ -189,6 +230,7 @@ class LocalStack:
         self._gateway.start()
         if any(route.path.startswith(CALLBACK_PREFIX) for route in template.routes):
             self._start_sandbox()
+        self._start_logistics_sandbox()
 
         for subscription in template.streams:
             if not subscription.enabled:
@@ -320,6 +362,64 @@ class LocalStack:
             "deliveries": deliveries,
         }
 
+    # -- carriers and the warehouse ----------------------------------------------------------
+
+    def _start_logistics_sandbox(self) -> None:
+        """Carriers "sf", "zto", "jd" and "ems" are played by a carrier sandbox whose secrets the functions'
+        `CarrierWebhooks` holds, and the warehouse by a `SandboxWarehouse` (both shared by the stacks of this
+        process, see `_SharedLogistics`); the sandbox posts its notices to this stack's API."""
+        assert self._logistics is not None
+        keys, _ = self._logistics
+        self._carrier_sandbox = CarrierSandbox(self.base_url, CARRIERS, keys=keys)
+
+    @property
+    def carrier_sandbox(self) -> CarrierSandbox:
+        if self._carrier_sandbox is None:
+            raise RuntimeError("the stack is not serving")
+        return self._carrier_sandbox
+
+    @property
+    def warehouse(self) -> SandboxWarehouse:
+        if self._logistics is None:
+            raise RuntimeError("the stack is not started")
+        return self._logistics[1]
+
+    def sandbox_carrier_event(
+        self,
+        carrier: str,
+        *,
+        tracking_number: str,
+        status: str,
+        occurred_at: str | None = None,
+        event_id: str | None = None,
+        location: str | None = None,
+        description: str | None = None,
+        times: int = 1,
+        concurrent: bool = False,
+        tamper: bool = False,
+    ) -> dict[str, Any]:
+        """The carrier signs a tracking notice and posts it to `/callbacks/carriers/<carrier>` `times` times."""
+        return self.carrier_sandbox.send(
+            carrier,
+            tracking_number,
+            status,
+            occurred_at=occurred_at,
+            event_id=event_id,
+            location=location,
+            description=description,
+            times=times,
+            concurrent=concurrent,
+            tamper=tamper,
+        )
+
+    def sandbox_hand_over(self, child_order_id: str) -> dict[str, Any]:
+        """The warehouse hands the parcel to the carrier: interception fails from now on."""
+        self.warehouse.hand_over(child_order_id)
+        return {"childOrderId": child_order_id, "handedOver": True}
+
+    def sandbox_warehouse_state(self, child_order_id: str) -> dict[str, Any]:
+        return self.warehouse.state(child_order_id)
+
     def stop(self) -> None:
         """Stop serving and delete this stack's resources. Safe to call more than once."""
         if self._moto_url is None:
@@ -336,11 +436,15 @@ class LocalStack:
         if self._sandbox is not None:
             use_providers(None)
             self._sandbox = None
+        self._carrier_sandbox = None
         moto_patches.wait_for_event_deliveries(timeout=5)
         for function in self._functions.values():
             moto_patches.unregister_function(function.spec.name)
             unload_function(function, self.stack_name)
         self._functions = {}
+        if self._logistics is not None:
+            _SharedLogistics.release()
+            self._logistics = None
         ProcessEnvironment.release(self._environment)
         self._environment = {}
         reset_cached_connections()

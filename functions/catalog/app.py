@@ -40,6 +40,8 @@ def _new_sku(sku: SkuIn) -> NewSku:
         attributes=dict(sku.attributes),
         category_id=sku.categoryId,
         points_price=sku.pointsPrice,
+        handling=sku.handling.value,
+        cross_border=sku.crossBorder,
     )
 
 

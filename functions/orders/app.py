@@ -21,18 +21,22 @@ from oms.api.http import (
 from oms.api.problems import HttpProblem
 from oms.api.schemas import CancelIn, CheckoutIn, CouponOptionsIn, QuoteIn
 from oms.config import Settings
+from oms.domain.money import Money
 from oms.domain.order import OrderStatus
 from oms.domain.permissions import Permission
 from oms.services.orders import OrderService, request_fingerprint
 from oms.store.orders import OrderRepository
+from oms.wiring import fulfilment_service
 
 logger = Logger()
+fulfilment = fulfilment_service(Settings.from_env())
 app = make_resolver(logger)
 settings = Settings.from_env()
 service = OrderService(
     OrderRepository(),
     StepFunctionsPaymentTimeout(settings.payment_timeout_state_machine_arn),
     settings.payment_timeout_seconds,
+    cross_border_limit=Money(settings.cross_border_limit_minor, settings.cross_border_limit_currency),
 )
 
 
@@ -107,7 +111,9 @@ def get_order(orderId: str) -> Response[str]:
 def cancel_order(orderId: str) -> Response[str]:
     who = actor(app)
     body = parse_body(app, CancelIn, optional=True)
-    return json_response(200, service.cancel(who, orderId, body.reason))
+    # A paid order (or one of its child orders) is cancelled part by part, before it ships.
+    paid = fulfilment.cancel_paid(who, orderId, body.reason)
+    return json_response(200, paid if paid is not None else service.cancel(who, orderId, body.reason))
 
 
 @app.post("/orders/<orderId>/confirm-receipt")

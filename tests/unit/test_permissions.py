@@ -24,9 +24,10 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.PROMOTION_MANAGE,
         P.POINTS_ADJUST,
         P.PRICING_SETTINGS,
+        P.SHIPMENT_CREATE,
     },
     Role.SUPPORT: {P.ORDER_QUOTE, P.ORDER_READ_ANY, P.ORDER_CANCEL_ANY, P.ANOMALY_MANAGE},
-    Role.WAREHOUSE: {P.ORDER_QUOTE, P.ORDER_READ_ANY},
+    Role.WAREHOUSE: {P.ORDER_QUOTE, P.ORDER_READ_ANY, P.SHIPMENT_CREATE},
     # Finance reviews bank transfers and runs the money side; it does not cancel orders.
     Role.FINANCE: {
         P.ORDER_QUOTE,
@@ -165,4 +166,5 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "promotion:manage",
         "points:adjust",
         "pricing:settings",
+        "shipment:create",
     }

@@ -14,6 +14,10 @@ class Settings:
     event_bus_name: str
     stage: str
     bank_transfer_review_seconds: int
+    auto_confirm_seconds: int = 7 * 86400
+    auto_confirm_state_machine_arn: str = ""
+    cross_border_limit_minor: int = 500_000  # 5000.00 CNY: the per-order customs limit for cross-border goods
+    cross_border_limit_currency: str = "CNY"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -24,4 +28,11 @@ class Settings:
             event_bus_name=os.environ.get("EVENT_BUS_NAME", "default"),
             stage=os.environ.get("STAGE", "dev"),
             bank_transfer_review_seconds=int(os.environ.get("BANK_TRANSFER_REVIEW_SECONDS", "259200")),
+            # AutoConfirmDays on AWS; the local stack sets AUTO_CONFIRM_SECONDS so a "day" can be a second.
+            auto_confirm_seconds=int(
+                os.environ.get("AUTO_CONFIRM_SECONDS") or int(os.environ.get("AUTO_CONFIRM_DAYS", "7")) * 86400
+            ),
+            auto_confirm_state_machine_arn=os.environ.get("AUTO_CONFIRM_STATE_MACHINE_ARN", ""),
+            cross_border_limit_minor=int(os.environ.get("CROSS_BORDER_LIMIT_MINOR", "500000")),
+            cross_border_limit_currency=os.environ.get("CROSS_BORDER_LIMIT_CURRENCY", "CNY"),
         )

@@ -1,4 +1,6 @@
-"""Step Functions: the payment-timeout workflow, one execution per order named `pay-<orderId>`."""
+"""Step Functions timers: the payment-timeout workflow (one execution per order named `pay-<orderId>`)
+and the delivery auto-confirm workflow (`confirm-<orderId>`). Both wait until a deadline, then call a
+task that re-reads the order and either acts, skips, or answers `not_due` with a new deadline."""
 
 from __future__ import annotations
 
@@ -11,16 +13,20 @@ if TYPE_CHECKING:
 
 class PaymentTimeoutScheduler(Protocol):
     def arm(self, order_id: str, deadline: str) -> None:
-        """Make sure a timer will expire the order at `deadline`; safe to call more than once."""
+        """Make sure a timer will act on the order at `deadline`; safe to call more than once."""
 
 
-def execution_name(order_id: str) -> str:
-    return f"pay-{order_id}"
+OrderTimer = PaymentTimeoutScheduler  # any timer keyed by order id
 
 
-class StepFunctionsPaymentTimeout:
-    def __init__(self, state_machine_arn: str, client: SFNClient | None = None) -> None:
+def execution_name(order_id: str, prefix: str = "pay") -> str:
+    return f"{prefix}-{order_id}"
+
+
+class StepFunctionsTimer:
+    def __init__(self, state_machine_arn: str, prefix: str, client: SFNClient | None = None) -> None:
         self._arn = state_machine_arn
+        self._prefix = prefix
         self._client = client
 
     @property
@@ -38,7 +44,7 @@ class StepFunctionsPaymentTimeout:
         try:
             self.client.start_execution(
                 stateMachineArn=self._arn,
-                name=execution_name(order_id),
+                name=execution_name(order_id, self._prefix),
                 input=json.dumps(payload, separators=(",", ":")),
             )
         except ClientError as error:
@@ -46,3 +52,13 @@ class StepFunctionsPaymentTimeout:
             # botocore builds `client.exceptions` lazily and unlocked, so racing threads can miss it.)
             if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
                 raise
+
+
+class StepFunctionsPaymentTimeout(StepFunctionsTimer):
+    def __init__(self, state_machine_arn: str, client: SFNClient | None = None) -> None:
+        super().__init__(state_machine_arn, "pay", client)
+
+
+class StepFunctionsAutoConfirm(StepFunctionsTimer):
+    def __init__(self, state_machine_arn: str, client: SFNClient | None = None) -> None:
+        super().__init__(state_machine_arn, "confirm", client)

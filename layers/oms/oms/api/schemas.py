@@ -11,6 +11,7 @@ from oms.domain.catalog import StockAdjustmentReason, StockPolicy
 from oms.domain.money import MAX_AMOUNT, SUPPORTED_CURRENCIES, Money
 from oms.domain.order_pricing import MAX_COUPONS
 from oms.domain.pricing import MAX_DISTINCT_SKUS, MAX_QUANTITY, CartLine
+from oms.domain.splitting import HandlingClass
 from oms.services.orders import PricingRequest
 
 MAX_POINTS = 100_000_000
@@ -70,6 +71,8 @@ class SkuIn(Strict):
     attributes: Attributes = {}
     categoryId: Id | None = None  # defaults to the product's category
     pointsPrice: int = Field(default=0, ge=0, le=MAX_POINTS)  # points per unit: points-mall goods
+    handling: HandlingClass = HandlingClass.NORMAL  # fragile, bulky and hazardous goods ship alone
+    crossBorder: bool = False  # cross-border goods: orders split under the per-order customs limit
 
 
 class ProductIn(Strict):
@@ -98,6 +101,8 @@ class SkuPatch(Strict):
     status: Annotated[str, StringConstraints(pattern="^(ACTIVE|INACTIVE)$")] | None = None
     categoryId: Id | None = None
     pointsPrice: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+    handling: HandlingClass | None = None
+    crossBorder: bool | None = None
 
 
 class StockAdjustmentIn(Strict):
@@ -192,3 +197,34 @@ class ChannelSettingsIn(Strict):
         Annotated[str, StringConstraints(pattern="^(alipay|wechat|card|crypto|bank_transfer|balance)$")], ChannelIn
     ] = Field(min_length=1)
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+# ---------------------------------------------------------------- fulfilment
+Carrier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,20}$")]
+TrackingNumber = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,40}$")]
+
+
+class ShipmentLineIn(Strict):
+    lineNo: int = Field(ge=1, le=999)
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+
+
+class ShipmentIn(Strict):
+    carrier: Carrier
+    trackingNumber: TrackingNumber
+    lines: list[ShipmentLineIn] | None = Field(default=None, min_length=1, max_length=MAX_DISTINCT_SKUS)
+
+    @field_validator("lines")
+    @classmethod
+    def _distinct(cls, lines: list[ShipmentLineIn] | None) -> list[ShipmentLineIn] | None:
+        if lines is not None and len({line.lineNo for line in lines}) != len(lines):
+            raise ValueError("each line number at most once")
+        return lines
+
+
+class BatchShipmentItemIn(ShipmentIn):
+    childOrderId: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+class BatchShipmentIn(Strict):
+    items: list[BatchShipmentItemIn] = Field(min_length=1, max_length=50)

@@ -36,6 +36,7 @@ class Permission(StrEnum):
     PROMOTION_MANAGE = "promotion:manage"
     POINTS_ADJUST = "points:adjust"
     PRICING_SETTINGS = "pricing:settings"
+    SHIPMENT_CREATE = "shipment:create"
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -60,6 +61,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.PROMOTION_MANAGE: frozenset({Role.ADMIN}),
     Permission.POINTS_ADJUST: frozenset({Role.ADMIN, Role.FINANCE}),
     Permission.PRICING_SETTINGS: frozenset({Role.ADMIN, Role.FINANCE}),
+    Permission.SHIPMENT_CREATE: frozenset({Role.ADMIN, Role.WAREHOUSE}),
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from oms.adapters.workflows import PaymentTimeoutScheduler
 from oms.domain.clock import deadline_after, parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidRequest, NotFound
+from oms.domain.fx import Rounding
 from oms.domain.ids import new_id, new_order_number
 from oms.domain.money import Money
 from oms.domain.order import CancelReason, OrderStatus, StatusChange, check_cancel, check_transition
@@ -19,6 +20,7 @@ from oms.domain.order_pricing import BalanceUse, PointsUse, PricedOrder, check_c
 from oms.domain.permissions import Actor, Permission
 from oms.domain.pricing import CartLine, merge_cart
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason
+from oms.domain.splitting import DEFAULT_CROSS_BORDER_LIMIT, ChildOrder, HandlingClass, SplitLine, split_order
 from oms.store.orders import (
     CheckoutBenefits,
     CheckoutInputs,
@@ -77,11 +79,13 @@ class OrderService:
         scheduler: PaymentTimeoutScheduler,
         payment_timeout_seconds: int,
         clock: Callable[[], datetime] = utcnow,
+        cross_border_limit: Money = DEFAULT_CROSS_BORDER_LIMIT,
     ) -> None:
         self.repository = repository
         self.scheduler = scheduler
         self.payment_timeout_seconds = payment_timeout_seconds
         self.clock = clock
+        self.cross_border_limit = cross_border_limit
 
     # ---------------------------------------------------------------- pricing
     def _read(
@@ -129,6 +133,46 @@ class OrderService:
             sku_terms=inputs.terms,
         )
         return priced, coupons
+
+    def _split(self, priced: PricedOrder, inputs: CheckoutInputs) -> tuple[ChildOrder, ...]:
+        """The child orders the placed order ships as: by merchant, warehouse, handling, customs limit."""
+        lines = []
+        for line in priced.lines:
+            handling, cross_border = inputs.logistics.get(line.sku_id, (HandlingClass.NORMAL, False))
+            lines.append(
+                SplitLine(
+                    line_no=line.line_no,
+                    sku_id=line.sku_id,
+                    store_id=line.store_id,
+                    warehouse_id=line.warehouse_id,
+                    handling=handling,
+                    cross_border=cross_border,
+                    quantity=line.quantity,
+                    amounts={
+                        "original": line.original.amount,
+                        "shipping": line.shipping.amount,
+                        "goodsDiscount": line.goods_discount.amount,
+                        "shippingDiscount": line.shipping_discount.amount,
+                        "pointsValue": line.points_value.amount,
+                        "balance": line.balance.amount,
+                    },
+                    points={
+                        "pointsRequired": line.points_required,
+                        "pointsRedeemed": line.points_redeemed,
+                        "pointsEarned": line.points_earned,
+                    },
+                )
+            )
+        limit = self.cross_border_limit
+        fx = priced.fx
+        convert = None
+        if fx is not None and fx.quote == limit.currency:
+            rate = fx
+
+            def convert(amount: int) -> int:
+                return rate.convert(Money(amount, priced.currency), rounding=Rounding.UP).amount
+
+        return split_order(lines, currency=priced.currency, cross_border_limit=limit, to_limit_currency=convert)
 
     def _coupons(self, customer_id: str, inputs: CheckoutInputs, codes: tuple[str, ...]) -> tuple[Coupon, ...]:
         """The presented coupons as the engine needs them, with their template's state and uses.
@@ -265,6 +309,7 @@ class OrderService:
             points_debited=priced.points.debited,
             balance=priced.balance if priced.balance.amount else None,
         )
+        children = self._split(priced, inputs)
         for _attempt in range(3):
             record = self.repository.build_order(
                 order_id=order_id,
@@ -278,6 +323,7 @@ class OrderService:
                 stock_policies=inputs.stock_policies,
                 benefits=benefits.to_dict(actor.subject, priced.points.earned),
                 paid=paid,
+                children=children,
             )
             try:
                 self.repository.place_order(

@@ -114,6 +114,8 @@ def sku_view(item: SkuItem, stock: StockItem | None) -> dict[str, Any]:
         "attributes": item.attributes or {},
         "categoryId": item.categoryId,
         "pointsPrice": int(item.pointsPrice or 0),
+        "handling": item.handling or "normal",
+        "crossBorder": item.crossBorder == "true",
         "status": item.status,
         "available": int(stock.available) if stock else 0,
         "version": int(item.version),
@@ -149,6 +151,8 @@ class NewSku:
     attributes: dict[str, str]
     category_id: str | None = None  # None: the product's category
     points_price: int = 0
+    handling: str = "normal"
+    cross_border: bool = False
 
 
 # ---------------------------------------------------------------- repository
@@ -299,6 +303,8 @@ class CatalogRepository:
             attributes=new_sku.attributes,
             categoryId=new_sku.category_id or category,
             pointsPrice=new_sku.points_price,
+            handling=new_sku.handling,
+            crossBorder="true" if new_sku.cross_border else "false",
             status=SkuStatus.ACTIVE.value,
             version=1,
             createdAt=now,
@@ -406,6 +412,10 @@ class CatalogRepository:
                 if value.currency != current.price.currency:
                     raise InvalidRequest("a SKU keeps its store's currency", field="price.currency")
                 actions.append(SkuItem.price.set(MoneyAttribute.of(value)))
+            elif name == "handling":
+                actions.append(SkuItem.handling.set(str(value)))
+            elif name == "crossBorder":
+                actions.append(SkuItem.crossBorder.set("true" if value else "false"))
             else:
                 actions.append(getattr(SkuItem, name).set(value))
         try:

@@ -155,3 +155,31 @@ def points_account(customer_id: str) -> tuple[str, str]:
 
 def points_entry(customer_id: str, at: str, entry_id: str) -> tuple[str, str]:
     return f"POINTS#{customer_id}", f"ENTRY#{at}#{entry_id}"
+
+
+def child_sk(child_no: int) -> str:
+    return f"CHILD#{child_no:02d}"
+
+
+def child_id(order_id: str, child_no: int) -> str:
+    return f"{order_id}-{child_no:02d}"
+
+
+def parse_child_id(value: str) -> tuple[str, int] | None:
+    """(orderId, childNo) of a child order id `<orderId>-<nn>`; None for anything else."""
+    order_id, sep, number = value.rpartition("-")
+    if not sep or not order_id or len(number) != 2 or not number.isdigit():
+        return None
+    return order_id, int(number)
+
+
+def warehouse_children_gsi1(warehouse_id: str) -> str:
+    return f"WAREHOUSE#{warehouse_id}"
+
+
+def shipment_sk(shipment_id: str) -> str:
+    return f"SHIPMENT#{shipment_id}"
+
+
+def tracking(carrier: str, tracking_number: str) -> tuple[str, str]:
+    return f"TRACKING#{carrier}#{tracking_number}", "TRACKING"

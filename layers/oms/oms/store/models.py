@@ -38,6 +38,10 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     POINTS#<customerId>      ACCOUNT              points counter (conditional debits)
     POINTS#<customerId>      ENTRY#<at>#<ulid>    points ledger entry
     SETTINGS#PRICING         POINTS | FX          points programmes per currency; FX rates to the reporting currency
+    ORDER#<orderId>          CHILD#<nn>           child order (what one merchant/warehouse ships)
+                                                                       GSI1 WAREHOUSE#<wh>/<createdAt>#<childId>
+    ORDER#<orderId>          SHIPMENT#<ulid>      shipment of a child order, with its tracking timeline
+    TRACKING#<carrier>#<no>  TRACKING             reserves a tracking number; points a callback at its shipment
 """
 
 from __future__ import annotations
@@ -166,6 +170,8 @@ class SkuItem(Item, discriminator="Sku"):
     attributes = JSONAttribute(null=True)
     categoryId = UnicodeAttribute(null=True)  # what category-scoped promotions and coupons match
     pointsPrice = NumberAttribute(null=True)  # points per unit (points-mall goods); None or 0: none
+    handling = UnicodeAttribute(null=True)  # HandlingClass: fragile / bulky / hazardous ship alone (None: normal)
+    crossBorder = UnicodeAttribute(null=True)  # "true": cross-border goods (per-order customs limit)
     status = UnicodeAttribute()
     version = NumberAttribute()
     createdAt = UnicodeAttribute()
@@ -210,6 +216,9 @@ class OrderItem(Item, discriminator="Order"):
     cancellation = JSONAttribute(null=True)
     pricing = JSONAttribute(null=True)  # the frozen breakdown of price_order (PricedOrder.to_dict)
     benefits = JSONAttribute(null=True)  # coupons, points and balance taken at checkout (what a cancel returns)
+    deliveredAt = UnicodeAttribute(null=True)
+    autoConfirmAt = UnicodeAttribute(null=True)  # when the auto-confirm timer completes a delivered order
+    openCases = NumberAttribute(null=True)  # open after-sales cases: auto-confirm waits while any is open
     createdAt = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
     version = NumberAttribute()
@@ -416,3 +425,47 @@ class PricingSettingsItem(Item, discriminator="PricingSettings"):
     version = NumberAttribute()
     updatedAt = UnicodeAttribute()
     updatedBy = UnicodeAttribute()
+
+
+# ---------------------------------------------------------------- fulfilment
+class ChildOrderItem(Item, discriminator="ChildOrder"):
+    childId = UnicodeAttribute()  # <orderId>-<nn>
+    orderId = UnicodeAttribute()
+    childNo = NumberAttribute()
+    storeId = UnicodeAttribute()
+    warehouseId = UnicodeAttribute()
+    handling = UnicodeAttribute()
+    crossBorder = UnicodeAttribute()  # "true" | "false"
+    parts = JSONAttribute()  # oms.domain.splitting.ChildOrder.to_dict()["parts"]
+    total = MoneyAttribute()
+    status = UnicodeAttribute()  # ChildStatus
+    shipped = JSONAttribute()  # {"<lineNo>": quantity shipped}
+    releasedAt = UnicodeAttribute(null=True)  # handed to the warehouse for picking
+    cancellation = JSONAttribute(null=True)
+    createdAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+    version = NumberAttribute()
+
+
+class ShipmentItem(Item, discriminator="Shipment"):
+    shipmentId = UnicodeAttribute()
+    orderId = UnicodeAttribute()
+    childId = UnicodeAttribute()
+    carrier = UnicodeAttribute()
+    trackingNumber = UnicodeAttribute()
+    lines = JSONAttribute()  # {"<lineNo>": quantity}
+    status = UnicodeAttribute()  # ShipmentStatus
+    events = JSONAttribute()  # tracking timeline, oldest first
+    latestEventAt = UnicodeAttribute(null=True)
+    createdAt = UnicodeAttribute()
+    createdBy = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+    version = NumberAttribute()
+
+
+class TrackingItem(Item, discriminator="Tracking"):
+    carrier = UnicodeAttribute()
+    trackingNumber = UnicodeAttribute()
+    orderId = UnicodeAttribute()
+    childId = UnicodeAttribute()
+    shipmentId = UnicodeAttribute()

@@ -16,6 +16,7 @@ from pynamodb.expressions.update import Action
 from oms.domain.catalog import ShippingPolicy, Sku, StockPolicy
 from oms.domain.clock import parse_rfc3339
 from oms.domain.errors import Conflict, InsufficientStock, InvalidRequest
+from oms.domain.fulfilment import ChildStatus
 from oms.domain.fx import FxRate, to_reporting
 from oms.domain.ids import new_id
 from oms.domain.ledger import PostingKind, balance_account, order_account, transfer
@@ -23,11 +24,13 @@ from oms.domain.money import Money, total
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.order_pricing import PricedOrder, SkuTerms
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason, PointsRules, Promotion
+from oms.domain.splitting import ChildOrder, HandlingClass
 from oms.store import keys
 from oms.store.catalog import policies_from_directory, sku_domain, sku_terms, stock_policies_from_directory
 from oms.store.ledger import add_balance_change, add_postings
 from oms.store.models import (
     BalanceAccountItem,
+    ChildOrderItem,
     CouponItem,
     CouponTemplateItem,
     CouponUseItem,
@@ -45,6 +48,7 @@ from oms.store.models import (
     PricingSettingsItem,
     PromotionDirectoryItem,
     RefundItem,
+    ShipmentItem,
     SkuItem,
     StockItem,
     StoreDirectoryItem,
@@ -110,6 +114,7 @@ class CheckoutInputs:
     coupons: dict[str, CouponItem] = field(default_factory=dict)
     points_available: int = 0
     balance: BalanceAccountItem | None = None
+    logistics: dict[str, tuple[HandlingClass, bool]] = field(default_factory=dict)  # sku -> handling, cross-border
 
 
 @dataclass(frozen=True)
@@ -156,10 +161,15 @@ class OrderRecord:
     payments: list[PaymentAttemptItem] = field(default_factory=list)
     ledger: list[LedgerLineItem] = field(default_factory=list)
     refunds: list[RefundItem] = field(default_factory=list)
+    children: list[ChildOrderItem] = field(default_factory=list)
+    shipments: list[ShipmentItem] = field(default_factory=list)
 
     @property
     def status(self) -> OrderStatus:
         return OrderStatus(self.header.status)
+
+    def child(self, child_no: int) -> ChildOrderItem | None:
+        return next((c for c in self.children if int(c.childNo) == child_no), None)
 
 
 @dataclass(frozen=True)
@@ -256,6 +266,12 @@ def order_view(record: OrderRecord) -> dict[str, Any]:
             ],
             "breakdown": _breakdown(header),
             "pricing": header.pricing,
+            "children": [
+                child_view(c, header.status, record.shipments)
+                for c in sorted(record.children, key=lambda c: int(c.childNo))
+            ],
+            "deliveredAt": header.deliveredAt,
+            "autoConfirmAt": header.autoConfirmAt,
             "shippingAddress": header.shippingAddress,
             "note": header.note,
             "cancellation": header.cancellation,
@@ -304,6 +320,93 @@ def add_order_move(
     tx.put("event", event_item(header.orderId, change))
     detail = {**order_summary(header), "status": change.to_status.value, **(extra or {})}
     tx.put("outbox", outbox_item(header.orderId, detail_type, detail, change.at))
+
+
+def child_item(order_id: str, child: ChildOrder, currency: str, now: str) -> ChildOrderItem:
+    child_id = keys.child_id(order_id, child.child_no)
+    data = child.to_dict()
+    return ChildOrderItem(
+        keys.order_pk(order_id),
+        keys.child_sk(child.child_no),
+        GSI1PK=keys.warehouse_children_gsi1(child.warehouse_id),
+        GSI1SK=f"{now}#{child_id}",
+        childId=child_id,
+        orderId=order_id,
+        childNo=child.child_no,
+        storeId=child.store_id,
+        warehouseId=child.warehouse_id,
+        handling=child.handling.value,
+        crossBorder="true" if child.cross_border else "false",
+        parts=data["parts"],
+        total=MoneyAttribute.of(Money(child.total(), currency)),
+        status=ChildStatus.AWAITING_SHIPMENT.value,
+        shipped={},
+        releasedAt=None,
+        cancellation=None,
+        createdAt=now,
+        updatedAt=now,
+        version=1,
+    )
+
+
+def child_quantities(child: ChildOrderItem) -> dict[int, int]:
+    """Line number -> quantity this child carries."""
+    result: dict[int, int] = {}
+    for part in child.parts:
+        result[int(part["lineNo"])] = result.get(int(part["lineNo"]), 0) + int(part["quantity"])
+    return result
+
+
+def shipped_quantities(child: ChildOrderItem) -> dict[int, int]:
+    return {int(line): int(quantity) for line, quantity in (child.shipped or {}).items()}
+
+
+def child_view(child: ChildOrderItem, order_status: str, shipments: list[ShipmentItem]) -> dict[str, Any]:
+    """A child order as the API shows it. Before the parent is paid (or while it is held or cancelled)
+    the child shows the parent's status: it cannot move on its own until then."""
+    own = child.status
+    status = (
+        order_status
+        if order_status in (OrderStatus.PENDING_PAYMENT, OrderStatus.ON_HOLD, OrderStatus.CANCELLED)
+        else own
+    )
+    return {
+        "childOrderId": child.childId,
+        "childNo": int(child.childNo),
+        "status": status,
+        "storeId": child.storeId,
+        "warehouseId": child.warehouseId,
+        "handling": child.handling,
+        "crossBorder": child.crossBorder == "true",
+        "total": child.total.money().to_dict(),
+        "lines": [
+            {"lineNo": int(p["lineNo"]), "skuId": p["skuId"], "quantity": int(p["quantity"]), "amounts": p["amounts"]}
+            for p in child.parts
+        ],
+        "shipped": {str(k): v for k, v in shipped_quantities(child).items()},
+        "releasedAt": child.releasedAt,
+        "cancellation": child.cancellation,
+        "shipments": [
+            shipment_view(s) for s in sorted(shipments, key=lambda s: s.createdAt) if s.childId == child.childId
+        ],
+        "version": int(child.version),
+    }
+
+
+def shipment_view(item: ShipmentItem) -> dict[str, Any]:
+    return {
+        "shipmentId": item.shipmentId,
+        "childOrderId": item.childId,
+        "carrier": item.carrier,
+        "trackingNumber": item.trackingNumber,
+        "lines": [
+            {"lineNo": int(k), "quantity": int(v)} for k, v in sorted(item.lines.items(), key=lambda kv: int(kv[0]))
+        ],
+        "status": item.status,
+        "tracking": item.events,
+        "createdAt": item.createdAt,
+        "updatedAt": item.updatedAt,
+    }
 
 
 def add_benefits_return(tx: Transaction, header: OrderItem, now: str) -> None:
@@ -407,6 +510,7 @@ class OrderRepository:
         wanted += [keys.coupon(code) for code in dict.fromkeys(coupon_codes)]
         skus: dict[str, Sku] = {}
         terms: dict[str, SkuTerms] = {}
+        logistics: dict[str, tuple[HandlingClass, bool]] = {}
         available: dict[str, int] = {}
         directory: StoreDirectoryItem | None = None
         promotions: PromotionDirectoryItem | None = None
@@ -419,6 +523,7 @@ class OrderRepository:
             if isinstance(item, SkuItem):
                 skus[item.skuId] = sku_domain(item)
                 terms[item.skuId] = sku_terms(item)
+                logistics[item.skuId] = (HandlingClass(item.handling or "normal"), item.crossBorder == "true")
             elif isinstance(item, StockItem):
                 available[item.skuId] = int(item.available)
             elif isinstance(item, StoreDirectoryItem):
@@ -448,6 +553,7 @@ class OrderRepository:
             coupons=coupons,
             points_available=points,
             balance=balance,
+            logistics=logistics,
         )
 
     def read_coupon_state(self, template_ids: list[str], customer_id: str) -> CouponState:
@@ -505,6 +611,7 @@ class OrderRepository:
         stock_policies: dict[str, StockPolicy] | None = None,
         benefits: dict[str, Any] | None = None,
         paid: StatusChange | None = None,
+        children: Sequence[ChildOrder] = (),
     ) -> OrderRecord:
         """The items of a new order, not yet written (so the response can be rendered first).
 
@@ -577,7 +684,8 @@ class OrderRepository:
         events = [event_item(order_id, created)]
         if paid is not None:
             events.append(event_item(order_id, paid))
-        return OrderRecord(header, line_items, events)
+        child_items = [child_item(order_id, child, currency, now) for child in children]
+        return OrderRecord(header, line_items, events, children=child_items)
 
     def place_order(
         self,
@@ -629,6 +737,8 @@ class OrderRepository:
         tx.put("order", header, OrderItem.PK.does_not_exist())
         for line in record.lines:
             tx.put(("line", line.skuId), line)
+        for child in record.children:
+            tx.put(("child", int(child.childNo)), child)
         for event in record.events:
             tx.put(("event", event.SK), event)
         tx.put(
@@ -749,6 +859,10 @@ class OrderRepository:
                 record.ledger.append(item)
             elif isinstance(item, RefundItem):
                 record.refunds.append(item)
+            elif isinstance(item, ChildOrderItem):
+                record.children.append(item)
+            elif isinstance(item, ShipmentItem):
+                record.shipments.append(item)
         if header is None:
             return None
         record.header = header
@@ -867,7 +981,14 @@ class OrderRepository:
         header.updatedAt = now
         header.version = version + 1
         return OrderRecord(
-            header, record.lines, [*record.events, event], record.payments, record.ledger, record.refunds
+            header,
+            record.lines,
+            [*record.events, event],
+            record.payments,
+            record.ledger,
+            record.refunds,
+            record.children,
+            record.shipments,
         )
 
     def complete(self, record: OrderRecord, change: StatusChange) -> OrderRecord:
@@ -891,11 +1012,23 @@ class OrderRepository:
             )
             benefits["pointsCredited"] = True
             more.append(OrderItem.benefits.set(benefits))
+        for child in record.children:
+            if child.status == ChildStatus.DELIVERED.value:
+                tx.update(
+                    ("child", int(child.childNo)),
+                    ChildOrderItem(child.PK, child.SK),
+                    [
+                        ChildOrderItem.status.set(ChildStatus.COMPLETED.value),
+                        ChildOrderItem.updatedAt.set(change.at),
+                        ChildOrderItem.version.set(int(child.version) + 1),
+                    ],
+                    ChildOrderItem.version == int(child.version),
+                )
         add_order_move(tx, header, change, detail_type="OrderCompleted", extra={"pointsEarned": earned}, more=more)
         try:
             with_conflict_retry(tx.commit)
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "order"):
+            if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "child")):
                 raise StaleOrder("the order changed while it was being completed; read it again") from cancelled
             raise
         updated = self.get_order(header.orderId)

@@ -130,7 +130,7 @@ def payment_summary(record: OrderRecord) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- transaction pieces
 def add_inbox(
-    tx: Transaction, provider: str, event_id: str, *, payment_id: str, order_id: str, outcome: str, now: str
+    tx: Transaction, provider: str, event_id: str, *, payment_id: str | None, order_id: str, outcome: str, now: str
 ) -> None:
     tx.put(
         "inbox",

@@ -1,0 +1,42 @@
+"""Carrier tracking callbacks: POST /callbacks/carriers/{carrier}. No JWT: each callback is verified with
+the carrier's HMAC signature over the raw body first, deduplicated by event id, and applied so that an
+older event never moves a parcel backwards. 204 once durable; 401 for a bad signature; 5xx → retry."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from oms.adapters.carriers import CarrierCallbackRejected
+from oms.config import Settings
+from oms.wiring import fulfilment_service
+
+logger = Logger()
+service = fulfilment_service(Settings.from_env())
+MAX_CALLBACK_BYTES = 64 * 1024
+
+
+def _answer(status: int, body: str = "") -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": body}
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    carrier = (event.get("pathParameters") or {}).get("carrier", "")
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    if len(raw) > MAX_CALLBACK_BYTES:
+        return _answer(413, '{"error":"payload too large"}')
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    try:
+        outcome = service.tracking_callback(carrier, headers, raw)
+    except CarrierCallbackRejected as rejected:
+        logger.warning("carrier callback rejected", extra={"carrier": carrier, "reason": str(rejected)})
+        return _answer(401, '{"error":"rejected"}')
+    except Exception:
+        logger.exception("carrier callback failed", extra={"carrier": carrier})
+        return _answer(503, '{"error":"temporarily unavailable"}')
+    logger.info("carrier callback", extra={"carrier": carrier, "outcome": outcome})
+    return _answer(204)

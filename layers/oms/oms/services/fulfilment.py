@@ -1,0 +1,665 @@
+"""Fulfilment use cases: release to the warehouse, shipments (one or many at once), carrier tracking
+callbacks, delivery and auto-confirm, and cancelling a paid child order before it ships (interception).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.expressions.update import Action
+
+from oms.adapters.carriers import CarrierWebhooks, TrackingNotice
+from oms.adapters.warehouse import WarehouseGateway, WarehouseUnavailable
+from oms.adapters.workflows import OrderTimer
+from oms.domain.clock import parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
+from oms.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
+from oms.domain.fulfilment import (
+    AlreadyShipped,
+    ChildStatus,
+    ShipmentStatus,
+    apply_tracking,
+    check_cancel_child,
+    check_child_transition,
+    check_shipment_lines,
+    child_delivered,
+    child_status_after_shipping,
+    parent_status,
+)
+from oms.domain.ledger import PostingKind, balance_account, order_account, transfer
+from oms.domain.money import Money
+from oms.domain.order import OrderStatus, StatusChange
+from oms.domain.permissions import Actor, Permission
+from oms.store import keys
+from oms.store.fulfilment import (
+    ParentMove,
+    add_child_history,
+    add_child_update,
+    add_parent_move,
+    add_shipment,
+    add_shipment_update,
+    add_stock_release_of_sold,
+    new_shipment,
+    tracking_of,
+    warehouse_children,
+)
+from oms.store.ledger import add_balance_change, add_postings
+from oms.store.models import ChildOrderItem, OrderItem, PaymentAttemptItem, RefundItem
+from oms.store.orders import (
+    OrderRecord,
+    OrderRepository,
+    child_quantities,
+    child_view,
+    order_view,
+    shipment_view,
+    shipped_quantities,
+)
+from oms.store.payments import add_inbox, add_refund
+from oms.store.pricing import add_points_change
+from oms.store.transactions import Transaction, TransactionCancelled, with_conflict_retry
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 6  # re-read and retry when a sibling moved the parent at the same moment
+MAX_BATCH = 50
+PAID_OR_SHIPPING = frozenset({OrderStatus.PAID, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED})
+
+
+class WarehouseDown(DomainError):
+    slug = "warehouse-unavailable"
+    title = "The warehouse cannot be reached"
+    status = 503
+
+
+class TrackingNumberTaken(Conflict):
+    slug = "tracking-number-taken"
+    title = "The tracking number belongs to another shipment"
+
+
+class _Retry(Exception):
+    """A version condition failed: another write moved the child or the parent; read and try again."""
+
+
+@dataclass(frozen=True)
+class ShipmentRequest:
+    child_order_id: str
+    carrier: str
+    tracking_number: str
+    lines: dict[int, int] | None  # None: everything still to ship
+
+
+class FulfilmentService:
+    def __init__(
+        self,
+        orders: OrderRepository,
+        *,
+        auto_confirm: OrderTimer,
+        auto_confirm_seconds: int,
+        warehouse: Callable[[], WarehouseGateway],
+        carriers: Callable[[], CarrierWebhooks],
+        settle_refund: Callable[[str, RefundItem, str | None, Money], str] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.orders = orders
+        self.auto_confirm_timer = auto_confirm
+        self.auto_confirm_seconds = auto_confirm_seconds
+        self.warehouse = warehouse
+        self.carriers = carriers
+        self.settle_refund = settle_refund
+        self.clock = clock
+
+    def _now(self) -> str:
+        return to_rfc3339(self.clock())
+
+    # ---------------------------------------------------------------- lookups
+    def _record_of_child(self, child_order_id: str) -> tuple[OrderRecord, ChildOrderItem]:
+        parsed = keys.parse_child_id(child_order_id)
+        record = self.orders.get_order(parsed[0]) if parsed else None
+        child = record.child(parsed[1]) if record and parsed else None
+        if record is None or child is None:
+            # A parent id of an order with a single child is accepted for that child.
+            record = self.orders.get_order(child_order_id)
+            if record is not None and len(record.children) == 1:
+                return record, record.children[0]
+            raise NotFound(f"child order {child_order_id} not found")
+        return record, child
+
+    def _visible(self, actor: Actor, record: OrderRecord, child_order_id: str) -> None:
+        if actor.can(Permission.ORDER_READ_ANY) or record.header.customerId == actor.subject:
+            return
+        raise NotFound(f"child order {child_order_id} not found")
+
+    def children_of_warehouse(
+        self, actor: Actor, warehouse_id: str, limit: int | None, cursor: str | None
+    ) -> dict[str, Any]:
+        if not actor.can(Permission.SHIPMENT_CREATE):
+            raise Forbidden("warehouse staff list child orders")
+        items, next_cursor = warehouse_children(warehouse_id, limit, cursor)
+        return {
+            "items": [
+                {
+                    "childOrderId": c.childId,
+                    "orderId": c.orderId,
+                    "status": c.status,
+                    "warehouseId": c.warehouseId,
+                    "handling": c.handling,
+                    "releasedAt": c.releasedAt,
+                    "createdAt": c.createdAt,
+                }
+                for c in items
+            ],
+            "next_cursor": next_cursor,
+        }
+
+    # ---------------------------------------------------------------- release
+    def release(self, actor: Actor, child_order_id: str) -> dict[str, Any]:
+        """Hand a paid child to the warehouse for picking (idempotent: a released child stays released)."""
+        if not actor.can(Permission.SHIPMENT_CREATE):
+            raise Forbidden("warehouse staff release child orders")
+        record, child = self._record_of_child(child_order_id)
+        if record.status not in PAID_OR_SHIPPING:
+            raise Conflict(f"the order is {record.status.value}: only paid orders go to the warehouse")
+        if child.releasedAt:
+            return child_view(child, record.header.status, record.shipments)
+        if ChildStatus(child.status) is not ChildStatus.AWAITING_SHIPMENT:
+            raise Conflict(f"the child order is {child.status}")
+        try:
+            self.warehouse().release(child.childId, {"orderId": record.header.orderId, "parts": child.parts})
+        except WarehouseUnavailable as error:
+            raise WarehouseDown(f"the warehouse did not take the order: {error}") from error
+        now = self._now()
+        tx = Transaction()
+        add_child_update(tx, child, now, more=(ChildOrderItem.releasedAt.set(now),))
+        change = StatusChange(
+            record.status, record.status, actor, now, f"child {child.childId} released to the warehouse"
+        )
+        add_child_history(tx, record.header, change)
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            raise Conflict("the child order changed meanwhile; read it again") from cancelled
+        fresh, updated = self._record_of_child(child.childId)
+        return child_view(updated, fresh.header.status, fresh.shipments)
+
+    # ---------------------------------------------------------------- shipments
+    def ship(self, actor: Actor, request: ShipmentRequest) -> dict[str, Any]:
+        if not actor.can(Permission.SHIPMENT_CREATE):
+            raise Forbidden("warehouse staff create shipments")
+        for _ in range(ATTEMPTS):
+            try:
+                return self._ship_once(actor, request)
+            except _Retry:
+                continue
+        raise Conflict("the order is changing too fast; retry")
+
+    def _ship_once(self, actor: Actor, request: ShipmentRequest) -> dict[str, Any]:
+        record, child = self._record_of_child(request.child_order_id)
+        existing = self._same_shipment(record, child, request)
+        if existing is not None:
+            return existing
+        if record.status not in PAID_OR_SHIPPING:
+            raise Conflict(f"the order is {record.status.value}: only paid orders ship", status=record.status.value)
+        status = ChildStatus(child.status)
+        if status not in (ChildStatus.AWAITING_SHIPMENT, ChildStatus.PARTIALLY_SHIPPED):
+            raise Conflict(f"the child order is {status.value}", status=status.value)
+        ordered, shipped = child_quantities(child), shipped_quantities(child)
+        lines = check_shipment_lines(request.lines, ordered, shipped)
+        after = dict(shipped)
+        for line, quantity in lines.items():
+            after[line] = after.get(line, 0) + quantity
+        new_child = child_status_after_shipping(ordered, after)
+        check_child_transition(status, new_child)
+        now = self._now()
+        shipment = new_shipment(
+            order_id=record.header.orderId,
+            child_id=child.childId,
+            carrier=request.carrier,
+            tracking_number=request.tracking_number,
+            lines=lines,
+            status=ShipmentStatus.SHIPPED.value,
+            by=actor.subject,
+            now=now,
+        )
+        tx = Transaction()
+        add_shipment(tx, shipment)
+        more: tuple[Action, ...] = (ChildOrderItem.shipped.set({str(k): v for k, v in after.items()}),)
+        if not child.releasedAt:
+            more += (ChildOrderItem.releasedAt.set(now),)
+        add_child_update(tx, child, now, status=new_child, more=more)
+        statuses = [new_child if c.childId == child.childId else ChildStatus(c.status) for c in record.children]
+        self._move_parent(
+            tx,
+            record,
+            statuses,
+            actor,
+            now,
+            reason=f"child {child.childId} shipped ({request.carrier} {request.tracking_number})",
+            detail_type="OrderShipped",
+            detail={
+                "childOrderId": child.childId,
+                "shipmentId": shipment.shipmentId,
+                "carrier": request.carrier,
+                "trackingNumber": request.tracking_number,
+                "lines": [{"lineNo": k, "quantity": v} for k, v in sorted(lines.items())],
+            },
+        )
+        try:
+            with_conflict_retry(tx.commit)
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(lambda label: label == "tracking"):
+                existing = self._same_shipment_after_race(request)
+                if existing is not None:
+                    return existing
+                raise TrackingNumberTaken(
+                    f"{request.carrier} {request.tracking_number} is already another shipment's tracking number"
+                ) from cancelled
+            if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "child")):
+                raise _Retry from cancelled
+            raise
+        return {**shipment_view(shipment), "orderId": record.header.orderId}
+
+    def _same_shipment(
+        self, record: OrderRecord, child: ChildOrderItem, request: ShipmentRequest
+    ) -> dict[str, Any] | None:
+        """A retried request (same carrier and tracking number on the same child) answers the shipment it made."""
+        for shipment in record.shipments:
+            if (
+                shipment.childId == child.childId
+                and shipment.carrier == request.carrier
+                and shipment.trackingNumber == request.tracking_number
+            ):
+                same = request.lines is None or {int(k): int(v) for k, v in shipment.lines.items()} == {
+                    k: v for k, v in request.lines.items() if v
+                }
+                if not same:
+                    raise TrackingNumberTaken(
+                        "this tracking number is already used for other lines of this child order"
+                    )
+                return {**shipment_view(shipment), "orderId": record.header.orderId}
+        return None
+
+    def _same_shipment_after_race(self, request: ShipmentRequest) -> dict[str, Any] | None:
+        record, child = self._record_of_child(request.child_order_id)
+        return self._same_shipment(record, child, request)
+
+    def ship_batch(self, actor: Actor, requests: list[ShipmentRequest]) -> dict[str, Any]:
+        """Many shipments in one call; each is its own transaction, and one bad item never blocks the others."""
+        if not actor.can(Permission.SHIPMENT_CREATE):
+            raise Forbidden("warehouse staff create shipments")
+        if len(requests) > MAX_BATCH:
+            raise InvalidRequest(f"at most {MAX_BATCH} shipments per batch", field="items")
+        results = []
+        for n, request in enumerate(requests):
+            try:
+                shipment = self.ship(actor, request)
+                results.append(
+                    {"index": n, "childOrderId": request.child_order_id, "status": 201, "shipment": shipment}
+                )
+            except DomainError as error:
+                results.append(
+                    {
+                        "index": n,
+                        "childOrderId": request.child_order_id,
+                        "status": error.status,
+                        "problem": {
+                            "type": f"urn:oms:problem:{error.slug}",
+                            "title": error.title,
+                            "status": error.status,
+                            "detail": error.detail,
+                            **error.extensions,
+                        },
+                    }
+                )
+        succeeded = sum(1 for r in results if r["status"] == 201)
+        return {"succeeded": succeeded, "failed": len(results) - succeeded, "results": results}
+
+    # ---------------------------------------------------------------- carrier tracking
+    def tracking_callback(self, carrier: str, headers: Mapping[str, str], raw_body: bytes) -> str:
+        """Verify, then apply once. Returns the outcome: applied | recorded | duplicate | unknown."""
+        notice = self.carriers().verify(carrier, headers, raw_body)
+        for _ in range(ATTEMPTS):
+            try:
+                return self._apply_tracking(notice)
+            except _Retry:
+                continue
+        raise Conflict("the shipment is changing too fast; the carrier will retry")
+
+    def _apply_tracking(self, notice: TrackingNotice) -> str:
+        reservation = tracking_of(notice.carrier, notice.tracking_number)
+        if reservation is None:
+            log.warning("tracking event for an unknown parcel", extra={"carrier": notice.carrier})
+            return "unknown"
+        record = self.orders.get_order(reservation.orderId)
+        shipment = (
+            next((s for s in record.shipments if s.shipmentId == reservation.shipmentId), None) if record else None
+        )
+        if record is None or shipment is None:
+            return "unknown"
+        child = next(c for c in record.children if c.childId == shipment.childId)
+        if any(e.get("eventId") == notice.event_id for e in shipment.events):
+            self._rearm_if_delivered(record)
+            return "duplicate"
+        now = self._now()
+        current = ShipmentStatus(shipment.status)
+        latest = parse_rfc3339(shipment.latestEventAt) if shipment.latestEventAt else None
+        event_status = ShipmentStatus(notice.status.value)
+        decision = apply_tracking(current, latest, event_status, notice.occurred_at)
+        occurred = to_rfc3339(notice.occurred_at)
+        entry = {
+            "eventId": notice.event_id,
+            "status": event_status.value,
+            "occurredAt": occurred,
+            "location": notice.location,
+            "description": notice.description,
+            "receivedAt": now,
+            "source": f"carrier:{notice.carrier}",
+            "applied": decision.new_status is not None,
+            "note": decision.why,
+        }
+        events = sorted([*shipment.events, entry], key=lambda e: str(e.get("occurredAt", "")))
+        newest = occurred if latest is None or notice.occurred_at > latest else None
+        tx = Transaction()
+        add_inbox(
+            tx,
+            f"carrier:{notice.carrier}",
+            notice.event_id,
+            payment_id=None,
+            order_id=record.header.orderId,
+            outcome="applied" if decision.new_status else "recorded",
+            now=now,
+        )
+        add_shipment_update(
+            tx,
+            shipment,
+            now,
+            events=events,
+            status=decision.new_status.value if decision.new_status else None,
+            latest_event_at=newest,
+        )
+        delivered_now = False
+        if decision.new_status is not None:
+            statuses = [
+                decision.new_status if s.shipmentId == shipment.shipmentId else ShipmentStatus(s.status)
+                for s in record.shipments
+                if s.childId == child.childId
+            ]
+            child_status = ChildStatus(child.status)
+            if child_delivered(child_status, statuses):
+                add_child_update(tx, child, now, status=ChildStatus.DELIVERED)
+                children = [
+                    ChildStatus.DELIVERED if c.childId == child.childId else ChildStatus(c.status)
+                    for c in record.children
+                ]
+                delivered_now = parent_status(record.status, children) is OrderStatus.DELIVERED
+                self._move_parent(
+                    tx,
+                    record,
+                    children,
+                    Actor.system(f"carrier:{notice.carrier}"),
+                    now,
+                    reason=f"child {child.childId} delivered",
+                    detail_type="OrderDelivered" if delivered_now else "ChildOrderDelivered",
+                    detail={"childOrderId": child.childId, "shipmentId": shipment.shipmentId},
+                )
+            else:
+                # Serialize with the child's other shipments: their delivery decides the child's.
+                add_child_update(tx, child, now)
+        try:
+            with_conflict_retry(tx.commit)
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(lambda label: label == "inbox"):
+                return "duplicate"
+            if cancelled.failed(
+                lambda label: label in ("shipment", "order") or (isinstance(label, tuple) and label[0] == "child")
+            ):
+                raise _Retry from cancelled
+            raise
+        if delivered_now:
+            fresh = self.orders.get_order(record.header.orderId)
+            if fresh is not None:
+                self._rearm_if_delivered(fresh)
+        return "applied" if decision.new_status else "recorded"
+
+    def _rearm_if_delivered(self, record: OrderRecord) -> None:
+        if record.status is OrderStatus.DELIVERED and record.header.autoConfirmAt:
+            self.auto_confirm_timer.arm(record.header.orderId, record.header.autoConfirmAt)
+
+    def _move_parent(
+        self,
+        tx: Transaction,
+        record: OrderRecord,
+        children: list[ChildStatus],
+        actor: Actor,
+        now: str,
+        *,
+        reason: str,
+        detail_type: str,
+        detail: dict[str, Any],
+        more: tuple[Any, ...] = (),
+    ) -> OrderStatus:
+        target = parent_status(record.status, children)
+        change = None
+        extra = tuple(more)
+        if target is not record.status:
+            change = StatusChange(record.status, target, actor, now, reason)
+            if target is OrderStatus.DELIVERED:
+                deadline = to_rfc3339_seconds(parse_rfc3339(now) + timedelta(seconds=self.auto_confirm_seconds))
+                extra += (OrderItem.deliveredAt.set(now), OrderItem.autoConfirmAt.set(deadline))
+        add_parent_move(tx, record.header, ParentMove(change, detail_type, detail, extra), now)
+        return target
+
+    def shipments_of(self, actor: Actor, order_id: str) -> dict[str, Any]:
+        """Every parcel of an order (or of one child) with its tracking timeline."""
+        record = self.orders.get_order(order_id)
+        if record is None:
+            record, child = self._record_of_child(order_id)
+            self._visible(actor, record, order_id)
+            return {"items": [shipment_view(s) for s in record.shipments if s.childId == child.childId]}
+        self._visible(actor, record, order_id)
+        return {"items": [shipment_view(s) for s in sorted(record.shipments, key=lambda s: s.createdAt)]}
+
+    # ---------------------------------------------------------------- auto-confirm
+    def auto_confirm(self, order_id: str, complete: Callable[[OrderRecord], OrderRecord]) -> dict[str, Any]:
+        """The auto-confirm timer's task: completes a DELIVERED order at its deadline unless an
+        after-sales case is open (then it waits another period)."""
+        record = self.orders.get_order(order_id)
+        if record is None:
+            return {"orderId": order_id, "result": "skipped", "status": None, "deadline": None}
+        deadline = record.header.autoConfirmAt
+        if record.status is not OrderStatus.DELIVERED or not deadline:
+            return {"orderId": order_id, "result": "skipped", "status": record.status.value, "deadline": deadline}
+        now = self.clock()
+        if now < parse_rfc3339(deadline):
+            return {"orderId": order_id, "result": "not_due", "status": record.status.value, "deadline": deadline}
+        if int(record.header.openCases or 0) > 0:
+            later = to_rfc3339_seconds(now + timedelta(seconds=self.auto_confirm_seconds))
+            return {"orderId": order_id, "result": "not_due", "status": record.status.value, "deadline": later}
+        try:
+            completed = complete(record)
+        except Conflict:
+            current = self.orders.get_order(order_id)
+            status = current.status.value if current else None
+            return {"orderId": order_id, "result": "skipped", "status": status, "deadline": deadline}
+        return {"orderId": order_id, "result": "completed", "status": completed.status.value, "deadline": deadline}
+
+    # ---------------------------------------------------------------- cancel before shipment
+    def cancel_paid(self, actor: Actor, order_id: str, reason: str | None) -> dict[str, Any] | None:
+        """`POST /orders/{id}/cancel` for a child id, or for a paid parent: cancel every child that has not
+        shipped. None when the order is not paid yet (the order service cancels it as a whole)."""
+        if keys.parse_child_id(order_id) is not None:
+            return self.cancel_child(actor, order_id, reason)
+        record = self.orders.get_order(order_id)
+        if record is None or record.status not in PAID_OR_SHIPPING or not record.children:
+            return None
+        self._visible(actor, record, order_id)
+        open_children = [c for c in record.children if c.status == ChildStatus.AWAITING_SHIPMENT.value]
+        if not open_children:
+            raise AlreadyShipped("every part of this order has shipped (or was cancelled): use after-sales")
+        cancelled, refused = [], []
+        for child in open_children:
+            try:
+                self.cancel_child(actor, child.childId, reason)
+                cancelled.append(child.childId)
+            except (AlreadyShipped, WarehouseDown) as error:
+                refused.append(
+                    {"childOrderId": child.childId, "type": f"urn:oms:problem:{error.slug}", "detail": error.detail}
+                )
+        if not cancelled:
+            raise AlreadyShipped("the order has already shipped", refused=refused)
+        fresh = self.orders.get_order(order_id)
+        assert fresh is not None
+        return {**order_view(fresh), "cancelledChildren": cancelled, "notCancelled": refused}
+
+    def cancel_child(self, actor: Actor, child_order_id: str, reason: str | None) -> dict[str, Any]:
+        """Cancel a paid child that has not shipped: at once when the warehouse does not have it yet,
+        through the warehouse's interception when it does; refused with 409 `already-shipped` when the
+        parcel has left. Every branch is written to the order's history."""
+        record, child = self._record_of_child(child_order_id)
+        self._visible(actor, record, child_order_id)
+        own = record.header.customerId == actor.subject and actor.can(Permission.ORDER_CANCEL_OWN)
+        if not (own or actor.can(Permission.ORDER_CANCEL_ANY)):
+            raise Forbidden("you may not cancel this order")
+        if record.status not in PAID_OR_SHIPPING:
+            raise Conflict(
+                f"the order is {record.status.value}: an unpaid order is cancelled as a whole",
+            )
+        try:
+            check_cancel_child(ChildStatus(child.status))
+        except AlreadyShipped:
+            self._note(record, actor, f"cancel of child {child.childId} refused: it has shipped")
+            raise
+        intercepted = False
+        if child.releasedAt:
+            try:
+                result = self.warehouse().intercept(child.childId)
+            except WarehouseUnavailable as error:
+                self._note(record, actor, f"cancel of child {child.childId}: warehouse unreachable, nothing changed")
+                raise WarehouseDown("the warehouse could not be asked to stop the parcel; try again") from error
+            if not result.intercepted:
+                why = result.reason or "already handed to the carrier"
+                self._note(record, actor, f"cancel of child {child.childId} refused: interception failed ({why})")
+                raise AlreadyShipped(f"the order has already shipped: {why}")
+            intercepted = True
+        for _ in range(ATTEMPTS):
+            try:
+                return self._cancel_child_once(actor, child.childId, reason, intercepted)
+            except _Retry:
+                continue
+        raise Conflict("the order is changing too fast; retry")
+
+    def _note(self, record: OrderRecord, actor: Actor, text: str) -> None:
+        tx = Transaction()
+        add_child_history(tx, record.header, StatusChange(record.status, record.status, actor, self._now(), text))
+        tx.commit()
+
+    def _cancel_child_once(
+        self, actor: Actor, child_order_id: str, reason: str | None, intercepted: bool
+    ) -> dict[str, Any]:
+        record, child = self._record_of_child(child_order_id)
+        check_cancel_child(ChildStatus(child.status))
+        now = self._now()
+        header = record.header
+        how = "intercepted in the warehouse" if intercepted else "not yet released to the warehouse"
+        cancellation = {"by": actor.subject, "role": actor.primary_role, "reason": reason, "at": now, "how": how}
+        tx = Transaction()
+        add_child_update(
+            tx, child, now, status=ChildStatus.CANCELLED, more=(ChildOrderItem.cancellation.set(cancellation),)
+        )
+        sku_of_line = {int(line.lineNo): line.skuId for line in record.lines}
+        add_stock_release_of_sold(tx, list(child.parts), sku_of_line, now)
+        refund, attempt = self._refund_actions(tx, record, child, now)
+        more: tuple[Any, ...] = ()
+        points_back = sum(int(p["points"]["pointsRequired"]) + int(p["points"]["pointsRedeemed"]) for p in child.parts)
+        points_earned = sum(int(p["points"]["pointsEarned"]) for p in child.parts)
+        if points_back:
+            add_points_change(
+                tx,
+                header.customerId,
+                points_back,
+                kind="return",
+                order_id=header.orderId,
+                reason=f"child {child.childId} cancelled",
+                by=actor.subject,
+                now=now,
+            )
+        if points_earned and header.benefits:
+            benefits = {
+                **header.benefits,
+                "pointsEarned": max(int(header.benefits.get("pointsEarned") or 0) - points_earned, 0),
+            }
+            more += (OrderItem.benefits.set(benefits),)
+        statuses = [
+            ChildStatus.CANCELLED if c.childId == child.childId else ChildStatus(c.status) for c in record.children
+        ]
+        self._move_parent(
+            tx,
+            record,
+            statuses,
+            actor,
+            now,
+            reason=f"child {child.childId} cancelled ({how}) and refunded",
+            detail_type="ChildOrderCancelled",
+            detail={"childOrderId": child.childId, "how": how, "refund": child.total.money().to_dict()},
+            more=more,
+        )
+        try:
+            with_conflict_retry(tx.commit)
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "child")):
+                raise _Retry from cancelled
+            raise
+        if refund is not None and attempt is not None and self.settle_refund is not None:
+            self.settle_refund(header.orderId, refund, attempt.providerReference, attempt.amount.money())
+        fresh = self.orders.get_order(header.orderId)
+        assert fresh is not None
+        return {**order_view(fresh), "cancelledChildren": [child.childId], "notCancelled": [], "how": how}
+
+    def _refund_actions(
+        self, tx: Transaction, record: OrderRecord, child: ChildOrderItem, now: str
+    ) -> tuple[RefundItem | None, PaymentAttemptItem | None]:
+        """Money back for a cancelled child: its share of balance used at checkout and of balance
+        payments goes back to the balance now; the rest is refunded through the provider that was paid."""
+        header = record.header
+        currency = header.currency
+        total = child.total.money()
+        checkout_balance = sum(int(p["amounts"].get("balance", 0)) for p in child.parts)
+        paid = [a for a in record.payments if a.status == "SUCCEEDED"]
+        provider_attempt = next((a for a in paid if a.method != "balance"), None)
+        to_provider = 0 if provider_attempt is None else total.amount - checkout_balance
+        to_balance = total.amount - to_provider
+        if to_balance:
+            money = Money(to_balance, currency)
+            add_balance_change(tx, header.customerId, to_balance, currency, now, exists=True)
+            add_postings(
+                tx,
+                [
+                    transfer(
+                        PostingKind.REFUND,
+                        order_account(header.orderId),
+                        balance_account(header.customerId),
+                        money,
+                        f"child {child.childId} cancelled",
+                    )
+                ],
+                now,
+                pk=header.PK,
+                order_id=header.orderId,
+                payment_id=None,
+                by="system",
+            )
+        if not to_provider or provider_attempt is None:
+            return None, None
+        refund = add_refund(
+            tx,
+            refund_id=f"RF{child.childId}",
+            order_id=header.orderId,
+            payment_id=provider_attempt.paymentId,
+            method=provider_attempt.method,
+            amount=Money(to_provider, currency),
+            reason="child_cancelled",
+            now=now,
+        )
+        return refund, provider_attempt

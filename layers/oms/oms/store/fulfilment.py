@@ -1,0 +1,203 @@
+"""Fulfilment writes: shipments, carrier tracking events, releases, child cancellations.
+
+Every write is one transaction that moves the shipment, its child order and the parent order together,
+each conditioned on its version: a shipment change bumps its child, a child change bumps the parent, so
+concurrent events on siblings serialize (the loser re-reads and tries again) and the parent's status,
+derived from all its children, is never computed from a stale picture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
+
+from oms.domain.fulfilment import ChildStatus
+from oms.domain.ids import new_id
+from oms.domain.order import OrderStatus, StatusChange
+from oms.store import keys
+from oms.store.models import ChildOrderItem, Item, OrderItem, ShipmentItem, StockItem, TrackingItem
+from oms.store.orders import event_item, order_summary, outbox_item
+from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
+from oms.store.transactions import Transaction
+
+MAX_TRACKING_EVENTS = 200  # per shipment; older ones beyond this are dropped from the item (oldest first)
+
+
+@dataclass(frozen=True)
+class ParentMove:
+    """What happens to the parent order in a fulfilment write: always a version bump (so siblings
+    serialize); a status change with its history event when the derived status moved."""
+
+    change: StatusChange | None
+    detail_type: str
+    detail: dict[str, Any]
+    more: tuple[Action, ...] = ()
+
+
+def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: str) -> None:
+    version = int(header.version)
+    actions: list[Action] = [*move.more, OrderItem.updatedAt.set(now), OrderItem.version.set(version + 1)]
+    if move.change is not None and move.change.to_status.value != header.status:
+        status = move.change.to_status.value
+        actions += [OrderItem.status.set(status), OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(status))]
+        tx.put(("event", "parent"), event_item(header.orderId, move.change))
+    tx.update(
+        "order",
+        OrderItem(header.PK, header.SK),
+        actions,
+        (OrderItem.status == header.status) & (OrderItem.version == version),
+    )
+    status = move.change.to_status.value if move.change else header.status
+    detail = {**order_summary(header), "status": status, **move.detail}
+    tx.put("outbox", outbox_item(header.orderId, move.detail_type, detail, now))
+
+
+def add_child_update(
+    tx: Transaction,
+    child: ChildOrderItem,
+    now: str,
+    *,
+    status: ChildStatus | None = None,
+    more: tuple[Action, ...] = (),
+) -> None:
+    version = int(child.version)
+    actions: list[Action] = [*more, ChildOrderItem.updatedAt.set(now), ChildOrderItem.version.set(version + 1)]
+    if status is not None:
+        actions.append(ChildOrderItem.status.set(status.value))
+    tx.update(
+        ("child", int(child.childNo)),
+        ChildOrderItem(child.PK, child.SK),
+        actions,
+        (ChildOrderItem.version == version) & (ChildOrderItem.status == child.status),
+    )
+
+
+def add_child_history(tx: Transaction, header: OrderItem, change: StatusChange) -> None:
+    """A timeline entry about a child (or an attempt on it) that does not move the parent."""
+    tx.put(("event", new_id()), event_item(header.orderId, change))
+
+
+def new_shipment(
+    *,
+    order_id: str,
+    child_id: str,
+    carrier: str,
+    tracking_number: str,
+    lines: dict[int, int],
+    status: str,
+    by: str,
+    now: str,
+) -> ShipmentItem:
+    shipment_id = new_id()
+    return ShipmentItem(
+        keys.order_pk(order_id),
+        keys.shipment_sk(shipment_id),
+        shipmentId=shipment_id,
+        orderId=order_id,
+        childId=child_id,
+        carrier=carrier,
+        trackingNumber=tracking_number,
+        lines={str(line): quantity for line, quantity in sorted(lines.items())},
+        status=status,
+        events=[{"status": status, "occurredAt": now, "source": "warehouse", "by": by, "applied": True}],
+        latestEventAt=None,
+        createdAt=now,
+        createdBy=by,
+        updatedAt=now,
+        version=1,
+    )
+
+
+def add_shipment(tx: Transaction, shipment: ShipmentItem) -> None:
+    tx.put("shipment", shipment, ShipmentItem.PK.does_not_exist())
+    tx.put(
+        "tracking",
+        TrackingItem(
+            *keys.tracking(shipment.carrier, shipment.trackingNumber),
+            carrier=shipment.carrier,
+            trackingNumber=shipment.trackingNumber,
+            orderId=shipment.orderId,
+            childId=shipment.childId,
+            shipmentId=shipment.shipmentId,
+        ),
+        TrackingItem.PK.does_not_exist(),
+    )
+
+
+def add_shipment_update(
+    tx: Transaction,
+    shipment: ShipmentItem,
+    now: str,
+    *,
+    events: list[dict[str, Any]],
+    status: str | None,
+    latest_event_at: str | None,
+) -> None:
+    version = int(shipment.version)
+    actions: list[Action] = [
+        ShipmentItem.events.set(events[-MAX_TRACKING_EVENTS:]),
+        ShipmentItem.updatedAt.set(now),
+        ShipmentItem.version.set(version + 1),
+    ]
+    if status is not None:
+        actions.append(ShipmentItem.status.set(status))
+    if latest_event_at is not None:
+        actions.append(ShipmentItem.latestEventAt.set(latest_event_at))
+    tx.update("shipment", ShipmentItem(shipment.PK, shipment.SK), actions, ShipmentItem.version == version)
+
+
+def add_stock_release_of_sold(
+    tx: Transaction, parts: list[dict[str, Any]], sku_of_line: dict[int, str], now: str
+) -> None:
+    """A cancelled, paid child puts its goods back on sale: sold → available."""
+    by_sku: dict[str, int] = {}
+    for part in parts:
+        sku_id = sku_of_line[int(part["lineNo"])]
+        by_sku[sku_id] = by_sku.get(sku_id, 0) + int(part["quantity"])
+    for sku_id, quantity in sorted(by_sku.items()):
+        tx.update(
+            ("stock", sku_id),
+            StockItem(*keys.stock(sku_id)),
+            [StockItem.available.add(quantity), StockItem.sold.add(-quantity), StockItem.updatedAt.set(now)],
+            StockItem.sold >= quantity,
+        )
+
+
+def tracking_of(carrier: str, tracking_number: str) -> TrackingItem | None:
+    try:
+        return TrackingItem.get(*keys.tracking(carrier, tracking_number), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def warehouse_children(
+    warehouse_id: str, limit: int | None, cursor: str | None
+) -> tuple[list[ChildOrderItem], str | None]:
+    partition = keys.warehouse_children_gsi1(warehouse_id)
+    results = Item.gsi1.query(
+        partition,
+        scan_index_forward=False,
+        limit=clamp_limit(limit),
+        last_evaluated_key=decode_cursor(cursor, partition_attr="GSI1PK", partition_value=partition),
+    )
+    items = [i for i in results if isinstance(i, ChildOrderItem)]
+    return items, encode_cursor(results.last_evaluated_key)
+
+
+__all__ = [
+    "OrderStatus",
+    "Page",
+    "ParentMove",
+    "add_child_history",
+    "add_child_update",
+    "add_parent_move",
+    "add_shipment",
+    "add_shipment_update",
+    "add_stock_release_of_sold",
+    "new_shipment",
+    "tracking_of",
+    "warehouse_children",
+]
