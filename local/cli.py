@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="shortcut for --parameter-overrides PaymentTimeoutSeconds=SECONDS",
     )
+    parser.add_argument(
+        "--auto-confirm",
+        type=int,
+        metavar="SECONDS",
+        help="shortcut for --parameter-overrides AutoConfirmDays=SECONDS (locally a day is a second; default 7)",
+    )
     parser.add_argument("--no-seed", action="store_true", help="do not create the demo store and catalog")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser
@@ -111,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     if args.payment_timeout is not None:
         overrides["PaymentTimeoutSeconds"] = str(args.payment_timeout)
+    if args.auto_confirm is not None:
+        overrides["AutoConfirmDays"] = str(args.auto_confirm)
     if not Path(args.template).is_file():
         parser.error(f"no template at {args.template} (run from the repository root or pass --template)")
     if args.host not in ("127.0.0.1", "localhost", "::1"):

@@ -509,6 +509,7 @@ class ApiGateway:
             "concurrent": (bool,),
             "tamper": (bool,),
         }
+
         def kind_names(kind: tuple[type, ...]) -> str:
             return " or ".join("null" if k is type(None) else k.__name__ for k in kind)
 

@@ -199,4 +199,3 @@ class CarrierSandbox:
         )
         deliveries = self.deliver(notice, times=times, concurrent=concurrent)
         return {"carrier": carrier, "eventId": notice.event_id, "notice": notice.as_json(), "deliveries": deliveries}
-

@@ -213,6 +213,9 @@ class StackTemplate:
                         f"({merged[key]!r} vs {value!r}); locally all functions share one process"
                     )
                 merged[key] = value
+        if "AUTO_CONFIRM_DAYS" in merged:
+            # Locally a "day" of AutoConfirmDays is a second, so delivered orders complete while you watch.
+            merged["AUTO_CONFIRM_SECONDS"] = merged["AUTO_CONFIRM_DAYS"]
         return merged
 
 

@@ -384,8 +384,8 @@ def test_the_verifier_is_built_once_from_the_secrets_manager_secret(
 
     assert again is built  # read once per process
     assert built.carriers == frozenset({"sf", "zto"})
-    raw = body()
     now = datetime.now(UTC)
+    raw = body(occurredAt=now.isoformat())
     assert built.verify("zto", signed(raw, b"zto-retiring", epoch_seconds(now)), raw).carrier == "zto"
 
 
@@ -455,7 +455,7 @@ def receiver() -> Iterator[tuple[CarrierSandbox, list[tuple[str, dict[str, str],
     sandbox = CarrierSandbox(f"http://127.0.0.1:{server.server_address[1]}/")
     _Receiver.verifier = sandbox.webhooks()
     _Receiver.received = received
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield sandbox, received
@@ -530,7 +530,9 @@ def test_a_tampered_notice_is_refused_by_the_receiver(
 
     result = sandbox.send("sf", "SF1", "IN_TRANSIT", tamper=True)
 
-    assert result["deliveries"] == [{"status": 400, "body": json.dumps({"error": "no signature matches a secret of this carrier"})}]
+    assert result["deliveries"] == [
+        {"status": 400, "body": json.dumps({"error": "no signature matches a secret of this carrier"})}
+    ]
     assert json.loads(received[0][2])["status"] == "DELIVERED"  # the forger's change
 
 

@@ -57,7 +57,7 @@ from oms.store.orders import (
     shipment_view,
     shipped_quantities,
 )
-from oms.store.payments import add_inbox, add_refund
+from oms.store.payments import add_inbox, add_refund, payment_summary
 from oms.store.pricing import add_points_change
 from oms.store.transactions import Transaction, TransactionCancelled, with_conflict_retry
 
@@ -201,10 +201,12 @@ class FulfilmentService:
         if existing is not None:
             return existing
         if record.status not in PAID_OR_SHIPPING:
-            raise Conflict(f"the order is {record.status.value}: only paid orders ship", status=record.status.value)
+            raise Conflict(
+                f"the order is {record.status.value}: only paid orders ship", orderStatus=record.status.value
+            )
         status = ChildStatus(child.status)
         if status not in (ChildStatus.AWAITING_SHIPMENT, ChildStatus.PARTIALLY_SHIPPED):
-            raise Conflict(f"the child order is {status.value}", status=status.value)
+            raise Conflict(f"the child order is {status.value}", childStatus=status.value)
         ordered, shipped = child_quantities(child), shipped_quantities(child)
         lines = check_shipment_lines(request.lines, ordered, shipped)
         after = dict(shipped)
@@ -441,13 +443,11 @@ class FulfilmentService:
         more: tuple[Any, ...] = (),
     ) -> OrderStatus:
         target = parent_status(record.status, children)
-        change = None
         extra = tuple(more)
-        if target is not record.status:
-            change = StatusChange(record.status, target, actor, now, reason)
-            if target is OrderStatus.DELIVERED:
-                deadline = to_rfc3339_seconds(parse_rfc3339(now) + timedelta(seconds=self.auto_confirm_seconds))
-                extra += (OrderItem.deliveredAt.set(now), OrderItem.autoConfirmAt.set(deadline))
+        change = StatusChange(record.status, target, actor, now, reason)
+        if target is not record.status and target is OrderStatus.DELIVERED:
+            deadline = to_rfc3339_seconds(parse_rfc3339(now) + timedelta(seconds=self.auto_confirm_seconds))
+            extra += (OrderItem.deliveredAt.set(now), OrderItem.autoConfirmAt.set(deadline))
         add_parent_move(tx, record.header, ParentMove(change, detail_type, detail, extra), now)
         return target
 
@@ -511,7 +511,12 @@ class FulfilmentService:
             raise AlreadyShipped("the order has already shipped", refused=refused)
         fresh = self.orders.get_order(order_id)
         assert fresh is not None
-        return {**order_view(fresh), "cancelledChildren": cancelled, "notCancelled": refused}
+        return {
+            **order_view(fresh),
+            "payment": payment_summary(fresh),
+            "cancelledChildren": cancelled,
+            "notCancelled": refused,
+        }
 
     def cancel_child(self, actor: Actor, child_order_id: str, reason: str | None) -> dict[str, Any]:
         """Cancel a paid child that has not shipped: at once when the warehouse does not have it yet,
@@ -615,7 +620,8 @@ class FulfilmentService:
             self.settle_refund(header.orderId, refund, attempt.providerReference, attempt.amount.money())
         fresh = self.orders.get_order(header.orderId)
         assert fresh is not None
-        return {**order_view(fresh), "cancelledChildren": [child.childId], "notCancelled": [], "how": how}
+        view = {**order_view(fresh), "payment": payment_summary(fresh)}
+        return {**view, "cancelledChildren": [child.childId], "notCancelled": [], "how": how}
 
     def _refund_actions(
         self, tx: Transaction, record: OrderRecord, child: ChildOrderItem, now: str

@@ -12,7 +12,6 @@ from typing import Any, Literal
 from oms.adapters.workflows import PaymentTimeoutScheduler
 from oms.domain.clock import deadline_after, parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidRequest, NotFound
-from oms.domain.fx import Rounding
 from oms.domain.ids import new_id, new_order_number
 from oms.domain.money import Money
 from oms.domain.order import CancelReason, OrderStatus, StatusChange, check_cancel, check_transition
@@ -20,7 +19,14 @@ from oms.domain.order_pricing import BalanceUse, PointsUse, PricedOrder, check_c
 from oms.domain.permissions import Actor, Permission
 from oms.domain.pricing import CartLine, merge_cart
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason
-from oms.domain.splitting import DEFAULT_CROSS_BORDER_LIMIT, ChildOrder, HandlingClass, SplitLine, split_order
+from oms.domain.splitting import (
+    DEFAULT_CROSS_BORDER_LIMIT,
+    ChildOrder,
+    HandlingClass,
+    SplitLine,
+    limit_converter,
+    split_order,
+)
 from oms.store.orders import (
     CheckoutBenefits,
     CheckoutInputs,
@@ -165,13 +171,7 @@ class OrderService:
             )
         limit = self.cross_border_limit
         fx = priced.fx
-        convert = None
-        if fx is not None and fx.quote == limit.currency:
-            rate = fx
-
-            def convert(amount: int) -> int:
-                return rate.convert(Money(amount, priced.currency), rounding=Rounding.UP).amount
-
+        convert = limit_converter(fx) if fx is not None and fx.quote == limit.currency else None
         return split_order(lines, currency=priced.currency, cross_border_limit=limit, to_limit_currency=convert)
 
     def _coupons(self, customer_id: str, inputs: CheckoutInputs, codes: tuple[str, ...]) -> tuple[Coupon, ...]:

@@ -29,9 +29,10 @@ MAX_TRACKING_EVENTS = 200  # per shipment; older ones beyond this are dropped fr
 @dataclass(frozen=True)
 class ParentMove:
     """What happens to the parent order in a fulfilment write: always a version bump (so siblings
-    serialize); a status change with its history event when the derived status moved."""
+    serialize) and a history entry (the timeline); a status change when the derived status moved
+    (`change.from_status == change.to_status` otherwise)."""
 
-    change: StatusChange | None
+    change: StatusChange
     detail_type: str
     detail: dict[str, Any]
     more: tuple[Action, ...] = ()
@@ -40,18 +41,17 @@ class ParentMove:
 def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: str) -> None:
     version = int(header.version)
     actions: list[Action] = [*move.more, OrderItem.updatedAt.set(now), OrderItem.version.set(version + 1)]
-    if move.change is not None and move.change.to_status.value != header.status:
+    if move.change.to_status.value != header.status:
         status = move.change.to_status.value
         actions += [OrderItem.status.set(status), OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(status))]
-        tx.put(("event", "parent"), event_item(header.orderId, move.change))
+    tx.put(("event", "parent"), event_item(header.orderId, move.change))
     tx.update(
         "order",
         OrderItem(header.PK, header.SK),
         actions,
         (OrderItem.status == header.status) & (OrderItem.version == version),
     )
-    status = move.change.to_status.value if move.change else header.status
-    detail = {**order_summary(header), "status": status, **move.detail}
+    detail = {**order_summary(header), "status": move.change.to_status.value, **move.detail}
     tx.put("outbox", outbox_item(header.orderId, move.detail_type, detail, now))
 
 
