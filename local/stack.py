@@ -1,8 +1,9 @@
 """``LocalStack``: template.yaml running on one machine, for the CLI and for tests.
 
 Start order: read the template (fails before anything runs), share the process's moto server,
-create the resources, set the process environment, import the functions and register them for
-Lambda invokes, serve the API, start stream pollers and schedule timers, mint demo tokens, seed.
+create the resources, set the process environment, inject the carrier and warehouse sandboxes, import
+the functions and register them for Lambda invokes, serve the API (and start the payment provider
+sandbox), start stream pollers and schedule timers, mint demo tokens, seed.
 
 moto keeps its state in module globals, so every stack in a process shares one moto server; each
 stack deletes its resources when it stops, and the last one to stop resets moto and stops the server.

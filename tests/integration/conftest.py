@@ -115,7 +115,7 @@ def stack() -> Iterator[LocalStack]:
     with LocalStack(
         template_path=ROOT / "template.yaml",
         port=0,
-        parameter_overrides={"PaymentTimeoutSeconds": "2"},
+        parameter_overrides={"PaymentTimeoutSeconds": "2", "AutoConfirmDays": "3"},
         seed=True,
     ) as running:
         yield running

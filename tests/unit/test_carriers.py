@@ -222,6 +222,7 @@ def test_the_rejection_is_a_callback_rejection() -> None:
         (b"\xff\xfe{}", "body is not valid JSON"),
         (b'["evt-0001"]', "body is not a JSON object"),
         (b"", "body is not valid JSON"),
+        (b"[" * 60_000, "body is not valid JSON"),
     ],
 )
 def test_malformed_json_is_rejected_after_the_signature(raw: bytes, reason: str) -> None:
@@ -255,6 +256,9 @@ def test_every_status_is_understood(status: TrackingStatus) -> None:
         "2026-11-22T10:00:00+0800",
         "2026-13-22T10:00:00Z",  # no 13th month
         "2026-02-30T10:00:00Z",
+        "2026-11-22T23:59:60Z",  # leap seconds are not representable
+        "2026-11-22T10:00:00+24:00",
+        "0001-01-01T00:00:00+01:00",  # before year 1 in UTC
         1795341600,
         None,
     ],
@@ -305,6 +309,8 @@ def test_an_event_from_the_future_is_rejected_but_clock_skew_is_tolerated() -> N
         ("location", "x" * 257),
         ("description", ["x"]),
         ("description", "x" * 2001),
+        ("eventId", "\ud800"),
+        ("location", "Hub \udfff"),
     ],
 )
 def test_fields_out_of_the_format_are_rejected(field: str, value: Any) -> None:

@@ -24,8 +24,8 @@ A `t` more than 300 s away from our clock is refused (replay window). Within the
 notice may arrive again (carriers retry): deduplicating by (carrier, eventId) is the caller's job.
 
 Verification order: known carrier, size, signature over the raw bytes, and only then the JSON.
-`CarrierCallbackRejected` (a `CallbackRejected`, so `.reason` is safe to log) means: answer 400 and
-change nothing. Functions obtain the verifier with `carrier_webhooks()`: the instance the local stack
+`CarrierCallbackRejected` (a `CallbackRejected`, so `.reason` is safe to log) means: refuse the callback
+with a 4xx and change nothing. Functions obtain the verifier with `carrier_webhooks()`: the instance the local stack
 or a test injected with `use_carrier_webhooks`, else one built from the Secrets Manager secret named by
 `OMS_CARRIER_SECRET_ARN` (JSON `{"<carrier>": "<secret>" | ["<secret>", ...]}`), read once per process.
 """
@@ -91,7 +91,7 @@ _STATUSES = frozenset(status.value for status in TrackingStatus)
 
 
 class CarrierCallbackRejected(CallbackRejected):
-    """The carrier callback is not authentic or not well-formed: answer 400 and change nothing.
+    """The carrier callback is not authentic or not well-formed: refuse it (4xx) and change nothing.
     `reason` is short and safe to log (never contains secrets or the body)."""
 
 
@@ -190,7 +190,7 @@ class CarrierWebhooks:
 def _notice(carrier: str, raw_body: bytes, now: datetime) -> TrackingNotice:
     try:
         event = json.loads(raw_body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ValueError("body is not valid JSON") from None
     if not isinstance(event, dict):
         raise ValueError("body is not a JSON object")
@@ -217,7 +217,7 @@ def _identifier(event: Mapping[str, Any], name: str) -> str:
         raise ValueError(f"{name} must be a string of 1-{_LIMITS[name]} characters")
     if _CONTROL.search(value):
         raise ValueError(f"{name} contains control characters")
-    return value
+    return _unicode(value, name)
 
 
 def _optional_text(event: Mapping[str, Any], name: str) -> str | None:
@@ -226,6 +226,15 @@ def _optional_text(event: Mapping[str, Any], name: str) -> str | None:
         return None
     if not isinstance(value, str) or len(value) > _LIMITS[name]:
         raise ValueError(f"{name} must be null or a string of at most {_LIMITS[name]} characters")
+    return _unicode(value, name)
+
+
+def _unicode(value: str, name: str) -> str:
+    """JSON may carry lone surrogates ("\\ud800"), which no store or log can encode."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} is not valid Unicode") from None
     return value
 
 
@@ -239,9 +248,9 @@ def _occurred_at(value: Any) -> datetime:
     offset = match.group("offset").upper().replace("Z", "+00:00")
     try:
         moment = datetime.fromisoformat(f"{match.group('date')}T{match.group('time')}.{fraction}{offset}")
-    except ValueError:
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # 13th month, 24:00 offset, a UTC time outside years 1-9999, ...
         raise ValueError("occurredAt is not a valid date and time") from None
-    return moment.astimezone(UTC)
 
 
 # ---------------------------------------------------------------- what functions use
