@@ -39,12 +39,15 @@ def test_every_sample_event_is_used_here() -> None:
         "orders-list.json",
         "orders-cancel.json",
         "payment-timeout.json",
+        "promotions-create.json",
+        "auto-confirm.json",
     }
     assert {p.name for p in EVENTS.glob("*.json")} == used
 
 
 def test_sample_events_replay_as_a_story(aws: None) -> None:
     catalog, orders, timeout = load_function("catalog"), load_function("orders"), load_function("payment_timeout")
+    promotions, auto_confirm = load_function("promotions"), load_function("auto_confirm")
     orders.service.scheduler = FakeScheduler()
     assert call(catalog, sample("catalog-put-store.json"))[0] == 201
     status, product = call(catalog, sample("catalog-create-product.json"))
@@ -61,3 +64,7 @@ def test_sample_events_replay_as_a_story(aws: None) -> None:
     assert call(orders, sample("orders-list.json"))[1]["items"][0]["orderId"] == order["orderId"]
     assert call(orders, sample("orders-cancel.json", order["orderId"]))[1]["status"] == "CANCELLED"
     assert timeout.handler(sample("payment-timeout.json", order["orderId"]), LambdaContext())["result"] == "skipped"
+    status, promotion = call(promotions, sample("promotions-create.json"))
+    assert (status, promotion["kind"]) == (201, "spend_and_save")
+    # The auto-confirm task leaves an order that is not DELIVERED alone.
+    assert auto_confirm.handler(sample("auto-confirm.json", order["orderId"]), LambdaContext())["result"] == "skipped"
