@@ -59,10 +59,16 @@ def points_of(customer_id: str) -> int:
 
 
 def add_template(
-    template_id: str, *, total_limit: int | None = None, per_customer: int | None = 1, min_spend: int = 10000
+    template_id: str,
+    *,
+    total_limit: int | None = None,
+    per_customer: int | None = 1,
+    min_spend: int = 10000,
+    stackable: bool = False,
 ) -> CouponTemplate:
     template = CouponTemplate(
         template_id=template_id,
+        stackable=stackable,
         benefit=AmountOff(cny(1000)),
         scope=Scope(store_id="demo"),
         window=WINDOW,
@@ -511,3 +517,21 @@ def test_coupon_options_rank_the_shoppers_coupons_for_this_cart(rules: CouponTem
     }
     assert table_snapshot() == before
     assert_problem(*orders_api("POST", "/orders/coupon-options", **ADMIN, body=body), 403, "forbidden")
+
+
+def test_two_coupons_of_one_stackable_template_count_twice_and_return_twice(
+    rules: CouponTemplate, orders_api: Api
+) -> None:
+    template = add_template("TSTACK", total_limit=10, per_customer=2, stackable=True)
+    add_coupon("STACK-A", template, "cust-1")
+    add_coupon("STACK-B", template, "cust-1")
+    status, _, order = place(orders_api, "k1", coupons=["STACK-A", "STACK-B"])
+    assert status == 201, order
+    assert [c["id"] for c in order["pricing"]["coupons"]] == ["STACK-A", "STACK-B"]
+    assert int(item(*keys.coupon_template("TSTACK"))["used"]) == 2
+    assert int(item(*keys.coupon_use("TSTACK", "cust-1"))["used"]) == 2
+    route = "POST /orders/{orderId}/cancel"
+    assert orders_api("POST", f"/orders/{order['orderId']}/cancel", route=route, **CUSTOMER)[0] == 200
+    assert int(item(*keys.coupon_template("TSTACK"))["used"]) == 0
+    assert int(item(*keys.coupon_use("TSTACK", "cust-1"))["used"]) == 0
+    assert {item(*keys.coupon(code))["status"] for code in ("STACK-A", "STACK-B")} == {"AVAILABLE"}

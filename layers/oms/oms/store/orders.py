@@ -61,8 +61,8 @@ from oms.store.pricing import (
     TEMPLATE_ACTIVE,
     CouponTaken,
     FxSettings,
-    add_coupon_return,
-    add_coupon_take,
+    add_coupons_return,
+    add_coupons_take,
     add_points_change,
     coupon_taken,
     fx_from_settings,
@@ -417,8 +417,8 @@ def add_benefits_return(tx: Transaction, header: OrderItem, now: str) -> None:
     if not benefits or benefits.get("returned"):
         return
     customer_id = header.customerId
-    for data in benefits.get("coupons", []):
-        add_coupon_return(tx, CouponTaken.from_dict(data), customer_id, header.orderId, now)
+    taken = [CouponTaken.from_dict(data) for data in benefits.get("coupons", [])]
+    add_coupons_return(tx, taken, customer_id, header.orderId, now)
     debited = int(benefits.get("pointsDebited") or 0)
     if debited:
         add_points_change(
@@ -702,8 +702,7 @@ class OrderRepository:
         customer_id = header.customerId
         benefits = benefits or CheckoutBenefits()
         tx = Transaction()
-        for coupon in benefits.coupons:
-            add_coupon_take(tx, coupon, customer_id, header.orderId, now)
+        add_coupons_take(tx, benefits.coupons, customer_id, header.orderId, now)
         if benefits.points_debited:
             add_points_change(
                 tx,

@@ -9,13 +9,14 @@ points never go below zero.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from oms.domain.errors import InvalidRequest
 from oms.domain.fx import FxRate
 from oms.domain.ids import new_id
-from oms.domain.promotions import Coupon, PointsRules, Promotion
+from oms.domain.promotions import Coupon, CouponTemplate, PointsRules, Promotion
 from oms.domain.rules_json import points_rules_from_dict, promotion_from_dict, template_from_dict
 from oms.store import keys
 from oms.store.models import (
@@ -134,14 +135,14 @@ def coupon_taken(coupon: Coupon) -> CouponTaken:
     )
 
 
-def add_coupon_take(tx: Transaction, coupon: Coupon, customer_id: str, order_id: str, now: str) -> CouponTaken:
-    """Use one coupon in this transaction: the coupon itself (owned ones only, AVAILABLE and the
-    customer's), the template's counter (ACTIVE and under its total limit) and the customer's counter
-    (under the per-customer limit). Labels: ("coupon", code), ("template", tid), ("coupon-use", tid)."""
-    template = coupon.template
-    tid = template.template_id
-    owned = coupon.owner_id is not None
-    if owned:
+def add_coupons_take(tx: Transaction, coupons: Sequence[Coupon], customer_id: str, order_id: str, now: str) -> None:
+    """Use coupons in this transaction: each issued coupon itself (AVAILABLE and the customer's), then per
+    template — once, however many of its coupons the order uses — the template's counter (ACTIVE and
+    room for n more under its total limit) and the customer's counter (room for n more under the
+    per-customer limit). Labels: ("coupon", code), ("template", tid), ("coupon-use", tid)."""
+    for coupon in coupons:
+        if coupon.owner_id is None:
+            continue
         tx.update(
             ("coupon", coupon.code),
             CouponItem(*keys.coupon(coupon.code)),
@@ -153,37 +154,50 @@ def add_coupon_take(tx: Transaction, coupon: Coupon, customer_id: str, order_id:
             ],
             (CouponItem.status == COUPON_AVAILABLE) & (CouponItem.ownerId == customer_id),
         )
-    template_condition = CouponTemplateItem.status == TEMPLATE_ACTIVE
-    if template.total_limit is not None:
-        template_condition &= CouponTemplateItem.used < template.total_limit
-    tx.update(
-        ("template", tid),
-        CouponTemplateItem(*keys.coupon_template(tid)),
-        [CouponTemplateItem.used.add(1), CouponTemplateItem.updatedAt.set(now)],
-        template_condition,
-    )
-    per_customer = template.per_customer_limit is not None
-    if per_customer:
+    for template, n in _per_template(coupons):
+        tid = template.template_id
+        template_condition = CouponTemplateItem.status == TEMPLATE_ACTIVE
+        if template.total_limit is not None:
+            template_condition &= CouponTemplateItem.used <= template.total_limit - n
         tx.update(
-            ("coupon-use", tid),
-            CouponUseItem(*keys.coupon_use(tid, customer_id)),
-            [
-                CouponUseItem.used.add(1),
-                CouponUseItem.templateId.set(tid),
-                CouponUseItem.customerId.set(customer_id),
-                CouponUseItem.type.set(CouponUseItem),  # the discriminator: the item may be new
-            ],
-            CouponUseItem.used.does_not_exist() | (CouponUseItem.used < template.per_customer_limit),
+            ("template", tid),
+            CouponTemplateItem(*keys.coupon_template(tid)),
+            [CouponTemplateItem.used.add(n), CouponTemplateItem.updatedAt.set(now)],
+            template_condition,
         )
-    return coupon_taken(coupon)
+        if template.per_customer_limit is not None:
+            tx.update(
+                ("coupon-use", tid),
+                CouponUseItem(*keys.coupon_use(tid, customer_id)),
+                [
+                    CouponUseItem.used.add(n),
+                    CouponUseItem.templateId.set(tid),
+                    CouponUseItem.customerId.set(customer_id),
+                    CouponUseItem.type.set(CouponUseItem),  # the discriminator: the item may be new
+                ],
+                CouponUseItem.used.does_not_exist() | (CouponUseItem.used <= template.per_customer_limit - n),
+            )
 
 
-def add_coupon_return(tx: Transaction, taken: CouponTaken, customer_id: str, order_id: str, now: str) -> None:
-    """Give a coupon back (cancel before payment): the coupon is AVAILABLE again and its uses uncounted."""
-    if taken.owned:
+def _per_template(coupons: Sequence[Coupon]) -> list[tuple[CouponTemplate, int]]:
+    counts: dict[str, tuple[CouponTemplate, int]] = {}
+    for coupon in coupons:
+        template = coupon.template
+        counts[template.template_id] = (template, counts.get(template.template_id, (template, 0))[1] + 1)
+    return list(counts.values())
+
+
+def add_coupons_return(
+    tx: Transaction, taken: Sequence[CouponTaken], customer_id: str, order_id: str, now: str
+) -> None:
+    """Give coupons back (cancel before payment): each coupon AVAILABLE again, each template's and the
+    customer's counters lowered once by the number of its coupons the order used."""
+    for coupon in taken:
+        if not coupon.owned:
+            continue
         tx.update(
-            ("coupon", taken.code),
-            CouponItem(*keys.coupon(taken.code)),
+            ("coupon", coupon.code),
+            CouponItem(*keys.coupon(coupon.code)),
             [
                 CouponItem.status.set(COUPON_AVAILABLE),
                 CouponItem.orderId.remove(),
@@ -192,19 +206,24 @@ def add_coupon_return(tx: Transaction, taken: CouponTaken, customer_id: str, ord
             ],
             (CouponItem.status == COUPON_USED) & (CouponItem.orderId == order_id),
         )
-    tx.update(
-        ("template", taken.template_id),
-        CouponTemplateItem(*keys.coupon_template(taken.template_id)),
-        [CouponTemplateItem.used.add(-1), CouponTemplateItem.updatedAt.set(now)],
-        CouponTemplateItem.used >= 1,
-    )
-    if taken.per_customer:
+    counts: dict[str, tuple[int, bool]] = {}
+    for coupon in taken:
+        n, per_customer = counts.get(coupon.template_id, (0, False))
+        counts[coupon.template_id] = (n + 1, per_customer or coupon.per_customer)
+    for tid, (n, per_customer) in counts.items():
         tx.update(
-            ("coupon-use", taken.template_id),
-            CouponUseItem(*keys.coupon_use(taken.template_id, customer_id)),
-            [CouponUseItem.used.add(-1)],
-            CouponUseItem.used >= 1,
+            ("template", tid),
+            CouponTemplateItem(*keys.coupon_template(tid)),
+            [CouponTemplateItem.used.add(-n), CouponTemplateItem.updatedAt.set(now)],
+            CouponTemplateItem.used >= n,
         )
+        if per_customer:
+            tx.update(
+                ("coupon-use", tid),
+                CouponUseItem(*keys.coupon_use(tid, customer_id)),
+                [CouponUseItem.used.add(-n)],
+                CouponUseItem.used >= n,
+            )
 
 
 def add_points_change(
