@@ -14,6 +14,7 @@ from oms.config import Settings
 from oms.domain.permissions import Actor
 from oms.services.orders import OrderService
 from oms.store.orders import OrderRecord, OrderRepository
+from oms.store.transactions import transient_store_errors
 from oms.wiring import fulfilment_service
 
 logger = Logger()
@@ -35,6 +36,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     order_id = event.get("orderId")
     if not isinstance(order_id, str) or not order_id:
         raise ValueError("event must carry an orderId")
-    result = fulfilment.auto_confirm(order_id, _complete)
+    with transient_store_errors():
+        result = fulfilment.auto_confirm(order_id, _complete)
     logger.info("auto-confirm", extra=result)
     return result

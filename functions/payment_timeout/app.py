@@ -13,6 +13,7 @@ from oms.adapters.workflows import StepFunctionsPaymentTimeout
 from oms.config import Settings
 from oms.services.orders import OrderService
 from oms.store.orders import OrderRepository
+from oms.store.transactions import transient_store_errors
 
 logger = Logger()
 settings = Settings.from_env()
@@ -28,6 +29,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     order_id = event.get("orderId")
     if not isinstance(order_id, str) or not order_id:
         raise ValueError("event must carry an orderId")
-    result = service.expire(order_id)
+    with transient_store_errors():
+        result = service.expire(order_id)
     logger.info("payment timeout", extra=result)
     return result

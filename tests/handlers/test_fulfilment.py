@@ -420,6 +420,8 @@ def test_a_released_child_is_intercepted_or_the_cancel_is_refused(
     now = read(orders_api, order["orderId"])
     assert now["children"] == before["children"] and now["status"] == before["status"]
     assert "interception failed" in now["history"][-1]["reason"]  # the refusal is on the timeline
+    assert_problem(*cancel(orders_api, lamp), 409, "already-shipped")
+    assert read(orders_api, order["orderId"])["history"] == now["history"]  # once, not once per retry
     assert_problem(*cancel(orders_api, tee, **OTHER_CUSTOMER), 404, "not-found")
 
 
@@ -438,3 +440,73 @@ def test_cancelling_a_whole_paid_order_cancels_every_unshipped_child(
     whole = paid_order(orders_api, [("MUG", 1)], "k2")
     status, _, closed = cancel(orders_api, whole["orderId"])
     assert status == 200 and closed["status"] == "CLOSED"
+
+
+# ---------------------------------------------------------------- races and retries (from review)
+def test_a_release_landing_during_a_cancel_is_intercepted_not_left_in_the_warehouse(
+    catalog: None, orders_module: ModuleType, orders_api: Api, fulfilment: Api, warehouse: SandboxWarehouse
+) -> None:
+    order = paid_order(orders_api, [("TEE-M", 1), ("LAMP", 1)])
+    lamp = order["children"][1]["childOrderId"]
+    service = orders_module.fulfilment
+    original = service._cancel_child_once
+
+    def release_first(*args: Any, **kwargs: Any) -> Any:
+        # The warehouse's release commits between the cancel's read and its transaction.
+        assert fulfilment("POST", f"/orders/{lamp}/release", route=RELEASE, **WAREHOUSE)[0] == 200
+        return original(*args, **kwargs)
+
+    service._cancel_child_once = release_first
+    status, _, after = cancel(orders_api, lamp)
+    assert status == 200 and after["children"][1]["status"] == "CANCELLED"
+    assert lamp in warehouse.intercepted  # the cancel saw the release and stopped the parcel
+
+
+def test_a_cancel_landing_during_a_release_is_taken_back_from_the_warehouse(
+    catalog: None, orders_api: Api, fulfilment: Api, warehouse: SandboxWarehouse
+) -> None:
+    order = paid_order(orders_api, [("TEE-M", 1), ("LAMP", 1)])
+    lamp = order["children"][1]["childOrderId"]
+    real = warehouse.release
+
+    def release_then_cancel(child_id: str, payload: Any) -> None:
+        real(child_id, payload)
+        assert cancel(orders_api, lamp)[0] == 200  # the shopper's cancel commits meanwhile
+
+    warehouse.release = release_then_cancel  # type: ignore[method-assign]
+    fulfilment("POST", f"/orders/{lamp}/release", route=RELEASE, **WAREHOUSE)
+    assert read(orders_api, order["orderId"])["children"][1]["status"] == "CANCELLED"
+    assert lamp in warehouse.intercepted
+
+
+def test_the_warehouse_list_holds_only_paid_children(catalog: None, orders_api: Api, fulfilment: Api) -> None:
+    place(orders_api, [("LAMP", 1)], "unpaid")
+    paid = paid_order(orders_api, [("LAMP", 1)], "paid")
+    route = "GET /warehouses/{warehouseId}/child-orders"
+    status, _, page = fulfilment("GET", "/warehouses/WH2/child-orders", route=route, **WAREHOUSE)
+    assert status == 200
+    assert [(i["orderId"], i["status"]) for i in page["items"]] == [(paid["orderId"], "AWAITING_SHIPMENT")]
+    assert_problem(*fulfilment("GET", "/warehouses/WH2/child-orders", route=route, **CUSTOMER), 403, "forbidden")
+
+
+def test_cancelling_the_last_undelivered_child_arms_the_auto_confirm_timer(
+    catalog: None, orders_module: ModuleType, orders_api: Api, fulfilment: Api, carriers: ModuleType
+) -> None:
+    orders_module.fulfilment.auto_confirm_timer = timer = FakeScheduler()
+    order = paid_order(orders_api, [("TEE-M", 1), ("LAMP", 1)])
+    tee, lamp = (c["childOrderId"] for c in order["children"])
+    ship(fulfilment, tee, "SF7001")
+    assert callback(carriers, tracking_event("SF7001", "DELIVERED", minutes_ahead(1), "x1")) == 204
+    status, _, after = cancel(orders_api, lamp)
+    assert status == 200 and after["status"] == "DELIVERED"
+    assert timer.armed == [(order["orderId"], after["autoConfirmAt"])]
+
+
+def test_cancelling_a_cancelled_child_again_changes_nothing(catalog: None, orders_api: Api) -> None:
+    order = paid_order(orders_api, [("TEE-M", 1), ("LAMP", 1)])
+    lamp = order["children"][1]["childOrderId"]
+    assert cancel(orders_api, lamp)[0] == 200
+    before = table_snapshot()
+    status, _, again = cancel(orders_api, lamp)
+    assert status == 200 and again["children"][1]["status"] == "CANCELLED"
+    assert table_snapshot() == before

@@ -46,7 +46,7 @@ from oms.store.fulfilment import (
     tracking_of,
     warehouse_children,
 )
-from oms.store.ledger import add_balance_change, add_postings
+from oms.store.ledger import add_balance_change, add_postings, balance_account_exists
 from oms.store.models import ChildOrderItem, OrderItem, PaymentAttemptItem, RefundItem
 from oms.store.orders import (
     OrderRecord,
@@ -166,10 +166,7 @@ class FulfilmentService:
             return child_view(child, record.header.status, record.shipments)
         if ChildStatus(child.status) is not ChildStatus.AWAITING_SHIPMENT:
             raise Conflict(f"the child order is {child.status}")
-        try:
-            self.warehouse().release(child.childId, {"orderId": record.header.orderId, "parts": child.parts})
-        except WarehouseUnavailable as error:
-            raise WarehouseDown(f"the warehouse did not take the order: {error}") from error
+        # Mark first, then tell the warehouse: a cancel from now on sees "released" and intercepts.
         now = self._now()
         tx = Transaction()
         add_child_update(tx, child, now, more=(ChildOrderItem.releasedAt.set(now),))
@@ -181,8 +178,31 @@ class FulfilmentService:
             tx.commit()
         except TransactionCancelled as cancelled:
             raise Conflict("the child order changed meanwhile; read it again") from cancelled
+        try:
+            self.warehouse().release(child.childId, {"orderId": record.header.orderId, "parts": child.parts})
+        except WarehouseUnavailable as error:
+            self._unmark_release(child.childId, actor)
+            raise WarehouseDown(f"the warehouse did not take the order: {error.reason}") from error
         fresh, updated = self._record_of_child(child.childId)
+        if updated.status == ChildStatus.CANCELLED.value:
+            # Cancelled while we were handing it over: make sure the warehouse drops it again.
+            self.warehouse().intercept(child.childId)
         return child_view(updated, fresh.header.status, fresh.shipments)
+
+    def _unmark_release(self, child_order_id: str, actor: Actor) -> None:
+        """The warehouse did not take the child: it is not released (unless a cancel already moved it)."""
+        record, child = self._record_of_child(child_order_id)
+        if child.status != ChildStatus.AWAITING_SHIPMENT.value or not child.releasedAt:
+            return
+        now = self._now()
+        tx = Transaction()
+        add_child_update(tx, child, now, more=(ChildOrderItem.releasedAt.remove(),))
+        text = f"child {child.childId}: the warehouse did not take it; release undone"
+        add_child_history(tx, record.header, StatusChange(record.status, record.status, actor, now, text))
+        try:
+            tx.commit()
+        except TransactionCancelled:
+            log.warning("release of %s not undone: the child changed meanwhile", child_order_id)
 
     # ---------------------------------------------------------------- shipments
     def ship(self, actor: Actor, request: ShipmentRequest) -> dict[str, Any]:
@@ -481,6 +501,10 @@ class FulfilmentService:
             completed = complete(record)
         except Conflict:
             current = self.orders.get_order(order_id)
+            if current is not None and current.status is OrderStatus.DELIVERED:
+                # Another write touched the order at the same moment: try again in a moment.
+                soon = to_rfc3339_seconds(self.clock() + timedelta(seconds=1))
+                return {"orderId": order_id, "result": "not_due", "status": current.status.value, "deadline": soon}
             status = current.status.value if current else None
             return {"orderId": order_id, "result": "skipped", "status": status, "deadline": deadline}
         return {"orderId": order_id, "result": "completed", "status": completed.status.value, "deadline": deadline}
@@ -521,50 +545,58 @@ class FulfilmentService:
     def cancel_child(self, actor: Actor, child_order_id: str, reason: str | None) -> dict[str, Any]:
         """Cancel a paid child that has not shipped: at once when the warehouse does not have it yet,
         through the warehouse's interception when it does; refused with 409 `already-shipped` when the
-        parcel has left. Every branch is written to the order's history."""
+        parcel has left. Every branch is written to the order's history. Cancelling a cancelled child
+        again answers the order as it is (a retry changes nothing)."""
         record, child = self._record_of_child(child_order_id)
         self._visible(actor, record, child_order_id)
         own = record.header.customerId == actor.subject and actor.can(Permission.ORDER_CANCEL_OWN)
         if not (own or actor.can(Permission.ORDER_CANCEL_ANY)):
             raise Forbidden("you may not cancel this order")
-        if record.status not in PAID_OR_SHIPPING:
-            raise Conflict(
-                f"the order is {record.status.value}: an unpaid order is cancelled as a whole",
-            )
-        try:
-            check_cancel_child(ChildStatus(child.status))
-        except AlreadyShipped:
-            self._note(record, actor, f"cancel of child {child.childId} refused: it has shipped")
-            raise
         intercepted = False
-        if child.releasedAt:
-            try:
-                result = self.warehouse().intercept(child.childId)
-            except WarehouseUnavailable as error:
-                self._note(record, actor, f"cancel of child {child.childId}: warehouse unreachable, nothing changed")
-                raise WarehouseDown("the warehouse could not be asked to stop the parcel; try again") from error
-            if not result.intercepted:
-                why = result.reason or "already handed to the carrier"
-                self._note(record, actor, f"cancel of child {child.childId} refused: interception failed ({why})")
-                raise AlreadyShipped(f"the order has already shipped: {why}")
-            intercepted = True
         for _ in range(ATTEMPTS):
+            if child.status == ChildStatus.CANCELLED.value:
+                view = {**order_view(record), "payment": payment_summary(record)}
+                return {**view, "cancelledChildren": [child.childId], "notCancelled": []}
+            if record.status not in PAID_OR_SHIPPING:
+                raise Conflict(f"the order is {record.status.value}: an unpaid order is cancelled as a whole")
             try:
-                return self._cancel_child_once(actor, child.childId, reason, intercepted)
+                check_cancel_child(ChildStatus(child.status))
+            except AlreadyShipped:
+                self._note(record, actor, f"cancel of child {child.childId} refused: it has shipped")
+                raise
+            if child.releasedAt and not intercepted:
+                self._intercept(record, child, actor)
+                intercepted = True
+            try:
+                return self._cancel_child_once(actor, record, child, reason, intercepted)
             except _Retry:
-                continue
+                # Something moved the child or the order (a release, a sibling): decide again on fresh data.
+                record, child = self._record_of_child(child.childId)
         raise Conflict("the order is changing too fast; retry")
 
+    def _intercept(self, record: OrderRecord, child: ChildOrderItem, actor: Actor) -> None:
+        try:
+            result = self.warehouse().intercept(child.childId)
+        except WarehouseUnavailable as error:
+            self._note(record, actor, f"cancel of child {child.childId}: warehouse unreachable, nothing changed")
+            raise WarehouseDown("the warehouse could not be asked to stop the parcel; try again") from error
+        if not result.intercepted:
+            why = result.reason or "already handed to the carrier"
+            self._note(record, actor, f"cancel of child {child.childId} refused: interception failed ({why})")
+            raise AlreadyShipped(f"the order has already shipped: {why}")
+
     def _note(self, record: OrderRecord, actor: Actor, text: str) -> None:
+        """A refusal goes on the timeline once: the same refusal repeated adds nothing."""
+        latest = max(record.events, key=lambda e: e.SK, default=None)
+        if latest is not None and latest.reason == text:
+            return
         tx = Transaction()
         add_child_history(tx, record.header, StatusChange(record.status, record.status, actor, self._now(), text))
         tx.commit()
 
     def _cancel_child_once(
-        self, actor: Actor, child_order_id: str, reason: str | None, intercepted: bool
+        self, actor: Actor, record: OrderRecord, child: ChildOrderItem, reason: str | None, intercepted: bool
     ) -> dict[str, Any]:
-        record, child = self._record_of_child(child_order_id)
-        check_cancel_child(ChildStatus(child.status))
         now = self._now()
         header = record.header
         how = "intercepted in the warehouse" if intercepted else "not yet released to the warehouse"
@@ -620,6 +652,7 @@ class FulfilmentService:
             self.settle_refund(header.orderId, refund, attempt.providerReference, attempt.amount.money())
         fresh = self.orders.get_order(header.orderId)
         assert fresh is not None
+        self._rearm_if_delivered(fresh)  # the cancelled child may have been the last one not delivered
         view = {**order_view(fresh), "payment": payment_summary(fresh)}
         return {**view, "cancelledChildren": [child.childId], "notCancelled": [], "how": how}
 
@@ -632,13 +665,30 @@ class FulfilmentService:
         currency = header.currency
         total = child.total.money()
         checkout_balance = sum(int(p["amounts"].get("balance", 0)) for p in child.parts)
-        paid = [a for a in record.payments if a.status == "SUCCEEDED"]
-        provider_attempt = next((a for a in paid if a.method != "balance"), None)
-        to_provider = 0 if provider_attempt is None else total.amount - checkout_balance
+        wanted = total.amount - checkout_balance
+        refunded: dict[str, int] = {}
+        for refund_item in record.refunds:
+            if refund_item.status != "FAILED":
+                refunded[refund_item.paymentId] = refunded.get(refund_item.paymentId, 0) + int(
+                    refund_item.amount.amount
+                )
+        # The provider payment that still has room for this refund (a refunded duplicate has none).
+        provider_attempt = next(
+            (
+                a
+                for a in record.payments
+                if a.status == "SUCCEEDED"
+                and a.method != "balance"
+                and int(a.goodsAmount.amount) - refunded.get(a.paymentId, 0) >= wanted
+            ),
+            None,
+        )
+        to_provider = 0 if provider_attempt is None else wanted
         to_balance = total.amount - to_provider
         if to_balance:
             money = Money(to_balance, currency)
-            add_balance_change(tx, header.customerId, to_balance, currency, now, exists=True)
+            exists = balance_account_exists(header.customerId)
+            add_balance_change(tx, header.customerId, to_balance, currency, now, exists=exists)
             add_postings(
                 tx,
                 [

@@ -48,7 +48,14 @@ from oms.services.orders import IdempotencyKeyReused
 from oms.store import keys
 from oms.store.ledger import add_balance_change, add_postings
 from oms.store.models import AnomalyItem, PaymentAttemptItem, RefundItem
-from oms.store.orders import IdempotencyKeyInUse, OrderRecord, OrderRepository, add_order_move, order_view
+from oms.store.orders import (
+    IdempotencyKeyInUse,
+    OrderRecord,
+    OrderRepository,
+    add_children_to_warehouse_queues,
+    add_order_move,
+    order_view,
+)
 from oms.store.pages import Page
 from oms.store.payments import (
     PaymentReads,
@@ -320,6 +327,7 @@ class PaymentService:
         change = StatusChange(record.status, OrderStatus.PAID, actor, now, reason)
         add_order_move(tx, header, change, detail_type="OrderPaid", extra={"paymentId": attempt_payment_id})
         add_stock_sale(tx, record.lines, now, from_available=revive)
+        add_children_to_warehouse_queues(tx, record, now)
         add_postings(
             tx,
             payment_postings(method, header.orderId, goods, fee, surcharge, payer_account=payer_account),

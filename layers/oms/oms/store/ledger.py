@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pynamodb.exceptions import DoesNotExist
+
 from oms.domain.ids import new_id
 from oms.domain.ledger import Posting
 from oms.store import keys
@@ -59,3 +61,11 @@ def add_balance_change(tx: Transaction, customer_id: str, delta: int, currency: 
         BalanceAccountItem.type.set(BalanceAccountItem),  # the discriminator, so reads know the kind
     ]
     tx.update("balance", account, actions, BalanceAccountItem.PK.does_not_exist())
+
+
+def balance_account_exists(customer_id: str) -> bool:
+    try:
+        BalanceAccountItem.get(keys.balance_pk(customer_id), keys.BALANCE_ACCOUNT_SK, consistent_read=True)
+    except DoesNotExist:
+        return False
+    return True

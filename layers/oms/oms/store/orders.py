@@ -322,14 +322,15 @@ def add_order_move(
     tx.put("outbox", outbox_item(header.orderId, detail_type, detail, change.at))
 
 
-def child_item(order_id: str, child: ChildOrder, currency: str, now: str) -> ChildOrderItem:
+def child_item(order_id: str, child: ChildOrder, currency: str, now: str, *, queued: bool) -> ChildOrderItem:
+    """A child order; `queued` puts it in its warehouse's list (only paid children are work to do)."""
     child_id = keys.child_id(order_id, child.child_no)
     data = child.to_dict()
     return ChildOrderItem(
         keys.order_pk(order_id),
         keys.child_sk(child.child_no),
-        GSI1PK=keys.warehouse_children_gsi1(child.warehouse_id),
-        GSI1SK=f"{now}#{child_id}",
+        GSI1PK=keys.warehouse_children_gsi1(child.warehouse_id) if queued else None,
+        GSI1SK=f"{now}#{child_id}" if queued else None,
         childId=child_id,
         orderId=order_id,
         childNo=child.child_no,
@@ -347,6 +348,21 @@ def child_item(order_id: str, child: ChildOrder, currency: str, now: str) -> Chi
         updatedAt=now,
         version=1,
     )
+
+
+def add_children_to_warehouse_queues(tx: Transaction, record: OrderRecord, now: str) -> None:
+    """Payment makes the children work for their warehouses: they enter the warehouse lists."""
+    for child in record.children:
+        if child.GSI1PK:
+            continue
+        tx.update(
+            ("child", int(child.childNo)),
+            ChildOrderItem(child.PK, child.SK),
+            [
+                ChildOrderItem.GSI1PK.set(keys.warehouse_children_gsi1(child.warehouseId)),
+                ChildOrderItem.GSI1SK.set(f"{now}#{child.childId}"),
+            ],
+        )
 
 
 def child_quantities(child: ChildOrderItem) -> dict[int, int]:
@@ -684,7 +700,7 @@ class OrderRepository:
         events = [event_item(order_id, created)]
         if paid is not None:
             events.append(event_item(order_id, paid))
-        child_items = [child_item(order_id, child, currency, now) for child in children]
+        child_items = [child_item(order_id, child, currency, now, queued=paid is not None) for child in children]
         return OrderRecord(header, line_items, events, children=child_items)
 
     def place_order(

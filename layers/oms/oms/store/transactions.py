@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -100,3 +101,21 @@ def with_conflict_retry(run: Callable[[], T], attempts: int = 4) -> T:
                 raise
             time.sleep(random.uniform(0.005, 0.02) * (2**attempt))
     raise AssertionError("unreachable")
+
+
+class TransientStoreError(Exception):
+    """The store could not take a write just now (throttling, a lost race after retries): a timer task
+    raises this so its state machine retries it (the Retry rules name this error)."""
+
+
+@contextmanager
+def transient_store_errors() -> Iterator[None]:
+    """For timer tasks: store failures leave as `TransientStoreError`, which the state machine retries
+    (with back-off) instead of failing the execution at the first throttle or lost race."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    from pynamodb.exceptions import PynamoDBException
+
+    try:
+        yield
+    except (TransactionCancelled, PynamoDBException, ClientError, BotoCoreError) as error:
+        raise TransientStoreError(f"{type(error).__name__}: {error}") from error
