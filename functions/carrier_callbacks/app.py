@@ -1,6 +1,7 @@
 """Carrier tracking callbacks: POST /callbacks/carriers/{carrier}. No JWT: each callback is verified with
 the carrier's HMAC signature over the raw body first, deduplicated by event id, and applied so that an
-older event never moves a parcel backwards. 204 once durable; 401 for a bad signature; 5xx → retry."""
+older event never moves a parcel backwards. 204 once durable; 401 for a bad signature; 409 for a parcel
+we do not know yet and 503 for a failure, both retried by the carrier."""
 
 from __future__ import annotations
 
@@ -39,4 +40,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.exception("carrier callback failed", extra={"carrier": carrier})
         return _answer(503, '{"error":"temporarily unavailable"}')
     logger.info("carrier callback", extra={"carrier": carrier, "outcome": outcome})
+    if outcome == "unknown":
+        # A scan can reach us before the warehouse registered the parcel: not acknowledged, so the
+        # carrier delivers it again later instead of it being dropped.
+        return _answer(409, '{"error":"unknown parcel; retry later"}')
     return _answer(204)

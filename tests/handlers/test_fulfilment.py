@@ -296,7 +296,8 @@ def test_tracking_events_apply_once_in_order_and_deliver_the_order(
     now = read(orders_api, order["orderId"])
     assert now["status"] == "DELIVERED" and now["autoConfirmAt"]
     assert carriers.service.auto_confirm_timer.armed == [(order["orderId"], now["autoConfirmAt"])]
-    assert callback(carriers, tracking_event("NOPE", "DELIVERED", minutes_ahead(4), "e5")) == 204  # unknown
+    # A parcel we do not know (yet): not acknowledged, so the carrier tries again later.
+    assert callback(carriers, tracking_event("NOPE", "DELIVERED", minutes_ahead(4), "e5")) == 409
 
 
 # ---------------------------------------------------------------- delivery and auto-confirm
