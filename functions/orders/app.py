@@ -29,14 +29,16 @@ from oms.store.orders import OrderRepository
 from oms.wiring import fulfilment_service
 
 logger = Logger()
-fulfilment = fulfilment_service(Settings.from_env())
 app = make_resolver(logger)
 settings = Settings.from_env()
+fulfilment = fulfilment_service(settings)
 service = OrderService(
     OrderRepository(),
     StepFunctionsPaymentTimeout(settings.payment_timeout_state_machine_arn),
     settings.payment_timeout_seconds,
     cross_border_limit=Money(settings.cross_border_limit_minor, settings.cross_border_limit_currency),
+    # A paid order (or one of its child orders) is cancelled part by part, before it ships.
+    paid_cancel=fulfilment.cancel_paid,
 )
 
 
@@ -111,9 +113,7 @@ def get_order(orderId: str) -> Response[str]:
 def cancel_order(orderId: str) -> Response[str]:
     who = actor(app)
     body = parse_body(app, CancelIn, optional=True)
-    # A paid order (or one of its child orders) is cancelled part by part, before it ships.
-    paid = fulfilment.cancel_paid(who, orderId, body.reason)
-    return json_response(200, paid if paid is not None else service.cancel(who, orderId, body.reason))
+    return json_response(200, service.cancel(who, orderId, body.reason))
 
 
 @app.post("/orders/<orderId>/confirm-receipt")

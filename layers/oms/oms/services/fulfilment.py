@@ -510,15 +510,13 @@ class FulfilmentService:
         return {"orderId": order_id, "result": "completed", "status": completed.status.value, "deadline": deadline}
 
     # ---------------------------------------------------------------- cancel before shipment
-    def cancel_paid(self, actor: Actor, order_id: str, reason: str | None) -> dict[str, Any] | None:
-        """`POST /orders/{id}/cancel` for a child id, or for a paid parent: cancel every child that has not
-        shipped. None when the order is not paid yet (the order service cancels it as a whole)."""
-        if keys.parse_child_id(order_id) is not None:
+    def cancel_paid(
+        self, actor: Actor, order_id: str, record: OrderRecord | None, reason: str | None
+    ) -> dict[str, Any]:
+        """`POST /orders/{id}/cancel` for a child id (`record` None), or for a paid parent already read
+        (and checked visible) by the order service: cancel every child that has not shipped."""
+        if record is None:
             return self.cancel_child(actor, order_id, reason)
-        record = self.orders.get_order(order_id)
-        if record is None or record.status not in PAID_OR_SHIPPING or not record.children:
-            return None
-        self._visible(actor, record, order_id)
         open_children = [c for c in record.children if c.status == ChildStatus.AWAITING_SHIPMENT.value]
         if not open_children:
             raise AlreadyShipped("every part of this order has shipped (or was cancelled): use after-sales")

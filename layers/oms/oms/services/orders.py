@@ -27,6 +27,7 @@ from oms.domain.splitting import (
     limit_converter,
     split_order,
 )
+from oms.store import keys
 from oms.store.orders import (
     CheckoutBenefits,
     CheckoutInputs,
@@ -43,6 +44,9 @@ from oms.store.payments import payment_summary
 from oms.store.pricing import COUPON_AVAILABLE, COUPON_USED, TEMPLATE_ACTIVE, coupon_domain
 
 AsMuchAsAllowed = Literal["max"]
+# (actor, order or child order id, the order when already read, reason) -> the order after the cancel
+PaidCancel = Callable[[Actor, str, OrderRecord | None, str | None], dict[str, Any]]
+SHIPPING_STATES = frozenset({OrderStatus.PAID, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED})
 
 
 class IdempotencyKeyReused(InvalidRequest):
@@ -86,12 +90,14 @@ class OrderService:
         payment_timeout_seconds: int,
         clock: Callable[[], datetime] = utcnow,
         cross_border_limit: Money = DEFAULT_CROSS_BORDER_LIMIT,
+        paid_cancel: PaidCancel | None = None,
     ) -> None:
         self.repository = repository
         self.scheduler = scheduler
         self.payment_timeout_seconds = payment_timeout_seconds
         self.clock = clock
         self.cross_border_limit = cross_border_limit
+        self.paid_cancel = paid_cancel
 
     # ---------------------------------------------------------------- pricing
     def _read(
@@ -385,7 +391,13 @@ class OrderService:
 
     # ---------------------------------------------------------------- cancel
     def cancel(self, actor: Actor, order_id: str, note: str | None) -> dict[str, Any]:
+        """An unpaid order is cancelled as a whole here; a child order, or a paid order that ships as
+        children, goes to the fulfilment side (`paid_cancel`), which cancels what has not shipped."""
+        if self.paid_cancel is not None and keys.parse_child_id(order_id) is not None:
+            return self.paid_cancel(actor, order_id, None, note)
         record = self._visible_order(actor, order_id)
+        if self.paid_cancel is not None and record.status in SHIPPING_STATES and record.children:
+            return self.paid_cancel(actor, order_id, record, note)
         check_cancel(actor, record.status, owns_order=record.header.customerId == actor.subject)
         reason = (
             CancelReason.STAFF_DECISION if actor.can(Permission.ORDER_CANCEL_ANY) else CancelReason.CUSTOMER_REQUEST
