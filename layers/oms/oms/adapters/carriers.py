@@ -46,6 +46,8 @@ from typing import Any
 
 from oms.adapters.providers import header
 from oms.adapters.providers.base import CallbackRejected
+from oms.adapters.providers.credentials import parse_timestamped_signature
+from oms.adapters.secrets import SecretUnreadable, read_secret_string
 from oms.domain.clock import epoch_seconds, utcnow
 
 SIGNATURE_HEADER = "Carrier-Signature"
@@ -55,7 +57,6 @@ MAX_SIGNATURES = 8  # v1 values in one header; more is not a rotation but an att
 SECRET_ARN_ENV = "OMS_CARRIER_SECRET_ARN"
 
 CARRIER_CODE = re.compile(r"[a-z0-9-]{2,20}")
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _RFC3339 = re.compile(
     r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})"
@@ -111,25 +112,7 @@ def _digest(secret: bytes, timestamp: int, raw_body: bytes) -> str:
 
 def parse_carrier_signature(value: str) -> tuple[int, list[str]]:
     """(t, [v1, ...]) from `t=...,v1=...[,v1=...]`; other schemes are ignored; ValueError if malformed."""
-    timestamp: int | None = None
-    signatures: list[str] = []
-    for item in value.split(","):
-        key, sep, text = item.strip().partition("=")
-        if not sep or not key or not text:
-            raise ValueError("malformed signature header")
-        if key == "t":
-            if timestamp is not None or not (text.isascii() and text.isdigit() and len(text) <= 12):
-                raise ValueError("malformed signature timestamp")
-            timestamp = int(text)
-        elif key == "v1":
-            if not _HEX64.fullmatch(text):
-                raise ValueError("malformed v1 signature")
-            signatures.append(text)
-    if timestamp is None or not signatures:
-        raise ValueError("signature header lacks t or v1")
-    if len(signatures) > MAX_SIGNATURES:
-        raise ValueError("too many v1 signatures")
-    return timestamp, signatures
+    return parse_timestamped_signature(value, MAX_SIGNATURES)
 
 
 class CarrierWebhooks:
@@ -304,17 +287,7 @@ def secrets_from_json(text: str) -> dict[str, list[bytes]]:
 
 
 def _read_secret(arn: str) -> str:
-    import boto3  # lazily: only deployed functions read the secret
-    from botocore.exceptions import BotoCoreError, ClientError
-
     try:
-        secret = boto3.client("secretsmanager").get_secret_value(SecretId=arn)
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "error")
-        raise CarrierConfigError(f"cannot read the secret named by {SECRET_ARN_ENV}: {code}") from None
-    except BotoCoreError as error:
-        raise CarrierConfigError(f"cannot read the secret named by {SECRET_ARN_ENV}: {type(error).__name__}") from None
-    text = secret.get("SecretString")
-    if not isinstance(text, str):
-        raise CarrierConfigError(f"the secret named by {SECRET_ARN_ENV} has no string value")
-    return text
+        return read_secret_string(arn)
+    except SecretUnreadable as error:
+        raise CarrierConfigError(f"cannot read the secret named by {SECRET_ARN_ENV}: {error}") from None

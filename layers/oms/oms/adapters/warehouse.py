@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 from oms.adapters.providers import UrllibTransport, json_bytes
 from oms.adapters.providers.base import ProviderError, Transport
+from oms.adapters.secrets import SecretUnreadable, read_secret_string
 from oms.domain.clock import epoch_seconds, utcnow
 
 SIGNATURE_HEADER = "Warehouse-Signature"
@@ -286,17 +287,7 @@ def warehouse_gateway() -> WarehouseGateway:
 
 
 def _read_secret(arn: str) -> bytes:
-    import boto3  # lazily: only deployed functions read the secret
-    from botocore.exceptions import BotoCoreError, ClientError
-
     try:
-        secret = boto3.client("secretsmanager").get_secret_value(SecretId=arn)
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "error")
-        raise WarehouseUnavailable(f"cannot read the warehouse secret: {code}") from None
-    except BotoCoreError as error:
-        raise WarehouseUnavailable(f"cannot read the warehouse secret: {type(error).__name__}") from None
-    text = secret.get("SecretString")
-    if not isinstance(text, str) or not text:
-        raise WarehouseUnavailable("the warehouse secret has no string value", retryable=False)
-    return text.encode("utf-8")
+        return read_secret_string(arn).encode("utf-8")
+    except SecretUnreadable as error:
+        raise WarehouseUnavailable(f"cannot read the warehouse secret: {error}", retryable=False) from None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import re
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -33,14 +32,13 @@ from oms.adapters.providers.base import (
     ProviderRefund,
     Transport,
 )
-from oms.adapters.providers.credentials import CardCredentials, hmac_sha256_hex
+from oms.adapters.providers.credentials import CardCredentials, hmac_sha256_hex, parse_timestamped_signature
 from oms.domain.clock import epoch_seconds, utcnow
 from oms.domain.errors import InvalidRequest
 from oms.domain.money import Money
 
 TOLERANCE_SECONDS = 300
 SIGNATURE_HEADERS = ("Card-Signature", "Stripe-Signature")
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 EVENT_STATUS = {
     "payment_intent.succeeded": NoticeStatus.SUCCEEDED,
@@ -62,23 +60,7 @@ REFUND_STATUS = {
 
 def parse_signature_header(value: str) -> tuple[int, list[str]]:
     """(t, [v1, …]) from `t=…,v1=…[,v1=…]`; other schemes (v0) are ignored; ValueError if malformed."""
-    timestamp: int | None = None
-    signatures: list[str] = []
-    for item in value.split(","):
-        key, sep, text = item.strip().partition("=")
-        if not sep or not key or not text:
-            raise ValueError("malformed signature header")
-        if key == "t":
-            if timestamp is not None or not (text.isascii() and text.isdigit() and len(text) <= 12):
-                raise ValueError("malformed signature timestamp")
-            timestamp = int(text)
-        elif key == "v1":
-            if not _HEX64.fullmatch(text):
-                raise ValueError("malformed v1 signature")
-            signatures.append(text)
-    if timestamp is None or not signatures:
-        raise ValueError("signature header lacks t or v1")
-    return timestamp, signatures
+    return parse_timestamped_signature(value)
 
 
 def sign_payload(secret: str, timestamp: int, raw_body: bytes) -> str:

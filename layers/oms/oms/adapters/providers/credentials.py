@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -345,3 +346,30 @@ def hmac_sha256_hex(secret: str, message: bytes) -> str:
 def hex_digest_matches(expected_hex: str, given: str) -> bool:
     """Constant-time comparison of two hex digests (case-insensitive on the given one)."""
     return hmac.compare_digest(expected_hex.encode("ascii"), given.strip().lower().encode("ascii", errors="replace"))
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def parse_timestamped_signature(value: str, max_signatures: int | None = None) -> tuple[int, list[str]]:
+    """(t, [v1, …]) from a Stripe-style `t=…,v1=…[,v1=…]` header (card webhooks, carrier webhooks, the
+    warehouse's answers); other schemes (v0) are ignored; ValueError if malformed."""
+    timestamp: int | None = None
+    signatures: list[str] = []
+    for item in value.split(","):
+        key, sep, text = item.strip().partition("=")
+        if not sep or not key or not text:
+            raise ValueError("malformed signature header")
+        if key == "t":
+            if timestamp is not None or not (text.isascii() and text.isdigit() and len(text) <= 12):
+                raise ValueError("malformed signature timestamp")
+            timestamp = int(text)
+        elif key == "v1":
+            if not _HEX64.fullmatch(text):
+                raise ValueError("malformed v1 signature")
+            signatures.append(text)
+    if timestamp is None or not signatures:
+        raise ValueError("signature header lacks t or v1")
+    if max_signatures is not None and len(signatures) > max_signatures:
+        raise ValueError("too many v1 signatures")
+    return timestamp, signatures
