@@ -251,7 +251,7 @@ class FulfilmentService:
         if not child.releasedAt:
             more += (ChildOrderItem.releasedAt.set(now),)
         add_child_update(tx, child, now, status=new_child, more=more)
-        statuses = [new_child if c.childId == child.childId else ChildStatus(c.status) for c in record.children]
+        statuses = _children_with(record, child, new_child)
         self._move_parent(
             tx,
             record,
@@ -411,10 +411,7 @@ class FulfilmentService:
             child_status = ChildStatus(child.status)
             if child_delivered(child_status, statuses):
                 add_child_update(tx, child, now, status=ChildStatus.DELIVERED)
-                children = [
-                    ChildStatus.DELIVERED if c.childId == child.childId else ChildStatus(c.status)
-                    for c in record.children
-                ]
+                children = _children_with(record, child, ChildStatus.DELIVERED)
                 delivered_now = parent_status(record.status, children) is OrderStatus.DELIVERED
                 self._move_parent(
                     tx,
@@ -626,9 +623,7 @@ class FulfilmentService:
                 "pointsEarned": max(int(header.benefits.get("pointsEarned") or 0) - points_earned, 0),
             }
             more += (OrderItem.benefits.set(benefits),)
-        statuses = [
-            ChildStatus.CANCELLED if c.childId == child.childId else ChildStatus(c.status) for c in record.children
-        ]
+        statuses = _children_with(record, child, ChildStatus.CANCELLED)
         self._move_parent(
             tx,
             record,
@@ -717,3 +712,8 @@ class FulfilmentService:
             now=now,
         )
         return refund, provider_attempt
+
+
+def _children_with(record: OrderRecord, child: ChildOrderItem, status: ChildStatus) -> list[ChildStatus]:
+    """The statuses of the order's children as they will be once `child` has moved to `status`."""
+    return [status if c.childId == child.childId else ChildStatus(c.status) for c in record.children]

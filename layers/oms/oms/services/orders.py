@@ -28,6 +28,7 @@ from oms.domain.splitting import (
     split_order,
 )
 from oms.store import keys
+from oms.store.models import CouponItem
 from oms.store.orders import (
     CheckoutBenefits,
     CheckoutInputs,
@@ -196,19 +197,27 @@ class OrderService:
             if item.status != COUPON_AVAILABLE:
                 raise CouponNotApplicable(CouponReason.DISABLED, index=index, code=code)
             items.append(item)
-        state = self.repository.read_coupon_state([item.templateId for item in items], customer_id)
         coupons = []
-        for index, item in enumerate(items):
-            if state.template_status.get(item.templateId) != TEMPLATE_ACTIVE:
+        for index, (item, coupon) in enumerate(zip(items, self._with_template_state(items, customer_id), strict=True)):
+            if coupon is None:
                 raise CouponNotApplicable(CouponReason.DISABLED, index=index, code=item.code)
-            coupons.append(
-                coupon_domain(
-                    item,
-                    uses_total=state.template_used.get(item.templateId, 0),
-                    uses_by_customer=state.customer_used.get(item.templateId, 0),
-                )
-            )
+            coupons.append(coupon)
         return tuple(coupons)
+
+    def _with_template_state(self, items: list[CouponItem], customer_id: str) -> list[Coupon | None]:
+        """Each coupon with its template's uses (overall and by this customer); None when the template
+        has been withdrawn. One read for all of them."""
+        state = self.repository.read_coupon_state([item.templateId for item in items], customer_id)
+        return [
+            coupon_domain(
+                item,
+                uses_total=state.template_used.get(item.templateId, 0),
+                uses_by_customer=state.customer_used.get(item.templateId, 0),
+            )
+            if state.template_status.get(item.templateId) == TEMPLATE_ACTIVE
+            else None
+            for item in items
+        ]
 
     @staticmethod
     def _points(inputs: CheckoutInputs, request: PricingRequest, currency: str | None) -> PointsUse | None:
@@ -238,14 +247,12 @@ class OrderService:
         codes = tuple(self.repository.available_coupon_codes(actor.subject))
         inputs = self._read(actor.subject, lines, PricingRequest(coupons=codes), None)
         items = [inputs.coupons[code] for code in codes if code in inputs.coupons]
-        state = self.repository.read_coupon_state([item.templateId for item in items], actor.subject)
         usable, options = [], {}
-        for item in items:
-            if state.template_status.get(item.templateId) != TEMPLATE_ACTIVE:
+        for item, coupon in zip(items, self._with_template_state(items, actor.subject), strict=True):
+            if coupon is None:
                 options[item.code] = _option(item.code, CouponReason.DISABLED, None)
-                continue
-            used = state.template_used.get(item.templateId, 0)
-            usable.append(coupon_domain(item, used, state.customer_used.get(item.templateId, 0)))
+            else:
+                usable.append(coupon)
         checks = check_coupons(
             lines,
             inputs.skus,
@@ -331,11 +338,12 @@ class OrderService:
                 paid=paid,
                 children=children,
             )
+            body = order_view(record)
             try:
                 self.repository.place_order(
                     record,
                     IdempotencyRecord(actor.subject, idempotency_key, fingerprint, 201),
-                    order_view(record),
+                    body,
                     benefits,
                 )
                 break
@@ -343,7 +351,6 @@ class OrderService:
                 continue
         else:
             raise RuntimeError("could not allocate a unique order number")
-        body = order_view(record)
         if paid is None:
             self.scheduler.arm(order_id, deadline)
         return CheckoutResult(201, body, replayed=False)
