@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from .template import REGION, RuleSpec, StackTemplate, TableSpec
+from .template import ACCOUNT_ID, REGION, RuleSpec, StackTemplate, SupportingResourceSpec, TableSpec
 
 log = logging.getLogger("local_stack")
 
@@ -42,6 +42,10 @@ class Clients:
     iam: Any
     awslambda: Any
     stepfunctions: Any
+    sqs: Any
+    sns: Any
+    logs: Any
+    cloudwatch: Any
 
     @staticmethod
     def client(endpoint_url: str, service: str) -> Any:
@@ -67,6 +71,10 @@ class Clients:
             iam=cls.client(endpoint_url, "iam"),
             awslambda=cls.client(endpoint_url, "lambda"),
             stepfunctions=cls.client(endpoint_url, "stepfunctions"),
+            sqs=cls.client(endpoint_url, "sqs"),
+            sns=cls.client(endpoint_url, "sns"),
+            logs=cls.client(endpoint_url, "logs"),
+            cloudwatch=cls.client(endpoint_url, "cloudwatch"),
         )
 
 
@@ -93,6 +101,80 @@ def _create_table(clients: Clients, table: TableSpec) -> None:
         )
 
 
+_ALARM_KEYS = {
+    # CloudFormation property → (PutMetricAlarm parameter, conversion)
+    "AlarmDescription": str,
+    "ActionsEnabled": bool,
+    "AlarmActions": list,
+    "OKActions": list,
+    "InsufficientDataActions": list,
+    "MetricName": str,
+    "Namespace": str,
+    "Statistic": str,
+    "ExtendedStatistic": str,
+    "Dimensions": list,
+    "Period": int,
+    "Unit": str,
+    "EvaluationPeriods": int,
+    "DatapointsToAlarm": int,
+    "Threshold": float,
+    "ComparisonOperator": str,
+    "TreatMissingData": str,
+    "EvaluateLowSampleCountPercentile": str,
+    "ThresholdMetricId": str,
+}
+
+
+def _metric_queries(queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    converted = []
+    for query in queries:
+        item = dict(query)
+        if "ReturnData" in item:
+            item["ReturnData"] = str(item["ReturnData"]).lower() == "true"
+        if "Period" in item:
+            item["Period"] = int(item["Period"])
+        if "MetricStat" in item:
+            stat = dict(item["MetricStat"])
+            stat["Period"] = int(stat["Period"])
+            item["MetricStat"] = stat
+        converted.append(item)
+    return converted
+
+
+def _create_supporting(clients: Clients, resource: SupportingResourceSpec) -> None:
+    """An SNS topic, log group, bucket policy or alarm, created as CloudFormation would (nothing acts on it)."""
+    props = resource.properties
+    if resource.kind == "AWS::SNS::Topic":
+        attributes = {key: str(props[key]) for key in ("DisplayName", "KmsMasterKeyId") if key in props}
+        clients.sns.create_topic(Name=resource.name, Attributes=attributes)
+    elif resource.kind == "AWS::Logs::LogGroup":
+        clients.logs.create_log_group(logGroupName=resource.name)
+        if "RetentionInDays" in props:
+            clients.logs.put_retention_policy(logGroupName=resource.name, retentionInDays=int(props["RetentionInDays"]))
+    elif resource.kind == "AWS::S3::BucketPolicy":
+        clients.s3.put_bucket_policy(Bucket=str(props["Bucket"]), Policy=json.dumps(props["PolicyDocument"]))
+    elif resource.kind == "AWS::CloudWatch::Alarm":
+        request: dict[str, Any] = {"AlarmName": resource.name}
+        for key, kind in _ALARM_KEYS.items():
+            if key in props:
+                value = props[key]
+                request[key] = (str(value).lower() == "true") if kind is bool else kind(value)
+        if "Metrics" in props:
+            request["Metrics"] = _metric_queries(props["Metrics"])
+        clients.cloudwatch.put_metric_alarm(**request)
+
+
+def _delete_supporting(clients: Clients, resource: SupportingResourceSpec) -> None:
+    if resource.kind == "AWS::SNS::Topic":
+        clients.sns.delete_topic(TopicArn=f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{resource.name}")
+    elif resource.kind == "AWS::Logs::LogGroup":
+        clients.logs.delete_log_group(logGroupName=resource.name)
+    elif resource.kind == "AWS::S3::BucketPolicy":
+        clients.s3.delete_bucket_policy(Bucket=str(resource.properties["Bucket"]))
+    elif resource.kind == "AWS::CloudWatch::Alarm":
+        clients.cloudwatch.delete_alarms(AlarmNames=[resource.name])
+
+
 def _role_name(template: StackTemplate) -> str:
     return f"{template.stack_name}-local-execution"
 
@@ -107,6 +189,13 @@ def deploy(clients: Clients, template: StackTemplate) -> None:
             clients.s3.put_bucket_versioning(Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"})
     for bus in template.event_buses.values():
         clients.events.create_event_bus(Name=bus.name)
+    for queue in template.queues.values():
+        clients.sqs.create_queue(QueueName=queue.name, Attributes=queue.attributes)
+    for resource in template.supporting:
+        try:
+            _create_supporting(clients, resource)
+        except Exception as exc:  # nothing locally depends on them: say so and go on
+            log.warning("%s (%s) was not created locally: %s", resource.logical_id, resource.kind, exc)
     role_arn = clients.iam.create_role(
         RoleName=_role_name(template),
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
@@ -169,6 +258,7 @@ def undeploy(clients: Clients, template: StackTemplate) -> None:
         clients.s3.delete_bucket(Bucket=name)
 
     steps: list[tuple[str, Callable[[], object]]] = []
+    steps += [(f"{r.kind} {r.name}", partial(_delete_supporting, clients, r)) for r in reversed(template.supporting)]
     steps += [(f"rule {r.name}", partial(delete_rule, r)) for r in template.rules]
     steps += [
         (f"state machine {m.name}", partial(clients.stepfunctions.delete_state_machine, stateMachineArn=m.arn))
@@ -183,6 +273,7 @@ def undeploy(clients: Clients, template: StackTemplate) -> None:
         (f"bus {b.name}", partial(clients.events.delete_event_bus, Name=b.name)) for b in template.event_buses.values()
     ]
     steps += [(f"bucket {b.name}", partial(delete_bucket, b.name)) for b in template.buckets.values()]
+    steps += [(f"queue {q.name}", partial(clients.sqs.delete_queue, QueueUrl=q.url)) for q in template.queues.values()]
     steps += [
         (f"table {t.name}", partial(clients.dynamodb.delete_table, TableName=t.name)) for t in template.tables.values()
     ]

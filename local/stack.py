@@ -244,6 +244,7 @@ class LocalStack:
                 subscription,
                 self._functions[subscription.function_id],
                 REGION,
+                on_failure=self._deliver_on_failure,
             )
             poller.start()
             self._pollers.append(poller)
@@ -267,6 +268,19 @@ class LocalStack:
         if self.seed_enabled:
             self.seed_result = seed(self.base_url, self._demo_tokens["admin"])
         log.info("stack %s serving on %s (moto at %s)", self.stack_name, self.base_url, self._moto_url)
+
+    def _deliver_on_failure(self, destination_arn: str, record: dict[str, Any]) -> None:
+        """An event source mapping's on-failure destination: an SQS queue or an SNS topic (by ARN)."""
+        assert self._clients is not None
+        service, name = destination_arn.split(":")[2], destination_arn.split(":")[-1]
+        body = json.dumps(record)
+        if service == "sqs":
+            url = self._clients.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            self._clients.sqs.send_message(QueueUrl=url, MessageBody=body)
+        elif service == "sns":
+            self._clients.sns.publish(TopicArn=destination_arn, Message=body)
+        else:
+            raise ValueError(f"on-failure destination {destination_arn} is neither SQS nor SNS")
 
     # -- payment providers ------------------------------------------------------------------
 
@@ -579,6 +593,7 @@ class LocalStack:
                 {"rule": rule.name, "schedule": rule.schedule, "enabled": rule.enabled} for rule in self.scheduled_rules
             ],
             "parameters": template.parameters,
+            "outputs": self.outputs,
         }
 
     def fire_schedule(self, name: str) -> dict[str, Any]:

@@ -28,6 +28,43 @@ _NO_VALUE = object()  # what Ref AWS::NoValue resolves to: dropped from the encl
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _SAM_FUNCTION = ("AWS::Serverless::Function",)
 _STATE_MACHINES = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
+# Created in moto so the local stack has them, though nothing locally acts on them (no alarm evaluates,
+# no access log is written, bucket policies are not enforced).
+_SUPPORTING = ("AWS::SNS::Topic", "AWS::Logs::LogGroup", "AWS::S3::BucketPolicy", "AWS::CloudWatch::Alarm")
+_CREATED = frozenset(
+    {
+        "AWS::DynamoDB::Table",
+        "AWS::S3::Bucket",
+        "AWS::Events::EventBus",
+        "AWS::Events::Rule",
+        "AWS::SQS::Queue",
+        *_SAM_FUNCTION,
+        *_STATE_MACHINES,
+        *_SUPPORTING,
+    }
+)
+# Not created, on purpose: the local runtime itself plays them.
+_STOOD_IN_FOR = frozenset(
+    {
+        "AWS::Serverless::HttpApi",  # the local API gateway
+        "AWS::Serverless::LayerVersion",  # the installed oms package
+        "AWS::Cognito::UserPool",  # the local token issuer
+        "AWS::Cognito::UserPoolClient",
+        "AWS::Cognito::UserPoolGroup",
+    }
+)
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "RedrivePolicy",
+    "SqsManagedSseEnabled",
+    "KmsMasterKeyId",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+)
 
 
 class TemplateError(Exception):
@@ -118,6 +155,26 @@ class BucketSpec:
 
 
 @dataclass(frozen=True)
+class QueueSpec:
+    logical_id: str
+    name: str
+    url: str  # what Ref gives: the AWS-style URL (moto accepts it from any client pointed at it)
+    arn: str
+    attributes: dict[str, str]  # as CreateQueue takes them
+
+
+@dataclass(frozen=True)
+class SupportingResourceSpec:
+    """A resource created in moto only so the local stack has what the template has (alarm topics, log
+    groups, bucket policies, alarms); nothing locally acts on it."""
+
+    logical_id: str
+    kind: str
+    name: str
+    properties: dict[str, Any]  # intrinsics resolved
+
+
+@dataclass(frozen=True)
 class EventBusSpec:
     logical_id: str
     name: str
@@ -166,6 +223,11 @@ class StreamSubscriptionSpec:
     batch_size: int
     enabled: bool
     filters: tuple[str, ...] = ()  # FilterCriteria patterns: a record is delivered if any matches
+    report_batch_item_failures: bool = False  # FunctionResponseTypes: [ReportBatchItemFailures]
+    bisect_on_error: bool = False  # BisectBatchOnFunctionError
+    maximum_retry_attempts: int = -1  # -1: until the record expires
+    maximum_record_age_seconds: int = -1  # -1: until the record expires
+    on_failure_destination: str | None = None  # DestinationConfig.OnFailure.Destination (an SQS or SNS ARN)
 
 
 @dataclass(frozen=True)
@@ -196,6 +258,8 @@ class StackTemplate:
     outputs: dict[str, Any]
     physical_ids: dict[str, str]  # what Ref gives for each resource
     warnings: list[str] = field(default_factory=list)
+    queues: dict[str, QueueSpec] = field(default_factory=dict)
+    supporting: list[SupportingResourceSpec] = field(default_factory=list)
 
     @property
     def cors(self) -> CorsSpec | None:
@@ -284,6 +348,9 @@ class _Resolver:
             "AWS::Serverless::LayerVersion": ("LayerName",),
             "AWS::IAM::Role": ("RoleName",),
             "AWS::SQS::Queue": ("QueueName",),
+            "AWS::SNS::Topic": ("TopicName",),
+            "AWS::Logs::LogGroup": ("LogGroupName",),
+            "AWS::CloudWatch::Alarm": ("AlarmName",),
         }.get(kind, ())
         name = self._property(logical_id, *given)
         return name if name is not None else _lower_name(self.stack_name, logical_id)
@@ -310,6 +377,12 @@ class _Resolver:
             return f"arn:aws:iam::{account}:role/{name}"
         if kind == "AWS::SQS::Queue":
             return f"arn:aws:sqs:{region}:{account}:{name}"
+        if kind == "AWS::SNS::Topic":
+            return f"arn:aws:sns:{region}:{account}:{name}"
+        if kind == "AWS::Logs::LogGroup":
+            return f"arn:aws:logs:{region}:{account}:log-group:{name}:*"
+        if kind == "AWS::CloudWatch::Alarm":
+            return f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"
         raise TemplateError(f"Fn::GetAtt {logical_id}.Arn: resource type {kind} is not supported locally")
 
     def ref(self, name: str) -> Any:
@@ -334,6 +407,8 @@ class _Resolver:
             return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{self.name_of(name)}:1"
         if kind == "AWS::SQS::Queue":
             return f"https://sqs.{REGION}.{URL_SUFFIX}/{ACCOUNT_ID}/{self.name_of(name)}"
+        if kind == "AWS::SNS::Topic":
+            return self.arn_of(name)
         return self.name_of(name)
 
     def get_att(self, logical_id: str, attribute: str) -> Any:
@@ -348,6 +423,10 @@ class _Resolver:
         if attribute in ("Name", "StateMachineName") and kind in (*_STATE_MACHINES, "AWS::Events::EventBus"):
             return self.name_of(logical_id)
         if attribute == "QueueName" and kind == "AWS::SQS::Queue":
+            return self.name_of(logical_id)
+        if attribute == "QueueUrl" and kind == "AWS::SQS::Queue":
+            return self.ref(logical_id)
+        if attribute == "TopicName" and kind == "AWS::SNS::Topic":
             return self.name_of(logical_id)
         if attribute == "ApiEndpoint" and kind == "AWS::Serverless::HttpApi":
             return f"https://{self.ref(logical_id)}.execute-api.{REGION}.{URL_SUFFIX}"
@@ -470,6 +549,11 @@ def _parameters(template: dict[str, Any], overrides: Mapping[str, str], defaults
     return values
 
 
+def _flag(value: Any) -> bool:
+    """A template boolean: true/false, or the strings a parameter gives ("true", "false")."""
+    return value.strip().lower() == "true" if isinstance(value, str) else bool(value)
+
+
 def _env_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -551,9 +635,18 @@ class _Reader:
                     rules.append(rule)
         for logical_id, props in self.of_type("AWS::Events::Rule").items():
             rules.append(self.events_rule(logical_id, r.resolve(props)))
+        queues = {
+            logical_id: self.queue(logical_id, props) for logical_id, props in self.of_type("AWS::SQS::Queue").items()
+        }
+        supporting = [
+            SupportingResourceSpec(
+                logical_id, str(self.resources[logical_id]["Type"]), r.name_of(logical_id), r.resolve(props)
+            )
+            for logical_id, props in self.of_type(*_SUPPORTING).items()
+        ]
         for logical_id, resource in self.resources.items():
             kind = resource.get("Type", "")
-            if kind in ("AWS::Lambda::Function", "AWS::Lambda::EventSourceMapping", "AWS::SQS::Queue"):
+            if kind not in _CREATED and kind not in _STOOD_IN_FOR:
                 self.warnings.append(f"{logical_id}: {kind} is not created locally")
         return StackTemplate(
             path=self.path,
@@ -590,6 +683,19 @@ class _Reader:
             },
             physical_ids={logical_id: str(r.ref(logical_id)) for logical_id in self.resources},
             warnings=self.warnings,
+            queues=queues,
+            supporting=supporting,
+        )
+
+    def queue(self, logical_id: str, raw: Mapping[str, Any]) -> QueueSpec:
+        props = self.r.resolve(raw)
+        attributes: dict[str, str] = {}
+        for key in _QUEUE_ATTRIBUTES:
+            if key in props:
+                value = props[key]
+                attributes[key] = json.dumps(value) if isinstance(value, dict) else _env_value(value)
+        return QueueSpec(
+            logical_id, self.r.name_of(logical_id), str(self.r.ref(logical_id)), self.r.arn_of(logical_id), attributes
         )
 
     # -- HTTP APIs ---------------------------------------------------------------------------
@@ -668,18 +774,22 @@ class _Reader:
         elif kind == "DynamoDB":
             stream = props.get("Stream")
             table_id = self._table_of_stream(stream)
+            resolved = self.r.resolve({key: value for key, value in props.items() if key != "Stream"})
+            destination = (resolved.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
             streams.append(
                 StreamSubscriptionSpec(
                     logical_id=f"{logical_id}{event_id}",
                     function_id=logical_id,
                     table_id=table_id,
-                    starting_position=str(self.r.resolve(props.get("StartingPosition", "LATEST"))),
-                    batch_size=int(self.r.resolve(props.get("BatchSize", 100))),
-                    enabled=bool(self.r.resolve(props.get("Enabled", True))),
-                    filters=tuple(
-                        str(self.r.resolve(f["Pattern"]))
-                        for f in (self.r.resolve(props.get("FilterCriteria")) or {}).get("Filters", [])
-                    ),
+                    starting_position=str(resolved.get("StartingPosition", "LATEST")),
+                    batch_size=int(resolved.get("BatchSize", 100)),
+                    enabled=_flag(resolved.get("Enabled", True)),
+                    filters=tuple(str(f["Pattern"]) for f in (resolved.get("FilterCriteria") or {}).get("Filters", [])),
+                    report_batch_item_failures="ReportBatchItemFailures" in resolved.get("FunctionResponseTypes", []),
+                    bisect_on_error=_flag(resolved.get("BisectBatchOnFunctionError", False)),
+                    maximum_retry_attempts=int(resolved.get("MaximumRetryAttempts", -1)),
+                    maximum_record_age_seconds=int(resolved.get("MaximumRecordAgeInSeconds", -1)),
+                    on_failure_destination=str(destination) if destination else None,
                 )
             )
         else:

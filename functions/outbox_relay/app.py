@@ -1,25 +1,29 @@
 """Outbox relay: publishes the outbox rows that state-change transactions write to the EventBridge bus.
 
 Triggered by the table's stream (filtered to inserted `Outbox` items on AWS; filtered again here so a
-broader trigger is harmless). Delivery is at least once: a failed PutEvents fails the batch, which the
-event source mapping retries and finally sends to the dead-letter queue. Consumers dedupe on
-`detail.eventId`.
+broader trigger is harmless), with partial batch responses: only the records EventBridge refused are
+reported, so the mapping retries from the first of them. An event that keeps failing
+(`OUTBOX_RELAY_MAX_ATTEMPTS`) goes to the dead-letter queue with its complete entry and stops blocking
+the shard; `oms-outbox-dlq redrive` publishes it again. Delivery is at least once: consumers dedupe on
+`detail.eventId`. The logic is `oms.adapters.outbox`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from boto3.dynamodb.types import TypeDeserializer
+from oms.adapters.outbox import DeadLetterQueue, OutboxNotRelayed, OutboxRelay
+from oms.store.outbox import count_relay_failure
 
 logger = Logger()
-SOURCE = "oms"
-_deserializer = TypeDeserializer()
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 _client: Any = None
+_sqs: Any = None
 
 
 def events_client() -> Any:
@@ -31,35 +35,40 @@ def events_client() -> Any:
     return _client
 
 
-def outbox_entries(records: list[dict[str, Any]], bus_name: str) -> list[dict[str, Any]]:
-    entries = []
-    for record in records:
-        image = (record.get("dynamodb") or {}).get("NewImage") or {}
-        if record.get("eventName") != "INSERT" or image.get("type", {}).get("S") != "Outbox":
-            continue
-        row = {key: _deserializer.deserialize(value) for key, value in image.items()}
-        detail = json.loads(row["detail"]) if isinstance(row["detail"], str) else row["detail"]
-        entries.append(
-            {
-                "Source": SOURCE,
-                "DetailType": row["detailType"],
-                "Detail": json.dumps(
-                    {**detail, "eventId": row["eventId"], "occurredAt": row["createdAt"]}, default=str
-                ),
-                "EventBusName": bus_name,
-            }
-        )
-    return entries
+def sqs_client() -> Any:
+    global _sqs
+    if _sqs is None:
+        import boto3
+
+        _sqs = boto3.client("sqs")
+    return _sqs
+
+
+def build_relay() -> OutboxRelay:
+    queue_url = os.environ.get("OUTBOX_DLQ_URL", "")
+    return OutboxRelay(
+        bus_name=os.environ["EVENT_BUS_NAME"],
+        events=lambda: events_client(),  # looked up at call time, so tests can swap the client
+        dead_letters=DeadLetterQueue(lambda: sqs_client(), queue_url) if queue_url else None,
+        count_failure=count_relay_failure,
+        max_attempts=int(os.environ.get("OUTBOX_RELAY_MAX_ATTEMPTS", "5")),
+        give_up_after_seconds=float(os.environ.get("OUTBOX_RELAY_GIVE_UP_SECONDS", "3600")),
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    entries = outbox_entries(event.get("Records") or [], os.environ["EVENT_BUS_NAME"])
-    for start in range(0, len(entries), 10):  # PutEvents takes at most 10 entries
-        batch = entries[start : start + 10]
-        result = events_client().put_events(Entries=batch)
-        if result.get("FailedEntryCount"):
-            failed = [e for e in result["Entries"] if e.get("ErrorCode")]
-            raise RuntimeError(f"{len(failed)} outbox events not accepted by EventBridge: {failed[:3]}")
-    logger.info("outbox relayed", extra={"events": len(entries)})
-    return {"published": len(entries)}
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    records = event.get("Records") or []
+    outcome = build_relay().relay(records)
+    logger.info(
+        "outbox relayed",
+        extra={"published": outcome.published, "deadLettered": outcome.dead_lettered, "failed": len(outcome.failed)},
+    )
+    if records and len(outcome.failed) == len(records):
+        reasons = sorted(set(outcome.failed.values()))
+        raise OutboxNotRelayed(f"{len(outcome.failed)} outbox events not accepted by EventBridge: {reasons[:3]}")
+
+    def check(record: DynamoDBRecord) -> None:
+        outcome.check(str(record.dynamodb.sequence_number if record.dynamodb else ""))
+
+    return process_partial_response(event=event, record_handler=check, processor=processor, context=context)

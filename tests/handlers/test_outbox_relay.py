@@ -1,8 +1,15 @@
-"""The outbox relay publishes inserted outbox rows (only those) to the bus; a refused batch fails loudly."""
+"""The outbox relay publishes inserted outbox rows (only those) to the bus; a refused batch fails loudly.
+
+Partial batch responses: a refused entry is reported alone (the others are published); an event that
+keeps failing goes to the dead-letter queue with its complete entry once its attempts are used up, and
+the record is then reported done so the shard moves on.
+"""
 
 from __future__ import annotations
 
 import json
+import time
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -11,8 +18,22 @@ import pytest
 from tests.handlers.conftest import LambdaContext, load_function
 
 
-def stream_record(event_name: str, image: dict[str, Any]) -> dict[str, Any]:
-    return {"eventName": event_name, "dynamodb": {"NewImage": image}}
+def stream_record(
+    event_name: str, image: dict[str, Any], sequence: str = "100", created: float | None = None
+) -> dict[str, Any]:
+    return {
+        "eventID": f"id-{sequence}",
+        "eventName": event_name,
+        "eventSource": "aws:dynamodb",
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/oms-local-oms/stream/x",
+        "dynamodb": {
+            "Keys": {"PK": image["PK"], "SK": image["SK"]},
+            "NewImage": image,
+            "SequenceNumber": sequence,
+            "ApproximateCreationDateTime": created if created is not None else time.time(),
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+    }
 
 
 OUTBOX = {
@@ -26,6 +47,78 @@ OUTBOX = {
 }
 
 
+def outbox_row(n: int, detail_type: str = "OrderPlaced") -> dict[str, Any]:
+    event_id = f"01E{n:03d}"
+    return {
+        **OUTBOX,
+        "SK": {"S": f"OUTBOX#{event_id}"},
+        "eventId": {"S": event_id},
+        "detailType": {"S": detail_type},
+        "detail": {"S": json.dumps({"orderId": f"01X{n:03d}"})},
+    }
+
+
+class Bus:
+    """A bus with a rule sending everything from source oms to an SQS queue, so tests see what arrived."""
+
+    def __init__(self, name: str = "oms-test-bus") -> None:
+        self.events, self.sqs = boto3.client("events"), boto3.client("sqs")
+        self.name = name
+        self.events.create_event_bus(Name=name)
+        self.queue = self.sqs.create_queue(QueueName=f"{name}-seen")["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.events.put_rule(Name="all", EventBusName=name, EventPattern=json.dumps({"source": ["oms"]}))
+        self.events.put_targets(Rule="all", EventBusName=name, Targets=[{"Id": "q", "Arn": arn}])
+
+    def received(self) -> list[dict[str, Any]]:
+        seen: list[dict[str, Any]] = []
+        while batch := self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10).get("Messages", []):
+            for message in batch:
+                seen.append(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=message["ReceiptHandle"])
+        return seen
+
+
+class Refusing:
+    """EventBridge refusing the entries whose eventId is listed (as PutEvents reports a partial failure),
+    passing the others to the real client."""
+
+    def __init__(self, inner: Any, refused: set[str], code: str = "InternalFailure") -> None:
+        self.inner, self.refused, self.code = inner, refused, code
+        self.calls = 0
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls += 1
+        refuse = [json.loads(e["Detail"])["eventId"] in self.refused for e in Entries]
+        passed = [e for e, no in zip(Entries, refuse, strict=True) if not no]
+        answers = iter(self.inner.put_events(Entries=passed)["Entries"] if passed else [])
+        entries = [
+            {"ErrorCode": self.code, "ErrorMessage": "refused by the test"} if no else next(answers) for no in refuse
+        ]
+        return {"FailedEntryCount": sum(refuse), "Entries": entries}
+
+
+@pytest.fixture
+def dlq(aws: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    url: str = boto3.client("sqs").create_queue(QueueName="outbox-dlq")["QueueUrl"]
+    monkeypatch.setenv("OUTBOX_DLQ_URL", url)
+    monkeypatch.setenv("OUTBOX_RELAY_MAX_ATTEMPTS", "3")
+    return url
+
+
+def dead_letters(url: str) -> list[dict[str, Any]]:
+    messages = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def relay_with(monkeypatch: pytest.MonkeyPatch, bus: Bus, refused: set[str]) -> tuple[ModuleType, Refusing]:
+    monkeypatch.setenv("EVENT_BUS_NAME", bus.name)
+    relay = load_function("outbox_relay")
+    client = Refusing(bus.events, refused)
+    monkeypatch.setattr(relay, "_client", client)
+    return relay, client
+
+
 def test_relays_inserted_outbox_rows_to_the_bus(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     events, sqs = boto3.client("events"), boto3.client("sqs")
     events.create_event_bus(Name="oms-test-bus")
@@ -36,11 +129,12 @@ def test_relays_inserted_outbox_rows_to_the_bus(aws: None, monkeypatch: pytest.M
     monkeypatch.setenv("EVENT_BUS_NAME", "oms-test-bus")
     relay = load_function("outbox_relay")
     records = [
-        stream_record("INSERT", OUTBOX),
-        stream_record("MODIFY", OUTBOX),  # not a new row
-        stream_record("INSERT", {**OUTBOX, "type": {"S": "Order"}}),  # not an outbox row
+        stream_record("INSERT", OUTBOX, "100"),
+        stream_record("MODIFY", OUTBOX, "101"),  # not a new row
+        stream_record("INSERT", {**OUTBOX, "type": {"S": "Order"}}, "102"),  # not an outbox row
     ]
-    assert relay.handler({"Records": records}, LambdaContext()) == {"published": 1}
+    # Partial batch response: nothing to retry (the SAM event declares ReportBatchItemFailures).
+    assert relay.handler({"Records": records}, LambdaContext()) == {"batchItemFailures": []}
     [message] = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
     event = json.loads(message["Body"])
     assert (event["source"], event["detail-type"]) == ("oms", "OrderPlaced")
@@ -58,3 +152,91 @@ def test_a_refused_batch_fails_so_the_stream_retries_it(aws: None, monkeypatch: 
     monkeypatch.setattr(relay, "_client", Refusing())
     with pytest.raises(RuntimeError, match="not accepted"):
         relay.handler({"Records": [stream_record("INSERT", OUTBOX)]}, LambdaContext())
+
+
+def test_one_refused_entry_is_reported_alone_and_the_others_are_published(
+    dlq: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bus = Bus()
+    relay, _ = relay_with(monkeypatch, bus, refused={"01E002"})
+    records = [stream_record("INSERT", outbox_row(n), str(100 + n)) for n in range(1, 6)]
+    assert relay.handler({"Records": records}, LambdaContext()) == {"batchItemFailures": [{"itemIdentifier": "102"}]}
+    published = sorted(event["detail"]["eventId"] for event in bus.received())
+    assert published == ["01E001", "01E003", "01E004", "01E005"]
+    assert dead_letters(dlq) == []  # one failure: retried by the stream, not given up yet
+
+
+def test_a_poison_event_goes_to_the_dead_letter_queue_with_its_entry_and_the_shard_moves_on(
+    dlq: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bus = Bus()
+    relay, _ = relay_with(monkeypatch, bus, refused={"01E002"})
+    batch = [stream_record("INSERT", outbox_row(n), str(100 + n)) for n in range(1, 4)]
+    # What the event source mapping does with a partial failure: retry from the failed record on.
+    assert relay.handler({"Records": batch}, LambdaContext()) == {"batchItemFailures": [{"itemIdentifier": "102"}]}
+    assert relay.handler({"Records": batch[1:]}, LambdaContext()) == {"batchItemFailures": [{"itemIdentifier": "102"}]}
+    # Third failure of the same event (OUTBOX_RELAY_MAX_ATTEMPTS=3): dead-lettered, the batch succeeds.
+    assert relay.handler({"Records": batch[1:]}, LambdaContext()) == {"batchItemFailures": []}
+    [letter] = dead_letters(dlq)
+    assert letter["kind"] == "oms.outbox.dead-letter" and letter["eventId"] == "01E002"
+    assert letter["attempts"] == 3 and letter["error"].startswith("InternalFailure")
+    assert letter["entry"] == {
+        "Source": "oms",
+        "DetailType": "OrderPlaced",
+        "Detail": json.dumps({"orderId": "01X002", "eventId": "01E002", "occurredAt": "2026-11-22T01:00:00.000Z"}),
+        "EventBusName": "oms-test-bus",
+    }
+    assert letter["record"]["sequenceNumber"] == "102"
+    assert letter["record"]["keys"] == {"PK": "ORDER#01X", "SK": "OUTBOX#01E002"}
+    # The next records of the shard are published as usual.
+    later = [stream_record("INSERT", outbox_row(9), "109")]
+    assert relay.handler({"Records": later}, LambdaContext()) == {"batchItemFailures": []}
+    ids = [event["detail"]["eventId"] for event in bus.received()]
+    assert "01E009" in ids and "01E002" not in ids
+
+
+def test_a_record_older_than_the_give_up_age_is_dead_lettered_on_its_first_failure(
+    dlq: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OUTBOX_RELAY_GIVE_UP_SECONDS", "600")
+    bus = Bus()
+    relay, _ = relay_with(monkeypatch, bus, refused={"01E001"})
+    old = stream_record("INSERT", outbox_row(1), "101", created=time.time() - 601)
+    assert relay.handler({"Records": [old]}, LambdaContext()) == {"batchItemFailures": []}
+    assert [letter["eventId"] for letter in dead_letters(dlq)] == ["01E001"]
+
+
+def test_a_malformed_outbox_row_is_dead_lettered_at_once_with_the_row(
+    dlq: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bus = Bus()
+    relay, _ = relay_with(monkeypatch, bus, refused=set())
+    broken = {**outbox_row(1), "detail": {"S": "not json"}}
+    records = [stream_record("INSERT", broken, "101"), stream_record("INSERT", outbox_row(2), "102")]
+    assert relay.handler({"Records": records}, LambdaContext()) == {"batchItemFailures": []}
+    [letter] = dead_letters(dlq)
+    assert letter["entry"] is None and letter["row"]["detail"] == "not json" and "malformed" in letter["error"]
+    assert [event["detail"]["eventId"] for event in bus.received()] == ["01E002"]
+
+
+def test_an_event_that_cannot_be_dead_lettered_stays_on_the_stream(dlq: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OUTBOX_RELAY_MAX_ATTEMPTS", "1")
+    bus = Bus()
+    relay, _ = relay_with(monkeypatch, bus, refused={"01E001"})
+    monkeypatch.setenv("OUTBOX_DLQ_URL", dlq + "-gone")  # the queue does not exist
+    records = [stream_record("INSERT", outbox_row(1), "101"), stream_record("INSERT", outbox_row(2), "102")]
+    assert relay.handler({"Records": records}, LambdaContext()) == {"batchItemFailures": [{"itemIdentifier": "101"}]}
+
+
+def test_failures_are_counted_per_event_in_the_table(dlq: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    bus = Bus()
+    relay, _ = relay_with(monkeypatch, bus, refused={"01E001"})
+    relay.handler(
+        {"Records": [stream_record("INSERT", outbox_row(1), "101"), stream_record("INSERT", outbox_row(2), "102")]},
+        LambdaContext(),
+    )
+    item = boto3.client("dynamodb").get_item(
+        TableName="oms-local-oms", Key={"PK": {"S": "OUTBOXRELAY#01E001"}, "SK": {"S": "ATTEMPTS"}}
+    )["Item"]
+    assert item["attempts"] == {"N": "1"} and item["type"] == {"S": "OutboxRelayAttempt"}
+    assert item["lastError"]["S"].startswith("InternalFailure") and "expiresAt" in item

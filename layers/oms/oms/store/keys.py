@@ -53,6 +53,10 @@ def outbox_sk(event_id: str) -> str:
     return f"OUTBOX#{event_id}"
 
 
+def outbox_relay_attempts(event_id: str) -> tuple[str, str]:
+    return f"OUTBOXRELAY#{event_id}", "ATTEMPTS"
+
+
 def customer_orders_gsi1(customer_id: str) -> str:
     return f"CUSTOMER#{customer_id}"
 

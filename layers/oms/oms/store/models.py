@@ -15,6 +15,7 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     ORDER#<orderId>          LINE#<nnn>           order line
     ORDER#<orderId>          EVENT#<ulid>         status change (history)
     ORDER#<orderId>          OUTBOX#<ulid>        outbox row for the event relay (TTL)
+    OUTBOXRELAY#<eventId>    ATTEMPTS             failed relay attempts of one outbox event (TTL)
     ORDERNO#<number>         ORDERNO              reserves a human-readable order number
     IDEMPOTENCY#<sub>#<key>  IDEMPOTENCY          stored response of an idempotent request (TTL)
     ORDER#<orderId>          PAYMENT#<paymentId>  payment attempt (paymentId = orderId + 2-digit sequence)
@@ -257,6 +258,16 @@ class OutboxItem(Item, discriminator="Outbox"):
     detailType = UnicodeAttribute()
     detail = JSONAttribute()
     createdAt = UnicodeAttribute()
+
+
+class OutboxRelayAttemptItem(Item, discriminator="OutboxRelayAttempt"):
+    """How many times the outbox relay failed to publish one event: at its limit the relay moves the event
+    to the dead-letter queue instead of blocking the stream shard."""
+
+    eventId = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    lastError = UnicodeAttribute(null=True)
+    updatedAt = UnicodeAttribute(null=True)
 
 
 class OrderNumberItem(Item, discriminator="OrderNumber"):
