@@ -22,7 +22,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -363,23 +363,29 @@ def parse_dead_letter(message: Mapping[str, Any]) -> DeadLetter:
     return DeadLetter(str(message["MessageId"]), str(message["ReceiptHandle"]), body if isinstance(body, dict) else {})
 
 
-def receive_dead_letters(sqs: Any, queue_url: str, *, visibility_timeout: int, limit: int) -> Iterator[DeadLetter]:
-    """Messages of the queue, each at most once, until it yields nothing new or `limit` is reached."""
-    seen: set[str] = set()
-    while len(seen) < limit:
+def receive_dead_letters(sqs: Any, queue_url: str, *, visibility_timeout: int, limit: int) -> list[DeadLetter]:
+    """Up to `limit` messages of the queue, each once. They stay hidden for `visibility_timeout` seconds
+    (so the listing reaches them all): delete or `release` each one."""
+    letters: dict[str, DeadLetter] = {}
+    while len(letters) < limit:
         batch = sqs.receive_message(
             QueueUrl=queue_url,
-            MaxNumberOfMessages=min(10, limit - len(seen)),
+            MaxNumberOfMessages=min(10, limit - len(letters)),
             VisibilityTimeout=visibility_timeout,
             WaitTimeSeconds=0,
             MessageAttributeNames=["All"],
         ).get("Messages", [])
-        fresh = [m for m in batch if m["MessageId"] not in seen]
+        fresh = [m for m in batch if m["MessageId"] not in letters]
         if not fresh:
-            return
+            break
         for message in fresh:
-            seen.add(message["MessageId"])
-            yield parse_dead_letter(message)
+            letters[message["MessageId"]] = parse_dead_letter(message)
+    return list(letters.values())
+
+
+def release(sqs: Any, queue_url: str, letter: DeadLetter) -> None:
+    """Make a received message visible again at once (it stays in the queue)."""
+    sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=letter.receipt_handle, VisibilityTimeout=0)
 
 
 def stream_records(streams: Any, info: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -421,20 +427,27 @@ class RedriveResult:
 
 
 def redrive_one(
-    letter: DeadLetter, events: Any, *, bus_name: str | None, streams: Callable[[], Any] | None = None
+    letter: DeadLetter,
+    events: Any,
+    *,
+    bus_override: str | None = None,
+    stream_bus: str | None = None,
+    streams: Callable[[], Any] | None = None,
 ) -> RedriveResult:
-    """Publish what `letter` holds: the stored entry as it was (its eventId included), or the outbox rows
-    of an on-failure batch read back from the stream. `bus_name` overrides the stored bus."""
+    """Publish what `letter` holds: the stored entry as it was (its eventId included; `bus_override`
+    replaces its bus), or the outbox rows of an on-failure batch read back from the stream and published
+    to `bus_override` or `stream_bus`."""
+    bus_name = bus_override or stream_bus
     if letter.is_ours:
         entry = letter.body.get("entry")
         if not isinstance(entry, dict):
             return RedriveResult(letter.message_id, [], False, "the row could not be turned into an event")
-        entries = [{**entry, "EventBusName": bus_name or entry.get("EventBusName", "default")}]
+        entries = [{**entry, "EventBusName": bus_override or entry.get("EventBusName", "default")}]
     elif letter.batch_info is not None:
         if streams is None:
             return RedriveResult(letter.message_id, [], False, "no stream client to read the batch back")
         if bus_name is None:
-            return RedriveResult(letter.message_id, [], False, "a stream batch needs the bus name")
+            return RedriveResult(letter.message_id, [], False, "a stream batch needs the bus name (--bus-name)")
         try:
             records = stream_records(streams(), letter.batch_info)
         except Exception as error:
@@ -450,7 +463,10 @@ def redrive_one(
         return RedriveResult(letter.message_id, [], False, "not an outbox dead letter")
     event_ids = [entry_event_id(entry) or "?" for entry in entries]
     for start in range(0, len(entries), MAX_ENTRIES_PER_CALL):
-        result = events.put_events(Entries=entries[start : start + MAX_ENTRIES_PER_CALL])
+        try:
+            result = events.put_events(Entries=entries[start : start + MAX_ENTRIES_PER_CALL])
+        except Exception as error:
+            return RedriveResult(letter.message_id, event_ids, False, f"{type(error).__name__}: {error}")
         if result.get("FailedEntryCount"):
             errors = [e.get("ErrorCode") for e in result.get("Entries", []) if e.get("ErrorCode")]
             return RedriveResult(letter.message_id, event_ids, False, f"EventBridge refused: {errors}")
