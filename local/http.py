@@ -15,6 +15,7 @@ sandboxes (paying at a payment provider, sending a carrier's tracking notice, th
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import logging
 import os
@@ -69,6 +70,7 @@ class LocalControl(Protocol):
         event_id: str | None = None,
         times: int = 1,
         concurrent: bool = False,
+        signed_at: dt.datetime | None = None,
     ) -> dict[str, Any]: ...
 
     def sandbox_carrier_event(
@@ -97,6 +99,15 @@ class LocalControl(Protocol):
 
 class ScheduleNotFound(KeyError):
     pass
+
+
+def _aware_timestamp(text: str) -> dt.datetime | None:
+    """An RFC 3339 timestamp with `Z` or an offset, else None."""
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 @dataclass(frozen=True)
@@ -464,7 +475,15 @@ class ApiGateway:
             request = None
         if not isinstance(request, dict):
             return problem(400, "bad-request", "Bad Request", "the body must be a JSON object")
-        allowed = {"amount": int, "currency": str, "status": str, "eventId": str, "times": int, "concurrent": bool}
+        allowed = {
+            "amount": int,
+            "currency": str,
+            "status": str,
+            "eventId": str,
+            "times": int,
+            "concurrent": bool,
+            "signedAt": str,
+        }
         errors = [
             {"field": name, "message": f"must be {kind.__name__}"}
             for name, kind in allowed.items()
@@ -474,6 +493,11 @@ class ApiGateway:
         times = request.get("times", 1)
         if isinstance(times, int) and not 1 <= times <= 20:
             errors.append({"field": "times", "message": "between 1 and 20"})
+        signed_at = None
+        if isinstance(request.get("signedAt"), str):
+            signed_at = _aware_timestamp(request["signedAt"])
+            if signed_at is None:
+                errors.append({"field": "signedAt", "message": "an RFC 3339 timestamp with a zone"})
         if errors:
             return problem(400, "bad-request", "Bad Request", "the sandbox payment request is invalid", errors=errors)
         try:
@@ -485,6 +509,7 @@ class ApiGateway:
                 event_id=request.get("eventId"),
                 times=times,
                 concurrent=request.get("concurrent", False),
+                signed_at=signed_at,
             )
         except (RuntimeError, ValueError, LookupError) as error:
             return problem(404, "sandbox-payment-not-found", "Not Found", str(error))

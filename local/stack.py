@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar
@@ -338,16 +339,24 @@ class LocalStack:
         event_id: str | None = None,
         times: int = 1,
         concurrent: bool = False,
+        signed_at: datetime | None = None,
     ) -> dict[str, Any]:
         """The payer pays `payment_id` at its provider, which then delivers its signed callback to this
-        API `times` times (a retry reuses the same notice), one after another or all at once."""
+        API `times` times (a retry reuses the same notice), one after another or all at once. `signed_at`
+        dates the notice (default now): an old one is refused as stale."""
         sandbox = self.sandbox
         method = next((m for m in CALLBACK_METHODS if sandbox.payment(m, payment_id) is not None), None)
         if method is None:
             method = self._open_payment_page(payment_id)
         try:
             callback = sandbox.pay(
-                method, payment_id, amount=amount, currency=currency, status=status, event_id=event_id
+                method,
+                payment_id,
+                amount=amount,
+                currency=currency,
+                status=status,
+                event_id=event_id,
+                timestamp=signed_at,
             )
         except SandboxError as error:
             raise LookupError(str(error)) from error

@@ -8,14 +8,16 @@ JSON) are shared by the adapters and the sandbox.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from oms.adapters.providers.base import (
     CallbackRejected,
+    CallbackStale,
     PaymentMethod,
     PaymentProvider,
     ProviderError,
@@ -26,8 +28,17 @@ from oms.domain.money import minor_unit_exponent
 
 Clock = Callable[[], datetime]
 
+# How old a signed notice may be (its provider timestamp: Alipay notify_time, WeChat create_time, the card
+# and crypto events' creation time): the longest retry schedule of our providers (card and crypto retry for
+# up to 3 days, Alipay ~25 h, WeChat ~24 h) plus a day. Template parameter CallbackFreshnessSeconds.
+DEFAULT_FRESHNESS_SECONDS = 4 * 86400
+FUTURE_SKEW_SECONDS = 300  # a notice dated later than this ahead of our clock is refused too
+FRESHNESS_ENV = "CALLBACK_FRESHNESS_SECONDS"
+
 __all__ = [
+    "DEFAULT_FRESHNESS_SECONDS",
     "CallbackRejected",
+    "CallbackStale",
     "Clock",
     "ProviderError",
     "UrllibTransport",
@@ -38,37 +49,73 @@ __all__ = [
 ]
 
 
+def callback_freshness_seconds(environ: Mapping[str, str] | None = None) -> int:
+    """The freshness window: `CALLBACK_FRESHNESS_SECONDS` (template parameter CallbackFreshnessSeconds)."""
+    value = (environ if environ is not None else os.environ).get(FRESHNESS_ENV, "")
+    try:
+        seconds = int(value) if value else DEFAULT_FRESHNESS_SECONDS
+    except ValueError:
+        raise ValueError(f"{FRESHNESS_ENV} must be a whole number of seconds, got {value!r}") from None
+    if seconds <= 0:
+        raise ValueError(f"{FRESHNESS_ENV} must be positive, got {seconds}")
+    return seconds
+
+
+def check_fresh(moment: datetime, now: datetime, window_seconds: int, what: str) -> None:
+    """Refuse a notice whose provider timestamp is older than the window or too far ahead (CallbackStale)."""
+    age = now - moment
+    if age > timedelta(seconds=window_seconds):
+        raise CallbackStale(
+            f"{what} is {_span(age)} old, outside the {_span(timedelta(seconds=window_seconds))} window"
+        )
+    if -age > timedelta(seconds=FUTURE_SKEW_SECONDS):
+        raise CallbackStale(f"{what} is {_span(-age)} in the future")
+
+
+def _span(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds >= 2 * 86400:
+        return f"{seconds // 86400} days"
+    if seconds >= 2 * 3600:
+        return f"{seconds // 3600} hours"
+    return f"{seconds} s"
+
+
 def provider_for(
     method: PaymentMethod | str,
     transport: Transport | None = None,
     clock: Clock | None = None,
     *,
     environ: Mapping[str, str] | None = None,
+    freshness_seconds: int | None = None,
 ) -> PaymentProvider:
     """The adapter for `method`, with credentials from `OMS_PROVIDER_<METHOD>` / `OMS_PROVIDER_<METHOD>_FILE`
-    in `environ` (default: the process environment). Raises CredentialsError when they are missing or
-    malformed, ValueError for a method that has no provider (balance)."""
+    in `environ` (default: the process environment) and the callback freshness window from
+    `freshness_seconds` (default: `CALLBACK_FRESHNESS_SECONDS` in the process environment, else 4 days).
+    Raises CredentialsError when credentials are missing or malformed, ValueError for a method that has no
+    provider (balance)."""
     from oms.adapters.providers import credentials as creds
 
     chosen = PaymentMethod(method)
     wire: Transport = transport if transport is not None else UrllibTransport()
     now: Clock = clock if clock is not None else utcnow
+    window = freshness_seconds if freshness_seconds is not None else callback_freshness_seconds()
     if chosen is PaymentMethod.ALIPAY:
         from oms.adapters.providers.alipay import AlipayProvider
 
-        return AlipayProvider(creds.AlipayCredentials.load(environ), wire, now)
+        return AlipayProvider(creds.AlipayCredentials.load(environ), wire, now, freshness_seconds=window)
     if chosen is PaymentMethod.WECHAT:
         from oms.adapters.providers.wechat import WechatProvider
 
-        return WechatProvider(creds.WechatCredentials.load(environ), wire, now)
+        return WechatProvider(creds.WechatCredentials.load(environ), wire, now, freshness_seconds=window)
     if chosen is PaymentMethod.CARD:
         from oms.adapters.providers.card import CardProvider
 
-        return CardProvider(creds.CardCredentials.load(environ), wire, now)
+        return CardProvider(creds.CardCredentials.load(environ), wire, now, freshness_seconds=window)
     if chosen is PaymentMethod.CRYPTO:
         from oms.adapters.providers.crypto import CryptoProvider
 
-        return CryptoProvider(creds.CryptoCredentials.load(environ), wire, now)
+        return CryptoProvider(creds.CryptoCredentials.load(environ), wire, now, freshness_seconds=window)
     if chosen is PaymentMethod.BANK_TRANSFER:
         from oms.adapters.providers.bank_transfer import BankTransferProvider
 
@@ -221,6 +268,18 @@ def object_field(data: Mapping[str, Any], name: str, what: str) -> dict[str, Any
     if not isinstance(value, dict):
         raise ValueError(f"{what} has no {name} object")
     return value
+
+
+def timestamp_field(data: Mapping[str, Any], name: str, what: str) -> datetime:
+    """An RFC 3339 / ISO 8601 timestamp with a zone offset (`Z` or `+08:00`), or ValueError."""
+    text = text_field(data, name, what)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{what} {name} is not a timestamp") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{what} {name} has no time zone")
+    return moment
 
 
 def int_field(data: Mapping[str, Any], name: str, what: str) -> int:

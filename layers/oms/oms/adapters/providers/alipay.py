@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from oms.adapters.providers import (
+    DEFAULT_FRESHNESS_SECONDS,
     Clock,
+    check_fresh,
     decimal_to_minor,
     json_bytes,
     minor_to_decimal,
@@ -129,10 +131,18 @@ def top_level_members(raw: bytes) -> dict[str, tuple[str, Any]]:
 class AlipayProvider:
     method: PaymentMethod = PaymentMethod.ALIPAY
 
-    def __init__(self, credentials: AlipayCredentials, transport: Transport, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        credentials: AlipayCredentials,
+        transport: Transport,
+        clock: Clock = utcnow,
+        *,
+        freshness_seconds: int = DEFAULT_FRESHNESS_SECONDS,
+    ) -> None:
         self._creds = credentials
         self._transport = transport
         self._clock = clock
+        self._freshness = freshness_seconds  # how old a notice's own timestamp may be (CallbackFreshnessSeconds)
 
     def __repr__(self) -> str:
         return f"AlipayProvider(app_id={self._creds.app_id!r})"
@@ -220,6 +230,12 @@ class AlipayProvider:
             raise CallbackRejected("notify signature does not verify")
         # Authentic from here on; still untrusted in shape.
         fields = {k: v for k, v in params.items() if k not in ("sign", "sign_type")}
+        try:
+            sent = datetime.strptime(fields.get("notify_time", ""), "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING)
+        except ValueError:
+            raise CallbackRejected("notify has no valid notify_time") from None
+        # A signed notice is valid forever: only its age tells a replay from Alipay's retries (~25 h).
+        check_fresh(sent, self._clock(), self._freshness, "notify_time")
         try:
             return self._notice(fields)
         except ValueError as error:

@@ -38,6 +38,11 @@ class CallbackRejected(Exception):
         self.reason = reason
 
 
+class CallbackStale(CallbackRejected):
+    """An authentic notice whose provider timestamp lies outside the freshness window (a replay of an old
+    notice, or a clock far off): answered with the provider's failure format, never applied."""
+
+
 class ProviderError(Exception):
     """A provider call (create, refund, query) did not give a trustworthy answer: unreachable, 5xx, a bad
     response signature, or a request the provider refused. The outcome at the provider is unknown unless

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import hmac
 import json
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from oms.adapters.providers import (
+    DEFAULT_FRESHNESS_SECONDS,
     Clock,
+    check_fresh,
     header,
+    int_field,
     json_object,
     object_field,
     text_field,
@@ -70,10 +74,18 @@ def sign_payload(secret: str, timestamp: int, raw_body: bytes) -> str:
 class CardProvider:
     method: PaymentMethod = PaymentMethod.CARD
 
-    def __init__(self, credentials: CardCredentials, transport: Transport, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        credentials: CardCredentials,
+        transport: Transport,
+        clock: Clock = utcnow,
+        *,
+        freshness_seconds: int = DEFAULT_FRESHNESS_SECONDS,
+    ) -> None:
         self._creds = credentials
         self._transport = transport
         self._clock = clock
+        self._freshness = freshness_seconds  # how old a notice's own timestamp may be (CallbackFreshnessSeconds)
 
     def __repr__(self) -> str:
         return f"CardProvider(publishable_key={self._creds.publishable_key!r})"
@@ -156,6 +168,11 @@ class CardProvider:
     def _notice(self, raw_body: bytes) -> ProviderNotice:
         event = json_object(raw_body, "event")
         event_id = text_field(event, "id", "event")
+        # t= is re-signed on every delivery (300 s); the event's own creation time bounds how long a
+        # captured event may be re-sent, as for the other providers (retries last up to 3 days).
+        check_fresh(
+            datetime.fromtimestamp(int_field(event, "created", "event"), UTC), self._clock(), self._freshness, "event"
+        )
         status = EVENT_STATUS.get(str(event.get("type")))
         if status is None:
             raise ValueError("event type is not handled")

@@ -15,7 +15,9 @@ from typing import Any
 from urllib.parse import quote
 
 from oms.adapters.providers import (
+    DEFAULT_FRESHNESS_SECONDS,
     Clock,
+    check_fresh,
     decimal_to_minor,
     header,
     json_bytes,
@@ -23,6 +25,7 @@ from oms.adapters.providers import (
     minor_to_decimal,
     object_field,
     text_field,
+    timestamp_field,
 )
 from oms.adapters.providers.base import (
     CallbackAnswer,
@@ -68,10 +71,18 @@ REFUND_STATUS = {"completed": NoticeStatus.SUCCEEDED, "pending": NoticeStatus.PE
 class CryptoProvider:
     method: PaymentMethod = PaymentMethod.CRYPTO
 
-    def __init__(self, credentials: CryptoCredentials, transport: Transport, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        credentials: CryptoCredentials,
+        transport: Transport,
+        clock: Clock = utcnow,
+        *,
+        freshness_seconds: int = DEFAULT_FRESHNESS_SECONDS,
+    ) -> None:
         self._creds = credentials
         self._transport = transport
         self._clock = clock
+        self._freshness = freshness_seconds  # how old a notice's own timestamp may be (CallbackFreshnessSeconds)
 
     def __repr__(self) -> str:
         return f"CryptoProvider(api_base_url={self._creds.api_base_url!r})"
@@ -143,6 +154,9 @@ class CryptoProvider:
         delivery = json_object(raw_body, "webhook")
         event = object_field(delivery, "event", "webhook")
         event_id = text_field(event, "id", "event")
+        # No timestamp is signed, so the event's own time is what tells a replay from the processor's
+        # retries (up to 3 days; every retry carries the same event).
+        check_fresh(timestamp_field(event, "created_at", "event"), self._clock(), self._freshness, "event created_at")
         status = EVENT_STATUS.get(str(event.get("type")))
         if status is None:
             raise ValueError("event type is not handled")

@@ -285,9 +285,18 @@ class Sandbox:
         loaded: ProviderCredentials = classes[chosen].from_mapping(data)
         return loaded
 
-    def provider(self, method: PaymentMethod | str, *, clock: Clock | None = None) -> PaymentProvider:
-        """The real adapter for `method`, configured with this sandbox's credentials and talking to it."""
-        return provider_for(method, self, clock if clock is not None else self._clock, environ=self.credentials_env())
+    def provider(
+        self, method: PaymentMethod | str, *, clock: Clock | None = None, freshness_seconds: int | None = None
+    ) -> PaymentProvider:
+        """The real adapter for `method`, configured with this sandbox's credentials and talking to it
+        (callback freshness window: `freshness_seconds`, else the process's CALLBACK_FRESHNESS_SECONDS)."""
+        return provider_for(
+            method,
+            self,
+            clock if clock is not None else self._clock,
+            environ=self.credentials_env(),
+            freshness_seconds=freshness_seconds,
+        )
 
     @property
     def card_webhook_secrets(self) -> list[str]:
@@ -352,13 +361,17 @@ class Sandbox:
         status: str = "SUCCEEDED",
         event_id: str | None = None,
         timestamp: datetime | None = None,
+        delivered_at: datetime | None = None,
         overrides: Mapping[str, Any] | None = None,
     ) -> SandboxCallback:
         """The payer acts on `payment_id` and the provider sends its callback (returned, not delivered).
 
         `amount` defaults to the created amount (give another to simulate partial or wrong payments);
         `status` is SUCCEEDED / FAILED / PENDING or the provider's native status (e.g. TRADE_FINISHED);
-        `event_id` reuses a notice id (a provider retry); `timestamp` signs as of that moment; `overrides`
+        `event_id` reuses a notice id (a provider retry); `timestamp` is when the provider saw the payment
+        (the event's time, and by default the delivery's); `delivered_at` is when this delivery is sent and
+        signed (Alipay notify_time, card t=, WeChat Wechatpay-Timestamp, crypto scheduled_for), as a retry
+        days later re-signs an old event; `overrides`
         replaces fields of the provider's payload before signing (None deletes), e.g. {"app_id": "x"}.
         The provider records the outcome, so `query` answers accordingly afterwards."""
         chosen = PaymentMethod(method)
@@ -382,7 +395,9 @@ class Sandbox:
                 PaymentMethod.CARD: self._card_webhook,
                 PaymentMethod.CRYPTO: self._crypto_webhook,
             }[chosen]
-            return build(payment, native, paid, cur, event_id, self._now(timestamp), dict(overrides or {}))
+            moment = self._now(timestamp)
+            delivered = delivered_at if delivered_at is not None else moment
+            return build(payment, native, paid, cur, event_id, moment, delivered, dict(overrides or {}))
 
     def replay(self, callback: SandboxCallback) -> SandboxCallback:
         """The same delivery again, byte for byte (what a retry or an attacker replaying it sends)."""
@@ -565,13 +580,14 @@ class Sandbox:
         currency: str,
         event_id: str | None,
         moment: datetime,
+        delivered: datetime,
         overrides: dict[str, Any],
     ) -> SandboxCallback:
         local = moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
         amount = minor_to_decimal(paid, "CNY")
         notify_id = event_id or self._token(32, string.ascii_lowercase + string.digits)
         fields: dict[str, Any] = {
-            "notify_time": local,
+            "notify_time": delivered.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"),  # when it is sent
             "notify_type": "trade_status_sync",
             "notify_id": notify_id,
             "charset": "utf-8",
@@ -789,6 +805,7 @@ class Sandbox:
         currency: str,
         event_id: str | None,
         moment: datetime,
+        delivered: datetime,
         overrides: dict[str, Any],
     ) -> SandboxCallback:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -815,7 +832,7 @@ class Sandbox:
             },
         }
         body = json_bytes(event)
-        timestamp = str(epoch_seconds(moment))
+        timestamp = str(epoch_seconds(delivered))
         header_nonce = self._token(32)
         signature = rsa_sign(self._wechat_platform_private, response_message(timestamp, header_nonce, body))
         self._record_outcome(order, native, paid)
@@ -975,6 +992,7 @@ class Sandbox:
         currency: str,
         event_id: str | None,
         moment: datetime,
+        delivered: datetime,
         overrides: dict[str, Any],
     ) -> SandboxCallback:
         state = {
@@ -992,6 +1010,7 @@ class Sandbox:
             obj["last_payment_error"] = {"code": "card_declined", "message": "Your card was declined."}
         self._apply(obj, overrides)
         created = epoch_seconds(moment)
+        signed_at = epoch_seconds(delivered)
         event = {
             "id": event_id or "evt_" + self._token(24),
             "object": "event",
@@ -1004,12 +1023,12 @@ class Sandbox:
             "type": native,
         }
         body = json.dumps(event, indent=2, ensure_ascii=False).encode("utf-8")  # the processor pretty-prints
-        signatures = ",".join(f"v1={sign_payload(secret, created, body)}" for secret in self._card_webhook_secrets)
+        signatures = ",".join(f"v1={sign_payload(secret, signed_at, body)}" for secret in self._card_webhook_secrets)
         intent.data.update({"status": state, "amount_received": obj["amount_received"]})
         self._record_outcome(intent, state, paid)
         headers = {
             "Content-Type": "application/json; charset=utf-8",
-            "Card-Signature": f"t={created},{signatures}",
+            "Card-Signature": f"t={signed_at},{signatures}",
             "User-Agent": "SandboxCard/1.0 (+https://card.sandbox.invalid/docs/webhooks)",
         }
         url = self.notify_url(PaymentMethod.CARD)
@@ -1145,6 +1164,7 @@ class Sandbox:
         currency: str,
         event_id: str | None,
         moment: datetime,
+        delivered: datetime,
         overrides: dict[str, Any],
     ) -> SandboxCallback:
         timeline_status = {"charge:confirmed": "COMPLETED", "charge:failed": "EXPIRED", "charge:resolved": "RESOLVED"}
@@ -1174,7 +1194,7 @@ class Sandbox:
         }
         delivery = {
             "id": self._uuid(),
-            "scheduled_for": moment.isoformat(),
+            "scheduled_for": delivered.isoformat(),
             "attempt_number": 1,
             "event": event,
         }

@@ -17,13 +17,16 @@ from typing import Any
 from urllib.parse import quote
 
 from oms.adapters.providers import (
+    DEFAULT_FRESHNESS_SECONDS,
     Clock,
+    check_fresh,
     header,
     int_field,
     json_bytes,
     json_object,
     object_field,
     text_field,
+    timestamp_field,
 )
 from oms.adapters.providers.base import (
     CallbackAnswer,
@@ -90,10 +93,18 @@ def parse_authorization(value: str) -> dict[str, str]:
 class WechatProvider:
     method: PaymentMethod = PaymentMethod.WECHAT
 
-    def __init__(self, credentials: WechatCredentials, transport: Transport, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        credentials: WechatCredentials,
+        transport: Transport,
+        clock: Clock = utcnow,
+        *,
+        freshness_seconds: int = DEFAULT_FRESHNESS_SECONDS,
+    ) -> None:
         self._creds = credentials
         self._transport = transport
         self._clock = clock
+        self._freshness = freshness_seconds  # how old a notice's own timestamp may be (CallbackFreshnessSeconds)
 
     def __repr__(self) -> str:
         return f"WechatProvider(mch_id={self._creds.mch_id!r})"
@@ -193,6 +204,14 @@ class WechatProvider:
     def _notice(self, raw_body: bytes) -> ProviderNotice:
         event = json_object(raw_body, "notification")
         event_id = text_field(event, "id", "notification")
+        # Wechatpay-Timestamp is re-signed on every delivery (5 minutes); the notification's create_time
+        # bounds how long one may be re-sent, as for the other providers (WeChat retries for ~24 h).
+        check_fresh(
+            timestamp_field(event, "create_time", "notification"),
+            self._clock(),
+            self._freshness,
+            "notification create_time",
+        )
         resource = object_field(event, "resource", "notification")
         if resource.get("original_type", "transaction") != "transaction":
             raise ValueError("notification is not about a transaction")
