@@ -53,6 +53,19 @@ _STOOD_IN_FOR = frozenset(
         "AWS::Cognito::UserPoolGroup",
     }
 )
+_ARNS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("AWS::Serverless::Function", "AWS::Lambda::Function"), "arn:aws:lambda:{region}:{account}:function:{name}"),
+    (_STATE_MACHINES, "arn:aws:states:{region}:{account}:stateMachine:{name}"),
+    (("AWS::DynamoDB::Table",), "arn:aws:dynamodb:{region}:{account}:table/{name}"),
+    (("AWS::S3::Bucket",), "arn:aws:s3:::{name}"),
+    (("AWS::Events::EventBus",), "arn:aws:events:{region}:{account}:event-bus/{name}"),
+    (("AWS::Events::Rule",), "arn:aws:events:{region}:{account}:rule/{name}"),
+    (("AWS::IAM::Role",), "arn:aws:iam::{account}:role/{name}"),
+    (("AWS::SQS::Queue",), "arn:aws:sqs:{region}:{account}:{name}"),
+    (("AWS::SNS::Topic",), "arn:aws:sns:{region}:{account}:{name}"),
+    (("AWS::Logs::LogGroup",), "arn:aws:logs:{region}:{account}:log-group:{name}:*"),
+    (("AWS::CloudWatch::Alarm",), "arn:aws:cloudwatch:{region}:{account}:alarm:{name}"),
+)
 _QUEUE_ATTRIBUTES = (
     "DelaySeconds",
     "MaximumMessageSize",
@@ -357,33 +370,12 @@ class _Resolver:
 
     def arn_of(self, logical_id: str) -> str:
         kind = self.resources[logical_id].get("Type", "")
-        name = self.name_of(logical_id)
-        region, account = REGION, ACCOUNT_ID
-        if kind in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
-            return f"arn:aws:lambda:{region}:{account}:function:{name}"
-        if kind in _STATE_MACHINES:
-            return f"arn:aws:states:{region}:{account}:stateMachine:{name}"
-        if kind == "AWS::DynamoDB::Table":
-            return f"arn:aws:dynamodb:{region}:{account}:table/{name}"
-        if kind == "AWS::S3::Bucket":
-            return f"arn:aws:s3:::{name}"
-        if kind == "AWS::Events::EventBus":
-            return f"arn:aws:events:{region}:{account}:event-bus/{name}"
-        if kind == "AWS::Events::Rule":
-            return f"arn:aws:events:{region}:{account}:rule/{name}"
         if kind == "AWS::Cognito::UserPool":
-            return f"arn:aws:cognito-idp:{region}:{account}:userpool/{self.ref(logical_id)}"
-        if kind == "AWS::IAM::Role":
-            return f"arn:aws:iam::{account}:role/{name}"
-        if kind == "AWS::SQS::Queue":
-            return f"arn:aws:sqs:{region}:{account}:{name}"
-        if kind == "AWS::SNS::Topic":
-            return f"arn:aws:sns:{region}:{account}:{name}"
-        if kind == "AWS::Logs::LogGroup":
-            return f"arn:aws:logs:{region}:{account}:log-group:{name}:*"
-        if kind == "AWS::CloudWatch::Alarm":
-            return f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"
-        raise TemplateError(f"Fn::GetAtt {logical_id}.Arn: resource type {kind} is not supported locally")
+            return f"arn:aws:cognito-idp:{REGION}:{ACCOUNT_ID}:userpool/{self.ref(logical_id)}"
+        shape = next((arn for kinds, arn in _ARNS if kind in kinds), None)
+        if shape is None:
+            raise TemplateError(f"Fn::GetAtt {logical_id}.Arn: resource type {kind} is not supported locally")
+        return shape.format(region=REGION, account=ACCOUNT_ID, name=self.name_of(logical_id))
 
     def ref(self, name: str) -> Any:
         if name == "AWS::NoValue":

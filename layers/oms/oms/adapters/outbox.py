@@ -211,7 +211,17 @@ class OutboxRelay:
                 entry = outbox_entry(row, self.bus_name)
             except ValueError as error:
                 # Never publishable: dead-letter it at once (with the row), retrying cannot help.
-                self._give_up(record, None, str(row.get("eventId") or "") or None, 0, str(error), outcome, row=row)
+                event_id = str(row.get("eventId") or "") or None
+                letter = dead_letter_message(
+                    record=record,
+                    entry=None,
+                    event_id=event_id,
+                    attempts=0,
+                    error=str(error),
+                    failed_at=self._clock(),
+                    row=row,
+                )
+                self._give_up(record, letter, outcome)
                 continue
             pending.append(_Pending(record, entry, str(row["eventId"])))
         failed = self._publish(pending)
@@ -262,40 +272,36 @@ class OutboxRelay:
             )
             outcome.failed[sequence_number(item.record)] = item.error
             return
-        self._give_up(item.record, item.entry, item.event_id, attempts, item.error, outcome)
+        letter = dead_letter_message(
+            record=item.record,
+            entry=item.entry,
+            event_id=item.event_id,
+            attempts=attempts,
+            error=item.error,
+            failed_at=now,
+        )
+        self._give_up(item.record, letter, outcome)
 
-    def _give_up(
-        self,
-        record: Mapping[str, Any],
-        entry: dict[str, str] | None,
-        event_id: str | None,
-        attempts: int,
-        error: str,
-        outcome: RelayOutcome,
-        row: Mapping[str, Any] | None = None,
-    ) -> None:
-        sequence = sequence_number(record)
+    def _give_up(self, record: Mapping[str, Any], letter: dict[str, Any], outcome: RelayOutcome) -> None:
+        """Write `letter` to the dead-letter queue and count the record done; if that fails, retry it."""
+        sequence, event_id, error = sequence_number(record), letter["eventId"], letter["error"]
         if self.dead_letters is None:
             outcome.failed[sequence] = f"{error} (no dead-letter queue configured)"
             return
-        message = dead_letter_message(
-            record=record,
-            entry=entry,
-            event_id=event_id,
-            attempts=attempts,
-            error=error,
-            failed_at=self._clock(),
-            row=row,
-        )
         try:
-            self.dead_letters.send(message)
+            self.dead_letters.send(letter)
         except Exception as send_error:
             log.error("could not dead-letter an outbox event", extra={"eventId": event_id, "error": str(send_error)})
             outcome.failed[sequence] = f"{error}; dead-letter queue: {send_error}"
             return
         log.error(
             "outbox event moved to the dead-letter queue",
-            extra={"eventId": event_id, "attempts": attempts, "error": error, "queue": self.dead_letters.queue_url},
+            extra={
+                "eventId": event_id,
+                "attempts": letter["attempts"],
+                "error": error,
+                "queue": self.dead_letters.queue_url,
+            },
         )
         outcome.dead_lettered.append(event_id or sequence)
 

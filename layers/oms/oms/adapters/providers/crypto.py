@@ -3,8 +3,9 @@
 Webhooks carry `X-CC-Webhook-Signature` = hex HMAC-SHA256(shared secret, raw body). There is no timestamp
 in the signature, so a captured webhook stays valid: deduplication on the event id (the inbox) stops a
 replay of a notice already applied, and the event's own `created_at` must be inside the freshness window
-(`CallbackFreshnessSeconds`), which bounds how long a captured one can be used at all. On-chain payments are not refunded automatically; `refund` asks the processor to
-record a refund (`POST /charges/{code}/refunds`) that it pays out and reports.
+(`CallbackFreshnessSeconds`), which bounds how long a captured one can be used at all. On-chain payments
+are not refunded automatically; `refund` asks the processor to record a refund (`POST /charges/{code}/refunds`)
+that it pays out and reports.
 """
 
 from __future__ import annotations
