@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
 from oms.domain.catalog import StockAdjustmentReason, StockPolicy
 from oms.domain.money import MAX_AMOUNT, SUPPORTED_CURRENCIES, Money
 from oms.domain.order_pricing import MAX_COUPONS
@@ -15,7 +16,7 @@ from oms.domain.splitting import HandlingClass
 from oms.services.orders import PricingRequest
 
 MAX_POINTS = 100_000_000
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=NAME_ID_MAX, pattern=NAME_ID_PATTERN)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 LongText = Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True)]
 
@@ -120,7 +121,7 @@ class CartLineIn(Strict):
         return CartLine(self.skuId, self.quantity)
 
 
-CouponCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+CouponCode = Id  # the same rule as the path id `code` (oms.api.ids)
 
 
 class PricingOptionsIn(Strict):
