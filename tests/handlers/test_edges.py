@@ -334,3 +334,15 @@ def test_duplicate_keys_are_refused_by_the_routes_and_nothing_is_written(world: 
         "name",
     )
     assert dump() == before
+
+
+def test_an_over_long_store_filter_is_a_validation_error(world: World) -> None:
+    route = next(r for r in ROUTES if r.route_key == "GET /products")
+    event = http_event("GET", "/products", route=route.route_key, query={"store": "A" * 3000})
+    result = world.call(route, event)
+    problem = json.loads(result["body"])
+    assert (result["statusCode"], problem["type"], problem["errors"][0]["field"]) == (
+        422,
+        "urn:oms:problem:validation-failed",
+        "store",
+    )

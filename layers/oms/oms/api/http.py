@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from pydantic import BaseModel, ValidationError
 
 from oms.api.auth import actor_from_event
-from oms.api.ids import path_id_kind
+from oms.api.ids import NAME_ID, IdKind, path_id_kind
 from oms.api.problems import HttpProblem, problem
 from oms.domain.errors import DomainError
 from oms.domain.permissions import Actor
@@ -226,6 +226,21 @@ def query_int(app: APIGatewayHttpResolver, name: str) -> int | None:
             f"{name} must be an integer",
             errors=[{"field": name, "message": "must be an integer", "code": "int_parsing"}],
         ) from error
+
+
+def query_id(app: APIGatewayHttpResolver, name: str, kind: IdKind = NAME_ID) -> str | None:
+    """An id given as a query filter (`?store=`), within its kind's limits (422 otherwise: a filter that
+    names nothing is a mistake in the request, and an over-long one would fail as a store key)."""
+    raw = app.current_event.get_query_string_value(name)
+    if raw is None or kind.admits(raw):
+        return raw
+    raise HttpProblem(
+        422,
+        "validation-failed",
+        "The request is not valid",
+        f"{name} is {kind.rule}",
+        errors=[{"field": name, "message": kind.rule, "code": "id"}],
+    )
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
