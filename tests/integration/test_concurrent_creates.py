@@ -51,3 +51,47 @@ def test_concurrent_first_credits_all_land(stack: LocalStack, http: Any) -> None
     assert credit(3).status == 201
     again = http.get(f"/customers/{customer}/balance", token=finance, params={"limit": "50"}).json()
     assert again["balance"]["amount"] == sum(amounts) and len(again["movements"]) == RACERS
+
+
+def store_body(name: str) -> dict[str, Any]:
+    return {"name": name, "currency": "CNY", "shippingFee": {"amount": 800, "currency": "CNY"}}
+
+
+def directory_entries(stack: LocalStack) -> dict[str, Any]:
+    """The shipping policies checkout reads: the STORES/DIRECTORY item, as the repository reads it."""
+    from oms.store import keys
+    from oms.store.models import StoreDirectoryItem
+
+    return StoreDirectoryItem.get(*keys.STORE_DIRECTORY, consistent_read=True).all_policies()
+
+
+def test_different_stores_created_at_once_all_land_in_the_directory(stack: LocalStack, http: Any) -> None:
+    admin = stack.demo_tokens["admin"]
+    ids = [f"shop-{uuid.uuid4().hex[:6]}.{i}" for i in range(RACERS)]  # '.' is a path inside the map
+    answers = race(lambda i: http.put(f"/stores/{ids[i]}", token=admin, json=store_body(f"Shop {i}")))
+    assert [a.status for a in answers] == [201] * RACERS, [a.text for a in answers if a.status != 201]
+    entries = directory_entries(stack)
+    assert set(ids) <= set(entries) and "demo" in entries  # the seeded store kept its entry too
+    assert all(entries[i]["shippingFee"] == {"amount": 800, "currency": "CNY"} for i in ids)
+    for store_id in ids:
+        assert http.get(f"/stores/{store_id}").json()["version"] == 1
+
+
+def test_edits_of_one_store_at_once_still_follow_if_match(stack: LocalStack, http: Any) -> None:
+    admin = stack.demo_tokens["admin"]
+    store_id = f"shop-{uuid.uuid4().hex[:6]}"
+    assert http.put(f"/stores/{store_id}", token=admin, json=store_body("First")).status == 201
+
+    def edit(i: int) -> Any:
+        fee = {"amount": 100 + i, "currency": "CNY"}
+        body = {**store_body(f"Edit {i}"), "shippingFee": fee}
+        return http.put(f"/stores/{store_id}", token=admin, json=body, headers={"If-Match": '"1"'})
+
+    answers = race(edit)
+    statuses = sorted(a.status for a in answers)
+    assert statuses[0] == 200 and statuses.count(200) == 1, [a.text for a in answers]
+    assert set(statuses[1:]) <= {409, 412}
+    winner = next(a.json() for a in answers if a.status == 200)
+    store = http.get(f"/stores/{store_id}").json()
+    assert (store["version"], store["name"]) == (2, winner["name"])
+    assert directory_entries(stack)[store_id]["shippingFee"] == winner["shippingFee"]  # the winner's, not a loser's
