@@ -12,16 +12,10 @@ from oms.api import pricing_schemas, schemas
 from pydantic import BaseModel, ValidationError
 
 from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, Api
+from tests.handlers.test_fulfilment import sku
 from tests.handlers.test_orders_api import assert_problem, table_snapshot
 
-TEE = {
-    "skuId": "TEE-X",
-    "name": "Tee",
-    "price": {"amount": 100, "currency": "CNY"},
-    "stock": 1,
-    "warehouseId": "WH1",
-    "weightGrams": 1,
-}
+TEE = sku("TEE-X", 100)
 CHECKOUT = {"lines": [{"skuId": "TEE-M", "quantity": 1}], "shippingAddress": ADDRESS}
 
 
