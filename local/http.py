@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import errno
 import json
 import logging
 import os
 import re
+import secrets
+import socket
 import threading
 import time
 import urllib.parse
@@ -40,6 +43,7 @@ log = logging.getLogger("local_stack.http")
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 MAX_TOKEN_LIFETIME = 366 * 86400
 PROBLEM_JSON = "application/problem+json"
+STARTING_HEADER = "x-oms-local-starting"  # lets the stack's own seed requests in while it is starting
 
 
 class LocalControl(Protocol):
@@ -110,6 +114,30 @@ def _aware_timestamp(text: str) -> dt.datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+class PortUnavailable(OSError):
+    """The API port cannot be listened on (another process has it, or binding is not allowed)."""
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The API's listening socket, bound before anything else is built: a busy port fails at once, with a
+    message naming it. Handed to the gateway, so nothing can take the port in between."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does (TIME_WAIT only)
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortUnavailable(
+                exc.errno,
+                f"port {port} on {host} is already in use (another oms-local?): stop that process, "
+                "or choose another port with --port N (--port 0 picks a free one)",
+            ) from exc
+        raise PortUnavailable(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    return listener
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
@@ -119,6 +147,11 @@ class Response:
 
 def _json_response(status: int, payload: Any, content_type: str = "application/json") -> Response:
     return Response(status, [("content-type", content_type)], json.dumps(payload).encode())
+
+
+def _starting(response: Response) -> Response:
+    response.headers.append(("retry-after", "1"))
+    return response
 
 
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response:
@@ -284,6 +317,15 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # socketserver's default of 5 resets connections when many clients race
 
+    def __init__(self, listener: socket.socket, handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(listener.getsockname()[:2], handler, bind_and_activate=False)
+        self.socket.close()
+        self.socket = listener
+        self.server_address = listener.getsockname()
+        host, port = listener.getsockname()[:2]
+        self.server_name, self.server_port = socket.getfqdn(str(host)), int(port)  # as HTTPServer.server_bind
+        self.server_activate()
+
 
 class ApiGateway:
     def __init__(
@@ -297,6 +339,7 @@ class ApiGateway:
         account_id: str,
         host: str = "127.0.0.1",
         port: int = 3000,
+        listener: socket.socket | None = None,
     ) -> None:
         self.router = Router(routes)
         self.functions = functions
@@ -304,7 +347,10 @@ class ApiGateway:
         self.cors = cors
         self.api_id = api_id
         self.account_id = account_id
-        self._server = _Server((host, port), _make_handler(self))
+        # Until `open()`, API requests answer 503 except those carrying `starting_key` (the stack's seed).
+        self.ready = threading.Event()
+        self.starting_key = secrets.token_urlsafe(16)
+        self._server = _Server(listener or listen(host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
     @property
@@ -315,6 +361,10 @@ class ApiGateway:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._server.serve_forever, name="oms-local-http", daemon=True)
         self._thread.start()
+
+    def open(self) -> None:
+        """The stack is ready (seeded): serve every client."""
+        self.ready.set()
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -339,6 +389,17 @@ class ApiGateway:
             response = self._local(method, raw_path, body)
         elif method == "OPTIONS" and self.cors and "access-control-request-method" in headers:
             response = self._preflight(headers)
+        elif not self.ready.is_set() and headers.get(STARTING_HEADER) != self.starting_key:
+            response = _starting(
+                problem(
+                    503,
+                    "stack-starting",
+                    "Service Unavailable",
+                    "the local stack is still starting (seeding its demo data); GET /_local/health says when "
+                    "it is ready",
+                    message="Service Unavailable",
+                )
+            )
         else:
             response = self._api(method, raw_path, raw_query, header_pairs, body, source_ip, request_id)
         response.headers.append(("apigw-requestid", request_id))
@@ -432,7 +493,10 @@ class ApiGateway:
 
     def _local(self, method: str, raw_path: str, body: bytes) -> Response:
         if raw_path == "/_local/health" and method == "GET":
-            return _json_response(200, self.control.health())
+            health = self.control.health()
+            if health.get("status") == "ok":
+                return _json_response(200, health)
+            return _starting(_json_response(503, health))
         if raw_path == "/_local/token" and method == "POST":
             return self._mint(body)
         if raw_path == "/_local/.well-known/jwks.json" and method == "GET":

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from oms.api.http import IDEMPOTENCY_KEY_MAX
+from oms.api.ids import PATH_IDS
 from oms_local.template import RouteSpec, TemplateError, load_template
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -136,9 +137,17 @@ def handlers(module_file: Path) -> dict[str, HandlerInfo]:
     return found
 
 
+def _path_schema(name: str) -> dict[str, Any]:
+    """A path parameter's limits (`oms.api.ids`: checked at the edge for every resolver route)."""
+    kind = PATH_IDS.get(name)
+    if kind is None:  # the callbacks' {provider} and {carrier}: looked up by name, never used as a key
+        return {"type": "string"}
+    return {"type": "string", "minLength": 1, "maxLength": kind.max_length, "pattern": kind.pattern}
+
+
 def _parameters(route: RouteSpec, info: HandlerInfo | None) -> list[dict[str, Any]]:
     parameters: list[dict[str, Any]] = [
-        {"name": name.rstrip("+"), "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name.rstrip("+"), "in": "path", "required": True, "schema": _path_schema(name.rstrip("+"))}
         for name in _PATH_PARAM.findall(route.path)
     ]
     if info is not None and info.idempotency_key is not None:

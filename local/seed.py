@@ -11,6 +11,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,97 +150,101 @@ class SeedResult:
     public_code: Any = None
 
 
-def _call(
-    base_url: str,
-    method: str,
-    path: str,
-    token: str,
-    body: Any,
-    expected: tuple[int, ...],
-    idempotency_key: str | None = None,
-    if_match: int | None = None,
-) -> Any:
-    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-    if idempotency_key is not None:
-        headers["idempotency-key"] = idempotency_key
-    if if_match is not None:
-        headers["if-match"] = f'"{if_match}"'
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base_url + path, method=method, data=data, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            status, text = response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        status, text = error.code, error.read().decode()
-    if status not in expected:
-        raise SeedError(f"{method} {path} answered {status} (expected {expected}): {text[:500]}")
-    return json.loads(text) if text else None
+@dataclass(frozen=True)
+class _Api:
+    """The API as the seed calls it: with the admin token, and the headers the stack gives it (the key
+    that lets the seed in while the stack is still closed to clients)."""
+
+    base_url: str
+    token: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        expected: tuple[int, ...],
+        idempotency_key: str | None = None,
+        if_match: int | None = None,
+    ) -> Any:
+        headers = {**self.headers, "authorization": f"Bearer {self.token}", "content-type": "application/json"}
+        if idempotency_key is not None:
+            headers["idempotency-key"] = idempotency_key
+        if if_match is not None:
+            headers["if-match"] = f'"{if_match}"'
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base_url + path, method=method, data=data, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status, text = response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read().decode()
+        if status not in expected:
+            raise SeedError(f"{method} {path} answered {status} (expected {expected}): {text[:500]}")
+        return json.loads(text) if text else None
 
 
-def _seed_product(base_url: str, token: str, product: dict[str, Any]) -> Any:
+def _seed_product(api: _Api, product: dict[str, Any]) -> Any:
     """A product is there when its first SKU is (the catalog refuses an existing SKU id with a 409)."""
     first_sku = product["skus"][0]["skuId"]
-    found = _call(base_url, "GET", f"/skus/{urllib.parse.quote(first_sku)}", token, None, (200, 404))
+    found = api.call("GET", f"/skus/{urllib.parse.quote(first_sku)}", None, (200, 404))
     if found.get("productId"):
-        return _call(base_url, "GET", f"/products/{found['productId']}", token, None, (200,))
-    return _call(base_url, "POST", "/products", token, product, (201,), f"seed-{first_sku}")
+        return api.call("GET", f"/products/{found['productId']}", None, (200,))
+    return api.call("POST", "/products", product, (201,), f"seed-{first_sku}")
 
 
-def _seed_promotion(base_url: str, token: str) -> Any:
+def _seed_promotion(api: _Api) -> Any:
     query = urllib.parse.urlencode({"storeId": DEMO_STORE_ID, "status": "ACTIVE"})
-    listed = _call(base_url, "GET", f"/promotions?{query}", token, None, (200,))
+    listed = api.call("GET", f"/promotions?{query}", None, (200,))
     for promotion in listed["items"]:
         if promotion["name"] == DEMO_PROMOTION["name"]:
             return promotion
-    return _call(base_url, "POST", "/promotions", token, DEMO_PROMOTION, (201,))
+    return api.call("POST", "/promotions", DEMO_PROMOTION, (201,))
 
 
-def _seed_points_rules(base_url: str, token: str) -> Any:
-    current = _call(base_url, "GET", "/settings/points-rules", token, None, (200,))
+def _seed_points_rules(api: _Api) -> Any:
+    current = api.call("GET", "/settings/points-rules", None, (200,))
     if current["programmes"].get("CNY") == DEMO_POINTS_PROGRAMME:
         return current
     body = {"programmes": {**current["programmes"], "CNY": DEMO_POINTS_PROGRAMME}, "reason": "demo seed"}
-    return _call(base_url, "PUT", "/settings/points-rules", token, body, (200,), if_match=current["version"])
+    return api.call("PUT", "/settings/points-rules", body, (200,), if_match=current["version"])
 
 
-def _seed_coupon_template(base_url: str, token: str) -> Any:
+def _seed_coupon_template(api: _Api) -> Any:
     cursor: str | None = None
     while True:
         query = urllib.parse.urlencode({"limit": 100, **({"cursor": cursor} if cursor else {})})
-        page = _call(base_url, "GET", f"/coupon-templates?{query}", token, None, (200,))
+        page = api.call("GET", f"/coupon-templates?{query}", None, (200,))
         for template in page["items"]:
             if template["name"] == DEMO_COUPON_TEMPLATE["name"] and template["status"] == "ACTIVE":
                 return template
         cursor = page["next_cursor"]
         if not cursor:
-            return _call(base_url, "POST", "/coupon-templates", token, DEMO_COUPON_TEMPLATE, (201,))
+            return api.call("POST", "/coupon-templates", DEMO_COUPON_TEMPLATE, (201,))
 
 
-def _seed_public_code(base_url: str, token: str, template_id: str) -> Any:
-    found = _call(base_url, "GET", f"/coupons/{DEMO_PUBLIC_CODE}", token, None, (200, 404))
+def _seed_public_code(api: _Api, template_id: str) -> Any:
+    found = api.call("GET", f"/coupons/{DEMO_PUBLIC_CODE}", None, (200, 404))
     if found.get("code") == DEMO_PUBLIC_CODE:
         return found
     body = {"publicCode": DEMO_PUBLIC_CODE, "reason": "demo seed"}
-    issued = _call(
-        base_url,
-        "POST",
-        f"/coupon-templates/{template_id}/coupons",
-        token,
-        body,
-        (201,),
-        f"seed-{DEMO_PUBLIC_CODE}-{template_id}",
+    issued = api.call(
+        "POST", f"/coupon-templates/{template_id}/coupons", body, (201,), f"seed-{DEMO_PUBLIC_CODE}-{template_id}"
     )
     return issued["coupons"][0]
 
 
-def seed(base_url: str, admin_token: str) -> SeedResult:
-    """Create the demo store, catalog and pricing rules; raises SeedError on the first unexpected answer."""
-    store = _call(base_url, "PUT", f"/stores/{DEMO_STORE_ID}", admin_token, DEMO_STORE, (200, 201))
-    products = [_seed_product(base_url, admin_token, product) for product in DEMO_PRODUCTS]
-    promotion = _seed_promotion(base_url, admin_token)
-    points_rules = _seed_points_rules(base_url, admin_token)
-    template = _seed_coupon_template(base_url, admin_token)
-    public_code = _seed_public_code(base_url, admin_token, template["templateId"])
+def seed(base_url: str, admin_token: str, *, headers: Mapping[str, str] | None = None) -> SeedResult:
+    """Create the demo store, catalog and pricing rules; raises SeedError on the first unexpected answer.
+    `headers` go with every request (the stack passes the key that lets the seed in while it starts)."""
+    api = _Api(base_url, admin_token, dict(headers or {}))
+    store = api.call("PUT", f"/stores/{DEMO_STORE_ID}", DEMO_STORE, (200, 201))
+    products = [_seed_product(api, product) for product in DEMO_PRODUCTS]
+    promotion = _seed_promotion(api)
+    points_rules = _seed_points_rules(api)
+    template = _seed_coupon_template(api)
+    public_code = _seed_public_code(api, template["templateId"])
     return SeedResult(
         store=store,
         products=products,

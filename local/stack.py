@@ -1,9 +1,11 @@
 """``LocalStack``: template.yaml running on one machine, for the CLI and for tests.
 
-Start order: read the template (fails before anything runs), share the process's moto server,
-create the resources, set the process environment, inject the carrier and warehouse sandboxes, import
-the functions and register them for Lambda invokes, serve the API (and start the payment provider
-sandbox), start stream pollers and schedule timers, mint demo tokens, seed.
+Start order: bind the API port (a busy port fails at once), read the template (fails before anything
+runs), share the process's moto server, create the resources, set the process environment, inject the
+carrier and warehouse sandboxes, import the functions and register them for Lambda invokes, serve the
+API (and start the payment provider sandbox), start stream pollers and schedule timers, mint demo
+tokens, seed, and only then open the API to clients: until then `/_local/health` says "starting" (503)
+and API requests answer 503 `stack-starting`, so nothing a client does can race the seed.
 
 moto keeps its state in module globals, so every stack in a process shares one moto server; each
 stack deletes its resources when it stops, and the last one to stop resets moto and stops the server.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -39,7 +42,7 @@ from .functions import (
     sandbox_environment,
     unload_function,
 )
-from .http import ApiGateway, ScheduleNotFound
+from .http import STARTING_HEADER, ApiGateway, ScheduleNotFound, listen
 from .logistics_sandbox import CARRIERS, CarrierSandbox, generate_carrier_secrets
 from .schedules import ScheduleTimers, rate_seconds
 from .seed import DEMO_USERS, SeedResult, seed
@@ -158,6 +161,7 @@ class LocalStack:
         self._environment: dict[str, str] = {}
         self._functions: dict[str, InProcessFunction] = {}
         self._gateway: ApiGateway | None = None
+        self._listener: socket.socket | None = None
         self._issuer: TokenIssuer | None = None
         self._pollers: list[StreamPoller] = []
         self._timers: ScheduleTimers | None = None
@@ -171,6 +175,17 @@ class LocalStack:
     def start(self) -> LocalStack:
         if self._moto_url is not None:
             raise RuntimeError("this LocalStack is already started")
+        self._listener = listen(self.host, self.requested_port)  # before anything is built
+        try:
+            self._start_after_listening()
+        except BaseException:
+            if self._listener is not None:
+                self._listener.close()
+                self._listener = None
+            raise
+        return self
+
+    def _start_after_listening(self) -> None:
         moto_patches.apply()
         template = load_template(
             self.template_path,
@@ -196,7 +211,6 @@ class LocalStack:
         except BaseException:
             self.stop()
             raise
-        return self
 
     def _start(self, template: StackTemplate, moto_port: int) -> None:
         assert self._moto_url is not None
@@ -226,6 +240,7 @@ class LocalStack:
             account_id=template.account_id,
             host=self.host,
             port=self.requested_port,
+            listener=self._listener,
         )
         audiences = [aud for api in template.http_apis.values() for a in api.authorizers.values() for aud in a.audience]
         self._issuer = TokenIssuer(f"http://{self.host}:{self.port}/_local", audiences or [self.stack_name])
@@ -267,7 +282,12 @@ class LocalStack:
             self._demo_tokens.setdefault(user.roles[0], token)
             self._demo_tokens[user.subject] = token
         if self.seed_enabled:
-            self.seed_result = seed(self.base_url, self._demo_tokens["admin"])
+            self.seed_result = seed(
+                self.base_url,
+                self._demo_tokens["admin"],
+                headers={STARTING_HEADER: self._gateway.starting_key},
+            )
+        self._gateway.open()
         log.info("stack %s serving on %s (moto at %s)", self.stack_name, self.base_url, self._moto_url)
 
     def _deliver_on_failure(self, destination_arn: str, record: dict[str, Any]) -> None:
@@ -457,6 +477,9 @@ class LocalStack:
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
+        if self._listener is not None:
+            self._listener.close()  # already closed by the gateway's stop, unless it never served
+            self._listener = None
         if self._sandbox is not None:
             use_providers(None)
             self._sandbox = None
@@ -581,10 +604,16 @@ class LocalStack:
     def issuer_url(self) -> str:
         return self._token_issuer().issuer
 
+    @property
+    def ready(self) -> bool:
+        """Serving every client: started and seeded."""
+        return self._gateway is not None and self._gateway.ready.is_set()
+
     def health(self) -> dict[str, Any]:
+        """`status` is "ok" once the stack is seeded and open to clients, "starting" before."""
         template = self.template
         return {
-            "status": "ok",
+            "status": "ok" if self.ready else "starting",
             "stack": self.stack_name,
             "endpoints": {
                 "api": self.base_url,

@@ -16,6 +16,7 @@ from oms.api.http import (
     make_resolver,
     page_response,
     parse_body,
+    query_id,
     query_int,
 )
 from oms.api.problems import HttpProblem
@@ -99,7 +100,7 @@ def create_product() -> Response[str]:
 
 @app.get("/products")
 def list_products() -> Response[str]:
-    store_id = app.current_event.get_query_string_value("store")
+    store_id = query_id(app, "store")
     if not store_id:
         raise HttpProblem(
             422,

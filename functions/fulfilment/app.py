@@ -8,9 +8,11 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from oms.api.auth import require
 from oms.api.http import actor, json_response, make_resolver, parse_body, query_int
 from oms.api.schemas import BatchShipmentIn, ShipmentIn
 from oms.config import Settings
+from oms.domain.permissions import Permission
 from oms.services.fulfilment import ShipmentRequest
 from oms.wiring import fulfilment_service
 
@@ -26,7 +28,9 @@ def _request(child_order_id: str, body: ShipmentIn) -> ShipmentRequest:
 
 @app.post("/orders/<orderId>/shipments")
 def create_shipment(orderId: str) -> Response[str]:
-    shipment = service.ship(actor(app), _request(orderId, parse_body(app, ShipmentIn)))
+    who = actor(app)
+    require(who, Permission.SHIPMENT_CREATE)
+    shipment = service.ship(who, _request(orderId, parse_body(app, ShipmentIn)))
     headers = {"Location": f"/orders/{shipment['orderId']}/shipments"}
     return json_response(201, shipment, headers)
 
@@ -43,9 +47,11 @@ def release(orderId: str) -> Response[str]:
 
 @app.post("/shipments/batch")
 def ship_batch() -> Response[str]:
+    who = actor(app)
+    require(who, Permission.SHIPMENT_CREATE)
     body = parse_body(app, BatchShipmentIn)
     requests = [_request(item.childOrderId, item) for item in body.items]
-    return json_response(200, service.ship_batch(actor(app), requests))
+    return json_response(200, service.ship_batch(who, requests))
 
 
 @app.get("/warehouses/<warehouseId>/child-orders")

@@ -8,7 +8,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms.adapters.workflows import StepFunctionsPaymentTimeout
-from oms.api.auth import require
+from oms.api.auth import require, require_any
 from oms.api.http import (
     actor,
     idempotency_key,
@@ -112,6 +112,7 @@ def get_order(orderId: str) -> Response[str]:
 @app.post("/orders/<orderId>/cancel")
 def cancel_order(orderId: str) -> Response[str]:
     who = actor(app)
+    require_any(who, Permission.ORDER_CANCEL_OWN, Permission.ORDER_CANCEL_ANY)
     body = parse_body(app, CancelIn, optional=True)
     return json_response(200, service.cancel(who, orderId, body.reason))
 

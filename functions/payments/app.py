@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms.adapters.payment_providers import provider_factory
 from oms.adapters.providers.base import PaymentMethod
+from oms.api.auth import require
 from oms.api.http import (
     actor,
     idempotency_key,
@@ -24,6 +25,7 @@ from oms.api.problems import HttpProblem
 from oms.api.schemas import BalanceAdjustmentIn, ChannelSettingsIn, PaymentIn, ResolveIn, ReviewIn
 from oms.config import Settings
 from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer
+from oms.domain.permissions import Permission
 from oms.services.orders import request_fingerprint
 from oms.services.payments import PaymentService
 from oms.store.orders import OrderRepository
@@ -47,6 +49,7 @@ def _replayed(status: int, body: dict[str, Any], replayed: bool) -> Response[str
 @app.post("/orders/<orderId>/payments")
 def create_payment(orderId: str) -> Response[str]:
     who = actor(app)
+    require(who, Permission.PAYMENT_CREATE)
     key = idempotency_key(app)
     body = parse_body(app, PaymentIn)
     status, result, replayed = service.create_payment(
@@ -67,6 +70,7 @@ def order_payments(orderId: str) -> Response[str]:
 @app.post("/orders/<orderId>/payments/<paymentId>/review")
 def review(orderId: str, paymentId: str) -> Response[str]:
     who = actor(app)
+    require(who, Permission.PAYMENT_REVIEW)
     body = parse_body(app, ReviewIn)
     return json_response(
         200, service.review(who, orderId, paymentId, approve=body.decision == "approve", reason=body.reason)
@@ -91,6 +95,7 @@ def balance(customerId: str) -> Response[str]:
 @app.post("/customers/<customerId>/balance/adjustments")
 def adjust_balance(customerId: str) -> Response[str]:
     who = actor(app)
+    require(who, Permission.BALANCE_ADJUST)
     key = idempotency_key(app)
     body = parse_body(app, BalanceAdjustmentIn)
     status, result, replayed = service.adjust_balance(
@@ -128,6 +133,7 @@ def anomalies() -> Response[str]:
 @app.post("/anomalies/<anomalyId>/resolve")
 def resolve(anomalyId: str) -> Response[str]:
     who = actor(app)
+    require(who, Permission.ANOMALY_MANAGE)
     body = parse_body(app, ResolveIn)
     return json_response(200, service.resolve_anomaly(who, anomalyId, body.note))
 
@@ -141,6 +147,7 @@ def get_channels(storeId: str) -> Response[str]:
 @app.put("/settings/payment-channels/<storeId>")
 def put_channels(storeId: str) -> Response[str]:
     who = actor(app)
+    require(who, Permission.PAYMENT_SETTINGS)
     body = parse_body(app, ChannelSettingsIn)
     channels = {
         method: ChannelSettings(method, c.enabled, c.minAmount, c.maxAmount, c.feeRateBps, FeeBearer(c.feeBearer))

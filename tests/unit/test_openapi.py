@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from oms.api.ids import PATH_IDS
 from oms_local.openapi import ROOT, build_openapi, handlers, main, render
 from oms_local.template import load_template
 from openapi_spec_validator import validate
@@ -87,7 +88,27 @@ def test_every_path_parameter_is_declared(document: dict[str, Any]) -> None:
         in_path = set(re.findall(r"\{([^{}]+)\}", key))
         declared = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "path"}
         assert set(declared) == in_path, key
-        assert all(p["required"] is True and p["schema"] == {"type": "string"} for p in declared.values())
+        assert all(p["required"] is True and p["schema"]["type"] == "string" for p in declared.values())
+
+
+def test_path_ids_carry_the_limits_checked_at_the_edge(document: dict[str, Any]) -> None:
+    """Every path parameter of an API route has its kind in oms.api.ids (checked by the resolver's
+    middleware); only the callbacks' provider and carrier names are plain strings."""
+    for key, operation in _operations(document).items():
+        for parameter in (p for p in operation.get("parameters", []) if p["in"] == "path"):
+            kind = PATH_IDS.get(parameter["name"])
+            if key.startswith("POST /callbacks/"):
+                assert kind is None and parameter["schema"] == {"type": "string"}, key
+                continue
+            assert kind is not None, f"{key}: add {parameter['name']} to oms.api.ids.PATH_IDS"
+            assert parameter["schema"] == {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": kind.max_length,
+                "pattern": kind.pattern,
+            }
+    order = document["paths"]["/orders/{orderId}"]["get"]["parameters"][0]["schema"]
+    assert order["maxLength"] == 29  # a ULID (26) or a child order id <ULID>-<nn>
 
 
 def test_every_schema_reference_resolves(document: dict[str, Any]) -> None:

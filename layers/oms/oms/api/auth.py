@@ -38,5 +38,14 @@ def actor_from_event(event: dict[str, Any]) -> Actor:
 
 
 def require(actor: Actor, permission: Permission) -> None:
+    """Called by a handler before it reads the body: a role that may not act gets 403, never a schema hint."""
     if not actor.can(permission):
         raise HttpProblem(403, "forbidden", "Not allowed", f"this action needs the {permission.value} permission")
+
+
+def require_any(actor: Actor, *permissions: Permission) -> None:
+    """For routes open to several roles on different terms (e.g. cancel: one's own order, or any order):
+    the object-level check that picks between them stays in the service."""
+    if not any(actor.can(permission) for permission in permissions):
+        names = " or ".join(permission.value for permission in permissions)
+        raise HttpProblem(403, "forbidden", "Not allowed", f"this action needs the {names} permission")

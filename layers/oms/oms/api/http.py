@@ -3,14 +3,19 @@ and one exception-to-problem map."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from pydantic import BaseModel, ValidationError
 
 from oms.api.auth import actor_from_event
+from oms.api.ids import NAME_ID, IdKind, path_id_kind
 from oms.api.problems import HttpProblem, problem
 from oms.domain.errors import DomainError
 from oms.domain.permissions import Actor
@@ -19,6 +24,7 @@ from oms.store.pages import Page
 M = TypeVar("M", bound=BaseModel)
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 32  # the deepest request model (a promotion's tiers) nests 5 levels
 IDEMPOTENCY_KEY_MAX = 255
 
 
@@ -46,7 +52,22 @@ def make_resolver(logger: Logger) -> APIGatewayHttpResolver:
         logger.exception("unhandled error")
         return problem(500, "internal-error", "Internal error", "the request failed; it is safe to retry")
 
+    app.use(middlewares=[check_path_ids])
     return app
+
+
+def check_path_ids(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Every path parameter within the limits of its kind (`oms.api.ids`), before the handler runs: an id
+    that nothing can have is a 404 like a missing one, never a store call."""
+    # Powertools keeps the arguments it matched for the route here (its own validation reads them too).
+    arguments: dict[str, str] = app.context.get("_route_args") or {}
+    for name, value in arguments.items():
+        kind = path_id_kind(name)
+        if not kind.admits(value):
+            raise HttpProblem(
+                404, "not-found", "Not found", f"no such {kind.label}: {name} is {kind.rule}", parameter=name
+            )
+    return next_middleware(app)
 
 
 def validation_problem(error: ValidationError) -> Response[str]:
@@ -66,8 +87,8 @@ def actor(app: APIGatewayHttpResolver) -> Actor:
 def parse_body(app: APIGatewayHttpResolver, model: type[M], *, optional: bool = False) -> M:
     """Content type, size, JSON syntax and schema, each with its own clear 4xx."""
     event = app.current_event
-    raw = event.decoded_body if event.is_base64_encoded else event.body
-    if raw is None or raw == "":
+    raw = _raw_body(event.body, bool(event.is_base64_encoded))
+    if not raw:
         if optional:
             return model()
         raise HttpProblem(
@@ -80,15 +101,12 @@ def parse_body(app: APIGatewayHttpResolver, model: type[M], *, optional: bool = 
     content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json")
-    if len(raw.encode() if isinstance(raw, str) else raw) > MAX_BODY_BYTES:
+    if len(raw) > MAX_BODY_BYTES:
         raise HttpProblem(
             413, "payload-too-large", "Payload too large", f"the body may be at most {MAX_BODY_BYTES} bytes"
         )
-    try:
-        decoded = json.loads(raw)
-    except ValueError as error:
-        raise HttpProblem(400, "malformed-json", "Malformed JSON", f"the body is not valid JSON: {error}") from error
-    if not isinstance(decoded, dict):
+    text = decode_json_text(raw)
+    if not isinstance(strict_json(text), dict):
         raise HttpProblem(
             422,
             "validation-failed",
@@ -96,7 +114,73 @@ def parse_body(app: APIGatewayHttpResolver, model: type[M], *, optional: bool = 
             "the body must be a JSON object",
             errors=[{"field": "(body)", "message": "must be an object", "code": "model_type"}],
         )
-    return model.model_validate_json(raw)
+    return model.model_validate_json(text)
+
+
+def _raw_body(body: str | None, is_base64: bool) -> bytes:
+    if not body:
+        return b""
+    if not is_base64:
+        return body.encode("utf-8", "surrogatepass")
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise _malformed("the body is marked base64 but is not") from error
+
+
+def _malformed(detail: str, **extensions: Any) -> HttpProblem:
+    return HttpProblem(400, "malformed-json", "Malformed JSON", detail, **extensions)
+
+
+def decode_json_text(raw: bytes) -> str:
+    """The body as text: JSON is UTF-8 (RFC 8259), anything else is malformed."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _malformed(f"the body is not UTF-8 text (byte {error.start})") from error
+
+
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """How deep arrays and objects nest, counted without parsing (so without recursion): brackets
+    inside strings do not count."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub('""', text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def strict_json(text: str) -> Any:
+    """The one JSON reader of request bodies: nesting at most MAX_JSON_DEPTH deep and no key twice in an
+    object (parsers disagree on which of two wins); anything else that is not JSON is malformed too."""
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise _malformed(f"the body nests arrays and objects more than {MAX_JSON_DEPTH} deep")
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as duplicate:
+        key = duplicate.key[:100]
+        raise _malformed(f"the body has the key {key!r} twice in one object", duplicateKey=key) from duplicate
+    except ValueError as error:
+        raise _malformed(f"the body is not valid JSON: {error}") from error
 
 
 def idempotency_key(app: APIGatewayHttpResolver) -> str:
@@ -142,6 +226,21 @@ def query_int(app: APIGatewayHttpResolver, name: str) -> int | None:
             f"{name} must be an integer",
             errors=[{"field": name, "message": "must be an integer", "code": "int_parsing"}],
         ) from error
+
+
+def query_id(app: APIGatewayHttpResolver, name: str, kind: IdKind = NAME_ID) -> str | None:
+    """An id given as a query filter (`?store=`), within its kind's limits (422 otherwise: a filter that
+    names nothing is a mistake in the request, and an over-long one would fail as a store key)."""
+    raw = app.current_event.get_query_string_value(name)
+    if raw is None or kind.admits(raw):
+        return raw
+    raise HttpProblem(
+        422,
+        "validation-failed",
+        "The request is not valid",
+        f"{name} is {kind.rule}",
+        errors=[{"field": name, "message": kind.rule, "code": "id"}],
+    )
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from oms.api.problems import HttpProblem
-from oms.api.schemas import Id, MoneyIn, ShortText, Strict
+from oms.api.schemas import AuditReason, Id, MoneyIn, Reason, ShortText, Strict
 from oms.domain.errors import InvalidRequest
 from oms.domain.fx import FxRate
 from oms.domain.money import MAX_AMOUNT, SUPPORTED_CURRENCIES
@@ -49,7 +49,6 @@ Timestamp = Annotated[
     str,
     StringConstraints(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"),
 ]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
 ScopeIds = Annotated[list[Id], Field(max_length=MAX_SCOPE_IDS)]
 RateText = Annotated[str, StringConstraints(max_length=37, pattern=r"^\d{1,18}(\.\d{1,18})?$")]
 PublicCode = Annotated[str, StringConstraints(pattern=PUBLIC_CODE_PATTERN)]
@@ -205,7 +204,7 @@ class FxRatesIn(Strict):
 
 class PointsAdjustmentIn(Strict):
     delta: int = Field(ge=-MAX_POINTS_DELTA, le=MAX_POINTS_DELTA)
-    reason: Annotated[str, StringConstraints(min_length=3, max_length=500, strip_whitespace=True)]
+    reason: AuditReason
 
     @field_validator("delta")
     @classmethod

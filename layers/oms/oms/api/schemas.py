@@ -3,10 +3,13 @@ prices) cannot be bound from a client (OWASP API3)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
+from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
 from oms.domain.catalog import StockAdjustmentReason, StockPolicy
 from oms.domain.money import MAX_AMOUNT, SUPPORTED_CURRENCIES, Money
 from oms.domain.order_pricing import MAX_COUPONS
@@ -15,9 +18,40 @@ from oms.domain.splitting import HandlingClass
 from oms.services.orders import PricingRequest
 
 MAX_POINTS = 100_000_000
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-LongText = Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=NAME_ID_MAX, pattern=NAME_ID_PATTERN)]
+
+# ---------------------------------------------------------------- free text
+# Text that is stored and shown again (names, addresses, notes, reasons) carries no control characters:
+# they corrupt exports, logs and consoles and can hide what a value says. A single-line field (a name,
+# a phone, an address line, a reason) takes none at all, nor the Unicode line and paragraph separators;
+# a multi-line one (a note, a description) keeps line feeds, carriage returns and tabs. Lone surrogates
+# are not text either. Put `SingleLine` or `MultiLine` last in a field's Annotated, after its
+# StringConstraints, so surrounding whitespace is stripped before the check.
+_NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_NOT_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _free_text(forbidden: re.Pattern[str], what: str) -> AfterValidator:
+    def check(value: str) -> str:
+        found = forbidden.search(value)
+        if found is not None:
+            raise PydanticCustomError(
+                "control_character",
+                "{what} must not contain control characters: U+{code} at position {position}",
+                {"what": what, "code": f"{ord(found.group()):04X}", "position": found.start()},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+SingleLine = _free_text(_NOT_IN_A_LINE, "a single-line text")
+MultiLine = _free_text(_NOT_IN_TEXT, "a text (line breaks and tabs allowed)")
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True), SingleLine]
+LongText = Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True), MultiLine]
+Note = Annotated[str, StringConstraints(max_length=500), MultiLine]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True), SingleLine]
+AuditReason = Annotated[str, StringConstraints(min_length=3, max_length=500, strip_whitespace=True), SingleLine]
 
 
 class Strict(BaseModel):
@@ -56,7 +90,10 @@ class StoreIn(Strict):
 
 
 Attributes = Annotated[
-    dict[Annotated[str, StringConstraints(max_length=64)], Annotated[str, StringConstraints(max_length=200)]],
+    dict[
+        Annotated[str, StringConstraints(max_length=64), SingleLine],
+        Annotated[str, StringConstraints(max_length=200), SingleLine],
+    ],
     Field(max_length=30),
 ]
 
@@ -108,7 +145,7 @@ class SkuPatch(Strict):
 class StockAdjustmentIn(Strict):
     delta: int = Field(ge=-10_000_000, le=10_000_000)
     reason: StockAdjustmentReason
-    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+    note: Note | None = None
 
 
 # ---------------------------------------------------------------- orders
@@ -120,7 +157,7 @@ class CartLineIn(Strict):
         return CartLine(self.skuId, self.quantity)
 
 
-CouponCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+CouponCode = Id  # the same rule as the path id `code` (oms.api.ids)
 
 
 class PricingOptionsIn(Strict):
@@ -151,17 +188,17 @@ class AddressIn(Strict):
     line2: ShortText | None = None
     city: ShortText
     region: ShortText | None = None
-    postalCode: Annotated[str, StringConstraints(max_length=16)] | None = None
+    postalCode: Annotated[str, StringConstraints(max_length=16), SingleLine] | None = None
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
 class CheckoutIn(PricingOptionsIn):
     shippingAddress: AddressIn
-    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+    note: Note | None = None
 
 
 class CancelIn(Strict):
-    reason: Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)] | None = None
+    reason: Annotated[str, StringConstraints(max_length=500, strip_whitespace=True), SingleLine] | None = None
 
 
 # ---------------------------------------------------------------- payments
@@ -171,17 +208,17 @@ class PaymentIn(Strict):
 
 class ReviewIn(Strict):
     decision: Annotated[str, StringConstraints(pattern="^(approve|reject)$")]
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)] | None = None
+    reason: Reason | None = None
 
 
 class BalanceAdjustmentIn(Strict):
     direction: Annotated[str, StringConstraints(pattern="^(credit|debit)$")]
     amount: MoneyIn
-    reason: Annotated[str, StringConstraints(min_length=3, max_length=500, strip_whitespace=True)]
+    reason: AuditReason
 
 
 class ResolveIn(Strict):
-    note: Annotated[str, StringConstraints(min_length=3, max_length=2000, strip_whitespace=True)]
+    note: Annotated[str, StringConstraints(min_length=3, max_length=2000, strip_whitespace=True), MultiLine]
 
 
 class ChannelIn(Strict):
@@ -196,7 +233,7 @@ class ChannelSettingsIn(Strict):
     channels: dict[
         Annotated[str, StringConstraints(pattern="^(alipay|wechat|card|crypto|bank_transfer|balance)$")], ChannelIn
     ] = Field(min_length=1)
-    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+    reason: Annotated[str, StringConstraints(max_length=500), SingleLine] | None = None
 
 
 # ---------------------------------------------------------------- fulfilment

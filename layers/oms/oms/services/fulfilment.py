@@ -46,7 +46,7 @@ from oms.store.fulfilment import (
     tracking_of,
     warehouse_children,
 )
-from oms.store.ledger import add_balance_change, add_postings, balance_account_exists
+from oms.store.ledger import add_balance_change, add_postings
 from oms.store.models import ChildOrderItem, OrderItem, PaymentAttemptItem, RefundItem
 from oms.store.orders import (
     OrderRecord,
@@ -680,8 +680,7 @@ class FulfilmentService:
         to_balance = total.amount - to_provider
         if to_balance:
             money = Money(to_balance, currency)
-            exists = balance_account_exists(header.customerId)
-            add_balance_change(tx, header.customerId, to_balance, currency, now, exists=exists)
+            add_balance_change(tx, header.customerId, to_balance, currency, now)
             add_postings(
                 tx,
                 [

@@ -38,6 +38,8 @@ from oms.store.orders import (
     OrderRepository,
     StaleOrder,
     breakdown_of,
+    child_view,
+    order_summary,
     order_view,
 )
 from oms.store.pages import Page
@@ -356,19 +358,31 @@ class OrderService:
         return CheckoutResult(201, body, replayed=False)
 
     # ---------------------------------------------------------------- reads
-    def _visible_order(self, actor: Actor, order_id: str) -> OrderRecord:
+    def _visible_order(self, actor: Actor, order_id: str, asked_for: str | None = None) -> OrderRecord:
         """Object-level authorization in one place: staff see any order, customers their own.
-        Anyone else gets the same 404 as for a missing order (no existence oracle)."""
+        Anyone else gets the same 404 as for a missing order (no existence oracle). `asked_for` is the id
+        the client used when it is not the order's own (a child order id)."""
+        missing = NotFound(f"order {asked_for or order_id} not found")
         record = self.repository.get_order(order_id)
         if record is None:
-            raise NotFound(f"order {order_id} not found")
+            raise missing
         if actor.can(Permission.ORDER_READ_ANY):
             return record
         if actor.can(Permission.ORDER_READ_OWN) and record.header.customerId == actor.subject:
             return record
-        raise NotFound(f"order {order_id} not found")
+        raise missing
 
     def get(self, actor: Actor, order_id: str) -> dict[str, Any]:
+        """An order, or one of its child orders (`<orderId>-<nn>`: order ids never contain a dash) with
+        its parent's summary; a child is visible to whom its order is."""
+        parsed = keys.parse_child_id(order_id)
+        if parsed is not None:
+            record = self._visible_order(actor, parsed[0], asked_for=order_id)
+            child = record.child(parsed[1])
+            if child is None:
+                raise NotFound(f"order {order_id} not found")
+            view = child_view(child, record.header.status, record.shipments)
+            return {**view, "orderId": record.header.orderId, "parent": order_summary(record.header)}
         record = self._visible_order(actor, order_id)
         return {**order_view(record), "payment": payment_summary(record)}
 

@@ -279,7 +279,7 @@ class PaymentService:
         )
         tx = Transaction()
         tx.put("attempt", attempt, PaymentAttemptItem.PK.does_not_exist())
-        add_balance_change(tx, actor.subject, -amount.amount, amount.currency, now, exists=True)
+        add_balance_change(tx, actor.subject, -amount.amount, amount.currency, now)
         self._pay_order_actions(
             tx,
             record,
@@ -825,7 +825,7 @@ class PaymentService:
         now = self._now()
         tx = Transaction()
         delta = amount.amount if credit else -amount.amount
-        add_balance_change(tx, customer_id, delta, amount.currency, now, exists=account is not None)
+        add_balance_change(tx, customer_id, delta, amount.currency, now)
         posting = (
             transfer(PostingKind.BALANCE_ADJUSTMENT, ADJUSTMENTS, balance_account(customer_id), amount, reason)
             if credit
@@ -849,6 +849,10 @@ class PaymentService:
             self._commit(tx)
         except TransactionCancelled as cancelled:
             if cancelled.failed(lambda label: label == "balance"):
+                if credit:  # a credit fails only when the account was opened meanwhile in another currency
+                    raise InvalidRequest(
+                        "this balance is kept in another currency", field="amount.currency"
+                    ) from cancelled
                 raise InsufficientBalance("the balance changed; it no longer covers this debit") from cancelled
             raise
         return 201, body, False

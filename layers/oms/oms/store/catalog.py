@@ -38,6 +38,17 @@ from oms.store.transactions import Transaction, TransactionCancelled, with_confl
 
 
 # ---------------------------------------------------------------- conversions
+def _open_store_directory() -> None:
+    """Give the directory its `stores` map, once in a table's life (an UpdateItem creates the item; the
+    map is set only if it is absent, so concurrent first stores all keep what the others wrote)."""
+    StoreDirectoryItem(*keys.STORE_DIRECTORY).update(
+        [
+            StoreDirectoryItem.stores.set(StoreDirectoryItem.stores | {}),
+            StoreDirectoryItem.type.set(StoreDirectoryItem),  # the discriminator, so reads know the kind
+        ]
+    )
+
+
 def store_view(item: StoreItem) -> dict[str, Any]:
     return {
         "storeId": item.storeId,
@@ -55,7 +66,7 @@ def policies_from_directory(item: StoreDirectoryItem | None) -> dict[str, Shippi
     if item is None:
         return {}
     result = {}
-    for store_id, p in item.policies.items():
+    for store_id, p in item.all_policies().items():
         threshold = p.get("freeShippingThreshold")
         result[store_id] = ShippingPolicy(
             store_id=store_id,
@@ -71,7 +82,7 @@ def stock_policies_from_directory(item: StoreDirectoryItem | None) -> dict[str, 
         return {}
     return {
         store_id: StockPolicy(p.get("stockPolicy") or StockPolicy.RESERVE_AT_ORDER.value)
-        for store_id, p in item.policies.items()
+        for store_id, p in item.all_policies().items()
     }
 
 
@@ -201,24 +212,27 @@ class CatalogRepository:
                 version=version,
                 updatedAt=now,
             )
-            policies = dict(directory.policies) if directory else {}
-            policies[store_id] = {
+            if directory is None or directory.stores is None:
+                _open_store_directory()
+            policy = {
                 "currency": currency,
                 "shippingFee": shipping_fee.to_dict(),
                 "freeShippingThreshold": free_threshold.to_dict() if free_threshold else None,
                 "stockPolicy": stock_policy.value,
             }
-            dir_version = int(directory.version) if directory else 0
             tx = Transaction()
             tx.put(
                 "store",
                 store,
                 StoreItem.version == int(existing.version) if existing else StoreItem.PK.does_not_exist(),
             )
-            tx.put(
+            # Only this store's entry: no condition on the directory as a whole, so stores created or
+            # edited at the same time do not conflict; the store's own condition orders edits of one store.
+            tx.update(
                 "directory",
-                StoreDirectoryItem(*keys.STORE_DIRECTORY, policies=policies, version=dir_version + 1),
-                StoreDirectoryItem.version == dir_version if directory else StoreDirectoryItem.PK.does_not_exist(),
+                StoreDirectoryItem(*keys.STORE_DIRECTORY),
+                [StoreDirectoryItem.stores[store_id].set(policy)],
+                StoreDirectoryItem.stores.exists(),
             )
             try:
                 tx.commit()

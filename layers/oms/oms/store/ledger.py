@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
-
 from oms.domain.ids import new_id
 from oms.domain.ledger import Posting
 from oms.store import keys
@@ -45,27 +43,19 @@ def add_postings(
     return items
 
 
-def add_balance_change(tx: Transaction, customer_id: str, delta: int, currency: str, now: str, *, exists: bool) -> None:
-    """Debits are conditional on the balance covering them; the account is created on first credit."""
+def add_balance_change(tx: Transaction, customer_id: str, delta: int, currency: str, now: str) -> None:
+    """A debit is conditional on the account holding that much in its currency (a missing account holds
+    nothing). A credit creates the account when it is missing (an ADD on a missing item creates it), so a
+    credit never depends on what was read before: concurrent first credits all land."""
     account = BalanceAccountItem(keys.balance_pk(customer_id), keys.BALANCE_ACCOUNT_SK)
     actions = [BalanceAccountItem.available.add(delta), BalanceAccountItem.updatedAt.set(now)]
-    if exists:
-        condition = BalanceAccountItem.currency == currency
-        if delta < 0:
-            condition &= BalanceAccountItem.available >= -delta
-        tx.update("balance", account, actions, condition)
+    same_currency = BalanceAccountItem.currency == currency
+    if delta < 0:
+        tx.update("balance", account, actions, same_currency & (BalanceAccountItem.available >= -delta))
         return
     actions += [
         BalanceAccountItem.customerId.set(customer_id),
         BalanceAccountItem.currency.set(currency),
         BalanceAccountItem.type.set(BalanceAccountItem),  # the discriminator, so reads know the kind
     ]
-    tx.update("balance", account, actions, BalanceAccountItem.PK.does_not_exist())
-
-
-def balance_account_exists(customer_id: str) -> bool:
-    try:
-        BalanceAccountItem.get(keys.balance_pk(customer_id), keys.BALANCE_ACCOUNT_SK, consistent_read=True)
-    except DoesNotExist:
-        return False
-    return True
+    tx.update("balance", account, actions, BalanceAccountItem.PK.does_not_exist() | same_currency)

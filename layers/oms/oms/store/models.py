@@ -142,9 +142,19 @@ class StoreItem(Item, discriminator="Store"):
 
 
 class StoreDirectoryItem(Item, discriminator="StoreDirectory"):
-    # storeId -> {"currency", "shippingFee", "freeShippingThreshold"}: what checkout needs, in one read.
-    policies = JSONAttribute()
-    version = NumberAttribute()
+    """storeId -> {"currency", "shippingFee", "freeShippingThreshold", "stockPolicy"}: what checkout needs
+    of every store, in one read. Each store writes only its own entry of `stores` (a DynamoDB map), so
+    creating different stores at once never conflicts on this item."""
+
+    stores = MapAttribute(null=True)  # type: ignore[var-annotated]
+    # Written as one JSON string (with a version condition) before each store had its own entry; still
+    # read, an entry in `stores` winning. Never written again.
+    policies = JSONAttribute(null=True)
+    version = NumberAttribute(null=True)
+
+    def all_policies(self) -> dict[str, dict[str, Any]]:
+        own = self.stores.as_dict() if self.stores is not None else {}
+        return {**(self.policies or {}), **own}
 
 
 class ProductItem(Item, discriminator="Product"):

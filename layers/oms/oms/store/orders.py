@@ -450,7 +450,7 @@ def add_benefits_return(tx: Transaction, header: OrderItem, now: str) -> None:
     balance = benefits.get("balance")
     if balance and balance["amount"]:
         money = Money.from_dict(balance)
-        add_balance_change(tx, customer_id, money.amount, money.currency, now, exists=True)
+        add_balance_change(tx, customer_id, money.amount, money.currency, now)
         add_postings(
             tx,
             [
@@ -731,7 +731,7 @@ class OrderRepository:
                 now=now,
             )
         if benefits.balance is not None and benefits.balance.amount:
-            add_balance_change(tx, customer_id, -benefits.balance.amount, benefits.balance.currency, now, exists=True)
+            add_balance_change(tx, customer_id, -benefits.balance.amount, benefits.balance.currency, now)
             add_postings(
                 tx,
                 [

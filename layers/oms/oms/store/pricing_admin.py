@@ -186,7 +186,7 @@ class PricingAdminRepository:
             directory = StoreDirectoryItem.get(*keys.STORE_DIRECTORY, consistent_read=True)
         except DoesNotExist:
             return {}
-        return {store_id: str(policy["currency"]) for store_id, policy in directory.policies.items()}
+        return {store_id: str(policy["currency"]) for store_id, policy in directory.all_policies().items()}
 
     # ---------------------------------------------------------------- promotions
     def promotion_directory(self) -> PromotionDirectoryItem | None:
