@@ -1,7 +1,8 @@
 """Timers for scheduled rules: moto accepts ``rate(...)``/``cron(...)`` rules but never fires them.
 
 ``rate(N unit)`` rules fire every N units from start (as on AWS, the first time one period after
-creation); ``cron(...)`` rules fire only on demand (``POST /_local/schedules/<rule>/fire``).
+creation); ``cron(...)`` rules fire only on demand (``POST /_local/schedules/<rule>/fire``). Locally
+``rate(N seconds)`` is accepted too (AWS's minimum is a minute), so a sweeper can run every few seconds.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from collections.abc import Callable
 
 log = logging.getLogger("local_stack")
 
-_RATE = re.compile(r"rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)")
-_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+_RATE = re.compile(r"rate\(\s*(\d+)\s+(second|seconds|minute|minutes|hour|hours|day|days)\s*\)")
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
 def rate_seconds(expression: str) -> int | None:

@@ -8,7 +8,7 @@ import json
 from types import ModuleType
 from typing import Any
 
-from tests.handlers.conftest import ROOT, FakeScheduler, LambdaContext, load_function
+from tests.handlers.conftest import ROOT, LambdaContext, load_function
 
 EVENTS = ROOT / "events"
 PLACEHOLDER = "01ORDERIDFROMCHECKOUT00000"
@@ -48,7 +48,6 @@ def test_every_sample_event_is_used_here() -> None:
 def test_sample_events_replay_as_a_story(aws: None) -> None:
     catalog, orders, timeout = load_function("catalog"), load_function("orders"), load_function("payment_timeout")
     promotions, auto_confirm = load_function("promotions"), load_function("auto_confirm")
-    orders.service.scheduler = FakeScheduler()
     assert call(catalog, sample("catalog-put-store.json"))[0] == 201
     status, product = call(catalog, sample("catalog-create-product.json"))
     assert status == 201
