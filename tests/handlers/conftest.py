@@ -50,6 +50,7 @@ class AwsCalls:
 
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.requests: list[tuple[str, bytes]] = []  # with the serialized request body
         self._faults: list[tuple[str, str, Callable[[bytes], bool]]] = []
 
     def fail(self, operation: str, code: str, when: Callable[[bytes], bool] = lambda body: True) -> None:
@@ -59,14 +60,16 @@ class AwsCalls:
     def heal(self) -> None:
         self._faults.clear()
 
-    def of(self, service: str) -> list[str]:
-        return [call for call in self.calls if call.startswith(f"{service}:")]
+    def clear(self) -> None:
+        self.calls.clear()
+        self.requests.clear()
 
     def before_call(self, model: Any, params: dict[str, Any], **_: Any) -> Any:
         name = f"{model.service_model.service_name}:{model.name}"
-        self.calls.append(name)
         body = params.get("body") or b""
         body = body.encode() if isinstance(body, str) else body
+        self.calls.append(name)
+        self.requests.append((name, body))
         for operation, code, when in self._faults:
             if operation == name and when(body):
                 http = SimpleNamespace(status_code=503, headers={}, content=b"")

@@ -57,7 +57,7 @@ def test_checkout_answers_201_without_starting_any_execution_even_when_step_func
 ) -> None:
     orders_api = Api(load_function("orders"))
     aws_calls.fail("stepfunctions:StartExecution", "ServiceUnavailable")
-    aws_calls.calls.clear()
+    aws_calls.clear()
     status, order = checkout(orders_api, "down-1")
     assert status == 201, order
     # Exactly the two synchronous calls of the budget: one read, one transaction.
@@ -66,7 +66,7 @@ def test_checkout_answers_201_without_starting_any_execution_even_when_step_func
     assert (status, read["status"]) == (200, "PENDING_PAYMENT")
     assert stock_of("MUG")["reserved"] == 1
     # The replay of the same request answers the stored 201 and starts nothing either.
-    aws_calls.calls.clear()
+    aws_calls.clear()
     assert checkout(orders_api, "down-1") == (201, order)
     assert aws_calls.calls == ["dynamodb:BatchGetItem"]
     assert executions(state_machines["PaymentTimeoutStateMachine"]) == {}
