@@ -26,6 +26,15 @@ def rate_seconds(expression: str) -> int | None:
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
 
 
+def moto_schedule_expression(expression: str) -> str:
+    """What moto (like EventBridge) accepts for a rule: a local-only ``rate(N seconds)`` is registered as
+    ``rate(1 minute)``; the local timer still fires at the template's own interval."""
+    seconds = rate_seconds(expression)
+    if seconds is not None and seconds < 60 and "second" in expression:
+        return "rate(1 minute)"
+    return expression
+
+
 class ScheduleTimers:
     def __init__(self, fire: Callable[[str], object]) -> None:
         self._fire = fire
