@@ -14,7 +14,6 @@ from cfnlint.decode import decode
 from oms.config import Settings
 from oms.store import keys
 from oms.store.models import BalanceAccountItem
-from oms.wiring import after_commit
 
 from tests.handlers.conftest import (
     ADDRESS,
@@ -142,6 +141,8 @@ def test_a_failed_start_is_reported_as_a_batch_item_failure_not_swallowed(
 
 
 def test_the_stream_filter_lets_through_exactly_the_detail_types_that_have_after_commit_actions() -> None:
+    from oms.wiring import after_commit
+
     template, _ = decode(str(ROOT / "template.yaml"))
     event = template["Resources"]["OrderTimersFunction"]["Properties"]["Events"]["TimerRows"]["Properties"]
     [pattern] = [json.loads(f["Pattern"]) for f in event["FilterCriteria"]["Filters"]]
