@@ -35,9 +35,12 @@ def record_handler(record: DynamoDBRecord) -> None:
         return
     ran = actions.run(event)
     extra = {"detailType": event.detail_type, "eventId": event.event_id, "orderId": event.detail.get("orderId")}
-    logger.info("after commit", extra={**extra, "actions": ran})
+    logger.debug("after commit", extra={**extra, "actions": ran})
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    result = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    failed = len(result.get("batchItemFailures") or [])
+    logger.info("after-commit batch", extra={"records": len(event.get("Records") or []), "failed": failed})
+    return dict(result)

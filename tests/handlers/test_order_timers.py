@@ -12,8 +12,6 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from cfnlint.decode import decode
 from oms.config import Settings
-from oms.store import keys
-from oms.store.models import BalanceAccountItem
 
 from tests.handlers.conftest import (
     ADDRESS,
@@ -26,6 +24,7 @@ from tests.handlers.conftest import (
     executions,
     load_function,
 )
+from tests.handlers.test_checkout_pricing import give_balance
 from tests.handlers.test_orders_api import stock_of
 
 ORDER_ROUTE = "GET /orders/{orderId}"
@@ -90,14 +89,7 @@ def test_the_order_placed_row_arms_the_payment_timer_once(
 def test_an_order_paid_at_checkout_gets_no_payment_timer(
     seeded: dict[str, Any], orders_api: Api, state_machines: dict[str, str], timers: ModuleType
 ) -> None:
-    BalanceAccountItem(
-        keys.balance_pk("cust-1"),
-        keys.BALANCE_ACCOUNT_SK,
-        customerId="cust-1",
-        currency="CNY",
-        available=1_000_000,
-        updatedAt="2026-01-01T00:00:00.000Z",
-    ).save()
+    give_balance("cust-1", 1_000_000)
     stream = TableStream("OrderTimersFunction")
     status, _, order = orders_api(
         "POST",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import time
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +19,7 @@ from oms_local import moto_patches
 from oms_local.template import load_template
 
 from tests.handlers.conftest import ROOT, table_definition
+from tests.integration.conftest import poll_until
 
 TIMERS = {  # state machine → its task function
     "PaymentTimeoutStateMachine": "PaymentTimeoutFunction",
@@ -66,15 +66,15 @@ def executing(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 
 
 def run(arn: str, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Start an execution and wait until it ends."""
     sfn = boto3.client("stepfunctions")
-    execution = sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload))
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        described: dict[str, Any] = sfn.describe_execution(executionArn=execution["executionArn"])
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.05)
-    raise AssertionError("the execution did not finish")
+    execution_arn = sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload))["executionArn"]
+
+    def finished() -> dict[str, Any] | None:
+        described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
+        return described if described["status"] != "RUNNING" else None
+
+    return poll_until(finished, timeout=20, interval=0.05)
 
 
 def bus_events(queue: str) -> list[dict[str, Any]]:
