@@ -15,7 +15,6 @@ from oms.wiring import order_timers
 
 logger = Logger()
 timers = order_timers(Settings.from_env())
-fulfilment = timers.fulfilment
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -348,7 +348,7 @@ def delivered_order(orders_api: Api, fulfilment: Api, carriers: ModuleType) -> d
 
 def run_auto_confirm(order_id: str, at: Any) -> dict[str, Any]:
     module = load_function("auto_confirm")
-    module.fulfilment.clock = lambda: at
+    module.timers.fulfilment.clock = lambda: at
     result: dict[str, Any] = module.handler({"orderId": order_id}, LambdaContext())
     return result
 
