@@ -99,7 +99,7 @@ def aws_calls(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsCalls]:
 def state_machines(aws: None, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The template's payment-timeout and auto-confirm state machines in moto (recorded, not executed;
     named, with their functions and bus, as the local stack names them), and the environment the
-    order-timers function reads. Logical id -> ARN."""
+    after-commit function reads. Logical id -> ARN."""
     sfn = boto3.client("stepfunctions")
     role = boto3.client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     machines = load_template(ROOT / "template.yaml", {}, "oms-local").state_machines

@@ -266,7 +266,7 @@ def tracking_event(number: str, status: str, at: str, event_id: str) -> dict[str
 def test_tracking_events_apply_once_in_order_and_deliver_the_order(
     catalog: None, orders_api: Api, fulfilment: Api, carriers: ModuleType, state_machines: dict[str, str]
 ) -> None:
-    stream = TableStream("OrderTimersFunction")
+    stream = TableStream("AfterCommitFunction")
     order = paid_order(orders_api, [("TEE-M", 1), ("LAMP", 1)])
     first, second = (c["childOrderId"] for c in order["children"])
     ship(fulfilment, first, "SF4001")
@@ -307,7 +307,7 @@ def assert_auto_confirm_armed_from_the_commit(
     order_id: str, auto_confirm_at: str, stream: TableStream, arns: dict[str, str]
 ) -> None:
     """A DELIVERED order's commit holds what arms its timer, and no request starts it: one OrderDelivered
-    outbox row with the deadline, from which the order-timers function (fed the table's stream) starts
+    outbox row with the deadline, from which the after-commit function (fed the table's stream) starts
     `confirm-<orderId>`; and the order's entry in the deadline index, for the sweeper."""
     delivered = [detail for kind, detail in outbox_rows(order_id) if kind == "OrderDelivered"]
     assert [(d["orderId"], d["status"], d["autoConfirmAt"]) for d in delivered] == [
@@ -317,7 +317,7 @@ def assert_auto_confirm_armed_from_the_commit(
     assert entry is not None and entry[0].startswith("DUE#CONFIRM#")
     assert entry[1] == f"{auto_confirm_at[:-1]}.000Z#{order_id}"
     assert executions(arns["AutoConfirmStateMachine"]) == {}  # not by the request
-    timers = load_function("order_timers")
+    timers = load_function("after_commit")
     assert timers.handler({"Records": stream.new_records()}, LambdaContext()) == {"batchItemFailures": []}
     assert executions(arns["AutoConfirmStateMachine"]) == {
         f"confirm-{order_id}": {"orderId": order_id, "deadline": auto_confirm_at}
@@ -517,7 +517,7 @@ def test_the_warehouse_list_holds_only_paid_children(catalog: None, orders_api: 
 def test_cancelling_the_last_undelivered_child_arms_the_auto_confirm_timer(
     catalog: None, orders_api: Api, fulfilment: Api, carriers: ModuleType, state_machines: dict[str, str]
 ) -> None:
-    stream = TableStream("OrderTimersFunction")
+    stream = TableStream("AfterCommitFunction")
     order = paid_order(orders_api, [("TEE-M", 1), ("LAMP", 1)])
     tee, lamp = (c["childOrderId"] for c in order["children"])
     ship(fulfilment, tee, "SF7001")

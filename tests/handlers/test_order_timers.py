@@ -1,5 +1,5 @@
 """Timers are armed from the committed data, never by the request: checkout answers 201 without
-touching Step Functions, and the order-timers function (fed the table's stream through the template's
+touching Step Functions, and the after-commit function (fed the table's stream through the template's
 FilterCriteria) starts `pay-<orderId>`, idempotently, reporting a failed start as a batch item failure."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def checkout(orders_api: Api, key: str, quantity: int = 1) -> tuple[int, Any]:
 
 @pytest.fixture
 def timers(state_machines: dict[str, str]) -> ModuleType:
-    return load_function("order_timers")
+    return load_function("after_commit")
 
 
 def deliver(timers: ModuleType, records: list[dict[str, Any]]) -> Any:
@@ -73,7 +73,7 @@ def test_checkout_answers_201_without_starting_any_execution_even_when_step_func
 def test_the_order_placed_row_arms_the_payment_timer_once(
     seeded: dict[str, Any], orders_api: Api, state_machines: dict[str, str], timers: ModuleType
 ) -> None:
-    stream = TableStream("OrderTimersFunction")
+    stream = TableStream("AfterCommitFunction")
     status, order = checkout(orders_api, "arm-1")
     assert status == 201
     records = stream.new_records()
@@ -90,7 +90,7 @@ def test_an_order_paid_at_checkout_gets_no_payment_timer(
     seeded: dict[str, Any], orders_api: Api, state_machines: dict[str, str], timers: ModuleType
 ) -> None:
     give_balance("cust-1", 1_000_000)
-    stream = TableStream("OrderTimersFunction")
+    stream = TableStream("AfterCommitFunction")
     status, _, order = orders_api(
         "POST",
         "/orders",
@@ -109,8 +109,8 @@ def test_a_failed_start_is_reported_as_a_batch_item_failure_not_swallowed(
     seeded: dict[str, Any], aws_calls: AwsCalls, state_machines: dict[str, str]
 ) -> None:
     orders_api = Api(load_function("orders"))
-    timers = load_function("order_timers")
-    stream = TableStream("OrderTimersFunction")
+    timers = load_function("after_commit")
+    stream = TableStream("AfterCommitFunction")
     first, second = checkout(orders_api, "f-1")[1], checkout(orders_api, "f-2")[1]
     records = stream.new_records()
     assert len(records) == 2
@@ -136,7 +136,7 @@ def test_the_stream_filter_lets_through_exactly_the_detail_types_that_have_after
     from oms.wiring import after_commit
 
     template, _ = decode(str(ROOT / "template.yaml"))
-    event = template["Resources"]["OrderTimersFunction"]["Properties"]["Events"]["TimerRows"]["Properties"]
+    event = template["Resources"]["AfterCommitFunction"]["Properties"]["Events"]["CommittedRows"]["Properties"]
     [pattern] = [json.loads(f["Pattern"]) for f in event["FilterCriteria"]["Filters"]]
     image = pattern["dynamodb"]["NewImage"]
     assert pattern["eventName"] == ["INSERT"] and image["type"] == {"S": ["Outbox"]}

@@ -41,7 +41,7 @@ def test_every_sample_event_is_used_here() -> None:
         "payment-timeout.json",
         "promotions-create.json",
         "auto-confirm.json",
-        "order-timers.json",
+        "after-commit.json",
         "timer-sweeper.json",
     }
     assert {p.name for p in EVENTS.glob("*.json")} == used
@@ -50,7 +50,7 @@ def test_every_sample_event_is_used_here() -> None:
 def test_sample_events_replay_as_a_story(state_machines: dict[str, str]) -> None:
     catalog, orders, timeout = load_function("catalog"), load_function("orders"), load_function("payment_timeout")
     promotions, auto_confirm = load_function("promotions"), load_function("auto_confirm")
-    timers, sweeper = load_function("order_timers"), load_function("timer_sweeper")
+    timers, sweeper = load_function("after_commit"), load_function("timer_sweeper")
     assert call(catalog, sample("catalog-put-store.json"))[0] == 201
     status, product = call(catalog, sample("catalog-create-product.json"))
     assert status == 201
@@ -63,7 +63,7 @@ def test_sample_events_replay_as_a_story(state_machines: dict[str, str]) -> None
     status, order = call(orders, sample("orders-checkout.json"))
     assert status == 201
     # The OrderPlaced row of that checkout, as the table's stream delivers it, arms its payment timer.
-    assert timers.handler(sample("order-timers.json", order["orderId"]), LambdaContext()) == {"batchItemFailures": []}
+    assert timers.handler(sample("after-commit.json", order["orderId"]), LambdaContext()) == {"batchItemFailures": []}
     assert set(executions(state_machines["PaymentTimeoutStateMachine"])) == {f"pay-{order['orderId']}"}
     assert call(orders, sample("orders-get.json", order["orderId"]))[1]["status"] == "PENDING_PAYMENT"
     assert call(orders, sample("orders-list.json"))[1]["items"][0]["orderId"] == order["orderId"]

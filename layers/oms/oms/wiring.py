@@ -58,7 +58,7 @@ def order_timers(settings: Settings) -> OrderTimers:
 
 def after_commit(settings: Settings) -> AfterCommit:
     """What runs once an outbox row is committed, by detail type (read from the table's stream by
-    OrderTimersFunction; add the detail type to its FilterCriteria in template.yaml too)."""
+    AfterCommitFunction; add the detail type to its FilterCriteria in template.yaml too)."""
     payment_timeout = StepFunctionsPaymentTimeout(settings.payment_timeout_state_machine_arn)
     auto_confirm = StepFunctionsAutoConfirm(settings.auto_confirm_state_machine_arn)
     return AfterCommit(

@@ -1,6 +1,6 @@
 """Work that must follow a commit, driven by the committed data: the outbox rows in the table's stream.
 
-A state change writes its outbox row inside its own transaction. `OrderTimersFunction` reads the table's
+A state change writes its outbox row inside its own transaction. `AfterCommitFunction` reads the table's
 stream, filtered to inserted outbox rows of the detail types registered here (its `FilterCriteria` in
 template.yaml; a test keeps the two equal), and runs the actions of each row's detail type. So the work
 happens once the data is committed, whatever became of the request that committed it.

@@ -1,5 +1,6 @@
-"""After-commit actions from the table's stream: arms the payment-timeout timer from OrderPlaced rows and
-the auto-confirm timer from OrderDelivered rows (`oms.wiring.after_commit` lists the actions).
+"""After-commit actions from the table's stream (`oms.wiring.after_commit` lists them by detail type):
+today it arms the payment-timeout timer from OrderPlaced rows and the auto-confirm timer from
+OrderDelivered rows.
 
 Triggered by the table's stream, filtered to inserted Outbox rows of those detail types. Each record is
 handled on its own (powertools BatchProcessor): a record whose action fails is reported in
