@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from .schedules import moto_schedule_expression
 from .template import ACCOUNT_ID, REGION, RuleSpec, StackTemplate, SupportingResourceSpec, TableSpec
 
 log = logging.getLogger("local_stack")
@@ -225,7 +226,7 @@ def deploy(clients: Clients, template: StackTemplate) -> None:
         if rule.event_pattern is not None:
             request["EventPattern"] = json.dumps(rule.event_pattern)
         if rule.schedule is not None:
-            request["ScheduleExpression"] = rule.schedule
+            request["ScheduleExpression"] = moto_schedule_expression(rule.schedule)
         clients.events.put_rule(**request)
         clients.events.put_targets(
             Rule=rule.name,

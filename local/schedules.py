@@ -1,7 +1,8 @@
 """Timers for scheduled rules: moto accepts ``rate(...)``/``cron(...)`` rules but never fires them.
 
 ``rate(N unit)`` rules fire every N units from start (as on AWS, the first time one period after
-creation); ``cron(...)`` rules fire only on demand (``POST /_local/schedules/<rule>/fire``).
+creation); ``cron(...)`` rules fire only on demand (``POST /_local/schedules/<rule>/fire``). Locally
+``rate(N seconds)`` is accepted too (AWS's minimum is a minute), so a sweeper can run every few seconds.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from collections.abc import Callable
 
 log = logging.getLogger("local_stack")
 
-_RATE = re.compile(r"rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)")
-_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+_RATE = re.compile(r"rate\(\s*(\d+)\s+(second|seconds|minute|minutes|hour|hours|day|days)\s*\)")
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
 def rate_seconds(expression: str) -> int | None:
@@ -23,6 +24,15 @@ def rate_seconds(expression: str) -> int | None:
     if match is None:
         return None
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
+
+
+def moto_schedule_expression(expression: str) -> str:
+    """What moto (like EventBridge) accepts for a rule: a local-only ``rate(N seconds)`` is registered as
+    ``rate(1 minute)``; the local timer still fires at the template's own interval."""
+    seconds = rate_seconds(expression)
+    if seconds is not None and seconds < 60 and "second" in expression:
+        return "rate(1 minute)"
+    return expression
 
 
 class ScheduleTimers:

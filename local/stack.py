@@ -53,7 +53,11 @@ from .tokens import TokenIssuer
 # Not "oms...": powertools filters out records of every logger whose name contains its service name.
 log = logging.getLogger("local_stack")
 
-LOCAL_PARAMETER_DEFAULTS: dict[str, str] = {"Stage": "local", "PaymentTimeoutSeconds": "120"}
+LOCAL_PARAMETER_DEFAULTS: dict[str, str] = {
+    "Stage": "local",
+    "PaymentTimeoutSeconds": "120",
+    "TimerSweepSchedule": "rate(5 seconds)",
+}
 """Used for the parameters a template declares, unless overridden: short timers locally."""
 
 DEMO_TOKEN_LIFETIME = 7 * 86400

@@ -7,7 +7,6 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.adapters.workflows import StepFunctionsPaymentTimeout
 from oms.api.auth import require, require_any
 from oms.api.http import (
     actor,
@@ -21,25 +20,17 @@ from oms.api.http import (
 from oms.api.problems import HttpProblem
 from oms.api.schemas import CancelIn, CheckoutIn, CouponOptionsIn, QuoteIn
 from oms.config import Settings
-from oms.domain.money import Money
 from oms.domain.order import OrderStatus
 from oms.domain.permissions import Permission
-from oms.services.orders import OrderService, request_fingerprint
-from oms.store.orders import OrderRepository
-from oms.wiring import fulfilment_service
+from oms.services.orders import request_fingerprint
+from oms.wiring import fulfilment_service, order_service
 
 logger = Logger()
 app = make_resolver(logger)
 settings = Settings.from_env()
 fulfilment = fulfilment_service(settings)
-service = OrderService(
-    OrderRepository(),
-    StepFunctionsPaymentTimeout(settings.payment_timeout_state_machine_arn),
-    settings.payment_timeout_seconds,
-    cross_border_limit=Money(settings.cross_border_limit_minor, settings.cross_border_limit_currency),
-    # A paid order (or one of its child orders) is cancelled part by part, before it ships.
-    paid_cancel=fulfilment.cancel_paid,
-)
+# A paid order (or one of its child orders) is cancelled part by part, before it ships.
+service = order_service(settings, paid_cancel=fulfilment.cancel_paid)
 
 
 @app.post("/orders/quote")

@@ -9,19 +9,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.adapters.workflows import StepFunctionsPaymentTimeout
 from oms.config import Settings
-from oms.services.orders import OrderService
-from oms.store.orders import OrderRepository
 from oms.store.transactions import transient_store_errors
+from oms.wiring import order_service
 
 logger = Logger()
-settings = Settings.from_env()
-service = OrderService(
-    OrderRepository(),
-    StepFunctionsPaymentTimeout(settings.payment_timeout_state_machine_arn),
-    settings.payment_timeout_seconds,
-)
+service = order_service(Settings.from_env())
 
 
 @logger.inject_lambda_context(clear_state=True)

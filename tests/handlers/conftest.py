@@ -7,15 +7,20 @@ import importlib.util
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 from cfnlint.decode import decode
 from moto import mock_aws
+from moto.events.models import EventPattern
+from oms_local.functions import reset_cached_connections
+from oms_local.streams import lambda_record
+from oms_local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,12 +44,133 @@ def load_function(name: str) -> ModuleType:
     return module
 
 
-class FakeScheduler:
-    def __init__(self) -> None:
-        self.armed: list[tuple[str, str]] = []
+class AwsCalls:
+    """Every AWS call of the clients created while the `aws_calls` fixture is active, as
+    "service:Operation", seen by botocore before-call hooks; `fail` injects an error response instead."""
 
-    def arm(self, order_id: str, deadline: str) -> None:
-        self.armed.append((order_id, deadline))
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.requests: list[tuple[str, bytes]] = []  # with the serialized request body
+        self._faults: list[tuple[str, str, Callable[[bytes], bool]]] = []
+
+    def fail(self, operation: str, code: str, when: Callable[[bytes], bool] = lambda body: True) -> None:
+        """Answer `operation` ("stepfunctions:StartExecution") with error `code` when `when(body)`."""
+        self._faults.append((operation, code, when))
+
+    def heal(self) -> None:
+        self._faults.clear()
+
+    def clear(self) -> None:
+        self.calls.clear()
+        self.requests.clear()
+
+    def before_call(self, model: Any, params: dict[str, Any], **_: Any) -> Any:
+        name = f"{model.service_model.service_name}:{model.name}"
+        body = params.get("body") or b""
+        body = body.encode() if isinstance(body, str) else body
+        self.calls.append(name)
+        self.requests.append((name, body))
+        for operation, code, when in self._faults:
+            if operation == name and when(body):
+                http = SimpleNamespace(status_code=503, headers={}, content=b"")
+                return http, {"Error": {"Code": code, "Message": f"injected {code}"}, "ResponseMetadata": {}}
+        return None
+
+
+@pytest.fixture
+def aws_calls(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsCalls]:
+    """Counts (and can fail) the AWS calls of every client created from now on; pynamodb's models
+    reconnect so their client is one of those."""
+    calls = AwsCalls()
+    original = botocore.session.Session.create_client
+
+    def create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        client = original(self, *args, **kwargs)
+        client.meta.events.register("before-call.*.*", calls.before_call)
+        return client
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
+    reset_cached_connections()
+    yield calls
+    reset_cached_connections()
+
+
+@pytest.fixture
+def state_machines(aws: None, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The template's payment-timeout and auto-confirm state machines in moto (recorded, not executed;
+    named, with their functions and bus, as the local stack names them), and the environment the
+    after-commit function reads. Logical id -> ARN."""
+    sfn = boto3.client("stepfunctions")
+    role = boto3.client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    machines = load_template(ROOT / "template.yaml", {}, "oms-local").state_machines
+    arns = {
+        logical_id: sfn.create_state_machine(name=m.name, definition=m.definition, roleArn=role)["stateMachineArn"]
+        for logical_id, m in machines.items()
+    }
+    monkeypatch.setenv("PAYMENT_TIMEOUT_STATE_MACHINE_ARN", arns["PaymentTimeoutStateMachine"])
+    monkeypatch.setenv("AUTO_CONFIRM_STATE_MACHINE_ARN", arns["AutoConfirmStateMachine"])
+    return arns
+
+
+def executions(arn: str) -> dict[str, dict[str, Any]]:
+    """Executions of a state machine by name, with their input."""
+    sfn = boto3.client("stepfunctions")
+    found = {}
+    for execution in sfn.list_executions(stateMachineArn=arn)["executions"]:
+        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        found[execution["name"]] = json.loads(described["input"])
+    return found
+
+
+def outbox_rows(order_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """The order's outbox rows, oldest first: (detail type, detail)."""
+    table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+    items = table.query(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :outbox)",
+        ExpressionAttributeValues={":pk": f"ORDER#{order_id}", ":outbox": "OUTBOX#"},
+        ConsistentRead=True,
+    )["Items"]
+    return [(str(i["detailType"]), json.loads(str(i["detail"]))) for i in sorted(items, key=lambda i: i["SK"])]
+
+
+def due_entry_of(order_id: str) -> tuple[str, str] | None:
+    """The order's entry in the sparse deadline index (GSI4PK, GSI4SK), or None."""
+    table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+    header = table.get_item(Key={"PK": f"ORDER#{order_id}", "SK": "META"}, ConsistentRead=True)["Item"]
+    if "GSI4PK" not in header:
+        assert "GSI4SK" not in header
+        return None
+    return str(header["GSI4PK"]), str(header["GSI4SK"])
+
+
+class TableStream:
+    """The table's stream as a stream consumer of the template sees it: Lambda-shaped records, only those
+    its FilterCriteria let through, each record once (`new_records` continues where it stopped)."""
+
+    def __init__(self, function_id: str) -> None:
+        template = load_template(ROOT / "template.yaml", {}, "oms-local")
+        [subscription] = [s for s in template.streams if s.function_id == function_id]
+        self.patterns = [EventPattern.load(pattern) for pattern in subscription.filters]
+        # botocore sends stream calls to an account endpoint (<account>.streams-ddb...) that moto's in-process
+        # mock does not route: name the regional endpoint.
+        self.client = boto3.client("dynamodbstreams", endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com")
+        self.arn = boto3.client("dynamodb").describe_table(TableName=os.environ["TABLE_NAME"])["Table"][
+            "LatestStreamArn"
+        ]
+        shard = self.client.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        self.iterator = self.client.get_shard_iterator(
+            StreamArn=self.arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+
+    def new_records(self) -> list[dict[str, Any]]:
+        records = []
+        while True:
+            page = self.client.get_records(ShardIterator=self.iterator, Limit=1000)
+            self.iterator = page["NextShardIterator"]
+            if not page["Records"]:
+                break
+            records += [lambda_record(r, self.arn, "us-east-1") for r in page["Records"]]
+        return [r for r in records if any(p.matches_event(r) for p in self.patterns)]
 
 
 class LambdaContext:
@@ -137,9 +263,7 @@ def catalog_api(aws: None) -> Api:
 
 @pytest.fixture
 def orders_module(aws: None) -> ModuleType:
-    module = load_function("orders")
-    module.service.scheduler = FakeScheduler()
-    return module
+    return load_function("orders")
 
 
 @pytest.fixture

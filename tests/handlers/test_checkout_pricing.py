@@ -38,7 +38,7 @@ from oms.store.models import (
 )
 from oms.store.orders import CouponState
 
-from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, OTHER_CUSTOMER, Api
+from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, OTHER_CUSTOMER, Api, due_entry_of, outbox_rows
 from tests.handlers.test_orders_api import assert_problem, stock_of, table_snapshot
 
 NOW = "2026-01-01T00:00:00Z"
@@ -366,7 +366,11 @@ def test_balance_covering_everything_pays_the_order_at_checkout(
     assert order["breakdown"]["balanceUsed"] == {"amount": 14500, "currency": CNY}  # 150 − 5 points
     assert order["breakdown"]["amountDue"] == {"amount": 0, "currency": CNY}
     assert [h["to"] for h in order["history"]] == ["PENDING_PAYMENT", "PAID"]
-    assert orders_module.service.scheduler.armed == []  # nothing left to time out
+    assert due_entry_of(order["orderId"]) is None  # nothing left to time out: no payment deadline to sweep
+    assert [(kind, detail["status"]) for kind, detail in outbox_rows(order["orderId"])] == [
+        ("OrderPlaced", "PAID"),  # so no payment timer is armed from it
+        ("OrderPaid", "PAID"),
+    ]
     assert stock_of("G100")["sold"] == 2 and stock_of("G100")["reserved"] == 0
     assert int(item(keys.balance_pk("cust-1"), keys.BALANCE_ACCOUNT_SK)["available"]) == 5500
     _, _, read = api("GET", f"/orders/{order['orderId']}", route="GET /orders/{orderId}", **CUSTOMER)

@@ -24,10 +24,13 @@ from tests.handlers.conftest import (
     CUSTOMER,
     OTHER_CUSTOMER,
     Api,
-    FakeScheduler,
     LambdaContext,
+    TableStream,
+    due_entry_of,
+    executions,
     http_event,
     load_function,
+    outbox_rows,
 )
 from tests.handlers.test_orders_api import assert_problem, stock_of, table_snapshot
 
@@ -57,9 +60,7 @@ def fulfilment(warehouse: SandboxWarehouse) -> Api:
 
 @pytest.fixture
 def carriers(warehouse: SandboxWarehouse) -> ModuleType:
-    module = load_function("carrier_callbacks")
-    module.service.auto_confirm_timer = FakeScheduler()
-    return module
+    return load_function("carrier_callbacks")
 
 
 def sku(sku_id: str, price: int, warehouse_id: str = "WH1", **extra: Any) -> dict[str, Any]:
@@ -263,8 +264,9 @@ def tracking_event(number: str, status: str, at: str, event_id: str) -> dict[str
 
 
 def test_tracking_events_apply_once_in_order_and_deliver_the_order(
-    catalog: None, orders_api: Api, fulfilment: Api, carriers: ModuleType
+    catalog: None, orders_api: Api, fulfilment: Api, carriers: ModuleType, state_machines: dict[str, str]
 ) -> None:
+    stream = TableStream("AfterCommitFunction")
     order = paid_order(orders_api, [("TEE-M", 1), ("LAMP", 1)])
     first, second = (c["childOrderId"] for c in order["children"])
     ship(fulfilment, first, "SF4001")
@@ -290,14 +292,36 @@ def test_tracking_events_apply_once_in_order_and_deliver_the_order(
         ("e2", "DELIVERED", True),
     ]
     assert [c["status"] for c in now["children"]] == ["DELIVERED", "SHIPPED"]
-    assert now["status"] == "SHIPPED" and carriers.service.auto_confirm_timer.armed == []
+    assert now["status"] == "SHIPPED" and due_entry_of(order["orderId"]) is None
+    assert "OrderDelivered" not in [kind for kind, _ in outbox_rows(order["orderId"])]
 
     assert callback(carriers, tracking_event("SF4002", "DELIVERED", minutes_ahead(4), "e4")) == 204
     now = read(orders_api, order["orderId"])
     assert now["status"] == "DELIVERED" and now["autoConfirmAt"]
-    assert carriers.service.auto_confirm_timer.armed == [(order["orderId"], now["autoConfirmAt"])]
+    assert_auto_confirm_armed_from_the_commit(order["orderId"], now["autoConfirmAt"], stream, state_machines)
     # A parcel we do not know (yet): not acknowledged, so the carrier tries again later.
     assert callback(carriers, tracking_event("NOPE", "DELIVERED", minutes_ahead(4), "e5")) == 409
+
+
+def assert_auto_confirm_armed_from_the_commit(
+    order_id: str, auto_confirm_at: str, stream: TableStream, arns: dict[str, str]
+) -> None:
+    """A DELIVERED order's commit holds what arms its timer, and no request starts it: one OrderDelivered
+    outbox row with the deadline, from which the after-commit function (fed the table's stream) starts
+    `confirm-<orderId>`; and the order's entry in the deadline index, for the sweeper."""
+    delivered = [detail for kind, detail in outbox_rows(order_id) if kind == "OrderDelivered"]
+    assert [(d["orderId"], d["status"], d["autoConfirmAt"]) for d in delivered] == [
+        (order_id, "DELIVERED", auto_confirm_at)
+    ]
+    entry = due_entry_of(order_id)
+    assert entry is not None and entry[0].startswith("DUE#CONFIRM#")
+    assert entry[1] == f"{auto_confirm_at[:-1]}.000Z#{order_id}"
+    assert executions(arns["AutoConfirmStateMachine"]) == {}  # not by the request
+    timers = load_function("after_commit")
+    assert timers.handler({"Records": stream.new_records()}, LambdaContext()) == {"batchItemFailures": []}
+    assert executions(arns["AutoConfirmStateMachine"]) == {
+        f"confirm-{order_id}": {"orderId": order_id, "deadline": auto_confirm_at}
+    }
 
 
 # ---------------------------------------------------------------- delivery and auto-confirm
@@ -324,7 +348,7 @@ def delivered_order(orders_api: Api, fulfilment: Api, carriers: ModuleType) -> d
 
 def run_auto_confirm(order_id: str, at: Any) -> dict[str, Any]:
     module = load_function("auto_confirm")
-    module.fulfilment.clock = lambda: at
+    module.timers.fulfilment.clock = lambda: at
     result: dict[str, Any] = module.handler({"orderId": order_id}, LambdaContext())
     return result
 
@@ -491,16 +515,16 @@ def test_the_warehouse_list_holds_only_paid_children(catalog: None, orders_api: 
 
 
 def test_cancelling_the_last_undelivered_child_arms_the_auto_confirm_timer(
-    catalog: None, orders_module: ModuleType, orders_api: Api, fulfilment: Api, carriers: ModuleType
+    catalog: None, orders_api: Api, fulfilment: Api, carriers: ModuleType, state_machines: dict[str, str]
 ) -> None:
-    orders_module.fulfilment.auto_confirm_timer = timer = FakeScheduler()
+    stream = TableStream("AfterCommitFunction")
     order = paid_order(orders_api, [("TEE-M", 1), ("LAMP", 1)])
     tee, lamp = (c["childOrderId"] for c in order["children"])
     ship(fulfilment, tee, "SF7001")
     assert callback(carriers, tracking_event("SF7001", "DELIVERED", minutes_ahead(1), "x1")) == 204
     status, _, after = cancel(orders_api, lamp)
     assert status == 200 and after["status"] == "DELIVERED"
-    assert timer.armed == [(order["orderId"], after["autoConfirmAt"])]
+    assert_auto_confirm_armed_from_the_commit(order["orderId"], after["autoConfirmAt"], stream, state_machines)
 
 
 def test_cancelling_a_cancelled_child_again_changes_nothing(catalog: None, orders_api: Api) -> None:

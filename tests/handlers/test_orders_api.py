@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, Api
+from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, Api, due_entry_of, outbox_rows
 
 ORDER_ROUTE = "GET /orders/{orderId}"
 CANCEL_ROUTE = "POST /orders/{orderId}/cancel"
@@ -65,7 +65,17 @@ def test_checkout_prices_from_store_and_reserves_stock(seeded: dict[str, Any], o
     assert [(line["skuId"], line["quantity"]) for line in order["lines"]] == [("TEE-M", 1), ("MUG", 2)]
     assert stock_of("TEE-M") == {"available": 9, "reserved": 1, "sold": 0, "received": 10, "adjusted": 0}
     assert stock_of("MUG")["available"] == 1
-    assert orders_module.service.scheduler.armed == [(order["orderId"], order["paymentDeadline"])]
+    # The committed OrderPlaced row is what arms the payment timer (from the table's stream), and the
+    # order waits in the deadline index the sweeper reads, keyed by its deadline.
+    [(kind, detail)] = outbox_rows(order["orderId"])
+    assert (kind, detail["status"], detail["paymentDeadline"]) == (
+        "OrderPlaced",
+        "PENDING_PAYMENT",
+        order["paymentDeadline"],
+    )
+    entry = due_entry_of(order["orderId"])
+    assert entry is not None and entry[0].startswith("DUE#PAYMENT#")
+    assert entry[1] == f"{order['paymentDeadline'][:-1]}.000Z#{order['orderId']}"
 
 
 def test_shipping_fee_charged_below_threshold(seeded: dict[str, Any], orders_api: Api) -> None:

@@ -1,6 +1,6 @@
 """The sample events in events/ (for `sam local invoke` and docs) stay valid: replayed in order
-against the real handlers they tell the story store → product → stock → quote → checkout → read →
-cancel → timeout."""
+against the real handlers they tell the story store → product → stock → quote → checkout → timer armed
+from the stream → read → cancel → timeout → sweep."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 from types import ModuleType
 from typing import Any
 
-from tests.handlers.conftest import ROOT, FakeScheduler, LambdaContext, load_function
+from tests.handlers.conftest import ROOT, LambdaContext, executions, load_function
 
 EVENTS = ROOT / "events"
 PLACEHOLDER = "01ORDERIDFROMCHECKOUT00000"
@@ -41,14 +41,16 @@ def test_every_sample_event_is_used_here() -> None:
         "payment-timeout.json",
         "promotions-create.json",
         "auto-confirm.json",
+        "after-commit.json",
+        "timer-sweeper.json",
     }
     assert {p.name for p in EVENTS.glob("*.json")} == used
 
 
-def test_sample_events_replay_as_a_story(aws: None) -> None:
+def test_sample_events_replay_as_a_story(state_machines: dict[str, str]) -> None:
     catalog, orders, timeout = load_function("catalog"), load_function("orders"), load_function("payment_timeout")
     promotions, auto_confirm = load_function("promotions"), load_function("auto_confirm")
-    orders.service.scheduler = FakeScheduler()
+    timers, sweeper = load_function("after_commit"), load_function("timer_sweeper")
     assert call(catalog, sample("catalog-put-store.json"))[0] == 201
     status, product = call(catalog, sample("catalog-create-product.json"))
     assert status == 201
@@ -60,6 +62,9 @@ def test_sample_events_replay_as_a_story(aws: None) -> None:
     assert (status, quote["breakdown"]["total"]["amount"]) == (200, 10800)  # 2 × 49.00 + 10.00 shipping (below 99.00)
     status, order = call(orders, sample("orders-checkout.json"))
     assert status == 201
+    # The OrderPlaced row of that checkout, as the table's stream delivers it, arms its payment timer.
+    assert timers.handler(sample("after-commit.json", order["orderId"]), LambdaContext()) == {"batchItemFailures": []}
+    assert set(executions(state_machines["PaymentTimeoutStateMachine"])) == {f"pay-{order['orderId']}"}
     assert call(orders, sample("orders-get.json", order["orderId"]))[1]["status"] == "PENDING_PAYMENT"
     assert call(orders, sample("orders-list.json"))[1]["items"][0]["orderId"] == order["orderId"]
     assert call(orders, sample("orders-cancel.json", order["orderId"]))[1]["status"] == "CANCELLED"
@@ -68,3 +73,6 @@ def test_sample_events_replay_as_a_story(aws: None) -> None:
     assert (status, promotion["kind"]) == (201, "spend_and_save")
     # The auto-confirm task leaves an order that is not DELIVERED alone.
     assert auto_confirm.handler(sample("auto-confirm.json", order["orderId"]), LambdaContext())["result"] == "skipped"
+    # The scheduled sweep finds nothing overdue: the order was cancelled, so it left the deadline index.
+    report = sweeper.handler(sample("timer-sweeper.json"), LambdaContext())
+    assert report["payment"]["examined"] == report["confirm"]["examined"] == 0

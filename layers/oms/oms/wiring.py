@@ -5,14 +5,26 @@ from __future__ import annotations
 from oms.adapters.carriers import carrier_webhooks
 from oms.adapters.payment_providers import provider_factory
 from oms.adapters.warehouse import warehouse_gateway
-from oms.adapters.workflows import StepFunctionsAutoConfirm
+from oms.adapters.workflows import StepFunctionsAutoConfirm, StepFunctionsPaymentTimeout
 from oms.config import Settings
 from oms.domain.money import Money
+from oms.services.after_commit import AfterCommit, arm_auto_confirm, arm_payment_timeout
 from oms.services.fulfilment import FulfilmentService
+from oms.services.orders import OrderService, PaidCancel
 from oms.services.payments import PaymentService
+from oms.services.timers import OrderTimers
 from oms.store.models import RefundItem
 from oms.store.orders import OrderRepository
 from oms.store.payments import PaymentReads
+
+
+def order_service(settings: Settings, paid_cancel: PaidCancel | None = None) -> OrderService:
+    return OrderService(
+        OrderRepository(),
+        settings.payment_timeout_seconds,
+        cross_border_limit=Money(settings.cross_border_limit_minor, settings.cross_border_limit_currency),
+        paid_cancel=paid_cancel,
+    )
 
 
 def payment_service(settings: Settings) -> PaymentService:
@@ -32,9 +44,26 @@ def fulfilment_service(settings: Settings) -> FulfilmentService:
 
     return FulfilmentService(
         OrderRepository(),
-        auto_confirm=StepFunctionsAutoConfirm(settings.auto_confirm_state_machine_arn),
         auto_confirm_seconds=settings.auto_confirm_seconds,
         warehouse=warehouse_gateway,
         carriers=carrier_webhooks,
         settle_refund=settle_refund,
+    )
+
+
+def order_timers(settings: Settings) -> OrderTimers:
+    """The timer tasks (payment timeout, auto-confirm) and their sweeper."""
+    return OrderTimers(order_service(settings), fulfilment_service(settings))
+
+
+def after_commit(settings: Settings) -> AfterCommit:
+    """What runs once an outbox row is committed, by detail type (read from the table's stream by
+    AfterCommitFunction; add the detail type to its FilterCriteria in template.yaml too)."""
+    payment_timeout = StepFunctionsPaymentTimeout(settings.payment_timeout_state_machine_arn)
+    auto_confirm = StepFunctionsAutoConfirm(settings.auto_confirm_state_machine_arn)
+    return AfterCommit(
+        {
+            "OrderPlaced": [arm_payment_timeout(payment_timeout)],
+            "OrderDelivered": [arm_auto_confirm(auto_confirm)],
+        }
     )

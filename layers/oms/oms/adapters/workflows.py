@@ -1,6 +1,9 @@
 """Step Functions timers: the payment-timeout workflow (one execution per order named `pay-<orderId>`)
 and the delivery auto-confirm workflow (`confirm-<orderId>`). Both wait until a deadline, then call a
-task that re-reads the order and either acts, skips, or answers `not_due` with a new deadline."""
+task that re-reads the order and either acts, skips, or answers `not_due` with a new deadline.
+
+They are armed after the commit, from the outbox rows in the table's stream (`oms.services.after_commit`),
+never by the request that committed."""
 
 from __future__ import annotations
 
@@ -11,12 +14,9 @@ if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
 
-class PaymentTimeoutScheduler(Protocol):
+class OrderTimer(Protocol):
     def arm(self, order_id: str, deadline: str) -> None:
         """Make sure a timer will act on the order at `deadline`; safe to call more than once."""
-
-
-OrderTimer = PaymentTimeoutScheduler  # any timer keyed by order id
 
 
 def execution_name(order_id: str, prefix: str = "pay") -> str:

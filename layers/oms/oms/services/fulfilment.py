@@ -14,7 +14,6 @@ from pynamodb.expressions.update import Action
 
 from oms.adapters.carriers import CarrierWebhooks, TrackingNotice
 from oms.adapters.warehouse import WarehouseGateway, WarehouseUnavailable
-from oms.adapters.workflows import OrderTimer
 from oms.domain.clock import parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
 from oms.domain.fulfilment import (
@@ -96,7 +95,6 @@ class FulfilmentService:
         self,
         orders: OrderRepository,
         *,
-        auto_confirm: OrderTimer,
         auto_confirm_seconds: int,
         warehouse: Callable[[], WarehouseGateway],
         carriers: Callable[[], CarrierWebhooks],
@@ -104,7 +102,6 @@ class FulfilmentService:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.orders = orders
-        self.auto_confirm_timer = auto_confirm
         self.auto_confirm_seconds = auto_confirm_seconds
         self.warehouse = warehouse
         self.carriers = carriers
@@ -362,7 +359,6 @@ class FulfilmentService:
             return "unknown"
         child = next(c for c in record.children if c.childId == shipment.childId)
         if any(e.get("eventId") == notice.event_id for e in shipment.events):
-            self._rearm_if_delivered(record)
             return "duplicate"
         now = self._now()
         current = ShipmentStatus(shipment.status)
@@ -401,7 +397,6 @@ class FulfilmentService:
             status=decision.new_status.value if decision.new_status else None,
             latest_event_at=newest,
         )
-        delivered_now = False
         if decision.new_status is not None:
             statuses = [
                 decision.new_status if s.shipmentId == shipment.shipmentId else ShipmentStatus(s.status)
@@ -412,7 +407,8 @@ class FulfilmentService:
             if child_delivered(child_status, statuses):
                 add_child_update(tx, child, now, status=ChildStatus.DELIVERED)
                 children = _children_with(record, child, ChildStatus.DELIVERED)
-                delivered_now = parent_status(record.status, children) is OrderStatus.DELIVERED
+                # The last parcel delivered makes the order DELIVERED: `add_parent_move` adds the
+                # OrderDelivered row that arms its auto-confirm timer.
                 self._move_parent(
                     tx,
                     record,
@@ -420,7 +416,7 @@ class FulfilmentService:
                     Actor.system(f"carrier:{notice.carrier}"),
                     now,
                     reason=f"child {child.childId} delivered",
-                    detail_type="OrderDelivered" if delivered_now else "ChildOrderDelivered",
+                    detail_type="ChildOrderDelivered",
                     detail={"childOrderId": child.childId, "shipmentId": shipment.shipmentId},
                 )
             else:
@@ -436,15 +432,7 @@ class FulfilmentService:
             ):
                 raise _Retry from cancelled
             raise
-        if delivered_now:
-            fresh = self.orders.get_order(record.header.orderId)
-            if fresh is not None:
-                self._rearm_if_delivered(fresh)
         return "applied" if decision.new_status else "recorded"
-
-    def _rearm_if_delivered(self, record: OrderRecord) -> None:
-        if record.status is OrderStatus.DELIVERED and record.header.autoConfirmAt:
-            self.auto_confirm_timer.arm(record.header.orderId, record.header.autoConfirmAt)
 
     def _move_parent(
         self,
@@ -460,12 +448,11 @@ class FulfilmentService:
         more: tuple[Any, ...] = (),
     ) -> OrderStatus:
         target = parent_status(record.status, children)
-        extra = tuple(more)
         change = StatusChange(record.status, target, actor, now, reason)
+        deadline = None
         if target is not record.status and target is OrderStatus.DELIVERED:
             deadline = to_rfc3339_seconds(parse_rfc3339(now) + timedelta(seconds=self.auto_confirm_seconds))
-            extra += (OrderItem.deliveredAt.set(now), OrderItem.autoConfirmAt.set(deadline))
-        add_parent_move(tx, record.header, ParentMove(change, detail_type, detail, extra), now)
+        add_parent_move(tx, record.header, ParentMove(change, detail_type, detail, tuple(more), deadline), now)
         return target
 
     def shipments_of(self, actor: Actor, order_id: str) -> dict[str, Any]:
@@ -645,7 +632,6 @@ class FulfilmentService:
             self.settle_refund(header.orderId, refund, attempt.providerReference, attempt.amount.money())
         fresh = self.orders.get_order(header.orderId)
         assert fresh is not None
-        self._rearm_if_delivered(fresh)  # the cancelled child may have been the last one not delivered
         view = {**order_view(fresh), "payment": payment_summary(fresh)}
         return {**view, "cancelledChildren": [child.childId], "notCancelled": [], "how": how}
 

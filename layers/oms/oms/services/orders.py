@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from oms.adapters.workflows import PaymentTimeoutScheduler
 from oms.domain.clock import deadline_after, parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidRequest, NotFound
 from oms.domain.ids import new_id, new_order_number
@@ -89,14 +88,12 @@ class OrderService:
     def __init__(
         self,
         repository: OrderRepository,
-        scheduler: PaymentTimeoutScheduler,
         payment_timeout_seconds: int,
         clock: Callable[[], datetime] = utcnow,
         cross_border_limit: Money = DEFAULT_CROSS_BORDER_LIMIT,
         paid_cancel: PaidCancel | None = None,
     ) -> None:
         self.repository = repository
-        self.scheduler = scheduler
         self.payment_timeout_seconds = payment_timeout_seconds
         self.clock = clock
         self.cross_border_limit = cross_border_limit
@@ -283,10 +280,12 @@ class OrderService:
         fingerprint: str,
         request: PricingRequest | None = None,
     ) -> CheckoutResult:
-        """Price from stored prices and rules and place the order in one transaction; then arm its timeout.
+        """Price from stored prices and rules and place the order in one transaction.
 
-        AWS calls on the success path: one BatchGetItem (two with coupons), one TransactWriteItems,
-        one StartExecution (none when nothing is left to pay).
+        AWS calls on the success path: one BatchGetItem (two with coupons) and one TransactWriteItems.
+        The payment timer is armed from the committed data (the OrderPlaced outbox row in the table's
+        stream), and the deadline index lets the sweeper find the order even if that fails: once the
+        transaction has committed, the answer is 201 whatever happens to the timer.
         """
         request = request or PricingRequest()
         lines = merge_cart(cart)
@@ -295,9 +294,6 @@ class OrderService:
             stored = inputs.stored_response
             if stored.request_hash != fingerprint:
                 raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body")
-            if stored.body["status"] == OrderStatus.PENDING_PAYMENT.value:
-                # The first attempt may have failed after its commit, before the timer was armed.
-                self.scheduler.arm(stored.body["orderId"], stored.body["paymentDeadline"])
             return CheckoutResult(stored.status_code, stored.body, replayed=True)
 
         priced, coupons = self._price(actor.subject, lines, inputs, request)
@@ -353,8 +349,6 @@ class OrderService:
                 continue
         else:
             raise RuntimeError("could not allocate a unique order number")
-        if paid is None:
-            self.scheduler.arm(order_id, deadline)
         return CheckoutResult(201, body, replayed=False)
 
     # ---------------------------------------------------------------- reads
@@ -453,8 +447,9 @@ class OrderService:
 
     # ---------------------------------------------------------------- payment timeout
     def expire(self, order_id: str) -> dict[str, Any]:
-        """Called by the payment-timeout workflow at the deadline. Cancels only an order that is still
-        PENDING_PAYMENT and due; anything else is left exactly as it is."""
+        """Called by the payment-timeout workflow at the deadline, and by the sweeper for an order whose
+        timer was lost. Cancels only an order that is still PENDING_PAYMENT and due; anything else is
+        left exactly as it is."""
         record = self.repository.get_order(order_id)
         if record is None:
             return {"orderId": order_id, "result": "skipped", "status": None, "deadline": None}

@@ -18,11 +18,13 @@ from oms.domain.fulfilment import ChildStatus
 from oms.domain.ids import new_id
 from oms.domain.order import OrderStatus, StatusChange
 from oms.store import keys
+from oms.store.due import due_index_actions
 from oms.store.models import ChildOrderItem, Item, OrderItem, ShipmentItem, StockItem, TrackingItem
 from oms.store.orders import event_item, order_summary, outbox_item
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.transactions import Transaction
 
+DELIVERED_EVENT = "OrderDelivered"  # arms the auto-confirm timer (oms.services.after_commit)
 MAX_TRACKING_EVENTS = 200  # per shipment; older ones beyond this are dropped from the item (oldest first)
 
 
@@ -30,20 +32,34 @@ MAX_TRACKING_EVENTS = 200  # per shipment; older ones beyond this are dropped fr
 class ParentMove:
     """What happens to the parent order in a fulfilment write: always a version bump (so siblings
     serialize) and a history entry (the timeline); a status change when the derived status moved
-    (`change.from_status == change.to_status` otherwise)."""
+    (`change.from_status == change.to_status` otherwise). `auto_confirm_at` is required when the move
+    makes the order DELIVERED: the deadline of its auto-confirm timer."""
 
     change: StatusChange
     detail_type: str
     detail: dict[str, Any]
     more: tuple[Action, ...] = ()
+    auto_confirm_at: str | None = None
 
 
 def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: str) -> None:
+    """Whatever moved the order there (the last parcel delivered, or the cancel of the last child not
+    delivered), an order that becomes DELIVERED gets its `autoConfirmAt`, its entry in the deadline
+    index and an `OrderDelivered` outbox row carrying the deadline, from which its timer is armed."""
     version = int(header.version)
     actions: list[Action] = [*move.more, OrderItem.updatedAt.set(now), OrderItem.version.set(version + 1)]
-    if move.change.to_status.value != header.status:
-        status = move.change.to_status.value
-        actions += [OrderItem.status.set(status), OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(status))]
+    target = move.change.to_status
+    delivered = target is OrderStatus.DELIVERED and header.status != target.value
+    if delivered:
+        if not move.auto_confirm_at:
+            raise ValueError("an order that becomes DELIVERED needs its auto-confirm deadline")
+        actions += [OrderItem.deliveredAt.set(now), OrderItem.autoConfirmAt.set(move.auto_confirm_at)]
+    if target.value != header.status:
+        actions += [
+            OrderItem.status.set(target.value),
+            OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(target.value)),
+            *due_index_actions(target, header, auto_confirm_at=move.auto_confirm_at),
+        ]
     tx.put(("event", "parent"), event_item(header.orderId, move.change))
     tx.update(
         "order",
@@ -51,8 +67,12 @@ def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: s
         actions,
         (OrderItem.status == header.status) & (OrderItem.version == version),
     )
-    detail = {**order_summary(header), "status": move.change.to_status.value, **move.detail}
+    detail = {**order_summary(header), "status": target.value, **move.detail}
     tx.put("outbox", outbox_item(header.orderId, move.detail_type, detail, now))
+    if delivered:
+        timer = {"deliveredAt": now, "autoConfirmAt": move.auto_confirm_at}
+        summary = {**order_summary(header), "status": target.value, **timer}
+        tx.put("outbox-delivered", outbox_item(header.orderId, DELIVERED_EVENT, summary, now))
 
 
 def add_child_update(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 
 def store(store_id: str) -> tuple[str, str]:
     return f"STORE#{store_id}", "META"
@@ -70,6 +72,32 @@ def orders_by_status_gsi3(status: str) -> str:
 
 def created_sort_key(created_at: str, order_id: str) -> str:
     return f"{created_at}#{order_id}"
+
+
+DUE_PAYMENT, DUE_CONFIRM = "PAYMENT", "CONFIRM"  # the deadlines GSI4 holds: payment timeout, auto-confirm
+DUE_SHARDS = 4  # GSI4 partitions per kind, so one partition does not take every checkout's index write
+
+
+def due_shard(order_id: str) -> int:
+    return zlib.crc32(order_id.encode()) % DUE_SHARDS
+
+
+def due_gsi4(kind: str, order_id: str) -> str:
+    return f"DUE#{kind}#{due_shard(order_id)}"
+
+
+def due_partitions(kind: str) -> list[str]:
+    return [f"DUE#{kind}#{shard}" for shard in range(DUE_SHARDS)]
+
+
+def due_sort_key(deadline: str, order_id: str) -> str:
+    """`deadline` in the millisecond form of `to_rfc3339`, so keys sort as the deadlines do."""
+    return f"{deadline}#{order_id}"
+
+
+def due_until(moment: str) -> str:
+    """The highest GSI4SK due at `moment` (millisecond form): "~" sorts after every order id character."""
+    return f"{moment}#~"
 
 
 def order_number(number: str) -> tuple[str, str]:

@@ -11,7 +11,11 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     SKU#<skuId>              MOVE#<ulid>          stock adjustment record
     ORDER#<orderId>          META                 order header         GSI1 CUSTOMER#<sub>/ORDER#<oid>,
                                                                        GSI2 ORDERS/<createdAt>#<oid>,
-                                                                       GSI3 ORDERSTATUS#<status>/<createdAt>#<oid>
+                                                                       GSI3 ORDERSTATUS#<status>/<createdAt>#<oid>,
+                                                                       GSI4 DUE#PAYMENT#<shard>/<deadline>#<oid>
+                                                                       while PENDING_PAYMENT, or
+                                                                       DUE#CONFIRM#<shard>/<autoConfirmAt>#<oid>
+                                                                       while DELIVERED (sparse: else absent)
     ORDER#<orderId>          LINE#<nnn>           order line
     ORDER#<orderId>          EVENT#<ulid>         status change (history)
     ORDER#<orderId>          OUTBOX#<ulid>        outbox row for the event relay (TTL)
@@ -59,7 +63,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from oms.domain.money import Money
@@ -108,6 +112,18 @@ class _Gsi3(GlobalSecondaryIndex["Item"]):
     GSI3SK = UnicodeAttribute(range_key=True)
 
 
+class _Gsi4(GlobalSecondaryIndex["Item"]):
+    """Sparse deadline index: only orders waiting for a timer have these keys (store/due.py). The type is
+    projected because pynamodb filters index queries on it; the sweeper re-reads each order anyway."""
+
+    class Meta:
+        index_name = "GSI4"
+        projection = IncludeProjection(["type"])
+
+    GSI4PK = UnicodeAttribute(hash_key=True)
+    GSI4SK = UnicodeAttribute(range_key=True)
+
+
 class Item(Model):
     class Meta:
         table_name = _table_name()
@@ -122,11 +138,14 @@ class Item(Model):
     GSI2SK = UnicodeAttribute(null=True)
     GSI3PK = UnicodeAttribute(null=True)
     GSI3SK = UnicodeAttribute(null=True)
+    GSI4PK = UnicodeAttribute(null=True)
+    GSI4SK = UnicodeAttribute(null=True)
     expiresAt = TTLAttribute(null=True)
 
     gsi1 = _Gsi1()
     gsi2 = _Gsi2()
     gsi3 = _Gsi3()
+    gsi4 = _Gsi4()
 
 
 # ---------------------------------------------------------------- catalog

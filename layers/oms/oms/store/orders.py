@@ -27,6 +27,7 @@ from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason, Poi
 from oms.domain.splitting import ChildOrder, HandlingClass
 from oms.store import keys
 from oms.store.catalog import policies_from_directory, sku_domain, sku_terms, stock_policies_from_directory
+from oms.store.due import due_entry, due_index_actions
 from oms.store.ledger import add_balance_change, add_postings
 from oms.store.models import (
     BalanceAccountItem,
@@ -306,6 +307,7 @@ def add_order_move(
         *more,
         OrderItem.status.set(change.to_status.value),
         OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(change.to_status.value)),
+        *due_index_actions(change.to_status, header),
         OrderItem.updatedAt.set(change.at),
         OrderItem.version.set(version + 1),
     ]
@@ -668,6 +670,7 @@ class OrderRepository:
             )
         pricing = priced.to_dict()
         pricing.pop("lines")  # each line keeps its own
+        due = due_entry(OrderStatus(status), order_id, payment_deadline=payment_deadline, auto_confirm_at=None)
         header = OrderItem(
             pk,
             keys.ORDER_META,
@@ -677,6 +680,8 @@ class OrderRepository:
             GSI2SK=sort_key,
             GSI3PK=keys.orders_by_status_gsi3(status),
             GSI3SK=sort_key,
+            GSI4PK=due[0] if due else None,
+            GSI4SK=due[1] if due else None,
             orderId=order_id,
             orderNumber=order_number,
             customerId=customer_id,
@@ -953,6 +958,7 @@ class OrderRepository:
             [
                 OrderItem.status.set(change.to_status.value),
                 OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(change.to_status.value)),
+                *due_index_actions(change.to_status, header),
                 OrderItem.cancellation.set(cancellation),
                 *([OrderItem.benefits.set({**header.benefits, "returned": True})] if header.benefits else []),
                 OrderItem.updatedAt.set(now),

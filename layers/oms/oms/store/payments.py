@@ -17,9 +17,11 @@ from oms.domain.clock import parse_rfc3339
 from oms.domain.ids import new_id
 from oms.domain.ledger import Line, order_money
 from oms.domain.money import Money
+from oms.domain.order import OrderStatus
 from oms.domain.payment import DEFAULT_CHANNELS, AnomalyStatus, ChannelSettings, FeeBearer, payment_status
 from oms.domain.permissions import Actor
 from oms.store import keys
+from oms.store.due import due_index_actions
 from oms.store.models import (
     AnomalyItem,
     AuditItem,
@@ -187,11 +189,18 @@ def add_order_guard(tx: Transaction, header: OrderItem) -> None:
 
 
 def add_deadline_change(tx: Transaction, header: OrderItem, deadline: str, now: str) -> None:
+    """The payment deadline moves (bank transfer under review): the timer waits again, and the order's
+    entry in the deadline index moves with it, so the sweeper leaves it alone until then."""
     version = int(header.version)
     tx.update(
         "order",
         OrderItem(header.PK, header.SK),
-        [OrderItem.paymentDeadline.set(deadline), OrderItem.updatedAt.set(now), OrderItem.version.set(version + 1)],
+        [
+            OrderItem.paymentDeadline.set(deadline),
+            *due_index_actions(OrderStatus(header.status), header, payment_deadline=deadline),
+            OrderItem.updatedAt.set(now),
+            OrderItem.version.set(version + 1),
+        ],
         (OrderItem.status == header.status) & (OrderItem.version == version),
     )
 

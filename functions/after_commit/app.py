@@ -1,0 +1,47 @@
+"""After-commit actions from the table's stream (`oms.wiring.after_commit` lists them by detail type):
+today it arms the payment-timeout timer from OrderPlaced rows and the auto-confirm timer from
+OrderDelivered rows.
+
+Triggered by the table's stream, filtered to inserted Outbox rows of those detail types. Each record is
+handled on its own (powertools BatchProcessor): a record whose action fails is reported in
+`batchItemFailures` and retried by the event source mapping, the others are done. Starting a named
+execution twice is harmless, so redelivered records are too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+    DynamoDBRecordEventName,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from oms.config import Settings
+from oms.services.after_commit import committed_event
+from oms.wiring import after_commit
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+actions = after_commit(Settings.from_env())
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    if record.event_name is not DynamoDBRecordEventName.INSERT or record.dynamodb is None:
+        return
+    event = committed_event(record.dynamodb.new_image)
+    if event is None:
+        return
+    ran = actions.run(event)
+    extra = {"detailType": event.detail_type, "eventId": event.event_id, "orderId": event.detail.get("orderId")}
+    logger.debug("after commit", extra={**extra, "actions": ran})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    result = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    failed = len(result.get("batchItemFailures") or [])
+    logger.info("after-commit batch", extra={"records": len(event.get("Records") or []), "failed": failed})
+    return dict(result)

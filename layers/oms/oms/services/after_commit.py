@@ -1,0 +1,89 @@
+"""Work that must follow a commit, driven by the committed data: the outbox rows in the table's stream.
+
+A state change writes its outbox row inside its own transaction. `AfterCommitFunction` reads the table's
+stream, filtered to inserted outbox rows of the detail types registered here (its `FilterCriteria` in
+template.yaml; a test keeps the two equal), and runs the actions of each row's detail type. So the work
+happens once the data is committed, whatever became of the request that committed it.
+
+Actions must be idempotent: a row can be delivered more than once (a failed record is retried, and on
+AWS so are the records after it in its shard). An action that raises makes its record a batch item
+failure, retried by the event source mapping and finally reported to its on-failure queue; for the
+timers, the sweeper (`oms.services.timers`) is the backstop that needs no stream at all.
+
+To add an action after a commit: one entry in `oms.wiring.after_commit`, and the detail type in the
+function's FilterCriteria.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from oms.adapters.workflows import OrderTimer
+from oms.domain.order import OrderStatus
+
+
+@dataclass(frozen=True)
+class CommittedEvent:
+    """An outbox row as the stream delivers it: the event a committed state change recorded."""
+
+    event_id: str
+    detail_type: str
+    detail: dict[str, Any]
+    occurred_at: str
+
+
+AfterCommitAction = Callable[[CommittedEvent], None]
+
+
+def committed_event(image: Mapping[str, Any]) -> CommittedEvent | None:
+    """The outbox row in a stream record's new image (already deserialized); None for any other item."""
+    if image.get("type") != "Outbox":
+        return None
+    detail = image["detail"]
+    return CommittedEvent(
+        event_id=str(image["eventId"]),
+        detail_type=str(image["detailType"]),
+        detail=json.loads(detail) if isinstance(detail, str) else dict(detail),
+        occurred_at=str(image["createdAt"]),
+    )
+
+
+class AfterCommit:
+    """Detail type → what to do once a row of that type is committed (in order)."""
+
+    def __init__(self, actions: Mapping[str, Sequence[AfterCommitAction]]) -> None:
+        self._actions = {detail_type: tuple(todo) for detail_type, todo in actions.items()}
+
+    @property
+    def detail_types(self) -> frozenset[str]:
+        return frozenset(self._actions)
+
+    def run(self, event: CommittedEvent) -> int:
+        """Run the event's actions; returns how many ran. The first that raises stops the rest."""
+        todo = self._actions.get(event.detail_type, ())
+        for action in todo:
+            action(event)
+        return len(todo)
+
+
+def arm_payment_timeout(timer: OrderTimer) -> AfterCommitAction:
+    """OrderPlaced → the payment timer `pay-<orderId>` until the order's payment deadline (an order
+    paid in full at checkout is placed PAID and needs none)."""
+
+    def arm(event: CommittedEvent) -> None:
+        if event.detail.get("status") == OrderStatus.PENDING_PAYMENT.value:
+            timer.arm(str(event.detail["orderId"]), str(event.detail["paymentDeadline"]))
+
+    return arm
+
+
+def arm_auto_confirm(timer: OrderTimer) -> AfterCommitAction:
+    """OrderDelivered → the auto-confirm timer `confirm-<orderId>` until the order's `autoConfirmAt`."""
+
+    def arm(event: CommittedEvent) -> None:
+        timer.arm(str(event.detail["orderId"]), str(event.detail["autoConfirmAt"]))
+
+    return arm
