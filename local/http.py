@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
 from oms.adapters.carriers import TrackingStatus
+from oms.adapters.providers.sandbox import SandboxPaymentClosed
 from oms.adapters.warehouse import WarehouseConflict
 
 from .functions import InProcessFunction
@@ -486,6 +487,8 @@ class ApiGateway:
                 times=times,
                 concurrent=request.get("concurrent", False),
             )
+        except SandboxPaymentClosed as error:
+            return problem(409, "sandbox-payment-closed", "Conflict", str(error))
         except (RuntimeError, ValueError, LookupError) as error:
             return problem(404, "sandbox-payment-not-found", "Not Found", str(error))
         return _json_response(200, result)

@@ -26,12 +26,13 @@ from oms.domain.order import OrderStatus
 from oms.domain.permissions import Permission
 from oms.services.orders import OrderService, request_fingerprint
 from oms.store.orders import OrderRepository
-from oms.wiring import fulfilment_service
+from oms.wiring import fulfilment_service, payment_service
 
 logger = Logger()
 app = make_resolver(logger)
 settings = Settings.from_env()
 fulfilment = fulfilment_service(settings)
+payments = payment_service(settings)
 service = OrderService(
     OrderRepository(),
     StepFunctionsPaymentTimeout(settings.payment_timeout_state_machine_arn),
@@ -39,6 +40,8 @@ service = OrderService(
     cross_border_limit=Money(settings.cross_border_limit_minor, settings.cross_border_limit_currency),
     # A paid order (or one of its child orders) is cancelled part by part, before it ships.
     paid_cancel=fulfilment.cancel_paid,
+    # An unpaid or held order's cancel refunds what it received and closes its open attempts at the provider.
+    cancel_money=payments,
 )
 
 

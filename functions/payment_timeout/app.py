@@ -14,6 +14,7 @@ from oms.config import Settings
 from oms.services.orders import OrderService
 from oms.store.orders import OrderRepository
 from oms.store.transactions import transient_store_errors
+from oms.wiring import payment_service
 
 logger = Logger()
 settings = Settings.from_env()
@@ -21,6 +22,8 @@ service = OrderService(
     OrderRepository(),
     StepFunctionsPaymentTimeout(settings.payment_timeout_state_machine_arn),
     settings.payment_timeout_seconds,
+    # After the timeout cancels an order, its open payment attempts are closed at the provider.
+    cancel_money=payment_service(settings),
 )
 
 

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms.adapters.payment_providers import provider_factory
 from oms.adapters.providers.base import PaymentMethod
+from oms.adapters.workflows import StepFunctionsPaymentTimeout
 from oms.api.http import (
     actor,
     idempotency_key,
@@ -37,6 +38,9 @@ service = PaymentService(
     PaymentReads(),
     provider_factory(),
     bank_transfer_review_seconds=settings.bank_transfer_review_seconds,
+    # A held order whose rest is charged awaits payment again: its timer is armed from here.
+    scheduler=StepFunctionsPaymentTimeout(settings.payment_timeout_state_machine_arn),
+    payment_timeout_seconds=settings.payment_timeout_seconds,
 )
 
 
@@ -129,7 +133,9 @@ def anomalies() -> Response[str]:
 def resolve(anomalyId: str) -> Response[str]:
     who = actor(app)
     body = parse_body(app, ResolveIn)
-    return json_response(200, service.resolve_anomaly(who, anomalyId, body.note))
+    return json_response(
+        200, service.resolve_anomaly(who, anomalyId, body.note, decision=body.decision, remainder=body.remainder)
+    )
 
 
 @app.get("/settings/payment-channels/<storeId>")
