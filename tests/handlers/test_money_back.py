@@ -18,7 +18,7 @@ import pytest
 from oms.adapters.providers.base import CloseOutcome, NoticeStatus, PaymentMethod, ProviderQuery
 from oms.domain.money import Money
 
-from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, DEMO_STORE, SUPPORT, Api, FakeScheduler
+from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, DEMO_STORE, SUPPORT, Api
 from tests.handlers.test_orders_api import stock_of, table_snapshot
 from tests.handlers.test_payments_api import (  # noqa: F401  (fixtures)
     FakeProvider,
@@ -39,6 +39,14 @@ RESOLVE = "POST /anomalies/{anomalyId}/resolve"
 SYNC = "POST /orders/{orderId}/payments/{paymentId}/sync"
 ALIPAY = PaymentMethod.ALIPAY
 UNTOUCHED_TEE = {"available": 10, "reserved": 0, "sold": 0, "received": 10, "adjusted": 0}
+
+
+class FakeTimer:
+    def __init__(self) -> None:
+        self.rearmed: list[tuple[str, str]] = []
+
+    def rearm(self, order_id: str, deadline: str) -> None:
+        self.rearmed.append((order_id, deadline))
 
 
 def cancel(orders_api: Api, order_id: str, who: dict[str, Any]) -> tuple[int, Any]:
@@ -400,7 +408,7 @@ def test_accepting_an_underpayment_writes_the_difference_off(
 def test_accepting_an_underpayment_can_charge_exactly_the_rest(
     seeded: Any, orders_api: Api, pay_api: Api, payments_module: ModuleType
 ) -> None:
-    payments_module.service.scheduler = timer = FakeScheduler()
+    payments_module.service.scheduler = timer = FakeTimer()
     order, _ = held(orders_api, pay_api, payments_module, 10000)
     [case] = anomalies()
     status, resolved = resolve(
@@ -410,7 +418,7 @@ def test_accepting_an_underpayment_can_charge_exactly_the_rest(
     view = order_of(orders_api, order["orderId"])
     assert view["status"] == "PENDING_PAYMENT"
     assert view["payment"]["outstanding"]["amount"] == 800
-    assert timer.armed == [(order["orderId"], view["paymentDeadline"])]
+    assert timer.rearmed == [(order["orderId"], view["paymentDeadline"])]
     assert stock_of("TEE-M")["reserved"] == 2  # still held for the order
     status, rest = pay(pay_api, order, "card", key="rest")
     assert status == 201 and rest["amount"] == {"amount": 800, "currency": "CNY"}

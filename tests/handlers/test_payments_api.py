@@ -304,6 +304,7 @@ def test_payment_after_timeout_revives_the_order_when_the_store_allows_it(
     assert payments_module.service.apply_notice(notice(payment)) == "revive_or_refund"
     view = order_of(orders_api, order["orderId"])
     assert view["status"] == "PAID"
+    assert (view["payment"]["status"], view["payment"]["owed"]["amount"]) == ("PAID", 10800)
     assert stock_of("TEE-M") == {"available": 8, "reserved": 0, "sold": 2, "received": 10, "adjusted": 0}
     [case] = anomalies()
     assert (case["anomalyType"], case["status"]) == ("PAID_AFTER_CANCEL", "RESOLVED")

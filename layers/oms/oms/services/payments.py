@@ -19,7 +19,7 @@ from oms.adapters.providers.base import (
     PaymentProvider,
     ProviderNotice,
 )
-from oms.adapters.workflows import PaymentTimeoutScheduler
+from oms.adapters.workflows import PaymentTimerRestart
 from oms.domain.clock import to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from oms.domain.ids import new_id
@@ -27,6 +27,7 @@ from oms.domain.ledger import (
     ADJUSTMENTS,
     PostingKind,
     balance_account,
+    cancellation_reversed,
     order_account,
     payment_postings,
     provider_account,
@@ -124,7 +125,7 @@ class PaymentService:
         *,
         bank_transfer_review_seconds: int,
         clock: Callable[[], datetime] = utcnow,
-        scheduler: PaymentTimeoutScheduler | None = None,
+        scheduler: PaymentTimerRestart | None = None,
         payment_timeout_seconds: int = 1800,
     ) -> None:
         self.orders = orders
@@ -349,6 +350,19 @@ class PaymentService:
         add_order_move(tx, header, change, detail_type="OrderPaid", extra={"paymentId": attempt_payment_id})
         add_stock_sale(tx, record.lines, now, from_available=revive)
         add_children_to_warehouse_queues(tx, record, now)
+        if revive:
+            # The cancel booked the order's value as cancelled; the revived order is owed it again.
+            cancelled = header.total.money() - money_of(record).owed
+            if cancelled.amount > 0:
+                add_postings(
+                    tx,
+                    [cancellation_reversed(header.orderId, cancelled, "cancellation reversed: late payment accepted")],
+                    now,
+                    pk=header.PK,
+                    order_id=header.orderId,
+                    payment_id=attempt_payment_id,
+                    by=actor.subject,
+                )
         add_postings(
             tx,
             payment_postings(method, header.orderId, goods, fee, surcharge, payer_account=payer_account),
@@ -1104,7 +1118,7 @@ class PaymentService:
             tx.commit()
             if self.scheduler is not None:
                 try:
-                    self.scheduler.arm(header.orderId, deadline)
+                    self.scheduler.rearm(header.orderId, deadline)
                 except Exception:  # the decision is committed; the timer is armed again from the data
                     log.exception("payment timer for %s not armed", header.orderId)
             return
