@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -47,6 +48,29 @@ class FakeTimer:
 
     def rearm(self, order_id: str, deadline: str) -> None:
         self.rearmed.append((order_id, deadline))
+
+
+@dataclass(frozen=True)
+class Shop:
+    """The seeded demo store and every function a money test calls, with the recording providers."""
+
+    catalog: Api
+    orders: Api
+    pay: Api
+    payments: ModuleType
+    providers: dict[PaymentMethod, FakeProvider]
+
+
+@pytest.fixture
+def shop(
+    seeded: Any,
+    catalog_api: Api,
+    orders_api: Api,
+    pay_api: Api,
+    payments_module: ModuleType,
+    providers: dict[PaymentMethod, FakeProvider],
+) -> Shop:
+    return Shop(catalog_api, orders_api, pay_api, payments_module, providers)
 
 
 def cancel(orders_api: Api, order_id: str, who: dict[str, Any]) -> tuple[int, Any]:
@@ -94,35 +118,30 @@ def assert_ledger_balances() -> None:
     assert by_posting and all(total == 0 for total in by_posting.values()), by_posting
 
 
-def held(orders_api: Api, pay_api: Api, payments_module: ModuleType, amount: int) -> tuple[dict[str, Any], Any]:
+def held(shop: Shop, amount: int) -> tuple[dict[str, Any], Any]:
     """A 108.00 order paid `amount` through Alipay: ON_HOLD with an AMOUNT_MISMATCH case."""
-    order = place(orders_api)
-    _, payment = pay(pay_api, order, "alipay")
-    assert payments_module.service.apply_notice(notice(payment, amount=amount)) == "hold"
+    order = place(shop.orders)
+    _, payment = pay(shop.pay, order, "alipay")
+    assert shop.payments.service.apply_notice(notice(payment, amount=amount)) == "hold"
     return order, payment
 
 
 # ---------------------------------------------------------------- item 2: a cancel is final
 @pytest.mark.parametrize("who", [CUSTOMER, SUPPORT], ids=["shopper", "staff"])
 def test_a_payment_after_a_person_cancelled_is_refunded_and_the_order_stays_cancelled(
-    seeded: Any,
-    orders_api: Api,
-    pay_api: Api,
-    payments_module: ModuleType,
-    providers: dict[PaymentMethod, FakeProvider],
-    who: dict[str, Any],
+    shop: Shop, who: dict[str, Any]
 ) -> None:
-    order = place(orders_api)
-    _, payment = pay(pay_api, order, "alipay")
-    status, cancelled = cancel(orders_api, order["orderId"], who)
+    order = place(shop.orders)
+    _, payment = pay(shop.pay, order, "alipay")
+    status, cancelled = cancel(shop.orders, order["orderId"], who)
     assert (status, cancelled["status"]) == (200, "CANCELLED")
 
-    assert payments_module.service.apply_notice(notice(payment)) == "refund"
-    view = order_of(orders_api, order["orderId"])
+    assert shop.payments.service.apply_notice(notice(payment)) == "refund"
+    view = order_of(shop.orders, order["orderId"])
     assert view["status"] == "CANCELLED"
     assert ("CANCELLED", "PAID") not in moves(view)
     assert stock_of("TEE-M") == UNTOUCHED_TEE  # never taken again
-    assert providers[ALIPAY].refunds == [(f"RF{payment['paymentId']}", 10800)]
+    assert shop.providers[ALIPAY].refunds == [(f"RF{payment['paymentId']}", 10800)]
     money = view["payment"]
     assert (money["status"], money["outstanding"]["amount"], money["owed"]["amount"]) == ("REFUNDED", 0, 0)
     [case] = anomalies()
@@ -149,67 +168,53 @@ def test_a_payment_after_a_person_cancelled_is_refunded_and_the_order_stays_canc
     assert_ledger_balances()
 
 
-def test_the_case_stays_open_until_the_refund_succeeds(
-    seeded: Any,
-    orders_api: Api,
-    pay_api: Api,
-    payments_module: ModuleType,
-    providers: dict[PaymentMethod, FakeProvider],
-) -> None:
-    order = place(orders_api)
-    _, payment = pay(pay_api, order, "alipay")
-    cancel(orders_api, order["orderId"], CUSTOMER)
-    providers[ALIPAY].fail_refunds = True
-    assert payments_module.service.apply_notice(notice(payment)) == "refund"
+def test_the_case_stays_open_until_the_refund_succeeds(shop: Shop) -> None:
+    order = place(shop.orders)
+    _, payment = pay(shop.pay, order, "alipay")
+    cancel(shop.orders, order["orderId"], CUSTOMER)
+    shop.providers[ALIPAY].fail_refunds = True
+    assert shop.payments.service.apply_notice(notice(payment)) == "refund"
     [case] = anomalies()
     assert case["status"] == "OPEN"
-    [refund] = payments(pay_api, order["orderId"])["refunds"]
+    [refund] = payments(shop.pay, order["orderId"])["refunds"]
     assert (refund["status"], refund["failures"], refund["anomalyId"]) == ("PENDING", 1, case["anomalyId"])
-    assert order_of(orders_api, order["orderId"])["payment"]["status"] == "OVERPAID"  # held money owed back
+    assert order_of(shop.orders, order["orderId"])["payment"]["status"] == "OVERPAID"  # held money owed back
     [delayed] = outbox("RefundFailed")
     assert (delayed["customerId"], int(delayed["amount"]["amount"])) == ("cust-1", 10800)
 
-    providers[ALIPAY].query_answer = ProviderQuery(
+    shop.providers[ALIPAY].query_answer = ProviderQuery(
         payment["paymentId"], "trade-evt-1", NoticeStatus.SUCCEEDED, Money(10800, "CNY"), "query-1"
     )
     sync_path = f"/orders/{order['orderId']}/payments/{payment['paymentId']}/sync"
-    assert pay_api("POST", sync_path, route=SYNC, **CUSTOMER)[0] == 200  # still failing: counted, told once
-    assert payments(pay_api, order["orderId"])["refunds"][0]["failures"] == 2
+    assert shop.pay("POST", sync_path, route=SYNC, **CUSTOMER)[0] == 200  # still failing: counted, told once
+    assert payments(shop.pay, order["orderId"])["refunds"][0]["failures"] == 2
     assert len(outbox("RefundFailed")) == 1 and anomalies()[0]["status"] == "OPEN"
 
-    providers[ALIPAY].fail_refunds = False
-    assert pay_api("POST", sync_path, route=SYNC, **CUSTOMER)[0] == 200
+    shop.providers[ALIPAY].fail_refunds = False
+    assert shop.pay("POST", sync_path, route=SYNC, **CUSTOMER)[0] == 200
     [case] = anomalies()
     assert (case["status"], case["refund"]["status"]) == ("RESOLVED", "SUCCEEDED")
-    assert payments(pay_api, order["orderId"])["status"] == "REFUNDED"
+    assert payments(shop.pay, order["orderId"])["status"] == "REFUNDED"
     assert len(outbox("RefundSucceeded")) == 1
-    assert order_of(orders_api, order["orderId"])["status"] == "CANCELLED"
+    assert order_of(shop.orders, order["orderId"])["status"] == "CANCELLED"
     assert_ledger_balances()
 
 
-def test_a_payment_after_the_timeout_is_refunded_by_default(
-    seeded: Any,
-    orders_api: Api,
-    pay_api: Api,
-    payments_module: ModuleType,
-    providers: dict[PaymentMethod, FakeProvider],
-) -> None:
-    order = place(orders_api)
-    _, payment = pay(pay_api, order, "alipay")
+def test_a_payment_after_the_timeout_is_refunded_by_default(shop: Shop) -> None:
+    order = place(shop.orders)
+    _, payment = pay(shop.pay, order, "alipay")
     _cancel_by_timeout(order)
-    assert payments_module.service.apply_notice(notice(payment)) == "refund"
-    view = order_of(orders_api, order["orderId"])
+    assert shop.payments.service.apply_notice(notice(payment)) == "refund"
+    view = order_of(shop.orders, order["orderId"])
     assert (view["status"], view["payment"]["status"]) == ("CANCELLED", "REFUNDED")
     assert stock_of("TEE-M") == UNTOUCHED_TEE
     [case] = anomalies()
     assert "latePaymentPolicy" in case["notes"][0]["note"] and case["status"] == "RESOLVED"
 
 
-def test_a_multi_store_order_revives_only_when_every_store_allows_it(
-    seeded: Any, catalog_api: Api, orders_api: Api, pay_api: Api, payments_module: ModuleType
-) -> None:
+def test_a_multi_store_order_revives_only_when_every_store_allows_it(shop: Shop) -> None:
     north = {"name": "North", "currency": "CNY", "shippingFee": {"amount": 800, "currency": "CNY"}}
-    assert catalog_api("PUT", "/stores/north", route="PUT /stores/{storeId}", body=north, **ADMIN)[0] == 201
+    assert shop.catalog("PUT", "/stores/north", route="PUT /stores/{storeId}", body=north, **ADMIN)[0] == 201
     lamp = {
         "storeId": "north",
         "name": "Lamp",
@@ -224,11 +229,11 @@ def test_a_multi_store_order_revives_only_when_every_store_allows_it(
             }
         ],
     }
-    assert catalog_api("POST", "/products", **ADMIN, body=lamp)[0] == 201
-    late_payment_policy(catalog_api, "revive-if-stock")  # demo revives, north keeps the default (refund)
+    assert shop.catalog("POST", "/products", **ADMIN, body=lamp)[0] == 201
+    late_payment_policy(shop.catalog, "revive-if-stock")  # demo revives, north keeps the default (refund)
 
     def late_paid(key: str) -> tuple[str, str]:
-        status, _, order = orders_api(
+        status, _, order = shop.orders(
             "POST",
             "/orders",
             **CUSTOMER,
@@ -239,12 +244,12 @@ def test_a_multi_store_order_revives_only_when_every_store_allows_it(
             },
         )
         assert status == 201, order
-        _, payment = pay(pay_api, order, "alipay", key=f"pay-{key}")
+        _, payment = pay(shop.pay, order, "alipay", key=f"pay-{key}")
         _cancel_by_timeout(order)
-        return payment_result(payments_module, payment), order_of(orders_api, order["orderId"])["status"]
+        return payment_result(shop.payments, payment), order_of(shop.orders, order["orderId"])["status"]
 
     assert late_paid("k1") == ("refund", "CANCELLED")
-    status, _, _ = catalog_api(
+    status, _, _ = shop.catalog(
         "PUT",
         "/stores/north",
         route="PUT /stores/{storeId}",
@@ -259,56 +264,44 @@ def payment_result(payments_module: ModuleType, payment: dict[str, Any]) -> str:
     return str(payments_module.service.apply_notice(notice(payment, event=f"evt-{payment['paymentId']}")))
 
 
-def test_cancel_closes_the_open_attempts_at_the_provider_once(
-    seeded: Any,
-    orders_api: Api,
-    pay_api: Api,
-    payments_module: ModuleType,
-    providers: dict[PaymentMethod, FakeProvider],
-) -> None:
-    order = place(orders_api)
-    _, first = pay(pay_api, order, "alipay", key="a")
-    _, second = pay(pay_api, order, "wechat", key="b")
-    assert cancel(orders_api, order["orderId"], CUSTOMER)[0] == 200
-    assert providers[ALIPAY].closes == [first["paymentId"]]
-    assert providers[PaymentMethod.WECHAT].closes == [second["paymentId"]]
-    attempts = payments(pay_api, order["orderId"])["attempts"]
+def test_cancel_closes_the_open_attempts_at_the_provider_once(shop: Shop) -> None:
+    order = place(shop.orders)
+    _, first = pay(shop.pay, order, "alipay", key="a")
+    _, second = pay(shop.pay, order, "wechat", key="b")
+    assert cancel(shop.orders, order["orderId"], CUSTOMER)[0] == 200
+    assert shop.providers[ALIPAY].closes == [first["paymentId"]]
+    assert shop.providers[PaymentMethod.WECHAT].closes == [second["paymentId"]]
+    attempts = payments(shop.pay, order["orderId"])["attempts"]
     assert [(a["status"], a["closedAtProvider"]["outcome"]) for a in attempts] == [
         ("EXPIRED", "CLOSED"),
         ("EXPIRED", "CLOSED"),
     ]
-    history = order_of(orders_api, order["orderId"])["history"]
+    history = order_of(shop.orders, order["orderId"])["history"]
     assert any(f"{first['paymentId']} closed at alipay" in (h["reason"] or "") for h in history)
-    assert payments_module.service.close_open_attempts(order["orderId"]) == {}  # idempotent: not asked again
-    assert providers[ALIPAY].closes == [first["paymentId"]]
+    assert shop.payments.service.close_open_attempts(order["orderId"]) == {}  # idempotent: not asked again
+    assert shop.providers[ALIPAY].closes == [first["paymentId"]]
 
 
-def test_a_close_that_fails_never_fails_the_cancel_and_is_tried_again(
-    seeded: Any,
-    orders_api: Api,
-    pay_api: Api,
-    payments_module: ModuleType,
-    providers: dict[PaymentMethod, FakeProvider],
-) -> None:
-    order = place(orders_api)
-    _, payment = pay(pay_api, order, "alipay")
-    providers[ALIPAY].close_outcome = None  # unreachable
-    status, cancelled = cancel(orders_api, order["orderId"], CUSTOMER)
+def test_a_close_that_fails_never_fails_the_cancel_and_is_tried_again(shop: Shop) -> None:
+    order = place(shop.orders)
+    _, payment = pay(shop.pay, order, "alipay")
+    shop.providers[ALIPAY].close_outcome = None  # unreachable
+    status, cancelled = cancel(shop.orders, order["orderId"], CUSTOMER)
     assert (status, cancelled["status"]) == (200, "CANCELLED")
-    [attempt] = payments(pay_api, order["orderId"])["attempts"]
+    [attempt] = payments(shop.pay, order["orderId"])["attempts"]
     assert (attempt["closedAtProvider"]["outcome"], attempt["closedAtProvider"]["tries"]) == ("ERROR", 1)
-    providers[ALIPAY].close_outcome = CloseOutcome.PAID  # meanwhile the payer paid: the late payment is refunded
-    assert payments_module.service.close_open_attempts(order["orderId"]) == {payment["paymentId"]: "PAID"}
-    [attempt] = payments(pay_api, order["orderId"])["attempts"]
+    shop.providers[ALIPAY].close_outcome = CloseOutcome.PAID  # meanwhile the payer paid: the late payment is refunded
+    assert shop.payments.service.close_open_attempts(order["orderId"]) == {payment["paymentId"]: "PAID"}
+    [attempt] = payments(shop.pay, order["orderId"])["attempts"]
     assert (attempt["closedAtProvider"]["outcome"], attempt["closedAtProvider"]["tries"]) == ("PAID", 2)
-    assert payments_module.service.close_open_attempts(order["orderId"]) == {}
+    assert shop.payments.service.close_open_attempts(order["orderId"]) == {}
 
 
-def test_stores_take_a_late_payment_policy(seeded: Any, catalog_api: Api) -> None:
-    status, _, store = catalog_api("GET", "/stores/demo", route="GET /stores/{storeId}")
+def test_stores_take_a_late_payment_policy(shop: Shop) -> None:
+    status, _, store = shop.catalog("GET", "/stores/demo", route="GET /stores/{storeId}")
     assert (status, store["latePaymentPolicy"]) == (200, "refund")
     before = table_snapshot()
-    status, _, problem = catalog_api(
+    status, _, problem = shop.catalog(
         "PUT",
         "/stores/demo",
         route="PUT /stores/{storeId}",
@@ -317,26 +310,20 @@ def test_stores_take_a_late_payment_policy(seeded: Any, catalog_api: Api) -> Non
     )
     assert (status, problem["errors"][0]["field"]) == (422, "latePaymentPolicy")
     assert table_snapshot() == before
-    late_payment_policy(catalog_api, "revive-if-stock")
+    late_payment_policy(shop.catalog, "revive-if-stock")
     assert (
-        catalog_api("GET", "/stores/demo", route="GET /stores/{storeId}")[2]["latePaymentPolicy"] == "revive-if-stock"
+        shop.catalog("GET", "/stores/demo", route="GET /stores/{storeId}")[2]["latePaymentPolicy"] == "revive-if-stock"
     )
 
 
 # ---------------------------------------------------------------- item 3: money stuck on held orders
-def test_staff_cancel_of_a_held_order_refunds_what_it_received(
-    seeded: Any,
-    orders_api: Api,
-    pay_api: Api,
-    payments_module: ModuleType,
-    providers: dict[PaymentMethod, FakeProvider],
-) -> None:
-    order, payment = held(orders_api, pay_api, payments_module, 10000)
-    assert cancel(orders_api, order["orderId"], CUSTOMER)[0] == 409  # a held order is staff's to cancel
-    status, cancelled = cancel(orders_api, order["orderId"], SUPPORT)
+def test_staff_cancel_of_a_held_order_refunds_what_it_received(shop: Shop) -> None:
+    order, payment = held(shop, 10000)
+    assert cancel(shop.orders, order["orderId"], CUSTOMER)[0] == 409  # a held order is staff's to cancel
+    status, cancelled = cancel(shop.orders, order["orderId"], SUPPORT)
     assert (status, cancelled["status"]) == (200, "CANCELLED")
-    assert providers[ALIPAY].refunds == [(f"RF{payment['paymentId']}", 10000)]
-    money = payments(pay_api, order["orderId"])
+    assert shop.providers[ALIPAY].refunds == [(f"RF{payment['paymentId']}", 10000)]
+    money = payments(shop.pay, order["orderId"])
     assert (money["status"], money["received"]["amount"], money["refunded"]["amount"]) == ("REFUNDED", 10000, 10000)
     assert (money["owed"]["amount"], money["outstanding"]["amount"]) == (0, 0)
     assert stock_of("TEE-M") == UNTOUCHED_TEE
@@ -352,42 +339,34 @@ def test_staff_cancel_of_a_held_order_refunds_what_it_received(
     assert_ledger_balances()
 
 
-def test_a_held_cancel_whose_refund_fails_stays_pending_and_is_retried(
-    seeded: Any,
-    orders_api: Api,
-    pay_api: Api,
-    payments_module: ModuleType,
-    providers: dict[PaymentMethod, FakeProvider],
-) -> None:
-    order, payment = held(orders_api, pay_api, payments_module, 10000)
-    providers[ALIPAY].fail_refunds = True
-    assert cancel(orders_api, order["orderId"], SUPPORT)[0] == 200
-    money = payments(pay_api, order["orderId"])
+def test_a_held_cancel_whose_refund_fails_stays_pending_and_is_retried(shop: Shop) -> None:
+    order, payment = held(shop, 10000)
+    shop.providers[ALIPAY].fail_refunds = True
+    assert cancel(shop.orders, order["orderId"], SUPPORT)[0] == 200
+    money = payments(shop.pay, order["orderId"])
     assert [(r["status"], r["failures"]) for r in money["refunds"]] == [("PENDING", 1)]
     assert money["status"] == "OVERPAID"  # 100.00 held, nothing owed: visible until it goes back
     assert anomalies()[0]["status"] == "OPEN"
-    providers[ALIPAY].fail_refunds = False
-    providers[ALIPAY].query_answer = ProviderQuery(
+    shop.providers[ALIPAY].fail_refunds = False
+    shop.providers[ALIPAY].query_answer = ProviderQuery(
         payment["paymentId"], "trade-evt-1", NoticeStatus.SUCCEEDED, Money(10000, "CNY"), "query-1"
     )
     path = f"/orders/{order['orderId']}/payments/{payment['paymentId']}/sync"
-    assert pay_api("POST", path, route=SYNC, **SUPPORT)[0] == 200
-    assert payments(pay_api, order["orderId"])["status"] == "REFUNDED"
+    assert shop.pay("POST", path, route=SYNC, **SUPPORT)[0] == 200
+    assert payments(shop.pay, order["orderId"])["status"] == "REFUNDED"
     assert anomalies()[0]["status"] == "RESOLVED"
 
 
-def test_accepting_an_underpayment_writes_the_difference_off(
-    seeded: Any, orders_api: Api, pay_api: Api, payments_module: ModuleType
-) -> None:
-    order, _ = held(orders_api, pay_api, payments_module, 10000)
+def test_accepting_an_underpayment_writes_the_difference_off(shop: Shop) -> None:
+    order, _ = held(shop, 10000)
     [case] = anomalies()
     body = {"decision": "accept", "remainder": "write-off", "note": "8.00 short: goodwill"}
-    status, resolved = resolve(pay_api, case["anomalyId"], body)
+    status, resolved = resolve(shop.pay, case["anomalyId"], body)
     assert status == 200, resolved
     assert resolved["status"] == "RESOLVED"
     assert (resolved["resolution"]["decision"], resolved["resolution"]["remainder"]) == ("accept", "write-off")
     assert resolved["notes"][-1]["by"] == "support-1" and "written off" in resolved["notes"][-1]["note"]
-    view = order_of(orders_api, order["orderId"])
+    view = order_of(shop.orders, order["orderId"])
     assert view["status"] == "PAID" and "written off" in view["history"][-1]["reason"]
     money = view["payment"]
     assert (money["status"], money["owed"]["amount"], money["outstanding"]["amount"]) == ("PAID", 10000, 0)
@@ -399,77 +378,63 @@ def test_accepting_an_underpayment_writes_the_difference_off(
     assert_ledger_balances()
 
     lines = len(ledger_items())
-    assert resolve(pay_api, case["anomalyId"], body) == (200, resolved)  # a replay changes nothing
+    assert resolve(shop.pay, case["anomalyId"], body) == (200, resolved)  # a replay changes nothing
     assert len(ledger_items()) == lines
-    status, problem = resolve(pay_api, case["anomalyId"], {"decision": "refund", "note": "changed my mind"})
+    status, problem = resolve(shop.pay, case["anomalyId"], {"decision": "refund", "note": "changed my mind"})
     assert (status, problem["type"]) == (409, "urn:oms:problem:anomaly-already-decided")
 
 
-def test_accepting_an_underpayment_can_charge_exactly_the_rest(
-    seeded: Any, orders_api: Api, pay_api: Api, payments_module: ModuleType
-) -> None:
-    payments_module.service.scheduler = timer = FakeTimer()
-    order, _ = held(orders_api, pay_api, payments_module, 10000)
+def test_accepting_an_underpayment_can_charge_exactly_the_rest(shop: Shop) -> None:
+    shop.payments.service.scheduler = timer = FakeTimer()
+    order, _ = held(shop, 10000)
     [case] = anomalies()
     status, resolved = resolve(
-        pay_api, case["anomalyId"], {"decision": "accept", "remainder": "charge", "note": "asked for the rest"}
+        shop.pay, case["anomalyId"], {"decision": "accept", "remainder": "charge", "note": "asked for the rest"}
     )
     assert status == 200, resolved
-    view = order_of(orders_api, order["orderId"])
+    view = order_of(shop.orders, order["orderId"])
     assert view["status"] == "PENDING_PAYMENT"
     assert view["payment"]["outstanding"]["amount"] == 800
     assert timer.rearmed == [(order["orderId"], view["paymentDeadline"])]
     assert stock_of("TEE-M")["reserved"] == 2  # still held for the order
-    status, rest = pay(pay_api, order, "card", key="rest")
+    status, rest = pay(shop.pay, order, "card", key="rest")
     assert status == 201 and rest["amount"] == {"amount": 800, "currency": "CNY"}
-    assert payments_module.service.apply_notice(notice(rest, event="c-1", method=PaymentMethod.CARD)) == "pay_order"
-    view = order_of(orders_api, order["orderId"])
+    assert shop.payments.service.apply_notice(notice(rest, event="c-1", method=PaymentMethod.CARD)) == "pay_order"
+    view = order_of(shop.orders, order["orderId"])
     assert (view["status"], view["payment"]["status"], view["payment"]["received"]["amount"]) == ("PAID", "PAID", 10800)
     assert stock_of("TEE-M")["sold"] == 2
     assert_ledger_balances()
 
 
-def test_accepting_an_overpayment_refunds_the_excess(
-    seeded: Any,
-    orders_api: Api,
-    pay_api: Api,
-    payments_module: ModuleType,
-    providers: dict[PaymentMethod, FakeProvider],
-) -> None:
-    order, payment = held(orders_api, pay_api, payments_module, 12000)
+def test_accepting_an_overpayment_refunds_the_excess(shop: Shop) -> None:
+    order, payment = held(shop, 12000)
     [case] = anomalies()
     status, problem = resolve(
-        pay_api, case["anomalyId"], {"decision": "accept", "remainder": "charge", "note": "x y z"}
+        shop.pay, case["anomalyId"], {"decision": "accept", "remainder": "charge", "note": "x y z"}
     )
     assert (status, problem["field"]) == (422, "remainder")  # nothing is missing
-    status, resolved = resolve(pay_api, case["anomalyId"], {"decision": "accept", "note": "keep the order"})
+    status, resolved = resolve(shop.pay, case["anomalyId"], {"decision": "accept", "note": "keep the order"})
     assert status == 200, resolved
-    assert providers[ALIPAY].refunds == [(f"RF{payment['paymentId']}", 1200)]
+    assert shop.providers[ALIPAY].refunds == [(f"RF{payment['paymentId']}", 1200)]
     assert (resolved["status"], resolved["refund"]["status"]) == ("RESOLVED", "SUCCEEDED")
-    view = order_of(orders_api, order["orderId"])
+    view = order_of(shop.orders, order["orderId"])
     assert (view["status"], view["payment"]["status"], view["payment"]["refunded"]["amount"]) == ("PAID", "PAID", 1200)
     assert_ledger_balances()
 
 
-def test_deciding_refund_gives_the_money_back_and_cancels_the_order(
-    seeded: Any,
-    orders_api: Api,
-    pay_api: Api,
-    payments_module: ModuleType,
-    providers: dict[PaymentMethod, FakeProvider],
-) -> None:
-    order, payment = held(orders_api, pay_api, payments_module, 10000)
+def test_deciding_refund_gives_the_money_back_and_cancels_the_order(shop: Shop) -> None:
+    order, payment = held(shop, 10000)
     [case] = anomalies()
-    status, resolved = resolve(pay_api, case["anomalyId"], {"decision": "refund", "note": "wrong amount, refund it"})
+    status, resolved = resolve(shop.pay, case["anomalyId"], {"decision": "refund", "note": "wrong amount, refund it"})
     assert status == 200, resolved
-    assert providers[ALIPAY].refunds == [(f"RF{payment['paymentId']}", 10000)]
+    assert shop.providers[ALIPAY].refunds == [(f"RF{payment['paymentId']}", 10000)]
     assert (resolved["status"], resolved["resolution"]["decision"]) == ("RESOLVED", "refund")
-    view = order_of(orders_api, order["orderId"])
+    view = order_of(shop.orders, order["orderId"])
     assert view["status"] == "CANCELLED" and "refund decided" in view["cancellation"]["note"]
     assert (view["payment"]["status"], view["payment"]["outstanding"]["amount"]) == ("REFUNDED", 0)
     assert stock_of("TEE-M") == UNTOUCHED_TEE
-    assert resolve(pay_api, case["anomalyId"], {"decision": "refund", "note": "wrong amount, refund it"})[0] == 200
-    assert len(providers[ALIPAY].refunds) == 1
+    assert resolve(shop.pay, case["anomalyId"], {"decision": "refund", "note": "wrong amount, refund it"})[0] == 200
+    assert len(shop.providers[ALIPAY].refunds) == 1
     assert_ledger_balances()
 
 
@@ -484,14 +449,12 @@ REFUSED_DECISIONS: list[tuple[dict[str, Any], int, str]] = [
 ]
 
 
-def test_resolve_bodies_are_validated_and_refused_ones_write_nothing(
-    seeded: Any, orders_api: Api, pay_api: Api, payments_module: ModuleType
-) -> None:
-    held(orders_api, pay_api, payments_module, 10000)
+def test_resolve_bodies_are_validated_and_refused_ones_write_nothing(shop: Shop) -> None:
+    held(shop, 10000)
     [case] = anomalies()
     before = table_snapshot()
     for body, status, where in REFUSED_DECISIONS:
-        got, problem = resolve(pay_api, case["anomalyId"], body)
+        got, problem = resolve(shop.pay, case["anomalyId"], body)
         assert got == status, (body, problem)
         if status == 422:
             fields = {e["field"] for e in problem.get("errors", [])} | {problem.get("field")}
@@ -501,30 +464,21 @@ def test_resolve_bodies_are_validated_and_refused_ones_write_nothing(
         assert table_snapshot() == before, body
 
 
-def test_a_currency_mismatch_cannot_be_accepted_only_refunded(
-    seeded: Any, orders_api: Api, pay_api: Api, payments_module: ModuleType
-) -> None:
-    order = place(orders_api)
-    _, payment = pay(pay_api, order, "card")
-    assert payments_module.service.apply_notice(notice(payment, currency="USD", method=PaymentMethod.CARD)) == "hold"
+def test_a_currency_mismatch_cannot_be_accepted_only_refunded(shop: Shop) -> None:
+    order = place(shop.orders)
+    _, payment = pay(shop.pay, order, "card")
+    assert shop.payments.service.apply_notice(notice(payment, currency="USD", method=PaymentMethod.CARD)) == "hold"
     [case] = anomalies()
-    status, problem = resolve(pay_api, case["anomalyId"], {"decision": "accept", "note": "take dollars"})
+    status, problem = resolve(shop.pay, case["anomalyId"], {"decision": "accept", "note": "take dollars"})
     assert (status, problem["type"]) == (409, "urn:oms:problem:anomaly-decision-not-allowed")
-    assert resolve(pay_api, case["anomalyId"], {"decision": "refund", "note": "give them back"})[0] == 200
-    assert order_of(orders_api, order["orderId"])["status"] == "CANCELLED"
+    assert resolve(shop.pay, case["anomalyId"], {"decision": "refund", "note": "give them back"})[0] == 200
+    assert order_of(shop.orders, order["orderId"])["status"] == "CANCELLED"
 
 
 # ---------------------------------------------------------------- item 4: outstanding from the ledger
-def test_outstanding_counts_cancelled_children_as_no_longer_owed(
-    seeded: Any,
-    catalog_api: Api,
-    orders_api: Api,
-    pay_api: Api,
-    payments_module: ModuleType,
-    providers: dict[PaymentMethod, FakeProvider],
-) -> None:
+def test_outstanding_counts_cancelled_children_as_no_longer_owed(shop: Shop) -> None:
     north = {"name": "North", "currency": "CNY", "shippingFee": {"amount": 800, "currency": "CNY"}}
-    assert catalog_api("PUT", "/stores/north", route="PUT /stores/{storeId}", body=north, **ADMIN)[0] == 201
+    assert shop.catalog("PUT", "/stores/north", route="PUT /stores/{storeId}", body=north, **ADMIN)[0] == 201
     for store, sku, price, warehouse in (("demo", "T48", 4800, "WH1"), ("north", "L40", 4000, "WH2")):
         product = {
             "storeId": store,
@@ -540,8 +494,8 @@ def test_outstanding_counts_cancelled_children_as_no_longer_owed(
                 }
             ],
         }
-        assert catalog_api("POST", "/products", **ADMIN, body=product)[0] == 201
-    status, _, order = orders_api(
+        assert shop.catalog("POST", "/products", **ADMIN, body=product)[0] == 201
+    status, _, order = shop.orders(
         "POST",
         "/orders",
         **CUSTOMER,
@@ -552,30 +506,30 @@ def test_outstanding_counts_cancelled_children_as_no_longer_owed(
         },
     )
     assert status == 201 and order["breakdown"]["total"]["amount"] == 10600, order
-    _, payment = pay(pay_api, order, "alipay")
-    assert payments_module.service.apply_notice(notice(payment)) == "pay_order"
+    _, payment = pay(shop.pay, order, "alipay")
+    assert shop.payments.service.apply_notice(notice(payment)) == "pay_order"
     demo_child = next(c for c in order["children"] if c["storeId"] == "demo")
     north_child = next(c for c in order["children"] if c["storeId"] == "north")
     assert demo_child["total"]["amount"] == 5800
 
-    assert cancel(orders_api, demo_child["childOrderId"], CUSTOMER)[0] == 200
-    money = payments(pay_api, order["orderId"])
+    assert cancel(shop.orders, demo_child["childOrderId"], CUSTOMER)[0] == 200
+    money = payments(shop.pay, order["orderId"])
     assert (money["owed"]["amount"], money["received"]["amount"], money["refunded"]["amount"]) == (4800, 10600, 5800)
     assert (money["outstanding"]["amount"], money["status"]) == (0, "PARTIALLY_REFUNDED")
 
-    assert cancel(orders_api, north_child["childOrderId"], CUSTOMER)[0] == 200
-    money = payments(pay_api, order["orderId"])
+    assert cancel(shop.orders, north_child["childOrderId"], CUSTOMER)[0] == 200
+    money = payments(shop.pay, order["orderId"])
     assert (money["owed"]["amount"], money["refunded"]["amount"], money["outstanding"]["amount"]) == (0, 10600, 0)
     assert money["status"] == "REFUNDED"
-    assert order_of(orders_api, order["orderId"])["status"] == "CLOSED"
-    assert sorted(r[1] for r in providers[ALIPAY].refunds) == [4800, 5800]
+    assert order_of(shop.orders, order["orderId"])["status"] == "CLOSED"
+    assert sorted(r[1] for r in shop.providers[ALIPAY].refunds) == [4800, 5800]
     assert_ledger_balances()
 
 
-def test_a_cancelled_unpaid_order_owes_nothing(seeded: Any, orders_api: Api, pay_api: Api) -> None:
-    order = place(orders_api)
-    assert payments(pay_api, order["orderId"])["outstanding"]["amount"] == 10800
-    assert cancel(orders_api, order["orderId"], CUSTOMER)[0] == 200
-    money = payments(pay_api, order["orderId"])
+def test_a_cancelled_unpaid_order_owes_nothing(shop: Shop) -> None:
+    order = place(shop.orders)
+    assert payments(shop.pay, order["orderId"])["outstanding"]["amount"] == 10800
+    assert cancel(shop.orders, order["orderId"], CUSTOMER)[0] == 200
+    money = payments(shop.pay, order["orderId"])
     assert (money["owed"]["amount"], money["outstanding"]["amount"], money["status"]) == (0, 0, "UNPAID")
     assert_ledger_balances()

@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -97,16 +97,6 @@ def race(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any, Any]
     with ThreadPoolExecutor(max_workers=2) as pool:
         a, b = pool.submit(run, first), pool.submit(run, second)
         return a.result(), b.result()
-
-
-@pytest.fixture
-def long_payments_timer(stack: LocalStack) -> Iterator[None]:
-    """The payments function re-arms held orders' timers with this stack's 2 s timeout; some tests need longer."""
-    service = stack.functions["PaymentsFunction"].module.service
-    original = service.payment_timeout_seconds
-    service.payment_timeout_seconds = 600
-    yield
-    service.payment_timeout_seconds = original
 
 
 # ---------------------------------------------------------------- item 2
@@ -308,8 +298,10 @@ def test_accepting_an_underpayment_with_a_write_off_pays_the_order(
 
 
 def test_accepting_an_underpayment_charges_exactly_the_rest(
-    stack: LocalStack, http: Any, long_payment_timeout: None, long_payments_timer: None
+    stack: LocalStack, http: Any, long_payment_timeout: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The payments function arms the rest's timer with this stack's 2 s timeout: longer here.
+    monkeypatch.setattr(stack.functions["PaymentsFunction"].module.service, "payment_timeout_seconds", 600)
     sku, token, placed, case_id = held(stack, http, 1000)
     resolved = resolve(stack, http, case_id, {"decision": "accept", "remainder": "charge", "note": "pay the rest"})
     assert resolved["order"]["status"] == "PENDING_PAYMENT"

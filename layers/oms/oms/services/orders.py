@@ -447,7 +447,7 @@ class OrderService:
         cancellation = cancellation_record(actor, reason, note, now)
         refunds = self.cancel_money.cancel_refunds(record, actor, now) if self.cancel_money else None
         cancelled = self.repository.cancel(record, change, cancellation, refunds)
-        open_attempts = any(a.status in ("CREATED", "PENDING") and a.method != "balance" for a in record.payments)
+        open_attempts = any(a.status != "SUCCEEDED" and a.method != "balance" for a in record.payments)
         if self.cancel_money is not None and (refunds is not None or open_attempts):
             self.cancel_money.after_cancel(record.header.orderId)
         return cancelled

@@ -1149,7 +1149,7 @@ class PaymentService:
                 reason="overpayment_refunded",
                 now=now,
                 first=anomaly.paymentId,
-                anomaly=anomaly,
+                cases={anomaly.paymentId: anomaly},
             )
             if excess.amount
             else []
@@ -1270,8 +1270,6 @@ class PaymentService:
                 continue
             if attempt.closeOutcome not in (None, "ERROR"):
                 continue
-            if attempt.status == AttemptStatus.FAILED.value and attempt.method != PaymentMethod.CARD.value:
-                continue  # the provider closed it itself when the payer's attempt failed
             outcomes[attempt.paymentId] = self._close_attempt(record, attempt)
         return outcomes
 

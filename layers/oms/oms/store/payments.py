@@ -550,7 +550,6 @@ def add_refunds(
     now: str,
     first: str | None = None,
     base: str | None = None,
-    anomaly: AnomalyItem | None = None,
     cases: dict[str, AnomalyItem] | None = None,
 ) -> list[RefundItem]:
     """PENDING refunds of `amount` spread over the order's provider payments (`first` first), named
@@ -563,7 +562,7 @@ def add_refunds(
     refunds = []
     for payment_id, part in allocate_refund(amount, rooms):
         attempt = by_id[payment_id]
-        case = anomaly if anomaly is not None and anomaly.paymentId == payment_id else (cases or {}).get(payment_id)
+        case = (cases or {}).get(payment_id)
         refund_id = refund_id_for(base or f"RF{payment_id}", taken)
         taken.append(refund_id)
         refunds.append(

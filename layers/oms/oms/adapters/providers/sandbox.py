@@ -545,6 +545,7 @@ class Sandbox:
         if trade.state in PAID_STATES or trade.paid:
             return {**failed, "sub_code": "ACQ.TRADE_HAS_SUCCESS", "sub_msg": "交易已被支付"}
         if trade.state == "TRADE_CLOSED":
+            trade.closed = True  # closed already (by us, or when the payer's attempt failed)
             return {**failed, "sub_code": "ACQ.TRADE_STATUS_ERROR", "sub_msg": "交易状态不合法"}
         trade.state, trade.closed = "TRADE_CLOSED", True
         return {
