@@ -32,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
 from oms.adapters.carriers import TrackingStatus
+from oms.adapters.providers.sandbox import SandboxPaymentClosed
 from oms.adapters.warehouse import WarehouseConflict
 
 from .functions import InProcessFunction
@@ -575,6 +576,8 @@ class ApiGateway:
                 concurrent=request.get("concurrent", False),
                 signed_at=signed_at,
             )
+        except SandboxPaymentClosed as error:
+            return problem(409, "sandbox-payment-closed", "Conflict", str(error))
         except (RuntimeError, ValueError, LookupError) as error:
             return problem(404, "sandbox-payment-not-found", "Not Found", str(error))
         return _json_response(200, result)

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 from oms.adapters.carriers import CarrierWebhooks, use_carrier_webhooks
 from oms.adapters.payment_providers import use_providers
 from oms.adapters.providers.base import PaymentMethod
-from oms.adapters.providers.sandbox import Sandbox, SandboxError
+from oms.adapters.providers.sandbox import Sandbox, SandboxError, SandboxPaymentClosed
 from oms.adapters.warehouse import SandboxWarehouse, use_warehouse
 
 from . import moto_patches
@@ -367,7 +367,8 @@ class LocalStack:
     ) -> dict[str, Any]:
         """The payer pays `payment_id` at its provider, which then delivers its signed callback to this
         API `times` times (a retry reuses the same notice), one after another or all at once. `signed_at`
-        dates the notice (default now): an old one is refused as stale."""
+        dates the notice (default now): an old one is refused as stale. A payment the merchant closed at
+        the provider (its order was cancelled) raises `SandboxPaymentClosed`."""
         sandbox = self.sandbox
         method = next((m for m in CALLBACK_METHODS if sandbox.payment(m, payment_id) is not None), None)
         if method is None:
@@ -382,6 +383,8 @@ class LocalStack:
                 event_id=event_id,
                 timestamp=signed_at,
             )
+        except SandboxPaymentClosed:
+            raise  # the merchant closed it (the order was cancelled): the payer cannot pay
         except SandboxError as error:
             raise LookupError(str(error)) from error
 

@@ -74,6 +74,7 @@ def put_store(storeId: str) -> Response[str]:
         shipping_fee=body.shippingFee.money(),
         free_threshold=body.freeShippingThreshold.money() if body.freeShippingThreshold else None,
         stock_policy=body.stockPolicy,
+        late_payment_policy=body.latePaymentPolicy,
         if_match=if_match(app),
         now=to_rfc3339(utcnow()),
     )

@@ -29,7 +29,8 @@ logger = Logger()
 app = make_resolver(logger)
 settings = Settings.from_env()
 fulfilment = fulfilment_service(settings)
-# A paid order (or one of its child orders) is cancelled part by part, before it ships.
+# A paid order (or one of its child orders) is cancelled part by part, before it ships; an unpaid or held
+# order's cancel refunds what it received and closes its open attempts at the provider.
 service = order_service(settings, paid_cancel=fulfilment.cancel_paid)
 
 

@@ -8,7 +8,6 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.adapters.payment_providers import provider_factory
 from oms.adapters.providers.base import PaymentMethod
 from oms.api.auth import require
 from oms.api.http import (
@@ -27,19 +26,12 @@ from oms.config import Settings
 from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer
 from oms.domain.permissions import Permission
 from oms.services.orders import request_fingerprint
-from oms.services.payments import PaymentService
-from oms.store.orders import OrderRepository
-from oms.store.payments import PaymentReads
+from oms.wiring import payment_service
 
 logger = Logger()
 app = make_resolver(logger)
 settings = Settings.from_env()
-service = PaymentService(
-    OrderRepository(),
-    PaymentReads(),
-    provider_factory(),
-    bank_transfer_review_seconds=settings.bank_transfer_review_seconds,
-)
+service = payment_service(settings)
 
 
 def _replayed(status: int, body: dict[str, Any], replayed: bool) -> Response[str]:
@@ -135,7 +127,9 @@ def resolve(anomalyId: str) -> Response[str]:
     who = actor(app)
     require(who, Permission.ANOMALY_MANAGE)
     body = parse_body(app, ResolveIn)
-    return json_response(200, service.resolve_anomaly(who, anomalyId, body.note))
+    return json_response(
+        200, service.resolve_anomaly(who, anomalyId, body.note, decision=body.decision, remainder=body.remainder)
+    )
 
 
 @app.get("/settings/payment-channels/<storeId>")

@@ -29,7 +29,6 @@ from tests.handlers.conftest import (
     ADDRESS,
     ADMIN,
     DEMO_STORE,
-    FakeScheduler,
     LambdaContext,
     http_event,
     load_function,
@@ -157,7 +156,6 @@ def world() -> Iterator[World]:
         world = World()
         for folder in sorted(set(FOLDERS.values())):
             world.modules[folder] = load_function(folder)
-        world.modules["orders"].service.scheduler = FakeScheduler()
         admin = ADMIN["sub"], ADMIN["roles"]
         for method, path, body, headers in (
             ("PUT", "/stores/demo", DEMO_STORE, {}),

@@ -55,7 +55,7 @@ FIELDS: list[tuple[type[BaseModel], dict[str, Any], str, bool]] = [
         "reason",
         True,
     ),
-    (schemas.ResolveIn, {"note": "fine"}, "note", False),
+    (schemas.ResolveIn, {"decision": "dismiss", "note": "fine"}, "note", False),
     (pricing_schemas.PointsAdjustmentIn, {"delta": 1, "reason": "ok"}, "reason", True),
     (pricing_schemas.DisableIn, {}, "reason", True),
     (

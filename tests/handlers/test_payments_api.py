@@ -4,17 +4,21 @@ here (the real signed callbacks are tested in tests/unit/test_provider_* and thr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
+from oms.adapters.payment_providers import use_providers
 from oms.adapters.providers.base import (
     CallbackAnswer,
+    CloseOutcome,
     NoticeStatus,
     PaymentInstructions,
     PaymentMethod,
+    ProviderClose,
     ProviderNotice,
     ProviderQuery,
     ProviderRefund,
@@ -33,6 +37,8 @@ class FakeProvider:
     refunds: list[tuple[str, int]] = field(default_factory=list)
     query_answer: ProviderQuery | None = None
     fail_refunds: bool = False
+    closes: list[str] = field(default_factory=list)
+    close_outcome: CloseOutcome | None = CloseOutcome.CLOSED  # None: the provider cannot be reached
 
     def instructions(self, payment_id: str, order_number: str, amount: Money, description: str) -> PaymentInstructions:
         return PaymentInstructions(self.method, {"pay": f"fake://{self.method}/{payment_id}", "amount": amount.amount})
@@ -58,10 +64,20 @@ class FakeProvider:
         assert self.query_answer is not None
         return self.query_answer
 
+    def close(self, payment_id: str, provider_reference: str | None = None) -> ProviderClose:
+        self.closes.append(payment_id)
+        if self.close_outcome is None:
+            raise ConnectionError("provider down")
+        return ProviderClose(payment_id, self.close_outcome)
+
 
 @pytest.fixture
-def providers() -> dict[PaymentMethod, FakeProvider]:
-    return {m: FakeProvider(m) for m in PaymentMethod}
+def providers() -> Iterator[dict[PaymentMethod, FakeProvider]]:
+    """Every function's adapters (payments, orders, timeout, fulfilment) are these recording fakes."""
+    fakes = {m: FakeProvider(m) for m in PaymentMethod}
+    use_providers(fakes.__getitem__)
+    yield fakes
+    use_providers(None)
 
 
 @pytest.fixture
@@ -263,9 +279,23 @@ def _cancel_by_timeout(order: dict[str, Any]) -> None:
     assert timeout.service.expire(order["orderId"])["result"] == "cancelled"
 
 
-def test_payment_after_timeout_with_stock_revives_the_order(
-    seeded: Any, orders_api: Api, pay_api: Api, payments_module: ModuleType
+def late_payment_policy(catalog_api: Api, policy: str, store: str = "demo") -> None:
+    from tests.handlers.conftest import DEMO_STORE
+
+    status, _, body = catalog_api(
+        "PUT",
+        f"/stores/{store}",
+        route="PUT /stores/{storeId}",
+        **ADMIN,
+        body={**DEMO_STORE, "latePaymentPolicy": policy},
+    )
+    assert status in (200, 201) and body["latePaymentPolicy"] == policy, body
+
+
+def test_payment_after_timeout_revives_the_order_when_the_store_allows_it(
+    seeded: Any, catalog_api: Api, orders_api: Api, pay_api: Api, payments_module: ModuleType
 ) -> None:
+    late_payment_policy(catalog_api, "revive-if-stock")
     order = place(orders_api)
     _, payment = pay(pay_api, order, "alipay")
     _cancel_by_timeout(order)
@@ -274,6 +304,7 @@ def test_payment_after_timeout_with_stock_revives_the_order(
     assert payments_module.service.apply_notice(notice(payment)) == "revive_or_refund"
     view = order_of(orders_api, order["orderId"])
     assert view["status"] == "PAID"
+    assert (view["payment"]["status"], view["payment"]["owed"]["amount"]) == ("PAID", 10800)
     assert stock_of("TEE-M") == {"available": 8, "reserved": 0, "sold": 2, "received": 10, "adjusted": 0}
     [case] = anomalies()
     assert (case["anomalyType"], case["status"]) == ("PAID_AFTER_CANCEL", "RESOLVED")
@@ -281,11 +312,13 @@ def test_payment_after_timeout_with_stock_revives_the_order(
 
 def test_payment_after_timeout_without_stock_is_refunded(
     seeded: Any,
+    catalog_api: Api,
     orders_api: Api,
     pay_api: Api,
     payments_module: ModuleType,
     providers: dict[PaymentMethod, FakeProvider],
 ) -> None:
+    late_payment_policy(catalog_api, "revive-if-stock")
     order = place(orders_api)
     _, payment = pay(pay_api, order, "alipay")
     _cancel_by_timeout(order)
@@ -483,9 +516,10 @@ def test_staff_list_and_resolve_anomalies(
         f"/anomalies/{case['anomalyId']}/resolve",
         route=route,
         **SUPPORT,
-        body={"note": "customer paid the rest by bank"},
+        body={"decision": "accept", "remainder": "write-off", "note": "customer paid the rest by bank"},
     )
     assert (status, resolved["status"], resolved["notes"][-1]["by"]) == (200, "RESOLVED", "support-1")
+    assert resolved["order"]["status"] == "PAID"
     assert pay_api("GET", "/anomalies", **SUPPORT, query={"status": "OPEN"})[2]["items"] == []
     assert boto3  # keeps the import for table helpers used above
 

@@ -148,34 +148,6 @@ def test_duplicate_payment_is_refunded_through_the_provider(
     assert at_provider is not None and at_provider.refunded == second["amount"]["amount"]
 
 
-def _wait_cancelled(http: Any, token: str, order_id: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if order(http, token, order_id)["status"] == "CANCELLED":
-            return
-        time.sleep(0.25)
-    raise AssertionError("the order was not cancelled by the payment timeout")
-
-
-def test_pay_after_timeout_with_stock_revives_and_without_stock_refunds(stack: LocalStack, http: Any) -> None:
-    sku = new_sku(stack, http, stock=2)
-    token = shopper(stack)
-    revived = place(http, token, sku, 1).json()
-    refunded = place(http, token, sku, 1).json()
-    pay_revived = start_payment(http, token, revived["orderId"], "alipay")
-    pay_refunded = start_payment(http, token, refunded["orderId"], "card")
-    _wait_cancelled(http, token, revived["orderId"])
-    _wait_cancelled(http, token, refunded["orderId"])
-    stack.sandbox_pay(pay_revived["paymentId"])
-    assert order(http, token, revived["orderId"])["status"] == "PAID"
-    assert available(http, sku) == 1
-    other = shopper(stack)
-    assert place(http, other, sku, 1).status == 201  # takes the last unit
-    stack.sandbox_pay(pay_refunded["paymentId"])
-    view = order(http, token, refunded["orderId"])
-    assert (view["status"], view["payment"]["status"]) == ("CANCELLED", "REFUNDED")
-
-
 def test_two_orders_racing_for_one_balance_that_covers_one(
     stack: LocalStack, http: Any, long_payment_timeout: None
 ) -> None:

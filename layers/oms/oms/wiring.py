@@ -8,7 +8,14 @@ from oms.adapters.warehouse import warehouse_gateway
 from oms.adapters.workflows import StepFunctionsAutoConfirm, StepFunctionsPaymentTimeout
 from oms.config import Settings
 from oms.domain.money import Money
-from oms.services.after_commit import AfterCommit, arm_auto_confirm, arm_payment_timeout
+from oms.services.after_commit import (
+    AfterCommit,
+    arm_auto_confirm,
+    arm_payment_timeout,
+    finish_cancel,
+    rearm_payment_timeout,
+    settle_refunds,
+)
 from oms.services.fulfilment import FulfilmentService
 from oms.services.orders import OrderService, PaidCancel
 from oms.services.payments import PaymentService
@@ -19,11 +26,14 @@ from oms.store.payments import PaymentReads
 
 
 def order_service(settings: Settings, paid_cancel: PaidCancel | None = None) -> OrderService:
+    """Orders; a whole-order cancel refunds what the order received and closes its open attempts at the
+    provider (the payments side), `paid_cancel` cancels paid orders part by part (the fulfilment side)."""
     return OrderService(
         OrderRepository(),
         settings.payment_timeout_seconds,
         cross_border_limit=Money(settings.cross_border_limit_minor, settings.cross_border_limit_currency),
         paid_cancel=paid_cancel,
+        cancel_money=payment_service(settings),
     )
 
 
@@ -33,6 +43,7 @@ def payment_service(settings: Settings) -> PaymentService:
         PaymentReads(),
         provider_factory(),
         bank_transfer_review_seconds=settings.bank_transfer_review_seconds,
+        payment_timeout_seconds=settings.payment_timeout_seconds,
     )
 
 
@@ -61,9 +72,15 @@ def after_commit(settings: Settings) -> AfterCommit:
     AfterCommitFunction; add the detail type to its FilterCriteria in template.yaml too)."""
     payment_timeout = StepFunctionsPaymentTimeout(settings.payment_timeout_state_machine_arn)
     auto_confirm = StepFunctionsAutoConfirm(settings.auto_confirm_state_machine_arn)
+    payments = payment_service(settings)
     return AfterCommit(
         {
             "OrderPlaced": [arm_payment_timeout(payment_timeout)],
+            "OrderHoldReleased": [rearm_payment_timeout(payment_timeout)],
             "OrderDelivered": [arm_auto_confirm(auto_confirm)],
+            # The request that committed these already tried; this is the try that needs no request.
+            "OrderCancelled": [finish_cancel(payments)],
+            "ChildOrderCancelled": [settle_refunds(payments)],
+            "PaymentAnomaly": [settle_refunds(payments)],
         }
     )

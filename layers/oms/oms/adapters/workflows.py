@@ -19,6 +19,12 @@ class OrderTimer(Protocol):
         """Make sure a timer will act on the order at `deadline`; safe to call more than once."""
 
 
+class PaymentTimerRestart(Protocol):
+    def rearm(self, order_id: str, deadline: str) -> None:
+        """Arm a new timer for an order whose first timer already ended (a held order awaits payment
+        again); one timer per (order, deadline)."""
+
+
 def execution_name(order_id: str, prefix: str = "pay") -> str:
     return f"{prefix}-{order_id}"
 
@@ -38,13 +44,22 @@ class StepFunctionsTimer:
         return self._client
 
     def arm(self, order_id: str, deadline: str) -> None:
+        self._start(execution_name(order_id, self._prefix), order_id, deadline)
+
+    def rearm(self, order_id: str, deadline: str) -> None:
+        """A second timer for the order (the first one ended): its name carries the deadline, since an
+        execution name cannot be used twice."""
+        digits = "".join(c for c in deadline if c.isdigit())
+        self._start(f"{execution_name(order_id, self._prefix)}-{digits}", order_id, deadline)
+
+    def _start(self, name: str, order_id: str, deadline: str) -> None:
         payload: dict[str, Any] = {"orderId": order_id, "deadline": deadline}
         from botocore.exceptions import ClientError
 
         try:
             self.client.start_execution(
                 stateMachineArn=self._arn,
-                name=execution_name(order_id, self._prefix),
+                name=name,
                 input=json.dumps(payload, separators=(",", ":")),
             )
         except ClientError as error:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
 from oms.domain.catalog import StockAdjustmentReason, StockPolicy
 from oms.domain.money import MAX_AMOUNT, SUPPORTED_CURRENCIES, Money
 from oms.domain.order_pricing import MAX_COUPONS
+from oms.domain.payment import LatePaymentPolicy, Remainder, ResolveDecision
 from oms.domain.pricing import MAX_DISTINCT_SKUS, MAX_QUANTITY, CartLine
 from oms.domain.splitting import HandlingClass
 from oms.services.orders import PricingRequest
@@ -80,6 +81,9 @@ class StoreIn(Strict):
     shippingFee: MoneyIn
     freeShippingThreshold: MoneyIn | None = None
     stockPolicy: StockPolicy = StockPolicy.RESERVE_AT_ORDER
+    # A payment arriving after the payment timeout cancelled an order: refunded (default), or accepted
+    # when the stock can be taken again. Orders a person cancelled are always refunded.
+    latePaymentPolicy: LatePaymentPolicy = LatePaymentPolicy.REFUND
 
     @field_validator("currency")
     @classmethod
@@ -218,7 +222,22 @@ class BalanceAdjustmentIn(Strict):
 
 
 class ResolveIn(Strict):
+    """How staff resolve an abnormal-payment case. `accept`: take the held order as paid — an
+    underpayment needs `remainder` (`write-off`: the order is paid, the difference written off in the
+    ledger; `charge`: the order awaits exactly the rest through a new payment attempt), an overpayment
+    refunds the excess. `refund`: give back what the order received and cancel it. `dismiss`: close the
+    case with the note, no money moves (not while the case holds its order)."""
+
+    decision: ResolveDecision
+    remainder: Remainder | None = Field(default=None, validate_default=True)
     note: Annotated[str, StringConstraints(min_length=3, max_length=2000, strip_whitespace=True), MultiLine]
+
+    @field_validator("remainder")
+    @classmethod
+    def _only_when_accepting(cls, value: Remainder | None, info: ValidationInfo) -> Remainder | None:
+        if value is not None and info.data.get("decision") is not ResolveDecision.ACCEPT:
+            raise ValueError("remainder is only given with decision accept")
+        return value
 
 
 class ChannelIn(Strict):

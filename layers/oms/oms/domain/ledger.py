@@ -8,6 +8,14 @@ Accounts (names are stable strings):
     order:<orderId>            what the order has received (credit) and given back (debit)
     balance:<customerId>       a customer's stored balance (liability: credit = we owe them)
     adjustments                manual balance credits/debits by staff (equity/expense)
+    owed:<orderId>             changes to what the order is owed beyond its frozen total: credited when
+                               value is cancelled (a cancel, a cancelled child) or written off, debited
+                               when a cancellation is reversed (a late payment revives the order)
+    cancellations              the value of cancelled orders and children (contra-revenue)
+    write-offs                 underpayments a person accepted (expense)
+
+What an order is owed is its frozen total plus the balance of `owed:<orderId>`; what it still asks for
+is what is owed minus the money it holds (received − refunded), never below zero.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ class PostingKind(StrEnum):
     PROVIDER_FEE = "provider_fee"
     REFUND = "refund"  # money given back to the payer
     BALANCE_ADJUSTMENT = "balance_adjustment"
+    CANCELLATION = "cancellation"  # value the order no longer sells (or, reversed, sells again)
+    WRITE_OFF = "write_off"  # part of what the order is owed that a person decided not to collect
 
 
 def provider_account(method: str) -> str:
@@ -47,7 +57,13 @@ def balance_account(customer_id: str) -> str:
     return f"balance:{customer_id}"
 
 
+def owed_account(order_id: str) -> str:
+    return f"owed:{order_id}"
+
+
 ADJUSTMENTS = "adjustments"
+CANCELLATIONS = "cancellations"
+WRITE_OFFS = "write-offs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +132,23 @@ def order_money(lines: Sequence[Line], order_id: str, currency: str) -> tuple[Mo
     received = sum(-line.amount.amount for line in lines if line.account == account and line.amount.amount < 0)
     refunded = sum(line.amount.amount for line in lines if line.account == account and line.amount.amount > 0)
     return Money(received, currency), Money(refunded, currency)
+
+
+def cancellation(order_id: str, amount: Money, memo: str) -> Posting:
+    """The order is owed `amount` less: that value was cancelled."""
+    return transfer(PostingKind.CANCELLATION, CANCELLATIONS, owed_account(order_id), amount, memo)
+
+
+def cancellation_reversed(order_id: str, amount: Money, memo: str) -> Posting:
+    """A cancellation undone (a late payment revived the order): the order is owed `amount` again."""
+    return transfer(PostingKind.CANCELLATION, owed_account(order_id), CANCELLATIONS, amount, memo)
+
+
+def write_off(order_id: str, amount: Money, memo: str) -> Posting:
+    """A person accepted that the order will not collect `amount`."""
+    return transfer(PostingKind.WRITE_OFF, WRITE_OFFS, owed_account(order_id), amount, memo)
+
+
+def order_owed(lines: Sequence[Line], order_id: str, total: Money) -> Money:
+    """What the order is owed now: its frozen total, less what was cancelled or written off."""
+    return total + account_balance(lines, owed_account(order_id), total.currency)

@@ -31,7 +31,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.COMPLETED: frozenset({S.CLOSED}),
     # A hold (risk, abnormal payment) is released back to where the order was, or ends it.
     S.ON_HOLD: frozenset({S.PENDING_PAYMENT, S.PAID, S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED, S.CLOSED}),
-    # Only when a payment arrives after a cancel (timeout) and the stock can be re-reserved.
+    # Only when a payment arrives after the payment timeout cancelled the order, every store's
+    # latePaymentPolicy is revive-if-stock and the stock can be re-taken; a person's cancel is final.
     S.CANCELLED: frozenset({S.PAID}),
     S.CLOSED: frozenset(),
 }
@@ -46,6 +47,11 @@ class CancelReason(StrEnum):
     CUSTOMER_REQUEST = "customer_request"
     STAFF_DECISION = "staff_decision"
     PAYMENT_TIMEOUT = "payment_timeout"
+
+
+def cancellation_record(actor: Actor, reason: CancelReason, note: str | None, at: str) -> dict[str, object]:
+    """What the order keeps about its cancel (`cancellation`): who, in which role, why, when."""
+    return {"by": actor.subject, "role": actor.primary_role, "reason": reason.value, "note": note, "at": at}
 
 
 def check_transition(current: OrderStatus, target: OrderStatus) -> None:

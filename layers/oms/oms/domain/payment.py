@@ -6,10 +6,12 @@ account received and gave back) against the order total.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from oms.domain.errors import Conflict, IllegalTransition, InvalidRequest
+from oms.domain.ledger import Line, order_money, order_owed
 from oms.domain.money import Money
 
 
@@ -47,21 +49,55 @@ class PaymentStatus(StrEnum):
     REFUNDED = "REFUNDED"
 
 
-def payment_status(total: Money, received: Money, refunded: Money) -> PaymentStatus:
-    """From the ledger: `received` = all money in for the order, `refunded` = all money given back."""
+def payment_status(total: Money, received: Money, refunded: Money, owed: Money | None = None) -> PaymentStatus:
+    """From the ledger: `received` = all money in for the order, `refunded` = all money given back,
+    `owed` = what the order is owed now (its total less what was cancelled or written off)."""
+    owed = total if owed is None else owed
     net = received - refunded
-    if refunded.amount > 0:
-        if net.amount <= 0:
-            return PaymentStatus.REFUNDED
-        if net < total:
-            return PaymentStatus.PARTIALLY_REFUNDED
-    if net.amount == 0:
+    if refunded.amount > 0 and net.amount <= 0:
+        return PaymentStatus.REFUNDED
+    if net.amount <= 0:
         return PaymentStatus.UNPAID
-    if net < total:
-        return PaymentStatus.PARTIALLY_PAID
-    if net == total:
-        return PaymentStatus.PAID
+    if net < owed:
+        return PaymentStatus.PARTIALLY_REFUNDED if refunded.amount > 0 else PaymentStatus.PARTIALLY_PAID
+    if net == owed:
+        # Money went back for the part that was cancelled: the rest is paid, the order partly refunded.
+        return PaymentStatus.PARTIALLY_REFUNDED if refunded.amount > 0 and owed < total else PaymentStatus.PAID
     return PaymentStatus.OVERPAID
+
+
+@dataclass(frozen=True, slots=True)
+class OrderMoney:
+    """An order's money picture, derived from its ledger lines."""
+
+    total: Money  # frozen at placement
+    owed: Money  # the total less what was cancelled or written off
+    received: Money
+    refunded: Money
+
+    @property
+    def held(self) -> Money:
+        """Money the order holds now: received less refunded."""
+        return self.received - self.refunded
+
+    @property
+    def outstanding(self) -> Money:
+        """What the order still asks for (never below zero)."""
+        return Money(max(self.owed.amount - self.held.amount, 0), self.total.currency)
+
+    @property
+    def excess(self) -> Money:
+        """Money held beyond what is owed (an overpayment, or a refund still on its way)."""
+        return Money(max(self.held.amount - self.owed.amount, 0), self.total.currency)
+
+    @property
+    def status(self) -> PaymentStatus:
+        return payment_status(self.total, self.received, self.refunded, self.owed)
+
+
+def order_position(lines: Sequence[Line], order_id: str, total: Money) -> OrderMoney:
+    received, refunded = order_money(lines, order_id, total.currency)
+    return OrderMoney(total, order_owed(lines, order_id, total), received, refunded)
 
 
 class FeeBearer(StrEnum):
@@ -143,17 +179,39 @@ class SuccessOutcome(StrEnum):
     PAY_ORDER = "pay_order"  # the order awaited exactly this money
     HOLD = "hold"  # money arrived but does not fit (amount, currency, held order): record it, hold, open a case
     DUPLICATE_REFUND = "duplicate_refund"  # the order is already paid: record the money, refund it, open a case
-    REVIVE_OR_REFUND = "revive_or_refund"  # cancelled order, exact money: re-reserve stock and accept, or refund
-    REFUND_AFTER_CANCEL = "refund_after_cancel"  # cancelled/closed order, money does not fit: refund it
+    # A timed-out order whose stores all revive (latePaymentPolicy revive-if-stock), exact money:
+    # re-take the stock and accept, or refund when the stock is gone.
+    REVIVE_OR_REFUND = "revive_or_refund"
+    REFUND_AFTER_CANCEL = "refund_after_cancel"  # cancelled/closed order: record the money, refund it
 
 
 PAID_STATES = frozenset({"PAID", "PARTIALLY_SHIPPED", "SHIPPED", "DELIVERED", "COMPLETED"})
 
 
+class LatePaymentPolicy(StrEnum):
+    """What a store does with money that arrives after the payment timeout cancelled an order. An order
+    a person cancelled (the shopper, staff) is never revived, whatever the policy."""
+
+    REFUND = "refund"
+    REVIVE_IF_STOCK = "revive-if-stock"
+
+
+def may_revive(cancel_reason: str | None, took_benefits: bool, policies: Sequence[LatePaymentPolicy]) -> bool:
+    """A late payment may revive a cancelled order only when the payment timeout cancelled it, the order
+    used no coupons, points or balance (the cancel gave them back), and every store allows reviving."""
+    return (
+        cancel_reason == "payment_timeout"
+        and not took_benefits
+        and bool(policies)
+        and all(p is LatePaymentPolicy.REVIVE_IF_STOCK for p in policies)
+    )
+
+
 def decide_success(
-    order_status: str, attempt_status: AttemptStatus, expected: Money, received: Money
+    order_status: str, attempt_status: AttemptStatus, expected: Money, received: Money, *, revive: bool = False
 ) -> tuple[SuccessOutcome, AnomalyType | None]:
-    """What a verified 'money received' notice means for the order, and which anomaly it opens."""
+    """What a verified 'money received' notice means for the order, and which anomaly it opens.
+    `revive`: whether a cancelled order may be revived by this payment (see `may_revive`)."""
     if attempt_status is AttemptStatus.SUCCEEDED:
         return SuccessOutcome.ALREADY_APPLIED, None
     exact = received.currency == expected.currency and received.amount == expected.amount
@@ -161,7 +219,7 @@ def decide_success(
     if order_status in PAID_STATES:
         return SuccessOutcome.DUPLICATE_REFUND, AnomalyType.DUPLICATE_PAYMENT
     if order_status in ("CANCELLED", "CLOSED"):
-        if exact and order_status == "CANCELLED":
+        if exact and order_status == "CANCELLED" and revive:
             return SuccessOutcome.REVIVE_OR_REFUND, AnomalyType.PAID_AFTER_CANCEL
         return SuccessOutcome.REFUND_AFTER_CANCEL, AnomalyType.PAID_AFTER_CANCEL
     if order_status == "ON_HOLD":
@@ -169,3 +227,60 @@ def decide_success(
     if exact:
         return SuccessOutcome.PAY_ORDER, None
     return SuccessOutcome.HOLD, mismatch
+
+
+def allocate_refund(wanted: int, rooms: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Spread a refund of `wanted` over payments, each `(payment id, refundable room)`, in the given order:
+    each takes what it can until the refund is covered. What no payment can take is left out (the
+    caller decides where it goes, e.g. the stored balance)."""
+    parts: list[tuple[str, int]] = []
+    left = wanted
+    for payment_id, room in rooms:
+        if left <= 0:
+            break
+        take = min(room, left)
+        if take > 0:
+            parts.append((payment_id, take))
+            left -= take
+    return parts
+
+
+def refund_id_for(base: str, taken: Sequence[str]) -> str:
+    """`base` (e.g. RF<paymentId>, RF<childId>), or `base-2`, `base-3`… when taken: one id per refund,
+    stable for the same decision (it is the provider's idempotency key)."""
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+class ResolveDecision(StrEnum):
+    ACCEPT = "accept"  # take the order as paid: write off or charge what is missing, refund any excess
+    REFUND = "refund"  # give back what was received and cancel the order
+    DISMISS = "dismiss"  # close the case with a note; no money moves
+
+
+class Remainder(StrEnum):
+    WRITE_OFF = "write-off"  # the order is paid; the missing part is written off in the ledger
+    CHARGE = "charge"  # the order awaits exactly the missing part through a new payment attempt
+
+
+class DecisionNotAllowed(Conflict):
+    slug = "anomaly-decision-not-allowed"
+    title = "This decision does not fit the case"
+
+
+class AnomalyAlreadyDecided(Conflict):
+    slug = "anomaly-already-decided"
+    title = "The case was already decided otherwise"
+
+
+class PaymentEvent(StrEnum):
+    """Outbox detail types of the payments side (written in the transaction of the change they report)."""
+
+    PAYMENT_ANOMALY = "PaymentAnomaly"  # a case opened: money that did not fit (the shopper is told)
+    REFUND_SUCCEEDED = "RefundSucceeded"  # the provider (or the balance) gave the money back
+    REFUND_FAILED = "RefundFailed"  # the provider did not refund (yet): the refund stays PENDING, retried
+    ORDER_HOLD_RELEASED = "OrderHoldReleased"  # a held order awaits the rest of its money again

@@ -19,9 +19,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from oms.adapters.workflows import OrderTimer
+from oms.adapters.workflows import OrderTimer, PaymentTimerRestart
 from oms.domain.order import OrderStatus
 
 
@@ -87,3 +87,42 @@ def arm_auto_confirm(timer: OrderTimer) -> AfterCommitAction:
         timer.arm(str(event.detail["orderId"]), str(event.detail["autoConfirmAt"]))
 
     return arm
+
+
+def rearm_payment_timeout(timer: PaymentTimerRestart) -> AfterCommitAction:
+    """OrderHoldReleased → a held order awaits the rest of its money again: a new payment timer until its
+    new deadline (its first timer ended; the new one is named after the deadline)."""
+
+    def arm(event: CommittedEvent) -> None:
+        timer.rearm(str(event.detail["orderId"]), str(event.detail["paymentDeadline"]))
+
+    return arm
+
+
+class CancelFollowUp(Protocol):
+    """The payments side's work after a cancel committed (PaymentService)."""
+
+    def after_cancel(self, order_id: str) -> None: ...
+
+    def settle_pending_refunds(self, order_id: str) -> list[str]: ...
+
+
+def finish_cancel(payments: CancelFollowUp) -> AfterCommitAction:
+    """OrderCancelled → settle the refunds the cancel committed and close the order's open payment attempts
+    at their providers. Both are idempotent (refund ids are the providers' idempotency keys; a closed
+    attempt is not asked again), so the request's own try and this one never do anything twice."""
+
+    def finish(event: CommittedEvent) -> None:
+        payments.after_cancel(str(event.detail["orderId"]))
+
+    return finish
+
+
+def settle_refunds(payments: CancelFollowUp) -> AfterCommitAction:
+    """ChildOrderCancelled / PaymentAnomaly → ask the providers for the refunds that change committed
+    (idempotent by refund id; what still fails stays PENDING, visible and retried by sync)."""
+
+    def settle(event: CommittedEvent) -> None:
+        payments.settle_pending_refunds(str(event.detail["orderId"]))
+
+    return settle

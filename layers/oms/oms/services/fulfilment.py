@@ -50,13 +50,14 @@ from oms.store.models import ChildOrderItem, OrderItem, PaymentAttemptItem, Refu
 from oms.store.orders import (
     OrderRecord,
     OrderRepository,
+    add_cancellation,
     child_quantities,
     child_view,
     order_view,
     shipment_view,
     shipped_quantities,
 )
-from oms.store.payments import add_inbox, add_refund, payment_summary
+from oms.store.payments import add_inbox, add_refunds, payment_summary
 from oms.store.pricing import add_points_change
 from oms.store.transactions import Transaction, TransactionCancelled, with_conflict_retry
 
@@ -589,7 +590,8 @@ class FulfilmentService:
         )
         sku_of_line = {int(line.lineNo): line.skuId for line in record.lines}
         add_stock_release_of_sold(tx, list(child.parts), sku_of_line, now)
-        refund, attempt = self._refund_actions(tx, record, child, now)
+        add_cancellation(tx, header, child.total.money(), now, f"child {child.childId} cancelled")
+        refunds = self._refund_actions(tx, record, child, now)
         more: tuple[Any, ...] = ()
         points_back = sum(int(p["points"]["pointsRequired"]) + int(p["points"]["pointsRedeemed"]) for p in child.parts)
         points_earned = sum(int(p["points"]["pointsEarned"]) for p in child.parts)
@@ -628,8 +630,10 @@ class FulfilmentService:
             if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "child")):
                 raise _Retry from cancelled
             raise
-        if refund is not None and attempt is not None and self.settle_refund is not None:
-            self.settle_refund(header.orderId, refund, attempt.providerReference, attempt.amount.money())
+        if self.settle_refund is not None:
+            for refund, attempt in refunds:
+                paid = attempt.received.money() if attempt.received else attempt.amount.money()
+                self.settle_refund(header.orderId, refund, attempt.providerReference, paid)
         fresh = self.orders.get_order(header.orderId)
         assert fresh is not None
         view = {**order_view(fresh), "payment": payment_summary(fresh)}
@@ -637,33 +641,19 @@ class FulfilmentService:
 
     def _refund_actions(
         self, tx: Transaction, record: OrderRecord, child: ChildOrderItem, now: str
-    ) -> tuple[RefundItem | None, PaymentAttemptItem | None]:
-        """Money back for a cancelled child: its share of balance used at checkout and of balance
-        payments goes back to the balance now; the rest is refunded through the provider that was paid."""
+    ) -> list[tuple[RefundItem, PaymentAttemptItem]]:
+        """Money back for a cancelled child: its share of balance used at checkout goes back to the
+        balance now; the rest through the providers that were paid (as far as their payments still have
+        room, refund ids `RF<childId>`, `RF<childId>-2`…), and what no provider payment can take (balance
+        payments) to the balance."""
         header = record.header
         currency = header.currency
         total = child.total.money()
         checkout_balance = sum(int(p["amounts"].get("balance", 0)) for p in child.parts)
-        wanted = total.amount - checkout_balance
-        refunded: dict[str, int] = {}
-        for refund_item in record.refunds:
-            if refund_item.status != "FAILED":
-                refunded[refund_item.paymentId] = refunded.get(refund_item.paymentId, 0) + int(
-                    refund_item.amount.amount
-                )
-        # The provider payment that still has room for this refund (a refunded duplicate has none).
-        provider_attempt = next(
-            (
-                a
-                for a in record.payments
-                if a.status == "SUCCEEDED"
-                and a.method != "balance"
-                and int(a.goodsAmount.amount) - refunded.get(a.paymentId, 0) >= wanted
-            ),
-            None,
+        refunds = add_refunds(
+            tx, record, total.amount - checkout_balance, reason="child_cancelled", now=now, base=f"RF{child.childId}"
         )
-        to_provider = 0 if provider_attempt is None else wanted
-        to_balance = total.amount - to_provider
+        to_balance = total.amount - sum(int(r.amount.amount) for r in refunds)
         if to_balance:
             money = Money(to_balance, currency)
             add_balance_change(tx, header.customerId, to_balance, currency, now)
@@ -684,19 +674,8 @@ class FulfilmentService:
                 payment_id=None,
                 by="system",
             )
-        if not to_provider or provider_attempt is None:
-            return None, None
-        refund = add_refund(
-            tx,
-            refund_id=f"RF{child.childId}",
-            order_id=header.orderId,
-            payment_id=provider_attempt.paymentId,
-            method=provider_attempt.method,
-            amount=Money(to_provider, currency),
-            reason="child_cancelled",
-            now=now,
-        )
-        return refund, provider_attempt
+        attempts = {a.paymentId: a for a in record.payments}
+        return [(refund, attempts[refund.paymentId]) for refund in refunds]
 
 
 def _children_with(record: OrderRecord, child: ChildOrderItem, status: ChildStatus) -> list[ChildStatus]:

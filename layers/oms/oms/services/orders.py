@@ -7,13 +7,20 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from oms.domain.clock import deadline_after, parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidRequest, NotFound
 from oms.domain.ids import new_id, new_order_number
 from oms.domain.money import Money
-from oms.domain.order import CancelReason, OrderStatus, StatusChange, check_cancel, check_transition
+from oms.domain.order import (
+    CancelReason,
+    OrderStatus,
+    StatusChange,
+    cancellation_record,
+    check_cancel,
+    check_transition,
+)
 from oms.domain.order_pricing import BalanceUse, PointsUse, PricedOrder, check_coupons, price_order
 from oms.domain.permissions import Actor, Permission
 from oms.domain.pricing import CartLine, merge_cart
@@ -44,11 +51,23 @@ from oms.store.orders import (
 from oms.store.pages import Page
 from oms.store.payments import payment_summary
 from oms.store.pricing import COUPON_AVAILABLE, COUPON_USED, TEMPLATE_ACTIVE, coupon_domain
+from oms.store.transactions import Transaction
 
 AsMuchAsAllowed = Literal["max"]
 # (actor, order or child order id, the order when already read, reason) -> the order after the cancel
 PaidCancel = Callable[[Actor, str, OrderRecord | None, str | None], dict[str, Any]]
 SHIPPING_STATES = frozenset({OrderStatus.PAID, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED})
+CANCEL_ATTEMPTS = 3  # a cancel that loses a race (e.g. with a payment) reads the order again and decides again
+
+
+class CancelMoney(Protocol):
+    """The payments side of a whole-order cancel (PaymentService)."""
+
+    def cancel_refunds(self, record: OrderRecord, actor: Actor, now: str) -> Callable[[Transaction], None] | None:
+        """Refunds of the money the order received, to write in the cancel transaction (None: none)."""
+
+    def after_cancel(self, order_id: str) -> None:
+        """After the commit: settle those refunds, close the open payment attempts. Never raises."""
 
 
 class IdempotencyKeyReused(InvalidRequest):
@@ -92,12 +111,14 @@ class OrderService:
         clock: Callable[[], datetime] = utcnow,
         cross_border_limit: Money = DEFAULT_CROSS_BORDER_LIMIT,
         paid_cancel: PaidCancel | None = None,
+        cancel_money: CancelMoney | None = None,
     ) -> None:
         self.repository = repository
         self.payment_timeout_seconds = payment_timeout_seconds
         self.clock = clock
         self.cross_border_limit = cross_border_limit
         self.paid_cancel = paid_cancel
+        self.cancel_money = cancel_money
 
     # ---------------------------------------------------------------- pricing
     def _read(
@@ -410,26 +431,34 @@ class OrderService:
         children, goes to the fulfilment side (`paid_cancel`), which cancels what has not shipped."""
         if self.paid_cancel is not None and keys.parse_child_id(order_id) is not None:
             return self.paid_cancel(actor, order_id, None, note)
-        record = self._visible_order(actor, order_id)
-        if self.paid_cancel is not None and record.status in SHIPPING_STATES and record.children:
-            return self.paid_cancel(actor, order_id, record, note)
-        check_cancel(actor, record.status, owns_order=record.header.customerId == actor.subject)
-        reason = (
-            CancelReason.STAFF_DECISION if actor.can(Permission.ORDER_CANCEL_ANY) else CancelReason.CUSTOMER_REQUEST
-        )
-        return order_view(self._cancel(record, actor, reason, note))
+        for attempt in range(CANCEL_ATTEMPTS):
+            record = self._visible_order(actor, order_id)
+            if self.paid_cancel is not None and record.status in SHIPPING_STATES and record.children:
+                return self.paid_cancel(actor, order_id, record, note)
+            check_cancel(actor, record.status, owns_order=record.header.customerId == actor.subject)
+            reason = (
+                CancelReason.STAFF_DECISION if actor.can(Permission.ORDER_CANCEL_ANY) else CancelReason.CUSTOMER_REQUEST
+            )
+            try:
+                return order_view(self._cancel(record, actor, reason, note))
+            except StaleOrder:
+                # Paid (or otherwise moved) meanwhile: decide again on what it is now.
+                if attempt == CANCEL_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def _cancel(self, record: OrderRecord, actor: Actor, reason: CancelReason, note: str | None) -> OrderRecord:
+        """ONE transaction (the repository's cancel, with refunds of any money the order received); then
+        the money side after the commit: refunds at the providers, open attempts closed there."""
         now = to_rfc3339(self.clock())
         change = StatusChange(record.status, OrderStatus.CANCELLED, actor, now, reason.value)
-        cancellation = {
-            "by": actor.subject,
-            "role": actor.primary_role,
-            "reason": reason.value,
-            "note": note,
-            "at": now,
-        }
-        return self.repository.cancel(record, change, cancellation)
+        cancellation = cancellation_record(actor, reason, note, now)
+        refunds = self.cancel_money.cancel_refunds(record, actor, now) if self.cancel_money else None
+        cancelled = self.repository.cancel(record, change, cancellation, refunds)
+        open_attempts = any(a.status != "SUCCEEDED" and a.method != "balance" for a in record.payments)
+        if self.cancel_money is not None and (refunds is not None or open_attempts):
+            self.cancel_money.after_cancel(record.header.orderId)
+        return cancelled
 
     # ---------------------------------------------------------------- completion
     def confirm_receipt(self, actor: Actor, order_id: str) -> dict[str, Any]:

@@ -1,5 +1,7 @@
 """Payment use cases: pay an order, apply provider callbacks exactly once, review bank transfers,
-sync with the provider, the customer balance, anomaly cases and channel settings."""
+sync with the provider, the customer balance, anomaly cases (and the staff decisions that resolve
+them), channel settings, and the money side of cancels: refunds of what a cancelled order received and
+closing its open payment attempts at the provider."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 from oms.adapters.providers.base import (
     CallbackAnswer,
     CallbackRejected,
+    CloseOutcome,
     NoticeStatus,
     PaymentMethod,
     PaymentProvider,
@@ -18,63 +21,77 @@ from oms.adapters.providers.base import (
 )
 from oms.domain.clock import to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from oms.domain.ids import new_id
 from oms.domain.ledger import (
     ADJUSTMENTS,
     PostingKind,
     balance_account,
+    cancellation_reversed,
     order_account,
-    order_money,
     payment_postings,
     provider_account,
     transfer,
+    write_off,
 )
 from oms.domain.money import Money
-from oms.domain.order import OrderStatus, StatusChange, check_transition
+from oms.domain.order import CancelReason, OrderStatus, StatusChange, cancellation_record, check_transition
 from oms.domain.payment import (
+    AnomalyAlreadyDecided,
     AnomalyStatus,
     AnomalyType,
     AttemptStatus,
     ChannelSettings,
+    DecisionNotAllowed,
     FeeBearer,
     InsufficientBalance,
     OrderNotPayable,
+    PaymentEvent,
     PaymentStatus,
+    Remainder,
+    ResolveDecision,
     SuccessOutcome,
     check_attempt_transition,
     decide_success,
+    may_revive,
+    refund_id_for,
 )
 from oms.domain.permissions import Actor, Permission
 from oms.services.orders import IdempotencyKeyReused
 from oms.store import keys
-from oms.store.ledger import add_balance_change, add_postings
+from oms.store.ledger import add_balance_change, add_postings, add_refund
 from oms.store.models import AnomalyItem, PaymentAttemptItem, RefundItem
 from oms.store.orders import (
     IdempotencyKeyInUse,
     OrderRecord,
     OrderRepository,
+    StaleOrder,
     add_children_to_warehouse_queues,
     add_order_move,
+    event_item,
     order_view,
 )
 from oms.store.pages import Page
 from oms.store.payments import (
     PaymentReads,
     add_anomaly,
+    add_anomaly_update,
     add_attempt_move,
     add_deadline_change,
     add_idempotency,
     add_inbox,
     add_order_guard,
-    add_refund,
+    add_refunds,
     add_stock_sale,
     anomaly_view,
     attempt_view,
     audit_entries,
     channels_to_json,
     ledger_line_view,
-    ledger_lines,
+    money_of,
     payment_summary,
     put_channel_settings,
+    refund_event,
+    refund_rooms,
 )
 from oms.store.transactions import Transaction, TransactionCancelled
 
@@ -107,12 +124,15 @@ class PaymentService:
         *,
         bank_transfer_review_seconds: int,
         clock: Callable[[], datetime] = utcnow,
+        payment_timeout_seconds: int = 1800,
     ) -> None:
         self.orders = orders
         self.reads = reads
         self.providers = providers
         self.bank_transfer_review_seconds = bank_transfer_review_seconds
         self.clock = clock
+        # How long a held order whose rest is charged (resolve: charge) awaits that payment.
+        self.payment_timeout_seconds = payment_timeout_seconds
 
     def _now(self) -> str:
         return to_rfc3339(self.clock())
@@ -146,8 +166,7 @@ class PaymentService:
         if record.status is not OrderStatus.PENDING_PAYMENT:
             raise OrderNotPayable(f"the order is {record.status.value}; only PENDING_PAYMENT orders are paid")
         total = header.total.money()
-        received, refunded = order_money(ledger_lines(record), order_id, total.currency)
-        outstanding = total - (received - refunded)
+        outstanding = money_of(record).outstanding  # what is owed (less cancelled / written off) minus what is held
         if outstanding.amount <= 0:
             raise OrderNotPayable("nothing is outstanding on this order")
         channel = _strictest(method, [settings[str(s)][method.value] for s in header.storeIds])
@@ -328,6 +347,19 @@ class PaymentService:
         add_order_move(tx, header, change, detail_type="OrderPaid", extra={"paymentId": attempt_payment_id})
         add_stock_sale(tx, record.lines, now, from_available=revive)
         add_children_to_warehouse_queues(tx, record, now)
+        if revive:
+            # The cancel booked the order's value as cancelled; the revived order is owed it again.
+            cancelled = header.total.money() - money_of(record).owed
+            if cancelled.amount > 0:
+                add_postings(
+                    tx,
+                    [cancellation_reversed(header.orderId, cancelled, "cancellation reversed: late payment accepted")],
+                    now,
+                    pk=header.PK,
+                    order_id=header.orderId,
+                    payment_id=attempt_payment_id,
+                    by=actor.subject,
+                )
         add_postings(
             tx,
             payment_postings(method, header.orderId, goods, fee, surcharge, payer_account=payer_account),
@@ -407,7 +439,11 @@ class PaymentService:
 
         expected = attempt.amount.money()
         outcome_kind, anomaly_type = decide_success(
-            record.header.status, AttemptStatus(attempt.status), expected, notice.amount
+            record.header.status,
+            AttemptStatus(attempt.status),
+            expected,
+            notice.amount,
+            revive=self._may_revive(record, expected, notice.amount),
         )
         outcome = outcome_kind.value
         add_inbox(
@@ -441,18 +477,9 @@ class PaymentService:
             )
             return self._commit_notice(tx, outcome)
 
-        if outcome_kind is SuccessOutcome.REVIVE_OR_REFUND and _took_benefits(record):
-            # The cancel gave its coupons, points and balance back; reviving would need them again.
-            return self._record_and_refund(
-                record,
-                attempt,
-                notice,
-                AnomalyType.PAID_AFTER_CANCEL,
-                actor,
-                "paid after cancel: the order's coupons, points or balance were returned, refunding",
-            )
-
         if outcome_kind is SuccessOutcome.REVIVE_OR_REFUND:
+            # Every store revives timed-out orders (latePaymentPolicy revive-if-stock): take the stock
+            # again and accept, or refund when it is gone.
             self._pay_order_actions(
                 tx,
                 record,
@@ -468,13 +495,13 @@ class PaymentService:
             assert anomaly_type is not None
             add_anomaly(
                 tx,
+                record.header,
                 anomaly_type=anomaly_type.value,
-                order_id=order_id,
                 payment_id=attempt.paymentId,
                 expected=expected,
                 received=notice.amount,
                 status=AnomalyStatus.RESOLVED,
-                note="paid after cancel: stock re-reserved and the payment accepted",
+                note="paid after the payment timeout: the stores revive late payments, stock taken again, accepted",
                 refund=None,
                 now=now,
             )
@@ -490,7 +517,7 @@ class PaymentService:
                 notice,
                 AnomalyType.PAID_AFTER_CANCEL,
                 actor,
-                "paid after cancel: stock is gone, refunding",
+                "paid after the payment timeout: the stock is gone, refunding",
             )
 
         assert anomaly_type is not None
@@ -503,8 +530,8 @@ class PaymentService:
                 add_order_guard(tx, record.header)
             add_anomaly(
                 tx,
+                record.header,
                 anomaly_type=anomaly_type.value,
-                order_id=order_id,
                 payment_id=attempt.paymentId,
                 expected=expected,
                 received=notice.amount,
@@ -515,12 +542,22 @@ class PaymentService:
             )
             return self._commit_notice(tx, outcome)
 
-        note = (
-            "order already paid: refunding this duplicate payment"
-            if outcome_kind is SuccessOutcome.DUPLICATE_REFUND
-            else "order was cancelled and this payment cannot be accepted: refunding"
-        )
+        if outcome_kind is SuccessOutcome.DUPLICATE_REFUND:
+            note = "order already paid: refunding this duplicate payment"
+        else:
+            note = _late_payment_note(record, exact=notice.amount == expected)
         return self._record_and_refund(record, attempt, notice, anomaly_type, actor, note)
+
+    def _may_revive(self, record: OrderRecord, expected: Money, received: Money) -> bool:
+        """Only exact money for an order the payment timeout cancelled may revive it, and only when every
+        store of the order says so (read here: the only path that needs the stores' policies)."""
+        if record.status is not OrderStatus.CANCELLED or received != expected:
+            return False
+        reason = (record.header.cancellation or {}).get("reason")
+        if reason != CancelReason.PAYMENT_TIMEOUT.value or _took_benefits(record):
+            return False
+        policies = self.reads.late_payment_policies([str(s) for s in record.header.storeIds])
+        return may_revive(reason, False, list(policies.values()))
 
     def _received_money_postings(
         self,
@@ -559,16 +596,18 @@ class PaymentService:
         actor: Actor,
         note: str,
     ) -> str:
-        """Record the money, open a case and a refund in one transaction; then refund through the provider."""
+        """Record the money, open a case (and tell the shopper) and a refund, in one transaction; then
+        refund through the provider. The case stays OPEN until the refund succeeds."""
         now = self._now()
-        refund_id = f"RF{attempt.paymentId}"
+        header = record.header
+        anomaly_id = new_id()
         tx = Transaction()
         add_inbox(
             tx,
             notice.provider.value,
             notice.event_id,
             payment_id=attempt.paymentId,
-            order_id=record.header.orderId,
+            order_id=header.orderId,
             outcome="refund",
             now=now,
         )
@@ -580,34 +619,35 @@ class PaymentService:
             received=notice.amount,
             provider_reference=notice.provider_reference,
         )
-        add_order_guard(tx, record.header)
+        add_order_guard(tx, header)
         self._received_money_postings(tx, record, attempt, notice, actor, now)
         refund = add_refund(
             tx,
-            refund_id=refund_id,
-            order_id=record.header.orderId,
+            refund_id=refund_id_for(f"RF{attempt.paymentId}", [r.refundId for r in record.refunds]),
+            order_id=header.orderId,
             payment_id=attempt.paymentId,
             method=attempt.method,
             amount=notice.amount,
             reason=anomaly_type.value.lower(),
             now=now,
+            customer_id=header.customerId,
+            anomaly_id=anomaly_id,
         )
         anomaly = add_anomaly(
             tx,
+            header,
             anomaly_type=anomaly_type.value,
-            order_id=record.header.orderId,
             payment_id=attempt.paymentId,
             expected=attempt.amount.money(),
             received=notice.amount,
             status=AnomalyStatus.OPEN,
             note=note,
-            refund={"refundId": refund_id, "status": "PENDING"},
+            refund=refund,
             now=now,
+            anomaly_id=anomaly_id,
         )
         self._commit_notice(tx, "refund")
-        self.settle_refund(
-            record.header.orderId, refund, notice.provider_reference, anomaly, payment_total=notice.amount
-        )
+        self.settle_refund(header.orderId, refund, notice.provider_reference, anomaly, payment_total=notice.amount)
         return "refund"
 
     def settle_refund(
@@ -619,18 +659,41 @@ class PaymentService:
         *,
         payment_total: Money,
     ) -> str:
-        """Ask the provider to refund (idempotent by refund id) and book the result. A failure leaves
-        the refund PENDING and the case OPEN: visible and retryable (POST .../sync retries it)."""
+        """Ask the provider to refund (idempotent by refund id) and book the result with the shopper's
+        `RefundSucceeded` event, resolving the refund's case. A failure leaves the refund PENDING and the
+        case OPEN, counted on the refund (the first one also tells the shopper, `RefundFailed`): visible
+        and retryable (POST .../sync, or any later settle of the order's refunds)."""
         method = PaymentMethod(refund.method)
         try:
             result = self.providers(method).refund(
                 refund.paymentId, provider_reference or "", refund.refundId, refund.amount.money(), payment_total
             )
-        except Exception:  # the provider is unreachable or refused: stays visible for a retry
+        except Exception as error:  # the provider is unreachable or refused: stays visible for a retry
             log.exception("refund failed", extra={"refundId": refund.refundId})
+            self._refund_not_done(refund, getattr(error, "reason", None) or type(error).__name__)
             return "PENDING"
-        if result.status is not NoticeStatus.SUCCEEDED:
+        if result.status is NoticeStatus.FAILED:
+            self._refund_not_done(refund, result.reason or "declined by the provider")
             return result.status.value
+        if result.status is not NoticeStatus.SUCCEEDED:
+            return result.status.value  # accepted, still processing: a later settle books it
+        if anomaly is None and refund.anomalyId:
+            anomaly = self.reads.anomaly(refund.anomalyId)
+        for _ in range(3):
+            try:
+                self._book_refund(order_id, refund, result.provider_reference, anomaly)
+                return "SUCCEEDED"
+            except TransactionCancelled as cancelled:
+                if cancelled.failed(lambda label: label == "refund"):
+                    return "SUCCEEDED"  # already booked by a concurrent settle
+                if not cancelled.failed(_is_anomaly) or anomaly is None:
+                    raise
+                anomaly = self.reads.anomaly(anomaly.anomalyId)  # a note landed meanwhile: read it again
+        raise Conflict("the refund's case kept changing; retry")
+
+    def _book_refund(
+        self, order_id: str, refund: RefundItem, provider_reference: str, anomaly: AnomalyItem | None
+    ) -> None:
         now = self._now()
         tx = Transaction()
         tx.update(
@@ -638,7 +701,7 @@ class PaymentService:
             RefundItem(refund.PK, refund.SK),
             [
                 RefundItem.status.set("SUCCEEDED"),
-                RefundItem.providerReference.set(result.provider_reference),
+                RefundItem.providerReference.set(provider_reference),
                 RefundItem.updatedAt.set(now),
             ],
             RefundItem.status == "PENDING",
@@ -660,27 +723,73 @@ class PaymentService:
             payment_id=refund.paymentId,
             by="system",
         )
-        if anomaly is not None:
-            tx.update(
-                "anomaly",
-                AnomalyItem(anomaly.PK, anomaly.SK),
-                [
-                    AnomalyItem.status.set(AnomalyStatus.RESOLVED.value),
-                    AnomalyItem.GSI3PK.set(keys.anomalies_by_status_gsi3(AnomalyStatus.RESOLVED.value)),
-                    AnomalyItem.refund.set({"refundId": refund.refundId, "status": "SUCCEEDED"}),
-                    AnomalyItem.notes.set(
-                        [*anomaly.notes, {"at": now, "by": "system", "note": "refunded automatically"}]
-                    ),
-                    AnomalyItem.updatedAt.set(now),
-                    AnomalyItem.version.set(int(anomaly.version) + 1),
-                ],
-                AnomalyItem.version == int(anomaly.version),
+        anomaly_type = None
+        if anomaly is not None and anomaly.status == AnomalyStatus.OPEN.value:
+            anomaly_type = anomaly.anomalyType
+            add_anomaly_update(
+                tx,
+                anomaly,
+                now,
+                note=f"refunded {refund.amount.money().display()} ({refund.refundId})",
+                by="system",
+                status=AnomalyStatus.RESOLVED,
+                refund={"refundId": refund.refundId, "status": "SUCCEEDED"},
             )
+        event = refund_event(refund, PaymentEvent.REFUND_SUCCEEDED, now, status="SUCCEEDED", anomalyType=anomaly_type)
+        tx.put(("outbox", "refund"), event)
+        tx.commit()
+
+    def _refund_not_done(self, refund: RefundItem, error: str) -> None:
+        """The provider did not refund: count it on the refund (still PENDING, retried later); the first
+        failure tells the shopper their money is delayed."""
+        now = self._now()
+        failures = int(refund.failures or 0) + 1
+        tx = Transaction()
+        tx.update(
+            "refund",
+            RefundItem(refund.PK, refund.SK),
+            [
+                RefundItem.failures.set(failures),
+                RefundItem.lastError.set(error[:300]),
+                RefundItem.updatedAt.set(now),
+            ],
+            (RefundItem.status == "PENDING") & (RefundItem.updatedAt == refund.updatedAt),
+        )
+        if failures == 1:
+            event = refund_event(
+                refund, PaymentEvent.REFUND_FAILED, now, status="PENDING", error=error[:300], retried=True
+            )
+            tx.put(("outbox", "refund"), event)
         try:
             tx.commit()
         except TransactionCancelled:
-            return "SUCCEEDED"  # already booked by a concurrent settle
-        return "SUCCEEDED"
+            log.warning("refund %s changed meanwhile; failure not counted", refund.refundId)
+            return
+        refund.failures, refund.lastError, refund.updatedAt = failures, error[:300], now
+
+    def settle_pending_refunds(self, order_id: str) -> list[str]:
+        """Try every PENDING refund of the order at its provider (after a cancel or a decision committed
+        them; also the retry). Never raises: what fails stays PENDING and visible."""
+        record = self.orders.get_order(order_id)
+        if record is None:
+            return []
+        results = []
+        for refund in record.refunds:
+            if refund.status != "PENDING":
+                continue
+            attempt = next((a for a in record.payments if a.paymentId == refund.paymentId), None)
+            if attempt is None:
+                continue
+            try:
+                results.append(
+                    self.settle_refund(
+                        order_id, refund, attempt.providerReference, None, payment_total=_paid_at_provider(attempt)
+                    )
+                )
+            except Exception:
+                log.exception("settling refund %s failed", refund.refundId)
+                results.append("PENDING")
+        return results
 
     @staticmethod
     def _commit_notice(tx: Transaction, outcome: str) -> str:
@@ -754,13 +863,18 @@ class PaymentService:
                 raw={"source": "query"},
             )
             result = self.apply_notice(notice)
-        for refund in record.refunds:
+        current = self.orders.get_order(order_id) or record
+        paid = _attempt(current, payment_id)
+        for refund in current.refunds:
             if refund.status == "PENDING" and refund.paymentId == payment_id:
-                anomaly = next(
-                    (a for a in self.reads.anomaly_items_of_order(order_id) if a.paymentId == payment_id), None
+                anomaly = None
+                if not refund.anomalyId:  # refunds made before refunds named their case
+                    anomaly = next(
+                        (a for a in self.reads.anomaly_items_of_order(order_id) if a.paymentId == payment_id), None
+                    )
+                self.settle_refund(
+                    order_id, refund, paid.providerReference, anomaly, payment_total=_paid_at_provider(paid)
                 )
-                received = attempt.received.money() if attempt.received else attempt.amount.money()
-                self.settle_refund(order_id, refund, attempt.providerReference, anomaly, payment_total=received)
         updated = self.orders.get_order(order_id)
         assert updated is not None
         return {
@@ -865,27 +979,331 @@ class PaymentService:
             raise Forbidden("abnormal payments are handled by staff")
         return self.reads.anomalies(status, limit, cursor)
 
-    def resolve_anomaly(self, actor: Actor, anomaly_id: str, note: str) -> dict[str, Any]:
+    def resolve_anomaly(
+        self,
+        actor: Actor,
+        anomaly_id: str,
+        note: str,
+        decision: ResolveDecision = ResolveDecision.DISMISS,
+        remainder: Remainder | None = None,
+    ) -> dict[str, Any]:
+        """A staff decision on a case, written with its order's move (if any), the order's history and the
+        case's notes in ONE transaction. The same decision again answers the case as it is (a replay);
+        another decision on a decided case is 409."""
         if not actor.can(Permission.ANOMALY_MANAGE):
             raise Forbidden("abnormal payments are handled by staff")
-        anomaly = self.reads.anomaly(anomaly_id)
-        if anomaly is None:
-            raise NotFound(f"anomaly {anomaly_id} not found")
-        if anomaly.status == AnomalyStatus.RESOLVED.value:
-            raise OrderNotPayable("this case is already resolved")
+        for _ in range(4):
+            anomaly = self.reads.anomaly(anomaly_id)
+            if anomaly is None:
+                raise NotFound(f"anomaly {anomaly_id} not found")
+            resolution = anomaly.resolution
+            if resolution is not None or anomaly.status == AnomalyStatus.RESOLVED.value:
+                if resolution is not None and (resolution.get("decision"), resolution.get("remainder")) == (
+                    decision.value,
+                    None if remainder is None else remainder.value,
+                ):
+                    return self._case_view(anomaly)
+                raise AnomalyAlreadyDecided(
+                    "this case was already decided" if resolution else "this case is already resolved",
+                    resolution=resolution,
+                )
+            record = self.orders.get_order(anomaly.orderId)
+            if record is None:
+                raise NotFound(f"order {anomaly.orderId} not found")
+            try:
+                self._decide(actor, anomaly, record, decision, remainder, note)
+            except (TransactionCancelled, StaleOrder):
+                continue  # the case or its order moved meanwhile: decide again on fresh data
+            fresh = self.reads.anomaly(anomaly_id)
+            assert fresh is not None
+            return self._case_view(fresh)
+        raise Conflict("the case or its order kept changing; retry")
+
+    def _case_view(self, anomaly: AnomalyItem) -> dict[str, Any]:
+        record = self.orders.get_order(anomaly.orderId)
+        order = None
+        if record is not None:
+            order = {
+                "orderId": record.header.orderId,
+                "status": record.header.status,
+                "paymentDeadline": record.header.paymentDeadline,
+                "payment": payment_summary(record),
+            }
+        return {**anomaly_view(anomaly), "order": order}
+
+    def _decide(
+        self,
+        actor: Actor,
+        anomaly: AnomalyItem,
+        record: OrderRecord,
+        decision: ResolveDecision,
+        remainder: Remainder | None,
+        note: str,
+    ) -> None:
         now = self._now()
-        notes = [*anomaly.notes, {"at": now, "by": actor.subject, "note": note}]
-        anomaly.update(
-            [
-                AnomalyItem.status.set(AnomalyStatus.RESOLVED.value),
-                AnomalyItem.GSI3PK.set(keys.anomalies_by_status_gsi3(AnomalyStatus.RESOLVED.value)),
-                AnomalyItem.notes.set(notes),
-                AnomalyItem.updatedAt.set(now),
-                AnomalyItem.version.set(int(anomaly.version) + 1),
-            ],
-            condition=AnomalyItem.version == int(anomaly.version),
+        held = record.status is OrderStatus.ON_HOLD
+        resolution = {
+            "decision": decision.value,
+            "remainder": None if remainder is None else remainder.value,
+            "by": actor.subject,
+            "role": actor.primary_role,
+            "at": now,
+            "note": note,
+        }
+        allowed = ["accept", "refund"] if held else ["dismiss"]
+        if decision is ResolveDecision.DISMISS:
+            if held:
+                raise DecisionNotAllowed(
+                    "this case holds its order: decide what happens to the money (accept or refund)", allowed=allowed
+                )
+            tx = Transaction()
+            text = f"{anomaly.anomalyType} case {anomaly.anomalyId} dismissed: {note}"
+            add_anomaly_update(
+                tx, anomaly, now, note=note, by=actor.subject, status=AnomalyStatus.RESOLVED, resolution=resolution
+            )
+            tx.put(
+                ("event", "case"),
+                event_item(record.header.orderId, StatusChange(record.status, record.status, actor, now, text)),
+            )
+            tx.commit()
+            return
+        if not held:
+            raise DecisionNotAllowed(
+                f"the order is {record.status.value}: only a held order's money is accepted or refunded",
+                allowed=allowed,
+            )
+        if decision is ResolveDecision.REFUND:
+            self._refund_held_order(actor, anomaly, record, resolution, note, now)
+            return
+        if anomaly.anomalyType != AnomalyType.AMOUNT_MISMATCH.value:
+            raise DecisionNotAllowed(f"a {anomaly.anomalyType} case cannot be accepted: refund it", allowed=["refund"])
+        self._accept_held_order(actor, anomaly, record, remainder, resolution, note, now)
+
+    def _accept_held_order(
+        self,
+        actor: Actor,
+        anomaly: AnomalyItem,
+        record: OrderRecord,
+        remainder: Remainder | None,
+        resolution: dict[str, Any],
+        note: str,
+        now: str,
+    ) -> None:
+        """Take the held order as paid: what is missing is written off or charged; any excess is refunded."""
+        header = record.header
+        money = money_of(record)
+        missing, excess = money.outstanding, money.excess
+        if missing.amount and remainder is None:
+            raise InvalidRequest(
+                f"{missing.display()} is missing: say whether it is written off or charged", field="remainder"
+            )
+        if not missing.amount and remainder is not None:
+            raise InvalidRequest("nothing is missing on this order: remainder does not apply", field="remainder")
+        tx = Transaction()
+        case = f"{anomaly.anomalyType} case {anomaly.anomalyId}"
+        if remainder is Remainder.CHARGE:
+            deadline = to_rfc3339_seconds(self.clock() + timedelta(seconds=self.payment_timeout_seconds))
+            text = f"{case} accepted: the rest ({missing.display()}) is charged, payable until {deadline}: {note}"
+            change = StatusChange(OrderStatus.ON_HOLD, OrderStatus.PENDING_PAYMENT, actor, now, text)
+            add_order_move(
+                tx,
+                header,
+                change,
+                detail_type=PaymentEvent.ORDER_HOLD_RELEASED.value,
+                extra={"paymentDeadline": deadline, "outstanding": missing.to_dict(), "anomalyId": anomaly.anomalyId},
+                payment_deadline=deadline,
+            )
+            add_anomaly_update(
+                tx, anomaly, now, note=text, by=actor.subject, status=AnomalyStatus.RESOLVED, resolution=resolution
+            )
+            tx.commit()  # its timer is armed from the OrderHoldReleased row (oms.wiring.after_commit)
+            return
+        if remainder is Remainder.WRITE_OFF:
+            text = f"{case} accepted: {missing.display()} written off: {note}"
+            add_postings(
+                tx,
+                [write_off(header.orderId, missing, f"underpayment accepted ({case})")],
+                now,
+                pk=header.PK,
+                order_id=header.orderId,
+                payment_id=anomaly.paymentId,
+                by=actor.subject,
+            )
+        elif excess.amount:
+            text = f"{case} accepted: the excess {excess.display()} is refunded: {note}"
+        else:
+            text = f"{case} accepted: {note}"
+        change = StatusChange(OrderStatus.ON_HOLD, OrderStatus.PAID, actor, now, text)
+        add_order_move(tx, header, change, detail_type="OrderPaid", extra={"paymentId": anomaly.paymentId})
+        add_stock_sale(tx, record.lines, now, from_available=False)
+        add_children_to_warehouse_queues(tx, record, now)
+        refunds = (
+            add_refunds(
+                tx,
+                record,
+                excess.amount,
+                reason="overpayment_refunded",
+                now=now,
+                first=anomaly.paymentId,
+                cases={anomaly.paymentId: anomaly},
+            )
+            if excess.amount
+            else []
         )
-        return anomaly_view(anomaly)
+        if refunds:
+            # Resolved when the refund succeeds.
+            add_anomaly_update(
+                tx,
+                anomaly,
+                now,
+                note=text,
+                by=actor.subject,
+                refund={"refundId": refunds[0].refundId, "status": "PENDING"},
+                resolution=resolution,
+            )
+        else:
+            add_anomaly_update(
+                tx, anomaly, now, note=text, by=actor.subject, status=AnomalyStatus.RESOLVED, resolution=resolution
+            )
+        tx.commit()
+        if refunds:
+            self.settle_pending_refunds(header.orderId)
+
+    def _refund_held_order(
+        self,
+        actor: Actor,
+        anomaly: AnomalyItem,
+        record: OrderRecord,
+        resolution: dict[str, Any],
+        note: str,
+        now: str,
+    ) -> None:
+        """Give back what the held order received and cancel it (stock, coupons, points and balance return
+        as with any cancel): the shopper may order again. One cancel transaction with the refunds."""
+        case = f"{anomaly.anomalyType} case {anomaly.anomalyId}"
+        text = f"{case}: refund decided: {note}"
+        change = StatusChange(record.status, OrderStatus.CANCELLED, actor, now, text)
+        cancellation = cancellation_record(actor, CancelReason.STAFF_DECISION, text, now)
+        more = self.cancel_refunds(record, actor, now, decided=(anomaly, resolution))
+        self.orders.cancel(record, change, cancellation, more)
+        self.after_cancel(record.header.orderId)
+
+    # ---------------------------------------------------------------- the money side of cancels
+    def cancel_refunds(
+        self,
+        record: OrderRecord,
+        actor: Actor,
+        now: str,
+        *,
+        decided: tuple[AnomalyItem, dict[str, Any]] | None = None,
+    ) -> Callable[[Transaction], None] | None:
+        """What a whole-order cancel adds to its transaction for money the order received through
+        providers: one PENDING refund per payment for all it holds (settled at the provider after the
+        commit), and on each open case of such a payment a note and its refund. Balance used at checkout
+        goes back with the cancel itself. None when the order holds no provider money."""
+        rooms = refund_rooms(record)
+        if not any(room for _, room in rooms) and decided is None:
+            return None
+        cases = {a.paymentId: a for a in self.reads.anomaly_items_of_order(record.header.orderId) if a.status == "OPEN"}
+        if decided is not None:
+            cases[decided[0].paymentId] = decided[0]
+
+        def add(tx: Transaction) -> None:
+            refunds = add_refunds(
+                tx,
+                record,
+                sum(room for _, room in rooms),
+                reason="order_cancelled",
+                now=now,
+                cases=cases,
+            )
+            by_payment = {r.paymentId: r for r in refunds}
+            for payment_id, case in cases.items():
+                refund = by_payment.get(payment_id)
+                resolution = decided[1] if decided is not None and case is decided[0] else None
+                text = (
+                    f"order cancelled by {actor.subject} ({actor.primary_role}): refunding "
+                    f"{refund.amount.money().display()} ({refund.refundId})"
+                    if refund is not None
+                    else f"order cancelled by {actor.subject} ({actor.primary_role}): nothing left to refund"
+                )
+                add_anomaly_update(
+                    tx,
+                    case,
+                    now,
+                    note=text,
+                    by=actor.subject,
+                    status=None if refund is not None else AnomalyStatus.RESOLVED,
+                    refund=None if refund is None else {"refundId": refund.refundId, "status": "PENDING"},
+                    resolution=resolution,
+                )
+
+        return add
+
+    def after_cancel(self, order_id: str) -> None:
+        """After a cancel committed: refund at the providers what it committed to refund, and close the
+        order's open payment attempts. Never raises (what fails is retried: sync, or the stream)."""
+        try:
+            self.settle_pending_refunds(order_id)
+        except Exception:
+            log.exception("refunds of cancelled order %s not settled", order_id)
+        try:
+            self.close_open_attempts(order_id)
+        except Exception:
+            log.exception("payment attempts of cancelled order %s not closed", order_id)
+
+    def close_open_attempts(self, order_id: str) -> dict[str, str]:
+        """Close at the provider every attempt the order no longer takes (it was cancelled, or paid through
+        another attempt), so fewer late payments happen. Idempotent: an attempt whose close had an answer
+        is not asked again; a provider that could not answer (ERROR) is asked again next time. Records the
+        outcome on the attempt (and a closed one on the order's history). Never raises."""
+        record = self.orders.get_order(order_id)
+        if record is None or record.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.ON_HOLD):
+            return {}
+        outcomes: dict[str, str] = {}
+        for attempt in sorted(record.payments, key=lambda a: a.paymentId):
+            if attempt.method == PaymentMethod.BALANCE.value or attempt.status == AttemptStatus.SUCCEEDED.value:
+                continue
+            if attempt.closeOutcome not in (None, "ERROR"):
+                continue
+            outcomes[attempt.paymentId] = self._close_attempt(record, attempt)
+        return outcomes
+
+    def _close_attempt(self, record: OrderRecord, attempt: PaymentAttemptItem) -> str:
+        method = PaymentMethod(attempt.method)
+        reference = attempt.providerReference or _provider_object_id(attempt.instructions)
+        try:
+            closed = self.providers(method).close(attempt.paymentId, reference)
+            outcome, detail = closed.outcome.value, closed.detail
+        except Exception as error:  # unreachable, refused, not configured: try again later
+            outcome, detail = "ERROR", (getattr(error, "reason", None) or type(error).__name__)[:300]
+            log.warning("closing %s at %s failed: %s", attempt.paymentId, method.value, detail)
+        now = self._now()
+        tries = int((attempt.closure or {}).get("tries") or 0) + 1
+        tx = Transaction()
+        tx.update(
+            "attempt",
+            PaymentAttemptItem(attempt.PK, attempt.SK),
+            [
+                PaymentAttemptItem.closeOutcome.set(outcome),
+                PaymentAttemptItem.closure.set({"outcome": outcome, "at": now, "detail": detail, "tries": tries}),
+            ],
+            PaymentAttemptItem.closeOutcome.does_not_exist() | (PaymentAttemptItem.closeOutcome == "ERROR"),
+        )
+        if outcome == CloseOutcome.CLOSED.value:
+            text = f"payment attempt {attempt.paymentId} closed at {method.value}: it can no longer be paid"
+            tx.put(
+                ("event", "close"),
+                event_item(
+                    record.header.orderId,
+                    StatusChange(record.status, record.status, Actor.system("payments"), now, text),
+                ),
+            )
+        try:
+            tx.commit()
+        except TransactionCancelled:
+            return outcome  # another close recorded its answer first
+        return outcome
 
     # ---------------------------------------------------------------- channel settings
     def channel_settings(self, actor: Actor, store_id: str) -> dict[str, Any]:
@@ -930,6 +1348,31 @@ class PaymentService:
 
             raise Conflict("the settings were changed concurrently; read them again") from cancelled
         return {"storeId": store_id, "channels": channels_to_json(merged), "version": new_version}
+
+
+def _is_anomaly(label: object) -> bool:
+    return isinstance(label, tuple) and label[0] == "anomaly"
+
+
+def _late_payment_note(record: OrderRecord, *, exact: bool) -> str:
+    """Why money for a cancelled order is given back, in words for the case and the shopper's event."""
+    cancellation = record.header.cancellation or {}
+    reason = cancellation.get("reason")
+    if record.status is OrderStatus.CLOSED:
+        return "paid after the order was closed: refunding"
+    if reason == CancelReason.PAYMENT_TIMEOUT.value:
+        if not exact:
+            return "paid after the payment timeout, and not the amount asked: refunding"
+        if _took_benefits(record):
+            return "paid after the payment timeout: the order's coupons, points or balance were returned, refunding"
+        return "paid after the payment timeout: the store refunds late payments (latePaymentPolicy refund), refunding"
+    who = f"{cancellation.get('by')} ({cancellation.get('role')})" if cancellation else "someone"
+    return f"paid after {who} cancelled the order: a cancel is final, refunding"
+
+
+def _paid_at_provider(attempt: PaymentAttemptItem) -> Money:
+    """What the provider holds for an attempt: what it reported when that differed, else the amount asked."""
+    return attempt.received.money() if attempt.received else attempt.amount.money()
 
 
 def _took_benefits(record: OrderRecord) -> bool:

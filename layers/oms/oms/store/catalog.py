@@ -21,6 +21,7 @@ from oms.domain.errors import Conflict, InvalidRequest, NotFound, PreconditionFa
 from oms.domain.ids import new_id
 from oms.domain.money import Money
 from oms.domain.order_pricing import SkuTerms
+from oms.domain.payment import LatePaymentPolicy
 from oms.domain.permissions import Actor
 from oms.store import keys
 from oms.store.models import (
@@ -57,6 +58,7 @@ def store_view(item: StoreItem) -> dict[str, Any]:
         "shippingFee": item.shippingFee.money().to_dict(),
         "freeShippingThreshold": item.freeShippingThreshold.money().to_dict() if item.freeShippingThreshold else None,
         "stockPolicy": item.stockPolicy or StockPolicy.RESERVE_AT_ORDER.value,
+        "latePaymentPolicy": item.latePaymentPolicy or LatePaymentPolicy.REFUND.value,
         "version": int(item.version),
         "updatedAt": item.updatedAt,
     }
@@ -184,6 +186,7 @@ class CatalogRepository:
         shipping_fee: Money,
         free_threshold: Money | None,
         stock_policy: StockPolicy = StockPolicy.RESERVE_AT_ORDER,
+        late_payment_policy: LatePaymentPolicy = LatePaymentPolicy.REFUND,
         if_match: int | None,
         now: str,
     ) -> tuple[dict[str, Any], bool]:
@@ -209,6 +212,7 @@ class CatalogRepository:
                 shippingFee=MoneyAttribute.of(shipping_fee),
                 freeShippingThreshold=MoneyAttribute.of(free_threshold) if free_threshold else None,
                 stockPolicy=stock_policy.value,
+                latePaymentPolicy=late_payment_policy.value,
                 version=version,
                 updatedAt=now,
             )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from oms.domain.ids import new_id
 from oms.domain.ledger import Posting
+from oms.domain.money import Money
 from oms.store import keys
-from oms.store.models import BalanceAccountItem, LedgerLineItem, MoneyAttribute
+from oms.store.models import BalanceAccountItem, LedgerLineItem, MoneyAttribute, RefundItem
 from oms.store.transactions import Transaction
 
 
@@ -59,3 +60,37 @@ def add_balance_change(tx: Transaction, customer_id: str, delta: int, currency: 
         BalanceAccountItem.type.set(BalanceAccountItem),  # the discriminator, so reads know the kind
     ]
     tx.update("balance", account, actions, BalanceAccountItem.PK.does_not_exist() | same_currency)
+
+
+def add_refund(
+    tx: Transaction,
+    *,
+    refund_id: str,
+    order_id: str,
+    payment_id: str,
+    method: str,
+    amount: Money,
+    reason: str,
+    now: str,
+    customer_id: str | None = None,
+    anomaly_id: str | None = None,
+) -> RefundItem:
+    """A refund to make through the payment's provider: PENDING until the provider confirms it (then its
+    ledger posting is booked), retried while it is not (the refund id is the provider's idempotency key)."""
+    item = RefundItem(
+        keys.order_pk(order_id),
+        keys.refund_sk(refund_id),
+        refundId=refund_id,
+        orderId=order_id,
+        paymentId=payment_id,
+        method=method,
+        amount=MoneyAttribute.of(amount),
+        status="PENDING",
+        reason=reason,
+        customerId=customer_id,
+        anomalyId=anomaly_id,
+        createdAt=now,
+        updatedAt=now,
+    )
+    tx.put(("refund", refund_id), item, RefundItem.PK.does_not_exist())
+    return item

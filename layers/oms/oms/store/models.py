@@ -156,6 +156,7 @@ class StoreItem(Item, discriminator="Store"):
     shippingFee = MoneyAttribute()
     freeShippingThreshold = MoneyAttribute(null=True)
     stockPolicy = UnicodeAttribute(null=True)  # None: reserve_at_order
+    latePaymentPolicy = UnicodeAttribute(null=True)  # None: refund (a payment after the timeout is given back)
     version = NumberAttribute()
     updatedAt = UnicodeAttribute()
 
@@ -325,6 +326,10 @@ class PaymentAttemptItem(Item, discriminator="PaymentAttempt"):
     providerReference = UnicodeAttribute(null=True)
     instructions = JSONAttribute()
     review = JSONAttribute(null=True)
+    # Closing the attempt at the provider once the order no longer takes it (cancel): the outcome
+    # (CLOSED, PAID, NOT_FOUND, UNSUPPORTED; ERROR = to be tried again) and its details.
+    closeOutcome = UnicodeAttribute(null=True)
+    closure = JSONAttribute(null=True)  # {outcome, at, detail, tries}
     createdAt = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
     version = NumberAttribute()
@@ -368,6 +373,7 @@ class AnomalyItem(Item, discriminator="Anomaly"):
     status = UnicodeAttribute()
     notes = JSONAttribute()
     refund = JSONAttribute(null=True)
+    resolution = JSONAttribute(null=True)  # the staff decision: {decision, remainder, by, role, at, note}
     createdAt = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
     version = NumberAttribute()
@@ -382,6 +388,10 @@ class RefundItem(Item, discriminator="Refund"):
     status = UnicodeAttribute()
     reason = UnicodeAttribute()
     providerReference = UnicodeAttribute(null=True)
+    customerId = UnicodeAttribute(null=True)  # whom the money goes back to (for the events)
+    anomalyId = UnicodeAttribute(null=True)  # the case this refund settles (resolved when it succeeds)
+    failures = NumberAttribute(null=True)  # provider attempts that did not succeed (it stays PENDING)
+    lastError = UnicodeAttribute(null=True)
     createdAt = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from oms.domain.errors import Conflict, InsufficientStock, InvalidRequest
 from oms.domain.fulfilment import ChildStatus
 from oms.domain.fx import FxRate, to_reporting
 from oms.domain.ids import new_id
-from oms.domain.ledger import PostingKind, balance_account, order_account, transfer
+from oms.domain.ledger import PostingKind, balance_account, cancellation, order_account, transfer
 from oms.domain.money import Money, total
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.order_pricing import PricedOrder, SkuTerms
@@ -300,14 +300,17 @@ def add_order_move(
     detail_type: str,
     extra: dict[str, Any] | None = None,
     more: Sequence[Action] = (),
+    payment_deadline: str | None = None,
 ) -> None:
-    """Move the order (conditional on status and version) with its history event and outbox row."""
+    """Move the order (conditional on status and version) with its history event and outbox row;
+    `payment_deadline` gives the order a new one (an order that awaits payment again)."""
     version = int(header.version)
     actions = [
         *more,
+        *([OrderItem.paymentDeadline.set(payment_deadline)] if payment_deadline else []),
         OrderItem.status.set(change.to_status.value),
         OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(change.to_status.value)),
-        *due_index_actions(change.to_status, header),
+        *due_index_actions(change.to_status, header, payment_deadline=payment_deadline),
         OrderItem.updatedAt.set(change.at),
         OrderItem.version.set(version + 1),
     ]
@@ -464,6 +467,20 @@ def add_benefits_return(tx: Transaction, header: OrderItem, now: str) -> None:
                     "balance returned: order cancelled",
                 )
             ],
+            now,
+            pk=header.PK,
+            order_id=header.orderId,
+            payment_id=None,
+            by="system",
+        )
+
+
+def add_cancellation(tx: Transaction, header: OrderItem, value: Money, now: str, memo: str) -> None:
+    """The ledger posting of a cancel: the order (or a child of it) is owed `value` less."""
+    if value.amount:
+        add_postings(
+            tx,
+            [cancellation(header.orderId, value, memo)],
             now,
             pk=header.PK,
             order_id=header.orderId,
@@ -934,13 +951,24 @@ class OrderRepository:
         items = [order_summary(i) for i in results if isinstance(i, OrderItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
-    def cancel(self, record: OrderRecord, change: StatusChange, cancellation: dict[str, Any]) -> OrderRecord:
+    def cancel(
+        self,
+        record: OrderRecord,
+        change: StatusChange,
+        cancellation: dict[str, Any],
+        more: Callable[[Transaction], None] | None = None,
+    ) -> OrderRecord:
         """ONE transaction: move the order (conditional on status and version), record history and
-        outbox, and release every line's reserved stock back to available."""
+        outbox, release every line's reserved stock back to available, give back what checkout took,
+        book the order's value as cancelled (it is owed nothing any more) and add `more` (refunds of
+        money it received)."""
         header = record.header
         now = change.at
         version = int(header.version)
         tx = Transaction()
+        if more is not None:
+            more(tx)
+        add_cancellation(tx, header, header.total.money(), now, "order cancelled")
         event = event_item(header.orderId, change)
         tx.put("event", event)
         tx.put(
@@ -992,7 +1020,11 @@ class OrderRepository:
         try:
             with_conflict_retry(tx.commit)
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "attempt")):
+            if cancelled.failed(
+                lambda label: (
+                    label == "order" or (isinstance(label, tuple) and label[0] in ("attempt", "anomaly", "refund"))
+                )
+            ):
                 raise StaleOrder("the order changed while it was being cancelled; read it again") from cancelled
             raise
         if header.benefits:

@@ -15,13 +15,26 @@ from pynamodb.exceptions import DoesNotExist
 
 from oms.domain.clock import parse_rfc3339
 from oms.domain.ids import new_id
-from oms.domain.ledger import Line, order_money
+from oms.domain.ledger import Line
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus
-from oms.domain.payment import DEFAULT_CHANNELS, AnomalyStatus, ChannelSettings, FeeBearer, payment_status
+from oms.domain.payment import (
+    DEFAULT_CHANNELS,
+    AnomalyStatus,
+    AttemptStatus,
+    ChannelSettings,
+    FeeBearer,
+    LatePaymentPolicy,
+    OrderMoney,
+    PaymentEvent,
+    allocate_refund,
+    order_position,
+    refund_id_for,
+)
 from oms.domain.permissions import Actor
 from oms.store import keys
 from oms.store.due import due_index_actions
+from oms.store.ledger import add_refund
 from oms.store.models import (
     AnomalyItem,
     AuditItem,
@@ -34,14 +47,18 @@ from oms.store.models import (
     MoneyAttribute,
     OrderItem,
     OrderLineItem,
+    OutboxItem,
     PaymentAttemptItem,
     RefundItem,
     StockItem,
+    StoreItem,
 )
 from oms.store.orders import (
     IDEMPOTENCY_TTL,
     OrderRecord,
     StoredResponse,
+    order_summary,
+    outbox_item,
 )
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.transactions import Transaction
@@ -63,6 +80,7 @@ def attempt_view(item: PaymentAttemptItem) -> dict[str, Any]:
         "providerReference": item.providerReference,
         "instructions": item.instructions,
         "review": item.review,
+        "closedAtProvider": item.closure,
         "createdAt": item.createdAt,
         "updatedAt": item.updatedAt,
     }
@@ -92,6 +110,7 @@ def anomaly_view(item: AnomalyItem) -> dict[str, Any]:
         "status": item.status,
         "notes": item.notes,
         "refund": item.refund,
+        "resolution": item.resolution,
         "createdAt": item.createdAt,
         "updatedAt": item.updatedAt,
     }
@@ -106,6 +125,9 @@ def refund_view(item: RefundItem) -> dict[str, Any]:
         "status": item.status,
         "reason": item.reason,
         "providerReference": item.providerReference,
+        "anomalyId": item.anomalyId,
+        "failures": int(item.failures or 0),
+        "lastError": item.lastError,
         "createdAt": item.createdAt,
         "updatedAt": item.updatedAt,
     }
@@ -115,16 +137,21 @@ def ledger_lines(record: OrderRecord) -> list[Line]:
     return [Line(item.account, item.amount.money()) for item in record.ledger]
 
 
+def money_of(record: OrderRecord) -> OrderMoney:
+    """The order's money picture from its ledger lines: owed, received, refunded."""
+    return order_position(ledger_lines(record), record.header.orderId, record.header.total.money())
+
+
 def payment_summary(record: OrderRecord) -> dict[str, Any]:
-    """The order's payment picture, derived from its ledger lines (never a stored flag)."""
-    total = record.header.total.money()
-    received, refunded = order_money(ledger_lines(record), record.header.orderId, total.currency)
-    net = received - refunded
+    """The order's payment picture, derived from its ledger lines (never a stored flag): what it is owed
+    (total less cancelled and written-off value), what it received and gave back, what it still asks for."""
+    money = money_of(record)
     return {
-        "status": payment_status(total, received, refunded).value,
-        "received": received.to_dict(),
-        "refunded": refunded.to_dict(),
-        "outstanding": Money(max(total.amount - net.amount, 0), total.currency).to_dict(),
+        "status": money.status.value,
+        "owed": money.owed.to_dict(),
+        "received": money.received.to_dict(),
+        "refunded": money.refunded.to_dict(),
+        "outstanding": money.outstanding.to_dict(),
         "attempts": [attempt_view(a) for a in sorted(record.payments, key=lambda a: a.paymentId)],
         "refunds": [refund_view(r) for r in record.refunds],
     }
@@ -223,18 +250,22 @@ def add_stock_sale(tx: Transaction, lines: list[OrderLineItem], now: str, *, fro
 
 def add_anomaly(
     tx: Transaction,
+    header: OrderItem,
     *,
     anomaly_type: str,
-    order_id: str,
     payment_id: str,
     expected: Money,
     received: Money,
     status: AnomalyStatus,
     note: str,
-    refund: dict[str, Any] | None,
+    refund: RefundItem | None,
     now: str,
+    anomaly_id: str | None = None,
 ) -> AnomalyItem:
-    anomaly_id = new_id()
+    """A case about money that did not fit, and the `PaymentAnomaly` event that tells the shopper."""
+    anomaly_id = anomaly_id or new_id()
+    order_id = header.orderId
+    refund_ref = None if refund is None else {"refundId": refund.refundId, "status": refund.status}
     item = AnomalyItem(
         *keys.anomaly(anomaly_id),
         GSI1PK=keys.anomalies_by_order_gsi1(order_id),
@@ -249,41 +280,43 @@ def add_anomaly(
         received=MoneyAttribute.of(received),
         status=status.value,
         notes=[{"at": now, "by": "system", "note": note}],
-        refund=refund,
+        refund=refund_ref,
         createdAt=now,
         updatedAt=now,
         version=1,
     )
     tx.put("anomaly", item, AnomalyItem.PK.does_not_exist())
+    detail: dict[str, Any] = {
+        **order_summary(header),
+        "anomalyId": anomaly_id,
+        "anomalyType": anomaly_type,
+        "anomalyStatus": status.value,
+        "paymentId": payment_id,
+        "expected": expected.to_dict(),
+        "received": received.to_dict(),
+        "refund": None
+        if refund is None
+        else {"refundId": refund.refundId, "status": refund.status, "amount": refund.amount.money().to_dict()},
+        "note": note,
+    }
+    tx.put(("outbox", "anomaly"), outbox_item(order_id, PaymentEvent.PAYMENT_ANOMALY.value, detail, now))
     return item
 
 
-def add_refund(
-    tx: Transaction,
-    *,
-    refund_id: str,
-    order_id: str,
-    payment_id: str,
-    method: str,
-    amount: Money,
-    reason: str,
-    now: str,
-) -> RefundItem:
-    item = RefundItem(
-        keys.order_pk(order_id),
-        keys.refund_sk(refund_id),
-        refundId=refund_id,
-        orderId=order_id,
-        paymentId=payment_id,
-        method=method,
-        amount=MoneyAttribute.of(amount),
-        status="PENDING",
-        reason=reason,
-        createdAt=now,
-        updatedAt=now,
-    )
-    tx.put("refund", item, RefundItem.PK.does_not_exist())
-    return item
+def refund_event(refund: RefundItem, kind: PaymentEvent, now: str, **extra: Any) -> OutboxItem:
+    """`RefundSucceeded` / `RefundFailed` for the shopper: whose money, how much, why, and the case."""
+    detail = {
+        "orderId": refund.orderId,
+        "customerId": refund.customerId,
+        "refundId": refund.refundId,
+        "paymentId": refund.paymentId,
+        "method": refund.method,
+        "amount": refund.amount.money().to_dict(),
+        "reason": refund.reason,
+        "anomalyId": refund.anomalyId,
+        **extra,
+    }
+    return outbox_item(refund.orderId, kind.value, detail, now)
 
 
 def add_idempotency(
@@ -369,6 +402,16 @@ class PaymentReads:
     def anomaly_items_of_order(self, order_id: str) -> list[AnomalyItem]:
         return [i for i in Item.gsi1.query(keys.anomalies_by_order_gsi1(order_id)) if isinstance(i, AnomalyItem)]
 
+    @staticmethod
+    def late_payment_policies(store_ids: list[str]) -> dict[str, LatePaymentPolicy]:
+        """Each store's `latePaymentPolicy` (one BatchGetItem; a store without one refunds). Read only when
+        money arrives for an order the payment timeout cancelled."""
+        policies = {store_id: LatePaymentPolicy.REFUND for store_id in store_ids}
+        for item in Item.batch_get([keys.store(s) for s in dict.fromkeys(store_ids)], consistent_read=True):
+            if isinstance(item, StoreItem) and item.latePaymentPolicy:
+                policies[item.storeId] = LatePaymentPolicy(item.latePaymentPolicy)
+        return policies
+
 
 def channels_to_json(channels: dict[str, ChannelSettings]) -> dict[str, Any]:
     return {
@@ -453,3 +496,96 @@ def audit_entries(subject: str, limit: int) -> list[dict[str, Any]]:
         for i in Item.query(f"AUDIT#{subject}", scan_index_forward=False, limit=limit)
         if isinstance(i, AuditItem)
     ]
+
+
+def add_anomaly_update(
+    tx: Transaction,
+    anomaly: AnomalyItem,
+    now: str,
+    *,
+    note: str,
+    by: str,
+    status: AnomalyStatus | None = None,
+    refund: dict[str, Any] | None = None,
+    resolution: dict[str, Any] | None = None,
+) -> None:
+    """A note on a case (always), and what changed with it: its status, its refund, the staff decision.
+    Conditional on the case's version, so two decisions cannot both land."""
+    actions = [
+        AnomalyItem.notes.set([*anomaly.notes, {"at": now, "by": by, "note": note}]),
+        AnomalyItem.updatedAt.set(now),
+        AnomalyItem.version.set(int(anomaly.version) + 1),
+    ]
+    if status is not None:
+        actions += [
+            AnomalyItem.status.set(status.value),
+            AnomalyItem.GSI3PK.set(keys.anomalies_by_status_gsi3(status.value)),
+        ]
+    if refund is not None:
+        actions.append(AnomalyItem.refund.set(refund))
+    if resolution is not None:
+        actions.append(AnomalyItem.resolution.set(resolution))
+    tx.update(
+        ("anomaly", anomaly.anomalyId),
+        AnomalyItem(anomaly.PK, anomaly.SK),
+        actions,
+        AnomalyItem.version == int(anomaly.version),
+    )
+
+
+def refund_rooms(record: OrderRecord) -> list[tuple[str, int]]:
+    """(payment id, what can still go back through its provider) for every provider payment of the order,
+    newest first: what counted toward the order (what the provider reported, when it differed), less the
+    refunds made or pending. Balance payments go back to the balance instead."""
+    refunded: dict[str, int] = {}
+    for refund in record.refunds:
+        if refund.status != "FAILED":
+            refunded[refund.paymentId] = refunded.get(refund.paymentId, 0) + int(refund.amount.amount)
+    rooms = []
+    for attempt in sorted(record.payments, key=lambda a: a.paymentId, reverse=True):
+        if attempt.status != AttemptStatus.SUCCEEDED.value or attempt.method == "balance":
+            continue
+        counted = int(attempt.received.amount) if attempt.received else int(attempt.goodsAmount.amount)
+        rooms.append((attempt.paymentId, max(counted - refunded.get(attempt.paymentId, 0), 0)))
+    return rooms
+
+
+def add_refunds(
+    tx: Transaction,
+    record: OrderRecord,
+    amount: int,
+    *,
+    reason: str,
+    now: str,
+    first: str | None = None,
+    base: str | None = None,
+    cases: dict[str, AnomalyItem] | None = None,
+) -> list[RefundItem]:
+    """PENDING refunds of `amount` spread over the order's provider payments (`first` first), named
+    `base` (default `RF<paymentId>`) with a suffix when taken, each linked to its payment's case. What
+    no provider payment can take is not refunded here (the caller decides)."""
+    rooms = refund_rooms(record)
+    rooms.sort(key=lambda room: room[0] != first)
+    by_id = {a.paymentId: a for a in record.payments}
+    taken = [r.refundId for r in record.refunds]
+    refunds = []
+    for payment_id, part in allocate_refund(amount, rooms):
+        attempt = by_id[payment_id]
+        case = (cases or {}).get(payment_id)
+        refund_id = refund_id_for(base or f"RF{payment_id}", taken)
+        taken.append(refund_id)
+        refunds.append(
+            add_refund(
+                tx,
+                refund_id=refund_id,
+                order_id=record.header.orderId,
+                payment_id=payment_id,
+                method=attempt.method,
+                amount=Money(part, record.header.currency),
+                reason=reason,
+                now=now,
+                customer_id=record.header.customerId,
+                anomaly_id=None if case is None else case.anomalyId,
+            )
+        )
+    return refunds

@@ -25,9 +25,11 @@ from oms.adapters.providers import (
 from oms.adapters.providers.base import (
     CallbackAnswer,
     CallbackRejected,
+    CloseOutcome,
     NoticeStatus,
     PaymentInstructions,
     PaymentMethod,
+    ProviderClose,
     ProviderError,
     ProviderNotice,
     ProviderQuery,
@@ -46,6 +48,7 @@ BUSINESS_FAILED = "40004"
 # Alipay's "call again with the same parameters" sub codes: the outcome is unknown, not a refusal.
 REFUSED_CODES = frozenset({"20001", "40001", "40002", "40006"})  # auth, missing/invalid arguments, permission
 RETRY_SUB_CODES = frozenset({"ACQ.SYSTEM_ERROR", "aop.ACQ.SYSTEM_ERROR", "isp.unknow-error"})
+PAID_SUB_CODES = frozenset({"ACQ.TRADE_HAS_SUCCESS", "ACQ.TRADE_HAS_FINISHED"})  # close: the payer already paid
 
 TRADE_STATUS = {
     "TRADE_SUCCESS": NoticeStatus.SUCCEEDED,
@@ -323,6 +326,29 @@ class AlipayProvider:
             except ValueError:
                 raise ProviderError("alipay query answer has a malformed total_amount") from None
         return ProviderQuery(payment_id, trade_no, status, amount, f"query:{trade_no}:{trade_status}")
+
+    def close(self, payment_id: str, provider_reference: str | None = None) -> ProviderClose:
+        """`alipay.trade.close`: an unpaid trade is closed; a paid one answers ACQ.TRADE_HAS_SUCCESS; a page-pay
+        trade exists only once the payer opened the cashier (ACQ.TRADE_NOT_EXIST before)."""
+        biz: dict[str, Any] = {"out_trade_no": payment_id}
+        if provider_reference:
+            biz["trade_no"] = provider_reference
+        response = self._call("alipay.trade.close", biz)
+        code, sub_code = response.get("code"), response.get("sub_code")
+        if code == SUCCESS_CODE:
+            if response.get("out_trade_no") not in (None, payment_id):
+                raise ProviderError("alipay close answer is about another trade")
+            return ProviderClose(payment_id, CloseOutcome.CLOSED)
+        if code == BUSINESS_FAILED and sub_code in PAID_SUB_CODES:
+            return ProviderClose(payment_id, CloseOutcome.PAID, _describe(response))
+        if code == BUSINESS_FAILED and sub_code == "ACQ.TRADE_NOT_EXIST":
+            return ProviderClose(payment_id, CloseOutcome.NOT_FOUND, _describe(response))
+        if code == BUSINESS_FAILED and sub_code == "ACQ.TRADE_STATUS_ERROR":
+            # Closed already, or paid: the trade's own status says which.
+            answer = self.query(payment_id, Money.zero(CURRENCY))
+            outcome = CloseOutcome.PAID if answer.status is NoticeStatus.SUCCEEDED else CloseOutcome.CLOSED
+            return ProviderClose(payment_id, outcome, _describe(response))
+        raise ProviderError(f"alipay close did not complete: {_describe(response)}", retryable=_retryable(response))
 
 
 def _is_refund_notice(fields: dict[str, str]) -> bool:

@@ -15,9 +15,11 @@ from oms.adapters.providers import Clock
 from oms.adapters.providers.base import (
     CallbackAnswer,
     CallbackRejected,
+    CloseOutcome,
     NoticeStatus,
     PaymentInstructions,
     PaymentMethod,
+    ProviderClose,
     ProviderNotice,
     ProviderQuery,
     ProviderRefund,
@@ -121,3 +123,7 @@ class BankTransferProvider:
     def query(self, payment_id: str, expected_amount: Money, provider_reference: str | None = None) -> ProviderQuery:
         """Nobody to ask: a transfer stays PENDING until finance reviews the statement."""
         return ProviderQuery(payment_id, None, NoticeStatus.PENDING, None, f"query:{payment_id}:PENDING")
+
+    def close(self, payment_id: str, provider_reference: str | None = None) -> ProviderClose:
+        """A transfer cannot be stopped from here: money that still arrives is found at review."""
+        return ProviderClose(payment_id, CloseOutcome.UNSUPPORTED, "bank transfers cannot be closed")

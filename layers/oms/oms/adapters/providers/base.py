@@ -105,6 +105,22 @@ class ProviderQuery:
     event_id: str  # a stable id for applying this answer through the exactly-once path
 
 
+class CloseOutcome(StrEnum):
+    """What closing a payment at the provider achieved."""
+
+    CLOSED = "CLOSED"  # the provider takes no money for it any more (also: it was closed already)
+    PAID = "PAID"  # too late: the payer paid; the late-payment path refunds that money
+    NOT_FOUND = "NOT_FOUND"  # the provider has no such payment (yet): nothing to close now
+    UNSUPPORTED = "UNSUPPORTED"  # the channel cannot close payments (bank transfer)
+
+
+@dataclass(frozen=True)
+class ProviderClose:
+    payment_id: str
+    outcome: CloseOutcome
+    detail: str = ""  # the provider's words (codes), safe to log
+
+
 class Transport(Protocol):
     def send(self, method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
         """One HTTP exchange with the provider."""
@@ -132,3 +148,7 @@ class PaymentProvider(Protocol):
     def query(self, payment_id: str, expected_amount: Money, provider_reference: str | None = None) -> ProviderQuery:
         """Ask the provider; `provider_reference` (intent id / charge code) is needed by card and crypto
         adapters when the provider cannot look a payment up by our id."""
+
+    def close(self, payment_id: str, provider_reference: str | None = None) -> ProviderClose:
+        """Stop the provider from taking money for this payment (the order was cancelled). Idempotent;
+        raises ProviderError when the outcome is unknown (try again later)."""

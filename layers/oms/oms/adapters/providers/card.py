@@ -27,9 +27,11 @@ from oms.adapters.providers import (
 from oms.adapters.providers.base import (
     CallbackAnswer,
     CallbackRejected,
+    CloseOutcome,
     NoticeStatus,
     PaymentInstructions,
     PaymentMethod,
+    ProviderClose,
     ProviderError,
     ProviderNotice,
     ProviderQuery,
@@ -258,6 +260,33 @@ class CardProvider:
             except ValueError as error:
                 raise ProviderError(f"card query answer: {error}") from None
         return ProviderQuery(payment_id, intent_id, state, amount, f"query:{intent_id}:{intent.get('status')}")
+
+    def close(self, payment_id: str, provider_reference: str | None = None) -> ProviderClose:
+        """Cancel the payment intent (`POST /v1/payment_intents/{id}/cancel`): a succeeded (or processing)
+        intent cannot be cancelled and the processor says so with the intent's status."""
+        intent_id = provider_reference
+        if not intent_id:
+            found = self.query(payment_id, Money.zero("CNY"))
+            if found.provider_reference is None:
+                return ProviderClose(payment_id, CloseOutcome.NOT_FOUND, "no payment intent")
+            intent_id = found.provider_reference
+        path = f"/v1/payment_intents/{quote(intent_id, safe='')}/cancel"
+        status, data = self._call(
+            "POST", path, [("cancellation_reason", "abandoned")], idempotency_key=f"close-{payment_id}"
+        )
+        if status == 404:
+            return ProviderClose(payment_id, CloseOutcome.NOT_FOUND, _describe(data))
+        error = data.get("error")
+        intent = error.get("payment_intent") if isinstance(error, dict) else data
+        metadata = intent.get("metadata") if isinstance(intent, dict) else None
+        if not isinstance(intent, dict) or not isinstance(metadata, dict) or metadata.get("payment_id") != payment_id:
+            raise ProviderError(f"card cancel answer is not about this payment: {_describe(data)}")
+        state = str(intent.get("status"))
+        if state == "canceled":
+            return ProviderClose(payment_id, CloseOutcome.CLOSED)
+        if state == "succeeded":
+            return ProviderClose(payment_id, CloseOutcome.PAID, _describe(data))
+        raise ProviderError(f"card intent is {state}: not cancelled yet")
 
 
 def _without_client_secret(event: dict[str, Any]) -> dict[str, Any]:

@@ -32,9 +32,11 @@ from oms.adapters.providers import (
 from oms.adapters.providers.base import (
     CallbackAnswer,
     CallbackRejected,
+    CloseOutcome,
     NoticeStatus,
     PaymentInstructions,
     PaymentMethod,
+    ProviderClose,
     ProviderError,
     ProviderNotice,
     ProviderQuery,
@@ -237,6 +239,28 @@ class CryptoProvider:
         return ProviderQuery(
             payment_id, provider_reference, state, amount, f"query:{provider_reference}:{timeline_status}"
         )
+
+    def close(self, payment_id: str, provider_reference: str | None = None) -> ProviderClose:
+        """Cancel the charge (`POST /charges/{code}/cancel`): only a NEW charge can be cancelled; once a
+        payment is seen on chain the processor refuses, and the charge's timeline tells what happened."""
+        if not provider_reference:
+            raise ProviderError("crypto close needs the charge code", retryable=False)
+        code = quote(provider_reference, safe="")
+        status, data = self._call("POST", f"/charges/{code}/cancel", idempotency_key=f"close-{payment_id}")
+        if status == 404:
+            return ProviderClose(payment_id, CloseOutcome.NOT_FOUND, _describe(data))
+        if status in (200, 201):
+            charge = data.get("data")
+            metadata = charge.get("metadata") if isinstance(charge, dict) else None
+            if not isinstance(metadata, dict) or metadata.get("payment_id") != payment_id:
+                raise ProviderError("crypto cancel answer is not about this payment")
+            return ProviderClose(payment_id, CloseOutcome.CLOSED)
+        answer = self.query(payment_id, Money.zero("CNY"), provider_reference)
+        if answer.status is NoticeStatus.FAILED:  # expired or cancelled already
+            return ProviderClose(payment_id, CloseOutcome.CLOSED, _describe(data))
+        if answer.status is NoticeStatus.SUCCEEDED:
+            return ProviderClose(payment_id, CloseOutcome.PAID, _describe(data))
+        raise ProviderError(f"crypto charge has a payment under way: {_describe(data)}")
 
 
 def _local_price(charge: dict[str, Any]) -> Money:

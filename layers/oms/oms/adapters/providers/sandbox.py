@@ -99,6 +99,10 @@ class SandboxError(Exception):
     """The sandbox was used in a way no provider allows (e.g. paying a payment it never saw)."""
 
 
+class SandboxPaymentClosed(SandboxError):
+    """The merchant closed this payment at the provider (order cancelled): the payer cannot pay it."""
+
+
 @dataclass(frozen=True)
 class SandboxCallback:
     """One callback exactly as the provider would send it: POST `body` with `headers` to `url`."""
@@ -133,6 +137,7 @@ class SandboxPayment:
     notify_url: str = ""
     subject: str = ""
     refunds: dict[str, SandboxRefund] = field(default_factory=dict)
+    closed: bool = False  # the merchant closed it (trade close, close order, intent/charge cancel)
     data: dict[str, Any] = field(default_factory=dict)  # provider-side object (intent, charge, code_url…)
 
     @property
@@ -221,6 +226,9 @@ class Sandbox:
         self._by_reference: dict[tuple[PaymentMethod, str], str] = {}
         self._idempotency: dict[tuple[PaymentMethod, str], tuple[str, Answer]] = {}
         self.calls: list[SandboxCall] = []
+        # While True every refund request answers as the provider does when it cannot take it now
+        # (system error / 5xx): the refund's outcome is unknown and is retried later.
+        self.refunds_unavailable = False
 
     def __repr__(self) -> str:
         return f"Sandbox(payments={len(self._payments)})"
@@ -387,6 +395,8 @@ class Sandbox:
                 if amount is None:
                     raise SandboxError(f"the {chosen.value} sandbox has not seen payment {payment_id}: pass amount=")
                 payment = self._adopt(chosen, payment_id, amount, currency)
+            if payment.closed:
+                raise SandboxPaymentClosed(f"the {chosen.value} payment {payment_id} was closed by the merchant")
             paid = payment.amount if amount is None else amount
             cur = currency or payment.currency
             build = {
@@ -469,7 +479,12 @@ class Sandbox:
         if api == "alipay.trade.query":
             return self._alipay_answer(api, self._alipay_query(biz))
         if api == "alipay.trade.refund":
+            if self.refunds_unavailable:
+                busy = {"code": "20000", "msg": "Service Currently Unavailable", "sub_code": "isp.unknow-error"}
+                return self._alipay_answer(api, busy)
             return self._alipay_answer(api, self._alipay_refund(biz))
+        if api == "alipay.trade.close":
+            return self._alipay_answer(api, self._alipay_close(biz))
         return self._alipay_answer(api, {"code": "40002", "msg": "Invalid Arguments", "sub_code": "isv.invalid-method"})
 
     def _alipay_answer(self, api: str, node: dict[str, Any], *, signed: bool = True) -> Answer:
@@ -492,6 +507,8 @@ class Sandbox:
         if not isinstance(out_trade_no, str) or not out_trade_no or not isinstance(subject, str) or amount <= 0:
             return page(400, "错误代码 invalid-parameter")
         trade = self._payments.get((PaymentMethod.ALIPAY, out_trade_no))
+        if trade is not None and trade.closed:
+            return page(400, "错误代码 ACQ.TRADE_HAS_CLOSE 交易已关闭")
         if trade is not None and trade.amount != amount:
             return page(400, "错误代码 ACQ.CONTEXT_INCONSISTENT 交易信息被篡改")
         if trade is None:
@@ -533,6 +550,24 @@ class Sandbox:
             "trade_status": trade.state,
             "total_amount": minor_to_decimal(shown, "CNY"),
             "buyer_pay_amount": minor_to_decimal(trade.paid, "CNY"),
+        }
+
+    def _alipay_close(self, biz: dict[str, Any]) -> dict[str, Any]:
+        trade = self._alipay_trade(biz)
+        failed = {"code": "40004", "msg": "Business Failed"}
+        if trade is None:
+            return {**failed, "sub_code": "ACQ.TRADE_NOT_EXIST", "sub_msg": "交易不存在"}
+        if trade.state in PAID_STATES or trade.paid:
+            return {**failed, "sub_code": "ACQ.TRADE_HAS_SUCCESS", "sub_msg": "交易已被支付"}
+        if trade.state == "TRADE_CLOSED":
+            trade.closed = True  # closed already (by us, or when the payer's attempt failed)
+            return {**failed, "sub_code": "ACQ.TRADE_STATUS_ERROR", "sub_msg": "交易状态不合法"}
+        trade.state, trade.closed = "TRADE_CLOSED", True
+        return {
+            "code": "10000",
+            "msg": "Success",
+            "trade_no": self._alipay_trade_no(trade),
+            "out_trade_no": trade.payment_id,
         }
 
     def _alipay_refund(self, biz: dict[str, Any]) -> dict[str, Any]:
@@ -681,8 +716,12 @@ class Sandbox:
         if verb == "POST" and path == "/v3/pay/transactions/native":
             return self._wechat_native(payload)
         if verb == "POST" and path == "/v3/refund/domestic/refunds":
+            if self.refunds_unavailable:
+                return self._wechat_signed(500, {"code": "SYSTEM_ERROR", "message": "系统繁忙，请稍后重试"})
             return self._wechat_refund(payload)
         prefix = "/v3/pay/transactions/out-trade-no/"
+        if verb == "POST" and path.startswith(prefix) and path.endswith("/close"):
+            return self._wechat_close(unquote(path[len(prefix) : -len("/close")]), payload)
         if verb == "GET" and path.startswith(prefix):
             if query != f"mchid={self.wechat_mch_id}":
                 return self._wechat_signed(400, {"code": "PARAM_ERROR", "message": "mchid 不匹配"})
@@ -705,6 +744,8 @@ class Sandbox:
             return self._wechat_signed(400, {"code": "PARAM_ERROR", "message": "币种只支持 CNY"})
         order = self._payments.get((PaymentMethod.WECHAT, out_trade_no))
         if order is not None:
+            if order.closed:
+                return self._wechat_signed(400, {"code": "ORDER_CLOSED", "message": "订单已关闭"})
             if order.state in PAID_STATES:
                 return self._wechat_signed(400, {"code": "ORDERPAID", "message": "该订单已支付"})
             if order.amount != total:
@@ -716,6 +757,17 @@ class Sandbox:
             order.data["code_url"] = "weixin://wxpay/bizpayurl?pr=" + self._token(7)
             self._payments[(PaymentMethod.WECHAT, out_trade_no)] = order
         return self._wechat_signed(200, {"code_url": order.data["code_url"]})
+
+    def _wechat_close(self, out_trade_no: str, payload: dict[str, Any]) -> Answer:
+        if payload.get("mchid") != self.wechat_mch_id:
+            return self._wechat_signed(400, {"code": "PARAM_ERROR", "message": "mchid 不匹配"})
+        order = self._payments.get((PaymentMethod.WECHAT, out_trade_no))
+        if order is None:
+            return self._wechat_signed(404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"})
+        if order.state in PAID_STATES or order.paid:
+            return self._wechat_signed(400, {"code": "ORDERPAID", "message": "订单已支付"})
+        order.state, order.closed = "CLOSED", True
+        return self._wechat_signed(204, None)
 
     def _wechat_transaction_id(self, order: SandboxPayment) -> str:
         if order.reference is None:
@@ -884,7 +936,11 @@ class Sandbox:
         if verb == "POST" and path == "/v1/payment_intents":
             answer = self._card_create_intent(form)
         elif verb == "POST" and path == "/v1/refunds":
+            if self.refunds_unavailable:
+                return _json_answer(500, {"error": {"type": "api_error", "message": "Service unavailable."}})
             answer = self._card_refund(form, key)
+        elif verb == "POST" and path.startswith("/v1/payment_intents/") and path.endswith("/cancel"):
+            answer = self._card_cancel(path.split("/")[3], form)
         elif verb == "GET" and path == "/v1/payment_intents/search":
             answer = self._card_search(query)
         elif verb == "GET" and path.startswith("/v1/payment_intents/"):
@@ -949,6 +1005,28 @@ class Sandbox:
         wanted = re.sub(r"\\(.)", r"\1", match.group(1))
         found = [p.data for p in self._payments.values() if p.method is PaymentMethod.CARD and p.payment_id == wanted]
         return _json_answer(200, {"object": "search_result", "data": found, "has_more": False})
+
+    def _card_cancel(self, intent_id: str, form: dict[str, Any]) -> Answer:
+        intent = self._card_intent(unquote(intent_id))
+        if intent is None:
+            return self._card_missing()
+        if intent.state in ("succeeded", "processing", "canceled"):
+            message = f"You cannot cancel this PaymentIntent because it has a status of {intent.state}."
+            error = {
+                "type": "invalid_request_error",
+                "code": "payment_intent_unexpected_state",
+                "message": message,
+                "payment_intent": intent.data,
+            }
+            return _json_answer(400, {"error": error})
+        intent.state, intent.closed = "canceled", True
+        intent.data.update(
+            {
+                "status": "canceled",
+                "cancellation_reason": str(form.get("cancellation_reason") or "requested_by_customer"),
+            }
+        )
+        return _json_answer(200, intent.data)
 
     def _card_refund(self, form: dict[str, Any], key: str | None) -> Answer:
         def refused(status: int, code: str, message: str) -> Answer:
@@ -1061,7 +1139,11 @@ class Sandbox:
             charge = self._crypto_charge(unquote(parts[1]))
             answer = _json_answer(200, {"data": charge.data}) if charge else self._crypto_missing()
         elif verb == "POST" and len(parts) == 3 and parts[0] == "charges" and parts[2] == "refunds":
+            if self.refunds_unavailable:
+                return _json_answer(503, {"error": {"type": "service_unavailable", "message": "Try again later"}})
             answer = self._crypto_refund(unquote(parts[1]), payload)
+        elif verb == "POST" and len(parts) == 3 and parts[0] == "charges" and parts[2] == "cancel":
+            answer = self._crypto_cancel(unquote(parts[1]))
         else:
             answer = self._crypto_missing()
         return self._remember(PaymentMethod.CRYPTO, key, fingerprint, answer)
@@ -1117,6 +1199,18 @@ class Sandbox:
         self._crypto_new_charge(payment, str(payload.get("name", "")), str(payload.get("description", "")), metadata)
         self._payments[(PaymentMethod.CRYPTO, payment_id)] = payment
         return _json_answer(201, {"data": payment.data})
+
+    def _crypto_cancel(self, code: str) -> Answer:
+        charge = self._crypto_charge(code)
+        if charge is None:
+            return self._crypto_missing()
+        if charge.state != "NEW":
+            return _json_answer(
+                400, {"error": {"type": "invalid_request", "message": "Only new charges can be canceled"}}
+            )
+        charge.state, charge.closed = "CANCELED", True
+        charge.data["timeline"].append({"status": "CANCELED", "time": self._clock().isoformat()})
+        return _json_answer(200, {"data": charge.data})
 
     def _crypto_refund(self, code: str, payload: dict[str, Any]) -> Answer:
         def refused(status: int, message: str) -> Answer:

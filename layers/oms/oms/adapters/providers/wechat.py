@@ -31,9 +31,11 @@ from oms.adapters.providers import (
 from oms.adapters.providers.base import (
     CallbackAnswer,
     CallbackRejected,
+    CloseOutcome,
     NoticeStatus,
     PaymentInstructions,
     PaymentMethod,
+    ProviderClose,
     ProviderError,
     ProviderNotice,
     ProviderQuery,
@@ -64,6 +66,8 @@ REFUND_STATUS = {
     "CLOSED": NoticeStatus.FAILED,
     "ABNORMAL": NoticeStatus.FAILED,
 }
+CLOSED_CODES = frozenset({"ORDER_CLOSED", "ORDERCLOSED"})  # close order: closed already
+PAID_CODES = frozenset({"ORDERPAID", "ORDER_PAID"})  # close order: too late, the payer paid
 # Error codes that mean "not now": the request may succeed later with the same out_refund_no.
 RETRY_CODES = frozenset({"SYSTEM_ERROR", "FREQUENCY_LIMITED", "NOT_ENOUGH", "BANK_ERROR"})
 
@@ -319,6 +323,21 @@ class WechatProvider:
             amount if state is NoticeStatus.SUCCEEDED else None,
             f"query:{reference or payment_id}:{data.get('trade_state')}",
         )
+
+    def close(self, payment_id: str, provider_reference: str | None = None) -> ProviderClose:
+        """Close order: `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close` with `{mchid}`, 204 with no
+        body. A paid order answers ORDERPAID; USER_PAYING (the payer is entering the password) is not an
+        answer yet."""
+        path = f"/v3/pay/transactions/out-trade-no/{quote(payment_id, safe='')}/close"
+        status, data = self._call("POST", path, {"mchid": self._creds.mch_id})
+        code = str(data.get("code") or "")
+        if status == 204 or (status == 400 and code in CLOSED_CODES):
+            return ProviderClose(payment_id, CloseOutcome.CLOSED, _describe(data) if data else "")
+        if status == 400 and code in PAID_CODES:
+            return ProviderClose(payment_id, CloseOutcome.PAID, _describe(data))
+        if status == 404:
+            return ProviderClose(payment_id, CloseOutcome.NOT_FOUND, _describe(data))
+        raise ProviderError(f"wechat close did not complete (HTTP {status}): {_describe(data)}")
 
 
 def _state_and_amount(transaction: dict[str, Any], what: str) -> tuple[NoticeStatus, Money]:
