@@ -12,9 +12,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms.adapters.workflows import StepFunctionsPaymentTimeout
 from oms.config import Settings
 from oms.domain.permissions import Actor
+from oms.faults import transient_store_errors
 from oms.services.orders import OrderService
 from oms.store.orders import OrderRecord, OrderRepository
-from oms.store.transactions import transient_store_errors
 from oms.wiring import fulfilment_service
 
 logger = Logger()

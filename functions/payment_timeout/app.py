@@ -11,9 +11,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms.adapters.workflows import StepFunctionsPaymentTimeout
 from oms.config import Settings
+from oms.faults import transient_store_errors
 from oms.services.orders import OrderService
 from oms.store.orders import OrderRepository
-from oms.store.transactions import transient_store_errors
 
 logger = Logger()
 settings = Settings.from_env()

@@ -59,7 +59,7 @@ from oms.store.orders import (
 )
 from oms.store.payments import add_inbox, add_refund, payment_summary
 from oms.store.pricing import add_points_change
-from oms.store.transactions import Transaction, TransactionCancelled, with_conflict_retry
+from oms.store.transactions import Transaction, TransactionCancelled
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +269,7 @@ class FulfilmentService:
             },
         )
         try:
-            with_conflict_retry(tx.commit)
+            tx.commit()
         except TransactionCancelled as cancelled:
             if cancelled.failed(lambda label: label == "tracking"):
                 existing = self._same_shipment_after_race(request)
@@ -427,7 +427,7 @@ class FulfilmentService:
                 # Serialize with the child's other shipments: their delivery decides the child's.
                 add_child_update(tx, child, now)
         try:
-            with_conflict_retry(tx.commit)
+            tx.commit()
         except TransactionCancelled as cancelled:
             if cancelled.failed(lambda label: label == "inbox"):
                 return "duplicate"
@@ -636,7 +636,7 @@ class FulfilmentService:
             more=more,
         )
         try:
-            with_conflict_retry(tx.commit)
+            tx.commit()
         except TransactionCancelled as cancelled:
             if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "child")):
                 raise _Retry from cancelled

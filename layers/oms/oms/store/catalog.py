@@ -34,7 +34,7 @@ from oms.store.models import (
     StoreItem,
 )
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
-from oms.store.transactions import Transaction, TransactionCancelled, with_conflict_retry
+from oms.store.transactions import Transaction, TransactionCancelled
 
 
 # ---------------------------------------------------------------- conversions
@@ -485,7 +485,7 @@ class CatalogRepository:
         # A checkout may move `available` between our read and write; re-read and re-check then.
         for _ in range(5):
             try:
-                return with_conflict_retry(attempt)
+                return attempt()
             except TransactionCancelled:
                 continue
         raise Conflict("stock is changing too fast to adjust; retry")
