@@ -27,6 +27,7 @@ from oms.domain.splitting import (
     limit_converter,
     split_order,
 )
+from oms.services.replays import cancelled_by
 from oms.store import keys
 from oms.store.models import CouponItem
 from oms.store.orders import (
@@ -47,7 +48,10 @@ from oms.store.pricing import COUPON_AVAILABLE, COUPON_USED, TEMPLATE_ACTIVE, co
 AsMuchAsAllowed = Literal["max"]
 # (actor, order or child order id, the order when already read, reason) -> the order after the cancel
 PaidCancel = Callable[[Actor, str, OrderRecord | None, str | None], dict[str, Any]]
-SHIPPING_STATES = frozenset({OrderStatus.PAID, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED})
+# Paid orders are cancelled child by child (CLOSED: every child is cancelled, as a retried cancel finds it).
+PAID_CANCEL_STATES = frozenset(
+    {OrderStatus.PAID, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.CLOSED}
+)
 
 
 class IdempotencyKeyReused(InvalidRequest):
@@ -403,7 +407,9 @@ class OrderService:
         if self.paid_cancel is not None and keys.parse_child_id(order_id) is not None:
             return self.paid_cancel(actor, order_id, None, note)
         record = self._visible_order(actor, order_id)
-        if self.paid_cancel is not None and record.status in SHIPPING_STATES and record.children:
+        if cancelled_by(record, actor, note):
+            return order_view(record)  # this very cancel, retried after its answer was lost
+        if self.paid_cancel is not None and record.status in PAID_CANCEL_STATES and record.children:
             return self.paid_cancel(actor, order_id, record, note)
         check_cancel(actor, record.status, owns_order=record.header.customerId == actor.subject)
         reason = (

@@ -45,6 +45,7 @@ from oms.domain.payment import (
 )
 from oms.domain.permissions import Actor, Permission
 from oms.services.orders import IdempotencyKeyReused
+from oms.services.replays import resolved_by, reviewed_by
 from oms.store import keys
 from oms.store.ledger import add_balance_change, add_postings
 from oms.store.models import AnomalyItem, PaymentAttemptItem, RefundItem
@@ -704,6 +705,8 @@ class PaymentService:
         attempt = _attempt(record, payment_id)
         if attempt.method != PaymentMethod.BANK_TRANSFER.value:
             raise InvalidRequest("only bank transfers are reviewed", field="paymentId")
+        if reviewed_by(attempt, actor, approve=approve, reason=reason):  # retried after its answer was lost
+            return {**attempt_view(attempt), "order": order_view(record)}
         if attempt.status != AttemptStatus.PENDING.value:
             raise OrderNotPayable(f"this transfer is {attempt.status}, not awaiting review")
         now = self._now()
@@ -867,11 +870,16 @@ class PaymentService:
         anomaly = self.reads.anomaly(anomaly_id)
         if anomaly is None:
             raise NotFound(f"anomaly {anomaly_id} not found")
+        if resolved_by(anomaly, actor, note):  # retried after its answer was lost
+            return anomaly_view(anomaly)
         if anomaly.status == AnomalyStatus.RESOLVED.value:
             raise OrderNotPayable("this case is already resolved")
         now = self._now()
         notes = [*anomaly.notes, {"at": now, "by": actor.subject, "note": note}]
-        anomaly.update(
+        tx = Transaction()  # one conditional write, re-sent by the store when it loses a race
+        tx.update(
+            "anomaly",
+            AnomalyItem(anomaly.PK, anomaly.SK),
             [
                 AnomalyItem.status.set(AnomalyStatus.RESOLVED.value),
                 AnomalyItem.GSI3PK.set(keys.anomalies_by_status_gsi3(AnomalyStatus.RESOLVED.value)),
@@ -879,9 +887,12 @@ class PaymentService:
                 AnomalyItem.updatedAt.set(now),
                 AnomalyItem.version.set(int(anomaly.version) + 1),
             ],
-            condition=AnomalyItem.version == int(anomaly.version),
+            AnomalyItem.version == int(anomaly.version),
         )
-        return anomaly_view(anomaly)
+        tx.commit()
+        resolved = self.reads.anomaly(anomaly_id)
+        assert resolved is not None
+        return anomaly_view(resolved)
 
     # ---------------------------------------------------------------- channel settings
     def channel_settings(self, actor: Actor, store_id: str) -> dict[str, Any]:
