@@ -640,10 +640,6 @@ CASES = [
 ]
 
 
-def test_no_case_for_a_route_the_template_no_longer_has() -> None:
-    assert {case.route for case in CASES} <= set(WRITE_ROUTES)
-
-
 def assert_unavailable(answer: Answer, what: str = "") -> None:
     assert answer.status == 503, (what, answer.body)
     assert answer.headers["Content-Type"] == "application/problem+json"
@@ -657,6 +653,7 @@ def test_a_write_route_under_transient_faults(route: str, world: World, faults: 
     """Every write route of template.yaml, each of its cases in turn (a new route needs a Case)."""
     cases = [case for case in CASES if case.route == route]
     assert cases, f"add a Case for {route} to CASES"
+    assert {case.route for case in CASES} <= set(WRITE_ROUTES), "a Case names a route the template lost"
     for case in cases:
         check_write_route(case, world, faults)
 
@@ -712,6 +709,16 @@ def test_a_throttled_read_answers_503(route: str, world: World, faults: Faults) 
     answer = world.call(route, Call(path, ADMIN, query={"store": "demo"}))  # GET /products needs a store
     assert fault.fired, "the route read nothing"
     assert_unavailable(answer)
+
+
+def test_a_warehouse_out_of_reach_is_a_503_with_retry_after_too(world: World) -> None:
+    call = _release(world)
+    world.warehouse.unavailable = True
+    answer = world.call("POST /orders/{orderId}/release", call)
+    assert (answer.status, answer.body["type"]) == (503, "urn:oms:problem:warehouse-unavailable")
+    assert answer.headers["Retry-After"] == "1"
+    world.warehouse.unavailable = False
+    assert world.call("POST /orders/{orderId}/release", call).status == 200
 
 
 # ---------------------------------------------------------------- callbacks
@@ -801,7 +808,7 @@ def assert_transient_store_error(module: ModuleType, order_id: str) -> None:
     assert type(raised.value).__name__ == "TransientStoreError", repr(raised.value)
 
 
-def test_the_payment_timeout_task_raises_transient_store_error_and_changes_nothing(
+def test_the_payment_timeout_task_raises_transient_store_error_and_lets_bugs_through(
     world: World, faults: Faults
 ) -> None:
     module = world.functions["payment_timeout"]
@@ -814,6 +821,10 @@ def test_the_payment_timeout_task_raises_transient_store_error_and_changes_nothi
         assert_transient_store_error(module, order["orderId"])
         faults.clear()
         assert world.snapshot() == before, kind
+    faults.inject("invalid", EVERY_CALL)  # a malformed request is a bug: retrying would only repeat it
+    with pytest.raises(PynamoDBException) as raised:
+        module.handler({"orderId": order["orderId"]}, LambdaContext())
+    assert type(raised.value).__name__ != "TransientStoreError"
     faults.inject("conflict", frozenset({"TransactWriteItems"}), times=1)
     assert module.handler({"orderId": order["orderId"]}, LambdaContext())["result"] == "cancelled"
 
@@ -837,9 +848,11 @@ def test_the_auto_confirm_task_raises_transient_store_error_and_lets_bugs_throug
     assert module.handler({"orderId": order["orderId"]}, LambdaContext())["result"] == "completed"
 
 
-def test_a_bug_in_a_store_call_stays_a_500(world: World, faults: Faults) -> None:
+def test_only_a_transient_fault_is_a_503_a_bug_stays_a_500(world: World, faults: Faults) -> None:
     call = Call(f"/orders/{world.pending_order()['orderId']}/cancel", CUSTOMER)
-    faults.inject("invalid", WRITES)
+    faults.inject("throttle", WRITES)
+    assert_unavailable(world.call("POST /orders/{orderId}/cancel", call))
+    faults.inject("invalid", WRITES)  # DynamoDB refuses the request itself: retrying cannot help
     answer = world.call("POST /orders/{orderId}/cancel", call)
     assert (answer.status, answer.body["type"]) == (500, "urn:oms:problem:internal-error")
     assert "Retry-After" not in answer.headers

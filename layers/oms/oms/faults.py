@@ -32,9 +32,10 @@ def _seconds(name: str, default: float) -> float:
 # answer each: at most ~12 s for a call that fails every attempt, inside the functions' 15 s and the
 # HTTP API's 30 s, so the caller still answers 503 itself. Overridable (the local stack's moto server
 # queues DynamoDB requests behind one lock, which is no fault: it sets longer timeouts).
-CONNECT_TIMEOUT_SECONDS = _seconds("OMS_AWS_CONNECT_TIMEOUT", 1)
-READ_TIMEOUT_SECONDS = _seconds("OMS_AWS_READ_TIMEOUT", 2)
-MAX_ATTEMPTS = int(os.environ.get("OMS_AWS_MAX_ATTEMPTS") or 3)
+DEFAULT_CONNECT_TIMEOUT_SECONDS, DEFAULT_READ_TIMEOUT_SECONDS, DEFAULT_MAX_ATTEMPTS = 1.0, 2.0, 3
+CONNECT_TIMEOUT_SECONDS = _seconds("OMS_AWS_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT_SECONDS)
+READ_TIMEOUT_SECONDS = _seconds("OMS_AWS_READ_TIMEOUT", DEFAULT_READ_TIMEOUT_SECONDS)
+MAX_ATTEMPTS = int(os.environ.get("OMS_AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
 
 # Error codes of a refused call that may succeed if sent again a little later (any AWS service).
 TRANSIENT_ERROR_CODES = frozenset(
