@@ -776,6 +776,13 @@ def test_a_carrier_callback_meeting_a_fault_is_not_acknowledged(world: World, fa
     assert carrier_callback(module, tracking, "IN_TRANSIT", "e1")["statusCode"] == 204
     assert fault.fired == 1
 
+    faults.inject("lost-answer", WRITES, times=1)
+    assert carrier_callback(module, tracking, "DELIVERED", "e2")["statusCode"] == 503
+    faults.clear()
+    delivered = world.snapshot()
+    assert carrier_callback(module, tracking, "DELIVERED", "e2")["statusCode"] == 204  # the carrier's redelivery
+    assert world.snapshot() == delivered  # applied once, by the first delivery
+
 
 def test_a_throttled_timer_start_after_a_delivery_is_retried_by_the_carrier(world: World, faults: Faults) -> None:
     """Step Functions faults count too: the delivery is durable, the timer start is throttled, the
