@@ -16,6 +16,8 @@ import boto3
 import pytest
 from cfnlint.decode import decode
 from moto import mock_aws
+from oms.store import keys
+from oms.store.models import BalanceAccountItem
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -145,6 +147,18 @@ def orders_module(aws: None) -> ModuleType:
 @pytest.fixture
 def orders_api(orders_module: ModuleType) -> Api:
     return Api(orders_module)
+
+
+def give_balance(customer_id: str, amount: int, currency: str = "CNY") -> None:
+    """A stored balance for the customer, written directly (as a finance credit would leave it)."""
+    BalanceAccountItem(
+        keys.balance_pk(customer_id),
+        keys.BALANCE_ACCOUNT_SK,
+        customerId=customer_id,
+        currency=currency,
+        available=amount,
+        updatedAt="2026-01-01T00:00:00Z",
+    ).save()
 
 
 ADMIN = {"sub": "admin-1", "roles": ("admin",)}

@@ -26,6 +26,7 @@ from tests.handlers.conftest import (
     Api,
     FakeScheduler,
     LambdaContext,
+    give_balance,
     http_event,
     load_function,
 )
@@ -87,14 +88,7 @@ def catalog(seeded: dict[str, Any], catalog_api: Api) -> None:
     ]
     for product in products:
         assert catalog_api("POST", "/products", **ADMIN, body=product)[0] == 201
-    BalanceAccountItem(
-        keys.balance_pk("cust-1"),
-        keys.BALANCE_ACCOUNT_SK,
-        customerId="cust-1",
-        currency="CNY",
-        available=1_000_000,
-        updatedAt=NOW,
-    ).save()
+    give_balance("cust-1", 1_000_000)
 
 
 def place(orders_api: Api, lines: list[tuple[str, int]], key: str, **options: Any) -> dict[str, Any]:

@@ -42,8 +42,7 @@ from oms.adapters.providers.sandbox import Sandbox
 from oms.adapters.warehouse import SandboxWarehouse, use_warehouse
 from oms.adapters.workflows import StepFunctionsAutoConfirm
 from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
-from oms.store import keys
-from oms.store.models import BalanceAccountItem, Item
+from oms.store.models import Item
 from oms_local.template import load_template
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
@@ -56,9 +55,11 @@ from tests.handlers.conftest import (
     SUPPORT,
     FakeScheduler,
     LambdaContext,
+    give_balance,
     http_event,
     load_function,
 )
+from tests.handlers.test_pricing_admin import cny, spend_and_save, ten_off
 
 ROOT = Path(__file__).resolve().parents[2]
 FINANCE = {"sub": "fin-1", "roles": ("finance",)}
@@ -305,32 +306,6 @@ def checkout_call(body: dict[str, Any], key: str) -> Call:
     return Call("/orders", CUSTOMER, body, {"Idempotency-Key": key}, 201)
 
 
-def cny(amount: int) -> dict[str, Any]:
-    return {"amount": amount, "currency": "CNY"}
-
-
-def spend_and_save() -> dict[str, Any]:
-    return {
-        "kind": "spend_and_save",
-        "name": "Spend 200 save 50",
-        "rule": {"tiers": [{"threshold": cny(20000), "off": cny(5000)}]},
-        "scope": {"storeId": "demo"},
-        "window": {"startsAt": "2026-11-01T00:00:00Z"},
-    }
-
-
-def ten_off() -> dict[str, Any]:
-    return {
-        "kind": "amount_off",
-        "name": "10.00 off over 100.00",
-        "benefit": {"amount": cny(1000)},
-        "scope": {},
-        "window": {"startsAt": "2026-11-01T00:00:00Z"},
-        "minSpend": cny(10000),
-        "perCustomerLimit": 1,
-    }
-
-
 def sku(sku_id: str) -> dict[str, Any]:
     """At 120.00 one unit is enough for every channel's minimum (bank transfers take 100.00 and up)."""
     return {"skuId": sku_id, "name": sku_id, "price": cny(12000), "stock": 50, "warehouseId": "WH1", "weightGrams": 100}
@@ -389,14 +364,7 @@ def world(aws: None, functions: dict[str, ModuleType], sandbox: Sandbox) -> Iter
             Call("/products", ADMIN, {"storeId": "demo", "name": "Tee", "skus": [sku("TEE-M")]}, status=201),
         )
         w.product_id = product["productId"]
-        BalanceAccountItem(
-            keys.balance_pk("cust-1"),
-            keys.BALANCE_ACCOUNT_SK,
-            customerId="cust-1",
-            currency="CNY",
-            available=1_000_000,
-            updatedAt=NOW,
-        ).save()
+        give_balance("cust-1", 1_000_000)  # paid orders are paid with it at checkout
         yield w
     finally:
         use_warehouse(None)
@@ -815,13 +783,18 @@ def assert_transient_store_error(module: ModuleType, order_id: str) -> None:
     assert type(raised.value).__name__ == "TransientStoreError", repr(raised.value)
 
 
-def test_the_payment_timeout_task_raises_transient_store_error_and_lets_bugs_through(
-    world: World, faults: Faults
+@pytest.mark.parametrize(("task", "done"), [("payment_timeout", "cancelled"), ("auto_confirm", "completed")])
+def test_a_timer_task_raises_transient_store_error_and_lets_bugs_through(
+    task: str, done: str, world: World, faults: Faults
 ) -> None:
-    module = world.functions["payment_timeout"]
-    order = world.pending_order()
-    due = parse_rfc3339(order["paymentDeadline"])
-    module.service.clock = lambda: due
+    module = world.functions[task]
+    if task == "payment_timeout":
+        order = world.pending_order()
+        due = parse_rfc3339(order["paymentDeadline"])
+        module.service.clock = lambda: due
+    else:
+        order = world.delivered_order()
+        module.fulfilment.clock = lambda: utcnow().replace(year=2100)
     before = world.snapshot()
     for kind, targets in FAULTS:
         faults.inject(kind, targets)
@@ -832,27 +805,8 @@ def test_the_payment_timeout_task_raises_transient_store_error_and_lets_bugs_thr
     with pytest.raises(PynamoDBException) as raised:
         module.handler({"orderId": order["orderId"]}, LambdaContext())
     assert type(raised.value).__name__ != "TransientStoreError"
-    faults.inject("conflict", frozenset({"TransactWriteItems"}), times=1)
-    assert module.handler({"orderId": order["orderId"]}, LambdaContext())["result"] == "cancelled"
-
-
-def test_the_auto_confirm_task_raises_transient_store_error_and_lets_bugs_through(world: World, faults: Faults) -> None:
-    module = world.functions["auto_confirm"]
-    order = world.delivered_order()
-    module.fulfilment.clock = lambda: utcnow().replace(year=2100)
-    before = world.snapshot()
-    for kind, targets in FAULTS:
-        faults.inject(kind, targets)
-        assert_transient_store_error(module, order["orderId"])
-        faults.clear()
-        assert world.snapshot() == before, kind
-
-    faults.inject("invalid", EVERY_CALL)  # a malformed request is a bug: retrying would only repeat it
-    with pytest.raises(PynamoDBException) as raised:
-        module.handler({"orderId": order["orderId"]}, LambdaContext())
-    faults.clear()
-    assert type(raised.value).__name__ != "TransientStoreError"
-    assert module.handler({"orderId": order["orderId"]}, LambdaContext())["result"] == "completed"
+    faults.inject("conflict", frozenset({"TransactWriteItems"}), times=1)  # one lost race: sent again
+    assert module.handler({"orderId": order["orderId"]}, LambdaContext())["result"] == done
 
 
 def test_only_a_transient_fault_is_a_503_a_bug_stays_a_500(world: World, faults: Faults) -> None:
