@@ -124,6 +124,12 @@ class ProcessEnvironment:
                     os.environ[key] = previous
 
 
+# The moto server queues DynamoDB requests behind one lock: under a burst a request waits, which is no
+# fault, and moto ignores ClientRequestToken, so an SDK retry after a timeout would apply a transaction
+# twice. Locally a call may take its time (oms.faults reads these before any client is made).
+LOCAL_CALL_BUDGET = {"OMS_AWS_CONNECT_TIMEOUT": "10", "OMS_AWS_READ_TIMEOUT": "60"}
+
+
 def sandbox_environment(endpoint_url: str, port: int, region: str) -> dict[str, str]:
     """What a Lambda sandbox provides, pointed at the moto server (fake credentials, never AWS)."""
     return {
@@ -136,6 +142,7 @@ def sandbox_environment(endpoint_url: str, port: int, region: str) -> dict[str, 
         "MOTO_PORT": str(port),
         # No X-Ray daemon locally: powertools' Tracer becomes a no-op instead of logging errors.
         "POWERTOOLS_TRACE_DISABLED": "true",
+        **LOCAL_CALL_BUDGET,
     }
 
 

@@ -213,6 +213,7 @@ def build_openapi(template_path: str | Path, notes: list[str] | None = None) -> 
             "tags": [route.function_id.removesuffix("Function")],
             "responses": {
                 "2XX": {"$ref": "#/components/responses/Success"},
+                "503": {"$ref": "#/components/responses/ServiceUnavailable"},
                 "default": {"$ref": "#/components/responses/Problem"},
             },
         }
@@ -259,6 +260,20 @@ def build_openapi(template_path: str | Path, notes: list[str] | None = None) -> 
                 },
                 "Problem": {
                     "description": "An error, as RFC 9457 problem details.",
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                },
+                "ServiceUnavailable": {
+                    "description": (
+                        "A transient fault (throttling, a timeout, a lost race): `service-unavailable` (or"
+                        " `warehouse-unavailable`). Retry after `Retry-After` seconds; see docs/api.md for"
+                        " which requests are safe to repeat as they are."
+                    ),
+                    "headers": {
+                        "Retry-After": {
+                            "description": "Seconds to wait before retrying.",
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    },
                     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
                 },
             },

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 
+from oms_local.functions import LOCAL_CALL_BUDGET  # imports no oms module
+
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_SESSION_TOKEN", "testing")
@@ -13,3 +15,6 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("TABLE_NAME", "oms-local-oms")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "oms")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+# The in-process local stack's AWS call budget, which oms.faults reads when it is imported.
+for _name, _value in LOCAL_CALL_BUDGET.items():
+    os.environ.setdefault(_name, _value)

@@ -10,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms.config import Settings
-from oms.store.transactions import transient_store_errors
+from oms.faults import transient_store_errors
 from oms.wiring import order_timers
 
 logger = Logger()

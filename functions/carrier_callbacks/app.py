@@ -1,7 +1,8 @@
 """Carrier tracking callbacks: POST /callbacks/carriers/{carrier}. No JWT: each callback is verified with
 the carrier's HMAC signature over the raw body first, deduplicated by event id, and applied so that an
 older event never moves a parcel backwards. 204 once durable; 401 for a bad signature; 409 for a parcel
-we do not know yet and 503 for a failure, both retried by the carrier."""
+we do not know yet, 503 (with Retry-After) for a transient fault and 500 for a bug, all retried by the
+carrier."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms.adapters.carriers import CarrierCallbackRejected
 from oms.config import Settings
+from oms.faults import RETRY_AFTER_SECONDS, is_transient
 from oms.wiring import fulfilment_service
 
 logger = Logger()
@@ -19,8 +21,8 @@ service = fulfilment_service(Settings.from_env())
 MAX_CALLBACK_BYTES = 64 * 1024
 
 
-def _answer(status: int, body: str = "") -> dict[str, Any]:
-    return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": body}
+def _answer(status: int, body: str = "", headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"content-type": "application/json", **(headers or {})}, "body": body}
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -36,9 +38,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     except CarrierCallbackRejected as rejected:
         logger.warning("carrier callback rejected", extra={"carrier": carrier, "reason": str(rejected)})
         return _answer(401, '{"error":"rejected"}')
-    except Exception:
+    except Exception as error:
+        if is_transient(error):
+            logger.warning(
+                "carrier callback not applied: transient fault", extra={"carrier": carrier, "fault": repr(error)}
+            )
+            return _answer(503, '{"error":"temporarily unavailable"}', {"retry-after": str(RETRY_AFTER_SECONDS)})
         logger.exception("carrier callback failed", extra={"carrier": carrier})
-        return _answer(503, '{"error":"temporarily unavailable"}')
+        return _answer(500, '{"error":"internal error"}')
     logger.info("carrier callback", extra={"carrier": carrier, "outcome": outcome})
     if outcome == "unknown":
         # A scan can reach us before the warehouse registered the parcel: not acknowledged, so the

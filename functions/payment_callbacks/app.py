@@ -11,6 +11,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms.adapters.payment_providers import provider_factory
 from oms.config import Settings
+from oms.faults import RETRY_AFTER_SECONDS, is_transient
 from oms.services.payments import PaymentService
 from oms.store.orders import OrderRepository
 from oms.store.payments import PaymentReads
@@ -36,12 +37,15 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     try:
         answer = service.handle_callback(provider, headers, raw)
-    except Exception:
-        # Not durable: answer with a failure so the provider retries later.
-        logger.exception("callback failed", extra={"provider": provider})
-        return {
-            "statusCode": 500,
-            "headers": {"content-type": "application/json"},
-            "body": '{"code":"FAIL","message":"temporarily unavailable"}',
-        }
+    except Exception as error:
+        # Not durable: never acknowledged. A non-2xx with WeChat's failure body is a "retry" in every
+        # provider's terms (Alipay: anything but `success`; card and crypto: any non-2xx).
+        failed = {"content-type": "application/json"}
+        if is_transient(error):
+            logger.warning("callback not applied: transient fault", extra={"provider": provider, "fault": repr(error)})
+            status, failed["retry-after"] = 503, str(RETRY_AFTER_SECONDS)
+        else:
+            logger.exception("callback failed", extra={"provider": provider})
+            status = 500
+        return {"statusCode": status, "headers": failed, "body": '{"code":"FAIL","message":"temporarily unavailable"}'}
     return {"statusCode": answer.status, "headers": {"content-type": answer.content_type}, "body": answer.body}

@@ -18,6 +18,8 @@ import pytest
 from cfnlint.decode import decode
 from moto import mock_aws
 from moto.events.models import EventPattern
+from oms.store import keys
+from oms.store.models import BalanceAccountItem
 from oms_local.functions import reset_cached_connections
 from oms_local.streams import lambda_record
 from oms_local.template import load_template
@@ -269,6 +271,18 @@ def orders_module(aws: None) -> ModuleType:
 @pytest.fixture
 def orders_api(orders_module: ModuleType) -> Api:
     return Api(orders_module)
+
+
+def give_balance(customer_id: str, amount: int, currency: str = "CNY") -> None:
+    """A stored balance for the customer, written directly (as a finance credit would leave it)."""
+    BalanceAccountItem(
+        keys.balance_pk(customer_id),
+        keys.BALANCE_ACCOUNT_SK,
+        customerId=customer_id,
+        currency=currency,
+        available=amount,
+        updatedAt="2026-01-01T00:00:00Z",
+    ).save()
 
 
 ADMIN = {"sub": "admin-1", "roles": ("admin",)}

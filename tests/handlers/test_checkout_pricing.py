@@ -29,7 +29,6 @@ from oms.domain.promotions import (
 from oms.domain.rules_json import points_rules_to_dict, promotion_to_dict, template_to_dict
 from oms.store import keys
 from oms.store.models import (
-    BalanceAccountItem,
     CouponItem,
     CouponTemplateItem,
     PointsAccountItem,
@@ -38,7 +37,16 @@ from oms.store.models import (
 )
 from oms.store.orders import CouponState
 
-from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, OTHER_CUSTOMER, Api, due_entry_of, outbox_rows
+from tests.handlers.conftest import (
+    ADDRESS,
+    ADMIN,
+    CUSTOMER,
+    OTHER_CUSTOMER,
+    Api,
+    due_entry_of,
+    give_balance,
+    outbox_rows,
+)
 from tests.handlers.test_orders_api import assert_problem, stock_of, table_snapshot
 
 NOW = "2026-01-01T00:00:00Z"
@@ -342,17 +350,6 @@ def test_points_taken_after_the_read_are_refused_by_the_transaction(
     assert got[2]["reason"] == "points-insufficient"
     assert table_snapshot() == before
     assert points_of("cust-1") == 100
-
-
-def give_balance(customer_id: str, amount: int) -> None:
-    BalanceAccountItem(
-        keys.balance_pk(customer_id),
-        keys.BALANCE_ACCOUNT_SK,
-        customerId=customer_id,
-        currency=CNY,
-        available=amount,
-        updatedAt=NOW,
-    ).save()
 
 
 def test_balance_covering_everything_pays_the_order_at_checkout(

@@ -167,7 +167,8 @@ def test_the_late_payment_case_stays_open_until_the_refund_succeeds(
         [case] = cases_of(stack, http, placed["orderId"])
         assert (case["type"], case["status"]) == ("PAID_AFTER_CANCEL", "OPEN")
         [refund] = payments(http, token, placed["orderId"])["refunds"]
-        assert (refund["status"], refund["failures"]) == ("PENDING", 1)
+        # Tried by the callback, and again from the stream (PaymentAnomaly's after-commit action).
+        assert refund["status"] == "PENDING" and refund["failures"] >= 1
         assert {"PaymentAnomaly", "RefundFailed"} <= set(outbox_types(stack, placed["orderId"]))
     finally:
         stack.sandbox.refunds_unavailable = False

@@ -26,9 +26,9 @@ def use_providers(source: Callable[[PaymentMethod], PaymentProvider] | None) -> 
 
 def load_secret_into_environment(secret_arn: str) -> None:
     """Copy each provider's section of the secret into `OMS_PROVIDER_<NAME>` unless already set."""
-    import boto3  # lazily: only deployed functions with a secret need it
+    from oms.faults import aws_client  # lazily: only deployed functions with a secret need it
 
-    secret = boto3.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
+    secret = aws_client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
     for name, section in json.loads(secret).items():
         os.environ.setdefault(f"OMS_PROVIDER_{name.upper()}", json.dumps(section))
 

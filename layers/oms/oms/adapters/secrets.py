@@ -8,11 +8,12 @@ class SecretUnreadable(Exception):
 
 
 def read_secret_string(arn: str) -> str:
-    import boto3  # lazily: only deployed functions read secrets
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from oms.faults import aws_client  # lazily: only deployed functions read secrets
+
     try:
-        secret = boto3.client("secretsmanager").get_secret_value(SecretId=arn)
+        secret = aws_client("secretsmanager").get_secret_value(SecretId=arn)
     except ClientError as error:
         raise SecretUnreadable(str(error.response.get("Error", {}).get("Code", "error"))) from None
     except BotoCoreError as error:

@@ -38,9 +38,9 @@ class StepFunctionsTimer:
     @property
     def client(self) -> SFNClient:
         if self._client is None:
-            import boto3  # lazily: keeps cold starts of read-only invocations cheap
+            from oms.faults import aws_client  # lazily: keeps cold starts of read-only invocations cheap
 
-            self._client = boto3.client("stepfunctions")
+            self._client = aws_client("stepfunctions")
         return self._client
 
     def arm(self, order_id: str, deadline: str) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
+from oms.faults import RETRY_AFTER_SECONDS
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
@@ -20,6 +22,19 @@ def problem(status: int, slug: str, title: str, detail: str, **extensions: Any) 
         status_code=status,
         content_type=PROBLEM_CONTENT_TYPE,
         body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        # Every 503 is "try again shortly" (a transient AWS fault, the warehouse out of reach).
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None,
+    )
+
+
+def service_unavailable() -> Response[str]:
+    """A transient AWS fault (throttling, a timeout, a lost race after retries): retry after a moment."""
+    return problem(
+        503,
+        "service-unavailable",
+        "Service temporarily unavailable",
+        "the store is busy or did not answer in time; retry after Retry-After seconds"
+        " (with the same Idempotency-Key where the route takes one)",
     )
 
 

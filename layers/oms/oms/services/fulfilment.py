@@ -32,6 +32,7 @@ from oms.domain.ledger import PostingKind, balance_account, order_account, trans
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.permissions import Actor, Permission
+from oms.services.replays import children_cancelled_by
 from oms.store import keys
 from oms.store.fulfilment import (
     ParentMove,
@@ -59,7 +60,7 @@ from oms.store.orders import (
 )
 from oms.store.payments import add_inbox, add_refunds, payment_summary
 from oms.store.pricing import add_points_change
-from oms.store.transactions import Transaction, TransactionCancelled, with_conflict_retry
+from oms.store.transactions import Transaction, TransactionCancelled
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,10 @@ class FulfilmentService:
         if record.status not in PAID_OR_SHIPPING:
             raise Conflict(f"the order is {record.status.value}: only paid orders go to the warehouse")
         if child.releasedAt:
+            if child.status == ChildStatus.AWAITING_SHIPMENT.value:
+                # Tell the warehouse again (idempotent by child id): a release whose answer was lost
+                # after its commit may never have reached it.
+                self._send_release(record, child)
             return child_view(child, record.header.status, record.shipments)
         if ChildStatus(child.status) is not ChildStatus.AWAITING_SHIPMENT:
             raise Conflict(f"the child order is {child.status}")
@@ -177,15 +182,21 @@ class FulfilmentService:
         except TransactionCancelled as cancelled:
             raise Conflict("the child order changed meanwhile; read it again") from cancelled
         try:
-            self.warehouse().release(child.childId, {"orderId": record.header.orderId, "parts": child.parts})
-        except WarehouseUnavailable as error:
+            self._send_release(record, child)
+        except WarehouseDown:
             self._unmark_release(child.childId, actor)
-            raise WarehouseDown(f"the warehouse did not take the order: {error.reason}") from error
+            raise
         fresh, updated = self._record_of_child(child.childId)
         if updated.status == ChildStatus.CANCELLED.value:
             # Cancelled while we were handing it over: make sure the warehouse drops it again.
             self.warehouse().intercept(child.childId)
         return child_view(updated, fresh.header.status, fresh.shipments)
+
+    def _send_release(self, record: OrderRecord, child: ChildOrderItem) -> None:
+        try:
+            self.warehouse().release(child.childId, {"orderId": record.header.orderId, "parts": child.parts})
+        except WarehouseUnavailable as error:
+            raise WarehouseDown(f"the warehouse did not take the order: {error.reason}") from error
 
     def _unmark_release(self, child_order_id: str, actor: Actor) -> None:
         """The warehouse did not take the child: it is not released (unless a cancel already moved it)."""
@@ -267,7 +278,7 @@ class FulfilmentService:
             },
         )
         try:
-            with_conflict_retry(tx.commit)
+            tx.commit()
         except TransactionCancelled as cancelled:
             if cancelled.failed(lambda label: label == "tracking"):
                 existing = self._same_shipment_after_race(request)
@@ -424,7 +435,7 @@ class FulfilmentService:
                 # Serialize with the child's other shipments: their delivery decides the child's.
                 add_child_update(tx, child, now)
         try:
-            with_conflict_retry(tx.commit)
+            tx.commit()
         except TransactionCancelled as cancelled:
             if cancelled.failed(lambda label: label == "inbox"):
                 return "duplicate"
@@ -504,6 +515,9 @@ class FulfilmentService:
             return self.cancel_child(actor, order_id, reason)
         open_children = [c for c in record.children if c.status == ChildStatus.AWAITING_SHIPMENT.value]
         if not open_children:
+            mine = children_cancelled_by(record, actor, reason)
+            if mine:  # this very cancel, retried after its answer was lost: what it did
+                return self._paid_cancel_view(record, [c.childId for c in mine])
             raise AlreadyShipped("every part of this order has shipped (or was cancelled): use after-sales")
         cancelled, refused = [], []
         for child in open_children:
@@ -518,9 +532,25 @@ class FulfilmentService:
             raise AlreadyShipped("the order has already shipped", refused=refused)
         fresh = self.orders.get_order(order_id)
         assert fresh is not None
+        return self._paid_cancel_view(fresh, cancelled, refused)
+
+    @staticmethod
+    def _paid_cancel_view(
+        record: OrderRecord, cancelled: list[str], refused: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        if refused is None:  # a retried cancel: what did not go is what has shipped
+            refused = [
+                {
+                    "childOrderId": c.childId,
+                    "type": f"urn:oms:problem:{AlreadyShipped.slug}",
+                    "detail": f"the child order is {c.status}",
+                }
+                for c in record.children
+                if c.status != ChildStatus.CANCELLED.value
+            ]
         return {
-            **order_view(fresh),
-            "payment": payment_summary(fresh),
+            **order_view(record),
+            "payment": payment_summary(record),
             "cancelledChildren": cancelled,
             "notCancelled": refused,
         }
@@ -625,7 +655,7 @@ class FulfilmentService:
             more=more,
         )
         try:
-            with_conflict_retry(tx.commit)
+            tx.commit()
         except TransactionCancelled as cancelled:
             if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "child")):
                 raise _Retry from cancelled

@@ -33,6 +33,7 @@ from oms.domain.splitting import (
     limit_converter,
     split_order,
 )
+from oms.services.replays import cancelled_by
 from oms.store import keys
 from oms.store.models import CouponItem
 from oms.store.orders import (
@@ -56,7 +57,10 @@ from oms.store.transactions import Transaction
 AsMuchAsAllowed = Literal["max"]
 # (actor, order or child order id, the order when already read, reason) -> the order after the cancel
 PaidCancel = Callable[[Actor, str, OrderRecord | None, str | None], dict[str, Any]]
-SHIPPING_STATES = frozenset({OrderStatus.PAID, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED})
+# Paid orders are cancelled child by child (CLOSED: every child is cancelled, as a retried cancel finds it).
+PAID_CANCEL_STATES = frozenset(
+    {OrderStatus.PAID, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.CLOSED}
+)
 CANCEL_ATTEMPTS = 3  # a cancel that loses a race (e.g. with a payment) reads the order again and decides again
 
 
@@ -433,7 +437,9 @@ class OrderService:
             return self.paid_cancel(actor, order_id, None, note)
         for attempt in range(CANCEL_ATTEMPTS):
             record = self._visible_order(actor, order_id)
-            if self.paid_cancel is not None and record.status in SHIPPING_STATES and record.children:
+            if cancelled_by(record, actor, note):
+                return order_view(record)  # this very cancel, retried after its answer was lost
+            if self.paid_cancel is not None and record.status in PAID_CANCEL_STATES and record.children:
                 return self.paid_cancel(actor, order_id, record, note)
             check_cancel(actor, record.status, owns_order=record.header.customerId == actor.subject)
             reason = (

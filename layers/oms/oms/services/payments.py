@@ -57,6 +57,7 @@ from oms.domain.payment import (
 )
 from oms.domain.permissions import Actor, Permission
 from oms.services.orders import IdempotencyKeyReused
+from oms.services.replays import reviewed_by
 from oms.store import keys
 from oms.store.ledger import add_balance_change, add_postings, add_refund
 from oms.store.models import AnomalyItem, PaymentAttemptItem, RefundItem
@@ -813,6 +814,8 @@ class PaymentService:
         attempt = _attempt(record, payment_id)
         if attempt.method != PaymentMethod.BANK_TRANSFER.value:
             raise InvalidRequest("only bank transfers are reviewed", field="paymentId")
+        if reviewed_by(attempt, actor, approve=approve, reason=reason):  # retried after its answer was lost
+            return {**attempt_view(attempt), "order": order_view(record)}
         if attempt.status != AttemptStatus.PENDING.value:
             raise OrderNotPayable(f"this transfer is {attempt.status}, not awaiting review")
         now = self._now()

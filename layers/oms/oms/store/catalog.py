@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
 from oms.domain.catalog import (
@@ -35,7 +35,7 @@ from oms.store.models import (
     StoreItem,
 )
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
-from oms.store.transactions import Transaction, TransactionCancelled, with_conflict_retry
+from oms.store.transactions import Transaction, TransactionCancelled
 
 
 # ---------------------------------------------------------------- conversions
@@ -375,12 +375,14 @@ class CatalogRepository:
         condition = ProductItem.PK.exists()
         if if_match is not None:
             condition &= ProductItem.version == if_match
+        tx = Transaction()  # one conditional write, re-sent by the store when it loses a race
+        tx.update("product", item, actions, condition)
         try:
-            item.update(actions, condition=condition)
-        except UpdateError as error:
+            tx.commit()
+        except TransactionCancelled as cancelled:
             self._get_product_item(product_id)  # raises NotFound when it is missing
-            raise PreconditionFailed("the product has changed since you read it (If-Match)") from error
-        return product_view(item)
+            raise PreconditionFailed("the product has changed since you read it (If-Match)") from cancelled
+        return product_view(ProductItem.get(*keys.product(product_id), consistent_read=True))
 
     def get_product(self, product_id: str) -> dict[str, Any]:
         product: ProductItem | None = None
@@ -436,10 +438,12 @@ class CatalogRepository:
                 actions.append(SkuItem.crossBorder.set("true" if value else "false"))
             else:
                 actions.append(getattr(SkuItem, name).set(value))
+        tx = Transaction()
+        tx.update("sku", SkuItem(current.PK, current.SK), actions, SkuItem.version == int(current.version))
         try:
-            current.update(actions, condition=SkuItem.version == int(current.version))
-        except UpdateError as error:
-            raise PreconditionFailed("the SKU was changed concurrently; read it again") from error
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            raise PreconditionFailed("the SKU was changed concurrently; read it again") from cancelled
         return self.get_sku(sku_id)
 
     def adjust_stock(
@@ -503,7 +507,7 @@ class CatalogRepository:
         # A checkout may move `available` between our read and write; re-read and re-check then.
         for _ in range(5):
             try:
-                return with_conflict_retry(attempt)
+                return attempt()
             except TransactionCancelled:
                 continue
         raise Conflict("stock is changing too fast to adjust; retry")

@@ -66,6 +66,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
+from oms import faults
 from oms.domain.money import Money
 
 
@@ -128,6 +129,11 @@ class Item(Model):
     class Meta:
         table_name = _table_name()
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        # botocore standard retries inside one call budget (oms.faults): pynamodb's defaults (15 s to
+        # connect, 30 s to answer, 4 attempts) would outlast the function's 15 s.
+        connect_timeout_seconds = faults.CONNECT_TIMEOUT_SECONDS
+        read_timeout_seconds = faults.READ_TIMEOUT_SECONDS
+        max_retry_attempts = faults.MAX_ATTEMPTS - 1
 
     PK = UnicodeAttribute(hash_key=True)
     SK = UnicodeAttribute(range_key=True)

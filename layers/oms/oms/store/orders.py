@@ -70,7 +70,7 @@ from oms.store.pricing import (
     points_rules_from_settings,
     promotions_from_directory,
 )
-from oms.store.transactions import Transaction, TransactionCancelled, with_conflict_retry
+from oms.store.transactions import Transaction, TransactionCancelled
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
@@ -823,7 +823,7 @@ class OrderRepository:
                 field="lines",
             )
         try:
-            with_conflict_retry(tx.commit)
+            tx.commit()
         except TransactionCancelled as cancelled:
             self._explain_checkout_failure(cancelled, record, benefits)
             raise
@@ -872,8 +872,6 @@ class OrderRepository:
             raise InvalidRequest("not enough balance", field="balance", reason="balance-insufficient") from cancelled
         if cancelled.failed(lambda label: label == "order-number"):
             raise OrderNumberTaken from cancelled
-        if cancelled.conflicted:
-            raise Conflict("the checkout collided with another one on the same stock or coupon; retry") from cancelled
 
     @staticmethod
     def _available(sku_id: str) -> int:
@@ -1018,7 +1016,7 @@ class OrderRepository:
                     PaymentAttemptItem.status == attempt.status,
                 )
         try:
-            with_conflict_retry(tx.commit)
+            tx.commit()
         except TransactionCancelled as cancelled:
             if cancelled.failed(
                 lambda label: (
@@ -1079,7 +1077,7 @@ class OrderRepository:
                 )
         add_order_move(tx, header, change, detail_type="OrderCompleted", extra={"pointsEarned": earned}, more=more)
         try:
-            with_conflict_retry(tx.commit)
+            tx.commit()
         except TransactionCancelled as cancelled:
             if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "child")):
                 raise StaleOrder("the order changed while it was being completed; read it again") from cancelled

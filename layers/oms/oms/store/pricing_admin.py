@@ -244,7 +244,7 @@ class PricingAdminRepository:
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:
-                if cancelled.failed(lambda label: label == "directory") or cancelled.conflicted:
+                if cancelled.failed(lambda label: label == "directory"):
                     continue  # another promotion write won: read again and decide again
                 raise
             return after

@@ -1,15 +1,16 @@
 """One state change = one TransactWriteItems. This wrapper labels each action so a cancelled
 transaction can say *which* condition failed (pynamodb sends checks, deletes, puts, updates in
-that order, and DynamoDB's cancellation reasons follow the sent order)."""
+that order, and DynamoDB's cancellation reasons follow the sent order), and re-sends a transaction
+that only lost a race (TransactionConflict) or was throttled: a cancelled transaction wrote nothing,
+and its conditions are evaluated again on the next send, so every write path gets the retry."""
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Hashable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -17,7 +18,10 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from oms.faults import TRANSIENT_CANCELLATION_CODES, TransientStoreError
 from oms.store.models import Item
+
+COMMIT_ATTEMPTS = 4  # sends of one transaction that keeps losing races, with jittered backoff in between
 
 
 def connection() -> Connection:
@@ -41,9 +45,10 @@ class TransactionCancelled(Exception):
         return [f for f in self.failures if f.code == "ConditionalCheckFailed" and predicate(f.label)]
 
     @property
-    def conflicted(self) -> bool:
-        """Another transaction touched one of our items at the same moment: safe to retry."""
-        return any(f.code == "TransactionConflict" for f in self.failures)
+    def transient(self) -> bool:
+        """No condition failed: other writes held our items at that moment (or the table throttled
+        them), so nothing was written and the same transaction may be sent again."""
+        return all(f.code in TRANSIENT_CANCELLATION_CODES for f in self.failures)
 
 
 @dataclass
@@ -67,6 +72,24 @@ class Transaction:
         return len(self._checks) + len(self._puts) + len(self._updates)
 
     def commit(self) -> None:
+        """Send the transaction; one that only lost races is sent again (jittered backoff), and still
+        losing after `COMMIT_ATTEMPTS` sends raises `TransientStoreError`. A failed condition raises
+        `TransactionCancelled` at once. botocore's own retries (throttling, timeouts) happen inside each
+        send, with one ClientRequestToken, so on AWS a re-sent request that had been applied is a no-op."""
+        for attempt in range(COMMIT_ATTEMPTS):
+            try:
+                self._send()
+                return
+            except TransactionCancelled as cancelled:
+                if not cancelled.transient:
+                    raise
+                if attempt == COMMIT_ATTEMPTS - 1:
+                    raise TransientStoreError(
+                        f"transaction cancelled {COMMIT_ATTEMPTS} times by concurrent writes: {cancelled}"
+                    ) from cancelled
+                time.sleep(random.uniform(0.005, 0.02) * (2**attempt))
+
+    def _send(self) -> None:
         labels = [c[0] for c in self._checks] + [p[0] for p in self._puts] + [u[0] for u in self._updates]
         try:
             with TransactWrite(connection=connection()) as tx:
@@ -86,36 +109,3 @@ class Transaction:
             if not failures:
                 raise
             raise TransactionCancelled(failures) from error
-
-
-T = TypeVar("T")
-
-
-def with_conflict_retry(run: Callable[[], T], attempts: int = 4) -> T:
-    """Re-run a transaction that lost a TransactionConflict race (jittered backoff)."""
-    for attempt in range(attempts):
-        try:
-            return run()
-        except TransactionCancelled as cancelled:
-            if not cancelled.conflicted or attempt == attempts - 1:
-                raise
-            time.sleep(random.uniform(0.005, 0.02) * (2**attempt))
-    raise AssertionError("unreachable")
-
-
-class TransientStoreError(Exception):
-    """The store could not take a write just now (throttling, a lost race after retries): a timer task
-    raises this so its state machine retries it (the Retry rules name this error)."""
-
-
-@contextmanager
-def transient_store_errors() -> Iterator[None]:
-    """For timer tasks: store failures leave as `TransientStoreError`, which the state machine retries
-    (with back-off) instead of failing the execution at the first throttle or lost race."""
-    from botocore.exceptions import BotoCoreError, ClientError
-    from pynamodb.exceptions import PynamoDBException
-
-    try:
-        yield
-    except (TransactionCancelled, PynamoDBException, ClientError, BotoCoreError) as error:
-        raise TransientStoreError(f"{type(error).__name__}: {error}") from error

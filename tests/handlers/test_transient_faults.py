@@ -1,0 +1,796 @@
+"""Transient AWS faults through every route (issue 9 item 7), injected with botocore event hooks on the
+store's client under moto: throttling, lost races (TransactionConflict), a connection that times out,
+and a timeout *after* DynamoDB applied the write (the answer is lost).
+
+The faults are injected on `before-call` / `after-call`, outside botocore's own retry loop: they stand
+for what is left once botocore's retries are spent. Every write route of template.yaml must have a case
+here (a new route fails `test_every_write_route_has_a_case` until it gets one), and each case asserts:
+
+- throttled, conflicted or unreachable: 503 problem+json `service-unavailable` with `Retry-After`, and the
+  table exactly as before (a full dump);
+- one lost race: the store sends the transaction again, and the request succeeds;
+- the answer lost after the commit: 503, and the client's retry answers the committed result (and a
+  second retry changes nothing) — or, for the routes docs/api.md lists as not idempotent, is a new
+  request that is not a server error.
+
+Provider and carrier callbacks answer a retryable failure (never an acknowledgement) and the provider's
+retry is applied exactly once; the timer tasks raise `TransientStoreError`, which their state machines
+retry, and let a bug through as what it is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
+from oms.adapters.carriers import CarrierWebhooks, sign_carrier_notice, use_carrier_webhooks
+from oms.adapters.payment_providers import use_providers
+from oms.adapters.providers.sandbox import Sandbox
+from oms.adapters.warehouse import SandboxWarehouse, use_warehouse
+from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
+from oms.store.models import Item
+from oms_local.template import load_template
+from pynamodb.exceptions import PynamoDBException
+from pynamodb.models import Model
+
+from tests.handlers.conftest import (
+    ADDRESS,
+    ADMIN,
+    CUSTOMER,
+    DEMO_STORE,
+    SUPPORT,
+    LambdaContext,
+    give_balance,
+    http_event,
+    load_function,
+)
+from tests.handlers.test_pricing_admin import cny, spend_and_save, ten_off
+
+ROOT = Path(__file__).resolve().parents[2]
+FINANCE = {"sub": "fin-1", "roles": ("finance",)}
+WAREHOUSE = {"sub": "wh-1", "roles": ("warehouse",)}
+CARRIER_SECRET = b"sf-test-secret-0123456789"
+NOW = "2026-01-01T00:00:00Z"
+TABLE = "oms-local-oms"
+
+TEMPLATE = load_template(ROOT / "template.yaml")
+FUNCTION_OF_ROUTE = {r.route_key: TEMPLATE.functions[r.function_id].code_dir.name for r in TEMPLATE.routes}
+CALLBACK_ROUTES = {r.route_key for r in TEMPLATE.routes if r.path.startswith("/callbacks/")}
+WRITE_ROUTES = sorted(r.route_key for r in TEMPLATE.routes if r.method != "GET" and r.route_key not in CALLBACK_ROUTES)
+READ_ROUTES = sorted(r.route_key for r in TEMPLATE.routes if r.method == "GET")
+
+WRITES = frozenset({"TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"})
+READS = frozenset({"GetItem", "Query", "BatchGetItem", "TransactGetItems", "Scan"})
+EVERY_CALL = WRITES | READS
+# Faults after which nothing was written: throttled or conflicted writes, and a connection that never opens.
+FAULTS = (("throttle", WRITES), ("conflict", WRITES), ("connect-timeout", EVERY_CALL))
+
+
+# ---------------------------------------------------------------- fault injection
+@dataclass
+class Fault:
+    """What the next matching calls meet. `kind`: throttle | conflict | connect-timeout | lost-answer, or
+    invalid (a ValidationException: a bug, not a transient fault)."""
+
+    kind: str
+    operations: frozenset[str]
+    times: int | None = None  # None: every matching call
+    fired: int = 0
+
+    def wanted(self, operation: str) -> bool:
+        return operation in self.operations and (self.times is None or self.fired < self.times)
+
+
+def _error(operation: str, code: str, status: int = 400, **extra: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    parsed = {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}, **extra}
+    return AWSResponse("https://dynamodb.us-east-1.amazonaws.com/", status, {}, None), parsed
+
+
+class Faults:
+    """botocore event hooks on a set of clients: `before-call` answers for AWS (an error response, or a
+    raised connect timeout) without sending; `after-call` raises a read timeout once the call was applied."""
+
+    def __init__(self) -> None:
+        self.fault: Fault | None = None
+        self.calls: Counter[str] = Counter()
+        self._clients: list[Any] = []
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register("before-call.*.*", self._before_call, unique_id="fault-before")
+        client.meta.events.register("after-call.*.*", self._after_call, unique_id="fault-after")
+        self._clients.append(client)
+
+    def detach(self) -> None:
+        for client in self._clients:
+            client.meta.events.unregister("before-call.*.*", unique_id="fault-before")
+            client.meta.events.unregister("after-call.*.*", unique_id="fault-after")
+        self._clients.clear()
+
+    def inject(self, kind: str, operations: frozenset[str] = WRITES, times: int | None = None) -> Fault:
+        self.fault = Fault(kind, operations, times)
+        return self.fault
+
+    def clear(self) -> None:
+        self.fault = None
+
+    def _before_call(self, model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        self.calls[model.name] += 1
+        fault = self.fault
+        if fault is None or fault.kind == "lost-answer" or not fault.wanted(model.name):
+            return None
+        fault.fired += 1
+        if fault.kind == "throttle":
+            code = "ThrottlingException" if model.service_model.service_name == "stepfunctions" else None
+            return _error(model.name, code or "ProvisionedThroughputExceededException")
+        if fault.kind == "conflict":
+            if model.name == "TransactWriteItems":
+                reasons = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}]
+                return _error(model.name, "TransactionCanceledException", CancellationReasons=reasons)
+            return _error(model.name, "TransactionConflictException")
+        if fault.kind == "invalid":
+            return _error(model.name, "ValidationException")
+        if fault.kind == "connect-timeout":
+            raise ConnectTimeoutError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com/")
+        raise AssertionError(f"unknown fault {fault.kind}")
+
+    def _after_call(self, model: Any, http_response: Any, **_: Any) -> None:
+        fault = self.fault
+        applied = http_response.status_code < 300
+        if fault is not None and fault.kind == "lost-answer" and applied and fault.wanted(model.name):
+            fault.fired += 1
+            raise ReadTimeoutError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com/")
+
+
+def store_clients() -> list[Any]:
+    """Every botocore client the pynamodb models use (they share the base model's once it exists)."""
+    Item._get_connection()
+    clients: dict[int, Any] = {}
+    pending: list[type[Model]] = [Model]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        connection = model.__dict__.get("_connection")
+        if connection is not None:
+            client = connection.connection.client
+            clients[id(client)] = client
+    return list(clients.values())
+
+
+# ---------------------------------------------------------------- the functions and a small world
+@pytest.fixture(scope="module")
+def functions() -> dict[str, ModuleType]:
+    names = {*FUNCTION_OF_ROUTE.values(), "payment_timeout", "auto_confirm"}
+    return {name: load_function(name) for name in sorted(names)}
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Sandbox:
+    return Sandbox(seed=9)
+
+
+@dataclass
+class Call:
+    path: str
+    who: dict[str, Any]
+    body: Any = None
+    headers: dict[str, str] | None = None
+    status: int = 200  # the success status
+    query: dict[str, str] | None = None
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class World:
+    functions: dict[str, ModuleType]
+    sandbox: Sandbox
+    warehouse: SandboxWarehouse
+    product_id: str = ""
+    counter: Counter[str] = field(default_factory=Counter)
+
+    def call(self, route: str, call: Call) -> Answer:
+        module = self.functions[FUNCTION_OF_ROUTE[route]]
+        event = http_event(
+            route.split(" ", 1)[0],
+            call.path,
+            route=route,
+            sub=call.who["sub"],
+            roles=call.who["roles"],
+            body=call.body,
+            headers=call.headers,
+            query=call.query,
+        )
+        result = module.handler(event, LambdaContext())
+        headers = result.get("headers", {})
+        text = result.get("body")
+        body = json.loads(text) if text and "json" in headers.get("Content-Type", "") else text
+        return Answer(result["statusCode"], headers, body)
+
+    def ok(self, route: str, call: Call) -> Any:
+        answer = self.call(route, call)
+        assert answer.status == call.status, (route, answer.body)
+        return answer.body
+
+    def key(self, prefix: str) -> str:
+        """A fresh id, so a case can be prepared twice in one world."""
+        self.counter[prefix] += 1
+        return f"{prefix}-{self.counter[prefix]}"
+
+    def tracking(self) -> str:
+        self.counter["tracking"] += 1
+        return f"SF{self.counter['tracking']:08d}"
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """Every item of the table, read from moto's own backend (a Scan through the API costs ten
+        times as much, for the same dump), for "nothing was written"."""
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(TABLE)
+        items = [item.to_json()["Attributes"] for item in table.all_items()]
+        return sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"]))
+
+    # -- orders
+    def pending_order(self) -> dict[str, Any]:
+        body = {"lines": [{"skuId": "TEE-M", "quantity": 1}], "shippingAddress": ADDRESS}
+        return self.ok("POST /orders", checkout_call(body, self.key("order")))
+
+    def paid_order(self) -> dict[str, Any]:
+        body = {"lines": [{"skuId": "TEE-M", "quantity": 1}], "shippingAddress": ADDRESS, "balance": "max"}
+        order = self.ok("POST /orders", checkout_call(body, self.key("order")))
+        assert order["status"] == "PAID"
+        return order
+
+    def attempt(self, order: dict[str, Any], method: str) -> dict[str, Any]:
+        return self.ok(
+            "POST /orders/{orderId}/payments",
+            Call(
+                f"/orders/{order['orderId']}/payments",
+                CUSTOMER,
+                {"method": method},
+                {"Idempotency-Key": self.key("pay")},
+                201,
+            ),
+        )
+
+    def shipped_child(self) -> tuple[dict[str, Any], str, str]:
+        order = self.paid_order()
+        child = order["children"][0]["childOrderId"]
+        tracking = self.tracking()
+        self.ok(
+            "POST /orders/{orderId}/shipments",
+            Call(f"/orders/{child}/shipments", WAREHOUSE, {"carrier": "sf", "trackingNumber": tracking}, status=201),
+        )
+        return order, child, tracking
+
+    def delivered_order(self) -> dict[str, Any]:
+        order, _, tracking = self.shipped_child()
+        answer = carrier_callback(self.functions["carrier_callbacks"], tracking, "DELIVERED", "d-" + tracking)
+        assert answer["statusCode"] == 204, answer
+        return order
+
+    def anomaly(self) -> str:
+        order = self.pending_order()
+        attempt = self.attempt(order, "wechat")
+        callback = self.sandbox.pay("wechat", attempt["paymentId"], amount=1)
+        assert payment_callback(self.functions["payment_callbacks"], "wechat", callback)["statusCode"] == 204
+        listed = self.ok("GET /anomalies", Call("/anomalies", SUPPORT))
+        return str(next(a["anomalyId"] for a in listed["items"] if a["orderId"] == order["orderId"]))
+
+    # -- pricing
+    def promotion(self) -> dict[str, Any]:
+        return self.ok("POST /promotions", Call("/promotions", ADMIN, spend_and_save(), status=201))
+
+    def template(self) -> dict[str, Any]:
+        return self.ok("POST /coupon-templates", Call("/coupon-templates", ADMIN, ten_off(), status=201))
+
+
+def checkout_call(body: dict[str, Any], key: str) -> Call:
+    return Call("/orders", CUSTOMER, body, {"Idempotency-Key": key}, 201)
+
+
+def sku(sku_id: str) -> dict[str, Any]:
+    """At 120.00 one unit is enough for every channel's minimum (bank transfers take 100.00 and up)."""
+    return {"skuId": sku_id, "name": sku_id, "price": cny(12000), "stock": 50, "warehouseId": "WH1", "weightGrams": 100}
+
+
+def payment_callback(module: ModuleType, provider: str, callback: Any) -> dict[str, Any]:
+    event = http_event(
+        "POST",
+        f"/callbacks/payments/{provider}",
+        route="POST /callbacks/payments/{provider}",
+        raw_body=callback.body.decode(),
+        headers={**callback.headers, "Content-Type": callback.content_type},
+        path_parameters={"provider": provider},
+    )
+    result: dict[str, Any] = module.handler(event, LambdaContext())
+    return result
+
+
+def carrier_callback(module: ModuleType, tracking: str, status: str, event_id: str) -> dict[str, Any]:
+    raw = json.dumps(
+        {
+            "eventId": event_id,
+            "trackingNumber": tracking,
+            "status": status,
+            "occurredAt": to_rfc3339(utcnow()),
+            "location": "Shanghai",
+        }
+    ).encode()
+    event = http_event(
+        "POST",
+        "/callbacks/carriers/sf",
+        route="POST /callbacks/carriers/{carrier}",
+        raw_body=raw.decode(),
+        headers={"Carrier-Signature": sign_carrier_notice(CARRIER_SECRET, raw, int(time.time()))},
+        path_parameters={"carrier": "sf"},
+    )
+    result: dict[str, Any] = module.handler(event, LambdaContext())
+    return result
+
+
+@pytest.fixture
+def world(aws: None, functions: dict[str, ModuleType], sandbox: Sandbox) -> Iterator[World]:
+    warehouse = SandboxWarehouse()
+    use_warehouse(warehouse)
+    use_carrier_webhooks(CarrierWebhooks({"sf": [CARRIER_SECRET]}))
+    use_providers(sandbox.provider)
+    w = World(functions, sandbox, warehouse)
+    try:
+        w.ok("PUT /stores/{storeId}", Call("/stores/demo", ADMIN, DEMO_STORE, status=201))
+        product = w.ok(
+            "POST /products",
+            Call("/products", ADMIN, {"storeId": "demo", "name": "Tee", "skus": [sku("TEE-M")]}, status=201),
+        )
+        w.product_id = product["productId"]
+        give_balance("cust-1", 1_000_000)  # paid orders are paid with it at checkout
+        yield w
+    finally:
+        use_warehouse(None)
+        use_carrier_webhooks(None)
+        use_providers(None)
+
+
+@pytest.fixture
+def faults(aws: None) -> Iterator[Faults]:
+    injector = Faults()
+    for client in store_clients():
+        injector.attach(client)
+    yield injector
+    injector.detach()
+
+
+# ---------------------------------------------------------------- the cases
+SAME = "same"  # the retry answers the committed result; a second retry changes nothing
+CONVERGES = "converges"  # PUT/PATCH without If-Match: the retry sets the same content again
+NEW_REQUEST = "new-request"  # not idempotent (docs/api.md): the retry is a new request
+
+
+@dataclass(frozen=True)
+class Case:
+    route: str
+    prepare: Callable[[World], Call]
+    retry: str = SAME
+    writes: bool = True  # False: the route only reads (faults are injected on its reads)
+    variant: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.route + (f" [{self.variant}]" if self.variant else "")
+
+
+def _review(w: World, decision: dict[str, Any]) -> Call:
+    order = w.pending_order()
+    attempt = w.attempt(order, "bank_transfer")
+    return Call(f"/orders/{order['orderId']}/payments/{attempt['paymentId']}/review", FINANCE, decision)
+
+
+def _sync(w: World) -> Call:
+    order = w.pending_order()
+    attempt = w.attempt(order, "wechat")
+    w.sandbox.pay("wechat", attempt["paymentId"])  # paid at the provider; its notice never arrived
+    return Call(f"/orders/{order['orderId']}/payments/{attempt['paymentId']}/sync", CUSTOMER)
+
+
+def _paid_cancel(w: World) -> Call:
+    order = w.paid_order()
+    return Call(f"/orders/{order['orderId']}/cancel", SUPPORT, {"reason": "out of stock"})
+
+
+def _release(w: World) -> Call:
+    order = w.paid_order()
+    return Call(f"/orders/{order['children'][0]['childOrderId']}/release", WAREHOUSE)
+
+
+def _batch(w: World) -> Call:
+    orders = [w.paid_order() for _ in range(2)]
+    items = [
+        {"childOrderId": o["children"][0]["childOrderId"], "carrier": "sf", "trackingNumber": w.tracking()}
+        for o in orders
+    ]
+    return Call("/shipments/batch", WAREHOUSE, {"items": items})
+
+
+def _issue(w: World) -> Call:
+    template = w.template()
+    body = {"customerIds": ["cust-1", "cust-2"], "reason": "launch"}
+    return Call(
+        f"/coupon-templates/{template['templateId']}/coupons", ADMIN, body, {"Idempotency-Key": w.key("issue")}, 201
+    )
+
+
+CASES = [
+    # catalog
+    Case(
+        "PUT /stores/{storeId}", lambda w: Call(f"/stores/{w.key('store')}", ADMIN, DEMO_STORE, status=201), CONVERGES
+    ),
+    Case(
+        "POST /products",
+        lambda w: Call("/products", ADMIN, {"storeId": "demo", "name": "Mug", "skus": [sku(w.key("MUG"))]}, status=201),
+        NEW_REQUEST,
+    ),
+    Case("PATCH /products/{productId}", lambda w: Call(f"/products/{w.product_id}", ADMIN, {"name": "T"}), CONVERGES),
+    Case(
+        "POST /products/{productId}/skus",
+        lambda w: Call(f"/products/{w.product_id}/skus", ADMIN, sku(w.key("TEE-L")), status=201),
+        NEW_REQUEST,
+    ),
+    Case("PATCH /skus/{skuId}", lambda w: Call("/skus/TEE-M", ADMIN, {"name": "Tee, M"}), CONVERGES),
+    Case(
+        "POST /skus/{skuId}/stock-adjustments",
+        lambda w: Call("/skus/TEE-M/stock-adjustments", ADMIN, {"delta": 5, "reason": "restock"}, status=201),
+        NEW_REQUEST,
+    ),
+    # orders
+    Case(
+        "POST /orders/quote",
+        lambda w: Call("/orders/quote", CUSTOMER, {"lines": [{"skuId": "TEE-M", "quantity": 1}]}),
+        writes=False,
+    ),
+    Case(
+        "POST /orders/coupon-options",
+        lambda w: Call("/orders/coupon-options", CUSTOMER, {"lines": [{"skuId": "TEE-M", "quantity": 1}]}),
+        writes=False,
+    ),
+    Case(
+        "POST /orders",
+        lambda w: checkout_call({"lines": [{"skuId": "TEE-M", "quantity": 2}], "shippingAddress": ADDRESS}, w.key("k")),
+    ),
+    Case(
+        "POST /orders/{orderId}/cancel",
+        lambda w: Call(f"/orders/{w.pending_order()['orderId']}/cancel", CUSTOMER, {"reason": "changed my mind"}),
+    ),
+    Case("POST /orders/{orderId}/cancel", _paid_cancel, variant="paid"),
+    Case(
+        "POST /orders/{orderId}/confirm-receipt",
+        lambda w: Call(f"/orders/{w.delivered_order()['orderId']}/confirm-receipt", CUSTOMER),
+        NEW_REQUEST,
+    ),
+    # payments
+    Case(
+        "POST /orders/{orderId}/payments",
+        lambda w: Call(
+            f"/orders/{w.pending_order()['orderId']}/payments",
+            CUSTOMER,
+            {"method": "wechat"},
+            {"Idempotency-Key": w.key("p")},
+            201,
+        ),
+    ),
+    Case(
+        "POST /orders/{orderId}/payments",
+        lambda w: Call(
+            f"/orders/{w.pending_order()['orderId']}/payments",
+            CUSTOMER,
+            {"method": "balance"},
+            {"Idempotency-Key": w.key("p")},
+            201,
+        ),
+        variant="balance",
+    ),
+    Case("POST /orders/{orderId}/payments/{paymentId}/review", lambda w: _review(w, {"decision": "approve"})),
+    Case(
+        "POST /orders/{orderId}/payments/{paymentId}/review",
+        lambda w: _review(w, {"decision": "reject", "reason": "no funds arrived"}),
+        variant="reject",
+    ),
+    Case("POST /orders/{orderId}/payments/{paymentId}/sync", _sync),
+    Case(
+        "POST /customers/{customerId}/balance/adjustments",
+        lambda w: Call(
+            "/customers/cust-2/balance/adjustments",
+            FINANCE,
+            {"direction": "credit", "amount": cny(5000), "reason": "goodwill"},
+            {"Idempotency-Key": w.key("b")},
+            201,
+        ),
+    ),
+    Case(
+        "POST /anomalies/{anomalyId}/resolve",
+        lambda w: Call(
+            f"/anomalies/{w.anomaly()}/resolve",
+            SUPPORT,
+            {"decision": "accept", "remainder": "write-off", "note": "called the shopper"},
+        ),
+    ),
+    Case(
+        "PUT /settings/payment-channels/{storeId}",
+        lambda w: Call(
+            "/settings/payment-channels/demo",
+            ADMIN,
+            {
+                "channels": {
+                    "card": {
+                        "enabled": True,
+                        "minAmount": 100,
+                        "maxAmount": 100000,
+                        "feeRateBps": 290,
+                        "feeBearer": "merchant",
+                    }
+                },
+                "reason": "card limits",
+            },
+        ),
+        CONVERGES,
+    ),
+    # fulfilment
+    Case(
+        "POST /orders/{orderId}/shipments",
+        lambda w: Call(
+            f"/orders/{w.paid_order()['children'][0]['childOrderId']}/shipments",
+            WAREHOUSE,
+            {"carrier": "sf", "trackingNumber": w.tracking()},
+            status=201,
+        ),
+    ),
+    Case("POST /orders/{orderId}/release", _release),
+    Case("POST /shipments/batch", _batch),
+    # pricing
+    Case("POST /promotions", lambda w: Call("/promotions", ADMIN, spend_and_save(), status=201), NEW_REQUEST),
+    Case(
+        "PUT /promotions/{promotionId}",
+        lambda w: Call(f"/promotions/{w.promotion()['promotionId']}", ADMIN, {**spend_and_save(), "name": "Autumn"}),
+        CONVERGES,
+    ),
+    Case("DELETE /promotions/{promotionId}", lambda w: Call(f"/promotions/{w.promotion()['promotionId']}", ADMIN)),
+    Case("POST /coupon-templates", lambda w: Call("/coupon-templates", ADMIN, ten_off(), status=201), NEW_REQUEST),
+    Case(
+        "POST /coupon-templates/{templateId}/disable",
+        lambda w: Call(f"/coupon-templates/{w.template()['templateId']}/disable", ADMIN),
+        NEW_REQUEST,
+    ),
+    Case("POST /coupon-templates/{templateId}/coupons", _issue),
+    Case(
+        "PUT /settings/points-rules",
+        lambda w: Call(
+            "/settings/points-rules",
+            FINANCE,
+            {
+                "programmes": {
+                    "CNY": {"redeemRate": {"points": 100, "value": cny(100)}, "capBps": 5000, "earnRate": None}
+                }
+            },
+        ),
+        CONVERGES,
+    ),
+    Case(
+        "PUT /settings/fx-rates",
+        lambda w: Call("/settings/fx-rates", FINANCE, {"reportingCurrency": "CNY", "rates": {"USD": "7.1234"}}),
+        CONVERGES,
+    ),
+    Case(
+        "POST /customers/{customerId}/points/adjustments",
+        lambda w: Call(
+            "/customers/cust-1/points/adjustments",
+            FINANCE,
+            {"delta": 100, "reason": "goodwill"},
+            {"Idempotency-Key": w.key("pts")},
+            201,
+        ),
+    ),
+]
+
+
+def assert_unavailable(answer: Answer, what: str = "") -> None:
+    assert answer.status == 503, (what, answer.body)
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert answer.body["type"] == "urn:oms:problem:service-unavailable"
+    assert answer.body["status"] == 503
+    assert int(answer.headers["Retry-After"]) >= 1
+
+
+@pytest.mark.parametrize("route", WRITE_ROUTES)
+def test_a_write_route_under_transient_faults(route: str, world: World, faults: Faults) -> None:
+    """Every write route of template.yaml, each of its cases in turn (a new route needs a Case)."""
+    cases = [case for case in CASES if case.route == route]
+    assert cases, f"add a Case for {route} to CASES"
+    assert {case.route for case in CASES} <= set(WRITE_ROUTES), "a Case names a route the template lost"
+    for case in cases:
+        check_write_route(case, world, faults)
+
+
+def check_write_route(case: Case, world: World, faults: Faults) -> None:
+    # 1. throttled, conflicted (through every re-send) or unreachable: 503, and nothing written
+    call = case.prepare(world)
+    before = world.snapshot()
+    for kind, targets in FAULTS if case.writes else (("throttle", READS), ("connect-timeout", EVERY_CALL)):
+        fault = faults.inject(kind, targets)
+        answer = world.call(case.route, call)
+        faults.clear()
+        assert fault.fired, f"{case.name}, {kind}: the route made no call the fault could hit"
+        assert_unavailable(answer, f"{case.name}, {kind}")
+        assert world.snapshot() == before, f"{case.name}, {kind}: the table changed"
+    if not case.writes:
+        return
+
+    # 2. one lost race: the store sends the same transaction again and the request succeeds
+    fault = faults.inject("conflict", frozenset({"TransactWriteItems"}), times=1)
+    answer = world.call(case.route, call)
+    faults.clear()
+    assert fault.fired == 1
+    assert answer.status == call.status, (case.name, "after one lost race", answer.body)
+
+    # 3. the answer is lost after the commit: 503; the client's retry answers the committed result
+    call = case.prepare(world)
+    before = world.snapshot()
+    fault = faults.inject("lost-answer", WRITES, times=1)
+    lost = world.call(case.route, call)
+    faults.clear()
+    assert fault.fired == 1
+    assert_unavailable(lost, f"{case.name}, lost answer")
+    assert world.snapshot() != before, case.name  # it was applied: only the answer was lost
+    retried = world.call(case.route, call)
+    if case.retry == NEW_REQUEST:
+        assert retried.status < 500, (case.name, retried.body)
+        return
+    if case.retry == CONVERGES:  # the same content again (a PUT that created answers 200 the second time)
+        assert 200 <= retried.status < 300, (case.name, retried.body)
+        return
+    assert retried.status == call.status, (case.name, "retry after a lost answer", retried.body)
+    settled = world.snapshot()
+    again = world.call(case.route, call)
+    assert (again.status, again.body) == (retried.status, retried.body), case.name
+    assert world.snapshot() == settled, case.name
+
+
+def test_every_read_route_answers_503_when_its_reads_are_throttled(
+    functions: dict[str, ModuleType], sandbox: Sandbox, faults: Faults
+) -> None:
+    world = World(functions, sandbox, SandboxWarehouse())  # an empty table: a read is all it takes
+    for route in READ_ROUTES:
+        path = re.sub(r"\{[^}]+\}", "x", route.split(" ", 1)[1])
+        fault = faults.inject("throttle", READS)
+        answer = world.call(route, Call(path, ADMIN, query={"store": "demo"}))  # GET /products needs a store
+        assert fault.fired, f"{route} read nothing"
+        assert_unavailable(answer, route)
+
+
+def test_a_warehouse_out_of_reach_is_a_503_with_retry_after_too(world: World) -> None:
+    call = _release(world)
+    world.warehouse.unavailable = True
+    answer = world.call("POST /orders/{orderId}/release", call)
+    assert (answer.status, answer.body["type"]) == (503, "urn:oms:problem:warehouse-unavailable")
+    assert answer.headers["Retry-After"] == "1"
+    world.warehouse.unavailable = False
+    assert world.call("POST /orders/{orderId}/release", call).status == 200
+
+
+# ---------------------------------------------------------------- callbacks
+@pytest.mark.parametrize(("provider", "acknowledged"), [("wechat", (204, "")), ("alipay", (200, "success"))])
+def test_a_payment_callback_meeting_a_fault_is_not_acknowledged_and_its_retry_applies_once(
+    provider: str, acknowledged: tuple[int, str], world: World, faults: Faults
+) -> None:
+    module = world.functions["payment_callbacks"]
+    order = world.pending_order()
+    attempt = world.attempt(order, provider)
+    callback = world.sandbox.pay(provider, attempt["paymentId"], amount=attempt["amount"]["amount"])
+    before = world.snapshot()
+    for kind, targets in FAULTS:
+        fault = faults.inject(kind, targets)
+        answer = payment_callback(module, provider, callback)
+        faults.clear()
+        assert fault.fired
+        # A retry in every provider's terms: not 2xx (WeChat: its FAIL body; Alipay: not `success`).
+        assert answer["statusCode"] == 503 and answer["headers"]["retry-after"] == "1", answer
+        assert json.loads(answer["body"])["code"] == "FAIL"
+        assert world.snapshot() == before, kind
+
+    fault = faults.inject("lost-answer", WRITES, times=1)
+    assert payment_callback(module, provider, callback)["statusCode"] == 503
+    faults.clear()
+    paid = world.snapshot()
+    retried = payment_callback(module, provider, callback)  # the provider delivers it again
+    assert (retried["statusCode"], retried["body"]) == acknowledged
+    assert world.snapshot() == paid  # applied once, by the first delivery
+
+
+def test_a_payment_callback_that_loses_a_race_is_applied_and_acknowledged(world: World, faults: Faults) -> None:
+    order = world.pending_order()
+    attempt = world.attempt(order, "wechat")
+    callback = world.sandbox.pay("wechat", attempt["paymentId"])
+    fault = faults.inject("conflict", frozenset({"TransactWriteItems"}), times=1)
+    assert payment_callback(world.functions["payment_callbacks"], "wechat", callback)["statusCode"] == 204
+    assert fault.fired == 1
+    status = world.ok("GET /orders/{orderId}", Call(f"/orders/{order['orderId']}", CUSTOMER))["status"]
+    assert status == "PAID"
+
+
+def test_a_carrier_callback_meeting_a_fault_is_not_acknowledged(world: World, faults: Faults) -> None:
+    module = world.functions["carrier_callbacks"]
+    _, _, tracking = world.shipped_child()
+    before = world.snapshot()
+    for kind, targets in FAULTS:
+        fault = faults.inject(kind, targets)
+        answer = carrier_callback(module, tracking, "IN_TRANSIT", "e1")
+        faults.clear()
+        assert fault.fired
+        assert (answer["statusCode"], answer["headers"]["retry-after"]) == (503, "1"), answer
+        assert world.snapshot() == before, kind
+    fault = faults.inject("conflict", frozenset({"TransactWriteItems"}), times=1)
+    assert carrier_callback(module, tracking, "IN_TRANSIT", "e1")["statusCode"] == 204
+    assert fault.fired == 1
+
+    faults.inject("lost-answer", WRITES, times=1)
+    assert carrier_callback(module, tracking, "DELIVERED", "e2")["statusCode"] == 503
+    faults.clear()
+    delivered = world.snapshot()
+    assert carrier_callback(module, tracking, "DELIVERED", "e2")["statusCode"] == 204  # the carrier's redelivery
+    assert world.snapshot() == delivered  # applied once, by the first delivery
+
+
+# ---------------------------------------------------------------- timer tasks
+def assert_transient_store_error(module: ModuleType, order_id: str) -> None:
+    """The state machines' Retry names the error, as Step Functions sees it: by its class name."""
+    with pytest.raises(Exception) as raised:  # matched by name below, as the ASL does
+        module.handler({"orderId": order_id}, LambdaContext())
+    assert type(raised.value).__name__ == "TransientStoreError", repr(raised.value)
+
+
+@pytest.mark.parametrize(("task", "done"), [("payment_timeout", "cancelled"), ("auto_confirm", "completed")])
+def test_a_timer_task_raises_transient_store_error_and_lets_bugs_through(
+    task: str, done: str, world: World, faults: Faults
+) -> None:
+    module = world.functions[task]
+    if task == "payment_timeout":
+        order = world.pending_order()
+        due = parse_rfc3339(order["paymentDeadline"])
+        module.service.clock = lambda: due
+    else:
+        order = world.delivered_order()
+        module.timers.fulfilment.clock = lambda: utcnow().replace(year=2100)
+    before = world.snapshot()
+    for kind, targets in FAULTS:
+        faults.inject(kind, targets)
+        assert_transient_store_error(module, order["orderId"])
+        faults.clear()
+        assert world.snapshot() == before, kind
+    faults.inject("invalid", EVERY_CALL)  # a malformed request is a bug: retrying would only repeat it
+    with pytest.raises(PynamoDBException) as raised:
+        module.handler({"orderId": order["orderId"]}, LambdaContext())
+    assert type(raised.value).__name__ != "TransientStoreError"
+    faults.inject("conflict", frozenset({"TransactWriteItems"}), times=1)  # one lost race: sent again
+    assert module.handler({"orderId": order["orderId"]}, LambdaContext())["result"] == done
+
+
+def test_only_a_transient_fault_is_a_503_a_bug_stays_a_500(world: World, faults: Faults) -> None:
+    call = Call(f"/orders/{world.pending_order()['orderId']}/cancel", CUSTOMER)
+    faults.inject("throttle", WRITES)
+    assert_unavailable(world.call("POST /orders/{orderId}/cancel", call))
+    faults.inject("invalid", WRITES)  # DynamoDB refuses the request itself: retrying cannot help
+    answer = world.call("POST /orders/{orderId}/cancel", call)
+    assert (answer.status, answer.body["type"]) == (500, "urn:oms:problem:internal-error")
+    assert "Retry-After" not in answer.headers
