@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms.adapters.outbox import DeadLetterQueue, OutboxNotRelayed, OutboxRelay
+from oms.faults import aws_client
 from oms.store.outbox import count_relay_failure
 
 logger = Logger()
@@ -29,18 +30,14 @@ _sqs: Any = None
 def events_client() -> Any:
     global _client
     if _client is None:
-        import boto3
-
-        _client = boto3.client("events")
+        _client = aws_client("events")
     return _client
 
 
 def sqs_client() -> Any:
     global _sqs
     if _sqs is None:
-        import boto3
-
-        _sqs = boto3.client("sqs")
+        _sqs = aws_client("sqs")
     return _sqs
 
 

@@ -478,7 +478,6 @@ CASES = [
     Case(
         "POST /orders/{orderId}/confirm-receipt",
         lambda w: Call(f"/orders/{w.delivered_order()['orderId']}/confirm-receipt", CUSTOMER),
-        NEW_REQUEST,
     ),
     # payments
     Case(

@@ -31,6 +31,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 log = logging.getLogger(__name__)
 
+_jitter = random.Random()  # its own generator: never the process's shared `random` state
 SOURCE = "oms"
 DEAD_LETTER_KIND = "oms.outbox.dead-letter"
 DEAD_LETTER_VERSION = 1
@@ -226,7 +227,7 @@ class OutboxRelay:
             pending.append(_Pending(record, entry, str(row["eventId"])))
         failed = self._publish(pending)
         if failed:
-            time.sleep(self.retry_delay_seconds * (1 + random.random()))  # one quick retry of refused entries
+            time.sleep(self.retry_delay_seconds * (1 + _jitter.random()))  # one quick retry of refused entries
             failed = self._publish(failed)
         outcome.published = len(pending) - len(failed)
         for item in failed:

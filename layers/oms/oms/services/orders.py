@@ -33,7 +33,7 @@ from oms.domain.splitting import (
     limit_converter,
     split_order,
 )
-from oms.services.replays import cancelled_by
+from oms.services.replays import cancelled_by, receipt_confirmed_by
 from oms.store import keys
 from oms.store.models import CouponItem
 from oms.store.orders import (
@@ -61,6 +61,7 @@ PaidCancel = Callable[[Actor, str, OrderRecord | None, str | None], dict[str, An
 PAID_CANCEL_STATES = frozenset(
     {OrderStatus.PAID, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.CLOSED}
 )
+RECEIPT_CONFIRMED = "receipt confirmed"
 CANCEL_ATTEMPTS = 3  # a cancel that loses a race (e.g. with a payment) reads the order again and decides again
 
 
@@ -472,7 +473,9 @@ class OrderService:
         record = self._visible_order(actor, order_id)
         if record.header.customerId != actor.subject:
             raise Forbidden("only the shopper confirms receipt of their order")
-        return order_view(self.complete(record, actor, "receipt confirmed"))
+        if receipt_confirmed_by(record, actor, RECEIPT_CONFIRMED):
+            return order_view(record)  # this very confirmation, retried after its answer was lost
+        return order_view(self.complete(record, actor, RECEIPT_CONFIRMED))
 
     def complete(self, record: OrderRecord, actor: Actor, reason: str) -> OrderRecord:
         """DELIVERED → COMPLETED (shopper's confirmation, or the auto-confirm timer) with the points earned."""

@@ -56,6 +56,7 @@ from oms.domain.payment import (
     refund_id_for,
 )
 from oms.domain.permissions import Actor, Permission
+from oms.faults import TransientStoreError
 from oms.services.orders import IdempotencyKeyReused
 from oms.services.replays import reviewed_by
 from oms.store import keys
@@ -412,7 +413,8 @@ class PaymentService:
                 return self._apply_once(notice, who)
             except ConcurrentChange:
                 continue
-        raise RuntimeError("the order kept changing while applying a payment notice")
+        # Answered 503 (a retryable failure in every provider's terms): the provider sends it again.
+        raise TransientStoreError("the order kept changing while applying a payment notice")
 
     def _apply_once(self, notice: ProviderNotice, actor: Actor) -> str:
         order_id = order_id_of(notice.payment_id)

@@ -45,3 +45,11 @@ def reviewed_by(attempt: PaymentAttemptItem, actor: Actor, *, approve: bool, rea
         and review.get("approved") is False
         and review.get("reason") == reason
     )
+
+
+def receipt_confirmed_by(record: OrderRecord, actor: Actor, reason: str) -> bool:
+    """The order was completed by this shopper's own confirmation (`POST .../confirm-receipt` again)."""
+    return record.status is OrderStatus.COMPLETED and any(
+        event.toStatus == OrderStatus.COMPLETED.value and event.by == actor.subject and event.reason == reason
+        for event in record.events
+    )

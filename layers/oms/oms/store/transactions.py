@@ -21,6 +21,8 @@ from pynamodb.transactions import TransactWrite
 from oms.faults import TRANSIENT_CANCELLATION_CODES, TransientStoreError
 from oms.store.models import Item
 
+# Its own generator: backoff never touches the process's shared `random` state (which tests seed).
+_jitter = random.Random()
 COMMIT_ATTEMPTS = 4  # sends of one transaction that keeps losing races, with jittered backoff in between
 
 
@@ -87,7 +89,7 @@ class Transaction:
                     raise TransientStoreError(
                         f"transaction cancelled {COMMIT_ATTEMPTS} times by concurrent writes: {cancelled}"
                     ) from cancelled
-                time.sleep(random.uniform(0.005, 0.02) * (2**attempt))
+                time.sleep(_jitter.uniform(0.005, 0.02) * (2**attempt))
 
     def _send(self) -> None:
         labels = [c[0] for c in self._checks] + [p[0] for p in self._puts] + [u[0] for u in self._updates]
