@@ -20,7 +20,17 @@ from oms.adapters.providers.base import CloseOutcome, NoticeStatus, PaymentMetho
 from oms.domain.money import Money
 from oms.services.after_commit import AfterCommit, CommittedEvent, rearm_payment_timeout
 
-from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, DEMO_STORE, SUPPORT, Api
+from tests.handlers.conftest import (
+    ADDRESS,
+    ADMIN,
+    CUSTOMER,
+    DEMO_STORE,
+    SUPPORT,
+    Api,
+    LambdaContext,
+    TableStream,
+    load_function,
+)
 from tests.handlers.test_orders_api import stock_of, table_snapshot
 from tests.handlers.test_payments_api import (  # noqa: F401  (fixtures)
     FakeProvider,
@@ -296,6 +306,29 @@ def test_a_close_that_fails_never_fails_the_cancel_and_is_tried_again(shop: Shop
     [attempt] = payments(shop.pay, order["orderId"])["attempts"]
     assert (attempt["closedAtProvider"]["outcome"], attempt["closedAtProvider"]["tries"]) == ("PAID", 2)
     assert shop.payments.service.close_open_attempts(order["orderId"]) == {}
+
+
+def test_what_a_cancel_could_not_do_after_its_commit_is_done_from_the_committed_row(shop: Shop) -> None:
+    """The request's own follow-up (close the attempt, settle refunds) is only the fast path: the committed
+    OrderCancelled row reaches the after-commit function through the table's stream, which does it too."""
+    stream = TableStream("AfterCommitFunction")
+    order = place(shop.orders)
+    _, payment = pay(shop.pay, order, "alipay")
+    shop.providers[ALIPAY].close_outcome = None  # the provider is unreachable while the request runs
+    assert cancel(shop.orders, order["orderId"], CUSTOMER)[0] == 200
+    [attempt] = payments(shop.pay, order["orderId"])["attempts"]
+    assert attempt["closedAtProvider"]["outcome"] == "ERROR"
+    shop.providers[ALIPAY].close_outcome = CloseOutcome.CLOSED
+    cancelled = [r for r in stream.new_records() if r["dynamodb"]["NewImage"]["detailType"]["S"] == "OrderCancelled"]
+    assert len(cancelled) == 1
+    after_commit = load_function("after_commit")
+    assert after_commit.handler({"Records": cancelled}, LambdaContext()) == {"batchItemFailures": []}
+    [attempt] = payments(shop.pay, order["orderId"])["attempts"]
+    assert (attempt["closedAtProvider"]["outcome"], attempt["closedAtProvider"]["tries"]) == ("CLOSED", 2)
+    # Delivered again (at least once), it asks nobody again.
+    assert after_commit.handler({"Records": cancelled}, LambdaContext()) == {"batchItemFailures": []}
+    [attempt] = payments(shop.pay, order["orderId"])["attempts"]
+    assert attempt["closedAtProvider"]["tries"] == 2 and payment["paymentId"] == attempt["paymentId"]
 
 
 def test_stores_take_a_late_payment_policy(shop: Shop) -> None:
