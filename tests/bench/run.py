@@ -194,7 +194,12 @@ def main() -> None:
         template_path=str(ROOT / "template.yaml"),
         port=0,
         # No timer fires during the run; the sweeper runs as often as on AWS.
-        parameter_overrides={"PaymentTimeoutSeconds": "3600", "TimerSweepSchedule": "rate(1 minute)"},
+        # WARNING: the stream consumers' INFO lines would interleave with the tables on stdout.
+        parameter_overrides={
+            "PaymentTimeoutSeconds": "3600",
+            "TimerSweepSchedule": "rate(1 minute)",
+            "LogLevel": "WARNING",
+        },
     )
     stack.start()
     try:
