@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
@@ -151,17 +150,26 @@ def decode_json_text(raw: bytes) -> str:
         raise _malformed(f"the body is not UTF-8 text (byte {error.start})") from error
 
 
-_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_BRACKETS = re.compile(r"[\[\]{}]")
-
-
 def json_depth(text: str) -> int:
-    """How deep arrays and objects nest, counted without parsing (so without recursion): brackets
-    inside strings do not count."""
+    """How deep arrays and objects nest, counted in one pass over the text (no recursion, no regex that
+    could backtrack): brackets inside strings do not count."""
     depth = deepest = 0
-    for bracket in _BRACKETS.findall(_STRINGS.sub('""', text)):
-        depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
     return deepest
 
 
@@ -218,7 +226,9 @@ def if_match(app: APIGatewayHttpResolver) -> int | None:
     if raw is None:
         return None
     text = raw.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    # ASCII digits only (str.isdigit() is true for "²", which int() refuses), and a version, not a number
+    # too long for int() to read.
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise HttpProblem(400, "if-match-invalid", "Invalid If-Match", "If-Match must be an ETag this API returned")
     return int(text)
 

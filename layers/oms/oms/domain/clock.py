@@ -22,10 +22,15 @@ def to_rfc3339_seconds(moment: datetime) -> str:
 
 
 def parse_rfc3339(text: str) -> datetime:
+    """An RFC 3339 time in UTC; ValueError for anything else, including a valid time that is outside the
+    years 1-9999 once in UTC (e.g. 9999-12-31T23:59:59-23:59)."""
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError(f"{text!r} is outside the years 1-9999 in UTC") from error
 
 
 def deadline_after(now: datetime, seconds: int) -> datetime:

@@ -14,6 +14,8 @@ from oms.domain.errors import InvalidRequest
 T = TypeVar("T")
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
+MAX_CURSOR_LENGTH = 4096  # a real cursor (four keys of at most 1,024 bytes each) is far shorter
+MAX_KEY_BYTES = 1024  # DynamoDB's limit for a sort key (a partition key may have 2,048: ours never do)
 
 
 @dataclass(frozen=True)
@@ -29,19 +31,38 @@ def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def listing_key_attributes(partition_attr: str) -> frozenset[str]:
+    """The attributes of a start key for a listing keyed by `partition_attr`: the table's key, plus the
+    index's key when it lists an index (GSI<n>PK → GSI<n>PK, GSI<n>SK)."""
+    if partition_attr == "PK":
+        return frozenset({"PK", "SK"})
+    index = partition_attr.removesuffix("PK")
+    return frozenset({"PK", "SK", partition_attr, f"{index}SK"})
+
+
 def decode_cursor(cursor: str | None, *, partition_attr: str, partition_value: str) -> dict[str, Any] | None:
-    """Decode a cursor and check it belongs to the partition being listed (no wandering into others)."""
+    """Decode a cursor and check it is a start key of the partition being listed: exactly the listing's
+    key attributes, each a string within DynamoDB's key size (so no wandering into other partitions, and
+    nothing DynamoDB would refuse with a ValidationException)."""
     if not cursor:
         return None
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidRequest("cursor is not valid", field="cursor")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
-    except (binascii.Error, ValueError) as error:
+    except (binascii.Error, ValueError, RecursionError) as error:
         raise InvalidRequest("cursor is not valid", field="cursor") from error
     if not isinstance(key, dict) or key.get(partition_attr) != {"S": partition_value}:
         raise InvalidRequest("cursor is not valid for this listing", field="cursor")
-    if not all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values()):
-        raise InvalidRequest("cursor is not valid", field="cursor")
+    if set(key) != listing_key_attributes(partition_attr) or not all(
+        isinstance(v, dict)
+        and set(v) == {"S"}
+        and isinstance(v["S"], str)
+        and 0 < len(v["S"].encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES
+        for v in key.values()
+    ):
+        raise InvalidRequest("cursor is not valid for this listing", field="cursor")
     return key
 
 
