@@ -100,29 +100,32 @@ def rearm_payment_timeout(timer: PaymentTimerRestart) -> AfterCommitAction:
 
 
 class CancelFollowUp(Protocol):
-    """The payments side's work after a cancel committed (PaymentService)."""
+    """The payments side's work after a change committed money to go back (PaymentService). Both raise
+    on a transient fault and while a provider could not take a refund yet, so the record is retried."""
 
-    def after_cancel(self, order_id: str) -> None: ...
+    def follow_up_cancel(self, order_id: str) -> None: ...
 
-    def settle_pending_refunds(self, order_id: str) -> list[str]: ...
+    def follow_up_refunds(self, order_id: str) -> None: ...
 
 
 def finish_cancel(payments: CancelFollowUp) -> AfterCommitAction:
     """OrderCancelled → settle the refunds the cancel committed and close the order's open payment attempts
     at their providers. Both are idempotent (refund ids are the providers' idempotency keys; a closed
-    attempt is not asked again), so the request's own try and this one never do anything twice."""
+    attempt is not asked again), so the request's own try and this one never do anything twice. A refund
+    still PENDING afterwards (the provider said "not now") fails the record: the stream delivers it again
+    within its bounds, and the sweeper asks again after that (the refund's entry in the deadline index)."""
 
     def finish(event: CommittedEvent) -> None:
-        payments.after_cancel(str(event.detail["orderId"]))
+        payments.follow_up_cancel(str(event.detail["orderId"]))
 
     return finish
 
 
 def settle_refunds(payments: CancelFollowUp) -> AfterCommitAction:
     """ChildOrderCancelled / PaymentAnomaly → ask the providers for the refunds that change committed
-    (idempotent by refund id; what still fails stays PENDING, visible and retried by sync)."""
+    (idempotent by refund id); like `finish_cancel`, a refund still PENDING fails the record."""
 
     def settle(event: CommittedEvent) -> None:
-        payments.settle_pending_refunds(str(event.detail["orderId"]))
+        payments.follow_up_refunds(str(event.detail["orderId"]))
 
     return settle
