@@ -635,6 +635,37 @@ def test_a_late_payment_of_the_whole_total_still_revives_an_order_whose_earlier_
     assert_ledger_balances()
 
 
+def test_a_refund_the_provider_accepted_is_processing_and_asked_again_until_it_is_paid(shop: Shop) -> None:
+    """WeChat answers most refunds PROCESSING (card: pending): the provider has the money, it pays it out
+    later. The refund is PROCESSING, keeps its next try (backoff), does not fail the stream's record and
+    is booked when the provider says it is done."""
+    order, payment = held(shop, 10000)
+    shop.providers[ALIPAY].refund_status = NoticeStatus.PENDING
+    assert cancel(shop.orders, order["orderId"], SUPPORT)[0] == 200
+    [refund] = payments(shop.pay, order["orderId"])["refunds"]
+    assert (refund["status"], refund["failures"], refund["nextTryAt"] is not None) == ("PROCESSING", 0, True)
+    assert anomalies()[0]["status"] == "OPEN"
+    service = shop.payments.service
+    service.follow_up_refunds(order["orderId"])  # the stream's try: still processing, and that is no failure
+    [refund] = payments(shop.pay, order["orderId"])["refunds"]
+    assert refund["status"] == "PROCESSING"
+
+    shop.providers[ALIPAY].refund_status = NoticeStatus.SUCCEEDED
+    saved = service.clock
+    service.clock = lambda: parse_rfc3339(refund["nextTryAt"])
+    try:
+        answer = service.retry_refund(order["orderId"], refund["refundId"])
+    finally:
+        service.clock = saved
+    assert (answer["result"], answer["status"]) == ("refunded", "SUCCEEDED")
+    # Asked under the same id each time (the provider's idempotency key): one refund at the provider.
+    assert {r for r, _ in shop.providers[ALIPAY].refunds} == {f"RF{payment['paymentId']}"}
+    money = payments(shop.pay, order["orderId"])
+    assert (money["status"], money["refunds"][0]["nextTryAt"]) == ("REFUNDED", None)
+    assert anomalies()[0]["status"] == "RESOLVED"
+    assert_ledger_balances()
+
+
 # ---------------------------------------------------------------- the review of issue 9 (tests/review), and after it
 from oms.adapters.providers.base import PaymentMethod as _Method  # noqa: E402
 from oms.domain.clock import parse_rfc3339  # noqa: E402
