@@ -8,7 +8,8 @@ happens once the data is committed, whatever became of the request that committe
 Actions must be idempotent: a row can be delivered more than once (a failed record is retried, and on
 AWS so are the records after it in its shard). An action that raises makes its record a batch item
 failure, retried by the event source mapping and finally reported to its on-failure queue; for the
-timers, the sweeper (`oms.services.timers`) is the backstop that needs no stream at all.
+timers and for refunds a provider could not take yet, the sweeper (`oms.services.timers`, over the
+deadline index) is the backstop that needs no stream at all.
 
 To add an action after a commit: one entry in `oms.wiring.after_commit`, and the detail type in the
 function's FilterCriteria.
