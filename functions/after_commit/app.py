@@ -1,11 +1,12 @@
 """After-commit actions from the table's stream (`oms.wiring.after_commit` lists them by detail type):
-today it arms the payment-timeout timer from OrderPlaced rows and the auto-confirm timer from
-OrderDelivered rows.
+it arms the payment-timeout and auto-confirm timers, and does the money follow-ups of cancels and cases
+(refunds at the providers, open attempts closed).
 
 Triggered by the table's stream, filtered to inserted Outbox rows of those detail types. Each record is
-handled on its own (powertools BatchProcessor): a record whose action fails is reported in
-`batchItemFailures` and retried by the event source mapping, the others are done. Starting a named
-execution twice is harmless, so redelivered records are too.
+handled on its own (powertools BatchProcessor): a record whose action fails — a transient fault, or a
+refund its provider could not take yet — is reported in `batchItemFailures` and retried by the event
+source mapping (within its MaximumRetryAttempts / MaximumRecordAgeInSeconds), the others are done.
+Every action is idempotent, so redelivered records are harmless.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from oms.services.after_commit import committed_event
 from oms.wiring import after_commit
 
 logger = Logger()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# Every failed record is reported, also when all of them failed (the mapping retries from the first one):
+# one answer shape whatever the batch, rather than an invocation error.
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 actions = after_commit(Settings.from_env())
 
 

@@ -1,5 +1,5 @@
 """Payments: pay an order, read its payments and ledger, review bank transfers, sync with the provider,
-customer balances, abnormal-payment cases and payment-channel settings."""
+decide refunds a provider refused, customer balances, abnormal-payment cases and payment-channel settings."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from oms.api.http import (
     query_int,
 )
 from oms.api.problems import HttpProblem
-from oms.api.schemas import BalanceAdjustmentIn, ChannelSettingsIn, PaymentIn, ResolveIn, ReviewIn
+from oms.api.schemas import BalanceAdjustmentIn, ChannelSettingsIn, PaymentIn, RefundResolveIn, ResolveIn, ReviewIn
 from oms.config import Settings
 from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer
 from oms.domain.permissions import Permission
@@ -72,6 +72,17 @@ def review(orderId: str, paymentId: str) -> Response[str]:
 @app.post("/orders/<orderId>/payments/<paymentId>/sync")
 def sync(orderId: str, paymentId: str) -> Response[str]:
     return json_response(200, service.sync(actor(app), orderId, paymentId))
+
+
+@app.post("/orders/<orderId>/refunds/<refundId>/resolve")
+def resolve_refund(orderId: str, refundId: str) -> Response[str]:
+    who = actor(app)
+    require(who, Permission.REFUND_RESOLVE)
+    body = parse_body(app, RefundResolveIn)
+    return json_response(
+        200,
+        service.resolve_refund(who, orderId, refundId, body.decision, note=body.note, reference=body.reference),
+    )
 
 
 @app.get("/customers/<customerId>/balance")

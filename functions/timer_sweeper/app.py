@@ -1,6 +1,7 @@
 """Timer sweeper, run on a schedule (`TimerSweepSchedule`): cancels unpaid orders past their payment
 deadline and completes delivered orders past their auto-confirm deadline, found through the sparse
-deadline index, whatever happened to their Step Functions timers. Returns (and logs) what it did.
+deadline index, whatever happened to their Step Functions timers; and asks the providers again for
+refunds whose next try has come (the same index). Returns (and logs) what it did.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from oms.wiring import order_timers
 
 logger = Logger()
 timers = order_timers(Settings.from_env())
+KINDS = ("payment", "confirm", "refund")
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = timers.sweep(time_left_ms=context.get_remaining_time_in_millis)
-    acted = len(report["payment"]["acted"]) + len(report["confirm"]["acted"])
-    failed = report["payment"]["results"].get("failed", 0) + report["confirm"]["results"].get("failed", 0)
+    parts = [report[kind] for kind in KINDS if kind in report]
+    acted = sum(len(part["acted"]) for part in parts)
+    failed = sum(part["results"].get("failed", 0) for part in parts)
     if failed:
-        logger.error("timer sweep: some orders failed", extra=report)
+        logger.error("timer sweep: some entries failed", extra=report)
     elif acted:
         logger.info("timer sweep", extra=report)
     else:

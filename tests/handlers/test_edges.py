@@ -61,6 +61,7 @@ STAFF_ONLY = {
     "PATCH /skus/{skuId}",
     "POST /skus/{skuId}/stock-adjustments",
     "POST /orders/{orderId}/payments/{paymentId}/review",
+    "POST /orders/{orderId}/refunds/{refundId}/resolve",
     "POST /customers/{customerId}/balance/adjustments",
     "GET /anomalies",
     "POST /anomalies/{anomalyId}/resolve",
@@ -99,6 +100,7 @@ VALID_BODIES: dict[str, Any] = {
     "ReviewIn": {"decision": "approve"},
     "BalanceAdjustmentIn": {"direction": "credit", "amount": {"amount": 100, "currency": "CNY"}, "reason": "goodwill"},
     "ResolveIn": {"note": "checked with the bank"},
+    "RefundResolveIn": {"decision": "to-balance", "note": "the payer's account is closed"},
     "ChannelSettingsIn": {
         "channels": {
             "alipay": {"enabled": True, "minAmount": 0, "maxAmount": 100, "feeRateBps": 0, "feeBearer": "merchant"}
@@ -179,6 +181,7 @@ def world() -> Iterator[World]:
             "productId": tee["productId"],
             "orderId": order["orderId"],
             "paymentId": order["orderId"] + "01",
+            "refundId": "RF" + order["orderId"] + "01",
             "customerId": "cust-1",
             "warehouseId": "WH1",
             "code": "WELCOME10",

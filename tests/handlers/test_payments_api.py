@@ -37,6 +37,7 @@ class FakeProvider:
     refunds: list[tuple[str, int]] = field(default_factory=list)
     query_answer: ProviderQuery | None = None
     fail_refunds: bool = False
+    refund_status: NoticeStatus = NoticeStatus.SUCCEEDED  # PENDING: accepted, paid out later
     closes: list[str] = field(default_factory=list)
     close_outcome: CloseOutcome | None = CloseOutcome.CLOSED  # None: the provider cannot be reached
 
@@ -58,7 +59,7 @@ class FakeProvider:
         if self.fail_refunds:
             raise ConnectionError("provider down")
         self.refunds.append((refund_id, amount.amount))
-        return ProviderRefund(refund_id, f"prov-{refund_id}", NoticeStatus.SUCCEEDED)
+        return ProviderRefund(refund_id, f"prov-{refund_id}", self.refund_status)
 
     def query(self, payment_id: str, expected_amount: Money, provider_reference: str | None = None) -> ProviderQuery:
         assert self.query_answer is not None

@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from oms.domain.clock import parse_rfc3339, utcnow
+from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
 
 from tests.handlers import test_fulfilment as fulfilment_tests
 from tests.handlers import test_payments_api as payment_tests
@@ -34,7 +34,8 @@ def sweeper(aws: None) -> ModuleType:
 
 
 def sweep_at(sweeper: ModuleType, moment: datetime) -> dict[str, Any]:
-    sweeper.timers.orders.clock = sweeper.timers.fulfilment.clock = lambda: moment
+    timers = sweeper.timers
+    timers.orders.clock = timers.fulfilment.clock = timers.payments.clock = lambda: moment
     event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
     report: dict[str, Any] = sweeper.handler(event, LambdaContext())
     return report
@@ -109,9 +110,9 @@ def test_the_sweeper_acts_on_overdue_orders_only_and_reads_only_the_index(
     # Found through the index: one Query per shard and kind on GSI4, no Scan; the rest is the task code
     # (for each of the two orders acted on: reads of its partition, and its one transaction).
     index_queries = [body for name, body in requests if b'"IndexName": "GSI4"' in body]
-    assert len(index_queries) == 8
+    assert len(index_queries) == 12  # payment deadlines, auto-confirm, refunds due another try
     assert {json.loads(body)["ExpressionAttributeValues"][":0"]["S"] for body in index_queries} == {
-        f"DUE#{kind}#{shard}" for kind in ("PAYMENT", "CONFIRM") for shard in range(4)
+        f"DUE#{kind}#{shard}" for kind in ("PAYMENT", "CONFIRM", "REFUND") for shard in range(4)
     }
     assert set(calls) == {"dynamodb:Query", "dynamodb:TransactWriteItems"}  # no Scan
     assert calls.count("dynamodb:TransactWriteItems") == 2
@@ -147,7 +148,39 @@ def test_an_order_that_fails_is_counted_and_the_others_are_still_swept(
         return real_expire(order_id)
 
     monkeypatch.setattr(sweeper.timers.orders, "expire", expire)
-    report = sweep_at(sweeper, parse_rfc3339(fine["paymentDeadline"]))
+    moment = parse_rfc3339(fine["paymentDeadline"])
+    report = sweep_at(sweeper, moment)
     assert report["payment"]["results"] == {"cancelled": 1, "failed": 1}
     assert report["payment"]["acted"] == [fine["orderId"]]
-    assert due_entry_of(broken["orderId"]) is not None  # still there for the next run
+    # Still there for a later run, moved five minutes on so it does not hold the front of its shard.
+    entry = due_entry_of(broken["orderId"])
+    assert entry is not None and entry[1].startswith(to_rfc3339(moment + timedelta(minutes=5)))
+    assert sweep_at(sweeper, moment)["payment"]["examined"] == 0
+    monkeypatch.undo()
+    assert sweep_at(sweeper, moment + timedelta(minutes=5))["payment"]["acted"] == [broken["orderId"]]
+
+
+def test_an_order_that_is_not_due_yet_moves_to_the_deadline_its_task_answered(
+    catalog: None, orders_api: Api, fulfilment: Api, carriers: ModuleType, sweeper: ModuleType
+) -> None:
+    """Auto-confirm waits while an after-sales case is open (`openCases`, kept by after-sales): the task
+    answers not_due with the next check. Left at its overdue key, such orders would fill every run's
+    limit and starve the rest of their shard; the sweeper moves the entry to the deadline answered."""
+    from oms.store import keys
+    from oms.store.models import OrderItem
+
+    carriers.service.auto_confirm_seconds = 60
+    waiting = delivered(orders_api, fulfilment, carriers, "LAMP", "SF9101")
+    other = delivered(orders_api, fulfilment, carriers, "VASE", "SF9102")
+    OrderItem(keys.order_pk(waiting["orderId"]), keys.ORDER_META).update(actions=[OrderItem.openCases.set(1)])
+    sweeper.timers.limit = 1
+    sweeper.timers.fulfilment.auto_confirm_seconds = 7 * 86400
+    moment = utcnow() + timedelta(hours=1)
+    results = [sweep_at(sweeper, moment)["confirm"]["results"] for _ in range(2)]
+    assert sorted(r for result in results for r in result) == ["completed", "not_due"]  # the limit did not starve it
+    entry = due_entry_of(waiting["orderId"])
+    later = moment.replace(microsecond=0) + timedelta(days=7)  # the task answers whole seconds
+    assert entry is not None and entry[1].startswith(to_rfc3339(later))
+    assert sweep_at(sweeper, moment)["confirm"]["examined"] == 0
+    assert status_of(orders_api, waiting["orderId"]) == "DELIVERED"
+    assert status_of(orders_api, other["orderId"]) == "COMPLETED"

@@ -291,6 +291,26 @@ class World:
         listed = self.ok("GET /anomalies", Call("/anomalies", SUPPORT))
         return str(next(a["anomalyId"] for a in listed["items"] if a["orderId"] == order["orderId"]))
 
+    def refused_refund(self, provider: str = "wechat") -> tuple[str, str]:
+        """A held order (0.01 received through `provider`) cancelled by support while the provider refuses
+        refunds for good: its refund is FAILED, its case OPEN. Returns (order id, refund id)."""
+        order = self.pending_order()
+        attempt = self.attempt(order, provider)
+        callback = self.sandbox.pay(provider, attempt["paymentId"], amount=1)
+        assert payment_callback(self.functions["payment_callbacks"], provider, callback)["statusCode"] in (200, 204)
+        self.sandbox.refunds_declined = True
+        try:
+            self.ok(
+                "POST /orders/{orderId}/cancel",
+                Call(f"/orders/{order['orderId']}/cancel", SUPPORT, {"reason": "asked"}),
+            )
+        finally:
+            self.sandbox.refunds_declined = False
+        payments = self.ok("GET /orders/{orderId}/payments", Call(f"/orders/{order['orderId']}/payments", ADMIN))
+        [refund] = payments["refunds"]
+        assert refund["status"] == "FAILED", refund
+        return str(order["orderId"]), str(refund["refundId"])
+
     # -- pricing
     def promotion(self) -> dict[str, Any]:
         return self.ok("POST /promotions", Call("/promotions", ADMIN, spend_and_save(), status=201))
@@ -406,6 +426,11 @@ def _sync(w: World) -> Call:
     return Call(f"/orders/{order['orderId']}/payments/{attempt['paymentId']}/sync", CUSTOMER)
 
 
+def _resolve_refund(w: World, body: dict[str, Any]) -> Call:
+    order_id, refund_id = w.refused_refund()
+    return Call(f"/orders/{order_id}/refunds/{refund_id}/resolve", FINANCE, body)
+
+
 def _paid_cancel(w: World) -> Call:
     order = w.paid_order()
     return Call(f"/orders/{order['orderId']}/cancel", SUPPORT, {"reason": "out of stock"})
@@ -508,6 +533,15 @@ CASES = [
         variant="reject",
     ),
     Case("POST /orders/{orderId}/payments/{paymentId}/sync", _sync),
+    Case(
+        "POST /orders/{orderId}/refunds/{refundId}/resolve",
+        lambda w: _resolve_refund(w, {"decision": "to-balance", "note": "the payer's account is closed"}),
+    ),
+    Case(
+        "POST /orders/{orderId}/refunds/{refundId}/resolve",
+        lambda w: _resolve_refund(w, {"decision": "retry", "note": "the account is open again"}),
+        variant="retry",
+    ),
     Case(
         "POST /customers/{customerId}/balance/adjustments",
         lambda w: Call(

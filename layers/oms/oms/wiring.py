@@ -50,8 +50,9 @@ def payment_service(settings: Settings) -> PaymentService:
 def fulfilment_service(settings: Settings) -> FulfilmentService:
     payments = payment_service(settings)
 
-    def settle_refund(order_id: str, refund: RefundItem, reference: str | None, payment_total: Money) -> str:
-        return payments.settle_refund(order_id, refund, reference, None, payment_total=payment_total)
+    def settle_refund(order_id: str, refund: RefundItem, reference: str | None, payment_total: Money) -> None:
+        """The child cancel's own try after its commit (never raises; the stream and the sweeper retry)."""
+        payments.try_refund(order_id, refund, reference, payment_total=payment_total)
 
     return FulfilmentService(
         OrderRepository(),
@@ -63,8 +64,8 @@ def fulfilment_service(settings: Settings) -> FulfilmentService:
 
 
 def order_timers(settings: Settings) -> OrderTimers:
-    """The timer tasks (payment timeout, auto-confirm) and their sweeper."""
-    return OrderTimers(order_service(settings), fulfilment_service(settings))
+    """The timer tasks (payment timeout, auto-confirm), the refunds' next tries, and their sweeper."""
+    return OrderTimers(order_service(settings), fulfilment_service(settings), payment_service(settings))
 
 
 def after_commit(settings: Settings) -> AfterCommit:
@@ -78,7 +79,8 @@ def after_commit(settings: Settings) -> AfterCommit:
             "OrderPlaced": [arm_payment_timeout(payment_timeout)],
             "OrderHoldReleased": [rearm_payment_timeout(payment_timeout)],
             "OrderDelivered": [arm_auto_confirm(auto_confirm)],
-            # The request that committed these already tried; this is the try that needs no request.
+            # The request that committed these already tried; this is the try that needs no request (it
+            # fails its record while a refund is still pending; the sweeper asks again after the retries).
             "OrderCancelled": [finish_cancel(payments)],
             "ChildOrderCancelled": [settle_refunds(payments)],
             "PaymentAnomaly": [settle_refunds(payments)],

@@ -39,9 +39,15 @@ ORDER_ID = IdKind(
 )
 PAYMENT_ID = IdKind("payment id", r"^[0-9A-Za-z]+$", ULID_LENGTH + 2, "at most 28 letters and digits")
 
+# `RF<paymentId>` or `RF<childOrderId>`, then `-2`, `-3`… when taken.
+REFUND_ID = IdKind(
+    "refund id", r"^RF[0-9A-Za-z]+(-[0-9]{2})?(-[0-9]{1,3})?$", ULID_LENGTH + 9, "RF and a payment or child order id"
+)
+
 PATH_IDS: dict[str, IdKind] = {
     "orderId": ORDER_ID,
     "paymentId": PAYMENT_ID,
+    "refundId": REFUND_ID,
     "productId": ULID_ID,
     "promotionId": ULID_ID,
     "templateId": ULID_ID,

@@ -13,7 +13,7 @@ from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
 from oms.domain.catalog import StockAdjustmentReason, StockPolicy
 from oms.domain.money import MAX_AMOUNT, SUPPORTED_CURRENCIES, Money
 from oms.domain.order_pricing import MAX_COUPONS
-from oms.domain.payment import LatePaymentPolicy, Remainder, ResolveDecision
+from oms.domain.payment import LatePaymentPolicy, RefundDecision, Remainder, ResolveDecision
 from oms.domain.pricing import MAX_DISTINCT_SKUS, MAX_QUANTITY, CartLine
 from oms.domain.splitting import HandlingClass
 from oms.services.orders import PricingRequest
@@ -237,6 +237,28 @@ class ResolveIn(Strict):
     def _only_when_accepting(cls, value: Remainder | None, info: ValidationInfo) -> Remainder | None:
         if value is not None and info.data.get("decision") is not ResolveDecision.ACCEPT:
             raise ValueError("remainder is only given with decision accept")
+        return value
+
+
+class RefundResolveIn(Strict):
+    """What staff decide for a refund its provider refused for good (status FAILED). `to-balance`: credit
+    the shopper's stored balance; `paid-out`: finance paid it out by hand, `reference` says which payout
+    (e.g. the bank transfer's reference); `retry`: ask the provider again."""
+
+    decision: RefundDecision
+    reference: (
+        Annotated[str, StringConstraints(min_length=3, max_length=200, strip_whitespace=True), SingleLine] | None
+    ) = Field(default=None, validate_default=True)
+    note: Annotated[str, StringConstraints(min_length=3, max_length=2000, strip_whitespace=True), MultiLine]
+
+    @field_validator("reference")
+    @classmethod
+    def _only_when_paid_out(cls, value: str | None, info: ValidationInfo) -> str | None:
+        decision = info.data.get("decision")
+        if value is not None and decision is not RefundDecision.PAID_OUT:
+            raise ValueError("reference is only given with decision paid-out")
+        if value is None and decision is RefundDecision.PAID_OUT:
+            raise ValueError("a payout made by hand needs its reference")
         return value
 
 

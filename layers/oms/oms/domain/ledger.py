@@ -13,6 +13,7 @@ Accounts (names are stable strings):
                                when a cancellation is reversed (a late payment revives the order)
     cancellations              the value of cancelled orders and children (contra-revenue)
     write-offs                 underpayments a person accepted (expense)
+    manual-payouts             refunds finance paid out by hand (a bank transfer), outside any provider
 
 What an order is owed is its frozen total plus the balance of `owed:<orderId>`; what it still asks for
 is what is owed minus the money it holds (received − refunded), never below zero.
@@ -64,6 +65,7 @@ def owed_account(order_id: str) -> str:
 ADJUSTMENTS = "adjustments"
 CANCELLATIONS = "cancellations"
 WRITE_OFFS = "write-offs"
+MANUAL_PAYOUTS = "manual-payouts"
 
 
 @dataclass(frozen=True, slots=True)

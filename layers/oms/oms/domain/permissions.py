@@ -33,6 +33,7 @@ class Permission(StrEnum):
     PAYMENT_SETTINGS = "payment:settings"
     BALANCE_ADJUST = "balance:adjust"
     ANOMALY_MANAGE = "anomaly:manage"
+    REFUND_RESOLVE = "refund:resolve"
     PROMOTION_MANAGE = "promotion:manage"
     POINTS_ADJUST = "points:adjust"
     PRICING_SETTINGS = "pricing:settings"
@@ -56,6 +57,9 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.PAYMENT_SETTINGS: frozenset({Role.ADMIN, Role.FINANCE}),
     Permission.BALANCE_ADJUST: frozenset({Role.ADMIN, Role.FINANCE}),
     Permission.ANOMALY_MANAGE: frozenset({Role.ADMIN, Role.SUPPORT, Role.FINANCE}),
+    # A refund the provider refused moves money another way (balance, a payout by hand): like balance
+    # adjustments, finance's and admin's.
+    Permission.REFUND_RESOLVE: frozenset({Role.ADMIN, Role.FINANCE}),
     # Promotions, coupon templates and issuance are marketing decisions: admin only. Points and FX move
     # value, so finance holds them too (like balance adjustments and payment settings).
     Permission.PROMOTION_MANAGE: frozenset({Role.ADMIN}),

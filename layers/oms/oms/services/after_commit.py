@@ -8,7 +8,8 @@ happens once the data is committed, whatever became of the request that committe
 Actions must be idempotent: a row can be delivered more than once (a failed record is retried, and on
 AWS so are the records after it in its shard). An action that raises makes its record a batch item
 failure, retried by the event source mapping and finally reported to its on-failure queue; for the
-timers, the sweeper (`oms.services.timers`) is the backstop that needs no stream at all.
+timers and for refunds a provider could not take yet, the sweeper (`oms.services.timers`, over the
+deadline index) is the backstop that needs no stream at all.
 
 To add an action after a commit: one entry in `oms.wiring.after_commit`, and the detail type in the
 function's FilterCriteria.
@@ -100,29 +101,32 @@ def rearm_payment_timeout(timer: PaymentTimerRestart) -> AfterCommitAction:
 
 
 class CancelFollowUp(Protocol):
-    """The payments side's work after a cancel committed (PaymentService)."""
+    """The payments side's work after a change committed money to go back (PaymentService). Both raise
+    on a transient fault and while a provider could not take a refund yet, so the record is retried."""
 
-    def after_cancel(self, order_id: str) -> None: ...
+    def follow_up_cancel(self, order_id: str) -> None: ...
 
-    def settle_pending_refunds(self, order_id: str) -> list[str]: ...
+    def follow_up_refunds(self, order_id: str) -> None: ...
 
 
 def finish_cancel(payments: CancelFollowUp) -> AfterCommitAction:
     """OrderCancelled → settle the refunds the cancel committed and close the order's open payment attempts
     at their providers. Both are idempotent (refund ids are the providers' idempotency keys; a closed
-    attempt is not asked again), so the request's own try and this one never do anything twice."""
+    attempt is not asked again), so the request's own try and this one never do anything twice. A refund
+    still PENDING afterwards (the provider said "not now") fails the record: the stream delivers it again
+    within its bounds, and the sweeper asks again after that (the refund's entry in the deadline index)."""
 
     def finish(event: CommittedEvent) -> None:
-        payments.after_cancel(str(event.detail["orderId"]))
+        payments.follow_up_cancel(str(event.detail["orderId"]))
 
     return finish
 
 
 def settle_refunds(payments: CancelFollowUp) -> AfterCommitAction:
     """ChildOrderCancelled / PaymentAnomaly → ask the providers for the refunds that change committed
-    (idempotent by refund id; what still fails stays PENDING, visible and retried by sync)."""
+    (idempotent by refund id); like `finish_cancel`, a refund still PENDING fails the record."""
 
     def settle(event: CommittedEvent) -> None:
-        payments.settle_pending_refunds(str(event.detail["orderId"]))
+        payments.follow_up_refunds(str(event.detail["orderId"]))
 
     return settle

@@ -100,7 +100,9 @@ class FulfilmentService:
         auto_confirm_seconds: int,
         warehouse: Callable[[], WarehouseGateway],
         carriers: Callable[[], CarrierWebhooks],
-        settle_refund: Callable[[str, RefundItem, str | None, Money], str] | None = None,
+        # Asks the provider for a child's refund right after the cancel committed; never raises (the
+        # ChildOrderCancelled row and the sweeper retry what it could not do).
+        settle_refund: Callable[[str, RefundItem, str | None, Money], None] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.orders = orders

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.expressions.update import Action
+
 from oms.adapters.providers.base import (
     CallbackAnswer,
     CallbackRejected,
@@ -19,11 +21,12 @@ from oms.adapters.providers.base import (
     PaymentProvider,
     ProviderNotice,
 )
-from oms.domain.clock import to_rfc3339, to_rfc3339_seconds, utcnow
+from oms.domain.clock import parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from oms.domain.ids import new_id
 from oms.domain.ledger import (
     ADJUSTMENTS,
+    MANUAL_PAYOUTS,
     PostingKind,
     balance_account,
     cancellation_reversed,
@@ -36,6 +39,8 @@ from oms.domain.ledger import (
 from oms.domain.money import Money
 from oms.domain.order import CancelReason, OrderStatus, StatusChange, cancellation_record, check_transition
 from oms.domain.payment import (
+    ACTIVE_REFUNDS,
+    REFUND_GIVE_UP_AFTER,
     AnomalyAlreadyDecided,
     AnomalyStatus,
     AnomalyType,
@@ -47,19 +52,27 @@ from oms.domain.payment import (
     OrderNotPayable,
     PaymentEvent,
     PaymentStatus,
+    RefundDecision,
+    RefundNotFailed,
+    RefundRoute,
+    RefundStatus,
     Remainder,
     ResolveDecision,
     SuccessOutcome,
     check_attempt_transition,
+    check_refund_transition,
     decide_success,
     may_revive,
     refund_id_for,
+    refund_provider_key,
+    refund_retry_delay,
 )
 from oms.domain.permissions import Actor, Permission
-from oms.faults import TransientStoreError
+from oms.faults import TransientStoreError, is_transient
 from oms.services.orders import IdempotencyKeyReused
 from oms.services.replays import reviewed_by
 from oms.store import keys
+from oms.store.due import next_try, refund_due_actions
 from oms.store.ledger import add_balance_change, add_postings, add_refund
 from oms.store.models import AnomalyItem, PaymentAttemptItem, RefundItem
 from oms.store.orders import (
@@ -94,6 +107,7 @@ from oms.store.payments import (
     put_channel_settings,
     refund_event,
     refund_rooms,
+    refund_view,
 )
 from oms.store.transactions import Transaction, TransactionCancelled
 
@@ -105,6 +119,25 @@ MAX_ATTEMPTS = 99
 
 class ConcurrentChange(Exception):
     """The order moved between our read and our write: read again and decide again."""
+
+
+class RefundsNotSettled(Exception):
+    """After-commit work found refunds the providers could not take yet (they stay PENDING, with their
+    next try in the deadline index): the stream record is reported failed, so it is delivered again."""
+
+    def __init__(self, order_id: str, refund_ids: list[str]) -> None:
+        super().__init__(f"refunds of order {order_id} still pending at their providers: {', '.join(refund_ids)}")
+        self.order_id = order_id
+        self.refund_ids = refund_ids
+
+
+# What the sweeper's refund task reports, by the refund's status after its try.
+REFUND_RESULTS = {
+    RefundStatus.SUCCEEDED.value: "refunded",
+    RefundStatus.PROCESSING.value: "processing",
+    RefundStatus.PENDING.value: "pending",
+    RefundStatus.FAILED.value: "refused",
+}
 
 
 def payment_id_for(order_id: str, attempt_number: int) -> str:
@@ -223,15 +256,17 @@ class PaymentService:
             record, payment_id, method, status, amount, outstanding, surcharge, fee, instructions.data, now
         )
         tx = Transaction()
-        tx.put("attempt", attempt, PaymentAttemptItem.PK.does_not_exist())
         deadline = header.paymentDeadline
         if method is PaymentMethod.BANK_TRANSFER:
-            # The order waits while the transfer is under review: its deadline moves out.
+            # The order waits while the transfer is under review: its deadline moves out (and comes back
+            # if finance rejects the transfer: `review`).
+            attempt.deadlineBefore = deadline
             extended = to_rfc3339_seconds(self.clock() + timedelta(seconds=self.bank_transfer_review_seconds))
             deadline = max(deadline, extended)
             add_deadline_change(tx, header, deadline, now)
         else:
             add_order_guard(tx, header)
+        tx.put("attempt", attempt, PaymentAttemptItem.PK.does_not_exist())
         body = {**attempt_view(attempt), "paymentDeadline": deadline}
         add_idempotency(tx, actor.subject, idempotency_key, fingerprint, 201, body, now)
         self._commit(tx)
@@ -446,7 +481,7 @@ class PaymentService:
             AttemptStatus(attempt.status),
             expected,
             notice.amount,
-            revive=self._may_revive(record, expected, notice.amount),
+            revive=self._may_revive(record, attempt, notice.amount),
         )
         outcome = outcome_kind.value
         add_inbox(
@@ -551,13 +586,17 @@ class PaymentService:
             note = _late_payment_note(record, exact=notice.amount == expected)
         return self._record_and_refund(record, attempt, notice, anomaly_type, actor, note)
 
-    def _may_revive(self, record: OrderRecord, expected: Money, received: Money) -> bool:
-        """Only exact money for an order the payment timeout cancelled may revive it, and only when every
-        store of the order says so (read here: the only path that needs the stores' policies)."""
-        if record.status is not OrderStatus.CANCELLED or received != expected:
+    def _may_revive(self, record: OrderRecord, attempt: PaymentAttemptItem, received: Money) -> bool:
+        """Only exact money for an order the payment timeout cancelled may revive it, only when the order
+        then holds exactly what it is owed once revived (its total: a late payment of a charged rest,
+        after the first payment was refunded, would leave it short), and only when every store of the
+        order says so (read here: the only path that needs the stores' policies)."""
+        if record.status is not OrderStatus.CANCELLED or received != attempt.amount.money():
             return False
         reason = (record.header.cancellation or {}).get("reason")
         if reason != CancelReason.PAYMENT_TIMEOUT.value or _took_benefits(record):
+            return False
+        if _kept(record) + attempt.goodsAmount.money() != record.header.total.money():
             return False
         policies = self.reads.late_payment_policies([str(s) for s in record.header.storeIds])
         return may_revive(reason, False, list(policies.values()))
@@ -650,9 +689,17 @@ class PaymentService:
             anomaly_id=anomaly_id,
         )
         self._commit_notice(tx, "refund")
-        self.settle_refund(header.orderId, refund, notice.provider_reference, anomaly, payment_total=notice.amount)
+        # The callback committed: it answers success whatever the provider says now. What is not done
+        # here is done from the committed PaymentAnomaly row (oms.wiring.after_commit) or by the sweeper.
+        self._quietly(
+            f"refund {refund.refundId}",
+            lambda: self.settle_refund(
+                header.orderId, refund, notice.provider_reference, anomaly, payment_total=notice.amount
+            ),
+        )
         return "refund"
 
+    # ---------------------------------------------------------------- refunds at the providers
     def settle_refund(
         self,
         order_id: str,
@@ -662,37 +709,56 @@ class PaymentService:
         *,
         payment_total: Money,
     ) -> str:
-        """Ask the provider to refund (idempotent by refund id) and book the result with the shopper's
-        `RefundSucceeded` event, resolving the refund's case. A failure leaves the refund PENDING and the
-        case OPEN, counted on the refund (the first one also tells the shopper, `RefundFailed`): visible
-        and retryable (POST .../sync, or any later settle of the order's refunds)."""
+        """Ask the provider to refund (idempotent by the refund's provider key) and record its answer, in
+        one transaction each; returns the refund's status after it:
+
+        - SUCCEEDED: booked (ledger, the shopper's `RefundSucceeded`, its case resolved);
+        - PROCESSING: the provider accepted it and pays it out later; asked again with backoff;
+        - PENDING: the provider could not take it now (unreachable, "try later"): counted, asked again
+          with backoff (the first time also tells the shopper, `RefundFailed`), given up (FAILED) after
+          `REFUND_GIVE_UP_AFTER`;
+        - FAILED: the provider refused it for good (e.g. WeChat ABNORMAL/CLOSED, Alipay's business
+          refusals, a failed card or crypto refund, a request no provider can take): `RefundFailed`, the
+          case stays OPEN, staff decide (`resolve_refund`).
+
+        The provider's answers never raise; a store fault does (the caller decides: the request paths
+        swallow it, the stream and the sweeper retry)."""
         method = PaymentMethod(refund.method)
+        key = refund_provider_key(refund.refundId, int(refund.retries or 0))
         try:
             result = self.providers(method).refund(
-                refund.paymentId, provider_reference or "", refund.refundId, refund.amount.money(), payment_total
+                refund.paymentId, provider_reference or "", key, refund.amount.money(), payment_total
             )
-        except Exception as error:  # the provider is unreachable or refused: stays visible for a retry
-            log.exception("refund failed", extra={"refundId": refund.refundId})
-            self._refund_not_done(refund, getattr(error, "reason", None) or type(error).__name__)
-            return "PENDING"
+        except InvalidRequest as impossible:  # no provider can take this request (currency, amount…)
+            return self._refund_refused(order_id, refund, anomaly, f"{method.value}: {impossible.detail}")
+        except Exception as error:  # unreachable, "try later", not configured: asked again later
+            reason = getattr(error, "reason", None) or type(error).__name__
+            log.warning("refund not taken by %s: %s", method.value, reason, extra={"refundId": refund.refundId})
+            return self._refund_not_done(order_id, refund, anomaly, reason)
         if result.status is NoticeStatus.FAILED:
-            self._refund_not_done(refund, result.reason or "declined by the provider")
-            return result.status.value
+            return self._refund_refused(
+                order_id, refund, anomaly, f"{method.value}: {result.reason or 'refused by the provider'}"
+            )
         if result.status is not NoticeStatus.SUCCEEDED:
-            return result.status.value  # accepted, still processing: a later settle books it
+            return self._refund_processing(order_id, refund, result.provider_reference)
         if anomaly is None and refund.anomalyId:
             anomaly = self.reads.anomaly(refund.anomalyId)
         for _ in range(3):
             try:
                 self._book_refund(order_id, refund, result.provider_reference, anomaly)
-                return "SUCCEEDED"
+                return RefundStatus.SUCCEEDED.value
             except TransactionCancelled as cancelled:
                 if cancelled.failed(lambda label: label == "refund"):
-                    return "SUCCEEDED"  # already booked by a concurrent settle
+                    return self._status_now(order_id, refund)  # another settle recorded it first
                 if not cancelled.failed(_is_anomaly) or anomaly is None:
                     raise
                 anomaly = self.reads.anomaly(anomaly.anomalyId)  # a note landed meanwhile: read it again
-        raise Conflict("the refund's case kept changing; retry")
+        raise TransientStoreError("the refund's case kept changing while its refund was booked")
+
+    def _status_now(self, order_id: str, refund: RefundItem) -> str:
+        record = self.orders.get_order(order_id)
+        current = next((r for r in record.refunds if r.refundId == refund.refundId), None) if record else None
+        return current.status if current is not None else refund.status
 
     def _book_refund(
         self, order_id: str, refund: RefundItem, provider_reference: str, anomaly: AnomalyItem | None
@@ -703,11 +769,12 @@ class PaymentService:
             "refund",
             RefundItem(refund.PK, refund.SK),
             [
-                RefundItem.status.set("SUCCEEDED"),
+                RefundItem.status.set(RefundStatus.SUCCEEDED.value),
                 RefundItem.providerReference.set(provider_reference),
                 RefundItem.updatedAt.set(now),
+                *refund_due_actions(order_id, refund.refundId, None),
             ],
-            RefundItem.status == "PENDING",
+            RefundItem.status.is_in(*ACTIVE_REFUNDS),
         )
         add_postings(
             tx,
@@ -726,26 +793,56 @@ class PaymentService:
             payment_id=refund.paymentId,
             by="system",
         )
-        anomaly_type = None
-        if anomaly is not None and anomaly.status == AnomalyStatus.OPEN.value:
-            anomaly_type = anomaly.anomalyType
-            add_anomaly_update(
-                tx,
-                anomaly,
-                now,
-                note=f"refunded {refund.amount.money().display()} ({refund.refundId})",
-                by="system",
-                status=AnomalyStatus.RESOLVED,
-                refund={"refundId": refund.refundId, "status": "SUCCEEDED"},
-            )
+        anomaly_type = self._case_follows(
+            tx, anomaly, refund, now, f"refunded {refund.amount.money().display()} ({refund.refundId})", "system"
+        )
         event = refund_event(refund, PaymentEvent.REFUND_SUCCEEDED, now, status="SUCCEEDED", anomalyType=anomaly_type)
         tx.put(("outbox", "refund"), event)
         tx.commit()
 
-    def _refund_not_done(self, refund: RefundItem, error: str) -> None:
-        """The provider did not refund: count it on the refund (still PENDING, retried later); the first
-        failure tells the shopper their money is delayed."""
+    @staticmethod
+    def _case_follows(
+        tx: Transaction,
+        anomaly: AnomalyItem | None,
+        refund: RefundItem,
+        now: str,
+        note: str,
+        by: str,
+        status: RefundStatus = RefundStatus.SUCCEEDED,
+        route: RefundRoute = RefundRoute.PROVIDER,
+    ) -> str | None:
+        """The refund's case (when it is still open) notes the refund's new status, and is resolved when
+        the money went back; returns the case's type when it was touched."""
+        if anomaly is None or anomaly.status != AnomalyStatus.OPEN.value:
+            return None
+        ref: dict[str, Any] = {"refundId": refund.refundId, "status": status.value}
+        if route is not RefundRoute.PROVIDER:
+            ref["route"] = route.value
+        resolved = AnomalyStatus.RESOLVED if status is RefundStatus.SUCCEEDED else None
+        add_anomaly_update(tx, anomaly, now, note=note, by=by, status=resolved, refund=ref)
+        return str(anomaly.anomalyType)
+
+    def _next_try(self, refund: RefundItem, now: str) -> str:
+        """When the provider is asked again: after as long as the refund has waited (1 minute .. 6 hours)."""
+        waited = parse_rfc3339(now) - parse_rfc3339(refund.pendingSince or refund.createdAt)
+        return to_rfc3339(parse_rfc3339(now) + refund_retry_delay(waited))
+
+    def _refund_not_done(self, order_id: str, refund: RefundItem, anomaly: AnomalyItem | None, error: str) -> str:
+        """The provider did not take the refund: count it and ask again later (its entry in the deadline
+        index moves on); the first failure tells the shopper their money is delayed. Waiting longer than
+        `REFUND_GIVE_UP_AFTER` gives it up (FAILED, for staff). A refund the provider already accepted
+        (PROCESSING) keeps its status: only the next question moves."""
         now = self._now()
+        waited = parse_rfc3339(now) - parse_rfc3339(refund.pendingSince or refund.createdAt)
+        if refund.status == RefundStatus.PENDING.value and waited >= REFUND_GIVE_UP_AFTER:
+            days = waited.days
+            return self._refund_refused(
+                order_id,
+                refund,
+                anomaly,
+                f"gave up: the provider could not take it for {days} days (last: {error})",
+                by="gave-up",
+            )
         failures = int(refund.failures or 0) + 1
         tx = Transaction()
         tx.update(
@@ -755,30 +852,115 @@ class PaymentService:
                 RefundItem.failures.set(failures),
                 RefundItem.lastError.set(error[:300]),
                 RefundItem.updatedAt.set(now),
+                *refund_due_actions(order_id, refund.refundId, self._next_try(refund, now)),
             ],
-            (RefundItem.status == "PENDING") & (RefundItem.updatedAt == refund.updatedAt),
+            (RefundItem.status == refund.status) & (RefundItem.updatedAt == refund.updatedAt),
         )
         if failures == 1:
             event = refund_event(
-                refund, PaymentEvent.REFUND_FAILED, now, status="PENDING", error=error[:300], retried=True
+                refund, PaymentEvent.REFUND_FAILED, now, status=refund.status, error=error[:300], retried=True
             )
             tx.put(("outbox", "refund"), event)
         try:
             tx.commit()
         except TransactionCancelled:
             log.warning("refund %s changed meanwhile; failure not counted", refund.refundId)
-            return
+            return self._status_now(order_id, refund)
         refund.failures, refund.lastError, refund.updatedAt = failures, error[:300], now
+        return str(refund.status)
+
+    def _refund_processing(self, order_id: str, refund: RefundItem, provider_reference: str) -> str:
+        """The provider accepted the refund and pays it out later: PROCESSING, asked again with backoff."""
+        now = self._now()
+        tx = Transaction()
+        actions = [
+            RefundItem.status.set(RefundStatus.PROCESSING.value),
+            RefundItem.updatedAt.set(now),
+            *refund_due_actions(order_id, refund.refundId, self._next_try(refund, now)),
+        ]
+        if provider_reference:
+            actions.append(RefundItem.providerReference.set(provider_reference))
+        if refund.status != RefundStatus.PROCESSING.value:  # asked again while processing: only the next try moves
+            check_refund_transition(RefundStatus(refund.status), RefundStatus.PROCESSING)
+        tx.update(
+            "refund",
+            RefundItem(refund.PK, refund.SK),
+            actions,
+            (RefundItem.status == refund.status) & (RefundItem.updatedAt == refund.updatedAt),
+        )
+        try:
+            tx.commit()
+        except TransactionCancelled:
+            return self._status_now(order_id, refund)
+        refund.status, refund.updatedAt = RefundStatus.PROCESSING.value, now
+        return RefundStatus.PROCESSING.value
+
+    def _refund_refused(
+        self, order_id: str, refund: RefundItem, anomaly: AnomalyItem | None, reason: str, *, by: str = "provider"
+    ) -> str:
+        """The refund cannot go back this way: FAILED with the reason, out of the deadline index, the
+        shopper told (`RefundFailed`, status FAILED), a line on the order's history and a note on the
+        case, which stays OPEN until staff decide (`resolve_refund`). One transaction."""
+        check_refund_transition(RefundStatus(refund.status), RefundStatus.FAILED)
+        if anomaly is None and refund.anomalyId:
+            anomaly = self.reads.anomaly(refund.anomalyId)
+        for _ in range(3):
+            record = self.orders.get_order(order_id)
+            if record is None:
+                raise NotFound(f"order {order_id} not found")
+            now = self._now()
+            text = f"refund {refund.refundId} ({refund.amount.money().display()}) refused: {reason}; staff decide"
+            tx = Transaction()
+            tx.update(
+                "refund",
+                RefundItem(refund.PK, refund.SK),
+                [
+                    RefundItem.status.set(RefundStatus.FAILED.value),
+                    RefundItem.failure.set({"at": now, "reason": reason[:300], "by": by}),
+                    RefundItem.lastError.set(reason[:300]),
+                    RefundItem.updatedAt.set(now),
+                    *refund_due_actions(order_id, refund.refundId, None),
+                ],
+                (RefundItem.status == refund.status) & (RefundItem.updatedAt == refund.updatedAt),
+            )
+            actor = Actor.system("payments")
+            tx.put(
+                ("event", "refund"), event_item(order_id, StatusChange(record.status, record.status, actor, now, text))
+            )
+            self._case_follows(tx, anomaly, refund, now, text, "system", RefundStatus.FAILED)
+            event = refund_event(
+                refund,
+                PaymentEvent.REFUND_FAILED,
+                now,
+                status=RefundStatus.FAILED.value,
+                error=reason[:300],
+                retried=False,
+            )
+            tx.put(("outbox", "refund"), event)
+            try:
+                tx.commit()
+            except TransactionCancelled as cancelled:
+                if cancelled.failed(lambda label: label == "refund"):
+                    return self._status_now(order_id, refund)  # recorded meanwhile by another try
+                if not cancelled.failed(_is_anomaly) or anomaly is None:
+                    raise
+                anomaly = self.reads.anomaly(anomaly.anomalyId)
+                continue
+            refund.status, refund.updatedAt = RefundStatus.FAILED.value, now
+            return RefundStatus.FAILED.value
+        raise TransientStoreError("the refund's case kept changing while its refusal was recorded")
 
     def settle_pending_refunds(self, order_id: str) -> list[str]:
-        """Try every PENDING refund of the order at its provider (after a cancel or a decision committed
-        them; also the retry). Never raises: what fails stays PENDING and visible."""
+        """Ask the providers for every refund of the order they may still pay (PENDING, PROCESSING): after
+        a cancel or a decision committed them, and as a retry. Returns their statuses after it. Every
+        refund is tried; a store fault is raised after the others were tried."""
         record = self.orders.get_order(order_id)
         if record is None:
             return []
-        results = []
+        results: list[str] = []
+        errors: list[Exception] = []
         for refund in record.refunds:
-            if refund.status != "PENDING":
+            if refund.status not in ACTIVE_REFUNDS:
                 continue
             attempt = next((a for a in record.payments if a.paymentId == refund.paymentId), None)
             if attempt is None:
@@ -789,10 +971,232 @@ class PaymentService:
                         order_id, refund, attempt.providerReference, None, payment_total=_paid_at_provider(attempt)
                     )
                 )
-            except Exception:
-                log.exception("settling refund %s failed", refund.refundId)
-                results.append("PENDING")
+            except Exception as error:
+                log.warning("settling refund %s failed: %r", refund.refundId, error)
+                errors.append(error)
+                results.append(refund.status)
+        if errors:
+            raise errors[0]
         return results
+
+    def try_refund(
+        self, order_id: str, refund: RefundItem, provider_reference: str | None, *, payment_total: Money
+    ) -> None:
+        """One refund, asked right after the commit that wrote it: never raises (see `try_pending_refunds`)."""
+        self._quietly(
+            f"refund {refund.refundId}",
+            lambda: self.settle_refund(order_id, refund, provider_reference, None, payment_total=payment_total),
+        )
+
+    def try_pending_refunds(self, order_id: str) -> None:
+        """The request's own try after its commit: never raises (its answer is committed; the stream and
+        the sweeper do what is left)."""
+        self._quietly(f"refunds of order {order_id}", lambda: self.settle_pending_refunds(order_id))
+
+    @staticmethod
+    def _quietly(what: str, work: Callable[[], object]) -> None:
+        try:
+            work()
+        except Exception as error:
+            if is_transient(error):
+                log.warning("%s: not done now (%r); the stream or the sweeper retries", what, error)
+            else:
+                log.exception("%s failed", what)
+
+    # ---------------------------------------------------------------- after the commit, from the stream
+    def follow_up_refunds(self, order_id: str) -> None:
+        """ChildOrderCancelled / PaymentAnomaly from the stream: ask the providers for the refunds the
+        change committed. Raises on a store fault, and `RefundsNotSettled` while a provider could not
+        take one yet, so the record is delivered again (bounded by the event source mapping; the
+        sweeper is the backstop after that)."""
+        self.settle_pending_refunds(order_id)
+        self._raise_if_unsettled(order_id)
+
+    def follow_up_cancel(self, order_id: str) -> None:
+        """OrderCancelled from the stream: settle the cancel's refunds and close the order's open attempts
+        at their providers (both, whatever happens to the other); raises as `follow_up_refunds` does."""
+        try:
+            self.settle_pending_refunds(order_id)
+        finally:
+            self.close_open_attempts(order_id)
+        self._raise_if_unsettled(order_id)
+
+    def _raise_if_unsettled(self, order_id: str) -> None:
+        record = self.orders.get_order(order_id)
+        pending = [r.refundId for r in (record.refunds if record else []) if r.status == RefundStatus.PENDING.value]
+        if pending:
+            raise RefundsNotSettled(order_id, pending)
+
+    # ---------------------------------------------------------------- the sweeper's refund task
+    def retry_refund(self, order_id: str, refund_id: str) -> dict[str, Any]:
+        """The sweeper's task for a refund whose next try has come (found through the deadline index):
+        ask its provider again. Anything else is left as it is."""
+        record = self.orders.get_order(order_id)
+        refund = next((r for r in record.refunds if r.refundId == refund_id), None) if record else None
+        answer: dict[str, Any] = {"orderId": order_id, "refundId": refund_id}
+        if record is None or refund is None or refund.status not in ACTIVE_REFUNDS:
+            return {**answer, "result": "skipped", "status": refund.status if refund else None}
+        due = next_try(refund)
+        if due is not None and parse_rfc3339(due) > self.clock():
+            return {**answer, "result": "not_due", "status": refund.status, "deadline": due}
+        attempt = next((a for a in record.payments if a.paymentId == refund.paymentId), None)
+        if attempt is None:
+            return {**answer, "result": "skipped", "status": refund.status}
+        status = self.settle_refund(
+            order_id, refund, attempt.providerReference, None, payment_total=_paid_at_provider(attempt)
+        )
+        return {**answer, "result": REFUND_RESULTS.get(status, status.lower()), "status": status}
+
+    # ---------------------------------------------------------------- staff decide a refused refund
+    def resolve_refund(
+        self,
+        actor: Actor,
+        order_id: str,
+        refund_id: str,
+        decision: RefundDecision,
+        *,
+        note: str,
+        reference: str | None = None,
+    ) -> dict[str, Any]:
+        """A refund its provider refused for good (FAILED) is moved on by staff, in ONE transaction with
+        the order's history line (and the ledger, the balance, the case and the shopper's event when the
+        money goes back): `to-balance` credits the shopper's stored balance, `paid-out` records a payout
+        finance made by hand (with its `reference`), `retry` asks the provider again (PENDING; tried at
+        once, then by the sweeper). The same decision again (same person, decision, reference and note)
+        answers the refund as it is; any decision on a refund that is not FAILED is 409."""
+        if not actor.can(Permission.REFUND_RESOLVE):
+            raise Forbidden("refused refunds are decided by finance")
+        if decision is RefundDecision.PAID_OUT and not reference:
+            raise InvalidRequest("a payout made by hand needs its reference", field="reference")
+        if decision is not RefundDecision.PAID_OUT and reference is not None:
+            raise InvalidRequest("reference is only given with decision paid-out", field="reference")
+        for _ in range(4):
+            record = self._order_of(actor, order_id)
+            refund = next((r for r in record.refunds if r.refundId == refund_id), None)
+            if refund is None:
+                raise NotFound(f"refund {refund_id} not found")
+            last = refund.resolution or {}
+            if (last.get("decision"), last.get("reference"), last.get("note"), last.get("by")) == (
+                decision.value,
+                reference,
+                note,
+                actor.subject,
+            ):
+                return self._refund_answer(record, refund_id)  # this very decision, retried
+            if refund.status != RefundStatus.FAILED.value:
+                raise RefundNotFailed(
+                    f"refund {refund_id} is {refund.status}: only a refund its provider refused is decided here",
+                    refundStatus=refund.status,
+                )
+            anomaly = self.reads.anomaly(refund.anomalyId) if refund.anomalyId else None
+            try:
+                self._decide_refund(actor, record, refund, anomaly, decision, note, reference)
+            except TransactionCancelled as cancelled:
+                if cancelled.failed(lambda label: label == "balance"):
+                    raise InvalidRequest(
+                        "the shopper's balance is kept in another currency: pay this refund out by hand",
+                        field="decision",
+                    ) from cancelled
+                continue  # the refund or its case moved meanwhile: decide again on fresh data
+            if decision is RefundDecision.RETRY:
+                self.try_pending_refunds(order_id)
+            fresh = self.orders.get_order(order_id)
+            assert fresh is not None
+            return self._refund_answer(fresh, refund_id)
+        raise Conflict("the refund or its case kept changing; retry")
+
+    def _decide_refund(
+        self,
+        actor: Actor,
+        record: OrderRecord,
+        refund: RefundItem,
+        anomaly: AnomalyItem | None,
+        decision: RefundDecision,
+        note: str,
+        reference: str | None,
+    ) -> None:
+        header = record.header
+        now = self._now()
+        amount = refund.amount.money()
+        resolution = {
+            "decision": decision.value,
+            "reference": reference,
+            "note": note,
+            "by": actor.subject,
+            "role": actor.primary_role,
+            "at": now,
+        }
+        refused = (refund.failure or {}).get("reason") or refund.lastError or "refused"
+        tx = Transaction()
+        actions: list[Action] = [RefundItem.resolution.set(resolution), RefundItem.updatedAt.set(now)]
+        if decision is RefundDecision.RETRY:
+            check_refund_transition(RefundStatus.FAILED, RefundStatus.PENDING)
+            retries = int(refund.retries or 0) + 1
+            text = f"refund {refund.refundId} ({amount.display()}) asked of {refund.method} again: {note}"
+            actions += [
+                RefundItem.status.set(RefundStatus.PENDING.value),
+                RefundItem.retries.set(retries),
+                RefundItem.pendingSince.set(now),
+                *refund_due_actions(header.orderId, refund.refundId, now),
+            ]
+            self._case_follows(tx, anomaly, refund, now, text, actor.subject, RefundStatus.PENDING)
+        else:
+            check_refund_transition(RefundStatus.FAILED, RefundStatus.SUCCEEDED)
+            customer = refund.customerId or header.customerId
+            if decision is RefundDecision.TO_BALANCE:
+                route, account = RefundRoute.BALANCE, balance_account(customer)
+                text = f"refund {refund.refundId} ({amount.display()}) credited to the balance of {customer}: {note}"
+                add_balance_change(tx, customer, amount.amount, amount.currency, now)
+            else:
+                route, account = RefundRoute.MANUAL, MANUAL_PAYOUTS
+                text = f"refund {refund.refundId} ({amount.display()}) paid out by hand ({reference}): {note}"
+            actions += [RefundItem.status.set(RefundStatus.SUCCEEDED.value), RefundItem.route.set(route.value)]
+            if reference:
+                actions.append(RefundItem.providerReference.set(reference))
+            add_postings(
+                tx,
+                [transfer(PostingKind.REFUND, order_account(header.orderId), account, amount, text[:200])],
+                now,
+                pk=header.PK,
+                order_id=header.orderId,
+                payment_id=refund.paymentId,
+                by=actor.subject,
+            )
+            anomaly_type = self._case_follows(tx, anomaly, refund, now, text, actor.subject, route=route)
+            event = refund_event(
+                refund,
+                PaymentEvent.REFUND_SUCCEEDED,
+                now,
+                status=RefundStatus.SUCCEEDED.value,
+                anomalyType=anomaly_type,
+                route=route.value,
+                reference=reference,
+            )
+            tx.put(("outbox", "refund"), event)
+        tx.update(
+            "refund",
+            RefundItem(refund.PK, refund.SK),
+            actions,
+            (RefundItem.status == RefundStatus.FAILED.value) & (RefundItem.updatedAt == refund.updatedAt),
+        )
+        history = f"{text} (the provider had refused it: {refused})"
+        tx.put(
+            ("event", "refund"),
+            event_item(header.orderId, StatusChange(record.status, record.status, actor, now, history)),
+        )
+        tx.commit()
+
+    @staticmethod
+    def _refund_answer(record: OrderRecord, refund_id: str) -> dict[str, Any]:
+        refund = next(r for r in record.refunds if r.refundId == refund_id)
+        return {
+            **refund_view(refund),
+            "order": {
+                "orderId": record.header.orderId,
+                "status": record.header.status,
+                "payment": payment_summary(record),
+            },
+        }
 
     @staticmethod
     def _commit_notice(tx: Transaction, outcome: str) -> str:
@@ -810,6 +1214,11 @@ class PaymentService:
     def review(
         self, actor: Actor, order_id: str, payment_id: str, *, approve: bool, reason: str | None
     ) -> dict[str, Any]:
+        """Finance matched (approve) or did not find (reject) a bank transfer on the statement. A transfer
+        awaiting review (PENDING) may be approved or rejected; one that arrived after all, when its order
+        was cancelled (EXPIRED) or it had been rejected (FAILED), may still be approved: the money is
+        ours, so it goes through `apply_notice` like any late payment (recorded, and refunded — for a
+        bank transfer a payout by hand — or it pays an order still awaiting it)."""
         if not actor.can(Permission.PAYMENT_REVIEW):
             raise Forbidden("bank transfers are reviewed by finance")
         record = self._order_of(actor, order_id)
@@ -818,7 +1227,8 @@ class PaymentService:
             raise InvalidRequest("only bank transfers are reviewed", field="paymentId")
         if reviewed_by(attempt, actor, approve=approve, reason=reason):  # retried after its answer was lost
             return {**attempt_view(attempt), "order": order_view(record)}
-        if attempt.status != AttemptStatus.PENDING.value:
+        late = (AttemptStatus.EXPIRED.value, AttemptStatus.FAILED.value)
+        if attempt.status != AttemptStatus.PENDING.value and not (approve and attempt.status in late):
             raise OrderNotPayable(f"this transfer is {attempt.status}, not awaiting review")
         now = self._now()
         review = {"by": actor.subject, "at": now, "approved": approve, "reason": reason}
@@ -839,11 +1249,41 @@ class PaymentService:
                 raise InvalidRequest("a rejection needs a reason", field="reason")
             tx = Transaction()
             add_attempt_move(tx, attempt, AttemptStatus.FAILED.value, now, review=review)
-            add_order_guard(tx, record.header)
+            deadline = self._deadline_after_rejection(record, attempt)
+            if deadline is None:
+                add_order_guard(tx, record.header)
+            else:
+                # The order waited for this transfer; it need not wait any more: back to its deadline
+                # before the transfer, or a short grace to pay another way (the timer's index moves too).
+                add_deadline_change(tx, record.header, deadline, now)
+                text = f"bank transfer {payment_id} rejected ({reason}): payable until {deadline}"
+                change = StatusChange(record.status, record.status, actor, now, text)
+                tx.put(("event", "deadline"), event_item(order_id, change))
             self._commit(tx)
         updated = self.orders.get_order(order_id)
         assert updated is not None
         return {**attempt_view(_attempt(updated, payment_id)), "order": order_view(updated)}
+
+    def _deadline_after_rejection(self, record: OrderRecord, rejected: PaymentAttemptItem) -> str | None:
+        """The payment deadline of an order whose bank transfer is rejected: max(its deadline before the
+        transfer, now + the payment timeout), when that is earlier than now. None: it stays (the order
+        is not awaiting payment, or another transfer is still under review)."""
+        if record.status is not OrderStatus.PENDING_PAYMENT:
+            return None
+        others = [
+            a
+            for a in record.payments
+            if a.paymentId != rejected.paymentId
+            and a.method == PaymentMethod.BANK_TRANSFER.value
+            and a.status == AttemptStatus.PENDING.value
+        ]
+        if others:
+            return None
+        grace = to_rfc3339_seconds(self.clock() + timedelta(seconds=self.payment_timeout_seconds))
+        before = rejected.deadlineBefore
+        deadline = grace if before is None else max(grace, before, key=parse_rfc3339)
+        current = record.header.paymentDeadline
+        return deadline if parse_rfc3339(deadline) < parse_rfc3339(current) else None
 
     def sync(self, actor: Actor, order_id: str, payment_id: str) -> dict[str, Any]:
         """'I paid but the order says unpaid': ask the provider and apply its answer exactly once."""
@@ -871,7 +1311,7 @@ class PaymentService:
         current = self.orders.get_order(order_id) or record
         paid = _attempt(current, payment_id)
         for refund in current.refunds:
-            if refund.status == "PENDING" and refund.paymentId == payment_id:
+            if refund.status in ACTIVE_REFUNDS and refund.paymentId == payment_id:
                 anomaly = None
                 if not refund.anomalyId:  # refunds made before refunds named their case
                     anomaly = next(
@@ -1172,7 +1612,7 @@ class PaymentService:
             )
         tx.commit()
         if refunds:
-            self.settle_pending_refunds(header.orderId)
+            self.try_pending_refunds(header.orderId)
 
     def _refund_held_order(
         self,
@@ -1246,16 +1686,12 @@ class PaymentService:
         return add
 
     def after_cancel(self, order_id: str) -> None:
-        """After a cancel committed: refund at the providers what it committed to refund, and close the
-        order's open payment attempts. Never raises (what fails is retried: sync, or the stream)."""
-        try:
-            self.settle_pending_refunds(order_id)
-        except Exception:
-            log.exception("refunds of cancelled order %s not settled", order_id)
-        try:
-            self.close_open_attempts(order_id)
-        except Exception:
-            log.exception("payment attempts of cancelled order %s not closed", order_id)
+        """The cancel request's own try, after its commit: refund at the providers what it committed to
+        refund, and close the order's open payment attempts. Never raises: the request's answer is
+        committed; what is left is done from the committed OrderCancelled row (`follow_up_cancel`) and,
+        for refunds, by the sweeper."""
+        self.try_pending_refunds(order_id)
+        self._quietly(f"closing the attempts of order {order_id}", lambda: self.close_open_attempts(order_id))
 
     def close_open_attempts(self, order_id: str) -> dict[str, str]:
         """Close at the provider every attempt the order no longer takes (it was cancelled, or paid through
@@ -1373,6 +1809,13 @@ def _late_payment_note(record: OrderRecord, *, exact: bool) -> str:
         return "paid after the payment timeout: the store refunds late payments (latePaymentPolicy refund), refunding"
     who = f"{cancellation.get('by')} ({cancellation.get('role')})" if cancellation else "someone"
     return f"paid after {who} cancelled the order: a cancel is final, refunding"
+
+
+def _kept(record: OrderRecord) -> Money:
+    """What the order keeps of the money it holds: received less refunded, less every refund still on its
+    way back (or refused, awaiting a staff decision): that money is not the order's any more."""
+    going_back = sum(int(r.amount.amount) for r in record.refunds if r.status != RefundStatus.SUCCEEDED.value)
+    return money_of(record).held - Money(going_back, record.header.currency)
 
 
 def _paid_at_provider(attempt: PaymentAttemptItem) -> Money:

@@ -1,4 +1,5 @@
-"""The two order timers: what their tasks do, and the sweeper that does it for timers that were lost.
+"""The two order timers: what their tasks do, and the sweeper that does it for timers that were lost —
+and for refunds whose next try at the provider has come.
 
 The payment timeout cancels an unpaid order at its deadline (`OrderService.expire`); auto-confirm
 completes a delivered order at its `autoConfirmAt` (`FulfilmentService.auto_confirm`). Each runs in a
@@ -7,6 +8,15 @@ execution failed for good, the order is still in the sparse deadline index (`oms
 sweeper, run on a schedule, queries it for what is overdue and calls the same task code. Both are
 conditional writes that re-read the order first, so a sweeper and a timer racing on one order are
 harmless: one acts, the other finds nothing to do.
+
+Refunds the providers may still pay (PENDING, PROCESSING) are in the same index at their next try
+(moved with backoff after each try, removed when they succeed or are refused for good): the sweeper
+asks their providers again (`PaymentService.retry_refund`), so a refund the request and the stream
+could not settle goes back without anyone calling sync.
+
+An entry the sweeper cannot act on yet does not stay at the front of its shard: a task that answers
+`not_due` with a later deadline (a delivered order waiting on an open after-sales case) has its entry
+moved there, and one that fails is moved `FAILED_RETRY_DELAY` on, so neither fills every run's limit.
 """
 
 from __future__ import annotations
@@ -14,28 +24,42 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from oms.domain.clock import to_rfc3339
+from oms.domain.clock import parse_rfc3339, to_rfc3339
 from oms.domain.permissions import Actor
 from oms.services.fulfilment import FulfilmentService
 from oms.services.orders import OrderService
+from oms.services.payments import PaymentService
 from oms.store import keys
-from oms.store.due import overdue
+from oms.store.due import Due, overdue, postpone
 from oms.store.orders import OrderRecord
 
 log = logging.getLogger(__name__)
 
 SWEEP_LIMIT = 100  # orders looked at per kind and run; the next run takes the rest
+REFUND_SWEEP_LIMIT = 25  # refunds asked per run: each is a call to a provider
 MIN_TIME_LEFT_MS = 3000  # stop early rather than be cut off by the function's timeout
-ACTED = frozenset({"cancelled", "completed"})
+FAILED_RETRY_DELAY = timedelta(minutes=5)  # an entry whose task failed is looked at again after this
+ACTED = frozenset({"cancelled", "completed", "refunded", "refused"})
 
 
 class OrderTimers:
-    def __init__(self, orders: OrderService, fulfilment: FulfilmentService, *, limit: int = SWEEP_LIMIT) -> None:
+    def __init__(
+        self,
+        orders: OrderService,
+        fulfilment: FulfilmentService,
+        payments: PaymentService | None = None,
+        *,
+        limit: int = SWEEP_LIMIT,
+        refund_limit: int = REFUND_SWEEP_LIMIT,
+    ) -> None:
         self.orders = orders
         self.fulfilment = fulfilment
+        self.payments = payments
         self.limit = limit
+        self.refund_limit = refund_limit
 
     def expire(self, order_id: str) -> dict[str, Any]:
         """The payment-timeout task."""
@@ -48,44 +72,72 @@ class OrderTimers:
     def _complete(self, record: OrderRecord) -> OrderRecord:
         return self.orders.complete(record, Actor.system("auto-confirm"), "auto-confirmed after delivery")
 
+    def retry_refund(self, due: Due) -> dict[str, Any]:
+        """A refund's next try at its provider."""
+        assert self.payments is not None and due.refund_id is not None
+        return self.payments.retry_refund(due.order_id, due.refund_id)
+
     def sweep(self, time_left_ms: Callable[[], int] | None = None) -> dict[str, Any]:
-        """Act on every overdue order the index holds (up to the limit per kind): unpaid orders past their
-        payment deadline are cancelled, delivered orders past auto-confirm are completed. Returns what it
-        did; an order that fails is logged and counted, and the others still run."""
+        """Act on every overdue entry the index holds (up to the limit per kind): unpaid orders past their
+        payment deadline are cancelled, delivered orders past auto-confirm are completed, refunds whose
+        next try has come are asked of their providers again. Returns what it did; an entry that fails is
+        logged and counted (and looked at again later), and the others still run."""
         now = to_rfc3339(self.orders.clock())
-        return {
+        report = {
             "at": now,
-            "payment": self._sweep(keys.DUE_PAYMENT, now, self.expire, time_left_ms),
-            "confirm": self._sweep(keys.DUE_CONFIRM, now, self.auto_confirm, time_left_ms),
+            "payment": self._sweep(keys.DUE_PAYMENT, now, lambda d: self.expire(d.order_id), time_left_ms),
+            "confirm": self._sweep(keys.DUE_CONFIRM, now, lambda d: self.auto_confirm(d.order_id), time_left_ms),
         }
+        if self.payments is not None:
+            report["refund"] = self._sweep(keys.DUE_REFUND, now, self.retry_refund, time_left_ms, self.refund_limit)
+        return report
 
     def _sweep(
         self,
         kind: str,
         now: str,
-        task: Callable[[str], dict[str, Any]],
+        task: Callable[[Due], dict[str, Any]],
         time_left_ms: Callable[[], int] | None,
+        limit: int | None = None,
     ) -> dict[str, Any]:
+        limit = self.limit if limit is None else limit
         results: Counter[str] = Counter()
         acted: list[str] = []
         examined = 0
         stopped = False
-        for order_id in overdue(kind, now, self.limit):
+        for due in overdue(kind, now, limit):
             if time_left_ms is not None and time_left_ms() < MIN_TIME_LEFT_MS:
                 stopped = True
                 break
             examined += 1
+            subject = due.order_id if due.refund_id is None else f"{due.order_id}/{due.refund_id}"
+            later: str | None = None
             try:
-                result = str(task(order_id)["result"])
+                answer = task(due)
+                result = str(answer["result"])
+                if result == "not_due" and answer.get("deadline"):
+                    later = str(answer["deadline"])
             except Exception:
-                log.exception("sweeping %s order %s failed", kind.lower(), order_id)
+                log.exception("sweeping %s %s failed", kind.lower(), subject)
                 result = "failed"
+                later = to_rfc3339(parse_rfc3339(now) + FAILED_RETRY_DELAY)
             results[result] += 1
             if result in ACTED:
-                acted.append(order_id)
+                acted.append(subject)
+            if later is not None:
+                self._postpone(due, later)
         return {
             "examined": examined,
             "results": dict(sorted(results.items())),
             "acted": acted,
-            "more": stopped or examined == self.limit,  # the next run continues
+            "more": stopped or examined == limit,  # the next run continues
         }
+
+    @staticmethod
+    def _postpone(due: Due, until: str) -> None:
+        """Keep an entry that cannot be acted on yet from the front of its shard (best effort: an entry
+        left where it was is only looked at again)."""
+        try:
+            postpone(due, until)
+        except Exception:
+            log.warning("could not postpone %s of order %s", due.sort_key, due.order_id, exc_info=True)

@@ -74,7 +74,8 @@ def created_sort_key(created_at: str, order_id: str) -> str:
     return f"{created_at}#{order_id}"
 
 
-DUE_PAYMENT, DUE_CONFIRM = "PAYMENT", "CONFIRM"  # the deadlines GSI4 holds: payment timeout, auto-confirm
+# The deadlines GSI4 holds: payment timeout and auto-confirm (order headers), the next try of a refund.
+DUE_PAYMENT, DUE_CONFIRM, DUE_REFUND = "PAYMENT", "CONFIRM", "REFUND"
 DUE_SHARDS = 4  # GSI4 partitions per kind, so one partition does not take every checkout's index write
 
 
@@ -93,6 +94,11 @@ def due_partitions(kind: str) -> list[str]:
 def due_sort_key(deadline: str, order_id: str) -> str:
     """`deadline` in the millisecond form of `to_rfc3339`, so keys sort as the deadlines do."""
     return f"{deadline}#{order_id}"
+
+
+def refund_due_sort_key(at: str, order_id: str, refund_id: str) -> str:
+    """A refund's entry: when it is next asked of its provider, then whose it is."""
+    return f"{at}#{order_id}#{refund_id}"
 
 
 def due_until(moment: str) -> str:

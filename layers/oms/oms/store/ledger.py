@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from oms.domain.clock import parse_rfc3339, to_rfc3339
 from oms.domain.ids import new_id
 from oms.domain.ledger import Posting
 from oms.domain.money import Money
+from oms.domain.payment import refund_retry_delay
 from oms.store import keys
+from oms.store.due import refund_due_entry
 from oms.store.models import BalanceAccountItem, LedgerLineItem, MoneyAttribute, RefundItem
 from oms.store.transactions import Transaction
 
@@ -76,10 +81,17 @@ def add_refund(
     anomaly_id: str | None = None,
 ) -> RefundItem:
     """A refund to make through the payment's provider: PENDING until the provider confirms it (then its
-    ledger posting is booked), retried while it is not (the refund id is the provider's idempotency key)."""
+    ledger posting is booked), retried while it is not (the refund id is the provider's idempotency key).
+    Its first try is right after the commit (the request, then the stream); the deadline index holds it
+    for the sweeper from a minute after, in case neither did it."""
+    partition, sort_key = refund_due_entry(
+        order_id, refund_id, to_rfc3339(parse_rfc3339(now) + refund_retry_delay(timedelta(0)))
+    )
     item = RefundItem(
         keys.order_pk(order_id),
         keys.refund_sk(refund_id),
+        GSI4PK=partition,
+        GSI4SK=sort_key,
         refundId=refund_id,
         orderId=order_id,
         paymentId=payment_id,
@@ -89,6 +101,7 @@ def add_refund(
         reason=reason,
         customerId=customer_id,
         anomalyId=anomaly_id,
+        pendingSince=now,
         createdAt=now,
         updatedAt=now,
     )

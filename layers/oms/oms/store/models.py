@@ -26,6 +26,8 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     ORDER#<orderId>          LEDGER#<posting>#<n> ledger line of a posting about the order
                                                                        GSI2 ACCOUNT#<account>/<at>#<posting>#<n>
     ORDER#<orderId>          REFUND#<refundId>    refund toward the payer
+                                                                       GSI4 DUE#REFUND#<shard>/<next try>#<oid>#<rid>
+                                                                       while PENDING or PROCESSING
     BALANCE#<customerId>     ACCOUNT              stored-balance counter (conditional debits)
     BALANCE#<customerId>     LEDGER#<posting>#<n> ledger line of a balance adjustment (GSI2 as above)
     INBOX#<provider>#<event> INBOX                provider callback already applied (TTL 90 days)
@@ -332,6 +334,9 @@ class PaymentAttemptItem(Item, discriminator="PaymentAttempt"):
     providerReference = UnicodeAttribute(null=True)
     instructions = JSONAttribute()
     review = JSONAttribute(null=True)
+    # A bank transfer moves the order's payment deadline out while it awaits review; this is the deadline
+    # it had before, brought back (or a short grace from the rejection) when finance rejects the transfer.
+    deadlineBefore = UnicodeAttribute(null=True)
     # Closing the attempt at the provider once the order no longer takes it (cancel): the outcome
     # (CLOSED, PAID, NOT_FOUND, UNSUPPORTED; ERROR = to be tried again) and its details.
     closeOutcome = UnicodeAttribute(null=True)
@@ -386,6 +391,9 @@ class AnomalyItem(Item, discriminator="Anomaly"):
 
 
 class RefundItem(Item, discriminator="Refund"):
+    """A refund toward the payer (oms.domain.payment.RefundStatus). While its provider may still pay it
+    (PENDING, PROCESSING) it carries a GSI4 entry at its next try (oms.store.due)."""
+
     refundId = UnicodeAttribute()
     orderId = UnicodeAttribute()
     paymentId = UnicodeAttribute()
@@ -396,8 +404,13 @@ class RefundItem(Item, discriminator="Refund"):
     providerReference = UnicodeAttribute(null=True)
     customerId = UnicodeAttribute(null=True)  # whom the money goes back to (for the events)
     anomalyId = UnicodeAttribute(null=True)  # the case this refund settles (resolved when it succeeds)
-    failures = NumberAttribute(null=True)  # provider attempts that did not succeed (it stays PENDING)
+    failures = NumberAttribute(null=True)  # provider attempts that did not succeed
     lastError = UnicodeAttribute(null=True)
+    pendingSince = UnicodeAttribute(null=True)  # since when the provider is asked (the backoff's clock)
+    route = UnicodeAttribute(null=True)  # how the money went back (RefundRoute); None: provider
+    retries = NumberAttribute(null=True)  # staff retries after a refusal (the provider's key changes)
+    failure = JSONAttribute(null=True)  # the refusal for good: {at, reason, by: provider | gave-up}
+    resolution = JSONAttribute(null=True)  # the last staff decision: {decision, reference, note, by, role, at}
     createdAt = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
 

@@ -27,13 +27,14 @@ from oms.domain.payment import (
     LatePaymentPolicy,
     OrderMoney,
     PaymentEvent,
+    RefundRoute,
     allocate_refund,
     order_position,
     refund_id_for,
 )
 from oms.domain.permissions import Actor
 from oms.store import keys
-from oms.store.due import due_index_actions
+from oms.store.due import due_index_actions, next_try
 from oms.store.ledger import add_refund
 from oms.store.models import (
     AnomalyItem,
@@ -126,8 +127,12 @@ def refund_view(item: RefundItem) -> dict[str, Any]:
         "reason": item.reason,
         "providerReference": item.providerReference,
         "anomalyId": item.anomalyId,
+        "route": item.route or RefundRoute.PROVIDER.value,
         "failures": int(item.failures or 0),
         "lastError": item.lastError,
+        "nextTryAt": next_try(item),
+        "failure": item.failure,
+        "resolution": item.resolution,
         "createdAt": item.createdAt,
         "updatedAt": item.updatedAt,
     }
@@ -536,11 +541,12 @@ def add_anomaly_update(
 def refund_rooms(record: OrderRecord) -> list[tuple[str, int]]:
     """(payment id, what can still go back through its provider) for every provider payment of the order,
     newest first: what counted toward the order (what the provider reported, when it differed), less the
-    refunds made or pending. Balance payments go back to the balance instead."""
+    refunds made, pending or refused. Balance payments go back to the balance instead."""
     refunded: dict[str, int] = {}
     for refund in record.refunds:
-        if refund.status != "FAILED":
-            refunded[refund.paymentId] = refunded.get(refund.paymentId, 0) + int(refund.amount.amount)
+        # A refused (FAILED) refund keeps its room: staff may ask the provider again, or the money went
+        # back another way (balance, by hand) and is not the payment's to refund twice.
+        refunded[refund.paymentId] = refunded.get(refund.paymentId, 0) + int(refund.amount.amount)
     rooms = []
     for attempt in sorted(record.payments, key=lambda a: a.paymentId, reverse=True):
         if attempt.status != AttemptStatus.SUCCEEDED.value or attempt.method == "balance":

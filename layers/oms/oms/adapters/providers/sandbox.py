@@ -229,6 +229,10 @@ class Sandbox:
         # While True every refund request answers as the provider does when it cannot take it now
         # (system error / 5xx): the refund's outcome is unknown and is retried later.
         self.refunds_unavailable = False
+        # While True every refund request is refused for good, as each provider refuses one whose money
+        # cannot go back that way (WeChat status ABNORMAL, Alipay ACQ.BUYER_ERROR, a failed card or
+        # crypto refund); nothing is refunded, so a later request under another key can still succeed.
+        self.refunds_declined = False
 
     def __repr__(self) -> str:
         return f"Sandbox(payments={len(self._payments)})"
@@ -482,6 +486,14 @@ class Sandbox:
             if self.refunds_unavailable:
                 busy = {"code": "20000", "msg": "Service Currently Unavailable", "sub_code": "isp.unknow-error"}
                 return self._alipay_answer(api, busy)
+            if self.refunds_declined:
+                refused = {
+                    "code": "40004",
+                    "msg": "Business Failed",
+                    "sub_code": "ACQ.BUYER_ERROR",
+                    "sub_msg": "买家状态非法",
+                }
+                return self._alipay_answer(api, refused)
             return self._alipay_answer(api, self._alipay_refund(biz))
         if api == "alipay.trade.close":
             return self._alipay_answer(api, self._alipay_close(biz))
@@ -718,6 +730,8 @@ class Sandbox:
         if verb == "POST" and path == "/v3/refund/domestic/refunds":
             if self.refunds_unavailable:
                 return self._wechat_signed(500, {"code": "SYSTEM_ERROR", "message": "系统繁忙，请稍后重试"})
+            if self.refunds_declined:
+                return self._wechat_abnormal_refund(payload)
             return self._wechat_refund(payload)
         prefix = "/v3/pay/transactions/out-trade-no/"
         if verb == "POST" and path.startswith(prefix) and path.endswith("/close"):
@@ -799,6 +813,19 @@ class Sandbox:
                 }
             )
         return transaction
+
+    def _wechat_abnormal_refund(self, payload: dict[str, Any]) -> Answer:
+        """WeChat accepts the request but the money cannot go back to the payer (account closed/frozen)."""
+        answer = {
+            "refund_id": "50" + self._digits(27),
+            "out_refund_no": payload.get("out_refund_no"),
+            "out_trade_no": payload.get("out_trade_no"),
+            "channel": "ORIGINAL",
+            "create_time": self._clock().astimezone(BEIJING).isoformat(timespec="seconds"),
+            "status": "ABNORMAL",
+            "amount": payload.get("amount"),
+        }
+        return self._wechat_signed(200, answer)
 
     def _wechat_refund(self, payload: dict[str, Any]) -> Answer:
         def refused(status: int, code: str, message: str) -> Answer:
@@ -938,7 +965,7 @@ class Sandbox:
         elif verb == "POST" and path == "/v1/refunds":
             if self.refunds_unavailable:
                 return _json_answer(500, {"error": {"type": "api_error", "message": "Service unavailable."}})
-            answer = self._card_refund(form, key)
+            answer = self._card_declined_refund(form) if self.refunds_declined else self._card_refund(form, key)
         elif verb == "POST" and path.startswith("/v1/payment_intents/") and path.endswith("/cancel"):
             answer = self._card_cancel(path.split("/")[3], form)
         elif verb == "GET" and path == "/v1/payment_intents/search":
@@ -1027,6 +1054,22 @@ class Sandbox:
             }
         )
         return _json_answer(200, intent.data)
+
+    def _card_declined_refund(self, form: dict[str, Any]) -> Answer:
+        found = form.get("metadata")
+        return _json_answer(
+            200,
+            {
+                "id": "re_" + self._token(24),
+                "object": "refund",
+                "amount": int(amount) if (amount := str(form.get("amount", "0"))).isdigit() else 0,
+                "payment_intent": form.get("payment_intent"),
+                "status": "failed",
+                "failure_reason": "expired_or_canceled_card",
+                "metadata": found if isinstance(found, dict) else {},
+                "created": epoch_seconds(self._clock()),
+            },
+        )
 
     def _card_refund(self, form: dict[str, Any], key: str | None) -> Answer:
         def refused(status: int, code: str, message: str) -> Answer:
@@ -1141,7 +1184,10 @@ class Sandbox:
         elif verb == "POST" and len(parts) == 3 and parts[0] == "charges" and parts[2] == "refunds":
             if self.refunds_unavailable:
                 return _json_answer(503, {"error": {"type": "service_unavailable", "message": "Try again later"}})
-            answer = self._crypto_refund(unquote(parts[1]), payload)
+            if self.refunds_declined:
+                answer = self._crypto_declined_refund(unquote(parts[1]), payload)
+            else:
+                answer = self._crypto_refund(unquote(parts[1]), payload)
         elif verb == "POST" and len(parts) == 3 and parts[0] == "charges" and parts[2] == "cancel":
             answer = self._crypto_cancel(unquote(parts[1]))
         else:
@@ -1211,6 +1257,18 @@ class Sandbox:
         charge.state, charge.closed = "CANCELED", True
         charge.data["timeline"].append({"status": "CANCELED", "time": self._clock().isoformat()})
         return _json_answer(200, {"data": charge.data})
+
+    def _crypto_declined_refund(self, code: str, payload: dict[str, Any]) -> Answer:
+        record = {
+            "id": self._uuid(),
+            "resource": "refund",
+            "charge_code": code,
+            "refund_id": payload.get("refund_id"),
+            "status": "failed",
+            "amount": payload.get("amount"),
+            "created_at": self._clock().isoformat(),
+        }
+        return _json_answer(201, {"data": record})
 
     def _crypto_refund(self, code: str, payload: dict[str, Any]) -> Answer:
         def refused(status: int, message: str) -> Answer:
