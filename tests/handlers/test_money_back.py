@@ -848,35 +848,25 @@ def test_item7_a_refund_the_provider_could_not_take_yet_is_retried_without_anyon
     world: World, state_machines: dict[str, str]
 ) -> None:
     """The provider answers a cancel's refund with "try later" during the request and again when the
-    after-commit consumer runs. The consumer reports its record done, no schedule retries PENDING refunds
-    (only `POST .../sync` does, and only when a person calls it), so once the provider is back the money
-    still sits with us and the case stays OPEN indefinitely. Expected: the consumer reports the record
-    failed (bounded stream retries; a dead letter after them), or a scheduled job retries PENDING refunds;
-    either way the refund succeeds without a person."""
+    after-commit consumer runs. The record is done (a provider that is down for a while must not send
+    every cancel through the stream's retries into the dead-letter queue), and the refund is not
+    forgotten: it waits in the deadline index, and the scheduled sweep settles it once the provider is
+    back, with nobody calling sync."""
+    from datetime import timedelta
+
     w = world
     after_commit = load_function("after_commit")
     order_id, records = _held_order_cancelled_with_its_refund_pending(w)
     w.sandbox.refunds_unavailable = True
     try:
-        result = after_commit.handler({"Records": records}, LambdaContext())
+        assert after_commit.handler({"Records": records}, LambdaContext()) == {"batchItemFailures": []}
     finally:
         w.sandbox.refunds_unavailable = False
-    if result["batchItemFailures"]:
-        # Retried by the stream: the redelivery, once the provider is back, settles the refund.
-        assert after_commit.handler({"Records": records}, LambdaContext()) == {"batchItemFailures": []}
-        assert [r["status"] for r in _payments(w, order_id)["refunds"]] == ["SUCCEEDED"]
-        return
-    # Reported done: something else must retry the refund without a person. Nothing in the template does.
-    from oms_local.template import load_template
-
-    from tests.handlers.conftest import ROOT
-
-    template = load_template(ROOT / "template.yaml")
-    scheduled = [t.arn for rule in template.rules if rule.schedule for t in rule.targets]
-    assert any("refund" in arn.lower() for arn in scheduled), (
-        "the after-commit record was reported done with the refund still PENDING, and no schedule retries "
-        f"PENDING refunds (scheduled targets: {scheduled})"
-    )
+    [refund] = _payments(w, order_id)["refunds"]
+    assert refund["status"] == "PENDING" and refund["nextTryAt"] is not None
+    report = _sweep(load_function("timer_sweeper"), parse_rfc3339(refund["nextTryAt"]) + timedelta(seconds=1))
+    assert report["refund"]["results"] == {"refunded": 1}
+    assert [r["status"] for r in _payments(w, order_id)["refunds"]] == ["SUCCEEDED"]
 
 
 def test_a_cancel_whose_refund_cannot_be_booked_still_answers_200_and_the_stream_books_it(

@@ -79,8 +79,8 @@ def after_commit(settings: Settings) -> AfterCommit:
             "OrderPlaced": [arm_payment_timeout(payment_timeout)],
             "OrderHoldReleased": [rearm_payment_timeout(payment_timeout)],
             "OrderDelivered": [arm_auto_confirm(auto_confirm)],
-            # The request that committed these already tried; this is the try that needs no request (it
-            # fails its record while a refund is still pending; the sweeper asks again after the retries).
+            # The request that committed these already tried; this is the try that needs no request (a store
+            # fault fails its record; a refund the provider cannot take yet is the sweeper's, with backoff).
             "OrderCancelled": [finish_cancel(payments)],
             "ChildOrderCancelled": [settle_refunds(payments)],
             "PaymentAnomaly": [settle_refunds(payments)],

@@ -112,9 +112,9 @@ class CancelFollowUp(Protocol):
 def finish_cancel(payments: CancelFollowUp) -> AfterCommitAction:
     """OrderCancelled → settle the refunds the cancel committed and close the order's open payment attempts
     at their providers. Both are idempotent (refund ids are the providers' idempotency keys; a closed
-    attempt is not asked again), so the request's own try and this one never do anything twice. A refund
-    still PENDING afterwards (the provider said "not now") fails the record: the stream delivers it again
-    within its bounds, and the sweeper asks again after that (the refund's entry in the deadline index)."""
+    attempt is not asked again), so the request's own try and this one never do anything twice. A store
+    fault fails the record (delivered again); a refund the provider cannot take yet is the sweeper's
+    (its entry in the deadline index, with backoff)."""
 
     def finish(event: CommittedEvent) -> None:
         payments.follow_up_cancel(str(event.detail["orderId"]))
@@ -124,7 +124,7 @@ def finish_cancel(payments: CancelFollowUp) -> AfterCommitAction:
 
 def settle_refunds(payments: CancelFollowUp) -> AfterCommitAction:
     """ChildOrderCancelled / PaymentAnomaly → ask the providers for the refunds that change committed
-    (idempotent by refund id); like `finish_cancel`, a refund still PENDING fails the record."""
+    (idempotent by refund id); failures as in `finish_cancel`."""
 
     def settle(event: CommittedEvent) -> None:
         payments.follow_up_refunds(str(event.detail["orderId"]))

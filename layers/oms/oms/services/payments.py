@@ -121,16 +121,6 @@ class ConcurrentChange(Exception):
     """The order moved between our read and our write: read again and decide again."""
 
 
-class RefundsNotSettled(Exception):
-    """After-commit work found refunds the providers could not take yet (they stay PENDING, with their
-    next try in the deadline index): the stream record is reported failed, so it is delivered again."""
-
-    def __init__(self, order_id: str, refund_ids: list[str]) -> None:
-        super().__init__(f"refunds of order {order_id} still pending at their providers: {', '.join(refund_ids)}")
-        self.order_id = order_id
-        self.refund_ids = refund_ids
-
-
 # What the sweeper's refund task reports, by the refund's status after its try.
 REFUND_RESULTS = {
     RefundStatus.SUCCEEDED.value: "refunded",
@@ -1006,11 +996,10 @@ class PaymentService:
     # ---------------------------------------------------------------- after the commit, from the stream
     def follow_up_refunds(self, order_id: str) -> None:
         """ChildOrderCancelled / PaymentAnomaly from the stream: ask the providers for the refunds the
-        change committed. Raises on a store fault, and `RefundsNotSettled` while a provider could not
-        take one yet, so the record is delivered again (bounded by the event source mapping; the
-        sweeper is the backstop after that)."""
+        change committed. A store fault raises (the record is delivered again); a refund the provider
+        cannot take yet stays PENDING with its next try in the deadline index, where the sweeper finds
+        it with backoff, so it does not hold the stream record (nor fill the dead-letter queue)."""
         self.settle_pending_refunds(order_id)
-        self._raise_if_unsettled(order_id)
 
     def follow_up_cancel(self, order_id: str) -> None:
         """OrderCancelled from the stream: settle the cancel's refunds and close the order's open attempts
@@ -1019,13 +1008,6 @@ class PaymentService:
             self.settle_pending_refunds(order_id)
         finally:
             self.close_open_attempts(order_id)
-        self._raise_if_unsettled(order_id)
-
-    def _raise_if_unsettled(self, order_id: str) -> None:
-        record = self.orders.get_order(order_id)
-        pending = [r.refundId for r in (record.refunds if record else []) if r.status == RefundStatus.PENDING.value]
-        if pending:
-            raise RefundsNotSettled(order_id, pending)
 
     # ---------------------------------------------------------------- the sweeper's refund task
     def retry_refund(self, order_id: str, refund_id: str) -> dict[str, Any]:
