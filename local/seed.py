@@ -22,16 +22,32 @@ def _cny(amount: int) -> dict[str, Any]:
     return {"amount": amount, "currency": "CNY"}
 
 
-def _sku(sku_id: str, name: str, price: int, stock: int, weight_grams: int, **attributes: str) -> dict[str, Any]:
-    return {
+def _sku(
+    sku_id: str,
+    name: str,
+    price: int,
+    stock: int,
+    weight_grams: int,
+    *,
+    warehouse_id: str = "WH-SH",
+    handling: str = "normal",
+    cross_border: bool = False,
+    **attributes: str,
+) -> dict[str, Any]:
+    sku: dict[str, Any] = {
         "skuId": sku_id,
         "name": name,
         "price": _cny(price),
         "stock": stock,
-        "warehouseId": "WH-SH",
+        "warehouseId": warehouse_id,
         "weightGrams": weight_grams,
         "attributes": attributes,
     }
+    if handling != "normal":
+        sku["handling"] = handling  # fragile, bulky and hazardous goods ship alone
+    if cross_border:
+        sku["crossBorder"] = True
+    return sku
 
 
 DEMO_STORE: dict[str, Any] = {
@@ -81,6 +97,58 @@ DEMO_PRODUCTS: list[dict[str, Any]] = [
         "category": "electronics",
         "attributes": {"warrantyMonths": "24"},
         "skus": [_sku("HP-NC700", "Black", 129900, 20, 250, color="black")],
+    },
+    # Goods that make a cart split into several parcels (docs/tutorial.md): a lamp in a second warehouse
+    # (Beijing), a fragile item that ships alone, and cross-border goods that ship from the bonded
+    # warehouse in parcels under the 5000.00 CNY customs limit.
+    {
+        "storeId": DEMO_STORE_ID,
+        "name": "Desk Lamp",
+        "description": "LED, dimmable; ships from the Beijing warehouse.",
+        "category": "home",
+        "attributes": {},
+        "skus": [_sku("LAMP-DESK", "White", 6900, 60, 1200, warehouse_id="WH-BJ", color="white")],
+    },
+    {
+        "storeId": DEMO_STORE_ID,
+        "name": "Glass Teapot",
+        "description": "1 L borosilicate glass, with infuser.",
+        "category": "home",
+        "attributes": {},
+        "skus": [_sku("TEAPOT-GLASS", "1 L", 8900, 50, 900, handling="fragile", capacity="1 L")],
+    },
+    {
+        "storeId": DEMO_STORE_ID,
+        "name": "Automatic Watch (imported)",
+        "description": "Swiss automatic movement, 40 mm; ships from the bonded warehouse.",
+        "category": "watches",
+        "attributes": {"origin": "CH"},
+        "skus": [
+            _sku("WATCH-AUTO", "Steel / 40 mm", 200000, 20, 300, warehouse_id="WH-BONDED", cross_border=True),
+        ],
+    },
+]
+
+# A second merchant of the marketplace, with its own warehouse and shipping policy: a cart with goods of
+# both stores is paid once and ships as one parcel (child order) per merchant and warehouse.
+SECOND_STORE_ID = "tea-house"
+SECOND_STORE: dict[str, Any] = {
+    "name": "Lotus Tea House 莲花茶庄",
+    "currency": "CNY",
+    "shippingFee": _cny(800),
+    "freeShippingThreshold": _cny(15000),
+}
+SECOND_STORE_PRODUCTS: list[dict[str, Any]] = [
+    {
+        "storeId": SECOND_STORE_ID,
+        "name": "West Lake Longjing 西湖龙井",
+        "description": "Spring green tea from Hangzhou.",
+        "category": "tea",
+        "attributes": {"origin": "Hangzhou"},
+        "skus": [
+            _sku("TEA-LJ-100", "100 g tin 罐装", 6800, 200, 150, warehouse_id="WH-HZ", weight="100 g"),
+            _sku("TEA-LJ-250", "250 g gift box 礼盒", 15800, 100, 400, warehouse_id="WH-HZ", weight="250 g"),
+        ],
     },
 ]
 
@@ -148,6 +216,8 @@ class SeedResult:
     points_rules: Any = None
     coupon_template: Any = None
     public_code: Any = None
+    second_store: Any = None
+    second_store_products: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -236,11 +306,14 @@ def _seed_public_code(api: _Api, template_id: str) -> Any:
 
 
 def seed(base_url: str, admin_token: str, *, headers: Mapping[str, str] | None = None) -> SeedResult:
-    """Create the demo store, catalog and pricing rules; raises SeedError on the first unexpected answer.
+    """Create the demo store, its catalog and pricing rules, and a second store with its own catalog;
+    raises SeedError on the first unexpected answer.
     `headers` go with every request (the stack passes the key that lets the seed in while it starts)."""
     api = _Api(base_url, admin_token, dict(headers or {}))
     store = api.call("PUT", f"/stores/{DEMO_STORE_ID}", DEMO_STORE, (200, 201))
     products = [_seed_product(api, product) for product in DEMO_PRODUCTS]
+    second_store = api.call("PUT", f"/stores/{SECOND_STORE_ID}", SECOND_STORE, (200, 201))
+    second_store_products = [_seed_product(api, product) for product in SECOND_STORE_PRODUCTS]
     promotion = _seed_promotion(api)
     points_rules = _seed_points_rules(api)
     template = _seed_coupon_template(api)
@@ -252,4 +325,6 @@ def seed(base_url: str, admin_token: str, *, headers: Mapping[str, str] | None =
         points_rules=points_rules,
         coupon_template=template,
         public_code=public_code,
+        second_store=second_store,
+        second_store_products=second_store_products,
     )
