@@ -32,10 +32,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
 from oms.adapters.carriers import TrackingStatus
-from oms.adapters.providers.sandbox import SandboxPaymentClosed
-from oms.adapters.warehouse import WarehouseConflict
 
 from .functions import InProcessFunction
+from .oms.payment_sandbox import SandboxPaymentClosed
+from .oms.warehouse_sandbox import WarehouseConflict
 from .template import CorsSpec, RouteSpec
 from .tokens import ROLES, TokenError, gateway_claims
 

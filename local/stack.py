@@ -29,8 +29,7 @@ from typing import Any, ClassVar
 from oms.adapters.carriers import CarrierWebhooks, use_carrier_webhooks
 from oms.adapters.payment_providers import use_providers
 from oms.adapters.providers.base import PaymentMethod
-from oms.adapters.providers.sandbox import Sandbox, SandboxError, SandboxPaymentClosed
-from oms.adapters.warehouse import SandboxWarehouse, use_warehouse
+from oms.adapters.warehouse import use_warehouse
 
 from . import moto_patches
 from .deploy import Clients, deploy, undeploy
@@ -43,7 +42,9 @@ from .functions import (
     unload_function,
 )
 from .http import STARTING_HEADER, ApiGateway, ScheduleNotFound, listen
-from .logistics_sandbox import CARRIERS, CarrierSandbox, generate_carrier_secrets
+from .oms.logistics_sandbox import CARRIERS, CarrierSandbox, generate_carrier_secrets
+from .oms.payment_sandbox import Sandbox, SandboxError, SandboxPaymentClosed
+from .oms.warehouse_sandbox import SandboxWarehouse
 from .schedules import ScheduleTimers, rate_seconds
 from .seed import DEMO_USERS, SeedResult, seed
 from .streams import StreamPoller
