@@ -16,10 +16,10 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from .functions import FunctionLoadError
-from .seed import DEMO_PRODUCTS, DEMO_STORE_ID, DEMO_USERS, SeedError
-from .stack import LOCAL_PARAMETER_DEFAULTS, LocalStack
-from .template import TemplateError
+from .core.functions import FunctionLoadError
+from .core.template import TemplateError
+from .oms.seed import DEMO_PRODUCTS, DEMO_STORE_ID, DEMO_USERS, SeedError
+from .stack import EXPLORER_PATH, LOCAL_PARAMETER_DEFAULTS, LocalStack
 
 
 def parse_overrides(items: list[str]) -> dict[str, str]:
@@ -79,6 +79,7 @@ def banner(stack: LocalStack) -> str:
         "OMS local stack is up.",
         f"  API           {api}",
         f"  Health        {api}/_local/health",
+        f"  API explorer  {api}{EXPLORER_PATH}   (OpenAPI document: {api}/_local/openapi.json)",
         f"  AWS (moto)    {stack.aws_endpoint_url}   (aws --endpoint-url {stack.aws_endpoint_url} ...)",
         f"  Table         {stack.resources.get('Table', '-')}",
         f"  Parameters    {parameters}",

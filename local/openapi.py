@@ -25,7 +25,7 @@ from typing import Any
 
 from oms.api.http import IDEMPOTENCY_KEY_MAX
 from oms.api.ids import PATH_IDS
-from oms_local.template import RouteSpec, TemplateError, load_template
+from oms_local.core.template import RouteSpec, TemplateError, load_template
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 

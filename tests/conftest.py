@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from oms_local.functions import LOCAL_CALL_BUDGET  # imports no oms module
+from oms_local.core.functions import LOCAL_CALL_BUDGET  # imports no oms module
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")

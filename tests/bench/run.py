@@ -62,7 +62,7 @@ def counting_handlers(api_functions: set[str]) -> Iterator[None]:
     """Count only calls made inside request handlers: the functions that serve HTTP routes (not the
     local runtime's own clients, nor the stream consumers, timer tasks and sweeper, which run after
     the request has answered and overlapped the measurements at random)."""
-    from oms_local.functions import InProcessFunction
+    from oms_local.core.functions import InProcessFunction
 
     original = InProcessFunction.invoke
 

@@ -20,9 +20,9 @@ from moto import mock_aws
 from moto.events.models import EventPattern
 from oms.store import keys
 from oms.store.models import BalanceAccountItem
-from oms_local.functions import reset_cached_connections
-from oms_local.streams import lambda_record
-from oms_local.template import load_template
+from oms_local.core.functions import reset_cached_connections
+from oms_local.core.streams import lambda_record
+from oms_local.core.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,11 +19,12 @@ import boto3
 import pytest
 from moto import mock_aws
 from oms.adapters.carriers import CarrierWebhooks, use_carrier_webhooks
-from oms.adapters.warehouse import SandboxWarehouse, use_warehouse
+from oms.adapters.warehouse import use_warehouse
 from oms.api.http import MAX_JSON_DEPTH, json_depth, strict_json
 from oms.api.problems import HttpProblem
+from oms_local.core.template import RouteSpec, load_template
+from oms_local.oms.warehouse_sandbox import SandboxWarehouse
 from oms_local.openapi import handlers
-from oms_local.template import RouteSpec, load_template
 
 from tests.handlers.conftest import (
     ADDRESS,

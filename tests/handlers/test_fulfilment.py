@@ -13,10 +13,11 @@ from typing import Any
 import boto3
 import pytest
 from oms.adapters.carriers import CarrierWebhooks, sign_carrier_notice, use_carrier_webhooks
-from oms.adapters.warehouse import SandboxWarehouse, use_warehouse
+from oms.adapters.warehouse import use_warehouse
 from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
 from oms.store import keys
 from oms.store.models import BalanceAccountItem, PointsAccountItem, PricingSettingsItem
+from oms_local.oms.warehouse_sandbox import SandboxWarehouse
 
 from tests.handlers.conftest import (
     ADDRESS,

@@ -11,7 +11,7 @@ from moto import mock_aws
 from oms.adapters import payment_providers
 from oms.adapters.providers.base import PaymentMethod
 from oms.adapters.providers.credentials import CredentialsError
-from oms.adapters.providers.sandbox import Sandbox
+from oms_local.oms.payment_sandbox import Sandbox
 
 
 @pytest.fixture

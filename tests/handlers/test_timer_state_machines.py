@@ -15,8 +15,8 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
-from oms_local import moto_patches
-from oms_local.template import load_template
+from oms_local.core import moto_patches
+from oms_local.core.template import load_template
 
 from tests.handlers.conftest import ROOT, table_definition
 from tests.integration.conftest import poll_until

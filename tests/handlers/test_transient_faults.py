@@ -37,11 +37,12 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 from oms.adapters.carriers import CarrierWebhooks, sign_carrier_notice, use_carrier_webhooks
 from oms.adapters.payment_providers import use_providers
-from oms.adapters.providers.sandbox import Sandbox
-from oms.adapters.warehouse import SandboxWarehouse, use_warehouse
+from oms.adapters.warehouse import use_warehouse
 from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
 from oms.store.models import Item
-from oms_local.template import load_template
+from oms_local.core.template import load_template
+from oms_local.oms.payment_sandbox import Sandbox
+from oms_local.oms.warehouse_sandbox import SandboxWarehouse
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 

@@ -26,13 +26,13 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from oms_local import moto_patches
-from oms_local.functions import FunctionLoadError
-from oms_local.http import Router, result_response
-from oms_local.schedules import ScheduleTimers, rate_seconds
+from oms_local.core import moto_patches
+from oms_local.core.functions import FunctionLoadError
+from oms_local.core.gateway import Router, result_response
+from oms_local.core.schedules import ScheduleTimers, rate_seconds
+from oms_local.core.template import RouteSpec, TemplateError, load_template
+from oms_local.core.tokens import TokenError, TokenIssuer, gateway_claims
 from oms_local.stack import LocalStack
-from oms_local.template import RouteSpec, TemplateError, load_template
-from oms_local.tokens import TokenError, TokenIssuer, gateway_claims
 
 pytestmark = pytest.mark.integration
 

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 import requests
 from oms_local import cli
-from oms_local import stack as stack_module
-from oms_local.http import PortUnavailable
+from oms_local.core import stack as core_stack
+from oms_local.core.gateway import PortUnavailable
+from oms_local.oms import extension as oms_extension
 from oms_local.stack import LocalStack
 
 pytestmark = pytest.mark.integration
@@ -69,10 +70,10 @@ def held_seed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Event
         assert release.wait(30)
         answer = requests.post(f"{base_url}/notes", headers={**(headers or {}), "x-who": "seed"}, timeout=30)
         if answer.status_code != 201:
-            raise stack_module.SeedError(f"the seed's own write answered {answer.status_code}")
+            raise oms_extension.SeedError(f"the seed's own write answered {answer.status_code}")
         return "seeded"
 
-    monkeypatch.setattr(stack_module, "seed", seed)
+    monkeypatch.setattr(oms_extension, "seed", seed)
     yield seeding, release
     release.set()
 
@@ -129,8 +130,8 @@ def test_a_busy_port_fails_at_once_naming_the_port_and_how_to_pick_another(
     busy_port: int, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     built: list[str] = []
-    monkeypatch.setattr(stack_module, "deploy", lambda *args: built.append("deploy"))
-    monkeypatch.setattr(stack_module, "load_template", lambda *args, **kwargs: built.append("template"))
+    monkeypatch.setattr(core_stack, "deploy", lambda *args: built.append("deploy"))
+    monkeypatch.setattr(core_stack, "load_template", lambda *args, **kwargs: built.append("template"))
     monkeypatch.setattr(signal, "signal", lambda *args: None)  # the CLI's Ctrl-C handler stays out of pytest
     with caplog.at_level(logging.ERROR, logger="local_stack"):
         code = cli.main(["--template", str(ROOT / "template.yaml"), "--port", str(busy_port), "--no-seed"])

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from oms.adapters.carriers import CarrierCallbackRejected, TrackingStatus, carrier_webhooks
-from oms.adapters.warehouse import InterceptResult, SandboxWarehouse, warehouse_gateway
+from oms.adapters.warehouse import InterceptResult, warehouse_gateway
+from oms_local.oms.warehouse_sandbox import SandboxWarehouse
 from oms_local.stack import LocalStack
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from oms.outbox_dlq import main as outbox_dlq
-from oms_local.streams import lambda_record, on_failure_record
+from oms_local.core.streams import lambda_record, on_failure_record
 
 from tests.integration.test_order_flow import new_sku, place
 

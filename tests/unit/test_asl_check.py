@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from oms_local.asl_check import ROOT, lint, main, substituted_definitions
+from oms_local.core.asl_check import ROOT, lint, main, substituted_definitions
 
 
 def test_template_state_machines_substitute_every_placeholder_and_pass() -> None:

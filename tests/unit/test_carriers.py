@@ -30,7 +30,7 @@ from oms.adapters.carriers import (
 )
 from oms.adapters.providers.base import CallbackRejected
 from oms.domain.clock import epoch_seconds
-from oms_local.logistics_sandbox import CARRIERS, CarrierSandbox
+from oms_local.oms.logistics_sandbox import CARRIERS, CarrierSandbox
 
 NOW = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)
 T = epoch_seconds(NOW)

@@ -21,7 +21,7 @@ from oms import faults
 from oms.adapters.secrets import SecretUnreadable
 from oms.faults import TransientStoreError, client_config, is_transient, transient_store_errors
 from oms.store.models import Item
-from oms_local.template import load_template
+from oms_local.core.template import load_template
 from pynamodb.exceptions import DoesNotExist, GetError, PutError, QueryError, TransactWriteError, UpdateError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from oms_local.streams import StreamPoller, first_failed_index
-from oms_local.template import StreamSubscriptionSpec
+from oms_local.core.streams import StreamPoller, first_failed_index
+from oms_local.core.template import StreamSubscriptionSpec
 
 STREAM = "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/local"
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from oms.api.ids import PATH_IDS
+from oms_local.core.template import load_template
 from oms_local.openapi import ROOT, build_openapi, handlers, main, render
-from oms_local.template import load_template
 from openapi_spec_validator import validate
 
 TEMPLATE = ROOT / "template.yaml"

@@ -16,10 +16,10 @@ from oms.adapters.providers.base import (
     PaymentMethod,
     ProviderError,
 )
-from oms.adapters.providers.sandbox import ALIPAY_GATEWAY, Sandbox, SandboxError
 from oms.domain.errors import InvalidRequest
 from oms.domain.ids import new_id
 from oms.domain.money import Money
+from oms_local.oms.payment_sandbox import ALIPAY_GATEWAY, Sandbox, SandboxError
 
 Answer = tuple[int, dict[str, str], bytes]
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from oms.adapters.providers import provider_for
 from oms.adapters.providers.base import CloseOutcome, PaymentProvider, ProviderError
-from oms.adapters.providers.sandbox import Sandbox, SandboxPaymentClosed
 from oms.domain.ids import new_id
 from oms.domain.money import Money
+from oms_local.oms.payment_sandbox import Sandbox, SandboxPaymentClosed
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -67,7 +67,7 @@ def test_alipay_close_is_a_signed_trade_close(sandbox: Sandbox) -> None:
     provider.close(payment_id)
     method, url, _headers, body = recording.sent[-1]
     assert method == "POST" and b"method=alipay.trade.close" in body and b"sign=" in body
-    from oms.adapters.providers.sandbox import ALIPAY_GATEWAY
+    from oms_local.oms.payment_sandbox import ALIPAY_GATEWAY
 
     assert url == ALIPAY_GATEWAY
     status, _, page = sandbox.send(

@@ -31,7 +31,7 @@ from oms.adapters.providers.credentials import (
     load_credentials,
     load_private_key,
 )
-from oms.adapters.providers.sandbox import Sandbox, SandboxError
+from oms_local.oms.payment_sandbox import Sandbox, SandboxError
 
 # ---------------------------------------------------------------- amounts
 

@@ -14,9 +14,9 @@ from oms.adapters.providers.base import (
     ProviderError,
 )
 from oms.adapters.providers.crypto import CryptoProvider
-from oms.adapters.providers.sandbox import Sandbox
 from oms.domain.ids import new_id
 from oms.domain.money import Money
+from oms_local.oms.payment_sandbox import Sandbox
 
 Answer = tuple[int, dict[str, str], bytes]
 

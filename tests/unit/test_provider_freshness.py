@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from oms.adapters.providers import DEFAULT_FRESHNESS_SECONDS, callback_freshness_seconds
 from oms.adapters.providers.base import CallbackRejected, CallbackStale, NoticeStatus, PaymentProvider
-from oms.adapters.providers.sandbox import Sandbox, SandboxCallback
 from oms.domain.ids import new_id
+from oms_local.oms.payment_sandbox import Sandbox, SandboxCallback
 
 NOW = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)
 METHODS = ["alipay", "wechat", "card", "crypto"]

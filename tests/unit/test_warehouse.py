@@ -25,14 +25,13 @@ from oms.adapters.warehouse import (
     HANDED_OVER,
     HttpWarehouse,
     InterceptResult,
-    SandboxWarehouse,
-    WarehouseConflict,
     WarehouseUnavailable,
     sign_warehouse_request,
     use_warehouse,
     warehouse_gateway,
 )
 from oms.domain.clock import epoch_seconds
+from oms_local.oms.warehouse_sandbox import SandboxWarehouse, WarehouseConflict
 
 SECRET = b"wms-shared-secret-0123456789abcdef"
 CHILD = "01JDQ8Z7F3K2M4N6P8R0S2T4V6-01"

@@ -18,13 +18,12 @@ the plain-string Secrets Manager secret named by `OMS_WAREHOUSE_SECRET_ARN`. Ans
 Timeouts are 5 s; https only (plain http only to a loopback address, for local testing).
 
 Functions obtain the gateway with `warehouse_gateway()`: the instance the local stack or a test injected
-with `use_warehouse` (a `SandboxWarehouse`), else an `HttpWarehouse` built from the environment, once
+with `use_warehouse` (the local stack's sandbox warehouse), else an `HttpWarehouse` built from the environment, once
 per process. Call it per request rather than at import time.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import hmac
 import json
@@ -72,11 +71,6 @@ class WarehouseUnavailable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
-
-
-class WarehouseConflict(Exception):
-    """The sandbox warehouse was asked for something a warehouse cannot do (hand over an intercepted
-    parcel)."""
 
 
 class WarehouseGateway(Protocol):
@@ -179,75 +173,6 @@ class HttpWarehouse(WarehouseGateway):
         if not 200 <= status < 300:
             raise WarehouseUnavailable(f"{what} refused the request (HTTP {status})", retryable=False)
         return raw
-
-
-# ---------------------------------------------------------------- in memory
-
-
-class SandboxWarehouse(WarehouseGateway):
-    """A warehouse in memory, for the local stack and tests; thread-safe.
-
-    `released` holds each released child's payload as the WMS would have received it (a JSON round trip,
-    first release wins); `hand_over` marks a parcel as gone to the carrier, after which interception fails;
-    `intercepted` holds the child orders stopped. `calls` records every request in order, retries included,
-    and `unavailable = True` makes every request raise WarehouseUnavailable (an outage)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.released: dict[str, Mapping[str, Any]] = {}
-        self.handed_over: set[str] = set()
-        self.intercepted: set[str] = set()
-        self.calls: list[tuple[str, str]] = []
-        self.unavailable = False
-
-    def __repr__(self) -> str:
-        with self._lock:
-            return (
-                f"SandboxWarehouse(released={len(self.released)}, handed_over={len(self.handed_over)}, "
-                f"intercepted={len(self.intercepted)})"
-            )
-
-    def _request(self, kind: str, child_order_id: str) -> None:
-        self.calls.append((kind, child_order_id))
-        if self.unavailable:
-            raise WarehouseUnavailable("the sandbox warehouse is unavailable")
-
-    def release(self, child_order_id: str, payload: Mapping[str, Any]) -> None:
-        document = json.loads(release_document(child_order_id, payload))
-        with self._lock:
-            self._request("release", child_order_id)
-            self.released.setdefault(child_order_id, document)
-
-    def intercept(self, child_order_id: str) -> InterceptResult:
-        check_child_order_id(child_order_id)
-        with self._lock:
-            self._request("intercept", child_order_id)
-            if child_order_id in self.handed_over:
-                return InterceptResult(False, HANDED_OVER)
-            self.intercepted.add(child_order_id)
-            return InterceptResult(True, None)
-
-    def hand_over(self, child_order_id: str) -> None:
-        """The parcel left the warehouse with the carrier (idempotent). WarehouseConflict if it was
-        intercepted: a stopped parcel does not ship."""
-        check_child_order_id(child_order_id)
-        with self._lock:
-            if child_order_id in self.intercepted:
-                raise WarehouseConflict(f"child order {child_order_id} was intercepted: it cannot be handed over")
-            self.handed_over.add(child_order_id)
-
-    def state(self, child_order_id: str) -> dict[str, Any]:
-        """What the warehouse knows about one child order (a copy)."""
-        check_child_order_id(child_order_id)
-        with self._lock:
-            payload = self.released.get(child_order_id)
-            return {
-                "childOrderId": child_order_id,
-                "released": payload is not None,
-                "handedOver": child_order_id in self.handed_over,
-                "intercepted": child_order_id in self.intercepted,
-                "payload": copy.deepcopy(dict(payload)) if payload is not None else None,
-            }
 
 
 # ---------------------------------------------------------------- what functions use

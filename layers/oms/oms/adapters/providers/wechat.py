@@ -80,20 +80,6 @@ def response_message(timestamp: str, nonce: str, body: bytes) -> bytes:
     return f"{timestamp}\n{nonce}\n".encode() + body + b"\n"
 
 
-def parse_authorization(value: str) -> dict[str, str]:
-    """The parameters of a `WECHATPAY2-SHA256-RSA2048 k="v",…` header (ValueError if malformed)."""
-    scheme, _, rest = value.partition(" ")
-    if scheme != AUTH_SCHEME:
-        raise ValueError("unknown authorization scheme")
-    params: dict[str, str] = {}
-    for item in rest.split(","):
-        key, sep, quoted = item.strip().partition("=")
-        if not sep or len(quoted) < 2 or not (quoted.startswith('"') and quoted.endswith('"')) or key in params:
-            raise ValueError("malformed authorization parameters")
-        params[key] = quoted[1:-1]
-    return params
-
-
 class WechatProvider:
     method: PaymentMethod = PaymentMethod.WECHAT
 

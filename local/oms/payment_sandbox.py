@@ -66,7 +66,6 @@ from oms.adapters.providers.credentials import (
 from oms.adapters.providers.wechat import (
     AUTH_SCHEME,
     MAX_SKEW_SECONDS,
-    parse_authorization,
     request_message,
     response_message,
 )
@@ -183,6 +182,20 @@ def _nest_form(pairs: Mapping[str, str]) -> dict[str, Any]:
         else:
             result[key] = value
     return result
+
+
+def parse_authorization(value: str) -> dict[str, str]:
+    """The parameters of a `WECHATPAY2-SHA256-RSA2048 k="v",…` header (ValueError if malformed)."""
+    scheme, _, rest = value.partition(" ")
+    if scheme != AUTH_SCHEME:
+        raise ValueError("unknown authorization scheme")
+    params: dict[str, str] = {}
+    for item in rest.split(","):
+        key, sep, quoted = item.strip().partition("=")
+        if not sep or len(quoted) < 2 or not (quoted.startswith('"') and quoted.endswith('"')) or key in params:
+            raise ValueError("malformed authorization parameters")
+        params[key] = quoted[1:-1]
+    return params
 
 
 def _json_answer(status: int, data: Any, headers: dict[str, str] | None = None) -> Answer:

@@ -1,0 +1,301 @@
+"""`OmsExtension`: what the local runtime adds for OMS — sandboxes, demo users and the demo seed.
+
+- `on_start` (before the functions are imported): the carriers "sf", "zto", "jd" and "ems" are played
+  by a `CarrierSandbox` whose secrets the functions' `CarrierWebhooks` holds, the warehouse by a
+  `SandboxWarehouse` (both shared by the stacks of one process, see `_SharedLogistics`), and — when the
+  template has payment callbacks — every payment provider by a `Sandbox` with keys generated now, which
+  signs callbacks exactly as the provider would;
+- `on_ready`: tokens for the demo users, then the demo seed through the API;
+- `routes()`: `/_local/sandbox/...` (see `routes.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from oms.adapters.carriers import CarrierWebhooks, use_carrier_webhooks
+from oms.adapters.payment_providers import use_providers
+from oms.adapters.providers.base import PaymentMethod
+from oms.adapters.warehouse import use_warehouse
+
+from ..core.extension import LocalRoute
+from ..core.stack import Stack
+from .logistics_sandbox import CARRIERS, CarrierSandbox, generate_carrier_secrets
+from .payment_sandbox import Sandbox, SandboxError, SandboxPaymentClosed
+from .routes import sandbox_routes
+from .seed import DEMO_USERS, SeedError, SeedResult, seed
+from .warehouse_sandbox import SandboxWarehouse
+
+__all__ = ["CALLBACK_PREFIX", "DEMO_TOKEN_LIFETIME", "OmsExtension", "SeedError", "seed"]
+
+CALLBACK_PREFIX = "/callbacks/payments"
+CALLBACK_METHODS = (PaymentMethod.ALIPAY, PaymentMethod.WECHAT, PaymentMethod.CARD, PaymentMethod.CRYPTO)
+DEMO_TOKEN_LIFETIME = 7 * 86400
+
+
+# -- what the functions get injected (process-global, like moto's state) ------------------------
+
+
+class _SharedLogistics:
+    """One set of carrier secrets and one sandbox warehouse per process, injected into the functions by the
+    first stack and withdrawn by the last. The injection points (`use_carrier_webhooks`, `use_warehouse`)
+    are process-global like moto's state, so stacks side by side must agree on them: a second stack
+    injecting its own secrets would make the first one's functions reject its own carriers' notices."""
+
+    _lock = threading.Lock()
+    _keys: dict[str, bytes] | None = None
+    _warehouse: SandboxWarehouse | None = None
+    _users = 0
+
+    @classmethod
+    def acquire(cls) -> tuple[dict[str, bytes], SandboxWarehouse]:
+        with cls._lock:
+            if cls._keys is None or cls._warehouse is None:
+                cls._keys = generate_carrier_secrets(CARRIERS)
+                cls._warehouse = SandboxWarehouse()
+                use_carrier_webhooks(CarrierWebhooks({carrier: [key] for carrier, key in cls._keys.items()}))
+                use_warehouse(cls._warehouse)
+            cls._users += 1
+            return dict(cls._keys), cls._warehouse
+
+    @classmethod
+    def release(cls) -> None:
+        with cls._lock:
+            cls._users -= 1
+            if cls._users <= 0:
+                cls._users = 0
+                cls._keys = None
+                cls._warehouse = None
+                use_carrier_webhooks(None)
+                use_warehouse(None)
+
+
+def _inject_payment_sandbox(sandbox: Sandbox) -> None:
+    """The functions' payment adapters talk to `sandbox` (one adapter per method, made on first use)."""
+    adapters: dict[PaymentMethod, Any] = {}
+    lock = threading.Lock()
+
+    def adapter(method: PaymentMethod) -> Any:
+        with lock:
+            if method not in adapters:
+                adapters[method] = sandbox.provider(method)
+            return adapters[method]
+
+    use_providers(adapter)
+
+
+def _withdraw_payment_sandbox() -> None:
+    use_providers(None)
+
+
+# -- the extension ---------------------------------------------------------------------------------
+
+
+class OmsExtension:
+    def __init__(self, *, seed: bool = True) -> None:
+        self.seed_enabled = seed
+        self.seed_result: SeedResult | None = None
+        self._stack: Stack | None = None
+        self._demo_tokens: dict[str, str] = {}
+        self._sandbox: Sandbox | None = None
+        self._logistics: tuple[dict[str, bytes], SandboxWarehouse] | None = None
+        self._carrier_sandbox: CarrierSandbox | None = None
+
+    def routes(self) -> list[LocalRoute]:
+        return sandbox_routes(self)
+
+    def on_start(self, stack: Stack) -> None:
+        self._stack = stack
+        self._logistics = _SharedLogistics.acquire()
+        self._carrier_sandbox = CarrierSandbox(stack.base_url, CARRIERS, keys=self._logistics[0])
+        if any(route.path.startswith(CALLBACK_PREFIX) for route in stack.template.routes):
+            self._sandbox = Sandbox(notify_base_url=f"{stack.base_url}{CALLBACK_PREFIX}")
+            _inject_payment_sandbox(self._sandbox)
+
+    def on_ready(self, stack: Stack) -> None:
+        for user in DEMO_USERS:
+            token = stack.mint_token(
+                user.subject,
+                list(user.roles),
+                expires_in=DEMO_TOKEN_LIFETIME,
+                claims={"email": user.email, "email_verified": True, **user.claims},
+            )
+            self._demo_tokens.setdefault(user.key, token)
+            self._demo_tokens.setdefault(user.roles[0], token)
+            self._demo_tokens[user.subject] = token
+        if self.seed_enabled:
+            self.seed_result = seed(stack.base_url, self._demo_tokens["admin"], headers=stack.starting_headers)
+
+    def on_stop(self) -> None:
+        if self._sandbox is not None:
+            _withdraw_payment_sandbox()
+            self._sandbox = None
+        self._carrier_sandbox = None
+        if self._logistics is not None:
+            _SharedLogistics.release()
+            self._logistics = None
+        self._demo_tokens = {}
+        self.seed_result = None
+        self._stack = None
+
+    # -- what it offers ----------------------------------------------------------------------
+
+    @property
+    def demo_tokens(self) -> dict[str, str]:
+        """Tokens of the demo users, by role (first user of the role), user key and subject."""
+        return dict(self._demo_tokens)
+
+    @property
+    def stack(self) -> Stack:
+        if self._stack is None:
+            raise RuntimeError("the stack is not started")
+        return self._stack
+
+    @property
+    def sandbox(self) -> Sandbox:
+        if self._sandbox is None:
+            raise RuntimeError("this stack has no payment callbacks, so no provider sandbox")
+        return self._sandbox
+
+    @property
+    def carrier_sandbox(self) -> CarrierSandbox:
+        if self._carrier_sandbox is None:
+            raise RuntimeError("the stack is not serving")
+        return self._carrier_sandbox
+
+    @property
+    def warehouse(self) -> SandboxWarehouse:
+        if self._logistics is None:
+            raise RuntimeError("the stack is not started")
+        return self._logistics[1]
+
+    # -- payment providers ------------------------------------------------------------------
+
+    def _open_payment_page(self, payment_id: str) -> PaymentMethod:
+        """Alipay's page payment exists at the provider only once the buyer opens our signed gateway URL:
+        do what the browser does (the sandbox checks the request signature as Alipay would)."""
+        stack = self.stack
+        admin = stack.mint_token("local-sandbox", ["admin"], expires_in=60)
+        request = urllib.request.Request(
+            f"{stack.base_url}/orders/{payment_id[:26]}/payments", headers={"Authorization": f"Bearer {admin}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                attempts = json.loads(response.read())["attempts"]
+        except urllib.error.HTTPError as error:
+            raise LookupError(f"payment {payment_id} not found") from error
+        attempt = next((a for a in attempts if a["paymentId"] == payment_id), None)
+        if attempt is None or attempt["method"] not in {m.value for m in CALLBACK_METHODS}:
+            raise LookupError(f"payment {payment_id} is not a provider payment")
+        method = PaymentMethod(attempt["method"])
+        url = attempt["instructions"].get("url")
+        if method is PaymentMethod.ALIPAY and url:
+            status, _, body = self.sandbox.send("GET", url, {}, b"")
+            if status != 200:
+                raise LookupError(f"the alipay sandbox refused the payment page: {body[:200]!r}")
+        return method
+
+    def sandbox_pay(
+        self,
+        payment_id: str,
+        *,
+        amount: int | None = None,
+        currency: str | None = None,
+        status: str = "SUCCEEDED",
+        event_id: str | None = None,
+        times: int = 1,
+        concurrent: bool = False,
+        signed_at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """The payer pays `payment_id` at its provider, which then delivers its signed callback to this
+        API `times` times (a retry reuses the same notice), one after another or all at once. `signed_at`
+        dates the notice (default now): an old one is refused as stale. A payment the merchant closed at
+        the provider (its order was cancelled) raises `SandboxPaymentClosed`."""
+        sandbox = self.sandbox
+        method = next((m for m in CALLBACK_METHODS if sandbox.payment(m, payment_id) is not None), None)
+        if method is None:
+            method = self._open_payment_page(payment_id)
+        try:
+            callback = sandbox.pay(
+                method,
+                payment_id,
+                amount=amount,
+                currency=currency,
+                status=status,
+                event_id=event_id,
+                timestamp=signed_at,
+            )
+        except SandboxPaymentClosed:
+            raise  # the merchant closed it (the order was cancelled): the payer cannot pay
+        except SandboxError as error:
+            raise LookupError(str(error)) from error
+        base_url = self.stack.base_url
+
+        def deliver(_: int) -> dict[str, Any]:
+            request = urllib.request.Request(
+                f"{base_url}{CALLBACK_PREFIX}/{method.value}",
+                data=callback.body,
+                headers={**callback.headers, "Content-Type": callback.content_type},
+                method="POST",
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return {"status": response.status, "body": response.read().decode(errors="replace")}
+            except urllib.error.HTTPError as error:
+                return {"status": error.code, "body": error.read().decode(errors="replace")}
+
+        if concurrent and times > 1:
+            with ThreadPoolExecutor(max_workers=times) as pool:
+                deliveries = list(pool.map(deliver, range(times)))
+        else:
+            deliveries = [deliver(n) for n in range(times)]
+        return {
+            "paymentId": payment_id,
+            "method": method.value,
+            "eventId": callback.event_id,
+            "deliveries": deliveries,
+        }
+
+    # -- carriers and the warehouse ----------------------------------------------------------
+
+    def sandbox_carrier_event(
+        self,
+        carrier: str,
+        *,
+        tracking_number: str,
+        status: str,
+        occurred_at: str | None = None,
+        event_id: str | None = None,
+        location: str | None = None,
+        description: str | None = None,
+        times: int = 1,
+        concurrent: bool = False,
+        tamper: bool = False,
+    ) -> dict[str, Any]:
+        """The carrier signs a tracking notice and posts it to `/callbacks/carriers/<carrier>` `times` times."""
+        return self.carrier_sandbox.send(
+            carrier,
+            tracking_number,
+            status,
+            occurred_at=occurred_at,
+            event_id=event_id,
+            location=location,
+            description=description,
+            times=times,
+            concurrent=concurrent,
+            tamper=tamper,
+        )
+
+    def sandbox_hand_over(self, child_order_id: str) -> dict[str, Any]:
+        """The warehouse hands the parcel to the carrier: interception fails from now on."""
+        self.warehouse.hand_over(child_order_id)
+        return {"childOrderId": child_order_id, "handedOver": True}
+
+    def sandbox_warehouse_state(self, child_order_id: str) -> dict[str, Any]:
+        return self.warehouse.state(child_order_id)

@@ -1,0 +1,144 @@
+"""The OMS extension's `/_local/sandbox/...` endpoints and the pydantic models of their bodies.
+
+Bodies are strict (`extra="forbid"`, no coercion): a bad one is a 400 problem listing
+`errors: [{field, message}]`, as for the core `/_local/token`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from oms.adapters.carriers import TrackingStatus
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic_core import PydanticCustomError
+
+from ..core.extension import LocalRequest, LocalRoute
+from ..core.responses import Response, json_response, parse_body, problem
+from .payment_sandbox import SandboxPaymentClosed
+from .warehouse_sandbox import WarehouseConflict
+
+if TYPE_CHECKING:
+    from .extension import OmsExtension
+
+MAX_TIMES = 20
+
+
+def aware_timestamp(text: str) -> dt.datetime | None:
+    """An RFC 3339 timestamp with `Z` or an offset, else None."""
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+class SandboxPayment(_Body):
+    """`POST /_local/sandbox/payments/<paymentId>/pay`: how the payer pays and the provider notifies."""
+
+    amount: StrictInt | None = None
+    currency: StrictStr | None = None
+    status: StrictStr = "SUCCEEDED"
+    event_id: StrictStr | None = Field(None, alias="eventId")
+    times: StrictInt = Field(1, ge=1, le=MAX_TIMES)
+    concurrent: StrictBool = False
+    signed_at: StrictStr | None = Field(None, alias="signedAt")
+
+    @field_validator("signed_at")
+    @classmethod
+    def _zoned(cls, value: str | None) -> str | None:
+        if value is not None and aware_timestamp(value) is None:
+            raise PydanticCustomError("timestamp", "an RFC 3339 timestamp with a zone")
+        return value
+
+
+class SandboxCarrierEvent(_Body):
+    """`POST /_local/sandbox/carriers/<carrier>/events`: one tracking notice, signed by the carrier."""
+
+    tracking_number: StrictStr = Field(alias="trackingNumber")
+    status: StrictStr
+    occurred_at: StrictStr | None = Field(None, alias="occurredAt")
+    event_id: StrictStr | None = Field(None, alias="eventId")
+    location: StrictStr | None = None
+    description: StrictStr | None = None
+    times: StrictInt = Field(1, ge=1, le=MAX_TIMES)
+    concurrent: StrictBool = False
+    tamper: StrictBool = False
+
+    @field_validator("status")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in {member.value for member in TrackingStatus}:
+            raise PydanticCustomError("status", "one of {statuses}", {"statuses": ", ".join(TrackingStatus)})
+        return value
+
+
+def sandbox_routes(oms: OmsExtension) -> list[LocalRoute]:
+    def pay(request: LocalRequest) -> Response:
+        """Pay an attempt at its sandbox provider; the provider's signed callback hits this API."""
+        body = parse_body(SandboxPayment, request.body, what="sandbox payment request")
+        try:
+            result = oms.sandbox_pay(
+                request.params["payment_id"],
+                amount=body.amount,
+                currency=body.currency,
+                status=body.status,
+                event_id=body.event_id,
+                times=body.times,
+                concurrent=body.concurrent,
+                signed_at=aware_timestamp(body.signed_at) if body.signed_at is not None else None,
+            )
+        except SandboxPaymentClosed as error:
+            return problem(409, "sandbox-payment-closed", "Conflict", str(error))
+        except (RuntimeError, ValueError, LookupError) as error:
+            return problem(404, "sandbox-payment-not-found", "Not Found", str(error))
+        return json_response(200, result)
+
+    def carrier_event(request: LocalRequest) -> Response:
+        """A sandbox carrier signs a tracking notice and posts it to ``/callbacks/carriers/<carrier>``."""
+        body = parse_body(SandboxCarrierEvent, request.body, what="sandbox carrier event")
+        try:
+            result = oms.sandbox_carrier_event(
+                request.params["carrier"],
+                tracking_number=body.tracking_number,
+                status=body.status,
+                occurred_at=body.occurred_at,
+                event_id=body.event_id,
+                location=body.location,
+                description=body.description,
+                times=body.times,
+                concurrent=body.concurrent,
+                tamper=body.tamper,
+            )
+        except LookupError as error:
+            return problem(404, "sandbox-carrier-not-found", "Not Found", str(error))
+        except RuntimeError as error:
+            return problem(404, "sandbox-not-running", "Not Found", str(error))
+        except OSError as error:
+            return problem(502, "sandbox-delivery-failed", "Bad Gateway", f"delivery failed: {type(error).__name__}")
+        return json_response(200, result)
+
+    def warehouse(request: LocalRequest, *, hand_over: bool) -> Response:
+        """The sandbox warehouse: hand a parcel to the carrier, or what it knows about a child order."""
+        child_order_id = request.params["child_order_id"]
+        try:
+            if hand_over:
+                return json_response(200, oms.sandbox_hand_over(child_order_id))
+            return json_response(200, oms.sandbox_warehouse_state(child_order_id))
+        except WarehouseConflict as error:
+            return problem(409, "sandbox-warehouse-conflict", "Conflict", str(error))
+        except ValueError as error:
+            return problem(400, "bad-request", "Bad Request", str(error))
+        except RuntimeError as error:
+            return problem(404, "sandbox-not-running", "Not Found", str(error))
+
+    return [
+        LocalRoute("POST", "/sandbox/payments/<payment_id>/pay", pay),
+        LocalRoute("POST", "/sandbox/carriers/<carrier>/events", carrier_event),
+        LocalRoute("POST", "/sandbox/warehouse/<child_order_id>/hand-over", lambda r: warehouse(r, hand_over=True)),
+        LocalRoute("GET", "/sandbox/warehouse/<child_order_id>", lambda r: warehouse(r, hand_over=False)),
+    ]
