@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.expressions.update import Action
-
 from oms.adapters.carriers import CarrierWebhooks, TrackingNotice
 from oms.adapters.warehouse import WarehouseGateway, WarehouseUnavailable
 from oms.domain.clock import parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
@@ -47,20 +45,18 @@ from oms.store.fulfilment import (
     warehouse_children,
 )
 from oms.store.ledger import add_balance_change, add_postings
-from oms.store.models import ChildOrderItem, OrderItem, PaymentAttemptItem, RefundItem
-from oms.store.orders import (
-    OrderRecord,
-    OrderRepository,
-    add_cancellation,
-    child_quantities,
-    child_view,
-    order_view,
-    shipment_view,
-    shipped_quantities,
-)
+from oms.store.orders import OrderRepository, add_cancellation, child_view, order_view, shipment_view
 from oms.store.payments import add_inbox, add_refunds, payment_summary
 from oms.store.pricing import add_points_change
-from oms.store.transactions import Transaction, TransactionCancelled
+from oms.store.records import (
+    AttemptRecord,
+    ChildRecord,
+    OrderRecord,
+    RefundRecord,
+    child_quantities,
+    shipped_quantities,
+)
+from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +98,7 @@ class FulfilmentService:
         carriers: Callable[[], CarrierWebhooks],
         # Asks the provider for a child's refund right after the cancel committed; never raises (the
         # ChildOrderCancelled row and the sweeper retry what it could not do).
-        settle_refund: Callable[[str, RefundItem, str | None, Money], None] | None = None,
+        settle_refund: Callable[[str, RefundRecord, str | None, Money], None] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.orders = orders
@@ -116,7 +112,7 @@ class FulfilmentService:
         return to_rfc3339(self.clock())
 
     # ---------------------------------------------------------------- lookups
-    def _record_of_child(self, child_order_id: str) -> tuple[OrderRecord, ChildOrderItem]:
+    def _record_of_child(self, child_order_id: str) -> tuple[OrderRecord, ChildRecord]:
         parsed = keys.parse_child_id(child_order_id)
         record = self.orders.get_order(parsed[0]) if parsed else None
         child = record.child(parsed[1]) if record and parsed else None
@@ -174,7 +170,7 @@ class FulfilmentService:
         # Mark first, then tell the warehouse: a cancel from now on sees "released" and intercepts.
         now = self._now()
         tx = Transaction()
-        add_child_update(tx, child, now, more=(ChildOrderItem.releasedAt.set(now),))
+        add_child_update(tx, child, now, released=True)
         change = StatusChange(
             record.status, record.status, actor, now, f"child {child.childId} released to the warehouse"
         )
@@ -194,7 +190,7 @@ class FulfilmentService:
             self.warehouse().intercept(child.childId)
         return child_view(updated, fresh.header.status, fresh.shipments)
 
-    def _send_release(self, record: OrderRecord, child: ChildOrderItem) -> None:
+    def _send_release(self, record: OrderRecord, child: ChildRecord) -> None:
         try:
             self.warehouse().release(child.childId, {"orderId": record.header.orderId, "parts": child.parts})
         except WarehouseUnavailable as error:
@@ -207,7 +203,7 @@ class FulfilmentService:
             return
         now = self._now()
         tx = Transaction()
-        add_child_update(tx, child, now, more=(ChildOrderItem.releasedAt.remove(),))
+        add_child_update(tx, child, now, released=False)
         text = f"child {child.childId}: the warehouse did not take it; release undone"
         add_child_history(tx, record.header, StatusChange(record.status, record.status, actor, now, text))
         try:
@@ -258,10 +254,9 @@ class FulfilmentService:
         )
         tx = Transaction()
         add_shipment(tx, shipment)
-        more: tuple[Action, ...] = (ChildOrderItem.shipped.set({str(k): v for k, v in after.items()}),)
-        if not child.releasedAt:
-            more += (ChildOrderItem.releasedAt.set(now),)
-        add_child_update(tx, child, now, status=new_child, more=more)
+        add_child_update(
+            tx, child, now, status=new_child, shipped=after, released=True if not child.releasedAt else None
+        )
         statuses = _children_with(record, child, new_child)
         self._move_parent(
             tx,
@@ -282,20 +277,20 @@ class FulfilmentService:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "tracking"):
+            if cancelled.failed(Part.TRACKING):
                 existing = self._same_shipment_after_race(request)
                 if existing is not None:
                     return existing
                 raise TrackingNumberTaken(
                     f"{request.carrier} {request.tracking_number} is already another shipment's tracking number"
                 ) from cancelled
-            if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "child")):
+            if cancelled.failed(Part.ORDER, Part.CHILD):
                 raise _Retry from cancelled
             raise
         return {**shipment_view(shipment), "orderId": record.header.orderId}
 
     def _same_shipment(
-        self, record: OrderRecord, child: ChildOrderItem, request: ShipmentRequest
+        self, record: OrderRecord, child: ChildRecord, request: ShipmentRequest
     ) -> dict[str, Any] | None:
         """A retried request (same carrier and tracking number on the same child) answers the shipment it made."""
         for shipment in record.shipments:
@@ -439,11 +434,9 @@ class FulfilmentService:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "inbox"):
+            if cancelled.failed(Part.INBOX):
                 return "duplicate"
-            if cancelled.failed(
-                lambda label: label in ("shipment", "order") or (isinstance(label, tuple) and label[0] == "child")
-            ):
+            if cancelled.failed(Part.SHIPMENT, Part.ORDER, Part.CHILD):
                 raise _Retry from cancelled
             raise
         return "applied" if decision.new_status else "recorded"
@@ -459,14 +452,14 @@ class FulfilmentService:
         reason: str,
         detail_type: str,
         detail: dict[str, Any],
-        more: tuple[Any, ...] = (),
+        benefits: dict[str, Any] | None = None,
     ) -> OrderStatus:
         target = parent_status(record.status, children)
         change = StatusChange(record.status, target, actor, now, reason)
         deadline = None
         if target is not record.status and target is OrderStatus.DELIVERED:
             deadline = to_rfc3339_seconds(parse_rfc3339(now) + timedelta(seconds=self.auto_confirm_seconds))
-        add_parent_move(tx, record.header, ParentMove(change, detail_type, detail, tuple(more), deadline), now)
+        add_parent_move(tx, record.header, ParentMove(change, detail_type, detail, benefits, deadline), now)
         return target
 
     def shipments_of(self, actor: Actor, order_id: str) -> dict[str, Any]:
@@ -589,7 +582,7 @@ class FulfilmentService:
                 record, child = self._record_of_child(child.childId)
         raise Conflict("the order is changing too fast; retry")
 
-    def _intercept(self, record: OrderRecord, child: ChildOrderItem, actor: Actor) -> None:
+    def _intercept(self, record: OrderRecord, child: ChildRecord, actor: Actor) -> None:
         try:
             result = self.warehouse().intercept(child.childId)
         except WarehouseUnavailable as error:
@@ -610,21 +603,19 @@ class FulfilmentService:
         tx.commit()
 
     def _cancel_child_once(
-        self, actor: Actor, record: OrderRecord, child: ChildOrderItem, reason: str | None, intercepted: bool
+        self, actor: Actor, record: OrderRecord, child: ChildRecord, reason: str | None, intercepted: bool
     ) -> dict[str, Any]:
         now = self._now()
         header = record.header
         how = "intercepted in the warehouse" if intercepted else "not yet released to the warehouse"
         cancellation = {"by": actor.subject, "role": actor.primary_role, "reason": reason, "at": now, "how": how}
         tx = Transaction()
-        add_child_update(
-            tx, child, now, status=ChildStatus.CANCELLED, more=(ChildOrderItem.cancellation.set(cancellation),)
-        )
+        add_child_update(tx, child, now, status=ChildStatus.CANCELLED, cancellation=cancellation)
         sku_of_line = {int(line.lineNo): line.skuId for line in record.lines}
         add_stock_release_of_sold(tx, list(child.parts), sku_of_line, now)
         add_cancellation(tx, header, child.total.money(), now, f"child {child.childId} cancelled")
         refunds = self._refund_actions(tx, record, child, now)
-        more: tuple[Any, ...] = ()
+        benefits = None
         points_back = sum(int(p["points"]["pointsRequired"]) + int(p["points"]["pointsRedeemed"]) for p in child.parts)
         points_earned = sum(int(p["points"]["pointsEarned"]) for p in child.parts)
         if points_back:
@@ -643,7 +634,7 @@ class FulfilmentService:
                 **header.benefits,
                 "pointsEarned": max(int(header.benefits.get("pointsEarned") or 0) - points_earned, 0),
             }
-            more += (OrderItem.benefits.set(benefits),)
+
         statuses = _children_with(record, child, ChildStatus.CANCELLED)
         self._move_parent(
             tx,
@@ -654,12 +645,12 @@ class FulfilmentService:
             reason=f"child {child.childId} cancelled ({how}) and refunded",
             detail_type="ChildOrderCancelled",
             detail={"childOrderId": child.childId, "how": how, "refund": child.total.money().to_dict()},
-            more=more,
+            benefits=benefits,
         )
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "child")):
+            if cancelled.failed(Part.ORDER, Part.CHILD):
                 raise _Retry from cancelled
             raise
         if self.settle_refund is not None:
@@ -672,8 +663,8 @@ class FulfilmentService:
         return {**view, "cancelledChildren": [child.childId], "notCancelled": [], "how": how}
 
     def _refund_actions(
-        self, tx: Transaction, record: OrderRecord, child: ChildOrderItem, now: str
-    ) -> list[tuple[RefundItem, PaymentAttemptItem]]:
+        self, tx: Transaction, record: OrderRecord, child: ChildRecord, now: str
+    ) -> list[tuple[RefundRecord, AttemptRecord]]:
         """Money back for a cancelled child: its share of balance used at checkout goes back to the
         balance now; the rest through the providers that were paid (as far as their payments still have
         room, refund ids `RF<childId>`, `RF<childId>-2`…), and what no provider payment can take (balance
@@ -710,6 +701,6 @@ class FulfilmentService:
         return [(refund, attempts[refund.paymentId]) for refund in refunds]
 
 
-def _children_with(record: OrderRecord, child: ChildOrderItem, status: ChildStatus) -> list[ChildStatus]:
+def _children_with(record: OrderRecord, child: ChildRecord, status: ChildStatus) -> list[ChildStatus]:
     """The statuses of the order's children as they will be once `child` has moved to `status`."""
     return [status if c.childId == child.childId else ChildStatus(c.status) for c in record.children]

@@ -35,13 +35,10 @@ from oms.domain.splitting import (
 )
 from oms.services.replays import cancelled_by, receipt_confirmed_by
 from oms.store import keys
-from oms.store.models import CouponItem
 from oms.store.orders import (
     CheckoutBenefits,
     CheckoutInputs,
-    IdempotencyRecord,
     OrderNumberTaken,
-    OrderRecord,
     OrderRepository,
     StaleOrder,
     breakdown_of,
@@ -52,6 +49,7 @@ from oms.store.orders import (
 from oms.store.pages import Page
 from oms.store.payments import payment_summary
 from oms.store.pricing import COUPON_AVAILABLE, COUPON_USED, TEMPLATE_ACTIVE, coupon_domain
+from oms.store.records import CouponRecord, IdempotencyRecord, OrderRecord
 from oms.store.transactions import Transaction
 
 AsMuchAsAllowed = Literal["max"]
@@ -229,7 +227,7 @@ class OrderService:
             coupons.append(coupon)
         return tuple(coupons)
 
-    def _with_template_state(self, items: list[CouponItem], customer_id: str) -> list[Coupon | None]:
+    def _with_template_state(self, items: list[CouponRecord], customer_id: str) -> list[Coupon | None]:
         """Each coupon with its template's uses (overall and by this customer); None when the template
         has been withdrawn. One read for all of them."""
         state = self.repository.read_coupon_state([item.templateId for item in items], customer_id)

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.expressions.update import Action
-
 from oms.adapters.providers.base import (
     CallbackAnswer,
     CallbackRejected,
@@ -72,17 +70,15 @@ from oms.faults import TransientStoreError, is_transient
 from oms.services.orders import IdempotencyKeyReused
 from oms.services.replays import reviewed_by
 from oms.store import keys
-from oms.store.due import next_try, refund_due_actions
+from oms.store.due import next_try
 from oms.store.ledger import add_balance_change, add_postings, add_refund
-from oms.store.models import AnomalyItem, PaymentAttemptItem, RefundItem
 from oms.store.orders import (
     IdempotencyKeyInUse,
-    OrderRecord,
     OrderRepository,
     StaleOrder,
     add_children_to_warehouse_queues,
+    add_history,
     add_order_move,
-    event_item,
     order_view,
 )
 from oms.store.pages import Page
@@ -90,11 +86,19 @@ from oms.store.payments import (
     PaymentReads,
     add_anomaly,
     add_anomaly_update,
+    add_attempt_closure,
     add_attempt_move,
     add_deadline_change,
     add_idempotency,
     add_inbox,
+    add_new_attempt,
     add_order_guard,
+    add_refund_asked_again,
+    add_refund_failure_counted,
+    add_refund_paid_elsewhere,
+    add_refund_processing,
+    add_refund_refused,
+    add_refund_settled,
     add_refunds,
     add_stock_sale,
     anomaly_view,
@@ -103,13 +107,15 @@ from oms.store.payments import (
     channels_to_json,
     ledger_line_view,
     money_of,
+    new_attempt,
     payment_summary,
     put_channel_settings,
     refund_event,
     refund_rooms,
     refund_view,
 )
-from oms.store.transactions import Transaction, TransactionCancelled
+from oms.store.records import AnomalyRecord, AttemptRecord, OrderRecord, RefundRecord
+from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 log = logging.getLogger(__name__)
 
@@ -242,58 +248,36 @@ class PaymentService:
         provider = self.providers(method)
         instructions = provider.instructions(payment_id, header.orderNumber, amount, f"Order {header.orderNumber}")
         status = AttemptStatus.PENDING if method is PaymentMethod.BANK_TRANSFER else AttemptStatus.CREATED
-        attempt = self._attempt_item(
-            record, payment_id, method, status, amount, outstanding, surcharge, fee, instructions.data, now
-        )
         tx = Transaction()
         deadline = header.paymentDeadline
+        deadline_before = None
         if method is PaymentMethod.BANK_TRANSFER:
             # The order waits while the transfer is under review: its deadline moves out (and comes back
             # if finance rejects the transfer: `review`).
-            attempt.deadlineBefore = deadline
+            deadline_before = deadline
             extended = to_rfc3339_seconds(self.clock() + timedelta(seconds=self.bank_transfer_review_seconds))
             deadline = max(deadline, extended)
             add_deadline_change(tx, header, deadline, now)
         else:
             add_order_guard(tx, header)
-        tx.put("attempt", attempt, PaymentAttemptItem.PK.does_not_exist())
+        attempt = new_attempt(
+            header,
+            payment_id,
+            method=method.value,
+            status=status.value,
+            amount=amount,
+            goods=outstanding,
+            surcharge=surcharge,
+            fee=fee,
+            instructions=instructions.data,
+            now=now,
+            deadline_before=deadline_before,
+        )
+        add_new_attempt(tx, attempt)
         body = {**attempt_view(attempt), "paymentDeadline": deadline}
         add_idempotency(tx, actor.subject, idempotency_key, fingerprint, 201, body, now)
         self._commit(tx)
         return 201, body, False
-
-    def _attempt_item(
-        self,
-        record: OrderRecord,
-        payment_id: str,
-        method: PaymentMethod,
-        status: AttemptStatus,
-        amount: Money,
-        goods: Money,
-        surcharge: Money,
-        fee: Money,
-        instructions: dict[str, Any],
-        now: str,
-    ) -> PaymentAttemptItem:
-        from oms.store.models import MoneyAttribute
-
-        return PaymentAttemptItem(
-            keys.order_pk(record.header.orderId),
-            keys.payment_sk(payment_id),
-            paymentId=payment_id,
-            orderId=record.header.orderId,
-            customerId=record.header.customerId,
-            method=method.value,
-            status=status.value,
-            amount=MoneyAttribute.of(amount),
-            goodsAmount=MoneyAttribute.of(goods),
-            surcharge=MoneyAttribute.of(surcharge),
-            fee=MoneyAttribute.of(fee),
-            instructions=instructions,
-            createdAt=now,
-            updatedAt=now,
-            version=1,
-        )
 
     def _pay_with_balance(
         self,
@@ -311,20 +295,20 @@ class PaymentService:
         if not has_account:
             raise InsufficientBalance("your balance is empty", available=0)
         header = record.header
-        attempt = self._attempt_item(
-            record,
+        attempt = new_attempt(
+            header,
             payment_id,
-            PaymentMethod.BALANCE,
-            AttemptStatus.SUCCEEDED,
-            amount,
-            amount,
-            Money.zero(amount.currency),
-            fee,
-            {"method": "balance"},
-            now,
+            method=PaymentMethod.BALANCE.value,
+            status=AttemptStatus.SUCCEEDED.value,
+            amount=amount,
+            goods=amount,
+            surcharge=Money.zero(amount.currency),
+            fee=fee,
+            instructions={"method": "balance"},
+            now=now,
         )
         tx = Transaction()
-        tx.put("attempt", attempt, PaymentAttemptItem.PK.does_not_exist())
+        add_new_attempt(tx, attempt)
         add_balance_change(tx, actor.subject, -amount.amount, amount.currency, now)
         self._pay_order_actions(
             tx,
@@ -343,7 +327,7 @@ class PaymentService:
         try:
             self._commit(tx)
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "balance"):
+            if cancelled.failed(Part.BALANCE):
                 current = self.reads.balance(actor.subject)
                 raise InsufficientBalance(
                     f"your balance does not cover {amount.display()}",
@@ -402,9 +386,9 @@ class PaymentService:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "idempotency"):
+            if cancelled.failed(Part.IDEMPOTENCY):
                 raise IdempotencyKeyInUse("another request with this Idempotency-Key is in flight") from cancelled
-            if cancelled.failed(lambda label: label in ("order", "attempt")):
+            if cancelled.failed(Part.ORDER, Part.ATTEMPT):
                 raise ConcurrentChange from cancelled
             raise
 
@@ -536,7 +520,7 @@ class PaymentService:
             try:
                 return self._commit_notice(tx, outcome)
             except TransactionCancelled as cancelled:
-                if not cancelled.failed(lambda label: isinstance(label, tuple) and label[0] == "stock"):
+                if not cancelled.failed(Part.STOCK):
                     raise
             # Not enough stock any more: keep the money on record and give it back.
             return self._record_and_refund(
@@ -576,7 +560,7 @@ class PaymentService:
             note = _late_payment_note(record, exact=notice.amount == expected)
         return self._record_and_refund(record, attempt, notice, anomaly_type, actor, note)
 
-    def _may_revive(self, record: OrderRecord, attempt: PaymentAttemptItem, received: Money) -> bool:
+    def _may_revive(self, record: OrderRecord, attempt: AttemptRecord, received: Money) -> bool:
         """Only exact money for an order the payment timeout cancelled may revive it, only when the order
         then holds exactly what it is owed once revived (its total: a late payment of a charged rest,
         after the first payment was refunded, would leave it short), and only when every store of the
@@ -595,7 +579,7 @@ class PaymentService:
         self,
         tx: Transaction,
         record: OrderRecord,
-        attempt: PaymentAttemptItem,
+        attempt: AttemptRecord,
         notice: ProviderNotice,
         actor: Actor,
         now: str,
@@ -622,7 +606,7 @@ class PaymentService:
     def _record_and_refund(
         self,
         record: OrderRecord,
-        attempt: PaymentAttemptItem,
+        attempt: AttemptRecord,
         notice: ProviderNotice,
         anomaly_type: AnomalyType,
         actor: Actor,
@@ -693,9 +677,9 @@ class PaymentService:
     def settle_refund(
         self,
         order_id: str,
-        refund: RefundItem,
+        refund: RefundRecord,
         provider_reference: str | None,
-        anomaly: AnomalyItem | None,
+        anomaly: AnomalyRecord | None,
         *,
         payment_total: Money,
     ) -> str:
@@ -738,34 +722,24 @@ class PaymentService:
                 self._book_refund(order_id, refund, result.provider_reference, anomaly)
                 return RefundStatus.SUCCEEDED.value
             except TransactionCancelled as cancelled:
-                if cancelled.failed(lambda label: label == "refund"):
+                if cancelled.failed(Part.REFUND):
                     return self._status_now(order_id, refund)  # another settle recorded it first
-                if not cancelled.failed(_is_anomaly) or anomaly is None:
+                if not cancelled.failed(Part.ANOMALY) or anomaly is None:
                     raise
                 anomaly = self.reads.anomaly(anomaly.anomalyId)  # a note landed meanwhile: read it again
         raise TransientStoreError("the refund's case kept changing while its refund was booked")
 
-    def _status_now(self, order_id: str, refund: RefundItem) -> str:
+    def _status_now(self, order_id: str, refund: RefundRecord) -> str:
         record = self.orders.get_order(order_id)
         current = next((r for r in record.refunds if r.refundId == refund.refundId), None) if record else None
         return current.status if current is not None else refund.status
 
     def _book_refund(
-        self, order_id: str, refund: RefundItem, provider_reference: str, anomaly: AnomalyItem | None
+        self, order_id: str, refund: RefundRecord, provider_reference: str, anomaly: AnomalyRecord | None
     ) -> None:
         now = self._now()
         tx = Transaction()
-        tx.update(
-            "refund",
-            RefundItem(refund.PK, refund.SK),
-            [
-                RefundItem.status.set(RefundStatus.SUCCEEDED.value),
-                RefundItem.providerReference.set(provider_reference),
-                RefundItem.updatedAt.set(now),
-                *refund_due_actions(order_id, refund.refundId, None),
-            ],
-            RefundItem.status.is_in(*ACTIVE_REFUNDS),
-        )
+        add_refund_settled(tx, order_id, refund, provider_reference, now)
         add_postings(
             tx,
             [
@@ -787,14 +761,14 @@ class PaymentService:
             tx, anomaly, refund, now, f"refunded {refund.amount.money().display()} ({refund.refundId})", "system"
         )
         event = refund_event(refund, PaymentEvent.REFUND_SUCCEEDED, now, status="SUCCEEDED", anomalyType=anomaly_type)
-        tx.put(("outbox", "refund"), event)
+        tx.put((Part.OUTBOX, "refund"), event)
         tx.commit()
 
     @staticmethod
     def _case_follows(
         tx: Transaction,
-        anomaly: AnomalyItem | None,
-        refund: RefundItem,
+        anomaly: AnomalyRecord | None,
+        refund: RefundRecord,
         now: str,
         note: str,
         by: str,
@@ -812,12 +786,12 @@ class PaymentService:
         add_anomaly_update(tx, anomaly, now, note=note, by=by, status=resolved, refund=ref)
         return str(anomaly.anomalyType)
 
-    def _next_try(self, refund: RefundItem, now: str) -> str:
+    def _next_try(self, refund: RefundRecord, now: str) -> str:
         """When the provider is asked again: after as long as the refund has waited (1 minute .. 6 hours)."""
         waited = parse_rfc3339(now) - parse_rfc3339(refund.pendingSince or refund.createdAt)
         return to_rfc3339(parse_rfc3339(now) + refund_retry_delay(waited))
 
-    def _refund_not_done(self, order_id: str, refund: RefundItem, anomaly: AnomalyItem | None, error: str) -> str:
+    def _refund_not_done(self, order_id: str, refund: RefundRecord, anomaly: AnomalyRecord | None, error: str) -> str:
         """The provider did not take the refund: count it and ask again later (its entry in the deadline
         index moves on); the first failure tells the shopper their money is delayed. Waiting longer than
         `REFUND_GIVE_UP_AFTER` gives it up (FAILED, for staff). A refund the provider already accepted
@@ -835,22 +809,14 @@ class PaymentService:
             )
         failures = int(refund.failures or 0) + 1
         tx = Transaction()
-        tx.update(
-            "refund",
-            RefundItem(refund.PK, refund.SK),
-            [
-                RefundItem.failures.set(failures),
-                RefundItem.lastError.set(error[:300]),
-                RefundItem.updatedAt.set(now),
-                *refund_due_actions(order_id, refund.refundId, self._next_try(refund, now)),
-            ],
-            (RefundItem.status == refund.status) & (RefundItem.updatedAt == refund.updatedAt),
+        add_refund_failure_counted(
+            tx, order_id, refund, failures=failures, error=error[:300], next_try=self._next_try(refund, now), now=now
         )
         if failures == 1:
             event = refund_event(
                 refund, PaymentEvent.REFUND_FAILED, now, status=refund.status, error=error[:300], retried=True
             )
-            tx.put(("outbox", "refund"), event)
+            tx.put((Part.OUTBOX, "refund"), event)
         try:
             tx.commit()
         except TransactionCancelled:
@@ -859,25 +825,13 @@ class PaymentService:
         refund.failures, refund.lastError, refund.updatedAt = failures, error[:300], now
         return str(refund.status)
 
-    def _refund_processing(self, order_id: str, refund: RefundItem, provider_reference: str) -> str:
+    def _refund_processing(self, order_id: str, refund: RefundRecord, provider_reference: str) -> str:
         """The provider accepted the refund and pays it out later: PROCESSING, asked again with backoff."""
         now = self._now()
         tx = Transaction()
-        actions = [
-            RefundItem.status.set(RefundStatus.PROCESSING.value),
-            RefundItem.updatedAt.set(now),
-            *refund_due_actions(order_id, refund.refundId, self._next_try(refund, now)),
-        ]
-        if provider_reference:
-            actions.append(RefundItem.providerReference.set(provider_reference))
         if refund.status != RefundStatus.PROCESSING.value:  # asked again while processing: only the next try moves
             check_refund_transition(RefundStatus(refund.status), RefundStatus.PROCESSING)
-        tx.update(
-            "refund",
-            RefundItem(refund.PK, refund.SK),
-            actions,
-            (RefundItem.status == refund.status) & (RefundItem.updatedAt == refund.updatedAt),
-        )
+        add_refund_processing(tx, order_id, refund, provider_reference, next_try=self._next_try(refund, now), now=now)
         try:
             tx.commit()
         except TransactionCancelled:
@@ -886,7 +840,7 @@ class PaymentService:
         return RefundStatus.PROCESSING.value
 
     def _refund_refused(
-        self, order_id: str, refund: RefundItem, anomaly: AnomalyItem | None, reason: str, *, by: str = "provider"
+        self, order_id: str, refund: RefundRecord, anomaly: AnomalyRecord | None, reason: str, *, by: str = "provider"
     ) -> str:
         """The refund cannot go back this way: FAILED with the reason, out of the deadline index, the
         shopper told (`RefundFailed`, status FAILED), a line on the order's history and a note on the
@@ -901,22 +855,9 @@ class PaymentService:
             now = self._now()
             text = f"refund {refund.refundId} ({refund.amount.money().display()}) refused: {reason}; staff decide"
             tx = Transaction()
-            tx.update(
-                "refund",
-                RefundItem(refund.PK, refund.SK),
-                [
-                    RefundItem.status.set(RefundStatus.FAILED.value),
-                    RefundItem.failure.set({"at": now, "reason": reason[:300], "by": by}),
-                    RefundItem.lastError.set(reason[:300]),
-                    RefundItem.updatedAt.set(now),
-                    *refund_due_actions(order_id, refund.refundId, None),
-                ],
-                (RefundItem.status == refund.status) & (RefundItem.updatedAt == refund.updatedAt),
-            )
+            add_refund_refused(tx, order_id, refund, reason=reason[:300], by=by, now=now)
             actor = Actor.system("payments")
-            tx.put(
-                ("event", "refund"), event_item(order_id, StatusChange(record.status, record.status, actor, now, text))
-            )
+            add_history(tx, order_id, StatusChange(record.status, record.status, actor, now, text), key="refund")
             self._case_follows(tx, anomaly, refund, now, text, "system", RefundStatus.FAILED)
             event = refund_event(
                 refund,
@@ -926,13 +867,13 @@ class PaymentService:
                 error=reason[:300],
                 retried=False,
             )
-            tx.put(("outbox", "refund"), event)
+            tx.put((Part.OUTBOX, "refund"), event)
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:
-                if cancelled.failed(lambda label: label == "refund"):
+                if cancelled.failed(Part.REFUND):
                     return self._status_now(order_id, refund)  # recorded meanwhile by another try
-                if not cancelled.failed(_is_anomaly) or anomaly is None:
+                if not cancelled.failed(Part.ANOMALY) or anomaly is None:
                     raise
                 anomaly = self.reads.anomaly(anomaly.anomalyId)
                 continue
@@ -970,7 +911,7 @@ class PaymentService:
         return results
 
     def try_refund(
-        self, order_id: str, refund: RefundItem, provider_reference: str | None, *, payment_total: Money
+        self, order_id: str, refund: RefundRecord, provider_reference: str | None, *, payment_total: Money
     ) -> None:
         """One refund, asked right after the commit that wrote it: never raises (see `try_pending_refunds`)."""
         self._quietly(
@@ -1074,7 +1015,7 @@ class PaymentService:
             try:
                 self._decide_refund(actor, record, refund, anomaly, decision, note, reference)
             except TransactionCancelled as cancelled:
-                if cancelled.failed(lambda label: label == "balance"):
+                if cancelled.failed(Part.BALANCE):
                     raise InvalidRequest(
                         "the shopper's balance is kept in another currency: pay this refund out by hand",
                         field="decision",
@@ -1091,8 +1032,8 @@ class PaymentService:
         self,
         actor: Actor,
         record: OrderRecord,
-        refund: RefundItem,
-        anomaly: AnomalyItem | None,
+        refund: RefundRecord,
+        anomaly: AnomalyRecord | None,
         decision: RefundDecision,
         note: str,
         reference: str | None,
@@ -1110,17 +1051,11 @@ class PaymentService:
         }
         refused = (refund.failure or {}).get("reason") or refund.lastError or "refused"
         tx = Transaction()
-        actions: list[Action] = [RefundItem.resolution.set(resolution), RefundItem.updatedAt.set(now)]
         if decision is RefundDecision.RETRY:
             check_refund_transition(RefundStatus.FAILED, RefundStatus.PENDING)
             retries = int(refund.retries or 0) + 1
             text = f"refund {refund.refundId} ({amount.display()}) asked of {refund.method} again: {note}"
-            actions += [
-                RefundItem.status.set(RefundStatus.PENDING.value),
-                RefundItem.retries.set(retries),
-                RefundItem.pendingSince.set(now),
-                *refund_due_actions(header.orderId, refund.refundId, now),
-            ]
+            add_refund_asked_again(tx, header.orderId, refund, resolution=resolution, retries=retries, now=now)
             self._case_follows(tx, anomaly, refund, now, text, actor.subject, RefundStatus.PENDING)
         else:
             check_refund_transition(RefundStatus.FAILED, RefundStatus.SUCCEEDED)
@@ -1132,9 +1067,7 @@ class PaymentService:
             else:
                 route, account = RefundRoute.MANUAL, MANUAL_PAYOUTS
                 text = f"refund {refund.refundId} ({amount.display()}) paid out by hand ({reference}): {note}"
-            actions += [RefundItem.status.set(RefundStatus.SUCCEEDED.value), RefundItem.route.set(route.value)]
-            if reference:
-                actions.append(RefundItem.providerReference.set(reference))
+            add_refund_paid_elsewhere(tx, refund, resolution=resolution, route=route, reference=reference, now=now)
             add_postings(
                 tx,
                 [transfer(PostingKind.REFUND, order_account(header.orderId), account, amount, text[:200])],
@@ -1154,18 +1087,9 @@ class PaymentService:
                 route=route.value,
                 reference=reference,
             )
-            tx.put(("outbox", "refund"), event)
-        tx.update(
-            "refund",
-            RefundItem(refund.PK, refund.SK),
-            actions,
-            (RefundItem.status == RefundStatus.FAILED.value) & (RefundItem.updatedAt == refund.updatedAt),
-        )
+            tx.put((Part.OUTBOX, "refund"), event)
         history = f"{text} (the provider had refused it: {refused})"
-        tx.put(
-            ("event", "refund"),
-            event_item(header.orderId, StatusChange(record.status, record.status, actor, now, history)),
-        )
+        add_history(tx, header.orderId, StatusChange(record.status, record.status, actor, now, history), key="refund")
         tx.commit()
 
     @staticmethod
@@ -1185,9 +1109,9 @@ class PaymentService:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "inbox"):
+            if cancelled.failed(Part.INBOX):
                 return "duplicate"  # this exact notice was applied before: acknowledge, change nothing
-            if cancelled.failed(lambda label: label in ("order", "attempt")):
+            if cancelled.failed(Part.ORDER, Part.ATTEMPT):
                 raise ConcurrentChange from cancelled
             raise
         return outcome
@@ -1240,13 +1164,13 @@ class PaymentService:
                 add_deadline_change(tx, record.header, deadline, now)
                 text = f"bank transfer {payment_id} rejected ({reason}): payable until {deadline}"
                 change = StatusChange(record.status, record.status, actor, now, text)
-                tx.put(("event", "deadline"), event_item(order_id, change))
+                add_history(tx, order_id, change, key="deadline")
             self._commit(tx)
         updated = self.orders.get_order(order_id)
         assert updated is not None
         return {**attempt_view(_attempt(updated, payment_id)), "order": order_view(updated)}
 
-    def _deadline_after_rejection(self, record: OrderRecord, rejected: PaymentAttemptItem) -> str | None:
+    def _deadline_after_rejection(self, record: OrderRecord, rejected: AttemptRecord) -> str | None:
         """The payment deadline of an order whose bank transfer is rejected: max(its deadline before the
         transfer, now + the payment timeout), when that is earlier than now. None: it stays (the order
         is not awaiting payment, or another transfer is still under review)."""
@@ -1389,7 +1313,7 @@ class PaymentService:
         try:
             self._commit(tx)
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "balance"):
+            if cancelled.failed(Part.BALANCE):
                 if credit:  # a credit fails only when the account was opened meanwhile in another currency
                     raise InvalidRequest(
                         "this balance is kept in another currency", field="amount.currency"
@@ -1446,7 +1370,7 @@ class PaymentService:
             return self._case_view(fresh)
         raise Conflict("the case or its order kept changing; retry")
 
-    def _case_view(self, anomaly: AnomalyItem) -> dict[str, Any]:
+    def _case_view(self, anomaly: AnomalyRecord) -> dict[str, Any]:
         record = self.orders.get_order(anomaly.orderId)
         order = None
         if record is not None:
@@ -1461,7 +1385,7 @@ class PaymentService:
     def _decide(
         self,
         actor: Actor,
-        anomaly: AnomalyItem,
+        anomaly: AnomalyRecord,
         record: OrderRecord,
         decision: ResolveDecision,
         remainder: Remainder | None,
@@ -1488,10 +1412,8 @@ class PaymentService:
             add_anomaly_update(
                 tx, anomaly, now, note=note, by=actor.subject, status=AnomalyStatus.RESOLVED, resolution=resolution
             )
-            tx.put(
-                ("event", "case"),
-                event_item(record.header.orderId, StatusChange(record.status, record.status, actor, now, text)),
-            )
+            change = StatusChange(record.status, record.status, actor, now, text)
+            add_history(tx, record.header.orderId, change, key="case")
             tx.commit()
             return
         if not held:
@@ -1509,7 +1431,7 @@ class PaymentService:
     def _accept_held_order(
         self,
         actor: Actor,
-        anomaly: AnomalyItem,
+        anomaly: AnomalyRecord,
         record: OrderRecord,
         remainder: Remainder | None,
         resolution: dict[str, Any],
@@ -1599,7 +1521,7 @@ class PaymentService:
     def _refund_held_order(
         self,
         actor: Actor,
-        anomaly: AnomalyItem,
+        anomaly: AnomalyRecord,
         record: OrderRecord,
         resolution: dict[str, Any],
         note: str,
@@ -1622,7 +1544,7 @@ class PaymentService:
         actor: Actor,
         now: str,
         *,
-        decided: tuple[AnomalyItem, dict[str, Any]] | None = None,
+        decided: tuple[AnomalyRecord, dict[str, Any]] | None = None,
     ) -> Callable[[Transaction], None] | None:
         """What a whole-order cancel adds to its transaction for money the order received through
         providers: one PENDING refund per payment for all it holds (settled at the provider after the
@@ -1692,7 +1614,7 @@ class PaymentService:
             outcomes[attempt.paymentId] = self._close_attempt(record, attempt)
         return outcomes
 
-    def _close_attempt(self, record: OrderRecord, attempt: PaymentAttemptItem) -> str:
+    def _close_attempt(self, record: OrderRecord, attempt: AttemptRecord) -> str:
         method = PaymentMethod(attempt.method)
         reference = attempt.providerReference or _provider_object_id(attempt.instructions)
         try:
@@ -1704,24 +1626,11 @@ class PaymentService:
         now = self._now()
         tries = int((attempt.closure or {}).get("tries") or 0) + 1
         tx = Transaction()
-        tx.update(
-            "attempt",
-            PaymentAttemptItem(attempt.PK, attempt.SK),
-            [
-                PaymentAttemptItem.closeOutcome.set(outcome),
-                PaymentAttemptItem.closure.set({"outcome": outcome, "at": now, "detail": detail, "tries": tries}),
-            ],
-            PaymentAttemptItem.closeOutcome.does_not_exist() | (PaymentAttemptItem.closeOutcome == "ERROR"),
-        )
+        add_attempt_closure(tx, attempt, outcome, {"outcome": outcome, "at": now, "detail": detail, "tries": tries})
         if outcome == CloseOutcome.CLOSED.value:
             text = f"payment attempt {attempt.paymentId} closed at {method.value}: it can no longer be paid"
-            tx.put(
-                ("event", "close"),
-                event_item(
-                    record.header.orderId,
-                    StatusChange(record.status, record.status, Actor.system("payments"), now, text),
-                ),
-            )
+            change = StatusChange(record.status, record.status, Actor.system("payments"), now, text)
+            add_history(tx, record.header.orderId, change, key="close")
         try:
             tx.commit()
         except TransactionCancelled:
@@ -1773,10 +1682,6 @@ class PaymentService:
         return {"storeId": store_id, "channels": channels_to_json(merged), "version": new_version}
 
 
-def _is_anomaly(label: object) -> bool:
-    return isinstance(label, tuple) and label[0] == "anomaly"
-
-
 def _late_payment_note(record: OrderRecord, *, exact: bool) -> str:
     """Why money for a cancelled order is given back, in words for the case and the shopper's event."""
     cancellation = record.header.cancellation or {}
@@ -1800,7 +1705,7 @@ def _kept(record: OrderRecord) -> Money:
     return money_of(record).held - Money(going_back, record.header.currency)
 
 
-def _paid_at_provider(attempt: PaymentAttemptItem) -> Money:
+def _paid_at_provider(attempt: AttemptRecord) -> Money:
     """What the provider holds for an attempt: what it reported when that differed, else the amount asked."""
     return attempt.received.money() if attempt.received else attempt.amount.money()
 
@@ -1812,7 +1717,7 @@ def _took_benefits(record: OrderRecord) -> bool:
     return bool(benefits.get("coupons") or benefits.get("pointsDebited") or balance.get("amount"))
 
 
-def _attempt(record: OrderRecord, payment_id: str) -> PaymentAttemptItem:
+def _attempt(record: OrderRecord, payment_id: str) -> AttemptRecord:
     attempt = next((a for a in record.payments if a.paymentId == payment_id), None)
     if attempt is None:
         raise NotFound(f"payment {payment_id} not found")

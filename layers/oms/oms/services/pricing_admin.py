@@ -16,7 +16,6 @@ from oms.domain.promotions import CouponTemplate, PointsRules, Promotion, Scope,
 from oms.domain.rules_json import points_rules_to_dict, promotion_from_dict, promotion_to_dict, template_to_dict
 from oms.services.orders import IdempotencyKeyReused
 from oms.store import keys
-from oms.store.models import CouponItem, PricingSettingsItem
 from oms.store.orders import IdempotencyKeyInUse
 from oms.store.pages import Page
 from oms.store.payments import add_idempotency
@@ -44,7 +43,8 @@ from oms.store.pricing_admin import (
     settings_meta,
     template_view,
 )
-from oms.store.transactions import Transaction, TransactionCancelled
+from oms.store.records import CouponRecord, PricingSettingsRecord
+from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 Json = dict[str, Any]
 COUPON_STATUSES = (COUPON_AVAILABLE, COUPON_USED, COUPON_VOID)
@@ -244,7 +244,7 @@ class PricingAdminService:
             raise CouponTemplateExpired(f"coupon template {template_id} expired at {ends_at}")
         body: Json = {}
 
-        def record(tx: Transaction, coupons: list[CouponItem]) -> None:
+        def record(tx: Transaction, coupons: list[CouponRecord]) -> None:
             body.clear()
             body.update(
                 {
@@ -261,7 +261,7 @@ class PricingAdminService:
                 item, customer_ids, public_code, actor=actor, reason=reason, now=now, extra=record
             )
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "idempotency"):
+            if cancelled.failed(Part.IDEMPOTENCY):
                 raise IdempotencyKeyInUse("another request with this Idempotency-Key is in flight") from cancelled
             raise
         return 201, body, False
@@ -424,9 +424,9 @@ class PricingAdminService:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "idempotency"):
+            if cancelled.failed(Part.IDEMPOTENCY):
                 raise IdempotencyKeyInUse("another request with this Idempotency-Key is in flight") from cancelled
-            if cancelled.failed(lambda label: label == "points"):
+            if cancelled.failed(Part.POINTS):
                 raise PointsInsufficient(
                     "the points changed; the account no longer holds enough for this debit"
                 ) from cancelled
@@ -454,18 +454,18 @@ def _promotion_view(entry: Json, now: datetime) -> Json:
     return {**entry, "windowState": state}
 
 
-def _coupon_view(item: CouponItem, template_status: str | None) -> Json:
+def _coupon_view(item: CouponRecord, template_status: str | None) -> Json:
     return {**coupon_view(item), "templateStatus": template_status}
 
 
-def _check_version(current: PricingSettingsItem | None, if_match: int | None) -> int:
+def _check_version(current: PricingSettingsRecord | None, if_match: int | None) -> int:
     version = int(current.version) if current else 0
     if if_match is not None and if_match != version:
         raise PreconditionFailed("the settings changed since you read them (If-Match)")
     return version
 
 
-def _fx_view(item: PricingSettingsItem | None) -> Json:
+def _fx_view(item: PricingSettingsRecord | None) -> Json:
     data = item.data if item else {}
     reporting = data.get("reportingCurrency") or DEFAULT_REPORTING_CURRENCY
     rates = {}

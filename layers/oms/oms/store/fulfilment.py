@@ -22,7 +22,7 @@ from oms.store.due import due_index_actions
 from oms.store.models import ChildOrderItem, Item, OrderItem, ShipmentItem, StockItem, TrackingItem
 from oms.store.orders import event_item, order_summary, outbox_item
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
-from oms.store.transactions import Transaction
+from oms.store.transactions import Part, Transaction
 
 DELIVERED_EVENT = "OrderDelivered"  # arms the auto-confirm timer (oms.services.after_commit)
 MAX_TRACKING_EVENTS = 200  # per shipment; older ones beyond this are dropped from the item (oldest first)
@@ -38,7 +38,7 @@ class ParentMove:
     change: StatusChange
     detail_type: str
     detail: dict[str, Any]
-    more: tuple[Action, ...] = ()
+    benefits: dict[str, Any] | None = None  # the order's benefits record after this move, when it changed
     auto_confirm_at: str | None = None
 
 
@@ -47,7 +47,9 @@ def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: s
     delivered), an order that becomes DELIVERED gets its `autoConfirmAt`, its entry in the deadline
     index and an `OrderDelivered` outbox row carrying the deadline, from which its timer is armed."""
     version = int(header.version)
-    actions: list[Action] = [*move.more, OrderItem.updatedAt.set(now), OrderItem.version.set(version + 1)]
+    actions: list[Action] = [OrderItem.updatedAt.set(now), OrderItem.version.set(version + 1)]
+    if move.benefits is not None:
+        actions.append(OrderItem.benefits.set(move.benefits))
     target = move.change.to_status
     delivered = target is OrderStatus.DELIVERED and header.status != target.value
     if delivered:
@@ -60,19 +62,19 @@ def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: s
             OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(target.value)),
             *due_index_actions(target, header, auto_confirm_at=move.auto_confirm_at),
         ]
-    tx.put(("event", "parent"), event_item(header.orderId, move.change))
+    tx.put((Part.EVENT, "parent"), event_item(header.orderId, move.change))
     tx.update(
-        "order",
+        Part.ORDER,
         OrderItem(header.PK, header.SK),
         actions,
         (OrderItem.status == header.status) & (OrderItem.version == version),
     )
     detail = {**order_summary(header), "status": target.value, **move.detail}
-    tx.put("outbox", outbox_item(header.orderId, move.detail_type, detail, now))
+    tx.put(Part.OUTBOX, outbox_item(header.orderId, move.detail_type, detail, now))
     if delivered:
         timer = {"deliveredAt": now, "autoConfirmAt": move.auto_confirm_at}
         summary = {**order_summary(header), "status": target.value, **timer}
-        tx.put("outbox-delivered", outbox_item(header.orderId, DELIVERED_EVENT, summary, now))
+        tx.put((Part.OUTBOX, "delivered"), outbox_item(header.orderId, DELIVERED_EVENT, summary, now))
 
 
 def add_child_update(
@@ -81,14 +83,28 @@ def add_child_update(
     now: str,
     *,
     status: ChildStatus | None = None,
-    more: tuple[Action, ...] = (),
+    released: bool | None = None,
+    shipped: dict[int, int] | None = None,
+    cancellation: dict[str, Any] | None = None,
 ) -> None:
+    """One write of a child order (conditional on its version and status): a new status, released to
+    the warehouse (`released=True` marks it now, `False` undoes the mark), the quantities shipped per
+    line, or how it was cancelled."""
     version = int(child.version)
-    actions: list[Action] = [*more, ChildOrderItem.updatedAt.set(now), ChildOrderItem.version.set(version + 1)]
+    actions: list[Action] = []
+    if released is True:
+        actions.append(ChildOrderItem.releasedAt.set(now))
+    elif released is False:
+        actions.append(ChildOrderItem.releasedAt.remove())
+    if shipped is not None:
+        actions.append(ChildOrderItem.shipped.set({str(k): v for k, v in shipped.items()}))
+    if cancellation is not None:
+        actions.append(ChildOrderItem.cancellation.set(cancellation))
+    actions += [ChildOrderItem.updatedAt.set(now), ChildOrderItem.version.set(version + 1)]
     if status is not None:
         actions.append(ChildOrderItem.status.set(status.value))
     tx.update(
-        ("child", int(child.childNo)),
+        (Part.CHILD, int(child.childNo)),
         ChildOrderItem(child.PK, child.SK),
         actions,
         (ChildOrderItem.version == version) & (ChildOrderItem.status == child.status),
@@ -97,7 +113,7 @@ def add_child_update(
 
 def add_child_history(tx: Transaction, header: OrderItem, change: StatusChange) -> None:
     """A timeline entry about a child (or an attempt on it) that does not move the parent."""
-    tx.put(("event", new_id()), event_item(header.orderId, change))
+    tx.put((Part.EVENT, new_id()), event_item(header.orderId, change))
 
 
 def new_shipment(
@@ -132,9 +148,9 @@ def new_shipment(
 
 
 def add_shipment(tx: Transaction, shipment: ShipmentItem) -> None:
-    tx.put("shipment", shipment, ShipmentItem.PK.does_not_exist())
+    tx.put(Part.SHIPMENT, shipment, ShipmentItem.PK.does_not_exist())
     tx.put(
-        "tracking",
+        Part.TRACKING,
         TrackingItem(
             *keys.tracking(shipment.carrier, shipment.trackingNumber),
             carrier=shipment.carrier,
@@ -166,7 +182,7 @@ def add_shipment_update(
         actions.append(ShipmentItem.status.set(status))
     if latest_event_at is not None:
         actions.append(ShipmentItem.latestEventAt.set(latest_event_at))
-    tx.update("shipment", ShipmentItem(shipment.PK, shipment.SK), actions, ShipmentItem.version == version)
+    tx.update(Part.SHIPMENT, ShipmentItem(shipment.PK, shipment.SK), actions, ShipmentItem.version == version)
 
 
 def add_stock_release_of_sold(
@@ -179,7 +195,7 @@ def add_stock_release_of_sold(
         by_sku[sku_id] = by_sku.get(sku_id, 0) + int(part["quantity"])
     for sku_id, quantity in sorted(by_sku.items()):
         tx.update(
-            ("stock", sku_id),
+            (Part.STOCK, sku_id),
             StockItem(*keys.stock(sku_id)),
             [StockItem.available.add(quantity), StockItem.sold.add(-quantity), StockItem.updatedAt.set(now)],
             StockItem.sold >= quantity,

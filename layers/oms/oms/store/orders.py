@@ -70,11 +70,12 @@ from oms.store.pricing import (
     points_rules_from_settings,
     promotions_from_directory,
 )
-from oms.store.transactions import Transaction, TransactionCancelled
+from oms.store.records import IdempotencyRecord, OrderRecord, StoredResponse, shipped_quantities
+from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
-COUPON_LABELS = ("coupon", "template", "coupon-use")
+COUPON_PARTS = (Part.COUPON, Part.TEMPLATE, Part.COUPON_USE)
 MAX_COUPON_OPTIONS = 50  # coupons a picker weighs at once (one BatchGetItem of them)
 RESERVED, SOLD = "RESERVED", "SOLD"  # where a line's stock sits while the order awaits payment
 OUTBOX_TTL = timedelta(days=7)
@@ -92,13 +93,6 @@ class OrderNumberTaken(Exception):
 class StaleOrder(Conflict):
     slug = "concurrent-update"
     title = "The order changed while this request was processed"
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    request_hash: str
-    status_code: int
-    body: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -150,35 +144,6 @@ class CheckoutBenefits:
 class OrderTooLarge(InvalidRequest):
     slug = "order-too-large"
     title = "The order is too large for one checkout"
-
-
-@dataclass
-class OrderRecord:
-    """Everything in an order's partition, read with one Query."""
-
-    header: OrderItem
-    lines: list[OrderLineItem] = field(default_factory=list)
-    events: list[OrderEventItem] = field(default_factory=list)
-    payments: list[PaymentAttemptItem] = field(default_factory=list)
-    ledger: list[LedgerLineItem] = field(default_factory=list)
-    refunds: list[RefundItem] = field(default_factory=list)
-    children: list[ChildOrderItem] = field(default_factory=list)
-    shipments: list[ShipmentItem] = field(default_factory=list)
-
-    @property
-    def status(self) -> OrderStatus:
-        return OrderStatus(self.header.status)
-
-    def child(self, child_no: int) -> ChildOrderItem | None:
-        return next((c for c in self.children if int(c.childNo) == child_no), None)
-
-
-@dataclass(frozen=True)
-class IdempotencyRecord:
-    subject: str
-    key: str
-    request_hash: str
-    status_code: int
 
 
 def _reporting_total(header: OrderItem) -> dict[str, Any] | None:
@@ -317,14 +282,14 @@ def add_order_move(
     if change.to_status is OrderStatus.PAID:
         actions.append(OrderItem.cancellation.remove())
     tx.update(
-        "order",
+        Part.ORDER,
         OrderItem(header.PK, header.SK),
         actions,
         (OrderItem.status == header.status) & (OrderItem.version == version),
     )
-    tx.put("event", event_item(header.orderId, change))
+    tx.put(Part.EVENT, event_item(header.orderId, change))
     detail = {**order_summary(header), "status": change.to_status.value, **(extra or {})}
-    tx.put("outbox", outbox_item(header.orderId, detail_type, detail, change.at))
+    tx.put(Part.OUTBOX, outbox_item(header.orderId, detail_type, detail, change.at))
 
 
 def child_item(order_id: str, child: ChildOrder, currency: str, now: str, *, queued: bool) -> ChildOrderItem:
@@ -361,25 +326,13 @@ def add_children_to_warehouse_queues(tx: Transaction, record: OrderRecord, now: 
         if child.GSI1PK:
             continue
         tx.update(
-            ("child", int(child.childNo)),
+            (Part.CHILD, int(child.childNo)),
             ChildOrderItem(child.PK, child.SK),
             [
                 ChildOrderItem.GSI1PK.set(keys.warehouse_children_gsi1(child.warehouseId)),
                 ChildOrderItem.GSI1SK.set(f"{now}#{child.childId}"),
             ],
         )
-
-
-def child_quantities(child: ChildOrderItem) -> dict[int, int]:
-    """Line number -> quantity this child carries."""
-    result: dict[int, int] = {}
-    for part in child.parts:
-        result[int(part["lineNo"])] = result.get(int(part["lineNo"]), 0) + int(part["quantity"])
-    return result
-
-
-def shipped_quantities(child: ChildOrderItem) -> dict[int, int]:
-    return {int(line): int(quantity) for line, quantity in (child.shipped or {}).items()}
 
 
 def child_view(child: ChildOrderItem, order_status: str, shipments: list[ShipmentItem]) -> dict[str, Any]:
@@ -501,6 +454,11 @@ def event_item(order_id: str, change: StatusChange) -> OrderEventItem:
         at=change.at,
         reason=change.reason,
     )
+
+
+def add_history(tx: Transaction, order_id: str, change: StatusChange, *, key: str) -> None:
+    """A line on the order's timeline (`key` tells it apart from the write's other history entries)."""
+    tx.put((Part.EVENT, key), event_item(order_id, change))
 
 
 def outbox_item(order_id: str, detail_type: str, detail: dict[str, Any], now: str) -> OutboxItem:
@@ -771,15 +729,15 @@ class OrderRepository:
                 payment_id=None,
                 by=customer_id,
             )
-        tx.put("order", header, OrderItem.PK.does_not_exist())
+        tx.put(Part.ORDER, header, OrderItem.PK.does_not_exist())
         for line in record.lines:
-            tx.put(("line", line.skuId), line)
+            tx.put((Part.LINE, line.skuId), line)
         for child in record.children:
-            tx.put(("child", int(child.childNo)), child)
+            tx.put((Part.CHILD, int(child.childNo)), child)
         for event in record.events:
-            tx.put(("event", event.SK), event)
+            tx.put((Part.EVENT, event.SK), event)
         tx.put(
-            "outbox",
+            Part.OUTBOX,
             outbox_item(
                 header.orderId,
                 "OrderPlaced",
@@ -788,14 +746,14 @@ class OrderRepository:
             ),
         )
         if header.status == OrderStatus.PAID.value:
-            tx.put("outbox-paid", outbox_item(header.orderId, "OrderPaid", order_summary(header), now))
+            tx.put((Part.OUTBOX, "paid"), outbox_item(header.orderId, "OrderPaid", order_summary(header), now))
         tx.put(
-            "order-number",
+            Part.ORDER_NUMBER,
             OrderNumberItem(*keys.order_number(header.orderNumber), orderId=header.orderId),
             OrderNumberItem.PK.does_not_exist(),
         )
         tx.put(
-            "idempotency",
+            Part.IDEMPOTENCY,
             IdempotencyItem(
                 *keys.idempotency(idempotency.subject, idempotency.key),
                 requestHash=idempotency.request_hash,
@@ -811,7 +769,7 @@ class OrderRepository:
             # Reserve (deducted at payment) or deduct now, by the store's stock policy.
             taken_stock = StockItem.sold if line.stockState == SOLD else StockItem.reserved
             tx.update(
-                ("stock", line.skuId),
+                (Part.STOCK, line.skuId),
                 StockItem(*keys.stock(line.skuId)),
                 [StockItem.available.add(-quantity), taken_stock.add(quantity), StockItem.updatedAt.set(now)],
                 StockItem.available >= quantity,
@@ -832,28 +790,26 @@ class OrderRepository:
         self, cancelled: TransactionCancelled, record: OrderRecord, benefits: CheckoutBenefits
     ) -> None:
         """Turn the failed condition into the error the client should see (same as a sequential check)."""
-        if cancelled.failed(lambda label: label == "idempotency"):
+        if cancelled.failed(Part.IDEMPOTENCY):
             raise IdempotencyKeyInUse(
                 "another request with this Idempotency-Key is being processed; retry to get its result"
             ) from cancelled
-        short = cancelled.failed(lambda label: isinstance(label, tuple) and label[0] == "stock")
+        short = cancelled.failed(Part.STOCK)
         if short:
             requested = {line.skuId: int(line.quantity) for line in record.lines}
             shortages = []
             for failure in short:
-                sku_id = failure.label[1]  # type: ignore[index]
+                sku_id = failure.key
                 available = int(failure.item["available"]["N"]) if failure.item else self._available(sku_id)
                 shortages.append({"skuId": sku_id, "requested": requested[sku_id], "available": available})
             raise InsufficientStock(shortages) from cancelled
         by_template = {c.template.template_id: c for c in benefits.coupons}
-        for failure in cancelled.failed(lambda label: isinstance(label, tuple) and label[0] in COUPON_LABELS):
-            label = failure.label
-            assert isinstance(label, tuple)
-            kind, key = str(label[0]), str(label[1])
-            coupon = by_template[key] if kind != "coupon" else next(c for c in benefits.coupons if c.code == key)
-            if kind == "coupon":
+        for failure in cancelled.failed(*COUPON_PARTS):
+            kind, key = failure.part, failure.key
+            coupon = by_template[key] if kind != Part.COUPON else next(c for c in benefits.coupons if c.code == key)
+            if kind == Part.COUPON:
                 reason = CouponReason.USED
-            elif kind == "coupon-use":
+            elif kind == Part.COUPON_USE:
                 reason = CouponReason.CUSTOMER_LIMIT
             elif self.template_status(key) == TEMPLATE_ACTIVE:
                 reason = CouponReason.TOTAL_LIMIT
@@ -862,15 +818,15 @@ class OrderRepository:
             raise CouponNotApplicable(
                 reason, index=benefits.coupon_index.get(coupon.code, 0), code=coupon.code
             ) from cancelled
-        if cancelled.failed(lambda label: label == "points"):
+        if cancelled.failed(Part.POINTS):
             raise InvalidRequest(
                 f"this order needs {benefits.points_debited} points, fewer are held now",
                 field="points",
                 reason="points-insufficient",
             ) from cancelled
-        if cancelled.failed(lambda label: label == "balance"):
+        if cancelled.failed(Part.BALANCE):
             raise InvalidRequest("not enough balance", field="balance", reason="balance-insufficient") from cancelled
-        if cancelled.failed(lambda label: label == "order-number"):
+        if cancelled.failed(Part.ORDER_NUMBER):
             raise OrderNumberTaken from cancelled
 
     @staticmethod
@@ -968,9 +924,9 @@ class OrderRepository:
             more(tx)
         add_cancellation(tx, header, header.total.money(), now, "order cancelled")
         event = event_item(header.orderId, change)
-        tx.put("event", event)
+        tx.put(Part.EVENT, event)
         tx.put(
-            "outbox",
+            Part.OUTBOX,
             outbox_item(
                 header.orderId,
                 "OrderCancelled",
@@ -979,7 +935,7 @@ class OrderRepository:
             ),
         )
         tx.update(
-            "order",
+            Part.ORDER,
             OrderItem(header.PK, header.SK),
             [
                 OrderItem.status.set(change.to_status.value),
@@ -996,7 +952,7 @@ class OrderRepository:
             quantity = int(line.quantity)
             held = StockItem.sold if line.stockState == SOLD else StockItem.reserved
             tx.update(
-                ("stock", line.skuId),
+                (Part.STOCK, line.skuId),
                 StockItem(*keys.stock(line.skuId)),
                 [StockItem.available.add(quantity), held.add(-quantity), StockItem.updatedAt.set(now)],
                 held >= quantity,
@@ -1006,7 +962,7 @@ class OrderRepository:
             # Open payment attempts end with the order; money that still arrives is handled as a late payment.
             if attempt.status in ("CREATED", "PENDING"):
                 tx.update(
-                    ("attempt", attempt.paymentId),
+                    (Part.ATTEMPT, attempt.paymentId),
                     PaymentAttemptItem(attempt.PK, attempt.SK),
                     [
                         PaymentAttemptItem.status.set("EXPIRED"),
@@ -1018,11 +974,7 @@ class OrderRepository:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(
-                lambda label: (
-                    label == "order" or (isinstance(label, tuple) and label[0] in ("attempt", "anomaly", "refund"))
-                )
-            ):
+            if cancelled.failed(Part.ORDER, Part.ATTEMPT, Part.ANOMALY, Part.REFUND):
                 raise StaleOrder("the order changed while it was being cancelled; read it again") from cancelled
             raise
         if header.benefits:
@@ -1066,7 +1018,7 @@ class OrderRepository:
         for child in record.children:
             if child.status == ChildStatus.DELIVERED.value:
                 tx.update(
-                    ("child", int(child.childNo)),
+                    (Part.CHILD, int(child.childNo)),
                     ChildOrderItem(child.PK, child.SK),
                     [
                         ChildOrderItem.status.set(ChildStatus.COMPLETED.value),
@@ -1079,7 +1031,7 @@ class OrderRepository:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "child")):
+            if cancelled.failed(Part.ORDER, Part.CHILD):
                 raise StaleOrder("the order changed while it was being completed; read it again") from cancelled
             raise
         updated = self.get_order(header.orderId)

@@ -8,10 +8,13 @@ record), so every combination keeps the same conditions.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from oms.domain.clock import parse_rfc3339
 from oms.domain.ids import new_id
@@ -19,6 +22,7 @@ from oms.domain.ledger import Line
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus
 from oms.domain.payment import (
+    ACTIVE_REFUNDS,
     DEFAULT_CHANNELS,
     AnomalyStatus,
     AttemptStatus,
@@ -28,13 +32,14 @@ from oms.domain.payment import (
     OrderMoney,
     PaymentEvent,
     RefundRoute,
+    RefundStatus,
     allocate_refund,
     order_position,
     refund_id_for,
 )
 from oms.domain.permissions import Actor
 from oms.store import keys
-from oms.store.due import due_index_actions, next_try
+from oms.store.due import due_index_actions, next_try, refund_due_actions
 from oms.store.ledger import add_refund
 from oms.store.models import (
     AnomalyItem,
@@ -54,15 +59,10 @@ from oms.store.models import (
     StockItem,
     StoreItem,
 )
-from oms.store.orders import (
-    IDEMPOTENCY_TTL,
-    OrderRecord,
-    StoredResponse,
-    order_summary,
-    outbox_item,
-)
+from oms.store.orders import IDEMPOTENCY_TTL, order_summary, outbox_item
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
-from oms.store.transactions import Transaction
+from oms.store.records import OrderRecord, StoredResponse
+from oms.store.transactions import Part, Transaction
 
 INBOX_TTL = timedelta(days=90)
 
@@ -167,7 +167,7 @@ def add_inbox(
     tx: Transaction, provider: str, event_id: str, *, payment_id: str | None, order_id: str, outcome: str, now: str
 ) -> None:
     tx.put(
-        "inbox",
+        Part.INBOX,
         InboxItem(
             *keys.inbox(provider, event_id),
             provider=provider,
@@ -204,7 +204,7 @@ def add_attempt_move(
     if review is not None:
         actions.append(PaymentAttemptItem.review.set(review))
     tx.update(
-        "attempt",
+        Part.ATTEMPT,
         PaymentAttemptItem(attempt.PK, attempt.SK),
         actions,
         (PaymentAttemptItem.status == attempt.status) & (PaymentAttemptItem.version == int(attempt.version)),
@@ -214,7 +214,7 @@ def add_attempt_move(
 def add_order_guard(tx: Transaction, header: OrderItem) -> None:
     """The order must still be as we read it (no move, but the decision depended on it)."""
     tx.check(
-        "order",
+        Part.ORDER,
         OrderItem(header.PK, header.SK),
         (OrderItem.status == header.status) & (OrderItem.version == int(header.version)),
     )
@@ -225,7 +225,7 @@ def add_deadline_change(tx: Transaction, header: OrderItem, deadline: str, now: 
     entry in the deadline index moves with it, so the sweeper leaves it alone until then."""
     version = int(header.version)
     tx.update(
-        "order",
+        Part.ORDER,
         OrderItem(header.PK, header.SK),
         [
             OrderItem.paymentDeadline.set(deadline),
@@ -246,7 +246,7 @@ def add_stock_sale(tx: Transaction, lines: list[OrderLineItem], now: str, *, fro
         quantity = int(line.quantity)
         source = StockItem.available if from_available else StockItem.reserved
         tx.update(
-            ("stock", line.skuId),
+            (Part.STOCK, line.skuId),
             StockItem(*keys.stock(line.skuId)),
             [source.add(-quantity), StockItem.sold.add(quantity), StockItem.updatedAt.set(now)],
             source >= quantity,
@@ -290,7 +290,7 @@ def add_anomaly(
         updatedAt=now,
         version=1,
     )
-    tx.put("anomaly", item, AnomalyItem.PK.does_not_exist())
+    tx.put(Part.ANOMALY, item, AnomalyItem.PK.does_not_exist())
     detail: dict[str, Any] = {
         **order_summary(header),
         "anomalyId": anomaly_id,
@@ -304,7 +304,7 @@ def add_anomaly(
         else {"refundId": refund.refundId, "status": refund.status, "amount": refund.amount.money().to_dict()},
         "note": note,
     }
-    tx.put(("outbox", "anomaly"), outbox_item(order_id, PaymentEvent.PAYMENT_ANOMALY.value, detail, now))
+    tx.put((Part.OUTBOX, "anomaly"), outbox_item(order_id, PaymentEvent.PAYMENT_ANOMALY.value, detail, now))
     return item
 
 
@@ -324,11 +324,160 @@ def refund_event(refund: RefundItem, kind: PaymentEvent, now: str, **extra: Any)
     return outbox_item(refund.orderId, kind.value, detail, now)
 
 
+def new_attempt(
+    header: OrderItem,
+    payment_id: str,
+    *,
+    method: str,
+    status: str,
+    amount: Money,
+    goods: Money,
+    surcharge: Money,
+    fee: Money,
+    instructions: dict[str, Any],
+    now: str,
+    deadline_before: str | None = None,
+) -> PaymentAttemptItem:
+    """A payment attempt of the order, not yet written (`add_new_attempt`)."""
+    return PaymentAttemptItem(
+        keys.order_pk(header.orderId),
+        keys.payment_sk(payment_id),
+        paymentId=payment_id,
+        orderId=header.orderId,
+        customerId=header.customerId,
+        method=method,
+        status=status,
+        amount=MoneyAttribute.of(amount),
+        goodsAmount=MoneyAttribute.of(goods),
+        surcharge=MoneyAttribute.of(surcharge),
+        fee=MoneyAttribute.of(fee),
+        instructions=instructions,
+        deadlineBefore=deadline_before,
+        createdAt=now,
+        updatedAt=now,
+        version=1,
+    )
+
+
+def add_new_attempt(tx: Transaction, attempt: PaymentAttemptItem) -> None:
+    tx.put(Part.ATTEMPT, attempt, PaymentAttemptItem.PK.does_not_exist())
+
+
+def add_attempt_closure(tx: Transaction, attempt: PaymentAttemptItem, outcome: str, closure: dict[str, Any]) -> None:
+    """What the provider said when asked to close the attempt; written once, unless it was an ERROR."""
+    tx.update(
+        Part.ATTEMPT,
+        PaymentAttemptItem(attempt.PK, attempt.SK),
+        [PaymentAttemptItem.closeOutcome.set(outcome), PaymentAttemptItem.closure.set(closure)],
+        PaymentAttemptItem.closeOutcome.does_not_exist() | (PaymentAttemptItem.closeOutcome == "ERROR"),
+    )
+
+
+def _refund_unchanged(refund: RefundItem) -> Condition:
+    unchanged: Condition = (RefundItem.status == refund.status) & (RefundItem.updatedAt == refund.updatedAt)
+    return unchanged
+
+
+def _add_refund_update(tx: Transaction, refund: RefundItem, actions: Sequence[Action], condition: Condition) -> None:
+    tx.update(Part.REFUND, RefundItem(refund.PK, refund.SK), actions, condition)
+
+
+def add_refund_settled(tx: Transaction, order_id: str, refund: RefundItem, provider_reference: str, now: str) -> None:
+    """The provider paid the refund back: SUCCEEDED, out of the deadline index (once: from an active status)."""
+    actions = [
+        RefundItem.status.set(RefundStatus.SUCCEEDED.value),
+        RefundItem.providerReference.set(provider_reference),
+        RefundItem.updatedAt.set(now),
+        *refund_due_actions(order_id, refund.refundId, None),
+    ]
+    _add_refund_update(tx, refund, actions, RefundItem.status.is_in(*ACTIVE_REFUNDS))
+
+
+def add_refund_failure_counted(
+    tx: Transaction, order_id: str, refund: RefundItem, *, failures: int, error: str, next_try: str, now: str
+) -> None:
+    """The provider did not take the refund this time: counted, and asked again at `next_try`."""
+    actions = [
+        RefundItem.failures.set(failures),
+        RefundItem.lastError.set(error),
+        RefundItem.updatedAt.set(now),
+        *refund_due_actions(order_id, refund.refundId, next_try),
+    ]
+    _add_refund_update(tx, refund, actions, _refund_unchanged(refund))
+
+
+def add_refund_processing(
+    tx: Transaction, order_id: str, refund: RefundItem, provider_reference: str, *, next_try: str, now: str
+) -> None:
+    """The provider accepted the refund and pays it out later: PROCESSING, asked again at `next_try`."""
+    actions = [
+        RefundItem.status.set(RefundStatus.PROCESSING.value),
+        RefundItem.updatedAt.set(now),
+        *refund_due_actions(order_id, refund.refundId, next_try),
+    ]
+    if provider_reference:
+        actions.append(RefundItem.providerReference.set(provider_reference))
+    _add_refund_update(tx, refund, actions, _refund_unchanged(refund))
+
+
+def add_refund_refused(tx: Transaction, order_id: str, refund: RefundItem, *, reason: str, by: str, now: str) -> None:
+    """The refund cannot go back this way: FAILED with the reason, out of the deadline index."""
+    actions = [
+        RefundItem.status.set(RefundStatus.FAILED.value),
+        RefundItem.failure.set({"at": now, "reason": reason, "by": by}),
+        RefundItem.lastError.set(reason),
+        RefundItem.updatedAt.set(now),
+        *refund_due_actions(order_id, refund.refundId, None),
+    ]
+    _add_refund_update(tx, refund, actions, _refund_unchanged(refund))
+
+
+def _refund_still_failed(refund: RefundItem) -> Condition:
+    failed: Condition = (RefundItem.status == RefundStatus.FAILED.value) & (RefundItem.updatedAt == refund.updatedAt)
+    return failed
+
+
+def add_refund_asked_again(
+    tx: Transaction, order_id: str, refund: RefundItem, *, resolution: dict[str, Any], retries: int, now: str
+) -> None:
+    """Staff send a refused refund to its provider again: PENDING, due now."""
+    actions = [
+        RefundItem.resolution.set(resolution),
+        RefundItem.updatedAt.set(now),
+        RefundItem.status.set(RefundStatus.PENDING.value),
+        RefundItem.retries.set(retries),
+        RefundItem.pendingSince.set(now),
+        *refund_due_actions(order_id, refund.refundId, now),
+    ]
+    _add_refund_update(tx, refund, actions, _refund_still_failed(refund))
+
+
+def add_refund_paid_elsewhere(
+    tx: Transaction,
+    refund: RefundItem,
+    *,
+    resolution: dict[str, Any],
+    route: RefundRoute,
+    reference: str | None,
+    now: str,
+) -> None:
+    """Staff paid a refused refund back another way (the balance, or by hand): SUCCEEDED by that route."""
+    actions = [
+        RefundItem.resolution.set(resolution),
+        RefundItem.updatedAt.set(now),
+        RefundItem.status.set(RefundStatus.SUCCEEDED.value),
+        RefundItem.route.set(route.value),
+    ]
+    if reference:
+        actions.append(RefundItem.providerReference.set(reference))
+    _add_refund_update(tx, refund, actions, _refund_still_failed(refund))
+
+
 def add_idempotency(
     tx: Transaction, subject: str, key: str, request_hash: str, status: int, body: dict[str, Any], now: str
 ) -> None:
     tx.put(
-        "idempotency",
+        Part.IDEMPOTENCY,
         IdempotencyItem(
             *keys.idempotency(subject, key),
             requestHash=request_hash,
@@ -468,9 +617,9 @@ def put_channel_settings(
     condition = (
         ChannelSettingsItem.version == expected_version if expected_version else ChannelSettingsItem.PK.does_not_exist()
     )
-    tx.put("settings", item, condition)
+    tx.put(Part.SETTINGS, item, condition)
     tx.put(
-        "audit",
+        Part.AUDIT,
         AuditItem(
             *keys.audit(f"SETTINGS#PAYMENT_CHANNELS#{store_id}", now, new_id()),
             subject=f"payment-channels:{store_id}",
@@ -531,7 +680,7 @@ def add_anomaly_update(
     if resolution is not None:
         actions.append(AnomalyItem.resolution.set(resolution))
     tx.update(
-        ("anomaly", anomaly.anomalyId),
+        (Part.ANOMALY, anomaly.anomalyId),
         AnomalyItem(anomaly.PK, anomaly.SK),
         actions,
         AnomalyItem.version == int(anomaly.version),

@@ -31,7 +31,6 @@ from oms.store.models import (
     PromotionDirectoryItem,
     StoreDirectoryItem,
 )
-from oms.store.orders import StoredResponse
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.pricing import (
     COUPON_AVAILABLE,
@@ -42,7 +41,8 @@ from oms.store.pricing import (
     coupon_view,
     points_entry_view,
 )
-from oms.store.transactions import Transaction, TransactionCancelled
+from oms.store.records import StoredResponse
+from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 Json = dict[str, Any]
 
@@ -134,7 +134,7 @@ def add_audit(
     after: Json | None,
     reason: str | None,
 ) -> None:
-    tx.put("audit", audit_item(subject, action, actor=actor, now=now, before=before, after=after, reason=reason))
+    tx.put(Part.AUDIT, audit_item(subject, action, actor=actor, now=now, before=before, after=after, reason=reason))
 
 
 def audit_view(item: AuditItem) -> Json:
@@ -227,7 +227,7 @@ class PricingAdminRepository:
             version = int(directory.version) if directory else 0
             tx = Transaction()
             tx.put(
-                "directory",
+                Part.DIRECTORY,
                 PromotionDirectoryItem(*keys.PROMOTION_DIRECTORY, promotions=promotions, version=version + 1),
                 PromotionDirectoryItem.version == version if directory else PromotionDirectoryItem.PK.does_not_exist(),
             )
@@ -244,7 +244,7 @@ class PricingAdminRepository:
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:
-                if cancelled.failed(lambda label: label == "directory"):
+                if cancelled.failed(Part.DIRECTORY):
                     continue  # another promotion write won: read again and decide again
                 raise
             return after
@@ -285,7 +285,7 @@ class PricingAdminRepository:
             version=1,
         )
         tx = Transaction()
-        tx.put("template", item, CouponTemplateItem.PK.does_not_exist())
+        tx.put(Part.TEMPLATE, item, CouponTemplateItem.PK.does_not_exist())
         add_audit(
             tx,
             template_subject(template_id),
@@ -308,7 +308,7 @@ class PricingAdminRepository:
         before = template_view(item)
         tx = Transaction()
         tx.update(
-            "template",
+            Part.TEMPLATE,
             CouponTemplateItem(item.PK, item.SK),
             [
                 CouponTemplateItem.status.set(TEMPLATE_DISABLED),
@@ -331,7 +331,7 @@ class PricingAdminRepository:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "template"):
+            if cancelled.failed(Part.TEMPLATE):
                 raise ConcurrentChange("the template changed while it was being disabled; read it again") from cancelled
             raise
         return item
@@ -359,9 +359,9 @@ class PricingAdminRepository:
                 coupons = [self._coupon(template, public_code, None, actor=actor, now=now)]
             tx = Transaction()
             for coupon in coupons:
-                tx.put(("coupon", coupon.code), coupon, CouponItem.PK.does_not_exist())
+                tx.put((Part.COUPON, coupon.code), coupon, CouponItem.PK.does_not_exist())
             tx.update(
-                "template",
+                Part.TEMPLATE,
                 CouponTemplateItem(template.PK, template.SK),
                 [
                     CouponTemplateItem.issued.add(len(coupons)),
@@ -387,11 +387,11 @@ class PricingAdminRepository:
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:
-                if cancelled.failed(lambda label: label == "template"):
+                if cancelled.failed(Part.TEMPLATE):
                     raise CouponTemplateInactive(
                         f"coupon template {template.templateId} is disabled: it issues no more coupons"
                     ) from cancelled
-                if cancelled.failed(lambda label: isinstance(label, tuple) and label[0] == "coupon"):
+                if cancelled.failed(Part.COUPON):
                     if public_code is not None:
                         raise CouponCodeTaken(f"the coupon code {public_code} is already in use") from cancelled
                     continue  # a generated code met an existing one (rare): draw new codes
@@ -492,7 +492,7 @@ class PricingAdminRepository:
         )
         tx = Transaction()
         tx.put(
-            "settings",
+            Part.SETTINGS,
             item,
             PricingSettingsItem.version == expected_version
             if expected_version
@@ -502,7 +502,7 @@ class PricingAdminRepository:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "settings"):
+            if cancelled.failed(Part.SETTINGS):
                 raise ConcurrentChange("the settings were changed concurrently; read them again") from cancelled
             raise
         return item
