@@ -24,6 +24,7 @@ FORBIDDEN = {
     ),
     "services": ("pynamodb", "oms.store.models"),
     "store": ("oms.views", "oms.services", "oms.api"),
+    "views": ("pynamodb", "boto3", "botocore", "oms.store.models", "oms.services", "oms.api", "oms.adapters"),
 }
 
 

@@ -278,17 +278,6 @@ class AnomalyAlreadyDecided(Conflict):
     title = "The case was already decided otherwise"
 
 
-class PaymentEvent(StrEnum):
-    """Outbox detail types of the payments side (written in the transaction of the change they report)."""
-
-    PAYMENT_ANOMALY = "PaymentAnomaly"  # a case opened: money that did not fit (the shopper is told)
-    REFUND_SUCCEEDED = "RefundSucceeded"  # the money went back: provider, stored balance or a manual payout
-    # The provider did not refund: the first "not now" (status PENDING, retried) and a refusal for good
-    # (status FAILED: staff re-route it, pay it out by hand or ask again).
-    REFUND_FAILED = "RefundFailed"
-    ORDER_HOLD_RELEASED = "OrderHoldReleased"  # a held order awaits the rest of its money again
-
-
 # ---------------------------------------------------------------- refunds
 class RefundStatus(StrEnum):
     PENDING = "PENDING"  # to be asked of the provider (again): not taken yet

@@ -8,12 +8,20 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from oms.adapters.carriers import CarrierWebhooks, TrackingNotice
 from oms.adapters.warehouse import WarehouseGateway, WarehouseUnavailable
 from oms.domain.clock import parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
+from oms.domain.events import (
+    OutboxEvent,
+    child_order_cancelled,
+    child_order_delivered,
+    order_delivered,
+    order_shipped,
+)
 from oms.domain.fulfilment import (
     AlreadyShipped,
     ChildStatus,
@@ -45,8 +53,8 @@ from oms.store.fulfilment import (
     warehouse_children,
 )
 from oms.store.ledger import add_balance_change, add_postings
-from oms.store.orders import OrderRepository, add_cancellation, child_view, order_view, shipment_view
-from oms.store.payments import add_inbox, add_refunds, payment_summary
+from oms.store.orders import OrderRepository, add_cancellation
+from oms.store.payments import add_inbox, add_refunds
 from oms.store.pricing import add_points_change
 from oms.store.records import (
     AttemptRecord,
@@ -57,6 +65,8 @@ from oms.store.records import (
     shipped_quantities,
 )
 from oms.store.transactions import Part, Transaction, TransactionCancelled
+from oms.views.orders import child_view, order_summary, order_view, shipment_view
+from oms.views.payments import payment_summary
 
 log = logging.getLogger(__name__)
 
@@ -265,14 +275,14 @@ class FulfilmentService:
             actor,
             now,
             reason=f"child {child.childId} shipped ({request.carrier} {request.tracking_number})",
-            detail_type="OrderShipped",
-            detail={
-                "childOrderId": child.childId,
-                "shipmentId": shipment.shipmentId,
-                "carrier": request.carrier,
-                "trackingNumber": request.tracking_number,
-                "lines": [{"lineNo": k, "quantity": v} for k, v in sorted(lines.items())],
-            },
+            event=partial(
+                order_shipped,
+                child_order_id=child.childId,
+                shipment_id=shipment.shipmentId,
+                carrier=request.carrier,
+                tracking_number=request.tracking_number,
+                lines=lines,
+            ),
         )
         try:
             tx.commit()
@@ -425,8 +435,7 @@ class FulfilmentService:
                     Actor.system(f"carrier:{notice.carrier}"),
                     now,
                     reason=f"child {child.childId} delivered",
-                    detail_type="ChildOrderDelivered",
-                    detail={"childOrderId": child.childId, "shipmentId": shipment.shipmentId},
+                    event=partial(child_order_delivered, child_order_id=child.childId, shipment_id=shipment.shipmentId),
                 )
             else:
                 # Serialize with the child's other shipments: their delivery decides the child's.
@@ -450,16 +459,19 @@ class FulfilmentService:
         now: str,
         *,
         reason: str,
-        detail_type: str,
-        detail: dict[str, Any],
+        event: Callable[[dict[str, Any], OrderStatus], OutboxEvent],
         benefits: dict[str, Any] | None = None,
     ) -> OrderStatus:
+        """`event(summary, status)`: the event of the move, given the order's summary and its status after it."""
         target = parent_status(record.status, children)
         change = StatusChange(record.status, target, actor, now, reason)
-        deadline = None
+        summary = order_summary(record.header)
+        deadline = delivered = None
         if target is not record.status and target is OrderStatus.DELIVERED:
             deadline = to_rfc3339_seconds(parse_rfc3339(now) + timedelta(seconds=self.auto_confirm_seconds))
-        add_parent_move(tx, record.header, ParentMove(change, detail_type, detail, benefits, deadline), now)
+            delivered = order_delivered(summary, delivered_at=now, auto_confirm_at=deadline)
+        move = ParentMove(change, event(summary, target), benefits, deadline, delivered)
+        add_parent_move(tx, record.header, move, now)
         return target
 
     def shipments_of(self, actor: Actor, order_id: str) -> dict[str, Any]:
@@ -643,8 +655,7 @@ class FulfilmentService:
             actor,
             now,
             reason=f"child {child.childId} cancelled ({how}) and refunded",
-            detail_type="ChildOrderCancelled",
-            detail={"childOrderId": child.childId, "how": how, "refund": child.total.money().to_dict()},
+            event=partial(child_order_cancelled, child_order_id=child.childId, how=how, refund=child.total.money()),
             benefits=benefits,
         )
         try:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from oms.domain import events
 from oms.domain.clock import deadline_after, parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidRequest, NotFound
 from oms.domain.ids import new_id, new_order_number
@@ -35,22 +36,13 @@ from oms.domain.splitting import (
 )
 from oms.services.replays import cancelled_by, receipt_confirmed_by
 from oms.store import keys
-from oms.store.orders import (
-    CheckoutBenefits,
-    CheckoutInputs,
-    OrderNumberTaken,
-    OrderRepository,
-    StaleOrder,
-    breakdown_of,
-    child_view,
-    order_summary,
-    order_view,
-)
+from oms.store.orders import CheckoutBenefits, CheckoutInputs, OrderNumberTaken, OrderRepository, StaleOrder
 from oms.store.pages import Page
-from oms.store.payments import payment_summary
 from oms.store.pricing import COUPON_AVAILABLE, COUPON_USED, TEMPLATE_ACTIVE, coupon_domain
 from oms.store.records import CouponRecord, IdempotencyRecord, OrderRecord
 from oms.store.transactions import Transaction
+from oms.views.orders import breakdown_of, child_view, order_summary, order_view
+from oms.views.payments import payment_summary
 
 AsMuchAsAllowed = Literal["max"]
 # (actor, order or child order id, the order when already read, reason) -> the order after the cancel
@@ -361,11 +353,16 @@ class OrderService:
                 children=children,
             )
             body = order_view(record)
+            summary = order_summary(record.header)
+            placed = [events.order_placed(summary, line_count=len(record.lines))]
+            if record.header.status == OrderStatus.PAID.value:  # balance and points covered it at checkout
+                placed.append(events.order_paid(summary))
             try:
                 self.repository.place_order(
                     record,
                     IdempotencyRecord(actor.subject, idempotency_key, fingerprint, 201),
                     body,
+                    placed,
                     benefits,
                 )
                 break
@@ -421,11 +418,11 @@ class OrderService:
                 created_to=_normalise_time(created_to, "createdTo"),
                 limit=limit,
                 cursor=cursor,
-            )
+            ).map(order_summary)
         if actor.can(Permission.ORDER_READ_OWN):
             if status or created_from or created_to:
                 raise InvalidRequest("filters are for staff; customers list their own orders", field="status")
-            return self.repository.list_customer_orders(actor.subject, limit, cursor)
+            return self.repository.list_customer_orders(actor.subject, limit, cursor).map(order_summary)
         return Page([], None)
 
     # ---------------------------------------------------------------- cancel
@@ -459,7 +456,8 @@ class OrderService:
         change = StatusChange(record.status, OrderStatus.CANCELLED, actor, now, reason.value)
         cancellation = cancellation_record(actor, reason, note, now)
         refunds = self.cancel_money.cancel_refunds(record, actor, now) if self.cancel_money else None
-        cancelled = self.repository.cancel(record, change, cancellation, refunds)
+        event = events.order_cancelled(order_summary(record.header), change.to_status, cancellation=cancellation)
+        cancelled = self.repository.cancel(record, change, cancellation, event, refunds)
         open_attempts = any(a.status != "SUCCEEDED" and a.method != "balance" for a in record.payments)
         if self.cancel_money is not None and (refunds is not None or open_attempts):
             self.cancel_money.after_cancel(record.header.orderId)
@@ -479,7 +477,10 @@ class OrderService:
         """DELIVERED → COMPLETED (shopper's confirmation, or the auto-confirm timer) with the points earned."""
         check_transition(record.status, OrderStatus.COMPLETED)
         change = StatusChange(record.status, OrderStatus.COMPLETED, actor, to_rfc3339(self.clock()), reason)
-        return self.repository.complete(record, change)
+        earned = int((record.header.benefits or {}).get("pointsEarned") or 0)
+        return self.repository.complete(
+            record, change, events.order_completed(order_summary(record.header), points_earned=earned)
+        )
 
     # ---------------------------------------------------------------- payment timeout
     def expire(self, order_id: str) -> dict[str, Any]:

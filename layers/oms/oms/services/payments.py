@@ -19,6 +19,7 @@ from oms.adapters.providers.base import (
     PaymentProvider,
     ProviderNotice,
 )
+from oms.domain import events
 from oms.domain.clock import parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from oms.domain.ids import new_id
@@ -48,7 +49,6 @@ from oms.domain.payment import (
     FeeBearer,
     InsufficientBalance,
     OrderNotPayable,
-    PaymentEvent,
     PaymentStatus,
     RefundDecision,
     RefundNotFailed,
@@ -77,9 +77,9 @@ from oms.store.orders import (
     OrderRepository,
     StaleOrder,
     add_children_to_warehouse_queues,
+    add_event,
     add_history,
     add_order_move,
-    order_view,
 )
 from oms.store.pages import Page
 from oms.store.payments import (
@@ -101,21 +101,17 @@ from oms.store.payments import (
     add_refund_settled,
     add_refunds,
     add_stock_sale,
-    anomaly_view,
-    attempt_view,
-    audit_entries,
+    audit_records,
     channels_to_json,
-    ledger_line_view,
-    money_of,
     new_attempt,
-    payment_summary,
     put_channel_settings,
-    refund_event,
     refund_rooms,
-    refund_view,
 )
-from oms.store.records import AnomalyRecord, AttemptRecord, OrderRecord, RefundRecord
+from oms.store.records import AnomalyRecord, AttemptRecord, HeaderRecord, OrderRecord, RefundRecord, money_of
 from oms.store.transactions import Part, Transaction, TransactionCancelled
+from oms.views.orders import order_summary, order_view
+from oms.views.payments import anomaly_view, attempt_view, ledger_line_view, payment_summary, refund_facts, refund_view
+from oms.views.pricing import audit_view
 
 log = logging.getLogger(__name__)
 
@@ -355,7 +351,7 @@ class PaymentService:
         check_transition(record.status, OrderStatus.PAID)
         reason = "payment received after cancel; stock re-reserved" if revive else "payment received"
         change = StatusChange(record.status, OrderStatus.PAID, actor, now, reason)
-        add_order_move(tx, header, change, detail_type="OrderPaid", extra={"paymentId": attempt_payment_id})
+        add_order_move(tx, header, change, events.order_paid(order_summary(header), payment_id=attempt_payment_id))
         add_stock_sale(tx, record.lines, now, from_available=revive)
         add_children_to_warehouse_queues(tx, record, now)
         if revive:
@@ -505,7 +501,7 @@ class PaymentService:
                 revive=True,
             )
             assert anomaly_type is not None
-            add_anomaly(
+            _open_case(
                 tx,
                 record.header,
                 anomaly_type=anomaly_type.value,
@@ -537,10 +533,10 @@ class PaymentService:
             self._received_money_postings(tx, record, attempt, notice, actor, now)
             if record.status is OrderStatus.PENDING_PAYMENT:
                 change = StatusChange(record.status, OrderStatus.ON_HOLD, actor, now, anomaly_type.value.lower())
-                add_order_move(tx, record.header, change, detail_type="OrderOnHold")
+                add_order_move(tx, record.header, change, events.order_on_hold(order_summary(record.header)))
             else:
                 add_order_guard(tx, record.header)
-            add_anomaly(
+            _open_case(
                 tx,
                 record.header,
                 anomaly_type=anomaly_type.value,
@@ -649,7 +645,7 @@ class PaymentService:
             customer_id=header.customerId,
             anomaly_id=anomaly_id,
         )
-        anomaly = add_anomaly(
+        anomaly = _open_case(
             tx,
             header,
             anomaly_type=anomaly_type.value,
@@ -760,8 +756,8 @@ class PaymentService:
         anomaly_type = self._case_follows(
             tx, anomaly, refund, now, f"refunded {refund.amount.money().display()} ({refund.refundId})", "system"
         )
-        event = refund_event(refund, PaymentEvent.REFUND_SUCCEEDED, now, status="SUCCEEDED", anomalyType=anomaly_type)
-        tx.put((Part.OUTBOX, "refund"), event)
+        event = events.refund_succeeded(refund_facts(refund), anomaly_type=anomaly_type)
+        add_event(tx, refund.orderId, event, now, key="refund")
         tx.commit()
 
     @staticmethod
@@ -813,10 +809,8 @@ class PaymentService:
             tx, order_id, refund, failures=failures, error=error[:300], next_try=self._next_try(refund, now), now=now
         )
         if failures == 1:
-            event = refund_event(
-                refund, PaymentEvent.REFUND_FAILED, now, status=refund.status, error=error[:300], retried=True
-            )
-            tx.put((Part.OUTBOX, "refund"), event)
+            event = events.refund_failed(refund_facts(refund), status=refund.status, error=error[:300], retried=True)
+            add_event(tx, refund.orderId, event, now, key="refund")
         try:
             tx.commit()
         except TransactionCancelled:
@@ -859,15 +853,10 @@ class PaymentService:
             actor = Actor.system("payments")
             add_history(tx, order_id, StatusChange(record.status, record.status, actor, now, text), key="refund")
             self._case_follows(tx, anomaly, refund, now, text, "system", RefundStatus.FAILED)
-            event = refund_event(
-                refund,
-                PaymentEvent.REFUND_FAILED,
-                now,
-                status=RefundStatus.FAILED.value,
-                error=reason[:300],
-                retried=False,
+            event = events.refund_failed(
+                refund_facts(refund), status=RefundStatus.FAILED.value, error=reason[:300], retried=False
             )
-            tx.put((Part.OUTBOX, "refund"), event)
+            add_event(tx, refund.orderId, event, now, key="refund")
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:
@@ -1078,16 +1067,10 @@ class PaymentService:
                 by=actor.subject,
             )
             anomaly_type = self._case_follows(tx, anomaly, refund, now, text, actor.subject, route=route)
-            event = refund_event(
-                refund,
-                PaymentEvent.REFUND_SUCCEEDED,
-                now,
-                status=RefundStatus.SUCCEEDED.value,
-                anomalyType=anomaly_type,
-                route=route.value,
-                reference=reference,
+            event = events.refund_succeeded(
+                refund_facts(refund), anomaly_type=anomaly_type, route=route.value, reference=reference
             )
-            tx.put((Part.OUTBOX, "refund"), event)
+            add_event(tx, refund.orderId, event, now, key="refund")
         history = f"{text} (the provider had refused it: {refused})"
         add_history(tx, header.orderId, StatusChange(record.status, record.status, actor, now, history), key="refund")
         tx.commit()
@@ -1248,7 +1231,7 @@ class PaymentService:
         if customer_id != actor.subject and not actor.can(Permission.BALANCE_ADJUST):
             raise NotFound("no such balance")
         account = self.reads.balance(customer_id)
-        page: Page[dict[str, Any]] = self.reads.account_lines(balance_account(customer_id), limit, cursor)
+        page = self.reads.account_lines(balance_account(customer_id), limit, cursor).map(ledger_line_view)
         return {
             "customerId": customer_id,
             "balance": {
@@ -1328,7 +1311,7 @@ class PaymentService:
     ) -> Page[dict[str, Any]]:
         if not actor.can(Permission.ANOMALY_MANAGE):
             raise Forbidden("abnormal payments are handled by staff")
-        return self.reads.anomalies(status, limit, cursor)
+        return self.reads.anomalies(status, limit, cursor).map(anomaly_view)
 
     def resolve_anomaly(
         self,
@@ -1454,14 +1437,10 @@ class PaymentService:
             deadline = to_rfc3339_seconds(self.clock() + timedelta(seconds=self.payment_timeout_seconds))
             text = f"{case} accepted: the rest ({missing.display()}) is charged, payable until {deadline}: {note}"
             change = StatusChange(OrderStatus.ON_HOLD, OrderStatus.PENDING_PAYMENT, actor, now, text)
-            add_order_move(
-                tx,
-                header,
-                change,
-                detail_type=PaymentEvent.ORDER_HOLD_RELEASED.value,
-                extra={"paymentDeadline": deadline, "outstanding": missing.to_dict(), "anomalyId": anomaly.anomalyId},
-                payment_deadline=deadline,
+            released = events.order_hold_released(
+                order_summary(header), payment_deadline=deadline, outstanding=missing, anomaly_id=anomaly.anomalyId
             )
+            add_order_move(tx, header, change, released, payment_deadline=deadline)
             add_anomaly_update(
                 tx, anomaly, now, note=text, by=actor.subject, status=AnomalyStatus.RESOLVED, resolution=resolution
             )
@@ -1483,7 +1462,7 @@ class PaymentService:
         else:
             text = f"{case} accepted: {note}"
         change = StatusChange(OrderStatus.ON_HOLD, OrderStatus.PAID, actor, now, text)
-        add_order_move(tx, header, change, detail_type="OrderPaid", extra={"paymentId": anomaly.paymentId})
+        add_order_move(tx, header, change, events.order_paid(order_summary(header), payment_id=anomaly.paymentId))
         add_stock_sale(tx, record.lines, now, from_available=False)
         add_children_to_warehouse_queues(tx, record, now)
         refunds = (
@@ -1534,7 +1513,8 @@ class PaymentService:
         change = StatusChange(record.status, OrderStatus.CANCELLED, actor, now, text)
         cancellation = cancellation_record(actor, CancelReason.STAFF_DECISION, text, now)
         more = self.cancel_refunds(record, actor, now, decided=(anomaly, resolution))
-        self.orders.cancel(record, change, cancellation, more)
+        event = events.order_cancelled(order_summary(record.header), change.to_status, cancellation=cancellation)
+        self.orders.cancel(record, change, cancellation, event, more)
         self.after_cancel(record.header.orderId)
 
     # ---------------------------------------------------------------- the money side of cancels
@@ -1646,7 +1626,7 @@ class PaymentService:
             "storeId": store_id,
             "channels": channels_to_json(channels),
             "version": version,
-            "audit": audit_entries(f"SETTINGS#PAYMENT_CHANNELS#{store_id}", 20),
+            "audit": [audit_view(i) for i in audit_records(f"SETTINGS#PAYMENT_CHANNELS#{store_id}", 20)],
         }
 
     def put_channel_settings(
@@ -1746,3 +1726,49 @@ def _strictest(method: PaymentMethod, settings: list[ChannelSettings]) -> Channe
 
 
 __all__ = ["PaymentService", "PaymentStatus", "payment_summary"]
+
+
+def _open_case(
+    tx: Transaction,
+    header: HeaderRecord,
+    *,
+    anomaly_type: str,
+    payment_id: str,
+    expected: Money,
+    received: Money,
+    status: AnomalyStatus,
+    note: str,
+    refund: RefundRecord | None,
+    now: str,
+    anomaly_id: str | None = None,
+) -> AnomalyRecord:
+    """A case about money that did not fit, and the `PaymentAnomaly` event that tells the shopper."""
+    anomaly = add_anomaly(
+        tx,
+        header,
+        anomaly_type=anomaly_type,
+        payment_id=payment_id,
+        expected=expected,
+        received=received,
+        status=status,
+        note=note,
+        refund=refund,
+        now=now,
+        anomaly_id=anomaly_id,
+    )
+    refund_ref = None
+    if refund is not None:
+        refund_ref = {"refundId": refund.refundId, "status": refund.status, "amount": refund.amount.money().to_dict()}
+    event = events.payment_anomaly(
+        order_summary(header),
+        anomaly_id=anomaly.anomalyId,
+        anomaly_type=anomaly_type,
+        anomaly_status=status.value,
+        payment_id=payment_id,
+        expected=expected,
+        received=received,
+        refund=refund_ref,
+        note=note,
+    )
+    add_event(tx, header.orderId, event, now, key="anomaly")
+    return anomaly

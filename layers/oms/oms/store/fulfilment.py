@@ -14,17 +14,17 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
+from oms.domain.events import OutboxEvent
 from oms.domain.fulfilment import ChildStatus
 from oms.domain.ids import new_id
 from oms.domain.order import OrderStatus, StatusChange
 from oms.store import keys
 from oms.store.due import due_index_actions
 from oms.store.models import ChildOrderItem, Item, OrderItem, ShipmentItem, StockItem, TrackingItem
-from oms.store.orders import event_item, order_summary, outbox_item
+from oms.store.orders import add_event, event_item
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.transactions import Part, Transaction
 
-DELIVERED_EVENT = "OrderDelivered"  # arms the auto-confirm timer (oms.services.after_commit)
 MAX_TRACKING_EVENTS = 200  # per shipment; older ones beyond this are dropped from the item (oldest first)
 
 
@@ -32,14 +32,15 @@ MAX_TRACKING_EVENTS = 200  # per shipment; older ones beyond this are dropped fr
 class ParentMove:
     """What happens to the parent order in a fulfilment write: always a version bump (so siblings
     serialize) and a history entry (the timeline); a status change when the derived status moved
-    (`change.from_status == change.to_status` otherwise). `auto_confirm_at` is required when the move
-    makes the order DELIVERED: the deadline of its auto-confirm timer."""
+    (`change.from_status == change.to_status` otherwise), and the outbox row of `event`.
+    `auto_confirm_at` and `delivered` (the `OrderDelivered` event) are required when the move makes
+    the order DELIVERED: the deadline of its auto-confirm timer, and the event that arms it."""
 
     change: StatusChange
-    detail_type: str
-    detail: dict[str, Any]
+    event: OutboxEvent
     benefits: dict[str, Any] | None = None  # the order's benefits record after this move, when it changed
     auto_confirm_at: str | None = None
+    delivered: OutboxEvent | None = None
 
 
 def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: str) -> None:
@@ -53,8 +54,8 @@ def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: s
     target = move.change.to_status
     delivered = target is OrderStatus.DELIVERED and header.status != target.value
     if delivered:
-        if not move.auto_confirm_at:
-            raise ValueError("an order that becomes DELIVERED needs its auto-confirm deadline")
+        if not move.auto_confirm_at or move.delivered is None:
+            raise ValueError("an order that becomes DELIVERED needs its auto-confirm deadline and its event")
         actions += [OrderItem.deliveredAt.set(now), OrderItem.autoConfirmAt.set(move.auto_confirm_at)]
     if target.value != header.status:
         actions += [
@@ -69,12 +70,9 @@ def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: s
         actions,
         (OrderItem.status == header.status) & (OrderItem.version == version),
     )
-    detail = {**order_summary(header), "status": target.value, **move.detail}
-    tx.put(Part.OUTBOX, outbox_item(header.orderId, move.detail_type, detail, now))
-    if delivered:
-        timer = {"deliveredAt": now, "autoConfirmAt": move.auto_confirm_at}
-        summary = {**order_summary(header), "status": target.value, **timer}
-        tx.put((Part.OUTBOX, "delivered"), outbox_item(header.orderId, DELIVERED_EVENT, summary, now))
+    add_event(tx, header.orderId, move.event, now)
+    if delivered and move.delivered is not None:
+        add_event(tx, header.orderId, move.delivered, now, key="delivered")
 
 
 def add_child_update(

@@ -16,8 +16,8 @@ from pynamodb.expressions.update import Action
 from oms.domain.catalog import ShippingPolicy, Sku, StockPolicy
 from oms.domain.clock import parse_rfc3339
 from oms.domain.errors import Conflict, InsufficientStock, InvalidRequest
+from oms.domain.events import OutboxEvent
 from oms.domain.fulfilment import ChildStatus
-from oms.domain.fx import FxRate, to_reporting
 from oms.domain.ids import new_id
 from oms.domain.ledger import PostingKind, balance_account, cancellation, order_account, transfer
 from oms.domain.money import Money, total
@@ -70,7 +70,7 @@ from oms.store.pricing import (
     points_rules_from_settings,
     promotions_from_directory,
 )
-from oms.store.records import IdempotencyRecord, OrderRecord, StoredResponse, shipped_quantities
+from oms.store.records import IdempotencyRecord, OrderRecord, StoredResponse
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -146,129 +146,17 @@ class OrderTooLarge(InvalidRequest):
     title = "The order is too large for one checkout"
 
 
-def _reporting_total(header: OrderItem) -> dict[str, Any] | None:
-    pricing = header.pricing or {}
-    fx = pricing.get("fx")
-    if not fx:
-        return None
-    return to_reporting(header.total.money(), FxRate.from_dict(fx)).to_dict()
-
-
-def order_summary(header: OrderItem) -> dict[str, Any]:
-    return {
-        "orderId": header.orderId,
-        "orderNumber": header.orderNumber,
-        "customerId": header.customerId,
-        "status": header.status,
-        "currency": header.currency,
-        "total": header.total.money().to_dict(),
-        # The total in the reporting currency at the rate frozen at placement (None: no rate then).
-        "reportingTotal": _reporting_total(header),
-        "storeIds": list(header.storeIds),
-        "paymentDeadline": header.paymentDeadline,
-        "createdAt": header.createdAt,
-        "updatedAt": header.updatedAt,
-    }
-
-
-def breakdown_of(priced: PricedOrder) -> dict[str, Any]:
-    """The order-level money columns of a priced order, exactly as `order_view` shows them once placed."""
-    discount = priced.goods_discount + priced.shipping_discount + priced.points.value
-    return {
-        "subtotal": priced.subtotal.to_dict(),
-        "shipping": priced.shipping.to_dict(),
-        "discount": discount.to_dict(),
-        "total": (priced.total + priced.balance).to_dict(),
-        "balanceUsed": priced.balance.to_dict(),
-        "amountDue": priced.total.to_dict(),
-        "pointsUsed": priced.points.debited,
-        "pointsEarned": priced.points.earned,
-    }
-
-
-def _breakdown(header: OrderItem) -> dict[str, Any]:
-    breakdown: dict[str, Any] = {
-        "subtotal": header.subtotal.money().to_dict(),
-        "shipping": header.shipping.money().to_dict(),
-        "discount": header.discount.money().to_dict(),
-        "total": header.total.money().to_dict(),
-    }
-    pricing = header.pricing
-    if pricing:  # orders placed before promotions have only the columns above
-        breakdown.update(
-            {
-                "balanceUsed": pricing["balance"],
-                "amountDue": pricing["total"],
-                "pointsUsed": pricing["points"]["debited"],
-                "pointsEarned": pricing["points"]["earned"],
-            }
-        )
-    return breakdown
-
-
-def order_view(record: OrderRecord) -> dict[str, Any]:
-    header = record.header
-    view = order_summary(header)
-    view.pop("total")
-    view.update(
-        {
-            "lines": [
-                {
-                    "lineNo": int(line.lineNo),
-                    "skuId": line.skuId,
-                    "productId": line.productId,
-                    "storeId": line.storeId,
-                    "warehouseId": line.warehouseId,
-                    "name": line.name,
-                    "unitPrice": line.unitPrice.money().to_dict(),
-                    "quantity": int(line.quantity),
-                    "lineTotal": line.lineTotal.money().to_dict(),
-                    "shipping": line.shipping.money().to_dict(),
-                    "discount": line.discount.money().to_dict(),
-                    "payable": line.payable.money().to_dict(),
-                    "pricing": line.pricing,
-                }
-                for line in sorted(record.lines, key=lambda line: int(line.lineNo))
-            ],
-            "breakdown": _breakdown(header),
-            "pricing": header.pricing,
-            "children": [
-                child_view(c, header.status, record.shipments)
-                for c in sorted(record.children, key=lambda c: int(c.childNo))
-            ],
-            "deliveredAt": header.deliveredAt,
-            "autoConfirmAt": header.autoConfirmAt,
-            "shippingAddress": header.shippingAddress,
-            "note": header.note,
-            "cancellation": header.cancellation,
-            "history": [
-                {
-                    "from": e.fromStatus,
-                    "to": e.toStatus,
-                    "by": e.by,
-                    "role": e.role,
-                    "at": e.at,
-                    "reason": e.reason,
-                }
-                for e in sorted(record.events, key=lambda e: e.SK)
-            ],
-        }
-    )
-    return view
-
-
 def add_order_move(
     tx: Transaction,
     header: OrderItem,
     change: StatusChange,
+    event: OutboxEvent,
     *,
-    detail_type: str,
-    extra: dict[str, Any] | None = None,
     more: Sequence[Action] = (),
     payment_deadline: str | None = None,
 ) -> None:
-    """Move the order (conditional on status and version) with its history event and outbox row;
-    `payment_deadline` gives the order a new one (an order that awaits payment again)."""
+    """Move the order (conditional on status and version) with its history event and the outbox row
+    of `event`; `payment_deadline` gives the order a new one (an order that awaits payment again)."""
     version = int(header.version)
     actions = [
         *more,
@@ -288,8 +176,7 @@ def add_order_move(
         (OrderItem.status == header.status) & (OrderItem.version == version),
     )
     tx.put(Part.EVENT, event_item(header.orderId, change))
-    detail = {**order_summary(header), "status": change.to_status.value, **(extra or {})}
-    tx.put(Part.OUTBOX, outbox_item(header.orderId, detail_type, detail, change.at))
+    add_event(tx, header.orderId, event, change.at)
 
 
 def child_item(order_id: str, child: ChildOrder, currency: str, now: str, *, queued: bool) -> ChildOrderItem:
@@ -333,54 +220,6 @@ def add_children_to_warehouse_queues(tx: Transaction, record: OrderRecord, now: 
                 ChildOrderItem.GSI1SK.set(f"{now}#{child.childId}"),
             ],
         )
-
-
-def child_view(child: ChildOrderItem, order_status: str, shipments: list[ShipmentItem]) -> dict[str, Any]:
-    """A child order as the API shows it. Before the parent is paid (or while it is held or cancelled)
-    the child shows the parent's status: it cannot move on its own until then."""
-    own = child.status
-    status = (
-        order_status
-        if order_status in (OrderStatus.PENDING_PAYMENT, OrderStatus.ON_HOLD, OrderStatus.CANCELLED)
-        else own
-    )
-    return {
-        "childOrderId": child.childId,
-        "childNo": int(child.childNo),
-        "status": status,
-        "storeId": child.storeId,
-        "warehouseId": child.warehouseId,
-        "handling": child.handling,
-        "crossBorder": child.crossBorder == "true",
-        "total": child.total.money().to_dict(),
-        "lines": [
-            {"lineNo": int(p["lineNo"]), "skuId": p["skuId"], "quantity": int(p["quantity"]), "amounts": p["amounts"]}
-            for p in child.parts
-        ],
-        "shipped": {str(k): v for k, v in shipped_quantities(child).items()},
-        "releasedAt": child.releasedAt,
-        "cancellation": child.cancellation,
-        "shipments": [
-            shipment_view(s) for s in sorted(shipments, key=lambda s: s.createdAt) if s.childId == child.childId
-        ],
-        "version": int(child.version),
-    }
-
-
-def shipment_view(item: ShipmentItem) -> dict[str, Any]:
-    return {
-        "shipmentId": item.shipmentId,
-        "childOrderId": item.childId,
-        "carrier": item.carrier,
-        "trackingNumber": item.trackingNumber,
-        "lines": [
-            {"lineNo": int(k), "quantity": int(v)} for k, v in sorted(item.lines.items(), key=lambda kv: int(kv[0]))
-        ],
-        "status": item.status,
-        "tracking": item.events,
-        "createdAt": item.createdAt,
-        "updatedAt": item.updatedAt,
-    }
 
 
 def add_benefits_return(tx: Transaction, header: OrderItem, now: str) -> None:
@@ -459,6 +298,11 @@ def event_item(order_id: str, change: StatusChange) -> OrderEventItem:
 def add_history(tx: Transaction, order_id: str, change: StatusChange, *, key: str) -> None:
     """A line on the order's timeline (`key` tells it apart from the write's other history entries)."""
     tx.put((Part.EVENT, key), event_item(order_id, change))
+
+
+def add_event(tx: Transaction, order_id: str, event: OutboxEvent, now: str, *, key: str | None = None) -> None:
+    """The outbox row of an event (built by the service, `oms.domain.events`), in the change's transaction."""
+    tx.put(Part.OUTBOX if key is None else (Part.OUTBOX, key), outbox_item(order_id, event.type, event.detail, now))
 
 
 def outbox_item(order_id: str, detail_type: str, detail: dict[str, Any], now: str) -> OutboxItem:
@@ -688,11 +532,12 @@ class OrderRepository:
         record: OrderRecord,
         idempotency: IdempotencyRecord,
         response_body: dict[str, Any],
+        events: Sequence[OutboxEvent],
         benefits: CheckoutBenefits | None = None,
     ) -> None:
         """ONE transaction: reserve every line's stock, take the coupons, points and balance, write
-        header, lines, history, outbox rows, order-number reservation and the idempotency record.
-        All or nothing."""
+        header, lines, history, the outbox rows of `events`, order-number reservation and the
+        idempotency record. All or nothing."""
         header = record.header
         now = header.createdAt
         customer_id = header.customerId
@@ -736,17 +581,8 @@ class OrderRepository:
             tx.put((Part.CHILD, int(child.childNo)), child)
         for event in record.events:
             tx.put((Part.EVENT, event.SK), event)
-        tx.put(
-            Part.OUTBOX,
-            outbox_item(
-                header.orderId,
-                "OrderPlaced",
-                {**order_summary(header), "lineCount": len(record.lines)},
-                now,
-            ),
-        )
-        if header.status == OrderStatus.PAID.value:
-            tx.put((Part.OUTBOX, "paid"), outbox_item(header.orderId, "OrderPaid", order_summary(header), now))
+        for n, outbox_event in enumerate(events):
+            add_event(tx, header.orderId, outbox_event, now, key=str(n))
         tx.put(
             Part.ORDER_NUMBER,
             OrderNumberItem(*keys.order_number(header.orderNumber), orderId=header.orderId),
@@ -859,7 +695,7 @@ class OrderRepository:
         record.header = header
         return record
 
-    def list_customer_orders(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[dict[str, Any]]:
+    def list_customer_orders(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[OrderItem]:
         partition = keys.customer_orders_gsi1(customer_id)
         results = Item.gsi1.query(
             partition,
@@ -868,7 +704,7 @@ class OrderRepository:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI1PK", partition_value=partition),
         )
-        items = [order_summary(i) for i in results if isinstance(i, OrderItem)]
+        items = [i for i in results if isinstance(i, OrderItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
     def list_orders(
@@ -879,8 +715,8 @@ class OrderRepository:
         created_to: str | None,
         limit: int | None,
         cursor: str | None,
-    ) -> Page[dict[str, Any]]:
-        """Staff listing, newest first; `created_from` inclusive, `created_to` exclusive."""
+    ) -> Page[OrderItem]:
+        """Staff listing (order headers), newest first; `created_from` inclusive, `created_to` exclusive."""
         index: _Gsi2 | _Gsi3
         sk_attr: UnicodeAttribute
         if status is None:
@@ -902,7 +738,7 @@ class OrderRepository:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr=pk_attr, partition_value=partition),
         )
-        items = [order_summary(i) for i in results if isinstance(i, OrderItem)]
+        items = [i for i in results if isinstance(i, OrderItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
     def cancel(
@@ -910,6 +746,7 @@ class OrderRepository:
         record: OrderRecord,
         change: StatusChange,
         cancellation: dict[str, Any],
+        outbox: OutboxEvent,
         more: Callable[[Transaction], None] | None = None,
     ) -> OrderRecord:
         """ONE transaction: move the order (conditional on status and version), record history and
@@ -925,15 +762,7 @@ class OrderRepository:
         add_cancellation(tx, header, header.total.money(), now, "order cancelled")
         event = event_item(header.orderId, change)
         tx.put(Part.EVENT, event)
-        tx.put(
-            Part.OUTBOX,
-            outbox_item(
-                header.orderId,
-                "OrderCancelled",
-                {**order_summary(header), "status": change.to_status.value, "cancellation": cancellation},
-                now,
-            ),
-        )
+        add_event(tx, header.orderId, outbox, now)
         tx.update(
             Part.ORDER,
             OrderItem(header.PK, header.SK),
@@ -994,7 +823,7 @@ class OrderRepository:
             record.shipments,
         )
 
-    def complete(self, record: OrderRecord, change: StatusChange) -> OrderRecord:
+    def complete(self, record: OrderRecord, change: StatusChange, event: OutboxEvent) -> OrderRecord:
         """ONE transaction: DELIVERED → COMPLETED, and the points the order earns credited to the
         customer (once: the credit is marked on the order in the same write)."""
         header = record.header
@@ -1027,7 +856,7 @@ class OrderRepository:
                     ],
                     ChildOrderItem.version == int(child.version),
                 )
-        add_order_move(tx, header, change, detail_type="OrderCompleted", extra={"pointsEarned": earned}, more=more)
+        add_order_move(tx, header, change, event, more=more)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:

@@ -18,7 +18,6 @@ from pynamodb.expressions.update import Action
 
 from oms.domain.clock import parse_rfc3339
 from oms.domain.ids import new_id
-from oms.domain.ledger import Line
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus
 from oms.domain.payment import (
@@ -29,17 +28,14 @@ from oms.domain.payment import (
     ChannelSettings,
     FeeBearer,
     LatePaymentPolicy,
-    OrderMoney,
-    PaymentEvent,
     RefundRoute,
     RefundStatus,
     allocate_refund,
-    order_position,
     refund_id_for,
 )
 from oms.domain.permissions import Actor
 from oms.store import keys
-from oms.store.due import due_index_actions, next_try, refund_due_actions
+from oms.store.due import due_index_actions, refund_due_actions
 from oms.store.ledger import add_refund
 from oms.store.models import (
     AnomalyItem,
@@ -53,13 +49,12 @@ from oms.store.models import (
     MoneyAttribute,
     OrderItem,
     OrderLineItem,
-    OutboxItem,
     PaymentAttemptItem,
     RefundItem,
     StockItem,
     StoreItem,
 )
-from oms.store.orders import IDEMPOTENCY_TTL, order_summary, outbox_item
+from oms.store.orders import IDEMPOTENCY_TTL
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.records import OrderRecord, StoredResponse
 from oms.store.transactions import Part, Transaction
@@ -68,100 +63,6 @@ INBOX_TTL = timedelta(days=90)
 
 
 # ---------------------------------------------------------------- views
-def attempt_view(item: PaymentAttemptItem) -> dict[str, Any]:
-    return {
-        "paymentId": item.paymentId,
-        "orderId": item.orderId,
-        "method": item.method,
-        "status": item.status,
-        "amount": item.amount.money().to_dict(),
-        "goodsAmount": item.goodsAmount.money().to_dict(),
-        "surcharge": item.surcharge.money().to_dict(),
-        "received": item.received.money().to_dict() if item.received else None,
-        "providerReference": item.providerReference,
-        "instructions": item.instructions,
-        "review": item.review,
-        "closedAtProvider": item.closure,
-        "createdAt": item.createdAt,
-        "updatedAt": item.updatedAt,
-    }
-
-
-def ledger_line_view(item: LedgerLineItem) -> dict[str, Any]:
-    return {
-        "postingId": item.postingId,
-        "kind": item.kind,
-        "account": item.account,
-        "amount": item.amount.money().to_dict(),
-        "memo": item.memo,
-        "at": item.at,
-        "orderId": item.orderId,
-        "paymentId": item.paymentId,
-    }
-
-
-def anomaly_view(item: AnomalyItem) -> dict[str, Any]:
-    return {
-        "anomalyId": item.anomalyId,
-        "type": item.anomalyType,
-        "orderId": item.orderId,
-        "paymentId": item.paymentId,
-        "expected": item.expected.money().to_dict(),
-        "received": item.received.money().to_dict(),
-        "status": item.status,
-        "notes": item.notes,
-        "refund": item.refund,
-        "resolution": item.resolution,
-        "createdAt": item.createdAt,
-        "updatedAt": item.updatedAt,
-    }
-
-
-def refund_view(item: RefundItem) -> dict[str, Any]:
-    return {
-        "refundId": item.refundId,
-        "paymentId": item.paymentId,
-        "method": item.method,
-        "amount": item.amount.money().to_dict(),
-        "status": item.status,
-        "reason": item.reason,
-        "providerReference": item.providerReference,
-        "anomalyId": item.anomalyId,
-        "route": item.route or RefundRoute.PROVIDER.value,
-        "failures": int(item.failures or 0),
-        "lastError": item.lastError,
-        "nextTryAt": next_try(item),
-        "failure": item.failure,
-        "resolution": item.resolution,
-        "createdAt": item.createdAt,
-        "updatedAt": item.updatedAt,
-    }
-
-
-def ledger_lines(record: OrderRecord) -> list[Line]:
-    return [Line(item.account, item.amount.money()) for item in record.ledger]
-
-
-def money_of(record: OrderRecord) -> OrderMoney:
-    """The order's money picture from its ledger lines: owed, received, refunded."""
-    return order_position(ledger_lines(record), record.header.orderId, record.header.total.money())
-
-
-def payment_summary(record: OrderRecord) -> dict[str, Any]:
-    """The order's payment picture, derived from its ledger lines (never a stored flag): what it is owed
-    (total less cancelled and written-off value), what it received and gave back, what it still asks for."""
-    money = money_of(record)
-    return {
-        "status": money.status.value,
-        "owed": money.owed.to_dict(),
-        "received": money.received.to_dict(),
-        "refunded": money.refunded.to_dict(),
-        "outstanding": money.outstanding.to_dict(),
-        "attempts": [attempt_view(a) for a in sorted(record.payments, key=lambda a: a.paymentId)],
-        "refunds": [refund_view(r) for r in record.refunds],
-    }
-
-
 # ---------------------------------------------------------------- transaction pieces
 def add_inbox(
     tx: Transaction, provider: str, event_id: str, *, payment_id: str | None, order_id: str, outcome: str, now: str
@@ -267,7 +168,7 @@ def add_anomaly(
     now: str,
     anomaly_id: str | None = None,
 ) -> AnomalyItem:
-    """A case about money that did not fit, and the `PaymentAnomaly` event that tells the shopper."""
+    """A case about money that did not fit (its `PaymentAnomaly` event is the caller's: `add_event`)."""
     anomaly_id = anomaly_id or new_id()
     order_id = header.orderId
     refund_ref = None if refund is None else {"refundId": refund.refundId, "status": refund.status}
@@ -291,37 +192,7 @@ def add_anomaly(
         version=1,
     )
     tx.put(Part.ANOMALY, item, AnomalyItem.PK.does_not_exist())
-    detail: dict[str, Any] = {
-        **order_summary(header),
-        "anomalyId": anomaly_id,
-        "anomalyType": anomaly_type,
-        "anomalyStatus": status.value,
-        "paymentId": payment_id,
-        "expected": expected.to_dict(),
-        "received": received.to_dict(),
-        "refund": None
-        if refund is None
-        else {"refundId": refund.refundId, "status": refund.status, "amount": refund.amount.money().to_dict()},
-        "note": note,
-    }
-    tx.put((Part.OUTBOX, "anomaly"), outbox_item(order_id, PaymentEvent.PAYMENT_ANOMALY.value, detail, now))
     return item
-
-
-def refund_event(refund: RefundItem, kind: PaymentEvent, now: str, **extra: Any) -> OutboxItem:
-    """`RefundSucceeded` / `RefundFailed` for the shopper: whose money, how much, why, and the case."""
-    detail = {
-        "orderId": refund.orderId,
-        "customerId": refund.customerId,
-        "refundId": refund.refundId,
-        "paymentId": refund.paymentId,
-        "method": refund.method,
-        "amount": refund.amount.money().to_dict(),
-        "reason": refund.reason,
-        "anomalyId": refund.anomalyId,
-        **extra,
-    }
-    return outbox_item(refund.orderId, kind.value, detail, now)
 
 
 def new_attempt(
@@ -525,7 +396,7 @@ class PaymentReads:
         except DoesNotExist:
             return None
 
-    def account_lines(self, account: str, limit: int | None, cursor: str | None) -> Page[dict[str, Any]]:
+    def account_lines(self, account: str, limit: int | None, cursor: str | None) -> Page[LedgerLineItem]:
         partition = keys.account_gsi2(account)
         results = Item.gsi2.query(
             partition,
@@ -533,7 +404,7 @@ class PaymentReads:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI2PK", partition_value=partition),
         )
-        items = [ledger_line_view(i) for i in results if isinstance(i, LedgerLineItem)]
+        items = [i for i in results if isinstance(i, LedgerLineItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
     def anomaly(self, anomaly_id: str) -> AnomalyItem | None:
@@ -542,7 +413,7 @@ class PaymentReads:
         except DoesNotExist:
             return None
 
-    def anomalies(self, status: AnomalyStatus, limit: int | None, cursor: str | None) -> Page[dict[str, Any]]:
+    def anomalies(self, status: AnomalyStatus, limit: int | None, cursor: str | None) -> Page[AnomalyItem]:
         partition = keys.anomalies_by_status_gsi3(status.value)
         results = Item.gsi3.query(
             partition,
@@ -550,7 +421,7 @@ class PaymentReads:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI3PK", partition_value=partition),
         )
-        items = [anomaly_view(i) for i in results if isinstance(i, AnomalyItem)]
+        items = [i for i in results if isinstance(i, AnomalyItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
     def anomaly_items_of_order(self, order_id: str) -> list[AnomalyItem]:
@@ -636,19 +507,9 @@ def put_channel_settings(
     return expected_version + 1
 
 
-def audit_entries(subject: str, limit: int) -> list[dict[str, Any]]:
+def audit_records(subject: str, limit: int) -> list[AuditItem]:
     return [
-        {
-            "by": i.by,
-            "role": i.role,
-            "at": i.at,
-            "action": i.action,
-            "before": i.before,
-            "after": i.after,
-            "reason": i.reason,
-        }
-        for i in Item.query(f"AUDIT#{subject}", scan_index_forward=False, limit=limit)
-        if isinstance(i, AuditItem)
+        i for i in Item.query(f"AUDIT#{subject}", scan_index_forward=False, limit=limit) if isinstance(i, AuditItem)
     ]
 
 

@@ -92,19 +92,6 @@ def coupon_domain(item: CouponItem, uses_total: int = 0, uses_by_customer: int =
     )
 
 
-def coupon_view(item: CouponItem) -> dict[str, Any]:
-    return {
-        "code": item.code,
-        "templateId": item.templateId,
-        "template": item.template,
-        "ownerId": item.ownerId,
-        "status": item.status,
-        "orderId": item.orderId,
-        "issuedAt": item.issuedAt,
-        "usedAt": item.usedAt,
-    }
-
-
 # ---------------------------------------------------------------- transaction pieces
 @dataclass(frozen=True)
 class CouponTaken:
@@ -260,14 +247,3 @@ def add_points_change(
     )
     tx.put(Part.POINTS_ENTRY, entry)
     return entry
-
-
-def points_entry_view(item: PointsEntryItem) -> dict[str, Any]:
-    return {
-        "delta": int(item.delta),
-        "kind": item.kind,
-        "orderId": item.orderId,
-        "reason": item.reason,
-        "by": item.by,
-        "at": item.at,
-    }

@@ -38,8 +38,6 @@ from oms.store.pricing import (
     PROMOTION_ENDED,
     TEMPLATE_ACTIVE,
     TEMPLATE_DISABLED,
-    coupon_view,
-    points_entry_view,
 )
 from oms.store.records import StoredResponse
 from oms.store.transactions import Part, Transaction, TransactionCancelled
@@ -137,20 +135,9 @@ def add_audit(
     tx.put(Part.AUDIT, audit_item(subject, action, actor=actor, now=now, before=before, after=after, reason=reason))
 
 
-def audit_view(item: AuditItem) -> Json:
-    return {
-        "action": item.action,
-        "by": item.by,
-        "role": item.role,
-        "at": item.at,
-        "before": item.before,
-        "after": item.after,
-        "reason": item.reason,
-    }
-
-
 # ---------------------------------------------------------------- views
-def template_view(item: CouponTemplateItem) -> Json:
+def template_snapshot(item: CouponTemplateItem) -> Json:
+    """A template as its audit entries record it (and the API shows it: `oms.views.pricing.template_view`)."""
     return {
         **item.definition,
         "status": item.status,
@@ -163,22 +150,14 @@ def template_view(item: CouponTemplateItem) -> Json:
     }
 
 
-def settings_meta(item: PricingSettingsItem | None) -> Json:
-    return {
-        "version": int(item.version) if item else 0,
-        "updatedAt": item.updatedAt if item else None,
-        "updatedBy": item.updatedBy if item else None,
-    }
-
-
 PromotionChange = Callable[[Json | None], Json | None]
 
 
 class PricingAdminRepository:
     # ---------------------------------------------------------------- audit
-    def audit(self, subject: str, limit: int = 20) -> list[Json]:
+    def audit(self, subject: str, limit: int = 20) -> list[AuditItem]:
         results = Item.query(f"AUDIT#{subject}", scan_index_forward=False, limit=limit, consistent_read=True)
-        return [audit_view(i) for i in results if isinstance(i, AuditItem)]
+        return [i for i in results if isinstance(i, AuditItem)]
 
     # ---------------------------------------------------------------- stores (scope checks)
     def store_currencies(self) -> dict[str, str]:
@@ -257,7 +236,7 @@ class PricingAdminRepository:
         except DoesNotExist:
             return None
 
-    def templates(self, limit: int | None, cursor: str | None) -> Page[Json]:
+    def templates(self, limit: int | None, cursor: str | None) -> Page[CouponTemplateItem]:
         partition = keys.COUPON_TEMPLATES_GSI2
         results = Item.gsi2.query(
             partition,
@@ -265,7 +244,7 @@ class PricingAdminRepository:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI2PK", partition_value=partition),
         )
-        items = [template_view(i) for i in results if isinstance(i, CouponTemplateItem)]
+        items = [i for i in results if isinstance(i, CouponTemplateItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
     def create_template(self, definition: Json, *, actor: Actor, reason: str | None, now: str) -> CouponTemplateItem:
@@ -293,7 +272,7 @@ class PricingAdminRepository:
             actor=actor,
             now=now,
             before=None,
-            after=template_view(item),
+            after=template_snapshot(item),
             reason=reason,
         )
         tx.commit()
@@ -305,7 +284,7 @@ class PricingAdminRepository:
         """ACTIVE → DISABLED. Checkout conditions each use on ACTIVE, so no new use gets through from now;
         coupons already issued keep their status (they are simply unusable)."""
         version = int(item.version)
-        before = template_view(item)
+        before = template_snapshot(item)
         tx = Transaction()
         tx.update(
             Part.TEMPLATE,
@@ -325,7 +304,7 @@ class PricingAdminRepository:
             actor=actor,
             now=now,
             before=before,
-            after=template_view(item),
+            after=template_snapshot(item),
             reason=reason,
         )
         try:
@@ -462,10 +441,6 @@ class PricingAdminRepository:
             if isinstance(i, CouponTemplateItem)
         }
 
-    def coupon_views(self, items: list[CouponItem]) -> list[Json]:
-        statuses = self.template_statuses(i.templateId for i in items)
-        return [{**coupon_view(i), "templateStatus": statuses.get(i.templateId)} for i in items]
-
     # ---------------------------------------------------------------- settings
     def settings(self, key: tuple[str, str]) -> PricingSettingsItem | None:
         try:
@@ -531,7 +506,7 @@ class PricingAdminRepository:
             return None
         return StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
 
-    def points_entries(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[Json]:
+    def points_entries(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[PointsEntryItem]:
         partition = keys.points_account(customer_id)[0]
         results = Item.query(
             partition,
@@ -541,7 +516,7 @@ class PricingAdminRepository:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="PK", partition_value=partition),
         )
-        items = [points_entry_view(i) for i in results if isinstance(i, PointsEntryItem)]
+        items = [i for i in results if isinstance(i, PointsEntryItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from oms.domain.ledger import Line
 from oms.domain.order import OrderStatus
+from oms.domain.payment import OrderMoney, order_position
 from oms.store.models import (
     AnomalyItem,
     AuditItem,
@@ -23,6 +25,7 @@ from oms.store.models import (
     OrderItem,
     OrderLineItem,
     PaymentAttemptItem,
+    PointsEntryItem,
     PricingSettingsItem,
     PromotionDirectoryItem,
     RefundItem,
@@ -41,6 +44,7 @@ HeaderRecord = OrderItem
 LedgerLineRecord = LedgerLineItem
 LineRecord = OrderLineItem
 AttemptRecord = PaymentAttemptItem
+PointsEntryRecord = PointsEntryItem
 PricingSettingsRecord = PricingSettingsItem
 PromotionDirectoryRecord = PromotionDirectoryItem
 RefundRecord = RefundItem
@@ -93,3 +97,12 @@ def child_quantities(child: ChildRecord) -> dict[int, int]:
 
 def shipped_quantities(child: ChildRecord) -> dict[int, int]:
     return {int(line): int(quantity) for line, quantity in (child.shipped or {}).items()}
+
+
+def ledger_lines(record: OrderRecord) -> list[Line]:
+    return [Line(item.account, item.amount.money()) for item in record.ledger]
+
+
+def money_of(record: OrderRecord) -> OrderMoney:
+    """The order's money picture from its ledger lines: owed, received, refunded."""
+    return order_position(ledger_lines(record), record.header.orderId, record.header.total.money())
