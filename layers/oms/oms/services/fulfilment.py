@@ -38,6 +38,7 @@ from oms.domain.ledger import PostingKind, balance_account, order_account, trans
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.permissions import Actor, Permission
+from oms.domain.refunds import plan_refund
 from oms.services.replays import children_cancelled_by
 from oms.store import keys
 from oms.store.fulfilment import (
@@ -62,6 +63,7 @@ from oms.store.records import (
     OrderRecord,
     RefundRecord,
     child_quantities,
+    refund_rooms_of,
     shipped_quantities,
 )
 from oms.store.transactions import Part, Transaction, TransactionCancelled
@@ -684,10 +686,9 @@ class FulfilmentService:
         currency = header.currency
         total = child.total.money()
         checkout_balance = sum(int(p["amounts"].get("balance", 0)) for p in child.parts)
-        refunds = add_refunds(
-            tx, record, total.amount - checkout_balance, reason="child_cancelled", now=now, base=f"RF{child.childId}"
-        )
-        to_balance = total.amount - sum(int(r.amount.amount) for r in refunds)
+        plan = plan_refund(total.amount, refund_rooms_of(record), balance_share=checkout_balance)
+        refunds = add_refunds(tx, record, plan.provider, reason="child_cancelled", now=now, base=f"RF{child.childId}")
+        to_balance = plan.to_balance
         if to_balance:
             money = Money(to_balance, currency)
             add_balance_change(tx, header.customerId, to_balance, currency, now)

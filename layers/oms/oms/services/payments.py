@@ -38,8 +38,6 @@ from oms.domain.ledger import (
 from oms.domain.money import Money
 from oms.domain.order import CancelReason, OrderStatus, StatusChange, cancellation_record, check_transition
 from oms.domain.payment import (
-    ACTIVE_REFUNDS,
-    REFUND_GIVE_UP_AFTER,
     AnomalyAlreadyDecided,
     AnomalyStatus,
     AnomalyType,
@@ -50,22 +48,27 @@ from oms.domain.payment import (
     InsufficientBalance,
     OrderNotPayable,
     PaymentStatus,
-    RefundDecision,
-    RefundNotFailed,
-    RefundRoute,
-    RefundStatus,
     Remainder,
     ResolveDecision,
     SuccessOutcome,
     check_attempt_transition,
-    check_refund_transition,
     decide_success,
     may_revive,
+)
+from oms.domain.permissions import Actor, Permission
+from oms.domain.refunds import (
+    ACTIVE_REFUNDS,
+    REFUND_GIVE_UP_AFTER,
+    RefundDecision,
+    RefundNotFailed,
+    RefundRoute,
+    RefundStatus,
+    check_refund_transition,
+    plan_refund,
     refund_id_for,
     refund_provider_key,
     refund_retry_delay,
 )
-from oms.domain.permissions import Actor, Permission
 from oms.faults import TransientStoreError, is_transient
 from oms.services.orders import IdempotencyKeyReused
 from oms.services.replays import reviewed_by
@@ -105,9 +108,16 @@ from oms.store.payments import (
     channels_to_json,
     new_attempt,
     put_channel_settings,
-    refund_rooms,
 )
-from oms.store.records import AnomalyRecord, AttemptRecord, HeaderRecord, OrderRecord, RefundRecord, money_of
+from oms.store.records import (
+    AnomalyRecord,
+    AttemptRecord,
+    HeaderRecord,
+    OrderRecord,
+    RefundRecord,
+    money_of,
+    refund_rooms_of,
+)
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 from oms.views.orders import order_summary, order_view
 from oms.views.payments import anomaly_view, attempt_view, ledger_line_view, payment_summary, refund_facts, refund_view
@@ -1469,10 +1479,9 @@ class PaymentService:
             add_refunds(
                 tx,
                 record,
-                excess.amount,
+                plan_refund(excess.amount, refund_rooms_of(record), first=anomaly.paymentId).provider,
                 reason="overpayment_refunded",
                 now=now,
-                first=anomaly.paymentId,
                 cases={anomaly.paymentId: anomaly},
             )
             if excess.amount
@@ -1530,7 +1539,7 @@ class PaymentService:
         providers: one PENDING refund per payment for all it holds (settled at the provider after the
         commit), and on each open case of such a payment a note and its refund. Balance used at checkout
         goes back with the cancel itself. None when the order holds no provider money."""
-        rooms = refund_rooms(record)
+        rooms = refund_rooms_of(record)
         if not any(room for _, room in rooms) and decided is None:
             return None
         cases = {a.paymentId: a for a in self.reads.anomaly_items_of_order(record.header.orderId) if a.status == "OPEN"}
@@ -1541,7 +1550,7 @@ class PaymentService:
             refunds = add_refunds(
                 tx,
                 record,
-                sum(room for _, room in rooms),
+                plan_refund(sum(room for _, room in rooms), rooms).provider,
                 reason="order_cancelled",
                 now=now,
                 cases=cases,

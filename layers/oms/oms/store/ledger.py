@@ -8,7 +8,7 @@ from oms.domain.clock import parse_rfc3339, to_rfc3339
 from oms.domain.ids import new_id
 from oms.domain.ledger import Posting
 from oms.domain.money import Money
-from oms.domain.payment import refund_retry_delay
+from oms.domain.refunds import refund_retry_delay
 from oms.store import keys
 from oms.store.due import refund_due_entry
 from oms.store.models import BalanceAccountItem, LedgerLineItem, MoneyAttribute, RefundItem

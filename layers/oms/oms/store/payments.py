@@ -21,19 +21,14 @@ from oms.domain.ids import new_id
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus
 from oms.domain.payment import (
-    ACTIVE_REFUNDS,
     DEFAULT_CHANNELS,
     AnomalyStatus,
-    AttemptStatus,
     ChannelSettings,
     FeeBearer,
     LatePaymentPolicy,
-    RefundRoute,
-    RefundStatus,
-    allocate_refund,
-    refund_id_for,
 )
 from oms.domain.permissions import Actor
+from oms.domain.refunds import ACTIVE_REFUNDS, RefundRoute, RefundStatus, refund_id_for
 from oms.store import keys
 from oms.store.due import due_index_actions, refund_due_actions
 from oms.store.ledger import add_refund
@@ -548,44 +543,22 @@ def add_anomaly_update(
     )
 
 
-def refund_rooms(record: OrderRecord) -> list[tuple[str, int]]:
-    """(payment id, what can still go back through its provider) for every provider payment of the order,
-    newest first: what counted toward the order (what the provider reported, when it differed), less the
-    refunds made, pending or refused. Balance payments go back to the balance instead."""
-    refunded: dict[str, int] = {}
-    for refund in record.refunds:
-        # A refused (FAILED) refund keeps its room: staff may ask the provider again, or the money went
-        # back another way (balance, by hand) and is not the payment's to refund twice.
-        refunded[refund.paymentId] = refunded.get(refund.paymentId, 0) + int(refund.amount.amount)
-    rooms = []
-    for attempt in sorted(record.payments, key=lambda a: a.paymentId, reverse=True):
-        if attempt.status != AttemptStatus.SUCCEEDED.value or attempt.method == "balance":
-            continue
-        counted = int(attempt.received.amount) if attempt.received else int(attempt.goodsAmount.amount)
-        rooms.append((attempt.paymentId, max(counted - refunded.get(attempt.paymentId, 0), 0)))
-    return rooms
-
-
 def add_refunds(
     tx: Transaction,
     record: OrderRecord,
-    amount: int,
+    parts: Sequence[tuple[str, int]],
     *,
     reason: str,
     now: str,
-    first: str | None = None,
     base: str | None = None,
     cases: dict[str, AnomalyItem] | None = None,
 ) -> list[RefundItem]:
-    """PENDING refunds of `amount` spread over the order's provider payments (`first` first), named
-    `base` (default `RF<paymentId>`) with a suffix when taken, each linked to its payment's case. What
-    no provider payment can take is not refunded here (the caller decides)."""
-    rooms = refund_rooms(record)
-    rooms.sort(key=lambda room: room[0] != first)
+    """PENDING refunds of the order, one per `(payment id, amount)` part (`oms.domain.refunds.plan_refund`),
+    named `base` (default `RF<paymentId>`) with a suffix when taken, each linked to its payment's case."""
     by_id = {a.paymentId: a for a in record.payments}
     taken = [r.refundId for r in record.refunds]
     refunds = []
-    for payment_id, part in allocate_refund(amount, rooms):
+    for payment_id, part in parts:
         attempt = by_id[payment_id]
         case = (cases or {}).get(payment_id)
         refund_id = refund_id_for(base or f"RF{payment_id}", taken)

@@ -12,7 +12,8 @@ from typing import Any
 
 from oms.domain.ledger import Line
 from oms.domain.order import OrderStatus
-from oms.domain.payment import OrderMoney, order_position
+from oms.domain.payment import AttemptStatus, OrderMoney, order_position
+from oms.domain.refunds import ProviderPayment, RefundMade, refund_rooms
 from oms.store.models import (
     AnomalyItem,
     AuditItem,
@@ -106,3 +107,16 @@ def ledger_lines(record: OrderRecord) -> list[Line]:
 def money_of(record: OrderRecord) -> OrderMoney:
     """The order's money picture from its ledger lines: owed, received, refunded."""
     return order_position(ledger_lines(record), record.header.orderId, record.header.total.money())
+
+
+def refund_rooms_of(record: OrderRecord) -> list[tuple[str, int]]:
+    """(payment id, room) of the order's provider payments, newest first (`oms.domain.refunds.refund_rooms`)."""
+    payments = []
+    for attempt in record.payments:
+        succeeded = attempt.status == AttemptStatus.SUCCEEDED.value and attempt.method != "balance"
+        counted = 0
+        if succeeded:
+            counted = int(attempt.received.amount) if attempt.received else int(attempt.goodsAmount.amount)
+        payments.append(ProviderPayment(attempt.paymentId, attempt.method, succeeded, counted))
+    made = [RefundMade(refund.paymentId, int(refund.amount.amount)) for refund in record.refunds]
+    return refund_rooms(payments, made)

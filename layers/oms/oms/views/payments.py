@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oms.domain.payment import RefundRoute
+from oms.domain.refunds import RefundRoute
 from oms.store.due import next_try
 from oms.store.records import AnomalyRecord, AttemptRecord, LedgerLineRecord, OrderRecord, RefundRecord, money_of
 
