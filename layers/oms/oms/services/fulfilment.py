@@ -13,6 +13,7 @@ from typing import Any
 
 from oms.adapters.carriers import CarrierWebhooks, TrackingNotice
 from oms.adapters.warehouse import WarehouseGateway, WarehouseUnavailable
+from oms.domain.benefits import Benefits
 from oms.domain.clock import parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
 from oms.domain.events import (
@@ -462,7 +463,7 @@ class FulfilmentService:
         *,
         reason: str,
         event: Callable[[dict[str, Any], OrderStatus], OutboxEvent],
-        benefits: dict[str, Any] | None = None,
+        benefits: Benefits | None = None,
     ) -> OrderStatus:
         """`event(summary, status)`: the event of the move, given the order's summary and its status after it."""
         target = parent_status(record.status, children)
@@ -644,10 +645,7 @@ class FulfilmentService:
                 now=now,
             )
         if points_earned and header.benefits:
-            benefits = {
-                **header.benefits,
-                "pointsEarned": max(int(header.benefits.get("pointsEarned") or 0) - points_earned, 0),
-            }
+            benefits = Benefits.of(header.benefits).less_earned(points_earned)
 
         statuses = _children_with(record, child, ChildStatus.CANCELLED)
         self._move_parent(

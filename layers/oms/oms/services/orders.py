@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from oms.domain import events
+from oms.domain.benefits import Benefits
 from oms.domain.clock import deadline_after, parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidRequest, NotFound
 from oms.domain.ids import new_id, new_order_number
@@ -348,7 +349,7 @@ class OrderService:
                 created=created,
                 payment_deadline=deadline,
                 stock_policies=inputs.stock_policies,
-                benefits=benefits.to_dict(actor.subject, priced.points.earned),
+                benefits=benefits.recorded(actor.subject, priced.points.earned),
                 paid=paid,
                 children=children,
             )
@@ -477,10 +478,9 @@ class OrderService:
         """DELIVERED → COMPLETED (shopper's confirmation, or the auto-confirm timer) with the points earned."""
         check_transition(record.status, OrderStatus.COMPLETED)
         change = StatusChange(record.status, OrderStatus.COMPLETED, actor, to_rfc3339(self.clock()), reason)
-        earned = int((record.header.benefits or {}).get("pointsEarned") or 0)
-        return self.repository.complete(
-            record, change, events.order_completed(order_summary(record.header), points_earned=earned)
-        )
+        earned = Benefits.of(record.header.benefits).points_earned
+        event = events.order_completed(order_summary(record.header), points_earned=earned)
+        return self.repository.complete(record, change, event)
 
     # ---------------------------------------------------------------- payment timeout
     def expire(self, order_id: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from oms.adapters.providers.base import (
     ProviderNotice,
 )
 from oms.domain import events
+from oms.domain.benefits import Benefits
 from oms.domain.clock import parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from oms.domain.ids import new_id
@@ -1701,9 +1702,7 @@ def _paid_at_provider(attempt: AttemptRecord) -> Money:
 
 def _took_benefits(record: OrderRecord) -> bool:
     """Whether checkout took coupons, points or balance for this order."""
-    benefits = record.header.benefits or {}
-    balance = benefits.get("balance") or {}
-    return bool(benefits.get("coupons") or benefits.get("pointsDebited") or balance.get("amount"))
+    return Benefits.of(record.header.benefits).took_any
 
 
 def _attempt(record: OrderRecord, payment_id: str) -> AttemptRecord:

@@ -14,6 +14,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
+from oms.domain.benefits import Benefits
 from oms.domain.events import OutboxEvent
 from oms.domain.fulfilment import ChildStatus
 from oms.domain.ids import new_id
@@ -38,7 +39,7 @@ class ParentMove:
 
     change: StatusChange
     event: OutboxEvent
-    benefits: dict[str, Any] | None = None  # the order's benefits record after this move, when it changed
+    benefits: Benefits | None = None  # the order's benefits after this move, when they changed
     auto_confirm_at: str | None = None
     delivered: OutboxEvent | None = None
 
@@ -50,7 +51,7 @@ def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: s
     version = int(header.version)
     actions: list[Action] = [OrderItem.updatedAt.set(now), OrderItem.version.set(version + 1)]
     if move.benefits is not None:
-        actions.append(OrderItem.benefits.set(move.benefits))
+        actions.append(OrderItem.benefits.set(move.benefits.to_dict()))
     target = move.change.to_status
     delivered = target is OrderStatus.DELIVERED and header.status != target.value
     if delivered:

@@ -13,6 +13,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
+from oms.domain.benefits import Benefits
 from oms.domain.catalog import ShippingPolicy, Sku, StockPolicy
 from oms.domain.clock import parse_rfc3339
 from oms.domain.errors import Conflict, InsufficientStock, InvalidRequest
@@ -130,15 +131,15 @@ class CheckoutBenefits:
     points_debited: int = 0
     balance: Money | None = None
 
-    def to_dict(self, customer_id: str, points_earned: int) -> dict[str, Any]:
-        return {
-            "customerId": customer_id,
-            "coupons": [coupon_taken(coupon).to_dict() for coupon in self.coupons],
-            "pointsDebited": self.points_debited,
-            "balance": None if self.balance is None else self.balance.to_dict(),
-            "pointsEarned": points_earned,
-            "pointsCredited": False,
-        }
+    def recorded(self, customer_id: str, points_earned: int) -> Benefits:
+        """What the order records of them (given back by a cancel)."""
+        return Benefits.at_checkout(
+            customer_id,
+            coupons=[coupon_taken(coupon).to_dict() for coupon in self.coupons],
+            points_debited=self.points_debited,
+            balance=self.balance,
+            points_earned=points_earned,
+        )
 
 
 class OrderTooLarge(InvalidRequest):
@@ -226,13 +227,13 @@ def add_benefits_return(tx: Transaction, header: OrderItem, now: str) -> None:
     """A cancelled order gives back what its checkout took: coupons (uses uncounted), points, balance.
 
     Runs inside the cancel transaction, so it happens exactly once with the status change."""
-    benefits = header.benefits
-    if not benefits or benefits.get("returned"):
+    benefits = Benefits.of(header.benefits)
+    if not benefits or benefits.returned:
         return
     customer_id = header.customerId
-    taken = [CouponTaken.from_dict(data) for data in benefits.get("coupons", [])]
+    taken = [CouponTaken.from_dict(data) for data in benefits.coupons]
     add_coupons_return(tx, taken, customer_id, header.orderId, now)
-    debited = int(benefits.get("pointsDebited") or 0)
+    debited = benefits.points_debited
     if debited:
         add_points_change(
             tx,
@@ -244,9 +245,8 @@ def add_benefits_return(tx: Transaction, header: OrderItem, now: str) -> None:
             by="system",
             now=now,
         )
-    balance = benefits.get("balance")
-    if balance and balance["amount"]:
-        money = Money.from_dict(balance)
+    money = benefits.balance
+    if money is not None:
         add_balance_change(tx, customer_id, money.amount, money.currency, now)
         add_postings(
             tx,
@@ -446,7 +446,7 @@ class OrderRepository:
         created: StatusChange,
         payment_deadline: str,
         stock_policies: dict[str, StockPolicy] | None = None,
-        benefits: dict[str, Any] | None = None,
+        benefits: Benefits | None = None,
         paid: StatusChange | None = None,
         children: Sequence[ChildOrder] = (),
     ) -> OrderRecord:
@@ -516,7 +516,7 @@ class OrderRepository:
             paymentDeadline=payment_deadline,
             cancellation=None,
             pricing=pricing,
-            benefits=benefits,
+            benefits=None if benefits is None else benefits.to_dict(),
             createdAt=now,
             updatedAt=now,
             version=1,
@@ -771,7 +771,11 @@ class OrderRepository:
                 OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(change.to_status.value)),
                 *due_index_actions(change.to_status, header),
                 OrderItem.cancellation.set(cancellation),
-                *([OrderItem.benefits.set({**header.benefits, "returned": True})] if header.benefits else []),
+                *(
+                    [OrderItem.benefits.set(Benefits.of(header.benefits).given_back().to_dict())]
+                    if header.benefits
+                    else []
+                ),
                 OrderItem.updatedAt.set(now),
                 OrderItem.version.set(version + 1),
             ],
@@ -807,7 +811,7 @@ class OrderRepository:
                 raise StaleOrder("the order changed while it was being cancelled; read it again") from cancelled
             raise
         if header.benefits:
-            header.benefits = {**header.benefits, "returned": True}
+            header.benefits = Benefits.of(header.benefits).given_back().to_dict()
         header.status = change.to_status.value
         header.cancellation = cancellation
         header.updatedAt = now
@@ -827,11 +831,11 @@ class OrderRepository:
         """ONE transaction: DELIVERED → COMPLETED, and the points the order earns credited to the
         customer (once: the credit is marked on the order in the same write)."""
         header = record.header
-        benefits = dict(header.benefits or {})
-        earned = int(benefits.get("pointsEarned") or 0)
+        benefits = Benefits.of(header.benefits)
+        earned = benefits.points_earned
         tx = Transaction()
         more: list[Action] = []
-        if earned and not benefits.get("pointsCredited"):
+        if earned and not benefits.points_credited:
             add_points_change(
                 tx,
                 header.customerId,
@@ -842,8 +846,7 @@ class OrderRepository:
                 by=change.actor.subject,
                 now=change.at,
             )
-            benefits["pointsCredited"] = True
-            more.append(OrderItem.benefits.set(benefits))
+            more.append(OrderItem.benefits.set(benefits.credited().to_dict()))
         for child in record.children:
             if child.status == ChildStatus.DELIVERED.value:
                 tx.update(
