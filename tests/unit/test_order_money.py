@@ -24,12 +24,11 @@ from oms.domain.payment import (
     LatePaymentPolicy,
     PaymentStatus,
     SuccessOutcome,
-    allocate_refund,
     decide_success,
     may_revive,
     order_position,
-    refund_id_for,
 )
+from oms.domain.refunds import allocate_refund, refund_id_for
 
 OID = "01ORDER"
 REVIVE, REFUND = LatePaymentPolicy.REVIVE_IF_STOCK, LatePaymentPolicy.REFUND

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from oms.domain.errors import IllegalTransition
-from oms.domain.payment import (
+from oms.domain.refunds import (
     ACTIVE_REFUNDS,
     REFUND_TRANSITIONS,
     RefundStatus,

@@ -8,14 +8,21 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
-
-from pynamodb.expressions.update import Action
 
 from oms.adapters.carriers import CarrierWebhooks, TrackingNotice
 from oms.adapters.warehouse import WarehouseGateway, WarehouseUnavailable
+from oms.domain.benefits import Benefits
 from oms.domain.clock import parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
+from oms.domain.events import (
+    OutboxEvent,
+    child_order_cancelled,
+    child_order_delivered,
+    order_delivered,
+    order_shipped,
+)
 from oms.domain.fulfilment import (
     AlreadyShipped,
     ChildStatus,
@@ -32,6 +39,7 @@ from oms.domain.ledger import PostingKind, balance_account, order_account, trans
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.permissions import Actor, Permission
+from oms.domain.refunds import plan_refund
 from oms.services.replays import children_cancelled_by
 from oms.store import keys
 from oms.store.fulfilment import (
@@ -47,20 +55,21 @@ from oms.store.fulfilment import (
     warehouse_children,
 )
 from oms.store.ledger import add_balance_change, add_postings
-from oms.store.models import ChildOrderItem, OrderItem, PaymentAttemptItem, RefundItem
-from oms.store.orders import (
+from oms.store.orders import OrderRepository, add_cancellation
+from oms.store.payments import add_inbox, add_refunds
+from oms.store.pricing import add_points_change
+from oms.store.records import (
+    AttemptRecord,
+    ChildRecord,
     OrderRecord,
-    OrderRepository,
-    add_cancellation,
+    RefundRecord,
     child_quantities,
-    child_view,
-    order_view,
-    shipment_view,
+    refund_rooms_of,
     shipped_quantities,
 )
-from oms.store.payments import add_inbox, add_refunds, payment_summary
-from oms.store.pricing import add_points_change
-from oms.store.transactions import Transaction, TransactionCancelled
+from oms.store.transactions import Part, Transaction, TransactionCancelled
+from oms.views.orders import child_view, order_summary, order_view, shipment_view
+from oms.views.payments import payment_summary
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +111,7 @@ class FulfilmentService:
         carriers: Callable[[], CarrierWebhooks],
         # Asks the provider for a child's refund right after the cancel committed; never raises (the
         # ChildOrderCancelled row and the sweeper retry what it could not do).
-        settle_refund: Callable[[str, RefundItem, str | None, Money], None] | None = None,
+        settle_refund: Callable[[str, RefundRecord, str | None, Money], None] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.orders = orders
@@ -116,7 +125,7 @@ class FulfilmentService:
         return to_rfc3339(self.clock())
 
     # ---------------------------------------------------------------- lookups
-    def _record_of_child(self, child_order_id: str) -> tuple[OrderRecord, ChildOrderItem]:
+    def _record_of_child(self, child_order_id: str) -> tuple[OrderRecord, ChildRecord]:
         parsed = keys.parse_child_id(child_order_id)
         record = self.orders.get_order(parsed[0]) if parsed else None
         child = record.child(parsed[1]) if record and parsed else None
@@ -174,7 +183,7 @@ class FulfilmentService:
         # Mark first, then tell the warehouse: a cancel from now on sees "released" and intercepts.
         now = self._now()
         tx = Transaction()
-        add_child_update(tx, child, now, more=(ChildOrderItem.releasedAt.set(now),))
+        add_child_update(tx, child, now, released=True)
         change = StatusChange(
             record.status, record.status, actor, now, f"child {child.childId} released to the warehouse"
         )
@@ -194,7 +203,7 @@ class FulfilmentService:
             self.warehouse().intercept(child.childId)
         return child_view(updated, fresh.header.status, fresh.shipments)
 
-    def _send_release(self, record: OrderRecord, child: ChildOrderItem) -> None:
+    def _send_release(self, record: OrderRecord, child: ChildRecord) -> None:
         try:
             self.warehouse().release(child.childId, {"orderId": record.header.orderId, "parts": child.parts})
         except WarehouseUnavailable as error:
@@ -207,7 +216,7 @@ class FulfilmentService:
             return
         now = self._now()
         tx = Transaction()
-        add_child_update(tx, child, now, more=(ChildOrderItem.releasedAt.remove(),))
+        add_child_update(tx, child, now, released=False)
         text = f"child {child.childId}: the warehouse did not take it; release undone"
         add_child_history(tx, record.header, StatusChange(record.status, record.status, actor, now, text))
         try:
@@ -258,10 +267,9 @@ class FulfilmentService:
         )
         tx = Transaction()
         add_shipment(tx, shipment)
-        more: tuple[Action, ...] = (ChildOrderItem.shipped.set({str(k): v for k, v in after.items()}),)
-        if not child.releasedAt:
-            more += (ChildOrderItem.releasedAt.set(now),)
-        add_child_update(tx, child, now, status=new_child, more=more)
+        add_child_update(
+            tx, child, now, status=new_child, shipped=after, released=True if not child.releasedAt else None
+        )
         statuses = _children_with(record, child, new_child)
         self._move_parent(
             tx,
@@ -270,32 +278,32 @@ class FulfilmentService:
             actor,
             now,
             reason=f"child {child.childId} shipped ({request.carrier} {request.tracking_number})",
-            detail_type="OrderShipped",
-            detail={
-                "childOrderId": child.childId,
-                "shipmentId": shipment.shipmentId,
-                "carrier": request.carrier,
-                "trackingNumber": request.tracking_number,
-                "lines": [{"lineNo": k, "quantity": v} for k, v in sorted(lines.items())],
-            },
+            event=partial(
+                order_shipped,
+                child_order_id=child.childId,
+                shipment_id=shipment.shipmentId,
+                carrier=request.carrier,
+                tracking_number=request.tracking_number,
+                lines=lines,
+            ),
         )
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "tracking"):
+            if cancelled.failed(Part.TRACKING):
                 existing = self._same_shipment_after_race(request)
                 if existing is not None:
                     return existing
                 raise TrackingNumberTaken(
                     f"{request.carrier} {request.tracking_number} is already another shipment's tracking number"
                 ) from cancelled
-            if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "child")):
+            if cancelled.failed(Part.ORDER, Part.CHILD):
                 raise _Retry from cancelled
             raise
         return {**shipment_view(shipment), "orderId": record.header.orderId}
 
     def _same_shipment(
-        self, record: OrderRecord, child: ChildOrderItem, request: ShipmentRequest
+        self, record: OrderRecord, child: ChildRecord, request: ShipmentRequest
     ) -> dict[str, Any] | None:
         """A retried request (same carrier and tracking number on the same child) answers the shipment it made."""
         for shipment in record.shipments:
@@ -430,8 +438,7 @@ class FulfilmentService:
                     Actor.system(f"carrier:{notice.carrier}"),
                     now,
                     reason=f"child {child.childId} delivered",
-                    detail_type="ChildOrderDelivered",
-                    detail={"childOrderId": child.childId, "shipmentId": shipment.shipmentId},
+                    event=partial(child_order_delivered, child_order_id=child.childId, shipment_id=shipment.shipmentId),
                 )
             else:
                 # Serialize with the child's other shipments: their delivery decides the child's.
@@ -439,11 +446,9 @@ class FulfilmentService:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "inbox"):
+            if cancelled.failed(Part.INBOX):
                 return "duplicate"
-            if cancelled.failed(
-                lambda label: label in ("shipment", "order") or (isinstance(label, tuple) and label[0] == "child")
-            ):
+            if cancelled.failed(Part.SHIPMENT, Part.ORDER, Part.CHILD):
                 raise _Retry from cancelled
             raise
         return "applied" if decision.new_status else "recorded"
@@ -457,16 +462,19 @@ class FulfilmentService:
         now: str,
         *,
         reason: str,
-        detail_type: str,
-        detail: dict[str, Any],
-        more: tuple[Any, ...] = (),
+        event: Callable[[dict[str, Any], OrderStatus], OutboxEvent],
+        benefits: Benefits | None = None,
     ) -> OrderStatus:
+        """`event(summary, status)`: the event of the move, given the order's summary and its status after it."""
         target = parent_status(record.status, children)
         change = StatusChange(record.status, target, actor, now, reason)
-        deadline = None
+        summary = order_summary(record.header)
+        deadline = delivered = None
         if target is not record.status and target is OrderStatus.DELIVERED:
             deadline = to_rfc3339_seconds(parse_rfc3339(now) + timedelta(seconds=self.auto_confirm_seconds))
-        add_parent_move(tx, record.header, ParentMove(change, detail_type, detail, tuple(more), deadline), now)
+            delivered = order_delivered(summary, delivered_at=now, auto_confirm_at=deadline)
+        move = ParentMove(change, event(summary, target), benefits, deadline, delivered)
+        add_parent_move(tx, record.header, move, now)
         return target
 
     def shipments_of(self, actor: Actor, order_id: str) -> dict[str, Any]:
@@ -589,7 +597,7 @@ class FulfilmentService:
                 record, child = self._record_of_child(child.childId)
         raise Conflict("the order is changing too fast; retry")
 
-    def _intercept(self, record: OrderRecord, child: ChildOrderItem, actor: Actor) -> None:
+    def _intercept(self, record: OrderRecord, child: ChildRecord, actor: Actor) -> None:
         try:
             result = self.warehouse().intercept(child.childId)
         except WarehouseUnavailable as error:
@@ -610,21 +618,19 @@ class FulfilmentService:
         tx.commit()
 
     def _cancel_child_once(
-        self, actor: Actor, record: OrderRecord, child: ChildOrderItem, reason: str | None, intercepted: bool
+        self, actor: Actor, record: OrderRecord, child: ChildRecord, reason: str | None, intercepted: bool
     ) -> dict[str, Any]:
         now = self._now()
         header = record.header
         how = "intercepted in the warehouse" if intercepted else "not yet released to the warehouse"
         cancellation = {"by": actor.subject, "role": actor.primary_role, "reason": reason, "at": now, "how": how}
         tx = Transaction()
-        add_child_update(
-            tx, child, now, status=ChildStatus.CANCELLED, more=(ChildOrderItem.cancellation.set(cancellation),)
-        )
+        add_child_update(tx, child, now, status=ChildStatus.CANCELLED, cancellation=cancellation)
         sku_of_line = {int(line.lineNo): line.skuId for line in record.lines}
         add_stock_release_of_sold(tx, list(child.parts), sku_of_line, now)
         add_cancellation(tx, header, child.total.money(), now, f"child {child.childId} cancelled")
         refunds = self._refund_actions(tx, record, child, now)
-        more: tuple[Any, ...] = ()
+        benefits = None
         points_back = sum(int(p["points"]["pointsRequired"]) + int(p["points"]["pointsRedeemed"]) for p in child.parts)
         points_earned = sum(int(p["points"]["pointsEarned"]) for p in child.parts)
         if points_back:
@@ -639,11 +645,8 @@ class FulfilmentService:
                 now=now,
             )
         if points_earned and header.benefits:
-            benefits = {
-                **header.benefits,
-                "pointsEarned": max(int(header.benefits.get("pointsEarned") or 0) - points_earned, 0),
-            }
-            more += (OrderItem.benefits.set(benefits),)
+            benefits = Benefits.of(header.benefits).less_earned(points_earned)
+
         statuses = _children_with(record, child, ChildStatus.CANCELLED)
         self._move_parent(
             tx,
@@ -652,14 +655,13 @@ class FulfilmentService:
             actor,
             now,
             reason=f"child {child.childId} cancelled ({how}) and refunded",
-            detail_type="ChildOrderCancelled",
-            detail={"childOrderId": child.childId, "how": how, "refund": child.total.money().to_dict()},
-            more=more,
+            event=partial(child_order_cancelled, child_order_id=child.childId, how=how, refund=child.total.money()),
+            benefits=benefits,
         )
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "child")):
+            if cancelled.failed(Part.ORDER, Part.CHILD):
                 raise _Retry from cancelled
             raise
         if self.settle_refund is not None:
@@ -672,8 +674,8 @@ class FulfilmentService:
         return {**view, "cancelledChildren": [child.childId], "notCancelled": [], "how": how}
 
     def _refund_actions(
-        self, tx: Transaction, record: OrderRecord, child: ChildOrderItem, now: str
-    ) -> list[tuple[RefundItem, PaymentAttemptItem]]:
+        self, tx: Transaction, record: OrderRecord, child: ChildRecord, now: str
+    ) -> list[tuple[RefundRecord, AttemptRecord]]:
         """Money back for a cancelled child: its share of balance used at checkout goes back to the
         balance now; the rest through the providers that were paid (as far as their payments still have
         room, refund ids `RF<childId>`, `RF<childId>-2`…), and what no provider payment can take (balance
@@ -682,10 +684,9 @@ class FulfilmentService:
         currency = header.currency
         total = child.total.money()
         checkout_balance = sum(int(p["amounts"].get("balance", 0)) for p in child.parts)
-        refunds = add_refunds(
-            tx, record, total.amount - checkout_balance, reason="child_cancelled", now=now, base=f"RF{child.childId}"
-        )
-        to_balance = total.amount - sum(int(r.amount.amount) for r in refunds)
+        plan = plan_refund(total.amount, refund_rooms_of(record), balance_share=checkout_balance)
+        refunds = add_refunds(tx, record, plan.provider, reason="child_cancelled", now=now, base=f"RF{child.childId}")
+        to_balance = plan.to_balance
         if to_balance:
             money = Money(to_balance, currency)
             add_balance_change(tx, header.customerId, to_balance, currency, now)
@@ -710,6 +711,6 @@ class FulfilmentService:
         return [(refund, attempts[refund.paymentId]) for refund in refunds]
 
 
-def _children_with(record: OrderRecord, child: ChildOrderItem, status: ChildStatus) -> list[ChildStatus]:
+def _children_with(record: OrderRecord, child: ChildRecord, status: ChildStatus) -> list[ChildStatus]:
     """The statuses of the order's children as they will be once `child` has moved to `status`."""
     return [status if c.childId == child.childId else ChildStatus(c.status) for c in record.children]

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from oms.domain import events
+from oms.domain.benefits import Benefits
 from oms.domain.clock import deadline_after, parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidRequest, NotFound
 from oms.domain.ids import new_id, new_order_number
@@ -35,24 +37,13 @@ from oms.domain.splitting import (
 )
 from oms.services.replays import cancelled_by, receipt_confirmed_by
 from oms.store import keys
-from oms.store.models import CouponItem
-from oms.store.orders import (
-    CheckoutBenefits,
-    CheckoutInputs,
-    IdempotencyRecord,
-    OrderNumberTaken,
-    OrderRecord,
-    OrderRepository,
-    StaleOrder,
-    breakdown_of,
-    child_view,
-    order_summary,
-    order_view,
-)
+from oms.store.orders import CheckoutBenefits, CheckoutInputs, OrderNumberTaken, OrderRepository, StaleOrder
 from oms.store.pages import Page
-from oms.store.payments import payment_summary
 from oms.store.pricing import COUPON_AVAILABLE, COUPON_USED, TEMPLATE_ACTIVE, coupon_domain
+from oms.store.records import CouponRecord, IdempotencyRecord, OrderRecord
 from oms.store.transactions import Transaction
+from oms.views.orders import breakdown_of, child_view, order_summary, order_view
+from oms.views.payments import payment_summary
 
 AsMuchAsAllowed = Literal["max"]
 # (actor, order or child order id, the order when already read, reason) -> the order after the cancel
@@ -229,7 +220,7 @@ class OrderService:
             coupons.append(coupon)
         return tuple(coupons)
 
-    def _with_template_state(self, items: list[CouponItem], customer_id: str) -> list[Coupon | None]:
+    def _with_template_state(self, items: list[CouponRecord], customer_id: str) -> list[Coupon | None]:
         """Each coupon with its template's uses (overall and by this customer); None when the template
         has been withdrawn. One read for all of them."""
         state = self.repository.read_coupon_state([item.templateId for item in items], customer_id)
@@ -358,16 +349,21 @@ class OrderService:
                 created=created,
                 payment_deadline=deadline,
                 stock_policies=inputs.stock_policies,
-                benefits=benefits.to_dict(actor.subject, priced.points.earned),
+                benefits=benefits.recorded(actor.subject, priced.points.earned),
                 paid=paid,
                 children=children,
             )
             body = order_view(record)
+            summary = order_summary(record.header)
+            placed = [events.order_placed(summary, line_count=len(record.lines))]
+            if record.header.status == OrderStatus.PAID.value:  # balance and points covered it at checkout
+                placed.append(events.order_paid(summary))
             try:
                 self.repository.place_order(
                     record,
                     IdempotencyRecord(actor.subject, idempotency_key, fingerprint, 201),
                     body,
+                    placed,
                     benefits,
                 )
                 break
@@ -423,11 +419,11 @@ class OrderService:
                 created_to=_normalise_time(created_to, "createdTo"),
                 limit=limit,
                 cursor=cursor,
-            )
+            ).map(order_summary)
         if actor.can(Permission.ORDER_READ_OWN):
             if status or created_from or created_to:
                 raise InvalidRequest("filters are for staff; customers list their own orders", field="status")
-            return self.repository.list_customer_orders(actor.subject, limit, cursor)
+            return self.repository.list_customer_orders(actor.subject, limit, cursor).map(order_summary)
         return Page([], None)
 
     # ---------------------------------------------------------------- cancel
@@ -461,7 +457,8 @@ class OrderService:
         change = StatusChange(record.status, OrderStatus.CANCELLED, actor, now, reason.value)
         cancellation = cancellation_record(actor, reason, note, now)
         refunds = self.cancel_money.cancel_refunds(record, actor, now) if self.cancel_money else None
-        cancelled = self.repository.cancel(record, change, cancellation, refunds)
+        event = events.order_cancelled(order_summary(record.header), change.to_status, cancellation=cancellation)
+        cancelled = self.repository.cancel(record, change, cancellation, event, refunds)
         open_attempts = any(a.status != "SUCCEEDED" and a.method != "balance" for a in record.payments)
         if self.cancel_money is not None and (refunds is not None or open_attempts):
             self.cancel_money.after_cancel(record.header.orderId)
@@ -481,7 +478,9 @@ class OrderService:
         """DELIVERED → COMPLETED (shopper's confirmation, or the auto-confirm timer) with the points earned."""
         check_transition(record.status, OrderStatus.COMPLETED)
         change = StatusChange(record.status, OrderStatus.COMPLETED, actor, to_rfc3339(self.clock()), reason)
-        return self.repository.complete(record, change)
+        earned = Benefits.of(record.header.benefits).points_earned
+        event = events.order_completed(order_summary(record.header), points_earned=earned)
+        return self.repository.complete(record, change, event)
 
     # ---------------------------------------------------------------- payment timeout
     def expire(self, order_id: str) -> dict[str, Any]:

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.expressions.update import Action
-
 from oms.adapters.providers.base import (
     CallbackAnswer,
     CallbackRejected,
@@ -21,6 +19,8 @@ from oms.adapters.providers.base import (
     PaymentProvider,
     ProviderNotice,
 )
+from oms.domain import events
+from oms.domain.benefits import Benefits
 from oms.domain.clock import parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from oms.domain.ids import new_id
@@ -39,8 +39,6 @@ from oms.domain.ledger import (
 from oms.domain.money import Money
 from oms.domain.order import CancelReason, OrderStatus, StatusChange, cancellation_record, check_transition
 from oms.domain.payment import (
-    ACTIVE_REFUNDS,
-    REFUND_GIVE_UP_AFTER,
     AnomalyAlreadyDecided,
     AnomalyStatus,
     AnomalyType,
@@ -50,66 +48,81 @@ from oms.domain.payment import (
     FeeBearer,
     InsufficientBalance,
     OrderNotPayable,
-    PaymentEvent,
     PaymentStatus,
-    RefundDecision,
-    RefundNotFailed,
-    RefundRoute,
-    RefundStatus,
     Remainder,
     ResolveDecision,
     SuccessOutcome,
     check_attempt_transition,
-    check_refund_transition,
     decide_success,
     may_revive,
+)
+from oms.domain.permissions import Actor, Permission
+from oms.domain.refunds import (
+    ACTIVE_REFUNDS,
+    REFUND_GIVE_UP_AFTER,
+    RefundDecision,
+    RefundNotFailed,
+    RefundRoute,
+    RefundStatus,
+    check_refund_transition,
+    plan_refund,
     refund_id_for,
     refund_provider_key,
     refund_retry_delay,
 )
-from oms.domain.permissions import Actor, Permission
 from oms.faults import TransientStoreError, is_transient
 from oms.services.orders import IdempotencyKeyReused
 from oms.services.replays import reviewed_by
 from oms.store import keys
-from oms.store.due import next_try, refund_due_actions
+from oms.store.due import next_try
 from oms.store.ledger import add_balance_change, add_postings, add_refund
-from oms.store.models import AnomalyItem, PaymentAttemptItem, RefundItem
 from oms.store.orders import (
     IdempotencyKeyInUse,
-    OrderRecord,
     OrderRepository,
     StaleOrder,
     add_children_to_warehouse_queues,
+    add_event,
+    add_history,
     add_order_move,
-    event_item,
-    order_view,
 )
 from oms.store.pages import Page
 from oms.store.payments import (
     PaymentReads,
     add_anomaly,
     add_anomaly_update,
+    add_attempt_closure,
     add_attempt_move,
     add_deadline_change,
     add_idempotency,
     add_inbox,
+    add_new_attempt,
     add_order_guard,
+    add_refund_asked_again,
+    add_refund_failure_counted,
+    add_refund_paid_elsewhere,
+    add_refund_processing,
+    add_refund_refused,
+    add_refund_settled,
     add_refunds,
     add_stock_sale,
-    anomaly_view,
-    attempt_view,
-    audit_entries,
+    audit_records,
     channels_to_json,
-    ledger_line_view,
-    money_of,
-    payment_summary,
+    new_attempt,
     put_channel_settings,
-    refund_event,
-    refund_rooms,
-    refund_view,
 )
-from oms.store.transactions import Transaction, TransactionCancelled
+from oms.store.records import (
+    AnomalyRecord,
+    AttemptRecord,
+    HeaderRecord,
+    OrderRecord,
+    RefundRecord,
+    money_of,
+    refund_rooms_of,
+)
+from oms.store.transactions import Part, Transaction, TransactionCancelled
+from oms.views.orders import order_summary, order_view
+from oms.views.payments import anomaly_view, attempt_view, ledger_line_view, payment_summary, refund_facts, refund_view
+from oms.views.pricing import audit_view
 
 log = logging.getLogger(__name__)
 
@@ -242,58 +255,36 @@ class PaymentService:
         provider = self.providers(method)
         instructions = provider.instructions(payment_id, header.orderNumber, amount, f"Order {header.orderNumber}")
         status = AttemptStatus.PENDING if method is PaymentMethod.BANK_TRANSFER else AttemptStatus.CREATED
-        attempt = self._attempt_item(
-            record, payment_id, method, status, amount, outstanding, surcharge, fee, instructions.data, now
-        )
         tx = Transaction()
         deadline = header.paymentDeadline
+        deadline_before = None
         if method is PaymentMethod.BANK_TRANSFER:
             # The order waits while the transfer is under review: its deadline moves out (and comes back
             # if finance rejects the transfer: `review`).
-            attempt.deadlineBefore = deadline
+            deadline_before = deadline
             extended = to_rfc3339_seconds(self.clock() + timedelta(seconds=self.bank_transfer_review_seconds))
             deadline = max(deadline, extended)
             add_deadline_change(tx, header, deadline, now)
         else:
             add_order_guard(tx, header)
-        tx.put("attempt", attempt, PaymentAttemptItem.PK.does_not_exist())
+        attempt = new_attempt(
+            header,
+            payment_id,
+            method=method.value,
+            status=status.value,
+            amount=amount,
+            goods=outstanding,
+            surcharge=surcharge,
+            fee=fee,
+            instructions=instructions.data,
+            now=now,
+            deadline_before=deadline_before,
+        )
+        add_new_attempt(tx, attempt)
         body = {**attempt_view(attempt), "paymentDeadline": deadline}
         add_idempotency(tx, actor.subject, idempotency_key, fingerprint, 201, body, now)
         self._commit(tx)
         return 201, body, False
-
-    def _attempt_item(
-        self,
-        record: OrderRecord,
-        payment_id: str,
-        method: PaymentMethod,
-        status: AttemptStatus,
-        amount: Money,
-        goods: Money,
-        surcharge: Money,
-        fee: Money,
-        instructions: dict[str, Any],
-        now: str,
-    ) -> PaymentAttemptItem:
-        from oms.store.models import MoneyAttribute
-
-        return PaymentAttemptItem(
-            keys.order_pk(record.header.orderId),
-            keys.payment_sk(payment_id),
-            paymentId=payment_id,
-            orderId=record.header.orderId,
-            customerId=record.header.customerId,
-            method=method.value,
-            status=status.value,
-            amount=MoneyAttribute.of(amount),
-            goodsAmount=MoneyAttribute.of(goods),
-            surcharge=MoneyAttribute.of(surcharge),
-            fee=MoneyAttribute.of(fee),
-            instructions=instructions,
-            createdAt=now,
-            updatedAt=now,
-            version=1,
-        )
 
     def _pay_with_balance(
         self,
@@ -311,20 +302,20 @@ class PaymentService:
         if not has_account:
             raise InsufficientBalance("your balance is empty", available=0)
         header = record.header
-        attempt = self._attempt_item(
-            record,
+        attempt = new_attempt(
+            header,
             payment_id,
-            PaymentMethod.BALANCE,
-            AttemptStatus.SUCCEEDED,
-            amount,
-            amount,
-            Money.zero(amount.currency),
-            fee,
-            {"method": "balance"},
-            now,
+            method=PaymentMethod.BALANCE.value,
+            status=AttemptStatus.SUCCEEDED.value,
+            amount=amount,
+            goods=amount,
+            surcharge=Money.zero(amount.currency),
+            fee=fee,
+            instructions={"method": "balance"},
+            now=now,
         )
         tx = Transaction()
-        tx.put("attempt", attempt, PaymentAttemptItem.PK.does_not_exist())
+        add_new_attempt(tx, attempt)
         add_balance_change(tx, actor.subject, -amount.amount, amount.currency, now)
         self._pay_order_actions(
             tx,
@@ -343,7 +334,7 @@ class PaymentService:
         try:
             self._commit(tx)
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "balance"):
+            if cancelled.failed(Part.BALANCE):
                 current = self.reads.balance(actor.subject)
                 raise InsufficientBalance(
                     f"your balance does not cover {amount.display()}",
@@ -371,7 +362,7 @@ class PaymentService:
         check_transition(record.status, OrderStatus.PAID)
         reason = "payment received after cancel; stock re-reserved" if revive else "payment received"
         change = StatusChange(record.status, OrderStatus.PAID, actor, now, reason)
-        add_order_move(tx, header, change, detail_type="OrderPaid", extra={"paymentId": attempt_payment_id})
+        add_order_move(tx, header, change, events.order_paid(order_summary(header), payment_id=attempt_payment_id))
         add_stock_sale(tx, record.lines, now, from_available=revive)
         add_children_to_warehouse_queues(tx, record, now)
         if revive:
@@ -402,9 +393,9 @@ class PaymentService:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "idempotency"):
+            if cancelled.failed(Part.IDEMPOTENCY):
                 raise IdempotencyKeyInUse("another request with this Idempotency-Key is in flight") from cancelled
-            if cancelled.failed(lambda label: label in ("order", "attempt")):
+            if cancelled.failed(Part.ORDER, Part.ATTEMPT):
                 raise ConcurrentChange from cancelled
             raise
 
@@ -521,7 +512,7 @@ class PaymentService:
                 revive=True,
             )
             assert anomaly_type is not None
-            add_anomaly(
+            _open_case(
                 tx,
                 record.header,
                 anomaly_type=anomaly_type.value,
@@ -536,7 +527,7 @@ class PaymentService:
             try:
                 return self._commit_notice(tx, outcome)
             except TransactionCancelled as cancelled:
-                if not cancelled.failed(lambda label: isinstance(label, tuple) and label[0] == "stock"):
+                if not cancelled.failed(Part.STOCK):
                     raise
             # Not enough stock any more: keep the money on record and give it back.
             return self._record_and_refund(
@@ -553,10 +544,10 @@ class PaymentService:
             self._received_money_postings(tx, record, attempt, notice, actor, now)
             if record.status is OrderStatus.PENDING_PAYMENT:
                 change = StatusChange(record.status, OrderStatus.ON_HOLD, actor, now, anomaly_type.value.lower())
-                add_order_move(tx, record.header, change, detail_type="OrderOnHold")
+                add_order_move(tx, record.header, change, events.order_on_hold(order_summary(record.header)))
             else:
                 add_order_guard(tx, record.header)
-            add_anomaly(
+            _open_case(
                 tx,
                 record.header,
                 anomaly_type=anomaly_type.value,
@@ -576,7 +567,7 @@ class PaymentService:
             note = _late_payment_note(record, exact=notice.amount == expected)
         return self._record_and_refund(record, attempt, notice, anomaly_type, actor, note)
 
-    def _may_revive(self, record: OrderRecord, attempt: PaymentAttemptItem, received: Money) -> bool:
+    def _may_revive(self, record: OrderRecord, attempt: AttemptRecord, received: Money) -> bool:
         """Only exact money for an order the payment timeout cancelled may revive it, only when the order
         then holds exactly what it is owed once revived (its total: a late payment of a charged rest,
         after the first payment was refunded, would leave it short), and only when every store of the
@@ -595,7 +586,7 @@ class PaymentService:
         self,
         tx: Transaction,
         record: OrderRecord,
-        attempt: PaymentAttemptItem,
+        attempt: AttemptRecord,
         notice: ProviderNotice,
         actor: Actor,
         now: str,
@@ -622,7 +613,7 @@ class PaymentService:
     def _record_and_refund(
         self,
         record: OrderRecord,
-        attempt: PaymentAttemptItem,
+        attempt: AttemptRecord,
         notice: ProviderNotice,
         anomaly_type: AnomalyType,
         actor: Actor,
@@ -665,7 +656,7 @@ class PaymentService:
             customer_id=header.customerId,
             anomaly_id=anomaly_id,
         )
-        anomaly = add_anomaly(
+        anomaly = _open_case(
             tx,
             header,
             anomaly_type=anomaly_type.value,
@@ -693,9 +684,9 @@ class PaymentService:
     def settle_refund(
         self,
         order_id: str,
-        refund: RefundItem,
+        refund: RefundRecord,
         provider_reference: str | None,
-        anomaly: AnomalyItem | None,
+        anomaly: AnomalyRecord | None,
         *,
         payment_total: Money,
     ) -> str:
@@ -738,34 +729,24 @@ class PaymentService:
                 self._book_refund(order_id, refund, result.provider_reference, anomaly)
                 return RefundStatus.SUCCEEDED.value
             except TransactionCancelled as cancelled:
-                if cancelled.failed(lambda label: label == "refund"):
+                if cancelled.failed(Part.REFUND):
                     return self._status_now(order_id, refund)  # another settle recorded it first
-                if not cancelled.failed(_is_anomaly) or anomaly is None:
+                if not cancelled.failed(Part.ANOMALY) or anomaly is None:
                     raise
                 anomaly = self.reads.anomaly(anomaly.anomalyId)  # a note landed meanwhile: read it again
         raise TransientStoreError("the refund's case kept changing while its refund was booked")
 
-    def _status_now(self, order_id: str, refund: RefundItem) -> str:
+    def _status_now(self, order_id: str, refund: RefundRecord) -> str:
         record = self.orders.get_order(order_id)
         current = next((r for r in record.refunds if r.refundId == refund.refundId), None) if record else None
         return current.status if current is not None else refund.status
 
     def _book_refund(
-        self, order_id: str, refund: RefundItem, provider_reference: str, anomaly: AnomalyItem | None
+        self, order_id: str, refund: RefundRecord, provider_reference: str, anomaly: AnomalyRecord | None
     ) -> None:
         now = self._now()
         tx = Transaction()
-        tx.update(
-            "refund",
-            RefundItem(refund.PK, refund.SK),
-            [
-                RefundItem.status.set(RefundStatus.SUCCEEDED.value),
-                RefundItem.providerReference.set(provider_reference),
-                RefundItem.updatedAt.set(now),
-                *refund_due_actions(order_id, refund.refundId, None),
-            ],
-            RefundItem.status.is_in(*ACTIVE_REFUNDS),
-        )
+        add_refund_settled(tx, order_id, refund, provider_reference, now)
         add_postings(
             tx,
             [
@@ -786,15 +767,15 @@ class PaymentService:
         anomaly_type = self._case_follows(
             tx, anomaly, refund, now, f"refunded {refund.amount.money().display()} ({refund.refundId})", "system"
         )
-        event = refund_event(refund, PaymentEvent.REFUND_SUCCEEDED, now, status="SUCCEEDED", anomalyType=anomaly_type)
-        tx.put(("outbox", "refund"), event)
+        event = events.refund_succeeded(refund_facts(refund), anomaly_type=anomaly_type)
+        add_event(tx, refund.orderId, event, now, key="refund")
         tx.commit()
 
     @staticmethod
     def _case_follows(
         tx: Transaction,
-        anomaly: AnomalyItem | None,
-        refund: RefundItem,
+        anomaly: AnomalyRecord | None,
+        refund: RefundRecord,
         now: str,
         note: str,
         by: str,
@@ -812,12 +793,12 @@ class PaymentService:
         add_anomaly_update(tx, anomaly, now, note=note, by=by, status=resolved, refund=ref)
         return str(anomaly.anomalyType)
 
-    def _next_try(self, refund: RefundItem, now: str) -> str:
+    def _next_try(self, refund: RefundRecord, now: str) -> str:
         """When the provider is asked again: after as long as the refund has waited (1 minute .. 6 hours)."""
         waited = parse_rfc3339(now) - parse_rfc3339(refund.pendingSince or refund.createdAt)
         return to_rfc3339(parse_rfc3339(now) + refund_retry_delay(waited))
 
-    def _refund_not_done(self, order_id: str, refund: RefundItem, anomaly: AnomalyItem | None, error: str) -> str:
+    def _refund_not_done(self, order_id: str, refund: RefundRecord, anomaly: AnomalyRecord | None, error: str) -> str:
         """The provider did not take the refund: count it and ask again later (its entry in the deadline
         index moves on); the first failure tells the shopper their money is delayed. Waiting longer than
         `REFUND_GIVE_UP_AFTER` gives it up (FAILED, for staff). A refund the provider already accepted
@@ -835,22 +816,12 @@ class PaymentService:
             )
         failures = int(refund.failures or 0) + 1
         tx = Transaction()
-        tx.update(
-            "refund",
-            RefundItem(refund.PK, refund.SK),
-            [
-                RefundItem.failures.set(failures),
-                RefundItem.lastError.set(error[:300]),
-                RefundItem.updatedAt.set(now),
-                *refund_due_actions(order_id, refund.refundId, self._next_try(refund, now)),
-            ],
-            (RefundItem.status == refund.status) & (RefundItem.updatedAt == refund.updatedAt),
+        add_refund_failure_counted(
+            tx, order_id, refund, failures=failures, error=error[:300], next_try=self._next_try(refund, now), now=now
         )
         if failures == 1:
-            event = refund_event(
-                refund, PaymentEvent.REFUND_FAILED, now, status=refund.status, error=error[:300], retried=True
-            )
-            tx.put(("outbox", "refund"), event)
+            event = events.refund_failed(refund_facts(refund), status=refund.status, error=error[:300], retried=True)
+            add_event(tx, refund.orderId, event, now, key="refund")
         try:
             tx.commit()
         except TransactionCancelled:
@@ -859,25 +830,13 @@ class PaymentService:
         refund.failures, refund.lastError, refund.updatedAt = failures, error[:300], now
         return str(refund.status)
 
-    def _refund_processing(self, order_id: str, refund: RefundItem, provider_reference: str) -> str:
+    def _refund_processing(self, order_id: str, refund: RefundRecord, provider_reference: str) -> str:
         """The provider accepted the refund and pays it out later: PROCESSING, asked again with backoff."""
         now = self._now()
         tx = Transaction()
-        actions = [
-            RefundItem.status.set(RefundStatus.PROCESSING.value),
-            RefundItem.updatedAt.set(now),
-            *refund_due_actions(order_id, refund.refundId, self._next_try(refund, now)),
-        ]
-        if provider_reference:
-            actions.append(RefundItem.providerReference.set(provider_reference))
         if refund.status != RefundStatus.PROCESSING.value:  # asked again while processing: only the next try moves
             check_refund_transition(RefundStatus(refund.status), RefundStatus.PROCESSING)
-        tx.update(
-            "refund",
-            RefundItem(refund.PK, refund.SK),
-            actions,
-            (RefundItem.status == refund.status) & (RefundItem.updatedAt == refund.updatedAt),
-        )
+        add_refund_processing(tx, order_id, refund, provider_reference, next_try=self._next_try(refund, now), now=now)
         try:
             tx.commit()
         except TransactionCancelled:
@@ -886,7 +845,7 @@ class PaymentService:
         return RefundStatus.PROCESSING.value
 
     def _refund_refused(
-        self, order_id: str, refund: RefundItem, anomaly: AnomalyItem | None, reason: str, *, by: str = "provider"
+        self, order_id: str, refund: RefundRecord, anomaly: AnomalyRecord | None, reason: str, *, by: str = "provider"
     ) -> str:
         """The refund cannot go back this way: FAILED with the reason, out of the deadline index, the
         shopper told (`RefundFailed`, status FAILED), a line on the order's history and a note on the
@@ -901,38 +860,20 @@ class PaymentService:
             now = self._now()
             text = f"refund {refund.refundId} ({refund.amount.money().display()}) refused: {reason}; staff decide"
             tx = Transaction()
-            tx.update(
-                "refund",
-                RefundItem(refund.PK, refund.SK),
-                [
-                    RefundItem.status.set(RefundStatus.FAILED.value),
-                    RefundItem.failure.set({"at": now, "reason": reason[:300], "by": by}),
-                    RefundItem.lastError.set(reason[:300]),
-                    RefundItem.updatedAt.set(now),
-                    *refund_due_actions(order_id, refund.refundId, None),
-                ],
-                (RefundItem.status == refund.status) & (RefundItem.updatedAt == refund.updatedAt),
-            )
+            add_refund_refused(tx, order_id, refund, reason=reason[:300], by=by, now=now)
             actor = Actor.system("payments")
-            tx.put(
-                ("event", "refund"), event_item(order_id, StatusChange(record.status, record.status, actor, now, text))
-            )
+            add_history(tx, order_id, StatusChange(record.status, record.status, actor, now, text), key="refund")
             self._case_follows(tx, anomaly, refund, now, text, "system", RefundStatus.FAILED)
-            event = refund_event(
-                refund,
-                PaymentEvent.REFUND_FAILED,
-                now,
-                status=RefundStatus.FAILED.value,
-                error=reason[:300],
-                retried=False,
+            event = events.refund_failed(
+                refund_facts(refund), status=RefundStatus.FAILED.value, error=reason[:300], retried=False
             )
-            tx.put(("outbox", "refund"), event)
+            add_event(tx, refund.orderId, event, now, key="refund")
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:
-                if cancelled.failed(lambda label: label == "refund"):
+                if cancelled.failed(Part.REFUND):
                     return self._status_now(order_id, refund)  # recorded meanwhile by another try
-                if not cancelled.failed(_is_anomaly) or anomaly is None:
+                if not cancelled.failed(Part.ANOMALY) or anomaly is None:
                     raise
                 anomaly = self.reads.anomaly(anomaly.anomalyId)
                 continue
@@ -970,7 +911,7 @@ class PaymentService:
         return results
 
     def try_refund(
-        self, order_id: str, refund: RefundItem, provider_reference: str | None, *, payment_total: Money
+        self, order_id: str, refund: RefundRecord, provider_reference: str | None, *, payment_total: Money
     ) -> None:
         """One refund, asked right after the commit that wrote it: never raises (see `try_pending_refunds`)."""
         self._quietly(
@@ -1074,7 +1015,7 @@ class PaymentService:
             try:
                 self._decide_refund(actor, record, refund, anomaly, decision, note, reference)
             except TransactionCancelled as cancelled:
-                if cancelled.failed(lambda label: label == "balance"):
+                if cancelled.failed(Part.BALANCE):
                     raise InvalidRequest(
                         "the shopper's balance is kept in another currency: pay this refund out by hand",
                         field="decision",
@@ -1091,8 +1032,8 @@ class PaymentService:
         self,
         actor: Actor,
         record: OrderRecord,
-        refund: RefundItem,
-        anomaly: AnomalyItem | None,
+        refund: RefundRecord,
+        anomaly: AnomalyRecord | None,
         decision: RefundDecision,
         note: str,
         reference: str | None,
@@ -1110,17 +1051,11 @@ class PaymentService:
         }
         refused = (refund.failure or {}).get("reason") or refund.lastError or "refused"
         tx = Transaction()
-        actions: list[Action] = [RefundItem.resolution.set(resolution), RefundItem.updatedAt.set(now)]
         if decision is RefundDecision.RETRY:
             check_refund_transition(RefundStatus.FAILED, RefundStatus.PENDING)
             retries = int(refund.retries or 0) + 1
             text = f"refund {refund.refundId} ({amount.display()}) asked of {refund.method} again: {note}"
-            actions += [
-                RefundItem.status.set(RefundStatus.PENDING.value),
-                RefundItem.retries.set(retries),
-                RefundItem.pendingSince.set(now),
-                *refund_due_actions(header.orderId, refund.refundId, now),
-            ]
+            add_refund_asked_again(tx, header.orderId, refund, resolution=resolution, retries=retries, now=now)
             self._case_follows(tx, anomaly, refund, now, text, actor.subject, RefundStatus.PENDING)
         else:
             check_refund_transition(RefundStatus.FAILED, RefundStatus.SUCCEEDED)
@@ -1132,9 +1067,7 @@ class PaymentService:
             else:
                 route, account = RefundRoute.MANUAL, MANUAL_PAYOUTS
                 text = f"refund {refund.refundId} ({amount.display()}) paid out by hand ({reference}): {note}"
-            actions += [RefundItem.status.set(RefundStatus.SUCCEEDED.value), RefundItem.route.set(route.value)]
-            if reference:
-                actions.append(RefundItem.providerReference.set(reference))
+            add_refund_paid_elsewhere(tx, refund, resolution=resolution, route=route, reference=reference, now=now)
             add_postings(
                 tx,
                 [transfer(PostingKind.REFUND, order_account(header.orderId), account, amount, text[:200])],
@@ -1145,27 +1078,12 @@ class PaymentService:
                 by=actor.subject,
             )
             anomaly_type = self._case_follows(tx, anomaly, refund, now, text, actor.subject, route=route)
-            event = refund_event(
-                refund,
-                PaymentEvent.REFUND_SUCCEEDED,
-                now,
-                status=RefundStatus.SUCCEEDED.value,
-                anomalyType=anomaly_type,
-                route=route.value,
-                reference=reference,
+            event = events.refund_succeeded(
+                refund_facts(refund), anomaly_type=anomaly_type, route=route.value, reference=reference
             )
-            tx.put(("outbox", "refund"), event)
-        tx.update(
-            "refund",
-            RefundItem(refund.PK, refund.SK),
-            actions,
-            (RefundItem.status == RefundStatus.FAILED.value) & (RefundItem.updatedAt == refund.updatedAt),
-        )
+            add_event(tx, refund.orderId, event, now, key="refund")
         history = f"{text} (the provider had refused it: {refused})"
-        tx.put(
-            ("event", "refund"),
-            event_item(header.orderId, StatusChange(record.status, record.status, actor, now, history)),
-        )
+        add_history(tx, header.orderId, StatusChange(record.status, record.status, actor, now, history), key="refund")
         tx.commit()
 
     @staticmethod
@@ -1185,9 +1103,9 @@ class PaymentService:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "inbox"):
+            if cancelled.failed(Part.INBOX):
                 return "duplicate"  # this exact notice was applied before: acknowledge, change nothing
-            if cancelled.failed(lambda label: label in ("order", "attempt")):
+            if cancelled.failed(Part.ORDER, Part.ATTEMPT):
                 raise ConcurrentChange from cancelled
             raise
         return outcome
@@ -1240,13 +1158,13 @@ class PaymentService:
                 add_deadline_change(tx, record.header, deadline, now)
                 text = f"bank transfer {payment_id} rejected ({reason}): payable until {deadline}"
                 change = StatusChange(record.status, record.status, actor, now, text)
-                tx.put(("event", "deadline"), event_item(order_id, change))
+                add_history(tx, order_id, change, key="deadline")
             self._commit(tx)
         updated = self.orders.get_order(order_id)
         assert updated is not None
         return {**attempt_view(_attempt(updated, payment_id)), "order": order_view(updated)}
 
-    def _deadline_after_rejection(self, record: OrderRecord, rejected: PaymentAttemptItem) -> str | None:
+    def _deadline_after_rejection(self, record: OrderRecord, rejected: AttemptRecord) -> str | None:
         """The payment deadline of an order whose bank transfer is rejected: max(its deadline before the
         transfer, now + the payment timeout), when that is earlier than now. None: it stays (the order
         is not awaiting payment, or another transfer is still under review)."""
@@ -1324,7 +1242,7 @@ class PaymentService:
         if customer_id != actor.subject and not actor.can(Permission.BALANCE_ADJUST):
             raise NotFound("no such balance")
         account = self.reads.balance(customer_id)
-        page: Page[dict[str, Any]] = self.reads.account_lines(balance_account(customer_id), limit, cursor)
+        page = self.reads.account_lines(balance_account(customer_id), limit, cursor).map(ledger_line_view)
         return {
             "customerId": customer_id,
             "balance": {
@@ -1389,7 +1307,7 @@ class PaymentService:
         try:
             self._commit(tx)
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "balance"):
+            if cancelled.failed(Part.BALANCE):
                 if credit:  # a credit fails only when the account was opened meanwhile in another currency
                     raise InvalidRequest(
                         "this balance is kept in another currency", field="amount.currency"
@@ -1404,7 +1322,7 @@ class PaymentService:
     ) -> Page[dict[str, Any]]:
         if not actor.can(Permission.ANOMALY_MANAGE):
             raise Forbidden("abnormal payments are handled by staff")
-        return self.reads.anomalies(status, limit, cursor)
+        return self.reads.anomalies(status, limit, cursor).map(anomaly_view)
 
     def resolve_anomaly(
         self,
@@ -1446,7 +1364,7 @@ class PaymentService:
             return self._case_view(fresh)
         raise Conflict("the case or its order kept changing; retry")
 
-    def _case_view(self, anomaly: AnomalyItem) -> dict[str, Any]:
+    def _case_view(self, anomaly: AnomalyRecord) -> dict[str, Any]:
         record = self.orders.get_order(anomaly.orderId)
         order = None
         if record is not None:
@@ -1461,7 +1379,7 @@ class PaymentService:
     def _decide(
         self,
         actor: Actor,
-        anomaly: AnomalyItem,
+        anomaly: AnomalyRecord,
         record: OrderRecord,
         decision: ResolveDecision,
         remainder: Remainder | None,
@@ -1488,10 +1406,8 @@ class PaymentService:
             add_anomaly_update(
                 tx, anomaly, now, note=note, by=actor.subject, status=AnomalyStatus.RESOLVED, resolution=resolution
             )
-            tx.put(
-                ("event", "case"),
-                event_item(record.header.orderId, StatusChange(record.status, record.status, actor, now, text)),
-            )
+            change = StatusChange(record.status, record.status, actor, now, text)
+            add_history(tx, record.header.orderId, change, key="case")
             tx.commit()
             return
         if not held:
@@ -1509,7 +1425,7 @@ class PaymentService:
     def _accept_held_order(
         self,
         actor: Actor,
-        anomaly: AnomalyItem,
+        anomaly: AnomalyRecord,
         record: OrderRecord,
         remainder: Remainder | None,
         resolution: dict[str, Any],
@@ -1532,14 +1448,10 @@ class PaymentService:
             deadline = to_rfc3339_seconds(self.clock() + timedelta(seconds=self.payment_timeout_seconds))
             text = f"{case} accepted: the rest ({missing.display()}) is charged, payable until {deadline}: {note}"
             change = StatusChange(OrderStatus.ON_HOLD, OrderStatus.PENDING_PAYMENT, actor, now, text)
-            add_order_move(
-                tx,
-                header,
-                change,
-                detail_type=PaymentEvent.ORDER_HOLD_RELEASED.value,
-                extra={"paymentDeadline": deadline, "outstanding": missing.to_dict(), "anomalyId": anomaly.anomalyId},
-                payment_deadline=deadline,
+            released = events.order_hold_released(
+                order_summary(header), payment_deadline=deadline, outstanding=missing, anomaly_id=anomaly.anomalyId
             )
+            add_order_move(tx, header, change, released, payment_deadline=deadline)
             add_anomaly_update(
                 tx, anomaly, now, note=text, by=actor.subject, status=AnomalyStatus.RESOLVED, resolution=resolution
             )
@@ -1561,17 +1473,16 @@ class PaymentService:
         else:
             text = f"{case} accepted: {note}"
         change = StatusChange(OrderStatus.ON_HOLD, OrderStatus.PAID, actor, now, text)
-        add_order_move(tx, header, change, detail_type="OrderPaid", extra={"paymentId": anomaly.paymentId})
+        add_order_move(tx, header, change, events.order_paid(order_summary(header), payment_id=anomaly.paymentId))
         add_stock_sale(tx, record.lines, now, from_available=False)
         add_children_to_warehouse_queues(tx, record, now)
         refunds = (
             add_refunds(
                 tx,
                 record,
-                excess.amount,
+                plan_refund(excess.amount, refund_rooms_of(record), first=anomaly.paymentId).provider,
                 reason="overpayment_refunded",
                 now=now,
-                first=anomaly.paymentId,
                 cases={anomaly.paymentId: anomaly},
             )
             if excess.amount
@@ -1599,7 +1510,7 @@ class PaymentService:
     def _refund_held_order(
         self,
         actor: Actor,
-        anomaly: AnomalyItem,
+        anomaly: AnomalyRecord,
         record: OrderRecord,
         resolution: dict[str, Any],
         note: str,
@@ -1612,7 +1523,8 @@ class PaymentService:
         change = StatusChange(record.status, OrderStatus.CANCELLED, actor, now, text)
         cancellation = cancellation_record(actor, CancelReason.STAFF_DECISION, text, now)
         more = self.cancel_refunds(record, actor, now, decided=(anomaly, resolution))
-        self.orders.cancel(record, change, cancellation, more)
+        event = events.order_cancelled(order_summary(record.header), change.to_status, cancellation=cancellation)
+        self.orders.cancel(record, change, cancellation, event, more)
         self.after_cancel(record.header.orderId)
 
     # ---------------------------------------------------------------- the money side of cancels
@@ -1622,13 +1534,13 @@ class PaymentService:
         actor: Actor,
         now: str,
         *,
-        decided: tuple[AnomalyItem, dict[str, Any]] | None = None,
+        decided: tuple[AnomalyRecord, dict[str, Any]] | None = None,
     ) -> Callable[[Transaction], None] | None:
         """What a whole-order cancel adds to its transaction for money the order received through
         providers: one PENDING refund per payment for all it holds (settled at the provider after the
         commit), and on each open case of such a payment a note and its refund. Balance used at checkout
         goes back with the cancel itself. None when the order holds no provider money."""
-        rooms = refund_rooms(record)
+        rooms = refund_rooms_of(record)
         if not any(room for _, room in rooms) and decided is None:
             return None
         cases = {a.paymentId: a for a in self.reads.anomaly_items_of_order(record.header.orderId) if a.status == "OPEN"}
@@ -1639,7 +1551,7 @@ class PaymentService:
             refunds = add_refunds(
                 tx,
                 record,
-                sum(room for _, room in rooms),
+                plan_refund(sum(room for _, room in rooms), rooms).provider,
                 reason="order_cancelled",
                 now=now,
                 cases=cases,
@@ -1692,7 +1604,7 @@ class PaymentService:
             outcomes[attempt.paymentId] = self._close_attempt(record, attempt)
         return outcomes
 
-    def _close_attempt(self, record: OrderRecord, attempt: PaymentAttemptItem) -> str:
+    def _close_attempt(self, record: OrderRecord, attempt: AttemptRecord) -> str:
         method = PaymentMethod(attempt.method)
         reference = attempt.providerReference or _provider_object_id(attempt.instructions)
         try:
@@ -1704,24 +1616,11 @@ class PaymentService:
         now = self._now()
         tries = int((attempt.closure or {}).get("tries") or 0) + 1
         tx = Transaction()
-        tx.update(
-            "attempt",
-            PaymentAttemptItem(attempt.PK, attempt.SK),
-            [
-                PaymentAttemptItem.closeOutcome.set(outcome),
-                PaymentAttemptItem.closure.set({"outcome": outcome, "at": now, "detail": detail, "tries": tries}),
-            ],
-            PaymentAttemptItem.closeOutcome.does_not_exist() | (PaymentAttemptItem.closeOutcome == "ERROR"),
-        )
+        add_attempt_closure(tx, attempt, outcome, {"outcome": outcome, "at": now, "detail": detail, "tries": tries})
         if outcome == CloseOutcome.CLOSED.value:
             text = f"payment attempt {attempt.paymentId} closed at {method.value}: it can no longer be paid"
-            tx.put(
-                ("event", "close"),
-                event_item(
-                    record.header.orderId,
-                    StatusChange(record.status, record.status, Actor.system("payments"), now, text),
-                ),
-            )
+            change = StatusChange(record.status, record.status, Actor.system("payments"), now, text)
+            add_history(tx, record.header.orderId, change, key="close")
         try:
             tx.commit()
         except TransactionCancelled:
@@ -1737,7 +1636,7 @@ class PaymentService:
             "storeId": store_id,
             "channels": channels_to_json(channels),
             "version": version,
-            "audit": audit_entries(f"SETTINGS#PAYMENT_CHANNELS#{store_id}", 20),
+            "audit": [audit_view(i) for i in audit_records(f"SETTINGS#PAYMENT_CHANNELS#{store_id}", 20)],
         }
 
     def put_channel_settings(
@@ -1773,10 +1672,6 @@ class PaymentService:
         return {"storeId": store_id, "channels": channels_to_json(merged), "version": new_version}
 
 
-def _is_anomaly(label: object) -> bool:
-    return isinstance(label, tuple) and label[0] == "anomaly"
-
-
 def _late_payment_note(record: OrderRecord, *, exact: bool) -> str:
     """Why money for a cancelled order is given back, in words for the case and the shopper's event."""
     cancellation = record.header.cancellation or {}
@@ -1800,19 +1695,17 @@ def _kept(record: OrderRecord) -> Money:
     return money_of(record).held - Money(going_back, record.header.currency)
 
 
-def _paid_at_provider(attempt: PaymentAttemptItem) -> Money:
+def _paid_at_provider(attempt: AttemptRecord) -> Money:
     """What the provider holds for an attempt: what it reported when that differed, else the amount asked."""
     return attempt.received.money() if attempt.received else attempt.amount.money()
 
 
 def _took_benefits(record: OrderRecord) -> bool:
     """Whether checkout took coupons, points or balance for this order."""
-    benefits = record.header.benefits or {}
-    balance = benefits.get("balance") or {}
-    return bool(benefits.get("coupons") or benefits.get("pointsDebited") or balance.get("amount"))
+    return Benefits.of(record.header.benefits).took_any
 
 
-def _attempt(record: OrderRecord, payment_id: str) -> PaymentAttemptItem:
+def _attempt(record: OrderRecord, payment_id: str) -> AttemptRecord:
     attempt = next((a for a in record.payments if a.paymentId == payment_id), None)
     if attempt is None:
         raise NotFound(f"payment {payment_id} not found")
@@ -1841,3 +1734,49 @@ def _strictest(method: PaymentMethod, settings: list[ChannelSettings]) -> Channe
 
 
 __all__ = ["PaymentService", "PaymentStatus", "payment_summary"]
+
+
+def _open_case(
+    tx: Transaction,
+    header: HeaderRecord,
+    *,
+    anomaly_type: str,
+    payment_id: str,
+    expected: Money,
+    received: Money,
+    status: AnomalyStatus,
+    note: str,
+    refund: RefundRecord | None,
+    now: str,
+    anomaly_id: str | None = None,
+) -> AnomalyRecord:
+    """A case about money that did not fit, and the `PaymentAnomaly` event that tells the shopper."""
+    anomaly = add_anomaly(
+        tx,
+        header,
+        anomaly_type=anomaly_type,
+        payment_id=payment_id,
+        expected=expected,
+        received=received,
+        status=status,
+        note=note,
+        refund=refund,
+        now=now,
+        anomaly_id=anomaly_id,
+    )
+    refund_ref = None
+    if refund is not None:
+        refund_ref = {"refundId": refund.refundId, "status": refund.status, "amount": refund.amount.money().to_dict()}
+    event = events.payment_anomaly(
+        order_summary(header),
+        anomaly_id=anomaly.anomalyId,
+        anomaly_type=anomaly_type,
+        anomaly_status=status.value,
+        payment_id=payment_id,
+        expected=expected,
+        received=received,
+        refund=refund_ref,
+        note=note,
+    )
+    add_event(tx, header.orderId, event, now, key="anomaly")
+    return anomaly

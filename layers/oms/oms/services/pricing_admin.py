@@ -16,7 +16,6 @@ from oms.domain.promotions import CouponTemplate, PointsRules, Promotion, Scope,
 from oms.domain.rules_json import points_rules_to_dict, promotion_from_dict, promotion_to_dict, template_to_dict
 from oms.services.orders import IdempotencyKeyReused
 from oms.store import keys
-from oms.store.models import CouponItem, PricingSettingsItem
 from oms.store.orders import IdempotencyKeyInUse
 from oms.store.pages import Page
 from oms.store.payments import add_idempotency
@@ -30,8 +29,6 @@ from oms.store.pricing import (
     TEMPLATE_ACTIVE,
     PointsInsufficient,
     add_points_change,
-    coupon_view,
-    points_entry_view,
 )
 from oms.store.pricing_admin import (
     FX_SUBJECT,
@@ -41,10 +38,10 @@ from oms.store.pricing_admin import (
     PromotionEnded,
     add_audit,
     points_subject,
-    settings_meta,
-    template_view,
 )
-from oms.store.transactions import Transaction, TransactionCancelled
+from oms.store.records import CouponRecord, PricingSettingsRecord
+from oms.store.transactions import Part, Transaction, TransactionCancelled
+from oms.views.pricing import audit_view, coupon_view, points_entry_view, settings_meta, template_view
 
 Json = dict[str, Any]
 COUPON_STATUSES = (COUPON_AVAILABLE, COUPON_USED, COUPON_VOID)
@@ -110,7 +107,7 @@ class PricingAdminService:
             raise NotFound(f"promotion {promotion_id} not found")
         return {
             **_promotion_view(entry, self.clock()),
-            "audit": self.repository.audit(f"PROMOTION#{promotion_id}"),
+            "audit": self._audit(f"PROMOTION#{promotion_id}"),
         }
 
     def create_promotion(self, actor: Actor, promotion: Promotion, reason: str | None) -> Json:
@@ -186,14 +183,14 @@ class PricingAdminService:
     # ---------------------------------------------------------------- coupon templates
     def templates(self, actor: Actor, limit: int | None, cursor: str | None) -> Page[Json]:
         self._require_staff_read(actor, "coupon templates")
-        return self.repository.templates(limit, cursor)
+        return self.repository.templates(limit, cursor).map(template_view)
 
     def template(self, actor: Actor, template_id: str) -> Json:
         self._require_staff_read(actor, "coupon templates")
         item = self.repository.template(template_id)
         if item is None:
             raise NotFound(f"coupon template {template_id} not found")
-        return {**template_view(item), "audit": self.repository.audit(f"COUPONTPL#{template_id}")}
+        return {**template_view(item), "audit": self._audit(f"COUPONTPL#{template_id}")}
 
     def create_template(self, actor: Actor, template: CouponTemplate, reason: str | None) -> Json:
         self._require(actor, Permission.PROMOTION_MANAGE, "managing coupon templates")
@@ -244,7 +241,7 @@ class PricingAdminService:
             raise CouponTemplateExpired(f"coupon template {template_id} expired at {ends_at}")
         body: Json = {}
 
-        def record(tx: Transaction, coupons: list[CouponItem]) -> None:
+        def record(tx: Transaction, coupons: list[CouponRecord]) -> None:
             body.clear()
             body.update(
                 {
@@ -261,7 +258,7 @@ class PricingAdminService:
                 item, customer_ids, public_code, actor=actor, reason=reason, now=now, extra=record
             )
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "idempotency"):
+            if cancelled.failed(Part.IDEMPOTENCY):
                 raise IdempotencyKeyInUse("another request with this Idempotency-Key is in flight") from cancelled
             raise
         return 201, body, False
@@ -271,7 +268,7 @@ class PricingAdminService:
         if status is not None and status not in COUPON_STATUSES:
             raise _invalid("status is AVAILABLE, USED or VOID", "status")
         items, next_cursor = self.repository.customer_coupons(actor.subject, status, limit, cursor)
-        return Page(self.repository.coupon_views(items), next_cursor)
+        return Page(self._coupon_views(items), next_cursor)
 
     def coupon(self, actor: Actor, code: str) -> Json:
         """A public code is readable by anyone signed in (it is meant to be shared); an issued coupon only
@@ -280,7 +277,14 @@ class PricingAdminService:
         staff = actor.can(Permission.PROMOTION_MANAGE) or actor.can(Permission.ORDER_READ_ANY)
         if item is None or not (staff or item.ownerId is None or item.ownerId == actor.subject):
             raise NotFound(f"coupon {code} not found")
-        return self.repository.coupon_views([item])[0]
+        return self._coupon_views([item])[0]
+
+    def _coupon_views(self, items: list[CouponRecord]) -> list[Json]:
+        statuses = self.repository.template_statuses(i.templateId for i in items)
+        return [{**coupon_view(i), "templateStatus": statuses.get(i.templateId)} for i in items]
+
+    def _audit(self, subject: str) -> list[Json]:
+        return [audit_view(i) for i in self.repository.audit(subject)]
 
     def template_coupons(self, actor: Actor, template_id: str, limit: int | None, cursor: str | None) -> Page[Json]:
         self._require_staff_read(actor, "issued coupons")
@@ -297,7 +301,7 @@ class PricingAdminService:
         return {
             "programmes": item.data if item else {},
             **settings_meta(item),
-            "audit": self.repository.audit(POINTS_SUBJECT),
+            "audit": self._audit(POINTS_SUBJECT),
         }
 
     def put_points_rules(
@@ -324,7 +328,7 @@ class PricingAdminService:
     def fx_rates(self, actor: Actor) -> Json:
         self._require(actor, Permission.PRICING_SETTINGS, "pricing settings")
         item = self.repository.settings(keys.FX_SETTINGS)
-        return {**_fx_view(item), **settings_meta(item), "audit": self.repository.audit(FX_SUBJECT)}
+        return {**_fx_view(item), **settings_meta(item), "audit": self._audit(FX_SUBJECT)}
 
     def put_fx_rates(
         self,
@@ -374,7 +378,7 @@ class PricingAdminService:
         return {
             "customerId": customer_id,
             "available": int(account.available) if account else 0,
-            "entries": page.items,
+            "entries": [points_entry_view(i) for i in page.items],
             "next_cursor": page.next_cursor,
         }
 
@@ -424,9 +428,9 @@ class PricingAdminService:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "idempotency"):
+            if cancelled.failed(Part.IDEMPOTENCY):
                 raise IdempotencyKeyInUse("another request with this Idempotency-Key is in flight") from cancelled
-            if cancelled.failed(lambda label: label == "points"):
+            if cancelled.failed(Part.POINTS):
                 raise PointsInsufficient(
                     "the points changed; the account no longer holds enough for this debit"
                 ) from cancelled
@@ -454,18 +458,18 @@ def _promotion_view(entry: Json, now: datetime) -> Json:
     return {**entry, "windowState": state}
 
 
-def _coupon_view(item: CouponItem, template_status: str | None) -> Json:
+def _coupon_view(item: CouponRecord, template_status: str | None) -> Json:
     return {**coupon_view(item), "templateStatus": template_status}
 
 
-def _check_version(current: PricingSettingsItem | None, if_match: int | None) -> int:
+def _check_version(current: PricingSettingsRecord | None, if_match: int | None) -> int:
     version = int(current.version) if current else 0
     if if_match is not None and if_match != version:
         raise PreconditionFailed("the settings changed since you read them (If-Match)")
     return version
 
 
-def _fx_view(item: PricingSettingsItem | None) -> Json:
+def _fx_view(item: PricingSettingsRecord | None) -> Json:
     data = item.data if item else {}
     reporting = data.get("reportingCurrency") or DEFAULT_REPORTING_CURRENCY
     rates = {}

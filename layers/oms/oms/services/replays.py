@@ -9,8 +9,7 @@ from __future__ import annotations
 from oms.domain.order import OrderStatus
 from oms.domain.payment import AttemptStatus
 from oms.domain.permissions import Actor
-from oms.store.models import ChildOrderItem, PaymentAttemptItem
-from oms.store.orders import OrderRecord
+from oms.store.records import AttemptRecord, ChildRecord, OrderRecord
 
 
 def cancelled_by(record: OrderRecord, actor: Actor, note: str | None) -> bool:
@@ -23,7 +22,7 @@ def cancelled_by(record: OrderRecord, actor: Actor, note: str | None) -> bool:
     )
 
 
-def children_cancelled_by(record: OrderRecord, actor: Actor, reason: str | None) -> list[ChildOrderItem]:
+def children_cancelled_by(record: OrderRecord, actor: Actor, reason: str | None) -> list[ChildRecord]:
     """The child orders this actor cancelled with this reason (a paid order's cancel, again)."""
     return [
         child
@@ -34,7 +33,7 @@ def children_cancelled_by(record: OrderRecord, actor: Actor, reason: str | None)
     ]
 
 
-def reviewed_by(attempt: PaymentAttemptItem, actor: Actor, *, approve: bool, reason: str | None) -> bool:
+def reviewed_by(attempt: AttemptRecord, actor: Actor, *, approve: bool, reason: str | None) -> bool:
     """This bank transfer was already approved, or rejected with this reason, by this reviewer."""
     if approve:
         return attempt.status == AttemptStatus.SUCCEEDED and attempt.providerReference == f"review:{actor.subject}"

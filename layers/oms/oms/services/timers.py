@@ -34,7 +34,7 @@ from oms.services.orders import OrderService
 from oms.services.payments import PaymentService
 from oms.store import keys
 from oms.store.due import Due, overdue, postpone
-from oms.store.orders import OrderRecord
+from oms.store.records import OrderRecord
 
 log = logging.getLogger(__name__)
 

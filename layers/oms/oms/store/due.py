@@ -29,7 +29,7 @@ from oms.domain.clock import parse_rfc3339, to_rfc3339
 from oms.domain.order import OrderStatus
 from oms.store import keys
 from oms.store.models import Item, OrderItem, RefundItem
-from oms.store.transactions import Transaction, TransactionCancelled
+from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 PAGE_SIZE = 50
 
@@ -137,7 +137,7 @@ def postpone(due: Due, until: str) -> bool:
         sort_key = keys.refund_due_sort_key(moment, due.order_id, due.refund_id)
         target = RefundItem(keys.order_pk(due.order_id), keys.refund_sk(due.refund_id))
     still_there = Item.GSI4SK == due.sort_key  # noqa: SIM300  (an attribute, not a constant)
-    tx.update("due", target, [Item.GSI4SK.set(sort_key)], still_there)
+    tx.update(Part.DUE, target, [Item.GSI4SK.set(sort_key)], still_there)
     try:
         tx.commit()
     except TransactionCancelled:

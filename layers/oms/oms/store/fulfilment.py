@@ -14,17 +14,18 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
+from oms.domain.benefits import Benefits
+from oms.domain.events import OutboxEvent
 from oms.domain.fulfilment import ChildStatus
 from oms.domain.ids import new_id
 from oms.domain.order import OrderStatus, StatusChange
 from oms.store import keys
 from oms.store.due import due_index_actions
 from oms.store.models import ChildOrderItem, Item, OrderItem, ShipmentItem, StockItem, TrackingItem
-from oms.store.orders import event_item, order_summary, outbox_item
+from oms.store.orders import add_event, event_item
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
-from oms.store.transactions import Transaction
+from oms.store.transactions import Part, Transaction
 
-DELIVERED_EVENT = "OrderDelivered"  # arms the auto-confirm timer (oms.services.after_commit)
 MAX_TRACKING_EVENTS = 200  # per shipment; older ones beyond this are dropped from the item (oldest first)
 
 
@@ -32,14 +33,15 @@ MAX_TRACKING_EVENTS = 200  # per shipment; older ones beyond this are dropped fr
 class ParentMove:
     """What happens to the parent order in a fulfilment write: always a version bump (so siblings
     serialize) and a history entry (the timeline); a status change when the derived status moved
-    (`change.from_status == change.to_status` otherwise). `auto_confirm_at` is required when the move
-    makes the order DELIVERED: the deadline of its auto-confirm timer."""
+    (`change.from_status == change.to_status` otherwise), and the outbox row of `event`.
+    `auto_confirm_at` and `delivered` (the `OrderDelivered` event) are required when the move makes
+    the order DELIVERED: the deadline of its auto-confirm timer, and the event that arms it."""
 
     change: StatusChange
-    detail_type: str
-    detail: dict[str, Any]
-    more: tuple[Action, ...] = ()
+    event: OutboxEvent
+    benefits: Benefits | None = None  # the order's benefits after this move, when they changed
     auto_confirm_at: str | None = None
+    delivered: OutboxEvent | None = None
 
 
 def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: str) -> None:
@@ -47,12 +49,14 @@ def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: s
     delivered), an order that becomes DELIVERED gets its `autoConfirmAt`, its entry in the deadline
     index and an `OrderDelivered` outbox row carrying the deadline, from which its timer is armed."""
     version = int(header.version)
-    actions: list[Action] = [*move.more, OrderItem.updatedAt.set(now), OrderItem.version.set(version + 1)]
+    actions: list[Action] = [OrderItem.updatedAt.set(now), OrderItem.version.set(version + 1)]
+    if move.benefits is not None:
+        actions.append(OrderItem.benefits.set(move.benefits.to_dict()))
     target = move.change.to_status
     delivered = target is OrderStatus.DELIVERED and header.status != target.value
     if delivered:
-        if not move.auto_confirm_at:
-            raise ValueError("an order that becomes DELIVERED needs its auto-confirm deadline")
+        if not move.auto_confirm_at or move.delivered is None:
+            raise ValueError("an order that becomes DELIVERED needs its auto-confirm deadline and its event")
         actions += [OrderItem.deliveredAt.set(now), OrderItem.autoConfirmAt.set(move.auto_confirm_at)]
     if target.value != header.status:
         actions += [
@@ -60,19 +64,16 @@ def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: s
             OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(target.value)),
             *due_index_actions(target, header, auto_confirm_at=move.auto_confirm_at),
         ]
-    tx.put(("event", "parent"), event_item(header.orderId, move.change))
+    tx.put((Part.EVENT, "parent"), event_item(header.orderId, move.change))
     tx.update(
-        "order",
+        Part.ORDER,
         OrderItem(header.PK, header.SK),
         actions,
         (OrderItem.status == header.status) & (OrderItem.version == version),
     )
-    detail = {**order_summary(header), "status": target.value, **move.detail}
-    tx.put("outbox", outbox_item(header.orderId, move.detail_type, detail, now))
-    if delivered:
-        timer = {"deliveredAt": now, "autoConfirmAt": move.auto_confirm_at}
-        summary = {**order_summary(header), "status": target.value, **timer}
-        tx.put("outbox-delivered", outbox_item(header.orderId, DELIVERED_EVENT, summary, now))
+    add_event(tx, header.orderId, move.event, now)
+    if delivered and move.delivered is not None:
+        add_event(tx, header.orderId, move.delivered, now, key="delivered")
 
 
 def add_child_update(
@@ -81,14 +82,28 @@ def add_child_update(
     now: str,
     *,
     status: ChildStatus | None = None,
-    more: tuple[Action, ...] = (),
+    released: bool | None = None,
+    shipped: dict[int, int] | None = None,
+    cancellation: dict[str, Any] | None = None,
 ) -> None:
+    """One write of a child order (conditional on its version and status): a new status, released to
+    the warehouse (`released=True` marks it now, `False` undoes the mark), the quantities shipped per
+    line, or how it was cancelled."""
     version = int(child.version)
-    actions: list[Action] = [*more, ChildOrderItem.updatedAt.set(now), ChildOrderItem.version.set(version + 1)]
+    actions: list[Action] = []
+    if released is True:
+        actions.append(ChildOrderItem.releasedAt.set(now))
+    elif released is False:
+        actions.append(ChildOrderItem.releasedAt.remove())
+    if shipped is not None:
+        actions.append(ChildOrderItem.shipped.set({str(k): v for k, v in shipped.items()}))
+    if cancellation is not None:
+        actions.append(ChildOrderItem.cancellation.set(cancellation))
+    actions += [ChildOrderItem.updatedAt.set(now), ChildOrderItem.version.set(version + 1)]
     if status is not None:
         actions.append(ChildOrderItem.status.set(status.value))
     tx.update(
-        ("child", int(child.childNo)),
+        (Part.CHILD, int(child.childNo)),
         ChildOrderItem(child.PK, child.SK),
         actions,
         (ChildOrderItem.version == version) & (ChildOrderItem.status == child.status),
@@ -97,7 +112,7 @@ def add_child_update(
 
 def add_child_history(tx: Transaction, header: OrderItem, change: StatusChange) -> None:
     """A timeline entry about a child (or an attempt on it) that does not move the parent."""
-    tx.put(("event", new_id()), event_item(header.orderId, change))
+    tx.put((Part.EVENT, new_id()), event_item(header.orderId, change))
 
 
 def new_shipment(
@@ -132,9 +147,9 @@ def new_shipment(
 
 
 def add_shipment(tx: Transaction, shipment: ShipmentItem) -> None:
-    tx.put("shipment", shipment, ShipmentItem.PK.does_not_exist())
+    tx.put(Part.SHIPMENT, shipment, ShipmentItem.PK.does_not_exist())
     tx.put(
-        "tracking",
+        Part.TRACKING,
         TrackingItem(
             *keys.tracking(shipment.carrier, shipment.trackingNumber),
             carrier=shipment.carrier,
@@ -166,7 +181,7 @@ def add_shipment_update(
         actions.append(ShipmentItem.status.set(status))
     if latest_event_at is not None:
         actions.append(ShipmentItem.latestEventAt.set(latest_event_at))
-    tx.update("shipment", ShipmentItem(shipment.PK, shipment.SK), actions, ShipmentItem.version == version)
+    tx.update(Part.SHIPMENT, ShipmentItem(shipment.PK, shipment.SK), actions, ShipmentItem.version == version)
 
 
 def add_stock_release_of_sold(
@@ -179,7 +194,7 @@ def add_stock_release_of_sold(
         by_sku[sku_id] = by_sku.get(sku_id, 0) + int(part["quantity"])
     for sku_id, quantity in sorted(by_sku.items()):
         tx.update(
-            ("stock", sku_id),
+            (Part.STOCK, sku_id),
             StockItem(*keys.stock(sku_id)),
             [StockItem.available.add(quantity), StockItem.sold.add(-quantity), StockItem.updatedAt.set(now)],
             StockItem.sold >= quantity,

@@ -8,11 +8,11 @@ from oms.domain.clock import parse_rfc3339, to_rfc3339
 from oms.domain.ids import new_id
 from oms.domain.ledger import Posting
 from oms.domain.money import Money
-from oms.domain.payment import refund_retry_delay
+from oms.domain.refunds import refund_retry_delay
 from oms.store import keys
 from oms.store.due import refund_due_entry
 from oms.store.models import BalanceAccountItem, LedgerLineItem, MoneyAttribute, RefundItem
-from oms.store.transactions import Transaction
+from oms.store.transactions import Part, Transaction
 
 
 def add_postings(
@@ -44,7 +44,7 @@ def add_postings(
                 paymentId=payment_id,
                 by=by,
             )
-            tx.put(("ledger", posting_id, n), item)
+            tx.put((Part.LEDGER, posting_id, n), item)
             items.append(item)
     return items
 
@@ -57,14 +57,14 @@ def add_balance_change(tx: Transaction, customer_id: str, delta: int, currency: 
     actions = [BalanceAccountItem.available.add(delta), BalanceAccountItem.updatedAt.set(now)]
     same_currency = BalanceAccountItem.currency == currency
     if delta < 0:
-        tx.update("balance", account, actions, same_currency & (BalanceAccountItem.available >= -delta))
+        tx.update(Part.BALANCE, account, actions, same_currency & (BalanceAccountItem.available >= -delta))
         return
     actions += [
         BalanceAccountItem.customerId.set(customer_id),
         BalanceAccountItem.currency.set(currency),
         BalanceAccountItem.type.set(BalanceAccountItem),  # the discriminator, so reads know the kind
     ]
-    tx.update("balance", account, actions, BalanceAccountItem.PK.does_not_exist() | same_currency)
+    tx.update(Part.BALANCE, account, actions, BalanceAccountItem.PK.does_not_exist() | same_currency)
 
 
 def add_refund(
@@ -105,5 +105,5 @@ def add_refund(
         createdAt=now,
         updatedAt=now,
     )
-    tx.put(("refund", refund_id), item, RefundItem.PK.does_not_exist())
+    tx.put((Part.REFUND, refund_id), item, RefundItem.PK.does_not_exist())
     return item

@@ -13,11 +13,12 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
+from oms.domain.benefits import Benefits
 from oms.domain.catalog import ShippingPolicy, Sku, StockPolicy
 from oms.domain.clock import parse_rfc3339
 from oms.domain.errors import Conflict, InsufficientStock, InvalidRequest
+from oms.domain.events import OutboxEvent
 from oms.domain.fulfilment import ChildStatus
-from oms.domain.fx import FxRate, to_reporting
 from oms.domain.ids import new_id
 from oms.domain.ledger import PostingKind, balance_account, cancellation, order_account, transfer
 from oms.domain.money import Money, total
@@ -70,11 +71,12 @@ from oms.store.pricing import (
     points_rules_from_settings,
     promotions_from_directory,
 )
-from oms.store.transactions import Transaction, TransactionCancelled
+from oms.store.records import IdempotencyRecord, OrderRecord, StoredResponse
+from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
-COUPON_LABELS = ("coupon", "template", "coupon-use")
+COUPON_PARTS = (Part.COUPON, Part.TEMPLATE, Part.COUPON_USE)
 MAX_COUPON_OPTIONS = 50  # coupons a picker weighs at once (one BatchGetItem of them)
 RESERVED, SOLD = "RESERVED", "SOLD"  # where a line's stock sits while the order awaits payment
 OUTBOX_TTL = timedelta(days=7)
@@ -92,13 +94,6 @@ class OrderNumberTaken(Exception):
 class StaleOrder(Conflict):
     slug = "concurrent-update"
     title = "The order changed while this request was processed"
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    request_hash: str
-    status_code: int
-    body: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -136,15 +131,15 @@ class CheckoutBenefits:
     points_debited: int = 0
     balance: Money | None = None
 
-    def to_dict(self, customer_id: str, points_earned: int) -> dict[str, Any]:
-        return {
-            "customerId": customer_id,
-            "coupons": [coupon_taken(coupon).to_dict() for coupon in self.coupons],
-            "pointsDebited": self.points_debited,
-            "balance": None if self.balance is None else self.balance.to_dict(),
-            "pointsEarned": points_earned,
-            "pointsCredited": False,
-        }
+    def recorded(self, customer_id: str, points_earned: int) -> Benefits:
+        """What the order records of them (given back by a cancel)."""
+        return Benefits.at_checkout(
+            customer_id,
+            coupons=[coupon_taken(coupon).to_dict() for coupon in self.coupons],
+            points_debited=self.points_debited,
+            balance=self.balance,
+            points_earned=points_earned,
+        )
 
 
 class OrderTooLarge(InvalidRequest):
@@ -152,158 +147,17 @@ class OrderTooLarge(InvalidRequest):
     title = "The order is too large for one checkout"
 
 
-@dataclass
-class OrderRecord:
-    """Everything in an order's partition, read with one Query."""
-
-    header: OrderItem
-    lines: list[OrderLineItem] = field(default_factory=list)
-    events: list[OrderEventItem] = field(default_factory=list)
-    payments: list[PaymentAttemptItem] = field(default_factory=list)
-    ledger: list[LedgerLineItem] = field(default_factory=list)
-    refunds: list[RefundItem] = field(default_factory=list)
-    children: list[ChildOrderItem] = field(default_factory=list)
-    shipments: list[ShipmentItem] = field(default_factory=list)
-
-    @property
-    def status(self) -> OrderStatus:
-        return OrderStatus(self.header.status)
-
-    def child(self, child_no: int) -> ChildOrderItem | None:
-        return next((c for c in self.children if int(c.childNo) == child_no), None)
-
-
-@dataclass(frozen=True)
-class IdempotencyRecord:
-    subject: str
-    key: str
-    request_hash: str
-    status_code: int
-
-
-def _reporting_total(header: OrderItem) -> dict[str, Any] | None:
-    pricing = header.pricing or {}
-    fx = pricing.get("fx")
-    if not fx:
-        return None
-    return to_reporting(header.total.money(), FxRate.from_dict(fx)).to_dict()
-
-
-def order_summary(header: OrderItem) -> dict[str, Any]:
-    return {
-        "orderId": header.orderId,
-        "orderNumber": header.orderNumber,
-        "customerId": header.customerId,
-        "status": header.status,
-        "currency": header.currency,
-        "total": header.total.money().to_dict(),
-        # The total in the reporting currency at the rate frozen at placement (None: no rate then).
-        "reportingTotal": _reporting_total(header),
-        "storeIds": list(header.storeIds),
-        "paymentDeadline": header.paymentDeadline,
-        "createdAt": header.createdAt,
-        "updatedAt": header.updatedAt,
-    }
-
-
-def breakdown_of(priced: PricedOrder) -> dict[str, Any]:
-    """The order-level money columns of a priced order, exactly as `order_view` shows them once placed."""
-    discount = priced.goods_discount + priced.shipping_discount + priced.points.value
-    return {
-        "subtotal": priced.subtotal.to_dict(),
-        "shipping": priced.shipping.to_dict(),
-        "discount": discount.to_dict(),
-        "total": (priced.total + priced.balance).to_dict(),
-        "balanceUsed": priced.balance.to_dict(),
-        "amountDue": priced.total.to_dict(),
-        "pointsUsed": priced.points.debited,
-        "pointsEarned": priced.points.earned,
-    }
-
-
-def _breakdown(header: OrderItem) -> dict[str, Any]:
-    breakdown: dict[str, Any] = {
-        "subtotal": header.subtotal.money().to_dict(),
-        "shipping": header.shipping.money().to_dict(),
-        "discount": header.discount.money().to_dict(),
-        "total": header.total.money().to_dict(),
-    }
-    pricing = header.pricing
-    if pricing:  # orders placed before promotions have only the columns above
-        breakdown.update(
-            {
-                "balanceUsed": pricing["balance"],
-                "amountDue": pricing["total"],
-                "pointsUsed": pricing["points"]["debited"],
-                "pointsEarned": pricing["points"]["earned"],
-            }
-        )
-    return breakdown
-
-
-def order_view(record: OrderRecord) -> dict[str, Any]:
-    header = record.header
-    view = order_summary(header)
-    view.pop("total")
-    view.update(
-        {
-            "lines": [
-                {
-                    "lineNo": int(line.lineNo),
-                    "skuId": line.skuId,
-                    "productId": line.productId,
-                    "storeId": line.storeId,
-                    "warehouseId": line.warehouseId,
-                    "name": line.name,
-                    "unitPrice": line.unitPrice.money().to_dict(),
-                    "quantity": int(line.quantity),
-                    "lineTotal": line.lineTotal.money().to_dict(),
-                    "shipping": line.shipping.money().to_dict(),
-                    "discount": line.discount.money().to_dict(),
-                    "payable": line.payable.money().to_dict(),
-                    "pricing": line.pricing,
-                }
-                for line in sorted(record.lines, key=lambda line: int(line.lineNo))
-            ],
-            "breakdown": _breakdown(header),
-            "pricing": header.pricing,
-            "children": [
-                child_view(c, header.status, record.shipments)
-                for c in sorted(record.children, key=lambda c: int(c.childNo))
-            ],
-            "deliveredAt": header.deliveredAt,
-            "autoConfirmAt": header.autoConfirmAt,
-            "shippingAddress": header.shippingAddress,
-            "note": header.note,
-            "cancellation": header.cancellation,
-            "history": [
-                {
-                    "from": e.fromStatus,
-                    "to": e.toStatus,
-                    "by": e.by,
-                    "role": e.role,
-                    "at": e.at,
-                    "reason": e.reason,
-                }
-                for e in sorted(record.events, key=lambda e: e.SK)
-            ],
-        }
-    )
-    return view
-
-
 def add_order_move(
     tx: Transaction,
     header: OrderItem,
     change: StatusChange,
+    event: OutboxEvent,
     *,
-    detail_type: str,
-    extra: dict[str, Any] | None = None,
     more: Sequence[Action] = (),
     payment_deadline: str | None = None,
 ) -> None:
-    """Move the order (conditional on status and version) with its history event and outbox row;
-    `payment_deadline` gives the order a new one (an order that awaits payment again)."""
+    """Move the order (conditional on status and version) with its history event and the outbox row
+    of `event`; `payment_deadline` gives the order a new one (an order that awaits payment again)."""
     version = int(header.version)
     actions = [
         *more,
@@ -317,14 +171,13 @@ def add_order_move(
     if change.to_status is OrderStatus.PAID:
         actions.append(OrderItem.cancellation.remove())
     tx.update(
-        "order",
+        Part.ORDER,
         OrderItem(header.PK, header.SK),
         actions,
         (OrderItem.status == header.status) & (OrderItem.version == version),
     )
-    tx.put("event", event_item(header.orderId, change))
-    detail = {**order_summary(header), "status": change.to_status.value, **(extra or {})}
-    tx.put("outbox", outbox_item(header.orderId, detail_type, detail, change.at))
+    tx.put(Part.EVENT, event_item(header.orderId, change))
+    add_event(tx, header.orderId, event, change.at)
 
 
 def child_item(order_id: str, child: ChildOrder, currency: str, now: str, *, queued: bool) -> ChildOrderItem:
@@ -361,7 +214,7 @@ def add_children_to_warehouse_queues(tx: Transaction, record: OrderRecord, now: 
         if child.GSI1PK:
             continue
         tx.update(
-            ("child", int(child.childNo)),
+            (Part.CHILD, int(child.childNo)),
             ChildOrderItem(child.PK, child.SK),
             [
                 ChildOrderItem.GSI1PK.set(keys.warehouse_children_gsi1(child.warehouseId)),
@@ -370,77 +223,17 @@ def add_children_to_warehouse_queues(tx: Transaction, record: OrderRecord, now: 
         )
 
 
-def child_quantities(child: ChildOrderItem) -> dict[int, int]:
-    """Line number -> quantity this child carries."""
-    result: dict[int, int] = {}
-    for part in child.parts:
-        result[int(part["lineNo"])] = result.get(int(part["lineNo"]), 0) + int(part["quantity"])
-    return result
-
-
-def shipped_quantities(child: ChildOrderItem) -> dict[int, int]:
-    return {int(line): int(quantity) for line, quantity in (child.shipped or {}).items()}
-
-
-def child_view(child: ChildOrderItem, order_status: str, shipments: list[ShipmentItem]) -> dict[str, Any]:
-    """A child order as the API shows it. Before the parent is paid (or while it is held or cancelled)
-    the child shows the parent's status: it cannot move on its own until then."""
-    own = child.status
-    status = (
-        order_status
-        if order_status in (OrderStatus.PENDING_PAYMENT, OrderStatus.ON_HOLD, OrderStatus.CANCELLED)
-        else own
-    )
-    return {
-        "childOrderId": child.childId,
-        "childNo": int(child.childNo),
-        "status": status,
-        "storeId": child.storeId,
-        "warehouseId": child.warehouseId,
-        "handling": child.handling,
-        "crossBorder": child.crossBorder == "true",
-        "total": child.total.money().to_dict(),
-        "lines": [
-            {"lineNo": int(p["lineNo"]), "skuId": p["skuId"], "quantity": int(p["quantity"]), "amounts": p["amounts"]}
-            for p in child.parts
-        ],
-        "shipped": {str(k): v for k, v in shipped_quantities(child).items()},
-        "releasedAt": child.releasedAt,
-        "cancellation": child.cancellation,
-        "shipments": [
-            shipment_view(s) for s in sorted(shipments, key=lambda s: s.createdAt) if s.childId == child.childId
-        ],
-        "version": int(child.version),
-    }
-
-
-def shipment_view(item: ShipmentItem) -> dict[str, Any]:
-    return {
-        "shipmentId": item.shipmentId,
-        "childOrderId": item.childId,
-        "carrier": item.carrier,
-        "trackingNumber": item.trackingNumber,
-        "lines": [
-            {"lineNo": int(k), "quantity": int(v)} for k, v in sorted(item.lines.items(), key=lambda kv: int(kv[0]))
-        ],
-        "status": item.status,
-        "tracking": item.events,
-        "createdAt": item.createdAt,
-        "updatedAt": item.updatedAt,
-    }
-
-
 def add_benefits_return(tx: Transaction, header: OrderItem, now: str) -> None:
     """A cancelled order gives back what its checkout took: coupons (uses uncounted), points, balance.
 
     Runs inside the cancel transaction, so it happens exactly once with the status change."""
-    benefits = header.benefits
-    if not benefits or benefits.get("returned"):
+    benefits = Benefits.of(header.benefits)
+    if not benefits or benefits.returned:
         return
     customer_id = header.customerId
-    taken = [CouponTaken.from_dict(data) for data in benefits.get("coupons", [])]
+    taken = [CouponTaken.from_dict(data) for data in benefits.coupons]
     add_coupons_return(tx, taken, customer_id, header.orderId, now)
-    debited = int(benefits.get("pointsDebited") or 0)
+    debited = benefits.points_debited
     if debited:
         add_points_change(
             tx,
@@ -452,9 +245,8 @@ def add_benefits_return(tx: Transaction, header: OrderItem, now: str) -> None:
             by="system",
             now=now,
         )
-    balance = benefits.get("balance")
-    if balance and balance["amount"]:
-        money = Money.from_dict(balance)
+    money = benefits.balance
+    if money is not None:
         add_balance_change(tx, customer_id, money.amount, money.currency, now)
         add_postings(
             tx,
@@ -501,6 +293,16 @@ def event_item(order_id: str, change: StatusChange) -> OrderEventItem:
         at=change.at,
         reason=change.reason,
     )
+
+
+def add_history(tx: Transaction, order_id: str, change: StatusChange, *, key: str) -> None:
+    """A line on the order's timeline (`key` tells it apart from the write's other history entries)."""
+    tx.put((Part.EVENT, key), event_item(order_id, change))
+
+
+def add_event(tx: Transaction, order_id: str, event: OutboxEvent, now: str, *, key: str | None = None) -> None:
+    """The outbox row of an event (built by the service, `oms.domain.events`), in the change's transaction."""
+    tx.put(Part.OUTBOX if key is None else (Part.OUTBOX, key), outbox_item(order_id, event.type, event.detail, now))
 
 
 def outbox_item(order_id: str, detail_type: str, detail: dict[str, Any], now: str) -> OutboxItem:
@@ -644,7 +446,7 @@ class OrderRepository:
         created: StatusChange,
         payment_deadline: str,
         stock_policies: dict[str, StockPolicy] | None = None,
-        benefits: dict[str, Any] | None = None,
+        benefits: Benefits | None = None,
         paid: StatusChange | None = None,
         children: Sequence[ChildOrder] = (),
     ) -> OrderRecord:
@@ -714,7 +516,7 @@ class OrderRepository:
             paymentDeadline=payment_deadline,
             cancellation=None,
             pricing=pricing,
-            benefits=benefits,
+            benefits=None if benefits is None else benefits.to_dict(),
             createdAt=now,
             updatedAt=now,
             version=1,
@@ -730,11 +532,12 @@ class OrderRepository:
         record: OrderRecord,
         idempotency: IdempotencyRecord,
         response_body: dict[str, Any],
+        events: Sequence[OutboxEvent],
         benefits: CheckoutBenefits | None = None,
     ) -> None:
         """ONE transaction: reserve every line's stock, take the coupons, points and balance, write
-        header, lines, history, outbox rows, order-number reservation and the idempotency record.
-        All or nothing."""
+        header, lines, history, the outbox rows of `events`, order-number reservation and the
+        idempotency record. All or nothing."""
         header = record.header
         now = header.createdAt
         customer_id = header.customerId
@@ -771,31 +574,22 @@ class OrderRepository:
                 payment_id=None,
                 by=customer_id,
             )
-        tx.put("order", header, OrderItem.PK.does_not_exist())
+        tx.put(Part.ORDER, header, OrderItem.PK.does_not_exist())
         for line in record.lines:
-            tx.put(("line", line.skuId), line)
+            tx.put((Part.LINE, line.skuId), line)
         for child in record.children:
-            tx.put(("child", int(child.childNo)), child)
+            tx.put((Part.CHILD, int(child.childNo)), child)
         for event in record.events:
-            tx.put(("event", event.SK), event)
+            tx.put((Part.EVENT, event.SK), event)
+        for n, outbox_event in enumerate(events):
+            add_event(tx, header.orderId, outbox_event, now, key=str(n))
         tx.put(
-            "outbox",
-            outbox_item(
-                header.orderId,
-                "OrderPlaced",
-                {**order_summary(header), "lineCount": len(record.lines)},
-                now,
-            ),
-        )
-        if header.status == OrderStatus.PAID.value:
-            tx.put("outbox-paid", outbox_item(header.orderId, "OrderPaid", order_summary(header), now))
-        tx.put(
-            "order-number",
+            Part.ORDER_NUMBER,
             OrderNumberItem(*keys.order_number(header.orderNumber), orderId=header.orderId),
             OrderNumberItem.PK.does_not_exist(),
         )
         tx.put(
-            "idempotency",
+            Part.IDEMPOTENCY,
             IdempotencyItem(
                 *keys.idempotency(idempotency.subject, idempotency.key),
                 requestHash=idempotency.request_hash,
@@ -811,7 +605,7 @@ class OrderRepository:
             # Reserve (deducted at payment) or deduct now, by the store's stock policy.
             taken_stock = StockItem.sold if line.stockState == SOLD else StockItem.reserved
             tx.update(
-                ("stock", line.skuId),
+                (Part.STOCK, line.skuId),
                 StockItem(*keys.stock(line.skuId)),
                 [StockItem.available.add(-quantity), taken_stock.add(quantity), StockItem.updatedAt.set(now)],
                 StockItem.available >= quantity,
@@ -832,28 +626,26 @@ class OrderRepository:
         self, cancelled: TransactionCancelled, record: OrderRecord, benefits: CheckoutBenefits
     ) -> None:
         """Turn the failed condition into the error the client should see (same as a sequential check)."""
-        if cancelled.failed(lambda label: label == "idempotency"):
+        if cancelled.failed(Part.IDEMPOTENCY):
             raise IdempotencyKeyInUse(
                 "another request with this Idempotency-Key is being processed; retry to get its result"
             ) from cancelled
-        short = cancelled.failed(lambda label: isinstance(label, tuple) and label[0] == "stock")
+        short = cancelled.failed(Part.STOCK)
         if short:
             requested = {line.skuId: int(line.quantity) for line in record.lines}
             shortages = []
             for failure in short:
-                sku_id = failure.label[1]  # type: ignore[index]
+                sku_id = failure.key
                 available = int(failure.item["available"]["N"]) if failure.item else self._available(sku_id)
                 shortages.append({"skuId": sku_id, "requested": requested[sku_id], "available": available})
             raise InsufficientStock(shortages) from cancelled
         by_template = {c.template.template_id: c for c in benefits.coupons}
-        for failure in cancelled.failed(lambda label: isinstance(label, tuple) and label[0] in COUPON_LABELS):
-            label = failure.label
-            assert isinstance(label, tuple)
-            kind, key = str(label[0]), str(label[1])
-            coupon = by_template[key] if kind != "coupon" else next(c for c in benefits.coupons if c.code == key)
-            if kind == "coupon":
+        for failure in cancelled.failed(*COUPON_PARTS):
+            kind, key = failure.part, failure.key
+            coupon = by_template[key] if kind != Part.COUPON else next(c for c in benefits.coupons if c.code == key)
+            if kind == Part.COUPON:
                 reason = CouponReason.USED
-            elif kind == "coupon-use":
+            elif kind == Part.COUPON_USE:
                 reason = CouponReason.CUSTOMER_LIMIT
             elif self.template_status(key) == TEMPLATE_ACTIVE:
                 reason = CouponReason.TOTAL_LIMIT
@@ -862,15 +654,15 @@ class OrderRepository:
             raise CouponNotApplicable(
                 reason, index=benefits.coupon_index.get(coupon.code, 0), code=coupon.code
             ) from cancelled
-        if cancelled.failed(lambda label: label == "points"):
+        if cancelled.failed(Part.POINTS):
             raise InvalidRequest(
                 f"this order needs {benefits.points_debited} points, fewer are held now",
                 field="points",
                 reason="points-insufficient",
             ) from cancelled
-        if cancelled.failed(lambda label: label == "balance"):
+        if cancelled.failed(Part.BALANCE):
             raise InvalidRequest("not enough balance", field="balance", reason="balance-insufficient") from cancelled
-        if cancelled.failed(lambda label: label == "order-number"):
+        if cancelled.failed(Part.ORDER_NUMBER):
             raise OrderNumberTaken from cancelled
 
     @staticmethod
@@ -903,7 +695,7 @@ class OrderRepository:
         record.header = header
         return record
 
-    def list_customer_orders(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[dict[str, Any]]:
+    def list_customer_orders(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[OrderItem]:
         partition = keys.customer_orders_gsi1(customer_id)
         results = Item.gsi1.query(
             partition,
@@ -912,7 +704,7 @@ class OrderRepository:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI1PK", partition_value=partition),
         )
-        items = [order_summary(i) for i in results if isinstance(i, OrderItem)]
+        items = [i for i in results if isinstance(i, OrderItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
     def list_orders(
@@ -923,8 +715,8 @@ class OrderRepository:
         created_to: str | None,
         limit: int | None,
         cursor: str | None,
-    ) -> Page[dict[str, Any]]:
-        """Staff listing, newest first; `created_from` inclusive, `created_to` exclusive."""
+    ) -> Page[OrderItem]:
+        """Staff listing (order headers), newest first; `created_from` inclusive, `created_to` exclusive."""
         index: _Gsi2 | _Gsi3
         sk_attr: UnicodeAttribute
         if status is None:
@@ -946,7 +738,7 @@ class OrderRepository:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr=pk_attr, partition_value=partition),
         )
-        items = [order_summary(i) for i in results if isinstance(i, OrderItem)]
+        items = [i for i in results if isinstance(i, OrderItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
     def cancel(
@@ -954,6 +746,7 @@ class OrderRepository:
         record: OrderRecord,
         change: StatusChange,
         cancellation: dict[str, Any],
+        outbox: OutboxEvent,
         more: Callable[[Transaction], None] | None = None,
     ) -> OrderRecord:
         """ONE transaction: move the order (conditional on status and version), record history and
@@ -968,25 +761,21 @@ class OrderRepository:
             more(tx)
         add_cancellation(tx, header, header.total.money(), now, "order cancelled")
         event = event_item(header.orderId, change)
-        tx.put("event", event)
-        tx.put(
-            "outbox",
-            outbox_item(
-                header.orderId,
-                "OrderCancelled",
-                {**order_summary(header), "status": change.to_status.value, "cancellation": cancellation},
-                now,
-            ),
-        )
+        tx.put(Part.EVENT, event)
+        add_event(tx, header.orderId, outbox, now)
         tx.update(
-            "order",
+            Part.ORDER,
             OrderItem(header.PK, header.SK),
             [
                 OrderItem.status.set(change.to_status.value),
                 OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(change.to_status.value)),
                 *due_index_actions(change.to_status, header),
                 OrderItem.cancellation.set(cancellation),
-                *([OrderItem.benefits.set({**header.benefits, "returned": True})] if header.benefits else []),
+                *(
+                    [OrderItem.benefits.set(Benefits.of(header.benefits).given_back().to_dict())]
+                    if header.benefits
+                    else []
+                ),
                 OrderItem.updatedAt.set(now),
                 OrderItem.version.set(version + 1),
             ],
@@ -996,7 +785,7 @@ class OrderRepository:
             quantity = int(line.quantity)
             held = StockItem.sold if line.stockState == SOLD else StockItem.reserved
             tx.update(
-                ("stock", line.skuId),
+                (Part.STOCK, line.skuId),
                 StockItem(*keys.stock(line.skuId)),
                 [StockItem.available.add(quantity), held.add(-quantity), StockItem.updatedAt.set(now)],
                 held >= quantity,
@@ -1006,7 +795,7 @@ class OrderRepository:
             # Open payment attempts end with the order; money that still arrives is handled as a late payment.
             if attempt.status in ("CREATED", "PENDING"):
                 tx.update(
-                    ("attempt", attempt.paymentId),
+                    (Part.ATTEMPT, attempt.paymentId),
                     PaymentAttemptItem(attempt.PK, attempt.SK),
                     [
                         PaymentAttemptItem.status.set("EXPIRED"),
@@ -1018,15 +807,11 @@ class OrderRepository:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(
-                lambda label: (
-                    label == "order" or (isinstance(label, tuple) and label[0] in ("attempt", "anomaly", "refund"))
-                )
-            ):
+            if cancelled.failed(Part.ORDER, Part.ATTEMPT, Part.ANOMALY, Part.REFUND):
                 raise StaleOrder("the order changed while it was being cancelled; read it again") from cancelled
             raise
         if header.benefits:
-            header.benefits = {**header.benefits, "returned": True}
+            header.benefits = Benefits.of(header.benefits).given_back().to_dict()
         header.status = change.to_status.value
         header.cancellation = cancellation
         header.updatedAt = now
@@ -1042,15 +827,15 @@ class OrderRepository:
             record.shipments,
         )
 
-    def complete(self, record: OrderRecord, change: StatusChange) -> OrderRecord:
+    def complete(self, record: OrderRecord, change: StatusChange, event: OutboxEvent) -> OrderRecord:
         """ONE transaction: DELIVERED → COMPLETED, and the points the order earns credited to the
         customer (once: the credit is marked on the order in the same write)."""
         header = record.header
-        benefits = dict(header.benefits or {})
-        earned = int(benefits.get("pointsEarned") or 0)
+        benefits = Benefits.of(header.benefits)
+        earned = benefits.points_earned
         tx = Transaction()
         more: list[Action] = []
-        if earned and not benefits.get("pointsCredited"):
+        if earned and not benefits.points_credited:
             add_points_change(
                 tx,
                 header.customerId,
@@ -1061,12 +846,11 @@ class OrderRepository:
                 by=change.actor.subject,
                 now=change.at,
             )
-            benefits["pointsCredited"] = True
-            more.append(OrderItem.benefits.set(benefits))
+            more.append(OrderItem.benefits.set(benefits.credited().to_dict()))
         for child in record.children:
             if child.status == ChildStatus.DELIVERED.value:
                 tx.update(
-                    ("child", int(child.childNo)),
+                    (Part.CHILD, int(child.childNo)),
                     ChildOrderItem(child.PK, child.SK),
                     [
                         ChildOrderItem.status.set(ChildStatus.COMPLETED.value),
@@ -1075,11 +859,11 @@ class OrderRepository:
                     ],
                     ChildOrderItem.version == int(child.version),
                 )
-        add_order_move(tx, header, change, detail_type="OrderCompleted", extra={"pointsEarned": earned}, more=more)
+        add_order_move(tx, header, change, event, more=more)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "order" or (isinstance(label, tuple) and label[0] == "child")):
+            if cancelled.failed(Part.ORDER, Part.CHILD):
                 raise StaleOrder("the order changed while it was being completed; read it again") from cancelled
             raise
         updated = self.get_order(header.orderId)

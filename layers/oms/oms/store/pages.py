@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from oms.domain.errors import InvalidRequest
 
 T = TypeVar("T")
+U = TypeVar("U")
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
 MAX_CURSOR_LENGTH = 4096  # a real cursor (four keys of at most 1,024 bytes each) is far shorter
@@ -22,6 +23,10 @@ MAX_KEY_BYTES = 1024  # DynamoDB's limit for a sort key (a partition key may hav
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+    def map(self, shape: Callable[[T], U]) -> Page[U]:
+        """The same page with every item shaped (a record into its JSON view)."""
+        return Page([shape(item) for item in self.items], self.next_cursor)
 
 
 def encode_cursor(last_key: dict[str, Any] | None) -> str | None:

@@ -8,33 +8,29 @@ record), so every combination keeps the same conditions.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from oms.domain.clock import parse_rfc3339
 from oms.domain.ids import new_id
-from oms.domain.ledger import Line
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus
 from oms.domain.payment import (
     DEFAULT_CHANNELS,
     AnomalyStatus,
-    AttemptStatus,
     ChannelSettings,
     FeeBearer,
     LatePaymentPolicy,
-    OrderMoney,
-    PaymentEvent,
-    RefundRoute,
-    allocate_refund,
-    order_position,
-    refund_id_for,
 )
 from oms.domain.permissions import Actor
+from oms.domain.refunds import ACTIVE_REFUNDS, RefundRoute, RefundStatus, refund_id_for
 from oms.store import keys
-from oms.store.due import due_index_actions, next_try
+from oms.store.due import due_index_actions, refund_due_actions
 from oms.store.ledger import add_refund
 from oms.store.models import (
     AnomalyItem,
@@ -48,126 +44,26 @@ from oms.store.models import (
     MoneyAttribute,
     OrderItem,
     OrderLineItem,
-    OutboxItem,
     PaymentAttemptItem,
     RefundItem,
     StockItem,
     StoreItem,
 )
-from oms.store.orders import (
-    IDEMPOTENCY_TTL,
-    OrderRecord,
-    StoredResponse,
-    order_summary,
-    outbox_item,
-)
+from oms.store.orders import IDEMPOTENCY_TTL
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
-from oms.store.transactions import Transaction
+from oms.store.records import OrderRecord, StoredResponse
+from oms.store.transactions import Part, Transaction
 
 INBOX_TTL = timedelta(days=90)
 
 
 # ---------------------------------------------------------------- views
-def attempt_view(item: PaymentAttemptItem) -> dict[str, Any]:
-    return {
-        "paymentId": item.paymentId,
-        "orderId": item.orderId,
-        "method": item.method,
-        "status": item.status,
-        "amount": item.amount.money().to_dict(),
-        "goodsAmount": item.goodsAmount.money().to_dict(),
-        "surcharge": item.surcharge.money().to_dict(),
-        "received": item.received.money().to_dict() if item.received else None,
-        "providerReference": item.providerReference,
-        "instructions": item.instructions,
-        "review": item.review,
-        "closedAtProvider": item.closure,
-        "createdAt": item.createdAt,
-        "updatedAt": item.updatedAt,
-    }
-
-
-def ledger_line_view(item: LedgerLineItem) -> dict[str, Any]:
-    return {
-        "postingId": item.postingId,
-        "kind": item.kind,
-        "account": item.account,
-        "amount": item.amount.money().to_dict(),
-        "memo": item.memo,
-        "at": item.at,
-        "orderId": item.orderId,
-        "paymentId": item.paymentId,
-    }
-
-
-def anomaly_view(item: AnomalyItem) -> dict[str, Any]:
-    return {
-        "anomalyId": item.anomalyId,
-        "type": item.anomalyType,
-        "orderId": item.orderId,
-        "paymentId": item.paymentId,
-        "expected": item.expected.money().to_dict(),
-        "received": item.received.money().to_dict(),
-        "status": item.status,
-        "notes": item.notes,
-        "refund": item.refund,
-        "resolution": item.resolution,
-        "createdAt": item.createdAt,
-        "updatedAt": item.updatedAt,
-    }
-
-
-def refund_view(item: RefundItem) -> dict[str, Any]:
-    return {
-        "refundId": item.refundId,
-        "paymentId": item.paymentId,
-        "method": item.method,
-        "amount": item.amount.money().to_dict(),
-        "status": item.status,
-        "reason": item.reason,
-        "providerReference": item.providerReference,
-        "anomalyId": item.anomalyId,
-        "route": item.route or RefundRoute.PROVIDER.value,
-        "failures": int(item.failures or 0),
-        "lastError": item.lastError,
-        "nextTryAt": next_try(item),
-        "failure": item.failure,
-        "resolution": item.resolution,
-        "createdAt": item.createdAt,
-        "updatedAt": item.updatedAt,
-    }
-
-
-def ledger_lines(record: OrderRecord) -> list[Line]:
-    return [Line(item.account, item.amount.money()) for item in record.ledger]
-
-
-def money_of(record: OrderRecord) -> OrderMoney:
-    """The order's money picture from its ledger lines: owed, received, refunded."""
-    return order_position(ledger_lines(record), record.header.orderId, record.header.total.money())
-
-
-def payment_summary(record: OrderRecord) -> dict[str, Any]:
-    """The order's payment picture, derived from its ledger lines (never a stored flag): what it is owed
-    (total less cancelled and written-off value), what it received and gave back, what it still asks for."""
-    money = money_of(record)
-    return {
-        "status": money.status.value,
-        "owed": money.owed.to_dict(),
-        "received": money.received.to_dict(),
-        "refunded": money.refunded.to_dict(),
-        "outstanding": money.outstanding.to_dict(),
-        "attempts": [attempt_view(a) for a in sorted(record.payments, key=lambda a: a.paymentId)],
-        "refunds": [refund_view(r) for r in record.refunds],
-    }
-
-
 # ---------------------------------------------------------------- transaction pieces
 def add_inbox(
     tx: Transaction, provider: str, event_id: str, *, payment_id: str | None, order_id: str, outcome: str, now: str
 ) -> None:
     tx.put(
-        "inbox",
+        Part.INBOX,
         InboxItem(
             *keys.inbox(provider, event_id),
             provider=provider,
@@ -204,7 +100,7 @@ def add_attempt_move(
     if review is not None:
         actions.append(PaymentAttemptItem.review.set(review))
     tx.update(
-        "attempt",
+        Part.ATTEMPT,
         PaymentAttemptItem(attempt.PK, attempt.SK),
         actions,
         (PaymentAttemptItem.status == attempt.status) & (PaymentAttemptItem.version == int(attempt.version)),
@@ -214,7 +110,7 @@ def add_attempt_move(
 def add_order_guard(tx: Transaction, header: OrderItem) -> None:
     """The order must still be as we read it (no move, but the decision depended on it)."""
     tx.check(
-        "order",
+        Part.ORDER,
         OrderItem(header.PK, header.SK),
         (OrderItem.status == header.status) & (OrderItem.version == int(header.version)),
     )
@@ -225,7 +121,7 @@ def add_deadline_change(tx: Transaction, header: OrderItem, deadline: str, now: 
     entry in the deadline index moves with it, so the sweeper leaves it alone until then."""
     version = int(header.version)
     tx.update(
-        "order",
+        Part.ORDER,
         OrderItem(header.PK, header.SK),
         [
             OrderItem.paymentDeadline.set(deadline),
@@ -246,7 +142,7 @@ def add_stock_sale(tx: Transaction, lines: list[OrderLineItem], now: str, *, fro
         quantity = int(line.quantity)
         source = StockItem.available if from_available else StockItem.reserved
         tx.update(
-            ("stock", line.skuId),
+            (Part.STOCK, line.skuId),
             StockItem(*keys.stock(line.skuId)),
             [source.add(-quantity), StockItem.sold.add(quantity), StockItem.updatedAt.set(now)],
             source >= quantity,
@@ -267,7 +163,7 @@ def add_anomaly(
     now: str,
     anomaly_id: str | None = None,
 ) -> AnomalyItem:
-    """A case about money that did not fit, and the `PaymentAnomaly` event that tells the shopper."""
+    """A case about money that did not fit (its `PaymentAnomaly` event is the caller's: `add_event`)."""
     anomaly_id = anomaly_id or new_id()
     order_id = header.orderId
     refund_ref = None if refund is None else {"refundId": refund.refundId, "status": refund.status}
@@ -290,45 +186,164 @@ def add_anomaly(
         updatedAt=now,
         version=1,
     )
-    tx.put("anomaly", item, AnomalyItem.PK.does_not_exist())
-    detail: dict[str, Any] = {
-        **order_summary(header),
-        "anomalyId": anomaly_id,
-        "anomalyType": anomaly_type,
-        "anomalyStatus": status.value,
-        "paymentId": payment_id,
-        "expected": expected.to_dict(),
-        "received": received.to_dict(),
-        "refund": None
-        if refund is None
-        else {"refundId": refund.refundId, "status": refund.status, "amount": refund.amount.money().to_dict()},
-        "note": note,
-    }
-    tx.put(("outbox", "anomaly"), outbox_item(order_id, PaymentEvent.PAYMENT_ANOMALY.value, detail, now))
+    tx.put(Part.ANOMALY, item, AnomalyItem.PK.does_not_exist())
     return item
 
 
-def refund_event(refund: RefundItem, kind: PaymentEvent, now: str, **extra: Any) -> OutboxItem:
-    """`RefundSucceeded` / `RefundFailed` for the shopper: whose money, how much, why, and the case."""
-    detail = {
-        "orderId": refund.orderId,
-        "customerId": refund.customerId,
-        "refundId": refund.refundId,
-        "paymentId": refund.paymentId,
-        "method": refund.method,
-        "amount": refund.amount.money().to_dict(),
-        "reason": refund.reason,
-        "anomalyId": refund.anomalyId,
-        **extra,
-    }
-    return outbox_item(refund.orderId, kind.value, detail, now)
+def new_attempt(
+    header: OrderItem,
+    payment_id: str,
+    *,
+    method: str,
+    status: str,
+    amount: Money,
+    goods: Money,
+    surcharge: Money,
+    fee: Money,
+    instructions: dict[str, Any],
+    now: str,
+    deadline_before: str | None = None,
+) -> PaymentAttemptItem:
+    """A payment attempt of the order, not yet written (`add_new_attempt`)."""
+    return PaymentAttemptItem(
+        keys.order_pk(header.orderId),
+        keys.payment_sk(payment_id),
+        paymentId=payment_id,
+        orderId=header.orderId,
+        customerId=header.customerId,
+        method=method,
+        status=status,
+        amount=MoneyAttribute.of(amount),
+        goodsAmount=MoneyAttribute.of(goods),
+        surcharge=MoneyAttribute.of(surcharge),
+        fee=MoneyAttribute.of(fee),
+        instructions=instructions,
+        deadlineBefore=deadline_before,
+        createdAt=now,
+        updatedAt=now,
+        version=1,
+    )
+
+
+def add_new_attempt(tx: Transaction, attempt: PaymentAttemptItem) -> None:
+    tx.put(Part.ATTEMPT, attempt, PaymentAttemptItem.PK.does_not_exist())
+
+
+def add_attempt_closure(tx: Transaction, attempt: PaymentAttemptItem, outcome: str, closure: dict[str, Any]) -> None:
+    """What the provider said when asked to close the attempt; written once, unless it was an ERROR."""
+    tx.update(
+        Part.ATTEMPT,
+        PaymentAttemptItem(attempt.PK, attempt.SK),
+        [PaymentAttemptItem.closeOutcome.set(outcome), PaymentAttemptItem.closure.set(closure)],
+        PaymentAttemptItem.closeOutcome.does_not_exist() | (PaymentAttemptItem.closeOutcome == "ERROR"),
+    )
+
+
+def _refund_unchanged(refund: RefundItem) -> Condition:
+    unchanged: Condition = (RefundItem.status == refund.status) & (RefundItem.updatedAt == refund.updatedAt)
+    return unchanged
+
+
+def _add_refund_update(tx: Transaction, refund: RefundItem, actions: Sequence[Action], condition: Condition) -> None:
+    tx.update(Part.REFUND, RefundItem(refund.PK, refund.SK), actions, condition)
+
+
+def add_refund_settled(tx: Transaction, order_id: str, refund: RefundItem, provider_reference: str, now: str) -> None:
+    """The provider paid the refund back: SUCCEEDED, out of the deadline index (once: from an active status)."""
+    actions = [
+        RefundItem.status.set(RefundStatus.SUCCEEDED.value),
+        RefundItem.providerReference.set(provider_reference),
+        RefundItem.updatedAt.set(now),
+        *refund_due_actions(order_id, refund.refundId, None),
+    ]
+    _add_refund_update(tx, refund, actions, RefundItem.status.is_in(*ACTIVE_REFUNDS))
+
+
+def add_refund_failure_counted(
+    tx: Transaction, order_id: str, refund: RefundItem, *, failures: int, error: str, next_try: str, now: str
+) -> None:
+    """The provider did not take the refund this time: counted, and asked again at `next_try`."""
+    actions = [
+        RefundItem.failures.set(failures),
+        RefundItem.lastError.set(error),
+        RefundItem.updatedAt.set(now),
+        *refund_due_actions(order_id, refund.refundId, next_try),
+    ]
+    _add_refund_update(tx, refund, actions, _refund_unchanged(refund))
+
+
+def add_refund_processing(
+    tx: Transaction, order_id: str, refund: RefundItem, provider_reference: str, *, next_try: str, now: str
+) -> None:
+    """The provider accepted the refund and pays it out later: PROCESSING, asked again at `next_try`."""
+    actions = [
+        RefundItem.status.set(RefundStatus.PROCESSING.value),
+        RefundItem.updatedAt.set(now),
+        *refund_due_actions(order_id, refund.refundId, next_try),
+    ]
+    if provider_reference:
+        actions.append(RefundItem.providerReference.set(provider_reference))
+    _add_refund_update(tx, refund, actions, _refund_unchanged(refund))
+
+
+def add_refund_refused(tx: Transaction, order_id: str, refund: RefundItem, *, reason: str, by: str, now: str) -> None:
+    """The refund cannot go back this way: FAILED with the reason, out of the deadline index."""
+    actions = [
+        RefundItem.status.set(RefundStatus.FAILED.value),
+        RefundItem.failure.set({"at": now, "reason": reason, "by": by}),
+        RefundItem.lastError.set(reason),
+        RefundItem.updatedAt.set(now),
+        *refund_due_actions(order_id, refund.refundId, None),
+    ]
+    _add_refund_update(tx, refund, actions, _refund_unchanged(refund))
+
+
+def _refund_still_failed(refund: RefundItem) -> Condition:
+    failed: Condition = (RefundItem.status == RefundStatus.FAILED.value) & (RefundItem.updatedAt == refund.updatedAt)
+    return failed
+
+
+def add_refund_asked_again(
+    tx: Transaction, order_id: str, refund: RefundItem, *, resolution: dict[str, Any], retries: int, now: str
+) -> None:
+    """Staff send a refused refund to its provider again: PENDING, due now."""
+    actions = [
+        RefundItem.resolution.set(resolution),
+        RefundItem.updatedAt.set(now),
+        RefundItem.status.set(RefundStatus.PENDING.value),
+        RefundItem.retries.set(retries),
+        RefundItem.pendingSince.set(now),
+        *refund_due_actions(order_id, refund.refundId, now),
+    ]
+    _add_refund_update(tx, refund, actions, _refund_still_failed(refund))
+
+
+def add_refund_paid_elsewhere(
+    tx: Transaction,
+    refund: RefundItem,
+    *,
+    resolution: dict[str, Any],
+    route: RefundRoute,
+    reference: str | None,
+    now: str,
+) -> None:
+    """Staff paid a refused refund back another way (the balance, or by hand): SUCCEEDED by that route."""
+    actions = [
+        RefundItem.resolution.set(resolution),
+        RefundItem.updatedAt.set(now),
+        RefundItem.status.set(RefundStatus.SUCCEEDED.value),
+        RefundItem.route.set(route.value),
+    ]
+    if reference:
+        actions.append(RefundItem.providerReference.set(reference))
+    _add_refund_update(tx, refund, actions, _refund_still_failed(refund))
 
 
 def add_idempotency(
     tx: Transaction, subject: str, key: str, request_hash: str, status: int, body: dict[str, Any], now: str
 ) -> None:
     tx.put(
-        "idempotency",
+        Part.IDEMPOTENCY,
         IdempotencyItem(
             *keys.idempotency(subject, key),
             requestHash=request_hash,
@@ -376,7 +391,7 @@ class PaymentReads:
         except DoesNotExist:
             return None
 
-    def account_lines(self, account: str, limit: int | None, cursor: str | None) -> Page[dict[str, Any]]:
+    def account_lines(self, account: str, limit: int | None, cursor: str | None) -> Page[LedgerLineItem]:
         partition = keys.account_gsi2(account)
         results = Item.gsi2.query(
             partition,
@@ -384,7 +399,7 @@ class PaymentReads:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI2PK", partition_value=partition),
         )
-        items = [ledger_line_view(i) for i in results if isinstance(i, LedgerLineItem)]
+        items = [i for i in results if isinstance(i, LedgerLineItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
     def anomaly(self, anomaly_id: str) -> AnomalyItem | None:
@@ -393,7 +408,7 @@ class PaymentReads:
         except DoesNotExist:
             return None
 
-    def anomalies(self, status: AnomalyStatus, limit: int | None, cursor: str | None) -> Page[dict[str, Any]]:
+    def anomalies(self, status: AnomalyStatus, limit: int | None, cursor: str | None) -> Page[AnomalyItem]:
         partition = keys.anomalies_by_status_gsi3(status.value)
         results = Item.gsi3.query(
             partition,
@@ -401,7 +416,7 @@ class PaymentReads:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI3PK", partition_value=partition),
         )
-        items = [anomaly_view(i) for i in results if isinstance(i, AnomalyItem)]
+        items = [i for i in results if isinstance(i, AnomalyItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
     def anomaly_items_of_order(self, order_id: str) -> list[AnomalyItem]:
@@ -468,9 +483,9 @@ def put_channel_settings(
     condition = (
         ChannelSettingsItem.version == expected_version if expected_version else ChannelSettingsItem.PK.does_not_exist()
     )
-    tx.put("settings", item, condition)
+    tx.put(Part.SETTINGS, item, condition)
     tx.put(
-        "audit",
+        Part.AUDIT,
         AuditItem(
             *keys.audit(f"SETTINGS#PAYMENT_CHANNELS#{store_id}", now, new_id()),
             subject=f"payment-channels:{store_id}",
@@ -487,19 +502,9 @@ def put_channel_settings(
     return expected_version + 1
 
 
-def audit_entries(subject: str, limit: int) -> list[dict[str, Any]]:
+def audit_records(subject: str, limit: int) -> list[AuditItem]:
     return [
-        {
-            "by": i.by,
-            "role": i.role,
-            "at": i.at,
-            "action": i.action,
-            "before": i.before,
-            "after": i.after,
-            "reason": i.reason,
-        }
-        for i in Item.query(f"AUDIT#{subject}", scan_index_forward=False, limit=limit)
-        if isinstance(i, AuditItem)
+        i for i in Item.query(f"AUDIT#{subject}", scan_index_forward=False, limit=limit) if isinstance(i, AuditItem)
     ]
 
 
@@ -531,51 +536,29 @@ def add_anomaly_update(
     if resolution is not None:
         actions.append(AnomalyItem.resolution.set(resolution))
     tx.update(
-        ("anomaly", anomaly.anomalyId),
+        (Part.ANOMALY, anomaly.anomalyId),
         AnomalyItem(anomaly.PK, anomaly.SK),
         actions,
         AnomalyItem.version == int(anomaly.version),
     )
 
 
-def refund_rooms(record: OrderRecord) -> list[tuple[str, int]]:
-    """(payment id, what can still go back through its provider) for every provider payment of the order,
-    newest first: what counted toward the order (what the provider reported, when it differed), less the
-    refunds made, pending or refused. Balance payments go back to the balance instead."""
-    refunded: dict[str, int] = {}
-    for refund in record.refunds:
-        # A refused (FAILED) refund keeps its room: staff may ask the provider again, or the money went
-        # back another way (balance, by hand) and is not the payment's to refund twice.
-        refunded[refund.paymentId] = refunded.get(refund.paymentId, 0) + int(refund.amount.amount)
-    rooms = []
-    for attempt in sorted(record.payments, key=lambda a: a.paymentId, reverse=True):
-        if attempt.status != AttemptStatus.SUCCEEDED.value or attempt.method == "balance":
-            continue
-        counted = int(attempt.received.amount) if attempt.received else int(attempt.goodsAmount.amount)
-        rooms.append((attempt.paymentId, max(counted - refunded.get(attempt.paymentId, 0), 0)))
-    return rooms
-
-
 def add_refunds(
     tx: Transaction,
     record: OrderRecord,
-    amount: int,
+    parts: Sequence[tuple[str, int]],
     *,
     reason: str,
     now: str,
-    first: str | None = None,
     base: str | None = None,
     cases: dict[str, AnomalyItem] | None = None,
 ) -> list[RefundItem]:
-    """PENDING refunds of `amount` spread over the order's provider payments (`first` first), named
-    `base` (default `RF<paymentId>`) with a suffix when taken, each linked to its payment's case. What
-    no provider payment can take is not refunded here (the caller decides)."""
-    rooms = refund_rooms(record)
-    rooms.sort(key=lambda room: room[0] != first)
+    """PENDING refunds of the order, one per `(payment id, amount)` part (`oms.domain.refunds.plan_refund`),
+    named `base` (default `RF<paymentId>`) with a suffix when taken, each linked to its payment's case."""
     by_id = {a.paymentId: a for a in record.payments}
     taken = [r.refundId for r in record.refunds]
     refunds = []
-    for payment_id, part in allocate_refund(amount, rooms):
+    for payment_id, part in parts:
         attempt = by_id[payment_id]
         case = (cases or {}).get(payment_id)
         refund_id = refund_id_for(base or f"RF{payment_id}", taken)

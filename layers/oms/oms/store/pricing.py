@@ -28,7 +28,7 @@ from oms.store.models import (
     PricingSettingsItem,
     PromotionDirectoryItem,
 )
-from oms.store.transactions import Transaction
+from oms.store.transactions import Part, Transaction
 
 COUPON_AVAILABLE, COUPON_USED, COUPON_VOID = "AVAILABLE", "USED", "VOID"
 TEMPLATE_ACTIVE, TEMPLATE_DISABLED = "ACTIVE", "DISABLED"
@@ -92,19 +92,6 @@ def coupon_domain(item: CouponItem, uses_total: int = 0, uses_by_customer: int =
     )
 
 
-def coupon_view(item: CouponItem) -> dict[str, Any]:
-    return {
-        "code": item.code,
-        "templateId": item.templateId,
-        "template": item.template,
-        "ownerId": item.ownerId,
-        "status": item.status,
-        "orderId": item.orderId,
-        "issuedAt": item.issuedAt,
-        "usedAt": item.usedAt,
-    }
-
-
 # ---------------------------------------------------------------- transaction pieces
 @dataclass(frozen=True)
 class CouponTaken:
@@ -144,7 +131,7 @@ def add_coupons_take(tx: Transaction, coupons: Sequence[Coupon], customer_id: st
         if coupon.owner_id is None:
             continue
         tx.update(
-            ("coupon", coupon.code),
+            (Part.COUPON, coupon.code),
             CouponItem(*keys.coupon(coupon.code)),
             [
                 CouponItem.status.set(COUPON_USED),
@@ -160,14 +147,14 @@ def add_coupons_take(tx: Transaction, coupons: Sequence[Coupon], customer_id: st
         if template.total_limit is not None:
             template_condition &= CouponTemplateItem.used <= template.total_limit - n
         tx.update(
-            ("template", tid),
+            (Part.TEMPLATE, tid),
             CouponTemplateItem(*keys.coupon_template(tid)),
             [CouponTemplateItem.used.add(n), CouponTemplateItem.updatedAt.set(now)],
             template_condition,
         )
         if template.per_customer_limit is not None:
             tx.update(
-                ("coupon-use", tid),
+                (Part.COUPON_USE, tid),
                 CouponUseItem(*keys.coupon_use(tid, customer_id)),
                 [
                     CouponUseItem.used.add(n),
@@ -196,7 +183,7 @@ def add_coupons_return(
         if not coupon.owned:
             continue
         tx.update(
-            ("coupon", coupon.code),
+            (Part.COUPON, coupon.code),
             CouponItem(*keys.coupon(coupon.code)),
             [
                 CouponItem.status.set(COUPON_AVAILABLE),
@@ -212,14 +199,14 @@ def add_coupons_return(
         counts[coupon.template_id] = (n + 1, per_customer or coupon.per_customer)
     for tid, (n, per_customer) in counts.items():
         tx.update(
-            ("template", tid),
+            (Part.TEMPLATE, tid),
             CouponTemplateItem(*keys.coupon_template(tid)),
             [CouponTemplateItem.used.add(-n), CouponTemplateItem.updatedAt.set(now)],
             CouponTemplateItem.used >= n,
         )
         if per_customer:
             tx.update(
-                ("coupon-use", tid),
+                (Part.COUPON_USE, tid),
                 CouponUseItem(*keys.coupon_use(tid, customer_id)),
                 [CouponUseItem.used.add(-n)],
                 CouponUseItem.used >= n,
@@ -244,10 +231,10 @@ def add_points_change(
     account = PointsAccountItem(*keys.points_account(customer_id))
     actions = [PointsAccountItem.available.add(delta), PointsAccountItem.updatedAt.set(now)]
     if delta < 0:
-        tx.update("points", account, actions, PointsAccountItem.available >= -delta)
+        tx.update(Part.POINTS, account, actions, PointsAccountItem.available >= -delta)
     else:
         actions += [PointsAccountItem.customerId.set(customer_id), PointsAccountItem.type.set(PointsAccountItem)]
-        tx.update("points", account, actions)
+        tx.update(Part.POINTS, account, actions)
     entry = PointsEntryItem(
         *keys.points_entry(customer_id, now, new_id()),
         customerId=customer_id,
@@ -258,16 +245,5 @@ def add_points_change(
         by=by,
         at=now,
     )
-    tx.put("points-entry", entry)
+    tx.put(Part.POINTS_ENTRY, entry)
     return entry
-
-
-def points_entry_view(item: PointsEntryItem) -> dict[str, Any]:
-    return {
-        "delta": int(item.delta),
-        "kind": item.kind,
-        "orderId": item.orderId,
-        "reason": item.reason,
-        "by": item.by,
-        "at": item.at,
-    }

@@ -31,7 +31,6 @@ from oms.store.models import (
     PromotionDirectoryItem,
     StoreDirectoryItem,
 )
-from oms.store.orders import StoredResponse
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.pricing import (
     COUPON_AVAILABLE,
@@ -39,10 +38,9 @@ from oms.store.pricing import (
     PROMOTION_ENDED,
     TEMPLATE_ACTIVE,
     TEMPLATE_DISABLED,
-    coupon_view,
-    points_entry_view,
 )
-from oms.store.transactions import Transaction, TransactionCancelled
+from oms.store.records import StoredResponse
+from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 Json = dict[str, Any]
 
@@ -134,23 +132,12 @@ def add_audit(
     after: Json | None,
     reason: str | None,
 ) -> None:
-    tx.put("audit", audit_item(subject, action, actor=actor, now=now, before=before, after=after, reason=reason))
-
-
-def audit_view(item: AuditItem) -> Json:
-    return {
-        "action": item.action,
-        "by": item.by,
-        "role": item.role,
-        "at": item.at,
-        "before": item.before,
-        "after": item.after,
-        "reason": item.reason,
-    }
+    tx.put(Part.AUDIT, audit_item(subject, action, actor=actor, now=now, before=before, after=after, reason=reason))
 
 
 # ---------------------------------------------------------------- views
-def template_view(item: CouponTemplateItem) -> Json:
+def template_snapshot(item: CouponTemplateItem) -> Json:
+    """A template as its audit entries record it (and the API shows it: `oms.views.pricing.template_view`)."""
     return {
         **item.definition,
         "status": item.status,
@@ -163,22 +150,14 @@ def template_view(item: CouponTemplateItem) -> Json:
     }
 
 
-def settings_meta(item: PricingSettingsItem | None) -> Json:
-    return {
-        "version": int(item.version) if item else 0,
-        "updatedAt": item.updatedAt if item else None,
-        "updatedBy": item.updatedBy if item else None,
-    }
-
-
 PromotionChange = Callable[[Json | None], Json | None]
 
 
 class PricingAdminRepository:
     # ---------------------------------------------------------------- audit
-    def audit(self, subject: str, limit: int = 20) -> list[Json]:
+    def audit(self, subject: str, limit: int = 20) -> list[AuditItem]:
         results = Item.query(f"AUDIT#{subject}", scan_index_forward=False, limit=limit, consistent_read=True)
-        return [audit_view(i) for i in results if isinstance(i, AuditItem)]
+        return [i for i in results if isinstance(i, AuditItem)]
 
     # ---------------------------------------------------------------- stores (scope checks)
     def store_currencies(self) -> dict[str, str]:
@@ -227,7 +206,7 @@ class PricingAdminRepository:
             version = int(directory.version) if directory else 0
             tx = Transaction()
             tx.put(
-                "directory",
+                Part.DIRECTORY,
                 PromotionDirectoryItem(*keys.PROMOTION_DIRECTORY, promotions=promotions, version=version + 1),
                 PromotionDirectoryItem.version == version if directory else PromotionDirectoryItem.PK.does_not_exist(),
             )
@@ -244,7 +223,7 @@ class PricingAdminRepository:
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:
-                if cancelled.failed(lambda label: label == "directory"):
+                if cancelled.failed(Part.DIRECTORY):
                     continue  # another promotion write won: read again and decide again
                 raise
             return after
@@ -257,7 +236,7 @@ class PricingAdminRepository:
         except DoesNotExist:
             return None
 
-    def templates(self, limit: int | None, cursor: str | None) -> Page[Json]:
+    def templates(self, limit: int | None, cursor: str | None) -> Page[CouponTemplateItem]:
         partition = keys.COUPON_TEMPLATES_GSI2
         results = Item.gsi2.query(
             partition,
@@ -265,7 +244,7 @@ class PricingAdminRepository:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI2PK", partition_value=partition),
         )
-        items = [template_view(i) for i in results if isinstance(i, CouponTemplateItem)]
+        items = [i for i in results if isinstance(i, CouponTemplateItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
     def create_template(self, definition: Json, *, actor: Actor, reason: str | None, now: str) -> CouponTemplateItem:
@@ -285,7 +264,7 @@ class PricingAdminRepository:
             version=1,
         )
         tx = Transaction()
-        tx.put("template", item, CouponTemplateItem.PK.does_not_exist())
+        tx.put(Part.TEMPLATE, item, CouponTemplateItem.PK.does_not_exist())
         add_audit(
             tx,
             template_subject(template_id),
@@ -293,7 +272,7 @@ class PricingAdminRepository:
             actor=actor,
             now=now,
             before=None,
-            after=template_view(item),
+            after=template_snapshot(item),
             reason=reason,
         )
         tx.commit()
@@ -305,10 +284,10 @@ class PricingAdminRepository:
         """ACTIVE → DISABLED. Checkout conditions each use on ACTIVE, so no new use gets through from now;
         coupons already issued keep their status (they are simply unusable)."""
         version = int(item.version)
-        before = template_view(item)
+        before = template_snapshot(item)
         tx = Transaction()
         tx.update(
-            "template",
+            Part.TEMPLATE,
             CouponTemplateItem(item.PK, item.SK),
             [
                 CouponTemplateItem.status.set(TEMPLATE_DISABLED),
@@ -325,13 +304,13 @@ class PricingAdminRepository:
             actor=actor,
             now=now,
             before=before,
-            after=template_view(item),
+            after=template_snapshot(item),
             reason=reason,
         )
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "template"):
+            if cancelled.failed(Part.TEMPLATE):
                 raise ConcurrentChange("the template changed while it was being disabled; read it again") from cancelled
             raise
         return item
@@ -359,9 +338,9 @@ class PricingAdminRepository:
                 coupons = [self._coupon(template, public_code, None, actor=actor, now=now)]
             tx = Transaction()
             for coupon in coupons:
-                tx.put(("coupon", coupon.code), coupon, CouponItem.PK.does_not_exist())
+                tx.put((Part.COUPON, coupon.code), coupon, CouponItem.PK.does_not_exist())
             tx.update(
-                "template",
+                Part.TEMPLATE,
                 CouponTemplateItem(template.PK, template.SK),
                 [
                     CouponTemplateItem.issued.add(len(coupons)),
@@ -387,11 +366,11 @@ class PricingAdminRepository:
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:
-                if cancelled.failed(lambda label: label == "template"):
+                if cancelled.failed(Part.TEMPLATE):
                     raise CouponTemplateInactive(
                         f"coupon template {template.templateId} is disabled: it issues no more coupons"
                     ) from cancelled
-                if cancelled.failed(lambda label: isinstance(label, tuple) and label[0] == "coupon"):
+                if cancelled.failed(Part.COUPON):
                     if public_code is not None:
                         raise CouponCodeTaken(f"the coupon code {public_code} is already in use") from cancelled
                     continue  # a generated code met an existing one (rare): draw new codes
@@ -462,10 +441,6 @@ class PricingAdminRepository:
             if isinstance(i, CouponTemplateItem)
         }
 
-    def coupon_views(self, items: list[CouponItem]) -> list[Json]:
-        statuses = self.template_statuses(i.templateId for i in items)
-        return [{**coupon_view(i), "templateStatus": statuses.get(i.templateId)} for i in items]
-
     # ---------------------------------------------------------------- settings
     def settings(self, key: tuple[str, str]) -> PricingSettingsItem | None:
         try:
@@ -492,7 +467,7 @@ class PricingAdminRepository:
         )
         tx = Transaction()
         tx.put(
-            "settings",
+            Part.SETTINGS,
             item,
             PricingSettingsItem.version == expected_version
             if expected_version
@@ -502,7 +477,7 @@ class PricingAdminRepository:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "settings"):
+            if cancelled.failed(Part.SETTINGS):
                 raise ConcurrentChange("the settings were changed concurrently; read them again") from cancelled
             raise
         return item
@@ -531,7 +506,7 @@ class PricingAdminRepository:
             return None
         return StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
 
-    def points_entries(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[Json]:
+    def points_entries(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[PointsEntryItem]:
         partition = keys.points_account(customer_id)[0]
         results = Item.query(
             partition,
@@ -541,7 +516,7 @@ class PricingAdminRepository:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="PK", partition_value=partition),
         )
-        items = [points_entry_view(i) for i in results if isinstance(i, PointsEntryItem)]
+        items = [i for i in results if isinstance(i, PointsEntryItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
 

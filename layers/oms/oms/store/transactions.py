@@ -1,4 +1,5 @@
-"""One state change = one TransactWriteItems. This wrapper labels each action so a cancelled
+"""One state change = one TransactWriteItems. This wrapper labels each action with a `Part` (and,
+where one transaction writes several of a kind, a key: `(Part.STOCK, sku_id)`) so a cancelled
 transaction can say *which* condition failed (pynamodb sends checks, deletes, puts, updates in
 that order, and DynamoDB's cancellation reasons follow the sent order), and re-sends a transaction
 that only lost a race (TransactionConflict) or was throttled: a cancelled transaction wrote nothing,
@@ -10,6 +11,7 @@ import random
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -31,20 +33,87 @@ def connection() -> Connection:
     return Item._get_connection().connection
 
 
+class Part(StrEnum):
+    """What one action of a transaction checks or writes. The store labels every action with one
+    (alone, or as `(part, key)` when a transaction holds several of a kind) and a cancelled
+    transaction names the parts whose condition failed, so callers match `cancelled.failed(Part.X)`
+    instead of string labels."""
+
+    ANOMALY = "anomaly"
+    ATTEMPT = "attempt"
+    AUDIT = "audit"
+    BALANCE = "balance"
+    CHILD = "child"
+    COUPON = "coupon"
+    COUPON_USE = "coupon-use"  # a customer's uses of one coupon template
+    DIRECTORY = "directory"
+    DUE = "due"
+    EVENT = "event"
+    IDEMPOTENCY = "idempotency"
+    INBOX = "inbox"
+    LEDGER = "ledger"
+    LINE = "line"
+    MOVEMENT = "movement"
+    ORDER = "order"
+    ORDER_NUMBER = "order-number"
+    OUTBOX = "outbox"
+    POINTS = "points"
+    POINTS_ENTRY = "points-entry"
+    PRODUCT = "product"
+    REFUND = "refund"
+    SETTINGS = "settings"
+    SHIPMENT = "shipment"
+    SKU = "sku"
+    STOCK = "stock"
+    STORE = "store"
+    TEMPLATE = "template"
+    TRACKING = "tracking"
+
+
+# A `Part`, or `(Part, key)`. Typed as any hashable so that a plain string equal to a part's value
+# (StrEnum members equal and hash like their values) labels the same part.
+Label = Hashable
+
+
+def part_of(label: Label) -> Hashable:
+    return label[0] if isinstance(label, tuple) and label else label
+
+
 @dataclass(frozen=True)
 class Failure:
-    label: Hashable
+    label: Label
     code: str
     item: dict[str, Any] | None
+
+    @property
+    def part(self) -> Hashable:
+        return part_of(self.label)
+
+    @property
+    def key(self) -> str:
+        """The key of a `(part, key)` label (e.g. the SKU of a stock row), "" for a bare part."""
+        return str(self.label[1]) if isinstance(self.label, tuple) and len(self.label) > 1 else ""
+
+
+def _describe(label: Label) -> str:
+    return ":".join(str(p) for p in label) if isinstance(label, tuple) else str(label)
 
 
 class TransactionCancelled(Exception):
     def __init__(self, failures: Sequence[Failure]) -> None:
-        super().__init__(", ".join(f"{f.label}: {f.code}" for f in failures))
+        super().__init__(", ".join(f"{_describe(f.label)}: {f.code}" for f in failures))
         self.failures = list(failures)
 
-    def failed(self, predicate: Callable[[Hashable], bool]) -> list[Failure]:
-        return [f for f in self.failures if f.code == "ConditionalCheckFailed" and predicate(f.label)]
+    def failed(self, *parts: Part | Callable[[Label], bool]) -> list[Failure]:
+        """The failed conditions of these parts (or of labels a predicate accepts)."""
+        wanted = {p for p in parts if isinstance(p, Part)}
+        predicates = [p for p in parts if not isinstance(p, Part)]
+        return [
+            f
+            for f in self.failures
+            if f.code == "ConditionalCheckFailed"
+            and (f.part in wanted or any(predicate(f.label) for predicate in predicates))
+        ]
 
     @property
     def transient(self) -> bool:
@@ -55,19 +124,17 @@ class TransactionCancelled(Exception):
 
 @dataclass
 class Transaction:
-    _checks: list[tuple[Hashable, Item, Condition]] = field(default_factory=list)
-    _puts: list[tuple[Hashable, Item, Condition | None]] = field(default_factory=list)
-    _updates: list[tuple[Hashable, Item, Sequence[Action], Condition | None]] = field(default_factory=list)
+    _checks: list[tuple[Label, Item, Condition]] = field(default_factory=list)
+    _puts: list[tuple[Label, Item, Condition | None]] = field(default_factory=list)
+    _updates: list[tuple[Label, Item, Sequence[Action], Condition | None]] = field(default_factory=list)
 
-    def check(self, label: Hashable, item: Item, condition: Condition) -> None:
+    def check(self, label: Label, item: Item, condition: Condition) -> None:
         self._checks.append((label, item, condition))
 
-    def put(self, label: Hashable, item: Item, condition: Condition | None = None) -> None:
+    def put(self, label: Label, item: Item, condition: Condition | None = None) -> None:
         self._puts.append((label, item, condition))
 
-    def update(
-        self, label: Hashable, item: Item, actions: Sequence[Action], condition: Condition | None = None
-    ) -> None:
+    def update(self, label: Label, item: Item, actions: Sequence[Action], condition: Condition | None = None) -> None:
         self._updates.append((label, item, actions, condition))
 
     def __len__(self) -> int:

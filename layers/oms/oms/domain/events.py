@@ -1,0 +1,182 @@
+"""The events catalogue: every detail type the outbox carries, and one constructor per event.
+
+A service builds the event of the change it makes and hands it to the store, which writes it as
+an outbox row in the same transaction (the relay publishes it on the bus; `oms.services.after_commit`
+acts on some). Order events carry the order's summary (`oms.views.orders.order_summary`, as read
+before the change) with the status the change moves it to; refund events carry the refund's facts
+(`oms.views.payments.refund_facts`). Details are JSON: money as `{"amount", "currency"}`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from oms.domain.money import Money
+from oms.domain.order import OrderStatus
+
+Json = dict[str, Any]
+
+
+class EventType(StrEnum):
+    ORDER_PLACED = "OrderPlaced"  # arms the payment timer
+    ORDER_PAID = "OrderPaid"
+    ORDER_ON_HOLD = "OrderOnHold"  # money that did not fit holds the order (a case is open)
+    ORDER_HOLD_RELEASED = "OrderHoldReleased"  # a held order awaits the rest of its money again (timer re-armed)
+    ORDER_CANCELLED = "OrderCancelled"
+    ORDER_SHIPPED = "OrderShipped"  # a parcel of a child order left
+    CHILD_ORDER_DELIVERED = "ChildOrderDelivered"
+    CHILD_ORDER_CANCELLED = "ChildOrderCancelled"  # its refunds are settled from the stream
+    ORDER_DELIVERED = "OrderDelivered"  # arms the auto-confirm timer
+    ORDER_COMPLETED = "OrderCompleted"
+    PAYMENT_ANOMALY = "PaymentAnomaly"  # a case opened: money that did not fit (the shopper is told)
+    REFUND_SUCCEEDED = "RefundSucceeded"  # the money went back: provider, stored balance or a manual payout
+    # The provider did not refund: the first "not now" (status PENDING, retried) and a refusal for good
+    # (status FAILED: staff re-route it, pay it out by hand or ask again).
+    REFUND_FAILED = "RefundFailed"
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    type: EventType
+    detail: Json
+
+
+def _order_event(type_: EventType, summary: Mapping[str, Any], status: OrderStatus | str, **extra: Any) -> OutboxEvent:
+    return OutboxEvent(type_, {**summary, "status": OrderStatus(status).value, **extra})
+
+
+# ---------------------------------------------------------------- orders
+def order_placed(summary: Mapping[str, Any], *, line_count: int) -> OutboxEvent:
+    return OutboxEvent(EventType.ORDER_PLACED, {**summary, "lineCount": line_count})
+
+
+def order_paid(summary: Mapping[str, Any], *, payment_id: str | None = None) -> OutboxEvent:
+    """Paid by a payment (`payment_id`), or at checkout (balance and points covered it: no payment id)."""
+    extra = {} if payment_id is None else {"paymentId": payment_id}
+    return _order_event(EventType.ORDER_PAID, summary, OrderStatus.PAID, **extra)
+
+
+def order_on_hold(summary: Mapping[str, Any]) -> OutboxEvent:
+    return _order_event(EventType.ORDER_ON_HOLD, summary, OrderStatus.ON_HOLD)
+
+
+def order_hold_released(
+    summary: Mapping[str, Any], *, payment_deadline: str, outstanding: Money, anomaly_id: str
+) -> OutboxEvent:
+    return _order_event(
+        EventType.ORDER_HOLD_RELEASED,
+        summary,
+        OrderStatus.PENDING_PAYMENT,
+        paymentDeadline=payment_deadline,
+        outstanding=outstanding.to_dict(),
+        anomalyId=anomaly_id,
+    )
+
+
+def order_cancelled(summary: Mapping[str, Any], status: OrderStatus, *, cancellation: Mapping[str, Any]) -> OutboxEvent:
+    return _order_event(EventType.ORDER_CANCELLED, summary, status, cancellation=dict(cancellation))
+
+
+def order_completed(summary: Mapping[str, Any], *, points_earned: int) -> OutboxEvent:
+    return _order_event(EventType.ORDER_COMPLETED, summary, OrderStatus.COMPLETED, pointsEarned=points_earned)
+
+
+def order_shipped(
+    summary: Mapping[str, Any],
+    status: OrderStatus,
+    *,
+    child_order_id: str,
+    shipment_id: str,
+    carrier: str,
+    tracking_number: str,
+    lines: Mapping[int, int],
+) -> OutboxEvent:
+    """`status`: the order's status after the parcel left (shipped, or partially)."""
+    return _order_event(
+        EventType.ORDER_SHIPPED,
+        summary,
+        status,
+        childOrderId=child_order_id,
+        shipmentId=shipment_id,
+        carrier=carrier,
+        trackingNumber=tracking_number,
+        lines=[{"lineNo": k, "quantity": v} for k, v in sorted(lines.items())],
+    )
+
+
+def child_order_delivered(
+    summary: Mapping[str, Any], status: OrderStatus, *, child_order_id: str, shipment_id: str
+) -> OutboxEvent:
+    return _order_event(
+        EventType.CHILD_ORDER_DELIVERED, summary, status, childOrderId=child_order_id, shipmentId=shipment_id
+    )
+
+
+def child_order_cancelled(
+    summary: Mapping[str, Any], status: OrderStatus, *, child_order_id: str, how: str, refund: Money
+) -> OutboxEvent:
+    return _order_event(
+        EventType.CHILD_ORDER_CANCELLED, summary, status, childOrderId=child_order_id, how=how, refund=refund.to_dict()
+    )
+
+
+def order_delivered(summary: Mapping[str, Any], *, delivered_at: str, auto_confirm_at: str) -> OutboxEvent:
+    """The order became DELIVERED: carries the deadline its auto-confirm timer is armed with."""
+    return _order_event(
+        EventType.ORDER_DELIVERED,
+        summary,
+        OrderStatus.DELIVERED,
+        deliveredAt=delivered_at,
+        autoConfirmAt=auto_confirm_at,
+    )
+
+
+# ---------------------------------------------------------------- payments
+def payment_anomaly(
+    summary: Mapping[str, Any],
+    *,
+    anomaly_id: str,
+    anomaly_type: str,
+    anomaly_status: str,
+    payment_id: str,
+    expected: Money,
+    received: Money,
+    refund: Mapping[str, Any] | None,
+    note: str,
+) -> OutboxEvent:
+    """A case about money that did not fit; `refund`: the refund that sends it back (id, status, amount)."""
+    return OutboxEvent(
+        EventType.PAYMENT_ANOMALY,
+        {
+            **summary,
+            "anomalyId": anomaly_id,
+            "anomalyType": anomaly_type,
+            "anomalyStatus": anomaly_status,
+            "paymentId": payment_id,
+            "expected": expected.to_dict(),
+            "received": received.to_dict(),
+            "refund": None if refund is None else dict(refund),
+            "note": note,
+        },
+    )
+
+
+def refund_succeeded(
+    refund: Mapping[str, Any],
+    *,
+    anomaly_type: str | None,
+    route: str | None = None,
+    reference: str | None = None,
+) -> OutboxEvent:
+    """`route` and `reference` when staff paid it back another way (the balance, or by hand)."""
+    extra = {} if route is None else {"route": route, "reference": reference}
+    return OutboxEvent(
+        EventType.REFUND_SUCCEEDED, {**refund, "status": "SUCCEEDED", "anomalyType": anomaly_type, **extra}
+    )
+
+
+def refund_failed(refund: Mapping[str, Any], *, status: str, error: str, retried: bool) -> OutboxEvent:
+    """`retried`: the provider is asked again (status PENDING/PROCESSING), or not (FAILED: staff decide)."""
+    return OutboxEvent(EventType.REFUND_FAILED, {**refund, "status": status, "error": error, "retried": retried})

@@ -1,0 +1,81 @@
+"""The events catalogue (oms.domain.events): every detail type has its constructor, and order events
+carry the order's summary with the status the change moves it to."""
+
+from __future__ import annotations
+
+import inspect
+
+from oms.domain import events
+from oms.domain.events import EventType, OutboxEvent
+from oms.domain.money import Money
+from oms.domain.order import OrderStatus
+
+SUMMARY = {"orderId": "o1", "status": "PENDING_PAYMENT", "total": {"amount": 100, "currency": "CNY"}}
+REFUND = {"orderId": "o1", "refundId": "RF1", "amount": {"amount": 100, "currency": "CNY"}}
+
+
+def _examples() -> list[OutboxEvent]:
+    cny = Money(100, "CNY")
+    return [
+        events.order_placed(SUMMARY, line_count=2),
+        events.order_paid(SUMMARY, payment_id="p1"),
+        events.order_on_hold(SUMMARY),
+        events.order_hold_released(SUMMARY, payment_deadline="2026-12-01T00:00:00Z", outstanding=cny, anomaly_id="a1"),
+        events.order_cancelled(SUMMARY, OrderStatus.CANCELLED, cancellation={"by": "u1"}),
+        events.order_shipped(
+            SUMMARY,
+            OrderStatus.SHIPPED,
+            child_order_id="o1-1",
+            shipment_id="s1",
+            carrier="sf",
+            tracking_number="T1",
+            lines={2: 1, 1: 3},
+        ),
+        events.child_order_delivered(SUMMARY, OrderStatus.SHIPPED, child_order_id="o1-1", shipment_id="s1"),
+        events.child_order_cancelled(SUMMARY, OrderStatus.PAID, child_order_id="o1-1", how="not released", refund=cny),
+        events.order_delivered(SUMMARY, delivered_at="t1", auto_confirm_at="t2"),
+        events.order_completed(SUMMARY, points_earned=5),
+        events.payment_anomaly(
+            SUMMARY,
+            anomaly_id="a1",
+            anomaly_type="AMOUNT_MISMATCH",
+            anomaly_status="OPEN",
+            payment_id="p1",
+            expected=cny,
+            received=Money(90, "CNY"),
+            refund=None,
+            note="n",
+        ),
+        events.refund_succeeded(REFUND, anomaly_type=None),
+        events.refund_failed(REFUND, status="PENDING", error="e", retried=True),
+    ]
+
+
+def test_every_detail_type_has_one_constructor() -> None:
+    constructors = [
+        f
+        for _, f in inspect.getmembers(events, inspect.isfunction)
+        if f.__module__ == events.__name__ and not f.__name__.startswith("_")
+    ]
+    built = _examples()
+    assert len(constructors) == len(EventType) == len(built)
+    assert sorted(e.type for e in built) == sorted(EventType)
+
+
+def test_order_events_carry_the_summary_with_the_new_status() -> None:
+    paid = events.order_paid(SUMMARY, payment_id="p1")
+    assert paid.detail == {**SUMMARY, "status": "PAID", "paymentId": "p1"}
+    assert events.order_paid(SUMMARY).detail == {**SUMMARY, "status": "PAID"}
+    assert events.order_placed(SUMMARY, line_count=2).detail == {**SUMMARY, "lineCount": 2}
+    shipped = events.order_shipped(
+        SUMMARY,
+        OrderStatus.PARTIALLY_SHIPPED,
+        child_order_id="c",
+        shipment_id="s",
+        carrier="sf",
+        tracking_number="T",
+        lines={2: 1, 1: 3},
+    )
+    assert shipped.detail["status"] == "PARTIALLY_SHIPPED"
+    assert shipped.detail["lines"] == [{"lineNo": 1, "quantity": 3}, {"lineNo": 2, "quantity": 1}]
+    assert SUMMARY["status"] == "PENDING_PAYMENT"  # the summary itself is not changed
