@@ -38,7 +38,8 @@ def template_runtime(template: Path) -> str:
     runtimes = set(_RUNTIME.findall(template.read_text(encoding="utf-8")))
     if len(runtimes) != 1:
         raise BuildError(f"{template}: expected one python runtime, found {sorted(runtimes) or 'none'}")
-    return runtimes.pop()
+    runtime: str = runtimes.pop()
+    return runtime
 
 
 def interpreter_runtime() -> str:
