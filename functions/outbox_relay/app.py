@@ -5,7 +5,7 @@ broader trigger is harmless), with partial batch responses: only the records Eve
 reported, so the mapping retries from the first of them. An event that keeps failing
 (`OUTBOX_RELAY_MAX_ATTEMPTS`) goes to the dead-letter queue with its complete entry and stops blocking
 the shard; `oms-outbox-dlq redrive` publishes it again. Delivery is at least once: consumers dedupe on
-`detail.eventId`. The logic is `oms.adapters.outbox`.
+`detail.eventId`. The logic is `oms.adapters.outbox` (the relay, behind an `EventPublisher`: EventBridge here).
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.adapters.outbox import DeadLetterQueue, OutboxNotRelayed, OutboxRelay
+from oms.adapters.outbox import DeadLetterQueue, EventBridgePublisher, OutboxNotRelayed, OutboxRelay
 from oms.faults import aws_client
 from oms.store.outbox import count_relay_failure
 
@@ -45,7 +46,7 @@ def build_relay() -> OutboxRelay:
     queue_url = os.environ.get("OUTBOX_DLQ_URL", "")
     return OutboxRelay(
         bus_name=os.environ["EVENT_BUS_NAME"],
-        events=lambda: events_client(),  # looked up at call time, so tests can swap the client
+        publisher=EventBridgePublisher(lambda: events_client()),  # looked up at call time: tests swap it
         dead_letters=DeadLetterQueue(lambda: sqs_client(), queue_url) if queue_url else None,
         count_failure=count_relay_failure,
         max_attempts=int(os.environ.get("OUTBOX_RELAY_MAX_ATTEMPTS", "5")),
@@ -55,7 +56,7 @@ def build_relay() -> OutboxRelay:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    records = event.get("Records") or []
+    records = list(DynamoDBStreamEvent(event).records) if event.get("Records") else []
     outcome = build_relay().relay(records)
     logger.info(
         "outbox relayed",

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from boto3.dynamodb.types import TypeDeserializer
 
@@ -97,6 +97,36 @@ def record_created_at(record: Mapping[str, Any]) -> float | None:
 
 def sequence_number(record: Mapping[str, Any]) -> str:
     return str((record.get("dynamodb") or {}).get("SequenceNumber", ""))
+
+
+# ----------------------------------------------------------------------------- publishing
+
+
+class EventPublisher(Protocol):
+    """Where the relay publishes entries (PutEvents-shaped: Source, DetailType, Detail, EventBusName)."""
+
+    def publish(self, entries: Sequence[Mapping[str, str]]) -> list[str | None]:
+        """Publish at most MAX_ENTRIES_PER_CALL entries; for each, None if accepted or why it was refused.
+        Raises when the call itself failed (throttling, timeouts, permissions): every entry failed."""
+        ...
+
+
+class EventBridgePublisher:
+    """EventPublisher on an EventBridge client (`client` is a boto3 `events` client factory, looked up at
+    each call so tests and the local stack can swap the client)."""
+
+    def __init__(self, client: Callable[[], Any]) -> None:
+        self._client = client
+
+    def publish(self, entries: Sequence[Mapping[str, str]]) -> list[str | None]:
+        result = self._client().put_events(Entries=[dict(entry) for entry in entries])
+        refusals: list[str | None] = [None] * len(entries)
+        if not result.get("FailedEntryCount"):
+            return refusals
+        for index, answer in enumerate((result.get("Entries") or [])[: len(entries)]):
+            if answer.get("ErrorCode"):
+                refusals[index] = f"{answer['ErrorCode']}: {answer.get('ErrorMessage', '')}"
+        return refusals
 
 
 # ----------------------------------------------------------------------------- dead letters
@@ -183,7 +213,7 @@ class OutboxRelay:
         self,
         *,
         bus_name: str,
-        events: Callable[[], Any],
+        publisher: EventPublisher,
         dead_letters: DeadLetterQueue | None,
         count_failure: Callable[[str, str, datetime], int],
         max_attempts: int = 5,
@@ -192,7 +222,7 @@ class OutboxRelay:
         retry_delay_seconds: float = 0.1,
     ) -> None:
         self.bus_name = bus_name
-        self._events = events
+        self._publisher = publisher
         self.dead_letters = dead_letters
         self._count_failure = count_failure
         self.max_attempts = max(1, max_attempts)
@@ -240,17 +270,15 @@ class OutboxRelay:
         for start in range(0, len(items), MAX_ENTRIES_PER_CALL):
             chunk = items[start : start + MAX_ENTRIES_PER_CALL]
             try:
-                result = self._events().put_events(Entries=[item.entry for item in chunk])
+                refusals = self._publisher.publish([item.entry for item in chunk])
             except Exception as error:  # throttling, timeouts, permissions: every entry of the call failed
                 for item in chunk:
                     item.error = f"{type(error).__name__}: {error}"
                 refused += chunk
                 continue
-            if not result.get("FailedEntryCount"):
-                continue
-            for item, answer in zip(chunk, result.get("Entries") or [], strict=False):
-                if answer.get("ErrorCode"):
-                    item.error = f"{answer['ErrorCode']}: {answer.get('ErrorMessage', '')}"
+            for item, refusal in zip(chunk, refusals, strict=False):
+                if refusal:
+                    item.error = refusal
                     refused.append(item)
         return refused
 
