@@ -323,6 +323,7 @@ def main() -> None:
         return
 
     install_call_counter()
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # the relay's EMF lines would join the tables
     from oms_local.stack import LocalStack
 
     stack = LocalStack(

@@ -22,6 +22,7 @@ import json
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +37,15 @@ SOURCE = "oms"
 DEAD_LETTER_KIND = "oms.outbox.dead-letter"
 DEAD_LETTER_VERSION = 1
 MAX_ENTRIES_PER_CALL = 10  # PutEvents takes at most 10 entries
+# Business metrics (EMF, namespace POWERTOOLS_METRICS_NAMESPACE), counted from the committed events the
+# relay publishes, so every writer of such an event is counted and nothing a rolled-back request tried is.
+# Delivery is at least once: a record retried after a partial failure may be counted twice.
+BUSINESS_METRICS = {
+    "OrderPlaced": "OrdersPlaced",
+    "OrderPaid": "PaymentsApplied",
+    "RefundSucceeded": "RefundsSucceeded",
+    "RefundFailed": "RefundsFailed",
+}
 _deserializer = TypeDeserializer()
 
 
@@ -193,6 +203,15 @@ class RelayOutcome:
     published: int = 0
     dead_lettered: list[str] = field(default_factory=list)  # event ids (or sequence numbers of malformed rows)
     failed: dict[str, str] = field(default_factory=dict)  # sequence number → why: retried by the stream
+    published_types: Counter[str] = field(default_factory=Counter)  # detail type → entries published
+
+    def business_metrics(self) -> dict[str, int]:
+        """Metric name → count for the published events that carry a business metric."""
+        return {
+            BUSINESS_METRICS[detail_type]: count
+            for detail_type, count in sorted(self.published_types.items())
+            if detail_type in BUSINESS_METRICS
+        }
 
     def check(self, sequence: str) -> None:
         """Raise for a record that must be retried (the batch processor reports it)."""
@@ -260,6 +279,8 @@ class OutboxRelay:
             time.sleep(self.retry_delay_seconds * (1 + _jitter.random()))  # one quick retry of refused entries
             failed = self._publish(failed)
         outcome.published = len(pending) - len(failed)
+        refused = {id(item) for item in failed}
+        outcome.published_types.update(item.entry["DetailType"] for item in pending if id(item) not in refused)
         for item in failed:
             self._after_failure(item, outcome)
         return outcome
