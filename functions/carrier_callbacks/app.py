@@ -10,6 +10,7 @@ import base64
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms.adapters.carriers import CarrierCallbackRejected
 from oms.config import Settings
@@ -25,7 +26,7 @@ def _answer(status: int, body: str = "", headers: dict[str, str] | None = None) 
     return {"statusCode": status, "headers": {"content-type": "application/json", **(headers or {})}, "body": body}
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     carrier = (event.get("pathParameters") or {}).get("carrier", "")
     body = event.get("body") or ""

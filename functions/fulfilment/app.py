@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms.api.auth import require
 from oms.api.http import actor, json_response, make_resolver, parse_body, query_int
@@ -60,6 +61,6 @@ def warehouse_orders(warehouseId: str) -> Response[str]:
     return json_response(200, service.children_of_warehouse(actor(app), warehouseId, query_int(app, "limit"), cursor))
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

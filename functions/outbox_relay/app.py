@@ -5,7 +5,9 @@ broader trigger is harmless), with partial batch responses: only the records Eve
 reported, so the mapping retries from the first of them. An event that keeps failing
 (`OUTBOX_RELAY_MAX_ATTEMPTS`) goes to the dead-letter queue with its complete entry and stops blocking
 the shard; `oms-outbox-dlq redrive` publishes it again. Delivery is at least once: consumers dedupe on
-`detail.eventId`. The logic is `oms.adapters.outbox`.
+`detail.eventId`. The logic is `oms.adapters.outbox` (the relay, behind an `EventPublisher`: EventBridge here).
+The business metrics (orders placed, payments applied, refunds) are counted here, from the published
+events, as CloudWatch embedded metric format lines (`BUSINESS_METRICS` in oms.adapters.outbox).
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.adapters.outbox import DeadLetterQueue, OutboxNotRelayed, OutboxRelay
+from oms.adapters.outbox import DeadLetterQueue, EventBridgePublisher, OutboxNotRelayed, OutboxRelay
 from oms.faults import aws_client
 from oms.store.outbox import count_relay_failure
 
 logger = Logger()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "OMS"))
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 _client: Any = None
 _sqs: Any = None
@@ -45,7 +50,7 @@ def build_relay() -> OutboxRelay:
     queue_url = os.environ.get("OUTBOX_DLQ_URL", "")
     return OutboxRelay(
         bus_name=os.environ["EVENT_BUS_NAME"],
-        events=lambda: events_client(),  # looked up at call time, so tests can swap the client
+        publisher=EventBridgePublisher(lambda: events_client()),  # looked up at call time: tests swap it
         dead_letters=DeadLetterQueue(lambda: sqs_client(), queue_url) if queue_url else None,
         count_failure=count_relay_failure,
         max_attempts=int(os.environ.get("OUTBOX_RELAY_MAX_ATTEMPTS", "5")),
@@ -55,8 +60,13 @@ def build_relay() -> OutboxRelay:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    records = event.get("Records") or []
+    records = list(DynamoDBStreamEvent(event).records) if event.get("Records") else []
     outcome = build_relay().relay(records)
+    counted = outcome.business_metrics()
+    if counted:  # flushed only when there is something to count (an empty flush warns)
+        for name, count in counted.items():
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
+        metrics.flush_metrics()
     logger.info(
         "outbox relayed",
         extra={"published": outcome.published, "deadLettered": outcome.dead_lettered, "failed": len(outcome.failed)},

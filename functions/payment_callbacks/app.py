@@ -8,6 +8,7 @@ import base64
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms.adapters.payment_providers import provider_factory
 from oms.config import Settings
@@ -27,7 +28,7 @@ service = PaymentService(
 MAX_CALLBACK_BYTES = 64 * 1024
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     provider = (event.get("pathParameters") or {}).get("provider", "")
     body = event.get("body") or ""

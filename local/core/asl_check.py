@@ -54,12 +54,14 @@ def _substitute(subs: dict[str, str], match: re.Match[str]) -> str:
     return subs[match.group(1)]
 
 
-def substituted_definitions(template_path: Path) -> dict[Path, str]:
+def substituted_definitions(template_path: Path) -> dict[tuple[Path, str], str]:
+    """Each state machine's definition with its substitutions made, keyed by (file, logical id): one
+    parametrised file may serve several state machines."""
     template, matches = decode(str(template_path))
     if template is None:
         raise SystemExit(f"cannot parse {template_path}: {matches}")
     resources = template.get("Resources", {})
-    result: dict[Path, str] = {}
+    result: dict[tuple[Path, str], str] = {}
     for logical_id, resource in resources.items():
         if resource.get("Type") != "AWS::Serverless::StateMachine":
             continue
@@ -70,7 +72,7 @@ def substituted_definitions(template_path: Path) -> dict[Path, str]:
         missing = sorted(set(PLACEHOLDER.findall(text)) - set(subs))
         if missing:
             raise SystemExit(f"{path}: no DefinitionSubstitutions for {', '.join(missing)} ({logical_id})")
-        result[path] = PLACEHOLDER.sub(partial(_substitute, subs), text)
+        result[(path, logical_id)] = PLACEHOLDER.sub(partial(_substitute, subs), text)
     return result
 
 
@@ -95,15 +97,16 @@ def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     folder = (Path(args[0]) if args else ROOT / "statemachines").resolve()
     definitions = substituted_definitions(ROOT / "template.yaml")
-    unreferenced = sorted(p for p in folder.glob("*.asl.json") if p.resolve() not in {d.resolve() for d in definitions})
+    referenced = {path.resolve() for path, _ in definitions}
+    unreferenced = sorted(p for p in folder.glob("*.asl.json") if p.resolve() not in referenced)
     failed = False
     for path in unreferenced:
         print(f"{path}: not referenced by any state machine in template.yaml")
         failed = True
-    for path, text in sorted(definitions.items()):
+    for (path, logical_id), text in sorted(definitions.items()):
         json.loads(text)  # a syntax error should fail here with a clear message
         ok, findings = lint(text)
-        print(f"{path.relative_to(ROOT)}: {'ok' if ok else 'FAILED'}")
+        print(f"{path.relative_to(ROOT)} ({logical_id}): {'ok' if ok else 'FAILED'}")
         if not ok:
             print(findings)
             failed = True

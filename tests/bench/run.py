@@ -1,12 +1,14 @@
 """Benchmarks (not part of the default test run). One command:
 
-    python -m tests.bench.run [--checkouts 200] [--imports 5]
+    python -m tests.bench.run [--checkouts 200] [--imports 5] [--only-imports]
 
 Prints three tables:
 1. AWS calls per operation, counted with botocore event hooks (`before-call`) on the request thread.
-2. Import time of each function module: median of N fresh interpreters (cold-start proxy), with
-   peak RSS, next to a baseline "typical powertools handler".
-3. Checkout latency percentiles through the local stack over HTTP (sequential and 4 concurrent clients).
+2. Checkout latency percentiles through the local stack over HTTP (sequential and 4 concurrent clients).
+3. Cold import of each function module (cold-start proxy) in a Lambda-like layout, without bytecode (as
+   `sam build` alone ships it) and with it (as `make build` ships it): median of N shuffled rounds of
+   fresh interpreters, each as a ratio to a "typical powertools handler" measured in the same run, with
+   peak RSS. API functions are held to <= 0.6x with bytecode (issue 10).
 """
 
 from __future__ import annotations
@@ -133,37 +135,165 @@ def create(body: Body) -> dict:
 """
 
 
-def import_times(runs: int) -> list[tuple[str, float, float]]:
+# The Lambda-like layout cold imports are measured in: the function's code in task/<fn> and the layer
+# (oms plus its third-party packages, copied file by file from their installed distributions) in
+# opt/python, both without __pycache__; a fresh interpreter without site-packages (-S), with
+# PYTHONDONTWRITEBYTECODE (Lambda's code directories are read-only: nothing it compiles is kept).
+# "bytecode" is the same tree after tools/compile_build.py, as `make build` ships it.
+LAYER_DISTRIBUTIONS = ("aws-lambda-powertools", "pydantic", "pynamodb", "python-ulid", "cryptography", "boto3")
+BASELINE_DISTRIBUTIONS = ("aws-xray-sdk",)  # the yardstick's Tracer
+TARGET_RATIO = 0.6  # issue 10: every API function imports in at most 0.6x the typical handler
+
+
+def distribution_closure(names: tuple[str, ...]) -> set[str]:
+    """The distributions `names` need at run time (their requirements without extras), recursively."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+
+    seen: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError:
+            continue  # an optional dependency that is not installed
+        key = dist.metadata["Name"].lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+    return seen
+
+
+def _copy_tree(source: Path, dest: Path) -> None:
+    import shutil
+
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
+
+
+def lambda_layout(dest: Path, compiled: bool) -> dict[str, Path]:
+    """Lay out every function and the layer under `dest` as Lambda sees them; returns name → app.py."""
+    import shutil
+    from importlib.metadata import distribution
+
+    from tools.compile_build import compile_build, interpreter_runtime
+
+    opt = dest / "opt" / "python"
+    opt.mkdir(parents=True)
+    for name in sorted(distribution_closure(LAYER_DISTRIBUTIONS + BASELINE_DISTRIBUTIONS)):
+        dist = distribution(name)
+        for file in dist.files or []:
+            parts = Path(str(file)).parts
+            if ".." in parts or "__pycache__" in parts or str(file).endswith(".pyc"):
+                continue  # scripts outside site-packages; bytecode (made below, or not at all)
+            target = opt / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(Path(str(file.locate())), target)
+    _copy_tree(ROOT / "layers" / "oms" / "oms", opt / "oms")
+    targets: dict[str, Path] = {}
+    for app in sorted((ROOT / "functions").glob("*/app.py")):
+        _copy_tree(app.parent, dest / "task" / app.parent.name)
+        targets[f"functions/{app.parent.name}"] = dest / "task" / app.parent.name / "app.py"
+    baseline = dest / "task" / "baseline" / "app.py"
+    baseline.parent.mkdir(parents=True)
+    baseline.write_text(BASELINE_HANDLER)
+    targets[BASELINE] = baseline
+    if compiled:
+        compile_build(dest, interpreter_runtime())
+    return targets
+
+
+BASELINE = "baseline: typical powertools handler"
+
+
+def api_functions() -> set[str]:
+    """`functions/<fn>` of every function that serves an HTTP route in template.yaml."""
+    from oms_local.template import load_template
+
+    template = load_template(ROOT / "template.yaml", {}, "bench")
+    return {f"functions/{template.functions[route.function_id].code_dir.name}" for route in template.routes}
+
+
+def import_times(runs: int) -> list[tuple[str, dict[str, float], float]]:
+    """Median cold import (ms) of each function module, without and with bytecode, from `runs` shuffled
+    rounds of fresh interpreters; and the peak RSS (MiB) with bytecode."""
+    import random
+    import tempfile
+
     env = {
         **os.environ,
         "AWS_DEFAULT_REGION": "us-east-1",
         "TABLE_NAME": "bench",
+        "EVENT_BUS_NAME": "bench",
         "POWERTOOLS_SERVICE_NAME": "oms",
         "POWERTOOLS_TRACE_DISABLED": "1",
         "PAYMENT_TIMEOUT_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:1:stateMachine:x",
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
-    targets = {f"functions/{p.parent.name}": p for p in sorted((ROOT / "functions").glob("*/app.py"))}
-    baseline = ROOT / ".bench-baseline-handler.py"
-    baseline.write_text(BASELINE_HANDLER)
-    targets["baseline: typical powertools handler"] = baseline
-    rows = []
-    try:
-        for name, path in targets.items():
-            samples, rss = [], []
-            for _ in range(runs):
+    env.pop("PYTHONPATH", None)
+    samples: dict[tuple[str, str], list[float]] = {}
+    rss: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="oms-bench-") as scratch:
+        layouts = {mode: lambda_layout(Path(scratch) / mode, mode == "bytecode") for mode in ("source", "bytecode")}
+        jobs = [(mode, name) for mode, targets in layouts.items() for name in targets]
+        for _ in range(runs):
+            random.shuffle(jobs)
+            for mode, name in jobs:
+                app = layouts[mode][name]
+                path = os.pathsep.join([str(app.parent), str(app.parents[2] / "opt" / "python")])
                 out = subprocess.run(
-                    [sys.executable, "-c", IMPORT_SNIPPET, str(path)],
-                    env=env,
+                    [sys.executable, "-S", "-c", IMPORT_SNIPPET, str(app)],
+                    env={**env, "PYTHONPATH": path},
                     capture_output=True,
                     text=True,
                     check=True,
+                    cwd=app.parent,
                 ).stdout.split()
-                samples.append(float(out[0]) * 1000)
-                rss.append(int(out[1]) / 1024)
-            rows.append((name, statistics.median(samples), statistics.median(rss)))
-    finally:
-        baseline.unlink()
-    return rows
+                samples.setdefault((mode, name), []).append(float(out[0]) * 1000)
+                if mode == "bytecode":
+                    rss.setdefault(name, []).append(int(out[1]) / 1024)
+    names = list(layouts["bytecode"])
+    return [
+        (
+            name,
+            {mode: statistics.median(samples[(mode, name)]) for mode in layouts},
+            statistics.median(rss[name]),
+        )
+        for name in names
+    ]
+
+
+def import_table(runs: int) -> str:
+    measured = import_times(runs)
+    base = next(times for name, times, _ in measured if name == BASELINE)
+    api = api_functions()
+    rows = []
+    for name, times, peak in measured:
+        ratio_source, ratio_compiled = times["source"] / base["source"], times["bytecode"] / base["bytecode"]
+        verdict = "" if name not in api else ("ok" if ratio_compiled <= TARGET_RATIO else f"> {TARGET_RATIO}")
+        rows.append(
+            [
+                name + (" (API)" if name in api else ""),
+                f"{times['source']:.0f}",
+                f"{ratio_source:.2f}",
+                f"{times['bytecode']:.0f}",
+                f"{ratio_compiled:.2f}",
+                verdict,
+                f"{peak:.0f}",
+            ]
+        )
+    return table(
+        f"Cold import of each function in a Lambda-like layout (median of {runs} shuffled rounds of fresh "
+        f"processes; ratio = the same run's typical powertools handler; target for API functions: "
+        f"<= {TARGET_RATIO}x with bytecode)",
+        ["module", "no .pyc ms", "ratio", ".pyc ms", "ratio", "target", "peak RSS MiB"],
+        rows,
+    )
 
 
 # ---------------------------------------------------------------- latency
@@ -185,9 +315,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkouts", type=int, default=200, help="checkouts per latency run")
     parser.add_argument("--imports", type=int, default=5, help="fresh interpreters per import measurement")
+    parser.add_argument("--only-imports", action="store_true", help="only the cold-import table (no local stack)")
     args = parser.parse_args()
+    if args.only_imports:
+        print(import_table(args.imports))
+        print(json.dumps({"python": sys.version.split()[0]}))
+        return
 
     install_call_counter()
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # the relay's EMF lines would join the tables
     from oms_local.stack import LocalStack
 
     stack = LocalStack(
@@ -368,14 +504,7 @@ def main() -> None:
     finally:
         stack.stop()
 
-    rows = [[name, f"{ms:.0f}", f"{rss:.0f}"] for name, ms, rss in import_times(args.imports)]
-    print(
-        table(
-            f"Import time of each function module (median of {args.imports} fresh processes)",
-            ["module", "import ms", "peak RSS MiB"],
-            rows,
-        )
-    )
+    print(import_table(args.imports))
     print(json.dumps({"python": sys.version.split()[0]}))
 
 

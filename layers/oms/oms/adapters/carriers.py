@@ -27,7 +27,8 @@ Verification order: known carrier, size, signature over the raw bytes, and only 
 `CarrierCallbackRejected` (a `CallbackRejected`, so `.reason` is safe to log) means: refuse the callback
 with a 4xx and change nothing. Functions obtain the verifier with `carrier_webhooks()`: the instance the local stack
 or a test injected with `use_carrier_webhooks`, else one built from the Secrets Manager secret named by
-`OMS_CARRIER_SECRET_ARN` (JSON `{"<carrier>": "<secret>" | ["<secret>", ...]}`), read once per process.
+`OMS_CARRIER_SECRET_ARN` (JSON `{"<carrier>": "<secret>" | ["<secret>", ...]}`), read through the powertools
+cache (`oms.adapters.secrets`, max_age).
 """
 
 from __future__ import annotations
@@ -240,7 +241,7 @@ def _occurred_at(value: Any) -> datetime:
 
 _lock = threading.Lock()
 _override: CarrierWebhooks | None = None
-_loaded: tuple[str, CarrierWebhooks] | None = None  # (secret ARN, verifier built from it)
+_loaded: tuple[tuple[str, str], CarrierWebhooks] | None = None  # ((secret ARN, its value), verifier built from it)
 
 
 def use_carrier_webhooks(webhooks: CarrierWebhooks | None) -> None:
@@ -252,8 +253,9 @@ def use_carrier_webhooks(webhooks: CarrierWebhooks | None) -> None:
 
 
 def carrier_webhooks() -> CarrierWebhooks:
-    """The injected verifier, else one built from the secret named by OMS_CARRIER_SECRET_ARN (read once per
-    process and ARN). Raises CarrierConfigError when nothing is configured or the secret is malformed."""
+    """The injected verifier, else one built from the secret named by OMS_CARRIER_SECRET_ARN (rebuilt when
+    the secret's value changes; `oms.adapters.secrets` caches it for max_age). Raises CarrierConfigError
+    when nothing is configured or the secret is malformed."""
     global _loaded
     with _lock:
         if _override is not None:
@@ -261,8 +263,9 @@ def carrier_webhooks() -> CarrierWebhooks:
         arn = os.environ.get(SECRET_ARN_ENV, "").strip()
         if not arn:
             raise CarrierConfigError(f"{SECRET_ARN_ENV} is not set: no carrier secrets configured")
-        if _loaded is None or _loaded[0] != arn:
-            _loaded = (arn, CarrierWebhooks(secrets_from_json(_read_secret(arn))))
+        text = _read_secret(arn)  # cached for max_age, then read again: a rotation needs no cold start
+        if _loaded is None or _loaded[0] != (arn, text):
+            _loaded = ((arn, text), CarrierWebhooks(secrets_from_json(text)))
         return _loaded[1]
 
 

@@ -22,10 +22,11 @@ import json
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from boto3.dynamodb.types import TypeDeserializer
 
@@ -36,6 +37,15 @@ SOURCE = "oms"
 DEAD_LETTER_KIND = "oms.outbox.dead-letter"
 DEAD_LETTER_VERSION = 1
 MAX_ENTRIES_PER_CALL = 10  # PutEvents takes at most 10 entries
+# Business metrics (EMF, namespace POWERTOOLS_METRICS_NAMESPACE), counted from the committed events the
+# relay publishes, so every writer of such an event is counted and nothing a rolled-back request tried is.
+# Delivery is at least once: a record retried after a partial failure may be counted twice.
+BUSINESS_METRICS = {
+    "OrderPlaced": "OrdersPlaced",
+    "OrderPaid": "PaymentsApplied",
+    "RefundSucceeded": "RefundsSucceeded",
+    "RefundFailed": "RefundsFailed",
+}
 _deserializer = TypeDeserializer()
 
 
@@ -97,6 +107,36 @@ def record_created_at(record: Mapping[str, Any]) -> float | None:
 
 def sequence_number(record: Mapping[str, Any]) -> str:
     return str((record.get("dynamodb") or {}).get("SequenceNumber", ""))
+
+
+# ----------------------------------------------------------------------------- publishing
+
+
+class EventPublisher(Protocol):
+    """Where the relay publishes entries (PutEvents-shaped: Source, DetailType, Detail, EventBusName)."""
+
+    def publish(self, entries: Sequence[Mapping[str, str]]) -> list[str | None]:
+        """Publish at most MAX_ENTRIES_PER_CALL entries; for each, None if accepted or why it was refused.
+        Raises when the call itself failed (throttling, timeouts, permissions): every entry failed."""
+        ...
+
+
+class EventBridgePublisher:
+    """EventPublisher on an EventBridge client (`client` is a boto3 `events` client factory, looked up at
+    each call so tests and the local stack can swap the client)."""
+
+    def __init__(self, client: Callable[[], Any]) -> None:
+        self._client = client
+
+    def publish(self, entries: Sequence[Mapping[str, str]]) -> list[str | None]:
+        result = self._client().put_events(Entries=[dict(entry) for entry in entries])
+        refusals: list[str | None] = [None] * len(entries)
+        if not result.get("FailedEntryCount"):
+            return refusals
+        for index, answer in enumerate((result.get("Entries") or [])[: len(entries)]):
+            if answer.get("ErrorCode"):
+                refusals[index] = f"{answer['ErrorCode']}: {answer.get('ErrorMessage', '')}"
+        return refusals
 
 
 # ----------------------------------------------------------------------------- dead letters
@@ -163,6 +203,15 @@ class RelayOutcome:
     published: int = 0
     dead_lettered: list[str] = field(default_factory=list)  # event ids (or sequence numbers of malformed rows)
     failed: dict[str, str] = field(default_factory=dict)  # sequence number → why: retried by the stream
+    published_types: Counter[str] = field(default_factory=Counter)  # detail type → entries published
+
+    def business_metrics(self) -> dict[str, int]:
+        """Metric name → count for the published events that carry a business metric."""
+        return {
+            BUSINESS_METRICS[detail_type]: count
+            for detail_type, count in sorted(self.published_types.items())
+            if detail_type in BUSINESS_METRICS
+        }
 
     def check(self, sequence: str) -> None:
         """Raise for a record that must be retried (the batch processor reports it)."""
@@ -183,7 +232,7 @@ class OutboxRelay:
         self,
         *,
         bus_name: str,
-        events: Callable[[], Any],
+        publisher: EventPublisher,
         dead_letters: DeadLetterQueue | None,
         count_failure: Callable[[str, str, datetime], int],
         max_attempts: int = 5,
@@ -192,7 +241,7 @@ class OutboxRelay:
         retry_delay_seconds: float = 0.1,
     ) -> None:
         self.bus_name = bus_name
-        self._events = events
+        self._publisher = publisher
         self.dead_letters = dead_letters
         self._count_failure = count_failure
         self.max_attempts = max(1, max_attempts)
@@ -230,6 +279,8 @@ class OutboxRelay:
             time.sleep(self.retry_delay_seconds * (1 + _jitter.random()))  # one quick retry of refused entries
             failed = self._publish(failed)
         outcome.published = len(pending) - len(failed)
+        refused = {id(item) for item in failed}
+        outcome.published_types.update(item.entry["DetailType"] for item in pending if id(item) not in refused)
         for item in failed:
             self._after_failure(item, outcome)
         return outcome
@@ -240,17 +291,15 @@ class OutboxRelay:
         for start in range(0, len(items), MAX_ENTRIES_PER_CALL):
             chunk = items[start : start + MAX_ENTRIES_PER_CALL]
             try:
-                result = self._events().put_events(Entries=[item.entry for item in chunk])
+                refusals = self._publisher.publish([item.entry for item in chunk])
             except Exception as error:  # throttling, timeouts, permissions: every entry of the call failed
                 for item in chunk:
                     item.error = f"{type(error).__name__}: {error}"
                 refused += chunk
                 continue
-            if not result.get("FailedEntryCount"):
-                continue
-            for item, answer in zip(chunk, result.get("Entries") or [], strict=False):
-                if answer.get("ErrorCode"):
-                    item.error = f"{answer['ErrorCode']}: {answer.get('ErrorMessage', '')}"
+            for item, refusal in zip(chunk, refusals, strict=False):
+                if refusal:
+                    item.error = refusal
                     refused.append(item)
         return refused
 

@@ -1,19 +1,19 @@
-"""The provider factory the payment functions use: adapters built once per container, with keys from
-configuration — `OMS_PROVIDER_<NAME>` (JSON) / `OMS_PROVIDER_<NAME>_FILE` locally, or one Secrets
-Manager secret on AWS (`OMS_PROVIDER_SECRET_ARN`, a JSON object keyed by provider) read at first use."""
+"""The provider factory the payment functions use: adapters built once per container and configuration,
+with keys from configuration — `OMS_PROVIDER_<NAME>` (JSON) / `OMS_PROVIDER_<NAME>_FILE` locally, or one
+Secrets Manager secret on AWS (`OMS_PROVIDER_SECRET_ARN`, a JSON object keyed by provider) read through
+powertools' cache at first use and again once older than max_age: an adapter is rebuilt when its
+section changes, so a rotation needs no cold start."""
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 from collections.abc import Callable
 
 from oms.adapters.providers import provider_for
 from oms.adapters.providers.base import PaymentMethod, PaymentProvider
+from oms.adapters.providers.credentials import configured_environment, env_var
 
 _lock = threading.Lock()
-_secrets_loaded = False
 _override: Callable[[PaymentMethod], PaymentProvider] | None = None
 
 
@@ -24,30 +24,18 @@ def use_providers(source: Callable[[PaymentMethod], PaymentProvider] | None) -> 
         _override = source
 
 
-def load_secret_into_environment(secret_arn: str) -> None:
-    """Copy each provider's section of the secret into `OMS_PROVIDER_<NAME>` unless already set."""
-    from oms.faults import aws_client  # lazily: only deployed functions with a secret need it
-
-    secret = aws_client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
-    for name, section in json.loads(secret).items():
-        os.environ.setdefault(f"OMS_PROVIDER_{name.upper()}", json.dumps(section))
-
-
 def provider_factory() -> Callable[[PaymentMethod], PaymentProvider]:
-    cache: dict[PaymentMethod, PaymentProvider] = {}
+    cache: dict[PaymentMethod, tuple[tuple[str | None, str | None], PaymentProvider]] = {}
 
     def get(method: PaymentMethod) -> PaymentProvider:
-        global _secrets_loaded
         with _lock:
             if _override is not None:
                 return _override(method)
-            if not _secrets_loaded:
-                arn = os.environ.get("OMS_PROVIDER_SECRET_ARN")
-                if arn:
-                    load_secret_into_environment(arn)
-                _secrets_loaded = True
-            if method not in cache:
-                cache[method] = provider_for(method)
-            return cache[method]
+            environ = configured_environment()
+            name = env_var(method)
+            configured = (environ.get(name), environ.get(name + "_FILE"))
+            if method not in cache or cache[method][0] != configured:
+                cache[method] = (configured, provider_for(method, environ=environ))
+            return cache[method][1]
 
     return get

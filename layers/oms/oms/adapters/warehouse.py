@@ -179,7 +179,7 @@ class HttpWarehouse(WarehouseGateway):
 
 _lock = threading.Lock()
 _override: WarehouseGateway | None = None
-_loaded: tuple[tuple[str, str], HttpWarehouse] | None = None  # ((url, secret ARN), gateway)
+_loaded: tuple[tuple[str, str, bytes], HttpWarehouse] | None = None  # ((url, secret ARN, secret), gateway)
 
 
 def use_warehouse(gateway: WarehouseGateway | None) -> None:
@@ -191,7 +191,8 @@ def use_warehouse(gateway: WarehouseGateway | None) -> None:
 
 def warehouse_gateway() -> WarehouseGateway:
     """The injected gateway, else an HttpWarehouse for OMS_WAREHOUSE_URL with the secret named by
-    OMS_WAREHOUSE_SECRET_ARN (read once per process). WarehouseUnavailable when nothing is configured."""
+    OMS_WAREHOUSE_SECRET_ARN (rebuilt when the secret's value changes; cached for max_age).
+    WarehouseUnavailable when nothing is configured."""
     global _loaded
     with _lock:
         if _override is not None:
@@ -202,12 +203,13 @@ def warehouse_gateway() -> WarehouseGateway:
         arn = os.environ.get(SECRET_ARN_ENV, "").strip()
         if not arn:
             raise WarehouseUnavailable(f"{SECRET_ARN_ENV} is not set", retryable=False)
-        if _loaded is None or _loaded[0] != (url, arn):
+        secret = _read_secret(arn)  # cached for max_age, then read again: a rotation needs no cold start
+        if _loaded is None or _loaded[0] != (url, arn, secret):
             try:
-                gateway = HttpWarehouse(url, _read_secret(arn))
+                gateway = HttpWarehouse(url, secret)
             except ValueError as error:
                 raise WarehouseUnavailable(f"{URL_ENV}: {error}", retryable=False) from None
-            _loaded = ((url, arn), gateway)
+            _loaded = ((url, arn, secret), gateway)
         return _loaded[1]
 
 

@@ -1,8 +1,12 @@
 """Provider credentials, loaded from configuration (never code), and the key operations on them.
 
 Each provider's credentials are one JSON object in `OMS_PROVIDER_<NAME>` or in the file named by
-`OMS_PROVIDER_<NAME>_FILE` (on AWS the deploy fills these from SSM / Secrets Manager). Names:
-OMS_PROVIDER_ALIPAY, OMS_PROVIDER_WECHAT, OMS_PROVIDER_CARD, OMS_PROVIDER_CRYPTO, OMS_PROVIDER_BANK_TRANSFER.
+`OMS_PROVIDER_<NAME>_FILE`, or (on AWS) a section of the Secrets Manager secret named by
+`OMS_PROVIDER_SECRET_ARN` (a JSON object keyed alipay, wechat, card, crypto, bank_transfer; a variable
+set explicitly wins over the secret's section). Names: OMS_PROVIDER_ALIPAY, OMS_PROVIDER_WECHAT,
+OMS_PROVIDER_CARD, OMS_PROVIDER_CRYPTO, OMS_PROVIDER_BANK_TRANSFER. The secret is read through powertools'
+parameter cache (`oms.adapters.secrets`: max_age, 300 s by default), so a rotation reaches running
+functions without a cold start (`configured_environment`).
 
 Secrets never appear in reprs or error messages: errors name the variable and the field, not the value.
 `cryptography` is imported inside the key functions, so merely loading credentials stays cheap.
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
 ENV_PREFIX = "OMS_PROVIDER_"
+SECRET_ARN_ENV = "OMS_PROVIDER_SECRET_ARN"
 
 
 class CredentialsError(Exception):
@@ -39,6 +44,31 @@ class CredentialsError(Exception):
 def env_var(method: PaymentMethod | str) -> str:
     """`OMS_PROVIDER_ALIPAY`, … (add `_FILE` for the file form)."""
     return ENV_PREFIX + PaymentMethod(method).value.upper()
+
+
+def configured_environment(environ: Mapping[str, str] | None = None) -> Mapping[str, str]:
+    """`environ` (default: the process environment) with the sections of the secret named by
+    OMS_PROVIDER_SECRET_ARN as OMS_PROVIDER_<NAME> variables (explicit variables win). Each call consults
+    the secrets cache, so a rotated secret shows here once its cached value is older than max_age.
+    CredentialsError when the secret cannot be read or is not a JSON object of objects."""
+    from oms.adapters.secrets import SecretUnreadable, read_secret_string
+
+    env = os.environ if environ is None else environ
+    arn = env.get(SECRET_ARN_ENV, "").strip()
+    if not arn:
+        return env
+    try:
+        text = read_secret_string(arn)
+    except SecretUnreadable as error:
+        raise CredentialsError(f"cannot read the secret named by {SECRET_ARN_ENV}: {error}") from error
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise CredentialsError(f"the secret named by {SECRET_ARN_ENV} is not valid JSON") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, dict) for k, v in data.items()):
+        raise CredentialsError(f"the secret named by {SECRET_ARN_ENV} must map provider names to JSON objects")
+    sections = {ENV_PREFIX + name.upper(): json.dumps(section, sort_keys=True) for name, section in data.items()}
+    return {**sections, **env}
 
 
 def read_config(method: PaymentMethod | str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Build and release tools run from the repository (not shipped in the layer)."""
