@@ -26,11 +26,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar
 
-from oms.adapters.carriers import CarrierWebhooks, use_carrier_webhooks
-from oms.adapters.payment_providers import use_providers
+from oms import wiring
+from oms.adapters.carriers import CarrierWebhooks
 from oms.adapters.providers.base import PaymentMethod
 from oms.adapters.providers.sandbox import Sandbox, SandboxError, SandboxPaymentClosed
-from oms.adapters.warehouse import SandboxWarehouse, use_warehouse
+from oms.adapters.warehouse import SandboxWarehouse
 
 from . import moto_patches
 from .deploy import Clients, deploy, undeploy
@@ -101,10 +101,10 @@ class _SharedMotoServer:
 
 
 class _SharedLogistics:
-    """One set of carrier secrets and one sandbox warehouse per process, injected into the functions by the
-    first stack and withdrawn by the last. The injection points (`use_carrier_webhooks`, `use_warehouse`)
-    are process-global like moto's state, so stacks side by side must agree on them: a second stack
-    injecting its own secrets would make the first one's functions reject its own carriers' notices."""
+    """One set of carrier secrets and one sandbox warehouse per process, made by the first stack and dropped
+    by the last. The functions' adapters (`oms.wiring.configure`) are process-global like moto's state, so
+    stacks side by side must agree on them: a second stack configuring its own secrets would make the first
+    one's functions reject its own carriers' notices."""
 
     _lock = threading.Lock()
     _keys: dict[str, bytes] | None = None
@@ -117,8 +117,6 @@ class _SharedLogistics:
             if cls._keys is None or cls._warehouse is None:
                 cls._keys = generate_carrier_secrets(CARRIERS)
                 cls._warehouse = SandboxWarehouse()
-                use_carrier_webhooks(CarrierWebhooks({carrier: [key] for carrier, key in cls._keys.items()}))
-                use_warehouse(cls._warehouse)
             cls._users += 1
             return dict(cls._keys), cls._warehouse
 
@@ -130,8 +128,6 @@ class _SharedLogistics:
                 cls._users = 0
                 cls._keys = None
                 cls._warehouse = None
-                use_carrier_webhooks(None)
-                use_warehouse(None)
 
 
 CALLBACK_PREFIX = "/callbacks/payments"
@@ -171,6 +167,8 @@ class LocalStack:
         self._timers: ScheduleTimers | None = None
         self._demo_tokens: dict[str, str] = {}
         self._sandbox: Sandbox | None = None
+        self._adapters: wiring.Adapters | None = None
+        self._adapters_before = wiring.Adapters()
         self._logistics: tuple[dict[str, bytes], SandboxWarehouse] | None = None
         self._carrier_sandbox: CarrierSandbox | None = None
 
@@ -227,7 +225,6 @@ class LocalStack:
         ProcessEnvironment.claim(environment)
         self._environment = environment
         reset_cached_connections()
-        # Before the functions load, so a module that asks for its gateway at import already gets the sandbox.
         self._logistics = _SharedLogistics.acquire()
         for logical_id, spec in template.functions.items():
             function = load_function(spec, self.stack_name)
@@ -252,6 +249,7 @@ class LocalStack:
         if any(route.path.startswith(CALLBACK_PREFIX) for route in template.routes):
             self._start_sandbox()
         self._start_logistics_sandbox()
+        self._configure_adapters()
 
         for subscription in template.streams:
             if not subscription.enabled:
@@ -312,17 +310,32 @@ class LocalStack:
     def _start_sandbox(self) -> None:
         """Every payment provider is played by an in-process sandbox with keys generated now: the
         functions' adapters talk to it, and it signs callbacks exactly as the provider would."""
-        self._sandbox = sandbox = Sandbox(notify_base_url=f"{self.base_url}{CALLBACK_PREFIX}")
-        adapters: dict[PaymentMethod, Any] = {}
-        lock = threading.Lock()
+        self._sandbox = Sandbox(notify_base_url=f"{self.base_url}{CALLBACK_PREFIX}")
 
-        def adapter(method: PaymentMethod) -> Any:
-            with lock:
-                if method not in adapters:
-                    adapters[method] = sandbox.provider(method)
-                return adapters[method]
+    def _configure_adapters(self) -> None:
+        """What the functions reach outside the table, as one `oms.wiring.Adapters` bundle (before the streams
+        and the schedules run and the API opens): the provider sandbox's adapters, the sandbox warehouse and the
+        carriers' secrets the logistics sandbox signs with. `stop` puts the bundle before it back."""
+        assert self._logistics is not None
+        keys, warehouse = self._logistics
+        providers: wiring.ProviderSource | None = None
+        if self._sandbox is not None:
+            sandbox = self._sandbox
+            adapters: dict[PaymentMethod, Any] = {}
+            lock = threading.Lock()
 
-        use_providers(adapter)
+            def adapter(method: PaymentMethod) -> Any:
+                with lock:
+                    if method not in adapters:
+                        adapters[method] = sandbox.provider(method)
+                    return adapters[method]
+
+            providers = adapter
+
+        webhooks = CarrierWebhooks({carrier: [key] for carrier, key in keys.items()})
+        self._adapters_before = wiring.adapters()
+        self._adapters = wiring.Adapters(providers=providers, warehouse=warehouse, carrier_webhooks=webhooks)
+        wiring.configure(self._adapters)
 
     @property
     def sandbox(self) -> Sandbox:
@@ -487,9 +500,10 @@ class LocalStack:
         if self._listener is not None:
             self._listener.close()  # already closed by the gateway's stop, unless it never served
             self._listener = None
-        if self._sandbox is not None:
-            use_providers(None)
-            self._sandbox = None
+        if self._adapters is not None and wiring.adapters() is self._adapters:
+            wiring.configure(self._adapters_before)
+        self._adapters = None
+        self._sandbox = None
         self._carrier_sandbox = None
         moto_patches.wait_for_event_deliveries(timeout=5)
         for function in self._functions.values():

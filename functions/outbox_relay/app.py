@@ -10,16 +10,15 @@ the shard; `oms-outbox-dlq redrive` publishes it again. Delivery is at least onc
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.adapters.outbox import DeadLetterQueue, OutboxNotRelayed, OutboxRelay
+from oms import wiring
+from oms.adapters.outbox import OutboxNotRelayed, OutboxRelay
 from oms.faults import aws_client
-from oms.store.outbox import count_relay_failure
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -42,15 +41,8 @@ def sqs_client() -> Any:
 
 
 def build_relay() -> OutboxRelay:
-    queue_url = os.environ.get("OUTBOX_DLQ_URL", "")
-    return OutboxRelay(
-        bus_name=os.environ["EVENT_BUS_NAME"],
-        events=lambda: events_client(),  # looked up at call time, so tests can swap the client
-        dead_letters=DeadLetterQueue(lambda: sqs_client(), queue_url) if queue_url else None,
-        count_failure=count_relay_failure,
-        max_attempts=int(os.environ.get("OUTBOX_RELAY_MAX_ATTEMPTS", "5")),
-        give_up_after_seconds=float(os.environ.get("OUTBOX_RELAY_GIVE_UP_SECONDS", "3600")),
-    )
+    # The clients are looked up at call time, so tests can swap them.
+    return wiring.outbox_relay(events=lambda: events_client(), sqs=lambda: sqs_client())
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from oms import wiring
 from oms.adapters.providers.base import PaymentMethod
 from oms.api.auth import require
 from oms.api.http import (
@@ -22,16 +23,13 @@ from oms.api.http import (
 )
 from oms.api.problems import HttpProblem
 from oms.api.schemas import BalanceAdjustmentIn, ChannelSettingsIn, PaymentIn, RefundResolveIn, ResolveIn, ReviewIn
-from oms.config import Settings
 from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer
 from oms.domain.permissions import Permission
 from oms.services.orders import request_fingerprint
-from oms.wiring import payment_service
 
 logger = Logger()
 app = make_resolver(logger)
-settings = Settings.from_env()
-service = payment_service(settings)
+service = wiring.services().payments
 
 
 def _replayed(status: int, body: dict[str, Any], replayed: bool) -> Response[str]:

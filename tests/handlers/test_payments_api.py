@@ -11,7 +11,6 @@ from typing import Any
 
 import boto3
 import pytest
-from oms.adapters.payment_providers import use_providers
 from oms.adapters.providers.base import (
     CallbackAnswer,
     CloseOutcome,
@@ -25,7 +24,7 @@ from oms.adapters.providers.base import (
 )
 from oms.domain.money import Money
 
-from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, Api, load_function
+from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, Api, adapters, load_function
 from tests.handlers.test_orders_api import assert_problem, stock_of, table_snapshot
 
 FINANCE = {"sub": "fin-1", "roles": ("finance",)}
@@ -76,9 +75,8 @@ class FakeProvider:
 def providers() -> Iterator[dict[PaymentMethod, FakeProvider]]:
     """Every function's adapters (payments, orders, timeout, fulfilment) are these recording fakes."""
     fakes = {m: FakeProvider(m) for m in PaymentMethod}
-    use_providers(fakes.__getitem__)
-    yield fakes
-    use_providers(None)
+    with adapters(providers=fakes.__getitem__):
+        yield fakes
 
 
 @pytest.fixture

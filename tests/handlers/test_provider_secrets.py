@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from moto import mock_aws
+from oms import wiring
 from oms.adapters import payment_providers
 from oms.adapters.providers.base import PaymentMethod
 from oms.adapters.providers.credentials import CredentialsError
@@ -20,7 +21,7 @@ def fresh_loader(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.delenv(f"OMS_PROVIDER_{name}", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setattr(payment_providers, "_secrets_loaded", False)
-    monkeypatch.setattr(payment_providers, "_override", None)
+    monkeypatch.setattr(wiring, "_adapters", wiring.Adapters())  # nothing configured
     yield
 
 

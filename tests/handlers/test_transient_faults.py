@@ -35,10 +35,9 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
-from oms.adapters.carriers import CarrierWebhooks, sign_carrier_notice, use_carrier_webhooks
-from oms.adapters.payment_providers import use_providers
+from oms.adapters.carriers import CarrierWebhooks, sign_carrier_notice
 from oms.adapters.providers.sandbox import Sandbox
-from oms.adapters.warehouse import SandboxWarehouse, use_warehouse
+from oms.adapters.warehouse import SandboxWarehouse
 from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
 from oms.store.models import Item
 from oms_local.template import load_template
@@ -52,6 +51,7 @@ from tests.handlers.conftest import (
     DEMO_STORE,
     SUPPORT,
     LambdaContext,
+    adapters,
     give_balance,
     http_event,
     load_function,
@@ -366,11 +366,10 @@ def carrier_callback(module: ModuleType, tracking: str, status: str, event_id: s
 @pytest.fixture
 def world(aws: None, functions: dict[str, ModuleType], sandbox: Sandbox) -> Iterator[World]:
     warehouse = SandboxWarehouse()
-    use_warehouse(warehouse)
-    use_carrier_webhooks(CarrierWebhooks({"sf": [CARRIER_SECRET]}))
-    use_providers(sandbox.provider)
     w = World(functions, sandbox, warehouse)
-    try:
+    with adapters(
+        providers=sandbox.provider, warehouse=warehouse, carrier_webhooks=CarrierWebhooks({"sf": [CARRIER_SECRET]})
+    ):
         w.ok("PUT /stores/{storeId}", Call("/stores/demo", ADMIN, DEMO_STORE, status=201))
         product = w.ok(
             "POST /products",
@@ -379,10 +378,6 @@ def world(aws: None, functions: dict[str, ModuleType], sandbox: Sandbox) -> Iter
         w.product_id = product["productId"]
         give_balance("cust-1", 1_000_000)  # paid orders are paid with it at checkout
         yield w
-    finally:
-        use_warehouse(None)
-        use_carrier_webhooks(None)
-        use_providers(None)
 
 
 @pytest.fixture

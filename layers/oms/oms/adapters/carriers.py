@@ -25,9 +25,10 @@ notice may arrive again (carriers retry): deduplicating by (carrier, eventId) is
 
 Verification order: known carrier, size, signature over the raw bytes, and only then the JSON.
 `CarrierCallbackRejected` (a `CallbackRejected`, so `.reason` is safe to log) means: refuse the callback
-with a 4xx and change nothing. Functions obtain the verifier with `carrier_webhooks()`: the instance the local stack
-or a test injected with `use_carrier_webhooks`, else one built from the Secrets Manager secret named by
-`OMS_CARRIER_SECRET_ARN` (JSON `{"<carrier>": "<secret>" | ["<secret>", ...]}`), read once per process.
+with a 4xx and change nothing. Functions obtain the verifier with `oms.wiring.carrier_webhooks()`: the one
+the local stack or a test configured in `oms.wiring.Adapters`, else `carrier_webhooks_from_environment()`,
+built from the Secrets Manager secret named by `OMS_CARRIER_SECRET_ARN` (JSON
+`{"<carrier>": "<secret>" | ["<secret>", ...]}`), read once per process.
 """
 
 from __future__ import annotations
@@ -239,25 +240,14 @@ def _occurred_at(value: Any) -> datetime:
 # ---------------------------------------------------------------- what functions use
 
 _lock = threading.Lock()
-_override: CarrierWebhooks | None = None
 _loaded: tuple[str, CarrierWebhooks] | None = None  # (secret ARN, verifier built from it)
 
 
-def use_carrier_webhooks(webhooks: CarrierWebhooks | None) -> None:
-    """Swap the verifier functions get (the local stack's carrier sandbox, tests); None restores the
-    configured one."""
-    global _override
-    with _lock:
-        _override = webhooks
-
-
-def carrier_webhooks() -> CarrierWebhooks:
-    """The injected verifier, else one built from the secret named by OMS_CARRIER_SECRET_ARN (read once per
-    process and ARN). Raises CarrierConfigError when nothing is configured or the secret is malformed."""
+def carrier_webhooks_from_environment() -> CarrierWebhooks:
+    """The verifier built from the secret named by OMS_CARRIER_SECRET_ARN (read once per process and ARN).
+    Raises CarrierConfigError when nothing is configured or the secret is malformed."""
     global _loaded
     with _lock:
-        if _override is not None:
-            return _override
         arn = os.environ.get(SECRET_ARN_ENV, "").strip()
         if not arn:
             raise CarrierConfigError(f"{SECRET_ARN_ENV} is not set: no carrier secrets configured")

@@ -14,14 +14,6 @@ from oms.adapters.providers.base import PaymentMethod, PaymentProvider
 
 _lock = threading.Lock()
 _secrets_loaded = False
-_override: Callable[[PaymentMethod], PaymentProvider] | None = None
-
-
-def use_providers(source: Callable[[PaymentMethod], PaymentProvider] | None) -> None:
-    """Swap where adapters come from (the local stack's sandbox); None restores configuration."""
-    global _override
-    with _lock:
-        _override = source
 
 
 def load_secret_into_environment(secret_arn: str) -> None:
@@ -39,8 +31,6 @@ def provider_factory() -> Callable[[PaymentMethod], PaymentProvider]:
     def get(method: PaymentMethod) -> PaymentProvider:
         global _secrets_loaded
         with _lock:
-            if _override is not None:
-                return _override(method)
             if not _secrets_loaded:
                 arn = os.environ.get("OMS_PROVIDER_SECRET_ARN")
                 if arn:
