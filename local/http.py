@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
-from oms.adapters.carriers import TrackingStatus
 from oms.adapters.providers.sandbox import SandboxPaymentClosed
 from oms.adapters.warehouse import WarehouseConflict
+from oms.domain.fulfilment import TrackingStatus
 
 from .functions import InProcessFunction
 from .template import CorsSpec, RouteSpec

@@ -24,15 +24,10 @@ from datetime import datetime
 from secrets import token_bytes, token_hex
 from typing import Any
 
-from oms.adapters.carriers import (
-    CARRIER_CODE,
-    SIGNATURE_HEADER,
-    CarrierWebhooks,
-    TrackingStatus,
-    sign_carrier_notice,
-)
+from oms.adapters.carriers import CARRIER_CODE, SIGNATURE_HEADER, CarrierWebhooks, sign_carrier_notice
 from oms.adapters.providers import json_bytes
 from oms.domain.clock import epoch_seconds, to_rfc3339, utcnow
+from oms.domain.fulfilment import TrackingStatus
 
 CARRIERS = ("sf", "zto", "jd", "ems")
 CALLBACK_PREFIX = "/callbacks/carriers"

@@ -28,9 +28,9 @@ from typing import Any, ClassVar
 
 from oms import wiring
 from oms.adapters.carriers import CarrierWebhooks
-from oms.adapters.providers.base import PaymentMethod
 from oms.adapters.providers.sandbox import Sandbox, SandboxError, SandboxPaymentClosed
 from oms.adapters.warehouse import SandboxWarehouse
+from oms.domain.payment import PaymentMethod
 
 from . import moto_patches
 from .deploy import Clients, deploy, undeploy

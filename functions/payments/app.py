@@ -1,5 +1,7 @@
 """Payments: pay an order, read its payments and ledger, review bank transfers, sync with the provider,
-decide refunds a provider refused, customer balances, abnormal-payment cases and payment-channel settings."""
+decide refunds a provider refused, customer balances, abnormal-payment cases and payment-method settings
+(`/settings/payment-methods/{storeId}`; `/settings/payment-channels/{storeId}` is its former name, kept as
+an alias)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import wiring
-from oms.adapters.providers.base import PaymentMethod
 from oms.api.auth import require
 from oms.api.http import (
     actor,
@@ -23,7 +24,7 @@ from oms.api.http import (
 )
 from oms.api.problems import HttpProblem
 from oms.api.schemas import BalanceAdjustmentIn, ChannelSettingsIn, PaymentIn, RefundResolveIn, ResolveIn, ReviewIn
-from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer
+from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer, PaymentMethod
 from oms.domain.permissions import Permission
 from oms.services.orders import request_fingerprint
 
@@ -141,14 +142,16 @@ def resolve(anomalyId: str) -> Response[str]:
     )
 
 
+@app.get("/settings/payment-methods/<storeId>")
 @app.get("/settings/payment-channels/<storeId>")
-def get_channels(storeId: str) -> Response[str]:
+def get_payment_methods(storeId: str) -> Response[str]:
     result = service.channel_settings(actor(app), storeId)
     return json_response(200, result, {"ETag": f'"{result["version"]}"'})
 
 
+@app.put("/settings/payment-methods/<storeId>")
 @app.put("/settings/payment-channels/<storeId>")
-def put_channels(storeId: str) -> Response[str]:
+def put_payment_methods(storeId: str) -> Response[str]:
     who = actor(app)
     require(who, Permission.PAYMENT_SETTINGS)
     body = parse_body(app, ChannelSettingsIn)

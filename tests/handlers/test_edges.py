@@ -66,6 +66,8 @@ STAFF_ONLY = {
     "POST /customers/{customerId}/balance/adjustments",
     "GET /anomalies",
     "POST /anomalies/{anomalyId}/resolve",
+    "GET /settings/payment-methods/{storeId}",
+    "PUT /settings/payment-methods/{storeId}",
     "GET /settings/payment-channels/{storeId}",
     "PUT /settings/payment-channels/{storeId}",
     "GET /promotions",

@@ -10,9 +10,9 @@ import pytest
 from moto import mock_aws
 from oms import wiring
 from oms.adapters import payment_providers
-from oms.adapters.providers.base import PaymentMethod
 from oms.adapters.providers.credentials import CredentialsError
 from oms.adapters.providers.sandbox import Sandbox
+from oms.domain.payment import PaymentMethod
 
 
 @pytest.fixture

@@ -555,25 +555,28 @@ CASES = [
             {"decision": "accept", "remainder": "write-off", "note": "called the shopper"},
         ),
     ),
-    Case(
-        "PUT /settings/payment-channels/{storeId}",
-        lambda w: Call(
-            "/settings/payment-channels/demo",
-            ADMIN,
-            {
-                "channels": {
-                    "card": {
-                        "enabled": True,
-                        "minAmount": 100,
-                        "maxAmount": 100000,
-                        "feeRateBps": 290,
-                        "feeBearer": "merchant",
-                    }
+    *(
+        Case(
+            f"PUT /settings/{name}/{{storeId}}",
+            lambda w, name=name: Call(
+                f"/settings/{name}/demo",
+                ADMIN,
+                {
+                    "channels": {
+                        "card": {
+                            "enabled": True,
+                            "minAmount": 100,
+                            "maxAmount": 100000,
+                            "feeRateBps": 290,
+                            "feeBearer": "merchant",
+                        }
+                    },
+                    "reason": "card limits",
                 },
-                "reason": "card limits",
-            },
-        ),
-        CONVERGES,
+            ),
+            CONVERGES,
+        )
+        for name in ("payment-methods", "payment-channels")  # the route and its former name (an alias)
     ),
     # fulfilment
     Case(

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from oms import wiring
-from oms.adapters.carriers import CarrierCallbackRejected, TrackingStatus
+from oms.adapters.carriers import CarrierCallbackRejected
 from oms.adapters.warehouse import InterceptResult, SandboxWarehouse
+from oms.domain.fulfilment import TrackingStatus
 from oms_local.stack import LocalStack
 
 pytestmark = pytest.mark.integration

@@ -22,13 +22,13 @@ from oms.adapters.carriers import (
     CarrierConfigError,
     CarrierWebhooks,
     TrackingNotice,
-    TrackingStatus,
     parse_carrier_signature,
     secrets_from_json,
     sign_carrier_notice,
 )
 from oms.adapters.providers.base import CallbackRejected
 from oms.domain.clock import epoch_seconds
+from oms.domain.fulfilment import TrackingStatus
 from oms_local.logistics_sandbox import CARRIERS, CarrierSandbox
 
 NOW = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)

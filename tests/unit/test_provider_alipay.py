@@ -9,17 +9,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from oms.adapters.providers import provider_for
 from oms.adapters.providers.alipay import AlipayProvider, parse_form, top_level_members
-from oms.adapters.providers.base import (
-    CallbackAnswer,
-    CallbackRejected,
-    NoticeStatus,
-    PaymentMethod,
-    ProviderError,
-)
+from oms.adapters.providers.base import CallbackAnswer, CallbackRejected, NoticeStatus, ProviderError
 from oms.adapters.providers.sandbox import ALIPAY_GATEWAY, Sandbox, SandboxError
 from oms.domain.errors import InvalidRequest
 from oms.domain.ids import new_id
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 
 Answer = tuple[int, dict[str, str], bytes]
 

@@ -11,19 +11,14 @@ from urllib.parse import parse_qsl
 
 import pytest
 from oms.adapters.providers import provider_for
-from oms.adapters.providers.base import (
-    CallbackAnswer,
-    CallbackRejected,
-    NoticeStatus,
-    PaymentMethod,
-    ProviderError,
-)
+from oms.adapters.providers.base import CallbackAnswer, CallbackRejected, NoticeStatus, ProviderError
 from oms.adapters.providers.card import CardProvider, parse_signature_header
 from oms.adapters.providers.credentials import CardCredentials
 from oms.adapters.providers.sandbox import Sandbox, SandboxCallback
 from oms.domain.errors import InvalidRequest
 from oms.domain.ids import new_id
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 
 Answer = tuple[int, dict[str, str], bytes]
 NOW = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)

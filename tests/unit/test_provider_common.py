@@ -21,7 +21,7 @@ from oms.adapters.providers import (
     minor_to_decimal,
     provider_for,
 )
-from oms.adapters.providers.base import PaymentMethod, ProviderError
+from oms.adapters.providers.base import ProviderError
 from oms.adapters.providers.credentials import (
     AlipayCredentials,
     CardCredentials,
@@ -32,6 +32,7 @@ from oms.adapters.providers.credentials import (
     load_private_key,
 )
 from oms.adapters.providers.sandbox import Sandbox, SandboxError
+from oms.domain.payment import PaymentMethod
 
 # ---------------------------------------------------------------- amounts
 

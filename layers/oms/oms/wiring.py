@@ -30,9 +30,10 @@ from oms.config import Settings
 if TYPE_CHECKING:
     from oms.adapters.carriers import CarrierWebhooks
     from oms.adapters.outbox import OutboxRelay
-    from oms.adapters.providers.base import PaymentMethod, PaymentProvider
+    from oms.adapters.providers.base import PaymentProvider
     from oms.adapters.warehouse import WarehouseGateway
     from oms.domain.money import Money
+    from oms.domain.payment import PaymentMethod
     from oms.domain.permissions import Actor
     from oms.services.after_commit import AfterCommit
     from oms.services.catalog import CatalogService

@@ -42,7 +42,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from oms.adapters.providers import header
@@ -50,6 +49,7 @@ from oms.adapters.providers.base import CallbackRejected
 from oms.adapters.providers.credentials import parse_timestamped_signature
 from oms.adapters.secrets import SecretUnreadable, read_secret_string
 from oms.domain.clock import epoch_seconds, utcnow
+from oms.domain.fulfilment import TrackingStatus
 
 SIGNATURE_HEADER = "Carrier-Signature"
 TOLERANCE_SECONDS = 300
@@ -66,14 +66,6 @@ _RFC3339 = re.compile(
 _LIMITS = {"eventId": 128, "trackingNumber": 64, "location": 256, "description": 2000}
 
 Clock = Callable[[], datetime]
-
-
-class TrackingStatus(StrEnum):
-    SHIPPED = "SHIPPED"  # the carrier has the parcel
-    IN_TRANSIT = "IN_TRANSIT"
-    DELIVERED = "DELIVERED"
-    EXCEPTION = "EXCEPTION"  # delayed, damaged, address problem, ...: may still be delivered
-    RETURNED = "RETURNED"  # on its way back to (or back at) the sender
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ import threading
 from collections.abc import Callable
 
 from oms.adapters.providers import provider_for
-from oms.adapters.providers.base import PaymentMethod, PaymentProvider
+from oms.adapters.providers.base import PaymentProvider
+from oms.domain.payment import PaymentMethod
 
 _lock = threading.Lock()
 _secrets_loaded = False

@@ -17,7 +17,6 @@ from oms.adapters.providers.base import (
     CallbackRejected,
     CloseOutcome,
     NoticeStatus,
-    PaymentMethod,
     PaymentProvider,
     ProviderNotice,
 )
@@ -51,6 +50,7 @@ from oms.domain.payment import (
     InsufficientBalance,
     OrderNotPayable,
     PaymentEvent,
+    PaymentMethod,
     PaymentStatus,
     RefundDecision,
     RefundNotFailed,
