@@ -1,9 +1,10 @@
 """``LocalStack``: template.yaml running on one machine, for the CLI and for tests.
 
 Start order: bind the API port (a busy port fails at once), read the template (fails before anything
-runs), share the process's moto server, create the resources, set the process environment, inject the
-carrier and warehouse sandboxes, import the functions and register them for Lambda invokes, serve the
-API (and start the payment provider sandbox), start stream pollers and schedule timers, mint demo
+runs), share the process's moto server, create the resources, set the process environment, import the
+functions and register them for Lambda invokes, serve the API (and start the payment provider sandbox),
+give the functions their adapters (`oms.wiring.configure`: the provider, carrier and warehouse
+sandboxes), start stream pollers and schedule timers, mint demo
 tokens, seed, and only then open the API to clients: until then `/_local/health` says "starting" (503)
 and API requests answer 503 `stack-starting`, so nothing a client does can race the seed.
 
