@@ -129,6 +129,7 @@ class _SharedLogistics:
                 cls._users = 0
                 cls._keys = None
                 cls._warehouse = None
+                wiring.reset()  # the last stack is gone: the functions' adapters are the environment's again
 
 
 CALLBACK_PREFIX = "/callbacks/payments"
@@ -316,10 +317,12 @@ class LocalStack:
     def _configure_adapters(self) -> None:
         """What the functions reach outside the table, as one `oms.wiring.Adapters` bundle (before the streams
         and the schedules run and the API opens): the provider sandbox's adapters, the sandbox warehouse and the
-        carriers' secrets the logistics sandbox signs with. `stop` puts the bundle before it back."""
+        carriers' secrets the logistics sandbox signs with. A stack without payment callbacks keeps the providers
+        of the stacks running beside it. `stop` puts the bundle before it back."""
         assert self._logistics is not None
         keys, warehouse = self._logistics
-        providers: wiring.ProviderSource | None = None
+        self._adapters_before = wiring.adapters()
+        providers = self._adapters_before.providers
         if self._sandbox is not None:
             sandbox = self._sandbox
             adapters: dict[PaymentMethod, Any] = {}
@@ -334,7 +337,6 @@ class LocalStack:
             providers = adapter
 
         webhooks = CarrierWebhooks({carrier: [key] for carrier, key in keys.items()})
-        self._adapters_before = wiring.adapters()
         self._adapters = wiring.Adapters(providers=providers, warehouse=warehouse, carrier_webhooks=webhooks)
         wiring.configure(self._adapters)
 
