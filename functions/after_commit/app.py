@@ -1,4 +1,4 @@
-"""After-commit actions from the table's stream (`oms.wiring.after_commit` lists them by detail type):
+"""After-commit actions from the table's stream (`oms.wiring.Services.after_commit` lists them by detail type):
 it arms the payment-timeout and auto-confirm timers, and does the money follow-ups of cancels and cases
 (refunds at the providers, open attempts closed).
 
@@ -20,15 +20,14 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBRecordEventName,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.config import Settings
+from oms import wiring
 from oms.services.after_commit import committed_event
-from oms.wiring import after_commit
 
 logger = Logger()
 # Every failed record is reported, also when all of them failed (the mapping retries from the first one):
 # one answer shape whatever the batch, rather than an invocation error.
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-actions = after_commit(Settings.from_env())
+actions = wiring.services().after_commit
 
 
 def record_handler(record: DynamoDBRecord) -> None:

@@ -12,13 +12,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from oms import wiring
 from oms.adapters.carriers import CarrierCallbackRejected
-from oms.config import Settings
 from oms.faults import RETRY_AFTER_SECONDS, is_transient
-from oms.wiring import fulfilment_service
 
 logger = Logger()
-service = fulfilment_service(Settings.from_env())
+service = wiring.services().fulfilment
 MAX_CALLBACK_BYTES = 64 * 1024
 
 

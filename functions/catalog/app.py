@@ -8,6 +8,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from oms import wiring
 from oms.api.auth import require
 from oms.api.http import (
     actor,
@@ -22,13 +23,12 @@ from oms.api.http import (
 )
 from oms.api.problems import HttpProblem
 from oms.api.schemas import ProductIn, ProductPatch, SkuIn, SkuPatch, StockAdjustmentIn, StoreIn
-from oms.domain.clock import to_rfc3339, utcnow
+from oms.domain.catalog import NewSku
 from oms.domain.permissions import Permission
-from oms.store.catalog import CatalogRepository, NewSku
 
 logger = Logger()
 app = make_resolver(logger)
-catalog = CatalogRepository()
+catalog = wiring.services().catalog
 
 
 def _new_sku(sku: SkuIn) -> NewSku:
@@ -50,7 +50,7 @@ def _new_sku(sku: SkuIn) -> NewSku:
 # ---------------------------------------------------------------- stores
 @app.get("/stores/<storeId>")
 def get_store(storeId: str) -> Response[str]:
-    store = catalog.get_store(storeId)
+    store = catalog.store(storeId)
     return json_response(200, store, etag(store["version"]))
 
 
@@ -77,7 +77,6 @@ def put_store(storeId: str) -> Response[str]:
         stock_policy=body.stockPolicy,
         late_payment_policy=body.latePaymentPolicy,
         if_match=if_match(app),
-        now=to_rfc3339(utcnow()),
     )
     return json_response(201 if created else 200, store, etag(store["version"]))
 
@@ -94,7 +93,6 @@ def create_product() -> Response[str]:
         category=body.category,
         attributes=dict(body.attributes),
         skus=[_new_sku(s) for s in body.skus],
-        now=to_rfc3339(utcnow()),
     )
     headers = {"Location": f"/products/{product['productId']}", **etag(product["version"])}
     return json_response(201, product, headers)
@@ -111,13 +109,13 @@ def list_products() -> Response[str]:
             "pass ?store=<storeId>",
             errors=[{"field": "store", "message": "required", "code": "missing"}],
         )
-    page = catalog.list_products(store_id, query_int(app, "limit"), app.current_event.get_query_string_value("cursor"))
+    page = catalog.products(store_id, query_int(app, "limit"), app.current_event.get_query_string_value("cursor"))
     return page_response(page)
 
 
 @app.get("/products/<productId>")
 def get_product(productId: str) -> Response[str]:
-    product = catalog.get_product(productId)
+    product = catalog.product(productId)
     return json_response(200, product, etag(product["version"]))
 
 
@@ -126,21 +124,21 @@ def update_product(productId: str) -> Response[str]:
     require(actor(app), Permission.CATALOG_WRITE)
     body = parse_body(app, ProductPatch)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
-    product = catalog.update_product(productId, changes, if_match(app), to_rfc3339(utcnow()))
+    product = catalog.update_product(productId, changes, if_match(app))
     return json_response(200, product, etag(product["version"]))
 
 
 @app.post("/products/<productId>/skus")
 def add_sku(productId: str) -> Response[str]:
     require(actor(app), Permission.CATALOG_WRITE)
-    sku = catalog.add_sku(productId, _new_sku(parse_body(app, SkuIn)), to_rfc3339(utcnow()))
+    sku = catalog.add_sku(productId, _new_sku(parse_body(app, SkuIn)))
     return json_response(201, sku, {"Location": f"/skus/{sku['skuId']}", **etag(sku["version"])})
 
 
 # ---------------------------------------------------------------- SKUs and stock
 @app.get("/skus/<skuId>")
 def get_sku(skuId: str) -> Response[str]:
-    sku = catalog.get_sku(skuId)
+    sku = catalog.sku(skuId)
     return json_response(200, sku, etag(sku["version"]))
 
 
@@ -163,7 +161,7 @@ def update_sku(skuId: str) -> Response[str]:
         )
     if "attributes" in changes:
         changes["attributes"] = dict(changes["attributes"])
-    sku = catalog.update_sku(skuId, changes, if_match(app), to_rfc3339(utcnow()))
+    sku = catalog.update_sku(skuId, changes, if_match(app))
     return json_response(200, sku, etag(sku["version"]))
 
 
@@ -172,9 +170,7 @@ def adjust_stock(skuId: str) -> Response[str]:
     who = actor(app)
     require(who, Permission.STOCK_ADJUST)
     body = parse_body(app, StockAdjustmentIn)
-    result = catalog.adjust_stock(
-        skuId, delta=body.delta, reason=body.reason, note=body.note, actor=who, now=to_rfc3339(utcnow())
-    )
+    result = catalog.adjust_stock(who, skuId, delta=body.delta, reason=body.reason, note=body.note)
     return json_response(201, result)
 
 

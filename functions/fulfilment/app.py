@@ -9,17 +9,16 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from oms import wiring
 from oms.api.auth import require
 from oms.api.http import actor, json_response, make_resolver, parse_body, query_int
 from oms.api.schemas import BatchShipmentIn, ShipmentIn
-from oms.config import Settings
 from oms.domain.permissions import Permission
 from oms.services.fulfilment import ShipmentRequest
-from oms.wiring import fulfilment_service
 
 logger = Logger()
 app = make_resolver(logger)
-service = fulfilment_service(Settings.from_env())
+service = wiring.services().fulfilment
 
 
 def _request(child_order_id: str, body: ShipmentIn) -> ShipmentRequest:

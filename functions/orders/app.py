@@ -8,6 +8,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from oms import wiring
 from oms.api.auth import require, require_any
 from oms.api.http import (
     actor,
@@ -20,19 +21,17 @@ from oms.api.http import (
 )
 from oms.api.problems import HttpProblem
 from oms.api.schemas import CancelIn, CheckoutIn, CouponOptionsIn, QuoteIn
-from oms.config import Settings
 from oms.domain.order import OrderStatus
 from oms.domain.permissions import Permission
 from oms.services.orders import request_fingerprint
-from oms.wiring import fulfilment_service, order_service
 
 logger = Logger()
 app = make_resolver(logger)
-settings = Settings.from_env()
-fulfilment = fulfilment_service(settings)
-# A paid order (or one of its child orders) is cancelled part by part, before it ships; an unpaid or held
-# order's cancel refunds what it received and closes its open attempts at the provider.
-service = order_service(settings, paid_cancel=fulfilment.cancel_paid)
+services = wiring.services()
+# A paid order (or one of its child orders) is cancelled part by part, before it ships (the fulfilment
+# side); an unpaid or held order's cancel refunds what it received and closes its open attempts at the provider.
+service = services.orders
+fulfilment = services.fulfilment
 
 
 @app.post("/orders/quote")

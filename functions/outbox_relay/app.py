@@ -21,9 +21,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.adapters.outbox import DeadLetterQueue, EventBridgePublisher, OutboxNotRelayed, OutboxRelay
+from oms import wiring
+from oms.adapters.outbox import OutboxNotRelayed, OutboxRelay
 from oms.faults import aws_client
-from oms.store.outbox import count_relay_failure
 
 logger = Logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "OMS"))
@@ -47,15 +47,8 @@ def sqs_client() -> Any:
 
 
 def build_relay() -> OutboxRelay:
-    queue_url = os.environ.get("OUTBOX_DLQ_URL", "")
-    return OutboxRelay(
-        bus_name=os.environ["EVENT_BUS_NAME"],
-        publisher=EventBridgePublisher(lambda: events_client()),  # looked up at call time: tests swap it
-        dead_letters=DeadLetterQueue(lambda: sqs_client(), queue_url) if queue_url else None,
-        count_failure=count_relay_failure,
-        max_attempts=int(os.environ.get("OUTBOX_RELAY_MAX_ATTEMPTS", "5")),
-        give_up_after_seconds=float(os.environ.get("OUTBOX_RELAY_GIVE_UP_SECONDS", "3600")),
-    )
+    # The clients are looked up at call time, so tests can swap them.
+    return wiring.outbox_relay(events=lambda: events_client(), sqs=lambda: sqs_client())
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -10,21 +10,11 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.adapters.payment_providers import provider_factory
-from oms.config import Settings
+from oms import wiring
 from oms.faults import RETRY_AFTER_SECONDS, is_transient
-from oms.services.payments import PaymentService
-from oms.store.orders import OrderRepository
-from oms.store.payments import PaymentReads
 
 logger = Logger()
-settings = Settings.from_env()
-service = PaymentService(
-    OrderRepository(),
-    PaymentReads(),
-    provider_factory(),
-    bank_transfer_review_seconds=settings.bank_transfer_review_seconds,
-)
+service = wiring.services().payments
 MAX_CALLBACK_BYTES = 64 * 1024
 
 

@@ -9,12 +9,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.config import Settings
+from oms import wiring
 from oms.faults import transient_store_errors
-from oms.wiring import order_service
 
 logger = Logger()
-service = order_service(Settings.from_env())
+service = wiring.services().orders
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -1,5 +1,7 @@
 """Payments: pay an order, read its payments and ledger, review bank transfers, sync with the provider,
-decide refunds a provider refused, customer balances, abnormal-payment cases and payment-channel settings."""
+decide refunds a provider refused, customer balances, abnormal-payment cases and payment-method settings
+(`/settings/payment-methods/{storeId}`; `/settings/payment-channels/{storeId}` is its former name, kept as
+an alias)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.adapters.providers.base import PaymentMethod
+from oms import wiring
 from oms.api.auth import require
 from oms.api.http import (
     actor,
@@ -23,16 +25,13 @@ from oms.api.http import (
 )
 from oms.api.problems import HttpProblem
 from oms.api.schemas import BalanceAdjustmentIn, ChannelSettingsIn, PaymentIn, RefundResolveIn, ResolveIn, ReviewIn
-from oms.config import Settings
-from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer
+from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer, PaymentMethod
 from oms.domain.permissions import Permission
 from oms.services.orders import request_fingerprint
-from oms.wiring import payment_service
 
 logger = Logger()
 app = make_resolver(logger)
-settings = Settings.from_env()
-service = payment_service(settings)
+service = wiring.services().payments
 
 
 def _replayed(status: int, body: dict[str, Any], replayed: bool) -> Response[str]:
@@ -144,14 +143,16 @@ def resolve(anomalyId: str) -> Response[str]:
     )
 
 
+@app.get("/settings/payment-methods/<storeId>")
 @app.get("/settings/payment-channels/<storeId>")
-def get_channels(storeId: str) -> Response[str]:
+def get_payment_methods(storeId: str) -> Response[str]:
     result = service.channel_settings(actor(app), storeId)
     return json_response(200, result, {"ETag": f'"{result["version"]}"'})
 
 
+@app.put("/settings/payment-methods/<storeId>")
 @app.put("/settings/payment-channels/<storeId>")
-def put_channels(storeId: str) -> Response[str]:
+def put_payment_methods(storeId: str) -> Response[str]:
     who = actor(app)
     require(who, Permission.PAYMENT_SETTINGS)
     body = parse_body(app, ChannelSettingsIn)

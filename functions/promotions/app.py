@@ -9,6 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from oms import wiring
 from oms.api.auth import require
 from oms.api.http import (
     actor,
@@ -37,12 +38,10 @@ from oms.api.pricing_schemas import (
 from oms.domain.ids import new_id
 from oms.domain.permissions import Permission
 from oms.services.orders import request_fingerprint
-from oms.services.pricing_admin import PricingAdminService
-from oms.store.pricing_admin import PricingAdminRepository
 
 logger = Logger()
 app = make_resolver(logger)
-service = PricingAdminService(PricingAdminRepository())
+service = wiring.services().pricing_admin
 
 
 def _query(name: str) -> str | None:

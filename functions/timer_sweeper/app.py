@@ -10,11 +10,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms.config import Settings
-from oms.wiring import order_timers
+from oms import wiring
 
 logger = Logger()
-timers = order_timers(Settings.from_env())
+timers = wiring.services().timers
 KINDS = ("payment", "confirm", "refund")
 
 

@@ -19,10 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from oms.adapters.carriers import CarrierWebhooks, use_carrier_webhooks
-from oms.adapters.payment_providers import use_providers
-from oms.adapters.providers.base import PaymentMethod
-from oms.adapters.warehouse import use_warehouse
+from oms import wiring
+from oms.adapters.carriers import CarrierWebhooks
+from oms.domain.payment import PaymentMethod
 
 from ..core.extension import LocalRoute
 from ..core.stack import Stack
@@ -39,14 +38,14 @@ CALLBACK_METHODS = (PaymentMethod.ALIPAY, PaymentMethod.WECHAT, PaymentMethod.CA
 DEMO_TOKEN_LIFETIME = 7 * 86400
 
 
-# -- what the functions get injected (process-global, like moto's state) ------------------------
+# -- what the functions are given (process-global, like moto's state) ------------------------------
 
 
 class _SharedLogistics:
-    """One set of carrier secrets and one sandbox warehouse per process, injected into the functions by the
-    first stack and withdrawn by the last. The injection points (`use_carrier_webhooks`, `use_warehouse`)
-    are process-global like moto's state, so stacks side by side must agree on them: a second stack
-    injecting its own secrets would make the first one's functions reject its own carriers' notices."""
+    """One set of carrier secrets and one sandbox warehouse per process, made by the first stack and dropped
+    by the last. The functions' adapters (`oms.wiring.configure`) are process-global like moto's state, so
+    stacks side by side must agree on them: a second stack configuring its own secrets would make the first
+    one's functions reject its own carriers' notices."""
 
     _lock = threading.Lock()
     _keys: dict[str, bytes] | None = None
@@ -59,8 +58,6 @@ class _SharedLogistics:
             if cls._keys is None or cls._warehouse is None:
                 cls._keys = generate_carrier_secrets(CARRIERS)
                 cls._warehouse = SandboxWarehouse()
-                use_carrier_webhooks(CarrierWebhooks({carrier: [key] for carrier, key in cls._keys.items()}))
-                use_warehouse(cls._warehouse)
             cls._users += 1
             return dict(cls._keys), cls._warehouse
 
@@ -72,11 +69,10 @@ class _SharedLogistics:
                 cls._users = 0
                 cls._keys = None
                 cls._warehouse = None
-                use_carrier_webhooks(None)
-                use_warehouse(None)
+                wiring.reset()  # the last stack is gone: the functions' adapters are the environment's again
 
 
-def _inject_payment_sandbox(sandbox: Sandbox) -> None:
+def _sandbox_providers(sandbox: Sandbox) -> Any:
     """The functions' payment adapters talk to `sandbox` (one adapter per method, made on first use)."""
     adapters: dict[PaymentMethod, Any] = {}
     lock = threading.Lock()
@@ -87,11 +83,7 @@ def _inject_payment_sandbox(sandbox: Sandbox) -> None:
                 adapters[method] = sandbox.provider(method)
             return adapters[method]
 
-    use_providers(adapter)
-
-
-def _withdraw_payment_sandbox() -> None:
-    use_providers(None)
+    return adapter
 
 
 # -- the extension ---------------------------------------------------------------------------------
@@ -106,6 +98,8 @@ class OmsExtension:
         self._sandbox: Sandbox | None = None
         self._logistics: tuple[dict[str, bytes], SandboxWarehouse] | None = None
         self._carrier_sandbox: CarrierSandbox | None = None
+        self._adapters: wiring.Adapters | None = None
+        self._adapters_before = wiring.Adapters()
 
     def routes(self) -> list[LocalRoute]:
         return sandbox_routes(self)
@@ -116,7 +110,22 @@ class OmsExtension:
         self._carrier_sandbox = CarrierSandbox(stack.base_url, CARRIERS, keys=self._logistics[0])
         if any(route.path.startswith(CALLBACK_PREFIX) for route in stack.template.routes):
             self._sandbox = Sandbox(notify_base_url=f"{stack.base_url}{CALLBACK_PREFIX}")
-            _inject_payment_sandbox(self._sandbox)
+        self._configure_adapters()
+
+    def _configure_adapters(self) -> None:
+        """What the functions reach outside the table, as one `oms.wiring.Adapters` bundle (before the
+        functions run): the provider sandbox's adapters, the sandbox warehouse and the carriers' secrets the
+        logistics sandbox signs with. A stack without payment callbacks keeps the providers of the stacks
+        running beside it. `on_stop` puts the bundle before it back."""
+        assert self._logistics is not None
+        keys, warehouse = self._logistics
+        self._adapters_before = wiring.adapters()
+        providers = self._adapters_before.providers
+        if self._sandbox is not None:
+            providers = _sandbox_providers(self._sandbox)
+        webhooks = CarrierWebhooks({carrier: [key] for carrier, key in keys.items()})
+        self._adapters = wiring.Adapters(providers=providers, warehouse=warehouse, carrier_webhooks=webhooks)
+        wiring.configure(self._adapters)
 
     def on_ready(self, stack: Stack) -> None:
         for user in DEMO_USERS:
@@ -133,9 +142,10 @@ class OmsExtension:
             self.seed_result = seed(stack.base_url, self._demo_tokens["admin"], headers=stack.starting_headers)
 
     def on_stop(self) -> None:
-        if self._sandbox is not None:
-            _withdraw_payment_sandbox()
-            self._sandbox = None
+        if self._adapters is not None and wiring.adapters() is self._adapters:
+            wiring.configure(self._adapters_before)
+        self._adapters = None
+        self._sandbox = None
         self._carrier_sandbox = None
         if self._logistics is not None:
             _SharedLogistics.release()

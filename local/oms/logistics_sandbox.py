@@ -4,7 +4,7 @@
 notices in the "OMS carrier webhook v1" format (`oms.adapters.carriers`), signs them with
 `Carrier-Signature`, and delivers them by HTTP POST to `<base_url>/callbacks/carriers/<carrier>`, returning
 what the API answered. The local stack injects the matching `CarrierWebhooks` into the functions
-(`use_carrier_webhooks`), so what the sandbox signs is what the callback function verifies.
+(`oms.wiring.Adapters.carrier_webhooks`), so what the sandbox signs is what the callback function verifies.
 
 Delivery options, for the cases carriers produce in real life: `times` (a retry re-sends the same signed
 notice), `concurrent` (the copies arrive at once), `event_id` / `occurred_at` (re-send an earlier event, or
@@ -24,15 +24,10 @@ from datetime import datetime
 from secrets import token_bytes, token_hex
 from typing import Any
 
-from oms.adapters.carriers import (
-    CARRIER_CODE,
-    SIGNATURE_HEADER,
-    CarrierWebhooks,
-    TrackingStatus,
-    sign_carrier_notice,
-)
+from oms.adapters.carriers import CARRIER_CODE, SIGNATURE_HEADER, CarrierWebhooks, sign_carrier_notice
 from oms.adapters.providers import json_bytes
 from oms.domain.clock import epoch_seconds, to_rfc3339, utcnow
+from oms.domain.fulfilment import TrackingStatus
 
 CARRIERS = ("sf", "zto", "jd", "ems")
 CALLBACK_PREFIX = "/callbacks/carriers"

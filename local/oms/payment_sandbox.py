@@ -49,7 +49,7 @@ from oms.adapters.providers.alipay import (
     parse_form,
     request_sign_content,
 )
-from oms.adapters.providers.base import PaymentMethod, PaymentProvider
+from oms.adapters.providers.base import PaymentProvider
 from oms.adapters.providers.card import sign_payload
 from oms.adapters.providers.credentials import (
     AlipayCredentials,
@@ -71,6 +71,7 @@ from oms.adapters.providers.wechat import (
 )
 from oms.domain.clock import epoch_seconds, utcnow
 from oms.domain.money import SUPPORTED_CURRENCIES, Money
+from oms.domain.payment import PaymentMethod
 
 ALIPAY_GATEWAY = "https://openapi.alipay.sandbox.invalid/gateway.do"
 WECHAT_API = "https://api.mch.wechatpay.sandbox.invalid"

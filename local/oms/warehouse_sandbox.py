@@ -1,6 +1,6 @@
 """The warehouse (WMS) the local stack plays: releases, interceptions and hand-overs in memory.
 
-Injected into the functions with `use_warehouse` (see `oms.adapters.warehouse`), shared by the stacks of
+Given to the functions in `oms.wiring.Adapters` (see `oms.wiring`), shared by the stacks of
 one process; `/_local/sandbox/warehouse/<child>` shows what it knows and hands a parcel over.
 """
 

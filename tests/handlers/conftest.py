@@ -3,6 +3,8 @@ in-process mock (no server). The table comes from template.yaml's own definition
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import importlib.util
 import json
 import os
@@ -18,6 +20,7 @@ import pytest
 from cfnlint.decode import decode
 from moto import mock_aws
 from moto.events.models import EventPattern
+from oms import wiring
 from oms.store import keys
 from oms.store.models import BalanceAccountItem
 from oms_local.core.functions import reset_cached_connections
@@ -35,6 +38,19 @@ def table_definition() -> dict[str, Any]:
         props.pop(unsupported)
     props["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     return props
+
+
+@contextlib.contextmanager
+def adapters(**fields: Any) -> Iterator[wiring.Adapters]:
+    """Every function's adapters with these fields replaced (`oms.wiring.Adapters`: providers, warehouse,
+    carrier_webhooks) while the block runs; the bundle before it afterwards."""
+    before = wiring.adapters()
+    bundle = dataclasses.replace(before, **fields)
+    wiring.configure(bundle)
+    try:
+        yield bundle
+    finally:
+        wiring.configure(before)
 
 
 def load_function(name: str) -> ModuleType:

@@ -18,8 +18,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from oms.adapters.carriers import CarrierWebhooks, use_carrier_webhooks
-from oms.adapters.warehouse import use_warehouse
+from oms.adapters.carriers import CarrierWebhooks
 from oms.api.http import MAX_JSON_DEPTH, json_depth, strict_json
 from oms.api.problems import HttpProblem
 from oms_local.core.template import RouteSpec, load_template
@@ -31,6 +30,7 @@ from tests.handlers.conftest import (
     ADMIN,
     DEMO_STORE,
     LambdaContext,
+    adapters,
     http_event,
     load_function,
     table_definition,
@@ -66,6 +66,8 @@ STAFF_ONLY = {
     "POST /customers/{customerId}/balance/adjustments",
     "GET /anomalies",
     "POST /anomalies/{anomalyId}/resolve",
+    "GET /settings/payment-methods/{storeId}",
+    "PUT /settings/payment-methods/{storeId}",
     "GET /settings/payment-channels/{storeId}",
     "PUT /settings/payment-channels/{storeId}",
     "GET /promotions",
@@ -151,11 +153,14 @@ class World:
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
-    with pytest.MonkeyPatch.context() as patch, mock_aws():
+    carriers = CarrierWebhooks({"sf": [b"sf-test-secret-0123456789"]})
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        mock_aws(),
+        adapters(warehouse=SandboxWarehouse(), carrier_webhooks=carriers),
+    ):
         patch.delenv("AWS_ENDPOINT_URL", raising=False)
         boto3.client("dynamodb").create_table(**table_definition())
-        use_warehouse(SandboxWarehouse())
-        use_carrier_webhooks(CarrierWebhooks({"sf": [b"sf-test-secret-0123456789"]}))
         world = World()
         for folder in sorted(set(FOLDERS.values())):
             world.modules[folder] = load_function(folder)
@@ -190,8 +195,6 @@ def world() -> Iterator[World]:
             "carrier": "sf",
         }
         yield world
-        use_warehouse(None)
-        use_carrier_webhooks(None)
 
 
 def send(

@@ -12,8 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
-from oms.adapters.carriers import CarrierWebhooks, sign_carrier_notice, use_carrier_webhooks
-from oms.adapters.warehouse import use_warehouse
+from oms.adapters.carriers import CarrierWebhooks, sign_carrier_notice
 from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
 from oms.store import keys
 from oms.store.models import BalanceAccountItem, PointsAccountItem, PricingSettingsItem
@@ -27,6 +26,7 @@ from tests.handlers.conftest import (
     Api,
     LambdaContext,
     TableStream,
+    adapters,
     due_entry_of,
     executions,
     give_balance,
@@ -48,11 +48,8 @@ GET = "GET /orders/{orderId}"
 @pytest.fixture
 def warehouse(aws: None) -> Iterator[SandboxWarehouse]:
     sandbox = SandboxWarehouse()
-    use_warehouse(sandbox)
-    use_carrier_webhooks(CarrierWebhooks({"sf": [SECRET]}))
-    yield sandbox
-    use_warehouse(None)
-    use_carrier_webhooks(None)
+    with adapters(warehouse=sandbox, carrier_webhooks=CarrierWebhooks({"sf": [SECRET]})):
+        yield sandbox
 
 
 @pytest.fixture

@@ -22,8 +22,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from oms.adapters.providers.base import CloseOutcome, NoticeStatus, PaymentMethod, ProviderQuery
+from oms.adapters.providers.base import CloseOutcome, NoticeStatus, ProviderQuery
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 from oms.services.after_commit import AfterCommit, CommittedEvent, rearm_payment_timeout
 
 from tests.handlers.conftest import (
@@ -667,8 +668,8 @@ def test_a_refund_the_provider_accepted_is_processing_and_asked_again_until_it_i
 
 
 # ---------------------------------------------------------------- the review of issue 9 (tests/review), and after it
-from oms.adapters.providers.base import PaymentMethod as _Method  # noqa: E402
 from oms.domain.clock import parse_rfc3339  # noqa: E402
+from oms.domain.payment import PaymentMethod as _Method  # noqa: E402
 
 from tests.handlers.test_transient_faults import (  # noqa: E402, F401  (fixtures)
     FINANCE,

@@ -133,14 +133,14 @@ def test_a_failed_start_is_reported_as_a_batch_item_failure_not_swallowed(
 
 
 def test_the_stream_filter_lets_through_exactly_the_detail_types_that_have_after_commit_actions() -> None:
-    from oms.wiring import after_commit
+    from oms import wiring
 
     template, _ = decode(str(ROOT / "template.yaml"))
     event = template["Resources"]["AfterCommitFunction"]["Properties"]["Events"]["CommittedRows"]["Properties"]
     [pattern] = [json.loads(f["Pattern"]) for f in event["FilterCriteria"]["Filters"]]
     image = pattern["dynamodb"]["NewImage"]
     assert pattern["eventName"] == ["INSERT"] and image["type"] == {"S": ["Outbox"]}
-    assert set(image["detailType"]["S"]) == after_commit(Settings.from_env()).detail_types
+    assert set(image["detailType"]["S"]) == wiring.services(Settings.from_env()).after_commit.detail_types
     assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert event["BisectBatchOnFunctionError"] is True
     assert 0 < event["MaximumRecordAgeInSeconds"] <= 86400 and 0 < event["MaximumRetryAttempts"] <= 100

@@ -11,21 +11,20 @@ from typing import Any
 
 import boto3
 import pytest
-from oms.adapters.payment_providers import use_providers
 from oms.adapters.providers.base import (
     CallbackAnswer,
     CloseOutcome,
     NoticeStatus,
     PaymentInstructions,
-    PaymentMethod,
     ProviderClose,
     ProviderNotice,
     ProviderQuery,
     ProviderRefund,
 )
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 
-from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, Api, load_function
+from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, Api, adapters, load_function
 from tests.handlers.test_orders_api import assert_problem, stock_of, table_snapshot
 
 FINANCE = {"sub": "fin-1", "roles": ("finance",)}
@@ -76,9 +75,8 @@ class FakeProvider:
 def providers() -> Iterator[dict[PaymentMethod, FakeProvider]]:
     """Every function's adapters (payments, orders, timeout, fulfilment) are these recording fakes."""
     fakes = {m: FakeProvider(m) for m in PaymentMethod}
-    use_providers(fakes.__getitem__)
-    yield fakes
-    use_providers(None)
+    with adapters(providers=fakes.__getitem__):
+        yield fakes
 
 
 @pytest.fixture
@@ -471,6 +469,23 @@ def test_disabled_channel_and_limits_are_422(seeded: Any, orders_api: Api, pay_a
         "PUT", "/settings/payment-channels/demo", route=route, **ADMIN, headers={"If-Match": '"0"'}, body=body
     )
     assert stale[0] == 412
+
+
+def test_payment_method_settings_answer_under_their_name_and_their_former_one(seeded: Any, pay_api: Api) -> None:
+    body = {
+        "channels": {
+            "card": {"enabled": True, "minAmount": 1, "maxAmount": 10**6, "feeRateBps": 0, "feeBearer": "merchant"}
+        },
+        "reason": "cards on",
+    }
+    put = "PUT /settings/payment-methods/{storeId}"
+    status, headers, written = pay_api("PUT", "/settings/payment-methods/demo", route=put, **ADMIN, body=body)
+    assert (status, headers["ETag"], written["channels"]["card"]["enabled"]) == (200, '"1"', True)
+    new = pay_api("GET", "/settings/payment-methods/demo", route="GET /settings/payment-methods/{storeId}", **FINANCE)
+    old = pay_api("GET", "/settings/payment-channels/demo", route="GET /settings/payment-channels/{storeId}", **FINANCE)
+    assert new[0] == old[0] == 200 and new[2] == old[2]
+    assert (new[2]["channels"], new[2]["version"]) == (written["channels"], 1)
+    assert pay_api("PUT", "/settings/payment-methods/demo", route=put, **CUSTOMER, body=body)[0] == 403
 
 
 def test_customer_borne_fee_is_added_to_what_the_payer_pays(

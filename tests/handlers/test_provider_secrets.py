@@ -10,10 +10,12 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.parameters import base as parameters_base
 from moto import mock_aws
+from oms import wiring
 from oms.adapters import payment_providers
-from oms.adapters.providers.base import CallbackRejected, PaymentMethod
+from oms.adapters.providers.base import CallbackRejected
 from oms.adapters.providers.credentials import CredentialsError
 from oms.adapters.secrets import DEFAULT_MAX_AGE_SECONDS
+from oms.domain.payment import PaymentMethod
 from oms_local.oms.payment_sandbox import Sandbox
 
 
@@ -22,7 +24,7 @@ def fresh_loader(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in ("ALIPAY", "WECHAT", "CARD", "CRYPTO", "BANK_TRANSFER"):
         monkeypatch.delenv(f"OMS_PROVIDER_{name}", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setattr(payment_providers, "_override", None)
+    monkeypatch.setattr(wiring, "_adapters", wiring.Adapters())  # nothing configured
     yield
 
 

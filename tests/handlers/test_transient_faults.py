@@ -35,9 +35,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
-from oms.adapters.carriers import CarrierWebhooks, sign_carrier_notice, use_carrier_webhooks
-from oms.adapters.payment_providers import use_providers
-from oms.adapters.warehouse import use_warehouse
+from oms.adapters.carriers import CarrierWebhooks, sign_carrier_notice
 from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
 from oms.store.models import Item
 from oms_local.core.template import load_template
@@ -53,6 +51,7 @@ from tests.handlers.conftest import (
     DEMO_STORE,
     SUPPORT,
     LambdaContext,
+    adapters,
     give_balance,
     http_event,
     load_function,
@@ -367,11 +366,10 @@ def carrier_callback(module: ModuleType, tracking: str, status: str, event_id: s
 @pytest.fixture
 def world(aws: None, functions: dict[str, ModuleType], sandbox: Sandbox) -> Iterator[World]:
     warehouse = SandboxWarehouse()
-    use_warehouse(warehouse)
-    use_carrier_webhooks(CarrierWebhooks({"sf": [CARRIER_SECRET]}))
-    use_providers(sandbox.provider)
     w = World(functions, sandbox, warehouse)
-    try:
+    with adapters(
+        providers=sandbox.provider, warehouse=warehouse, carrier_webhooks=CarrierWebhooks({"sf": [CARRIER_SECRET]})
+    ):
         w.ok("PUT /stores/{storeId}", Call("/stores/demo", ADMIN, DEMO_STORE, status=201))
         product = w.ok(
             "POST /products",
@@ -380,10 +378,6 @@ def world(aws: None, functions: dict[str, ModuleType], sandbox: Sandbox) -> Iter
         w.product_id = product["productId"]
         give_balance("cust-1", 1_000_000)  # paid orders are paid with it at checkout
         yield w
-    finally:
-        use_warehouse(None)
-        use_carrier_webhooks(None)
-        use_providers(None)
 
 
 @pytest.fixture
@@ -561,25 +555,28 @@ CASES = [
             {"decision": "accept", "remainder": "write-off", "note": "called the shopper"},
         ),
     ),
-    Case(
-        "PUT /settings/payment-channels/{storeId}",
-        lambda w: Call(
-            "/settings/payment-channels/demo",
-            ADMIN,
-            {
-                "channels": {
-                    "card": {
-                        "enabled": True,
-                        "minAmount": 100,
-                        "maxAmount": 100000,
-                        "feeRateBps": 290,
-                        "feeBearer": "merchant",
-                    }
+    *(
+        Case(
+            f"PUT /settings/{name}/{{storeId}}",
+            lambda w, name=name: Call(
+                f"/settings/{name}/demo",
+                ADMIN,
+                {
+                    "channels": {
+                        "card": {
+                            "enabled": True,
+                            "minAmount": 100,
+                            "maxAmount": 100000,
+                            "feeRateBps": 290,
+                            "feeBearer": "merchant",
+                        }
+                    },
+                    "reason": "card limits",
                 },
-                "reason": "card limits",
-            },
-        ),
-        CONVERGES,
+            ),
+            CONVERGES,
+        )
+        for name in ("payment-methods", "payment-channels")  # the route and its former name (an alias)
     ),
     # fulfilment
     Case(

@@ -1,5 +1,5 @@
 """The local stack's logistics sandboxes: the carriers sign tracking notices with the secrets the functions'
-CarrierWebhooks holds, and the sandbox warehouse (what functions get from warehouse_gateway()) is driven
+CarrierWebhooks holds, and the sandbox warehouse (what functions get from wiring.warehouse()) is driven
 and inspected through /_local/sandbox/... routes."""
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from oms.adapters.carriers import CarrierCallbackRejected, TrackingStatus, carrier_webhooks
-from oms.adapters.warehouse import InterceptResult, warehouse_gateway
+from oms import wiring
+from oms.adapters.carriers import CarrierCallbackRejected
+from oms.adapters.warehouse import InterceptResult
+from oms.domain.fulfilment import TrackingStatus
 from oms_local.oms.warehouse_sandbox import SandboxWarehouse
 from oms_local.stack import LocalStack
 
@@ -30,9 +32,9 @@ def notice_of(result: dict[str, Any]) -> tuple[dict[str, str], bytes]:
 
 
 def test_the_functions_get_the_sandboxes(stack: LocalStack) -> None:
-    assert warehouse_gateway() is stack.warehouse
+    assert wiring.warehouse() is stack.warehouse
     assert isinstance(stack.warehouse, SandboxWarehouse)
-    assert carrier_webhooks().carriers == frozenset({"sf", "zto", "jd", "ems"})
+    assert wiring.carrier_webhooks().carriers == frozenset({"sf", "zto", "jd", "ems"})
     assert stack.carrier_sandbox.carriers == ("sf", "zto", "jd", "ems")
     assert stack.carrier_sandbox.url("sf") == f"{stack.base_url}/callbacks/carriers/sf"
 
@@ -40,7 +42,7 @@ def test_the_functions_get_the_sandboxes(stack: LocalStack) -> None:
 def test_what_the_stacks_carrier_sandbox_signs_the_functions_accept(stack: LocalStack) -> None:
     for carrier in stack.carrier_sandbox.carriers:
         notice = stack.carrier_sandbox.notice(carrier, "TN-42", TrackingStatus.SHIPPED)
-        assert carrier_webhooks().verify(carrier, notice.headers, notice.body).tracking_number == "TN-42"
+        assert wiring.carrier_webhooks().verify(carrier, notice.headers, notice.body).tracking_number == "TN-42"
 
 
 # ---------------------------------------------------------------- carrier events
@@ -58,7 +60,7 @@ def test_a_carrier_event_is_signed_for_the_functions_and_delivered(stack: LocalS
     assert result["notice"]["url"] == f"{stack.base_url}/callbacks/carriers/sf"
     [delivery] = result["deliveries"]
     assert isinstance(delivery["status"], int) and isinstance(delivery["body"], str)
-    notice = carrier_webhooks().verify("sf", *notice_of(result))
+    notice = wiring.carrier_webhooks().verify("sf", *notice_of(result))
     assert (notice.event_id, notice.tracking_number, notice.status, notice.location, notice.description) == (
         result["eventId"],
         "SF1234567890",
@@ -69,7 +71,7 @@ def test_a_carrier_event_is_signed_for_the_functions_and_delivered(stack: LocalS
     assert abs(notice.occurred_at - datetime.now(UTC)) < timedelta(seconds=30)
     # Signed for sf only: another carrier's endpoint would refuse it.
     with pytest.raises(CarrierCallbackRejected):
-        carrier_webhooks().verify("zto", *notice_of(result))
+        wiring.carrier_webhooks().verify("zto", *notice_of(result))
 
 
 def test_an_older_event_is_resent_with_its_id_and_time(http: Any) -> None:
@@ -80,7 +82,7 @@ def test_an_older_event_is_resent_with_its_id_and_time(http: Any) -> None:
     )
 
     assert response.status == 200, response.text
-    notice = carrier_webhooks().verify("zto", *notice_of(response.json()))
+    notice = wiring.carrier_webhooks().verify("zto", *notice_of(response.json()))
     assert (notice.event_id, notice.occurred_at) == ("zto-evt-1", datetime(2026, 11, 20, 0, 30, tzinfo=UTC))
 
 
@@ -101,7 +103,7 @@ def test_a_tampered_notice_fails_verification(http: Any) -> None:
 
     assert response.status == 200, response.text
     with pytest.raises(CarrierCallbackRejected, match="no signature matches"):
-        carrier_webhooks().verify("ems", *notice_of(response.json()))
+        wiring.carrier_webhooks().verify("ems", *notice_of(response.json()))
 
 
 def test_an_unknown_carrier_is_not_found(http: Any) -> None:
@@ -160,7 +162,7 @@ def test_a_child_order_the_warehouse_never_saw(http: Any) -> None:
 
 def test_a_released_child_is_shown_with_its_payload(stack: LocalStack, http: Any) -> None:
     child = child_id()
-    warehouse_gateway().release(child, {"warehouseId": "WH-SH", "lines": [{"skuId": "MUG-LTD", "quantity": 1}]})
+    wiring.warehouse().release(child, {"warehouseId": "WH-SH", "lines": [{"skuId": "MUG-LTD", "quantity": 1}]})
 
     state = http.get(f"/_local/sandbox/warehouse/{child}").json()
 
@@ -175,23 +177,23 @@ def test_a_released_child_is_shown_with_its_payload(stack: LocalStack, http: Any
 
 def test_after_hand_over_interception_fails(stack: LocalStack, http: Any) -> None:
     child = child_id()
-    warehouse_gateway().release(child, {"lines": []})
+    wiring.warehouse().release(child, {"lines": []})
 
     response = http.post(f"/_local/sandbox/warehouse/{child}/hand-over")
 
     assert response.status == 200
     assert response.json() == {"childOrderId": child, "handedOver": True}
     assert http.post(f"/_local/sandbox/warehouse/{child}/hand-over").status == 200  # idempotent
-    assert warehouse_gateway().intercept(child) == InterceptResult(False, "already handed to the carrier")
+    assert wiring.warehouse().intercept(child) == InterceptResult(False, "already handed to the carrier")
     state = http.get(f"/_local/sandbox/warehouse/{child}").json()
     assert (state["released"], state["handedOver"], state["intercepted"]) == (True, True, False)
 
 
 def test_before_hand_over_interception_succeeds_and_the_parcel_stays(http: Any) -> None:
     child = child_id()
-    warehouse_gateway().release(child, {"lines": []})
+    wiring.warehouse().release(child, {"lines": []})
 
-    assert warehouse_gateway().intercept(child) == InterceptResult(True, None)
+    assert wiring.warehouse().intercept(child) == InterceptResult(True, None)
     refused = http.post(f"/_local/sandbox/warehouse/{child}/hand-over")
 
     assert refused.status == 409

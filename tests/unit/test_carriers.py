@@ -15,21 +15,20 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from oms import wiring
 from oms.adapters import carriers
 from oms.adapters.carriers import (
     CarrierCallbackRejected,
     CarrierConfigError,
     CarrierWebhooks,
     TrackingNotice,
-    TrackingStatus,
-    carrier_webhooks,
     parse_carrier_signature,
     secrets_from_json,
     sign_carrier_notice,
-    use_carrier_webhooks,
 )
 from oms.adapters.providers.base import CallbackRejected
 from oms.domain.clock import epoch_seconds
+from oms.domain.fulfilment import TrackingStatus
 from oms_local.oms.logistics_sandbox import CARRIERS, CarrierSandbox
 
 NOW = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)
@@ -357,7 +356,7 @@ def test_the_carriers_are_listed() -> None:
 
 @pytest.fixture
 def fresh_loader(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(carriers, "_override", None)
+    monkeypatch.setattr(wiring, "_adapters", wiring.Adapters())  # nothing configured
     monkeypatch.setattr(carriers, "_loaded", None)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv(carriers.SECRET_ARN_ENV, raising=False)
@@ -366,13 +365,13 @@ def fresh_loader(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_an_injected_verifier_is_what_functions_get(fresh_loader: None) -> None:
     injected = webhooks()
-    use_carrier_webhooks(injected)
+    wiring.configure(wiring.Adapters(carrier_webhooks=injected))
     try:
-        assert carrier_webhooks() is injected
+        assert wiring.carrier_webhooks() is injected
     finally:
-        use_carrier_webhooks(None)
+        wiring.reset()
     with pytest.raises(CarrierConfigError, match="OMS_CARRIER_SECRET_ARN is not set"):
-        carrier_webhooks()
+        wiring.carrier_webhooks()
 
 
 def test_the_verifier_is_built_once_from_the_secrets_manager_secret(
@@ -384,9 +383,9 @@ def test_the_verifier_is_built_once_from_the_secrets_manager_secret(
         arn = client.create_secret(Name="oms/carriers", SecretString=json.dumps(secret))["ARN"]
         monkeypatch.setenv(carriers.SECRET_ARN_ENV, arn)
 
-        built = carrier_webhooks()
+        built = wiring.carrier_webhooks()
         client.put_secret_value(SecretId=arn, SecretString=json.dumps({"jd": "other"}))
-        again = carrier_webhooks()
+        again = wiring.carrier_webhooks()
 
     assert again is built  # read once per process
     assert built.carriers == frozenset({"sf", "zto"})
@@ -401,12 +400,12 @@ def test_a_missing_or_malformed_secret_is_a_configuration_error(
     with mock_aws():
         monkeypatch.setenv(carriers.SECRET_ARN_ENV, "arn:aws:secretsmanager:us-east-1:123456789012:secret:none")
         with pytest.raises(CarrierConfigError, match="ResourceNotFoundException"):
-            carrier_webhooks()
+            wiring.carrier_webhooks()
         client = boto3.client("secretsmanager", region_name="us-east-1")
         arn = client.create_secret(Name="oms/carriers-bad", SecretString='{"sf": ["hunter2", 7]}')["ARN"]
         monkeypatch.setenv(carriers.SECRET_ARN_ENV, arn)
         with pytest.raises(CarrierConfigError) as malformed:
-            carrier_webhooks()
+            wiring.carrier_webhooks()
     assert "carrier sf" in str(malformed.value) and "hunter2" not in str(malformed.value)
 
 

@@ -9,16 +9,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from oms.adapters.providers import provider_for
 from oms.adapters.providers.alipay import AlipayProvider, parse_form, top_level_members
-from oms.adapters.providers.base import (
-    CallbackAnswer,
-    CallbackRejected,
-    NoticeStatus,
-    PaymentMethod,
-    ProviderError,
-)
+from oms.adapters.providers.base import CallbackAnswer, CallbackRejected, NoticeStatus, ProviderError
 from oms.domain.errors import InvalidRequest
 from oms.domain.ids import new_id
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 from oms_local.oms.payment_sandbox import ALIPAY_GATEWAY, Sandbox, SandboxError
 
 Answer = tuple[int, dict[str, str], bytes]

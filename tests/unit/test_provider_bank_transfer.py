@@ -13,10 +13,11 @@ from oms.adapters.providers.bank_transfer import (
     normalize_reference,
     reference_code,
 )
-from oms.adapters.providers.base import CallbackRejected, NoticeStatus, PaymentMethod
+from oms.adapters.providers.base import CallbackRejected, NoticeStatus
 from oms.adapters.providers.credentials import env_var
 from oms.domain.ids import new_id
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 
 DETAILS = (
     '{"beneficiary_name": "OMS Trading Ltd", "bank_name": "Bank of Example", "account_number": "6222000011112222",'

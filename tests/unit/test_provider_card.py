@@ -11,18 +11,13 @@ from urllib.parse import parse_qsl
 
 import pytest
 from oms.adapters.providers import provider_for
-from oms.adapters.providers.base import (
-    CallbackAnswer,
-    CallbackRejected,
-    NoticeStatus,
-    PaymentMethod,
-    ProviderError,
-)
+from oms.adapters.providers.base import CallbackAnswer, CallbackRejected, NoticeStatus, ProviderError
 from oms.adapters.providers.card import CardProvider, parse_signature_header
 from oms.adapters.providers.credentials import CardCredentials
 from oms.domain.errors import InvalidRequest
 from oms.domain.ids import new_id
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 from oms_local.oms.payment_sandbox import Sandbox, SandboxCallback
 
 Answer = tuple[int, dict[str, str], bytes]

@@ -21,7 +21,7 @@ from oms.adapters.providers import (
     minor_to_decimal,
     provider_for,
 )
-from oms.adapters.providers.base import PaymentMethod, ProviderError
+from oms.adapters.providers.base import ProviderError
 from oms.adapters.providers.credentials import (
     AlipayCredentials,
     CardCredentials,
@@ -31,6 +31,7 @@ from oms.adapters.providers.credentials import (
     load_credentials,
     load_private_key,
 )
+from oms.domain.payment import PaymentMethod
 from oms_local.oms.payment_sandbox import Sandbox, SandboxError
 
 # ---------------------------------------------------------------- amounts

@@ -6,16 +6,11 @@ import json
 
 import pytest
 from oms.adapters.providers import provider_for
-from oms.adapters.providers.base import (
-    CallbackAnswer,
-    CallbackRejected,
-    NoticeStatus,
-    PaymentMethod,
-    ProviderError,
-)
+from oms.adapters.providers.base import CallbackAnswer, CallbackRejected, NoticeStatus, ProviderError
 from oms.adapters.providers.crypto import CryptoProvider
 from oms.domain.ids import new_id
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 from oms_local.oms.payment_sandbox import Sandbox
 
 Answer = tuple[int, dict[str, str], bytes]

@@ -11,18 +11,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from oms.adapters.providers import provider_for
-from oms.adapters.providers.base import (
-    CallbackAnswer,
-    CallbackRejected,
-    NoticeStatus,
-    PaymentMethod,
-    ProviderError,
-)
+from oms.adapters.providers.base import CallbackAnswer, CallbackRejected, NoticeStatus, ProviderError
 from oms.adapters.providers.credentials import WechatCredentials
 from oms.adapters.providers.wechat import WechatProvider
 from oms.domain.errors import InvalidRequest
 from oms.domain.ids import new_id
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 from oms_local.oms.payment_sandbox import Sandbox, SandboxCallback
 
 Answer = tuple[int, dict[str, str], bytes]

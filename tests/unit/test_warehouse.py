@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from oms import wiring
 from oms.adapters import warehouse
 from oms.adapters.warehouse import (
     HANDED_OVER,
@@ -27,8 +28,6 @@ from oms.adapters.warehouse import (
     InterceptResult,
     WarehouseUnavailable,
     sign_warehouse_request,
-    use_warehouse,
-    warehouse_gateway,
 )
 from oms.domain.clock import epoch_seconds
 from oms_local.oms.warehouse_sandbox import SandboxWarehouse, WarehouseConflict
@@ -378,7 +377,7 @@ def test_the_state_of_an_unknown_child_is_all_false() -> None:
 
 @pytest.fixture
 def fresh_loader(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(warehouse, "_override", None)
+    monkeypatch.setattr(wiring, "_adapters", wiring.Adapters())  # nothing configured
     monkeypatch.setattr(warehouse, "_loaded", None)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv(warehouse.URL_ENV, raising=False)
@@ -388,11 +387,11 @@ def fresh_loader(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_an_injected_gateway_is_what_functions_get(fresh_loader: None) -> None:
     sandbox = SandboxWarehouse()
-    use_warehouse(sandbox)
+    wiring.configure(wiring.Adapters(warehouse=sandbox))
     try:
-        assert warehouse_gateway() is sandbox
+        assert wiring.warehouse() is sandbox
     finally:
-        use_warehouse(None)
+        wiring.reset()
 
 
 @pytest.mark.parametrize("url", [None, "", "  "])
@@ -403,14 +402,14 @@ def test_without_a_warehouse_url_there_is_no_warehouse(
         monkeypatch.setenv(warehouse.URL_ENV, url)
 
     with pytest.raises(WarehouseUnavailable, match="no warehouse configured"):
-        warehouse_gateway()
+        wiring.warehouse()
 
 
 def test_a_url_without_a_secret_is_unavailable(fresh_loader: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(warehouse.URL_ENV, "https://wms.example.invalid")
 
     with pytest.raises(WarehouseUnavailable, match="OMS_WAREHOUSE_SECRET_ARN"):
-        warehouse_gateway()
+        wiring.warehouse()
 
 
 def test_the_gateway_is_built_once_from_the_url_and_the_secret(
@@ -421,12 +420,12 @@ def test_the_gateway_is_built_once_from_the_url_and_the_secret(
         arn = client.create_secret(Name="oms/warehouse", SecretString=SECRET.decode())["ARN"]
         monkeypatch.setenv(warehouse.URL_ENV, wms.url)
         monkeypatch.setenv(warehouse.SECRET_ARN_ENV, arn)
-        gateway = warehouse_gateway()
-        assert warehouse_gateway() is gateway
+        gateway = wiring.warehouse()
+        assert wiring.warehouse() is gateway
         missing = arn.replace("oms/warehouse", "oms/none")
         monkeypatch.setenv(warehouse.SECRET_ARN_ENV, missing)
         with pytest.raises(WarehouseUnavailable, match="ResourceNotFoundException"):
-            warehouse_gateway()
+            wiring.warehouse()
 
     assert isinstance(gateway, HttpWarehouse)
     gateway.release(CHILD, {"lines": []})

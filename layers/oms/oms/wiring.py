@@ -1,88 +1,258 @@
-"""The composition root: services built with the real adapters, for the functions to share."""
+"""The composition root: every service built from `Settings` and the `Adapters`, for the functions.
+
+Each function builds one `Services` at import (`services()`), which builds a service on first use and
+keeps it: a function imports and builds only the services its own routes use (cold start), and the
+services one function builds share their collaborators (one payment service for the orders, the
+fulfilment and the timers). Handlers get services only from here; they never import `oms.store`.
+
+What the services reach outside the table — payment providers, the warehouse, the carriers' webhook
+secrets — is one `Adapters` bundle. The functions use the ones their environment configures (provider
+keys, Secrets Manager, the warehouse URL); the local stack and the tests `configure` their own (the
+sandboxes, fakes) in one call, and `reset` withdraws them. Services take their gateways as constructor
+parameters: sources that read the configured bundle when called, so a bundle configured after a
+function was imported is what its next request uses.
+
+Cross-service collaborators (the fulfilment side's `paid_cancel`, the payments side's `settle_refund`,
+the orders side's `complete`) are passed at construction, as callables that build their service only
+when first called.
+"""
 
 from __future__ import annotations
 
-from oms.adapters.carriers import carrier_webhooks
-from oms.adapters.payment_providers import provider_factory
-from oms.adapters.warehouse import warehouse_gateway
-from oms.adapters.workflows import StepFunctionsAutoConfirm, StepFunctionsPaymentTimeout
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
 from oms.config import Settings
-from oms.domain.money import Money
-from oms.services.after_commit import (
-    AfterCommit,
-    arm_auto_confirm,
-    arm_payment_timeout,
-    finish_cancel,
-    rearm_payment_timeout,
-    settle_refunds,
-)
-from oms.services.fulfilment import FulfilmentService
-from oms.services.orders import OrderService, PaidCancel
-from oms.services.payments import PaymentService
-from oms.services.timers import OrderTimers
-from oms.store.models import RefundItem
-from oms.store.orders import OrderRepository
-from oms.store.payments import PaymentReads
+
+if TYPE_CHECKING:
+    from oms.adapters.carriers import CarrierWebhooks
+    from oms.adapters.outbox import OutboxRelay
+    from oms.adapters.providers.base import PaymentProvider
+    from oms.adapters.warehouse import WarehouseGateway
+    from oms.domain.money import Money
+    from oms.domain.payment import PaymentMethod
+    from oms.domain.permissions import Actor
+    from oms.services.after_commit import AfterCommit
+    from oms.services.catalog import CatalogService
+    from oms.services.fulfilment import FulfilmentService
+    from oms.services.orders import OrderService
+    from oms.services.payments import PaymentService
+    from oms.services.pricing_admin import PricingAdminService
+    from oms.services.timers import OrderTimers
+    from oms.store.records import OrderRecord, RefundRecord
+
+ProviderSource = Callable[["PaymentMethod"], "PaymentProvider"]
 
 
-def order_service(settings: Settings, paid_cancel: PaidCancel | None = None) -> OrderService:
-    """Orders; a whole-order cancel refunds what the order received and closes its open attempts at the
-    provider (the payments side), `paid_cancel` cancels paid orders part by part (the fulfilment side)."""
-    return OrderService(
-        OrderRepository(),
-        settings.payment_timeout_seconds,
-        cross_border_limit=Money(settings.cross_border_limit_minor, settings.cross_border_limit_currency),
-        paid_cancel=paid_cancel,
-        cancel_money=payment_service(settings),
-    )
+@dataclass(frozen=True)
+class Adapters:
+    """The gateways the services use; None: the one the function's environment configures, built on first use
+    (`OMS_PROVIDER_*` / `OMS_PROVIDER_SECRET_ARN`, `OMS_WAREHOUSE_URL` + `OMS_WAREHOUSE_SECRET_ARN`,
+    `OMS_CARRIER_SECRET_ARN`)."""
+
+    providers: ProviderSource | None = None  # payment method -> its provider adapter
+    warehouse: WarehouseGateway | None = None
+    carrier_webhooks: CarrierWebhooks | None = None
 
 
-def payment_service(settings: Settings) -> PaymentService:
-    return PaymentService(
-        OrderRepository(),
-        PaymentReads(),
-        provider_factory(),
-        bank_transfer_review_seconds=settings.bank_transfer_review_seconds,
-        payment_timeout_seconds=settings.payment_timeout_seconds,
-    )
+_lock = threading.Lock()
+_adapters = Adapters()
 
 
-def fulfilment_service(settings: Settings) -> FulfilmentService:
-    payments = payment_service(settings)
-
-    def settle_refund(order_id: str, refund: RefundItem, reference: str | None, payment_total: Money) -> None:
-        """The child cancel's own try after its commit (never raises; the stream and the sweeper retry)."""
-        payments.try_refund(order_id, refund, reference, payment_total=payment_total)
-
-    return FulfilmentService(
-        OrderRepository(),
-        auto_confirm_seconds=settings.auto_confirm_seconds,
-        warehouse=warehouse_gateway,
-        carriers=carrier_webhooks,
-        settle_refund=settle_refund,
-    )
+def configure(adapters: Adapters) -> None:
+    """Use these adapters in every function of the process (the local stack's sandboxes, tests' fakes)."""
+    global _adapters
+    with _lock:
+        _adapters = adapters
 
 
-def order_timers(settings: Settings) -> OrderTimers:
-    """The timer tasks (payment timeout, auto-confirm), the refunds' next tries, and their sweeper."""
-    return OrderTimers(order_service(settings), fulfilment_service(settings), payment_service(settings))
+def reset() -> None:
+    """Back to the adapters the environment configures."""
+    configure(Adapters())
 
 
-def after_commit(settings: Settings) -> AfterCommit:
-    """What runs once an outbox row is committed, by detail type (read from the table's stream by
-    AfterCommitFunction; add the detail type to its FilterCriteria in template.yaml too)."""
-    payment_timeout = StepFunctionsPaymentTimeout(settings.payment_timeout_state_machine_arn)
-    auto_confirm = StepFunctionsAutoConfirm(settings.auto_confirm_state_machine_arn)
-    payments = payment_service(settings)
-    return AfterCommit(
-        {
-            "OrderPlaced": [arm_payment_timeout(payment_timeout)],
-            "OrderHoldReleased": [rearm_payment_timeout(payment_timeout)],
-            "OrderDelivered": [arm_auto_confirm(auto_confirm)],
-            # The request that committed these already tried; this is the try that needs no request (a store
-            # fault fails its record; a refund the provider cannot take yet is the sweeper's, with backoff).
-            "OrderCancelled": [finish_cancel(payments)],
-            "ChildOrderCancelled": [settle_refunds(payments)],
-            "PaymentAnomaly": [settle_refunds(payments)],
-        }
+def adapters() -> Adapters:
+    """The configured bundle (fields left None come from the environment)."""
+    return _adapters
+
+
+def warehouse() -> WarehouseGateway:
+    """The warehouse gateway the services use now: the configured one, else an HttpWarehouse from the
+    environment (WarehouseUnavailable when none is configured)."""
+    configured = _adapters.warehouse
+    if configured is not None:
+        return configured
+    from oms.adapters.warehouse import warehouse_from_environment
+
+    return warehouse_from_environment()
+
+
+def carrier_webhooks() -> CarrierWebhooks:
+    """The carriers' webhook verifier the services use now: the configured one, else one built from the
+    secret the environment names (CarrierConfigError when none)."""
+    configured = _adapters.carrier_webhooks
+    if configured is not None:
+        return configured
+    from oms.adapters.carriers import carrier_webhooks_from_environment
+
+    return carrier_webhooks_from_environment()
+
+
+def services(settings: Settings | None = None) -> Services:
+    """One function's services (built when first used), from its environment unless `settings` are given."""
+    return Services(settings if settings is not None else Settings.from_env())
+
+
+class Services:
+    """The services of one function, each built on first use and then kept (once per process)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    # ---------------------------------------------------------------- adapters
+    @cached_property
+    def _configured_providers(self) -> ProviderSource:
+        from oms.adapters.payment_providers import provider_factory
+
+        return provider_factory()
+
+    def providers(self, method: PaymentMethod) -> PaymentProvider:
+        """The provider adapter for a payment method: the configured source's, else the environment's."""
+        configured = _adapters.providers
+        return configured(method) if configured is not None else self._configured_providers(method)
+
+    # ---------------------------------------------------------------- services
+    @cached_property
+    def orders(self) -> OrderService:
+        """Orders; a whole-order cancel refunds what the order received and closes its open attempts at the
+        provider (the payments side); a paid order (or one of its child orders) is cancelled part by part,
+        before it ships (the fulfilment side's `cancel_paid`)."""
+        from oms.domain.money import Money
+        from oms.services.orders import OrderService
+        from oms.store.orders import OrderRepository
+
+        def paid_cancel(actor: Actor, order_id: str, record: OrderRecord | None, note: str | None) -> dict[str, Any]:
+            return self.fulfilment.cancel_paid(actor, order_id, record, note)
+
+        settings = self.settings
+        return OrderService(
+            OrderRepository(),
+            settings.payment_timeout_seconds,
+            cross_border_limit=Money(settings.cross_border_limit_minor, settings.cross_border_limit_currency),
+            paid_cancel=paid_cancel,
+            cancel_money=self.payments,
+        )
+
+    @cached_property
+    def payments(self) -> PaymentService:
+        from oms.services.payments import PaymentService
+        from oms.store.orders import OrderRepository
+        from oms.store.payments import PaymentReads
+
+        return PaymentService(
+            OrderRepository(),
+            PaymentReads(),
+            self.providers,
+            bank_transfer_review_seconds=self.settings.bank_transfer_review_seconds,
+            payment_timeout_seconds=self.settings.payment_timeout_seconds,
+        )
+
+    @cached_property
+    def fulfilment(self) -> FulfilmentService:
+        from oms.domain.permissions import Actor
+        from oms.services.fulfilment import FulfilmentService
+        from oms.store.orders import OrderRepository
+
+        def settle_refund(order_id: str, refund: RefundRecord, reference: str | None, payment_total: Money) -> None:
+            """The child cancel's own try after its commit (never raises; the stream and the sweeper retry)."""
+            self.payments.try_refund(order_id, refund, reference, payment_total=payment_total)
+
+        def complete(record: OrderRecord) -> OrderRecord:
+            """Auto-confirm: the orders side completes the delivered order."""
+            return self.orders.complete(record, Actor.system("auto-confirm"), "auto-confirmed after delivery")
+
+        return FulfilmentService(
+            OrderRepository(),
+            auto_confirm_seconds=self.settings.auto_confirm_seconds,
+            warehouse=warehouse,
+            carriers=carrier_webhooks,
+            settle_refund=settle_refund,
+            complete=complete,
+        )
+
+    @cached_property
+    def timers(self) -> OrderTimers:
+        """The timer tasks (payment timeout, auto-confirm), the refunds' next tries, and their sweeper."""
+        from oms.services.timers import OrderTimers
+
+        return OrderTimers(self.orders, self.fulfilment, self.payments)
+
+    @cached_property
+    def after_commit(self) -> AfterCommit:
+        """What runs once an outbox row is committed, by detail type (read from the table's stream by
+        AfterCommitFunction; add the detail type to its FilterCriteria in template.yaml too)."""
+        from oms.adapters.workflows import StepFunctionsAutoConfirm, StepFunctionsPaymentTimeout
+        from oms.services.after_commit import (
+            AfterCommit,
+            arm_auto_confirm,
+            arm_payment_timeout,
+            finish_cancel,
+            rearm_payment_timeout,
+            settle_refunds,
+        )
+
+        payment_timeout = StepFunctionsPaymentTimeout(self.settings.payment_timeout_state_machine_arn)
+        auto_confirm = StepFunctionsAutoConfirm(self.settings.auto_confirm_state_machine_arn)
+        payments = self.payments
+        return AfterCommit(
+            {
+                "OrderPlaced": [arm_payment_timeout(payment_timeout)],
+                "OrderHoldReleased": [rearm_payment_timeout(payment_timeout)],
+                "OrderDelivered": [arm_auto_confirm(auto_confirm)],
+                # The request that committed these already tried; this is the try that needs no request (a
+                # store fault fails its record; a refund the provider cannot take yet is the sweeper's, with
+                # backoff).
+                "OrderCancelled": [finish_cancel(payments)],
+                "ChildOrderCancelled": [settle_refunds(payments)],
+                "PaymentAnomaly": [settle_refunds(payments)],
+            }
+        )
+
+    @cached_property
+    def pricing_admin(self) -> PricingAdminService:
+        """Promotions, coupon templates and issuance, points programmes, FX rates, points accounts."""
+        from oms.services.pricing_admin import PricingAdminService
+        from oms.store.pricing_admin import PricingAdminRepository
+
+        return PricingAdminService(PricingAdminRepository())
+
+    @cached_property
+    def catalog(self) -> CatalogService:
+        """Stores, products, SKUs and stock adjustments."""
+        from oms.services.catalog import CatalogService
+        from oms.store.catalog import CatalogRepository
+
+        return CatalogService(CatalogRepository())
+
+
+def outbox_relay(events: Callable[[], Any], sqs: Callable[[], Any]) -> OutboxRelay:
+    """The outbox relay, configured by the function's environment (`EVENT_BUS_NAME`, `OUTBOX_DLQ_URL`,
+    `OUTBOX_RELAY_MAX_ATTEMPTS`, `OUTBOX_RELAY_GIVE_UP_SECONDS`); `events` and `sqs` give the clients at
+    call time."""
+    import os
+
+    from oms.adapters.outbox import DeadLetterQueue, EventBridgePublisher, OutboxRelay
+    from oms.store.outbox import count_relay_failure
+
+    queue_url = os.environ.get("OUTBOX_DLQ_URL", "")
+    return OutboxRelay(
+        bus_name=os.environ["EVENT_BUS_NAME"],
+        publisher=EventBridgePublisher(events),
+        dead_letters=DeadLetterQueue(sqs, queue_url) if queue_url else None,
+        count_failure=count_relay_failure,
+        max_attempts=int(os.environ.get("OUTBOX_RELAY_MAX_ATTEMPTS", "5")),
+        give_up_after_seconds=float(os.environ.get("OUTBOX_RELAY_GIVE_UP_SECONDS", "3600")),
     )

@@ -25,10 +25,11 @@ notice may arrive again (carriers retry): deduplicating by (carrier, eventId) is
 
 Verification order: known carrier, size, signature over the raw bytes, and only then the JSON.
 `CarrierCallbackRejected` (a `CallbackRejected`, so `.reason` is safe to log) means: refuse the callback
-with a 4xx and change nothing. Functions obtain the verifier with `carrier_webhooks()`: the instance the local stack
-or a test injected with `use_carrier_webhooks`, else one built from the Secrets Manager secret named by
-`OMS_CARRIER_SECRET_ARN` (JSON `{"<carrier>": "<secret>" | ["<secret>", ...]}`), read through the powertools
-cache (`oms.adapters.secrets`, max_age).
+with a 4xx and change nothing. Functions obtain the verifier with `oms.wiring.carrier_webhooks()`: the one
+the local stack or a test configured in `oms.wiring.Adapters`, else `carrier_webhooks_from_environment()`,
+built from the Secrets Manager secret named by `OMS_CARRIER_SECRET_ARN` (JSON
+`{"<carrier>": "<secret>" | ["<secret>", ...]}`), read through the powertools cache (`oms.adapters.secrets`,
+max_age).
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from oms.adapters.providers import header
@@ -50,6 +50,7 @@ from oms.adapters.providers.base import CallbackRejected
 from oms.adapters.providers.credentials import parse_timestamped_signature
 from oms.adapters.secrets import SecretUnreadable, read_secret_string
 from oms.domain.clock import epoch_seconds, utcnow
+from oms.domain.fulfilment import TrackingStatus
 
 SIGNATURE_HEADER = "Carrier-Signature"
 TOLERANCE_SECONDS = 300
@@ -66,14 +67,6 @@ _RFC3339 = re.compile(
 _LIMITS = {"eventId": 128, "trackingNumber": 64, "location": 256, "description": 2000}
 
 Clock = Callable[[], datetime]
-
-
-class TrackingStatus(StrEnum):
-    SHIPPED = "SHIPPED"  # the carrier has the parcel
-    IN_TRANSIT = "IN_TRANSIT"
-    DELIVERED = "DELIVERED"
-    EXCEPTION = "EXCEPTION"  # delayed, damaged, address problem, ...: may still be delivered
-    RETURNED = "RETURNED"  # on its way back to (or back at) the sender
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,26 +233,15 @@ def _occurred_at(value: Any) -> datetime:
 # ---------------------------------------------------------------- what functions use
 
 _lock = threading.Lock()
-_override: CarrierWebhooks | None = None
 _loaded: tuple[tuple[str, str], CarrierWebhooks] | None = None  # ((secret ARN, its value), verifier built from it)
 
 
-def use_carrier_webhooks(webhooks: CarrierWebhooks | None) -> None:
-    """Swap the verifier functions get (the local stack's carrier sandbox, tests); None restores the
-    configured one."""
-    global _override
-    with _lock:
-        _override = webhooks
-
-
-def carrier_webhooks() -> CarrierWebhooks:
-    """The injected verifier, else one built from the secret named by OMS_CARRIER_SECRET_ARN (rebuilt when
-    the secret's value changes; `oms.adapters.secrets` caches it for max_age). Raises CarrierConfigError
-    when nothing is configured or the secret is malformed."""
+def carrier_webhooks_from_environment() -> CarrierWebhooks:
+    """The verifier built from the secret named by OMS_CARRIER_SECRET_ARN (rebuilt when the secret's value
+    changes; `oms.adapters.secrets` caches it for max_age). Raises CarrierConfigError when nothing is
+    configured or the secret is malformed."""
     global _loaded
     with _lock:
-        if _override is not None:
-            return _override
         arn = os.environ.get(SECRET_ARN_ENV, "").strip()
         if not arn:
             raise CarrierConfigError(f"{SECRET_ARN_ENV} is not set: no carrier secrets configured")

@@ -10,18 +10,11 @@ import threading
 from collections.abc import Callable
 
 from oms.adapters.providers import provider_for
-from oms.adapters.providers.base import PaymentMethod, PaymentProvider
+from oms.adapters.providers.base import PaymentProvider
 from oms.adapters.providers.credentials import configured_environment, env_var
+from oms.domain.payment import PaymentMethod
 
 _lock = threading.Lock()
-_override: Callable[[PaymentMethod], PaymentProvider] | None = None
-
-
-def use_providers(source: Callable[[PaymentMethod], PaymentProvider] | None) -> None:
-    """Swap where adapters come from (the local stack's sandbox); None restores configuration."""
-    global _override
-    with _lock:
-        _override = source
 
 
 def provider_factory() -> Callable[[PaymentMethod], PaymentProvider]:
@@ -29,8 +22,6 @@ def provider_factory() -> Callable[[PaymentMethod], PaymentProvider]:
 
     def get(method: PaymentMethod) -> PaymentProvider:
         with _lock:
-            if _override is not None:
-                return _override(method)
             environ = configured_environment()
             name = env_var(method)
             configured = (environ.get(name), environ.get(name + "_FILE"))

@@ -17,9 +17,10 @@ with `Content-Type: application/json`, `Idempotency-Key: <child order id>` and
 the plain-string Secrets Manager secret named by `OMS_WAREHOUSE_SECRET_ARN`. Answers are not signed.
 Timeouts are 5 s; https only (plain http only to a loopback address, for local testing).
 
-Functions obtain the gateway with `warehouse_gateway()`: the instance the local stack or a test injected
-with `use_warehouse` (the local stack's sandbox warehouse), else an `HttpWarehouse` built from the environment, once
-per process. Call it per request rather than at import time.
+Functions obtain the gateway with `oms.wiring.warehouse()`: the one the local stack or a test configured
+in `oms.wiring.Adapters` (the local stack's sandbox warehouse), else `warehouse_from_environment()`, an
+`HttpWarehouse` built from the environment (rebuilt when the secret's value changes). Call it per request
+rather than at import time.
 """
 
 from __future__ import annotations
@@ -178,25 +179,14 @@ class HttpWarehouse(WarehouseGateway):
 # ---------------------------------------------------------------- what functions use
 
 _lock = threading.Lock()
-_override: WarehouseGateway | None = None
 _loaded: tuple[tuple[str, str, bytes], HttpWarehouse] | None = None  # ((url, secret ARN, secret), gateway)
 
 
-def use_warehouse(gateway: WarehouseGateway | None) -> None:
-    """Swap the gateway functions get (the local stack's sandbox, tests); None restores configuration."""
-    global _override
-    with _lock:
-        _override = gateway
-
-
-def warehouse_gateway() -> WarehouseGateway:
-    """The injected gateway, else an HttpWarehouse for OMS_WAREHOUSE_URL with the secret named by
-    OMS_WAREHOUSE_SECRET_ARN (rebuilt when the secret's value changes; cached for max_age).
-    WarehouseUnavailable when nothing is configured."""
+def warehouse_from_environment() -> WarehouseGateway:
+    """An HttpWarehouse for OMS_WAREHOUSE_URL with the secret named by OMS_WAREHOUSE_SECRET_ARN (rebuilt
+    when the secret's value changes; cached for max_age). WarehouseUnavailable when nothing is configured."""
     global _loaded
     with _lock:
-        if _override is not None:
-            return _override
         url = os.environ.get(URL_ENV, "").strip()
         if not url:
             raise WarehouseUnavailable("no warehouse configured", retryable=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -21,9 +21,19 @@ from oms.api.problems import HttpProblem, problem, service_unavailable
 from oms.domain.errors import DomainError
 from oms.domain.permissions import Actor
 from oms.faults import TransientStoreError, is_transient
-from oms.store.pages import Page
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class Paged(Protocol):
+    """A page of a listing (`oms.store.pages.Page`): its items and the cursor of the next page."""
+
+    @property
+    def items(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def next_cursor(self) -> str | None: ...
+
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32  # the deepest request model (a promotion's tiers) nests 5 levels
@@ -273,7 +283,7 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
-def page_response(page: Page[dict[str, Any]]) -> Response[str]:
+def page_response(page: Paged) -> Response[str]:
     return json_response(200, {"items": page.items, "next_cursor": page.next_cursor})
 
 

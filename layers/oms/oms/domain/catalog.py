@@ -26,6 +26,23 @@ class Sku:
     status: SkuStatus = SkuStatus.ACTIVE
 
 
+@dataclass(frozen=True)
+class NewSku:
+    """A SKU to add to a product, with its opening stock."""
+
+    sku_id: str | None  # None: a new id
+    name: str
+    price: Money
+    stock: int
+    warehouse_id: str
+    weight_grams: int
+    attributes: dict[str, str]
+    category_id: str | None = None  # None: the product's category
+    points_price: int = 0
+    handling: str = "normal"
+    cross_border: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class ShippingPolicy:
     """Per store: a flat fee per order, waived when the store's subtotal reaches the threshold."""

@@ -64,6 +64,14 @@ SHIPMENT_TRANSITIONS: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
 del S
 
 
+class TrackingStatus(StrEnum):
+    SHIPPED = "SHIPPED"  # the carrier has the parcel
+    IN_TRANSIT = "IN_TRANSIT"
+    DELIVERED = "DELIVERED"
+    EXCEPTION = "EXCEPTION"  # delayed, damaged, address problem, ...: may still be delivered
+    RETURNED = "RETURNED"  # on its way back to (or back at) the sender
+
+
 @dataclass(frozen=True, slots=True)
 class TrackingDecision:
     """What one carrier event does to a shipment: it is always kept in the timeline; it moves the

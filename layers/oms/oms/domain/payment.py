@@ -15,6 +15,15 @@ from oms.domain.ledger import Line, order_money, order_owed
 from oms.domain.money import Money
 
 
+class PaymentMethod(StrEnum):
+    ALIPAY = "alipay"
+    WECHAT = "wechat"
+    CARD = "card"
+    CRYPTO = "crypto"
+    BANK_TRANSFER = "bank_transfer"
+    BALANCE = "balance"
+
+
 class AttemptStatus(StrEnum):
     CREATED = "CREATED"  # instructions issued; waiting for the payer
     PENDING = "PENDING"  # bank transfer submitted for review, or payer reported paying

@@ -35,6 +35,7 @@ from oms.domain.splitting import (
     limit_converter,
     split_order,
 )
+from oms.services.access import may_see_order, owns
 from oms.services.replays import cancelled_by, receipt_confirmed_by
 from oms.store import keys
 from oms.store.orders import CheckoutBenefits, CheckoutInputs, OrderNumberTaken, OrderRepository, StaleOrder
@@ -382,9 +383,7 @@ class OrderService:
         record = self.repository.get_order(order_id)
         if record is None:
             raise missing
-        if actor.can(Permission.ORDER_READ_ANY):
-            return record
-        if actor.can(Permission.ORDER_READ_OWN) and record.header.customerId == actor.subject:
+        if may_see_order(actor, record.header.customerId):
             return record
         raise missing
 
@@ -438,7 +437,7 @@ class OrderService:
                 return order_view(record)  # this very cancel, retried after its answer was lost
             if self.paid_cancel is not None and record.status in PAID_CANCEL_STATES and record.children:
                 return self.paid_cancel(actor, order_id, record, note)
-            check_cancel(actor, record.status, owns_order=record.header.customerId == actor.subject)
+            check_cancel(actor, record.status, owns_order=owns(actor, record.header.customerId))
             reason = (
                 CancelReason.STAFF_DECISION if actor.can(Permission.ORDER_CANCEL_ANY) else CancelReason.CUSTOMER_REQUEST
             )
@@ -468,7 +467,7 @@ class OrderService:
     def confirm_receipt(self, actor: Actor, order_id: str) -> dict[str, Any]:
         """The shopper confirms a delivered order: it completes and its points are credited."""
         record = self._visible_order(actor, order_id)
-        if record.header.customerId != actor.subject:
+        if not owns(actor, record.header.customerId):
             raise Forbidden("only the shopper confirms receipt of their order")
         if receipt_confirmed_by(record, actor, RECEIPT_CONFIRMED):
             return order_view(record)  # this very confirmation, retried after its answer was lost

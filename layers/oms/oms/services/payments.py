@@ -15,7 +15,6 @@ from oms.adapters.providers.base import (
     CallbackRejected,
     CloseOutcome,
     NoticeStatus,
-    PaymentMethod,
     PaymentProvider,
     ProviderNotice,
 )
@@ -48,6 +47,7 @@ from oms.domain.payment import (
     FeeBearer,
     InsufficientBalance,
     OrderNotPayable,
+    PaymentMethod,
     PaymentStatus,
     Remainder,
     ResolveDecision,
@@ -71,6 +71,7 @@ from oms.domain.refunds import (
     refund_retry_delay,
 )
 from oms.faults import TransientStoreError, is_transient
+from oms.services.access import may_see_order, owns
 from oms.services.orders import IdempotencyKeyReused
 from oms.services.replays import reviewed_by
 from oms.store import keys
@@ -179,7 +180,7 @@ class PaymentService:
         record = self.orders.get_order(order_id)
         if record is None:
             raise NotFound(f"order {order_id} not found")
-        if actor.can(Permission.ORDER_READ_ANY) or record.header.customerId == actor.subject:
+        if may_see_order(actor, record.header.customerId):
             return record
         raise NotFound(f"order {order_id} not found")
 
@@ -191,7 +192,7 @@ class PaymentService:
         if not actor.can(Permission.PAYMENT_CREATE):
             raise Forbidden("only the shopper pays their order")
         record = self._order_of(actor, order_id)
-        if record.header.customerId != actor.subject:
+        if not owns(actor, record.header.customerId):
             raise NotFound(f"order {order_id} not found")
         header = record.header
         settings, balance, stored = self.reads.payment_context(

@@ -28,13 +28,11 @@ from datetime import timedelta
 from typing import Any
 
 from oms.domain.clock import parse_rfc3339, to_rfc3339
-from oms.domain.permissions import Actor
 from oms.services.fulfilment import FulfilmentService
 from oms.services.orders import OrderService
 from oms.services.payments import PaymentService
 from oms.store import keys
 from oms.store.due import Due, overdue, postpone
-from oms.store.records import OrderRecord
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +65,7 @@ class OrderTimers:
 
     def auto_confirm(self, order_id: str) -> dict[str, Any]:
         """The auto-confirm task."""
-        return self.fulfilment.auto_confirm(order_id, self._complete)
-
-    def _complete(self, record: OrderRecord) -> OrderRecord:
-        return self.orders.complete(record, Actor.system("auto-confirm"), "auto-confirmed after delivery")
+        return self.fulfilment.auto_confirm(order_id)
 
     def retry_refund(self, due: Due) -> dict[str, Any]:
         """A refund's next try at its provider."""

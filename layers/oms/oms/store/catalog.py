@@ -1,4 +1,5 @@
-"""Catalog repository: stores, products, SKUs and their stock counters."""
+"""Catalog repository: stores, products, SKUs and their stock counters, as records (`oms.services.catalog`
+decides; `oms.views.catalog` shows)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,19 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
 from oms.domain.catalog import (
+    NewSku,
     ShippingPolicy,
     Sku,
     SkuStatus,
     StockAdjustmentReason,
     StockLevel,
     StockPolicy,
-    check_adjustment,
 )
-from oms.domain.errors import Conflict, InvalidRequest, NotFound, PreconditionFailed
+from oms.domain.errors import Conflict, InvalidRequest, NotFound
 from oms.domain.ids import new_id
 from oms.domain.money import Money
 from oms.domain.order_pricing import SkuTerms
 from oms.domain.payment import LatePaymentPolicy
-from oms.domain.permissions import Actor
 from oms.store import keys
 from oms.store.models import (
     Item,
@@ -48,20 +48,6 @@ def _open_store_directory() -> None:
             StoreDirectoryItem.type.set(StoreDirectoryItem),  # the discriminator, so reads know the kind
         ]
     )
-
-
-def store_view(item: StoreItem) -> dict[str, Any]:
-    return {
-        "storeId": item.storeId,
-        "name": item.name,
-        "currency": item.currency,
-        "shippingFee": item.shippingFee.money().to_dict(),
-        "freeShippingThreshold": item.freeShippingThreshold.money().to_dict() if item.freeShippingThreshold else None,
-        "stockPolicy": item.stockPolicy or StockPolicy.RESERVE_AT_ORDER.value,
-        "latePaymentPolicy": item.latePaymentPolicy or LatePaymentPolicy.REFUND.value,
-        "version": int(item.version),
-        "updatedAt": item.updatedAt,
-    }
 
 
 def policies_from_directory(item: StoreDirectoryItem | None) -> dict[str, ShippingPolicy]:
@@ -115,181 +101,225 @@ def stock_level(item: StockItem) -> StockLevel:
     )
 
 
-def sku_view(item: SkuItem, stock: StockItem | None) -> dict[str, Any]:
-    return {
-        "skuId": item.skuId,
-        "productId": item.productId,
-        "storeId": item.storeId,
-        "name": item.name,
-        "price": item.price.money().to_dict(),
-        "warehouseId": item.warehouseId,
-        "weightGrams": int(item.weightGrams),
-        "attributes": item.attributes or {},
-        "categoryId": item.categoryId,
-        "pointsPrice": int(item.pointsPrice or 0),
-        "handling": item.handling or "normal",
-        "crossBorder": item.crossBorder == "true",
-        "status": item.status,
-        "available": int(stock.available) if stock else 0,
-        "version": int(item.version),
-    }
-
-
-def product_view(item: ProductItem, skus: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "productId": item.productId,
-        "storeId": item.storeId,
-        "name": item.name,
-        "description": item.description,
-        "category": item.category,
-        "attributes": item.attributes or {},
-        "status": item.status,
-        "version": int(item.version),
-        "createdAt": item.createdAt,
-        "updatedAt": item.updatedAt,
-    }
-    if skus is not None:
-        view["skus"] = skus
-    return view
+# ---------------------------------------------------------------- records
+@dataclass(frozen=True)
+class StoreRecord:
+    store_id: str
+    name: str
+    currency: str
+    shipping_fee: Money
+    free_threshold: Money | None
+    stock_policy: str
+    late_payment_policy: str
+    version: int
+    updated_at: str
 
 
 @dataclass(frozen=True)
-class NewSku:
-    sku_id: str | None
+class SkuRecord:
+    sku_id: str
+    product_id: str
+    store_id: str
     name: str
     price: Money
-    stock: int
     warehouse_id: str
     weight_grams: int
+    attributes: dict[str, Any]
+    category_id: str | None
+    points_price: int
+    handling: str
+    cross_border: bool
+    status: str
+    available: int  # from its stock counter (0 when it has none)
+    version: int
+
+
+@dataclass(frozen=True)
+class ProductRecord:
+    product_id: str
+    store_id: str
+    name: str
+    description: str | None
+    category: str | None
+    attributes: dict[str, Any]
+    status: str
+    version: int
+    created_at: str
+    updated_at: str
+    skus: list[SkuRecord] | None = None  # None: not read with the product (listings)
+
+
+@dataclass(frozen=True)
+class NewProduct:
+    product_id: str
+    store_id: str
+    name: str
+    description: str | None
+    category: str | None
     attributes: dict[str, str]
-    category_id: str | None = None  # None: the product's category
-    points_price: int = 0
-    handling: str = "normal"
-    cross_border: bool = False
+    skus: list[NewSku]
+
+
+@dataclass(frozen=True)
+class StockMovement:
+    """One audited stock adjustment."""
+
+    sku_id: str
+    movement_id: str
+    delta: int
+    reason: StockAdjustmentReason
+    note: str | None
+    by: str
+    at: str
+
+
+def _store_record(item: StoreItem) -> StoreRecord:
+    return StoreRecord(
+        store_id=item.storeId,
+        name=item.name,
+        currency=item.currency,
+        shipping_fee=item.shippingFee.money(),
+        free_threshold=item.freeShippingThreshold.money() if item.freeShippingThreshold else None,
+        stock_policy=item.stockPolicy or StockPolicy.RESERVE_AT_ORDER.value,
+        late_payment_policy=item.latePaymentPolicy or LatePaymentPolicy.REFUND.value,
+        version=int(item.version),
+        updated_at=item.updatedAt,
+    )
+
+
+def _sku_record(item: SkuItem, stock: StockItem | None) -> SkuRecord:
+    return SkuRecord(
+        sku_id=item.skuId,
+        product_id=item.productId,
+        store_id=item.storeId,
+        name=item.name,
+        price=item.price.money(),
+        warehouse_id=item.warehouseId,
+        weight_grams=int(item.weightGrams),
+        attributes=item.attributes or {},
+        category_id=item.categoryId,
+        points_price=int(item.pointsPrice or 0),
+        handling=item.handling or "normal",
+        cross_border=item.crossBorder == "true",
+        status=item.status,
+        available=int(stock.available) if stock else 0,
+        version=int(item.version),
+    )
+
+
+def _product_record(item: ProductItem, skus: list[SkuRecord] | None = None) -> ProductRecord:
+    return ProductRecord(
+        product_id=item.productId,
+        store_id=item.storeId,
+        name=item.name,
+        description=item.description,
+        category=item.category,
+        attributes=item.attributes or {},
+        status=item.status,
+        version=int(item.version),
+        created_at=item.createdAt,
+        updated_at=item.updatedAt,
+        skus=skus,
+    )
 
 
 # ---------------------------------------------------------------- repository
 class CatalogRepository:
     # ---- stores
-    def get_store(self, store_id: str) -> dict[str, Any]:
+    def get_store(self, store_id: str) -> StoreRecord | None:
         try:
-            return store_view(StoreItem.get(*keys.store(store_id)))
-        except DoesNotExist as error:
-            raise NotFound(f"store {store_id} not found") from error
+            return _store_record(StoreItem.get(*keys.store(store_id)))
+        except DoesNotExist:
+            return None
 
-    def put_store(
-        self,
-        store_id: str,
-        *,
-        name: str,
-        currency: str,
-        shipping_fee: Money,
-        free_threshold: Money | None,
-        stock_policy: StockPolicy = StockPolicy.RESERVE_AT_ORDER,
-        late_payment_policy: LatePaymentPolicy = LatePaymentPolicy.REFUND,
-        if_match: int | None,
-        now: str,
-    ) -> tuple[dict[str, Any], bool]:
-        """Create or replace a store; its shipping policy goes into the directory checkout reads."""
+    def store_for_write(self, store_id: str) -> tuple[StoreRecord | None, bool]:
+        """The store as it is now (consistent), and whether the store directory is open already."""
+        found = {
+            (i.PK, i.SK): i for i in Item.batch_get([keys.store(store_id), keys.STORE_DIRECTORY], consistent_read=True)
+        }
+        existing = found.get(keys.store(store_id))
+        directory = found.get(keys.STORE_DIRECTORY)
+        assert existing is None or isinstance(existing, StoreItem)
+        assert directory is None or isinstance(directory, StoreDirectoryItem)
+        return (
+            _store_record(existing) if existing else None,
+            directory is not None and directory.stores is not None,
+        )
 
-        def attempt() -> tuple[dict[str, Any], bool]:
-            found = {
-                (i.PK, i.SK): i
-                for i in Item.batch_get([keys.store(store_id), keys.STORE_DIRECTORY], consistent_read=True)
-            }
-            existing = found.get(keys.store(store_id))
-            directory = found.get(keys.STORE_DIRECTORY)
-            assert existing is None or isinstance(existing, StoreItem)
-            assert directory is None or isinstance(directory, StoreDirectoryItem)
-            if if_match is not None and (existing is None or int(existing.version) != if_match):
-                raise PreconditionFailed("the store has changed since you read it (If-Match)")
-            version = int(existing.version) + 1 if existing else 1
-            store = StoreItem(
-                *keys.store(store_id),
-                storeId=store_id,
-                name=name,
-                currency=currency,
-                shippingFee=MoneyAttribute.of(shipping_fee),
-                freeShippingThreshold=MoneyAttribute.of(free_threshold) if free_threshold else None,
-                stockPolicy=stock_policy.value,
-                latePaymentPolicy=late_payment_policy.value,
-                version=version,
-                updatedAt=now,
-            )
-            if directory is None or directory.stores is None:
-                _open_store_directory()
-            policy = {
-                "currency": currency,
-                "shippingFee": shipping_fee.to_dict(),
-                "freeShippingThreshold": free_threshold.to_dict() if free_threshold else None,
-                "stockPolicy": stock_policy.value,
-            }
-            tx = Transaction()
-            tx.put(
-                "store",
-                store,
-                StoreItem.version == int(existing.version) if existing else StoreItem.PK.does_not_exist(),
-            )
-            # Only this store's entry: no condition on the directory as a whole, so stores created or
-            # edited at the same time do not conflict; the store's own condition orders edits of one store.
-            tx.update(
-                "directory",
-                StoreDirectoryItem(*keys.STORE_DIRECTORY),
-                [StoreDirectoryItem.stores[store_id].set(policy)],
-                StoreDirectoryItem.stores.exists(),
-            )
-            try:
-                tx.commit()
-            except TransactionCancelled as cancelled:
-                raise Conflict("the store was changed concurrently; retry") from cancelled
-            return store_view(store), existing is None
-
-        return attempt()
+    def put_store(self, store: StoreRecord, *, previous_version: int | None, directory_open: bool) -> None:
+        """Write the store (created when `previous_version` is None, else replacing that version) and its
+        shipping policy in the directory checkout reads. Conflict when it changed meanwhile."""
+        item = StoreItem(
+            *keys.store(store.store_id),
+            storeId=store.store_id,
+            name=store.name,
+            currency=store.currency,
+            shippingFee=MoneyAttribute.of(store.shipping_fee),
+            freeShippingThreshold=MoneyAttribute.of(store.free_threshold) if store.free_threshold else None,
+            stockPolicy=store.stock_policy,
+            latePaymentPolicy=store.late_payment_policy,
+            version=store.version,
+            updatedAt=store.updated_at,
+        )
+        if not directory_open:
+            _open_store_directory()
+        policy = {
+            "currency": store.currency,
+            "shippingFee": store.shipping_fee.to_dict(),
+            "freeShippingThreshold": store.free_threshold.to_dict() if store.free_threshold else None,
+            "stockPolicy": store.stock_policy,
+        }
+        tx = Transaction()
+        tx.put(
+            "store",
+            item,
+            StoreItem.version == previous_version if previous_version is not None else StoreItem.PK.does_not_exist(),
+        )
+        # Only this store's entry: no condition on the directory as a whole, so stores created or
+        # edited at the same time do not conflict; the store's own condition orders edits of one store.
+        tx.update(
+            "directory",
+            StoreDirectoryItem(*keys.STORE_DIRECTORY),
+            [StoreDirectoryItem.stores[store.store_id].set(policy)],
+            StoreDirectoryItem.stores.exists(),
+        )
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            raise Conflict("the store was changed concurrently; retry") from cancelled
 
     # ---- products and SKUs
-    def create_product(
-        self,
-        *,
-        store_id: str,
-        name: str,
-        description: str | None,
-        category: str | None,
-        attributes: dict[str, str],
-        skus: list[NewSku],
-        now: str,
-    ) -> dict[str, Any]:
-        currencies = {s.price.currency for s in skus}
-        if len(currencies) > 1:
-            raise InvalidRequest("all SKUs of a product are priced in the store's currency", field="skus")
-        product_id = new_id()
+    def create_product(self, new: NewProduct, now: str) -> ProductRecord:
+        """The product and its SKUs (with their stock counters), in the store, in one transaction."""
         product = ProductItem(
-            *keys.product(product_id),
-            GSI1PK=keys.product_gsi1(product_id),
+            *keys.product(new.product_id),
+            GSI1PK=keys.product_gsi1(new.product_id),
             GSI1SK="#META",
-            GSI2PK=keys.store_products_gsi2(store_id),
-            GSI2SK=product_id,
-            productId=product_id,
-            storeId=store_id,
-            name=name,
-            description=description,
-            category=category,
-            attributes=attributes,
+            GSI2PK=keys.store_products_gsi2(new.store_id),
+            GSI2SK=new.product_id,
+            productId=new.product_id,
+            storeId=new.store_id,
+            name=new.name,
+            description=new.description,
+            category=new.category,
+            attributes=new.attributes,
             status="ACTIVE",
             version=1,
             createdAt=now,
             updatedAt=now,
         )
+        currencies = {s.price.currency for s in new.skus}
         tx = Transaction()
         store_condition = StoreItem.PK.exists()
         if currencies:
             store_condition &= StoreItem.currency == next(iter(currencies))
-        tx.check("store", StoreItem(*keys.store(store_id)), store_condition)
+        tx.check("store", StoreItem(*keys.store(new.store_id)), store_condition)
         tx.put("product", product, ProductItem.PK.does_not_exist())
-        created = [self._add_sku_actions(tx, product_id, store_id, s, now, category) for s in skus]
-        self._commit_catalog_tx(tx, store_id)
-        return product_view(product, [sku_view(sku, stock) for sku, stock in created])
+        created = [self._add_sku_actions(tx, new.product_id, new.store_id, s, now, new.category) for s in new.skus]
+        self._commit_catalog_tx(tx, new.store_id)
+        return _product_record(product, [_sku_record(sku, stock) for sku, stock in created])
 
-    def add_sku(self, product_id: str, new_sku: NewSku, now: str) -> dict[str, Any]:
+    def add_sku(self, product_id: str, new_sku: NewSku, now: str) -> SkuRecord:
         product = self._get_product_item(product_id)
         tx = Transaction()
         tx.check(
@@ -300,7 +330,7 @@ class CatalogRepository:
         tx.check("product", ProductItem(*keys.product(product_id)), ProductItem.PK.exists())
         sku, stock = self._add_sku_actions(tx, product_id, product.storeId, new_sku, now, product.category)
         self._commit_catalog_tx(tx, product.storeId)
-        return sku_view(sku, stock)
+        return _sku_record(sku, stock)
 
     @staticmethod
     def _add_sku_actions(
@@ -364,27 +394,36 @@ class CatalogRepository:
         except DoesNotExist as error:
             raise NotFound(f"product {product_id} not found") from error
 
+    def product_exists(self, product_id: str) -> bool:
+        try:
+            self._get_product_item(product_id)
+        except NotFound:
+            return False
+        return True
+
     def update_product(
-        self, product_id: str, changes: dict[str, Any], if_match: int | None, now: str
-    ) -> dict[str, Any]:
+        self, product_id: str, changes: dict[str, Any], expected_version: int | None, now: str
+    ) -> ProductRecord | None:
+        """Set (None: remove) the product's fields and bump its version, if it exists (and has
+        `expected_version`); the product after the change, None when the condition failed."""
         item = ProductItem(*keys.product(product_id))
         actions: list[Action] = [ProductItem.version.add(1), ProductItem.updatedAt.set(now)]
         for name, value in changes.items():
             attribute = getattr(ProductItem, name)
             actions.append(attribute.remove() if value is None else attribute.set(value))
         condition = ProductItem.PK.exists()
-        if if_match is not None:
-            condition &= ProductItem.version == if_match
+        if expected_version is not None:
+            condition &= ProductItem.version == expected_version
         tx = Transaction()  # one conditional write, re-sent by the store when it loses a race
         tx.update("product", item, actions, condition)
         try:
             tx.commit()
-        except TransactionCancelled as cancelled:
-            self._get_product_item(product_id)  # raises NotFound when it is missing
-            raise PreconditionFailed("the product has changed since you read it (If-Match)") from cancelled
-        return product_view(ProductItem.get(*keys.product(product_id), consistent_read=True))
+        except TransactionCancelled:
+            return None
+        return _product_record(ProductItem.get(*keys.product(product_id), consistent_read=True))
 
-    def get_product(self, product_id: str) -> dict[str, Any]:
+    def get_product(self, product_id: str) -> ProductRecord | None:
+        """The product with its SKUs (and their availability)."""
         product: ProductItem | None = None
         skus: list[SkuItem] = []
         for item in Item.gsi1.query(keys.product_gsi1(product_id)):
@@ -393,18 +432,18 @@ class CatalogRepository:
             elif isinstance(item, SkuItem):
                 skus.append(item)
         if product is None:
-            raise NotFound(f"product {product_id} not found")
+            return None
         stocks = self._stocks([s.skuId for s in skus])
-        return product_view(product, [sku_view(s, stocks.get(s.skuId)) for s in skus])
+        return _product_record(product, [_sku_record(s, stocks.get(s.skuId)) for s in skus])
 
-    def list_products(self, store_id: str, limit: int | None, cursor: str | None) -> Page[dict[str, Any]]:
+    def list_products(self, store_id: str, limit: int | None, cursor: str | None) -> Page[ProductRecord]:
         partition = keys.store_products_gsi2(store_id)
         results = Item.gsi2.query(
             partition,
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI2PK", partition_value=partition),
         )
-        items = [product_view(i) for i in results if isinstance(i, ProductItem)]
+        items = [_product_record(i) for i in results if isinstance(i, ProductItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
     def _stocks(self, sku_ids: list[str]) -> dict[str, StockItem]:
@@ -412,25 +451,27 @@ class CatalogRepository:
             return {}
         return {i.skuId: i for i in StockItem.batch_get([keys.stock(s) for s in sku_ids]) if isinstance(i, StockItem)}
 
-    def get_sku(self, sku_id: str) -> dict[str, Any]:
+    def sku_for_write(self, sku_id: str) -> SkuRecord | None:
+        """The SKU alone, to check a change against (its availability is not read: 0)."""
+        try:
+            return _sku_record(SkuItem.get(*keys.sku(sku_id)), None)
+        except DoesNotExist:
+            return None
+
+    def get_sku(self, sku_id: str) -> SkuRecord | None:
+        """The SKU with its availability."""
         found = {i.SK: i for i in Item.batch_get([keys.sku(sku_id), keys.stock(sku_id)])}
         sku, stock = found.get("META"), found.get("STOCK")
         if not isinstance(sku, SkuItem):
-            raise NotFound(f"SKU {sku_id} not found")
-        return sku_view(sku, stock if isinstance(stock, StockItem) else None)
+            return None
+        return _sku_record(sku, stock if isinstance(stock, StockItem) else None)
 
-    def update_sku(self, sku_id: str, changes: dict[str, Any], if_match: int | None, now: str) -> dict[str, Any]:
-        try:
-            current = SkuItem.get(*keys.sku(sku_id))
-        except DoesNotExist as error:
-            raise NotFound(f"SKU {sku_id} not found") from error
-        if if_match is not None and int(current.version) != if_match:
-            raise PreconditionFailed("the SKU has changed since you read it (If-Match)")
+    def update_sku(self, sku_id: str, changes: dict[str, Any], expected_version: int, now: str) -> bool:
+        """Set the SKU's fields (price: Money; handling; crossBorder: bool) and bump its version if it still
+        has `expected_version`; False when it had changed."""
         actions: list[Action] = [SkuItem.version.add(1), SkuItem.updatedAt.set(now)]
         for name, value in changes.items():
             if name == "price":
-                if value.currency != current.price.currency:
-                    raise InvalidRequest("a SKU keeps its store's currency", field="price.currency")
                 actions.append(SkuItem.price.set(MoneyAttribute.of(value)))
             elif name == "handling":
                 actions.append(SkuItem.handling.set(str(value)))
@@ -439,85 +480,48 @@ class CatalogRepository:
             else:
                 actions.append(getattr(SkuItem, name).set(value))
         tx = Transaction()
-        tx.update("sku", SkuItem(current.PK, current.SK), actions, SkuItem.version == int(current.version))
+        tx.update("sku", SkuItem(*keys.sku(sku_id)), actions, SkuItem.version == expected_version)
         try:
             tx.commit()
-        except TransactionCancelled as cancelled:
-            raise PreconditionFailed("the SKU was changed concurrently; read it again") from cancelled
-        return self.get_sku(sku_id)
+        except TransactionCancelled:
+            return False
+        return True
 
-    def adjust_stock(
-        self,
-        sku_id: str,
-        *,
-        delta: int,
-        reason: StockAdjustmentReason,
-        note: str | None,
-        actor: Actor,
-        now: str,
-    ) -> dict[str, Any]:
-        """Restock or correct stock with an audit record, never taking `available` below zero."""
+    # ---- stock
+    def stock_of(self, sku_id: str) -> StockLevel | None:
+        """The SKU's stock counters, read strongly; None when it has none."""
+        try:
+            return stock_level(StockItem.get(*keys.stock(sku_id), consistent_read=True))
+        except DoesNotExist:
+            return None
 
-        def attempt() -> dict[str, Any]:
-            try:
-                stock = StockItem.get(*keys.stock(sku_id), consistent_read=True)
-            except DoesNotExist as error:
-                raise NotFound(f"SKU {sku_id} not found") from error
-            before = stock_level(stock)
-            check_adjustment(reason, delta, before.available)
-            counter = StockItem.received if reason is StockAdjustmentReason.RESTOCK else StockItem.adjusted
-            tx = Transaction()
-            movement_id = new_id()
-            tx.update(
-                "stock",
-                StockItem(*keys.stock(sku_id)),
-                [StockItem.available.add(delta), counter.add(delta), StockItem.updatedAt.set(now)],
-                StockItem.available == before.available,
-            )
-            tx.put(
-                "movement",
-                StockMovementItem(
-                    *keys.stock_movement(sku_id, movement_id),
-                    skuId=sku_id,
-                    delta=delta,
-                    reason=reason.value,
-                    note=note,
-                    by=actor.subject,
-                    at=now,
-                    availableAfter=before.available + delta,
-                ),
-            )
+    def adjust_stock(self, movement: StockMovement, expected_available: int) -> bool:
+        """Move `available` (and the restock or correction counter) by the movement's delta, with its audit
+        record, if `available` is still `expected_available`; False when a checkout moved it meanwhile."""
+        sku_id, delta = movement.sku_id, movement.delta
+        counter = StockItem.received if movement.reason is StockAdjustmentReason.RESTOCK else StockItem.adjusted
+        tx = Transaction()
+        tx.update(
+            "stock",
+            StockItem(*keys.stock(sku_id)),
+            [StockItem.available.add(delta), counter.add(delta), StockItem.updatedAt.set(movement.at)],
+            StockItem.available == expected_available,
+        )
+        tx.put(
+            "movement",
+            StockMovementItem(
+                *keys.stock_movement(sku_id, movement.movement_id),
+                skuId=sku_id,
+                delta=delta,
+                reason=movement.reason.value,
+                note=movement.note,
+                by=movement.by,
+                at=movement.at,
+                availableAfter=expected_available + delta,
+            ),
+        )
+        try:
             tx.commit()
-            after = StockLevel(
-                available=before.available + delta,
-                reserved=before.reserved,
-                sold=before.sold,
-                received=before.received + (delta if reason is StockAdjustmentReason.RESTOCK else 0),
-                adjusted=before.adjusted + (0 if reason is StockAdjustmentReason.RESTOCK else delta),
-            )
-            return {
-                "skuId": sku_id,
-                "movementId": movement_id,
-                "delta": delta,
-                "reason": reason.value,
-                "note": note,
-                "stock": stock_json(after),
-            }
-
-        # A checkout may move `available` between our read and write; re-read and re-check then.
-        for _ in range(5):
-            try:
-                return attempt()
-            except TransactionCancelled:
-                continue
-        raise Conflict("stock is changing too fast to adjust; retry")
-
-
-def stock_json(level: StockLevel) -> dict[str, int]:
-    return {
-        "available": level.available,
-        "reserved": level.reserved,
-        "sold": level.sold,
-        "received": level.received,
-        "adjusted": level.adjusted,
-    }
+        except TransactionCancelled:
+            return False
+        return True

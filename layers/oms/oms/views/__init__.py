@@ -1,1 +1,1 @@
-"""JSON shapes of the store's records, as the API shows them (no store logic)."""
+"""JSON views: how the API shows the records the store returns (no store or pynamodb types here)."""

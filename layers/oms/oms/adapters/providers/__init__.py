@@ -15,16 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from oms.adapters.providers.base import (
-    CallbackRejected,
-    CallbackStale,
-    PaymentMethod,
-    PaymentProvider,
-    ProviderError,
-    Transport,
-)
+from oms.adapters.providers.base import CallbackRejected, CallbackStale, PaymentProvider, ProviderError, Transport
 from oms.domain.clock import utcnow
 from oms.domain.money import minor_unit_exponent
+from oms.domain.payment import PaymentMethod
 
 Clock = Callable[[], datetime]
 

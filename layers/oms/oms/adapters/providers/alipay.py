@@ -28,7 +28,6 @@ from oms.adapters.providers.base import (
     CloseOutcome,
     NoticeStatus,
     PaymentInstructions,
-    PaymentMethod,
     ProviderClose,
     ProviderError,
     ProviderNotice,
@@ -40,6 +39,7 @@ from oms.adapters.providers.credentials import AlipayCredentials, rsa_sign, rsa_
 from oms.domain.clock import utcnow
 from oms.domain.errors import InvalidRequest
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 
 BEIJING = timezone(timedelta(hours=8))
 CURRENCY = "CNY"

@@ -18,7 +18,6 @@ from oms.adapters.providers.base import (
     CloseOutcome,
     NoticeStatus,
     PaymentInstructions,
-    PaymentMethod,
     ProviderClose,
     ProviderNotice,
     ProviderQuery,
@@ -29,6 +28,7 @@ from oms.adapters.providers.credentials import BankTransferCredentials
 from oms.domain.clock import utcnow
 from oms.domain.errors import InvalidRequest
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 BODY_LENGTH = 7

@@ -12,15 +12,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from oms.domain.money import Money
-
-
-class PaymentMethod(StrEnum):
-    ALIPAY = "alipay"
-    WECHAT = "wechat"
-    CARD = "card"
-    CRYPTO = "crypto"
-    BANK_TRANSFER = "bank_transfer"
-    BALANCE = "balance"
+from oms.domain.payment import PaymentMethod
 
 
 class NoticeStatus(StrEnum):

@@ -30,7 +30,6 @@ from oms.adapters.providers.base import (
     CloseOutcome,
     NoticeStatus,
     PaymentInstructions,
-    PaymentMethod,
     ProviderClose,
     ProviderError,
     ProviderNotice,
@@ -42,6 +41,7 @@ from oms.adapters.providers.credentials import CardCredentials, hmac_sha256_hex,
 from oms.domain.clock import epoch_seconds, utcnow
 from oms.domain.errors import InvalidRequest
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 
 TOLERANCE_SECONDS = 300
 SIGNATURE_HEADERS = ("Card-Signature", "Stripe-Signature")

@@ -35,7 +35,6 @@ from oms.adapters.providers.base import (
     CloseOutcome,
     NoticeStatus,
     PaymentInstructions,
-    PaymentMethod,
     ProviderClose,
     ProviderError,
     ProviderNotice,
@@ -47,6 +46,7 @@ from oms.adapters.providers.credentials import CryptoCredentials, hmac_sha256_he
 from oms.domain.clock import utcnow
 from oms.domain.errors import InvalidRequest
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 
 API_VERSION = "2018-03-22"
 SIGNATURE_HEADER = "X-CC-Webhook-Signature"

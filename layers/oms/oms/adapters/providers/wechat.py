@@ -34,7 +34,6 @@ from oms.adapters.providers.base import (
     CloseOutcome,
     NoticeStatus,
     PaymentInstructions,
-    PaymentMethod,
     ProviderClose,
     ProviderError,
     ProviderNotice,
@@ -46,6 +45,7 @@ from oms.adapters.providers.credentials import WechatCredentials, rsa_sign, rsa_
 from oms.domain.clock import epoch_seconds, utcnow
 from oms.domain.errors import InvalidRequest
 from oms.domain.money import Money
+from oms.domain.payment import PaymentMethod
 
 AUTH_SCHEME = "WECHATPAY2-SHA256-RSA2048"
 MAX_SKEW_SECONDS = 300
