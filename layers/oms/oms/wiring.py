@@ -195,6 +195,7 @@ class Services:
         """What runs once an outbox row is committed, by detail type (read from the table's stream by
         AfterCommitFunction; add the detail type to its FilterCriteria in template.yaml too)."""
         from oms.adapters.workflows import StepFunctionsAutoConfirm, StepFunctionsPaymentTimeout
+        from oms.domain.events import EventType
         from oms.services.after_commit import (
             AfterCommit,
             arm_auto_confirm,
@@ -209,15 +210,15 @@ class Services:
         payments = self.payments
         return AfterCommit(
             {
-                "OrderPlaced": [arm_payment_timeout(payment_timeout)],
-                "OrderHoldReleased": [rearm_payment_timeout(payment_timeout)],
-                "OrderDelivered": [arm_auto_confirm(auto_confirm)],
+                EventType.ORDER_PLACED: [arm_payment_timeout(payment_timeout)],
+                EventType.ORDER_HOLD_RELEASED: [rearm_payment_timeout(payment_timeout)],
+                EventType.ORDER_DELIVERED: [arm_auto_confirm(auto_confirm)],
                 # The request that committed these already tried; this is the try that needs no request (a
                 # store fault fails its record; a refund the provider cannot take yet is the sweeper's, with
                 # backoff).
-                "OrderCancelled": [finish_cancel(payments)],
-                "ChildOrderCancelled": [settle_refunds(payments)],
-                "PaymentAnomaly": [settle_refunds(payments)],
+                EventType.ORDER_CANCELLED: [finish_cancel(payments)],
+                EventType.CHILD_ORDER_CANCELLED: [settle_refunds(payments)],
+                EventType.PAYMENT_ANOMALY: [settle_refunds(payments)],
             }
         )
 
