@@ -3,6 +3,8 @@ in-process mock (no server). The table comes from template.yaml's own definition
 
 from __future__ import annotations
 
+import copy
+import functools
 import importlib.util
 import json
 import os
@@ -16,7 +18,6 @@ import boto3
 import botocore.session
 import pytest
 from cfnlint.decode import decode
-from moto import mock_aws
 from moto.events.models import EventPattern
 from oms.store import keys
 from oms.store.models import BalanceAccountItem
@@ -24,12 +25,20 @@ from oms_local.core.functions import reset_cached_connections
 from oms_local.core.streams import lambda_record
 from oms_local.core.template import load_template
 
+from tests.helpers.moto_state import mocked_aws, reset_between_tests, reset_process_state
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def table_definition() -> dict[str, Any]:
+@functools.cache
+def _template_table() -> dict[str, Any]:
     template, _ = decode(str(ROOT / "template.yaml"))
-    props = dict(template["Resources"]["Table"]["Properties"])
+    return dict(template["Resources"]["Table"]["Properties"])
+
+
+def table_definition() -> dict[str, Any]:
+    """The template's table, as moto's create_table takes it (the template is read once per process)."""
+    props = copy.deepcopy(_template_table())
     props["TableName"] = os.environ["TABLE_NAME"]
     for unsupported in ("TimeToLiveSpecification", "PointInTimeRecoverySpecification", "SSESpecification"):
         props.pop(unsupported)
@@ -250,12 +259,21 @@ class Api:
         return result["statusCode"], result.get("headers", {}), decoded
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        boto3.client("dynamodb").create_table(**table_definition())
+@pytest.fixture(scope="module")
+def module_aws() -> Iterator[None]:
+    """moto's mock and the table, started once per module (see tests/helpers/moto_state.py)."""
+    with mocked_aws(table_definition):
+        reset_process_state()
         yield
+
+
+@pytest.fixture
+def aws(module_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The module's mocked AWS with an empty table, as if new: emptied and reset after the test."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    yield
+    reset_between_tests(table_definition)
+    reset_process_state()
 
 
 @pytest.fixture
