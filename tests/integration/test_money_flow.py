@@ -17,9 +17,7 @@ from typing import Any
 import pytest
 from oms_local.stack import LocalStack
 
-from tests.integration.test_fulfilment_flow import admin, product
-from tests.integration.test_order_flow import available, new_sku, place
-from tests.integration.test_payment_flow import fresh_order, order, shopper, start_payment
+from tests.helpers.flows import admin, available, fresh_order, new_sku, order, place, product, shopper, start_payment
 
 pytestmark = pytest.mark.integration
 
