@@ -18,6 +18,7 @@ import pytest
 from oms_local.stack import LocalStack
 
 from tests.helpers.flows import admin, available, fresh_order, new_sku, order, place, product, shopper, start_payment
+from tests.helpers.polling import poll_until
 
 pytestmark = pytest.mark.integration
 
@@ -321,7 +322,8 @@ def test_a_charged_rest_that_is_never_paid_times_out_and_the_money_goes_back(
     assert resolved["order"]["status"] == "PENDING_PAYMENT"
     view = wait_for(http, token, placed["orderId"], "CANCELLED")  # a new timer, armed at the decision
     assert view["cancellation"]["reason"] == "payment_timeout"
-    money = payments(http, token, placed["orderId"])
+    # The refund follows the cancel (OVERPAID while the money owed back is on its way): wait for it to land.
+    money = poll_until(lambda: (m := payments(http, token, placed["orderId"]))["status"] != "OVERPAID" and m)
     assert (money["status"], money["refunded"]["amount"], money["outstanding"]["amount"]) == ("REFUNDED", 1000, 0)
     assert available(http, sku) == 5
 
