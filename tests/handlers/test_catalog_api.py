@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from tests.handlers.conftest import ADMIN, CUSTOMER, DEMO_STORE, Api
-from tests.handlers.test_orders_api import assert_problem, stock_of, table_snapshot
+from tests.helpers.problems import assert_problem
+from tests.helpers.table import stock_of, table_snapshot
 
 PRODUCT = "PATCH /products/{productId}"
 

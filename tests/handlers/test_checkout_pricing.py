@@ -47,7 +47,8 @@ from tests.handlers.conftest import (
     give_balance,
     outbox_rows,
 )
-from tests.handlers.test_orders_api import assert_problem, stock_of, table_snapshot
+from tests.helpers.problems import assert_problem
+from tests.helpers.table import stock_of, table_snapshot
 
 NOW = "2026-01-01T00:00:00Z"
 WINDOW = ValidityWindow(parse_rfc3339("2020-01-01T00:00:00Z"))

@@ -3,13 +3,11 @@ the read: the child with its parent's summary, visible to whom the order is."""
 
 from __future__ import annotations
 
-from tests.handlers import test_fulfilment as fulfilment_tests
 from tests.handlers.conftest import ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, Api
-from tests.handlers.test_fulfilment import GET, paid_order, place, ship
-from tests.handlers.test_orders_api import assert_problem
+from tests.helpers.fulfilment import GET, paid_order, place, ship
+from tests.helpers.problems import assert_problem
 
 # The fulfilment tests' fixtures: the demo catalog with a fragile VASE, the sandbox warehouse, the function.
-catalog, warehouse, fulfilment = fulfilment_tests.catalog, fulfilment_tests.warehouse, fulfilment_tests.fulfilment
 
 
 def test_the_owner_and_staff_read_a_child_order_with_its_parent(

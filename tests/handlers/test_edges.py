@@ -35,7 +35,7 @@ from tests.handlers.conftest import (
     load_function,
     table_definition,
 )
-from tests.handlers.test_fulfilment import sku
+from tests.helpers.fulfilment import sku
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template(ROOT / "template.yaml")

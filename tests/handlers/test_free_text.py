@@ -12,8 +12,9 @@ from oms.api import pricing_schemas, schemas
 from pydantic import BaseModel, ValidationError
 
 from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, Api
-from tests.handlers.test_fulfilment import sku
-from tests.handlers.test_orders_api import assert_problem, table_snapshot
+from tests.helpers.fulfilment import sku
+from tests.helpers.problems import assert_problem
+from tests.helpers.table import table_snapshot
 
 TEE = sku("TEE-X", 100)
 CHECKOUT = {"lines": [{"skuId": "TEE-M", "quantity": 1}], "shippingAddress": ADDRESS}

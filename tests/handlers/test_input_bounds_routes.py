@@ -4,8 +4,6 @@ linear time (issue 9 item 6, found by the review of the merged issue): If-Match 
 body-nesting count on an adversarial body. The unit tests of the same bounds are in
 tests/unit/test_input_bounds.py."""
 
-# ruff: noqa: F811  (the fault tests' fixtures are imported, then named as arguments)
-
 from __future__ import annotations
 
 import base64
@@ -14,14 +12,7 @@ import time
 from oms.store.models import Item  # noqa: F401  (the store's connection exists before faults attach)
 
 from tests.handlers.conftest import ADMIN, CUSTOMER, SUPPORT, LambdaContext
-from tests.handlers.test_transient_faults import (  # noqa: F401  (fixtures)
-    Call,
-    World,
-    faults,
-    functions,
-    sandbox,
-    world,
-)
+from tests.helpers.world import Call, World
 
 
 def test_item6_an_if_match_of_unicode_digits_or_thousands_of_digits_is_a_400_not_a_500(world: World) -> None:
@@ -84,7 +75,7 @@ def test_item6_an_rfc3339_time_with_an_extreme_offset_is_a_422_not_a_500(world: 
     and POST /coupon-templates (window) and on GET /orders?createdFrom= / createdTo= (which catch only
     ValueError). Same with '0001-01-01T00:00:00+23:59'. Fix in oms/domain/clock.py `parse_rfc3339`
     (turn OverflowError into ValueError) and bound the years accepted."""
-    from tests.handlers.test_pricing_admin import spend_and_save, ten_off
+    from tests.helpers.pricing import spend_and_save, ten_off
 
     w = world
     before = w.snapshot()

@@ -7,11 +7,9 @@ from the ledger (cancelled value is no longer owed). A bank transfer found after
 refunded. Refunds a provider cannot take yet are retried from the stream and by the sweeper; refunds it
 refuses for good are FAILED and moved on by staff (to the balance, paid out by hand, or asked again).
 
-The first tests use the recording fakes of test_payments_api (every function uses them); the later ones
+The first tests use the recording fakes of tests/helpers/payments.py (every function uses them); the later ones
 (the review of issue 9 and what followed from it) drive the real adapters against the provider sandbox
-through the `world` of test_transient_faults."""
-
-# ruff: noqa: F811  (the payment fixtures of test_payments_api are imported, then named as arguments)
+through the `world` of tests/helpers/world.py."""
 
 from __future__ import annotations
 
@@ -23,8 +21,10 @@ from typing import Any
 
 import pytest
 from oms.adapters.providers.base import CloseOutcome, NoticeStatus, ProviderQuery
+from oms.domain.clock import parse_rfc3339
 from oms.domain.money import Money
 from oms.domain.payment import PaymentMethod
+from oms.domain.payment import PaymentMethod as _Method
 from oms.services.after_commit import AfterCommit, CommittedEvent, rearm_payment_timeout
 
 from tests.handlers.conftest import (
@@ -38,8 +38,7 @@ from tests.handlers.conftest import (
     TableStream,
     load_function,
 )
-from tests.handlers.test_orders_api import stock_of, table_snapshot
-from tests.handlers.test_payments_api import (  # noqa: F401  (fixtures)
+from tests.helpers.payments import (
     FakeProvider,
     _cancel_by_timeout,
     late_payment_policy,
@@ -47,11 +46,10 @@ from tests.handlers.test_payments_api import (  # noqa: F401  (fixtures)
     notice,
     order_of,
     pay,
-    pay_api,
-    payments_module,
     place,
-    providers,
 )
+from tests.helpers.table import stock_of, table_snapshot
+from tests.helpers.world import FINANCE, Call, World
 
 CANCEL = "POST /orders/{orderId}/cancel"
 RESOLVE = "POST /anomalies/{anomalyId}/resolve"
@@ -668,19 +666,6 @@ def test_a_refund_the_provider_accepted_is_processing_and_asked_again_until_it_i
 
 
 # ---------------------------------------------------------------- the review of issue 9 (tests/review), and after it
-from oms.domain.clock import parse_rfc3339  # noqa: E402
-from oms.domain.payment import PaymentMethod as _Method  # noqa: E402
-
-from tests.handlers.test_transient_faults import (  # noqa: E402, F401  (fixtures)
-    FINANCE,
-    Call,
-    World,
-    faults,
-    functions,
-    sandbox,
-    world,
-)
-
 REVIEW = "POST /orders/{orderId}/payments/{paymentId}/review"
 PAYMENTS = "GET /orders/{orderId}/payments"
 RESOLVE_REFUND = "POST /orders/{orderId}/refunds/{refundId}/resolve"
@@ -999,7 +984,7 @@ def test_item3_a_refund_the_provider_declines_for_good_can_be_moved_on_by_staff(
     finally:
         w.sandbox._wechat_refund = original  # type: ignore[method-assign]
     [refund] = _payments(w, order_id)["refunds"]
-    from tests.handlers.test_transient_faults import TEMPLATE
+    from tests.helpers.world import TEMPLATE
 
     refund_routes = [r.route_key for r in TEMPLATE.routes if "refund" in r.path.lower()]
     assert refund["status"] != "PENDING" and refund_routes, (

@@ -23,8 +23,8 @@ from tests.handlers.conftest import (
     executions,
     load_function,
 )
-from tests.handlers.test_checkout_pricing import give_balance
-from tests.handlers.test_orders_api import stock_of
+from tests.helpers.handlers import give_balance
+from tests.helpers.table import stock_of
 
 ORDER_ROUTE = "GET /orders/{orderId}"
 

@@ -9,6 +9,8 @@ import boto3
 import pytest
 
 from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, Api, due_entry_of, outbox_rows
+from tests.helpers.problems import assert_problem
+from tests.helpers.table import stock_of, table_snapshot
 
 ORDER_ROUTE = "GET /orders/{orderId}"
 CANCEL_ROUTE = "POST /orders/{orderId}/cancel"
@@ -19,27 +21,6 @@ def checkout(
 ) -> tuple[int, dict[str, str], Any]:
     payload = {"lines": [{"skuId": "TEE-M", "quantity": 2}], "shippingAddress": ADDRESS, **body}
     return api("POST", "/orders", **who, headers={"Idempotency-Key": key}, body=payload)
-
-
-def table_snapshot() -> list[dict[str, Any]]:
-    """Every item in the table, for 'nothing was written' assertions (tests only: a Scan is fine here)."""
-    table = boto3.resource("dynamodb").Table("oms-local-oms")
-    items = table.scan(ConsistentRead=True)["Items"]
-    return sorted(items, key=lambda i: (i["PK"], i["SK"]))
-
-
-def stock_of(sku_id: str) -> dict[str, int]:
-    item = (
-        boto3.resource("dynamodb").Table("oms-local-oms").get_item(Key={"PK": f"SKU#{sku_id}", "SK": "STOCK"})["Item"]
-    )
-    return {k: int(item[k]) for k in ("available", "reserved", "sold", "received", "adjusted")}
-
-
-def assert_problem(status: int, headers: dict[str, str], body: Any, expected_status: int, slug: str) -> None:
-    assert status == expected_status, body
-    assert headers["Content-Type"] == "application/problem+json"
-    assert body["type"] == f"urn:oms:problem:{slug}"
-    assert body["status"] == expected_status
 
 
 # ---------------------------------------------------------------- checkout

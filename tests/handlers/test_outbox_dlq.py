@@ -11,7 +11,7 @@ import pytest
 from oms.outbox_dlq import main
 
 from tests.handlers.conftest import LambdaContext, load_function
-from tests.handlers.test_outbox_relay import Bus, Refusing, outbox_row, stream_record
+from tests.helpers.outbox import Bus, Refusing, outbox_row, stream_record
 
 
 @pytest.fixture

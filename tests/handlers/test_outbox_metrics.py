@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.handlers.conftest import LambdaContext
-from tests.handlers.test_outbox_relay import Bus, outbox_row, relay_with, stream_record
+from tests.helpers.outbox import Bus, outbox_row, relay_with, stream_record
 
 
 def emf_lines(out: str) -> list[dict[str, Any]]:

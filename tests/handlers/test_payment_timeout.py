@@ -11,7 +11,7 @@ import pytest
 from oms.domain.clock import parse_rfc3339
 
 from tests.handlers.conftest import ADDRESS, CUSTOMER, Api, LambdaContext, load_function
-from tests.handlers.test_orders_api import stock_of, table_snapshot
+from tests.helpers.table import stock_of, table_snapshot
 
 
 @pytest.fixture

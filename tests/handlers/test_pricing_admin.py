@@ -19,7 +19,9 @@ from oms.store.models import PricingSettingsItem, PromotionDirectoryItem
 from oms.store.pricing import fx_from_settings, points_rules_from_settings, promotions_from_directory
 
 from tests.handlers.conftest import ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, Api, load_function
-from tests.handlers.test_orders_api import assert_problem, table_snapshot
+from tests.helpers.pricing import cny, spend_and_save, ten_off
+from tests.helpers.problems import assert_problem
+from tests.helpers.table import table_snapshot
 
 FINANCE = {"sub": "fin-1", "roles": ("finance",)}
 WAREHOUSE = {"sub": "wh-1", "roles": ("warehouse",)}
@@ -51,36 +53,6 @@ def promotions_module(aws: None, clock: Clock) -> ModuleType:
 @pytest.fixture
 def api(promotions_module: ModuleType, seeded: dict[str, Any]) -> Api:
     return Api(promotions_module)
-
-
-def cny(amount: int) -> dict[str, Any]:
-    return {"amount": amount, "currency": "CNY"}
-
-
-def spend_and_save(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "kind": "spend_and_save",
-        "name": "Spend 200 save 50",
-        "rule": {"tiers": [{"threshold": cny(20000), "off": cny(5000)}]},
-        "scope": {"storeId": "demo"},
-        "window": {"startsAt": "2026-11-01T00:00:00Z"},
-    }
-    body.update(changes)
-    return body
-
-
-def ten_off(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "kind": "amount_off",
-        "name": "10.00 off over 100.00",
-        "benefit": {"amount": cny(1000)},
-        "scope": {},
-        "window": {"startsAt": "2026-11-01T00:00:00Z"},
-        "minSpend": cny(10000),
-        "perCustomerLimit": 1,
-    }
-    body.update(changes)
-    return body
 
 
 def create_promotion(api: Api, body: dict[str, Any] | None = None, who: dict[str, Any] = ADMIN) -> Any:

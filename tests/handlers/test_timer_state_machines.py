@@ -19,7 +19,7 @@ from oms_local.core import moto_patches
 from oms_local.core.template import load_template
 
 from tests.handlers.conftest import ROOT, table_definition
-from tests.integration.conftest import poll_until
+from tests.helpers.polling import poll_until
 
 TIMERS = {  # state machine → its task function
     "PaymentTimeoutStateMachine": "PaymentTimeoutFunction",

@@ -13,17 +13,12 @@ from typing import Any
 import pytest
 from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
 
-from tests.handlers import test_fulfilment as fulfilment_tests
-from tests.handlers import test_payments_api as payment_tests
 from tests.handlers.conftest import ADMIN, Api, AwsCalls, LambdaContext, due_entry_of, load_function
-from tests.handlers.test_fulfilment import callback, minutes_ahead, paid_order, place, read, ship, tracking_event
-from tests.handlers.test_orders_api import stock_of
-from tests.handlers.test_payments_api import pay
+from tests.helpers.fulfilment import callback, minutes_ahead, paid_order, place, read, ship, tracking_event
+from tests.helpers.payments import pay
+from tests.helpers.table import stock_of
 
 # Fixtures of the fulfilment and payment tests, used here too.
-warehouse, catalog = fulfilment_tests.warehouse, fulfilment_tests.catalog
-fulfilment, carriers = fulfilment_tests.fulfilment, fulfilment_tests.carriers
-providers, payments_module, pay_api = payment_tests.providers, payment_tests.payments_module, payment_tests.pay_api
 
 GET = "GET /orders/{orderId}"
 

@@ -22,27 +22,16 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
-from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.dynamodb.models import dynamodb_backends
-from oms.adapters.carriers import CarrierWebhooks, sign_carrier_notice
-from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
-from oms.store.models import Item
-from oms_local.core.template import load_template
+from oms.domain.clock import parse_rfc3339, utcnow
 from oms_local.oms.payment_sandbox import Sandbox
 from oms_local.oms.warehouse_sandbox import SandboxWarehouse
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.models import Model
 
 from tests.handlers.conftest import (
     ADDRESS,
@@ -51,342 +40,39 @@ from tests.handlers.conftest import (
     DEMO_STORE,
     SUPPORT,
     LambdaContext,
-    adapters,
-    give_balance,
-    http_event,
-    load_function,
 )
-from tests.handlers.test_pricing_admin import cny, spend_and_save, ten_off
+from tests.helpers.pricing import cny, spend_and_save, ten_off
+from tests.helpers.world import (
+    FINANCE,
+    READS,
+    TEMPLATE,
+    WAREHOUSE,
+    WRITES,
+    Answer,
+    Call,
+    Faults,
+    World,
+    carrier_callback,
+    checkout_call,
+    payment_callback,
+    sku,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-FINANCE = {"sub": "fin-1", "roles": ("finance",)}
-WAREHOUSE = {"sub": "wh-1", "roles": ("warehouse",)}
-CARRIER_SECRET = b"sf-test-secret-0123456789"
 NOW = "2026-01-01T00:00:00Z"
-TABLE = "oms-local-oms"
 
-TEMPLATE = load_template(ROOT / "template.yaml")
-FUNCTION_OF_ROUTE = {r.route_key: TEMPLATE.functions[r.function_id].code_dir.name for r in TEMPLATE.routes}
 CALLBACK_ROUTES = {r.route_key for r in TEMPLATE.routes if r.path.startswith("/callbacks/")}
 WRITE_ROUTES = sorted(r.route_key for r in TEMPLATE.routes if r.method != "GET" and r.route_key not in CALLBACK_ROUTES)
 READ_ROUTES = sorted(r.route_key for r in TEMPLATE.routes if r.method == "GET")
 
-WRITES = frozenset({"TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"})
-READS = frozenset({"GetItem", "Query", "BatchGetItem", "TransactGetItems", "Scan"})
 EVERY_CALL = WRITES | READS
 # Faults after which nothing was written: throttled or conflicted writes, and a connection that never opens.
 FAULTS = (("throttle", WRITES), ("conflict", WRITES), ("connect-timeout", EVERY_CALL))
 
 
 # ---------------------------------------------------------------- fault injection
-@dataclass
-class Fault:
-    """What the next matching calls meet. `kind`: throttle | conflict | connect-timeout | lost-answer, or
-    invalid (a ValidationException: a bug, not a transient fault)."""
-
-    kind: str
-    operations: frozenset[str]
-    times: int | None = None  # None: every matching call
-    fired: int = 0
-
-    def wanted(self, operation: str) -> bool:
-        return operation in self.operations and (self.times is None or self.fired < self.times)
-
-
-def _error(operation: str, code: str, status: int = 400, **extra: Any) -> tuple[AWSResponse, dict[str, Any]]:
-    parsed = {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}, **extra}
-    return AWSResponse("https://dynamodb.us-east-1.amazonaws.com/", status, {}, None), parsed
-
-
-class Faults:
-    """botocore event hooks on a set of clients: `before-call` answers for AWS (an error response, or a
-    raised connect timeout) without sending; `after-call` raises a read timeout once the call was applied."""
-
-    def __init__(self) -> None:
-        self.fault: Fault | None = None
-        self.calls: Counter[str] = Counter()
-        self._clients: list[Any] = []
-
-    def attach(self, client: Any) -> None:
-        client.meta.events.register("before-call.*.*", self._before_call, unique_id="fault-before")
-        client.meta.events.register("after-call.*.*", self._after_call, unique_id="fault-after")
-        self._clients.append(client)
-
-    def detach(self) -> None:
-        for client in self._clients:
-            client.meta.events.unregister("before-call.*.*", unique_id="fault-before")
-            client.meta.events.unregister("after-call.*.*", unique_id="fault-after")
-        self._clients.clear()
-
-    def inject(self, kind: str, operations: frozenset[str] = WRITES, times: int | None = None) -> Fault:
-        self.fault = Fault(kind, operations, times)
-        return self.fault
-
-    def clear(self) -> None:
-        self.fault = None
-
-    def _before_call(self, model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
-        self.calls[model.name] += 1
-        fault = self.fault
-        if fault is None or fault.kind == "lost-answer" or not fault.wanted(model.name):
-            return None
-        fault.fired += 1
-        if fault.kind == "throttle":
-            code = "ThrottlingException" if model.service_model.service_name == "stepfunctions" else None
-            return _error(model.name, code or "ProvisionedThroughputExceededException")
-        if fault.kind == "conflict":
-            if model.name == "TransactWriteItems":
-                reasons = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}]
-                return _error(model.name, "TransactionCanceledException", CancellationReasons=reasons)
-            return _error(model.name, "TransactionConflictException")
-        if fault.kind == "invalid":
-            return _error(model.name, "ValidationException")
-        if fault.kind == "connect-timeout":
-            raise ConnectTimeoutError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com/")
-        raise AssertionError(f"unknown fault {fault.kind}")
-
-    def _after_call(self, model: Any, http_response: Any, **_: Any) -> None:
-        fault = self.fault
-        applied = http_response.status_code < 300
-        if fault is not None and fault.kind == "lost-answer" and applied and fault.wanted(model.name):
-            fault.fired += 1
-            raise ReadTimeoutError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com/")
-
-
-def store_clients() -> list[Any]:
-    """Every botocore client the pynamodb models use (they share the base model's once it exists)."""
-    Item._get_connection()
-    clients: dict[int, Any] = {}
-    pending: list[type[Model]] = [Model]
-    while pending:
-        model = pending.pop()
-        pending.extend(model.__subclasses__())
-        connection = model.__dict__.get("_connection")
-        if connection is not None:
-            client = connection.connection.client
-            clients[id(client)] = client
-    return list(clients.values())
 
 
 # ---------------------------------------------------------------- the functions and a small world
-@pytest.fixture(scope="module")
-def functions() -> dict[str, ModuleType]:
-    names = {*FUNCTION_OF_ROUTE.values(), "payment_timeout", "auto_confirm"}
-    return {name: load_function(name) for name in sorted(names)}
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Sandbox:
-    return Sandbox(seed=9)
-
-
-@dataclass
-class Call:
-    path: str
-    who: dict[str, Any]
-    body: Any = None
-    headers: dict[str, str] | None = None
-    status: int = 200  # the success status
-    query: dict[str, str] | None = None
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-
-@dataclass
-class World:
-    functions: dict[str, ModuleType]
-    sandbox: Sandbox
-    warehouse: SandboxWarehouse
-    product_id: str = ""
-    counter: Counter[str] = field(default_factory=Counter)
-
-    def call(self, route: str, call: Call) -> Answer:
-        module = self.functions[FUNCTION_OF_ROUTE[route]]
-        event = http_event(
-            route.split(" ", 1)[0],
-            call.path,
-            route=route,
-            sub=call.who["sub"],
-            roles=call.who["roles"],
-            body=call.body,
-            headers=call.headers,
-            query=call.query,
-        )
-        result = module.handler(event, LambdaContext())
-        headers = result.get("headers", {})
-        text = result.get("body")
-        body = json.loads(text) if text and "json" in headers.get("Content-Type", "") else text
-        return Answer(result["statusCode"], headers, body)
-
-    def ok(self, route: str, call: Call) -> Any:
-        answer = self.call(route, call)
-        assert answer.status == call.status, (route, answer.body)
-        return answer.body
-
-    def key(self, prefix: str) -> str:
-        """A fresh id, so a case can be prepared twice in one world."""
-        self.counter[prefix] += 1
-        return f"{prefix}-{self.counter[prefix]}"
-
-    def tracking(self) -> str:
-        self.counter["tracking"] += 1
-        return f"SF{self.counter['tracking']:08d}"
-
-    def snapshot(self) -> list[dict[str, Any]]:
-        """Every item of the table, read from moto's own backend (a Scan through the API costs ten
-        times as much, for the same dump), for "nothing was written"."""
-        table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(TABLE)
-        items = [item.to_json()["Attributes"] for item in table.all_items()]
-        return sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"]))
-
-    # -- orders
-    def pending_order(self) -> dict[str, Any]:
-        body = {"lines": [{"skuId": "TEE-M", "quantity": 1}], "shippingAddress": ADDRESS}
-        return self.ok("POST /orders", checkout_call(body, self.key("order")))
-
-    def paid_order(self) -> dict[str, Any]:
-        body = {"lines": [{"skuId": "TEE-M", "quantity": 1}], "shippingAddress": ADDRESS, "balance": "max"}
-        order = self.ok("POST /orders", checkout_call(body, self.key("order")))
-        assert order["status"] == "PAID"
-        return order
-
-    def attempt(self, order: dict[str, Any], method: str) -> dict[str, Any]:
-        return self.ok(
-            "POST /orders/{orderId}/payments",
-            Call(
-                f"/orders/{order['orderId']}/payments",
-                CUSTOMER,
-                {"method": method},
-                {"Idempotency-Key": self.key("pay")},
-                201,
-            ),
-        )
-
-    def shipped_child(self) -> tuple[dict[str, Any], str, str]:
-        order = self.paid_order()
-        child = order["children"][0]["childOrderId"]
-        tracking = self.tracking()
-        self.ok(
-            "POST /orders/{orderId}/shipments",
-            Call(f"/orders/{child}/shipments", WAREHOUSE, {"carrier": "sf", "trackingNumber": tracking}, status=201),
-        )
-        return order, child, tracking
-
-    def delivered_order(self) -> dict[str, Any]:
-        order, _, tracking = self.shipped_child()
-        answer = carrier_callback(self.functions["carrier_callbacks"], tracking, "DELIVERED", "d-" + tracking)
-        assert answer["statusCode"] == 204, answer
-        return order
-
-    def anomaly(self) -> str:
-        order = self.pending_order()
-        attempt = self.attempt(order, "wechat")
-        callback = self.sandbox.pay("wechat", attempt["paymentId"], amount=1)
-        assert payment_callback(self.functions["payment_callbacks"], "wechat", callback)["statusCode"] == 204
-        listed = self.ok("GET /anomalies", Call("/anomalies", SUPPORT))
-        return str(next(a["anomalyId"] for a in listed["items"] if a["orderId"] == order["orderId"]))
-
-    def refused_refund(self, provider: str = "wechat") -> tuple[str, str]:
-        """A held order (0.01 received through `provider`) cancelled by support while the provider refuses
-        refunds for good: its refund is FAILED, its case OPEN. Returns (order id, refund id)."""
-        order = self.pending_order()
-        attempt = self.attempt(order, provider)
-        callback = self.sandbox.pay(provider, attempt["paymentId"], amount=1)
-        assert payment_callback(self.functions["payment_callbacks"], provider, callback)["statusCode"] in (200, 204)
-        self.sandbox.refunds_declined = True
-        try:
-            self.ok(
-                "POST /orders/{orderId}/cancel",
-                Call(f"/orders/{order['orderId']}/cancel", SUPPORT, {"reason": "asked"}),
-            )
-        finally:
-            self.sandbox.refunds_declined = False
-        payments = self.ok("GET /orders/{orderId}/payments", Call(f"/orders/{order['orderId']}/payments", ADMIN))
-        [refund] = payments["refunds"]
-        assert refund["status"] == "FAILED", refund
-        return str(order["orderId"]), str(refund["refundId"])
-
-    # -- pricing
-    def promotion(self) -> dict[str, Any]:
-        return self.ok("POST /promotions", Call("/promotions", ADMIN, spend_and_save(), status=201))
-
-    def template(self) -> dict[str, Any]:
-        return self.ok("POST /coupon-templates", Call("/coupon-templates", ADMIN, ten_off(), status=201))
-
-
-def checkout_call(body: dict[str, Any], key: str) -> Call:
-    return Call("/orders", CUSTOMER, body, {"Idempotency-Key": key}, 201)
-
-
-def sku(sku_id: str) -> dict[str, Any]:
-    """At 120.00 one unit is enough for every channel's minimum (bank transfers take 100.00 and up)."""
-    return {"skuId": sku_id, "name": sku_id, "price": cny(12000), "stock": 50, "warehouseId": "WH1", "weightGrams": 100}
-
-
-def payment_callback(module: ModuleType, provider: str, callback: Any) -> dict[str, Any]:
-    event = http_event(
-        "POST",
-        f"/callbacks/payments/{provider}",
-        route="POST /callbacks/payments/{provider}",
-        raw_body=callback.body.decode(),
-        headers={**callback.headers, "Content-Type": callback.content_type},
-        path_parameters={"provider": provider},
-    )
-    result: dict[str, Any] = module.handler(event, LambdaContext())
-    return result
-
-
-def carrier_callback(module: ModuleType, tracking: str, status: str, event_id: str) -> dict[str, Any]:
-    raw = json.dumps(
-        {
-            "eventId": event_id,
-            "trackingNumber": tracking,
-            "status": status,
-            "occurredAt": to_rfc3339(utcnow()),
-            "location": "Shanghai",
-        }
-    ).encode()
-    event = http_event(
-        "POST",
-        "/callbacks/carriers/sf",
-        route="POST /callbacks/carriers/{carrier}",
-        raw_body=raw.decode(),
-        headers={"Carrier-Signature": sign_carrier_notice(CARRIER_SECRET, raw, int(time.time()))},
-        path_parameters={"carrier": "sf"},
-    )
-    result: dict[str, Any] = module.handler(event, LambdaContext())
-    return result
-
-
-@pytest.fixture
-def world(aws: None, functions: dict[str, ModuleType], sandbox: Sandbox) -> Iterator[World]:
-    warehouse = SandboxWarehouse()
-    w = World(functions, sandbox, warehouse)
-    with adapters(
-        providers=sandbox.provider, warehouse=warehouse, carrier_webhooks=CarrierWebhooks({"sf": [CARRIER_SECRET]})
-    ):
-        w.ok("PUT /stores/{storeId}", Call("/stores/demo", ADMIN, DEMO_STORE, status=201))
-        product = w.ok(
-            "POST /products",
-            Call("/products", ADMIN, {"storeId": "demo", "name": "Tee", "skus": [sku("TEE-M")]}, status=201),
-        )
-        w.product_id = product["productId"]
-        give_balance("cust-1", 1_000_000)  # paid orders are paid with it at checkout
-        yield w
-
-
-@pytest.fixture
-def faults(aws: None) -> Iterator[Faults]:
-    injector = Faults()
-    for client in store_clients():
-        injector.attach(client)
-    yield injector
-    injector.detach()
 
 
 # ---------------------------------------------------------------- the cases

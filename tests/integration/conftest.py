@@ -14,20 +14,19 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import requests
 from oms_local.stack import LocalStack
 from requests.structures import CaseInsensitiveDict
 
+from tests.helpers.polling import poll_until
+
 ROOT = Path(__file__).resolve().parents[2]
 CANARY_TEMPLATE = Path(__file__).resolve().parent / "fixtures" / "canary" / "template.yaml"
-
-T = TypeVar("T")
 
 
 class Response:
@@ -90,18 +89,6 @@ class HttpClient:
 
     def delete(self, path: str, **kwargs: Any) -> Response:
         return self.request("DELETE", path, **kwargs)
-
-
-def poll_until(check: Callable[[], T | None], timeout: float = 15.0, interval: float = 0.1) -> T:
-    """Poll ``check`` until it returns something truthy; fail with the last value after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
-        time.sleep(interval)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from oms_local.stack import LocalStack
 
-from tests.integration.test_payment_flow import ACKS, enable_crypto, fresh_order, order, start_payment
+from tests.helpers.flows import ACKS, enable_crypto, fresh_order, order, start_payment
 
 pytestmark = pytest.mark.integration
 

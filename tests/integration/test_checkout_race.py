@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_order_flow import available, new_sku, place
+from tests.helpers.flows import available, new_sku, place
 
 pytestmark = pytest.mark.integration
 

@@ -11,36 +11,9 @@ from typing import Any
 import pytest
 
 from local.stack import LocalStack
-from tests.integration.test_order_flow import ADDRESS
-from tests.integration.test_payment_flow import order, start_payment
+from tests.helpers.flows import ADDRESS, admin, order, product, start_payment
 
 pytestmark = pytest.mark.integration
-
-
-def admin(stack: LocalStack) -> str:
-    return stack.mint_token("it-admin", ["admin"])
-
-
-def product(stack: LocalStack, http: Any, store: str, warehouse: str, price: int, **extra: Any) -> str:
-    sku_id = f"IT-{uuid.uuid4().hex[:10].upper()}"
-    body = {
-        "storeId": store,
-        "name": "Fulfilment item",
-        "skus": [
-            {
-                "skuId": sku_id,
-                "name": "One size",
-                "price": {"amount": price, "currency": "CNY"},
-                "stock": 10,
-                "warehouseId": warehouse,
-                "weightGrams": 100,
-                **extra,
-            }
-        ],
-    }
-    response = http.post("/products", token=admin(stack), json=body)
-    assert response.status == 201, response.text
-    return sku_id
 
 
 @pytest.fixture(scope="module")

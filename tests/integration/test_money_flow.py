@@ -17,10 +17,8 @@ from typing import Any
 import pytest
 from oms_local.stack import LocalStack
 
-from tests.integration.conftest import poll_until
-from tests.integration.test_fulfilment_flow import admin, product
-from tests.integration.test_order_flow import available, new_sku, place
-from tests.integration.test_payment_flow import fresh_order, order, shopper, start_payment
+from tests.helpers.flows import admin, available, fresh_order, new_sku, order, place, product, shopper, start_payment
+from tests.helpers.polling import poll_until
 
 pytestmark = pytest.mark.integration
 
@@ -324,7 +322,7 @@ def test_a_charged_rest_that_is_never_paid_times_out_and_the_money_goes_back(
     assert resolved["order"]["status"] == "PENDING_PAYMENT"
     view = wait_for(http, token, placed["orderId"], "CANCELLED")  # a new timer, armed at the decision
     assert view["cancellation"]["reason"] == "payment_timeout"
-    # The refund runs from the committed cancel (the stream), a moment after the order reads CANCELLED.
+    # The refund follows the cancel (OVERPAID while the money owed back is on its way): wait for it to land.
     money = poll_until(lambda: (m := payments(http, token, placed["orderId"]))["status"] != "OVERPAID" and m)
     assert (money["status"], money["refunded"]["amount"], money["outstanding"]["amount"]) == ("REFUNDED", 1000, 0)
     assert available(http, sku) == 5

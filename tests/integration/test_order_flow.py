@@ -10,50 +10,9 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.flows import available, new_sku, place
+
 pytestmark = pytest.mark.integration
-
-ADDRESS = {"name": "Han Meimei", "phone": "13800000000", "line1": "88 Century Ave", "city": "Shanghai", "country": "CN"}
-
-
-def new_sku(stack: Any, http: Any, stock: int, price: int = 1999) -> str:
-    """A fresh SKU per test (the demo store is shared by the whole session)."""
-    sku_id = f"IT-{uuid.uuid4().hex[:10].upper()}"
-    admin = stack.mint_token("it-admin", ["admin"])
-    response = http.post(
-        "/products",
-        token=admin,
-        json={
-            "storeId": "demo",
-            "name": "Integration item",
-            "skus": [
-                {
-                    "skuId": sku_id,
-                    "name": "One size",
-                    "price": {"amount": price, "currency": "CNY"},
-                    "stock": stock,
-                    "warehouseId": "WH-SH",
-                    "weightGrams": 100,
-                }
-            ],
-        },
-    )
-    assert response.status == 201, response.text
-    return sku_id
-
-
-def available(http: Any, sku_id: str) -> int:
-    response = http.get(f"/skus/{sku_id}")
-    assert response.status == 200
-    return int(response.json()["available"])
-
-
-def place(http: Any, token: str, sku_id: str, quantity: int, key: str | None = None) -> Any:
-    return http.post(
-        "/orders",
-        token=token,
-        headers={"Idempotency-Key": key or str(uuid.uuid4())},
-        json={"lines": [{"skuId": sku_id, "quantity": quantity}], "shippingAddress": ADDRESS},
-    )
 
 
 def test_quote_checkout_read_cancel(stack: Any, http: Any, long_payment_timeout: None) -> None:

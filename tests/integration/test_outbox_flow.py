@@ -15,7 +15,7 @@ import pytest
 from oms.outbox_dlq import main as outbox_dlq
 from oms_local.core.streams import lambda_record, on_failure_record
 
-from tests.integration.test_order_flow import new_sku, place
+from tests.helpers.flows import new_sku, place
 
 pytestmark = pytest.mark.integration
 

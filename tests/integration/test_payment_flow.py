@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -11,52 +10,20 @@ from typing import Any
 import pytest
 from oms_local.stack import LocalStack
 
-from tests.integration.test_order_flow import available, new_sku, place
+from tests.helpers.flows import (
+    ACKS,
+    available,
+    enable_crypto,
+    fresh_order,
+    new_sku,
+    order,
+    place,
+    shopper,
+    start_payment,
+)
+from tests.helpers.polling import poll_until
 
 pytestmark = pytest.mark.integration
-
-ACKS = {
-    "alipay": (200, "success"),
-    "wechat": (204, ""),
-    "card": (200, '{"received":true}'),
-    "crypto": (200, "ok"),
-}
-
-
-def enable_crypto(stack: LocalStack, http: Any) -> None:
-    """Crypto is off by default; an admin turns it on for the demo store."""
-    admin = stack.mint_token("it-admin", ["admin"])
-    channel = {"enabled": True, "minAmount": 1, "maxAmount": 10_000_000, "feeRateBps": 100, "feeBearer": "merchant"}
-    response = http.put("/settings/payment-channels/demo", token=admin, json={"channels": {"crypto": channel}})
-    assert response.status == 200, response.text
-
-
-def shopper(stack: LocalStack, name: str | None = None) -> str:
-    return stack.mint_token(name or f"payer-{uuid.uuid4().hex[:8]}", ["customer"])
-
-
-def fresh_order(stack: LocalStack, http: Any, stock: int = 5) -> tuple[str, str, dict[str, Any]]:
-    """A new SKU, a new shopper, and that shopper's PENDING_PAYMENT order for one unit."""
-    sku = new_sku(stack, http, stock=stock)
-    token = shopper(stack)
-    return sku, token, place(http, token, sku, 1).json()
-
-
-def start_payment(http: Any, token: str, order_id: str, method: str) -> dict[str, Any]:
-    response = http.post(
-        f"/orders/{order_id}/payments",
-        token=token,
-        json={"method": method},
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert response.status == 201, response.text
-    return dict(response.json())
-
-
-def order(http: Any, token: str, order_id: str) -> dict[str, Any]:
-    response = http.get(f"/orders/{order_id}", token=token)
-    assert response.status == 200
-    return dict(response.json())
 
 
 def ledger(http: Any, token: str, order_id: str) -> list[dict[str, Any]]:
@@ -201,7 +168,21 @@ def test_bank_transfer_waits_for_finance(stack: LocalStack, http: Any) -> None:
     payment = start_payment(http, token, placed["orderId"], "bank_transfer")
     assert payment["instructions"]
     assert payment["paymentDeadline"] > placed["paymentDeadline"]
-    time.sleep(int(stack.template.parameters["PaymentTimeoutSeconds"]) + 2)
+    # The timer armed at checkout is due after PaymentTimeoutSeconds; its task answers "not due" (the bank
+    # transfer moved the deadline) and the execution waits again: wait for that second wait, not for a
+    # fixed time.
+    sfn = stack.boto3_client("stepfunctions")
+    timer = stack.resources["PaymentTimeoutStateMachine"].replace(":stateMachine:", ":execution:")
+    timer += f":pay-{placed['orderId']}"
+
+    def waits_of_the_timer() -> int:
+        try:
+            events = sfn.get_execution_history(executionArn=timer, maxResults=1000)["events"]
+        except sfn.exceptions.ExecutionDoesNotExist:  # not armed yet (the stream consumer arms it)
+            return 0
+        return sum(e["type"] == "WaitStateEntered" for e in events)
+
+    poll_until(lambda: waits_of_the_timer() >= 2, timeout=int(stack.template.parameters["PaymentTimeoutSeconds"]) + 20)
     assert order(http, token, placed["orderId"])["status"] == "PENDING_PAYMENT"  # the timer waited again
     finance = stack.mint_token("it-finance", ["finance"])
     reviewed = http.post(

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from local.stack import LocalStack
-from tests.integration.test_order_flow import ADDRESS, new_sku
+from tests.helpers.flows import ADDRESS, new_sku
 
 pytestmark = pytest.mark.integration
 

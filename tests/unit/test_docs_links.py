@@ -16,7 +16,7 @@ PAGES = [README, *sorted(DOCS.glob("*.md"))]
 
 SETUP_COMMANDS = [
     "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && .venv/bin/oms-local",
-    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && .venv/bin/python -m pytest",
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && .venv/bin/python -m pytest -n 2",
 ]
 
 _FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
