@@ -14,10 +14,9 @@ from oms.domain.catalog import StockAdjustmentReason, StockPolicy
 from oms.domain.money import MAX_AMOUNT, SUPPORTED_CURRENCIES, Money
 from oms.domain.order_pricing import MAX_COUPONS
 from oms.domain.payment import LatePaymentPolicy, Remainder, ResolveDecision
-from oms.domain.pricing import MAX_DISTINCT_SKUS, MAX_QUANTITY, CartLine
+from oms.domain.pricing import MAX_DISTINCT_SKUS, MAX_QUANTITY, CartLine, PricingRequest
 from oms.domain.refunds import RefundDecision
 from oms.domain.splitting import HandlingClass
-from oms.services.orders import PricingRequest
 
 MAX_POINTS = 100_000_000
 Id = Annotated[str, StringConstraints(min_length=1, max_length=NAME_ID_MAX, pattern=NAME_ID_PATTERN)]

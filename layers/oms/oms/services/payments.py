@@ -72,7 +72,7 @@ from oms.domain.refunds import (
 )
 from oms.faults import TransientStoreError, is_transient
 from oms.services.access import may_see_order, owns
-from oms.services.orders import IdempotencyKeyReused
+from oms.services.idempotency import IdempotencyKeyReused
 from oms.services.replays import reviewed_by
 from oms.store import keys
 from oms.store.due import next_try

@@ -14,7 +14,7 @@ from oms.domain.fx import FxRate
 from oms.domain.permissions import Actor, Permission
 from oms.domain.promotions import CouponTemplate, PointsRules, Promotion, Scope, WindowState
 from oms.domain.rules_json import points_rules_to_dict, promotion_from_dict, promotion_to_dict, template_to_dict
-from oms.services.orders import IdempotencyKeyReused
+from oms.services.idempotency import IdempotencyKeyReused
 from oms.store import keys
 from oms.store.orders import IdempotencyKeyInUse
 from oms.store.pages import Page
