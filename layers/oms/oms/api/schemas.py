@@ -12,9 +12,8 @@ from pydantic_core import PydanticCustomError
 from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
 from oms.domain.catalog import StockAdjustmentReason, StockPolicy
 from oms.domain.money import MAX_AMOUNT, SUPPORTED_CURRENCIES, Money
-from oms.domain.order_pricing import MAX_COUPONS
 from oms.domain.payment import LatePaymentPolicy, Remainder, ResolveDecision
-from oms.domain.pricing import MAX_DISTINCT_SKUS, MAX_QUANTITY, CartLine, PricingRequest
+from oms.domain.pricing import MAX_COUPONS, MAX_DISTINCT_SKUS, MAX_QUANTITY, CartLine, PricingRequest
 from oms.domain.refunds import RefundDecision
 from oms.domain.splitting import HandlingClass
 

@@ -12,6 +12,7 @@ from oms.domain.money import Money, allocate, total
 
 MAX_DISTINCT_SKUS = 40  # keeps one checkout inside one 100-item DynamoDB transaction
 MAX_QUANTITY = 999
+MAX_COUPONS = 5  # per order: room for real stacking; each coupon costs checkout transaction items
 AsMuchAsAllowed = Literal["max"]
 
 
