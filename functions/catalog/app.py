@@ -10,6 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
 from oms.api.auth import require
+from oms.api.catalog_schemas import ProductIn, ProductPatch, SkuIn, SkuPatch, StockAdjustmentIn, StoreIn
 from oms.api.http import (
     actor,
     etag,
@@ -22,7 +23,6 @@ from oms.api.http import (
     query_int,
 )
 from oms.api.problems import HttpProblem
-from oms.api.schemas import ProductIn, ProductPatch, SkuIn, SkuPatch, StockAdjustmentIn, StoreIn
 from oms.domain.catalog import NewSku
 from oms.domain.permissions import Permission
 

@@ -11,8 +11,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
 from oms.api.auth import require
+from oms.api.fulfilment_schemas import BatchShipmentIn, ShipmentIn
 from oms.api.http import actor, json_response, make_resolver, parse_body, query_int
-from oms.api.schemas import BatchShipmentIn, ShipmentIn
 from oms.domain.fulfilment import ShipmentRequest
 from oms.domain.permissions import Permission
 

@@ -19,8 +19,8 @@ from oms.api.http import (
     parse_body,
     query_int,
 )
+from oms.api.order_schemas import CancelIn, CheckoutIn, CouponOptionsIn, QuoteIn
 from oms.api.problems import HttpProblem
-from oms.api.schemas import CancelIn, CheckoutIn, CouponOptionsIn, QuoteIn
 from oms.domain.order import OrderStatus
 from oms.domain.permissions import Permission
 from oms.services.idempotency import request_fingerprint

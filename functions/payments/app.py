@@ -23,8 +23,15 @@ from oms.api.http import (
     parse_body,
     query_int,
 )
+from oms.api.payment_schemas import (
+    BalanceAdjustmentIn,
+    ChannelSettingsIn,
+    PaymentIn,
+    RefundResolveIn,
+    ResolveIn,
+    ReviewIn,
+)
 from oms.api.problems import HttpProblem
-from oms.api.schemas import BalanceAdjustmentIn, ChannelSettingsIn, PaymentIn, RefundResolveIn, ResolveIn, ReviewIn
 from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer, PaymentMethod
 from oms.domain.permissions import Permission
 from oms.services.idempotency import request_fingerprint
