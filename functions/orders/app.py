@@ -119,7 +119,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 def __getattr__(name: str) -> Any:
-    """`service`: the function's orders service, built at its first use (not at import: cold start)."""
+    """`service` and `fulfilment`: the function's orders and fulfilment services, built at their first use
+    (not at import: cold start)."""
     if name == "service":
         return services.orders
+    if name == "fulfilment":
+        return services.fulfilment
     raise AttributeError(name)
