@@ -34,7 +34,7 @@ from oms.domain.splitting import (
     split_order,
 )
 from oms.services.access import may_see_order, owns
-from oms.services.idempotency import IdempotencyKeyReused
+from oms.services.idempotency import replay
 from oms.services.replays import cancelled_by, receipt_confirmed_by
 from oms.store import keys
 from oms.store.orders import CheckoutBenefits, CheckoutInputs, OrderNumberTaken, OrderRepository, StaleOrder
@@ -285,11 +285,10 @@ class OrderService:
         request = request or PricingRequest()
         lines = merge_cart(cart)
         inputs = self._read(actor.subject, lines, request, (actor.subject, idempotency_key))
-        if inputs.stored_response is not None:
-            stored = inputs.stored_response
-            if stored.request_hash != fingerprint:
-                raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body")
-            return CheckoutResult(stored.status_code, stored.body, replayed=True)
+        replayed = replay(inputs.stored_response, fingerprint)
+        if replayed is not None:
+            status_code, body, _ = replayed
+            return CheckoutResult(status_code, body, replayed=True)
 
         priced, coupons = self._price(actor.subject, lines, inputs, request)
         shortages = [
