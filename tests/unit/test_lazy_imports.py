@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from oms import snapstart
+from oms.api import schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 LAZY = [
@@ -81,6 +82,22 @@ def test_the_api_functions_are_all_checked() -> None:
 @pytest.mark.parametrize("function", API_FUNCTIONS)
 def test_importing_an_api_function_loads_no_store_and_no_service(function: str) -> None:
     assert loaded_by_import(function, STORE) == []
+
+
+OWN_SCHEMAS = {
+    "orders": ["oms.api.order_schemas"],
+    "payments": ["oms.api.payment_schemas"],
+    "catalog": ["oms.api.catalog_schemas"],
+    "fulfilment": ["oms.api.fulfilment_schemas"],
+    "promotions": ["oms.api.pricing_schemas"],
+    "payment_callbacks": [],
+    "carrier_callbacks": [],
+}
+
+
+@pytest.mark.parametrize("function", API_FUNCTIONS)
+def test_an_api_function_imports_only_its_own_request_models(function: str) -> None:
+    assert loaded_by_import(function, list(schemas.MODEL_MODULES)) == OWN_SCHEMAS[function]
 
 
 @pytest.mark.parametrize("function", API_FUNCTIONS)

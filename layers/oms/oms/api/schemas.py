@@ -87,6 +87,8 @@ MODEL_MODULES = (
 def __getattr__(name: str) -> Any:
     import importlib
 
+    if name.startswith("_"):  # `from oms.api.schemas import ...` asks for `__path__`: not a model
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     for module in MODEL_MODULES:
         found = getattr(importlib.import_module(module), name, None)
         if isinstance(found, type) and issubclass(found, BaseModel):
