@@ -14,7 +14,9 @@ uniqueness with Lambda SnapStart"):
 Secrets need no hook: they are read through powertools' parameter cache (`max_age`), which expires by
 wall clock, so a value older than `max_age` is fetched again after a restore by itself. Clients are
 created at first use, not at init, so no connection exists in the snapshot unless a before-snapshot
-hook (`on_before_snapshot`) made one.
+hook (`on_before_snapshot`) made one. Before the snapshot, each API function builds its services
+(`build_before_snapshot`: the store, pynamodb and the services' modules, which its import leaves to the
+first request) and `warm_lazy_imports` imports the id library; building a service opens no connection.
 
 The hooks are registered with `snapshot_restore_py` (shipped in Lambda's managed Python runtimes; the
 dev extra installs it for the tests) when this module is imported; `oms/__init__.py` imports it, so
