@@ -4,7 +4,7 @@ Routes, methods and which routes are public (``Auth: { Authorizer: NONE }``) com
 Request bodies and headers come from reading each function's handler module with ``ast`` (never
 importing it: handler modules build AWS clients at import time): the function decorated with the route's
 method and path (``@app.post("/orders/<orderId>/cancel")``), its first ``parse_body(app, Model)`` call
-(``Model`` imported from oms.api.schemas or oms.api.pricing_schemas), and whether it calls
+(``Model`` imported from oms.api.schemas or a function's own schema module), and whether it calls
 ``idempotency_key(app)`` or ``if_match(app)``. Responses stay generic: a JSON ``2XX`` and RFC 9457 problems.
 
 Usage: python -m oms_local.openapi [--template template.yaml] [--out docs/openapi.json] [--check]
@@ -25,13 +25,14 @@ from typing import Any
 
 from oms.api.http import IDEMPOTENCY_KEY_MAX
 from oms.api.ids import PATH_IDS
+from oms.api.schemas import MODEL_MODULES
 from oms_local.core.template import RouteSpec, TemplateError, load_template
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = "#/components/schemas/{model}"
-SCHEMA_MODULES = ("oms.api.schemas", "oms.api.pricing_schemas")
+SCHEMA_MODULES = ("oms.api.schemas", *MODEL_MODULES)  # the index and each function's own module
 _METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 _POWERTOOLS_PARAM = re.compile(r"<([^<>]+)>")
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")

@@ -12,12 +12,13 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms import wiring
+from oms import snapstart, wiring
 from oms.adapters.carriers import CarrierCallbackRejected
 from oms.faults import RETRY_AFTER_SECONDS, is_transient
 
 logger = Logger()
-service = wiring.services().fulfilment
+services = wiring.services()
+snapstart.build_before_snapshot(services, "fulfilment")
 MAX_CALLBACK_BYTES = 64 * 1024
 
 
@@ -34,7 +35,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return _answer(413, '{"error":"payload too large"}')
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     try:
-        outcome = service.tracking_callback(carrier, headers, raw)
+        outcome = services.fulfilment.tracking_callback(carrier, headers, raw)
     except CarrierCallbackRejected as rejected:
         logger.warning("carrier callback rejected", extra={"carrier": carrier, "reason": str(rejected)})
         return _answer(401, '{"error":"rejected"}')
@@ -52,3 +53,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # carrier delivers it again later instead of it being dropped.
         return _answer(409, '{"error":"unknown parcel; retry later"}')
     return _answer(204)
+
+
+def __getattr__(name: str) -> Any:
+    """`service`: the function's fulfilment service, built at its first use (not at import: cold start)."""
+    if name == "service":
+        return services.fulfilment
+    raise AttributeError(name)

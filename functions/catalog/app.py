@@ -8,8 +8,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms import wiring
+from oms import snapstart, wiring
 from oms.api.auth import require
+from oms.api.catalog_schemas import ProductIn, ProductPatch, SkuIn, SkuPatch, StockAdjustmentIn, StoreIn
 from oms.api.http import (
     actor,
     etag,
@@ -22,13 +23,13 @@ from oms.api.http import (
     query_int,
 )
 from oms.api.problems import HttpProblem
-from oms.api.schemas import ProductIn, ProductPatch, SkuIn, SkuPatch, StockAdjustmentIn, StoreIn
 from oms.domain.catalog import NewSku
 from oms.domain.permissions import Permission
 
 logger = Logger()
 app = make_resolver(logger)
-catalog = wiring.services().catalog
+services = wiring.services()
+snapstart.build_before_snapshot(services, "catalog")
 
 
 def _new_sku(sku: SkuIn) -> NewSku:
@@ -50,7 +51,7 @@ def _new_sku(sku: SkuIn) -> NewSku:
 # ---------------------------------------------------------------- stores
 @app.get("/stores/<storeId>")
 def get_store(storeId: str) -> Response[str]:
-    store = catalog.store(storeId)
+    store = services.catalog.store(storeId)
     return json_response(200, store, etag(store["version"]))
 
 
@@ -68,7 +69,7 @@ def put_store(storeId: str) -> Response[str]:
             "fees are in the store's currency",
             errors=[{"field": "shippingFee.currency", "message": "must equal currency", "code": "currency"}],
         )
-    store, created = catalog.put_store(
+    store, created = services.catalog.put_store(
         storeId,
         name=body.name,
         currency=body.currency,
@@ -86,7 +87,7 @@ def put_store(storeId: str) -> Response[str]:
 def create_product() -> Response[str]:
     require(actor(app), Permission.CATALOG_WRITE)
     body = parse_body(app, ProductIn)
-    product = catalog.create_product(
+    product = services.catalog.create_product(
         store_id=body.storeId,
         name=body.name,
         description=body.description,
@@ -109,13 +110,15 @@ def list_products() -> Response[str]:
             "pass ?store=<storeId>",
             errors=[{"field": "store", "message": "required", "code": "missing"}],
         )
-    page = catalog.products(store_id, query_int(app, "limit"), app.current_event.get_query_string_value("cursor"))
+    page = services.catalog.products(
+        store_id, query_int(app, "limit"), app.current_event.get_query_string_value("cursor")
+    )
     return page_response(page)
 
 
 @app.get("/products/<productId>")
 def get_product(productId: str) -> Response[str]:
-    product = catalog.product(productId)
+    product = services.catalog.product(productId)
     return json_response(200, product, etag(product["version"]))
 
 
@@ -124,21 +127,21 @@ def update_product(productId: str) -> Response[str]:
     require(actor(app), Permission.CATALOG_WRITE)
     body = parse_body(app, ProductPatch)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
-    product = catalog.update_product(productId, changes, if_match(app))
+    product = services.catalog.update_product(productId, changes, if_match(app))
     return json_response(200, product, etag(product["version"]))
 
 
 @app.post("/products/<productId>/skus")
 def add_sku(productId: str) -> Response[str]:
     require(actor(app), Permission.CATALOG_WRITE)
-    sku = catalog.add_sku(productId, _new_sku(parse_body(app, SkuIn)))
+    sku = services.catalog.add_sku(productId, _new_sku(parse_body(app, SkuIn)))
     return json_response(201, sku, {"Location": f"/skus/{sku['skuId']}", **etag(sku["version"])})
 
 
 # ---------------------------------------------------------------- SKUs and stock
 @app.get("/skus/<skuId>")
 def get_sku(skuId: str) -> Response[str]:
-    sku = catalog.sku(skuId)
+    sku = services.catalog.sku(skuId)
     return json_response(200, sku, etag(sku["version"]))
 
 
@@ -161,7 +164,7 @@ def update_sku(skuId: str) -> Response[str]:
         )
     if "attributes" in changes:
         changes["attributes"] = dict(changes["attributes"])
-    sku = catalog.update_sku(skuId, changes, if_match(app))
+    sku = services.catalog.update_sku(skuId, changes, if_match(app))
     return json_response(200, sku, etag(sku["version"]))
 
 
@@ -170,10 +173,17 @@ def adjust_stock(skuId: str) -> Response[str]:
     who = actor(app)
     require(who, Permission.STOCK_ADJUST)
     body = parse_body(app, StockAdjustmentIn)
-    result = catalog.adjust_stock(who, skuId, delta=body.delta, reason=body.reason, note=body.note)
+    result = services.catalog.adjust_stock(who, skuId, delta=body.delta, reason=body.reason, note=body.note)
     return json_response(201, result)
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+def __getattr__(name: str) -> Any:
+    """`catalog`: the function's catalog service, built at its first use (not at import: cold start)."""
+    if name == "catalog":
+        return services.catalog
+    raise AttributeError(name)

@@ -9,16 +9,17 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms import wiring
+from oms import snapstart, wiring
 from oms.api.auth import require
+from oms.api.fulfilment_schemas import BatchShipmentIn, ShipmentIn
 from oms.api.http import actor, json_response, make_resolver, parse_body, query_int
-from oms.api.schemas import BatchShipmentIn, ShipmentIn
+from oms.domain.fulfilment import ShipmentRequest
 from oms.domain.permissions import Permission
-from oms.services.fulfilment import ShipmentRequest
 
 logger = Logger()
 app = make_resolver(logger)
-service = wiring.services().fulfilment
+services = wiring.services()
+snapstart.build_before_snapshot(services, "fulfilment")
 
 
 def _request(child_order_id: str, body: ShipmentIn) -> ShipmentRequest:
@@ -30,19 +31,19 @@ def _request(child_order_id: str, body: ShipmentIn) -> ShipmentRequest:
 def create_shipment(orderId: str) -> Response[str]:
     who = actor(app)
     require(who, Permission.SHIPMENT_CREATE)
-    shipment = service.ship(who, _request(orderId, parse_body(app, ShipmentIn)))
+    shipment = services.fulfilment.ship(who, _request(orderId, parse_body(app, ShipmentIn)))
     headers = {"Location": f"/orders/{shipment['orderId']}/shipments"}
     return json_response(201, shipment, headers)
 
 
 @app.get("/orders/<orderId>/shipments")
 def list_shipments(orderId: str) -> Response[str]:
-    return json_response(200, service.shipments_of(actor(app), orderId))
+    return json_response(200, services.fulfilment.shipments_of(actor(app), orderId))
 
 
 @app.post("/orders/<orderId>/release")
 def release(orderId: str) -> Response[str]:
-    return json_response(200, service.release(actor(app), orderId))
+    return json_response(200, services.fulfilment.release(actor(app), orderId))
 
 
 @app.post("/shipments/batch")
@@ -51,15 +52,24 @@ def ship_batch() -> Response[str]:
     require(who, Permission.SHIPMENT_CREATE)
     body = parse_body(app, BatchShipmentIn)
     requests = [_request(item.childOrderId, item) for item in body.items]
-    return json_response(200, service.ship_batch(who, requests))
+    return json_response(200, services.fulfilment.ship_batch(who, requests))
 
 
 @app.get("/warehouses/<warehouseId>/child-orders")
 def warehouse_orders(warehouseId: str) -> Response[str]:
     cursor = app.current_event.get_query_string_value("cursor")
-    return json_response(200, service.children_of_warehouse(actor(app), warehouseId, query_int(app, "limit"), cursor))
+    return json_response(
+        200, services.fulfilment.children_of_warehouse(actor(app), warehouseId, query_int(app, "limit"), cursor)
+    )
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+def __getattr__(name: str) -> Any:
+    """`service`: the function's fulfilment service, built at its first use (not at import: cold start)."""
+    if name == "service":
+        return services.fulfilment
+    raise AttributeError(name)

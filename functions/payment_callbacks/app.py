@@ -10,11 +10,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms import wiring
+from oms import snapstart, wiring
 from oms.faults import RETRY_AFTER_SECONDS, is_transient
 
 logger = Logger()
-service = wiring.services().payments
+services = wiring.services()
+snapstart.build_before_snapshot(services, "payments")
 MAX_CALLBACK_BYTES = 64 * 1024
 
 
@@ -27,7 +28,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return {"statusCode": 413, "headers": {"content-type": "text/plain"}, "body": "payload too large"}
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     try:
-        answer = service.handle_callback(provider, headers, raw)
+        answer = services.payments.handle_callback(provider, headers, raw)
     except Exception as error:
         # Not durable: never acknowledged. A non-2xx with WeChat's failure body is a "retry" in every
         # provider's terms (Alipay: anything but `success`; card and crypto: any non-2xx).
@@ -40,3 +41,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             status = 500
         return {"statusCode": status, "headers": failed, "body": '{"code":"FAIL","message":"temporarily unavailable"}'}
     return {"statusCode": answer.status, "headers": {"content-type": answer.content_type}, "body": answer.body}
+
+
+def __getattr__(name: str) -> Any:
+    """`service`: the function's payments service, built at its first use (not at import: cold start)."""
+    if name == "service":
+        return services.payments
+    raise AttributeError(name)

@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms import wiring
+from oms import snapstart, wiring
 from oms.api.auth import require
 from oms.api.http import (
     actor,
@@ -23,15 +23,23 @@ from oms.api.http import (
     parse_body,
     query_int,
 )
+from oms.api.payment_schemas import (
+    BalanceAdjustmentIn,
+    ChannelSettingsIn,
+    PaymentIn,
+    RefundResolveIn,
+    ResolveIn,
+    ReviewIn,
+)
 from oms.api.problems import HttpProblem
-from oms.api.schemas import BalanceAdjustmentIn, ChannelSettingsIn, PaymentIn, RefundResolveIn, ResolveIn, ReviewIn
 from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer, PaymentMethod
 from oms.domain.permissions import Permission
-from oms.services.orders import request_fingerprint
+from oms.services.idempotency import request_fingerprint
 
 logger = Logger()
 app = make_resolver(logger)
-service = wiring.services().payments
+services = wiring.services()
+snapstart.build_before_snapshot(services, "payments")
 
 
 def _replayed(status: int, body: dict[str, Any], replayed: bool) -> Response[str]:
@@ -44,7 +52,7 @@ def create_payment(orderId: str) -> Response[str]:
     require(who, Permission.PAYMENT_CREATE)
     key = idempotency_key(app)
     body = parse_body(app, PaymentIn)
-    status, result, replayed = service.create_payment(
+    status, result, replayed = services.payments.create_payment(
         who,
         orderId,
         PaymentMethod(body.method),
@@ -56,7 +64,7 @@ def create_payment(orderId: str) -> Response[str]:
 
 @app.get("/orders/<orderId>/payments")
 def order_payments(orderId: str) -> Response[str]:
-    return json_response(200, service.payments_of(actor(app), orderId))
+    return json_response(200, services.payments.payments_of(actor(app), orderId))
 
 
 @app.post("/orders/<orderId>/payments/<paymentId>/review")
@@ -65,13 +73,13 @@ def review(orderId: str, paymentId: str) -> Response[str]:
     require(who, Permission.PAYMENT_REVIEW)
     body = parse_body(app, ReviewIn)
     return json_response(
-        200, service.review(who, orderId, paymentId, approve=body.decision == "approve", reason=body.reason)
+        200, services.payments.review(who, orderId, paymentId, approve=body.decision == "approve", reason=body.reason)
     )
 
 
 @app.post("/orders/<orderId>/payments/<paymentId>/sync")
 def sync(orderId: str, paymentId: str) -> Response[str]:
-    return json_response(200, service.sync(actor(app), orderId, paymentId))
+    return json_response(200, services.payments.sync(actor(app), orderId, paymentId))
 
 
 @app.post("/orders/<orderId>/refunds/<refundId>/resolve")
@@ -81,7 +89,9 @@ def resolve_refund(orderId: str, refundId: str) -> Response[str]:
     body = parse_body(app, RefundResolveIn)
     return json_response(
         200,
-        service.resolve_refund(who, orderId, refundId, body.decision, note=body.note, reference=body.reference),
+        services.payments.resolve_refund(
+            who, orderId, refundId, body.decision, note=body.note, reference=body.reference
+        ),
     )
 
 
@@ -91,7 +101,9 @@ def balance(customerId: str) -> Response[str]:
     subject = who.subject if customerId == "me" else customerId
     return json_response(
         200,
-        service.balance_of(who, subject, query_int(app, "limit"), app.current_event.get_query_string_value("cursor")),
+        services.payments.balance_of(
+            who, subject, query_int(app, "limit"), app.current_event.get_query_string_value("cursor")
+        ),
     )
 
 
@@ -101,7 +113,7 @@ def adjust_balance(customerId: str) -> Response[str]:
     require(who, Permission.BALANCE_ADJUST)
     key = idempotency_key(app)
     body = parse_body(app, BalanceAdjustmentIn)
-    status, result, replayed = service.adjust_balance(
+    status, result, replayed = services.payments.adjust_balance(
         who,
         customerId,
         body.amount.money(),
@@ -127,7 +139,7 @@ def anomalies() -> Response[str]:
             errors=[{"field": "status", "message": "OPEN or RESOLVED", "code": "enum"}],
         ) from error
     return page_response(
-        service.anomalies(
+        services.payments.anomalies(
             actor(app), status, query_int(app, "limit"), app.current_event.get_query_string_value("cursor")
         )
     )
@@ -139,14 +151,15 @@ def resolve(anomalyId: str) -> Response[str]:
     require(who, Permission.ANOMALY_MANAGE)
     body = parse_body(app, ResolveIn)
     return json_response(
-        200, service.resolve_anomaly(who, anomalyId, body.note, decision=body.decision, remainder=body.remainder)
+        200,
+        services.payments.resolve_anomaly(who, anomalyId, body.note, decision=body.decision, remainder=body.remainder),
     )
 
 
 @app.get("/settings/payment-methods/<storeId>")
 @app.get("/settings/payment-channels/<storeId>")
 def get_payment_methods(storeId: str) -> Response[str]:
-    result = service.channel_settings(actor(app), storeId)
+    result = services.payments.channel_settings(actor(app), storeId)
     return json_response(200, result, {"ETag": f'"{result["version"]}"'})
 
 
@@ -160,10 +173,17 @@ def put_payment_methods(storeId: str) -> Response[str]:
         method: ChannelSettings(method, c.enabled, c.minAmount, c.maxAmount, c.feeRateBps, FeeBearer(c.feeBearer))
         for method, c in body.channels.items()
     }
-    result = service.put_channel_settings(who, storeId, channels, if_match(app), body.reason)
+    result = services.payments.put_channel_settings(who, storeId, channels, if_match(app), body.reason)
     return json_response(200, result, {"ETag": f'"{result["version"]}"'})
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+def __getattr__(name: str) -> Any:
+    """`service`: the function's payments service, built at its first use (not at import: cold start)."""
+    if name == "service":
+        return services.payments
+    raise AttributeError(name)

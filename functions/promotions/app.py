@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from oms import wiring
+from oms import snapstart, wiring
 from oms.api.auth import require
 from oms.api.http import (
     actor,
@@ -37,11 +37,12 @@ from oms.api.pricing_schemas import (
 )
 from oms.domain.ids import new_id
 from oms.domain.permissions import Permission
-from oms.services.orders import request_fingerprint
+from oms.services.idempotency import request_fingerprint
 
 logger = Logger()
 app = make_resolver(logger)
-service = wiring.services().pricing_admin
+services = wiring.services()
+snapstart.build_before_snapshot(services, "pricing_admin")
 
 
 def _query(name: str) -> str | None:
@@ -55,7 +56,7 @@ def _replayed(status: int, body: dict[str, Any], replayed: bool) -> Response[str
 # ---------------------------------------------------------------- promotions
 @app.get("/promotions")
 def list_promotions() -> Response[str]:
-    items = service.promotions(actor(app), _query("storeId"), _query("status"))
+    items = services.pricing_admin.promotions(actor(app), _query("storeId"), _query("status"))
     return json_response(200, {"items": items, "next_cursor": None})
 
 
@@ -64,14 +65,14 @@ def create_promotion() -> Response[str]:
     who = actor(app)
     require(who, Permission.PROMOTION_MANAGE)
     body = parse_body(app, PromotionIn)
-    created = service.create_promotion(who, promotion_from_body(body, new_id()), body.reason)
+    created = services.pricing_admin.create_promotion(who, promotion_from_body(body, new_id()), body.reason)
     headers = {**etag(created["version"]), "Location": f"/promotions/{created['promotionId']}"}
     return json_response(201, created, headers)
 
 
 @app.get("/promotions/<promotionId>")
 def get_promotion(promotionId: str) -> Response[str]:
-    found = service.promotion(actor(app), promotionId)
+    found = services.pricing_admin.promotion(actor(app), promotionId)
     return json_response(200, found, etag(found["version"]))
 
 
@@ -80,7 +81,9 @@ def replace_promotion(promotionId: str) -> Response[str]:
     who = actor(app)
     require(who, Permission.PROMOTION_MANAGE)
     body = parse_body(app, PromotionIn)
-    replaced = service.replace_promotion(who, promotion_from_body(body, promotionId), if_match(app), body.reason)
+    replaced = services.pricing_admin.replace_promotion(
+        who, promotion_from_body(body, promotionId), if_match(app), body.reason
+    )
     return json_response(200, replaced, etag(replaced["version"]))
 
 
@@ -89,14 +92,14 @@ def end_promotion(promotionId: str) -> Response[str]:
     who = actor(app)
     require(who, Permission.PROMOTION_MANAGE)
     body = parse_body(app, DisableIn, optional=True)
-    ended = service.end_promotion(who, promotionId, if_match(app), body.reason)
+    ended = services.pricing_admin.end_promotion(who, promotionId, if_match(app), body.reason)
     return json_response(200, ended, etag(ended["version"]))
 
 
 # ---------------------------------------------------------------- coupon templates
 @app.get("/coupon-templates")
 def list_templates() -> Response[str]:
-    return page_response(service.templates(actor(app), query_int(app, "limit"), _query("cursor")))
+    return page_response(services.pricing_admin.templates(actor(app), query_int(app, "limit"), _query("cursor")))
 
 
 @app.post("/coupon-templates")
@@ -104,14 +107,14 @@ def create_template() -> Response[str]:
     who = actor(app)
     require(who, Permission.PROMOTION_MANAGE)
     body = parse_body(app, CouponTemplateIn)
-    created = service.create_template(who, template_from_body(body, new_id()), body.reason)
+    created = services.pricing_admin.create_template(who, template_from_body(body, new_id()), body.reason)
     headers = {**etag(created["version"]), "Location": f"/coupon-templates/{created['templateId']}"}
     return json_response(201, created, headers)
 
 
 @app.get("/coupon-templates/<templateId>")
 def get_template(templateId: str) -> Response[str]:
-    found = service.template(actor(app), templateId)
+    found = services.pricing_admin.template(actor(app), templateId)
     return json_response(200, found, etag(found["version"]))
 
 
@@ -120,7 +123,7 @@ def disable_template(templateId: str) -> Response[str]:
     who = actor(app)
     require(who, Permission.PROMOTION_MANAGE)
     body = parse_body(app, DisableIn, optional=True)
-    disabled = service.disable_template(who, templateId, if_match(app), body.reason)
+    disabled = services.pricing_admin.disable_template(who, templateId, if_match(app), body.reason)
     return json_response(200, disabled, etag(disabled["version"]))
 
 
@@ -131,7 +134,7 @@ def issue_coupons(templateId: str) -> Response[str]:
     # Optional here (recommended): with a key a retried request replays instead of issuing twice.
     key = idempotency_key(app) if "idempotency-key" in app.current_event.headers else None
     body = parse_body(app, IssueIn)
-    status, result, replayed = service.issue(
+    status, result, replayed = services.pricing_admin.issue(
         who,
         templateId,
         customer_ids=body.customerIds,
@@ -145,24 +148,28 @@ def issue_coupons(templateId: str) -> Response[str]:
 
 @app.get("/coupon-templates/<templateId>/coupons")
 def template_coupons(templateId: str) -> Response[str]:
-    return page_response(service.template_coupons(actor(app), templateId, query_int(app, "limit"), _query("cursor")))
+    return page_response(
+        services.pricing_admin.template_coupons(actor(app), templateId, query_int(app, "limit"), _query("cursor"))
+    )
 
 
 # ---------------------------------------------------------------- coupons
 @app.get("/coupons")
 def my_coupons() -> Response[str]:
-    return page_response(service.my_coupons(actor(app), _query("status"), query_int(app, "limit"), _query("cursor")))
+    return page_response(
+        services.pricing_admin.my_coupons(actor(app), _query("status"), query_int(app, "limit"), _query("cursor"))
+    )
 
 
 @app.get("/coupons/<code>")
 def get_coupon(code: str) -> Response[str]:
-    return json_response(200, service.coupon(actor(app), code))
+    return json_response(200, services.pricing_admin.coupon(actor(app), code))
 
 
 # ---------------------------------------------------------------- settings
 @app.get("/settings/points-rules")
 def get_points_rules() -> Response[str]:
-    result = service.points_rules(actor(app))
+    result = services.pricing_admin.points_rules(actor(app))
     return json_response(200, result, etag(result["version"]))
 
 
@@ -171,13 +178,13 @@ def put_points_rules() -> Response[str]:
     who = actor(app)
     require(who, Permission.PRICING_SETTINGS)
     body = parse_body(app, PointsProgrammesIn)
-    result = service.put_points_rules(who, points_rules_from_body(body), if_match(app), body.reason)
+    result = services.pricing_admin.put_points_rules(who, points_rules_from_body(body), if_match(app), body.reason)
     return json_response(200, result, etag(result["version"]))
 
 
 @app.get("/settings/fx-rates")
 def get_fx_rates() -> Response[str]:
-    result = service.fx_rates(actor(app))
+    result = services.pricing_admin.fx_rates(actor(app))
     return json_response(200, result, etag(result["version"]))
 
 
@@ -186,7 +193,9 @@ def put_fx_rates() -> Response[str]:
     who = actor(app)
     require(who, Permission.PRICING_SETTINGS)
     body = parse_body(app, FxRatesIn)
-    result = service.put_fx_rates(who, body.reportingCurrency, fx_rates_from_body(body), if_match(app), body.reason)
+    result = services.pricing_admin.put_fx_rates(
+        who, body.reportingCurrency, fx_rates_from_body(body), if_match(app), body.reason
+    )
     return json_response(200, result, etag(result["version"]))
 
 
@@ -195,7 +204,7 @@ def put_fx_rates() -> Response[str]:
 def points(customerId: str) -> Response[str]:
     who = actor(app)
     subject = who.subject if customerId == "me" else customerId
-    return json_response(200, service.points_of(who, subject, query_int(app, "limit"), _query("cursor")))
+    return json_response(200, services.pricing_admin.points_of(who, subject, query_int(app, "limit"), _query("cursor")))
 
 
 @app.post("/customers/<customerId>/points/adjustments")
@@ -204,7 +213,7 @@ def adjust_points(customerId: str) -> Response[str]:
     require(who, Permission.POINTS_ADJUST)
     key = idempotency_key(app)
     body = parse_body(app, PointsAdjustmentIn)
-    status, result, replayed = service.adjust_points(
+    status, result, replayed = services.pricing_admin.adjust_points(
         who,
         customerId,
         body.delta,
@@ -218,3 +227,10 @@ def adjust_points(customerId: str) -> Response[str]:
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+def __getattr__(name: str) -> Any:
+    """`service`: the function's pricing_admin service, built at its first use (not at import: cold start)."""
+    if name == "service":
+        return services.pricing_admin
+    raise AttributeError(name)

@@ -213,7 +213,7 @@ BASELINE = "baseline: typical powertools handler"
 
 def api_functions() -> set[str]:
     """`functions/<fn>` of every function that serves an HTTP route in template.yaml."""
-    from oms_local.template import load_template
+    from oms_local.core.template import load_template
 
     template = load_template(ROOT / "template.yaml", {}, "bench")
     return {f"functions/{template.functions[route.function_id].code_dir.name}" for route in template.routes}

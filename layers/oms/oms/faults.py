@@ -10,12 +10,10 @@ a timer task `TransientStoreError` (its state machine's Retry names it). Anythin
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -94,16 +92,42 @@ def aws_client(service_name: str) -> Any:
     return boto3.client(service_name, config=client_config())  # type: ignore[call-overload]
 
 
+# Classified by the classes of botocore and pynamodb without importing them: an error of theirs can only
+# exist once their module was imported, so a module not in `sys.modules` has none (and the API functions'
+# cold start, which imports neither until a request reaches the store, stays cheap).
+
+
+def _loaded(module: str, *names: str) -> tuple[type[BaseException], ...]:
+    loaded = sys.modules.get(module)
+    return () if loaded is None else tuple(cast("type[BaseException]", getattr(loaded, name)) for name in names)
+
+
+def is_aws_fault(error: BaseException) -> bool:
+    """Whether `error` is itself a failure of an AWS call (botocore's, pynamodb's, or `TransientStoreError`),
+    transient or not."""
+    classes: tuple[type[BaseException], ...] = (
+        TransientStoreError,
+        *_loaded("botocore.exceptions", "BotoCoreError", "ClientError"),
+        *_loaded("pynamodb.exceptions", "PynamoDBException"),
+    )
+    return isinstance(error, classes)
+
+
 def is_transient(error: BaseException) -> bool:
     """Whether `error` — or what it wraps (pynamodb's `cause`, `raise ... from`, or a translation made with
     `from None`) — is a transient AWS fault."""
+    always: tuple[type[BaseException], ...] = (
+        TransientStoreError,
+        *_loaded("botocore.exceptions", "ConnectionError", "HTTPClientError"),
+    )
+    refused = _loaded("botocore.exceptions", "ClientError")
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, TransientStoreError | BotoConnectionError | HTTPClientError):
+        if isinstance(current, always):
             return True
-        if isinstance(current, ClientError) and _transient_response(current.response):
+        if refused and isinstance(current, refused) and _transient_response(getattr(current, "response", {})):
             return True
         current = _wrapped(current)
     return False

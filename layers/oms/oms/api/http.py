@@ -11,16 +11,14 @@ from typing import Any, Protocol, TypeVar
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
-from pynamodb.exceptions import PynamoDBException
 
 from oms.api.auth import actor_from_event
 from oms.api.ids import NAME_ID, IdKind, path_id_kind
 from oms.api.problems import HttpProblem, problem, service_unavailable
 from oms.domain.errors import DomainError
 from oms.domain.permissions import Actor
-from oms.faults import TransientStoreError, is_transient
+from oms.faults import is_aws_fault, is_transient
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -61,16 +59,13 @@ def make_resolver(logger: Logger) -> APIGatewayHttpResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response[str]:
-        logger.exception("unhandled error")
+        # AWS faults (botocore's, pynamodb's) are told apart here rather than by handlers registered for
+        # their classes, so that importing this module imports neither (`oms.faults.is_aws_fault`).
+        if is_aws_fault(error) and is_transient(error):
+            logger.warning("transient AWS fault", extra={"fault": f"{type(error).__name__}: {error}"})
+            return service_unavailable()
+        logger.exception("unhandled error")  # a bug (a non-transient AWS fault too)
         return problem(500, "internal-error", "Internal error", "the request failed; it is safe to retry")
-
-    @app.exception_handler([TransientStoreError, PynamoDBException, ClientError, BotoCoreError])
-    def _aws_fault(error: Exception) -> Response[str]:
-        if not is_transient(error):
-            internal: Response[str] = _unexpected(error)  # a bug, like any other
-            return internal
-        logger.warning("transient AWS fault", extra={"fault": f"{type(error).__name__}: {error}"})
-        return service_unavailable()
 
     app.use(middlewares=[check_path_ids])
     return app

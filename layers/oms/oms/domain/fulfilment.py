@@ -16,6 +16,17 @@ from oms.domain.errors import Conflict, IllegalTransition, InvalidRequest
 from oms.domain.order import OrderStatus
 
 
+@dataclass(frozen=True)
+class ShipmentRequest:
+    """A shipment the merchant reports: the child order, its carrier and tracking number, and which lines
+    (line number -> quantity) left; None: everything still to ship."""
+
+    child_order_id: str
+    carrier: str
+    tracking_number: str
+    lines: dict[int, int] | None
+
+
 class ChildStatus(StrEnum):
     AWAITING_SHIPMENT = "AWAITING_SHIPMENT"
     PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"

@@ -41,7 +41,7 @@ from oms.domain.catalog import ShippingPolicy, Sku
 from oms.domain.errors import InvalidRequest
 from oms.domain.fx import FxRate, to_reporting
 from oms.domain.money import Money, allocate, total
-from oms.domain.pricing import CartLine, Quote, price_cart
+from oms.domain.pricing import MAX_COUPONS, CartLine, Quote, price_cart
 from oms.domain.promotions import (
     BPS,
     AmountOff,
@@ -61,9 +61,6 @@ from oms.domain.promotions import (
     coupon_static_reason,
     promotion_order_key,
 )
-
-MAX_COUPONS = 5  # per order: room for real stacking; each coupon costs checkout transaction items
-
 
 # ---------------------------------------------------------------- inputs
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from oms.domain.catalog import ShippingPolicy, Sku, SkuStatus
 from oms.domain.errors import InvalidRequest
@@ -11,12 +12,24 @@ from oms.domain.money import Money, allocate, total
 
 MAX_DISTINCT_SKUS = 40  # keeps one checkout inside one 100-item DynamoDB transaction
 MAX_QUANTITY = 999
+MAX_COUPONS = 5  # per order: room for real stacking; each coupon costs checkout transaction items
+AsMuchAsAllowed = Literal["max"]
 
 
 @dataclass(frozen=True, slots=True)
 class CartLine:
     sku_id: str
     quantity: int
+
+
+@dataclass(frozen=True)
+class PricingRequest:
+    """What the shopper asks for beyond the cart: coupon codes, points ("max" = as many as allowed;
+    None or 0 = none) and stored balance ("max" = as much as possible; None = none)."""
+
+    coupons: tuple[str, ...] = ()
+    points: int | AsMuchAsAllowed | None = None
+    balance: Money | AsMuchAsAllowed | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -26,6 +25,7 @@ from oms.domain.events import (
 from oms.domain.fulfilment import (
     AlreadyShipped,
     ChildStatus,
+    ShipmentRequest,
     ShipmentStatus,
     apply_tracking,
     check_cancel_child,
@@ -92,14 +92,6 @@ class TrackingNumberTaken(Conflict):
 
 class _Retry(Exception):
     """A version condition failed: another write moved the child or the parent; read and try again."""
-
-
-@dataclass(frozen=True)
-class ShipmentRequest:
-    child_order_id: str
-    carrier: str
-    tracking_number: str
-    lines: dict[int, int] | None  # None: everything still to ship
 
 
 class FulfilmentService:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from oms.domain import events
 from oms.domain.benefits import Benefits
@@ -25,7 +23,7 @@ from oms.domain.order import (
 )
 from oms.domain.order_pricing import BalanceUse, PointsUse, PricedOrder, check_coupons, price_order
 from oms.domain.permissions import Actor, Permission
-from oms.domain.pricing import CartLine, merge_cart
+from oms.domain.pricing import CartLine, PricingRequest, merge_cart
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason
 from oms.domain.splitting import (
     DEFAULT_CROSS_BORDER_LIMIT,
@@ -36,6 +34,7 @@ from oms.domain.splitting import (
     split_order,
 )
 from oms.services.access import may_see_order, owns
+from oms.services.idempotency import replay
 from oms.services.replays import cancelled_by, receipt_confirmed_by
 from oms.store import keys
 from oms.store.orders import CheckoutBenefits, CheckoutInputs, OrderNumberTaken, OrderRepository, StaleOrder
@@ -46,7 +45,6 @@ from oms.store.transactions import Transaction
 from oms.views.orders import breakdown_of, child_view, order_summary, order_view
 from oms.views.payments import payment_summary
 
-AsMuchAsAllowed = Literal["max"]
 # (actor, order or child order id, the order when already read, reason) -> the order after the cancel
 PaidCancel = Callable[[Actor, str, OrderRecord | None, str | None], dict[str, Any]]
 # Paid orders are cancelled child by child (CLOSED: every child is cancelled, as a retried cancel finds it).
@@ -67,21 +65,6 @@ class CancelMoney(Protocol):
         """After the commit: settle those refunds, close the open payment attempts. Never raises."""
 
 
-class IdempotencyKeyReused(InvalidRequest):
-    slug = "idempotency-key-reused"
-    title = "Idempotency-Key was already used with a different request"
-
-
-@dataclass(frozen=True)
-class PricingRequest:
-    """What the shopper asks for beyond the cart: coupon codes, points ("max" = as many as allowed;
-    None or 0 = none) and stored balance ("max" = as much as possible; None = none)."""
-
-    coupons: tuple[str, ...] = ()
-    points: int | AsMuchAsAllowed | None = None
-    balance: Money | AsMuchAsAllowed | None = None
-
-
 def quote_view(priced: PricedOrder) -> dict[str, Any]:
     """A quote: the full breakdown (as checkout would freeze it) and the order-level money columns."""
     return {**priced.to_dict(), "breakdown": breakdown_of(priced)}
@@ -92,12 +75,6 @@ class CheckoutResult:
     status_code: int
     body: dict[str, Any]
     replayed: bool
-
-
-def request_fingerprint(payload: dict[str, Any]) -> str:
-    """Hash of the validated request: the same order asked twice hashes the same, whatever the JSON layout."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class OrderService:
@@ -308,11 +285,10 @@ class OrderService:
         request = request or PricingRequest()
         lines = merge_cart(cart)
         inputs = self._read(actor.subject, lines, request, (actor.subject, idempotency_key))
-        if inputs.stored_response is not None:
-            stored = inputs.stored_response
-            if stored.request_hash != fingerprint:
-                raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body")
-            return CheckoutResult(stored.status_code, stored.body, replayed=True)
+        replayed = replay(inputs.stored_response, fingerprint)
+        if replayed is not None:
+            status_code, body, _ = replayed
+            return CheckoutResult(status_code, body, replayed=True)
 
         priced, coupons = self._price(actor.subject, lines, inputs, request)
         shortages = [

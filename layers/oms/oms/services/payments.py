@@ -72,13 +72,12 @@ from oms.domain.refunds import (
 )
 from oms.faults import TransientStoreError, is_transient
 from oms.services.access import may_see_order, owns
-from oms.services.orders import IdempotencyKeyReused
+from oms.services.idempotency import raise_if_key_in_use, replay
 from oms.services.replays import reviewed_by
 from oms.store import keys
 from oms.store.due import next_try
 from oms.store.ledger import add_balance_change, add_postings, add_refund
 from oms.store.orders import (
-    IdempotencyKeyInUse,
     OrderRepository,
     StaleOrder,
     add_children_to_warehouse_queues,
@@ -198,10 +197,9 @@ class PaymentService:
         settings, balance, stored = self.reads.payment_context(
             [str(s) for s in header.storeIds], actor.subject, (actor.subject, idempotency_key)
         )
-        if stored is not None:
-            if stored.request_hash != fingerprint:
-                raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body")
-            return stored.status_code, stored.body, True
+        replayed = replay(stored, fingerprint)
+        if replayed is not None:
+            return replayed
         if record.status is not OrderStatus.PENDING_PAYMENT:
             raise OrderNotPayable(f"the order is {record.status.value}; only PENDING_PAYMENT orders are paid")
         total = header.total.money()
@@ -394,8 +392,7 @@ class PaymentService:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(Part.IDEMPOTENCY):
-                raise IdempotencyKeyInUse("another request with this Idempotency-Key is in flight") from cancelled
+            raise_if_key_in_use(cancelled)
             if cancelled.failed(Part.ORDER, Part.ATTEMPT):
                 raise ConcurrentChange from cancelled
             raise
@@ -1271,10 +1268,9 @@ class PaymentService:
             [], actor.subject, (actor.subject, idempotency_key)
         )
         del settings_unused
-        if stored is not None:
-            if stored.request_hash != fingerprint:
-                raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body")
-            return stored.status_code, stored.body, True
+        replayed = replay(stored, fingerprint)
+        if replayed is not None:
+            return replayed
         account = self.reads.balance(customer_id)
         if account is not None and account.currency != amount.currency:
             raise InvalidRequest(f"this balance is kept in {account.currency}", field="amount.currency")

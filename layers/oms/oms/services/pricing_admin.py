@@ -14,9 +14,8 @@ from oms.domain.fx import FxRate
 from oms.domain.permissions import Actor, Permission
 from oms.domain.promotions import CouponTemplate, PointsRules, Promotion, Scope, WindowState
 from oms.domain.rules_json import points_rules_to_dict, promotion_from_dict, promotion_to_dict, template_to_dict
-from oms.services.orders import IdempotencyKeyReused
+from oms.services.idempotency import raise_if_key_in_use, replay
 from oms.store import keys
-from oms.store.orders import IdempotencyKeyInUse
 from oms.store.pages import Page
 from oms.store.payments import add_idempotency
 from oms.store.pricing import (
@@ -226,10 +225,9 @@ class PricingAdminService:
         Returns (status, body, replayed)."""
         self._require(actor, Permission.PROMOTION_MANAGE, "issuing coupons")
         stored = None if idempotency_key is None else self.repository.stored_response(actor.subject, idempotency_key)
-        if stored is not None:
-            if stored.request_hash != fingerprint:
-                raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body")
-            return stored.status_code, stored.body, True
+        replayed = replay(stored, fingerprint)
+        if replayed is not None:
+            return replayed
         item = self.repository.template(template_id)
         if item is None:
             raise NotFound(f"coupon template {template_id} not found")
@@ -258,8 +256,7 @@ class PricingAdminService:
                 item, customer_ids, public_code, actor=actor, reason=reason, now=now, extra=record
             )
         except TransactionCancelled as cancelled:
-            if cancelled.failed(Part.IDEMPOTENCY):
-                raise IdempotencyKeyInUse("another request with this Idempotency-Key is in flight") from cancelled
+            raise_if_key_in_use(cancelled)
             raise
         return 201, body, False
 
@@ -396,10 +393,9 @@ class PricingAdminService:
         A debit never takes the account below zero (409 `points-insufficient`, nothing written)."""
         self._require(actor, Permission.POINTS_ADJUST, "adjusting points")
         account, stored = self.repository.points_context(customer_id, (actor.subject, idempotency_key))
-        if stored is not None:
-            if stored.request_hash != fingerprint:
-                raise IdempotencyKeyReused("this Idempotency-Key was used with a different request body")
-            return stored.status_code, stored.body, True
+        replayed = replay(stored, fingerprint)
+        if replayed is not None:
+            return replayed
         available = int(account.available) if account else 0
         if available + delta < 0:
             raise PointsInsufficient("the account does not hold enough points for this debit", available=available)
@@ -428,8 +424,7 @@ class PricingAdminService:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(Part.IDEMPOTENCY):
-                raise IdempotencyKeyInUse("another request with this Idempotency-Key is in flight") from cancelled
+            raise_if_key_in_use(cancelled)
             if cancelled.failed(Part.POINTS):
                 raise PointsInsufficient(
                     "the points changed; the account no longer holds enough for this debit"

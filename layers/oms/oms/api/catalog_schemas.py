@@ -1,0 +1,100 @@
+"""Request bodies of the catalog function: stores, products, SKUs, stock adjustments (shared field types
+in `oms.api.schemas`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, field_validator
+
+from oms.api.schemas import (
+    MAX_POINTS,
+    Id,
+    LongText,
+    MoneyIn,
+    Note,
+    ShortText,
+    SingleLine,
+    Strict,
+)
+from oms.domain.catalog import StockAdjustmentReason, StockPolicy
+from oms.domain.money import SUPPORTED_CURRENCIES
+from oms.domain.payment import LatePaymentPolicy
+from oms.domain.splitting import HandlingClass
+
+
+class StoreIn(Strict):
+    name: ShortText
+    currency: str
+    shippingFee: MoneyIn
+    freeShippingThreshold: MoneyIn | None = None
+    stockPolicy: StockPolicy = StockPolicy.RESERVE_AT_ORDER
+    # A payment arriving after the payment timeout cancelled an order: refunded (default), or accepted
+    # when the stock can be taken again. Orders a person cancelled are always refunded.
+    latePaymentPolicy: LatePaymentPolicy = LatePaymentPolicy.REFUND
+
+    @field_validator("currency")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in SUPPORTED_CURRENCIES:
+            raise ValueError(f"unsupported currency {value!r}")
+        return value
+
+
+Attributes = Annotated[
+    dict[
+        Annotated[str, StringConstraints(max_length=64), SingleLine],
+        Annotated[str, StringConstraints(max_length=200), SingleLine],
+    ],
+    Field(max_length=30),
+]
+
+
+class SkuIn(Strict):
+    skuId: Id | None = None
+    name: ShortText
+    price: MoneyIn
+    stock: int = Field(ge=0, le=10_000_000)
+    warehouseId: Id
+    weightGrams: int = Field(ge=0, le=1_000_000)
+    attributes: Attributes = {}  # noqa: RUF012 (a pydantic field: each instance gets a copy)
+    categoryId: Id | None = None  # defaults to the product's category
+    pointsPrice: int = Field(default=0, ge=0, le=MAX_POINTS)  # points per unit: points-mall goods
+    handling: HandlingClass = HandlingClass.NORMAL  # fragile, bulky and hazardous goods ship alone
+    crossBorder: bool = False  # cross-border goods: orders split under the per-order customs limit
+
+
+class ProductIn(Strict):
+    storeId: Id
+    name: ShortText
+    description: LongText | None = None
+    category: ShortText | None = None
+    attributes: Attributes = {}  # noqa: RUF012 (a pydantic field: each instance gets a copy)
+    skus: list[SkuIn] = Field(min_length=1, max_length=30)
+
+
+class ProductPatch(Strict):
+    name: ShortText | None = None
+    description: LongText | None = None
+    category: ShortText | None = None
+    attributes: Attributes | None = None
+    status: Annotated[str, StringConstraints(pattern="^(ACTIVE|INACTIVE)$")] | None = None
+
+
+class SkuPatch(Strict):
+    name: ShortText | None = None
+    price: MoneyIn | None = None
+    warehouseId: Id | None = None
+    weightGrams: int | None = Field(default=None, ge=0, le=1_000_000)
+    attributes: Attributes | None = None
+    status: Annotated[str, StringConstraints(pattern="^(ACTIVE|INACTIVE)$")] | None = None
+    categoryId: Id | None = None
+    pointsPrice: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+    handling: HandlingClass | None = None
+    crossBorder: bool | None = None
+
+
+class StockAdjustmentIn(Strict):
+    delta: int = Field(ge=-10_000_000, le=10_000_000)
+    reason: StockAdjustmentReason
+    note: Note | None = None

@@ -1,0 +1,71 @@
+"""Request bodies of the orders function: quote, coupon options, checkout, cancel (shared field types in
+`oms.api.schemas`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from oms.api.schemas import (
+    MAX_POINTS,
+    Id,
+    MoneyIn,
+    Note,
+    ShortText,
+    SingleLine,
+    Strict,
+)
+from oms.domain.pricing import MAX_COUPONS, MAX_DISTINCT_SKUS, MAX_QUANTITY, CartLine, PricingRequest
+
+
+class CartLineIn(Strict):
+    skuId: Id
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+
+    def cart_line(self) -> CartLine:
+        return CartLine(self.skuId, self.quantity)
+
+
+CouponCode = Id  # the same rule as the path id `code` (oms.api.ids)
+
+
+class PricingOptionsIn(Strict):
+    """Coupons, points and balance a shopper applies; quote and checkout take the same ones."""
+
+    lines: list[CartLineIn] = Field(min_length=1, max_length=MAX_DISTINCT_SKUS)
+    coupons: list[CouponCode] = Field(default=[], max_length=MAX_COUPONS)
+    points: Annotated[int, Field(ge=0, le=MAX_POINTS)] | Literal["max"] | None = None
+    balance: MoneyIn | Literal["max"] | None = None
+
+    def pricing_request(self) -> PricingRequest:
+        balance = self.balance.money() if isinstance(self.balance, MoneyIn) else self.balance
+        return PricingRequest(coupons=tuple(self.coupons), points=self.points, balance=balance)
+
+
+class QuoteIn(PricingOptionsIn):
+    pass
+
+
+class CouponOptionsIn(Strict):
+    lines: list[CartLineIn] = Field(min_length=1, max_length=MAX_DISTINCT_SKUS)
+
+
+class AddressIn(Strict):
+    name: ShortText
+    phone: Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^[0-9+()\- ]+$")]
+    line1: ShortText
+    line2: ShortText | None = None
+    city: ShortText
+    region: ShortText | None = None
+    postalCode: Annotated[str, StringConstraints(max_length=16), SingleLine] | None = None
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class CheckoutIn(PricingOptionsIn):
+    shippingAddress: AddressIn
+    note: Note | None = None
+
+
+class CancelIn(Strict):
+    reason: Annotated[str, StringConstraints(max_length=500, strip_whitespace=True), SingleLine] | None = None
