@@ -35,7 +35,7 @@ from oms.store.models import (
     StoreItem,
 )
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
-from oms.store.transactions import Transaction, TransactionCancelled
+from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 
 # ---------------------------------------------------------------- conversions
@@ -271,14 +271,14 @@ class CatalogRepository:
         }
         tx = Transaction()
         tx.put(
-            "store",
+            Part.STORE,
             item,
             StoreItem.version == previous_version if previous_version is not None else StoreItem.PK.does_not_exist(),
         )
         # Only this store's entry: no condition on the directory as a whole, so stores created or
         # edited at the same time do not conflict; the store's own condition orders edits of one store.
         tx.update(
-            "directory",
+            Part.DIRECTORY,
             StoreDirectoryItem(*keys.STORE_DIRECTORY),
             [StoreDirectoryItem.stores[store.store_id].set(policy)],
             StoreDirectoryItem.stores.exists(),
@@ -313,8 +313,8 @@ class CatalogRepository:
         store_condition = StoreItem.PK.exists()
         if currencies:
             store_condition &= StoreItem.currency == next(iter(currencies))
-        tx.check("store", StoreItem(*keys.store(new.store_id)), store_condition)
-        tx.put("product", product, ProductItem.PK.does_not_exist())
+        tx.check(Part.STORE, StoreItem(*keys.store(new.store_id)), store_condition)
+        tx.put(Part.PRODUCT, product, ProductItem.PK.does_not_exist())
         created = [self._add_sku_actions(tx, new.product_id, new.store_id, s, now, new.category) for s in new.skus]
         self._commit_catalog_tx(tx, new.store_id)
         return _product_record(product, [_sku_record(sku, stock) for sku, stock in created])
@@ -323,11 +323,11 @@ class CatalogRepository:
         product = self._get_product_item(product_id)
         tx = Transaction()
         tx.check(
-            "store",
+            Part.STORE,
             StoreItem(*keys.store(product.storeId)),
             StoreItem.PK.exists() & (StoreItem.currency == new_sku.price.currency),
         )
-        tx.check("product", ProductItem(*keys.product(product_id)), ProductItem.PK.exists())
+        tx.check(Part.PRODUCT, ProductItem(*keys.product(product_id)), ProductItem.PK.exists())
         sku, stock = self._add_sku_actions(tx, product_id, product.storeId, new_sku, now, product.category)
         self._commit_catalog_tx(tx, product.storeId)
         return _sku_record(sku, stock)
@@ -368,8 +368,8 @@ class CatalogRepository:
             adjusted=0,
             updatedAt=now,
         )
-        tx.put(("sku", sku_id), sku, SkuItem.PK.does_not_exist())
-        tx.put(("stock", sku_id), stock, StockItem.PK.does_not_exist())
+        tx.put((Part.SKU, sku_id), sku, SkuItem.PK.does_not_exist())
+        tx.put((Part.STOCK, sku_id), stock, StockItem.PK.does_not_exist())
         return sku, stock
 
     @staticmethod
@@ -377,13 +377,13 @@ class CatalogRepository:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(lambda label: label == "store"):
+            if cancelled.failed(Part.STORE):
                 raise InvalidRequest(
                     f"store {store_id} does not exist or prices in another currency", field="storeId"
                 ) from cancelled
-            if cancelled.failed(lambda label: label == "product"):
+            if cancelled.failed(Part.PRODUCT):
                 raise NotFound("product not found") from cancelled
-            taken = sorted({f.label[1] for f in cancelled.failed(lambda label: isinstance(label, tuple))})  # type: ignore[index]
+            taken = sorted({f.key for f in cancelled.failed(Part.SKU, Part.STOCK)})
             if taken:
                 raise Conflict(f"SKU id already exists: {', '.join(taken)}", skuIds=taken) from cancelled
             raise
@@ -415,7 +415,7 @@ class CatalogRepository:
         if expected_version is not None:
             condition &= ProductItem.version == expected_version
         tx = Transaction()  # one conditional write, re-sent by the store when it loses a race
-        tx.update("product", item, actions, condition)
+        tx.update(Part.PRODUCT, item, actions, condition)
         try:
             tx.commit()
         except TransactionCancelled:
@@ -480,7 +480,7 @@ class CatalogRepository:
             else:
                 actions.append(getattr(SkuItem, name).set(value))
         tx = Transaction()
-        tx.update("sku", SkuItem(*keys.sku(sku_id)), actions, SkuItem.version == expected_version)
+        tx.update(Part.SKU, SkuItem(*keys.sku(sku_id)), actions, SkuItem.version == expected_version)
         try:
             tx.commit()
         except TransactionCancelled:
@@ -502,13 +502,13 @@ class CatalogRepository:
         counter = StockItem.received if movement.reason is StockAdjustmentReason.RESTOCK else StockItem.adjusted
         tx = Transaction()
         tx.update(
-            "stock",
+            Part.STOCK,
             StockItem(*keys.stock(sku_id)),
             [StockItem.available.add(delta), counter.add(delta), StockItem.updatedAt.set(movement.at)],
             StockItem.available == expected_available,
         )
         tx.put(
-            "movement",
+            Part.MOVEMENT,
             StockMovementItem(
                 *keys.stock_movement(sku_id, movement.movement_id),
                 skuId=sku_id,

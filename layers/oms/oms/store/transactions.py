@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -104,16 +104,10 @@ class TransactionCancelled(Exception):
         super().__init__(", ".join(f"{_describe(f.label)}: {f.code}" for f in failures))
         self.failures = list(failures)
 
-    def failed(self, *parts: Part | Callable[[Label], bool]) -> list[Failure]:
-        """The failed conditions of these parts (or of labels a predicate accepts)."""
-        wanted = {p for p in parts if isinstance(p, Part)}
-        predicates = [p for p in parts if not isinstance(p, Part)]
-        return [
-            f
-            for f in self.failures
-            if f.code == "ConditionalCheckFailed"
-            and (f.part in wanted or any(predicate(f.label) for predicate in predicates))
-        ]
+    def failed(self, *parts: Part) -> list[Failure]:
+        """The failed conditions of these parts."""
+        wanted = set(parts)
+        return [f for f in self.failures if f.code == "ConditionalCheckFailed" and f.part in wanted]
 
     @property
     def transient(self) -> bool:
