@@ -1,6 +1,7 @@
 """Auto-confirm task, invoked by the auto-confirm state machine when a delivered order's deadline comes.
 
-Input `{"orderId": ...}`; output `{"orderId", "result": completed|skipped|not_due, "status", "deadline"}`.
+Input `{"orderId": ...}`; output `{"orderId", "result": completed|skipped|not_due, "status", "deadline"}`
+(`oms.domain.timers.TimerOutcome.to_json`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if not isinstance(order_id, str) or not order_id:
         raise ValueError("event must carry an orderId")
     with transient_store_errors():
-        result = timers.auto_confirm(order_id)
+        result = timers.auto_confirm(order_id).to_json()
     logger.info("auto-confirm", extra=result)
     return result

@@ -1,6 +1,7 @@
 """Payment-timeout task, invoked by the payment-timeout state machine at an order's deadline.
 
-Input `{"orderId": ...}`; output `{"orderId", "result": cancelled|skipped|not_due, "status", "deadline"}`.
+Input `{"orderId": ...}`; output `{"orderId", "result": cancelled|skipped|not_due, "status", "deadline"}`
+(`oms.domain.timers.TimerOutcome.to_json`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if not isinstance(order_id, str) or not order_id:
         raise ValueError("event must carry an orderId")
     with transient_store_errors():
-        result = service.expire(order_id)
+        result = service.expire(order_id).to_json()
     logger.info("payment timeout", extra=result)
     return result

@@ -11,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import wiring
+from oms.domain.timers import TimerResult
 
 logger = Logger()
 timers = wiring.services().timers
@@ -22,7 +23,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = timers.sweep(time_left_ms=context.get_remaining_time_in_millis)
     parts = [report[kind] for kind in KINDS if kind in report]
     acted = sum(len(part["acted"]) for part in parts)
-    failed = sum(part["results"].get("failed", 0) for part in parts)
+    failed = sum(part["results"].get(TimerResult.FAILED.value, 0) for part in parts)
     if failed:
         logger.error("timer sweep: some entries failed", extra=report)
     elif acted:

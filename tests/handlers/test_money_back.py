@@ -653,7 +653,7 @@ def test_a_refund_the_provider_accepted_is_processing_and_asked_again_until_it_i
     saved = service.clock
     service.clock = lambda: parse_rfc3339(refund["nextTryAt"])
     try:
-        answer = service.retry_refund(order["orderId"], refund["refundId"])
+        answer = service.retry_refund(order["orderId"], refund["refundId"]).to_json()
     finally:
         service.clock = saved
     assert (answer["result"], answer["status"]) == ("refunded", "SUCCEEDED")
@@ -706,7 +706,7 @@ def _expire(w: World, order_id: str, deadline: str) -> dict[str, Any]:
     saved = service.clock
     service.clock = lambda: moment
     try:
-        return dict(service.expire(order_id))
+        return service.expire(order_id).to_json()
     finally:
         service.clock = saved
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
+from oms.domain.timers import TimerOutcome
 
 from tests.handlers.conftest import ADMIN, Api, AwsCalls, LambdaContext, due_entry_of, load_function
 from tests.helpers.fulfilment import callback, minutes_ahead, paid_order, place, read, ship, tracking_event
@@ -135,9 +136,9 @@ def test_an_order_that_fails_is_counted_and_the_others_are_still_swept(
     catalog: None, orders_api: Api, sweeper: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken, fine = place(orders_api, [("TEE-M", 1)], "broken"), place(orders_api, [("TEE-M", 1)], "fine")
-    real_expire: Callable[[str], dict[str, Any]] = sweeper.timers.orders.expire
+    real_expire: Callable[[str], TimerOutcome] = sweeper.timers.orders.expire
 
-    def expire(order_id: str) -> dict[str, Any]:
+    def expire(order_id: str) -> TimerOutcome:
         if order_id == broken["orderId"]:
             raise RuntimeError("store hiccup")
         return real_expire(order_id)

@@ -132,7 +132,7 @@ def _cancel_by_timeout(order: dict[str, Any]) -> None:
 
     moment = parse_rfc3339(order["paymentDeadline"]) + timedelta(seconds=1)
     timeout.service.clock = lambda: moment
-    assert timeout.service.expire(order["orderId"])["result"] == "cancelled"
+    assert timeout.service.expire(order["orderId"]).to_json()["result"] == "cancelled"
 
 
 def late_payment_policy(catalog_api: Api, policy: str, store: str = "demo") -> None:

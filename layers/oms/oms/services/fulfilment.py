@@ -40,6 +40,7 @@ from oms.domain.money import Money
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.permissions import Actor, Permission
 from oms.domain.refunds import plan_refund
+from oms.domain.timers import TimerOutcome, TimerResult
 from oms.services.access import may_see_order, owns
 from oms.services.replays import children_cancelled_by
 from oms.store import keys
@@ -484,21 +485,21 @@ class FulfilmentService:
         return {"items": [shipment_view(s) for s in sorted(record.shipments, key=lambda s: s.createdAt)]}
 
     # ---------------------------------------------------------------- auto-confirm
-    def auto_confirm(self, order_id: str) -> dict[str, Any]:
+    def auto_confirm(self, order_id: str) -> TimerOutcome:
         """The auto-confirm timer's task: completes a DELIVERED order at its deadline unless an
         after-sales case is open (then it waits another period)."""
         record = self.orders.get_order(order_id)
         if record is None:
-            return {"orderId": order_id, "result": "skipped", "status": None, "deadline": None}
+            return TimerOutcome(TimerResult.SKIPPED, order_id, None)
         deadline = record.header.autoConfirmAt
         if record.status is not OrderStatus.DELIVERED or not deadline:
-            return {"orderId": order_id, "result": "skipped", "status": record.status.value, "deadline": deadline}
+            return TimerOutcome(TimerResult.SKIPPED, order_id, record.status.value, deadline)
         now = self.clock()
         if now < parse_rfc3339(deadline):
-            return {"orderId": order_id, "result": "not_due", "status": record.status.value, "deadline": deadline}
+            return TimerOutcome(TimerResult.NOT_DUE, order_id, record.status.value, deadline)
         if int(record.header.openCases or 0) > 0:
             later = to_rfc3339_seconds(now + timedelta(seconds=self.auto_confirm_seconds))
-            return {"orderId": order_id, "result": "not_due", "status": record.status.value, "deadline": later}
+            return TimerOutcome(TimerResult.NOT_DUE, order_id, record.status.value, later)
         try:
             assert self.complete is not None, "auto-confirm needs the orders side's complete"
             completed = self.complete(record)
@@ -507,10 +508,10 @@ class FulfilmentService:
             if current is not None and current.status is OrderStatus.DELIVERED:
                 # Another write touched the order at the same moment: try again in a moment.
                 soon = to_rfc3339_seconds(self.clock() + timedelta(seconds=1))
-                return {"orderId": order_id, "result": "not_due", "status": current.status.value, "deadline": soon}
+                return TimerOutcome(TimerResult.NOT_DUE, order_id, current.status.value, soon)
             status = current.status.value if current else None
-            return {"orderId": order_id, "result": "skipped", "status": status, "deadline": deadline}
-        return {"orderId": order_id, "result": "completed", "status": completed.status.value, "deadline": deadline}
+            return TimerOutcome(TimerResult.SKIPPED, order_id, status, deadline)
+        return TimerOutcome(TimerResult.COMPLETED, order_id, completed.status.value, deadline)
 
     # ---------------------------------------------------------------- cancel before shipment
     def cancel_paid(

@@ -33,6 +33,7 @@ from oms.domain.splitting import (
     limit_converter,
     split_order,
 )
+from oms.domain.timers import TimerOutcome, TimerResult
 from oms.services.access import may_see_order, owns
 from oms.services.idempotency import replay
 from oms.services.replays import cancelled_by, receipt_confirmed_by
@@ -458,19 +459,19 @@ class OrderService:
         return self.repository.complete(record, change, event)
 
     # ---------------------------------------------------------------- payment timeout
-    def expire(self, order_id: str) -> dict[str, Any]:
+    def expire(self, order_id: str) -> TimerOutcome:
         """Called by the payment-timeout workflow at the deadline, and by the sweeper for an order whose
         timer was lost. Cancels only an order that is still PENDING_PAYMENT and due; anything else is
         left exactly as it is."""
         record = self.repository.get_order(order_id)
         if record is None:
-            return {"orderId": order_id, "result": "skipped", "status": None, "deadline": None}
+            return TimerOutcome(TimerResult.SKIPPED, order_id, None)
         deadline = record.header.paymentDeadline
         if record.status is not OrderStatus.PENDING_PAYMENT:
-            return {"orderId": order_id, "result": "skipped", "status": record.status.value, "deadline": deadline}
+            return TimerOutcome(TimerResult.SKIPPED, order_id, record.status.value, deadline)
         if self.clock() < parse_rfc3339(deadline):
             # The deadline moved (e.g. a bank transfer under review): the workflow waits again.
-            return {"orderId": order_id, "result": "not_due", "status": record.status.value, "deadline": deadline}
+            return TimerOutcome(TimerResult.NOT_DUE, order_id, record.status.value, deadline)
         check_transition(record.status, OrderStatus.CANCELLED)
         try:
             cancelled = self._cancel(record, Actor.system("payment-timeout"), CancelReason.PAYMENT_TIMEOUT, None)
@@ -478,8 +479,8 @@ class OrderService:
             # Paid (or otherwise moved) between our read and our write: nothing to do.
             current = self.repository.get_order(order_id)
             status = current.status.value if current else None
-            return {"orderId": order_id, "result": "skipped", "status": status, "deadline": deadline}
-        return {"orderId": order_id, "result": "cancelled", "status": cancelled.status.value, "deadline": deadline}
+            return TimerOutcome(TimerResult.SKIPPED, order_id, status, deadline)
+        return TimerOutcome(TimerResult.CANCELLED, order_id, cancelled.status.value, deadline)
 
 
 def _option(code: str, reason: CouponReason | None, saves: Money | None) -> dict[str, Any]:

@@ -70,6 +70,7 @@ from oms.domain.refunds import (
     refund_provider_key,
     refund_retry_delay,
 )
+from oms.domain.timers import TimerOutcome, TimerResult
 from oms.faults import TransientStoreError, is_transient
 from oms.services.access import may_see_order, owns
 from oms.services.idempotency import raise_if_key_in_use, replay
@@ -132,15 +133,6 @@ MAX_ATTEMPTS = 99
 
 class ConcurrentChange(Exception):
     """The order moved between our read and our write: read again and decide again."""
-
-
-# What the sweeper's refund task reports, by the refund's status after its try.
-REFUND_RESULTS = {
-    RefundStatus.SUCCEEDED.value: "refunded",
-    RefundStatus.PROCESSING.value: "processing",
-    RefundStatus.PENDING.value: "pending",
-    RefundStatus.FAILED.value: "refused",
-}
 
 
 def payment_id_for(order_id: str, attempt_number: int) -> str:
@@ -949,24 +941,24 @@ class PaymentService:
             self.close_open_attempts(order_id)
 
     # ---------------------------------------------------------------- the sweeper's refund task
-    def retry_refund(self, order_id: str, refund_id: str) -> dict[str, Any]:
+    def retry_refund(self, order_id: str, refund_id: str) -> TimerOutcome:
         """The sweeper's task for a refund whose next try has come (found through the deadline index):
         ask its provider again. Anything else is left as it is."""
         record = self.orders.get_order(order_id)
         refund = next((r for r in record.refunds if r.refundId == refund_id), None) if record else None
-        answer: dict[str, Any] = {"orderId": order_id, "refundId": refund_id}
         if record is None or refund is None or refund.status not in ACTIVE_REFUNDS:
-            return {**answer, "result": "skipped", "status": refund.status if refund else None}
+            status = refund.status if refund else None
+            return TimerOutcome(TimerResult.SKIPPED, order_id, status, refund_id=refund_id)
         due = next_try(refund)
         if due is not None and parse_rfc3339(due) > self.clock():
-            return {**answer, "result": "not_due", "status": refund.status, "deadline": due}
+            return TimerOutcome(TimerResult.NOT_DUE, order_id, refund.status, due, refund_id=refund_id)
         attempt = next((a for a in record.payments if a.paymentId == refund.paymentId), None)
         if attempt is None:
-            return {**answer, "result": "skipped", "status": refund.status}
+            return TimerOutcome(TimerResult.SKIPPED, order_id, refund.status, refund_id=refund_id)
         status = self.settle_refund(
             order_id, refund, attempt.providerReference, None, payment_total=_paid_at_provider(attempt)
         )
-        return {**answer, "result": REFUND_RESULTS.get(status, status.lower()), "status": status}
+        return TimerOutcome(TimerResult.of_refund(status), order_id, status, refund_id=refund_id)
 
     # ---------------------------------------------------------------- staff decide a refused refund
     def resolve_refund(

@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from oms.domain.clock import parse_rfc3339, to_rfc3339
+from oms.domain.timers import TimerOutcome, TimerResult
 from oms.services.fulfilment import FulfilmentService
 from oms.services.orders import OrderService
 from oms.services.payments import PaymentService
@@ -40,7 +41,8 @@ SWEEP_LIMIT = 100  # orders looked at per kind and run; the next run takes the r
 REFUND_SWEEP_LIMIT = 25  # refunds asked per run: each is a call to a provider
 MIN_TIME_LEFT_MS = 3000  # stop early rather than be cut off by the function's timeout
 FAILED_RETRY_DELAY = timedelta(minutes=5)  # an entry whose task failed is looked at again after this
-ACTED = frozenset({"cancelled", "completed", "refunded", "refused"})
+# What the sweeper lists as acted on: an order cancelled or completed, a refund paid back or refused for good.
+ACTED = frozenset({TimerResult.CANCELLED, TimerResult.COMPLETED, TimerResult.REFUNDED, TimerResult.REFUSED})
 
 
 class OrderTimers:
@@ -59,15 +61,15 @@ class OrderTimers:
         self.limit = limit
         self.refund_limit = refund_limit
 
-    def expire(self, order_id: str) -> dict[str, Any]:
+    def expire(self, order_id: str) -> TimerOutcome:
         """The payment-timeout task."""
         return self.orders.expire(order_id)
 
-    def auto_confirm(self, order_id: str) -> dict[str, Any]:
+    def auto_confirm(self, order_id: str) -> TimerOutcome:
         """The auto-confirm task."""
         return self.fulfilment.auto_confirm(order_id)
 
-    def retry_refund(self, due: Due) -> dict[str, Any]:
+    def retry_refund(self, due: Due) -> TimerOutcome:
         """A refund's next try at its provider."""
         assert self.payments is not None and due.refund_id is not None
         return self.payments.retry_refund(due.order_id, due.refund_id)
@@ -91,12 +93,12 @@ class OrderTimers:
         self,
         kind: str,
         now: str,
-        task: Callable[[Due], dict[str, Any]],
+        task: Callable[[Due], TimerOutcome],
         time_left_ms: Callable[[], int] | None,
         limit: int | None = None,
     ) -> dict[str, Any]:
         limit = self.limit if limit is None else limit
-        results: Counter[str] = Counter()
+        results: Counter[TimerResult] = Counter()
         acted: list[str] = []
         examined = 0
         stopped = False
@@ -108,13 +110,13 @@ class OrderTimers:
             subject = due.order_id if due.refund_id is None else f"{due.order_id}/{due.refund_id}"
             later: str | None = None
             try:
-                answer = task(due)
-                result = str(answer["result"])
-                if result == "not_due" and answer.get("deadline"):
-                    later = str(answer["deadline"])
+                outcome = task(due)
+                result = outcome.result
+                if result is TimerResult.NOT_DUE and outcome.deadline:
+                    later = outcome.deadline
             except Exception:
                 log.exception("sweeping %s %s failed", kind.lower(), subject)
-                result = "failed"
+                result = TimerResult.FAILED
                 later = to_rfc3339(parse_rfc3339(now) + FAILED_RETRY_DELAY)
             results[result] += 1
             if result in ACTED:
@@ -123,7 +125,7 @@ class OrderTimers:
                 self._postpone(due, later)
         return {
             "examined": examined,
-            "results": dict(sorted(results.items())),
+            "results": {r.value: n for r, n in sorted(results.items())},
             "acted": acted,
             "more": stopped or examined == limit,  # the next run continues
         }
