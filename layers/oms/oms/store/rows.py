@@ -77,6 +77,8 @@ def _names(kind: type) -> tuple[str, ...]:
 
 
 def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int)):
+        return value
     if isinstance(value, MoneyAttribute):
         return MoneyRecord(int(value.amount), value.currency)
     if isinstance(value, MapAttribute):
@@ -88,7 +90,8 @@ def _plain(value: Any) -> Any:
 
 def _record(kind: type[R], item: Item, **derived: Any) -> R:
     build: Any = kind
-    record: R = build(**{name: _plain(getattr(item, name)) for name in _names(kind)}, **derived)
+    values = item.attribute_values  # by attribute name (no model here renames one): what the descriptors read
+    record: R = build(**{name: _plain(values.get(name)) for name in _names(kind)}, **derived)
     return record
 
 
