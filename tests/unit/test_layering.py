@@ -75,3 +75,18 @@ def test_layer_imports_stay_inside_its_walls(layer: str) -> None:
         if _hits(module, FORBIDDEN[layer])
     ]
     assert not breaches, "\n".join(breaches)
+
+
+def test_only_the_store_knows_pynamodb() -> None:
+    # Repositories hand out records (oms.store.records), never rows: no module of oms outside
+    # oms/store imports pynamodb or the store's models, and the records module itself does not either.
+    sources = [p for p in sorted(OMS.rglob("*.py")) if p.relative_to(OMS).parts[0] != "store"]
+    sources.append(OMS / "store" / "records.py")
+    assert len(sources) > 20
+    breaches = [
+        f"{path.relative_to(OMS)} imports {module}"
+        for path in sources
+        for module in sorted(imported_modules(path))
+        if _hits(module, ("pynamodb", "oms.store.models", "oms.store.rows"))
+    ]
+    assert not breaches, "\n".join(breaches)

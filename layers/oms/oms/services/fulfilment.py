@@ -608,7 +608,7 @@ class FulfilmentService:
 
     def _note(self, record: OrderRecord, actor: Actor, text: str) -> None:
         """A refusal goes on the timeline once: the same refusal repeated adds nothing."""
-        latest = max(record.events, key=lambda e: e.SK, default=None)
+        latest = max(record.events, key=lambda e: e.eventId, default=None)
         if latest is not None and latest.reason == text:
             return
         tx = Transaction()
@@ -700,7 +700,7 @@ class FulfilmentService:
                     )
                 ],
                 now,
-                pk=header.PK,
+                pk=keys.order_pk(header.orderId),
                 order_id=header.orderId,
                 payment_id=None,
                 by="system",

@@ -76,7 +76,6 @@ from oms.services.access import may_see_order, owns
 from oms.services.idempotency import raise_if_key_in_use, replay
 from oms.services.replays import reviewed_by
 from oms.store import keys
-from oms.store.due import next_try
 from oms.store.ledger import add_balance_change, add_postings, add_refund
 from oms.store.orders import (
     OrderRepository,
@@ -364,7 +363,7 @@ class PaymentService:
                     tx,
                     [cancellation_reversed(header.orderId, cancelled, "cancellation reversed: late payment accepted")],
                     now,
-                    pk=header.PK,
+                    pk=keys.order_pk(header.orderId),
                     order_id=header.orderId,
                     payment_id=attempt_payment_id,
                     by=actor.subject,
@@ -373,7 +372,7 @@ class PaymentService:
             tx,
             payment_postings(method, header.orderId, goods, fee, surcharge, payer_account=payer_account),
             now,
-            pk=header.PK,
+            pk=keys.order_pk(header.orderId),
             order_id=header.orderId,
             payment_id=attempt_payment_id,
             by=actor.subject,
@@ -594,7 +593,7 @@ class PaymentService:
                 )
             ],
             now,
-            pk=record.header.PK,
+            pk=keys.order_pk(record.header.orderId),
             order_id=record.header.orderId,
             payment_id=attempt.paymentId,
             by=actor.subject,
@@ -817,7 +816,6 @@ class PaymentService:
         except TransactionCancelled:
             log.warning("refund %s changed meanwhile; failure not counted", refund.refundId)
             return self._status_now(order_id, refund)
-        refund.failures, refund.lastError, refund.updatedAt = failures, error[:300], now
         return str(refund.status)
 
     def _refund_processing(self, order_id: str, refund: RefundRecord, provider_reference: str) -> str:
@@ -831,7 +829,6 @@ class PaymentService:
             tx.commit()
         except TransactionCancelled:
             return self._status_now(order_id, refund)
-        refund.status, refund.updatedAt = RefundStatus.PROCESSING.value, now
         return RefundStatus.PROCESSING.value
 
     def _refund_refused(
@@ -867,7 +864,6 @@ class PaymentService:
                     raise
                 anomaly = self.reads.anomaly(anomaly.anomalyId)
                 continue
-            refund.status, refund.updatedAt = RefundStatus.FAILED.value, now
             return RefundStatus.FAILED.value
         raise TransientStoreError("the refund's case kept changing while its refusal was recorded")
 
@@ -949,7 +945,7 @@ class PaymentService:
         if record is None or refund is None or refund.status not in ACTIVE_REFUNDS:
             status = refund.status if refund else None
             return TimerOutcome(TimerResult.SKIPPED, order_id, status, refund_id=refund_id)
-        due = next_try(refund)
+        due = refund.nextTry
         if due is not None and parse_rfc3339(due) > self.clock():
             return TimerOutcome(TimerResult.NOT_DUE, order_id, refund.status, due, refund_id=refund_id)
         attempt = next((a for a in record.payments if a.paymentId == refund.paymentId), None)
@@ -1062,7 +1058,7 @@ class PaymentService:
                 tx,
                 [transfer(PostingKind.REFUND, order_account(header.orderId), account, amount, text[:200])],
                 now,
-                pk=header.PK,
+                pk=keys.order_pk(header.orderId),
                 order_id=header.orderId,
                 payment_id=refund.paymentId,
                 by=actor.subject,
@@ -1452,7 +1448,7 @@ class PaymentService:
                 tx,
                 [write_off(header.orderId, missing, f"underpayment accepted ({case})")],
                 now,
-                pk=header.PK,
+                pk=keys.order_pk(header.orderId),
                 order_id=header.orderId,
                 payment_id=anomaly.paymentId,
                 by=actor.subject,

@@ -29,6 +29,7 @@ from oms.domain.clock import parse_rfc3339, to_rfc3339
 from oms.domain.order import OrderStatus
 from oms.store import keys
 from oms.store.models import Item, OrderItem, RefundItem
+from oms.store.records import HeaderRecord
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 PAGE_SIZE = 50
@@ -49,7 +50,11 @@ def due_entry(
 
 
 def due_index_actions(
-    status: OrderStatus, header: OrderItem, *, payment_deadline: str | None = None, auto_confirm_at: str | None = None
+    status: OrderStatus,
+    header: HeaderRecord,
+    *,
+    payment_deadline: str | None = None,
+    auto_confirm_at: str | None = None,
 ) -> list[Action]:
     """Update actions that put the order where `status` (and the given or current deadlines) say:
     in the payment or the confirm index, or in neither. Part of the write that changes them."""
@@ -77,11 +82,6 @@ def refund_due_actions(order_id: str, refund_id: str, at: str | None) -> list[Ac
         return [RefundItem.GSI4PK.remove(), RefundItem.GSI4SK.remove()]
     partition, sort_key = refund_due_entry(order_id, refund_id, at)
     return [RefundItem.GSI4PK.set(partition), RefundItem.GSI4SK.set(sort_key)]
-
-
-def next_try(refund: RefundItem) -> str | None:
-    """When the sweeper asks the refund's provider next (None: it is not in the index)."""
-    return str(refund.GSI4SK).split("#", 1)[0] if refund.GSI4SK else None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from oms.store.due import due_index_actions
 from oms.store.models import ChildOrderItem, Item, OrderItem, ShipmentItem, StockItem, TrackingItem
 from oms.store.orders import add_event, event_item
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
+from oms.store.records import ChildRecord, HeaderRecord, ShipmentRecord, TrackingRecord
+from oms.store.rows import child_record, item_of, tracking_record
 from oms.store.transactions import Part, Transaction
 
 MAX_TRACKING_EVENTS = 200  # per shipment; older ones beyond this are dropped from the item (oldest first)
@@ -44,7 +46,7 @@ class ParentMove:
     delivered: OutboxEvent | None = None
 
 
-def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: str) -> None:
+def add_parent_move(tx: Transaction, header: HeaderRecord, move: ParentMove, now: str) -> None:
     """Whatever moved the order there (the last parcel delivered, or the cancel of the last child not
     delivered), an order that becomes DELIVERED gets its `autoConfirmAt`, its entry in the deadline
     index and an `OrderDelivered` outbox row carrying the deadline, from which its timer is armed."""
@@ -67,7 +69,7 @@ def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: s
     tx.put((Part.EVENT, "parent"), event_item(header.orderId, move.change))
     tx.update(
         Part.ORDER,
-        OrderItem(header.PK, header.SK),
+        OrderItem(keys.order_pk(header.orderId), keys.ORDER_META),
         actions,
         (OrderItem.status == header.status) & (OrderItem.version == version),
     )
@@ -78,7 +80,7 @@ def add_parent_move(tx: Transaction, header: OrderItem, move: ParentMove, now: s
 
 def add_child_update(
     tx: Transaction,
-    child: ChildOrderItem,
+    child: ChildRecord,
     now: str,
     *,
     status: ChildStatus | None = None,
@@ -104,13 +106,13 @@ def add_child_update(
         actions.append(ChildOrderItem.status.set(status.value))
     tx.update(
         (Part.CHILD, int(child.childNo)),
-        ChildOrderItem(child.PK, child.SK),
+        ChildOrderItem(keys.order_pk(child.orderId), keys.child_sk(int(child.childNo))),
         actions,
         (ChildOrderItem.version == version) & (ChildOrderItem.status == child.status),
     )
 
 
-def add_child_history(tx: Transaction, header: OrderItem, change: StatusChange) -> None:
+def add_child_history(tx: Transaction, header: HeaderRecord, change: StatusChange) -> None:
     """A timeline entry about a child (or an attempt on it) that does not move the parent."""
     tx.put((Part.EVENT, new_id()), event_item(header.orderId, change))
 
@@ -125,11 +127,9 @@ def new_shipment(
     status: str,
     by: str,
     now: str,
-) -> ShipmentItem:
+) -> ShipmentRecord:
     shipment_id = new_id()
-    return ShipmentItem(
-        keys.order_pk(order_id),
-        keys.shipment_sk(shipment_id),
+    return ShipmentRecord(
         shipmentId=shipment_id,
         orderId=order_id,
         childId=child_id,
@@ -146,8 +146,9 @@ def new_shipment(
     )
 
 
-def add_shipment(tx: Transaction, shipment: ShipmentItem) -> None:
-    tx.put(Part.SHIPMENT, shipment, ShipmentItem.PK.does_not_exist())
+def add_shipment(tx: Transaction, shipment: ShipmentRecord) -> None:
+    item = item_of(ShipmentItem, shipment, keys.order_pk(shipment.orderId), keys.shipment_sk(shipment.shipmentId))
+    tx.put(Part.SHIPMENT, item, ShipmentItem.PK.does_not_exist())
     tx.put(
         Part.TRACKING,
         TrackingItem(
@@ -164,7 +165,7 @@ def add_shipment(tx: Transaction, shipment: ShipmentItem) -> None:
 
 def add_shipment_update(
     tx: Transaction,
-    shipment: ShipmentItem,
+    shipment: ShipmentRecord,
     now: str,
     *,
     events: list[dict[str, Any]],
@@ -181,7 +182,12 @@ def add_shipment_update(
         actions.append(ShipmentItem.status.set(status))
     if latest_event_at is not None:
         actions.append(ShipmentItem.latestEventAt.set(latest_event_at))
-    tx.update(Part.SHIPMENT, ShipmentItem(shipment.PK, shipment.SK), actions, ShipmentItem.version == version)
+    tx.update(
+        Part.SHIPMENT,
+        ShipmentItem(keys.order_pk(shipment.orderId), keys.shipment_sk(shipment.shipmentId)),
+        actions,
+        ShipmentItem.version == version,
+    )
 
 
 def add_stock_release_of_sold(
@@ -201,16 +207,17 @@ def add_stock_release_of_sold(
         )
 
 
-def tracking_of(carrier: str, tracking_number: str) -> TrackingItem | None:
+def tracking_of(carrier: str, tracking_number: str) -> TrackingRecord | None:
     try:
-        return TrackingItem.get(*keys.tracking(carrier, tracking_number), consistent_read=True)
+        item = TrackingItem.get(*keys.tracking(carrier, tracking_number), consistent_read=True)
     except DoesNotExist:
         return None
+    return tracking_record(item)
 
 
 def warehouse_children(
     warehouse_id: str, limit: int | None, cursor: str | None
-) -> tuple[list[ChildOrderItem], str | None]:
+) -> tuple[list[ChildRecord], str | None]:
     partition = keys.warehouse_children_gsi1(warehouse_id)
     results = Item.gsi1.query(
         partition,
@@ -218,7 +225,7 @@ def warehouse_children(
         limit=clamp_limit(limit),
         last_evaluated_key=decode_cursor(cursor, partition_attr="GSI1PK", partition_value=partition),
     )
-    items = [i for i in results if isinstance(i, ChildOrderItem)]
+    items = [child_record(i) for i in results if isinstance(i, ChildOrderItem)]
     return items, encode_cursor(results.last_evaluated_key)
 
 

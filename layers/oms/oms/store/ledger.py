@@ -12,6 +12,8 @@ from oms.domain.refunds import refund_retry_delay
 from oms.store import keys
 from oms.store.due import refund_due_entry
 from oms.store.models import BalanceAccountItem, LedgerLineItem, MoneyAttribute, RefundItem
+from oms.store.records import LedgerLineRecord, RefundRecord
+from oms.store.rows import ledger_line_record, refund_record
 from oms.store.transactions import Part, Transaction
 
 
@@ -24,7 +26,7 @@ def add_postings(
     order_id: str | None,
     payment_id: str | None,
     by: str,
-) -> list[LedgerLineItem]:
+) -> list[LedgerLineRecord]:
     items = []
     for posting in postings:
         posting_id = new_id()
@@ -45,7 +47,7 @@ def add_postings(
                 by=by,
             )
             tx.put((Part.LEDGER, posting_id, n), item)
-            items.append(item)
+            items.append(ledger_line_record(item))
     return items
 
 
@@ -79,7 +81,7 @@ def add_refund(
     now: str,
     customer_id: str | None = None,
     anomaly_id: str | None = None,
-) -> RefundItem:
+) -> RefundRecord:
     """A refund to make through the payment's provider: PENDING until the provider confirms it (then its
     ledger posting is booked), retried while it is not (the refund id is the provider's idempotency key).
     Its first try is right after the commit (the request, then the stream); the deadline index holds it
@@ -106,4 +108,4 @@ def add_refund(
         updatedAt=now,
     )
     tx.put((Part.REFUND, refund_id), item, RefundItem.PK.does_not_exist())
-    return item
+    return refund_record(item)

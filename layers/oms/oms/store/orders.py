@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -39,7 +39,6 @@ from oms.store.models import (
     IdempotencyItem,
     Item,
     LedgerLineItem,
-    MoneyAttribute,
     OrderEventItem,
     OrderItem,
     OrderLineItem,
@@ -71,7 +70,30 @@ from oms.store.pricing import (
     points_rules_from_settings,
     promotions_from_directory,
 )
-from oms.store.records import IdempotencyRecord, OrderRecord, StoredResponse
+from oms.store.records import (
+    BalanceRecord,
+    ChildRecord,
+    CouponRecord,
+    HeaderRecord,
+    IdempotencyRecord,
+    LineRecord,
+    MoneyRecord,
+    OrderRecord,
+    StoredResponse,
+)
+from oms.store.rows import (
+    attempt_record,
+    balance_record,
+    child_record,
+    coupon_record,
+    event_record,
+    header_record,
+    item_of,
+    ledger_line_record,
+    line_record,
+    refund_record,
+    shipment_record,
+)
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -107,9 +129,9 @@ class CheckoutInputs:
     promotions: list[Promotion] = field(default_factory=list)
     points_rules: dict[str, PointsRules] = field(default_factory=dict)
     fx: FxSettings = field(default_factory=lambda: fx_from_settings(None))
-    coupons: dict[str, CouponItem] = field(default_factory=dict)
+    coupons: dict[str, CouponRecord] = field(default_factory=dict)
     points_available: int = 0
-    balance: BalanceAccountItem | None = None
+    balance: BalanceRecord | None = None
     logistics: dict[str, tuple[HandlingClass, bool]] = field(default_factory=dict)  # sku -> handling, cross-border
 
 
@@ -149,7 +171,7 @@ class OrderTooLarge(InvalidRequest):
 
 def add_order_move(
     tx: Transaction,
-    header: OrderItem,
+    header: HeaderRecord,
     change: StatusChange,
     event: OutboxEvent,
     *,
@@ -172,7 +194,7 @@ def add_order_move(
         actions.append(OrderItem.cancellation.remove())
     tx.update(
         Part.ORDER,
-        OrderItem(header.PK, header.SK),
+        OrderItem(keys.order_pk(header.orderId), keys.ORDER_META),
         actions,
         (OrderItem.status == header.status) & (OrderItem.version == version),
     )
@@ -180,16 +202,11 @@ def add_order_move(
     add_event(tx, header.orderId, event, change.at)
 
 
-def child_item(order_id: str, child: ChildOrder, currency: str, now: str, *, queued: bool) -> ChildOrderItem:
+def new_child(order_id: str, child: ChildOrder, currency: str, now: str, *, queued: bool) -> ChildRecord:
     """A child order; `queued` puts it in its warehouse's list (only paid children are work to do)."""
-    child_id = keys.child_id(order_id, child.child_no)
     data = child.to_dict()
-    return ChildOrderItem(
-        keys.order_pk(order_id),
-        keys.child_sk(child.child_no),
-        GSI1PK=keys.warehouse_children_gsi1(child.warehouse_id) if queued else None,
-        GSI1SK=f"{now}#{child_id}" if queued else None,
-        childId=child_id,
+    return ChildRecord(
+        childId=keys.child_id(order_id, child.child_no),
         orderId=order_id,
         childNo=child.child_no,
         storeId=child.store_id,
@@ -197,7 +214,7 @@ def child_item(order_id: str, child: ChildOrder, currency: str, now: str, *, que
         handling=child.handling.value,
         crossBorder="true" if child.cross_border else "false",
         parts=data["parts"],
-        total=MoneyAttribute.of(Money(child.total(), currency)),
+        total=MoneyRecord(child.total(), currency),
         status=ChildStatus.AWAITING_SHIPMENT.value,
         shipped={},
         releasedAt=None,
@@ -205,17 +222,30 @@ def child_item(order_id: str, child: ChildOrder, currency: str, now: str, *, que
         createdAt=now,
         updatedAt=now,
         version=1,
+        queued=queued,
+    )
+
+
+def _child_item(child: ChildRecord) -> ChildOrderItem:
+    """The row of a new child order (in its warehouse's list, at its creation, when queued)."""
+    return item_of(
+        ChildOrderItem,
+        child,
+        keys.order_pk(child.orderId),
+        keys.child_sk(int(child.childNo)),
+        GSI1PK=keys.warehouse_children_gsi1(child.warehouseId) if child.queued else None,
+        GSI1SK=f"{child.createdAt}#{child.childId}" if child.queued else None,
     )
 
 
 def add_children_to_warehouse_queues(tx: Transaction, record: OrderRecord, now: str) -> None:
     """Payment makes the children work for their warehouses: they enter the warehouse lists."""
     for child in record.children:
-        if child.GSI1PK:
+        if child.queued:
             continue
         tx.update(
             (Part.CHILD, int(child.childNo)),
-            ChildOrderItem(child.PK, child.SK),
+            ChildOrderItem(keys.order_pk(child.orderId), keys.child_sk(int(child.childNo))),
             [
                 ChildOrderItem.GSI1PK.set(keys.warehouse_children_gsi1(child.warehouseId)),
                 ChildOrderItem.GSI1SK.set(f"{now}#{child.childId}"),
@@ -223,7 +253,7 @@ def add_children_to_warehouse_queues(tx: Transaction, record: OrderRecord, now: 
         )
 
 
-def add_benefits_return(tx: Transaction, header: OrderItem, now: str) -> None:
+def add_benefits_return(tx: Transaction, header: HeaderRecord, now: str) -> None:
     """A cancelled order gives back what its checkout took: coupons (uses uncounted), points, balance.
 
     Runs inside the cancel transaction, so it happens exactly once with the status change."""
@@ -260,21 +290,21 @@ def add_benefits_return(tx: Transaction, header: OrderItem, now: str) -> None:
                 )
             ],
             now,
-            pk=header.PK,
+            pk=keys.order_pk(header.orderId),
             order_id=header.orderId,
             payment_id=None,
             by="system",
         )
 
 
-def add_cancellation(tx: Transaction, header: OrderItem, value: Money, now: str, memo: str) -> None:
+def add_cancellation(tx: Transaction, header: HeaderRecord, value: Money, now: str, memo: str) -> None:
     """The ledger posting of a cancel: the order (or a child of it) is owed `value` less."""
     if value.amount:
         add_postings(
             tx,
             [cancellation(header.orderId, value, memo)],
             now,
-            pk=header.PK,
+            pk=keys.order_pk(header.orderId),
             order_id=header.orderId,
             payment_id=None,
             by="system",
@@ -318,6 +348,27 @@ def outbox_item(order_id: str, detail_type: str, detail: dict[str, Any], now: st
     )
 
 
+def _header_item(header: HeaderRecord) -> OrderItem:
+    """The row of a new order header, with its entries in the customer's, staff's, status and deadline lists."""
+    order_id = header.orderId
+    sort_key = keys.created_sort_key(header.createdAt, order_id)
+    due = due_entry(OrderStatus(header.status), order_id, payment_deadline=header.paymentDeadline, auto_confirm_at=None)
+    return item_of(
+        OrderItem,
+        header,
+        keys.order_pk(order_id),
+        keys.ORDER_META,
+        GSI1PK=keys.customer_orders_gsi1(header.customerId),
+        GSI1SK=f"ORDER#{order_id}",
+        GSI2PK=keys.ALL_ORDERS_GSI2,
+        GSI2SK=sort_key,
+        GSI3PK=keys.orders_by_status_gsi3(header.status),
+        GSI3SK=sort_key,
+        GSI4PK=due[0] if due else None,
+        GSI4SK=due[1] if due else None,
+    )
+
+
 class OrderRepository:
     def read_checkout_inputs(
         self,
@@ -352,9 +403,9 @@ class OrderRepository:
         directory: StoreDirectoryItem | None = None
         promotions: PromotionDirectoryItem | None = None
         settings: dict[str, PricingSettingsItem] = {}
-        coupons: dict[str, CouponItem] = {}
+        coupons: dict[str, CouponRecord] = {}
         points = 0
-        balance: BalanceAccountItem | None = None
+        balance: BalanceRecord | None = None
         stored: StoredResponse | None = None
         for item in Item.batch_get(wanted, consistent_read=True):
             if isinstance(item, SkuItem):
@@ -370,11 +421,11 @@ class OrderRepository:
             elif isinstance(item, PricingSettingsItem):
                 settings[item.SK] = item
             elif isinstance(item, CouponItem):
-                coupons[item.code] = item
+                coupons[item.code] = coupon_record(item)
             elif isinstance(item, PointsAccountItem):
                 points = int(item.available)
             elif isinstance(item, BalanceAccountItem):
-                balance = item
+                balance = balance_record(item)
             elif isinstance(item, IdempotencyItem):
                 stored = StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
         return CheckoutInputs(
@@ -458,18 +509,14 @@ class OrderRepository:
         pay through a provider: the order is PAID at placement and its stock is sold at once.
         """
         deducts = {s for s, p in (stock_policies or {}).items() if p is StockPolicy.DEDUCT_AT_ORDER}
-        pk = keys.order_pk(order_id)
         now = created.at
-        sort_key = keys.created_sort_key(now, order_id)
         currency = priced.currency
         status = (paid or created).to_status.value
-        line_items = []
+        line_records = []
         for line in priced.lines:
             discount = line.goods_discount + line.shipping_discount + line.points_value
-            line_items.append(
-                OrderLineItem(
-                    pk,
-                    keys.order_line_sk(line.line_no),
+            line_records.append(
+                LineRecord(
                     orderId=order_id,
                     lineNo=line.line_no,
                     skuId=line.sku_id,
@@ -477,55 +524,47 @@ class OrderRepository:
                     storeId=line.store_id,
                     warehouseId=line.warehouse_id,
                     name=line.name,
-                    unitPrice=MoneyAttribute.of(line.unit_price),
+                    unitPrice=MoneyRecord.of(line.unit_price),
                     quantity=line.quantity,
-                    lineTotal=MoneyAttribute.of(line.original),
-                    shipping=MoneyAttribute.of(line.shipping),
-                    discount=MoneyAttribute.of(discount),
-                    payable=MoneyAttribute.of(line.payable + line.balance),
+                    lineTotal=MoneyRecord.of(line.original),
+                    shipping=MoneyRecord.of(line.shipping),
+                    discount=MoneyRecord.of(discount),
+                    payable=MoneyRecord.of(line.payable + line.balance),
                     stockState=SOLD if paid is not None or line.store_id in deducts else RESERVED,
                     pricing=line.to_dict(),
                 )
             )
         pricing = priced.to_dict()
         pricing.pop("lines")  # each line keeps its own
-        due = due_entry(OrderStatus(status), order_id, payment_deadline=payment_deadline, auto_confirm_at=None)
-        header = OrderItem(
-            pk,
-            keys.ORDER_META,
-            GSI1PK=keys.customer_orders_gsi1(customer_id),
-            GSI1SK=f"ORDER#{order_id}",
-            GSI2PK=keys.ALL_ORDERS_GSI2,
-            GSI2SK=sort_key,
-            GSI3PK=keys.orders_by_status_gsi3(status),
-            GSI3SK=sort_key,
-            GSI4PK=due[0] if due else None,
-            GSI4SK=due[1] if due else None,
+        header = HeaderRecord(
             orderId=order_id,
             orderNumber=order_number,
             customerId=customer_id,
             status=status,
             currency=currency,
             storeIds=list(dict.fromkeys(line.store_id for line in priced.lines)),
-            subtotal=MoneyAttribute.of(priced.subtotal),
-            shipping=MoneyAttribute.of(priced.shipping),
-            discount=MoneyAttribute.of(priced.goods_discount + priced.shipping_discount + priced.points.value),
-            total=MoneyAttribute.of(total([line.payable.money() for line in line_items], currency)),
+            subtotal=MoneyRecord.of(priced.subtotal),
+            shipping=MoneyRecord.of(priced.shipping),
+            discount=MoneyRecord.of(priced.goods_discount + priced.shipping_discount + priced.points.value),
+            total=MoneyRecord.of(total([line.payable.money() for line in line_records], currency)),
             shippingAddress=shipping_address,
             note=note,
             paymentDeadline=payment_deadline,
             cancellation=None,
             pricing=pricing,
             benefits=None if benefits is None else benefits.to_dict(),
+            deliveredAt=None,
+            autoConfirmAt=None,
+            openCases=None,
             createdAt=now,
             updatedAt=now,
             version=1,
         )
-        events = [event_item(order_id, created)]
+        events = [event_record(event_item(order_id, created))]
         if paid is not None:
-            events.append(event_item(order_id, paid))
-        child_items = [child_item(order_id, child, currency, now, queued=paid is not None) for child in children]
-        return OrderRecord(header, line_items, events, children=child_items)
+            events.append(event_record(event_item(order_id, paid)))
+        child_records = [new_child(order_id, child, currency, now, queued=paid is not None) for child in children]
+        return OrderRecord(header, line_records, events, children=child_records)
 
     def place_order(
         self,
@@ -569,18 +608,22 @@ class OrderRepository:
                     )
                 ],
                 now,
-                pk=header.PK,
+                pk=keys.order_pk(header.orderId),
                 order_id=header.orderId,
                 payment_id=None,
                 by=customer_id,
             )
-        tx.put(Part.ORDER, header, OrderItem.PK.does_not_exist())
+        tx.put(Part.ORDER, _header_item(header), OrderItem.PK.does_not_exist())
         for line in record.lines:
-            tx.put((Part.LINE, line.skuId), line)
+            tx.put(
+                (Part.LINE, line.skuId),
+                item_of(OrderLineItem, line, keys.order_pk(line.orderId), keys.order_line_sk(int(line.lineNo))),
+            )
         for child in record.children:
-            tx.put((Part.CHILD, int(child.childNo)), child)
+            tx.put((Part.CHILD, int(child.childNo)), _child_item(child))
         for event in record.events:
-            tx.put((Part.EVENT, event.SK), event)
+            sort_key = keys.order_event_sk(event.eventId)
+            tx.put((Part.EVENT, sort_key), item_of(OrderEventItem, event, keys.order_pk(event.orderId), sort_key))
         for n, outbox_event in enumerate(events):
             add_event(tx, header.orderId, outbox_event, now, key=str(n))
         tx.put(
@@ -671,31 +714,31 @@ class OrderRepository:
         return int(item.available)
 
     def get_order(self, order_id: str) -> OrderRecord | None:
-        header: OrderItem | None = None
+        header: HeaderRecord | None = None
         record = OrderRecord(header=None)  # type: ignore[arg-type]
         for item in Item.query(keys.order_pk(order_id), consistent_read=True):
             if isinstance(item, OrderItem):
-                header = item
+                header = header_record(item)
             elif isinstance(item, OrderLineItem):
-                record.lines.append(item)
+                record.lines.append(line_record(item))
             elif isinstance(item, OrderEventItem):
-                record.events.append(item)
+                record.events.append(event_record(item))
             elif isinstance(item, PaymentAttemptItem):
-                record.payments.append(item)
+                record.payments.append(attempt_record(item))
             elif isinstance(item, LedgerLineItem):
-                record.ledger.append(item)
+                record.ledger.append(ledger_line_record(item))
             elif isinstance(item, RefundItem):
-                record.refunds.append(item)
+                record.refunds.append(refund_record(item))
             elif isinstance(item, ChildOrderItem):
-                record.children.append(item)
+                record.children.append(child_record(item))
             elif isinstance(item, ShipmentItem):
-                record.shipments.append(item)
+                record.shipments.append(shipment_record(item))
         if header is None:
             return None
         record.header = header
         return record
 
-    def list_customer_orders(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[OrderItem]:
+    def list_customer_orders(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[HeaderRecord]:
         partition = keys.customer_orders_gsi1(customer_id)
         results = Item.gsi1.query(
             partition,
@@ -704,7 +747,7 @@ class OrderRepository:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI1PK", partition_value=partition),
         )
-        items = [i for i in results if isinstance(i, OrderItem)]
+        items = [header_record(i) for i in results if isinstance(i, OrderItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
     def list_orders(
@@ -715,7 +758,7 @@ class OrderRepository:
         created_to: str | None,
         limit: int | None,
         cursor: str | None,
-    ) -> Page[OrderItem]:
+    ) -> Page[HeaderRecord]:
         """Staff listing (order headers), newest first; `created_from` inclusive, `created_to` exclusive."""
         index: _Gsi2 | _Gsi3
         sk_attr: UnicodeAttribute
@@ -738,7 +781,7 @@ class OrderRepository:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr=pk_attr, partition_value=partition),
         )
-        items = [i for i in results if isinstance(i, OrderItem)]
+        items = [header_record(i) for i in results if isinstance(i, OrderItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
     def cancel(
@@ -765,7 +808,7 @@ class OrderRepository:
         add_event(tx, header.orderId, outbox, now)
         tx.update(
             Part.ORDER,
-            OrderItem(header.PK, header.SK),
+            OrderItem(keys.order_pk(header.orderId), keys.ORDER_META),
             [
                 OrderItem.status.set(change.to_status.value),
                 OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(change.to_status.value)),
@@ -796,7 +839,7 @@ class OrderRepository:
             if attempt.status in ("CREATED", "PENDING"):
                 tx.update(
                     (Part.ATTEMPT, attempt.paymentId),
-                    PaymentAttemptItem(attempt.PK, attempt.SK),
+                    PaymentAttemptItem(keys.order_pk(attempt.orderId), keys.payment_sk(attempt.paymentId)),
                     [
                         PaymentAttemptItem.status.set("EXPIRED"),
                         PaymentAttemptItem.updatedAt.set(now),
@@ -810,16 +853,18 @@ class OrderRepository:
             if cancelled.failed(Part.ORDER, Part.ATTEMPT, Part.ANOMALY, Part.REFUND):
                 raise StaleOrder("the order changed while it was being cancelled; read it again") from cancelled
             raise
-        if header.benefits:
-            header.benefits = Benefits.of(header.benefits).given_back().to_dict()
-        header.status = change.to_status.value
-        header.cancellation = cancellation
-        header.updatedAt = now
-        header.version = version + 1
-        return OrderRecord(
+        cancelled_header = replace(
             header,
+            benefits=Benefits.of(header.benefits).given_back().to_dict() if header.benefits else header.benefits,
+            status=change.to_status.value,
+            cancellation=cancellation,
+            updatedAt=now,
+            version=version + 1,
+        )
+        return OrderRecord(
+            cancelled_header,
             record.lines,
-            [*record.events, event],
+            [*record.events, event_record(event)],
             record.payments,
             record.ledger,
             record.refunds,
@@ -851,7 +896,7 @@ class OrderRepository:
             if child.status == ChildStatus.DELIVERED.value:
                 tx.update(
                     (Part.CHILD, int(child.childNo)),
-                    ChildOrderItem(child.PK, child.SK),
+                    ChildOrderItem(keys.order_pk(child.orderId), keys.child_sk(int(child.childNo))),
                     [
                         ChildOrderItem.status.set(ChildStatus.COMPLETED.value),
                         ChildOrderItem.updatedAt.set(change.at),

@@ -43,7 +43,6 @@ from oms.store.models import (
     LedgerLineItem,
     MoneyAttribute,
     OrderItem,
-    OrderLineItem,
     PaymentAttemptItem,
     RefundItem,
     StockItem,
@@ -51,7 +50,20 @@ from oms.store.models import (
 )
 from oms.store.orders import IDEMPOTENCY_TTL
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
-from oms.store.records import OrderRecord, StoredResponse
+from oms.store.records import (
+    AnomalyRecord,
+    AttemptRecord,
+    AuditRecord,
+    BalanceRecord,
+    HeaderRecord,
+    LedgerLineRecord,
+    LineRecord,
+    MoneyRecord,
+    OrderRecord,
+    RefundRecord,
+    StoredResponse,
+)
+from oms.store.rows import anomaly_record, audit_record, balance_record, item_of, ledger_line_record
 from oms.store.transactions import Part, Transaction
 
 INBOX_TTL = timedelta(days=90)
@@ -80,7 +92,7 @@ def add_inbox(
 
 def add_attempt_move(
     tx: Transaction,
-    attempt: PaymentAttemptItem,
+    attempt: AttemptRecord,
     status: str,
     now: str,
     *,
@@ -101,28 +113,28 @@ def add_attempt_move(
         actions.append(PaymentAttemptItem.review.set(review))
     tx.update(
         Part.ATTEMPT,
-        PaymentAttemptItem(attempt.PK, attempt.SK),
+        PaymentAttemptItem(keys.order_pk(attempt.orderId), keys.payment_sk(attempt.paymentId)),
         actions,
         (PaymentAttemptItem.status == attempt.status) & (PaymentAttemptItem.version == int(attempt.version)),
     )
 
 
-def add_order_guard(tx: Transaction, header: OrderItem) -> None:
+def add_order_guard(tx: Transaction, header: HeaderRecord) -> None:
     """The order must still be as we read it (no move, but the decision depended on it)."""
     tx.check(
         Part.ORDER,
-        OrderItem(header.PK, header.SK),
+        OrderItem(keys.order_pk(header.orderId), keys.ORDER_META),
         (OrderItem.status == header.status) & (OrderItem.version == int(header.version)),
     )
 
 
-def add_deadline_change(tx: Transaction, header: OrderItem, deadline: str, now: str) -> None:
+def add_deadline_change(tx: Transaction, header: HeaderRecord, deadline: str, now: str) -> None:
     """The payment deadline moves (bank transfer under review): the timer waits again, and the order's
     entry in the deadline index moves with it, so the sweeper leaves it alone until then."""
     version = int(header.version)
     tx.update(
         Part.ORDER,
-        OrderItem(header.PK, header.SK),
+        OrderItem(keys.order_pk(header.orderId), keys.ORDER_META),
         [
             OrderItem.paymentDeadline.set(deadline),
             *due_index_actions(OrderStatus(header.status), header, payment_deadline=deadline),
@@ -133,7 +145,7 @@ def add_deadline_change(tx: Transaction, header: OrderItem, deadline: str, now: 
     )
 
 
-def add_stock_sale(tx: Transaction, lines: list[OrderLineItem], now: str, *, from_available: bool) -> None:
+def add_stock_sale(tx: Transaction, lines: list[LineRecord], now: str, *, from_available: bool) -> None:
     """Paid: reserved → sold (normal), or available → sold (re-reserving a cancelled order's stock).
     Lines whose store deducts at order were sold at checkout: nothing to move for them then."""
     for line in lines:
@@ -151,7 +163,7 @@ def add_stock_sale(tx: Transaction, lines: list[OrderLineItem], now: str, *, fro
 
 def add_anomaly(
     tx: Transaction,
-    header: OrderItem,
+    header: HeaderRecord,
     *,
     anomaly_type: str,
     payment_id: str,
@@ -159,10 +171,10 @@ def add_anomaly(
     received: Money,
     status: AnomalyStatus,
     note: str,
-    refund: RefundItem | None,
+    refund: RefundRecord | None,
     now: str,
     anomaly_id: str | None = None,
-) -> AnomalyItem:
+) -> AnomalyRecord:
     """A case about money that did not fit (its `PaymentAnomaly` event is the caller's: `add_event`)."""
     anomaly_id = anomaly_id or new_id()
     order_id = header.orderId
@@ -187,11 +199,11 @@ def add_anomaly(
         version=1,
     )
     tx.put(Part.ANOMALY, item, AnomalyItem.PK.does_not_exist())
-    return item
+    return anomaly_record(item)
 
 
 def new_attempt(
-    header: OrderItem,
+    header: HeaderRecord,
     payment_id: str,
     *,
     method: str,
@@ -203,52 +215,58 @@ def new_attempt(
     instructions: dict[str, Any],
     now: str,
     deadline_before: str | None = None,
-) -> PaymentAttemptItem:
+) -> AttemptRecord:
     """A payment attempt of the order, not yet written (`add_new_attempt`)."""
-    return PaymentAttemptItem(
-        keys.order_pk(header.orderId),
-        keys.payment_sk(payment_id),
+    return AttemptRecord(
         paymentId=payment_id,
         orderId=header.orderId,
         customerId=header.customerId,
         method=method,
         status=status,
-        amount=MoneyAttribute.of(amount),
-        goodsAmount=MoneyAttribute.of(goods),
-        surcharge=MoneyAttribute.of(surcharge),
-        fee=MoneyAttribute.of(fee),
+        amount=MoneyRecord.of(amount),
+        goodsAmount=MoneyRecord.of(goods),
+        surcharge=MoneyRecord.of(surcharge),
+        fee=MoneyRecord.of(fee),
+        received=None,
+        providerReference=None,
         instructions=instructions,
+        review=None,
         deadlineBefore=deadline_before,
+        closeOutcome=None,
+        closure=None,
         createdAt=now,
         updatedAt=now,
         version=1,
     )
 
 
-def add_new_attempt(tx: Transaction, attempt: PaymentAttemptItem) -> None:
-    tx.put(Part.ATTEMPT, attempt, PaymentAttemptItem.PK.does_not_exist())
+def add_new_attempt(tx: Transaction, attempt: AttemptRecord) -> None:
+    item = item_of(PaymentAttemptItem, attempt, keys.order_pk(attempt.orderId), keys.payment_sk(attempt.paymentId))
+    tx.put(Part.ATTEMPT, item, PaymentAttemptItem.PK.does_not_exist())
 
 
-def add_attempt_closure(tx: Transaction, attempt: PaymentAttemptItem, outcome: str, closure: dict[str, Any]) -> None:
+def add_attempt_closure(tx: Transaction, attempt: AttemptRecord, outcome: str, closure: dict[str, Any]) -> None:
     """What the provider said when asked to close the attempt; written once, unless it was an ERROR."""
     tx.update(
         Part.ATTEMPT,
-        PaymentAttemptItem(attempt.PK, attempt.SK),
+        PaymentAttemptItem(keys.order_pk(attempt.orderId), keys.payment_sk(attempt.paymentId)),
         [PaymentAttemptItem.closeOutcome.set(outcome), PaymentAttemptItem.closure.set(closure)],
         PaymentAttemptItem.closeOutcome.does_not_exist() | (PaymentAttemptItem.closeOutcome == "ERROR"),
     )
 
 
-def _refund_unchanged(refund: RefundItem) -> Condition:
+def _refund_unchanged(refund: RefundRecord) -> Condition:
     unchanged: Condition = (RefundItem.status == refund.status) & (RefundItem.updatedAt == refund.updatedAt)
     return unchanged
 
 
-def _add_refund_update(tx: Transaction, refund: RefundItem, actions: Sequence[Action], condition: Condition) -> None:
-    tx.update(Part.REFUND, RefundItem(refund.PK, refund.SK), actions, condition)
+def _add_refund_update(tx: Transaction, refund: RefundRecord, actions: Sequence[Action], condition: Condition) -> None:
+    tx.update(
+        Part.REFUND, RefundItem(keys.order_pk(refund.orderId), keys.refund_sk(refund.refundId)), actions, condition
+    )
 
 
-def add_refund_settled(tx: Transaction, order_id: str, refund: RefundItem, provider_reference: str, now: str) -> None:
+def add_refund_settled(tx: Transaction, order_id: str, refund: RefundRecord, provider_reference: str, now: str) -> None:
     """The provider paid the refund back: SUCCEEDED, out of the deadline index (once: from an active status)."""
     actions = [
         RefundItem.status.set(RefundStatus.SUCCEEDED.value),
@@ -260,7 +278,7 @@ def add_refund_settled(tx: Transaction, order_id: str, refund: RefundItem, provi
 
 
 def add_refund_failure_counted(
-    tx: Transaction, order_id: str, refund: RefundItem, *, failures: int, error: str, next_try: str, now: str
+    tx: Transaction, order_id: str, refund: RefundRecord, *, failures: int, error: str, next_try: str, now: str
 ) -> None:
     """The provider did not take the refund this time: counted, and asked again at `next_try`."""
     actions = [
@@ -273,7 +291,7 @@ def add_refund_failure_counted(
 
 
 def add_refund_processing(
-    tx: Transaction, order_id: str, refund: RefundItem, provider_reference: str, *, next_try: str, now: str
+    tx: Transaction, order_id: str, refund: RefundRecord, provider_reference: str, *, next_try: str, now: str
 ) -> None:
     """The provider accepted the refund and pays it out later: PROCESSING, asked again at `next_try`."""
     actions = [
@@ -286,7 +304,7 @@ def add_refund_processing(
     _add_refund_update(tx, refund, actions, _refund_unchanged(refund))
 
 
-def add_refund_refused(tx: Transaction, order_id: str, refund: RefundItem, *, reason: str, by: str, now: str) -> None:
+def add_refund_refused(tx: Transaction, order_id: str, refund: RefundRecord, *, reason: str, by: str, now: str) -> None:
     """The refund cannot go back this way: FAILED with the reason, out of the deadline index."""
     actions = [
         RefundItem.status.set(RefundStatus.FAILED.value),
@@ -298,13 +316,13 @@ def add_refund_refused(tx: Transaction, order_id: str, refund: RefundItem, *, re
     _add_refund_update(tx, refund, actions, _refund_unchanged(refund))
 
 
-def _refund_still_failed(refund: RefundItem) -> Condition:
+def _refund_still_failed(refund: RefundRecord) -> Condition:
     failed: Condition = (RefundItem.status == RefundStatus.FAILED.value) & (RefundItem.updatedAt == refund.updatedAt)
     return failed
 
 
 def add_refund_asked_again(
-    tx: Transaction, order_id: str, refund: RefundItem, *, resolution: dict[str, Any], retries: int, now: str
+    tx: Transaction, order_id: str, refund: RefundRecord, *, resolution: dict[str, Any], retries: int, now: str
 ) -> None:
     """Staff send a refused refund to its provider again: PENDING, due now."""
     actions = [
@@ -320,7 +338,7 @@ def add_refund_asked_again(
 
 def add_refund_paid_elsewhere(
     tx: Transaction,
-    refund: RefundItem,
+    refund: RefundRecord,
     *,
     resolution: dict[str, Any],
     route: RefundRoute,
@@ -360,20 +378,20 @@ def add_idempotency(
 class PaymentReads:
     def payment_context(
         self, store_ids: list[str], customer_id: str, idempotency: tuple[str, str] | None
-    ) -> tuple[dict[str, dict[str, ChannelSettings]], BalanceAccountItem | None, StoredResponse | None]:
+    ) -> tuple[dict[str, dict[str, ChannelSettings]], BalanceRecord | None, StoredResponse | None]:
         """Channel settings of the stores, the customer's balance account and a stored response: one read."""
         wanted = [keys.channel_settings(s) for s in store_ids]
         wanted.append((keys.balance_pk(customer_id), keys.BALANCE_ACCOUNT_SK))
         if idempotency:
             wanted.append(keys.idempotency(*idempotency))
         settings = {s: dict(DEFAULT_CHANNELS) for s in store_ids}
-        balance: BalanceAccountItem | None = None
+        balance: BalanceRecord | None = None
         stored: StoredResponse | None = None
         for item in Item.batch_get(wanted, consistent_read=True):
             if isinstance(item, ChannelSettingsItem):
                 settings[item.storeId] = channels_from_json(item.channels)
             elif isinstance(item, BalanceAccountItem):
-                balance = item
+                balance = balance_record(item)
             elif isinstance(item, IdempotencyItem):
                 stored = StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
         return settings, balance, stored
@@ -385,13 +403,14 @@ class PaymentReads:
             return dict(DEFAULT_CHANNELS), 0
         return channels_from_json(item.channels), int(item.version)
 
-    def balance(self, customer_id: str) -> BalanceAccountItem | None:
+    def balance(self, customer_id: str) -> BalanceRecord | None:
         try:
-            return BalanceAccountItem.get(keys.balance_pk(customer_id), keys.BALANCE_ACCOUNT_SK, consistent_read=True)
+            item = BalanceAccountItem.get(keys.balance_pk(customer_id), keys.BALANCE_ACCOUNT_SK, consistent_read=True)
         except DoesNotExist:
             return None
+        return balance_record(item)
 
-    def account_lines(self, account: str, limit: int | None, cursor: str | None) -> Page[LedgerLineItem]:
+    def account_lines(self, account: str, limit: int | None, cursor: str | None) -> Page[LedgerLineRecord]:
         partition = keys.account_gsi2(account)
         results = Item.gsi2.query(
             partition,
@@ -399,16 +418,17 @@ class PaymentReads:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI2PK", partition_value=partition),
         )
-        items = [i for i in results if isinstance(i, LedgerLineItem)]
+        items = [ledger_line_record(i) for i in results if isinstance(i, LedgerLineItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
-    def anomaly(self, anomaly_id: str) -> AnomalyItem | None:
+    def anomaly(self, anomaly_id: str) -> AnomalyRecord | None:
         try:
-            return AnomalyItem.get(*keys.anomaly(anomaly_id), consistent_read=True)
+            item = AnomalyItem.get(*keys.anomaly(anomaly_id), consistent_read=True)
         except DoesNotExist:
             return None
+        return anomaly_record(item)
 
-    def anomalies(self, status: AnomalyStatus, limit: int | None, cursor: str | None) -> Page[AnomalyItem]:
+    def anomalies(self, status: AnomalyStatus, limit: int | None, cursor: str | None) -> Page[AnomalyRecord]:
         partition = keys.anomalies_by_status_gsi3(status.value)
         results = Item.gsi3.query(
             partition,
@@ -416,11 +436,12 @@ class PaymentReads:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI3PK", partition_value=partition),
         )
-        items = [i for i in results if isinstance(i, AnomalyItem)]
+        items = [anomaly_record(i) for i in results if isinstance(i, AnomalyItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
-    def anomaly_items_of_order(self, order_id: str) -> list[AnomalyItem]:
-        return [i for i in Item.gsi1.query(keys.anomalies_by_order_gsi1(order_id)) if isinstance(i, AnomalyItem)]
+    def anomaly_items_of_order(self, order_id: str) -> list[AnomalyRecord]:
+        items = Item.gsi1.query(keys.anomalies_by_order_gsi1(order_id))
+        return [anomaly_record(i) for i in items if isinstance(i, AnomalyItem)]
 
     @staticmethod
     def late_payment_policies(store_ids: list[str]) -> dict[str, LatePaymentPolicy]:
@@ -502,15 +523,14 @@ def put_channel_settings(
     return expected_version + 1
 
 
-def audit_records(subject: str, limit: int) -> list[AuditItem]:
-    return [
-        i for i in Item.query(f"AUDIT#{subject}", scan_index_forward=False, limit=limit) if isinstance(i, AuditItem)
-    ]
+def audit_records(subject: str, limit: int) -> list[AuditRecord]:
+    items = Item.query(f"AUDIT#{subject}", scan_index_forward=False, limit=limit)
+    return [audit_record(i) for i in items if isinstance(i, AuditItem)]
 
 
 def add_anomaly_update(
     tx: Transaction,
-    anomaly: AnomalyItem,
+    anomaly: AnomalyRecord,
     now: str,
     *,
     note: str,
@@ -537,7 +557,7 @@ def add_anomaly_update(
         actions.append(AnomalyItem.resolution.set(resolution))
     tx.update(
         (Part.ANOMALY, anomaly.anomalyId),
-        AnomalyItem(anomaly.PK, anomaly.SK),
+        AnomalyItem(*keys.anomaly(anomaly.anomalyId)),
         actions,
         AnomalyItem.version == int(anomaly.version),
     )
@@ -551,8 +571,8 @@ def add_refunds(
     reason: str,
     now: str,
     base: str | None = None,
-    cases: dict[str, AnomalyItem] | None = None,
-) -> list[RefundItem]:
+    cases: dict[str, AnomalyRecord] | None = None,
+) -> list[RefundRecord]:
     """PENDING refunds of the order, one per `(payment id, amount)` part (`oms.domain.refunds.plan_refund`),
     named `base` (default `RF<paymentId>`) with a suffix when taken, each linked to its payment's case."""
     by_id = {a.paymentId: a for a in record.payments}

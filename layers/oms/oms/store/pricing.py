@@ -28,6 +28,8 @@ from oms.store.models import (
     PricingSettingsItem,
     PromotionDirectoryItem,
 )
+from oms.store.records import CouponRecord, PointsEntryRecord
+from oms.store.rows import points_entry_record
 from oms.store.transactions import Part, Transaction
 
 COUPON_AVAILABLE, COUPON_USED, COUPON_VOID = "AVAILABLE", "USED", "VOID"
@@ -82,7 +84,7 @@ def fx_from_settings(item: PricingSettingsItem | None) -> FxSettings:
     return FxSettings(reporting, rates)
 
 
-def coupon_domain(item: CouponItem, uses_total: int = 0, uses_by_customer: int = 0) -> Coupon:
+def coupon_domain(item: CouponRecord, uses_total: int = 0, uses_by_customer: int = 0) -> Coupon:
     return Coupon(
         code=item.code,
         template=template_from_dict(item.template),
@@ -223,7 +225,7 @@ def add_points_change(
     reason: str | None,
     by: str,
     now: str,
-) -> PointsEntryItem:
+) -> PointsEntryRecord:
     """Move points with a ledger entry. A debit is conditional on the account holding enough, so points
     never go below zero; a credit creates the account on first use. Label: "points"."""
     if delta == 0:
@@ -246,4 +248,4 @@ def add_points_change(
         at=now,
     )
     tx.put(Part.POINTS_ENTRY, entry)
-    return entry
+    return points_entry_record(entry)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -39,7 +40,25 @@ from oms.store.pricing import (
     TEMPLATE_ACTIVE,
     TEMPLATE_DISABLED,
 )
-from oms.store.records import StoredResponse
+from oms.store.records import (
+    AuditRecord,
+    CouponRecord,
+    CouponTemplateRecord,
+    PointsAccountRecord,
+    PointsEntryRecord,
+    PricingSettingsRecord,
+    PromotionDirectoryRecord,
+    StoredResponse,
+)
+from oms.store.rows import (
+    audit_record,
+    coupon_record,
+    coupon_template_record,
+    points_account_record,
+    points_entry_record,
+    pricing_settings_record,
+    promotion_directory_record,
+)
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 Json = dict[str, Any]
@@ -136,7 +155,7 @@ def add_audit(
 
 
 # ---------------------------------------------------------------- views
-def template_snapshot(item: CouponTemplateItem) -> Json:
+def template_snapshot(item: CouponTemplateRecord) -> Json:
     """A template as its audit entries record it (and the API shows it: `oms.views.pricing.template_view`)."""
     return {
         **item.definition,
@@ -155,9 +174,9 @@ PromotionChange = Callable[[Json | None], Json | None]
 
 class PricingAdminRepository:
     # ---------------------------------------------------------------- audit
-    def audit(self, subject: str, limit: int = 20) -> list[AuditItem]:
+    def audit(self, subject: str, limit: int = 20) -> list[AuditRecord]:
         results = Item.query(f"AUDIT#{subject}", scan_index_forward=False, limit=limit, consistent_read=True)
-        return [i for i in results if isinstance(i, AuditItem)]
+        return [audit_record(i) for i in results if isinstance(i, AuditItem)]
 
     # ---------------------------------------------------------------- stores (scope checks)
     def store_currencies(self) -> dict[str, str]:
@@ -168,11 +187,12 @@ class PricingAdminRepository:
         return {store_id: str(policy["currency"]) for store_id, policy in directory.all_policies().items()}
 
     # ---------------------------------------------------------------- promotions
-    def promotion_directory(self) -> PromotionDirectoryItem | None:
+    def promotion_directory(self) -> PromotionDirectoryRecord | None:
         try:
-            return PromotionDirectoryItem.get(*keys.PROMOTION_DIRECTORY, consistent_read=True)
+            item = PromotionDirectoryItem.get(*keys.PROMOTION_DIRECTORY, consistent_read=True)
         except DoesNotExist:
             return None
+        return promotion_directory_record(item)
 
     def promotions(self) -> dict[str, Json]:
         directory = self.promotion_directory()
@@ -230,13 +250,14 @@ class PricingAdminRepository:
         raise ConcurrentChange("the promotions kept changing concurrently; retry")
 
     # ---------------------------------------------------------------- coupon templates
-    def template(self, template_id: str) -> CouponTemplateItem | None:
+    def template(self, template_id: str) -> CouponTemplateRecord | None:
         try:
-            return CouponTemplateItem.get(*keys.coupon_template(template_id), consistent_read=True)
+            item = CouponTemplateItem.get(*keys.coupon_template(template_id), consistent_read=True)
         except DoesNotExist:
             return None
+        return coupon_template_record(item)
 
-    def templates(self, limit: int | None, cursor: str | None) -> Page[CouponTemplateItem]:
+    def templates(self, limit: int | None, cursor: str | None) -> Page[CouponTemplateRecord]:
         partition = keys.COUPON_TEMPLATES_GSI2
         results = Item.gsi2.query(
             partition,
@@ -244,10 +265,10 @@ class PricingAdminRepository:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI2PK", partition_value=partition),
         )
-        items = [i for i in results if isinstance(i, CouponTemplateItem)]
+        items = [coupon_template_record(i) for i in results if isinstance(i, CouponTemplateItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
-    def create_template(self, definition: Json, *, actor: Actor, reason: str | None, now: str) -> CouponTemplateItem:
+    def create_template(self, definition: Json, *, actor: Actor, reason: str | None, now: str) -> CouponTemplateRecord:
         template_id = str(definition["templateId"])
         item = CouponTemplateItem(
             *keys.coupon_template(template_id),
@@ -263,6 +284,7 @@ class PricingAdminRepository:
             createdBy=actor.subject,
             version=1,
         )
+        created = coupon_template_record(item)
         tx = Transaction()
         tx.put(Part.TEMPLATE, item, CouponTemplateItem.PK.does_not_exist())
         add_audit(
@@ -272,15 +294,15 @@ class PricingAdminRepository:
             actor=actor,
             now=now,
             before=None,
-            after=template_snapshot(item),
+            after=template_snapshot(created),
             reason=reason,
         )
         tx.commit()
-        return item
+        return created
 
     def disable_template(
-        self, item: CouponTemplateItem, *, actor: Actor, reason: str | None, now: str
-    ) -> CouponTemplateItem:
+        self, item: CouponTemplateRecord, *, actor: Actor, reason: str | None, now: str
+    ) -> CouponTemplateRecord:
         """ACTIVE → DISABLED. Checkout conditions each use on ACTIVE, so no new use gets through from now;
         coupons already issued keep their status (they are simply unusable)."""
         version = int(item.version)
@@ -288,7 +310,7 @@ class PricingAdminRepository:
         tx = Transaction()
         tx.update(
             Part.TEMPLATE,
-            CouponTemplateItem(item.PK, item.SK),
+            CouponTemplateItem(*keys.coupon_template(item.templateId)),
             [
                 CouponTemplateItem.status.set(TEMPLATE_DISABLED),
                 CouponTemplateItem.updatedAt.set(now),
@@ -296,7 +318,7 @@ class PricingAdminRepository:
             ],
             (CouponTemplateItem.status == TEMPLATE_ACTIVE) & (CouponTemplateItem.version == version),
         )
-        item.status, item.updatedAt, item.version = TEMPLATE_DISABLED, now, version + 1
+        item = replace(item, status=TEMPLATE_DISABLED, updatedAt=now, version=version + 1)
         add_audit(
             tx,
             template_subject(item.templateId),
@@ -318,15 +340,15 @@ class PricingAdminRepository:
     # ---------------------------------------------------------------- issuing coupons
     def issue_coupons(
         self,
-        template: CouponTemplateItem,
+        template: CouponTemplateRecord,
         owners: list[str] | None,
         public_code: str | None,
         *,
         actor: Actor,
         reason: str | None,
         now: str,
-        extra: Callable[[Transaction, list[CouponItem]], None] | None = None,
-    ) -> list[CouponItem]:
+        extra: Callable[[Transaction, list[CouponRecord]], None] | None = None,
+    ) -> list[CouponRecord]:
         """One coupon per owner (server-made codes), or one public code; the template's `issued` counter
         (conditioned on ACTIVE) and an audit entry; `extra` adds more pieces (the idempotency record).
         All in ONE transaction. A clash of a generated code retries with new codes."""
@@ -341,7 +363,7 @@ class PricingAdminRepository:
                 tx.put((Part.COUPON, coupon.code), coupon, CouponItem.PK.does_not_exist())
             tx.update(
                 Part.TEMPLATE,
-                CouponTemplateItem(template.PK, template.SK),
+                CouponTemplateItem(*keys.coupon_template(template.templateId)),
                 [
                     CouponTemplateItem.issued.add(len(coupons)),
                     CouponTemplateItem.updatedAt.set(now),
@@ -361,8 +383,9 @@ class PricingAdminRepository:
                 },
                 reason=reason,
             )
+            issued = [coupon_record(coupon) for coupon in coupons]
             if extra is not None:
-                extra(tx, coupons)
+                extra(tx, issued)
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:
@@ -375,11 +398,11 @@ class PricingAdminRepository:
                         raise CouponCodeTaken(f"the coupon code {public_code} is already in use") from cancelled
                     continue  # a generated code met an existing one (rare): draw new codes
                 raise
-            return coupons
+            return issued
         raise ConcurrentChange("could not draw unused coupon codes; retry")
 
     @staticmethod
-    def _coupon(template: CouponTemplateItem, code: str, owner: str | None, *, actor: Actor, now: str) -> CouponItem:
+    def _coupon(template: CouponTemplateRecord, code: str, owner: str | None, *, actor: Actor, now: str) -> CouponItem:
         return CouponItem(
             *keys.coupon(code),
             GSI1PK=None if owner is None else keys.customer_coupons_gsi1(owner),
@@ -397,15 +420,16 @@ class PricingAdminRepository:
         )
 
     # ---------------------------------------------------------------- reading coupons
-    def coupon(self, code: str) -> CouponItem | None:
+    def coupon(self, code: str) -> CouponRecord | None:
         try:
-            return CouponItem.get(*keys.coupon(code), consistent_read=True)
+            item = CouponItem.get(*keys.coupon(code), consistent_read=True)
         except DoesNotExist:
             return None
+        return coupon_record(item)
 
     def customer_coupons(
         self, customer_id: str, status: str | None, limit: int | None, cursor: str | None
-    ) -> tuple[list[CouponItem], str | None]:
+    ) -> tuple[list[CouponRecord], str | None]:
         partition = keys.customer_coupons_gsi1(customer_id)
         results = Item.gsi1.query(
             partition,
@@ -415,19 +439,19 @@ class PricingAdminRepository:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI1PK", partition_value=partition),
         )
-        items = [i for i in results if isinstance(i, CouponItem)]
+        items = [coupon_record(i) for i in results if isinstance(i, CouponItem)]
         return items, encode_cursor(results.last_evaluated_key)
 
     def template_coupons(
         self, template_id: str, limit: int | None, cursor: str | None
-    ) -> tuple[list[CouponItem], str | None]:
+    ) -> tuple[list[CouponRecord], str | None]:
         partition = keys.template_coupons_gsi2(template_id)
         results = Item.gsi2.query(
             partition,
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI2PK", partition_value=partition),
         )
-        items = [i for i in results if isinstance(i, CouponItem)]
+        items = [coupon_record(i) for i in results if isinstance(i, CouponItem)]
         return items, encode_cursor(results.last_evaluated_key)
 
     def template_statuses(self, template_ids: Iterable[str]) -> dict[str, str]:
@@ -442,11 +466,12 @@ class PricingAdminRepository:
         }
 
     # ---------------------------------------------------------------- settings
-    def settings(self, key: tuple[str, str]) -> PricingSettingsItem | None:
+    def settings(self, key: tuple[str, str]) -> PricingSettingsRecord | None:
         try:
-            return PricingSettingsItem.get(*key, consistent_read=True)
+            item = PricingSettingsItem.get(*key, consistent_read=True)
         except DoesNotExist:
             return None
+        return pricing_settings_record(item)
 
     def put_settings(
         self,
@@ -460,7 +485,7 @@ class PricingAdminRepository:
         reason: str | None,
         before: Json | None,
         now: str,
-    ) -> PricingSettingsItem:
+    ) -> PricingSettingsRecord:
         """Replace a settings item (conditioned on the version read) with its audit entry, in one transaction."""
         item = PricingSettingsItem(
             *key, data=data, version=expected_version + 1, updatedAt=now, updatedBy=actor.subject
@@ -480,21 +505,21 @@ class PricingAdminRepository:
             if cancelled.failed(Part.SETTINGS):
                 raise ConcurrentChange("the settings were changed concurrently; read them again") from cancelled
             raise
-        return item
+        return pricing_settings_record(item)
 
     # ---------------------------------------------------------------- points
     def points_context(
         self, customer_id: str, idempotency: tuple[str, str] | None
-    ) -> tuple[PointsAccountItem | None, StoredResponse | None]:
+    ) -> tuple[PointsAccountRecord | None, StoredResponse | None]:
         """The customer's points account and a stored response for the key: one consistent read."""
         wanted = [keys.points_account(customer_id)]
         if idempotency:
             wanted.append(keys.idempotency(*idempotency))
-        account: PointsAccountItem | None = None
+        account: PointsAccountRecord | None = None
         stored: StoredResponse | None = None
         for item in Item.batch_get(wanted, consistent_read=True):
             if isinstance(item, PointsAccountItem):
-                account = item
+                account = points_account_record(item)
             elif isinstance(item, IdempotencyItem):
                 stored = StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
         return account, stored
@@ -506,7 +531,7 @@ class PricingAdminRepository:
             return None
         return StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
 
-    def points_entries(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[PointsEntryItem]:
+    def points_entries(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[PointsEntryRecord]:
         partition = keys.points_account(customer_id)[0]
         results = Item.query(
             partition,
@@ -516,7 +541,7 @@ class PricingAdminRepository:
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="PK", partition_value=partition),
         )
-        items = [i for i in results if isinstance(i, PointsEntryItem)]
+        items = [points_entry_record(i) for i in results if isinstance(i, PointsEntryItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
 
 

@@ -1,9 +1,11 @@
 """What the store hands to callers outside `oms.store`: an order's partition as one `OrderRecord`,
-idempotency records and stored responses, and the stored rows under their record names.
+idempotency records and stored responses, and the stored rows as plain frozen dataclasses under the
+rows' attribute names (`oms.store.rows` builds them from the pynamodb rows, and rows from them).
 
 Callers read records; they never write them. Every write is a store function named for its
-intention (`add_refund_settled`, `add_child_update`, ...) that builds its own update expression,
-so no module outside `oms.store` imports `oms.store.models` or pynamodb."""
+intention (`add_refund_settled`, `add_child_update`, ...) that takes the record it changes (its ids
+and version), builds the key and its own update expression, so no module outside `oms.store`
+imports `oms.store.models` or pynamodb, or holds a pynamodb object."""
 
 from __future__ import annotations
 
@@ -11,45 +13,325 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oms.domain.ledger import Line
+from oms.domain.money import Money
 from oms.domain.order import OrderStatus
 from oms.domain.payment import AttemptStatus, OrderMoney, order_position
 from oms.domain.refunds import ProviderPayment, RefundMade, refund_rooms
-from oms.store.models import (
-    AnomalyItem,
-    AuditItem,
-    BalanceAccountItem,
-    ChildOrderItem,
-    CouponItem,
-    CouponTemplateItem,
-    LedgerLineItem,
-    OrderEventItem,
-    OrderItem,
-    OrderLineItem,
-    PaymentAttemptItem,
-    PointsEntryItem,
-    PricingSettingsItem,
-    PromotionDirectoryItem,
-    RefundItem,
-    ShipmentItem,
-)
 
-# The stored rows, read-only outside the store.
-AnomalyRecord = AnomalyItem
-AuditRecord = AuditItem
-BalanceRecord = BalanceAccountItem
-ChildRecord = ChildOrderItem
-CouponRecord = CouponItem
-CouponTemplateRecord = CouponTemplateItem
-EventRecord = OrderEventItem
-HeaderRecord = OrderItem
-LedgerLineRecord = LedgerLineItem
-LineRecord = OrderLineItem
-AttemptRecord = PaymentAttemptItem
-PointsEntryRecord = PointsEntryItem
-PricingSettingsRecord = PricingSettingsItem
-PromotionDirectoryRecord = PromotionDirectoryItem
-RefundRecord = RefundItem
-ShipmentRecord = ShipmentItem
+
+@dataclass(frozen=True, slots=True)
+class MoneyRecord:
+    """A stored amount, as the row holds it (`money()` for the domain value)."""
+
+    amount: int
+    currency: str
+
+    @classmethod
+    def of(cls, money: Money) -> MoneyRecord:
+        return cls(money.amount, money.currency)
+
+    def money(self) -> Money:
+        return Money(int(self.amount), self.currency)
+
+
+# The stored rows as callers outside the store read them: plain values under the rows' attribute names
+# (built from the rows by `oms.store.rows`; keys and index attributes stay in the store).
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyRecord:
+    """An abnormal payment case."""
+
+    anomalyId: str
+    anomalyType: str
+    orderId: str
+    paymentId: str
+    expected: MoneyRecord
+    received: MoneyRecord
+    status: str
+    notes: Any
+    refund: Any
+    resolution: Any
+    createdAt: str
+    updatedAt: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """A payment attempt of an order."""
+
+    paymentId: str
+    orderId: str
+    customerId: str
+    method: str
+    status: str
+    amount: MoneyRecord
+    goodsAmount: MoneyRecord
+    surcharge: MoneyRecord
+    fee: MoneyRecord
+    received: MoneyRecord | None
+    providerReference: str | None
+    instructions: Any
+    review: Any
+    deadlineBefore: str | None
+    closeOutcome: str | None
+    closure: Any
+    createdAt: str
+    updatedAt: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """An audit entry (who changed what)."""
+
+    subject: str
+    action: str
+    by: str
+    role: str
+    at: str
+    before: Any
+    after: Any
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceRecord:
+    """A customer's stored-balance account."""
+
+    customerId: str
+    currency: str
+    available: int
+    updatedAt: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildRecord:
+    """A child order (what one merchant or warehouse ships); `queued`: in its warehouse's list."""
+
+    childId: str
+    orderId: str
+    childNo: int
+    storeId: str
+    warehouseId: str
+    handling: str
+    crossBorder: str
+    parts: Any
+    total: MoneyRecord
+    status: str
+    shipped: Any
+    releasedAt: str | None
+    cancellation: Any
+    createdAt: str
+    updatedAt: str
+    version: int
+    queued: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CouponRecord:
+    """A coupon (issued to a customer, or a public code)."""
+
+    code: str
+    templateId: str
+    template: Any
+    ownerId: str | None
+    status: str
+    orderId: str | None
+    issuedAt: str
+    issuedBy: str
+    usedAt: str | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class CouponTemplateRecord:
+    """A coupon template and its use counters."""
+
+    templateId: str
+    definition: Any
+    status: str
+    issued: int
+    used: int
+    createdAt: str
+    updatedAt: str
+    createdBy: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A status change on an order's timeline; `eventId` (a ULID) orders the timeline."""
+
+    eventId: str
+    orderId: str
+    fromStatus: str | None
+    toStatus: str
+    by: str
+    role: str
+    at: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderRecord:
+    """An order header."""
+
+    orderId: str
+    orderNumber: str
+    customerId: str
+    status: str
+    currency: str
+    storeIds: list[str]
+    subtotal: MoneyRecord
+    shipping: MoneyRecord
+    discount: MoneyRecord
+    total: MoneyRecord
+    shippingAddress: Any
+    note: str | None
+    paymentDeadline: str
+    cancellation: Any
+    pricing: Any
+    benefits: Any
+    deliveredAt: str | None
+    autoConfirmAt: str | None
+    openCases: int | None
+    createdAt: str
+    updatedAt: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLineRecord:
+    """A ledger line of a posting."""
+
+    postingId: str
+    kind: str
+    account: str
+    amount: MoneyRecord
+    memo: str
+    at: str
+    orderId: str | None
+    paymentId: str | None
+    by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineRecord:
+    """An order line."""
+
+    orderId: str
+    lineNo: int
+    skuId: str
+    productId: str
+    storeId: str
+    warehouseId: str
+    name: str
+    unitPrice: MoneyRecord
+    quantity: int
+    lineTotal: MoneyRecord
+    shipping: MoneyRecord
+    discount: MoneyRecord
+    payable: MoneyRecord
+    stockState: str | None
+    pricing: Any
+
+
+@dataclass(frozen=True, slots=True)
+class PointsAccountRecord:
+    """A customer's points account."""
+
+    customerId: str
+    available: int
+    updatedAt: str
+
+
+@dataclass(frozen=True, slots=True)
+class PointsEntryRecord:
+    """A points ledger entry."""
+
+    customerId: str
+    delta: int
+    kind: str
+    orderId: str | None
+    reason: str | None
+    by: str
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class PricingSettingsRecord:
+    """Pricing settings: points programmes or FX rates."""
+
+    data: Any
+    version: int
+    updatedAt: str
+    updatedBy: str
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionDirectoryRecord:
+    """Every live promotion, in one row."""
+
+    promotions: Any
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRecord:
+    """A refund toward the payer; `nextTry`: when the sweeper asks its provider next (None: not due)."""
+
+    refundId: str
+    orderId: str
+    paymentId: str
+    method: str
+    amount: MoneyRecord
+    status: str
+    reason: str
+    providerReference: str | None
+    customerId: str | None
+    anomalyId: str | None
+    failures: int | None
+    lastError: str | None
+    pendingSince: str | None
+    route: str | None
+    retries: int | None
+    failure: Any
+    resolution: Any
+    createdAt: str
+    updatedAt: str
+    nextTry: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentRecord:
+    """A shipment of a child order, with its tracking timeline."""
+
+    shipmentId: str
+    orderId: str
+    childId: str
+    carrier: str
+    trackingNumber: str
+    lines: Any
+    status: str
+    events: Any
+    latestEventAt: str | None
+    createdAt: str
+    createdBy: str
+    updatedAt: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingRecord:
+    """A tracking number's reservation, pointing a carrier callback at its shipment."""
+
+    carrier: str
+    trackingNumber: str
+    orderId: str
+    childId: str
+    shipmentId: str
 
 
 @dataclass(frozen=True)

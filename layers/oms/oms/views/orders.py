@@ -114,7 +114,7 @@ def order_view(record: OrderRecord) -> dict[str, Any]:
                     "at": e.at,
                     "reason": e.reason,
                 }
-                for e in sorted(record.events, key=lambda e: e.SK)
+                for e in sorted(record.events, key=lambda e: e.eventId)
             ],
         }
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from oms.domain.refunds import RefundRoute
-from oms.store.due import next_try
 from oms.store.records import AnomalyRecord, AttemptRecord, LedgerLineRecord, OrderRecord, RefundRecord, money_of
 
 
@@ -71,7 +70,7 @@ def refund_view(item: RefundRecord) -> dict[str, Any]:
         "route": item.route or RefundRoute.PROVIDER.value,
         "failures": int(item.failures or 0),
         "lastError": item.lastError,
-        "nextTryAt": next_try(item),
+        "nextTryAt": item.nextTry,
         "failure": item.failure,
         "resolution": item.resolution,
         "createdAt": item.createdAt,
