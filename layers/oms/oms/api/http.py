@@ -6,21 +6,37 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Protocol, TypeVar
+import re
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar, get_type_hints
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+    ResponseValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.types import (
+    OpenAPIResponse,
+    OpenAPIResponseContentModel,
+    OpenAPIResponseContentSchema,
+)
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from pydantic import BaseModel, ValidationError
 
-from oms.api.auth import actor_from_event
+from oms.api.auth import actor_from_event, require_any
 from oms.api.ids import NAME_ID, IdKind, path_id_kind
-from oms.api.problems import HttpProblem, problem, service_unavailable
+from oms.api.problems import PROBLEM_CONTENT_TYPE, HttpProblem, Problem, problem, service_unavailable
 from oms.domain.errors import DomainError
-from oms.domain.permissions import Actor
+from oms.domain.permissions import Actor, Permission
 from oms.faults import is_aws_fault, is_transient
 
 M = TypeVar("M", bound=BaseModel)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Paged(Protocol):
@@ -36,10 +52,112 @@ class Paged(Protocol):
 MAX_BODY_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32  # the deepest request model (a promotion's tiers) nests 5 levels
 IDEMPOTENCY_KEY_MAX = 255
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-def make_resolver(logger: Logger) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver()
+# Problems every route can answer, and the reason phrases the document shows for them.
+PHRASES = {
+    400: "Malformed request (JSON syntax, a header such as Idempotency-Key or If-Match)",
+    401: "No valid bearer token",
+    403: "The caller's role may not do this",
+    404: "Not found (or an id no resource can have)",
+    409: "Conflict with the current state",
+    412: "If-Match names a version that has changed",
+    413: "Body larger than 64 KB",
+    415: "Body not sent as application/json",
+    422: "The request is not valid (errors lists each field)",
+    500: "Internal error (a bug; safe to retry)",
+    503: "Temporarily unavailable: retry after Retry-After seconds",
+}
+PROBLEM_CONTENT: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel] = {
+    PROBLEM_CONTENT_TYPE: {"model": Problem}
+}
+ALWAYS = (404, 422, 500, 503)
+
+
+class OmsResolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver with typed routes (request and response models, generated OpenAPI)
+    and the checks that come before validation: `edge` runs first on every route, so that a caller who
+    may not act gets 403 before anything of the body is read, an impossible path id is a 404, and a body
+    that is too large, not JSON or not UTF-8 gets its own 4xx. JSON is read once, by `strict_json`."""
+
+    def __init__(self, tag: str) -> None:
+        super().__init__(
+            enable_validation=True,
+            response_validation_error_http_code=500,
+            json_body_deserializer=strict_json,
+        )
+        self.tag = tag
+        # Powertools puts its request validation first in every route's middleware stack, before the
+        # router's middlewares; the edge checks must run before it, so they are part of it.
+        self._request_validation_middleware = EdgeThenValidate()
+
+    def endpoint(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 200,
+        permits: Permission | tuple[Permission, ...] = (),
+        problems: tuple[int, ...] = (),
+        also: dict[int, str] | None = None,
+        summary: str | None = None,
+    ) -> Callable[[F], F]:
+        """Register a typed route: `permits` (any of them) is checked at the edge, before the body; the
+        document lists `status` with the return type's schema, `also` (other success codes with the same
+        schema, e.g. 200 for a replayed create), and every problem the route can answer."""
+        needed = permits if isinstance(permits, tuple) else (permits,)
+
+        def register(func: F) -> F:
+            hints = get_type_hints(func, include_extras=True)
+            reads_body = any(
+                isinstance(meta, Body) for hint in hints.values() for meta in getattr(hint, "__metadata__", ())
+            )
+            codes = set(ALWAYS) | set(problems)
+            if reads_body:
+                codes |= {400, 413, 415}
+            if needed:
+                codes.add(403)  # 401 on every route behind the authorizer: added from template.yaml
+            responses: dict[int, OpenAPIResponse] = {status: {"description": _success(status)}}
+            for code, description in (also or {}).items():
+                responses[code] = {"description": description}
+            for code in sorted(codes):
+                responses[code] = {"description": PHRASES[code], "content": PROBLEM_CONTENT}
+            func.__oms_permits__ = needed  # type: ignore[attr-defined]
+            route = self.route(
+                _powertools_path(path),
+                method,
+                status_code=status,
+                responses=responses,
+                operation_id=_camel(func.__name__),
+                summary=summary or _summary(func),
+                tags=[self.tag],
+            )
+            return route(func)
+
+        return register
+
+
+def _success(status: int) -> str:
+    return {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}.get(status, "Success")
+
+
+def _powertools_path(path: str) -> str:
+    return re.sub(r"\{([^{}]+)\}", r"<\1>", path)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _summary(func: Callable[..., Any]) -> str | None:
+    doc = (func.__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else None
+
+
+def make_resolver(logger: Logger, tag: str = "OMS") -> OmsResolver:
+    app = OmsResolver(tag)
 
     @app.exception_handler(HttpProblem)
     def _http_problem(error: HttpProblem) -> Response[str]:
@@ -52,6 +170,20 @@ def make_resolver(logger: Logger) -> APIGatewayHttpResolver:
     @app.exception_handler(ValidationError)
     def _validation(error: ValidationError) -> Response[str]:
         return validation_problem(error)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response[str]:
+        return request_problem(error)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(_: RequestUnsupportedContentType) -> Response[str]:
+        return unsupported_media_type().response()
+
+    @app.exception_handler(ResponseValidationError)
+    def _invalid_response(error: ResponseValidationError) -> Response[str]:
+        # The server built an answer its own contract refuses: a bug, never the client's fault.
+        logger.error("response does not match its model", extra={"errors": error.errors()[:10]})
+        return problem(500, "internal-error", "Internal error", "the request failed; it is safe to retry")
 
     @app.not_found
     def _not_found(_: Exception) -> Response[str]:
@@ -67,14 +199,30 @@ def make_resolver(logger: Logger) -> APIGatewayHttpResolver:
         logger.exception("unhandled error")  # a bug (a non-transient AWS fault too)
         return problem(500, "internal-error", "Internal error", "the request failed; it is safe to retry")
 
-    app.use(middlewares=[check_path_ids])
     return app
 
 
-def check_path_ids(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+class EdgeThenValidate(OpenAPIRequestValidationMiddleware):
+    """The checks before powertools validates the request (who may act, the path ids, the raw body),
+    then its validation."""
+
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+        route = app.context["_route"]
+        needed: tuple[Permission, ...] = getattr(route.func, "__oms_permits__", ())
+        if needed:
+            require_any(actor_from_event(app.current_event.raw_event), *needed)
+        check_path_ids(app)
+        for header in route.dependant.header_params:
+            if header.alias.lower() == IDEMPOTENCY_HEADER.lower():
+                idempotency_key(app, required=header.required)
+        if route.dependant.body_params:
+            check_raw_body(app)
+        return super().handler(app, next_middleware)
+
+
+def check_path_ids(app: EventHandlerInstance) -> None:
     """Every path parameter within the limits of its kind (`oms.api.ids`), before the handler runs: an id
     that nothing can have is a 404 like a missing one, never a store call."""
-    # Powertools keeps the arguments it matched for the route here (its own validation reads them too).
     arguments: dict[str, str] = app.context.get("_route_args") or {}
     for name, value in arguments.items():
         kind = path_id_kind(name)
@@ -82,7 +230,47 @@ def check_path_ids(app: APIGatewayHttpResolver, next_middleware: NextMiddleware)
             raise HttpProblem(
                 404, "not-found", "Not found", f"no such {kind.label}: {name} is {kind.rule}", parameter=name
             )
-    return next_middleware(app)
+
+
+def check_raw_body(app: EventHandlerInstance) -> None:
+    """A body is JSON in UTF-8, at most MAX_BODY_BYTES, sent as application/json (the media type is
+    case-insensitive); its syntax is `strict_json`'s, when powertools reads it. An empty body is left to
+    validation (`missing` when the route requires one)."""
+    event = app.current_event
+    raw = _raw_body(event.body, bool(event.is_base64_encoded))
+    if not raw:
+        return
+    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise unsupported_media_type()
+    if len(raw) > MAX_BODY_BYTES:
+        raise HttpProblem(
+            413, "payload-too-large", "Payload too large", f"the body may be at most {MAX_BODY_BYTES} bytes"
+        )
+    decode_json_text(raw)
+    event.headers["content-type"] = "application/json"  # powertools matches the media type case-sensitively
+
+
+def unsupported_media_type() -> HttpProblem:
+    return HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json")
+
+
+def request_problem(error: RequestValidationError) -> Response[str]:
+    """Powertools' request validation errors in the one shape: `errors: [{field, message, code}]`, where
+    `field` leaves out where the value was (body, query, path, header)."""
+    errors = []
+    for e in error.errors():
+        _where, *parts = e.get("loc") or ("body",)
+        errors.append(
+            {
+                "field": ".".join(str(part) for part in parts) or "(body)",
+                "message": e.get("msg", ""),
+                "code": e.get("type", "invalid"),
+            }
+        )
+    return problem(
+        422, "validation-failed", "The request is not valid", "the request has invalid fields", errors=errors
+    )
 
 
 def validation_problem(error: ValidationError) -> Response[str]:
@@ -207,8 +395,12 @@ def strict_json(text: str) -> Any:
         raise _malformed(f"the body is not valid JSON: {error}") from error
 
 
-def idempotency_key(app: APIGatewayHttpResolver) -> str:
+def idempotency_key(app: EventHandlerInstance, *, required: bool = True) -> str | None:
+    """The Idempotency-Key header, checked at the edge of every route that declares it (before the body):
+    400 when a route that moves stock or money has none, or when it is not 1-255 printable characters."""
     key = app.current_event.headers.get("idempotency-key")
+    if not key and not required:
+        return None
     if not key:
         raise HttpProblem(
             400,

@@ -10,9 +10,18 @@ is a large part of a cold start (docs/benchmarks.md). `oms.api.schemas.<Model>` 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+)
 from pydantic_core import PydanticCustomError
 
 from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
@@ -72,6 +81,42 @@ class MoneyIn(Strict):
 
     def money(self) -> Money:
         return Money(self.amount, self.currency)
+
+
+# ---------------------------------------------------------------- responses
+class View(BaseModel):
+    """A response body: the JSON a view (`oms.views`) builds, checked against this model before it leaves
+    (a mismatch is the server's bug: a 500, never a 422). Unknown fields are refused, so the documented
+    schema is the whole answer; fields the view leaves out stay out (they are not sent as null)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # No return annotation on purpose: pydantic takes a serializer's return type as the model's
+    # serialization schema, and powertools documents responses in serialization mode.
+    @model_serializer(mode="wrap")
+    def _as_built(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        data = handler(self)
+        given = self.model_fields_set
+        fields = type(self).model_fields
+        keys = given | {alias for name in given if (alias := fields[name].alias)}
+        return {key: value for key, value in data.items() if key in keys}
+
+
+class MoneyOut(View):
+    """An amount in minor units (cents, fen) and its ISO 4217 currency."""
+
+    amount: int
+    currency: str
+
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class Page(View, Generic[Item]):
+    """One page of a listing; pass `next_cursor` back as `cursor` for the next (null: the last page)."""
+
+    items: list[Item]
+    next_cursor: str | None
 
 
 # Which module holds each function's request models (`oms.api.schemas.<Model>` imports it on first access).
