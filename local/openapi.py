@@ -24,6 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from oms.api.http import Endpoint
 from oms.api.ids import PATH_IDS
 from oms_local.core.template import RouteSpec, StackTemplate, TemplateError, load_template
 
@@ -82,6 +83,17 @@ def resolver_of(template: StackTemplate, function_id: str) -> Any | None:
 
     app = getattr(load_module(template, function_id), "app", None)
     return app if isinstance(app, OmsResolver) else None
+
+
+def handlers(template: StackTemplate) -> dict[str, Endpoint]:
+    """Route key → the typed route registered for it, over every HTTP function of ``template`` (the
+    callbacks, which take raw events, have none)."""
+    found: dict[str, Endpoint] = {}
+    for function_id in sorted({route.function_id for route in template.routes}):
+        app = resolver_of(template, function_id)
+        if app is not None:
+            found.update({endpoint.route_key: endpoint for endpoint in app.endpoints})
+    return found
 
 
 def _not_null(schema: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
-from oms.api.http import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_MAX, actor, make_resolver
+from oms.api.http import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_MAX, actor, answer, make_resolver
 from oms.api.order_schemas import CancelIn, CheckoutIn, CouponOptionsIn, QuoteIn
 from oms.api.order_views import ChildOrderDetail, CouponOptions, Order, OrderPage, Quote
 from oms.domain.order import OrderStatus
@@ -41,14 +41,14 @@ IdempotencyKey = Annotated[
 def quote(body: Annotated[QuoteIn, Body()]) -> Quote:
     """Price a cart exactly as checkout would, without placing anything."""
     cart = [line.cart_line() for line in body.lines]
-    return Quote.model_validate(services.orders.quote(actor(app), cart, body.pricing_request()))
+    return answer(Quote, services.orders.quote(actor(app), cart, body.pricing_request()))
 
 
 @app.endpoint("POST", "/orders/coupon-options", permits=Permission.ORDER_PLACE)
 def coupon_options(body: Annotated[CouponOptionsIn, Body()]) -> CouponOptions:
     """Each of the shopper's unused coupons tried alone on this cart."""
     options = services.orders.coupon_options(actor(app), [line.cart_line() for line in body.lines])
-    return CouponOptions.model_validate(options)
+    return answer(CouponOptions, options)
 
 
 @app.endpoint(
@@ -74,7 +74,7 @@ def checkout(body: Annotated[CheckoutIn, Body()], key: IdempotencyKey) -> Respon
     headers = {"Location": f"/orders/{result.body['orderId']}"}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return Response(result.status_code, "application/json", Order.model_validate(result.body), headers)
+    return Response(result.status_code, "application/json", answer(Order, result.body), headers)
 
 
 @app.endpoint("GET", "/orders")
@@ -89,14 +89,14 @@ def list_orders(
     page = services.orders.list(
         actor(app), status=status, created_from=createdFrom, created_to=createdTo, limit=limit, cursor=cursor
     )
-    return OrderPage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
+    return answer(OrderPage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
 @app.endpoint("GET", "/orders/{orderId}")
 def get_order(orderId: str) -> Order | ChildOrderDetail:
     """An order with its payment picture, or a child order (`<orderId>-<nn>`) with its parent's summary."""
     view = services.orders.get(actor(app), orderId)
-    return ChildOrderDetail.model_validate(view) if "parent" in view else Order.model_validate(view)
+    return answer(ChildOrderDetail, view) if "parent" in view else answer(Order, view)
 
 
 @app.endpoint(
@@ -108,13 +108,13 @@ def get_order(orderId: str) -> Order | ChildOrderDetail:
 def cancel_order(orderId: str, body: Annotated[CancelIn | None, Body()] = None) -> Order:
     """Cancel an unpaid order, or what has not shipped of a paid one (refunded)."""
     reason = body.reason if body is not None else None
-    return Order.model_validate(services.orders.cancel(actor(app), orderId, reason))
+    return answer(Order, services.orders.cancel(actor(app), orderId, reason))
 
 
 @app.endpoint("POST", "/orders/{orderId}/confirm-receipt", problems=(409,))
 def confirm_receipt(orderId: str) -> Order:
     """The shopper confirms a delivered order: it completes and its points are credited."""
-    return Order.model_validate(services.orders.confirm_receipt(actor(app), orderId))
+    return answer(Order, services.orders.confirm_receipt(actor(app), orderId))
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -7,8 +7,10 @@ import base64
 import binascii
 import json
 import re
+import weakref
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar, get_type_hints
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar, get_args, get_type_hints
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -28,6 +30,7 @@ from aws_lambda_powertools.event_handler.openapi.types import (
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from pydantic import BaseModel, ValidationError
 
+from oms import snapstart
 from oms.api.auth import actor_from_event, require_any
 from oms.api.ids import NAME_ID, IdKind, path_id_kind
 from oms.api.problems import PROBLEM_CONTENT_TYPE, HttpProblem, Problem, problem, service_unavailable
@@ -75,6 +78,16 @@ PROBLEM_CONTENT: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContent
 ALWAYS = (404, 422, 500, 503)
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """A typed route as registered: its route key (`POST /orders/{orderId}/cancel`), handler and body."""
+
+    route_key: str
+    function: Callable[..., Any]
+    body_model: type[BaseModel] | None
+    body_required: bool
+
+
 class OmsResolver(APIGatewayHttpResolver):
     """Powertools' HTTP API resolver with typed routes (request and response models, generated OpenAPI)
     and the checks that come before validation: `edge` runs first on every route, so that a caller who
@@ -88,6 +101,7 @@ class OmsResolver(APIGatewayHttpResolver):
             json_body_deserializer=strict_json,
         )
         self.tag = tag
+        self.endpoints: list[Endpoint] = []
         # Powertools puts its request validation first in every route's middleware stack, before the
         # router's middlewares; the edge checks must run before it, so they are part of it.
         self._request_validation_middleware = EdgeThenValidate()
@@ -138,6 +152,14 @@ class OmsResolver(APIGatewayHttpResolver):
         return register
 
 
+def _model_of(hint: Any) -> type[BaseModel] | None:
+    """The model in `Annotated[Model | None, Body()]`."""
+    for candidate in (get_args(hint)[0], *get_args(get_args(hint)[0])):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
 def _success(status: int) -> str:
     return {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}.get(status, "Success")
 
@@ -158,6 +180,16 @@ def _summary(func: Callable[..., Any]) -> str | None:
 
 def make_resolver(logger: Logger, tag: str = "OMS") -> OmsResolver:
     app = OmsResolver(tag)
+    held = weakref.ref(app)  # a function module loaded again (tests, the local stack) drops the old app
+
+    @snapstart.on_before_snapshot
+    def warm_routes() -> None:
+        """Before the SnapStart snapshot: build every route's dependant (its parameters' and models'
+        validators and serializers, which powertools builds at a route's first request) by generating
+        the document once, so a restored environment's first request pays nothing for them."""
+        current = held()
+        if current is not None:
+            current.get_openapi_schema()
 
     @app.exception_handler(HttpProblem)
     def _http_problem(error: HttpProblem) -> Response[str]:
@@ -248,7 +280,10 @@ def check_raw_body(app: EventHandlerInstance) -> None:
             413, "payload-too-large", "Payload too large", f"the body may be at most {MAX_BODY_BYTES} bytes"
         )
     decode_json_text(raw)
-    event.headers["content-type"] = "application/json"  # powertools matches the media type case-sensitively
+    # Powertools matches the media type case-sensitively (`application/json` only): tell it what we read.
+    headers = event.raw_event.get("headers") or {}
+    for name in [name for name in headers if name.lower() == "content-type"]:
+        headers[name] = "application/json"
 
 
 def unsupported_media_type() -> HttpProblem:
@@ -271,6 +306,20 @@ def request_problem(error: RequestValidationError) -> Response[str]:
     return problem(
         422, "validation-failed", "The request is not valid", "the request has invalid fields", errors=errors
     )
+
+
+V = TypeVar("V", bound=BaseModel)
+
+
+def answer(model: type[V], data: Any) -> V:
+    """A route's response body as its model. A body the model refuses is the server's bug: it raises
+    powertools' ResponseValidationError (a logged 500), never a ValidationError (a 422 blamed on the client)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ResponseValidationError(
+            errors=list(error.errors(include_url=False)), body=data, source="route"
+        ) from error
 
 
 def validation_problem(error: ValidationError) -> Response[str]:
