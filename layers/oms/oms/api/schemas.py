@@ -1,16 +1,16 @@
-"""Request bodies: the field types and base models every request model shares, and the index of every
-request model by name. Every model forbids unknown fields, so server-owned fields (status, totals,
-prices) cannot be bound from a client (OWASP API3).
+"""The field types and base models every request and response model shares. Every request model forbids
+unknown fields, so server-owned fields (status, totals, prices) cannot be bound from a client (OWASP
+API3); every response model (`View`) forbids them too, so the documented schema is the whole answer.
 
-Each function's models live in their own module (`catalog_schemas`, `order_schemas`, `payment_schemas`,
-`fulfilment_schemas`, `pricing_schemas`) and a function imports only its own: building pydantic models
-is a large part of a cold start (docs/benchmarks.md). `oms.api.schemas.<Model>` still names any of them
-(imported on first access), for readers that want every model in one place."""
+Each function's request models live in their own module (`catalog_schemas`, `order_schemas`,
+`payment_schemas`, `fulfilment_schemas`, `pricing_schemas`) and its response models in `*_views`
+modules; a function imports only its own: building pydantic models is a large part of a cold start
+(docs/benchmarks.md)."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -119,7 +119,7 @@ class Page(View, Generic[Item]):
     next_cursor: str | None
 
 
-# Which module holds each function's request models (`oms.api.schemas.<Model>` imports it on first access).
+# The modules of each function's request models (a function imports only its own: tests/unit/test_lazy_imports.py).
 MODEL_MODULES = (
     "oms.api.catalog_schemas",
     "oms.api.order_schemas",
@@ -127,15 +127,3 @@ MODEL_MODULES = (
     "oms.api.fulfilment_schemas",
     "oms.api.pricing_schemas",
 )
-
-
-def __getattr__(name: str) -> Any:
-    import importlib
-
-    if name.startswith("_"):  # `from oms.api.schemas import ...` asks for `__path__`: not a model
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    for module in MODEL_MODULES:
-        found = getattr(importlib.import_module(module), name, None)
-        if isinstance(found, type) and issubclass(found, BaseModel):
-            return found
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
