@@ -129,6 +129,11 @@ def _operation(route: RouteSpec, generated: dict[str, Any]) -> dict[str, Any]:
     if "requestBody" in operation:
         operation["requestBody"] = {"required": False, **operation["requestBody"]}
     responses = dict(operation["responses"])
+    # Powertools documents 500 as its ResponseValidationError; the resolver answers every 500 as a Problem.
+    responses["500"] = {
+        "description": "Internal error (a bug, a response its model refuses): safe to retry",
+        "content": {"application/problem+json": {"schema": _PROBLEM_REF}},
+    }
     if not route.public:
         operation["security"] = [{"bearerAuth": []}]
         responses["401"] = {
@@ -206,11 +211,10 @@ def build_openapi(template_path: str | Path, notes: list[str] | None = None) -> 
                 raise TemplateError(f"{key} is declared twice")
             item[route.method.lower()] = _operation(route, found[key])
         _merge_schemas(schemas, generated.get("components", {}).get("schemas", {}), function_id)
+        described = [paths[r.path][r.method.lower()] for r in routes.values() if r.route_key in found]
         for name in _POWERTOOLS_ONLY:
-            if f'"#/components/schemas/{name}"' in json.dumps(generated.get("paths", {})):
-                raise TemplateError(
-                    f"{function_id}: a route answers with powertools' {name}: register it with app.endpoint"
-                )
+            if any(f'"#/components/schemas/{name}"' in json.dumps(operation) for operation in described):
+                raise TemplateError(f"{function_id}: a route answers with powertools' {name}: use app.endpoint")
 
     return {
         "openapi": "3.1.0",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import inspect
 import json
 import re
 import weakref
@@ -124,8 +125,20 @@ class OmsResolver(APIGatewayHttpResolver):
 
         def register(func: F) -> F:
             hints = get_type_hints(func, include_extras=True)
-            reads_body = any(
-                isinstance(meta, Body) for hint in hints.values() for meta in getattr(hint, "__metadata__", ())
+            body = next(
+                (
+                    (name, hint)
+                    for name, hint in hints.items()
+                    if any(isinstance(meta, Body) for meta in getattr(hint, "__metadata__", ()))
+                ),
+                None,
+            )
+            reads_body = body is not None
+            required = (
+                body is not None and inspect.signature(func).parameters[body[0]].default is inspect.Parameter.empty
+            )
+            self.endpoints.append(
+                Endpoint(f"{method.upper()} {path}", func, _model_of(body[1]) if body else None, required)
             )
             codes = set(ALWAYS) | set(problems)
             if reads_body:

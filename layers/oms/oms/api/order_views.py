@@ -195,6 +195,7 @@ class Order(View):
     # A paid order's cancel: which child orders went, and which could not (already shipped).
     cancelledChildren: list[str] | None = None
     notCancelled: list[NotCancelled] | None = None
+    how: str | None = None  # a child order's cancel: "intercepted in the warehouse" or "not yet released ..."
 
 
 class ChildOrderDetail(ChildOrder):
