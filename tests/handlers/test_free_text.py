@@ -40,7 +40,12 @@ FIELDS: list[tuple[type[BaseModel], dict[str, Any], str, bool]] = [
     (order_schemas.CheckoutIn, CHECKOUT, "shippingAddress.region", True),
     (order_schemas.CheckoutIn, CHECKOUT, "shippingAddress.postalCode", True),
     (order_schemas.CheckoutIn, CHECKOUT, "note", False),
-    (catalog_schemas.StoreIn, {"name": "S", "currency": "CNY", "shippingFee": {"amount": 0, "currency": "CNY"}}, "name", True),
+    (
+        catalog_schemas.StoreIn,
+        {"name": "S", "currency": "CNY", "shippingFee": {"amount": 0, "currency": "CNY"}},
+        "name",
+        True,
+    ),
     (catalog_schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "name", True),
     (catalog_schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "description", False),
     (catalog_schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "category", True),
