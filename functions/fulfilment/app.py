@@ -31,8 +31,9 @@ def _request(child_order_id: str, body: ShipmentIn) -> ShipmentRequest:
 
 @app.endpoint("POST", "/orders/{orderId}/shipments", status=201, permits=Permission.SHIPMENT_CREATE, problems=(409,))
 def create_shipment(orderId: str, body: Annotated[ShipmentIn, Body()]) -> Response[ShipmentCreated]:
-    """Ship a paid child order, whole or some of its lines (the same carrier and tracking number again
-    answers the shipment it made)."""
+    """Ship a paid child order, whole or some of its lines.
+
+    The same carrier and tracking number on the same child again answers the shipment it made (201)."""
     shipment = services.fulfilment.ship(actor(app), _request(orderId, body))
     headers = {"Location": f"/orders/{shipment['orderId']}/shipments"}
     return Response(201, "application/json", ShipmentCreated.model_validate(shipment), headers)
