@@ -49,16 +49,18 @@ _CALLBACKS = {
     "CarrierCallbacksFunction": (
         "A carrier's tracking update, verified by its HMAC signature and applied once per event.",
         {
-            "200": "Applied (or a duplicate)",
-            "400": "Not a tracking update",
-            "401": "Bad signature",
-            "404": "Unknown carrier or tracking number",
+            "204": "Applied, recorded, or a duplicate (empty body)",
+            "401": "Unknown carrier, bad or stale signature, or a malformed body",
+            "409": "No shipment has this tracking number yet: the carrier retries",
             "413": "Body larger than 64 KB",
-            "500": "Not applied (a bug): the carrier retries",
-            "503": "Not applied yet: the carrier retries",
+            "500": "Not applied (a bug, or the carrier's secrets missing): the carrier retries",
+            "503": "Not applied yet (a transient fault; Retry-After): the carrier retries",
         },
     ),
 }
+# What the callbacks answer in: a payment provider's own format (Alipay `success` as text, WeChat Pay
+# JSON, ...), a carrier JSON.
+_CALLBACK_MEDIA = {"PaymentCallbacksFunction": "*/*", "CarrierCallbacksFunction": "application/json"}
 MODULE_PREFIX = "oms_openapi_"
 
 
@@ -146,6 +148,7 @@ def _operation(route: RouteSpec, generated: dict[str, Any]) -> dict[str, Any]:
 
 def _callback(route: RouteSpec) -> dict[str, Any]:
     description, statuses = _CALLBACKS[route.function_id]
+    media = _CALLBACK_MEDIA[route.function_id]
     name = re.findall(r"\{([^{}]+)\}", route.path)[0]
     return {
         "operationId": f"{route.function_id}.{route.event_id}",
@@ -155,7 +158,7 @@ def _callback(route: RouteSpec) -> dict[str, Any]:
         "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}],
         "requestBody": {"required": True, "content": {"*/*": {"schema": {"type": "string"}}}},
         "responses": {
-            code: {"description": text, "content": {"*/*": {"schema": {"type": "string"}}}}
+            code: {"description": text} if code == "204" else {"description": text, "content": {media: {}}}
             for code, text in sorted(statuses.items())
         },
     }
