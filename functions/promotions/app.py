@@ -1,5 +1,8 @@
 """Pricing administration: promotions, coupon templates and issuance, customers' coupons, points
-programmes, FX rates and points accounts (read, staff adjustments)."""
+programmes, FX rates and points accounts (read, staff adjustments).
+
+Writes name their permission at the edge (`permits`: 403 before the body is read); reads meant for staff
+are refused by the service (403), which decides who counts as staff."""
 
 from __future__ import annotations
 
@@ -11,7 +14,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
-from oms.api.http import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_MAX, actor, etag, idempotency_key, if_match, make_resolver
+from oms.api.http import (
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_KEY_MAX,
+    actor,
+    answer,
+    etag,
+    idempotency_key,
+    if_match,
+    make_resolver,
+)
 from oms.api.pricing_schemas import (
     CouponTemplateIn,
     DisableIn,
@@ -65,14 +77,14 @@ def _replayed(replayed: bool) -> dict[str, str] | None:
 
 
 # ---------------------------------------------------------------- promotions
-@app.endpoint("GET", "/promotions")
+@app.endpoint("GET", "/promotions", problems=(403,))
 def list_promotions(
     storeId: Annotated[str | None, Query(description="Only this store's promotions.")] = None,
-    status: Annotated[Literal["ACTIVE", "ENDED"] | None, Query()] = None,
+    status: Annotated[Literal["ACTIVE", "ENDED"] | None, Query(description="Only promotions in this status.")] = None,
 ) -> PromotionPage:
     """Every promotion (staff), newest first, by store and status: one page."""
     items = services.pricing_admin.promotions(actor(app), storeId, status)
-    return PromotionPage.model_validate({"items": items, "next_cursor": None})
+    return answer(PromotionPage, {"items": items, "next_cursor": None})
 
 
 @app.endpoint("POST", "/promotions", status=201, permits=Permission.PROMOTION_MANAGE, problems=(409,))
@@ -80,14 +92,14 @@ def create_promotion(body: Annotated[PromotionIn, Body()]) -> Response[Promotion
     """Create a promotion: checkout applies it within its window."""
     created = services.pricing_admin.create_promotion(actor(app), promotion_from_body(body, new_id()), body.reason)
     headers = {**etag(created["version"]), "Location": f"/promotions/{created['promotionId']}"}
-    return Response(201, "application/json", Promotion.model_validate(created), headers)
+    return Response(201, "application/json", answer(Promotion, created), headers)
 
 
-@app.endpoint("GET", "/promotions/{promotionId}")
+@app.endpoint("GET", "/promotions/{promotionId}", problems=(403,))
 def get_promotion(promotionId: str) -> Response[PromotionDetail]:
     """A promotion with its audit entries (ETag: its version)."""
     found = services.pricing_admin.promotion(actor(app), promotionId)
-    return Response(200, "application/json", PromotionDetail.model_validate(found), etag(found["version"]))
+    return Response(200, "application/json", answer(PromotionDetail, found), etag(found["version"]))
 
 
 @app.endpoint("PUT", "/promotions/{promotionId}", permits=Permission.PROMOTION_MANAGE, problems=(400, 409, 412))
@@ -98,7 +110,7 @@ def replace_promotion(
     replaced = services.pricing_admin.replace_promotion(
         actor(app), promotion_from_body(body, promotionId), if_match(app), body.reason
     )
-    return Response(200, "application/json", Promotion.model_validate(replaced), etag(replaced["version"]))
+    return Response(200, "application/json", answer(Promotion, replaced), etag(replaced["version"]))
 
 
 @app.endpoint("DELETE", "/promotions/{promotionId}", permits=Permission.PROMOTION_MANAGE, problems=(400, 409, 412))
@@ -108,15 +120,15 @@ def end_promotion(
     """End a promotion at once; it stays listed for history (ending twice changes nothing)."""
     reason = body.reason if body is not None else None
     ended = services.pricing_admin.end_promotion(actor(app), promotionId, if_match(app), reason)
-    return Response(200, "application/json", Promotion.model_validate(ended), etag(ended["version"]))
+    return Response(200, "application/json", answer(Promotion, ended), etag(ended["version"]))
 
 
 # ---------------------------------------------------------------- coupon templates
-@app.endpoint("GET", "/coupon-templates")
+@app.endpoint("GET", "/coupon-templates", problems=(403,))
 def list_templates(limit: Limit = None, cursor: Cursor = None) -> CouponTemplatePage:
     """Coupon templates (staff), newest first."""
     page = services.pricing_admin.templates(actor(app), limit, cursor)
-    return CouponTemplatePage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
+    return answer(CouponTemplatePage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
 @app.endpoint("POST", "/coupon-templates", status=201, permits=Permission.PROMOTION_MANAGE)
@@ -124,14 +136,14 @@ def create_template(body: Annotated[CouponTemplateIn, Body()]) -> Response[Coupo
     """Create a coupon template (immutable: issued coupons carry a copy of it)."""
     created = services.pricing_admin.create_template(actor(app), template_from_body(body, new_id()), body.reason)
     headers = {**etag(created["version"]), "Location": f"/coupon-templates/{created['templateId']}"}
-    return Response(201, "application/json", CouponTemplate.model_validate(created), headers)
+    return Response(201, "application/json", answer(CouponTemplate, created), headers)
 
 
-@app.endpoint("GET", "/coupon-templates/{templateId}")
+@app.endpoint("GET", "/coupon-templates/{templateId}", problems=(403,))
 def get_template(templateId: str) -> Response[CouponTemplateDetail]:
     """A coupon template with its counters and audit entries (ETag: its version)."""
     found = services.pricing_admin.template(actor(app), templateId)
-    return Response(200, "application/json", CouponTemplateDetail.model_validate(found), etag(found["version"]))
+    return Response(200, "application/json", answer(CouponTemplateDetail, found), etag(found["version"]))
 
 
 @app.endpoint(
@@ -146,7 +158,7 @@ def disable_template(
     """Disable a template: it issues no more coupons and its coupons are no longer usable."""
     reason = body.reason if body is not None else None
     disabled = services.pricing_admin.disable_template(actor(app), templateId, if_match(app), reason)
-    return Response(200, "application/json", CouponTemplate.model_validate(disabled), etag(disabled["version"]))
+    return Response(200, "application/json", answer(CouponTemplate, disabled), etag(disabled["version"]))
 
 
 @app.endpoint(
@@ -180,40 +192,42 @@ def issue_coupons(
         idempotency_key=key,
         fingerprint=request_fingerprint({"issue": templateId, **body.model_dump()}),
     )
-    return Response(status, "application/json", IssuedCoupons.model_validate(result), _replayed(replayed))
+    return Response(status, "application/json", answer(IssuedCoupons, result), _replayed(replayed))
 
 
-@app.endpoint("GET", "/coupon-templates/{templateId}/coupons")
+@app.endpoint("GET", "/coupon-templates/{templateId}/coupons", problems=(403,))
 def template_coupons(templateId: str, limit: Limit = None, cursor: Cursor = None) -> CouponPage:
     """The coupons issued from a template (staff)."""
     page = services.pricing_admin.template_coupons(actor(app), templateId, limit, cursor)
-    return CouponPage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
+    return answer(CouponPage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
 # ---------------------------------------------------------------- coupons
 @app.endpoint("GET", "/coupons")
 def my_coupons(
-    status: Annotated[Literal["AVAILABLE", "USED", "VOID"] | None, Query()] = None,
+    status: Annotated[
+        Literal["AVAILABLE", "USED", "VOID"] | None, Query(description="Only coupons in this status.")
+    ] = None,
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> CouponPage:
     """The caller's own coupons, newest first."""
     page = services.pricing_admin.my_coupons(actor(app), status, limit, cursor)
-    return CouponPage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
+    return answer(CouponPage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
 @app.endpoint("GET", "/coupons/{code}")
 def get_coupon(code: str) -> Coupon:
     """A coupon by its code: the owner's and staff's, or a public code (any signed-in caller)."""
-    return Coupon.model_validate(services.pricing_admin.coupon(actor(app), code))
+    return answer(Coupon, services.pricing_admin.coupon(actor(app), code))
 
 
 # ---------------------------------------------------------------- settings
-@app.endpoint("GET", "/settings/points-rules")
+@app.endpoint("GET", "/settings/points-rules", problems=(403,))
 def get_points_rules() -> Response[PointsRulesDetail]:
     """The points programmes by currency, with their audit entries (ETag: their version)."""
     result = services.pricing_admin.points_rules(actor(app))
-    return Response(200, "application/json", PointsRulesDetail.model_validate(result), etag(result["version"]))
+    return Response(200, "application/json", answer(PointsRulesDetail, result), etag(result["version"]))
 
 
 @app.endpoint("PUT", "/settings/points-rules", permits=Permission.PRICING_SETTINGS, problems=(400, 409, 412))
@@ -222,14 +236,14 @@ def put_points_rules(body: Annotated[PointsProgrammesIn, Body()], ifMatch: IfMat
     result = services.pricing_admin.put_points_rules(
         actor(app), points_rules_from_body(body), if_match(app), body.reason
     )
-    return Response(200, "application/json", PointsRules.model_validate(result), etag(result["version"]))
+    return Response(200, "application/json", answer(PointsRules, result), etag(result["version"]))
 
 
-@app.endpoint("GET", "/settings/fx-rates")
+@app.endpoint("GET", "/settings/fx-rates", problems=(403,))
 def get_fx_rates() -> Response[FxRatesDetail]:
     """The reporting currency and the FX rates to it, with their audit entries (ETag: their version)."""
     result = services.pricing_admin.fx_rates(actor(app))
-    return Response(200, "application/json", FxRatesDetail.model_validate(result), etag(result["version"]))
+    return Response(200, "application/json", answer(FxRatesDetail, result), etag(result["version"]))
 
 
 @app.endpoint("PUT", "/settings/fx-rates", permits=Permission.PRICING_SETTINGS, problems=(400, 409, 412))
@@ -238,7 +252,7 @@ def put_fx_rates(body: Annotated[FxRatesIn, Body()], ifMatch: IfMatch = None) ->
     result = services.pricing_admin.put_fx_rates(
         actor(app), body.reportingCurrency, fx_rates_from_body(body), if_match(app), body.reason
     )
-    return Response(200, "application/json", FxRates.model_validate(result), etag(result["version"]))
+    return Response(200, "application/json", answer(FxRates, result), etag(result["version"]))
 
 
 # ---------------------------------------------------------------- points accounts
@@ -247,7 +261,7 @@ def points(customerId: str, limit: Limit = None, cursor: Cursor = None) -> Point
     """A customer's points and ledger (`me`: the caller's own; others' for staff)."""
     who = actor(app)
     subject = who.subject if customerId == "me" else customerId
-    return PointsAccount.model_validate(services.pricing_admin.points_of(who, subject, limit, cursor))
+    return answer(PointsAccount, services.pricing_admin.points_of(who, subject, limit, cursor))
 
 
 @app.endpoint(
@@ -273,7 +287,7 @@ def adjust_points(
         idempotency_key=key,
         fingerprint=request_fingerprint({"pointsAdjustment": customerId, **body.model_dump()}),
     )
-    return Response(status, "application/json", PointsAdjustment.model_validate(result), _replayed(replayed))
+    return Response(status, "application/json", answer(PointsAdjustment, result), _replayed(replayed))
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
