@@ -50,32 +50,35 @@ class RuleWindow(View):
 
 # ---------------------------------------------------------------- promotions
 class BuyXGetYRule(View):
-    """buy_x_get_y: of every `buy + get` units of one SKU, `get` are free."""
+    """buy_x_get_y: for every `buy + get` units in scope, the `get` cheapest units in scope are free."""
 
     buy: int
     get: int
 
 
 class PercentOffRule(View):
-    """percent_off (a promotion or a coupon): `bps` basis points off, at most `cap` (null: no cap)."""
+    """percent_off (a promotion or a coupon): `bps` basis points off the amount in scope, at most `cap`
+    (null: no cap)."""
 
     bps: int
     cap: MoneyOut | None
 
 
 class SpendTier(View):
+    """Spend at least `threshold` in scope and save `off`."""
+
     threshold: MoneyOut
     off: MoneyOut
 
 
 class SpendAndSaveRule(View):
-    """spend_and_save: the highest tier whose threshold the goods reach takes `off` off."""
+    """spend_and_save: only the highest tier reached applies (thresholds and savings rise tier by tier)."""
 
     tiers: list[SpendTier]
 
 
 class FreeShippingOverRule(View):
-    """free_shipping: shipping is free once the goods reach `threshold`."""
+    """free_shipping: each store in scope ships free once the amount in scope reaches `threshold`."""
 
     threshold: MoneyOut
 
@@ -108,13 +111,13 @@ class PromotionDetail(Promotion):
 
 # ---------------------------------------------------------------- coupon templates and coupons
 class AmountOffBenefit(View):
-    """amount_off: a fixed amount off the goods."""
+    """amount_off: a fixed amount off the goods in scope."""
 
     amount: MoneyOut
 
 
 class FreeShippingBenefit(View):
-    """free_shipping: the shipping fee, at most `cap` (null: all of it)."""
+    """free_shipping: the shipping fee of the stores in scope, up to `cap` (null: all of it)."""
 
     cap: MoneyOut | None
 
@@ -203,6 +206,8 @@ class PointsRules(View):
 
 
 class PointsRulesDetail(PointsRules):
+    """The points programmes with their newest audit entries (at most 20, newest first)."""
+
     audit: list[AuditEntry]
 
 
@@ -228,6 +233,8 @@ class FxRates(View):
 
 
 class FxRatesDetail(FxRates):
+    """The FX rates with their newest audit entries (at most 20, newest first)."""
+
     audit: list[AuditEntry]
 
 
