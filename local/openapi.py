@@ -61,6 +61,7 @@ _CALLBACKS = {
 # What the callbacks answer in: a payment provider's own format (Alipay `success` as text, WeChat Pay
 # JSON, ...), a carrier JSON.
 _CALLBACK_MEDIA = {"PaymentCallbacksFunction": "*/*", "CarrierCallbacksFunction": "application/json"}
+_HEADERS = {"idempotency-key": "Idempotency-Key", "if-match": "If-Match"}
 MODULE_PREFIX = "oms_openapi_"
 
 
@@ -125,6 +126,8 @@ def _operation(route: RouteSpec, generated: dict[str, Any]) -> dict[str, Any]:
         parameter["schema"].pop("title", None)
         if parameter["in"] == "path":
             parameter["schema"] = _path_schema(parameter["name"])
+        if parameter["in"] == "header":  # powertools lower-cases header names; HTTP's are case-insensitive
+            parameter["name"] = _HEADERS.get(parameter["name"], parameter["name"])
         parameters.append(parameter)
     if parameters:
         operation["parameters"] = parameters

@@ -20,7 +20,6 @@ from oms.api.http import (
     actor,
     answer,
     etag,
-    idempotency_key,
     if_match,
     make_resolver,
 )
@@ -181,8 +180,6 @@ def issue_coupons(
     ] = None,
 ) -> Response[IssuedCoupons]:
     """Issue one coupon to each named customer, or one public code (replayed: Idempotent-Replayed: true)."""
-    if key is not None:  # sent, so it must be a key: an empty one is refused as missing
-        key = idempotency_key(app)
     status, result, replayed = services.pricing_admin.issue(
         actor(app),
         templateId,

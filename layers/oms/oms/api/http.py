@@ -461,7 +461,7 @@ def idempotency_key(app: EventHandlerInstance, *, required: bool = True) -> str 
     """The Idempotency-Key header, checked at the edge of every route that declares it (before the body):
     400 when a route that moves stock or money has none, or when it is not 1-255 printable characters."""
     key = app.current_event.headers.get("idempotency-key")
-    if not key and not required:
+    if key is None and not required:
         return None
     if not key:
         raise HttpProblem(
