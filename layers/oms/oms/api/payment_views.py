@@ -9,13 +9,14 @@ objects, not typed field by field."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from oms.api.order_views import Attempt, Order, PaymentSummary, Refund
 from oms.api.schemas import MoneyOut, Page, View
 from oms.domain.ledger import PostingKind
 from oms.domain.order import OrderStatus
 from oms.domain.payment import AnomalyStatus, AnomalyType, FeeBearer, PaymentMethod, Remainder, ResolveDecision
+from oms.domain.refunds import RefundRoute, RefundStatus
 
 Json = dict[str, Any]
 
@@ -100,7 +101,7 @@ class BalanceAdjustment(View):
     """A credit or debit of a customer's balance by staff, and the balance after it."""
 
     customerId: str
-    direction: str
+    direction: Literal["credit", "debit"]
     amount: MoneyOut
     reason: str
     by: str
@@ -121,8 +122,8 @@ class CaseRefund(View):
     """The refund that settles the case (`route` when the money went back other than through the provider)."""
 
     refundId: str
-    status: str
-    route: str | None = None
+    status: RefundStatus
+    route: RefundRoute | None = None
 
 
 class CaseResolution(View):
