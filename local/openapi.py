@@ -35,15 +35,16 @@ _CALLBACKS = {
     "PaymentCallbacksFunction": (
         "A payment provider's notification, verified by the provider's signature over the raw body"
         " (Alipay RSA2 form, WeChat Pay AES-GCM JSON, card HMAC JSON, crypto HMAC JSON) and applied once."
-        " The answer is in the provider's own format.",
+        " The answer is in the provider's own format (Alipay `success`/`failure` as text, crypto `ok`,"
+        " card JSON, WeChat Pay 204).",
         {
-            "200": "Applied (or a duplicate): the provider's acknowledgement",
-            "400": "Not a notification this provider sends",
-            "401": "Bad signature",
+            "200": "Applied (or a duplicate): the provider's acknowledgement; Alipay also answers a refusal here",
+            "204": "Applied (or a duplicate): WeChat Pay's acknowledgement",
+            "400": "A bad signature or not a notification this provider sends",
             "404": "Unknown provider",
             "413": "Body larger than 64 KB",
             "500": "Not applied (a bug): the provider retries",
-            "503": "Not applied yet: the provider retries",
+            "503": "Not applied yet (a transient fault; Retry-After): the provider retries",
         },
     ),
     "CarrierCallbacksFunction": (

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
 from oms.api.fulfilment_schemas import BatchShipmentIn, ShipmentIn
 from oms.api.fulfilment_views import BatchShipmentResult, ShipmentCreated, ShipmentList, WarehouseChildOrderPage
-from oms.api.http import actor, make_resolver
+from oms.api.http import actor, answer, make_resolver
 from oms.api.order_views import ChildOrder
 from oms.domain.fulfilment import ShipmentRequest
 from oms.domain.permissions import Permission
@@ -36,27 +36,27 @@ def create_shipment(orderId: str, body: Annotated[ShipmentIn, Body()]) -> Respon
     The same carrier and tracking number on the same child again answers the shipment it made (201)."""
     shipment = services.fulfilment.ship(actor(app), _request(orderId, body))
     headers = {"Location": f"/orders/{shipment['orderId']}/shipments"}
-    return Response(201, "application/json", ShipmentCreated.model_validate(shipment), headers)
+    return Response(201, "application/json", answer(ShipmentCreated, shipment), headers)
 
 
 @app.endpoint("GET", "/orders/{orderId}/shipments")
 def list_shipments(orderId: str) -> ShipmentList:
     """Every parcel of an order (or of one child order) with its tracking timeline."""
-    return ShipmentList.model_validate(services.fulfilment.shipments_of(actor(app), orderId))
+    return answer(ShipmentList, services.fulfilment.shipments_of(actor(app), orderId))
 
 
 # Warehouse staff only: the service refuses anyone else (403) once the path id has passed the edge.
 @app.endpoint("POST", "/orders/{orderId}/release", problems=(403, 409))
 def release(orderId: str) -> ChildOrder:
     """Hand a paid child order to the warehouse for picking (a released one stays released)."""
-    return ChildOrder.model_validate(services.fulfilment.release(actor(app), orderId))
+    return answer(ChildOrder, services.fulfilment.release(actor(app), orderId))
 
 
 @app.endpoint("POST", "/shipments/batch", permits=Permission.SHIPMENT_CREATE)
 def ship_batch(body: Annotated[BatchShipmentIn, Body()]) -> BatchShipmentResult:
     """Ship up to 50 child orders at once: each item is its own shipment and answers its own outcome."""
     requests = [_request(item.childOrderId, item) for item in body.items]
-    return BatchShipmentResult.model_validate(services.fulfilment.ship_batch(actor(app), requests))
+    return answer(BatchShipmentResult, services.fulfilment.ship_batch(actor(app), requests))
 
 
 @app.endpoint("GET", "/warehouses/{warehouseId}/child-orders", problems=(403,))
@@ -67,7 +67,7 @@ def warehouse_orders(
 ) -> WarehouseChildOrderPage:
     """A warehouse's child orders, newest first (warehouse staff)."""
     page = services.fulfilment.children_of_warehouse(actor(app), warehouseId, limit, cursor)
-    return WarehouseChildOrderPage.model_validate(page)
+    return answer(WarehouseChildOrderPage, page)
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,5 +1,5 @@
-"""The resolver every HTTP function uses: routing (powertools), request parsing with clear errors,
-and one exception-to-problem map."""
+"""The resolver every HTTP function uses: powertools' typed routes (request and response models, the
+generated OpenAPI document), the edge checks that come before validation, and one exception-to-problem map."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, get_args, get_type_hints
+from typing import Any, TypeVar, get_args, get_type_hints
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -33,24 +33,13 @@ from pydantic import BaseModel, ValidationError
 
 from oms import snapstart
 from oms.api.auth import actor_from_event, require_any
-from oms.api.ids import NAME_ID, IdKind, path_id_kind
+from oms.api.ids import path_id_kind
 from oms.api.problems import PROBLEM_CONTENT_TYPE, HttpProblem, Problem, problem, service_unavailable
 from oms.domain.errors import DomainError
 from oms.domain.permissions import Actor, Permission
 from oms.faults import is_aws_fault, is_transient
 
-M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Paged(Protocol):
-    """A page of a listing (`oms.store.pages.Page`): its items and the cursor of the next page."""
-
-    @property
-    def items(self) -> list[dict[str, Any]]: ...
-
-    @property
-    def next_cursor(self) -> str | None: ...
 
 
 MAX_BODY_BYTES = 64 * 1024
@@ -349,39 +338,6 @@ def actor(app: APIGatewayHttpResolver) -> Actor:
     return actor_from_event(app.current_event.raw_event)
 
 
-def parse_body(app: APIGatewayHttpResolver, model: type[M], *, optional: bool = False) -> M:
-    """Content type, size, JSON syntax and schema, each with its own clear 4xx."""
-    event = app.current_event
-    raw = _raw_body(event.body, bool(event.is_base64_encoded))
-    if not raw:
-        if optional:
-            return model()
-        raise HttpProblem(
-            422,
-            "validation-failed",
-            "The request is not valid",
-            "a JSON body is required",
-            errors=[{"field": "(body)", "message": "body is required", "code": "missing"}],
-        )
-    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json")
-    if len(raw) > MAX_BODY_BYTES:
-        raise HttpProblem(
-            413, "payload-too-large", "Payload too large", f"the body may be at most {MAX_BODY_BYTES} bytes"
-        )
-    text = decode_json_text(raw)
-    if not isinstance(strict_json(text), dict):
-        raise HttpProblem(
-            422,
-            "validation-failed",
-            "The request is not valid",
-            "the body must be a JSON object",
-            errors=[{"field": "(body)", "message": "must be an object", "code": "model_type"}],
-        )
-    return model.model_validate_json(text)
-
-
 def _raw_body(body: str | None, is_base64: bool) -> bytes:
     if not body:
         return b""
@@ -490,50 +446,6 @@ def if_match(app: APIGatewayHttpResolver) -> int | None:
     if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise HttpProblem(400, "if-match-invalid", "Invalid If-Match", "If-Match must be an ETag this API returned")
     return int(text)
-
-
-def query_int(app: APIGatewayHttpResolver, name: str) -> int | None:
-    raw = app.current_event.get_query_string_value(name)
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError as error:
-        raise HttpProblem(
-            422,
-            "validation-failed",
-            "The request is not valid",
-            f"{name} must be an integer",
-            errors=[{"field": name, "message": "must be an integer", "code": "int_parsing"}],
-        ) from error
-
-
-def query_id(app: APIGatewayHttpResolver, name: str, kind: IdKind = NAME_ID) -> str | None:
-    """An id given as a query filter (`?store=`), within its kind's limits (422 otherwise: a filter that
-    names nothing is a mistake in the request, and an over-long one would fail as a store key)."""
-    raw = app.current_event.get_query_string_value(name)
-    if raw is None or kind.admits(raw):
-        return raw
-    raise HttpProblem(
-        422,
-        "validation-failed",
-        "The request is not valid",
-        f"{name} is {kind.rule}",
-        errors=[{"field": name, "message": kind.rule, "code": "id"}],
-    )
-
-
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type="application/json",
-        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
-        headers=headers,
-    )
-
-
-def page_response(page: Paged) -> Response[str]:
-    return json_response(200, {"items": page.items, "next_cursor": page.next_cursor})
 
 
 def etag(version: int) -> dict[str, str]:
