@@ -134,6 +134,54 @@ def test_the_harness_sends_the_token_and_fixed_path_parameters() -> None:
     assert "/items/KNOWN-1" in {path for path, _ in seen}
 
 
+def test_the_harness_puts_known_ids_into_bodies() -> None:
+    line = {"type": "object", "properties": {"skuId": {"type": "string"}, "quantity": {"type": "integer"}}}
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": "bodies", "version": "1"},
+        "paths": {
+            "/carts": {
+                "post": {
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["lines"],
+                                    "properties": {"lines": {"type": "array", "minItems": 1, "items": line}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"204": {"description": "taken"}},
+                }
+            }
+        },
+    }
+    sent: list[Any] = []
+
+    @Request.application
+    def app(request: Request) -> Response:
+        if request.path == "/openapi.json":
+            return Response(json.dumps(document), content_type="application/json")
+        sent.append(request.get_json(silent=True))
+        return Response(status=204)
+
+    operation = schemathesis.openapi.from_wsgi("/openapi.json", app)["/carts"]["POST"]
+    run_operation(operation, "a-token", known={"skuId": "SKU-1"}, max_examples=30)
+
+    skus = [
+        item.get("skuId")
+        for body in sent
+        if isinstance(body, dict)
+        for item in body.get("lines", [])
+        if isinstance(item, dict)
+    ]
+    assert "SKU-1" in skus
+    assert any(sku not in (None, "SKU-1") for sku in skus)  # the other half stays generated
+
+
 def test_loose_and_strict_documents_are_told_apart() -> None:
     loose: dict[str, Any] = {
         "paths": {"/a": {"get": {"responses": {"2XX": {}, "503": {}, "default": {}}}, "parameters": []}}

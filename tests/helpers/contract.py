@@ -15,6 +15,7 @@ runs, so the schema cannot be loaded at collection time).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import uuid
@@ -95,13 +96,17 @@ def run_operation(
     """`max_examples` generated requests for one operation, each through `check_case`; raises on the first
     request that fails a check (schemathesis's failure group, with a curl line to reproduce it).
 
-    `known` maps path parameter names to ids that exist on the stack (an order, a SKU, the demo store):
-    for an operation with such a parameter, about half the requests use them, so they reach past the 404."""
+    `known` maps names to ids that exist on the stack (an order, a SKU, the demo store): about half the
+    requests use them as path parameters and for body fields of the same name (`lines[].skuId`,
+    `storeId`, ...), so they reach past the 404 and the unknown-SKU 422 to real objects."""
     strategies = [operation.as_strategy(generation_mode=mode) for mode in MODES]
-    names = {parameter.name for parameter in operation.path_parameters}
-    fixed = {name: value for name, value in (known or {}).items() if name in names}
-    if fixed:
-        strategies += [operation.as_strategy(generation_mode=mode, path_parameters=fixed) for mode in MODES]
+    if known:
+        names = {parameter.name for parameter in operation.path_parameters}
+        fixed = {name: value for name, value in known.items() if name in names}
+        strategies += [
+            operation.as_strategy(generation_mode=mode, path_parameters=fixed).map(functools.partial(_use_known, known))
+            for mode in MODES
+        ]
     strategy = st.one_of(strategies)
 
     @hypothesis.seed(operation_seed(operation.label))
@@ -114,10 +119,10 @@ def run_operation(
         verbosity=hypothesis.Verbosity.quiet,
     )
     @hypothesis.given(case=strategy)
-    def requests(case: Case) -> None:
+    def send(case: Case) -> None:
         check_case(case, token, checks=checks)
 
-    requests()
+    send()
 
 
 def existing_ids(stack: LocalStack) -> dict[str, str]:
@@ -157,6 +162,24 @@ def existing_ids(stack: LocalStack) -> dict[str, str]:
         "provider": "alipay",
         "carrier": "sf",
     }
+
+
+def _use_known(known: Mapping[str, str], case: Case) -> Case:
+    if isinstance(case.body, dict | list):
+        case.body = _with_known(case.body, known)
+    return case
+
+
+def _with_known(value: Any, known: Mapping[str, str]) -> Any:
+    """`value` with every object member named like a key of `known` (and holding a string) set to its id."""
+    if isinstance(value, list):
+        return [_with_known(item, known) for item in value]
+    if isinstance(value, dict):
+        return {
+            key: known[key] if key in known and isinstance(item, str) else _with_known(item, known)
+            for key, item in value.items()
+        }
+    return value
 
 
 def loose_status_keys(document: Mapping[str, Any]) -> list[str]:
