@@ -135,7 +135,11 @@ def test_the_harness_sends_the_token_and_fixed_path_parameters() -> None:
 
 
 def test_the_harness_puts_known_ids_into_bodies() -> None:
-    line = {"type": "object", "properties": {"skuId": {"type": "string"}, "quantity": {"type": "integer"}}}
+    line = {
+        "type": "object",
+        "required": ["skuId"],
+        "properties": {"skuId": {"type": "string", "minLength": 3}, "quantity": {"type": "integer"}},
+    }
     document = {
         "openapi": "3.1.0",
         "info": {"title": "bodies", "version": "1"},
