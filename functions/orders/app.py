@@ -111,7 +111,7 @@ def cancel_order(orderId: str, body: Annotated[CancelIn | None, Body()] = None) 
     return answer(Order, services.orders.cancel(actor(app), orderId, reason))
 
 
-@app.endpoint("POST", "/orders/{orderId}/confirm-receipt", problems=(409,))
+@app.endpoint("POST", "/orders/{orderId}/confirm-receipt", problems=(403, 409))
 def confirm_receipt(orderId: str) -> Order:
     """The shopper confirms a delivered order: it completes and its points are credited."""
     return answer(Order, services.orders.confirm_receipt(actor(app), orderId))
