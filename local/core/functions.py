@@ -101,7 +101,8 @@ class InProcessFunction:
                 return self._idle.pop()
             copy = f"{self.name or self.module.__name__}__env{len(self._copies) + 2}"
             self._copies.append(copy)
-        _, handler = _import(self.spec, copy)
+        with _IMPORTING:  # one import at a time, as Python's own import lock would
+            _, handler = _import(self.spec, copy)
         return handler
 
     def module_names(self) -> list[str]:
@@ -200,6 +201,9 @@ def reset_cached_connections() -> None:
 
 def module_name(stack_name: str, logical_id: str) -> str:
     return "oms_fn_" + re.sub(r"\W", "_", f"{stack_name}_{logical_id}").lower()
+
+
+_IMPORTING = threading.Lock()
 
 
 def _import(spec: FunctionSpec, name: str) -> tuple[ModuleType, Handler]:
