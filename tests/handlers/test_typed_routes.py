@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from oms import snapstart
+from oms.api.http import build_response_models
+from oms.api.order_views import Order, OrderPage
 
 from tests.handlers.conftest import ADDRESS, Api, LambdaContext, http_event
 
@@ -90,5 +92,7 @@ def test_before_the_snapshot_every_route_is_built(orders_module: ModuleType) -> 
     routes = app._static_routes + app._dynamic_routes
     snapstart.before_snapshot()
     assert routes and all(route._dependant is not None for route in routes)
+    assert Order.__pydantic_complete__ and OrderPage.__pydantic_complete__  # response models built too
+    assert build_response_models() == 0
     event = http_event("POST", "/orders/quote", body={"lines": []})
     assert orders_module.handler(event, LambdaContext())["statusCode"] == 401  # still answers after the hook

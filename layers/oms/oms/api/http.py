@@ -35,6 +35,7 @@ from oms import snapstart
 from oms.api.auth import actor_from_event, require_any
 from oms.api.ids import path_id_kind
 from oms.api.problems import PROBLEM_CONTENT_TYPE, HttpProblem, Problem, problem, service_unavailable
+from oms.api.schemas import View
 from oms.domain.errors import DomainError
 from oms.domain.permissions import Actor, Permission
 from oms.faults import is_aws_fault, is_transient
@@ -154,6 +155,20 @@ class OmsResolver(APIGatewayHttpResolver):
         return register
 
 
+def build_response_models() -> int:
+    """Build every response model imported so far (they are deferred: `View`'s `defer_build`, so a cold
+    start without SnapStart builds only the models of the routes it answers); returns how many were built."""
+    built = 0
+    pending: list[type[BaseModel]] = [View]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if not model.__pydantic_complete__:
+            model.model_rebuild()
+            built += 1
+    return built
+
+
 def _model_of(hint: Any) -> type[BaseModel] | None:
     """The model in `Annotated[Model | None, Body()]`."""
     for candidate in (get_args(hint)[0], *get_args(get_args(hint)[0])):
@@ -192,6 +207,7 @@ def make_resolver(logger: Logger, tag: str = "OMS") -> OmsResolver:
         current = held()
         if current is not None:
             current.get_openapi_schema()
+            build_response_models()
 
     @app.exception_handler(HttpProblem)
     def _http_problem(error: HttpProblem) -> Response[str]:

@@ -87,9 +87,12 @@ class MoneyIn(Strict):
 class View(BaseModel):
     """A response body: the JSON a view (`oms.views`) builds, checked against this model before it leaves
     (a mismatch is the server's bug: a 500, never a 422). Unknown fields are refused, so the documented
-    schema is the whole answer; fields the view leaves out stay out (they are not sent as null)."""
+    schema is the whole answer; fields the view leaves out stay out (they are not sent as null).
 
-    model_config = ConfigDict(extra="forbid")
+    Built at first use (`defer_build`): a cold start builds the models of the routes it answers, and the
+    SnapStart snapshot holds all of them (`oms.api.http.build_response_models`)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     # No return annotation on purpose: pydantic takes a serializer's return type as the model's
     # serialization schema, and powertools documents responses in serialization mode.
