@@ -1,11 +1,13 @@
-"""Generate the OpenAPI 3.1 document (docs/openapi.json) from template.yaml and the handlers' source.
+"""Write or check the OpenAPI 3.1 document (docs/openapi.json): powertools generates it from the typed
+routes of every HTTP function, and this module joins the functions' documents into one.
 
-Routes, methods and which routes are public (``Auth: { Authorizer: NONE }``) come from template.yaml.
-Request bodies and headers come from reading each function's handler module with ``ast`` (never
-importing it: handler modules build AWS clients at import time): the function decorated with the route's
-method and path (``@app.post("/orders/<orderId>/cancel")``), its first ``parse_body(app, Model)`` call
-(``Model`` imported from oms.api.schemas or a function's own schema module), and whether it calls
-``idempotency_key(app)`` or ``if_match(app)``. Responses stay generic: a JSON ``2XX`` and RFC 9457 problems.
+Each function's resolver (`oms.api.http.OmsResolver`) describes its own operations: path, query and
+header parameters, the request body's model, every response with its schema (the success code with the
+route's return type, each problem with `Problem`). template.yaml adds what only the deployment knows:
+which routes need a bearer token (and so may answer 401), the operation ids (`<Function>.<Event>`), and
+the two provider callbacks, which take raw bodies in their providers' formats and are described here.
+Path ids get the limits the edge checks (`oms.api.ids`). A route in the template without a handler, a
+handler without a route, or two functions defining one schema name differently are errors.
 
 Usage: python -m oms_local.openapi [--template template.yaml] [--out docs/openapi.json] [--check]
 """
@@ -13,165 +15,166 @@ Usage: python -m oms_local.openapi [--template template.yaml] [--out docs/openap
 from __future__ import annotations
 
 import argparse
-import ast
-import importlib
+import importlib.util
 import json
 import re
 import sys
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from oms.api.http import IDEMPOTENCY_KEY_MAX
+from oms.api.http import Endpoint
 from oms.api.ids import PATH_IDS
-from oms.api.schemas import MODEL_MODULES
-from oms_local.core.template import RouteSpec, TemplateError, load_template
-from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from oms_local.core.template import RouteSpec, StackTemplate, TemplateError, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
-REF = "#/components/schemas/{model}"
-SCHEMA_MODULES = ("oms.api.schemas", *MODEL_MODULES)  # the index and each function's own module
-_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
-_POWERTOOLS_PARAM = re.compile(r"<([^<>]+)>")
-_PATH_PARAM = re.compile(r"\{([^{}]+)\}")
-
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "RFC 9457 problem details; extension members (e.g. `errors`) vary by problem type.",
-    "properties": {
-        "type": {"type": "string", "format": "uri-reference", "examples": ["urn:oms:problem:validation-failed"]},
-        "title": {"type": "string"},
-        "status": {"type": "integer", "minimum": 100, "maximum": 599},
-        "detail": {"type": "string"},
-    },
-    "required": ["type", "title", "status"],
-    "additionalProperties": True,
+_POWERTOOLS_ONLY = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_CALLBACKS = {
+    "PaymentCallbacksFunction": (
+        "A payment provider's notification, verified by the provider's signature over the raw body"
+        " (Alipay RSA2 form, WeChat Pay AES-GCM JSON, card HMAC JSON, crypto HMAC JSON) and applied once."
+        " The answer is in the provider's own format (Alipay `success`/`failure` as text, crypto `ok`,"
+        " card JSON, WeChat Pay 204).",
+        {
+            "200": "Applied (or a duplicate): the provider's acknowledgement; Alipay also answers a refusal here",
+            "204": "Applied (or a duplicate): WeChat Pay's acknowledgement",
+            "400": "A bad signature or not a notification this provider sends",
+            "404": "Unknown provider",
+            "413": "Body larger than 64 KB",
+            "500": "Not applied (a bug): the provider retries",
+            "503": "Not applied yet (a transient fault; Retry-After): the provider retries",
+        },
+    ),
+    "CarrierCallbacksFunction": (
+        "A carrier's tracking update, verified by its HMAC signature and applied once per event.",
+        {
+            "204": "Applied, recorded, or a duplicate (empty body)",
+            "401": "Unknown carrier, bad or stale signature, or a malformed body",
+            "409": "No shipment has this tracking number yet: the carrier retries",
+            "413": "Body larger than 64 KB",
+            "500": "Not applied (a bug, or the carrier's secrets missing): the carrier retries",
+            "503": "Not applied yet (a transient fault; Retry-After): the carrier retries",
+        },
+    ),
 }
+# What the callbacks answer in: a payment provider's own format (Alipay `success` as text, WeChat Pay
+# JSON, ...), a carrier JSON.
+_CALLBACK_MEDIA = {"PaymentCallbacksFunction": "*/*", "CarrierCallbacksFunction": "application/json"}
+_HEADERS = {"idempotency-key": "Idempotency-Key", "if-match": "If-Match"}
+MODULE_PREFIX = "oms_openapi_"
 
 
-@dataclass(frozen=True)
-class HandlerInfo:
-    """What one route's handler reads from the request, found in its source."""
-
-    function: str
-    body_model: type[BaseModel] | None = None
-    body_required: bool = False
-    idempotency_key: bool | None = None  # None: not read; else whether it is read unconditionally
-    if_match: bool = False
-
-
-def _callee(call: ast.Call) -> str | None:
-    if isinstance(call.func, ast.Name):
-        return call.func.id
-    return call.func.attr if isinstance(call.func, ast.Attribute) else None
+def load_module(template: StackTemplate, function_id: str) -> ModuleType:
+    """A function's handler module, imported under its own name (importing builds no AWS client)."""
+    path = template.functions[function_id].module_file
+    name = MODULE_PREFIX + function_id
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise TemplateError(f"{function_id}: cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # pydantic resolves generic models through sys.modules
+    spec.loader.exec_module(module)
+    return module
 
 
-def _calls(function: ast.FunctionDef, name: str) -> list[tuple[ast.Call, bool]]:
-    """Calls of ``name`` in source order, each with whether it sits in a branch of an ``if``."""
-    found: list[tuple[ast.Call, bool]] = []
+def resolver_of(template: StackTemplate, function_id: str) -> Any | None:
+    """The function's typed resolver (`app`), or None for a function that takes raw events."""
+    from oms.api.http import OmsResolver
 
-    def visit(node: ast.AST, conditional: bool) -> None:
-        if isinstance(node, ast.Call) and _callee(node) == name:
-            found.append((node, conditional))
-        for child in ast.iter_child_nodes(node):
-            branch = isinstance(node, ast.If | ast.IfExp) and child is not node.test
-            visit(child, conditional or branch)
-
-    for statement in function.body:
-        visit(statement, False)
-    return sorted(found, key=lambda item: (item[0].lineno, item[0].col_offset))
+    app = getattr(load_module(template, function_id), "app", None)
+    return app if isinstance(app, OmsResolver) else None
 
 
-def _route_key(decorator: ast.expr) -> str | None:
-    """``@app.post("/orders/<orderId>")`` → ``POST /orders/{orderId}``; None for other decorators."""
-    if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
-        return None
-    if decorator.func.attr not in _METHODS or not decorator.args:
-        return None
-    path = decorator.args[0]
-    if not (isinstance(path, ast.Constant) and isinstance(path.value, str)):
-        return None
-    return decorator.func.attr.upper() + " " + _POWERTOOLS_PARAM.sub(r"{\1}", path.value)
-
-
-def _body_model(call: ast.Call, imports: dict[str, tuple[str, str]], where: str) -> type[BaseModel]:
-    node = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "model"), None)
-    if not isinstance(node, ast.Name) or node.id not in imports:
-        raise TemplateError(f"{where}: parse_body's model must be a name imported from {' or '.join(SCHEMA_MODULES)}")
-    module, name = imports[node.id]
-    model = getattr(importlib.import_module(module), name, None)
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise TemplateError(f"{where}: {module}.{name} is not a pydantic model")
-    return model
-
-
-def handlers(module_file: Path) -> dict[str, HandlerInfo]:
-    """Route key (``POST /orders/{orderId}/cancel``) → what its handler in ``module_file`` reads."""
-    tree = ast.parse(module_file.read_text(encoding="utf-8"), filename=str(module_file))
-    imports = {
-        alias.asname or alias.name: (str(node.module), alias.name)
-        for node in tree.body
-        if isinstance(node, ast.ImportFrom) and node.module in SCHEMA_MODULES
-        for alias in node.names
-    }
-    found: dict[str, HandlerInfo] = {}
-    for function in tree.body:
-        if not isinstance(function, ast.FunctionDef):
-            continue
-        for key in filter(None, map(_route_key, function.decorator_list)):
-            where = f"{module_file}:{function.lineno} {function.name}"
-            bodies = _calls(function, "parse_body")
-            keys = _calls(function, "idempotency_key")
-            optional = bool(bodies) and any(
-                k.arg == "optional" and not (isinstance(k.value, ast.Constant) and k.value.value is False)
-                for k in bodies[0][0].keywords
-            )
-            found[key] = HandlerInfo(
-                function=function.name,
-                body_model=_body_model(bodies[0][0], imports, where) if bodies else None,
-                body_required=bool(bodies) and not optional,
-                idempotency_key=not all(conditional for _, conditional in keys) if keys else None,
-                if_match=bool(_calls(function, "if_match")),
-            )
+def handlers(template: StackTemplate) -> dict[str, Endpoint]:
+    """Route key → the typed route registered for it, over every HTTP function of ``template`` (the
+    callbacks, which take raw events, have none)."""
+    found: dict[str, Endpoint] = {}
+    for function_id in sorted({route.function_id for route in template.routes}):
+        app = resolver_of(template, function_id)
+        if app is not None:
+            found.update({endpoint.route_key: endpoint for endpoint in app.endpoints})
     return found
 
 
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A parameter is absent or a string: `anyOf [X, null]` (an optional argument) is X."""
+    options = schema.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        rest = dict(schema)
+        del rest["anyOf"]
+        return {**next(o for o in options if o != {"type": "null"}), **rest}
+    return schema
+
+
 def _path_schema(name: str) -> dict[str, Any]:
-    """A path parameter's limits (`oms.api.ids`: checked at the edge for every resolver route)."""
     kind = PATH_IDS.get(name)
-    if kind is None:  # the callbacks' {provider} and {carrier}: looked up by name, never used as a key
+    if kind is None:
         return {"type": "string"}
     return {"type": "string", "minLength": 1, "maxLength": kind.max_length, "pattern": kind.pattern}
 
 
-def _parameters(route: RouteSpec, info: HandlerInfo | None) -> list[dict[str, Any]]:
-    parameters: list[dict[str, Any]] = [
-        {"name": name.rstrip("+"), "in": "path", "required": True, "schema": _path_schema(name.rstrip("+"))}
-        for name in _PATH_PARAM.findall(route.path)
-    ]
-    if info is not None and info.idempotency_key is not None:
-        parameters.append(
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": info.idempotency_key,
-                "description": "Makes a retry safe: the same key and body replay the first answer.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
-            }
-        )
-    if info is not None and info.if_match:
-        parameters.append(
-            {
-                "name": "If-Match",
-                "in": "header",
-                "required": False,
-                "description": "The ETag of the version read; 412 if it has changed since.",
-                "schema": {"type": "string"},
-            }
-        )
-    return parameters
+def _operation(route: RouteSpec, generated: dict[str, Any]) -> dict[str, Any]:
+    operation = dict(generated)
+    operation["operationId"] = f"{route.function_id}.{route.event_id}"
+    operation.setdefault("tags", [route.function_id.removesuffix("Function")])
+    parameters = []
+    for parameter in operation.get("parameters", []):
+        parameter = {**parameter, "schema": _not_null(parameter["schema"])}
+        parameter["schema"].pop("title", None)
+        if parameter["in"] == "path":
+            parameter["schema"] = _path_schema(parameter["name"])
+        if parameter["in"] == "header":  # powertools lower-cases header names; HTTP's are case-insensitive
+            parameter["name"] = _HEADERS.get(parameter["name"], parameter["name"])
+        parameters.append(parameter)
+    if parameters:
+        operation["parameters"] = parameters
+    if "requestBody" in operation:
+        operation["requestBody"] = {"required": False, **operation["requestBody"]}
+    responses = dict(operation["responses"])
+    # Powertools documents 500 as its ResponseValidationError; the resolver answers every 500 as a Problem.
+    responses["500"] = {
+        "description": "Internal error (a bug, a response its model refuses): safe to retry",
+        "content": {"application/problem+json": {"schema": _PROBLEM_REF}},
+    }
+    if not route.public:
+        operation["security"] = [{"bearerAuth": []}]
+        responses["401"] = {
+            "description": "No valid bearer token",
+            "content": {"application/problem+json": {"schema": _PROBLEM_REF}},
+        }
+    operation["responses"] = dict(sorted(responses.items()))
+    return operation
+
+
+def _callback(route: RouteSpec) -> dict[str, Any]:
+    description, statuses = _CALLBACKS[route.function_id]
+    media = _CALLBACK_MEDIA[route.function_id]
+    name = re.findall(r"\{([^{}]+)\}", route.path)[0]
+    return {
+        "operationId": f"{route.function_id}.{route.event_id}",
+        "tags": [route.function_id.removesuffix("Function")],
+        "summary": description.split(",")[0].split(" (")[0],
+        "description": description,
+        "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}],
+        "requestBody": {"required": True, "content": {"*/*": {"schema": {"type": "string"}}}},
+        "responses": {
+            code: {"description": text} if code == "204" else {"description": text, "content": {media: {}}}
+            for code, text in sorted(statuses.items())
+        },
+    }
+
+
+def _merge_schemas(into: dict[str, Any], schemas: dict[str, Any], function_id: str) -> None:
+    for name, schema in schemas.items():
+        if name in _POWERTOOLS_ONLY:
+            continue
+        if name in into and into[name] != schema:
+            raise TemplateError(f"{function_id}: schema {name} differs from another function's {name}: rename one")
+        into[name] = schema
 
 
 def _version(pyproject: Path) -> str:
@@ -180,72 +183,63 @@ def _version(pyproject: Path) -> str:
 
 
 def build_openapi(template_path: str | Path, notes: list[str] | None = None) -> dict[str, Any]:
-    """The OpenAPI 3.1 document for ``template_path``. Routes without a handler, and handlers without a
-    route, are appended to ``notes`` when given."""
+    """The OpenAPI 3.1 document for ``template_path``. Routes without a handler and handlers without a
+    route are appended to ``notes`` when given (and left out of the document)."""
     template_path = Path(template_path).resolve()
     template = load_template(template_path)
     notes = notes if notes is not None else []
-    by_function = {
-        function_id: handlers(template.functions[function_id].module_file)
-        for function_id in sorted({route.function_id for route in template.routes})
-    }
-    for function_id, found in by_function.items():
-        declared = {route.route_key for route in template.routes if route.function_id == function_id}
-        if found:  # a module without route decorators (the callbacks) takes the raw event: nothing to match
-            notes += [f"{function_id}: {key} has no handler" for key in sorted(declared - set(found))]
-        notes += [
-            f"{function_id}: handler for {key} has no route in template.yaml" for key in sorted(set(found) - declared)
-        ]
-
-    infos = {route.route_key: by_function[route.function_id].get(route.route_key) for route in template.routes}
-    models = {info.body_model for info in infos.values() if info is not None and info.body_model is not None}
-    ordered = sorted(models, key=lambda model: (model.__name__, model.__module__))
-    refs, definitions = models_json_schema([(model, "validation") for model in ordered], ref_template=REF)
-    schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
-    if "Problem" in schemas:
-        raise TemplateError("a request model is called Problem: that name is taken by the problem schema")
-    schemas["Problem"] = PROBLEM_SCHEMA
-
     paths: dict[str, dict[str, Any]] = {}
-    for route in sorted(template.routes, key=lambda route: (route.path, route.method)):
-        info = infos[route.route_key]
-        operation: dict[str, Any] = {
-            "operationId": f"{route.function_id}.{route.event_id}",
-            "tags": [route.function_id.removesuffix("Function")],
-            "responses": {
-                "2XX": {"$ref": "#/components/responses/Success"},
-                "503": {"$ref": "#/components/responses/ServiceUnavailable"},
-                "default": {"$ref": "#/components/responses/Problem"},
-            },
+    schemas: dict[str, Any] = {}
+    for function_id in sorted({route.function_id for route in template.routes}):
+        routes = {route.route_key: route for route in template.routes if route.function_id == function_id}
+        app = resolver_of(template, function_id)
+        if app is None:
+            if function_id not in _CALLBACKS:
+                notes.append(f"{function_id}: takes raw events and is not a described callback")
+                continue
+            for route in routes.values():
+                paths.setdefault(route.path, {})[route.method.lower()] = _callback(route)
+            continue
+        generated = json.loads(app.get_openapi_json_schema())
+        found = {
+            f"{method.upper()} {path}": operation
+            for path, item in generated.get("paths", {}).items()
+            for method, operation in item.items()
         }
-        if parameters := _parameters(route, info):
-            operation["parameters"] = parameters
-        if info is not None and info.body_model is not None:
-            schema = refs[(info.body_model, "validation")]
-            content = {"application/json": {"schema": schema}}
-            operation["requestBody"] = {"required": info.body_required, "content": content}
-        if not route.public:
-            operation["security"] = [{"bearerAuth": []}]
-        path_item = paths.setdefault(route.path, {})
-        method = route.method.lower()
-        if method not in _METHODS:
-            raise TemplateError(f"{route.route_key}: method {route.method} cannot be described in OpenAPI")
-        if method in path_item:
-            raise TemplateError(f"{route.route_key} is declared twice (also by {path_item[method]['operationId']})")
-        path_item[method] = operation
+        notes += [f"{function_id}: {key} has no handler" for key in sorted(set(routes) - set(found))]
+        notes += [
+            f"{function_id}: handler for {key} has no route in template.yaml"
+            for key in sorted(set(found) - set(routes))
+        ]
+        for key in sorted(set(routes) & set(found)):
+            route = routes[key]
+            item = paths.setdefault(route.path, {})
+            if route.method.lower() in item:
+                raise TemplateError(f"{key} is declared twice")
+            item[route.method.lower()] = _operation(route, found[key])
+        _merge_schemas(schemas, generated.get("components", {}).get("schemas", {}), function_id)
+        described = [paths[r.path][r.method.lower()] for r in routes.values() if r.route_key in found]
+        for name in _POWERTOOLS_ONLY:
+            if any(f'"#/components/schemas/{name}"' in json.dumps(operation) for operation in described):
+                raise TemplateError(f"{function_id}: a route answers with powertools' {name}: use app.endpoint")
 
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "OMS",
             "version": _version(template_path.parent / "pyproject.toml"),
-            "description": "Order-management HTTP API, generated from template.yaml and the handlers. See docs/api.md.",
+            "description": (
+                "Order-management HTTP API, generated by powertools from the typed routes of each function"
+                " (python -m oms_local.openapi). See docs/api.md."
+            ),
         },
         "servers": [{"url": "http://127.0.0.1:3000", "description": "oms-local"}],
-        "tags": [{"name": tag} for tag in sorted({op["tags"][0] for item in paths.values() for op in item.values()})],
-        "paths": dict(sorted(paths.items())),
+        "tags": [
+            {"name": tag} for tag in sorted({t for item in paths.values() for op in item.values() for t in op["tags"]})
+        ],
+        "paths": {path: dict(sorted(item.items())) for path, item in sorted(paths.items())},
         "components": {
-            "schemas": schemas,
+            "schemas": dict(sorted(schemas.items())),
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",
@@ -253,30 +247,6 @@ def build_openapi(template_path: str | Path, notes: list[str] | None = None) -> 
                     "bearerFormat": "JWT",
                     "description": "Cognito ID token on AWS; `POST /_local/token` locally. Roles: `cognito:groups`.",
                 }
-            },
-            "responses": {
-                "Success": {
-                    "description": "Success (some routes answer 204 with no body).",
-                    "content": {"application/json": {"schema": {"type": "object"}}},
-                },
-                "Problem": {
-                    "description": "An error, as RFC 9457 problem details.",
-                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-                },
-                "ServiceUnavailable": {
-                    "description": (
-                        "A transient fault (throttling, a timeout, a lost race): `service-unavailable` (or"
-                        " `warehouse-unavailable`). Retry after `Retry-After` seconds; see docs/api.md for"
-                        " which requests are safe to repeat as they are."
-                    ),
-                    "headers": {
-                        "Retry-After": {
-                            "description": "Seconds to wait before retrying.",
-                            "schema": {"type": "integer", "minimum": 1},
-                        }
-                    },
-                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-                },
             },
         },
     }

@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
-from oms.api.auth import require
 from oms.api.catalog_schemas import ProductIn, ProductPatch, SkuIn, SkuPatch, StockAdjustmentIn, StoreIn
-from oms.api.http import (
-    actor,
-    etag,
-    if_match,
-    json_response,
-    make_resolver,
-    page_response,
-    parse_body,
-    query_id,
-    query_int,
-)
+from oms.api.catalog_views import Product, ProductPage, ProductSummary, Sku, StockAdjustment, Store
+from oms.api.http import actor, answer, etag, if_match, make_resolver
+from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
 from oms.api.problems import HttpProblem
 from oms.domain.catalog import NewSku
 from oms.domain.permissions import Permission
 
 logger = Logger()
-app = make_resolver(logger)
+app = make_resolver(logger, tag="Catalog")
 services = wiring.services()
 snapstart.build_before_snapshot(services, "catalog")
+
+# Read by `if_match(app)`, which turns it into a version (400 when it is not an ETag this API returned).
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag of the version you read: the change applies only if it is still that version.",
+    ),
+]
 
 
 def _new_sku(sku: SkuIn) -> NewSku:
@@ -49,16 +50,22 @@ def _new_sku(sku: SkuIn) -> NewSku:
 
 
 # ---------------------------------------------------------------- stores
-@app.get("/stores/<storeId>")
-def get_store(storeId: str) -> Response[str]:
+@app.endpoint("GET", "/stores/{storeId}")
+def get_store(storeId: str) -> Response[Store]:
+    """A store's shipping and stock settings (ETag: its version)."""
     store = services.catalog.store(storeId)
-    return json_response(200, store, etag(store["version"]))
+    return Response(200, "application/json", answer(Store, store), etag(store["version"]))
 
 
-@app.put("/stores/<storeId>")
-def put_store(storeId: str) -> Response[str]:
-    require(actor(app), Permission.STORE_WRITE)
-    body = parse_body(app, StoreIn)
+@app.endpoint(
+    "PUT",
+    "/stores/{storeId}",
+    permits=Permission.STORE_WRITE,
+    problems=(409, 412),
+    also={201: "Created: there was no store with this id"},
+)
+def put_store(storeId: str, body: Annotated[StoreIn, Body()], ifMatch: IfMatch = None) -> Response[Store]:
+    """Create or replace a store; with If-Match only if it still has that version."""
     if body.shippingFee.currency != body.currency or (
         body.freeShippingThreshold and body.freeShippingThreshold.currency != body.currency
     ):
@@ -79,14 +86,13 @@ def put_store(storeId: str) -> Response[str]:
         late_payment_policy=body.latePaymentPolicy,
         if_match=if_match(app),
     )
-    return json_response(201 if created else 200, store, etag(store["version"]))
+    return Response(201 if created else 200, "application/json", answer(Store, store), etag(store["version"]))
 
 
 # ---------------------------------------------------------------- products
-@app.post("/products")
-def create_product() -> Response[str]:
-    require(actor(app), Permission.CATALOG_WRITE)
-    body = parse_body(app, ProductIn)
+@app.endpoint("POST", "/products", status=201, permits=Permission.CATALOG_WRITE, problems=(409,))
+def create_product(body: Annotated[ProductIn, Body()]) -> Response[Product]:
+    """Create a product with its SKUs and their stock, in one transaction."""
     product = services.catalog.create_product(
         store_id=body.storeId,
         name=body.name,
@@ -96,59 +102,58 @@ def create_product() -> Response[str]:
         skus=[_new_sku(s) for s in body.skus],
     )
     headers = {"Location": f"/products/{product['productId']}", **etag(product["version"])}
-    return json_response(201, product, headers)
+    return Response(201, "application/json", answer(Product, product), headers)
 
 
-@app.get("/products")
-def list_products() -> Response[str]:
-    store_id = query_id(app, "store")
-    if not store_id:
-        raise HttpProblem(
-            422,
-            "validation-failed",
-            "The request is not valid",
-            "pass ?store=<storeId>",
-            errors=[{"field": "store", "message": "required", "code": "missing"}],
-        )
-    page = services.catalog.products(
-        store_id, query_int(app, "limit"), app.current_event.get_query_string_value("cursor")
-    )
-    return page_response(page)
+@app.endpoint("GET", "/products")
+def list_products(
+    store: Annotated[
+        str, Query(min_length=1, max_length=NAME_ID_MAX, pattern=NAME_ID_PATTERN, description="The store's id.")
+    ],
+    limit: Annotated[int | None, Query(description="Items per page (default 20, at most 100).")] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+) -> ProductPage:
+    """A store's products (without their SKUs), a page at a time."""
+    page = services.catalog.products(store, limit, cursor)
+    return answer(ProductPage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
-@app.get("/products/<productId>")
-def get_product(productId: str) -> Response[str]:
+@app.endpoint("GET", "/products/{productId}")
+def get_product(productId: str) -> Response[Product]:
+    """A product with its SKUs and their availability (ETag: its version)."""
     product = services.catalog.product(productId)
-    return json_response(200, product, etag(product["version"]))
+    return Response(200, "application/json", answer(Product, product), etag(product["version"]))
 
 
-@app.patch("/products/<productId>")
-def update_product(productId: str) -> Response[str]:
-    require(actor(app), Permission.CATALOG_WRITE)
-    body = parse_body(app, ProductPatch)
+@app.endpoint("PATCH", "/products/{productId}", permits=Permission.CATALOG_WRITE, problems=(412,))
+def update_product(
+    productId: str, body: Annotated[ProductPatch, Body()], ifMatch: IfMatch = None
+) -> Response[ProductSummary]:
+    """Change a product's fields (null removes one); with If-Match only if it still has that version."""
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
     product = services.catalog.update_product(productId, changes, if_match(app))
-    return json_response(200, product, etag(product["version"]))
+    return Response(200, "application/json", answer(ProductSummary, product), etag(product["version"]))
 
 
-@app.post("/products/<productId>/skus")
-def add_sku(productId: str) -> Response[str]:
-    require(actor(app), Permission.CATALOG_WRITE)
-    sku = services.catalog.add_sku(productId, _new_sku(parse_body(app, SkuIn)))
-    return json_response(201, sku, {"Location": f"/skus/{sku['skuId']}", **etag(sku["version"])})
+@app.endpoint("POST", "/products/{productId}/skus", status=201, permits=Permission.CATALOG_WRITE, problems=(409,))
+def add_sku(productId: str, body: Annotated[SkuIn, Body()]) -> Response[Sku]:
+    """Add a SKU (and its stock) to a product."""
+    sku = services.catalog.add_sku(productId, _new_sku(body))
+    headers = {"Location": f"/skus/{sku['skuId']}", **etag(sku["version"])}
+    return Response(201, "application/json", answer(Sku, sku), headers)
 
 
 # ---------------------------------------------------------------- SKUs and stock
-@app.get("/skus/<skuId>")
-def get_sku(skuId: str) -> Response[str]:
+@app.endpoint("GET", "/skus/{skuId}")
+def get_sku(skuId: str) -> Response[Sku]:
+    """A SKU with its availability (ETag: its version)."""
     sku = services.catalog.sku(skuId)
-    return json_response(200, sku, etag(sku["version"]))
+    return Response(200, "application/json", answer(Sku, sku), etag(sku["version"]))
 
 
-@app.patch("/skus/<skuId>")
-def update_sku(skuId: str) -> Response[str]:
-    require(actor(app), Permission.CATALOG_WRITE)
-    body = parse_body(app, SkuPatch)
+@app.endpoint("PATCH", "/skus/{skuId}", permits=Permission.CATALOG_WRITE, problems=(412,))
+def update_sku(skuId: str, body: Annotated[SkuPatch, Body()], ifMatch: IfMatch = None) -> Response[Sku]:
+    """Change a SKU's fields (a price keeps its currency); with If-Match only if it still has that version."""
     changes: dict[str, Any] = {k: getattr(body, k) for k in body.model_fields_set}
     if "price" in changes and changes["price"] is not None:
         changes["price"] = changes["price"].money()
@@ -165,16 +170,14 @@ def update_sku(skuId: str) -> Response[str]:
     if "attributes" in changes:
         changes["attributes"] = dict(changes["attributes"])
     sku = services.catalog.update_sku(skuId, changes, if_match(app))
-    return json_response(200, sku, etag(sku["version"]))
+    return Response(200, "application/json", answer(Sku, sku), etag(sku["version"]))
 
 
-@app.post("/skus/<skuId>/stock-adjustments")
-def adjust_stock(skuId: str) -> Response[str]:
-    who = actor(app)
-    require(who, Permission.STOCK_ADJUST)
-    body = parse_body(app, StockAdjustmentIn)
-    result = services.catalog.adjust_stock(who, skuId, delta=body.delta, reason=body.reason, note=body.note)
-    return json_response(201, result)
+@app.endpoint("POST", "/skus/{skuId}/stock-adjustments", status=201, permits=Permission.STOCK_ADJUST, problems=(409,))
+def adjust_stock(skuId: str, body: Annotated[StockAdjustmentIn, Body()]) -> StockAdjustment:
+    """Restock or correct a SKU's stock, with an audit record; available never goes below zero."""
+    result = services.catalog.adjust_stock(actor(app), skuId, delta=body.delta, reason=body.reason, note=body.note)
+    return answer(StockAdjustment, result)
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,23 +1,25 @@
 """Fulfilment: release child orders to the warehouse, ship them (one by one or in batches), read parcels
-and their tracking, list a warehouse's child orders. Thin: parse, authorize, call oms."""
+and their tracking, list a warehouse's child orders. Thin: parse, authorize, call oms, shape the response."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
-from oms.api.auth import require
 from oms.api.fulfilment_schemas import BatchShipmentIn, ShipmentIn
-from oms.api.http import actor, json_response, make_resolver, parse_body, query_int
+from oms.api.fulfilment_views import BatchShipmentResult, ShipmentCreated, ShipmentList, WarehouseChildOrderPage
+from oms.api.http import actor, answer, make_resolver
+from oms.api.order_views import ChildOrder
 from oms.domain.fulfilment import ShipmentRequest
 from oms.domain.permissions import Permission
 
 logger = Logger()
-app = make_resolver(logger)
+app = make_resolver(logger, tag="Fulfilment")
 services = wiring.services()
 snapstart.build_before_snapshot(services, "fulfilment")
 
@@ -27,40 +29,45 @@ def _request(child_order_id: str, body: ShipmentIn) -> ShipmentRequest:
     return ShipmentRequest(child_order_id, body.carrier, body.trackingNumber, lines)
 
 
-@app.post("/orders/<orderId>/shipments")
-def create_shipment(orderId: str) -> Response[str]:
-    who = actor(app)
-    require(who, Permission.SHIPMENT_CREATE)
-    shipment = services.fulfilment.ship(who, _request(orderId, parse_body(app, ShipmentIn)))
+@app.endpoint("POST", "/orders/{orderId}/shipments", status=201, permits=Permission.SHIPMENT_CREATE, problems=(409,))
+def create_shipment(orderId: str, body: Annotated[ShipmentIn, Body()]) -> Response[ShipmentCreated]:
+    """Ship a paid child order, whole or some of its lines.
+
+    The same carrier and tracking number on the same child again answers the shipment it made (201)."""
+    shipment = services.fulfilment.ship(actor(app), _request(orderId, body))
     headers = {"Location": f"/orders/{shipment['orderId']}/shipments"}
-    return json_response(201, shipment, headers)
+    return Response(201, "application/json", answer(ShipmentCreated, shipment), headers)
 
 
-@app.get("/orders/<orderId>/shipments")
-def list_shipments(orderId: str) -> Response[str]:
-    return json_response(200, services.fulfilment.shipments_of(actor(app), orderId))
+@app.endpoint("GET", "/orders/{orderId}/shipments")
+def list_shipments(orderId: str) -> ShipmentList:
+    """Every parcel of an order (or of one child order) with its tracking timeline."""
+    return answer(ShipmentList, services.fulfilment.shipments_of(actor(app), orderId))
 
 
-@app.post("/orders/<orderId>/release")
-def release(orderId: str) -> Response[str]:
-    return json_response(200, services.fulfilment.release(actor(app), orderId))
+# Warehouse staff only: the service refuses anyone else (403) once the path id has passed the edge.
+@app.endpoint("POST", "/orders/{orderId}/release", problems=(403, 409))
+def release(orderId: str) -> ChildOrder:
+    """Hand a paid child order to the warehouse for picking (a released one stays released)."""
+    return answer(ChildOrder, services.fulfilment.release(actor(app), orderId))
 
 
-@app.post("/shipments/batch")
-def ship_batch() -> Response[str]:
-    who = actor(app)
-    require(who, Permission.SHIPMENT_CREATE)
-    body = parse_body(app, BatchShipmentIn)
+@app.endpoint("POST", "/shipments/batch", permits=Permission.SHIPMENT_CREATE)
+def ship_batch(body: Annotated[BatchShipmentIn, Body()]) -> BatchShipmentResult:
+    """Ship up to 50 child orders at once: each item is its own shipment and answers its own outcome."""
     requests = [_request(item.childOrderId, item) for item in body.items]
-    return json_response(200, services.fulfilment.ship_batch(who, requests))
+    return answer(BatchShipmentResult, services.fulfilment.ship_batch(actor(app), requests))
 
 
-@app.get("/warehouses/<warehouseId>/child-orders")
-def warehouse_orders(warehouseId: str) -> Response[str]:
-    cursor = app.current_event.get_query_string_value("cursor")
-    return json_response(
-        200, services.fulfilment.children_of_warehouse(actor(app), warehouseId, query_int(app, "limit"), cursor)
-    )
+@app.endpoint("GET", "/warehouses/{warehouseId}/child-orders", problems=(403,))
+def warehouse_orders(
+    warehouseId: str,
+    limit: Annotated[int | None, Query(description="Items per page (default 20, at most 100).")] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+) -> WarehouseChildOrderPage:
+    """A warehouse's child orders, newest first (warehouse staff)."""
+    page = services.fulfilment.children_of_warehouse(actor(app), warehouseId, limit, cursor)
+    return answer(WarehouseChildOrderPage, page)
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

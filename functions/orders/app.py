@@ -2,60 +2,66 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
-from oms.api.auth import require, require_any
-from oms.api.http import (
-    actor,
-    idempotency_key,
-    json_response,
-    make_resolver,
-    page_response,
-    parse_body,
-    query_int,
-)
+from oms.api.http import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_MAX, actor, answer, make_resolver
 from oms.api.order_schemas import CancelIn, CheckoutIn, CouponOptionsIn, QuoteIn
-from oms.api.problems import HttpProblem
+from oms.api.order_views import ChildOrderDetail, CouponOptions, Order, OrderPage, Quote
 from oms.domain.order import OrderStatus
 from oms.domain.permissions import Permission
 from oms.services.idempotency import request_fingerprint
 
 logger = Logger()
-app = make_resolver(logger)
+app = make_resolver(logger, tag="Orders")
 # A paid order (or one of its child orders) is cancelled part by part, before it ships (the fulfilment
 # side); an unpaid or held order's cancel refunds what it received and closes its open attempts at the provider.
 services = wiring.services()
 snapstart.build_before_snapshot(services, "orders", "fulfilment")
 
+Limit = Annotated[int | None, Query(description="Items per page (default 20, at most 100).")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        min_length=1,
+        max_length=IDEMPOTENCY_KEY_MAX,
+        description="Makes a retry safe: the same key and body replay the first answer. A UUID is ideal.",
+    ),
+]
 
-@app.post("/orders/quote")
-def quote() -> Response[str]:
-    who = actor(app)
-    require(who, Permission.ORDER_QUOTE)
-    body = parse_body(app, QuoteIn)
+
+@app.endpoint("POST", "/orders/quote", permits=Permission.ORDER_QUOTE)
+def quote(body: Annotated[QuoteIn, Body()]) -> Quote:
+    """Price a cart exactly as checkout would, without placing anything."""
     cart = [line.cart_line() for line in body.lines]
-    return json_response(200, services.orders.quote(who, cart, body.pricing_request()))
+    return answer(Quote, services.orders.quote(actor(app), cart, body.pricing_request()))
 
 
-@app.post("/orders/coupon-options")
-def coupon_options() -> Response[str]:
+@app.endpoint("POST", "/orders/coupon-options", permits=Permission.ORDER_PLACE)
+def coupon_options(body: Annotated[CouponOptionsIn, Body()]) -> CouponOptions:
+    """Each of the shopper's unused coupons tried alone on this cart."""
+    options = services.orders.coupon_options(actor(app), [line.cart_line() for line in body.lines])
+    return answer(CouponOptions, options)
+
+
+@app.endpoint(
+    "POST",
+    "/orders",
+    status=201,
+    permits=Permission.ORDER_PLACE,
+    problems=(400, 409),
+    also={200: "Replayed: this Idempotency-Key already placed this order (Idempotent-Replayed: true)"},
+)
+def checkout(body: Annotated[CheckoutIn, Body()], key: IdempotencyKey) -> Response[Order]:
+    """Place an order: price it, reserve its stock and split it into child orders, in one transaction."""
     who = actor(app)
-    require(who, Permission.ORDER_PLACE)
-    body = parse_body(app, CouponOptionsIn)
-    return json_response(200, services.orders.coupon_options(who, [line.cart_line() for line in body.lines]))
-
-
-@app.post("/orders")
-def checkout() -> Response[str]:
-    who = actor(app)
-    require(who, Permission.ORDER_PLACE)
-    key = idempotency_key(app)
-    body = parse_body(app, CheckoutIn)
     result = services.orders.checkout(
         who,
         [line.cart_line() for line in body.lines],
@@ -68,49 +74,47 @@ def checkout() -> Response[str]:
     headers = {"Location": f"/orders/{result.body['orderId']}"}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return json_response(result.status_code, result.body, headers)
+    return Response(result.status_code, "application/json", answer(Order, result.body), headers)
 
 
-@app.get("/orders")
-def list_orders() -> Response[str]:
-    status_text = app.current_event.get_query_string_value("status")
-    try:
-        status = OrderStatus(status_text) if status_text else None
-    except ValueError as error:
-        raise HttpProblem(
-            422,
-            "validation-failed",
-            "The request is not valid",
-            f"unknown status {status_text!r}",
-            errors=[{"field": "status", "message": f"one of {', '.join(OrderStatus)}", "code": "enum"}],
-        ) from error
+@app.endpoint("GET", "/orders")
+def list_orders(
+    status: Annotated[OrderStatus | None, Query(description="Staff only.")] = None,
+    createdFrom: Annotated[str | None, Query(description="RFC 3339; staff only.")] = None,
+    createdTo: Annotated[str | None, Query(description="RFC 3339; staff only.")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> OrderPage:
+    """A customer's own orders, newest first; staff list by status and creation time."""
     page = services.orders.list(
-        actor(app),
-        status=status,
-        created_from=app.current_event.get_query_string_value("createdFrom"),
-        created_to=app.current_event.get_query_string_value("createdTo"),
-        limit=query_int(app, "limit"),
-        cursor=app.current_event.get_query_string_value("cursor"),
+        actor(app), status=status, created_from=createdFrom, created_to=createdTo, limit=limit, cursor=cursor
     )
-    return page_response(page)
+    return answer(OrderPage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
-@app.get("/orders/<orderId>")
-def get_order(orderId: str) -> Response[str]:
-    return json_response(200, services.orders.get(actor(app), orderId))
+@app.endpoint("GET", "/orders/{orderId}")
+def get_order(orderId: str) -> Order | ChildOrderDetail:
+    """An order with its payment picture, or a child order (`<orderId>-<nn>`) with its parent's summary."""
+    view = services.orders.get(actor(app), orderId)
+    return answer(ChildOrderDetail, view) if "parent" in view else answer(Order, view)
 
 
-@app.post("/orders/<orderId>/cancel")
-def cancel_order(orderId: str) -> Response[str]:
-    who = actor(app)
-    require_any(who, Permission.ORDER_CANCEL_OWN, Permission.ORDER_CANCEL_ANY)
-    body = parse_body(app, CancelIn, optional=True)
-    return json_response(200, services.orders.cancel(who, orderId, body.reason))
+@app.endpoint(
+    "POST",
+    "/orders/{orderId}/cancel",
+    permits=(Permission.ORDER_CANCEL_OWN, Permission.ORDER_CANCEL_ANY),
+    problems=(409,),
+)
+def cancel_order(orderId: str, body: Annotated[CancelIn | None, Body()] = None) -> Order:
+    """Cancel an unpaid order, or what has not shipped of a paid one (refunded)."""
+    reason = body.reason if body is not None else None
+    return answer(Order, services.orders.cancel(actor(app), orderId, reason))
 
 
-@app.post("/orders/<orderId>/confirm-receipt")
-def confirm_receipt(orderId: str) -> Response[str]:
-    return json_response(200, services.orders.confirm_receipt(actor(app), orderId))
+@app.endpoint("POST", "/orders/{orderId}/confirm-receipt", problems=(403, 409))
+def confirm_receipt(orderId: str) -> Order:
+    """The shopper confirms a delivered order: it completes and its points are credited."""
+    return answer(Order, services.orders.confirm_receipt(actor(app), orderId))
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -5,24 +5,15 @@ an alias)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
-from oms.api.auth import require
-from oms.api.http import (
-    actor,
-    idempotency_key,
-    if_match,
-    json_response,
-    make_resolver,
-    page_response,
-    parse_body,
-    query_int,
-)
+from oms.api.http import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_MAX, actor, answer, etag, if_match, make_resolver
 from oms.api.payment_schemas import (
     BalanceAdjustmentIn,
     ChannelSettingsIn,
@@ -31,90 +22,122 @@ from oms.api.payment_schemas import (
     ResolveIn,
     ReviewIn,
 )
-from oms.api.problems import HttpProblem
+from oms.api.payment_views import (
+    AnomalyPage,
+    BalanceAdjustment,
+    CustomerBalance,
+    DecidedAnomaly,
+    DecidedRefund,
+    OrderPayments,
+    PaymentCreated,
+    PaymentMethods,
+    PaymentMethodsDetail,
+    ReviewedPayment,
+    SyncedPayment,
+)
 from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer, PaymentMethod
 from oms.domain.permissions import Permission
 from oms.services.idempotency import request_fingerprint
 
 logger = Logger()
-app = make_resolver(logger)
+app = make_resolver(logger, tag="Payments")
 services = wiring.services()
 snapstart.build_before_snapshot(services, "payments")
 
+Limit = Annotated[int | None, Query(description="Items per page (default 20, at most 100).")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        min_length=1,
+        max_length=IDEMPOTENCY_KEY_MAX,
+        description="Makes a retry safe: the same key and body replay the first answer. A UUID is ideal.",
+    ),
+]
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", description="The ETag of the version read; 412 if it has changed since.")
+]
+METHODS = "/settings/payment-methods/{storeId}"
+CHANNELS = "/settings/payment-channels/{storeId}"  # the former name of METHODS, kept as an alias
 
-def _replayed(status: int, body: dict[str, Any], replayed: bool) -> Response[str]:
-    return json_response(status, body, {"Idempotent-Replayed": "true"} if replayed else None)
+
+def _replayed(replayed: bool) -> dict[str, str] | None:
+    return {"Idempotent-Replayed": "true"} if replayed else None
 
 
-@app.post("/orders/<orderId>/payments")
-def create_payment(orderId: str) -> Response[str]:
-    who = actor(app)
-    require(who, Permission.PAYMENT_CREATE)
-    key = idempotency_key(app)
-    body = parse_body(app, PaymentIn)
+@app.endpoint("POST", "/orders/{orderId}/payments", status=201, permits=Permission.PAYMENT_CREATE, problems=(400, 409))
+def create_payment(orderId: str, body: Annotated[PaymentIn, Body()], key: IdempotencyKey) -> Response[PaymentCreated]:
+    """Pay an order's outstanding amount through a payment method (the balance pays at once).
+
+    The same Idempotency-Key and body again answer the first attempt (Idempotent-Replayed: true)."""
     status, result, replayed = services.payments.create_payment(
-        who,
+        actor(app),
         orderId,
         PaymentMethod(body.method),
         idempotency_key=key,
         fingerprint=request_fingerprint({"orderId": orderId, **body.model_dump()}),
     )
-    return _replayed(status, result, replayed)
+    return Response(status, "application/json", answer(PaymentCreated, result), _replayed(replayed))
 
 
-@app.get("/orders/<orderId>/payments")
-def order_payments(orderId: str) -> Response[str]:
-    return json_response(200, services.payments.payments_of(actor(app), orderId))
+@app.endpoint("GET", "/orders/{orderId}/payments")
+def order_payments(orderId: str) -> OrderPayments:
+    """An order's payment picture: what it is owed, received and gave back, its attempts, refunds and ledger."""
+    return answer(OrderPayments, services.payments.payments_of(actor(app), orderId))
 
 
-@app.post("/orders/<orderId>/payments/<paymentId>/review")
-def review(orderId: str, paymentId: str) -> Response[str]:
-    who = actor(app)
-    require(who, Permission.PAYMENT_REVIEW)
-    body = parse_body(app, ReviewIn)
-    return json_response(
-        200, services.payments.review(who, orderId, paymentId, approve=body.decision == "approve", reason=body.reason)
+@app.endpoint(
+    "POST", "/orders/{orderId}/payments/{paymentId}/review", permits=Permission.PAYMENT_REVIEW, problems=(409,)
+)
+def review(orderId: str, paymentId: str, body: Annotated[ReviewIn, Body()]) -> ReviewedPayment:
+    """Finance approves a bank transfer found on the statement, or rejects one that is not (with a reason)."""
+    result = services.payments.review(
+        actor(app), orderId, paymentId, approve=body.decision == "approve", reason=body.reason
     )
+    return answer(ReviewedPayment, result)
 
 
-@app.post("/orders/<orderId>/payments/<paymentId>/sync")
-def sync(orderId: str, paymentId: str) -> Response[str]:
-    return json_response(200, services.payments.sync(actor(app), orderId, paymentId))
+@app.endpoint("POST", "/orders/{orderId}/payments/{paymentId}/sync", problems=(409,))
+def sync(orderId: str, paymentId: str) -> SyncedPayment:
+    """'I paid but the order says unpaid': ask the provider about the payment and apply its answer once."""
+    return answer(SyncedPayment, services.payments.sync(actor(app), orderId, paymentId))
 
 
-@app.post("/orders/<orderId>/refunds/<refundId>/resolve")
-def resolve_refund(orderId: str, refundId: str) -> Response[str]:
-    who = actor(app)
-    require(who, Permission.REFUND_RESOLVE)
-    body = parse_body(app, RefundResolveIn)
-    return json_response(
-        200,
-        services.payments.resolve_refund(
-            who, orderId, refundId, body.decision, note=body.note, reference=body.reference
-        ),
+@app.endpoint(
+    "POST", "/orders/{orderId}/refunds/{refundId}/resolve", permits=Permission.REFUND_RESOLVE, problems=(409,)
+)
+def resolve_refund(orderId: str, refundId: str, body: Annotated[RefundResolveIn, Body()]) -> DecidedRefund:
+    """Finance decides a refund its provider refused: credit the balance, record a payout by hand, or retry."""
+    result = services.payments.resolve_refund(
+        actor(app), orderId, refundId, body.decision, note=body.note, reference=body.reference
     )
+    return answer(DecidedRefund, result)
 
 
-@app.get("/customers/<customerId>/balance")
-def balance(customerId: str) -> Response[str]:
+@app.endpoint("GET", "/customers/{customerId}/balance")
+def balance(customerId: str, limit: Limit = None, cursor: Cursor = None) -> CustomerBalance:
+    """A customer's stored balance and its movements, newest first (`me`: the caller's own)."""
     who = actor(app)
     subject = who.subject if customerId == "me" else customerId
-    return json_response(
-        200,
-        services.payments.balance_of(
-            who, subject, query_int(app, "limit"), app.current_event.get_query_string_value("cursor")
-        ),
-    )
+    return answer(CustomerBalance, services.payments.balance_of(who, subject, limit, cursor))
 
 
-@app.post("/customers/<customerId>/balance/adjustments")
-def adjust_balance(customerId: str) -> Response[str]:
-    who = actor(app)
-    require(who, Permission.BALANCE_ADJUST)
-    key = idempotency_key(app)
-    body = parse_body(app, BalanceAdjustmentIn)
+@app.endpoint(
+    "POST",
+    "/customers/{customerId}/balance/adjustments",
+    status=201,
+    permits=Permission.BALANCE_ADJUST,
+    problems=(400, 409),
+)
+def adjust_balance(
+    customerId: str, body: Annotated[BalanceAdjustmentIn, Body()], key: IdempotencyKey
+) -> Response[BalanceAdjustment]:
+    """Credit or debit a customer's balance, with the reason in the ledger.
+
+    The same Idempotency-Key and body again answer the first adjustment (Idempotent-Replayed: true)."""
     status, result, replayed = services.payments.adjust_balance(
-        who,
+        actor(app),
         customerId,
         body.amount.money(),
         credit=body.direction == "credit",
@@ -122,59 +145,61 @@ def adjust_balance(customerId: str) -> Response[str]:
         idempotency_key=key,
         fingerprint=request_fingerprint({"customerId": customerId, **body.model_dump()}),
     )
-    return _replayed(status, result, replayed)
+    return Response(status, "application/json", answer(BalanceAdjustment, result), _replayed(replayed))
 
 
-@app.get("/anomalies")
-def anomalies() -> Response[str]:
-    raw = app.current_event.get_query_string_value("status") or "OPEN"
-    try:
-        status = AnomalyStatus(raw)
-    except ValueError as error:
-        raise HttpProblem(
-            422,
-            "validation-failed",
-            "The request is not valid",
-            "status is OPEN or RESOLVED",
-            errors=[{"field": "status", "message": "OPEN or RESOLVED", "code": "enum"}],
-        ) from error
-    return page_response(
-        services.payments.anomalies(
-            actor(app), status, query_int(app, "limit"), app.current_event.get_query_string_value("cursor")
-        )
+@app.endpoint("GET", "/anomalies", problems=(403,))
+def anomalies(
+    status: Annotated[AnomalyStatus, Query(description="OPEN (default) or RESOLVED.")] = AnomalyStatus.OPEN,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> AnomalyPage:
+    """Abnormal-payment cases by status, newest first (staff)."""
+    page = services.payments.anomalies(actor(app), status, limit, cursor)
+    return answer(AnomalyPage, {"items": page.items, "next_cursor": page.next_cursor})
+
+
+@app.endpoint("POST", "/anomalies/{anomalyId}/resolve", permits=Permission.ANOMALY_MANAGE, problems=(409,))
+def resolve(anomalyId: str, body: Annotated[ResolveIn, Body()]) -> DecidedAnomaly:
+    """Staff decide an abnormal-payment case: accept the money, refund it, or dismiss the case."""
+    result = services.payments.resolve_anomaly(
+        actor(app), anomalyId, body.note, decision=body.decision, remainder=body.remainder
     )
+    return answer(DecidedAnomaly, result)
 
 
-@app.post("/anomalies/<anomalyId>/resolve")
-def resolve(anomalyId: str) -> Response[str]:
-    who = actor(app)
-    require(who, Permission.ANOMALY_MANAGE)
-    body = parse_body(app, ResolveIn)
-    return json_response(
-        200,
-        services.payments.resolve_anomaly(who, anomalyId, body.note, decision=body.decision, remainder=body.remainder),
-    )
-
-
-@app.get("/settings/payment-methods/<storeId>")
-@app.get("/settings/payment-channels/<storeId>")
-def get_payment_methods(storeId: str) -> Response[str]:
+@app.endpoint("GET", METHODS, problems=(403,))
+def get_payment_methods(storeId: str) -> Response[PaymentMethodsDetail]:
+    """A store's payment-method settings, their version (ETag) and newest changes."""
     result = services.payments.channel_settings(actor(app), storeId)
-    return json_response(200, result, {"ETag": f'"{result["version"]}"'})
+    return Response(200, "application/json", answer(PaymentMethodsDetail, result), etag(result["version"]))
 
 
-@app.put("/settings/payment-methods/<storeId>")
-@app.put("/settings/payment-channels/<storeId>")
-def put_payment_methods(storeId: str) -> Response[str]:
-    who = actor(app)
-    require(who, Permission.PAYMENT_SETTINGS)
-    body = parse_body(app, ChannelSettingsIn)
+@app.endpoint("PUT", METHODS, permits=Permission.PAYMENT_SETTINGS, problems=(400, 409, 412))
+def put_payment_methods(
+    storeId: str, body: Annotated[ChannelSettingsIn, Body()], ifMatch: IfMatch = None
+) -> Response[PaymentMethods]:
+    """Change some of a store's payment methods (the others stay as they are), with an audit entry."""
     channels = {
         method: ChannelSettings(method, c.enabled, c.minAmount, c.maxAmount, c.feeRateBps, FeeBearer(c.feeBearer))
         for method, c in body.channels.items()
     }
-    result = services.payments.put_channel_settings(who, storeId, channels, if_match(app), body.reason)
-    return json_response(200, result, {"ETag": f'"{result["version"]}"'})
+    result = services.payments.put_channel_settings(actor(app), storeId, channels, if_match(app), body.reason)
+    return Response(200, "application/json", answer(PaymentMethods, result), etag(result["version"]))
+
+
+@app.endpoint("GET", CHANNELS, problems=(403,))
+def get_payment_channels(storeId: str) -> Response[PaymentMethodsDetail]:
+    """Former name of GET /settings/payment-methods/{storeId} (the same answer)."""
+    return get_payment_methods(storeId)
+
+
+@app.endpoint("PUT", CHANNELS, permits=Permission.PAYMENT_SETTINGS, problems=(400, 409, 412))
+def put_payment_channels(
+    storeId: str, body: Annotated[ChannelSettingsIn, Body()], ifMatch: IfMatch = None
+) -> Response[PaymentMethods]:
+    """Former name of PUT /settings/payment-methods/{storeId} (the same change and answer)."""
+    return put_payment_methods(storeId, body, ifMatch)
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

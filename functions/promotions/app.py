@@ -1,26 +1,27 @@
 """Pricing administration: promotions, coupon templates and issuance, customers' coupons, points
-programmes, FX rates and points accounts (read, staff adjustments)."""
+programmes, FX rates and points accounts (read, staff adjustments).
+
+Writes name their permission at the edge (`permits`: 403 before the body is read); reads meant for staff
+are refused by the service (403), which decides who counts as staff."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
-from oms.api.auth import require
 from oms.api.http import (
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_KEY_MAX,
     actor,
+    answer,
     etag,
-    idempotency_key,
     if_match,
-    json_response,
     make_resolver,
-    page_response,
-    parse_body,
-    query_int,
 )
 from oms.api.pricing_schemas import (
     CouponTemplateIn,
@@ -35,107 +36,152 @@ from oms.api.pricing_schemas import (
     promotion_from_body,
     template_from_body,
 )
+from oms.api.pricing_views import (
+    Coupon,
+    CouponPage,
+    CouponTemplate,
+    CouponTemplateDetail,
+    CouponTemplatePage,
+    FxRates,
+    FxRatesDetail,
+    IssuedCoupons,
+    PointsAccount,
+    PointsAdjustment,
+    PointsRules,
+    PointsRulesDetail,
+    Promotion,
+    PromotionDetail,
+    PromotionPage,
+)
 from oms.domain.ids import new_id
 from oms.domain.permissions import Permission
 from oms.services.idempotency import request_fingerprint
 
 logger = Logger()
-app = make_resolver(logger)
+app = make_resolver(logger, tag="Promotions")
 services = wiring.services()
 snapstart.build_before_snapshot(services, "pricing_admin")
 
+Limit = Annotated[int | None, Query(description="Items per page (default 20, at most 100).")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="The ETag this change is based on: 412 when it has changed since."),
+]
+RETRY_SAFE = "Makes a retry safe: the same key and body replay the first answer. A UUID is ideal."
 
-def _query(name: str) -> str | None:
-    return app.current_event.get_query_string_value(name)
 
-
-def _replayed(status: int, body: dict[str, Any], replayed: bool) -> Response[str]:
-    return json_response(status, body, {"Idempotent-Replayed": "true"} if replayed else None)
+def _replayed(replayed: bool) -> dict[str, str] | None:
+    return {"Idempotent-Replayed": "true"} if replayed else None
 
 
 # ---------------------------------------------------------------- promotions
-@app.get("/promotions")
-def list_promotions() -> Response[str]:
-    items = services.pricing_admin.promotions(actor(app), _query("storeId"), _query("status"))
-    return json_response(200, {"items": items, "next_cursor": None})
+@app.endpoint("GET", "/promotions", problems=(403,))
+def list_promotions(
+    storeId: Annotated[str | None, Query(description="Only this store's promotions.")] = None,
+    status: Annotated[Literal["ACTIVE", "ENDED"] | None, Query(description="Only promotions in this status.")] = None,
+) -> PromotionPage:
+    """Every promotion (staff), newest first, by store and status: one page."""
+    items = services.pricing_admin.promotions(actor(app), storeId, status)
+    return answer(PromotionPage, {"items": items, "next_cursor": None})
 
 
-@app.post("/promotions")
-def create_promotion() -> Response[str]:
-    who = actor(app)
-    require(who, Permission.PROMOTION_MANAGE)
-    body = parse_body(app, PromotionIn)
-    created = services.pricing_admin.create_promotion(who, promotion_from_body(body, new_id()), body.reason)
+@app.endpoint("POST", "/promotions", status=201, permits=Permission.PROMOTION_MANAGE, problems=(409,))
+def create_promotion(body: Annotated[PromotionIn, Body()]) -> Response[Promotion]:
+    """Create a promotion: checkout applies it within its window."""
+    created = services.pricing_admin.create_promotion(actor(app), promotion_from_body(body, new_id()), body.reason)
     headers = {**etag(created["version"]), "Location": f"/promotions/{created['promotionId']}"}
-    return json_response(201, created, headers)
+    return Response(201, "application/json", answer(Promotion, created), headers)
 
 
-@app.get("/promotions/<promotionId>")
-def get_promotion(promotionId: str) -> Response[str]:
+@app.endpoint("GET", "/promotions/{promotionId}", problems=(403,))
+def get_promotion(promotionId: str) -> Response[PromotionDetail]:
+    """A promotion with its audit entries (ETag: its version)."""
     found = services.pricing_admin.promotion(actor(app), promotionId)
-    return json_response(200, found, etag(found["version"]))
+    return Response(200, "application/json", answer(PromotionDetail, found), etag(found["version"]))
 
 
-@app.put("/promotions/<promotionId>")
-def replace_promotion(promotionId: str) -> Response[str]:
-    who = actor(app)
-    require(who, Permission.PROMOTION_MANAGE)
-    body = parse_body(app, PromotionIn)
+@app.endpoint("PUT", "/promotions/{promotionId}", permits=Permission.PROMOTION_MANAGE, problems=(400, 409, 412))
+def replace_promotion(
+    promotionId: str, body: Annotated[PromotionIn, Body()], ifMatch: IfMatch = None
+) -> Response[Promotion]:
+    """Replace a live promotion as a whole (an ended one stays ended)."""
     replaced = services.pricing_admin.replace_promotion(
-        who, promotion_from_body(body, promotionId), if_match(app), body.reason
+        actor(app), promotion_from_body(body, promotionId), if_match(app), body.reason
     )
-    return json_response(200, replaced, etag(replaced["version"]))
+    return Response(200, "application/json", answer(Promotion, replaced), etag(replaced["version"]))
 
 
-@app.delete("/promotions/<promotionId>")
-def end_promotion(promotionId: str) -> Response[str]:
-    who = actor(app)
-    require(who, Permission.PROMOTION_MANAGE)
-    body = parse_body(app, DisableIn, optional=True)
-    ended = services.pricing_admin.end_promotion(who, promotionId, if_match(app), body.reason)
-    return json_response(200, ended, etag(ended["version"]))
+@app.endpoint("DELETE", "/promotions/{promotionId}", permits=Permission.PROMOTION_MANAGE, problems=(400, 409, 412))
+def end_promotion(
+    promotionId: str, body: Annotated[DisableIn | None, Body()] = None, ifMatch: IfMatch = None
+) -> Response[Promotion]:
+    """End a promotion at once; it stays listed for history (ending twice changes nothing)."""
+    reason = body.reason if body is not None else None
+    ended = services.pricing_admin.end_promotion(actor(app), promotionId, if_match(app), reason)
+    return Response(200, "application/json", answer(Promotion, ended), etag(ended["version"]))
 
 
 # ---------------------------------------------------------------- coupon templates
-@app.get("/coupon-templates")
-def list_templates() -> Response[str]:
-    return page_response(services.pricing_admin.templates(actor(app), query_int(app, "limit"), _query("cursor")))
+@app.endpoint("GET", "/coupon-templates", problems=(403,))
+def list_templates(limit: Limit = None, cursor: Cursor = None) -> CouponTemplatePage:
+    """Coupon templates (staff), newest first."""
+    page = services.pricing_admin.templates(actor(app), limit, cursor)
+    return answer(CouponTemplatePage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
-@app.post("/coupon-templates")
-def create_template() -> Response[str]:
-    who = actor(app)
-    require(who, Permission.PROMOTION_MANAGE)
-    body = parse_body(app, CouponTemplateIn)
-    created = services.pricing_admin.create_template(who, template_from_body(body, new_id()), body.reason)
+@app.endpoint("POST", "/coupon-templates", status=201, permits=Permission.PROMOTION_MANAGE)
+def create_template(body: Annotated[CouponTemplateIn, Body()]) -> Response[CouponTemplate]:
+    """Create a coupon template (immutable: issued coupons carry a copy of it)."""
+    created = services.pricing_admin.create_template(actor(app), template_from_body(body, new_id()), body.reason)
     headers = {**etag(created["version"]), "Location": f"/coupon-templates/{created['templateId']}"}
-    return json_response(201, created, headers)
+    return Response(201, "application/json", answer(CouponTemplate, created), headers)
 
 
-@app.get("/coupon-templates/<templateId>")
-def get_template(templateId: str) -> Response[str]:
+@app.endpoint("GET", "/coupon-templates/{templateId}", problems=(403,))
+def get_template(templateId: str) -> Response[CouponTemplateDetail]:
+    """A coupon template with its counters and audit entries (ETag: its version)."""
     found = services.pricing_admin.template(actor(app), templateId)
-    return json_response(200, found, etag(found["version"]))
+    return Response(200, "application/json", answer(CouponTemplateDetail, found), etag(found["version"]))
 
 
-@app.post("/coupon-templates/<templateId>/disable")
-def disable_template(templateId: str) -> Response[str]:
-    who = actor(app)
-    require(who, Permission.PROMOTION_MANAGE)
-    body = parse_body(app, DisableIn, optional=True)
-    disabled = services.pricing_admin.disable_template(who, templateId, if_match(app), body.reason)
-    return json_response(200, disabled, etag(disabled["version"]))
+@app.endpoint(
+    "POST",
+    "/coupon-templates/{templateId}/disable",
+    permits=Permission.PROMOTION_MANAGE,
+    problems=(400, 409, 412),
+)
+def disable_template(
+    templateId: str, body: Annotated[DisableIn | None, Body()] = None, ifMatch: IfMatch = None
+) -> Response[CouponTemplate]:
+    """Disable a template: it issues no more coupons and its coupons are no longer usable."""
+    reason = body.reason if body is not None else None
+    disabled = services.pricing_admin.disable_template(actor(app), templateId, if_match(app), reason)
+    return Response(200, "application/json", answer(CouponTemplate, disabled), etag(disabled["version"]))
 
 
-@app.post("/coupon-templates/<templateId>/coupons")
-def issue_coupons(templateId: str) -> Response[str]:
-    who = actor(app)
-    require(who, Permission.PROMOTION_MANAGE)
-    # Optional here (recommended): with a key a retried request replays instead of issuing twice.
-    key = idempotency_key(app) if "idempotency-key" in app.current_event.headers else None
-    body = parse_body(app, IssueIn)
+@app.endpoint(
+    "POST",
+    "/coupon-templates/{templateId}/coupons",
+    status=201,
+    permits=Permission.PROMOTION_MANAGE,
+    problems=(400, 409),
+)
+def issue_coupons(
+    templateId: str,
+    body: Annotated[IssueIn, Body()],
+    key: Annotated[
+        str | None,
+        Header(
+            alias=IDEMPOTENCY_HEADER,
+            max_length=IDEMPOTENCY_KEY_MAX,
+            description=f"Optional (recommended): without one, a repeated request issues again. {RETRY_SAFE}",
+        ),
+    ] = None,
+) -> Response[IssuedCoupons]:
+    """Issue one coupon to each named customer, or one public code (replayed: Idempotent-Replayed: true)."""
     status, result, replayed = services.pricing_admin.issue(
-        who,
+        actor(app),
         templateId,
         customer_ids=body.customerIds,
         public_code=body.publicCode,
@@ -143,85 +189,102 @@ def issue_coupons(templateId: str) -> Response[str]:
         idempotency_key=key,
         fingerprint=request_fingerprint({"issue": templateId, **body.model_dump()}),
     )
-    return _replayed(status, result, replayed)
+    return Response(status, "application/json", answer(IssuedCoupons, result), _replayed(replayed))
 
 
-@app.get("/coupon-templates/<templateId>/coupons")
-def template_coupons(templateId: str) -> Response[str]:
-    return page_response(
-        services.pricing_admin.template_coupons(actor(app), templateId, query_int(app, "limit"), _query("cursor"))
-    )
+@app.endpoint("GET", "/coupon-templates/{templateId}/coupons", problems=(403,))
+def template_coupons(templateId: str, limit: Limit = None, cursor: Cursor = None) -> CouponPage:
+    """The coupons issued from a template (staff)."""
+    page = services.pricing_admin.template_coupons(actor(app), templateId, limit, cursor)
+    return answer(CouponPage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
 # ---------------------------------------------------------------- coupons
-@app.get("/coupons")
-def my_coupons() -> Response[str]:
-    return page_response(
-        services.pricing_admin.my_coupons(actor(app), _query("status"), query_int(app, "limit"), _query("cursor"))
-    )
+@app.endpoint("GET", "/coupons")
+def my_coupons(
+    status: Annotated[
+        Literal["AVAILABLE", "USED", "VOID"] | None, Query(description="Only coupons in this status.")
+    ] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> CouponPage:
+    """The caller's own coupons, newest first."""
+    page = services.pricing_admin.my_coupons(actor(app), status, limit, cursor)
+    return answer(CouponPage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
-@app.get("/coupons/<code>")
-def get_coupon(code: str) -> Response[str]:
-    return json_response(200, services.pricing_admin.coupon(actor(app), code))
+@app.endpoint("GET", "/coupons/{code}")
+def get_coupon(code: str) -> Coupon:
+    """A coupon by its code: the owner's and staff's, or a public code (any signed-in caller)."""
+    return answer(Coupon, services.pricing_admin.coupon(actor(app), code))
 
 
 # ---------------------------------------------------------------- settings
-@app.get("/settings/points-rules")
-def get_points_rules() -> Response[str]:
+@app.endpoint("GET", "/settings/points-rules", problems=(403,))
+def get_points_rules() -> Response[PointsRulesDetail]:
+    """The points programmes by currency, with their audit entries (ETag: their version)."""
     result = services.pricing_admin.points_rules(actor(app))
-    return json_response(200, result, etag(result["version"]))
+    return Response(200, "application/json", answer(PointsRulesDetail, result), etag(result["version"]))
 
 
-@app.put("/settings/points-rules")
-def put_points_rules() -> Response[str]:
-    who = actor(app)
-    require(who, Permission.PRICING_SETTINGS)
-    body = parse_body(app, PointsProgrammesIn)
-    result = services.pricing_admin.put_points_rules(who, points_rules_from_body(body), if_match(app), body.reason)
-    return json_response(200, result, etag(result["version"]))
-
-
-@app.get("/settings/fx-rates")
-def get_fx_rates() -> Response[str]:
-    result = services.pricing_admin.fx_rates(actor(app))
-    return json_response(200, result, etag(result["version"]))
-
-
-@app.put("/settings/fx-rates")
-def put_fx_rates() -> Response[str]:
-    who = actor(app)
-    require(who, Permission.PRICING_SETTINGS)
-    body = parse_body(app, FxRatesIn)
-    result = services.pricing_admin.put_fx_rates(
-        who, body.reportingCurrency, fx_rates_from_body(body), if_match(app), body.reason
+@app.endpoint("PUT", "/settings/points-rules", permits=Permission.PRICING_SETTINGS, problems=(400, 409, 412))
+def put_points_rules(body: Annotated[PointsProgrammesIn, Body()], ifMatch: IfMatch = None) -> Response[PointsRules]:
+    """Replace every points programme (a currency left out has none)."""
+    result = services.pricing_admin.put_points_rules(
+        actor(app), points_rules_from_body(body), if_match(app), body.reason
     )
-    return json_response(200, result, etag(result["version"]))
+    return Response(200, "application/json", answer(PointsRules, result), etag(result["version"]))
+
+
+@app.endpoint("GET", "/settings/fx-rates", problems=(403,))
+def get_fx_rates() -> Response[FxRatesDetail]:
+    """The reporting currency and the FX rates to it, with their audit entries (ETag: their version)."""
+    result = services.pricing_admin.fx_rates(actor(app))
+    return Response(200, "application/json", answer(FxRatesDetail, result), etag(result["version"]))
+
+
+@app.endpoint("PUT", "/settings/fx-rates", permits=Permission.PRICING_SETTINGS, problems=(400, 409, 412))
+def put_fx_rates(body: Annotated[FxRatesIn, Body()], ifMatch: IfMatch = None) -> Response[FxRates]:
+    """Replace every FX rate (exact decimals; an unchanged rate keeps when it was set)."""
+    result = services.pricing_admin.put_fx_rates(
+        actor(app), body.reportingCurrency, fx_rates_from_body(body), if_match(app), body.reason
+    )
+    return Response(200, "application/json", answer(FxRates, result), etag(result["version"]))
 
 
 # ---------------------------------------------------------------- points accounts
-@app.get("/customers/<customerId>/points")
-def points(customerId: str) -> Response[str]:
+@app.endpoint("GET", "/customers/{customerId}/points")
+def points(customerId: str, limit: Limit = None, cursor: Cursor = None) -> PointsAccount:
+    """A customer's points and ledger (`me`: the caller's own; others' for staff)."""
     who = actor(app)
     subject = who.subject if customerId == "me" else customerId
-    return json_response(200, services.pricing_admin.points_of(who, subject, query_int(app, "limit"), _query("cursor")))
+    return answer(PointsAccount, services.pricing_admin.points_of(who, subject, limit, cursor))
 
 
-@app.post("/customers/<customerId>/points/adjustments")
-def adjust_points(customerId: str) -> Response[str]:
-    who = actor(app)
-    require(who, Permission.POINTS_ADJUST)
-    key = idempotency_key(app)
-    body = parse_body(app, PointsAdjustmentIn)
+@app.endpoint(
+    "POST",
+    "/customers/{customerId}/points/adjustments",
+    status=201,
+    permits=Permission.POINTS_ADJUST,
+    problems=(400, 409),
+)
+def adjust_points(
+    customerId: str,
+    body: Annotated[PointsAdjustmentIn, Body()],
+    key: Annotated[
+        str, Header(alias=IDEMPOTENCY_HEADER, min_length=1, max_length=IDEMPOTENCY_KEY_MAX, description=RETRY_SAFE)
+    ],
+) -> Response[PointsAdjustment]:
+    """Credit or debit a customer's points, with a ledger and an audit entry (replayed: Idempotent-Replayed: true)."""
     status, result, replayed = services.pricing_admin.adjust_points(
-        who,
+        actor(app),
         customerId,
         body.delta,
         reason=body.reason,
         idempotency_key=key,
         fingerprint=request_fingerprint({"pointsAdjustment": customerId, **body.model_dump()}),
     )
-    return _replayed(status, result, replayed)
+    return Response(status, "application/json", answer(PointsAdjustment, result), _replayed(replayed))
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -58,9 +58,23 @@ class LambdaContext:
 
 @dataclass(frozen=True)
 class InProcessFunction:
+    """A function's handler module, and the further copies of it that concurrent invocations run in.
+
+    Lambda runs one request at a time in each execution environment and scales out with more of them;
+    powertools' resolver keeps the current request on the app (`current_event`, `context`), so two
+    requests must never share one module. An invocation takes an idle copy, or imports another (a cold
+    start), and gives it back when it returns."""
+
     spec: FunctionSpec
     module: ModuleType
     handler: Handler
+    name: str = ""
+    _idle: list[Handler] = field(default_factory=list, compare=False, repr=False)
+    _copies: list[str] = field(default_factory=list, compare=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._idle.append(self.handler)
 
     def context(self) -> LambdaContext:
         return LambdaContext(
@@ -72,8 +86,28 @@ class InProcessFunction:
         )
 
     def invoke(self, event: Any) -> Any:
-        """Call the handler with ``event`` and a fresh context; exceptions propagate."""
-        return self.handler(event, self.context())
+        """Call the handler with ``event`` and a fresh context in an environment of its own; exceptions
+        propagate."""
+        handler = self._take()
+        try:
+            return handler(event, self.context())
+        finally:
+            with self._lock:
+                self._idle.append(handler)
+
+    def _take(self) -> Handler:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+            copy = f"{self.name or self.module.__name__}__env{len(self._copies) + 2}"
+            self._copies.append(copy)
+        with _IMPORTING:  # one import at a time, as Python's own import lock would
+            _, handler = _import(self.spec, copy)
+        return handler
+
+    def module_names(self) -> list[str]:
+        with self._lock:
+            return [self.module.__name__, *self._copies]
 
 
 class ProcessEnvironment:
@@ -169,12 +203,13 @@ def module_name(stack_name: str, logical_id: str) -> str:
     return "oms_fn_" + re.sub(r"\W", "_", f"{stack_name}_{logical_id}").lower()
 
 
-def load_function(spec: FunctionSpec, stack_name: str) -> InProcessFunction:
-    """Import ``spec``'s handler module under a unique name (call after the environment is set)."""
+_IMPORTING = threading.Lock()
+
+
+def _import(spec: FunctionSpec, name: str) -> tuple[ModuleType, Handler]:
     path = spec.module_file
     if not path.is_file():
         raise FunctionLoadError(f"{spec.logical_id}: {path} does not exist")
-    name = module_name(stack_name, spec.logical_id)
     module_spec = importlib.util.spec_from_file_location(name, path)
     if module_spec is None or module_spec.loader is None:
         raise FunctionLoadError(f"{spec.logical_id}: cannot load {path}")
@@ -189,8 +224,16 @@ def load_function(spec: FunctionSpec, stack_name: str) -> InProcessFunction:
     if not callable(handler):
         del sys.modules[name]
         raise FunctionLoadError(f"{spec.logical_id}: {path} has no callable {spec.handler_attribute!r}")
-    return InProcessFunction(spec, module, handler)
+    return module, handler
+
+
+def load_function(spec: FunctionSpec, stack_name: str) -> InProcessFunction:
+    """Import ``spec``'s handler module under a unique name (call after the environment is set)."""
+    name = module_name(stack_name, spec.logical_id)
+    module, handler = _import(spec, name)
+    return InProcessFunction(spec, module, handler, name)
 
 
 def unload_function(function: InProcessFunction, stack_name: str) -> None:
-    sys.modules.pop(module_name(stack_name, function.spec.logical_id), None)
+    for name in function.module_names():
+        sys.modules.pop(name, None)

@@ -3,7 +3,7 @@ UTF-8, JSON nested 1,000 deep, a 3,000-byte path id, and a customer on staff rou
 4xx (problem+json on the API routes) and the table is exactly as it was.
 
 The routes come from the template's HttpApi events, so a new route is covered without editing this file;
-which handlers read a body comes from their source (the same reading that builds docs/openapi.json).
+which handlers read a body comes from their typed routes (the same routes that build docs/openapi.json).
 """
 
 from __future__ import annotations
@@ -41,11 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template(ROOT / "template.yaml")
 ROUTES: list[RouteSpec] = sorted(TEMPLATE.routes, key=lambda r: r.route_key)
 FOLDERS = {fid: spec.module_file.parent.name for fid, spec in TEMPLATE.functions.items()}
-HANDLERS = {
-    key: info
-    for fid in {r.function_id for r in ROUTES}
-    for key, info in handlers(TEMPLATE.functions[fid].module_file).items()
-}
+HANDLERS = handlers(TEMPLATE)
 CALLBACKS = {r.route_key for r in ROUTES if r.path.startswith("/callbacks/")}  # raw bodies, providers' formats
 WRITES = [r for r in ROUTES if r.method != "GET"]
 WITH_IDS = [r for r in ROUTES if "{" in r.path]

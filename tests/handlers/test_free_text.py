@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from oms.api import pricing_schemas, schemas
+from oms.api import catalog_schemas, order_schemas, payment_schemas, pricing_schemas
 from pydantic import BaseModel, ValidationError
 
 from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, Api
@@ -33,30 +33,35 @@ def with_text(body: dict[str, Any], path: str, text: str) -> dict[str, Any]:
 
 # (model, a valid body, the text field's path, single line?)
 FIELDS: list[tuple[type[BaseModel], dict[str, Any], str, bool]] = [
-    (schemas.CheckoutIn, CHECKOUT, "shippingAddress.name", True),
-    (schemas.CheckoutIn, CHECKOUT, "shippingAddress.line1", True),
-    (schemas.CheckoutIn, CHECKOUT, "shippingAddress.line2", True),
-    (schemas.CheckoutIn, CHECKOUT, "shippingAddress.city", True),
-    (schemas.CheckoutIn, CHECKOUT, "shippingAddress.region", True),
-    (schemas.CheckoutIn, CHECKOUT, "shippingAddress.postalCode", True),
-    (schemas.CheckoutIn, CHECKOUT, "note", False),
-    (schemas.StoreIn, {"name": "S", "currency": "CNY", "shippingFee": {"amount": 0, "currency": "CNY"}}, "name", True),
-    (schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "name", True),
-    (schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "description", False),
-    (schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "category", True),
-    (schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "attributes.colour", True),
-    (schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "skus.0.name", True),
-    (schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "skus.0.attributes.size", True),
-    (schemas.StockAdjustmentIn, {"delta": 1, "reason": "restock"}, "note", False),
-    (schemas.CancelIn, {}, "reason", True),
-    (schemas.ReviewIn, {"decision": "reject"}, "reason", True),
+    (order_schemas.CheckoutIn, CHECKOUT, "shippingAddress.name", True),
+    (order_schemas.CheckoutIn, CHECKOUT, "shippingAddress.line1", True),
+    (order_schemas.CheckoutIn, CHECKOUT, "shippingAddress.line2", True),
+    (order_schemas.CheckoutIn, CHECKOUT, "shippingAddress.city", True),
+    (order_schemas.CheckoutIn, CHECKOUT, "shippingAddress.region", True),
+    (order_schemas.CheckoutIn, CHECKOUT, "shippingAddress.postalCode", True),
+    (order_schemas.CheckoutIn, CHECKOUT, "note", False),
     (
-        schemas.BalanceAdjustmentIn,
+        catalog_schemas.StoreIn,
+        {"name": "S", "currency": "CNY", "shippingFee": {"amount": 0, "currency": "CNY"}},
+        "name",
+        True,
+    ),
+    (catalog_schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "name", True),
+    (catalog_schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "description", False),
+    (catalog_schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "category", True),
+    (catalog_schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "attributes.colour", True),
+    (catalog_schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "skus.0.name", True),
+    (catalog_schemas.ProductIn, {"storeId": "demo", "name": "P", "skus": [TEE]}, "skus.0.attributes.size", True),
+    (catalog_schemas.StockAdjustmentIn, {"delta": 1, "reason": "restock"}, "note", False),
+    (order_schemas.CancelIn, {}, "reason", True),
+    (payment_schemas.ReviewIn, {"decision": "reject"}, "reason", True),
+    (
+        payment_schemas.BalanceAdjustmentIn,
         {"direction": "credit", "amount": {"amount": 1, "currency": "CNY"}, "reason": "ok"},
         "reason",
         True,
     ),
-    (schemas.ResolveIn, {"decision": "dismiss", "note": "fine"}, "note", False),
+    (payment_schemas.ResolveIn, {"decision": "dismiss", "note": "fine"}, "note", False),
     (pricing_schemas.PointsAdjustmentIn, {"delta": 1, "reason": "ok"}, "reason", True),
     (pricing_schemas.DisableIn, {}, "reason", True),
     (

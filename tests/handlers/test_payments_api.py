@@ -431,3 +431,19 @@ def test_store_that_deducts_at_order_sells_at_checkout(
     _, payment = pay(pay_api, order, "alipay")
     assert payments_module.service.apply_notice(notice(payment)) == "pay_order"
     assert stock_of("TEE-M") == {"available": 8, "reserved": 0, "sold": 2, "received": 10, "adjusted": 0}
+
+
+def test_query_parameters_are_typed_and_a_bad_one_is_named(seeded: Any, pay_api: Api) -> None:
+    """`status` (an AnomalyStatus, OPEN by default) and `limit` (an integer) are validated before the handler
+    runs, with the field and code the hand-written checks answered before the routes were typed."""
+    status, _, problem = pay_api("GET", "/anomalies", **SUPPORT, query={"status": "LOST"})
+    assert (status, problem["type"], [(e["field"], e["code"]) for e in problem["errors"]]) == (
+        422,
+        "urn:oms:problem:validation-failed",
+        [("status", "enum")],
+    )
+    balance = "GET /customers/{customerId}/balance"
+    status, _, problem = pay_api("GET", "/customers/me/balance", route=balance, **CUSTOMER, query={"limit": "ten"})
+    assert (status, [(e["field"], e["code"]) for e in problem["errors"]]) == (422, [("limit", "int_parsing")])
+    status, _, page = pay_api("GET", "/anomalies", **SUPPORT, query={"status": "RESOLVED", "limit": "5"})
+    assert (status, page) == (200, {"items": [], "next_cursor": None})

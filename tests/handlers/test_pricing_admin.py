@@ -155,6 +155,26 @@ def test_promotion_lifecycle_with_if_match_and_audit(api: Api) -> None:
     assert update["after"]["rule"]["tiers"][0]["off"]["amount"] == 6000
 
 
+@pytest.mark.parametrize(
+    ("kind", "rule"),
+    [
+        ("buy_x_get_y", {"buy": 2, "get": 1}),
+        ("percent_off", {"bps": 1500, "cap": None}),
+        ("percent_off", {"bps": 1500, "cap": cny(3000)}),
+        ("spend_and_save", {"tiers": [{"threshold": cny(20000), "off": cny(5000)}]}),
+        ("free_shipping", {"threshold": cny(5900)}),
+    ],
+)
+def test_every_promotion_kind_is_answered_with_its_rule(api: Api, kind: str, rule: dict[str, Any]) -> None:
+    """Each kind's rule has its own response shape (oms.api.pricing_views): a rule that fitted none would
+    be a 500 (the response does not match its model)."""
+    created = create_promotion(api, spend_and_save(kind=kind, rule=rule))
+    assert (created["kind"], created["rule"]) == (kind, rule)
+    status, _, shown = api("GET", f"/promotions/{created['promotionId']}", **ADMIN)
+    assert (status, shown["rule"]) == (200, rule)
+    assert [p["rule"] for p in api("GET", "/promotions", **ADMIN)[2]["items"]] == [rule]
+
+
 def test_promotions_list_filters_by_store_and_status(api: Api) -> None:
     demo = create_promotion(api)
     platform = create_promotion(

@@ -118,17 +118,42 @@ def test_every_schema_reference_resolves(document: dict[str, Any]) -> None:
     assert "#/$defs" not in text
 
 
-def test_handlers_are_read_from_source(tmp_path: Path) -> None:
-    module = tmp_path / "app.py"
-    module.write_text(
-        "from oms.api.schemas import CancelIn as Body\n"
-        "@app.post('/things/<thingId>/cancel')\n"
-        "def cancel(thingId):\n"
-        "    if_match(app)\n"
-        "    return go(parse_body(app, Body, optional=True), idempotency_key(app))\n",
-        encoding="utf-8",
+def test_every_operation_declares_its_success_schema_and_its_problems(document: dict[str, Any]) -> None:
+    """Powertools documents each typed route's answers: the success code with the return type's schema,
+    and every problem status as RFC 9457 `Problem` (never powertools' own validation error shape)."""
+    for key, operation in _operations(document).items():
+        if key.startswith("POST /callbacks/"):
+            continue
+        responses = operation["responses"]
+        successes = [code for code in responses if code.startswith("2")]
+        assert successes, key
+        for code in successes:
+            if code != "204":
+                assert "schema" in responses[code]["content"]["application/json"], (key, code)
+        for code in ("404", "422", "500", "503"):
+            problem = responses[code]["content"]["application/problem+json"]["schema"]
+            assert problem == {"$ref": "#/components/schemas/Problem"}, (key, code)
+        assert ("401" in responses) is ("security" in operation), key
+        if "requestBody" in operation:
+            assert {"400", "413", "415"} <= set(responses), key
+    assert not {"HTTPValidationError", "ValidationError", "ResponseValidationError"} & set(
+        document["components"]["schemas"]
     )
-    (info,) = handlers(module).items()
-    assert info[0] == "POST /things/{thingId}/cancel"
-    assert info[1].body_model is not None and info[1].body_model.__name__ == "CancelIn"
-    assert (info[1].body_required, info[1].idempotency_key, info[1].if_match) == (False, True, True)
+
+
+def test_response_models_refuse_unknown_fields(document: dict[str, Any]) -> None:
+    order = document["components"]["schemas"]["Order"]
+    assert order["additionalProperties"] is False
+    assert {"orderId", "status", "lines", "children", "history"} <= set(order["required"])
+    assert document["paths"]["/orders"]["post"]["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Order"
+    }
+
+
+def test_handlers_are_the_typed_routes() -> None:
+    found = handlers(load_template(TEMPLATE))
+    cancel = found["POST /orders/{orderId}/cancel"]
+    assert cancel.body_model is not None and cancel.body_model.__name__ == "CancelIn"
+    assert cancel.body_required is False
+    assert found["POST /orders"].body_required is True
+    assert "POST /callbacks/payments/{provider}" not in found  # a raw handler: described from the template

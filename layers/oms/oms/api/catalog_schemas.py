@@ -22,16 +22,20 @@ from oms.domain.money import SUPPORTED_CURRENCIES
 from oms.domain.payment import LatePaymentPolicy
 from oms.domain.splitting import HandlingClass
 
+# Powertools validates the body after parsing it (pydantic's Python mode), where a strict model takes an
+# enum member and not its value: enum fields take their values, as they did from the JSON text.
+ByValue = Field(strict=False)
+
 
 class StoreIn(Strict):
     name: ShortText
     currency: str
     shippingFee: MoneyIn
     freeShippingThreshold: MoneyIn | None = None
-    stockPolicy: StockPolicy = StockPolicy.RESERVE_AT_ORDER
+    stockPolicy: Annotated[StockPolicy, ByValue] = StockPolicy.RESERVE_AT_ORDER
     # A payment arriving after the payment timeout cancelled an order: refunded (default), or accepted
     # when the stock can be taken again. Orders a person cancelled are always refunded.
-    latePaymentPolicy: LatePaymentPolicy = LatePaymentPolicy.REFUND
+    latePaymentPolicy: Annotated[LatePaymentPolicy, ByValue] = LatePaymentPolicy.REFUND
 
     @field_validator("currency")
     @classmethod
@@ -60,7 +64,7 @@ class SkuIn(Strict):
     attributes: Attributes = {}  # noqa: RUF012 (a pydantic field: each instance gets a copy)
     categoryId: Id | None = None  # defaults to the product's category
     pointsPrice: int = Field(default=0, ge=0, le=MAX_POINTS)  # points per unit: points-mall goods
-    handling: HandlingClass = HandlingClass.NORMAL  # fragile, bulky and hazardous goods ship alone
+    handling: Annotated[HandlingClass, ByValue] = HandlingClass.NORMAL  # fragile, bulky and hazardous goods ship alone
     crossBorder: bool = False  # cross-border goods: orders split under the per-order customs limit
 
 
@@ -90,11 +94,11 @@ class SkuPatch(Strict):
     status: Annotated[str, StringConstraints(pattern="^(ACTIVE|INACTIVE)$")] | None = None
     categoryId: Id | None = None
     pointsPrice: int | None = Field(default=None, ge=0, le=MAX_POINTS)
-    handling: HandlingClass | None = None
+    handling: Annotated[HandlingClass | None, ByValue] = None
     crossBorder: bool | None = None
 
 
 class StockAdjustmentIn(Strict):
     delta: int = Field(ge=-10_000_000, le=10_000_000)
-    reason: StockAdjustmentReason
+    reason: Annotated[StockAdjustmentReason, ByValue]
     note: Note | None = None

@@ -1,45 +1,213 @@
-"""The resolver every HTTP function uses: routing (powertools), request parsing with clear errors,
-and one exception-to-problem map."""
+"""The resolver every HTTP function uses: powertools' typed routes (request and response models, the
+generated OpenAPI document), the edge checks that come before validation, and one exception-to-problem map."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import inspect
 import json
-from typing import Any, Protocol, TypeVar
+import re
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar, get_args, get_type_hints
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+    ResponseValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.types import (
+    OpenAPIResponse,
+    OpenAPIResponseContentModel,
+    OpenAPIResponseContentSchema,
+)
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from pydantic import BaseModel, ValidationError
 
-from oms.api.auth import actor_from_event
-from oms.api.ids import NAME_ID, IdKind, path_id_kind
-from oms.api.problems import HttpProblem, problem, service_unavailable
+from oms import snapstart
+from oms.api.auth import actor_from_event, require_any
+from oms.api.ids import path_id_kind
+from oms.api.problems import PROBLEM_CONTENT_TYPE, HttpProblem, Problem, problem, service_unavailable
+from oms.api.schemas import View
 from oms.domain.errors import DomainError
-from oms.domain.permissions import Actor
+from oms.domain.permissions import Actor, Permission
 from oms.faults import is_aws_fault, is_transient
 
-M = TypeVar("M", bound=BaseModel)
-
-
-class Paged(Protocol):
-    """A page of a listing (`oms.store.pages.Page`): its items and the cursor of the next page."""
-
-    @property
-    def items(self) -> list[dict[str, Any]]: ...
-
-    @property
-    def next_cursor(self) -> str | None: ...
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32  # the deepest request model (a promotion's tiers) nests 5 levels
 IDEMPOTENCY_KEY_MAX = 255
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-def make_resolver(logger: Logger) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver()
+# Problems every route can answer, and the reason phrases the document shows for them.
+PHRASES = {
+    400: "Malformed request (JSON syntax, a header such as Idempotency-Key or If-Match)",
+    401: "No valid bearer token",
+    403: "The caller's role may not do this",
+    404: "Not found (or an id no resource can have)",
+    409: "Conflict with the current state",
+    412: "If-Match names a version that has changed",
+    413: "Body larger than 64 KB",
+    415: "Body not sent as application/json",
+    422: "The request is not valid (errors lists each field)",
+    500: "Internal error (a bug; safe to retry)",
+    503: "Temporarily unavailable: retry after Retry-After seconds",
+}
+PROBLEM_CONTENT: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel] = {
+    PROBLEM_CONTENT_TYPE: {"model": Problem}
+}
+ALWAYS = (404, 422, 500, 503)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A typed route as registered: its route key (`POST /orders/{orderId}/cancel`), handler and body."""
+
+    route_key: str
+    function: Callable[..., Any]
+    body_model: type[BaseModel] | None
+    body_required: bool
+
+
+class OmsResolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver with typed routes (request and response models, generated OpenAPI)
+    and the checks that come before validation: `edge` runs first on every route, so that a caller who
+    may not act gets 403 before anything of the body is read, an impossible path id is a 404, and a body
+    that is too large, not JSON or not UTF-8 gets its own 4xx. JSON is read once, by `strict_json`."""
+
+    def __init__(self, tag: str) -> None:
+        super().__init__(
+            enable_validation=True,
+            response_validation_error_http_code=500,
+            json_body_deserializer=strict_json,
+        )
+        self.tag = tag
+        self.endpoints: list[Endpoint] = []
+        # Powertools puts its request validation first in every route's middleware stack, before the
+        # router's middlewares; the edge checks must run before it, so they are part of it.
+        self._request_validation_middleware = EdgeThenValidate()
+
+    def endpoint(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 200,
+        permits: Permission | tuple[Permission, ...] = (),
+        problems: tuple[int, ...] = (),
+        also: dict[int, str] | None = None,
+        summary: str | None = None,
+    ) -> Callable[[F], F]:
+        """Register a typed route: `permits` (any of them) is checked at the edge, before the body; the
+        document lists `status` with the return type's schema, `also` (other success codes with the same
+        schema, e.g. 200 for a replayed create), and every problem the route can answer."""
+        needed = permits if isinstance(permits, tuple) else (permits,)
+
+        def register(func: F) -> F:
+            hints = get_type_hints(func, include_extras=True)
+            body = next(
+                (
+                    (name, hint)
+                    for name, hint in hints.items()
+                    if any(isinstance(meta, Body) for meta in getattr(hint, "__metadata__", ()))
+                ),
+                None,
+            )
+            reads_body = body is not None
+            required = (
+                body is not None and inspect.signature(func).parameters[body[0]].default is inspect.Parameter.empty
+            )
+            self.endpoints.append(
+                Endpoint(f"{method.upper()} {path}", func, _model_of(body[1]) if body else None, required)
+            )
+            codes = set(ALWAYS) | set(problems)
+            if reads_body:
+                codes |= {400, 413, 415}
+            if needed:
+                codes.add(403)  # 401 on every route behind the authorizer: added from template.yaml
+            responses: dict[int, OpenAPIResponse] = {status: {"description": _success(status)}}
+            for code, description in (also or {}).items():
+                responses[code] = {"description": description}
+            for code in sorted(codes):
+                responses[code] = {"description": PHRASES[code], "content": PROBLEM_CONTENT}
+            func.__oms_permits__ = needed  # type: ignore[attr-defined]
+            route = self.route(
+                _powertools_path(path),
+                method,
+                status_code=status,
+                responses=responses,
+                operation_id=_camel(func.__name__),
+                summary=summary or _summary(func),
+                tags=[self.tag],
+            )
+            return route(func)
+
+        return register
+
+
+def build_response_models() -> int:
+    """Build every response model imported so far (they are deferred: `View`'s `defer_build`, so a cold
+    start without SnapStart builds only the models of the routes it answers); returns how many were built."""
+    built = 0
+    pending: list[type[BaseModel]] = [View]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if not model.__pydantic_complete__:
+            model.model_rebuild()
+            built += 1
+    return built
+
+
+def _model_of(hint: Any) -> type[BaseModel] | None:
+    """The model in `Annotated[Model | None, Body()]`."""
+    for candidate in (get_args(hint)[0], *get_args(get_args(hint)[0])):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _success(status: int) -> str:
+    return {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}.get(status, "Success")
+
+
+def _powertools_path(path: str) -> str:
+    return re.sub(r"\{([^{}]+)\}", r"<\1>", path)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _summary(func: Callable[..., Any]) -> str | None:
+    doc = (func.__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else None
+
+
+def make_resolver(logger: Logger, tag: str = "OMS") -> OmsResolver:
+    app = OmsResolver(tag)
+    held = weakref.ref(app)  # a function module loaded again (tests, the local stack) drops the old app
+
+    @snapstart.on_before_snapshot
+    def warm_routes() -> None:
+        """Before the SnapStart snapshot: build every route's dependant (its parameters' and models'
+        validators and serializers, which powertools builds at a route's first request) by generating
+        the document once, so a restored environment's first request pays nothing for them."""
+        current = held()
+        if current is not None:
+            current.get_openapi_schema()
+            build_response_models()
 
     @app.exception_handler(HttpProblem)
     def _http_problem(error: HttpProblem) -> Response[str]:
@@ -52,6 +220,20 @@ def make_resolver(logger: Logger) -> APIGatewayHttpResolver:
     @app.exception_handler(ValidationError)
     def _validation(error: ValidationError) -> Response[str]:
         return validation_problem(error)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response[str]:
+        return request_problem(error)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(_: RequestUnsupportedContentType) -> Response[str]:
+        return unsupported_media_type().response()
+
+    @app.exception_handler(ResponseValidationError)
+    def _invalid_response(error: ResponseValidationError) -> Response[str]:
+        # The server built an answer its own contract refuses: a bug, never the client's fault.
+        logger.error("response does not match its model", extra={"errors": error.errors()[:10]})
+        return problem(500, "internal-error", "Internal error", "the request failed; it is safe to retry")
 
     @app.not_found
     def _not_found(_: Exception) -> Response[str]:
@@ -67,14 +249,30 @@ def make_resolver(logger: Logger) -> APIGatewayHttpResolver:
         logger.exception("unhandled error")  # a bug (a non-transient AWS fault too)
         return problem(500, "internal-error", "Internal error", "the request failed; it is safe to retry")
 
-    app.use(middlewares=[check_path_ids])
     return app
 
 
-def check_path_ids(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+class EdgeThenValidate(OpenAPIRequestValidationMiddleware):
+    """The checks before powertools validates the request (who may act, the path ids, the raw body),
+    then its validation."""
+
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+        route = app.context["_route"]
+        needed: tuple[Permission, ...] = getattr(route.func, "__oms_permits__", ())
+        if needed:
+            require_any(actor_from_event(app.current_event.raw_event), *needed)
+        check_path_ids(app)
+        for header in route.dependant.header_params:
+            if header.alias.lower() == IDEMPOTENCY_HEADER.lower():
+                idempotency_key(app, required=header.required)
+        if route.dependant.body_params:
+            check_raw_body(app)
+        return super().handler(app, next_middleware)
+
+
+def check_path_ids(app: EventHandlerInstance) -> None:
     """Every path parameter within the limits of its kind (`oms.api.ids`), before the handler runs: an id
     that nothing can have is a 404 like a missing one, never a store call."""
-    # Powertools keeps the arguments it matched for the route here (its own validation reads them too).
     arguments: dict[str, str] = app.context.get("_route_args") or {}
     for name, value in arguments.items():
         kind = path_id_kind(name)
@@ -82,7 +280,64 @@ def check_path_ids(app: APIGatewayHttpResolver, next_middleware: NextMiddleware)
             raise HttpProblem(
                 404, "not-found", "Not found", f"no such {kind.label}: {name} is {kind.rule}", parameter=name
             )
-    return next_middleware(app)
+
+
+def check_raw_body(app: EventHandlerInstance) -> None:
+    """A body is JSON in UTF-8, at most MAX_BODY_BYTES, sent as application/json (the media type is
+    case-insensitive); its syntax is `strict_json`'s, when powertools reads it. An empty body is left to
+    validation (`missing` when the route requires one)."""
+    event = app.current_event
+    raw = _raw_body(event.body, bool(event.is_base64_encoded))
+    if not raw:
+        return
+    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise unsupported_media_type()
+    if len(raw) > MAX_BODY_BYTES:
+        raise HttpProblem(
+            413, "payload-too-large", "Payload too large", f"the body may be at most {MAX_BODY_BYTES} bytes"
+        )
+    decode_json_text(raw)
+    # Powertools matches the media type case-sensitively (`application/json` only): tell it what we read.
+    headers = event.raw_event.get("headers") or {}
+    for name in [name for name in headers if name.lower() == "content-type"]:
+        headers[name] = "application/json"
+
+
+def unsupported_media_type() -> HttpProblem:
+    return HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json")
+
+
+def request_problem(error: RequestValidationError) -> Response[str]:
+    """Powertools' request validation errors in the one shape: `errors: [{field, message, code}]`, where
+    `field` leaves out where the value was (body, query, path, header)."""
+    errors = []
+    for e in error.errors():
+        _where, *parts = e.get("loc") or ("body",)
+        errors.append(
+            {
+                "field": ".".join(str(part) for part in parts) or "(body)",
+                "message": e.get("msg", ""),
+                "code": e.get("type", "invalid"),
+            }
+        )
+    return problem(
+        422, "validation-failed", "The request is not valid", "the request has invalid fields", errors=errors
+    )
+
+
+V = TypeVar("V", bound=BaseModel)
+
+
+def answer(model: type[V], data: Any) -> V:
+    """A route's response body as its model. A body the model refuses is the server's bug: it raises
+    powertools' ResponseValidationError (a logged 500), never a ValidationError (a 422 blamed on the client)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ResponseValidationError(
+            errors=list(error.errors(include_url=False)), body=data, source="route"
+        ) from error
 
 
 def validation_problem(error: ValidationError) -> Response[str]:
@@ -97,39 +352,6 @@ def validation_problem(error: ValidationError) -> Response[str]:
 
 def actor(app: APIGatewayHttpResolver) -> Actor:
     return actor_from_event(app.current_event.raw_event)
-
-
-def parse_body(app: APIGatewayHttpResolver, model: type[M], *, optional: bool = False) -> M:
-    """Content type, size, JSON syntax and schema, each with its own clear 4xx."""
-    event = app.current_event
-    raw = _raw_body(event.body, bool(event.is_base64_encoded))
-    if not raw:
-        if optional:
-            return model()
-        raise HttpProblem(
-            422,
-            "validation-failed",
-            "The request is not valid",
-            "a JSON body is required",
-            errors=[{"field": "(body)", "message": "body is required", "code": "missing"}],
-        )
-    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json")
-    if len(raw) > MAX_BODY_BYTES:
-        raise HttpProblem(
-            413, "payload-too-large", "Payload too large", f"the body may be at most {MAX_BODY_BYTES} bytes"
-        )
-    text = decode_json_text(raw)
-    if not isinstance(strict_json(text), dict):
-        raise HttpProblem(
-            422,
-            "validation-failed",
-            "The request is not valid",
-            "the body must be a JSON object",
-            errors=[{"field": "(body)", "message": "must be an object", "code": "model_type"}],
-        )
-    return model.model_validate_json(text)
 
 
 def _raw_body(body: str | None, is_base64: bool) -> bytes:
@@ -207,8 +429,12 @@ def strict_json(text: str) -> Any:
         raise _malformed(f"the body is not valid JSON: {error}") from error
 
 
-def idempotency_key(app: APIGatewayHttpResolver) -> str:
+def idempotency_key(app: EventHandlerInstance, *, required: bool = True) -> str | None:
+    """The Idempotency-Key header, checked at the edge of every route that declares it (before the body):
+    400 when a route that moves stock or money has none, or when it is not 1-255 printable characters."""
     key = app.current_event.headers.get("idempotency-key")
+    if key is None and not required:
+        return None
     if not key:
         raise HttpProblem(
             400,
@@ -236,50 +462,6 @@ def if_match(app: APIGatewayHttpResolver) -> int | None:
     if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise HttpProblem(400, "if-match-invalid", "Invalid If-Match", "If-Match must be an ETag this API returned")
     return int(text)
-
-
-def query_int(app: APIGatewayHttpResolver, name: str) -> int | None:
-    raw = app.current_event.get_query_string_value(name)
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError as error:
-        raise HttpProblem(
-            422,
-            "validation-failed",
-            "The request is not valid",
-            f"{name} must be an integer",
-            errors=[{"field": name, "message": "must be an integer", "code": "int_parsing"}],
-        ) from error
-
-
-def query_id(app: APIGatewayHttpResolver, name: str, kind: IdKind = NAME_ID) -> str | None:
-    """An id given as a query filter (`?store=`), within its kind's limits (422 otherwise: a filter that
-    names nothing is a mistake in the request, and an over-long one would fail as a store key)."""
-    raw = app.current_event.get_query_string_value(name)
-    if raw is None or kind.admits(raw):
-        return raw
-    raise HttpProblem(
-        422,
-        "validation-failed",
-        "The request is not valid",
-        f"{name} is {kind.rule}",
-        errors=[{"field": name, "message": kind.rule, "code": "id"}],
-    )
-
-
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type="application/json",
-        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
-        headers=headers,
-    )
-
-
-def page_response(page: Paged) -> Response[str]:
-    return json_response(200, {"items": page.items, "next_cursor": page.next_cursor})
 
 
 def etag(version: int) -> dict[str, str]:

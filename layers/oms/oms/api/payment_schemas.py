@@ -19,6 +19,10 @@ from oms.domain.money import MAX_AMOUNT
 from oms.domain.payment import Remainder, ResolveDecision
 from oms.domain.refunds import RefundDecision
 
+# Powertools validates the parsed JSON body in Python mode, where a strict enum field takes only members of
+# its enum, never their values: an enum field is `strict=False`, so it takes its values (strings) and
+# still refuses anything else (code `enum`).
+
 
 class PaymentIn(Strict):
     method: Annotated[str, StringConstraints(pattern="^(alipay|wechat|card|crypto|bank_transfer|balance)$")]
@@ -42,8 +46,8 @@ class ResolveIn(Strict):
     refunds the excess. `refund`: give back what the order received and cancel it. `dismiss`: close the
     case with the note, no money moves (not while the case holds its order)."""
 
-    decision: ResolveDecision
-    remainder: Remainder | None = Field(default=None, validate_default=True)
+    decision: Annotated[ResolveDecision, Field(strict=False)]
+    remainder: Remainder | None = Field(default=None, validate_default=True, strict=False)
     note: Annotated[str, StringConstraints(min_length=3, max_length=2000, strip_whitespace=True), MultiLine]
 
     @field_validator("remainder")
@@ -59,7 +63,7 @@ class RefundResolveIn(Strict):
     the shopper's stored balance; `paid-out`: finance paid it out by hand, `reference` says which payout
     (e.g. the bank transfer's reference); `retry`: ask the provider again."""
 
-    decision: RefundDecision
+    decision: Annotated[RefundDecision, Field(strict=False)]
     reference: (
         Annotated[str, StringConstraints(min_length=3, max_length=200, strip_whitespace=True), SingleLine] | None
     ) = Field(default=None, validate_default=True)

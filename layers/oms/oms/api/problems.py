@@ -6,10 +6,24 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from oms.faults import RETRY_AFTER_SECONDS
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+EXAMPLE: dict[str, Any] = {
+    "type": "urn:oms:problem:validation-failed",
+    "title": "The request is not valid",
+    "status": 422,
+    "detail": "see errors",
+    "errors": [
+        {
+            "field": "lines.0.quantity",
+            "message": "Input should be greater than or equal to 1",
+            "code": "greater_than_equal",
+        }
+    ],
+}
 
 
 def problem_type(slug: str) -> str:
@@ -47,3 +61,25 @@ class HttpProblem(Exception):
 
     def response(self) -> Response[str]:
         return problem(self.status, self.slug, self.title, self.detail, **self.extensions)
+
+
+class FieldError(BaseModel):
+    """One invalid part of a request: where (`lines.0.quantity`, a query or header name, `(body)`), what
+    is wrong in words, and a stable code (pydantic's error type, e.g. `missing`, `int_parsing`)."""
+
+    field: str
+    message: str
+    code: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details. `type` is a stable `urn:oms:problem:<slug>`; extension members vary by
+    type (`errors` for validation failures, `shortages` for stock, `current`/`target` for transitions)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [EXAMPLE]})
+
+    type: str = Field(pattern=r"^urn:oms:problem:[a-z0-9-]+$")
+    title: str
+    status: int = Field(ge=400, le=599)
+    detail: str | None = None
+    errors: list[FieldError] | None = None

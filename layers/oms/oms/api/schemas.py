@@ -1,18 +1,27 @@
-"""Request bodies: the field types and base models every request model shares, and the index of every
-request model by name. Every model forbids unknown fields, so server-owned fields (status, totals,
-prices) cannot be bound from a client (OWASP API3).
+"""The field types and base models every request and response model shares. Every request model forbids
+unknown fields, so server-owned fields (status, totals, prices) cannot be bound from a client (OWASP
+API3); every response model (`View`) forbids them too, so the documented schema is the whole answer.
 
-Each function's models live in their own module (`catalog_schemas`, `order_schemas`, `payment_schemas`,
-`fulfilment_schemas`, `pricing_schemas`) and a function imports only its own: building pydantic models
-is a large part of a cold start (docs/benchmarks.md). `oms.api.schemas.<Model>` still names any of them
-(imported on first access), for readers that want every model in one place."""
+Each function's request models live in their own module (`catalog_schemas`, `order_schemas`,
+`payment_schemas`, `fulfilment_schemas`, `pricing_schemas`) and its response models in `*_views`
+modules; a function imports only its own: building pydantic models is a large part of a cold start
+(docs/benchmarks.md)."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+)
 from pydantic_core import PydanticCustomError
 
 from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
@@ -74,7 +83,46 @@ class MoneyIn(Strict):
         return Money(self.amount, self.currency)
 
 
-# Which module holds each function's request models (`oms.api.schemas.<Model>` imports it on first access).
+# ---------------------------------------------------------------- responses
+class View(BaseModel):
+    """A response body: the JSON a view (`oms.views`) builds, checked against this model before it leaves
+    (a mismatch is the server's bug: a 500, never a 422). Unknown fields are refused, so the documented
+    schema is the whole answer; fields the view leaves out stay out (they are not sent as null).
+
+    Built at first use (`defer_build`): a cold start builds the models of the routes it answers, and the
+    SnapStart snapshot holds all of them (`oms.api.http.build_response_models`)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    # No return annotation on purpose: pydantic takes a serializer's return type as the model's
+    # serialization schema, and powertools documents responses in serialization mode.
+    @model_serializer(mode="wrap")
+    def _as_built(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        data = handler(self)
+        given = self.model_fields_set
+        fields = type(self).model_fields
+        keys = given | {alias for name in given if (alias := fields[name].alias)}
+        return {key: value for key, value in data.items() if key in keys}
+
+
+class MoneyOut(View):
+    """An amount in minor units (cents, fen) and its ISO 4217 currency."""
+
+    amount: int
+    currency: str
+
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class Page(View, Generic[Item]):
+    """One page of a listing; pass `next_cursor` back as `cursor` for the next (null: the last page)."""
+
+    items: list[Item]
+    next_cursor: str | None
+
+
+# The modules of each function's request models (a function imports only its own: tests/unit/test_lazy_imports.py).
 MODEL_MODULES = (
     "oms.api.catalog_schemas",
     "oms.api.order_schemas",
@@ -82,15 +130,3 @@ MODEL_MODULES = (
     "oms.api.fulfilment_schemas",
     "oms.api.pricing_schemas",
 )
-
-
-def __getattr__(name: str) -> Any:
-    import importlib
-
-    if name.startswith("_"):  # `from oms.api.schemas import ...` asks for `__path__`: not a model
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    for module in MODEL_MODULES:
-        found = getattr(importlib.import_module(module), name, None)
-        if isinstance(found, type) and issubclass(found, BaseModel):
-            return found
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

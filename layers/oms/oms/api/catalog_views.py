@@ -1,0 +1,88 @@
+"""Response bodies of the catalog function: stores, products, SKUs and stock adjustments, as
+`oms.views.catalog` builds them."""
+
+from __future__ import annotations
+
+from oms.api.schemas import MoneyOut, Page, View
+from oms.domain.catalog import SkuStatus, StockAdjustmentReason, StockPolicy
+from oms.domain.payment import LatePaymentPolicy
+from oms.domain.splitting import HandlingClass
+
+
+class Store(View):
+    """A store's shipping and stock settings; `version` is its ETag (send it back as If-Match)."""
+
+    storeId: str
+    name: str
+    currency: str
+    shippingFee: MoneyOut
+    freeShippingThreshold: MoneyOut | None
+    stockPolicy: StockPolicy
+    latePaymentPolicy: LatePaymentPolicy
+    version: int
+    updatedAt: str
+
+
+class Sku(View):
+    """A SKU with what is available of it now (0 when it has no stock counter)."""
+
+    skuId: str
+    productId: str
+    storeId: str
+    name: str
+    price: MoneyOut
+    warehouseId: str
+    weightGrams: int
+    attributes: dict[str, str]
+    categoryId: str | None
+    pointsPrice: int
+    handling: HandlingClass
+    crossBorder: bool
+    status: SkuStatus
+    available: int
+    version: int
+
+
+class ProductSummary(View):
+    """A product without its SKUs (listings, and the answer to a change)."""
+
+    productId: str
+    storeId: str
+    name: str
+    description: str | None
+    category: str | None
+    attributes: dict[str, str]
+    status: SkuStatus  # a product is ACTIVE or INACTIVE like a SKU
+    version: int
+    createdAt: str
+    updatedAt: str
+
+
+class Product(ProductSummary):
+    """A product with its SKUs and their availability."""
+
+    skus: list[Sku]
+
+
+class Stock(View):
+    """A SKU's stock counters: available + reserved + sold == received + adjusted."""
+
+    available: int
+    reserved: int
+    sold: int
+    received: int
+    adjusted: int
+
+
+class StockAdjustment(View):
+    """A restock or stocktake correction, with the SKU's stock after it."""
+
+    skuId: str
+    movementId: str
+    delta: int
+    reason: StockAdjustmentReason
+    note: str | None
+    stock: Stock
+
+
+ProductPage = Page[ProductSummary]
