@@ -102,7 +102,10 @@ class InProcessFunction:
             copy = f"{self.name or self.module.__name__}__env{len(self._copies) + 2}"
             self._copies.append(copy)
         with _IMPORTING:  # one import at a time, as Python's own import lock would
-            _, handler = _import(self.spec, copy)
+            module, handler = _import(self.spec, copy)
+        for name in SHARED_GLOBALS:
+            if hasattr(self.module, name):
+                setattr(module, name, getattr(self.module, name))
         return handler
 
     def module_names(self) -> list[str]:
@@ -204,6 +207,10 @@ def module_name(stack_name: str, logical_id: str) -> str:
 
 
 _IMPORTING = threading.Lock()
+# What a function's copies share with its module: the services it built (one set per function, as the
+# tests and the local extension reach them through the module: clocks, timeouts, adapters). The
+# resolver and everything else that holds the current request stay one per copy.
+SHARED_GLOBALS = ("services",)
 
 
 def _import(spec: FunctionSpec, name: str) -> tuple[ModuleType, Handler]:

@@ -15,10 +15,11 @@ from oms_local.core.template import FunctionSpec
 
 HANDLER = """
 import oms_envtest_gate
+services = object()  # what a function built once: shared by its copies
 def handler(event, context):
     if event.get("together"):
         oms_envtest_gate.gate.wait()  # both invocations are inside a handler at once
-    return {"module": __name__, "n": event["n"]}
+    return {"module": __name__, "n": event["n"], "services": id(services)}
 """
 
 
@@ -41,6 +42,7 @@ def test_concurrent_invocations_run_in_separate_module_copies(tmp_path: Path, mo
             thread.join(10)
         assert sorted(a["n"] for a in answers) == [1, 2]
         assert len({a["module"] for a in answers}) == 2  # two environments
+        assert {a["services"] for a in answers} == {id(function.module.services)}  # one set of services
         function.invoke({"n": 3})  # one at a time again: an idle copy is reused, none is imported
     finally:
         names = function.module_names()

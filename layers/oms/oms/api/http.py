@@ -9,9 +9,9 @@ import inspect
 import json
 import re
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, get_args, get_type_hints
+from typing import TYPE_CHECKING, Any, TypeVar, cast, get_args, get_type_hints
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -29,6 +29,7 @@ from aws_lambda_powertools.event_handler.openapi.types import (
     OpenAPIResponseContentSchema,
 )
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
 from oms import snapstart
@@ -39,6 +40,9 @@ from oms.api.schemas import View
 from oms.domain.errors import DomainError
 from oms.domain.permissions import Actor, Permission
 from oms.faults import is_aws_fault, is_transient
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -96,6 +100,15 @@ class OmsResolver(APIGatewayHttpResolver):
         # Powertools puts its request validation first in every route's middleware stack, before the
         # router's middlewares; the edge checks must run before it, so they are part of it.
         self._request_validation_middleware = EdgeThenValidate()
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        # Powertools keeps the current request on a class attribute (`BaseRouter.current_event`): one per
+        # process, which is what Lambda gives (one request at a time per environment). The local stack
+        # runs several environments in one process (a module copy each), so each resolver keeps its own
+        # request, read through `self.current_event` like the class attribute it shadows.
+        self.current_event = cast("APIGatewayProxyEventV2", self._to_proxy_event(dict(event)))
+        self.lambda_context = context
+        return super().resolve(event, context)
 
     def endpoint(
         self,
