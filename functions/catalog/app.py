@@ -50,7 +50,7 @@ def _new_sku(sku: SkuIn) -> NewSku:
 
 
 # ---------------------------------------------------------------- stores
-@app.endpoint("GET", "/stores/{storeId}")
+@app.endpoint("GET", "/stores/{storeId}", headers=("ETag",))
 def get_store(storeId: str) -> Response[Store]:
     """A store's shipping and stock settings (ETag: its version)."""
     store = services.catalog.store(storeId)
@@ -63,6 +63,7 @@ def get_store(storeId: str) -> Response[Store]:
     permits=Permission.STORE_WRITE,
     problems=(409, 412),
     also={201: "Created: there was no store with this id"},
+    headers=("ETag",),
 )
 def put_store(storeId: str, body: Annotated[StoreIn, Body()], ifMatch: IfMatch = None) -> Response[Store]:
     """Create or replace a store; with If-Match only if it still has that version."""
@@ -90,7 +91,17 @@ def put_store(storeId: str, body: Annotated[StoreIn, Body()], ifMatch: IfMatch =
 
 
 # ---------------------------------------------------------------- products
-@app.endpoint("POST", "/products", status=201, permits=Permission.CATALOG_WRITE, problems=(409,))
+@app.endpoint(
+    "POST",
+    "/products",
+    status=201,
+    permits=Permission.CATALOG_WRITE,
+    problems=(409,),
+    headers=(
+        "ETag",
+        "Location",
+    ),
+)
 def create_product(body: Annotated[ProductIn, Body()]) -> Response[Product]:
     """Create a product with its SKUs and their stock, in one transaction."""
     product = services.catalog.create_product(
@@ -118,14 +129,14 @@ def list_products(
     return answer(ProductPage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
-@app.endpoint("GET", "/products/{productId}")
+@app.endpoint("GET", "/products/{productId}", headers=("ETag",))
 def get_product(productId: str) -> Response[Product]:
     """A product with its SKUs and their availability (ETag: its version)."""
     product = services.catalog.product(productId)
     return Response(200, "application/json", answer(Product, product), etag(product["version"]))
 
 
-@app.endpoint("PATCH", "/products/{productId}", permits=Permission.CATALOG_WRITE, problems=(412,))
+@app.endpoint("PATCH", "/products/{productId}", permits=Permission.CATALOG_WRITE, problems=(412,), headers=("ETag",))
 def update_product(
     productId: str, body: Annotated[ProductPatch, Body()], ifMatch: IfMatch = None
 ) -> Response[ProductSummary]:
@@ -135,7 +146,17 @@ def update_product(
     return Response(200, "application/json", answer(ProductSummary, product), etag(product["version"]))
 
 
-@app.endpoint("POST", "/products/{productId}/skus", status=201, permits=Permission.CATALOG_WRITE, problems=(409,))
+@app.endpoint(
+    "POST",
+    "/products/{productId}/skus",
+    status=201,
+    permits=Permission.CATALOG_WRITE,
+    problems=(409,),
+    headers=(
+        "ETag",
+        "Location",
+    ),
+)
 def add_sku(productId: str, body: Annotated[SkuIn, Body()]) -> Response[Sku]:
     """Add a SKU (and its stock) to a product."""
     sku = services.catalog.add_sku(productId, _new_sku(body))
@@ -144,14 +165,14 @@ def add_sku(productId: str, body: Annotated[SkuIn, Body()]) -> Response[Sku]:
 
 
 # ---------------------------------------------------------------- SKUs and stock
-@app.endpoint("GET", "/skus/{skuId}")
+@app.endpoint("GET", "/skus/{skuId}", headers=("ETag",))
 def get_sku(skuId: str) -> Response[Sku]:
     """A SKU with its availability (ETag: its version)."""
     sku = services.catalog.sku(skuId)
     return Response(200, "application/json", answer(Sku, sku), etag(sku["version"]))
 
 
-@app.endpoint("PATCH", "/skus/{skuId}", permits=Permission.CATALOG_WRITE, problems=(412,))
+@app.endpoint("PATCH", "/skus/{skuId}", permits=Permission.CATALOG_WRITE, problems=(412,), headers=("ETag",))
 def update_sku(skuId: str, body: Annotated[SkuPatch, Body()], ifMatch: IfMatch = None) -> Response[Sku]:
     """Change a SKU's fields (a price keeps its currency); with If-Match only if it still has that version."""
     changes: dict[str, Any] = {k: getattr(body, k) for k in body.model_fields_set}

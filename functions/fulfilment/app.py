@@ -29,7 +29,14 @@ def _request(child_order_id: str, body: ShipmentIn) -> ShipmentRequest:
     return ShipmentRequest(child_order_id, body.carrier, body.trackingNumber, lines)
 
 
-@app.endpoint("POST", "/orders/{orderId}/shipments", status=201, permits=Permission.SHIPMENT_CREATE, problems=(409,))
+@app.endpoint(
+    "POST",
+    "/orders/{orderId}/shipments",
+    status=201,
+    permits=Permission.SHIPMENT_CREATE,
+    problems=(409,),
+    headers=("Location",),
+)
 def create_shipment(orderId: str, body: Annotated[ShipmentIn, Body()]) -> Response[ShipmentCreated]:
     """Ship a paid child order, whole or some of its lines.
 

@@ -58,6 +58,10 @@ def coupon_options(body: Annotated[CouponOptionsIn, Body()]) -> CouponOptions:
     permits=Permission.ORDER_PLACE,
     problems=(400, 409),
     also={200: "Replayed: this Idempotency-Key already placed this order (Idempotent-Replayed: true)"},
+    headers=(
+        "Location",
+        "Idempotent-Replayed",
+    ),
 )
 def checkout(body: Annotated[CheckoutIn, Body()], key: IdempotencyKey) -> Response[Order]:
     """Place an order: price it, reserve its stock and split it into child orders, in one transaction."""

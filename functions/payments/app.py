@@ -66,7 +66,14 @@ def _replayed(replayed: bool) -> dict[str, str] | None:
     return {"Idempotent-Replayed": "true"} if replayed else None
 
 
-@app.endpoint("POST", "/orders/{orderId}/payments", status=201, permits=Permission.PAYMENT_CREATE, problems=(400, 409))
+@app.endpoint(
+    "POST",
+    "/orders/{orderId}/payments",
+    status=201,
+    permits=Permission.PAYMENT_CREATE,
+    problems=(400, 409),
+    headers=("Idempotent-Replayed",),
+)
 def create_payment(orderId: str, body: Annotated[PaymentIn, Body()], key: IdempotencyKey) -> Response[PaymentCreated]:
     """Pay an order's outstanding amount through a payment method (the balance pays at once).
 
@@ -129,6 +136,7 @@ def balance(customerId: str, limit: Limit = None, cursor: Cursor = None) -> Cust
     status=201,
     permits=Permission.BALANCE_ADJUST,
     problems=(400, 409),
+    headers=("Idempotent-Replayed",),
 )
 def adjust_balance(
     customerId: str, body: Annotated[BalanceAdjustmentIn, Body()], key: IdempotencyKey
@@ -168,14 +176,14 @@ def resolve(anomalyId: str, body: Annotated[ResolveIn, Body()]) -> DecidedAnomal
     return answer(DecidedAnomaly, result)
 
 
-@app.endpoint("GET", METHODS, problems=(403,))
+@app.endpoint("GET", METHODS, problems=(403,), headers=("ETag",))
 def get_payment_methods(storeId: str) -> Response[PaymentMethodsDetail]:
     """A store's payment-method settings, their version (ETag) and newest changes."""
     result = services.payments.channel_settings(actor(app), storeId)
     return Response(200, "application/json", answer(PaymentMethodsDetail, result), etag(result["version"]))
 
 
-@app.endpoint("PUT", METHODS, permits=Permission.PAYMENT_SETTINGS, problems=(400, 409, 412))
+@app.endpoint("PUT", METHODS, permits=Permission.PAYMENT_SETTINGS, problems=(400, 409, 412), headers=("ETag",))
 def put_payment_methods(
     storeId: str, body: Annotated[ChannelSettingsIn, Body()], ifMatch: IfMatch = None
 ) -> Response[PaymentMethods]:
@@ -188,13 +196,13 @@ def put_payment_methods(
     return Response(200, "application/json", answer(PaymentMethods, result), etag(result["version"]))
 
 
-@app.endpoint("GET", CHANNELS, problems=(403,))
+@app.endpoint("GET", CHANNELS, problems=(403,), headers=("ETag",))
 def get_payment_channels(storeId: str) -> Response[PaymentMethodsDetail]:
     """Former name of GET /settings/payment-methods/{storeId} (the same answer)."""
     return get_payment_methods(storeId)
 
 
-@app.endpoint("PUT", CHANNELS, permits=Permission.PAYMENT_SETTINGS, problems=(400, 409, 412))
+@app.endpoint("PUT", CHANNELS, permits=Permission.PAYMENT_SETTINGS, problems=(400, 409, 412), headers=("ETag",))
 def put_payment_channels(
     storeId: str, body: Annotated[ChannelSettingsIn, Body()], ifMatch: IfMatch = None
 ) -> Response[PaymentMethods]:

@@ -86,7 +86,17 @@ def list_promotions(
     return answer(PromotionPage, {"items": items, "next_cursor": None})
 
 
-@app.endpoint("POST", "/promotions", status=201, permits=Permission.PROMOTION_MANAGE, problems=(409,))
+@app.endpoint(
+    "POST",
+    "/promotions",
+    status=201,
+    permits=Permission.PROMOTION_MANAGE,
+    problems=(409,),
+    headers=(
+        "ETag",
+        "Location",
+    ),
+)
 def create_promotion(body: Annotated[PromotionIn, Body()]) -> Response[Promotion]:
     """Create a promotion: checkout applies it within its window."""
     created = services.pricing_admin.create_promotion(actor(app), promotion_from_body(body, new_id()), body.reason)
@@ -94,14 +104,16 @@ def create_promotion(body: Annotated[PromotionIn, Body()]) -> Response[Promotion
     return Response(201, "application/json", answer(Promotion, created), headers)
 
 
-@app.endpoint("GET", "/promotions/{promotionId}", problems=(403,))
+@app.endpoint("GET", "/promotions/{promotionId}", problems=(403,), headers=("ETag",))
 def get_promotion(promotionId: str) -> Response[PromotionDetail]:
     """A promotion with its audit entries (ETag: its version)."""
     found = services.pricing_admin.promotion(actor(app), promotionId)
     return Response(200, "application/json", answer(PromotionDetail, found), etag(found["version"]))
 
 
-@app.endpoint("PUT", "/promotions/{promotionId}", permits=Permission.PROMOTION_MANAGE, problems=(400, 409, 412))
+@app.endpoint(
+    "PUT", "/promotions/{promotionId}", permits=Permission.PROMOTION_MANAGE, problems=(400, 409, 412), headers=("ETag",)
+)
 def replace_promotion(
     promotionId: str, body: Annotated[PromotionIn, Body()], ifMatch: IfMatch = None
 ) -> Response[Promotion]:
@@ -112,7 +124,13 @@ def replace_promotion(
     return Response(200, "application/json", answer(Promotion, replaced), etag(replaced["version"]))
 
 
-@app.endpoint("DELETE", "/promotions/{promotionId}", permits=Permission.PROMOTION_MANAGE, problems=(400, 409, 412))
+@app.endpoint(
+    "DELETE",
+    "/promotions/{promotionId}",
+    permits=Permission.PROMOTION_MANAGE,
+    problems=(400, 409, 412),
+    headers=("ETag",),
+)
 def end_promotion(
     promotionId: str, body: Annotated[DisableIn | None, Body()] = None, ifMatch: IfMatch = None
 ) -> Response[Promotion]:
@@ -130,7 +148,16 @@ def list_templates(limit: Limit = None, cursor: Cursor = None) -> CouponTemplate
     return answer(CouponTemplatePage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
-@app.endpoint("POST", "/coupon-templates", status=201, permits=Permission.PROMOTION_MANAGE)
+@app.endpoint(
+    "POST",
+    "/coupon-templates",
+    status=201,
+    permits=Permission.PROMOTION_MANAGE,
+    headers=(
+        "ETag",
+        "Location",
+    ),
+)
 def create_template(body: Annotated[CouponTemplateIn, Body()]) -> Response[CouponTemplate]:
     """Create a coupon template (immutable: issued coupons carry a copy of it)."""
     created = services.pricing_admin.create_template(actor(app), template_from_body(body, new_id()), body.reason)
@@ -138,7 +165,7 @@ def create_template(body: Annotated[CouponTemplateIn, Body()]) -> Response[Coupo
     return Response(201, "application/json", answer(CouponTemplate, created), headers)
 
 
-@app.endpoint("GET", "/coupon-templates/{templateId}", problems=(403,))
+@app.endpoint("GET", "/coupon-templates/{templateId}", problems=(403,), headers=("ETag",))
 def get_template(templateId: str) -> Response[CouponTemplateDetail]:
     """A coupon template with its counters and audit entries (ETag: its version)."""
     found = services.pricing_admin.template(actor(app), templateId)
@@ -150,6 +177,7 @@ def get_template(templateId: str) -> Response[CouponTemplateDetail]:
     "/coupon-templates/{templateId}/disable",
     permits=Permission.PROMOTION_MANAGE,
     problems=(400, 409, 412),
+    headers=("ETag",),
 )
 def disable_template(
     templateId: str, body: Annotated[DisableIn | None, Body()] = None, ifMatch: IfMatch = None
@@ -166,6 +194,7 @@ def disable_template(
     status=201,
     permits=Permission.PROMOTION_MANAGE,
     problems=(400, 409),
+    headers=("Idempotent-Replayed",),
 )
 def issue_coupons(
     templateId: str,
@@ -220,14 +249,16 @@ def get_coupon(code: str) -> Coupon:
 
 
 # ---------------------------------------------------------------- settings
-@app.endpoint("GET", "/settings/points-rules", problems=(403,))
+@app.endpoint("GET", "/settings/points-rules", problems=(403,), headers=("ETag",))
 def get_points_rules() -> Response[PointsRulesDetail]:
     """The points programmes by currency, with their audit entries (ETag: their version)."""
     result = services.pricing_admin.points_rules(actor(app))
     return Response(200, "application/json", answer(PointsRulesDetail, result), etag(result["version"]))
 
 
-@app.endpoint("PUT", "/settings/points-rules", permits=Permission.PRICING_SETTINGS, problems=(400, 409, 412))
+@app.endpoint(
+    "PUT", "/settings/points-rules", permits=Permission.PRICING_SETTINGS, problems=(400, 409, 412), headers=("ETag",)
+)
 def put_points_rules(body: Annotated[PointsProgrammesIn, Body()], ifMatch: IfMatch = None) -> Response[PointsRules]:
     """Replace every points programme (a currency left out has none)."""
     result = services.pricing_admin.put_points_rules(
@@ -236,14 +267,16 @@ def put_points_rules(body: Annotated[PointsProgrammesIn, Body()], ifMatch: IfMat
     return Response(200, "application/json", answer(PointsRules, result), etag(result["version"]))
 
 
-@app.endpoint("GET", "/settings/fx-rates", problems=(403,))
+@app.endpoint("GET", "/settings/fx-rates", problems=(403,), headers=("ETag",))
 def get_fx_rates() -> Response[FxRatesDetail]:
     """The reporting currency and the FX rates to it, with their audit entries (ETag: their version)."""
     result = services.pricing_admin.fx_rates(actor(app))
     return Response(200, "application/json", answer(FxRatesDetail, result), etag(result["version"]))
 
 
-@app.endpoint("PUT", "/settings/fx-rates", permits=Permission.PRICING_SETTINGS, problems=(400, 409, 412))
+@app.endpoint(
+    "PUT", "/settings/fx-rates", permits=Permission.PRICING_SETTINGS, problems=(400, 409, 412), headers=("ETag",)
+)
 def put_fx_rates(body: Annotated[FxRatesIn, Body()], ifMatch: IfMatch = None) -> Response[FxRates]:
     """Replace every FX rate (exact decimals; an unchanged rate keeps when it was set)."""
     result = services.pricing_admin.put_fx_rates(
@@ -267,6 +300,7 @@ def points(customerId: str, limit: Limit = None, cursor: Cursor = None) -> Point
     status=201,
     permits=Permission.POINTS_ADJUST,
     problems=(400, 409),
+    headers=("Idempotent-Replayed",),
 )
 def adjust_points(
     customerId: str,

@@ -157,3 +157,10 @@ def test_handlers_are_the_typed_routes() -> None:
     assert cancel.body_required is False
     assert found["POST /orders"].body_required is True
     assert "POST /callbacks/payments/{provider}" not in found  # a raw handler: described from the template
+
+
+def test_response_headers_are_declared(document: dict[str, Any]) -> None:
+    checkout = document["paths"]["/orders"]["post"]["responses"]
+    assert set(checkout["201"]["headers"]) == set(checkout["200"]["headers"]) == {"Location", "Idempotent-Replayed"}
+    assert set(document["paths"]["/stores/{storeId}"]["get"]["responses"]["200"]["headers"]) == {"ETag"}
+    assert "headers" not in document["paths"]["/orders/{orderId}"]["get"]["responses"]["200"]

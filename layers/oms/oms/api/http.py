@@ -27,6 +27,7 @@ from aws_lambda_powertools.event_handler.openapi.types import (
     OpenAPIResponse,
     OpenAPIResponseContentModel,
     OpenAPIResponseContentSchema,
+    OpenAPIResponseHeader,
 )
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -66,6 +67,15 @@ PHRASES = {
     422: "The request is not valid (errors lists each field)",
     500: "Internal error (a bug; safe to retry)",
     503: "Temporarily unavailable: retry after Retry-After seconds",
+}
+# Response headers a route can declare (`headers=` of `endpoint`), as the document describes them.
+RESPONSE_HEADERS: dict[str, OpenAPIResponseHeader] = {
+    "ETag": {"description": "The resource's version: send it back as If-Match to update", "schema": {"type": "string"}},
+    "Location": {"description": "Where the created resource is read", "schema": {"type": "string"}},
+    "Idempotent-Replayed": {
+        "description": "`true` when this answer is the stored one for a repeated Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
 }
 PROBLEM_CONTENT: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel] = {
     PROBLEM_CONTENT_TYPE: {"model": Problem}
@@ -119,6 +129,7 @@ class OmsResolver(APIGatewayHttpResolver):
         permits: Permission | tuple[Permission, ...] = (),
         problems: tuple[int, ...] = (),
         also: dict[int, str] | None = None,
+        headers: tuple[str, ...] = (),
         summary: str | None = None,
     ) -> Callable[[F], F]:
         """Register a typed route: `permits` (any of them) is checked at the edge, before the body; the
@@ -148,9 +159,13 @@ class OmsResolver(APIGatewayHttpResolver):
                 codes |= {400, 413, 415}
             if needed:
                 codes.add(403)  # 401 on every route behind the authorizer: added from template.yaml
+            sent = {name: RESPONSE_HEADERS[name] for name in headers}
             responses: dict[int, OpenAPIResponse] = {status: {"description": _success(status)}}
             for code, description in (also or {}).items():
                 responses[code] = {"description": description}
+            for code in [status, *(also or {})]:
+                if sent:
+                    responses[code]["headers"] = sent
             for code in sorted(codes):
                 responses[code] = {"description": PHRASES[code], "content": PROBLEM_CONTENT}
             func.__oms_permits__ = needed  # type: ignore[attr-defined]
