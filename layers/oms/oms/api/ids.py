@@ -1,11 +1,12 @@
 """The ids that appear in request paths, with their limits (documented in docs/api.md and in the OpenAPI
 document's path parameters).
 
-Every route with path parameters is checked against this table at the edge, by one middleware of the
-resolver (`oms.api.http.check_path_ids`), before any handler runs: an id that no resource can have
-answers 404 like a missing one, instead of reaching DynamoDB (which refuses keys over 2,048 bytes with a
-ValidationException, a 500). The limits are bounds on length and characters, not the exact shape of a
-ULID: a well-formed id that does not exist is the service's 404, with the same answer.
+Every route with path parameters is checked against this table at the edge
+(`oms.api.http.check_path_ids`, one of the checks that run before powertools validates a request), before
+any handler runs: an id that no resource can have answers 404 like a missing one, instead of reaching
+DynamoDB (which refuses keys over 2,048 bytes with a ValidationException, a 500). The limits are bounds
+on length and characters, not the exact shape of a ULID: a well-formed id that does not exist is the
+service's 404, with the same answer.
 """
 
 from __future__ import annotations
