@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
@@ -14,6 +14,7 @@ from oms.api.catalog_schemas import ProductIn, ProductPatch, SkuIn, SkuPatch, St
 from oms.api.catalog_views import Product, ProductPage, ProductSummary, Sku, StockAdjustment, Store
 from oms.api.http import actor, answer, etag, if_match, make_resolver
 from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
+from oms.api.params import IfMatch
 from oms.api.problems import HttpProblem
 from oms.domain.catalog import NewSku
 from oms.domain.permissions import Permission
@@ -22,15 +23,6 @@ logger = Logger()
 app = make_resolver(logger, tag="Catalog")
 services = wiring.services()
 snapstart.build_before_snapshot(services, "catalog")
-
-# Read by `if_match(app)`, which turns it into a version (400 when it is not an ETag this API returned).
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        description="The ETag of the version you read: the change applies only if it is still that version.",
-    ),
-]
 
 
 def _new_sku(sku: SkuIn) -> NewSku:

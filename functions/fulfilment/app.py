@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
@@ -15,6 +15,7 @@ from oms.api.fulfilment_schemas import BatchShipmentIn, ShipmentIn
 from oms.api.fulfilment_views import BatchShipmentResult, ShipmentCreated, ShipmentList, WarehouseChildOrderPage
 from oms.api.http import actor, answer, make_resolver
 from oms.api.order_views import ChildOrder
+from oms.api.params import Cursor, Limit
 from oms.domain.fulfilment import ShipmentRequest
 from oms.domain.permissions import Permission
 
@@ -69,8 +70,8 @@ def ship_batch(body: Annotated[BatchShipmentIn, Body()]) -> BatchShipmentResult:
 @app.endpoint("GET", "/warehouses/{warehouseId}/child-orders", problems=(403,))
 def warehouse_orders(
     warehouseId: str,
-    limit: Annotated[int | None, Query(description="Items per page (default 20, at most 100).")] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> WarehouseChildOrderPage:
     """A warehouse's child orders, newest first (warehouse staff)."""
     page = services.fulfilment.children_of_warehouse(actor(app), warehouseId, limit, cursor)

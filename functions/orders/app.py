@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
-from oms.api.http import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_MAX, actor, answer, make_resolver
+from oms.api.http import actor, answer, make_resolver
 from oms.api.order_schemas import CancelIn, CheckoutIn, CouponOptionsIn, QuoteIn
 from oms.api.order_views import ChildOrderDetail, CouponOptions, Order, OrderPage, Quote
+from oms.api.params import Cursor, IdempotencyKey, Limit
 from oms.domain.order import OrderStatus
 from oms.domain.permissions import Permission
 from oms.services.idempotency import request_fingerprint
@@ -23,18 +24,6 @@ app = make_resolver(logger, tag="Orders")
 # side); an unpaid or held order's cancel refunds what it received and closes its open attempts at the provider.
 services = wiring.services()
 snapstart.build_before_snapshot(services, "orders", "fulfilment")
-
-Limit = Annotated[int | None, Query(description="Items per page (default 20, at most 100).")]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
-IdempotencyKey = Annotated[
-    str,
-    Header(
-        alias=IDEMPOTENCY_HEADER,
-        min_length=1,
-        max_length=IDEMPOTENCY_KEY_MAX,
-        description="Makes a retry safe: the same key and body replay the first answer. A UUID is ideal.",
-    ),
-]
 
 
 @app.endpoint("POST", "/orders/quote", permits=Permission.ORDER_QUOTE)

@@ -9,11 +9,12 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
-from oms.api.http import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_MAX, actor, answer, etag, if_match, make_resolver
+from oms.api.http import actor, answer, etag, if_match, make_resolver
+from oms.api.params import Cursor, IdempotencyKey, IfMatch, Limit, replayed_header
 from oms.api.payment_schemas import (
     BalanceAdjustmentIn,
     ChannelSettingsIn,
@@ -44,26 +45,8 @@ app = make_resolver(logger, tag="Payments")
 services = wiring.services()
 snapstart.build_before_snapshot(services, "payments")
 
-Limit = Annotated[int | None, Query(description="Items per page (default 20, at most 100).")]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
-IdempotencyKey = Annotated[
-    str,
-    Header(
-        alias=IDEMPOTENCY_HEADER,
-        min_length=1,
-        max_length=IDEMPOTENCY_KEY_MAX,
-        description="Makes a retry safe: the same key and body replay the first answer. A UUID is ideal.",
-    ),
-]
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description="The ETag of the version read; 412 if it has changed since.")
-]
 METHODS = "/settings/payment-methods/{storeId}"
 CHANNELS = "/settings/payment-channels/{storeId}"  # the former name of METHODS, kept as an alias
-
-
-def _replayed(replayed: bool) -> dict[str, str] | None:
-    return {"Idempotent-Replayed": "true"} if replayed else None
 
 
 @app.endpoint(
@@ -85,7 +68,7 @@ def create_payment(orderId: str, body: Annotated[PaymentIn, Body()], key: Idempo
         idempotency_key=key,
         fingerprint=request_fingerprint({"orderId": orderId, **body.model_dump()}),
     )
-    return Response(status, "application/json", answer(PaymentCreated, result), _replayed(replayed))
+    return Response(status, "application/json", answer(PaymentCreated, result), replayed_header(replayed))
 
 
 @app.endpoint("GET", "/orders/{orderId}/payments")
@@ -153,7 +136,7 @@ def adjust_balance(
         idempotency_key=key,
         fingerprint=request_fingerprint({"customerId": customerId, **body.model_dump()}),
     )
-    return Response(status, "application/json", answer(BalanceAdjustment, result), _replayed(replayed))
+    return Response(status, "application/json", answer(BalanceAdjustment, result), replayed_header(replayed))
 
 
 @app.endpoint("GET", "/anomalies", problems=(403,))

@@ -23,6 +23,7 @@ from oms.api.http import (
     if_match,
     make_resolver,
 )
+from oms.api.params import RETRY_SAFE, Cursor, IfMatch, Limit, replayed_header
 from oms.api.pricing_schemas import (
     CouponTemplateIn,
     DisableIn,
@@ -61,18 +62,6 @@ logger = Logger()
 app = make_resolver(logger, tag="Promotions")
 services = wiring.services()
 snapstart.build_before_snapshot(services, "pricing_admin")
-
-Limit = Annotated[int | None, Query(description="Items per page (default 20, at most 100).")]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
-IfMatch = Annotated[
-    str | None,
-    Header(alias="If-Match", description="The ETag this change is based on: 412 when it has changed since."),
-]
-RETRY_SAFE = "Makes a retry safe: the same key and body replay the first answer. A UUID is ideal."
-
-
-def _replayed(replayed: bool) -> dict[str, str] | None:
-    return {"Idempotent-Replayed": "true"} if replayed else None
 
 
 # ---------------------------------------------------------------- promotions
@@ -218,7 +207,7 @@ def issue_coupons(
         idempotency_key=key,
         fingerprint=request_fingerprint({"issue": templateId, **body.model_dump()}),
     )
-    return Response(status, "application/json", answer(IssuedCoupons, result), _replayed(replayed))
+    return Response(status, "application/json", answer(IssuedCoupons, result), replayed_header(replayed))
 
 
 @app.endpoint("GET", "/coupon-templates/{templateId}/coupons", problems=(403,))
@@ -318,7 +307,7 @@ def adjust_points(
         idempotency_key=key,
         fingerprint=request_fingerprint({"pointsAdjustment": customerId, **body.model_dump()}),
     )
-    return Response(status, "application/json", answer(PointsAdjustment, result), _replayed(replayed))
+    return Response(status, "application/json", answer(PointsAdjustment, result), replayed_header(replayed))
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
