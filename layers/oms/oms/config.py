@@ -18,6 +18,14 @@ class Settings:
     auto_confirm_state_machine_arn: str = ""
     cross_border_limit_minor: int = 500_000  # 5000.00 CNY: the per-order customs limit for cross-border goods
     cross_border_limit_currency: str = "CNY"
+    case_flow_state_machine_arn: str = ""
+    evidence_bucket: str = ""
+    # After-sales waits (template parameters CaseReviewSeconds, DisputeSeconds, ReturnShipSeconds,
+    # InspectSeconds): how long staff, the shopper and the warehouse may take before the rules decide.
+    case_review_seconds: int = 36 * 3600
+    case_dispute_seconds: int = 5 * 86400
+    return_ship_seconds: int = 7 * 86400
+    inspect_seconds: int = 10 * 86400
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -35,4 +43,10 @@ class Settings:
             auto_confirm_state_machine_arn=os.environ.get("AUTO_CONFIRM_STATE_MACHINE_ARN", ""),
             cross_border_limit_minor=int(os.environ.get("CROSS_BORDER_LIMIT_MINOR", "500000")),
             cross_border_limit_currency=os.environ.get("CROSS_BORDER_LIMIT_CURRENCY", "CNY"),
+            case_flow_state_machine_arn=os.environ.get("CASE_FLOW_STATE_MACHINE_ARN", ""),
+            evidence_bucket=os.environ.get("EVIDENCE_BUCKET", ""),
+            case_review_seconds=int(os.environ.get("CASE_REVIEW_SECONDS", str(36 * 3600))),
+            case_dispute_seconds=int(os.environ.get("CASE_DISPUTE_SECONDS", str(5 * 86400))),
+            return_ship_seconds=int(os.environ.get("RETURN_SHIP_SECONDS", str(7 * 86400))),
+            inspect_seconds=int(os.environ.get("INSPECT_SECONDS", str(10 * 86400))),
         )

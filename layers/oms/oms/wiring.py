@@ -36,13 +36,16 @@ if TYPE_CHECKING:
     from oms.domain.payment import PaymentMethod
     from oms.domain.permissions import Actor
     from oms.services.after_commit import AfterCommit
+    from oms.services.after_sales import AfterSalesService, CaseRefundAsk, Deadlines
     from oms.services.catalog import CatalogService
     from oms.services.fulfilment import FulfilmentService
     from oms.services.orders import OrderService
     from oms.services.payments import PaymentService
     from oms.services.pricing_admin import PricingAdminService
+    from oms.services.refunds import RefundAsk
     from oms.services.timers import OrderTimers
     from oms.store.records import OrderRecord, RefundRecord
+    from oms.store.transactions import Transaction
 
 ProviderSource = Callable[["PaymentMethod"], "PaymentProvider"]
 
@@ -202,7 +205,10 @@ class Services:
             arm_payment_timeout,
             finish_cancel,
             rearm_payment_timeout,
+            resume_case_flow,
+            settle_case,
             settle_refunds,
+            start_case_flow,
         )
 
         payment_timeout = StepFunctionsPaymentTimeout(self.settings.payment_timeout_state_machine_arn)
@@ -219,7 +225,44 @@ class Services:
                 EventType.ORDER_CANCELLED: [finish_cancel(payments)],
                 EventType.CHILD_ORDER_CANCELLED: [settle_refunds(payments)],
                 EventType.PAYMENT_ANOMALY: [settle_refunds(payments)],
+                EventType.CASE_OPENED: [start_case_flow(self.after_sales)],
+                EventType.CASE_UPDATED: [resume_case_flow(self.after_sales)],
+                EventType.REFUND_SUCCEEDED: [settle_case(self.after_sales)],
             }
+        )
+
+    @cached_property
+    def after_sales(self) -> AfterSalesService:
+        """After-sales cases and their flow; refunds through the refunds side, a refund-only case before
+        shipment stops the parcel through fulfilment."""
+        from oms.adapters.evidence import S3EvidenceUploads
+        from oms.adapters.workflows import StepFunctionsCaseFlow
+        from oms.services.after_sales import AfterSalesService
+        from oms.store.orders import OrderRepository
+
+        settings = self.settings
+        deadlines = self.case_deadlines
+        flow = StepFunctionsCaseFlow(settings.case_flow_state_machine_arn, deadlines.to_json())
+        uploads = S3EvidenceUploads(settings.evidence_bucket)
+        return AfterSalesService(
+            OrderRepository(),
+            refunds=CaseRefundsAdapter(self),
+            flow=lambda: flow,
+            evidence=lambda: uploads,
+            deadlines=deadlines,
+            intercept=lambda child_id, reason: self.fulfilment.stop_for_case(child_id, reason),
+        )
+
+    @cached_property
+    def case_deadlines(self) -> Deadlines:
+        from oms.services.after_sales import Deadlines
+
+        settings = self.settings
+        return Deadlines(
+            review=settings.case_review_seconds,
+            dispute=settings.case_dispute_seconds,
+            return_ship=settings.return_ship_seconds,
+            inspect=settings.inspect_seconds,
         )
 
     @cached_property
@@ -237,6 +280,45 @@ class Services:
         from oms.store.catalog import CatalogRepository
 
         return CatalogService(CatalogRepository())
+
+
+class CaseRefundsAdapter:
+    """The refunds side (RefundService) as after-sales cases use it."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    @staticmethod
+    def _ask(record: OrderRecord, ask: CaseRefundAsk) -> RefundAsk:
+        from oms.domain.refunds import RefundReason
+        from oms.services.refunds import RefundAsk
+
+        return RefundAsk(
+            order_id=ask.order_id,
+            refund_id=ask.refund_id,
+            reason=RefundReason.CASE.value,
+            note=ask.note,
+            child_id=ask.child_id,
+            units=ask.units,
+            amount=ask.amount,
+            to_balance=ask.to_balance,
+            case_id=ask.case_id,
+        )
+
+    def paid_share(self, record: OrderRecord, ask: CaseRefundAsk) -> Money:
+        from oms.domain.money import Money
+
+        split = self._services.refunds.plan(record, self._ask(record, ask))
+        return Money(split.amount, record.header.currency)
+
+    def add(self, tx: Transaction, record: OrderRecord, ask: CaseRefundAsk, actor: Actor, now: str) -> None:
+        self._services.refunds.add(tx, record, self._ask(record, ask), actor, now)
+
+    def settle(self, order_id: str) -> None:
+        self._services.payments.try_pending_refunds(order_id)
+
+    def status(self, record: OrderRecord, refund_id: str) -> str:
+        return self._services.refunds.status(record.header.orderId, refund_id)
 
 
 def outbox_relay(events: Callable[[], Any], sqs: Callable[[], Any]) -> OutboxRelay:

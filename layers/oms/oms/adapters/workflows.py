@@ -77,3 +77,48 @@ class StepFunctionsPaymentTimeout(StepFunctionsTimer):
 class StepFunctionsAutoConfirm(StepFunctionsTimer):
     def __init__(self, state_machine_arn: str, client: SFNClient | None = None) -> None:
         super().__init__(state_machine_arn, "confirm", client)
+
+
+class StepFunctionsCaseFlow:
+    """The after-sales case flow: one execution per case, `case-<caseId>`, whose input carries the waits'
+    deadlines (seconds, from the template's parameters); its waits are resumed with their task tokens."""
+
+    def __init__(self, state_machine_arn: str, timeouts: dict[str, int], client: SFNClient | None = None) -> None:
+        self._arn = state_machine_arn
+        self._timeouts = dict(timeouts)
+        self._client = client
+
+    @property
+    def client(self) -> SFNClient:
+        if self._client is None:
+            from oms.faults import aws_client
+
+            self._client = aws_client("stepfunctions")
+        return self._client
+
+    def start(self, case_id: str, order_id: str) -> None:
+        from botocore.exceptions import ClientError
+
+        payload = {"caseId": case_id, "orderId": order_id, "timeouts": self._timeouts}
+        try:
+            self.client.start_execution(
+                stateMachineArn=self._arn,
+                name=execution_name(case_id, "case"),
+                input=json.dumps(payload, separators=(",", ":")),
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
+                raise
+
+    def resume(self, token: str, next_step: str) -> bool:
+        """Resume the wait holding `token` with the step the case waits for now; False when that wait is
+        over already (resumed before, or timed out)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.send_task_success(taskToken=token, output=json.dumps({"next": next_step}))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+                return False
+            raise
+        return True

@@ -45,7 +45,11 @@ REFUND_ID = IdKind(
     "refund id", r"^RF[0-9A-Za-z]+(-[0-9]{2})?(-[0-9]{1,3})?$", ULID_LENGTH + 9, "RF and a payment or child order id"
 )
 
+# `AS<ULID>`: an after-sales case.
+CASE_ID = IdKind("case id", r"^AS[0-9A-Za-z]+$", ULID_LENGTH + 2, "AS and a ULID")
+
 PATH_IDS: dict[str, IdKind] = {
+    "caseId": CASE_ID,
     "orderId": ORDER_ID,
     "paymentId": PAYMENT_ID,
     "refundId": REFUND_ID,

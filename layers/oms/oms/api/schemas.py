@@ -129,4 +129,5 @@ MODEL_MODULES = (
     "oms.api.payment_schemas",
     "oms.api.fulfilment_schemas",
     "oms.api.pricing_schemas",
+    "oms.api.after_sales_schemas",
 )

@@ -35,6 +35,8 @@ class EventType(StrEnum):
     # The provider did not refund: the first "not now" (status PENDING, retried) and a refusal for good
     # (status FAILED: staff re-route it, pay it out by hand or ask again).
     REFUND_FAILED = "RefundFailed"
+    CASE_OPENED = "CaseOpened"  # an after-sales case: starts its flow (case-<caseId>)
+    CASE_UPDATED = "CaseUpdated"  # a case moved: resumes its flow when the request could not
 
 
 @dataclass(frozen=True)
@@ -180,3 +182,15 @@ def refund_succeeded(
 def refund_failed(refund: Mapping[str, Any], *, status: str, error: str, retried: bool) -> OutboxEvent:
     """`retried`: the provider is asked again (status PENDING/PROCESSING), or not (FAILED: staff decide)."""
     return OutboxEvent(EventType.REFUND_FAILED, {**refund, "status": status, "error": error, "retried": retried})
+
+
+# ---------------------------------------------------------------- after-sales cases
+def case_opened(case: Mapping[str, Any], *, status: str, step: str) -> OutboxEvent:
+    return OutboxEvent(EventType.CASE_OPENED, {**case, "status": status, "waitingFor": step})
+
+
+def case_updated(
+    case: Mapping[str, Any], *, status: str, step: str, action: str, from_status: str, by: str, role: str
+) -> OutboxEvent:
+    detail = {**case, "status": status, "waitingFor": step, "action": action, "from": from_status, "by": by}
+    return OutboxEvent(EventType.CASE_UPDATED, {**detail, "role": role})

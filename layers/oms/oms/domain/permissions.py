@@ -38,6 +38,12 @@ class Permission(StrEnum):
     POINTS_ADJUST = "points:adjust"
     PRICING_SETTINGS = "pricing:settings"
     SHIPMENT_CREATE = "shipment:create"
+    AFTER_SALES_OPEN_OWN = "after-sales:open-own"
+    AFTER_SALES_OPEN_ANY = "after-sales:open-any"  # support on a shopper's behalf (and their moves)
+    AFTER_SALES_READ_ANY = "after-sales:read-any"
+    AFTER_SALES_DECIDE = "after-sales:decide"
+    AFTER_SALES_ARBITRATE = "after-sales:arbitrate"
+    AFTER_SALES_RECEIVE = "after-sales:receive"  # book a return's arrival and inspect it
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -66,6 +72,16 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.POINTS_ADJUST: frozenset({Role.ADMIN, Role.FINANCE}),
     Permission.PRICING_SETTINGS: frozenset({Role.ADMIN, Role.FINANCE}),
     Permission.SHIPMENT_CREATE: frozenset({Role.ADMIN, Role.WAREHOUSE}),
+    # After-sales: the shopper opens cases on their orders, support on their behalf. Deciding is the
+    # merchant's side; until merchant staff are scoped to their stores (a merchant must not decide another
+    # store's cases) support and admin decide for them. Arbitration is the platform's: support and admin.
+    # The warehouse books returns in and inspects them.
+    Permission.AFTER_SALES_OPEN_OWN: frozenset({Role.CUSTOMER}),
+    Permission.AFTER_SALES_OPEN_ANY: frozenset({Role.ADMIN, Role.SUPPORT}),
+    Permission.AFTER_SALES_READ_ANY: frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE}),
+    Permission.AFTER_SALES_DECIDE: frozenset({Role.ADMIN, Role.SUPPORT}),
+    Permission.AFTER_SALES_ARBITRATE: frozenset({Role.ADMIN, Role.SUPPORT}),
+    Permission.AFTER_SALES_RECEIVE: frozenset({Role.ADMIN, Role.WAREHOUSE}),
 }
 
 

@@ -130,3 +130,43 @@ def settle_refunds(payments: CancelFollowUp) -> AfterCommitAction:
         payments.follow_up_refunds(str(event.detail["orderId"]))
 
     return settle
+
+
+class CaseFollowUp(Protocol):
+    """The after-sales side's work after a case (or its refund) committed (AfterSalesService)."""
+
+    def flow_started(self, case_id: str, order_id: str) -> None: ...
+
+    def resume_case(self, case_id: str) -> None: ...
+
+    def refund_settled(self, case_id: str) -> str: ...
+
+
+def start_case_flow(cases: CaseFollowUp) -> AfterCommitAction:
+    """CaseOpened → the case's flow `case-<caseId>` (a named execution: starting it again is a no-op)."""
+
+    def start(event: CommittedEvent) -> None:
+        cases.flow_started(str(event.detail["caseId"]), str(event.detail["orderId"]))
+
+    return start
+
+
+def resume_case_flow(cases: CaseFollowUp) -> AfterCommitAction:
+    """CaseUpdated → the flow resumes if it still waits on the step the case left (the request that moved
+    the case tried first; a used token is not used again)."""
+
+    def resume(event: CommittedEvent) -> None:
+        cases.resume_case(str(event.detail["caseId"]))
+
+    return resume
+
+
+def settle_case(cases: CaseFollowUp) -> AfterCommitAction:
+    """RefundSucceeded of a case's refund → the case is resolved once every leg of its refund succeeded."""
+
+    def settle(event: CommittedEvent) -> None:
+        case_id = event.detail.get("caseId")
+        if case_id:
+            cases.refund_settled(str(case_id))
+
+    return settle

@@ -573,6 +573,22 @@ class FulfilmentService:
         own = owns(actor, record.header.customerId) and actor.can(Permission.ORDER_CANCEL_OWN)
         if not (own or actor.can(Permission.ORDER_CANCEL_ANY)):
             raise Forbidden("you may not cancel this order")
+        return self._cancel_child(actor, record, child, reason)
+
+    def stop_for_case(self, child_order_id: str, reason: str) -> bool:
+        """An after-sales refund-only case on a child that has not shipped (the case checked who asked):
+        cancel it, through the warehouse's interception when it has it. False when the parcel has left
+        (the case goes on as any other); WarehouseDown when the warehouse cannot be asked (retried)."""
+        record, child = self._record_of_child(child_order_id)
+        try:
+            self._cancel_child(Actor.system("after-sales"), record, child, reason)
+        except AlreadyShipped:
+            return False
+        return True
+
+    def _cancel_child(
+        self, actor: Actor, record: OrderRecord, child: ChildRecord, reason: str | None
+    ) -> dict[str, Any]:
         intercepted = False
         for _ in range(ATTEMPTS):
             if child.status == ChildStatus.CANCELLED.value:

@@ -221,3 +221,34 @@ def shipment_sk(shipment_id: str) -> str:
 
 def tracking(carrier: str, tracking_number: str) -> tuple[str, str]:
     return f"TRACKING#{carrier}#{tracking_number}", "TRACKING"
+
+
+# ---------------------------------------------------------------- after-sales cases
+def case_sk(case_id: str) -> str:
+    return f"CASE#{case_id}"
+
+
+def case_pointer(case_id: str) -> tuple[str, str]:
+    return f"CASE#{case_id}", "CASE"
+
+
+def customer_cases_sort_key(created_at: str, case_id: str) -> str:
+    """In the customer's GSI1 partition (beside their orders and coupons)."""
+    return f"CASE#{created_at}#{case_id}"
+
+
+def cases_by_status_gsi2(status: str) -> str:
+    return f"CASES#{status}"
+
+
+def store_cases_gsi3(store_id: str) -> str:
+    return f"STORECASES#{store_id}"
+
+
+# One partition (not sharded as the orders' deadlines are): far fewer cases wait than orders, and staff
+# page through it in deadline order.
+CASES_DUE_GSI4 = "DUE#CASE"
+
+
+def case_due_sort_key(deadline: str, order_id: str, case_id: str) -> str:
+    return f"{deadline}#{order_id}#{case_id}"

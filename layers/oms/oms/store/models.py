@@ -49,6 +49,12 @@ Key layout (the full list of access patterns is in docs/data-model.md):
                                                                        GSI1 WAREHOUSE#<wh>/<createdAt>#<childId>
     ORDER#<orderId>          SHIPMENT#<ulid>      shipment of a child order, with its tracking timeline
     TRACKING#<carrier>#<no>  TRACKING             reserves a tracking number; points a callback at its shipment
+    ORDER#<orderId>          CASE#<caseId>        after-sales case   GSI1 CUSTOMER#<sub>/CASE#<createdAt>#<cid>,
+                                                                       GSI2 CASES#<status>/<createdAt>#<cid>,
+                                                                       GSI3 STORECASES#<storeId>/<createdAt>#<cid>,
+                                                                       GSI4 DUE#CASE#<shard>/<deadline>#<oid>#<cid>
+                                                                       while a step with a deadline waits
+    CASE#<caseId>            CASE                 points a case id at its order
 """
 
 from __future__ import annotations
@@ -224,6 +230,7 @@ class StockItem(Item, discriminator="Stock"):
     sold = NumberAttribute()
     received = NumberAttribute()
     adjusted = NumberAttribute()
+    damaged = NumberAttribute(null=True)  # returned units inspected as damaged (not sellable; None: 0)
     updatedAt = UnicodeAttribute()
 
 
@@ -514,6 +521,44 @@ class ChildOrderItem(Item, discriminator="ChildOrder"):
     createdAt = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
     version = NumberAttribute()
+
+
+class CaseItem(Item, discriminator="Case"):
+    """An after-sales case (oms.domain.after_sales): what it claims, where it stands, what it waits for."""
+
+    caseId = UnicodeAttribute()
+    orderId = UnicodeAttribute()
+    childId = UnicodeAttribute()
+    customerId = UnicodeAttribute()
+    storeId = UnicodeAttribute()
+    caseType = UnicodeAttribute()  # CaseType
+    status = UnicodeAttribute()  # CaseStatus
+    step = UnicodeAttribute()  # CaseStep: what the case waits for
+    deadline = UnicodeAttribute(null=True)  # until when the step waits (its SLA), None: no deadline
+    reason = UnicodeAttribute()  # CaseReason
+    note = UnicodeAttribute(null=True)  # the shopper's free text
+    lines = JSONAttribute()  # [{"lineNo", "quantity", "skuId"}]
+    amount = MoneyAttribute()  # what the case refunds: the claimed units' paid share, or less when asked
+    requestedAmount = MoneyAttribute(null=True)
+    toBalance = UnicodeAttribute(null=True)  # "true": the refund goes to the stored balance
+    evidence = JSONAttribute()  # S3 keys of the shopper's images
+    disputed = UnicodeAttribute(null=True)  # "true" once the shopper disputed a rejection
+    decisions = JSONAttribute()  # every person's (or the policy's) decision: {action, by, role, at, note}
+    returnShipment = JSONAttribute(null=True)  # {carrier, trackingNumber, at}
+    inspection = JSONAttribute(null=True)  # [{"lineNo", "restockable", "damaged"}], with by/at
+    refundId = UnicodeAttribute(null=True)
+    replacement = JSONAttribute(null=True)  # the exchange's replacement child order
+    flowToken = UnicodeAttribute(null=True)  # the case flow's task token, waiting on `flowStep`
+    flowStep = UnicodeAttribute(null=True)
+    createdAt = UnicodeAttribute()
+    createdBy = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+    version = NumberAttribute()
+
+
+class CasePointerItem(Item, discriminator="CasePointer"):
+    caseId = UnicodeAttribute()
+    orderId = UnicodeAttribute()
 
 
 class ShipmentItem(Item, discriminator="Shipment"):

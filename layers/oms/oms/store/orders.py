@@ -32,6 +32,7 @@ from oms.store.due import due_entry, due_index_actions
 from oms.store.ledger import add_balance_change, add_postings
 from oms.store.models import (
     BalanceAccountItem,
+    CaseItem,
     ChildOrderItem,
     CouponItem,
     CouponTemplateItem,
@@ -84,6 +85,7 @@ from oms.store.records import (
 from oms.store.rows import (
     attempt_record,
     balance_record,
+    case_record,
     child_record,
     coupon_record,
     event_record,
@@ -367,6 +369,15 @@ def _header_item(header: HeaderRecord) -> OrderItem:
         GSI4PK=due[0] if due else None,
         GSI4SK=due[1] if due else None,
     )
+
+
+def stored_response(subject: str, key: str) -> StoredResponse | None:
+    """The stored answer of an idempotent request (`subject`'s `key`), read consistently; None: a new key."""
+    try:
+        item = IdempotencyItem.get(*keys.idempotency(subject, key), consistent_read=True)
+    except DoesNotExist:
+        return None
+    return StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
 
 
 class OrderRepository:
@@ -733,6 +744,8 @@ class OrderRepository:
                 record.children.append(child_record(item))
             elif isinstance(item, ShipmentItem):
                 record.shipments.append(shipment_record(item))
+            elif isinstance(item, CaseItem):
+                record.cases.append(case_record(item))
         if header is None:
             return None
         record.header = header

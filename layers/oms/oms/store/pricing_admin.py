@@ -32,6 +32,7 @@ from oms.store.models import (
     PromotionDirectoryItem,
     StoreDirectoryItem,
 )
+from oms.store.orders import stored_response
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.pricing import (
     COUPON_AVAILABLE,
@@ -525,11 +526,7 @@ class PricingAdminRepository:
         return account, stored
 
     def stored_response(self, subject: str, key: str) -> StoredResponse | None:
-        try:
-            item = IdempotencyItem.get(*keys.idempotency(subject, key), consistent_read=True)
-        except DoesNotExist:
-            return None
-        return StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
+        return stored_response(subject, key)
 
     def points_entries(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[PointsEntryRecord]:
         partition = keys.points_account(customer_id)[0]

@@ -107,6 +107,40 @@ class BalanceRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseRecord:
+    """An after-sales case."""
+
+    caseId: str
+    orderId: str
+    childId: str
+    customerId: str
+    storeId: str
+    caseType: str
+    status: str
+    step: str
+    deadline: str | None
+    reason: str
+    note: str | None
+    lines: Any
+    amount: MoneyRecord
+    requestedAmount: MoneyRecord | None
+    toBalance: str | None
+    evidence: Any
+    disputed: str | None
+    decisions: Any
+    returnShipment: Any
+    inspection: Any
+    refundId: str | None
+    replacement: Any
+    flowToken: str | None
+    flowStep: str | None
+    createdAt: str
+    createdBy: str
+    updatedAt: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
 class ChildRecord:
     """A child order (what one merchant or warehouse ships); `queued`: in its warehouse's list."""
 
@@ -361,6 +395,7 @@ class OrderRecord:
     refunds: list[RefundRecord] = field(default_factory=list)
     children: list[ChildRecord] = field(default_factory=list)
     shipments: list[ShipmentRecord] = field(default_factory=list)
+    cases: list[CaseRecord] = field(default_factory=list)
 
     @property
     def status(self) -> OrderStatus:

@@ -17,6 +17,7 @@ from oms.store.models import (
     AnomalyItem,
     AuditItem,
     BalanceAccountItem,
+    CaseItem,
     ChildOrderItem,
     CouponItem,
     CouponTemplateItem,
@@ -40,6 +41,7 @@ from oms.store.records import (
     AttemptRecord,
     AuditRecord,
     BalanceRecord,
+    CaseRecord,
     ChildRecord,
     CouponRecord,
     CouponTemplateRecord,
@@ -122,6 +124,10 @@ def audit_record(item: AuditItem) -> AuditRecord:
 
 def balance_record(item: BalanceAccountItem) -> BalanceRecord:
     return _record(BalanceRecord, item)
+
+
+def case_record(item: CaseItem) -> CaseRecord:
+    return _record(CaseRecord, item)
 
 
 def child_record(item: ChildOrderItem) -> ChildRecord:

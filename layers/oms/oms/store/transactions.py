@@ -43,6 +43,8 @@ class Part(StrEnum):
     ATTEMPT = "attempt"
     AUDIT = "audit"
     BALANCE = "balance"
+    CASE = "case"
+    CASE_POINTER = "case-pointer"
     CHILD = "child"
     COUPON = "coupon"
     COUPON_USE = "coupon-use"  # a customer's uses of one coupon template

@@ -1,0 +1,95 @@
+"""Response bodies of the after-sales function, as `oms.services.after_sales` builds them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from oms.api.schemas import MoneyOut, Page, View
+from oms.domain.after_sales import CaseReason, CaseStatus, CaseStep, CaseType
+
+
+class CaseLine(View):
+    lineNo: int
+    quantity: int
+    skuId: str
+
+
+class CaseDecision(View):
+    """A move a person (or the rules, by `system`) made on the case."""
+
+    action: str
+    by: str
+    role: str
+    at: str
+    note: str | None = None
+
+
+class ReturnShipment(View):
+    carrier: str
+    trackingNumber: str
+    at: str
+    by: str
+
+
+class InspectedLine(View):
+    lineNo: int
+    restockable: int
+    damaged: int
+
+
+class CaseInspection(View):
+    lines: list[InspectedLine]
+    by: str
+    at: str
+
+
+class Case(View):
+    """An after-sales case: what it claims, where it stands and what it waits for (`waitingFor`, until
+    `deadline` when that step has one)."""
+
+    caseId: str
+    orderId: str
+    childOrderId: str
+    customerId: str
+    storeId: str
+    type: CaseType
+    status: CaseStatus
+    waitingFor: CaseStep
+    deadline: str | None
+    reason: CaseReason
+    note: str | None
+    lines: list[CaseLine]
+    amount: MoneyOut = Field(description="What the case refunds: the units' paid share, or less when asked.")
+    requestedAmount: MoneyOut | None = None
+    toBalance: bool
+    evidence: list[str]
+    disputed: bool
+    decisions: list[CaseDecision]
+    createdAt: str
+    createdBy: str
+    updatedAt: str
+    returnShipment: ReturnShipment | None = None
+    inspection: CaseInspection | None = None
+    refundId: str | None = None
+    replacement: dict[str, Any] | None = None
+
+
+CasePage = Page[Case]
+
+
+class OrderCases(View):
+    orderId: str
+    items: list[Case]
+
+
+class EvidenceUpload(View):
+    """Where to upload one image: POST a multipart form to `url` with every field of `fields` and the
+    file last (field `file`); S3 refuses another type or a larger file. Give `key` in the case's
+    `evidence`."""
+
+    key: str
+    url: str
+    fields: dict[str, str]
+    maxBytes: int

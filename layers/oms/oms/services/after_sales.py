@@ -1,0 +1,793 @@
+"""After-sales use cases: open a case, move it (people's decisions, the return parcel, the inspection), the
+flow's tasks (its waits, their deadlines, the refund), and the case lists and queues.
+
+Every move is one transaction: the case (conditional on its version and the step it waited for), a line
+on the order's history (who, role, when, from, to, why), the CaseUpdated outbox row, and what the move
+does besides (the restock of an inspection, the refund's legs, the order's open-case count). The Step
+Functions execution `case-<caseId>` (statemachines/after_sales_case.asl.json) only waits: after a move
+commits, the request resumes the flow with the task token the case keeps (and the CaseUpdated row does it
+again from the stream, for when the request could not); a wait whose deadline passed asks
+`deadline_passed`, which acts only if the case still waits for that step, so a timer never overrides what
+a person decided."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from oms.domain import events
+from oms.domain.after_sales import (
+    DEADLINES,
+    DEFAULT_POLICY,
+    RELEASES_CLAIM,
+    SHOPPER_ACTIONS,
+    TERMINAL,
+    CaseAction,
+    CaseNotWaiting,
+    CasePolicy,
+    CaseReason,
+    CaseStatus,
+    CaseStep,
+    CaseType,
+    Claim,
+    ClaimContext,
+    Inspection,
+    NotReturnable,
+    accept_all,
+    check_claims,
+    check_inspection,
+    move,
+)
+from oms.domain.clock import to_rfc3339, utcnow
+from oms.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from oms.domain.fulfilment import ChildStatus
+from oms.domain.ids import new_id
+from oms.domain.money import Money
+from oms.domain.order import OrderStatus, StatusChange
+from oms.domain.permissions import Actor, Permission
+from oms.services.access import may_see_order, owns
+from oms.services.idempotency import raise_if_key_in_use, replay
+from oms.store import cases as store
+from oms.store.orders import OrderRepository, add_event, add_history, stored_response
+from oms.store.payments import add_idempotency
+from oms.store.records import CaseRecord, ChildRecord, MoneyRecord, OrderRecord, StoredResponse
+from oms.store.transactions import Part, Transaction, TransactionCancelled
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 4
+# Orders whose goods were paid for: a case can be opened on them.
+CLAIMABLE_ORDERS = frozenset(
+    {
+        OrderStatus.PAID,
+        OrderStatus.PARTIALLY_SHIPPED,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+        OrderStatus.COMPLETED,
+    }
+)
+DELIVERED_CHILDREN = frozenset({ChildStatus.DELIVERED.value, ChildStatus.COMPLETED.value})
+MAX_EVIDENCE = 9
+
+
+class CaseFlow(Protocol):
+    """The case's Step Functions execution (oms.adapters.workflows.StepFunctionsCaseFlow)."""
+
+    def start(self, case_id: str, order_id: str) -> None: ...
+
+    def resume(self, token: str, next_step: str) -> bool:
+        """Resume a wait with what comes next; False when the token is no longer waited on."""
+        ...
+
+
+@dataclass(frozen=True)
+class CaseRefundAsk:
+    """What a case asks the refunds side for (oms.services.refunds.RefundAsk)."""
+
+    order_id: str
+    refund_id: str
+    child_id: str
+    units: tuple[tuple[int, int], ...]
+    amount: Money | None
+    to_balance: bool
+    case_id: str
+    note: str | None
+
+
+class CaseRefunds(Protocol):
+    """The refunds side as cases use it (oms.services.refunds.RefundService, adapted in oms.wiring)."""
+
+    def paid_share(self, record: OrderRecord, ask: CaseRefundAsk) -> Money: ...
+
+    def add(self, tx: Transaction, record: OrderRecord, ask: CaseRefundAsk, actor: Actor, now: str) -> None: ...
+
+    def settle(self, order_id: str) -> None:
+        """Ask the providers for the order's refunds now (never raises)."""
+        ...
+
+    def status(self, record: OrderRecord, refund_id: str) -> str:
+        """SUCCEEDED when every leg succeeded, FAILED when one failed, else PENDING."""
+        ...
+
+
+class EvidenceUploads(Protocol):
+    def presigned_post(self, key: str, content_type: str, max_bytes: int) -> dict[str, Any]: ...
+
+    def prefix(self, customer_id: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class CaseRequest:
+    child_order_id: str
+    case_type: CaseType
+    lines: tuple[Claim, ...]
+    reason: CaseReason
+    note: str | None
+    requested_amount: Money | None
+    to_balance: bool
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Seconds each waiting step may take (template parameters; seconds locally)."""
+
+    review: int
+    dispute: int
+    return_ship: int
+    inspect: int
+
+    def seconds(self, step: CaseStep) -> int | None:
+        name = DEADLINES.get(step)
+        if name is None:
+            return None
+        return {
+            "review": self.review,
+            "dispute": self.dispute,
+            "returnShip": self.return_ship,
+            "inspect": self.inspect,
+        }[name]
+
+    def to_json(self) -> dict[str, int]:
+        return {"review": self.review, "dispute": self.dispute, "returnShip": self.return_ship, "inspect": self.inspect}
+
+
+# Who may take each action, besides the case's own shopper for SHOPPER_ACTIONS.
+STAFF_PERMISSION: Mapping[CaseAction, Permission] = {
+    CaseAction.APPROVE: Permission.AFTER_SALES_DECIDE,
+    CaseAction.REJECT: Permission.AFTER_SALES_DECIDE,
+    CaseAction.ARBITRATE_APPROVE: Permission.AFTER_SALES_ARBITRATE,
+    CaseAction.ARBITRATE_REJECT: Permission.AFTER_SALES_ARBITRATE,
+    CaseAction.RECEIVED: Permission.AFTER_SALES_RECEIVE,
+    CaseAction.INSPECTED: Permission.AFTER_SALES_RECEIVE,
+    CaseAction.RETURN_SHIPPED: Permission.AFTER_SALES_OPEN_ANY,  # support on the shopper's behalf
+    CaseAction.CANCEL: Permission.AFTER_SALES_OPEN_ANY,
+    CaseAction.DISPUTE: Permission.AFTER_SALES_OPEN_ANY,
+}
+
+
+def case_view(case: CaseRecord) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "caseId": case.caseId,
+        "orderId": case.orderId,
+        "childOrderId": case.childId,
+        "customerId": case.customerId,
+        "storeId": case.storeId,
+        "type": case.caseType,
+        "status": case.status,
+        "waitingFor": case.step,
+        "deadline": case.deadline,
+        "reason": case.reason,
+        "note": case.note,
+        "lines": [dict(line) for line in case.lines],
+        "amount": case.amount.money().to_dict(),
+        "toBalance": case.toBalance == "true",
+        "evidence": list(case.evidence or []),
+        "disputed": case.disputed == "true",
+        "decisions": [dict(d) for d in case.decisions or []],
+        "createdAt": case.createdAt,
+        "createdBy": case.createdBy,
+        "updatedAt": case.updatedAt,
+    }
+    if case.requestedAmount is not None:
+        view["requestedAmount"] = case.requestedAmount.money().to_dict()
+    if case.returnShipment:
+        view["returnShipment"] = dict(case.returnShipment)
+    if case.inspection:
+        view["inspection"] = dict(case.inspection)
+    if case.refundId:
+        view["refundId"] = case.refundId
+    if case.replacement:
+        view["replacement"] = dict(case.replacement)
+    return view
+
+
+def case_facts(case: CaseRecord) -> dict[str, Any]:
+    """What the case's events carry."""
+    return {
+        "caseId": case.caseId,
+        "orderId": case.orderId,
+        "childOrderId": case.childId,
+        "customerId": case.customerId,
+        "storeId": case.storeId,
+        "type": case.caseType,
+        "reason": case.reason,
+        "amount": case.amount.money().to_dict(),
+    }
+
+
+class AfterSalesService:
+    def __init__(
+        self,
+        orders: OrderRepository,
+        *,
+        refunds: CaseRefunds,
+        flow: Callable[[], CaseFlow],
+        evidence: Callable[[], EvidenceUploads],
+        deadlines: Deadlines,
+        policy: Callable[[str], CasePolicy] = lambda store_id: DEFAULT_POLICY,
+        intercept: Callable[[str, str], bool] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.orders = orders
+        self.refunds = refunds
+        self.flow = flow
+        self.evidence = evidence
+        self.deadlines = deadlines
+        self.policy = policy
+        # Cancel a paid child that has not shipped, through the warehouse's interception (fulfilment);
+        # (child id, why) -> whether it was stopped in time.
+        self.intercept = intercept
+        self.clock = clock
+
+    def _now(self) -> str:
+        return to_rfc3339(self.clock())
+
+    def _deadline(self, step: CaseStep, now: str) -> str | None:
+        seconds = self.deadlines.seconds(step)
+        if seconds is None:
+            return None
+        from oms.domain.clock import parse_rfc3339
+
+        return to_rfc3339(parse_rfc3339(now) + timedelta(seconds=seconds))
+
+    # ---------------------------------------------------------------- evidence
+    def evidence_upload(self, actor: Actor, content_type: str, size: int) -> dict[str, Any]:
+        """A presigned POST for one image of the caller's future case (the policy enforces the type and the
+        size; the key is in the caller's own prefix, which a case checks)."""
+        if not (actor.can(Permission.AFTER_SALES_OPEN_OWN) or actor.can(Permission.AFTER_SALES_OPEN_ANY)):
+            raise Forbidden("only shoppers and support upload after-sales evidence")
+        extension = EVIDENCE_TYPES.get(content_type)
+        if extension is None:
+            raise InvalidRequest(f"evidence images are {', '.join(EVIDENCE_TYPES)}", field="contentType")
+        if not 0 < size <= EVIDENCE_MAX_BYTES:
+            raise InvalidRequest(f"an evidence image is at most {EVIDENCE_MAX_BYTES} bytes", field="size")
+        uploads = self.evidence()
+        key = f"{uploads.prefix(actor.subject)}{new_id()}.{extension}"
+        post = uploads.presigned_post(key, content_type, EVIDENCE_MAX_BYTES)
+        return {"key": key, "url": post["url"], "fields": post["fields"], "maxBytes": EVIDENCE_MAX_BYTES}
+
+    # ---------------------------------------------------------------- open
+    def open_case(
+        self, actor: Actor, order_id: str, request: CaseRequest, *, idempotency_key: str, fingerprint: str
+    ) -> tuple[int, dict[str, Any], bool]:
+        """Open a case on the order's child: the shopper for their own order, support on their behalf."""
+        own = actor.can(Permission.AFTER_SALES_OPEN_OWN)
+        if not (own or actor.can(Permission.AFTER_SALES_OPEN_ANY)):
+            raise Forbidden("after-sales cases are opened by the order's shopper or by support")
+        for _ in range(ATTEMPTS):
+            record = self._visible(actor, order_id)
+            if not actor.can(Permission.AFTER_SALES_OPEN_ANY) and not owns(actor, record.header.customerId):
+                raise NotFound(f"order {order_id} not found")
+            replayed = replay(self._stored(actor, idempotency_key), fingerprint)
+            if replayed is not None:
+                return replayed
+            case, child = self._new_case(actor, record, request)
+            now = case.createdAt
+            view = case_view(case)
+            tx = Transaction()
+            store.add_case_opened(tx, case, child, record.header, now)
+            text = f"after-sales case {case.caseId} ({case.caseType}, {case.reason}) opened: {self._claims_text(case)}"
+            add_history(tx, order_id, StatusChange(record.status, record.status, actor, now, text), key="case")
+            add_event(tx, order_id, events.case_opened(case_facts(case), status=case.status, step=case.step), now)
+            add_idempotency(tx, actor.subject, idempotency_key, fingerprint, 201, view, now)
+            try:
+                tx.commit()
+            except TransactionCancelled as cancelled:
+                raise_if_key_in_use(cancelled)
+                if cancelled.failed(Part.CHILD, Part.ORDER):
+                    continue  # another case (or fulfilment) moved the child: claim again on fresh data
+                raise
+            return 201, view, False
+        raise Conflict("the order is changing too fast; retry")
+
+    def _stored(self, actor: Actor, key: str) -> StoredResponse | None:
+        return stored_response(actor.subject, key)
+
+    def _visible(self, actor: Actor, order_id: str) -> OrderRecord:
+        record = self.orders.get_order(order_id)
+        if record is None or not may_see_order(actor, record.header.customerId):
+            raise NotFound(f"order {order_id} not found")
+        return record
+
+    def _new_case(self, actor: Actor, record: OrderRecord, request: CaseRequest) -> tuple[CaseRecord, ChildRecord]:
+        header = record.header
+        if record.status not in CLAIMABLE_ORDERS:
+            raise NotReturnable(f"the order is {record.status.value}: nothing on it can be claimed")
+        child = next((c for c in record.children if c.childId == request.child_order_id), None)
+        if child is None:
+            raise InvalidRequest(
+                f"child order {request.child_order_id} is not part of order {header.orderId}", field="childOrderId"
+            )
+        if child.status == ChildStatus.CANCELLED.value:
+            raise NotReturnable(f"child order {child.childId} was cancelled (and refunded)")
+        paid: dict[int, int] = {}
+        for part in child.parts:
+            paid[int(part["lineNo"])] = paid.get(int(part["lineNo"]), 0) + int(part["quantity"])
+        shipped = {int(k): int(v) for k, v in (child.shipped or {}).items()}
+        claimed: dict[int, int] = {}
+        for other in record.cases:
+            if other.childId != child.childId or CaseStatus(other.status) in RELEASES_CLAIM:
+                continue
+            if other.status == CaseStatus.REJECTED.value and other.step == CaseStep.DONE.value:
+                continue  # a final rejection releases its claim too
+            for line in other.lines:
+                claimed[int(line["lineNo"])] = claimed.get(int(line["lineNo"]), 0) + int(line["quantity"])
+        context = ClaimContext(paid, shipped, claimed)
+        check_claims(request.case_type, request.lines, context, delivered=child.status in DELIVERED_CHILDREN)
+        if request.case_type is CaseType.REFUND_ONLY and child.status == ChildStatus.AWAITING_SHIPMENT.value:
+            # Before it ships, a refund stops the parcel: the whole child (what the warehouse would send).
+            wanted = {c.line_no: c.quantity for c in request.lines}
+            if claimed or wanted != paid:
+                raise NotReturnable(
+                    "before the child order ships a refund-only case takes the whole child order (the parcel is "
+                    "stopped and everything in it refunded); ask for single lines once it is delivered",
+                    childOrderId=child.childId,
+                )
+        for key in request.evidence:
+            if not key.startswith(self.evidence().prefix(header.customerId)):
+                raise InvalidRequest("evidence keys come from this shopper's own uploads", field="evidence")
+        units = tuple((c.line_no, c.quantity) for c in request.lines)
+        case_id = f"AS{new_id()}"
+        ask = CaseRefundAsk(
+            header.orderId, f"RF{case_id}", child.childId, units, None, request.to_balance, case_id, request.note
+        )
+        share = self.refunds.paid_share(record, ask)
+        amount = share
+        if request.requested_amount is not None:
+            asked = request.requested_amount
+            if asked.currency != share.currency:
+                raise InvalidRequest(f"the order is paid in {share.currency}", field="requestedAmount")
+            if asked.amount > share.amount:
+                raise InvalidRequest(
+                    f"at most {share.display()} can be asked for these units (their paid share)",
+                    field="requestedAmount",
+                    paidShare=share.to_dict(),
+                )
+            if request.case_type is not CaseType.REFUND_ONLY and asked != share:
+                raise InvalidRequest(
+                    "only a refund-only case asks for less than the units' paid share", field="requestedAmount"
+                )
+            amount = asked
+        sku_of = {int(line.lineNo): line.skuId for line in record.lines}
+        now = self._now()
+        case = CaseRecord(
+            caseId=case_id,
+            orderId=header.orderId,
+            childId=child.childId,
+            customerId=header.customerId,
+            storeId=child.storeId,
+            caseType=request.case_type.value,
+            status=CaseStatus.REQUESTED.value,
+            step=CaseStep.DECISION.value,
+            deadline=self._deadline(CaseStep.DECISION, now),
+            reason=request.reason.value,
+            note=request.note,
+            lines=[{"lineNo": n, "quantity": q, "skuId": sku_of.get(n, "")} for n, q in units],
+            amount=MoneyRecord.of(amount),
+            requestedAmount=None if request.requested_amount is None else MoneyRecord.of(request.requested_amount),
+            toBalance="true" if request.to_balance else None,
+            evidence=list(request.evidence),
+            disputed=None,
+            decisions=[],
+            returnShipment=None,
+            inspection=None,
+            refundId=None,
+            replacement=None,
+            flowToken=None,
+            flowStep=None,
+            createdAt=now,
+            createdBy=actor.subject,
+            updatedAt=now,
+            version=1,
+        )
+        return case, child
+
+    @staticmethod
+    def _claims_text(case: CaseRecord) -> str:
+        units = ", ".join(f"line {line['lineNo']} x{line['quantity']}" for line in case.lines)
+        return f"{units} of {case.childId}, {case.amount.money().display()}"
+
+    # ---------------------------------------------------------------- reads
+    def _case(self, actor: Actor, case_id: str) -> tuple[OrderRecord, CaseRecord]:
+        order_id = store.order_of_case(case_id)
+        record = self.orders.get_order(order_id) if order_id else None
+        case = next((c for c in record.cases if c.caseId == case_id), None) if record else None
+        if record is None or case is None or not self._may_see(actor, case):
+            raise NotFound(f"after-sales case {case_id} not found")
+        return record, case
+
+    @staticmethod
+    def _may_see(actor: Actor, case: CaseRecord) -> bool:
+        return actor.is_system or actor.can(Permission.AFTER_SALES_READ_ANY) or owns(actor, case.customerId)
+
+    def get(self, actor: Actor, case_id: str) -> dict[str, Any]:
+        return case_view(self._case(actor, case_id)[1])
+
+    def of_order(self, actor: Actor, order_id: str) -> dict[str, Any]:
+        record = self._visible(actor, order_id)
+        cases = sorted(record.cases, key=lambda c: c.createdAt)
+        return {"orderId": order_id, "items": [case_view(c) for c in cases if self._may_see(actor, c)]}
+
+    def list(
+        self,
+        actor: Actor,
+        *,
+        mine: bool,
+        status: CaseStatus | None,
+        case_type: CaseType | None,
+        store_id: str | None,
+        reason: CaseReason | None,
+        since: str | None,
+        until: str | None,
+        limit: int | None,
+        cursor: str | None,
+    ) -> dict[str, Any]:
+        """The caller's own cases (`mine`), or staff's by store or by status (one of them is needed: a list
+        reads one key range), narrowed by type, reason and created dates."""
+        if mine or not actor.can(Permission.AFTER_SALES_READ_ANY):
+            page = store.list_cases(
+                customer_id=actor.subject,
+                status=status.value if status else None,
+                case_type=case_type.value if case_type else None,
+                reason=reason.value if reason else None,
+                since=since,
+                until=until,
+                limit=limit,
+                cursor=cursor,
+            )
+        else:
+            if store_id is None and status is None:
+                raise InvalidRequest(
+                    "staff lists name a status or a store (each reads one index range)", field="status"
+                )
+            page = store.list_cases(
+                status=status.value if status else None,
+                store_id=store_id,
+                case_type=case_type.value if case_type else None,
+                reason=reason.value if reason else None,
+                since=since,
+                until=until,
+                limit=limit,
+                cursor=cursor,
+            )
+        return {"items": [case_view(c) for c in page.items], "next_cursor": page.next_cursor}
+
+    def queue(
+        self, actor: Actor, *, overdue: bool, step: CaseStep | None, limit: int | None, cursor: str | None
+    ) -> dict[str, Any]:
+        """Cases waiting on a step with a deadline, earliest first: every waiting case, or the overdue ones."""
+        if not actor.can(Permission.AFTER_SALES_READ_ANY):
+            raise Forbidden("the after-sales queue is for staff")
+        until = self._now() if overdue else "9999"
+        page = store.cases_due(until, step.value if step else None, limit, cursor)
+        return {"items": [case_view(c) for c in page.items], "next_cursor": page.next_cursor}
+
+    # ---------------------------------------------------------------- moves
+    def act(
+        self,
+        actor: Actor,
+        case_id: str,
+        action: CaseAction,
+        *,
+        note: str | None = None,
+        return_shipment: Mapping[str, str] | None = None,
+        inspection: Sequence[Inspection] | None = None,
+    ) -> dict[str, Any]:
+        """A person's move on a case (approve, reject, dispute, arbitrate, return shipped, received,
+        inspected, cancel): 409 `case-not-waiting` when the case does not wait for it now. The same move
+        again by the same person (a retry) answers the case as it is."""
+        if action in (CaseAction.REFUNDED, CaseAction.REPLACED, CaseAction.ESCALATE, CaseAction.EXPIRE):
+            raise InvalidRequest(f"{action.value} is not a person's move", field="action")
+        for _ in range(ATTEMPTS):
+            record, case = self._case(actor, case_id)
+            self._check_actor(actor, case, action)
+            last = (case.decisions or [])[-1:] or [{}]
+            if last[0].get("action") == action.value and last[0].get("by") == actor.subject:
+                return case_view(case)  # this very move, retried after its answer was lost
+            try:
+                moved = self._move(actor, record, case, action, note, return_shipment, inspection)
+            except _Moved:
+                continue
+            return case_view(moved)
+        raise Conflict("the case is changing too fast; retry")
+
+    def _check_actor(self, actor: Actor, case: CaseRecord, action: CaseAction) -> None:
+        if action in SHOPPER_ACTIONS and owns(actor, case.customerId):
+            return
+        permission = STAFF_PERMISSION.get(action)
+        if permission is None or not actor.can(permission):
+            raise Forbidden(f"you may not {action.value} this case")
+
+    def _move(
+        self,
+        actor: Actor,
+        record: OrderRecord,
+        case: CaseRecord,
+        action: CaseAction,
+        note: str | None,
+        return_shipment: Mapping[str, str] | None = None,
+        inspection: Sequence[Inspection] | None = None,
+    ) -> CaseRecord:
+        kind, step = CaseType(case.caseType), CaseStep(case.step)
+        if action is CaseAction.CANCEL and case.refundId:
+            raise CaseNotWaiting("the refund has started: the case can no longer be cancelled", step=step.value)
+        target = move(kind, step, action, disputed=case.disputed == "true")
+        now = self._now()
+        decision = {"action": action.value, "by": actor.subject, "role": actor.primary_role, "at": now}
+        if note:
+            decision["note"] = note
+        changes: dict[str, Any] = {"decisions": [*(dict(d) for d in case.decisions or []), decision]}
+        tx = Transaction()
+        if action is CaseAction.DISPUTE:
+            changes["disputed"] = "true"
+        if action is CaseAction.RETURN_SHIPPED:
+            if not return_shipment:
+                raise InvalidRequest("the return's carrier and tracking number are needed", field="carrier")
+            changes["returnShipment"] = {**return_shipment, "at": now, "by": actor.subject}
+        if action is CaseAction.INSPECTED:
+            claims = [Claim(int(line["lineNo"]), int(line["quantity"])) for line in case.lines]
+            verdicts = list(inspection) if inspection is not None else accept_all(claims)
+            check_inspection(claims, verdicts)
+            changes["inspection"] = {
+                "lines": [{"lineNo": v.line_no, "restockable": v.restockable, "damaged": v.damaged} for v in verdicts],
+                "by": actor.subject,
+                "at": now,
+            }
+            sku_of = {int(line["lineNo"]): str(line["skuId"]) for line in case.lines}
+            units: dict[str, tuple[int, int]] = {}
+            for v in verdicts:
+                before = units.get(sku_of[v.line_no], (0, 0))
+                units[sku_of[v.line_no]] = (before[0] + v.restockable, before[1] + v.damaged)
+            store.add_restock(tx, units, now)
+        store.add_case_move(
+            tx,
+            case,
+            now,
+            status=target.status,
+            step=target.step,
+            deadline=self._deadline(target.step, now),
+            changes=changes,
+        )
+        if target.status in TERMINAL or (target.status is CaseStatus.REJECTED and target.step is CaseStep.DONE):
+            store.add_open_cases(tx, record.header, -1, now)
+        why = f": {note}" if note else ""
+        text = f"after-sales case {case.caseId}: {action.value}, {case.status} → {target.status.value}{why}"
+        add_history(tx, case.orderId, StatusChange(record.status, record.status, actor, now, text[:500]), key="case")
+        moved = replace(
+            case,
+            status=target.status.value,
+            step=target.step.value,
+            deadline=self._deadline(target.step, now),
+            decisions=changes["decisions"],
+            version=int(case.version) + 1,
+            updatedAt=now,
+        )
+        event = events.case_updated(
+            case_facts(case),
+            status=target.status.value,
+            step=target.step.value,
+            action=action.value,
+            from_status=case.status,
+            by=actor.subject,
+            role=actor.primary_role,
+        )
+        add_event(tx, case.orderId, event, now)
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(Part.CASE):
+                raise _Moved from cancelled
+            if cancelled.failed(Part.STOCK):
+                raise Conflict("the returned units do not match the SKU's sold stock") from cancelled
+            raise
+        self.resume_flow(moved, case)
+        return moved
+
+    # ---------------------------------------------------------------- the flow
+    def resume_flow(self, case: CaseRecord, before: CaseRecord) -> None:
+        """After a move committed: the flow waits on the step the case left (the token `before` holds), so
+        resume it with what comes next. Never raises: the CaseUpdated row does it again from the stream."""
+        try:
+            self._resume(case, before.flowToken, before.flowStep)
+        except Exception as error:
+            log.warning("resuming the flow of case %s failed: %r; the stream retries", case.caseId, error)
+
+    def resume_case(self, case_id: str) -> None:
+        """CaseUpdated from the stream: resume the flow if it still waits on a step the case left (raises on
+        a fault, so the record is delivered again)."""
+        case = store.case_of(case_id)
+        if case is not None:
+            self._resume(case, case.flowToken, case.flowStep)
+
+    def _resume(self, case: CaseRecord, token: str | None, waiting: str | None) -> None:
+        if not token or waiting == case.step:
+            return
+        self.flow().resume(token, case.step)
+        store.clear_flow_token(case, token)
+
+    def flow_started(self, case_id: str, order_id: str) -> None:
+        """CaseOpened from the stream: the case's flow (`case-<caseId>`), once."""
+        self.flow().start(case_id, order_id)
+
+    def flow_begin(self, case_id: str) -> str:
+        """The flow's first task: a refund-only case on a child that has not shipped stops the parcel (the
+        child is cancelled and refunded, and the case resolved with that refund); too late, the case waits
+        for staff like any other, and says so. Returns the step to wait for."""
+        record, case = self._case(Actor.system("after-sales"), case_id)
+        if (
+            case.caseType == CaseType.REFUND_ONLY.value
+            and case.step == CaseStep.DECISION.value
+            and not case.decisions
+            and self.intercept is not None
+        ):
+            child = next(c for c in record.children if c.childId == case.childId)
+            if child.status == ChildStatus.AWAITING_SHIPMENT.value:
+                stopped = self.intercept(case.childId, f"after-sales case {case_id} (refund only)")
+                fresh_record, fresh = self._case(Actor.system("after-sales"), case_id)
+                if stopped:
+                    return self._resolve_intercepted(fresh_record, fresh)
+                self._note(
+                    fresh_record,
+                    fresh,
+                    "too late to stop the parcel (it has left the warehouse): the case waits for the merchant's "
+                    "decision; once delivered, the goods may have to come back (a return)",
+                )
+        return case.step
+
+    def _resolve_intercepted(self, record: OrderRecord, case: CaseRecord) -> str:
+        refund_id = f"RF{case.childId}"
+        system = Actor.system("after-sales")
+        now = self._now()
+        tx = Transaction()
+        decision = {"action": "intercepted", "by": system.subject, "role": "system", "at": now}
+        changes = {"decisions": [*(dict(d) for d in case.decisions or []), decision], "refundId": refund_id}
+        store.add_case_move(
+            tx, case, now, status=CaseStatus.REFUNDING, step=CaseStep.REFUND, deadline=None, changes=changes
+        )
+        text = f"after-sales case {case.caseId}: the parcel was stopped; the child's refund {refund_id} pays it"
+        add_history(tx, case.orderId, StatusChange(record.status, record.status, system, now, text), key="case")
+        add_event(
+            tx,
+            case.orderId,
+            events.case_updated(
+                case_facts(case),
+                status=CaseStatus.REFUNDING.value,
+                step=CaseStep.REFUND.value,
+                action="intercepted",
+                from_status=case.status,
+                by=system.subject,
+                role="system",
+            ),
+            now,
+        )
+        tx.commit()
+        return CaseStep.REFUND.value
+
+    def _note(self, record: OrderRecord, case: CaseRecord, text: str) -> None:
+        tx = Transaction()
+        system = Actor.system("after-sales")
+        line = f"after-sales case {case.caseId}: {text}"
+        add_history(tx, case.orderId, StatusChange(record.status, record.status, system, self._now(), line), key="case")
+        tx.commit()
+
+    def flow_wait(self, case_id: str, step: CaseStep, token: str) -> None:
+        """The flow waits on `step`: keep its token on the case; when the case has already moved on (a person
+        was faster than the flow), resume it at once."""
+        _, case = self._case(Actor.system("after-sales"), case_id)
+        if case.step == step.value and store.set_flow_token(case, step, token):
+            return
+        fresh = store.case_of(case_id) or case
+        self.flow().resume(token, fresh.step)
+
+    def deadline_passed(self, case_id: str, step: CaseStep) -> str:
+        """A wait's deadline passed (the flow's timeout): when the case still waits for that step, what the
+        rules say happens (the store's policy decides a review; a rejection not disputed stands; a return
+        not shipped closes the case; an inspection not done accepts every unit); when a person moved it
+        meanwhile, nothing. Returns the step the case waits for now."""
+        system = Actor.system("after-sales")
+        for _ in range(ATTEMPTS):
+            record, case = self._case(system, case_id)
+            if case.step != step.value:
+                return case.step
+            if step is CaseStep.DECISION:
+                action = self.policy(case.storeId).on_review_timeout(CaseType(case.caseType), case.amount.money())
+                note = "no decision in time: the store's policy decided"
+            elif step is CaseStep.INSPECTION:
+                action, note = CaseAction.INSPECTED, "not inspected in time: every returned unit is accepted"
+            elif step is CaseStep.RETURN_SHIPMENT:
+                action, note = CaseAction.EXPIRE, "the return was not shipped in time: the case is closed"
+            elif step is CaseStep.DISPUTE:
+                action, note = CaseAction.EXPIRE, "the rejection was not disputed in time: it stands"
+            else:
+                return case.step
+            try:
+                return self._move(system, record, case, action, note).step
+            except _Moved:
+                continue
+        raise Conflict("the case kept changing at its deadline")
+
+    def flow_refund(self, case_id: str) -> str:
+        """The flow's refund task: the case's refund (once: its legs in one transaction with the case's note
+        of its id), asked of the providers now; resolved when every leg succeeded. Returns the step the case
+        waits for (`refund` while a leg is still on its way, `done` once resolved)."""
+        system = Actor.system("after-sales")
+        record, case = self._case(system, case_id)
+        if case.step != CaseStep.REFUND.value:
+            return case.step
+        if not case.refundId:
+            units = tuple((int(line["lineNo"]), int(line["quantity"])) for line in case.lines)
+            requested = case.requestedAmount.money() if case.requestedAmount is not None else None
+            ask = CaseRefundAsk(
+                case.orderId,
+                f"RF{case.caseId}",
+                case.childId,
+                units,
+                requested,
+                case.toBalance == "true",
+                case.caseId,
+                case.note,
+            )
+            now = self._now()
+            tx = Transaction()
+            self.refunds.add(tx, record, ask, system, now)
+            store.add_case_note(tx, case, now, {"refundId": ask.refund_id})
+            try:
+                tx.commit()
+            except TransactionCancelled as cancelled:
+                if not cancelled.failed(Part.CASE):
+                    raise
+            record, case = self._case(system, case_id)
+        self.refunds.settle(case.orderId)
+        return self.refund_settled(case_id)
+
+    def refund_settled(self, case_id: str) -> str:
+        """A leg of the case's refund settled (RefundSucceeded from the stream, or the flow's task): the case
+        is resolved once every leg succeeded. Returns the step the case waits for."""
+        system = Actor.system("after-sales")
+        for _ in range(ATTEMPTS):
+            record, case = self._case(system, case_id)
+            if case.step != CaseStep.REFUND.value or not case.refundId:
+                return case.step
+            if self.refunds.status(record, case.refundId) != "SUCCEEDED":
+                return case.step
+            try:
+                return self._move(system, record, case, CaseAction.REFUNDED, f"refund {case.refundId} paid").step
+            except _Moved:
+                continue
+        raise Conflict("the case kept changing while its refund was booked")
+
+
+class RefundNotSettled(Exception):
+    """A leg of the case's refund is still on its way (the flow retries, then waits for RefundSucceeded)."""
+
+
+class _Moved(Exception):
+    """The case moved between its read and the write: read it again."""
+
+
+EVIDENCE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
