@@ -26,6 +26,12 @@ LOCAL_PARAMETER_DEFAULTS: dict[str, str] = {
     "Stage": "local",
     "PaymentTimeoutSeconds": "120",
     "TimerSweepSchedule": "rate(5 seconds)",
+    # After-sales waits: ten minutes each, long enough to walk a case by hand, short enough to watch a
+    # deadline decide (`--parameter-overrides CaseReviewSeconds=5`).
+    "CaseReviewSeconds": "600",
+    "CaseDisputeSeconds": "600",
+    "ReturnShipSeconds": "600",
+    "InspectSeconds": "600",
 }
 """Used for the parameters a template declares, unless overridden: short timers locally."""
 

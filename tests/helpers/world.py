@@ -158,7 +158,7 @@ def store_clients() -> list[Any]:
 
 @pytest.fixture(scope="module")
 def functions() -> dict[str, ModuleType]:
-    names = {*FUNCTION_OF_ROUTE.values(), "payment_timeout", "auto_confirm"}
+    names = {*FUNCTION_OF_ROUTE.values(), "payment_timeout", "auto_confirm", "case_flow"}
     return {name: load_function(name) for name in sorted(names)}
 
 

@@ -53,7 +53,9 @@ A, S, T, P = CaseAction, CaseStep, CaseType, CaseStatus
         (T.EXCHANGE, S.REPLACEMENT, A.REPLACED, Move(P.RESOLVED, S.DONE)),
     ],
 )
-def test_each_move_leads_where_the_table_says(kind: CaseType, step: CaseStep, action: CaseAction, expected: Move) -> None:
+def test_each_move_leads_where_the_table_says(
+    kind: CaseType, step: CaseStep, action: CaseAction, expected: Move
+) -> None:
     assert move(kind, step, action) == expected
 
 

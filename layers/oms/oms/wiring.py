@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from oms.domain.payment import PaymentMethod
     from oms.domain.permissions import Actor
     from oms.services.after_commit import AfterCommit
-    from oms.services.after_sales import AfterSalesService, CaseRefundAsk, Deadlines
+    from oms.services.after_sales import AfterSalesService, CaseFlow, CaseRefundAsk, Deadlines
     from oms.services.catalog import CatalogService
     from oms.services.fulfilment import FulfilmentService
     from oms.services.orders import OrderService
@@ -59,6 +59,7 @@ class Adapters:
     providers: ProviderSource | None = None  # payment method -> its provider adapter
     warehouse: WarehouseGateway | None = None
     carrier_webhooks: CarrierWebhooks | None = None
+    case_flow: CaseFlow | None = None  # the after-sales case flow (Step Functions from the environment)
 
 
 _lock = threading.Lock()
@@ -184,6 +185,7 @@ class Services:
             carriers=carrier_webhooks,
             settle_refund=settle_refund,
             complete=complete,
+            return_tracking=lambda case_id, notice: self.after_sales.return_tracking(case_id, notice),
         )
 
     @cached_property
@@ -242,12 +244,16 @@ class Services:
 
         settings = self.settings
         deadlines = self.case_deadlines
-        flow = StepFunctionsCaseFlow(settings.case_flow_state_machine_arn, deadlines.to_json())
+        default_flow = StepFunctionsCaseFlow(settings.case_flow_state_machine_arn)
         uploads = S3EvidenceUploads(settings.evidence_bucket)
+
+        def flow() -> CaseFlow:
+            return _adapters.case_flow or default_flow
+
         return AfterSalesService(
             OrderRepository(),
             refunds=CaseRefundsAdapter(self),
-            flow=lambda: flow,
+            flow=flow,
             evidence=lambda: uploads,
             deadlines=deadlines,
             intercept=lambda child_id, reason: self.fulfilment.stop_for_case(child_id, reason),

@@ -81,11 +81,11 @@ class StepFunctionsAutoConfirm(StepFunctionsTimer):
 
 class StepFunctionsCaseFlow:
     """The after-sales case flow: one execution per case, `case-<caseId>`, whose input carries the waits'
-    deadlines (seconds, from the template's parameters); its waits are resumed with their task tokens."""
+    deadlines in seconds (the template's parameters, `oms.services.after_sales.Deadlines`); its waits are
+    resumed with their task tokens."""
 
-    def __init__(self, state_machine_arn: str, timeouts: dict[str, int], client: SFNClient | None = None) -> None:
+    def __init__(self, state_machine_arn: str, client: SFNClient | None = None) -> None:
         self._arn = state_machine_arn
-        self._timeouts = dict(timeouts)
         self._client = client
 
     @property
@@ -96,10 +96,10 @@ class StepFunctionsCaseFlow:
             self._client = aws_client("stepfunctions")
         return self._client
 
-    def start(self, case_id: str, order_id: str) -> None:
+    def start(self, case_id: str, order_id: str, timeouts: dict[str, int]) -> None:
         from botocore.exceptions import ClientError
 
-        payload = {"caseId": case_id, "orderId": order_id, "timeouts": self._timeouts}
+        payload = {"caseId": case_id, "orderId": order_id, "timeouts": timeouts}
         try:
             self.client.start_execution(
                 stateMachineArn=self._arn,

@@ -26,11 +26,22 @@ class CaseDecision(View):
     note: str | None = None
 
 
+class ReturnTrackingEvent(View):
+    eventId: str
+    status: str
+    occurredAt: str
+    location: str | None
+    receivedAt: str
+
+
 class ReturnShipment(View):
+    """The return parcel as the shopper gave it, with the carrier's events (oldest first)."""
+
     carrier: str
     trackingNumber: str
     at: str
     by: str
+    events: list[ReturnTrackingEvent]
 
 
 class InspectedLine(View):

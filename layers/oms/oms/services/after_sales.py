@@ -16,8 +16,10 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
+from oms.adapters.carriers import TrackingNotice
 from oms.domain import events
 from oms.domain.after_sales import (
     DEADLINES,
@@ -52,7 +54,7 @@ from oms.services.access import may_see_order, owns
 from oms.services.idempotency import raise_if_key_in_use, replay
 from oms.store import cases as store
 from oms.store.orders import OrderRepository, add_event, add_history, stored_response
-from oms.store.payments import add_idempotency
+from oms.store.payments import add_idempotency, add_inbox
 from oms.store.records import CaseRecord, ChildRecord, MoneyRecord, OrderRecord, StoredResponse
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
@@ -76,7 +78,7 @@ MAX_EVIDENCE = 9
 class CaseFlow(Protocol):
     """The case's Step Functions execution (oms.adapters.workflows.StepFunctionsCaseFlow)."""
 
-    def start(self, case_id: str, order_id: str) -> None: ...
+    def start(self, case_id: str, order_id: str, timeouts: dict[str, int]) -> None: ...
 
     def resume(self, token: str, next_step: str) -> bool:
         """Resume a wait with what comes next; False when the token is no longer waited on."""
@@ -531,6 +533,9 @@ class AfterSalesService:
         note: str | None,
         return_shipment: Mapping[str, str] | None = None,
         inspection: Sequence[Inspection] | None = None,
+        *,
+        also: Callable[[Transaction], None] | None = None,
+        changes: dict[str, Any] | None = None,
     ) -> CaseRecord:
         kind, step = CaseType(case.caseType), CaseStep(case.step)
         if action is CaseAction.CANCEL and case.refundId:
@@ -540,14 +545,17 @@ class AfterSalesService:
         decision = {"action": action.value, "by": actor.subject, "role": actor.primary_role, "at": now}
         if note:
             decision["note"] = note
-        changes: dict[str, Any] = {"decisions": [*(dict(d) for d in case.decisions or []), decision]}
+        changes = {**(changes or {}), "decisions": [*(dict(d) for d in case.decisions or []), decision]}
         tx = Transaction()
+        if also is not None:
+            also(tx)
         if action is CaseAction.DISPUTE:
             changes["disputed"] = "true"
         if action is CaseAction.RETURN_SHIPPED:
             if not return_shipment:
                 raise InvalidRequest("the return's carrier and tracking number are needed", field="carrier")
-            changes["returnShipment"] = {**return_shipment, "at": now, "by": actor.subject}
+            changes["returnShipment"] = {**return_shipment, "at": now, "by": actor.subject, "events": []}
+            store.add_return_tracking(tx, case, return_shipment["carrier"], return_shipment["trackingNumber"])
         if action is CaseAction.INSPECTED:
             claims = [Claim(int(line["lineNo"]), int(line["quantity"])) for line in case.lines]
             verdicts = list(inspection) if inspection is not None else accept_all(claims)
@@ -601,11 +609,86 @@ class AfterSalesService:
         except TransactionCancelled as cancelled:
             if cancelled.failed(Part.CASE):
                 raise _Moved from cancelled
+            if cancelled.failed(Part.TRACKING):
+                raise TrackingNumberTaken("this tracking number belongs to another parcel") from cancelled
+            if cancelled.failed(Part.INBOX):
+                raise _Duplicate from cancelled
             if cancelled.failed(Part.STOCK):
                 raise Conflict("the returned units do not match the SKU's sold stock") from cancelled
             raise
         self.resume_flow(moved, case)
         return moved
+
+    # ---------------------------------------------------------------- the return parcel
+    def return_tracking(self, case_id: str, notice: TrackingNotice) -> str:
+        """A carrier's event for a case's return parcel (the fulfilment side routes it here): kept on the
+        case's return shipment, once (the carrier's event id in the inbox); DELIVERED books the return in
+        (the case then waits for its inspection) when the case still waits for it. Returns applied |
+        recorded | duplicate | unknown."""
+        carrier = Actor.system(f"carrier:{notice.carrier}")
+        for _ in range(ATTEMPTS):
+            found = store.case_of(case_id)
+            if found is None:
+                return "unknown"
+            record, case = self._case(carrier, case_id)
+            now = self._now()
+            shipment = dict(case.returnShipment or {})
+            if any(e.get("eventId") == notice.event_id for e in shipment.get("events", [])):
+                return "duplicate"
+            entry = {
+                "eventId": notice.event_id,
+                "status": notice.status.value,
+                "occurredAt": to_rfc3339(notice.occurred_at),
+                "location": notice.location,
+                "receivedAt": now,
+            }
+            shipment["events"] = sorted([*shipment.get("events", []), entry], key=lambda e: str(e["occurredAt"]))[-50:]
+            arrives = notice.status.value == "DELIVERED" and case.step in (
+                CaseStep.RECEIPT.value,
+                CaseStep.RETURN_SHIPMENT.value,
+            )
+            outcome = "applied" if arrives else "recorded"
+
+            inbox = partial(
+                add_inbox,
+                provider=f"carrier:{notice.carrier}",
+                event_id=notice.event_id,
+                payment_id=None,
+                order_id=case.orderId,
+                outcome=outcome,
+                now=now,
+            )
+
+            try:
+                if arrives:
+                    note = f"the return parcel was delivered ({notice.carrier} {shipment.get('trackingNumber')})"
+                    self._move(
+                        carrier,
+                        record,
+                        case,
+                        CaseAction.RECEIVED,
+                        note,
+                        also=inbox,
+                        changes={"returnShipment": shipment},
+                    )
+                else:
+                    tx = Transaction()
+                    inbox(tx)
+                    store.add_case_note(tx, case, now, {"returnShipment": shipment})
+                    try:
+                        tx.commit()
+                    except TransactionCancelled as cancelled:
+                        if cancelled.failed(Part.INBOX):
+                            raise _Duplicate from cancelled
+                        if cancelled.failed(Part.CASE):
+                            raise _Moved from cancelled
+                        raise
+            except _Duplicate:
+                return "duplicate"
+            except _Moved:
+                continue
+            return outcome
+        raise Conflict("the case is changing too fast; the carrier will retry")
 
     # ---------------------------------------------------------------- the flow
     def resume_flow(self, case: CaseRecord, before: CaseRecord) -> None:
@@ -631,7 +714,7 @@ class AfterSalesService:
 
     def flow_started(self, case_id: str, order_id: str) -> None:
         """CaseOpened from the stream: the case's flow (`case-<caseId>`), once."""
-        self.flow().start(case_id, order_id)
+        self.flow().start(case_id, order_id, self.deadlines.to_json())
 
     def flow_begin(self, case_id: str) -> str:
         """The flow's first task: a refund-only case on a child that has not shipped stops the parcel (the
@@ -779,6 +862,15 @@ class AfterSalesService:
             except _Moved:
                 continue
         raise Conflict("the case kept changing while its refund was booked")
+
+
+class TrackingNumberTaken(Conflict):
+    slug = "tracking-number-taken"
+    title = "The tracking number belongs to another shipment"
+
+
+class _Duplicate(Exception):
+    """This carrier event was applied before."""
 
 
 class RefundNotSettled(Exception):

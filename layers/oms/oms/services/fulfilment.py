@@ -44,6 +44,7 @@ from oms.domain.timers import TimerOutcome, TimerResult
 from oms.services.access import may_see_order, owns
 from oms.services.replays import children_cancelled_by
 from oms.store import keys
+from oms.store.cases import RETURN_PARCEL
 from oms.store.fulfilment import (
     ParentMove,
     add_child_history,
@@ -108,6 +109,8 @@ class FulfilmentService:
         settle_refund: Callable[[str, RefundRecord, str | None, Money], None] | None = None,
         # The orders side's completion of a delivered order (auto-confirm).
         complete: Callable[[OrderRecord], OrderRecord] | None = None,
+        # The after-sales side's handling of a tracking event of a case's return parcel (its outcome).
+        return_tracking: Callable[[str, TrackingNotice], str] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.orders = orders
@@ -116,6 +119,7 @@ class FulfilmentService:
         self.carriers = carriers
         self.settle_refund = settle_refund
         self.complete = complete
+        self.return_tracking = return_tracking
         self.clock = clock
 
     def _now(self) -> str:
@@ -370,6 +374,8 @@ class FulfilmentService:
         if reservation is None:
             log.warning("tracking event for an unknown parcel", extra={"carrier": notice.carrier})
             return "unknown"
+        if reservation.shipmentId.startswith(RETURN_PARCEL) and self.return_tracking is not None:
+            return self.return_tracking(reservation.shipmentId.removeprefix(RETURN_PARCEL), notice)
         record = self.orders.get_order(reservation.orderId)
         shipment = (
             next((s for s in record.shipments if s.shipmentId == reservation.shipmentId), None) if record else None

@@ -28,6 +28,7 @@ from oms.store.models import (
     Item,
     OrderItem,
     StockItem,
+    TrackingItem,
 )
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.records import CaseRecord, ChildRecord, HeaderRecord
@@ -149,6 +150,26 @@ def add_restock(tx: Transaction, sku_units: dict[str, tuple[int, int]], now: str
         if damaged:
             actions.append(StockItem.damaged.add(damaged))
         tx.update((Part.STOCK, sku_id), StockItem(*keys.stock(sku_id)), actions, StockItem.sold >= units)
+
+
+RETURN_PARCEL = "RETURN#"  # a tracking reservation's shipment id for a case's return parcel: RETURN#<caseId>
+
+
+def add_return_tracking(tx: Transaction, case: CaseRecord, carrier: str, tracking_number: str) -> None:
+    """Reserve the return parcel's tracking number for the case, so the carrier's callbacks reach it (a
+    number already reserved, for any parcel, fails `Part.TRACKING`)."""
+    tx.put(
+        Part.TRACKING,
+        TrackingItem(
+            *keys.tracking(carrier, tracking_number),
+            carrier=carrier,
+            trackingNumber=tracking_number,
+            orderId=case.orderId,
+            childId=case.childId,
+            shipmentId=f"{RETURN_PARCEL}{case.caseId}",
+        ),
+        TrackingItem.PK.does_not_exist(),
+    )
 
 
 # ---------------------------------------------------------------- the flow's token
