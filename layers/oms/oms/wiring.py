@@ -190,10 +190,11 @@ class Services:
 
     @cached_property
     def timers(self) -> OrderTimers:
-        """The timer tasks (payment timeout, auto-confirm), the refunds' next tries, and their sweeper."""
+        """The timer tasks (payment timeout, auto-confirm), the refunds' next tries, cases past their deadline
+        whose flow did not act, and their sweeper."""
         from oms.services.timers import OrderTimers
 
-        return OrderTimers(self.orders, self.fulfilment, self.payments)
+        return OrderTimers(self.orders, self.fulfilment, self.payments, self.after_sales)
 
     @cached_property
     def after_commit(self) -> AfterCommit:

@@ -14,6 +14,11 @@ Refunds the providers may still pay (PENDING, PROCESSING) are in the same index 
 asks their providers again (`PaymentService.retry_refund`), so a refund the request and the stream
 could not settle goes back without anyone calling sync.
 
+After-sales cases waiting on a step with a deadline are in the index too (`DUE#CASE`, at the deadline):
+the case flow's own timeout acts on them; a case still waiting `CASE_GRACE` after its deadline (its flow
+failed or was lost) is acted on by the sweeper with the same task (`AfterSalesService.deadline_passed`,
+which acts only when the case still waits for that step, and resumes a flow still waiting).
+
 An entry the sweeper cannot act on yet does not stay at the front of its shard: a task that answers
 `not_due` with a later deadline (a delivered order waiting on an open after-sales case) has its entry
 moved there, and one that fails is moved `FAILED_RETRY_DELAY` on, so neither fills every run's limit.
@@ -27,12 +32,15 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from oms.domain.after_sales import CaseStep
 from oms.domain.clock import parse_rfc3339, to_rfc3339
 from oms.domain.timers import TimerOutcome, TimerResult
+from oms.services.after_sales import AfterSalesService
 from oms.services.fulfilment import FulfilmentService
 from oms.services.orders import OrderService
 from oms.services.payments import PaymentService
 from oms.store import keys
+from oms.store.cases import cases_due
 from oms.store.due import Due, overdue, postpone
 
 log = logging.getLogger(__name__)
@@ -41,6 +49,8 @@ SWEEP_LIMIT = 100  # orders looked at per kind and run; the next run takes the r
 REFUND_SWEEP_LIMIT = 25  # refunds asked per run: each is a call to a provider
 MIN_TIME_LEFT_MS = 3000  # stop early rather than be cut off by the function's timeout
 FAILED_RETRY_DELAY = timedelta(minutes=5)  # an entry whose task failed is looked at again after this
+CASE_GRACE = timedelta(minutes=1)  # the case flow's own timeout acts first; the sweeper after this
+CASE_SWEEP_LIMIT = 25
 # What the sweeper lists as acted on: an order cancelled or completed, a refund paid back or refused for good.
 ACTED = frozenset({TimerResult.CANCELLED, TimerResult.COMPLETED, TimerResult.REFUNDED, TimerResult.REFUSED})
 
@@ -51,6 +61,7 @@ class OrderTimers:
         orders: OrderService,
         fulfilment: FulfilmentService,
         payments: PaymentService | None = None,
+        cases: AfterSalesService | None = None,
         *,
         limit: int = SWEEP_LIMIT,
         refund_limit: int = REFUND_SWEEP_LIMIT,
@@ -58,6 +69,7 @@ class OrderTimers:
         self.orders = orders
         self.fulfilment = fulfilment
         self.payments = payments
+        self.cases = cases
         self.limit = limit
         self.refund_limit = refund_limit
 
@@ -87,7 +99,28 @@ class OrderTimers:
         }
         if self.payments is not None:
             report["refund"] = self._sweep(keys.DUE_REFUND, now, self.retry_refund, time_left_ms, self.refund_limit)
+        if self.cases is not None:
+            report["case"] = self._sweep_cases(now, time_left_ms)
         return report
+
+    def _sweep_cases(self, now: str, time_left_ms: Callable[[], int] | None) -> dict[str, Any]:
+        """Cases still waiting `CASE_GRACE` after their step's deadline: the deadline's task, as the flow's
+        timeout would have run it."""
+        assert self.cases is not None
+        until = to_rfc3339(parse_rfc3339(now) - CASE_GRACE)
+        acted: list[str] = []
+        failed = 0
+        page = cases_due(until, None, CASE_SWEEP_LIMIT, None)
+        for case in page.items:
+            if time_left_ms is not None and time_left_ms() < MIN_TIME_LEFT_MS:
+                break
+            try:
+                if self.cases.deadline_passed(case.caseId, CaseStep(case.step)) != case.step:
+                    acted.append(case.caseId)
+            except Exception:
+                log.exception("sweeping case %s failed", case.caseId)
+                failed += 1
+        return {"examined": len(page.items), "acted": acted, "failed": failed, "more": page.next_cursor is not None}
 
     def _sweep(
         self,
