@@ -21,7 +21,7 @@ from oms.api.after_sales_schemas import (
     InspectionIn,
     ReturnShipmentIn,
 )
-from oms.api.after_sales_views import Case, CasePage, EvidenceUpload, OrderCases
+from oms.api.after_sales_views import Case, CasePage, CaseStats, EvidenceUpload, OrderCases
 from oms.api.http import actor, answer, make_resolver
 from oms.api.params import Cursor, IdempotencyKey, Limit, replayed_header
 from oms.domain.after_sales import CaseAction, CaseReason, CaseStatus, CaseStep, CaseType, Claim, Inspection
@@ -119,6 +119,15 @@ def queue(
     deadline first."""
     page = services.after_sales.queue(actor(app), overdue=overdue, step=waitingFor, limit=limit, cursor=cursor)
     return answer(CasePage, page)
+
+
+Day = Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="A day, YYYY-MM-DD (UTC).")]
+
+
+@app.endpoint("GET", "/after-sales/stats", permits=Permission.AFTER_SALES_READ_ANY)
+def stats(fromDay: Day, toDay: Day) -> CaseStats:
+    """Cases opened per reason, per type and per day, from `fromDay` to `toDay` (inclusive)."""
+    return answer(CaseStats, services.after_sales.stats(actor(app), fromDay, toDay))
 
 
 @app.endpoint("POST", "/after-sales/evidence-uploads", status=201, permits=OPENERS)

@@ -453,3 +453,24 @@ def test_steps_of_the_flow_are_the_case_steps() -> None:
     )
     routed = {choice["StringEquals"] for choice in machine["States"]["Route"]["Choices"]}
     assert routed == {step.value for step in CaseStep}
+
+
+def test_counts_per_reason_come_from_day_counters(world: World, flow: Flow) -> None:
+    from oms.domain.clock import utcnow
+
+    order = order_with(world, 3)
+    child = deliver(world, order)
+    open_case(world, order, child, "refund_only", [(1, 1)], reason="damaged")
+    open_case(world, order, child, "return_refund", [(1, 1)], reason="damaged")
+    open_case(world, order, child, "return_refund", [(1, 1)], reason="size_or_fit")
+    today = utcnow().date().isoformat()
+    stats = world.ok(
+        "GET /after-sales/stats", Call("/after-sales/stats", SUPPORT, query={"fromDay": today, "toDay": today})
+    )
+    assert stats["opened"] == 3
+    assert stats["byReason"] == {"damaged": 2, "size_or_fit": 1}
+    assert stats["byType"] == {"refund_only": 1, "return_refund": 2}
+    refused = world.call(
+        "GET /after-sales/stats", Call("/after-sales/stats", CUSTOMER, query={"fromDay": today, "toDay": today})
+    )
+    assert refused.status == 403

@@ -104,3 +104,14 @@ class EvidenceUpload(View):
     url: str
     fields: dict[str, str]
     maxBytes: int
+
+
+class CaseStats(View):
+    """Cases opened in a range of days (UTC), counted per reason, per type and per day."""
+
+    fromDay: str
+    toDay: str
+    opened: int
+    byReason: dict[str, int]
+    byType: dict[str, int]
+    byDay: dict[str, int]

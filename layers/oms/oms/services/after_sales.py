@@ -488,6 +488,29 @@ class AfterSalesService:
         page = store.cases_due(until, step.value if step else None, limit, cursor)
         return {"items": [case_view(c) for c in page.items], "next_cursor": page.next_cursor}
 
+    def stats(self, actor: Actor, since: str, until: str) -> dict[str, Any]:
+        """Cases opened per reason and per type from `since` to `until` (days, inclusive): one Query of the
+        day counters the case opening writes."""
+        if not actor.can(Permission.AFTER_SALES_READ_ANY):
+            raise Forbidden("after-sales statistics are for staff")
+        if until < since:
+            raise InvalidRequest("`to` is before `from`", field="to")
+        by_reason: dict[str, int] = {}
+        by_type: dict[str, int] = {}
+        by_day: dict[str, int] = {}
+        for day, reason, kind, opened in store.case_counts(since, until):
+            by_reason[reason] = by_reason.get(reason, 0) + opened
+            by_type[kind] = by_type.get(kind, 0) + opened
+            by_day[day] = by_day.get(day, 0) + opened
+        return {
+            "fromDay": since,
+            "toDay": until,
+            "opened": sum(by_day.values()),
+            "byReason": dict(sorted(by_reason.items())),
+            "byType": dict(sorted(by_type.items())),
+            "byDay": dict(sorted(by_day.items())),
+        }
+
     # ---------------------------------------------------------------- moves
     def act(
         self,

@@ -22,6 +22,7 @@ from oms.domain.after_sales import DEADLINES, CaseStatus, CaseStep
 from oms.domain.clock import parse_rfc3339, to_rfc3339
 from oms.store import keys
 from oms.store.models import (
+    CaseCountItem,
     CaseItem,
     CasePointerItem,
     ChildOrderItem,
@@ -78,6 +79,17 @@ def add_case_opened(tx: Transaction, case: CaseRecord, child: ChildRecord, heade
         (ChildOrderItem.version == version) & (ChildOrderItem.status == child.status),
     )
     add_open_cases(tx, header, 1, now)
+    day = case.createdAt[:10]
+    tx.update(
+        Part.STATS,
+        CaseCountItem(*keys.case_count(day, case.reason, case.caseType)),
+        [
+            CaseCountItem.opened.add(1),
+            CaseCountItem.day.set(day),
+            CaseCountItem.reason.set(case.reason),
+            CaseCountItem.caseType.set(case.caseType),
+        ],
+    )
 
 
 def add_open_cases(tx: Transaction, header: HeaderRecord, delta: int, now: str) -> None:
@@ -314,4 +326,14 @@ def cases_of_order(order_id: str) -> Sequence[CaseRecord]:
         case_record(i)
         for i in CaseItem.query(keys.order_pk(order_id), CaseItem.SK.startswith("CASE#"), consistent_read=True)
         if isinstance(i, CaseItem)
+    ]
+
+
+def case_counts(since: str, until: str) -> list[tuple[str, str, str, int]]:
+    """(day, reason, type, opened) for the days from `since` to `until` (YYYY-MM-DD, inclusive)."""
+    partition = keys.case_count("", "", "")[0]
+    return [
+        (str(i.day), str(i.reason), str(i.caseType), int(i.opened))
+        for i in CaseCountItem.query(partition, CaseCountItem.SK.between(f"{since}#", f"{until}#~"))
+        if isinstance(i, CaseCountItem)
     ]

@@ -252,3 +252,7 @@ CASES_DUE_GSI4 = "DUE#CASE"
 
 def case_due_sort_key(deadline: str, order_id: str, case_id: str) -> str:
     return f"{deadline}#{order_id}#{case_id}"
+
+
+def case_count(day: str, reason: str, case_type: str) -> tuple[str, str]:
+    return "CASESTATS", f"{day}#{reason}#{case_type}"

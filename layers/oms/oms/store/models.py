@@ -55,6 +55,7 @@ Key layout (the full list of access patterns is in docs/data-model.md):
                                                                        GSI4 DUE#CASE#<shard>/<deadline>#<oid>#<cid>
                                                                        while a step with a deadline waits
     CASE#<caseId>            CASE                 points a case id at its order
+    CASESTATS                <day>#<reason>#<type> cases opened that day for that reason and type
 """
 
 from __future__ import annotations
@@ -554,6 +555,15 @@ class CaseItem(Item, discriminator="Case"):
     createdBy = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
     version = NumberAttribute()
+
+
+class CaseCountItem(Item, discriminator="CaseCount"):
+    """Cases opened on one day for one reason and type (statistics without scans)."""
+
+    day = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    caseType = UnicodeAttribute()
+    opened = NumberAttribute()
 
 
 class CasePointerItem(Item, discriminator="CasePointer"):

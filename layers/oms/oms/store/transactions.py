@@ -66,6 +66,7 @@ class Part(StrEnum):
     SETTINGS = "settings"
     SHIPMENT = "shipment"
     SKU = "sku"
+    STATS = "stats"
     STOCK = "stock"
     STORE = "store"
     TEMPLATE = "template"
