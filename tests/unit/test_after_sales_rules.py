@@ -51,6 +51,7 @@ A, S, T, P = CaseAction, CaseStep, CaseType, CaseStatus
         (T.EXCHANGE, S.INSPECTION, A.INSPECTED, Move(P.EXCHANGING, S.REPLACEMENT)),
         (T.RETURN_REFUND, S.REFUND, A.REFUNDED, Move(P.RESOLVED, S.DONE)),
         (T.EXCHANGE, S.REPLACEMENT, A.REPLACED, Move(P.RESOLVED, S.DONE)),
+        (T.RETURN_REFUND, S.REFUND, A.CLOSE, Move(P.CLOSED, S.DONE)),
     ],
 )
 def test_each_move_leads_where_the_table_says(

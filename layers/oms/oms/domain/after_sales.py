@@ -76,6 +76,7 @@ class CaseAction(StrEnum):
     REPLACED = "replaced"  # the replacement shipped (system)
     ESCALATE = "escalate"  # the policy at the decision's deadline (system)
     EXPIRE = "expire"  # a deadline passed with nothing to decide (system): the rejection stands, return not shipped
+    CLOSE = "close"  # nothing is left to refund (it went back another way meanwhile): the case ends (system)
 
 
 class CaseReason(StrEnum):
@@ -106,7 +107,9 @@ DEADLINES: Mapping[CaseStep, str] = {
 
 # Who may take each action (roles; the shopper acts on their own case only, staff within their scope).
 SHOPPER_ACTIONS = frozenset({CaseAction.DISPUTE, CaseAction.RETURN_SHIPPED, CaseAction.CANCEL})
-SYSTEM_ACTIONS = frozenset({CaseAction.REFUNDED, CaseAction.REPLACED, CaseAction.ESCALATE, CaseAction.EXPIRE})
+SYSTEM_ACTIONS = frozenset(
+    {CaseAction.REFUNDED, CaseAction.REPLACED, CaseAction.ESCALATE, CaseAction.EXPIRE, CaseAction.CLOSE}
+)
 
 
 class CaseNotWaiting(Conflict):
@@ -154,7 +157,7 @@ ACCEPTS: Mapping[CaseStep, frozenset[CaseAction]] = {
     ),
     CaseStep.RECEIPT: frozenset({CaseAction.RECEIVED}),
     CaseStep.INSPECTION: frozenset({CaseAction.INSPECTED}),
-    CaseStep.REFUND: frozenset({CaseAction.REFUNDED}),
+    CaseStep.REFUND: frozenset({CaseAction.REFUNDED, CaseAction.CLOSE}),
     CaseStep.REPLACEMENT: frozenset({CaseAction.REPLACED}),
     CaseStep.DONE: frozenset(),
 }
@@ -180,6 +183,8 @@ def move(kind: CaseType, step: CaseStep, action: CaseAction, *, disputed: bool =
         if action is CaseAction.DISPUTE and disputed:
             raise CaseNotWaiting("a rejection can be disputed once", step=step.value, action=action.value)
         return Move(CaseStatus.ESCALATED, CaseStep.ARBITRATION)
+    if action is CaseAction.CLOSE:
+        return Move(CaseStatus.CLOSED, CaseStep.DONE)
     if action is CaseAction.EXPIRE:
         if step is CaseStep.DISPUTE:
             return Move(CaseStatus.REJECTED, CaseStep.DONE)  # not disputed in time: the rejection stands

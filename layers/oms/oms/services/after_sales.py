@@ -26,6 +26,7 @@ from oms.domain.after_sales import (
     DEFAULT_POLICY,
     RELEASES_CLAIM,
     SHOPPER_ACTIONS,
+    SYSTEM_ACTIONS,
     TERMINAL,
     CaseAction,
     CaseNotWaiting,
@@ -525,7 +526,7 @@ class AfterSalesService:
         """A person's move on a case (approve, reject, dispute, arbitrate, return shipped, received,
         inspected, cancel): 409 `case-not-waiting` when the case does not wait for it now. The same move
         again by the same person (a retry) answers the case as it is."""
-        if action in (CaseAction.REFUNDED, CaseAction.REPLACED, CaseAction.ESCALATE, CaseAction.EXPIRE):
+        if action in SYSTEM_ACTIONS:
             raise InvalidRequest(f"{action.value} is not a person's move", field="action")
         for _ in range(ATTEMPTS):
             record, case = self._case(actor, case_id)
@@ -859,7 +860,11 @@ class AfterSalesService:
             )
             now = self._now()
             tx = Transaction()
-            self.refunds.add(tx, record, ask, system, now)
+            try:
+                self.refunds.add(tx, record, ask, system, now)
+            except Conflict as nothing_left:  # the units' money went back another way meanwhile
+                text = f"nothing is left to refund: {nothing_left.detail}"
+                return self._move(system, record, case, CaseAction.CLOSE, text[:300]).step
             store.add_case_note(tx, case, now, {"refundId": ask.refund_id})
             try:
                 tx.commit()
