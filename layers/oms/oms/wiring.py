@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from oms.services.orders import OrderService
     from oms.services.payments import PaymentService
     from oms.services.pricing_admin import PricingAdminService
+    from oms.services.refunds import RefundService
     from oms.services.timers import OrderTimers
     from oms.store.records import OrderRecord, RefundRecord
 
@@ -159,6 +160,11 @@ class Services:
             bank_transfer_review_seconds=self.settings.bank_transfer_review_seconds,
             payment_timeout_seconds=self.settings.payment_timeout_seconds,
         )
+
+    @cached_property
+    def refunds(self) -> RefundService:
+        """Refund requests (finance, cancels, cases); provider legs settled by the payments side."""
+        return self.payments.refund_requests
 
     @cached_property
     def fulfilment(self) -> FulfilmentService:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from oms.adapters.providers.base import (
@@ -74,6 +75,7 @@ from oms.domain.timers import TimerOutcome, TimerResult
 from oms.faults import TransientStoreError, is_transient
 from oms.services.access import may_see_order, owns
 from oms.services.idempotency import raise_if_key_in_use, replay
+from oms.services.refunds import RefundService
 from oms.services.replays import reviewed_by
 from oms.store import keys
 from oms.store.ledger import add_balance_change, add_postings, add_refund
@@ -88,6 +90,7 @@ from oms.store.orders import (
 from oms.store.pages import Page
 from oms.store.payments import (
     PaymentReads,
+    RefundReads,
     add_anomaly,
     add_anomaly_update,
     add_attempt_closure,
@@ -165,6 +168,13 @@ class PaymentService:
 
     def _now(self) -> str:
         return to_rfc3339(self.clock())
+
+    @cached_property
+    def refund_requests(self) -> RefundService:
+        """Refund requests (oms.services.refunds): their provider legs are settled here after the commit."""
+        return RefundService(
+            self.orders, self.reads, RefundReads(), self.try_pending_refunds, clock=lambda: self.clock()
+        )
 
     def _order_of(self, actor: Actor, order_id: str) -> OrderRecord:
         record = self.orders.get_order(order_id)
@@ -758,6 +768,13 @@ class PaymentService:
         )
         event = events.refund_succeeded(refund_facts(refund), anomaly_type=anomaly_type)
         add_event(tx, refund.orderId, event, now, key="refund")
+        if refund.requestId is not None:
+            # The last leg of a request booked: a fully refunded order is CLOSED in this transaction.
+            record = self.orders.get_order(order_id)
+            if record is not None:
+                self.refund_requests.close_if_refunded(
+                    tx, record, Actor.system("refunds"), now, also=refund.amount.amount, settled=refund.refundId
+                )
         tx.commit()
 
     @staticmethod
