@@ -279,3 +279,22 @@ def test_a_refused_refund_is_retried_then_rerouted_to_the_balance(
     )
     assert status == 200 and [i["refundId"] for i in listed["items"]] == [body["refundId"]]
     assert listed["items"][0]["status"] == "SUCCEEDED"
+
+
+def test_a_child_cancel_after_a_partial_refund_gives_back_only_what_is_left(
+    seeded: Any, orders_api: Api, pay_api: Api, payments_module: Any, providers: dict[PaymentMethod, FakeProvider]
+) -> None:
+    order = paid_order(orders_api, pay_api, payments_module)
+    status, _, first = refund(pay_api, order["orderId"], units(order, 1))
+    assert status == 201, first
+    child = order["children"][0]["childOrderId"]
+    route = "POST /orders/{orderId}/cancel"
+    status, _, after = orders_api("POST", f"/orders/{child}/cancel", route=route, **CUSTOMER, body={"reason": "x"})
+    assert status == 200, after
+    payment = after["payment"]
+    assert payment["refunded"] == payment["received"]  # not a cent twice
+    cancel_legs = [r for r in payment["refunds"] if r.get("requestId") == f"RF{child}"]
+    assert [r["refundId"] for r in cancel_legs] == [f"RF{child}"]
+    assert first["amount"]["amount"] + cancel_legs[0]["amount"]["amount"] == payment["received"]["amount"]
+    attempt = next(i for i in table_snapshot() if i["type"] == "PaymentAttempt" and i["orderId"] == order["orderId"])
+    assert int(attempt["refunded"]) == payment["received"]["amount"]

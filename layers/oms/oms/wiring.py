@@ -187,6 +187,7 @@ class Services:
             carriers=carrier_webhooks,
             settle_refund=settle_refund,
             complete=complete,
+            refunds=lambda: self.refunds,
         )
 
     @cached_property

@@ -63,6 +63,7 @@ from oms.domain.refunds import (
     REFUND_GIVE_UP_AFTER,
     RefundDecision,
     RefundNotFailed,
+    RefundReason,
     RefundRoute,
     RefundStatus,
     check_refund_transition,
@@ -75,7 +76,7 @@ from oms.domain.timers import TimerOutcome, TimerResult
 from oms.faults import TransientStoreError, is_transient
 from oms.services.access import may_see_order, owns
 from oms.services.idempotency import raise_if_key_in_use, replay
-from oms.services.refunds import RefundService
+from oms.services.refunds import RefundAsk, RefundService
 from oms.services.replays import reviewed_by
 from oms.store import keys
 from oms.store.ledger import add_balance_change, add_postings, add_refund
@@ -1549,15 +1550,19 @@ class PaymentService:
         if decided is not None:
             cases[decided[0].paymentId] = decided[0]
 
+        held = sum(room for _, room in rooms)
+        ask = RefundAsk(
+            record.header.orderId,
+            f"RF{record.header.orderId}",
+            RefundReason.ORDER_CANCELLED.value,
+            amount=Money(held, record.header.currency),
+            providers_only=True,
+            anomalies=tuple((payment_id, case.anomalyId) for payment_id, case in cases.items()),
+        )
+
         def add(tx: Transaction) -> None:
-            refunds = add_refunds(
-                tx,
-                record,
-                plan_refund(sum(room for _, room in rooms), rooms).provider,
-                reason="order_cancelled",
-                now=now,
-                cases=cases,
-            )
+            # One request over every provider payment, each for all it holds (refund ids RF<paymentId>).
+            refunds = self.refund_requests.add(tx, record, ask, actor, now) if held else []
             by_payment = {r.paymentId: r for r in refunds}
             for payment_id, case in cases.items():
                 refund = by_payment.get(payment_id)

@@ -35,6 +35,7 @@ from oms.domain.refunds import (
     RefundSplit,
     RefundStatus,
     leg_ids,
+    refund_id_for,
     split_amount,
     split_units,
 )
@@ -93,8 +94,10 @@ class RefundAsk:
     to_balance: bool = False  # all money to the shopper's stored balance instead of the tenders
     case_id: str | None = None
     # A whole-order cancel gives back the checkout's balance, points and coupons itself: its request
-    # covers only what the provider payments hold.
+    # covers only what the provider payments hold, one leg per payment named RF<paymentId> (as before
+    # requests existed), each linked to its payment's open case (`anomalies`: payment id, case id).
     providers_only: bool = False
+    anomalies: tuple[tuple[str, str], ...] = ()
 
 
 def finance_refund_id(actor: Actor, idempotency_key: str) -> str:
@@ -177,6 +180,11 @@ class RefundService:
         currency = header.currency
         taken = [r.refundId for r in record.refunds]
         provider_ids, balance_id = leg_ids(ask.refund_id, len(split.provider), split.balance > 0, taken)
+        if ask.providers_only:
+            provider_ids = []
+            for payment_id, _ in split.provider:
+                provider_ids.append(refund_id_for(f"RF{payment_id}", [*taken, *provider_ids]))
+        anomalies = dict(ask.anomalies)
         lines = {
             "childId": ask.child_id,
             "units": [list(u) for u in split.units],
@@ -206,6 +214,7 @@ class RefundService:
                     reason=ask.reason,
                     lines=lines,
                     now=now,
+                    anomaly_id=anomalies.get(payment_id),
                 )
             )
             counted = int(attempt.received.amount) if attempt.received else int(attempt.goodsAmount.amount)
@@ -262,13 +271,18 @@ class RefundService:
                 refunded[str(line_no)] = int(refunded.get(str(line_no), 0)) + quantity
             shipped_back = bool((child.refunded or {}).get("shipping")) or split.shipping
             add_child_refunded(tx, child, {"units": refunded, "shipping": shipped_back}, now)
+        # A cancel writes its own history line and moves the order itself; a whole-order cancel also gives
+        # back what checkout took (coupons, points, balance) itself.
+        cancel = ask.reason in (RefundReason.ORDER_CANCELLED.value, RefundReason.CHILD_CANCELLED.value)
         before = Benefits.of(header.benefits)
         benefits, notes = self._points(tx, record, ask, split, before, actor, now)
-        benefits, more = self._coupons(tx, record, split, benefits, now)
+        more: list[str] = []
+        if ask.reason != RefundReason.ORDER_CANCELLED.value:
+            benefits, more = self._coupons(tx, record, split, benefits, now)
         if benefits != before:
             add_order_benefits(tx, header, benefits.to_dict())
-        self._history(tx, record, ask, split, legs, actor, now, [*notes, *more])
-        cancel = ask.reason in (RefundReason.ORDER_CANCELLED.value, RefundReason.CHILD_CANCELLED.value)
+        if not cancel:
+            self._history(tx, record, ask, split, legs, actor, now, [*notes, *more])
         if split.completes_order and not split.provider and not cancel:
             self.close_if_refunded(tx, record, actor, now, also=split.amount)
         return legs

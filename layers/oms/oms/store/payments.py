@@ -627,6 +627,7 @@ def add_refund_leg(
     lines: dict[str, Any],
     now: str,
     to_balance: bool = False,
+    anomaly_id: str | None = None,
 ) -> RefundRecord:
     """One leg of a refund request: through a provider (PENDING, in the deadline index like every
     provider refund), or to the stored balance (SUCCEEDED at once, route balance; the caller books its
@@ -643,6 +644,7 @@ def add_refund_leg(
             reason=reason,
             now=now,
             customer_id=header.customerId,
+            anomaly_id=anomaly_id,
             request={"requestId": request_id, "caseId": case_id, "lines": lines, "counted": True},
         )
     item = RefundItem(
