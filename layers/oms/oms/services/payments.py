@@ -1086,6 +1086,8 @@ class PaymentService:
                 refund_facts(refund), anomaly_type=anomaly_type, route=route.value, reference=reference
             )
             add_event(tx, refund.orderId, event, now, key="refund")
+            if refund.requestId is not None:  # the last money of a request back: a fully refunded order closes
+                self.refund_requests.close_if_refunded(tx, record, actor, now, also=amount.amount)
         history = f"{text} (the provider had refused it: {refused})"
         add_history(tx, header.orderId, StatusChange(record.status, record.status, actor, now, history), key="refund")
         tx.commit()

@@ -429,6 +429,10 @@ class RefundService:
             try:
                 tx.commit()
             except TransactionCancelled as cancelled:
+                if cancelled.failed(Part.BALANCE):
+                    raise InvalidRequest(
+                        "the shopper's balance is kept in another currency: refund to the tenders", field="toBalance"
+                    ) from cancelled
                 if cancelled.failed(Part.ORDER, Part.ATTEMPT, Part.CHILD, Part.REFUND):
                     continue  # another refund (or move) landed: plan again on fresh data
                 raise
