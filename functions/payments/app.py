@@ -115,7 +115,7 @@ def resolve_refund(orderId: str, refundId: str, body: Annotated[RefundResolveIn,
     "/orders/{orderId}/refunds",
     status=201,
     permits=Permission.REFUND_CREATE,
-    problems=(409,),
+    problems=(400, 409),
     headers=("Idempotent-Replayed",),
 )
 def create_refund(orderId: str, body: Annotated[RefundIn, Body()], key: IdempotencyKey) -> Response[RefundRequest]:
