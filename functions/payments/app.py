@@ -5,7 +5,7 @@ an alias)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -19,6 +19,7 @@ from oms.api.payment_schemas import (
     BalanceAdjustmentIn,
     ChannelSettingsIn,
     PaymentIn,
+    RefundIn,
     RefundResolveIn,
     ResolveIn,
     ReviewIn,
@@ -29,13 +30,17 @@ from oms.api.payment_views import (
     CustomerBalance,
     DecidedAnomaly,
     DecidedRefund,
+    FailedRefundPage,
     OrderPayments,
+    OrderRefunds,
     PaymentCreated,
     PaymentMethods,
     PaymentMethodsDetail,
+    RefundRequest,
     ReviewedPayment,
     SyncedPayment,
 )
+from oms.domain.money import Money
 from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer, PaymentMethod
 from oms.domain.permissions import Permission
 from oms.services.idempotency import request_fingerprint
@@ -103,6 +108,62 @@ def resolve_refund(orderId: str, refundId: str, body: Annotated[RefundResolveIn,
         actor(app), orderId, refundId, body.decision, note=body.note, reference=body.reference
     )
     return answer(DecidedRefund, result)
+
+
+@app.endpoint(
+    "POST",
+    "/orders/{orderId}/refunds",
+    status=201,
+    permits=Permission.REFUND_CREATE,
+    problems=(400, 409),
+    headers=("Idempotent-Replayed",),
+)
+def create_refund(orderId: str, body: Annotated[RefundIn, Body()], key: IdempotencyKey) -> Response[RefundRequest]:
+    """Refund lines and quantities of a child order (their paid share), its shipping, or a manual amount,
+    back to the tenders the order was paid with in proportion (or all to the stored balance).
+
+    Never more than was paid: 409 `refund-exceeds-paid`. The same Idempotency-Key and body again answer the
+    first refund (Idempotent-Replayed: true)."""
+    from oms.services.refunds import RefundAsk, finance_refund_id  # the service's own module: at first use
+
+    who = actor(app)
+    ask = RefundAsk(
+        order_id=orderId,
+        refund_id=finance_refund_id(who, key),
+        reason=body.reason.value,
+        note=body.note,
+        child_id=body.childOrderId,
+        units=tuple((line.lineNo, line.quantity) for line in body.lines),
+        shipping=body.shipping,
+        amount=None if body.amount is None else Money(body.amount.amount, body.amount.currency),
+        to_balance=body.toBalance,
+    )
+    status, result, replayed = services.refunds.create(
+        who,
+        ask,
+        idempotency_key=key,
+        fingerprint=request_fingerprint({"orderId": orderId, **body.model_dump(mode="json")}),
+    )
+    return Response(status, "application/json", answer(RefundRequest, result), replayed_header(replayed))
+
+
+@app.endpoint("GET", "/orders/{orderId}/refunds")
+def order_refunds(orderId: str) -> OrderRefunds:
+    """An order's refund requests with their legs and status, and its payment picture."""
+    return answer(OrderRefunds, services.refunds.refunds_of(actor(app), orderId))
+
+
+@app.endpoint("GET", "/refunds", problems=(403,))
+def failed_refunds(
+    status: Annotated[Literal["FAILED"], Query(description="FAILED: refunds their provider refused.")] = "FAILED",
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> FailedRefundPage:
+    """The finance queue: refund legs their provider refused, oldest first (decide each with
+    POST /orders/{orderId}/refunds/{refundId}/resolve)."""
+    del status
+    page = services.refunds.failed(actor(app), limit, cursor)
+    return answer(FailedRefundPage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
 @app.endpoint("GET", "/customers/{customerId}/balance")

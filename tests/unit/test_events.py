@@ -35,6 +35,7 @@ def _examples() -> list[OutboxEvent]:
         events.child_order_cancelled(SUMMARY, OrderStatus.PAID, child_order_id="o1-1", how="not released", refund=cny),
         events.order_delivered(SUMMARY, delivered_at="t1", auto_confirm_at="t2"),
         events.order_completed(SUMMARY, points_earned=5),
+        events.order_closed(SUMMARY, reason="fully refunded"),
         events.payment_anomaly(
             SUMMARY,
             anomaly_id="a1",

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from oms.services.orders import OrderService
     from oms.services.payments import PaymentService
     from oms.services.pricing_admin import PricingAdminService
-    from oms.services.refunds import RefundAsk
+    from oms.services.refunds import RefundAsk, RefundService
     from oms.services.timers import OrderTimers
     from oms.store.records import OrderRecord, RefundRecord
     from oms.store.transactions import Transaction
@@ -165,6 +165,11 @@ class Services:
         )
 
     @cached_property
+    def refunds(self) -> RefundService:
+        """Refund requests (finance, cancels, cases); provider legs settled by the payments side."""
+        return self.payments.refund_requests
+
+    @cached_property
     def fulfilment(self) -> FulfilmentService:
         from oms.domain.permissions import Actor
         from oms.services.fulfilment import FulfilmentService
@@ -185,6 +190,7 @@ class Services:
             carriers=carrier_webhooks,
             settle_refund=settle_refund,
             complete=complete,
+            refunds=lambda: self.refunds,
             return_tracking=lambda case_id, notice: self.after_sales.return_tracking(case_id, notice),
         )
 

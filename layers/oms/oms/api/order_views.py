@@ -148,6 +148,8 @@ class Refund(View):
     resolution: Json | None
     createdAt: str
     updatedAt: str
+    requestId: str | None = None  # the refund request of this leg (oms.services.refunds)
+    caseId: str | None = None
 
 
 class PaymentSummary(View):

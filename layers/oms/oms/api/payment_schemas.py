@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from oms.api.schemas import (
     AuditReason,
+    LongText,
     MoneyIn,
     MultiLine,
     Reason,
@@ -17,7 +18,7 @@ from oms.api.schemas import (
 )
 from oms.domain.money import MAX_AMOUNT
 from oms.domain.payment import Remainder, ResolveDecision
-from oms.domain.refunds import RefundDecision
+from oms.domain.refunds import RefundDecision, RefundReason
 
 # Powertools validates the parsed JSON body in Python mode, where a strict enum field takes only members of
 # its enum, never their values: an enum field is `strict=False`, so it takes its values (strings) and
@@ -78,6 +79,40 @@ class RefundResolveIn(Strict):
         if value is None and decision is RefundDecision.PAID_OUT:
             raise ValueError("a payout made by hand needs its reference")
         return value
+
+
+class RefundLineIn(Strict):
+    lineNo: int = Field(ge=1, le=10_000)
+    quantity: int = Field(ge=1, le=100_000)
+
+
+class RefundIn(Strict):
+    """A refund by finance: lines and quantities of a child order (each unit's paid share, after its
+    promotion, coupon and points discounts), with `shipping` to add the child's shipping (automatic when
+    the refund completes the child), or a manual `amount` over the order's tenders; with lines, `amount`
+    caps the refund below their paid share. `toBalance`: all money to the shopper's stored balance."""
+
+    childOrderId: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z-]+$")] | None = (
+        None
+    )
+    lines: list[RefundLineIn] = Field(default_factory=list, max_length=100)
+    shipping: bool = False
+    amount: MoneyIn | None = None
+    reason: Annotated[RefundReason, Field(strict=False)]
+    note: LongText | None = None
+    toBalance: bool = False
+
+    @model_validator(mode="after")
+    def _something_to_refund(self) -> RefundIn:
+        if (self.lines or self.shipping) and self.childOrderId is None:
+            raise ValueError("lines and shipping are refunded on a child order: give childOrderId")
+        if not self.lines and not self.shipping and self.amount is None:
+            raise ValueError("a refund needs lines, shipping or an amount")
+        if self.amount is not None and self.amount.amount <= 0:
+            raise ValueError("amount must be positive")
+        if len({line.lineNo for line in self.lines}) != len(self.lines):
+            raise ValueError("each line is given once")
+        return self
 
 
 class ChannelIn(Strict):

@@ -86,6 +86,61 @@ class DecidedRefund(Refund):
     order: RefundOrder
 
 
+class RefundUnits(View):
+    lineNo: int
+    quantity: int
+
+
+class RefundPoints(View):
+    """Points the refund gave back (spent on the refunded goods) and revoked (earned by them)."""
+
+    back: int
+    revoked: int
+
+
+class RefundSummary(View):
+    """A refund request: its legs (one per tender: provider payments, the stored balance) and their
+    aggregate status (SUCCEEDED when every leg succeeded, FAILED if any failed, else PENDING)."""
+
+    refundId: str
+    orderId: str
+    status: RefundStatus
+    amount: MoneyOut
+    reason: str
+    caseId: str | None
+    childOrderId: str | None
+    units: list[RefundUnits]
+    shipping: bool
+    points: RefundPoints
+    note: str | None
+    legs: list[Refund]
+    createdAt: str
+
+
+class RefundRequest(RefundSummary):
+    """A refund request with its order's status and payment picture after it."""
+
+    order: RefundOrder
+
+
+class OrderRefunds(View):
+    """An order's refund requests, the refunds made before requests existed (`other`), and its payment picture."""
+
+    orderId: str
+    items: list[RefundSummary]
+    other: list[Refund]
+    payment: PaymentSummary
+
+
+class FailedRefund(Refund):
+    """A refund leg its provider refused, awaiting finance (retry, to-balance, paid-out)."""
+
+    orderId: str
+
+
+FailedRefundPage = Page[FailedRefund]
+
+
 # ---------------------------------------------------------------- balances
 class CustomerBalance(View):
     """A customer's stored balance and one page of its movements, newest first (`next_cursor` as in every

@@ -30,6 +30,7 @@ class EventType(StrEnum):
     CHILD_ORDER_CANCELLED = "ChildOrderCancelled"  # its refunds are settled from the stream
     ORDER_DELIVERED = "OrderDelivered"  # arms the auto-confirm timer
     ORDER_COMPLETED = "OrderCompleted"
+    ORDER_CLOSED = "OrderClosed"  # fully refunded (oms.services.refunds)
     PAYMENT_ANOMALY = "PaymentAnomaly"  # a case opened: money that did not fit (the shopper is told)
     REFUND_SUCCEEDED = "RefundSucceeded"  # the money went back: provider, stored balance or a manual payout
     # The provider did not refund: the first "not now" (status PENDING, retried) and a refusal for good
@@ -122,6 +123,11 @@ def child_order_cancelled(
     return _order_event(
         EventType.CHILD_ORDER_CANCELLED, summary, status, childOrderId=child_order_id, how=how, refund=refund.to_dict()
     )
+
+
+def order_closed(summary: Mapping[str, Any], *, reason: str) -> OutboxEvent:
+    """The order's money all went back (a refund request, or the last of its legs booked)."""
+    return _order_event(EventType.ORDER_CLOSED, summary, OrderStatus.CLOSED, reason=reason)
 
 
 def order_delivered(summary: Mapping[str, Any], *, delivered_at: str, auto_confirm_at: str) -> OutboxEvent:

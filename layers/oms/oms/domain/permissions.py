@@ -34,6 +34,7 @@ class Permission(StrEnum):
     BALANCE_ADJUST = "balance:adjust"
     ANOMALY_MANAGE = "anomaly:manage"
     REFUND_RESOLVE = "refund:resolve"
+    REFUND_CREATE = "refund:create"
     PROMOTION_MANAGE = "promotion:manage"
     POINTS_ADJUST = "points:adjust"
     PRICING_SETTINGS = "pricing:settings"
@@ -66,6 +67,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     # A refund the provider refused moves money another way (balance, a payout by hand): like balance
     # adjustments, finance's and admin's.
     Permission.REFUND_RESOLVE: frozenset({Role.ADMIN, Role.FINANCE}),
+    # Refunds by request (lines, shipping or an amount, POST /orders/{orderId}/refunds): money leaves.
+    Permission.REFUND_CREATE: frozenset({Role.ADMIN, Role.FINANCE}),
     # Promotions, coupon templates and issuance are marketing decisions: admin only. Points and FX move
     # value, so finance holds them too (like balance adjustments and payment settings).
     Permission.PROMOTION_MANAGE: frozenset({Role.ADMIN}),

@@ -35,13 +35,13 @@ from oms.domain.fulfilment import (
     child_status_after_shipping,
     parent_status,
 )
-from oms.domain.ledger import PostingKind, balance_account, order_account, transfer
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.permissions import Actor, Permission
-from oms.domain.refunds import plan_refund
+from oms.domain.refunds import RefundReason
 from oms.domain.timers import TimerOutcome, TimerResult
 from oms.services.access import may_see_order, owns
+from oms.services.refunds import RefundAsk, RefundService
 from oms.services.replays import children_cancelled_by
 from oms.store import keys
 from oms.store.cases import RETURN_PARCEL
@@ -57,17 +57,14 @@ from oms.store.fulfilment import (
     tracking_of,
     warehouse_children,
 )
-from oms.store.ledger import add_balance_change, add_postings
 from oms.store.orders import OrderRepository, add_cancellation
-from oms.store.payments import add_inbox, add_refunds
-from oms.store.pricing import add_points_change
+from oms.store.payments import PaymentReads, RefundReads, add_inbox
 from oms.store.records import (
     AttemptRecord,
     ChildRecord,
     OrderRecord,
     RefundRecord,
     child_quantities,
-    refund_rooms_of,
     shipped_quantities,
 )
 from oms.store.transactions import Part, Transaction, TransactionCancelled
@@ -112,6 +109,8 @@ class FulfilmentService:
         # The after-sales side's handling of a tracking event of a case's return parcel (its outcome).
         return_tracking: Callable[[str, TrackingNotice], str] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        # Refund requests (a cancelled child's money goes back through them); built here when not given.
+        refunds: Callable[[], RefundService] | None = None,
     ) -> None:
         self.orders = orders
         self.auto_confirm_seconds = auto_confirm_seconds
@@ -121,6 +120,13 @@ class FulfilmentService:
         self.complete = complete
         self.return_tracking = return_tracking
         self.clock = clock
+        self.refunds = refunds or self._own_refunds
+
+    def _own_refunds(self) -> RefundService:
+        """Refund requests of their own (no provider legs settled by them: `settle_refund` does that)."""
+        return RefundService(
+            self.orders, PaymentReads(), RefundReads(), lambda _order_id: None, clock=lambda: self.clock()
+        )
 
     def _now(self) -> str:
         return to_rfc3339(self.clock())
@@ -649,23 +655,7 @@ class FulfilmentService:
         sku_of_line = {int(line.lineNo): line.skuId for line in record.lines}
         add_stock_release_of_sold(tx, list(child.parts), sku_of_line, now)
         add_cancellation(tx, header, child.total.money(), now, f"child {child.childId} cancelled")
-        refunds = self._refund_actions(tx, record, child, now)
-        benefits = None
-        points_back = sum(int(p["points"]["pointsRequired"]) + int(p["points"]["pointsRedeemed"]) for p in child.parts)
-        points_earned = sum(int(p["points"]["pointsEarned"]) for p in child.parts)
-        if points_back:
-            add_points_change(
-                tx,
-                header.customerId,
-                points_back,
-                kind="return",
-                order_id=header.orderId,
-                reason=f"child {child.childId} cancelled",
-                by=actor.subject,
-                now=now,
-            )
-        if points_earned and header.benefits:
-            benefits = Benefits.of(header.benefits).less_earned(points_earned)
+        refunds = self._refund_actions(tx, record, child, actor, now)
 
         statuses = _children_with(record, child, ChildStatus.CANCELLED)
         self._move_parent(
@@ -676,7 +666,6 @@ class FulfilmentService:
             now,
             reason=f"child {child.childId} cancelled ({how}) and refunded",
             event=partial(child_order_cancelled, child_order_id=child.childId, how=how, refund=child.total.money()),
-            benefits=benefits,
         )
         try:
             tx.commit()
@@ -694,41 +683,32 @@ class FulfilmentService:
         return {**view, "cancelledChildren": [child.childId], "notCancelled": [], "how": how}
 
     def _refund_actions(
-        self, tx: Transaction, record: OrderRecord, child: ChildRecord, now: str
+        self, tx: Transaction, record: OrderRecord, child: ChildRecord, actor: Actor, now: str
     ) -> list[tuple[RefundRecord, AttemptRecord]]:
-        """Money back for a cancelled child: its share of balance used at checkout goes back to the
-        balance now; the rest through the providers that were paid (as far as their payments still have
-        room, refund ids `RF<childId>`, `RF<childId>-2`…), and what no provider payment can take (balance
-        payments) to the balance."""
-        header = record.header
-        currency = header.currency
-        total = child.total.money()
-        checkout_balance = sum(int(p["amounts"].get("balance", 0)) for p in child.parts)
-        plan = plan_refund(total.amount, refund_rooms_of(record), balance_share=checkout_balance)
-        refunds = add_refunds(tx, record, plan.provider, reason="child_cancelled", now=now, base=f"RF{child.childId}")
-        to_balance = plan.to_balance
-        if to_balance:
-            money = Money(to_balance, currency)
-            add_balance_change(tx, header.customerId, to_balance, currency, now)
-            add_postings(
-                tx,
-                [
-                    transfer(
-                        PostingKind.REFUND,
-                        order_account(header.orderId),
-                        balance_account(header.customerId),
-                        money,
-                        f"child {child.childId} cancelled",
-                    )
-                ],
-                now,
-                pk=keys.order_pk(header.orderId),
-                order_id=header.orderId,
-                payment_id=None,
-                by="system",
-            )
+        """Money back for a cancelled child, through the refund requests (oms.services.refunds): every unit
+        not refunded yet and its shipping, each tender in proportion (its share of balance used at checkout
+        to the balance now, the rest through the providers that were paid, refund ids `RF<childId>`,
+        `RF<childId>-2`…, what no provider payment can take to the balance), its points back and the points
+        it earns revoked. Returns the provider legs to ask after the commit."""
+        refunded = (child.refunded or {}).get("units") or {}
+        units = tuple(
+            (int(p["lineNo"]), int(p["quantity"]) - int(refunded.get(str(p["lineNo"]), 0)))
+            for p in child.parts
+            if int(p["quantity"]) - int(refunded.get(str(p["lineNo"]), 0)) > 0
+        )
+        if not units and (child.refunded or {}).get("shipping"):
+            return []  # refunded in full before the cancel
+        ask = RefundAsk(
+            record.header.orderId,
+            f"RF{child.childId}",
+            RefundReason.CHILD_CANCELLED.value,
+            child_id=child.childId,
+            units=units,
+            shipping=True,
+        )
+        legs = self.refunds().add(tx, record, ask, actor, now)
         attempts = {a.paymentId: a for a in record.payments}
-        return [(refund, attempts[refund.paymentId]) for refund in refunds]
+        return [(leg, attempts[leg.paymentId]) for leg in legs if leg.paymentId in attempts]
 
 
 def _children_with(record: OrderRecord, child: ChildRecord, status: ChildStatus) -> list[ChildStatus]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from oms.adapters.providers.base import (
@@ -62,6 +63,7 @@ from oms.domain.refunds import (
     REFUND_GIVE_UP_AFTER,
     RefundDecision,
     RefundNotFailed,
+    RefundReason,
     RefundRoute,
     RefundStatus,
     check_refund_transition,
@@ -74,6 +76,7 @@ from oms.domain.timers import TimerOutcome, TimerResult
 from oms.faults import TransientStoreError, is_transient
 from oms.services.access import may_see_order, owns
 from oms.services.idempotency import raise_if_key_in_use, replay
+from oms.services.refunds import RefundAsk, RefundService
 from oms.services.replays import reviewed_by
 from oms.store import keys
 from oms.store.ledger import add_balance_change, add_postings, add_refund
@@ -88,6 +91,7 @@ from oms.store.orders import (
 from oms.store.pages import Page
 from oms.store.payments import (
     PaymentReads,
+    RefundReads,
     add_anomaly,
     add_anomaly_update,
     add_attempt_closure,
@@ -165,6 +169,13 @@ class PaymentService:
 
     def _now(self) -> str:
         return to_rfc3339(self.clock())
+
+    @cached_property
+    def refund_requests(self) -> RefundService:
+        """Refund requests (oms.services.refunds): their provider legs are settled here after the commit."""
+        return RefundService(
+            self.orders, self.reads, RefundReads(), self.try_pending_refunds, clock=lambda: self.clock()
+        )
 
     def _order_of(self, actor: Actor, order_id: str) -> OrderRecord:
         record = self.orders.get_order(order_id)
@@ -758,6 +769,13 @@ class PaymentService:
         )
         event = events.refund_succeeded(refund_facts(refund), anomaly_type=anomaly_type)
         add_event(tx, refund.orderId, event, now, key="refund")
+        if refund.requestId is not None:
+            # The last leg of a request booked: a fully refunded order is CLOSED in this transaction.
+            record = self.orders.get_order(order_id)
+            if record is not None:
+                self.refund_requests.close_if_refunded(
+                    tx, record, Actor.system("refunds"), now, also=refund.amount.amount, settled=refund.refundId
+                )
         tx.commit()
 
     @staticmethod
@@ -1068,6 +1086,8 @@ class PaymentService:
                 refund_facts(refund), anomaly_type=anomaly_type, route=route.value, reference=reference
             )
             add_event(tx, refund.orderId, event, now, key="refund")
+            if refund.requestId is not None:  # the last money of a request back: a fully refunded order closes
+                self.refund_requests.close_if_refunded(tx, record, actor, now, also=amount.amount)
         history = f"{text} (the provider had refused it: {refused})"
         add_history(tx, header.orderId, StatusChange(record.status, record.status, actor, now, history), key="refund")
         tx.commit()
@@ -1532,15 +1552,19 @@ class PaymentService:
         if decided is not None:
             cases[decided[0].paymentId] = decided[0]
 
+        held = sum(room for _, room in rooms)
+        ask = RefundAsk(
+            record.header.orderId,
+            f"RF{record.header.orderId}",
+            RefundReason.ORDER_CANCELLED.value,
+            amount=Money(held, record.header.currency),
+            providers_only=True,
+            anomalies=tuple((payment_id, case.anomalyId) for payment_id, case in cases.items()),
+        )
+
         def add(tx: Transaction) -> None:
-            refunds = add_refunds(
-                tx,
-                record,
-                plan_refund(sum(room for _, room in rooms), rooms).provider,
-                reason="order_cancelled",
-                now=now,
-                cases=cases,
-            )
+            # One request over every provider payment, each for all it holds (refund ids RF<paymentId>).
+            refunds = self.refund_requests.add(tx, record, ask, actor, now) if held else []
             by_payment = {r.paymentId: r for r in refunds}
             for payment_id, case in cases.items():
                 refund = by_payment.get(payment_id)

@@ -130,6 +130,13 @@ def refund_sk(refund_id: str) -> str:
     return f"REFUND#{refund_id}"
 
 
+FAILED_REFUNDS_GSI2 = "REFUNDS#FAILED"  # the finance queue: refunds their provider refused, oldest first
+
+
+def failed_refund_gsi2sk(updated_at: str, order_id: str, refund_id: str) -> str:
+    return f"{updated_at}#{order_id}#{refund_id}"
+
+
 def balance_pk(customer_id: str) -> str:
     return f"BALANCE#{customer_id}"
 

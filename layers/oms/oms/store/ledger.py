@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from oms.domain.clock import parse_rfc3339, to_rfc3339
 from oms.domain.ids import new_id
@@ -81,11 +82,13 @@ def add_refund(
     now: str,
     customer_id: str | None = None,
     anomaly_id: str | None = None,
+    request: dict[str, Any] | None = None,
 ) -> RefundRecord:
     """A refund to make through the payment's provider: PENDING until the provider confirms it (then its
     ledger posting is booked), retried while it is not (the refund id is the provider's idempotency key).
     Its first try is right after the commit (the request, then the stream); the deadline index holds it
-    for the sweeper from a minute after, in case neither did it."""
+    for the sweeper from a minute after, in case neither did it. `request`: the leg's facts when it belongs
+    to a refund request (requestId, caseId, lines, counted: oms.store.payments.add_refund_leg)."""
     partition, sort_key = refund_due_entry(
         order_id, refund_id, to_rfc3339(parse_rfc3339(now) + refund_retry_delay(timedelta(0)))
     )
@@ -106,6 +109,7 @@ def add_refund(
         pendingSince=now,
         createdAt=now,
         updatedAt=now,
+        **(request or {}),
     )
     tx.put((Part.REFUND, refund_id), item, RefundItem.PK.does_not_exist())
     return refund_record(item)

@@ -64,6 +64,7 @@ import os
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
     ListAttribute,
@@ -269,6 +270,9 @@ class OrderItem(Item, discriminator="Order"):
     createdAt = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
     version = NumberAttribute()
+    # Money committed to go back through refund requests (oms.services.refunds): ADDed with the condition
+    # refunded <= received − amount, so refunds never exceed what the order received, whatever the concurrency.
+    refunded = NumberAttribute(null=True)
 
 
 class OrderLineItem(Item, discriminator="OrderLine"):
@@ -352,6 +356,9 @@ class PaymentAttemptItem(Item, discriminator="PaymentAttempt"):
     createdAt = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
     version = NumberAttribute()
+    # Money committed to go back through this payment's provider by refund requests: ADDed with the
+    # condition refunded <= counted − amount (counted: what counted toward the order).
+    refunded = NumberAttribute(null=True)
 
 
 class LedgerLineItem(Item, discriminator="LedgerLine"):
@@ -421,6 +428,14 @@ class RefundItem(Item, discriminator="Refund"):
     resolution = JSONAttribute(null=True)  # the last staff decision: {decision, reference, note, by, role, at}
     createdAt = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
+    # Refunds as requests (oms.services.refunds): the request's id (its legs share it), the after-sales
+    # case, what was refunded ({childId, units: [[lineNo, quantity]], shipping, pointsBack, pointsRevoked}),
+    # and whether the leg was counted in the payment's and the order's `refunded` counters. A FAILED leg
+    # carries a GSI2 entry (REFUNDS#FAILED) for the finance queue.
+    requestId = UnicodeAttribute(null=True)
+    caseId = UnicodeAttribute(null=True)
+    lines = JSONAttribute(null=True)
+    counted = BooleanAttribute(null=True)
 
 
 class ChannelSettingsItem(Item, discriminator="ChannelSettings"):
@@ -522,6 +537,9 @@ class ChildOrderItem(Item, discriminator="ChildOrder"):
     createdAt = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
     version = NumberAttribute()
+    # What refunds gave back of it: {"units": {"<lineNo>": units refunded}, "shipping": bool}; written
+    # with the child's version as condition, so units are never refunded twice.
+    refunded = JSONAttribute(null=True)
 
 
 class CaseItem(Item, discriminator="Case"):

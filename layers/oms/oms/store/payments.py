@@ -37,6 +37,8 @@ from oms.store.models import (
     AuditItem,
     BalanceAccountItem,
     ChannelSettingsItem,
+    ChildOrderItem,
+    CouponItem,
     IdempotencyItem,
     InboxItem,
     Item,
@@ -55,6 +57,7 @@ from oms.store.records import (
     AttemptRecord,
     AuditRecord,
     BalanceRecord,
+    ChildRecord,
     HeaderRecord,
     LedgerLineRecord,
     LineRecord,
@@ -63,7 +66,7 @@ from oms.store.records import (
     RefundRecord,
     StoredResponse,
 )
-from oms.store.rows import anomaly_record, audit_record, balance_record, item_of, ledger_line_record
+from oms.store.rows import anomaly_record, audit_record, balance_record, item_of, ledger_line_record, refund_record
 from oms.store.transactions import Part, Transaction
 
 INBOX_TTL = timedelta(days=90)
@@ -305,15 +308,22 @@ def add_refund_processing(
 
 
 def add_refund_refused(tx: Transaction, order_id: str, refund: RefundRecord, *, reason: str, by: str, now: str) -> None:
-    """The refund cannot go back this way: FAILED with the reason, out of the deadline index."""
+    """The refund cannot go back this way: FAILED with the reason, out of the deadline index, into the
+    finance queue (GSI2 `REFUNDS#FAILED`) until staff move it on."""
     actions = [
         RefundItem.status.set(RefundStatus.FAILED.value),
         RefundItem.failure.set({"at": now, "reason": reason, "by": by}),
         RefundItem.lastError.set(reason),
         RefundItem.updatedAt.set(now),
         *refund_due_actions(order_id, refund.refundId, None),
+        RefundItem.GSI2PK.set(keys.FAILED_REFUNDS_GSI2),
+        RefundItem.GSI2SK.set(keys.failed_refund_gsi2sk(now, order_id, refund.refundId)),
     ]
     _add_refund_update(tx, refund, actions, _refund_unchanged(refund))
+
+
+def _out_of_failed_queue() -> list[Action]:
+    return [RefundItem.GSI2PK.remove(), RefundItem.GSI2SK.remove()]
 
 
 def _refund_still_failed(refund: RefundRecord) -> Condition:
@@ -332,6 +342,7 @@ def add_refund_asked_again(
         RefundItem.retries.set(retries),
         RefundItem.pendingSince.set(now),
         *refund_due_actions(order_id, refund.refundId, now),
+        *_out_of_failed_queue(),
     ]
     _add_refund_update(tx, refund, actions, _refund_still_failed(refund))
 
@@ -351,6 +362,7 @@ def add_refund_paid_elsewhere(
         RefundItem.updatedAt.set(now),
         RefundItem.status.set(RefundStatus.SUCCEEDED.value),
         RefundItem.route.set(route.value),
+        *_out_of_failed_queue(),
     ]
     if reference:
         actions.append(RefundItem.providerReference.set(reference))
@@ -598,3 +610,142 @@ def add_refunds(
             )
         )
     return refunds
+
+
+# ---------------------------------------------------------------- refund requests (oms.services.refunds)
+def add_refund_leg(
+    tx: Transaction,
+    record: OrderRecord,
+    *,
+    refund_id: str,
+    request_id: str,
+    case_id: str | None,
+    payment_id: str,
+    method: str,
+    amount: Money,
+    reason: str,
+    lines: dict[str, Any],
+    now: str,
+    to_balance: bool = False,
+    anomaly_id: str | None = None,
+) -> RefundRecord:
+    """One leg of a refund request: through a provider (PENDING, in the deadline index like every
+    provider refund), or to the stored balance (SUCCEEDED at once, route balance; the caller books its
+    ledger posting and balance credit in the same transaction)."""
+    header = record.header
+    if not to_balance:
+        return add_refund(
+            tx,
+            refund_id=refund_id,
+            order_id=header.orderId,
+            payment_id=payment_id,
+            method=method,
+            amount=amount,
+            reason=reason,
+            now=now,
+            customer_id=header.customerId,
+            anomaly_id=anomaly_id,
+            request={"requestId": request_id, "caseId": case_id, "lines": lines, "counted": True},
+        )
+    item = RefundItem(
+        keys.order_pk(header.orderId),
+        keys.refund_sk(refund_id),
+        refundId=refund_id,
+        orderId=header.orderId,
+        paymentId=payment_id,
+        method=method,
+        amount=MoneyAttribute.of(amount),
+        status=RefundStatus.SUCCEEDED.value,
+        route=RefundRoute.BALANCE.value,
+        reason=reason,
+        customerId=header.customerId,
+        createdAt=now,
+        updatedAt=now,
+        requestId=request_id,
+        caseId=case_id,
+        lines=lines,
+        counted=True,
+    )
+    tx.put((Part.REFUND, refund_id), item, RefundItem.PK.does_not_exist())
+    return refund_record(item)
+
+
+def _at_most(attribute: Any, limit: int) -> Condition:
+    """`attribute <= limit`, a missing attribute counting as 0 (an ADD creates it)."""
+    at_most: Condition = attribute <= limit
+    if limit >= 0:
+        at_most = attribute.does_not_exist() | at_most
+    return at_most
+
+
+def add_attempt_refunded(tx: Transaction, attempt: AttemptRecord, amount: int, limit: int) -> None:
+    """The payment's refunded counter grows by `amount`, only while refunded <= `limit` (what counted
+    toward the order less the amount and less refunds made outside the counter): what goes back through
+    a payment never exceeds what it brought, whatever the concurrency."""
+    tx.update(
+        (Part.ATTEMPT, attempt.paymentId),
+        PaymentAttemptItem(keys.order_pk(attempt.orderId), keys.payment_sk(attempt.paymentId)),
+        [PaymentAttemptItem.refunded.add(amount)],
+        (PaymentAttemptItem.status == "SUCCEEDED") & _at_most(PaymentAttemptItem.refunded, limit),
+    )
+
+
+def add_order_refunded(tx: Transaction, header: HeaderRecord, amount: int, limit: int) -> None:
+    """The order's refunded counter grows by `amount`, only while refunded <= `limit` (what the order
+    received less the amount and less refunds made outside the counter). Merged into the header's update
+    when the same transaction moves the order (a cancel, CLOSED)."""
+    tx.update(
+        Part.ORDER,
+        OrderItem(keys.order_pk(header.orderId), keys.ORDER_META),
+        [OrderItem.refunded.add(amount)],
+        _at_most(OrderItem.refunded, limit),
+    )
+
+
+def add_child_refunded(tx: Transaction, child: ChildRecord, refunded: dict[str, Any], now: str) -> None:
+    """The child's refunded units (and shipping), conditioned by the child's version read: units are
+    never refunded twice. When the transaction already updates the child (a cancel), its condition
+    holds the version and this only adds the counters."""
+    label = (Part.CHILD, int(child.childNo))
+    item = ChildOrderItem(keys.order_pk(child.orderId), keys.child_sk(int(child.childNo)))
+    if tx.updates(item):
+        tx.update(label, item, [ChildOrderItem.refunded.set(refunded)])
+        return
+    version = int(child.version)
+    tx.update(
+        label,
+        item,
+        [
+            ChildOrderItem.refunded.set(refunded),
+            ChildOrderItem.updatedAt.set(now),
+            ChildOrderItem.version.set(version + 1),
+        ],
+        ChildOrderItem.version == version,
+    )
+
+
+def add_order_benefits(tx: Transaction, header: HeaderRecord, benefits: dict[str, Any]) -> None:
+    """The order's benefits after a refund (points it earns less, coupons given back): merged into the
+    header's update of the same transaction."""
+    tx.update(Part.ORDER, OrderItem(keys.order_pk(header.orderId), keys.ORDER_META), [OrderItem.benefits.set(benefits)])
+
+
+class RefundReads:
+    @staticmethod
+    def coupon_templates(codes: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Each coupon's template as it was issued (its validity window), by code: one BatchGetItem."""
+        if not codes:
+            return {}
+        items = Item.batch_get([keys.coupon(code) for code in dict.fromkeys(codes)])
+        return {i.code: dict(i.template) for i in items if isinstance(i, CouponItem) and i.template}
+
+    def failed_refunds(self, limit: int | None, cursor: str | None) -> Page[RefundRecord]:
+        """The finance queue: refunds their provider refused (FAILED), oldest first."""
+        partition = keys.FAILED_REFUNDS_GSI2
+        results = Item.gsi2.query(
+            partition,
+            limit=clamp_limit(limit),
+            last_evaluated_key=decode_cursor(cursor, partition_attr="GSI2PK", partition_value=partition),
+        )
+        items = [refund_record(i) for i in results if isinstance(i, RefundItem)]
+        return Page(items, encode_cursor(results.last_evaluated_key))

@@ -225,14 +225,20 @@ def add_points_change(
     reason: str | None,
     by: str,
     now: str,
+    allow_debt: bool = False,
 ) -> PointsEntryRecord:
     """Move points with a ledger entry. A debit is conditional on the account holding enough, so points
-    never go below zero; a credit creates the account on first use. Label: "points"."""
+    never go below zero; a credit creates the account on first use. Label: "points". `allow_debt`: a
+    debit that may take the account below zero (points a refund revokes that were spent already: a debt
+    that later earnings settle, as checkout never redeems from a negative account)."""
     if delta == 0:
         raise ValueError("a points change moves a non-zero number of points")
     account = PointsAccountItem(*keys.points_account(customer_id))
     actions = [PointsAccountItem.available.add(delta), PointsAccountItem.updatedAt.set(now)]
-    if delta < 0:
+    if delta < 0 and allow_debt:
+        actions += [PointsAccountItem.customerId.set(customer_id), PointsAccountItem.type.set(PointsAccountItem)]
+        tx.update(Part.POINTS, account, actions)
+    elif delta < 0:
         tx.update(Part.POINTS, account, actions, PointsAccountItem.available >= -delta)
     else:
         actions += [PointsAccountItem.customerId.set(customer_id), PointsAccountItem.type.set(PointsAccountItem)]

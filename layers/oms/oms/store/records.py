@@ -80,6 +80,7 @@ class AttemptRecord:
     createdAt: str
     updatedAt: str
     version: int
+    refunded: int | None = None  # committed to go back by refund requests (the conditional counter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,7 @@ class ChildRecord:
     updatedAt: str
     version: int
     queued: bool
+    refunded: Any = None  # {"units": {"<lineNo>": n}, "shipping": bool}
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +236,7 @@ class HeaderRecord:
     createdAt: str
     updatedAt: str
     version: int
+    refunded: int | None = None  # committed to go back by refund requests (the conditional counter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +339,10 @@ class RefundRecord:
     createdAt: str
     updatedAt: str
     nextTry: str | None
+    requestId: str | None = None  # the refund request the leg belongs to
+    caseId: str | None = None
+    lines: Any = None  # what the request refunded
+    counted: bool | None = None  # in the payment's and the order's `refunded` counters
 
 
 @dataclass(frozen=True, slots=True)

@@ -132,7 +132,21 @@ class Transaction:
         self._puts.append((label, item, condition))
 
     def update(self, label: Label, item: Item, actions: Sequence[Action], condition: Condition | None = None) -> None:
+        """An update of an item the transaction already updates is merged into that one (its actions
+        added, its condition AND-ed, the first label kept): DynamoDB allows one action per item, and a
+        refund's counter (oms.services.refunds) rides on the same header or child update as a cancel."""
+        for n, (first_label, first, first_actions, first_condition) in enumerate(self._updates):
+            if (first.PK, first.SK) == (item.PK, item.SK):
+                merged = condition if first_condition is None else first_condition
+                if first_condition is not None and condition is not None:
+                    merged = first_condition & condition
+                self._updates[n] = (first_label, first, [*first_actions, *actions], merged)
+                return
         self._updates.append((label, item, actions, condition))
+
+    def updates(self, item: Item) -> bool:
+        """Whether the transaction already updates this item."""
+        return any((u[1].PK, u[1].SK) == (item.PK, item.SK) for u in self._updates)
 
     def __len__(self) -> int:
         return len(self._checks) + len(self._puts) + len(self._updates)

@@ -60,7 +60,7 @@ def anomaly_view(item: AnomalyRecord) -> dict[str, Any]:
 def refund_view(item: RefundRecord) -> dict[str, Any]:
     return {
         "refundId": item.refundId,
-        "paymentId": item.paymentId,
+        "paymentId": item.paymentId or None,
         "method": item.method,
         "amount": item.amount.money().to_dict(),
         "status": item.status,
@@ -75,7 +75,15 @@ def refund_view(item: RefundRecord) -> dict[str, Any]:
         "resolution": item.resolution,
         "createdAt": item.createdAt,
         "updatedAt": item.updatedAt,
+        **_request_of(item),
     }
+
+
+def _request_of(item: RefundRecord) -> dict[str, Any]:
+    """The refund request a leg belongs to (legs written before requests existed have none)."""
+    if item.requestId is None:
+        return {}
+    return {"requestId": item.requestId, "caseId": item.caseId}
 
 
 def payment_summary(record: OrderRecord) -> dict[str, Any]:
@@ -104,4 +112,5 @@ def refund_facts(item: RefundRecord) -> dict[str, Any]:
         "amount": item.amount.money().to_dict(),
         "reason": item.reason,
         "anomalyId": item.anomalyId,
+        **_request_of(item),
     }
