@@ -611,10 +611,10 @@ class AfterSalesService:
         add_history(tx, case.orderId, StatusChange(record.status, record.status, actor, now, text[:500]), key="case")
         moved = replace(
             case,
+            **changes,
             status=target.status.value,
             step=target.step.value,
             deadline=self._deadline(target.step, now),
-            decisions=changes["decisions"],
             version=int(case.version) + 1,
             updatedAt=now,
         )

@@ -84,6 +84,7 @@ def add_case_opened(tx: Transaction, case: CaseRecord, child: ChildRecord, heade
         Part.STATS,
         CaseCountItem(*keys.case_count(day, case.reason, case.caseType)),
         [
+            CaseCountItem.type.set(CaseCountItem),  # the discriminator: the item may be new
             CaseCountItem.opened.add(1),
             CaseCountItem.day.set(day),
             CaseCountItem.reason.set(case.reason),
