@@ -27,7 +27,8 @@ logger = Logger()
 # Every failed record is reported, also when all of them failed (the mapping retries from the first one):
 # one answer shape whatever the batch, rather than an invocation error.
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-actions = wiring.services().after_commit
+services = wiring.services()
+actions = services.after_commit
 
 
 def record_handler(record: DynamoDBRecord) -> None:
