@@ -116,6 +116,18 @@ VALID_BODIES: dict[str, Any] = {
     "IssueIn": {"customerIds": ["cust-1"]},
     "PointsAdjustmentIn": {"delta": 10, "reason": "goodwill"},
     "ShipmentIn": {"carrier": "sf", "trackingNumber": "SF0001"},
+    "RefundIn": {"amount": {"amount": 100, "currency": "CNY"}, "reason": "staff_adjustment"},
+    "CaseIn": {
+        "childOrderId": "X-01",
+        "type": "refund_only",
+        "lines": [{"lineNo": 1, "quantity": 1}],
+        "reason": "other",
+    },
+    "CaseNoteIn": {"note": "ok"},
+    "CaseReasonIn": {"note": "because"},
+    "ArbitrationIn": {"decision": "approve", "note": "photos"},
+    "ReturnShipmentIn": {"carrier": "sf", "trackingNumber": "SF0002"},
+    "InspectionIn": {"lines": [{"lineNo": 1, "restockable": 1, "damaged": 0}]},
 }
 
 
@@ -184,6 +196,7 @@ def world() -> Iterator[World]:
             "orderId": order["orderId"],
             "paymentId": order["orderId"] + "01",
             "refundId": "RF" + order["orderId"] + "01",
+            "caseId": "AS" + order["orderId"],
             "customerId": "cust-1",
             "warehouseId": "WH1",
             "code": "WELCOME10",
