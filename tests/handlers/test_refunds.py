@@ -22,8 +22,11 @@ from oms.domain.payment import PaymentMethod
 from oms.domain.permissions import Actor, Role
 from oms.services.refunds import RefundAsk
 from oms.store import keys
+from oms.store.models import PointsAccountItem, PricingSettingsItem
 
 from tests.handlers.conftest import ADMIN, CUSTOMER, SUPPORT, Api
+from tests.helpers.fulfilment import callback, minutes_ahead, ship, tracking_event
+from tests.helpers.fulfilment import paid_order as paid_with_balance
 from tests.helpers.handlers import give_balance
 from tests.helpers.payments import FakeProvider, notice, pay, place
 from tests.helpers.problems import assert_problem
@@ -298,3 +301,33 @@ def test_a_child_cancel_after_a_partial_refund_gives_back_only_what_is_left(
     assert first["amount"]["amount"] + cancel_legs[0]["amount"]["amount"] == payment["received"]["amount"]
     attempt = next(i for i in table_snapshot() if i["type"] == "PaymentAttempt" and i["orderId"] == order["orderId"])
     assert int(attempt["refunded"]) == payment["received"]["amount"]
+
+
+def test_points_earned_by_refunded_goods_are_revoked_as_a_debt_after_completion(
+    catalog: None, orders_api: Api, pay_api: Api, fulfilment: Api, carriers: Any
+) -> None:
+    rate = {"points": 1, "value": {"amount": 100, "currency": CNY}}
+    data = {CNY: {"redeemRate": {"points": 100, "value": {"amount": 100, "currency": CNY}}, "capBps": 5000}}
+    data[CNY]["earnRate"] = rate
+    PricingSettingsItem(
+        *keys.POINTS_SETTINGS, data=data, version=1, updatedAt="2026-01-01T00:00:00Z", updatedBy="a"
+    ).save()
+    order = paid_with_balance(orders_api, [("LAMP", 1)])  # paid with balance at checkout
+    child = order["children"][0]["childOrderId"]
+    ship(fulfilment, child, "SF7001")
+    assert callback(carriers, tracking_event("SF7001", "DELIVERED", minutes_ahead(1), "d7")) == 204
+    route = "POST /orders/{orderId}/confirm-receipt"
+    status, _, done = orders_api("POST", f"/orders/{order['orderId']}/confirm-receipt", route=route, **CUSTOMER)
+    assert status == 200 and done["status"] == "COMPLETED"
+    earned = order["breakdown"]["pointsEarned"]
+    assert earned > 0 and points_of("cust-1") == earned
+    PointsAccountItem(*keys.points_account("cust-1"), customerId="cust-1", available=10, updatedAt="t").save()  # spent
+    balance_before = balance_of("cust-1")
+    body = {"childOrderId": child, "lines": [{"lineNo": 1, "quantity": 1}], "reason": "damaged"}
+    status, _, refunded = refund(pay_api, order["orderId"], body)
+    assert status == 201, refunded
+    assert refunded["points"]["revoked"] == earned
+    assert points_of("cust-1") == 10 - earned  # a debt that later earnings settle
+    assert [leg["method"] for leg in refunded["legs"]] == ["balance"]
+    assert balance_of("cust-1") == balance_before + refunded["amount"]["amount"]
+    assert refunded["order"]["status"] == "CLOSED"  # all money back to the balance, in this transaction
