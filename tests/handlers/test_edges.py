@@ -59,6 +59,8 @@ STAFF_ONLY = {
     "POST /skus/{skuId}/stock-adjustments",
     "POST /orders/{orderId}/payments/{paymentId}/review",
     "POST /orders/{orderId}/refunds/{refundId}/resolve",
+    "POST /orders/{orderId}/refunds",
+    "GET /refunds",
     "POST /customers/{customerId}/balance/adjustments",
     "GET /anomalies",
     "POST /anomalies/{anomalyId}/resolve",
@@ -100,6 +102,7 @@ VALID_BODIES: dict[str, Any] = {
     "BalanceAdjustmentIn": {"direction": "credit", "amount": {"amount": 100, "currency": "CNY"}, "reason": "goodwill"},
     "ResolveIn": {"note": "checked with the bank"},
     "RefundResolveIn": {"decision": "to-balance", "note": "the payer's account is closed"},
+    "RefundIn": {"amount": {"amount": 100, "currency": "CNY"}, "reason": "staff_adjustment"},
     "ChannelSettingsIn": {
         "channels": {
             "alipay": {"enabled": True, "minAmount": 0, "maxAmount": 100, "feeRateBps": 0, "feeBearer": "merchant"}

@@ -6,6 +6,7 @@ is retried, then re-routed to the balance; the finance queue lists refused legs.
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -22,8 +23,11 @@ from oms.domain.payment import PaymentMethod
 from oms.domain.permissions import Actor, Role
 from oms.services.refunds import RefundAsk
 from oms.store import keys
+from oms.store.models import PointsAccountItem, PricingSettingsItem
 
 from tests.handlers.conftest import ADMIN, CUSTOMER, SUPPORT, Api
+from tests.helpers.fulfilment import callback, minutes_ahead, ship, tracking_event
+from tests.helpers.fulfilment import paid_order as paid_with_balance
 from tests.helpers.handlers import give_balance
 from tests.helpers.payments import FakeProvider, notice, pay, place
 from tests.helpers.problems import assert_problem
@@ -298,3 +302,82 @@ def test_a_child_cancel_after_a_partial_refund_gives_back_only_what_is_left(
     assert first["amount"]["amount"] + cancel_legs[0]["amount"]["amount"] == payment["received"]["amount"]
     attempt = next(i for i in table_snapshot() if i["type"] == "PaymentAttempt" and i["orderId"] == order["orderId"])
     assert int(attempt["refunded"]) == payment["received"]["amount"]
+
+
+def test_points_earned_by_refunded_goods_are_revoked_as_a_debt_after_completion(
+    catalog: None, orders_api: Api, pay_api: Api, fulfilment: Api, carriers: Any
+) -> None:
+    rate = {"points": 1, "value": {"amount": 100, "currency": CNY}}
+    data = {CNY: {"redeemRate": {"points": 100, "value": {"amount": 100, "currency": CNY}}, "capBps": 5000}}
+    data[CNY]["earnRate"] = rate
+    PricingSettingsItem(
+        *keys.POINTS_SETTINGS, data=data, version=1, updatedAt="2026-01-01T00:00:00Z", updatedBy="a"
+    ).save()
+    order = paid_with_balance(orders_api, [("LAMP", 1)])  # paid with balance at checkout
+    child = order["children"][0]["childOrderId"]
+    ship(fulfilment, child, "SF7001")
+    assert callback(carriers, tracking_event("SF7001", "DELIVERED", minutes_ahead(1), "d7")) == 204
+    route = "POST /orders/{orderId}/confirm-receipt"
+    status, _, done = orders_api("POST", f"/orders/{order['orderId']}/confirm-receipt", route=route, **CUSTOMER)
+    assert status == 200 and done["status"] == "COMPLETED"
+    earned = order["breakdown"]["pointsEarned"]
+    assert earned > 0 and points_of("cust-1") == earned
+    PointsAccountItem(*keys.points_account("cust-1"), customerId="cust-1", available=10, updatedAt="t").save()  # spent
+    balance_before = balance_of("cust-1")
+    body = {"childOrderId": child, "lines": [{"lineNo": 1, "quantity": 1}], "reason": "damaged"}
+    status, _, refunded = refund(pay_api, order["orderId"], body)
+    assert status == 201, refunded
+    assert refunded["points"]["revoked"] == earned
+    assert points_of("cust-1") == 10 - earned  # a debt that later earnings settle
+    assert [leg["method"] for leg in refunded["legs"]] == ["balance"]
+    assert balance_of("cust-1") == balance_before + refunded["amount"]["amount"]
+    assert refunded["order"]["status"] == "CLOSED"  # all money back to the balance, in this transaction
+
+
+def test_an_expired_coupon_stays_used_when_the_whole_order_is_refunded(
+    points_shop: str,  # noqa: F811
+    orders_api: Api,
+    pay_api: Api,
+    payments_module: Any,
+) -> None:
+    order = place_gadgets(orders_api, "k1", coupons=[points_shop])
+    status, payment = pay(pay_api, order, "alipay")
+    assert status == 201, payment
+    assert payments_module.service.apply_notice(notice(payment)) == "pay_order"
+    pk, sk = keys.coupon(points_shop)
+    coupon = table().get_item(Key={"PK": pk, "SK": sk})["Item"]
+    template = json.loads(coupon["template"]) if isinstance(coupon["template"], str) else dict(coupon["template"])
+    template["window"] = {"startsAt": "2020-01-01T00:00:00Z", "endsAt": "2021-01-01T00:00:00Z"}
+    table().update_item(
+        Key={"PK": pk, "SK": sk},
+        UpdateExpression="SET #t = :t",
+        ExpressionAttributeNames={"#t": "template"},
+        ExpressionAttributeValues={":t": json.dumps(template)},
+    )
+    status, _, body = refund(pay_api, order["orderId"], units(order, 2))
+    assert status == 201, body
+    assert body["order"]["status"] == "CLOSED"
+    assert table().get_item(Key={"PK": pk, "SK": sk})["Item"]["status"] == "USED"
+    history = orders_api("GET", f"/orders/{order['orderId']}", route="GET /orders/{orderId}", **ADMIN)[2]["history"]
+    assert any(f"coupon {points_shop} expired" in (h.get("reason") or "") for h in history)
+
+
+def test_a_cap_asks_less_than_the_paid_share_and_shipping_goes_back_when_asked(
+    seeded: Any, orders_api: Api, pay_api: Api, payments_module: Any
+) -> None:
+    order = paid_order(orders_api, pay_api, payments_module)
+    status, _, capped = refund(pay_api, order["orderId"], units(order, 1, amount={"amount": 500, "currency": CNY}))
+    assert status == 201, capped
+    assert capped["amount"]["amount"] == 500 and capped["units"] == [{"lineNo": 1, "quantity": 1}]
+    too_much = units(order, 1, amount={"amount": 10**6, "currency": CNY})
+    assert_problem(*refund(pay_api, order["orderId"], too_much, key="r2"), 409, "refund-exceeds-paid")
+    child = order["children"][0]["childOrderId"]
+    status, _, shipping = refund(
+        pay_api, order["orderId"], {"childOrderId": child, "shipping": True, "reason": "other"}, key="r3"
+    )
+    assert status == 201, shipping
+    assert shipping["shipping"] is True and shipping["units"] == []
+    shipping_fee = order["breakdown"]["shipping"]["amount"]
+    assert shipping["amount"]["amount"] == shipping_fee
+    again = {"childOrderId": child, "shipping": True, "reason": "other"}
+    assert_problem(*refund(pay_api, order["orderId"], again, key="r4"), 409, "refund-exceeds-paid")  # never twice

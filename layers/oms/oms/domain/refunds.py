@@ -1,10 +1,13 @@
 """Refunds in the domain: their states, where their money goes and when a provider is asked again.
 
-Money goes back the way it came: through the provider payments of the order that still have room
-(newest first, each up to what counted toward the order less what it already refunded), and what
-no provider payment can take (balance payments, balance used at checkout) to the shopper's stored
-balance. A refund the provider refused for good is decided by staff (ask again, to the balance, or
-paid out by hand)."""
+Money goes back the way it came. A refund request (`split_units`, `split_amount`: finance, cancels,
+cases) gives each unit its paid share by cumulative floor shares, the balance's share back to the
+stored balance and the rest to the provider payments in proportion to their rooms (each up to what
+counted toward the order less what it already refunded), largest remainder, so the parts sum exactly.
+The automatic refunds of late, duplicate and excess payments (`plan_refund`) fill the payments newest
+first. What no provider payment can take (balance payments, balance used at checkout) goes to the
+shopper's stored balance. A refund the provider refused for good is decided by staff (ask again, to
+the balance, or paid out by hand)."""
 
 from __future__ import annotations
 

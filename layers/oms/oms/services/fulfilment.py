@@ -670,7 +670,8 @@ class FulfilmentService:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            if cancelled.failed(Part.ORDER, Part.CHILD):
+            # A payment's refund counter too: a refund landed meanwhile and took its room.
+            if cancelled.failed(Part.ORDER, Part.CHILD, Part.ATTEMPT):
                 raise _Retry from cancelled
             raise
         if self.settle_refund is not None:
