@@ -44,14 +44,14 @@ MOVES = (409,)
     status=201,
     permits=OPENERS,
     problems=(409,),
-    also={200: "Replayed: this Idempotency-Key already opened this case (Idempotent-Replayed: true)"},
     headers=("Location", "Idempotent-Replayed"),
 )
 def open_case(orderId: str, body: Annotated[CaseIn, Body()], key: IdempotencyKey) -> Response[Case]:
     """Open an after-sales case on a child order's lines: the order's shopper, or support on their behalf.
 
     A line can be claimed for at most what was paid (refund only) or delivered (return, exchange), less
-    what other open or settled cases claim (409 `claim-exceeded`)."""
+    what other open or settled cases claim (409 `claim-exceeded`). The same Idempotency-Key and body again
+    answers the case it opened (201, `Idempotent-Replayed: true`)."""
     request = CaseRequest(
         child_order_id=body.childOrderId,
         case_type=body.type,
@@ -70,7 +70,7 @@ def open_case(orderId: str, body: Annotated[CaseIn, Body()], key: IdempotencyKey
         fingerprint=request_fingerprint({"orderId": orderId, **body.model_dump(mode="json")}),
     )
     headers = {"Location": f"/after-sales/{case['caseId']}", **(replayed_header(replayed) or {})}
-    return Response(status if not replayed else 200, "application/json", answer(Case, case), headers)
+    return Response(status, "application/json", answer(Case, case), headers)
 
 
 @app.endpoint("GET", "/orders/{orderId}/after-sales")
@@ -91,8 +91,8 @@ def list_cases(
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> CasePage:
-    """Cases newest first: a shopper's own; staff's by status or by store (one of them), narrowed by type,
-    reason and created dates."""
+    """Cases newest first: a shopper's own; staff's by status or by store (without either: the cases waiting
+    for a decision, REQUESTED), narrowed by type, reason and created dates."""
     page = services.after_sales.list(
         actor(app),
         mine=mine,
@@ -121,18 +121,20 @@ def queue(
     return answer(CasePage, page)
 
 
-Day = Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="A day, YYYY-MM-DD (UTC).")]
+Day = Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="A day, YYYY-MM-DD (UTC).")]
 
 
 @app.endpoint("GET", "/after-sales/stats", permits=Permission.AFTER_SALES_READ_ANY)
-def stats(fromDay: Day, toDay: Day) -> CaseStats:
-    """Cases opened per reason, per type and per day, from `fromDay` to `toDay` (inclusive)."""
+def stats(fromDay: Day = None, toDay: Day = None) -> CaseStats:
+    """Cases opened per reason, per type and per day, from `fromDay` to `toDay` (inclusive; by default the
+    30 days up to today)."""
     return answer(CaseStats, services.after_sales.stats(actor(app), fromDay, toDay))
 
 
-@app.endpoint("POST", "/after-sales/evidence-uploads", status=201, permits=OPENERS)
+@app.endpoint("POST", "/after-sales/evidence-uploads", status=201, permits=OPENERS, problems=(429,))
 def evidence_upload(body: Annotated[EvidenceUploadIn, Body()]) -> Response[EvidenceUpload]:
-    """A presigned POST for one evidence image (JPEG, PNG or WebP, at most 5 MiB), valid 15 minutes."""
+    """A presigned POST for one evidence image (JPEG, PNG or WebP, at most 5 MiB), valid 15 minutes; at most
+    50 a day per account (429 `too-many-uploads`)."""
     upload = services.after_sales.evidence_upload(actor(app), body.contentType, body.size)
     return Response(201, "application/json", answer(EvidenceUpload, upload))
 

@@ -119,7 +119,6 @@ VALID_BODIES: dict[str, Any] = {
     "IssueIn": {"customerIds": ["cust-1"]},
     "PointsAdjustmentIn": {"delta": 10, "reason": "goodwill"},
     "ShipmentIn": {"carrier": "sf", "trackingNumber": "SF0001"},
-    "RefundIn": {"amount": {"amount": 100, "currency": "CNY"}, "reason": "staff_adjustment"},
     "CaseIn": {
         "childOrderId": "X-01",
         "type": "refund_only",

@@ -131,6 +131,35 @@ def _batch(w: World) -> Call:
     return Call("/shipments/batch", WAREHOUSE, {"items": items})
 
 
+def _case(w: World, *moves: tuple[str, dict[str, Any], dict[str, Any]]) -> str:
+    """A return case on a delivered order (one unit), moved by `moves` (action, who, body); its id."""
+    order = w.delivered_order()
+    body = {
+        "childOrderId": order["children"][0]["childOrderId"],
+        "type": "return_refund",
+        "lines": [{"lineNo": 1, "quantity": 1}],
+        "reason": "damaged",
+    }
+    call = Call(f"/orders/{order['orderId']}/after-sales", CUSTOMER, body, {"Idempotency-Key": w.key("case")}, 201)
+    case_id = str(w.ok("POST /orders/{orderId}/after-sales", call)["caseId"])
+    for action, who, move in moves:
+        w.ok(f"POST /after-sales/{{caseId}}/{action}", Call(f"/after-sales/{case_id}/{action}", who, move))
+    return case_id
+
+
+def _move(
+    action: str, who: dict[str, Any], body: dict[str, Any], *before: tuple[str, dict[str, Any], dict[str, Any]]
+) -> Case:
+    return Case(
+        f"POST /after-sales/{{caseId}}/{action}",
+        lambda w: Call(f"/after-sales/{_case(w, *before)}/{action}", who, body),
+    )
+
+
+APPROVED = ("approve", SUPPORT, {})
+REJECTED = ("reject", SUPPORT, {"note": "no"})
+
+
 def _issue(w: World) -> Call:
     template = w.template()
     body = {"customerIds": ["cust-1", "cust-2"], "reason": "launch"}
@@ -263,6 +292,62 @@ CASES = [
             CONVERGES,
         )
         for name in ("payment-methods", "payment-channels")  # the route and its former name (an alias)
+    ),
+    Case(
+        "POST /orders/{orderId}/refunds",
+        lambda w: Call(
+            f"/orders/{w.paid_order()['orderId']}/refunds",
+            FINANCE,
+            {"amount": cny(100), "reason": "staff_adjustment", "note": "goodwill"},
+            {"Idempotency-Key": w.key("refund")},
+            201,
+        ),
+    ),
+    # after-sales
+    Case(
+        "POST /orders/{orderId}/after-sales",
+        lambda w: Call(
+            f"/orders/{(o := w.delivered_order())['orderId']}/after-sales",
+            CUSTOMER,
+            {
+                "childOrderId": o["children"][0]["childOrderId"],
+                "type": "refund_only",
+                "lines": [{"lineNo": 1, "quantity": 1}],
+                "reason": "damaged",
+            },
+            {"Idempotency-Key": w.key("case")},
+            201,
+        ),
+    ),
+    Case(
+        "POST /after-sales/evidence-uploads",
+        lambda w: Call(
+            "/after-sales/evidence-uploads", CUSTOMER, {"contentType": "image/png", "size": 1000}, status=201
+        ),
+        NEW_REQUEST,
+    ),
+    _move("approve", SUPPORT, {}),
+    _move("reject", SUPPORT, {"note": "works as described"}),
+    _move("cancel", CUSTOMER, {"note": "found it"}),
+    _move("dispute", CUSTOMER, {"note": "it does not"}, REJECTED),
+    _move(
+        "arbitrate", SUPPORT, {"decision": "approve", "note": "photos"}, REJECTED, ("dispute", CUSTOMER, {"note": "x"})
+    ),
+    Case(
+        "POST /after-sales/{caseId}/return-shipment",
+        lambda w: Call(
+            f"/after-sales/{_case(w, APPROVED)}/return-shipment",
+            CUSTOMER,
+            {"carrier": "sf", "trackingNumber": w.tracking()},
+        ),
+    ),
+    _move("receive", WAREHOUSE, {}, APPROVED),
+    _move(
+        "inspect",
+        WAREHOUSE,
+        {"lines": [{"lineNo": 1, "restockable": 1, "damaged": 0}]},
+        APPROVED,
+        ("receive", WAREHOUSE, {}),
     ),
     # fulfilment
     Case(

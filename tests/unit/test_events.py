@@ -12,6 +12,7 @@ from oms.domain.order import OrderStatus
 
 SUMMARY = {"orderId": "o1", "status": "PENDING_PAYMENT", "total": {"amount": 100, "currency": "CNY"}}
 REFUND = {"orderId": "o1", "refundId": "RF1", "amount": {"amount": 100, "currency": "CNY"}}
+CASE = {"caseId": "AS1", "orderId": "o1", "type": "refund_only", "amount": {"amount": 100, "currency": "CNY"}}
 
 
 def _examples() -> list[OutboxEvent]:
@@ -49,6 +50,10 @@ def _examples() -> list[OutboxEvent]:
         ),
         events.refund_succeeded(REFUND, anomaly_type=None),
         events.refund_failed(REFUND, status="PENDING", error="e", retried=True),
+        events.case_opened(CASE, status="REQUESTED", step="decision"),
+        events.case_updated(
+            CASE, status="REFUNDING", step="refund", action="approve", from_status="REQUESTED", by="s1", role="support"
+        ),
     ]
 
 

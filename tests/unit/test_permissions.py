@@ -27,9 +27,26 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.POINTS_ADJUST,
         P.PRICING_SETTINGS,
         P.SHIPMENT_CREATE,
+        P.AFTER_SALES_OPEN_ANY,
+        P.AFTER_SALES_READ_ANY,
+        P.AFTER_SALES_DECIDE,
+        P.AFTER_SALES_ARBITRATE,
+        P.AFTER_SALES_RECEIVE,
     },
-    Role.SUPPORT: {P.ORDER_QUOTE, P.ORDER_READ_ANY, P.ORDER_CANCEL_ANY, P.ANOMALY_MANAGE},
-    Role.WAREHOUSE: {P.ORDER_QUOTE, P.ORDER_READ_ANY, P.SHIPMENT_CREATE},
+    # Support opens cases for shoppers, decides for merchants (until merchant staff are store-scoped) and
+    # arbitrates for the platform.
+    Role.SUPPORT: {
+        P.ORDER_QUOTE,
+        P.ORDER_READ_ANY,
+        P.ORDER_CANCEL_ANY,
+        P.ANOMALY_MANAGE,
+        P.AFTER_SALES_OPEN_ANY,
+        P.AFTER_SALES_READ_ANY,
+        P.AFTER_SALES_DECIDE,
+        P.AFTER_SALES_ARBITRATE,
+    },
+    # The warehouse books returns in and inspects them.
+    Role.WAREHOUSE: {P.ORDER_QUOTE, P.ORDER_READ_ANY, P.SHIPMENT_CREATE, P.AFTER_SALES_READ_ANY, P.AFTER_SALES_RECEIVE},
     # Finance reviews bank transfers and runs the money side; it does not cancel orders.
     Role.FINANCE: {
         P.ORDER_QUOTE,
@@ -42,10 +59,18 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.REFUND_CREATE,
         P.POINTS_ADJUST,
         P.PRICING_SETTINGS,
+        P.AFTER_SALES_READ_ANY,
     },
     # Store-scoped merchant permissions are not granted yet; quoting is open to every signed-in role.
     Role.MERCHANT: {P.ORDER_QUOTE},
-    Role.CUSTOMER: {P.ORDER_PLACE, P.ORDER_QUOTE, P.ORDER_READ_OWN, P.ORDER_CANCEL_OWN, P.PAYMENT_CREATE},
+    Role.CUSTOMER: {
+        P.ORDER_PLACE,
+        P.ORDER_QUOTE,
+        P.ORDER_READ_OWN,
+        P.ORDER_CANCEL_OWN,
+        P.PAYMENT_CREATE,
+        P.AFTER_SALES_OPEN_OWN,
+    },
 }
 
 
@@ -169,6 +194,12 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "anomaly:manage",
         "refund:resolve",
         "refund:create",
+        "after-sales:open-own",
+        "after-sales:open-any",
+        "after-sales:read-any",
+        "after-sales:decide",
+        "after-sales:arbitrate",
+        "after-sales:receive",
         "promotion:manage",
         "points:adjust",
         "pricing:settings",

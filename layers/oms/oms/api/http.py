@@ -65,6 +65,7 @@ PHRASES = {
     413: "Body larger than 64 KB",
     415: "Body not sent as application/json",
     422: "The request is not valid (errors lists each field)",
+    429: "Too many requests of this kind for now: retry later",
     500: "Internal error (a bug; safe to retry)",
     503: "Temporarily unavailable: retry after Retry-After seconds",
 }

@@ -46,7 +46,7 @@ REFUND_ID = IdKind(
 )
 
 # `AS<ULID>`: an after-sales case.
-CASE_ID = IdKind("case id", r"^AS[0-9A-Za-z]+$", ULID_LENGTH + 2, "AS and a ULID")
+CASE_ID = IdKind("case id", r"^[0-9A-Za-z]+$", ULID_LENGTH + 2, "at most 28 letters and digits (AS and a ULID)")
 
 PATH_IDS: dict[str, IdKind] = {
     "caseId": CASE_ID,

@@ -45,7 +45,7 @@ from oms.domain.after_sales import (
     move,
 )
 from oms.domain.clock import to_rfc3339, utcnow
-from oms.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from oms.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
 from oms.domain.fulfilment import ChildStatus
 from oms.domain.ids import new_id
 from oms.domain.money import Money
@@ -268,6 +268,13 @@ class AfterSalesService:
             raise InvalidRequest(f"evidence images are {', '.join(EVIDENCE_TYPES)}", field="contentType")
         if not 0 < size <= EVIDENCE_MAX_BYTES:
             raise InvalidRequest(f"an evidence image is at most {EVIDENCE_MAX_BYTES} bytes", field="size")
+        now = self.clock()
+        expires = now + timedelta(days=2)
+        if not store.take_evidence_upload(actor.subject, now.date().isoformat(), EVIDENCE_PER_DAY, expires):
+            raise TooManyUploads(
+                f"at most {EVIDENCE_PER_DAY} evidence images a day per account; try again tomorrow",
+                limit=EVIDENCE_PER_DAY,
+            )
         uploads = self.evidence()
         key = f"{uploads.prefix(actor.subject)}{new_id()}.{extension}"
         post = uploads.presigned_post(key, content_type, EVIDENCE_MAX_BYTES)
@@ -464,9 +471,7 @@ class AfterSalesService:
             )
         else:
             if store_id is None and status is None:
-                raise InvalidRequest(
-                    "staff lists name a status or a store (each reads one index range)", field="status"
-                )
+                status = CaseStatus.REQUESTED  # each list reads one index range: by default, the decisions due
             page = store.list_cases(
                 status=status.value if status else None,
                 store_id=store_id,
@@ -489,11 +494,14 @@ class AfterSalesService:
         page = store.cases_due(until, step.value if step else None, limit, cursor)
         return {"items": [case_view(c) for c in page.items], "next_cursor": page.next_cursor}
 
-    def stats(self, actor: Actor, since: str, until: str) -> dict[str, Any]:
-        """Cases opened per reason and per type from `since` to `until` (days, inclusive): one Query of the
-        day counters the case opening writes."""
+    def stats(self, actor: Actor, since: str | None, until: str | None) -> dict[str, Any]:
+        """Cases opened per reason and per type from `since` to `until` (days, inclusive; by default the 30
+        days up to today): one Query of the day counters the case opening writes."""
         if not actor.can(Permission.AFTER_SALES_READ_ANY):
             raise Forbidden("after-sales statistics are for staff")
+        today = self.clock().date()
+        until = until or today.isoformat()
+        since = since or (today - timedelta(days=29)).isoformat()
         if until < since:
             raise InvalidRequest("`to` is before `from`", field="to")
         by_reason: dict[str, int] = {}
@@ -892,6 +900,12 @@ class AfterSalesService:
         raise Conflict("the case kept changing while its refund was booked")
 
 
+class TooManyUploads(DomainError):
+    slug = "too-many-uploads"
+    title = "Too many evidence uploads today"
+    status = 429
+
+
 class TrackingNumberTaken(Conflict):
     slug = "tracking-number-taken"
     title = "The tracking number belongs to another shipment"
@@ -911,3 +925,4 @@ class _Moved(Exception):
 
 EVIDENCE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+EVIDENCE_PER_DAY = 50  # uploads one account is given a day: a case takes 9 at most

@@ -12,6 +12,7 @@ query). Cases waiting on a step with a deadline carry a GSI4 entry `DUE#CASE#<sh
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -26,6 +27,7 @@ from oms.store.models import (
     CaseItem,
     CasePointerItem,
     ChildOrderItem,
+    EvidenceQuotaItem,
     Item,
     OrderItem,
     StockItem,
@@ -34,7 +36,7 @@ from oms.store.models import (
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.records import CaseRecord, ChildRecord, HeaderRecord
 from oms.store.rows import case_record, item_of
-from oms.store.transactions import Part, Transaction
+from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 
 def _sort_key(case: CaseRecord) -> str:
@@ -338,3 +340,25 @@ def case_counts(since: str, until: str) -> list[tuple[str, str, str, int]]:
         for i in CaseCountItem.query(partition, CaseCountItem.SK.between(f"{since}#", f"{until}#~"))
         if isinstance(i, CaseCountItem)
     ]
+
+
+def take_evidence_upload(customer_id: str, day: str, limit: int, expires_at: datetime) -> bool:
+    """Count one evidence upload of the shopper's day, unless `limit` are counted already (False)."""
+    tx = Transaction()
+    tx.update(
+        Part.QUOTA,
+        EvidenceQuotaItem(*keys.evidence_quota(customer_id, day)),
+        [
+            EvidenceQuotaItem.type.set(EvidenceQuotaItem),  # the discriminator: the item may be new
+            EvidenceQuotaItem.uploads.add(1),
+            EvidenceQuotaItem.expiresAt.set(expires_at),
+        ],
+        EvidenceQuotaItem.uploads.does_not_exist() | (EvidenceQuotaItem.uploads < limit),
+    )
+    try:
+        tx.commit()
+    except TransactionCancelled as cancelled:
+        if cancelled.failed(Part.QUOTA):
+            return False
+        raise
+    return True

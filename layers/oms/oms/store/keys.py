@@ -263,3 +263,7 @@ def case_due_sort_key(deadline: str, order_id: str, case_id: str) -> str:
 
 def case_count(day: str, reason: str, case_type: str) -> tuple[str, str]:
     return "CASESTATS", f"{day}#{reason}#{case_type}"
+
+
+def evidence_quota(customer_id: str, day: str) -> tuple[str, str]:
+    return f"EVIDENCE#{customer_id}", f"DAY#{day}"

@@ -56,6 +56,7 @@ Key layout (the full list of access patterns is in docs/data-model.md):
                                                                        while a step with a deadline waits
     CASE#<caseId>            CASE                 points a case id at its order
     CASESTATS                <day>#<reason>#<type> cases opened that day for that reason and type
+    EVIDENCE#<customerId>    DAY#<day>            evidence uploads given that day (TTL)
 """
 
 from __future__ import annotations
@@ -582,6 +583,12 @@ class CaseCountItem(Item, discriminator="CaseCount"):
     reason = UnicodeAttribute()
     caseType = UnicodeAttribute()
     opened = NumberAttribute()
+
+
+class EvidenceQuotaItem(Item, discriminator="EvidenceQuota"):
+    """Evidence uploads a shopper was given on one day (a cap on what S3 takes from one account)."""
+
+    uploads = NumberAttribute()
 
 
 class CasePointerItem(Item, discriminator="CasePointer"):

@@ -62,6 +62,7 @@ class Part(StrEnum):
     POINTS = "points"
     POINTS_ENTRY = "points-entry"
     PRODUCT = "product"
+    QUOTA = "quota"
     REFUND = "refund"
     SETTINGS = "settings"
     SHIPMENT = "shipment"
