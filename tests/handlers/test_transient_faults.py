@@ -112,6 +112,13 @@ def _resolve_refund(w: World, body: dict[str, Any]) -> Call:
     return Call(f"/orders/{order_id}/refunds/{refund_id}/resolve", FINANCE, body)
 
 
+def _refund(w: World) -> Call:
+    order = w.paid_order()
+    child = order["children"][0]["childOrderId"]
+    body = {"childOrderId": child, "lines": [{"lineNo": 1, "quantity": 1}], "reason": "damaged"}
+    return Call(f"/orders/{order['orderId']}/refunds", FINANCE, body, {"Idempotency-Key": w.key("rf")}, 201)
+
+
 def _paid_cancel(w: World) -> Call:
     order = w.paid_order()
     return Call(f"/orders/{order['orderId']}/cancel", SUPPORT, {"reason": "out of stock"})
@@ -252,6 +259,7 @@ CASES = [
         lambda w: _resolve_refund(w, {"decision": "retry", "note": "the account is open again"}),
         variant="retry",
     ),
+    Case("POST /orders/{orderId}/refunds", _refund),
     Case(
         "POST /customers/{customerId}/balance/adjustments",
         lambda w: Call(
