@@ -301,16 +301,6 @@ CASES = [
         )
         for name in ("payment-methods", "payment-channels")  # the route and its former name (an alias)
     ),
-    Case(
-        "POST /orders/{orderId}/refunds",
-        lambda w: Call(
-            f"/orders/{w.paid_order()['orderId']}/refunds",
-            FINANCE,
-            {"amount": cny(100), "reason": "staff_adjustment", "note": "goodwill"},
-            {"Idempotency-Key": w.key("refund")},
-            201,
-        ),
-    ),
     # after-sales
     Case(
         "POST /orders/{orderId}/after-sales",
