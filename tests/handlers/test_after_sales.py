@@ -488,3 +488,41 @@ def test_counts_per_reason_come_from_day_counters(world: World, flow: Flow) -> N
         "GET /after-sales/stats", Call("/after-sales/stats", CUSTOMER, query={"fromDay": today, "toDay": today})
     )
     assert refused.status == 403
+
+
+def test_a_refused_case_refund_rerouted_to_the_balance_resolves_the_case(world: World, flow: Flow) -> None:
+    """The provider refuses the case's refund for good: the flow's refund task keeps answering that it is
+    not settled (the flow then waits), the leg waits in the finance queue, finance re-routes it to the
+    balance, and the RefundSucceeded row in the stream resolves the case and resumes the waiting flow."""
+    from tests.helpers.handlers import TableStream, load_function
+
+    stream = TableStream("AfterCommitFunction")
+    order = order_with(world, 1, method="wechat")
+    child = deliver(world, order)
+    case_id = open_case(world, order, child, "refund_only", [(1, 1)]).body["caseId"]
+    move(world, case_id, "approve", SUPPORT)
+    world.sandbox.refunds_declined = True
+    try:
+        with pytest.raises(Exception) as pending:
+            task(world, "refund", case_id)
+    finally:
+        world.sandbox.refunds_declined = False
+    assert type(pending.value).__name__ == "RefundNotSettled"  # the ASL's Retry and Catch name it
+    token = wait(world, case_id, "refund")
+    queue = world.ok("GET /refunds", Call("/refunds", FINANCE, query={"status": "FAILED"}))
+    [leg] = [r for r in queue["items"] if r["orderId"] == order["orderId"]]
+    assert leg["refundId"] == f"RF{case_id}"
+    world.ok(
+        "POST /orders/{orderId}/refunds/{refundId}/resolve",
+        Call(
+            f"/orders/{order['orderId']}/refunds/{leg['refundId']}/resolve",
+            FINANCE,
+            {"decision": "to-balance", "note": "the card is closed"},
+        ),
+    )
+    assert case(world, case_id)["status"] == "REFUNDING"  # the stream has not run yet
+    records = [r for r in stream.new_records() if r["dynamodb"]["NewImage"]["detailType"]["S"] == "RefundSucceeded"]
+    assert load_function("after_commit").handler({"Records": records}, LambdaContext()) == {"batchItemFailures": []}
+    resolved = case(world, case_id)
+    assert resolved["status"] == "RESOLVED" and resolved["decisions"][-1]["action"] == "refunded"
+    assert (token, "done") in flow.resumed
