@@ -12,14 +12,17 @@ No stock: the exchange becomes a refund of the returned units."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+from oms import wiring
+
 from tests.handlers.conftest import ADMIN, CUSTOMER, SUPPORT
-from tests.handlers.test_after_sales import (  # noqa: F401  (`flow` is a fixture)
+from tests.handlers.test_after_sales import (
     Flow,
     case,
     deliver,
-    flow,
     move,
     open_case,
     order_with,
@@ -30,6 +33,23 @@ from tests.handlers.test_after_sales import (  # noqa: F401  (`flow` is a fixtur
 )
 from tests.helpers.problems import assert_problem
 from tests.helpers.world import WAREHOUSE, Call, World, cny, payment_callback, sku
+
+
+@pytest.fixture(name="flow")
+def recording_flow(world: World) -> Iterator[Flow]:
+    """The case flow stood in for by test_after_sales's recording `Flow`."""
+    recording = Flow()
+    current = wiring.adapters()
+    wiring.configure(
+        wiring.Adapters(
+            providers=current.providers,
+            warehouse=current.warehouse,
+            carrier_webhooks=current.carrier_webhooks,
+            case_flow=recording,
+        )
+    )
+    yield recording
+    wiring.configure(current)
 
 
 def add_variant(world: World, sku_id: str, price: int, stock: int = 50) -> None:
@@ -102,12 +122,11 @@ def test_an_exchange_names_a_replacement_of_the_same_product_for_each_line(world
     ):
         refused = open_case(world, order, child, "exchange", [(1, 1)], replacements=replacements)
         assert_problem(refused.status, refused.headers, refused.body, 422, "validation-failed")
-    not_an_exchange = open_case(
-        world, order, child, "return_refund", [(1, 1)], replacements=[{"lineNo": 1, "skuId": "TEE-L"}]
-    )
+    tee_l = [{"lineNo": 1, "skuId": "TEE-L"}]
+    not_an_exchange = open_case(world, order, child, "return_refund", [(1, 1)], replacements=tee_l)
     assert_problem(not_an_exchange.status, not_an_exchange.headers, not_an_exchange.body, 422, "validation-failed")
     assert world.snapshot() == before
-    opened = open_case(world, order, child, "exchange", [(1, 1)], replacements=[{"lineNo": 1, "skuId": "TEE-L"}])
+    opened = open_case(world, order, child, "exchange", [(1, 1)], replacements=tee_l)
     assert opened.status == 201, opened.body
     assert case(world, opened.body["caseId"])["replacements"] == [{"lineNo": 1, "skuId": "TEE-L"}]
 
@@ -115,7 +134,7 @@ def test_an_exchange_names_a_replacement_of_the_same_product_for_each_line(world
 # ---------------------------------------------------------------- same price
 def test_the_same_sku_is_sent_again_and_the_case_resolves_when_it_ships(world: World, flow: Flow) -> None:
     order = order_with(world, 2)
-    case_id, child = exchange_inspected(world, order, 1, "TEE-M", flow)
+    case_id, _ = exchange_inspected(world, order, 1, "TEE-M", flow)
     stock_before = stock_of("TEE-M")
     status_before = order_of(world, order)["status"]
     money_before = payment(world, order)
