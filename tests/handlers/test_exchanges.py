@@ -1,5 +1,5 @@
 """Exchanges through the functions under moto (issue 11, item 4), with the provider and carrier sandboxes
-(`world`) and the recording case flow of test_after_sales (its tasks called as the state machine calls
+(`world`) and the recording case flow of tests/helpers/cases.py (its tasks called as the state machine calls
 them).
 
 An exchange is a return whose inspected goods are replaced: the flow's exchange task makes a replacement
@@ -19,7 +19,7 @@ import pytest
 from oms import wiring
 
 from tests.handlers.conftest import ADMIN, CUSTOMER, SUPPORT
-from tests.handlers.test_after_sales import (
+from tests.helpers.cases import (
     Flow,
     case,
     deliver,
@@ -31,13 +31,14 @@ from tests.handlers.test_after_sales import (
     task,
     wait,
 )
+from tests.helpers.pricing import cny
 from tests.helpers.problems import assert_problem
-from tests.helpers.world import WAREHOUSE, Call, World, cny, payment_callback, sku
+from tests.helpers.world import WAREHOUSE, Call, World, payment_callback, sku
 
 
 @pytest.fixture(name="flow")
 def recording_flow(world: World) -> Iterator[Flow]:
-    """The case flow stood in for by test_after_sales's recording `Flow`."""
+    """The case flow stood in for by the recording `Flow`."""
     recording = Flow()
     current = wiring.adapters()
     wiring.configure(
