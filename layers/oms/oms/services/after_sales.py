@@ -1105,11 +1105,16 @@ class AfterSalesService:
             action = CaseAction.DIFFERENCE_DUE
         else:
             if owed.amount < 0:
-                refund_id = f"RF{case.caseId}"
                 back = Money(-owed.amount, header.currency)
-                self.refunds.add(tx, record, self._ask(case, (), back), actor, now)
-                replacement["refundId"] = refund_id
-                text += f"; it costs {back.display()} less: refund {refund_id} pays the difference back"
+                try:
+                    # The refund plans before it writes: refused, it has added nothing to the transaction.
+                    self.refunds.add(tx, record, self._ask(case, (), back), actor, now)
+                except Conflict as nothing_left:  # the order's money went back another way meanwhile
+                    text += f"; it costs {back.display()} less, but nothing is left to refund: {nothing_left.detail}"
+                else:
+                    refund_id = f"RF{case.caseId}"
+                    replacement["refundId"] = refund_id
+                    text += f"; it costs {back.display()} less: refund {refund_id} pays the difference back"
             else:
                 text += "; same price: nothing to pay"
             action = None
