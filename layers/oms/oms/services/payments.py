@@ -629,7 +629,14 @@ class PaymentService:
             by=actor.subject,
         )
         before = exchanges.add_difference_paid(tx, record, actor, now)
-        answer = self._commit_notice(tx, outcome)
+        try:
+            answer = self._commit_notice(tx, outcome)
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(Part.CASE, Part.CHILD):
+                # The exchange moved meanwhile (its deadline passed): decide again on fresh data, where this
+                # money is no longer a difference due (it is refunded).
+                raise ConcurrentChange from cancelled
+            raise
         if before is not None:
             exchanges.difference_paid_committed(before)
         return answer
