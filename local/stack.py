@@ -32,6 +32,7 @@ LOCAL_PARAMETER_DEFAULTS: dict[str, str] = {
     "CaseDisputeSeconds": "600",
     "ReturnShipSeconds": "600",
     "InspectSeconds": "600",
+    "ExchangePaySeconds": "600",
 }
 """Used for the parameters a template declares, unless overridden: short timers locally."""
 

@@ -24,7 +24,16 @@ from oms.api.after_sales_schemas import (
 from oms.api.after_sales_views import Case, CasePage, CaseStats, EvidenceUpload, OrderCases
 from oms.api.http import actor, answer, make_resolver
 from oms.api.params import Cursor, IdempotencyKey, Limit, replayed_header
-from oms.domain.after_sales import CaseAction, CaseReason, CaseStatus, CaseStep, CaseType, Claim, Inspection
+from oms.domain.after_sales import (
+    CaseAction,
+    CaseReason,
+    CaseStatus,
+    CaseStep,
+    CaseType,
+    Claim,
+    Inspection,
+    Replacement,
+)
 from oms.domain.permissions import Permission
 from oms.services.after_sales import CaseRequest
 from oms.services.idempotency import request_fingerprint
@@ -50,8 +59,9 @@ def open_case(orderId: str, body: Annotated[CaseIn, Body()], key: IdempotencyKey
     """Open an after-sales case on a child order's lines: the order's shopper, or support on their behalf.
 
     A line can be claimed for at most what was paid (refund only) or delivered (return, exchange), less
-    what other open or settled cases claim (409 `claim-exceeded`). The same Idempotency-Key and body again
-    answers the case it opened (201, `Idempotent-Replayed: true`)."""
+    what other open or settled cases claim (409 `claim-exceeded`). An exchange names a replacement for each
+    claimed line (`replacements`: the same SKU, or another SKU of the same product). The same
+    Idempotency-Key and body again answers the case it opened (201, `Idempotent-Replayed: true`)."""
     request = CaseRequest(
         child_order_id=body.childOrderId,
         case_type=body.type,
@@ -61,6 +71,7 @@ def open_case(orderId: str, body: Annotated[CaseIn, Body()], key: IdempotencyKey
         requested_amount=body.requestedAmount.money() if body.requestedAmount else None,
         to_balance=body.toBalance,
         evidence=tuple(body.evidence),
+        replacements=tuple(Replacement(r.lineNo, r.skuId) for r in body.replacements),
     )
     status, case, replayed = services.after_sales.open_case(
         actor(app),

@@ -5,7 +5,9 @@ Input `{"action", "caseId", "step"?, "token"?}`:
 - `wait`: keep the wait's task token on the case (or resume at once when the case moved on already);
 - `deadline`: the wait's deadline passed → `{"next": step}` (acts only if the case still waits for it);
 - `refund`: the case's refund, asked of the providers → `{"next": step}`; raises `RefundNotSettled` while a
-  leg is on its way, so the flow retries it with backoff and then waits for its RefundSucceeded.
+  leg is on its way, so the flow retries it with backoff and then waits for its RefundSucceeded;
+- `exchange`: an inspected exchange's replacement child order, once → `{"next": step}` (`replacement`: it
+  ships through fulfilment; `difference`: the shopper pays the price difference first; `refund`: no stock).
 """
 
 from __future__ import annotations
@@ -43,5 +45,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             step = cases.flow_refund(case_id)
             if step == CaseStep.REFUND.value:
                 raise RefundNotSettled(f"the refund of case {case_id} is still on its way")
+            return {"next": step}
+        if action == "exchange":
+            step = cases.flow_exchange(case_id)
+            logger.info("case exchange", extra={"caseId": case_id, "next": step})
             return {"next": step}
     raise ValueError(f"unknown action {action!r}")

@@ -318,6 +318,23 @@ CASES = [
         ),
     ),
     Case(
+        "POST /orders/{orderId}/after-sales",
+        lambda w: Call(
+            f"/orders/{(o := w.delivered_order())['orderId']}/after-sales",
+            CUSTOMER,
+            {
+                "childOrderId": o["children"][0]["childOrderId"],
+                "type": "exchange",
+                "lines": [{"lineNo": 1, "quantity": 1}],
+                "reason": "size_or_fit",
+                "replacements": [{"lineNo": 1, "skuId": "TEE-M"}],
+            },
+            {"Idempotency-Key": w.key("case")},
+            201,
+        ),
+        variant="exchange",
+    ),
+    Case(
         "POST /after-sales/evidence-uploads",
         lambda w: Call(
             "/after-sales/evidence-uploads", CUSTOMER, {"contentType": "image/png", "size": 1000}, status=201

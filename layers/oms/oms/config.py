@@ -26,6 +26,7 @@ class Settings:
     case_dispute_seconds: int = 5 * 86400
     return_ship_seconds: int = 7 * 86400
     inspect_seconds: int = 10 * 86400
+    exchange_pay_seconds: int = 2 * 86400  # ExchangePaySeconds: a dearer replacement's difference is paid in time
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,4 +50,5 @@ class Settings:
             case_dispute_seconds=int(os.environ.get("CASE_DISPUTE_SECONDS", str(5 * 86400))),
             return_ship_seconds=int(os.environ.get("RETURN_SHIP_SECONDS", str(7 * 86400))),
             inspect_seconds=int(os.environ.get("INSPECT_SECONDS", str(10 * 86400))),
+            exchange_pay_seconds=int(os.environ.get("EXCHANGE_PAY_SECONDS", str(2 * 86400))),
         )

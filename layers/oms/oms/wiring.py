@@ -162,6 +162,7 @@ class Services:
             self.providers,
             bank_transfer_review_seconds=self.settings.bank_transfer_review_seconds,
             payment_timeout_seconds=self.settings.payment_timeout_seconds,
+            exchanges=lambda: self.after_sales,
         )
 
     @cached_property
@@ -192,6 +193,7 @@ class Services:
             complete=complete,
             refunds=lambda: self.refunds,
             return_tracking=lambda case_id, notice: self.after_sales.return_tracking(case_id, notice),
+            replacement_shipped=lambda case_id: self.after_sales.replacement_shipped(case_id),
         )
 
     @cached_property
@@ -276,6 +278,7 @@ class Services:
             dispute=settings.case_dispute_seconds,
             return_ship=settings.return_ship_seconds,
             inspect=settings.inspect_seconds,
+            difference_pay=settings.exchange_pay_seconds,
         )
 
     @cached_property

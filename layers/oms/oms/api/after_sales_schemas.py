@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from oms.api.fulfilment_schemas import Carrier, TrackingNumber
-from oms.api.schemas import MoneyIn, Note, Reason, Strict
+from oms.api.schemas import Id, MoneyIn, Note, Reason, Strict
 from oms.domain.after_sales import CaseReason, CaseType
 from oms.domain.pricing import MAX_DISTINCT_SKUS, MAX_QUANTITY
 
@@ -20,6 +20,13 @@ class ClaimLineIn(Strict):
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
+class ReplacementIn(Strict):
+    """What an exchange sends instead of a claimed line: the same SKU, or another SKU of the same product."""
+
+    lineNo: int = Field(ge=1, le=999)
+    skuId: Id
+
+
 class CaseIn(Strict):
     childOrderId: ChildOrderId
     type: CaseType = Field(strict=False)
@@ -30,6 +37,8 @@ class CaseIn(Strict):
     requestedAmount: MoneyIn | None = None
     toBalance: bool = False
     evidence: list[EvidenceKey] = Field(default_factory=list, max_length=9)
+    # an exchange: one per claimed line (required for `exchange`, refused for the other types)
+    replacements: list[ReplacementIn] = Field(default_factory=list, max_length=MAX_DISTINCT_SKUS)
 
     @field_validator("lines")
     @classmethod

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from oms.api.schemas import MoneyOut, Page, View
@@ -56,6 +54,34 @@ class CaseInspection(View):
     at: str
 
 
+class CaseReplacementAsk(View):
+    lineNo: int
+    skuId: str
+
+
+class ReplacementLine(View):
+    """A line of the replacement child order: the returned line it replaces, at the SKU's price then."""
+
+    lineNo: int
+    replacesLineNo: int
+    skuId: str
+    quantity: int
+    unitPrice: MoneyOut
+
+
+class CaseReplacement(View):
+    """An exchange's replacement child order, its lines and the price difference (positive: the shopper
+    pays it, `differencePaid` once paid; negative: refunded as `refundId`)."""
+
+    childOrderId: str
+    lines: list[ReplacementLine]
+    difference: MoneyOut
+    differencePaid: bool | None = None
+    differenceDeadline: str | None = None
+    refundId: str | None = None
+    madeAt: str
+
+
 class Case(View):
     """An after-sales case: what it claims, where it stands and what it waits for (`waitingFor`, until
     `deadline` when that step has one)."""
@@ -84,7 +110,8 @@ class Case(View):
     returnShipment: ReturnShipment | None = None
     inspection: CaseInspection | None = None
     refundId: str | None = None
-    replacement: dict[str, Any] | None = None
+    replacements: list[CaseReplacementAsk] | None = None
+    replacement: CaseReplacement | None = None
 
 
 CasePage = Page[Case]

@@ -103,6 +103,9 @@ class ChildOrder(View):
     cancellation: Json | None
     shipments: list[Shipment]
     version: int
+    # An exchange's replacement: the case it replaces goods for; held until its price difference is paid.
+    replacementOf: str | None = None
+    heldFor: str | None = None
 
 
 class HistoryEntry(View):

@@ -58,7 +58,8 @@ class CaseStep(StrEnum):
     RECEIPT = "receipt"  # the return parcel arrives (carrier DELIVERED, or the warehouse books it)
     INSPECTION = "inspection"  # the merchant inspects until the deadline (then every unit is accepted)
     REFUND = "refund"  # the refund's legs settle
-    REPLACEMENT = "replacement"  # the replacement child order ships
+    REPLACEMENT = "replacement"  # the exchange's replacement child order is made, then ships
+    DIFFERENCE = "difference"  # the shopper pays a dearer replacement's price difference until the deadline
     DONE = "done"
 
 
@@ -74,6 +75,9 @@ class CaseAction(StrEnum):
     CANCEL = "cancel"
     REFUNDED = "refunded"  # the refund's legs all succeeded (system)
     REPLACED = "replaced"  # the replacement shipped (system)
+    DIFFERENCE_DUE = "difference-due"  # the replacement costs more: the shopper pays the difference (system)
+    DIFFERENCE_PAID = "difference-paid"  # the difference was paid: the replacement is released (system)
+    NOT_REPLACEABLE = "not-replaceable"  # no stock, or the difference not paid: refund the returned units (system)
     ESCALATE = "escalate"  # the policy at the decision's deadline (system)
     EXPIRE = "expire"  # a deadline passed with nothing to decide (system): the rejection stands, return not shipped
     CLOSE = "close"  # nothing is left to refund (it went back another way meanwhile): the case ends (system)
@@ -103,12 +107,22 @@ DEADLINES: Mapping[CaseStep, str] = {
     CaseStep.DISPUTE: "dispute",
     CaseStep.RETURN_SHIPMENT: "returnShip",
     CaseStep.INSPECTION: "inspect",
+    CaseStep.DIFFERENCE: "differencePay",
 }
 
 # Who may take each action (roles; the shopper acts on their own case only, staff within their scope).
 SHOPPER_ACTIONS = frozenset({CaseAction.DISPUTE, CaseAction.RETURN_SHIPPED, CaseAction.CANCEL})
 SYSTEM_ACTIONS = frozenset(
-    {CaseAction.REFUNDED, CaseAction.REPLACED, CaseAction.ESCALATE, CaseAction.EXPIRE, CaseAction.CLOSE}
+    {
+        CaseAction.REFUNDED,
+        CaseAction.REPLACED,
+        CaseAction.ESCALATE,
+        CaseAction.EXPIRE,
+        CaseAction.CLOSE,
+        CaseAction.DIFFERENCE_DUE,
+        CaseAction.DIFFERENCE_PAID,
+        CaseAction.NOT_REPLACEABLE,
+    }
 )
 
 
@@ -158,7 +172,8 @@ ACCEPTS: Mapping[CaseStep, frozenset[CaseAction]] = {
     CaseStep.RECEIPT: frozenset({CaseAction.RECEIVED}),
     CaseStep.INSPECTION: frozenset({CaseAction.INSPECTED}),
     CaseStep.REFUND: frozenset({CaseAction.REFUNDED, CaseAction.CLOSE}),
-    CaseStep.REPLACEMENT: frozenset({CaseAction.REPLACED}),
+    CaseStep.REPLACEMENT: frozenset({CaseAction.REPLACED, CaseAction.DIFFERENCE_DUE, CaseAction.NOT_REPLACEABLE}),
+    CaseStep.DIFFERENCE: frozenset({CaseAction.DIFFERENCE_PAID, CaseAction.EXPIRE}),
     CaseStep.DONE: frozenset(),
 }
 
@@ -185,6 +200,12 @@ def move(kind: CaseType, step: CaseStep, action: CaseAction, *, disputed: bool =
         return Move(CaseStatus.ESCALATED, CaseStep.ARBITRATION)
     if action is CaseAction.CLOSE:
         return Move(CaseStatus.CLOSED, CaseStep.DONE)
+    if action is CaseAction.DIFFERENCE_DUE:
+        return Move(CaseStatus.EXCHANGING, CaseStep.DIFFERENCE)
+    if action is CaseAction.DIFFERENCE_PAID:
+        return Move(CaseStatus.EXCHANGING, CaseStep.REPLACEMENT)
+    if action is CaseAction.NOT_REPLACEABLE or (action is CaseAction.EXPIRE and step is CaseStep.DIFFERENCE):
+        return Move(CaseStatus.REFUNDING, CaseStep.REFUND)  # the exchange becomes a refund of the returned units
     if action is CaseAction.EXPIRE:
         if step is CaseStep.DISPUTE:
             return Move(CaseStatus.REJECTED, CaseStep.DONE)  # not disputed in time: the rejection stands
@@ -305,3 +326,66 @@ def check_inspection(claims: Iterable[Claim], verdicts: Iterable[Inspection]) ->
 def accept_all(claims: Iterable[Claim]) -> list[Inspection]:
     """The inspection's deadline passed: every returned unit is accepted as restockable."""
     return [Inspection(c.line_no, c.quantity, 0) for c in claims]
+
+
+# ---------------------------------------------------------------- exchanges
+@dataclass(frozen=True)
+class Replacement:
+    """What an exchange asks for one claimed line: the SKU to send instead (the same, or another SKU of the
+    same product)."""
+
+    line_no: int
+    sku_id: str
+
+
+def check_replacements(
+    kind: CaseType,
+    claims: Iterable[Claim],
+    replacements: Iterable[Replacement],
+    *,
+    product_of_line: Mapping[int, str],
+    product_of_sku: Mapping[str, str | None],
+) -> None:
+    """An exchange names one replacement per claimed line, a SKU that exists and belongs to the product of
+    the line's SKU; other case types name none. `product_of_sku`: the product of each named SKU (None:
+    no such SKU)."""
+    wanted = list(replacements)
+    if kind is not CaseType.EXCHANGE:
+        if wanted:
+            raise InvalidRequest("only an exchange names replacements", field="replacements")
+        return
+    claimed = {c.line_no for c in claims}
+    named: dict[int, str] = {}
+    for replacement in wanted:
+        if replacement.line_no in named:
+            raise InvalidRequest(f"line {replacement.line_no} has two replacements", field="replacements")
+        if replacement.line_no not in claimed:
+            raise InvalidRequest(f"line {replacement.line_no} is not claimed by this exchange", field="replacements")
+        named[replacement.line_no] = replacement.sku_id
+    missing = sorted(claimed - named.keys())
+    if missing:
+        raise InvalidRequest(
+            f"an exchange names a replacement for every claimed line (missing: {', '.join(map(str, missing))})",
+            field="replacements",
+        )
+    for line_no, sku_id in sorted(named.items()):
+        product = product_of_sku.get(sku_id)
+        if product is None:
+            raise InvalidRequest(f"SKU {sku_id} does not exist", field="replacements")
+        if product != product_of_line.get(line_no):
+            raise InvalidRequest(
+                f"line {line_no}'s replacement {sku_id} is another product: an exchange sends the same SKU or "
+                "another variant of the same product",
+                field="replacements",
+            )
+
+
+def price_difference(new_unit: Money, returned_unit: Money, quantity: int) -> Money:
+    """What an exchanged line costs more (positive: the shopper pays it) or less (negative: refunded): the
+    replacement SKU's current unit price less the returned line's unit price, times the units."""
+    if new_unit.currency != returned_unit.currency:
+        raise InvalidRequest(
+            f"the replacement is priced in {new_unit.currency}, the order in {returned_unit.currency}",
+            field="replacements",
+        )
+    return Money((new_unit.amount - returned_unit.amount) * quantity, new_unit.currency)

@@ -36,6 +36,7 @@ class PostingKind(StrEnum):
     BALANCE_ADJUSTMENT = "balance_adjustment"
     CANCELLATION = "cancellation"  # value the order no longer sells (or, reversed, sells again)
     WRITE_OFF = "write_off"  # part of what the order is owed that a person decided not to collect
+    EXCHANGE = "exchange"  # an exchange's dearer replacement: the order is owed the price difference (or no longer)
 
 
 def provider_account(method: str) -> str:
@@ -66,6 +67,7 @@ ADJUSTMENTS = "adjustments"
 CANCELLATIONS = "cancellations"
 WRITE_OFFS = "write-offs"
 MANUAL_PAYOUTS = "manual-payouts"
+EXCHANGES = "exchanges"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,16 @@ def cancellation(order_id: str, amount: Money, memo: str) -> Posting:
 def cancellation_reversed(order_id: str, amount: Money, memo: str) -> Posting:
     """A cancellation undone (a late payment revived the order): the order is owed `amount` again."""
     return transfer(PostingKind.CANCELLATION, owed_account(order_id), CANCELLATIONS, amount, memo)
+
+
+def exchange_difference(order_id: str, amount: Money, memo: str) -> Posting:
+    """An exchange's replacement costs `amount` more: the order is owed it (the shopper pays it)."""
+    return transfer(PostingKind.EXCHANGE, owed_account(order_id), EXCHANGES, amount, memo)
+
+
+def exchange_difference_dropped(order_id: str, amount: Money, memo: str) -> Posting:
+    """The difference was not paid and the replacement is not sent: the order is no longer owed it."""
+    return transfer(PostingKind.EXCHANGE, EXCHANGES, owed_account(order_id), amount, memo)
 
 
 def write_off(order_id: str, amount: Money, memo: str) -> Posting:

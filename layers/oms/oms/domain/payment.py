@@ -192,6 +192,8 @@ class SuccessOutcome(StrEnum):
     # re-take the stock and accept, or refund when the stock is gone.
     REVIVE_OR_REFUND = "revive_or_refund"
     REFUND_AFTER_CANCEL = "refund_after_cancel"  # cancelled/closed order: record the money, refund it
+    # A paid order whose exchange waits for a dearer replacement's price difference: exactly this money pays it.
+    PAY_DIFFERENCE = "pay_difference"
 
 
 PAID_STATES = frozenset({"PAID", "PARTIALLY_SHIPPED", "SHIPPED", "DELIVERED", "COMPLETED"})
@@ -217,15 +219,25 @@ def may_revive(cancel_reason: str | None, took_benefits: bool, policies: Sequenc
 
 
 def decide_success(
-    order_status: str, attempt_status: AttemptStatus, expected: Money, received: Money, *, revive: bool = False
+    order_status: str,
+    attempt_status: AttemptStatus,
+    expected: Money,
+    received: Money,
+    *,
+    revive: bool = False,
+    pays_difference: bool = False,
 ) -> tuple[SuccessOutcome, AnomalyType | None]:
     """What a verified 'money received' notice means for the order, and which anomaly it opens.
-    `revive`: whether a cancelled order may be revived by this payment (see `may_revive`)."""
+    `revive`: whether a cancelled order may be revived by this payment (see `may_revive`); `pays_difference`:
+    the attempt was made for the price difference an exchange on the (paid) order still waits for, so its
+    exact money pays that difference (not a duplicate payment)."""
     if attempt_status is AttemptStatus.SUCCEEDED:
         return SuccessOutcome.ALREADY_APPLIED, None
     exact = received.currency == expected.currency and received.amount == expected.amount
     mismatch = AnomalyType.CURRENCY_MISMATCH if received.currency != expected.currency else AnomalyType.AMOUNT_MISMATCH
     if order_status in PAID_STATES:
+        if exact and pays_difference:
+            return SuccessOutcome.PAY_DIFFERENCE, None
         return SuccessOutcome.DUPLICATE_REFUND, AnomalyType.DUPLICATE_PAYMENT
     if order_status in ("CANCELLED", "CLOSED"):
         if exact and order_status == "CANCELLED" and revive:

@@ -39,24 +39,31 @@ from oms.domain.after_sales import (
     ClaimContext,
     Inspection,
     NotReturnable,
+    Replacement,
     accept_all,
     check_claims,
     check_inspection,
+    check_replacements,
     move,
+    price_difference,
 )
 from oms.domain.clock import to_rfc3339, utcnow
 from oms.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
 from oms.domain.fulfilment import ChildStatus
 from oms.domain.ids import new_id
+from oms.domain.ledger import exchange_difference, exchange_difference_dropped
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.permissions import Actor, Permission
 from oms.services.access import may_see_order, owns
 from oms.services.idempotency import raise_if_key_in_use, replay
 from oms.store import cases as store
-from oms.store.orders import OrderRepository, add_event, add_history, stored_response
+from oms.store import keys
+from oms.store.catalog import CatalogRepository, SkuRecord
+from oms.store.ledger import add_postings
+from oms.store.orders import SOLD, OrderRepository, add_event, add_history, stored_response
 from oms.store.payments import add_idempotency, add_inbox
-from oms.store.records import CaseRecord, ChildRecord, MoneyRecord, OrderRecord, StoredResponse
+from oms.store.records import CaseRecord, ChildRecord, LineRecord, MoneyRecord, OrderRecord, StoredResponse
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 log = logging.getLogger(__name__)
@@ -92,7 +99,7 @@ class CaseRefundAsk:
 
     order_id: str
     refund_id: str
-    child_id: str
+    child_id: str | None  # None: a manual amount over the order's tenders (an exchange's cheaper replacement)
     units: tuple[tuple[int, int], ...]
     amount: Money | None
     to_balance: bool
@@ -132,6 +139,7 @@ class CaseRequest:
     requested_amount: Money | None
     to_balance: bool
     evidence: tuple[str, ...]
+    replacements: tuple[Replacement, ...] = ()  # an exchange: what to send instead of each claimed line
 
 
 @dataclass(frozen=True)
@@ -142,6 +150,7 @@ class Deadlines:
     dispute: int
     return_ship: int
     inspect: int
+    difference_pay: int = 2 * 86400  # how long the shopper may take to pay a dearer replacement's difference
 
     def seconds(self, step: CaseStep) -> int | None:
         name = DEADLINES.get(step)
@@ -152,10 +161,17 @@ class Deadlines:
             "dispute": self.dispute,
             "returnShip": self.return_ship,
             "inspect": self.inspect,
+            "differencePay": self.difference_pay,
         }[name]
 
     def to_json(self) -> dict[str, int]:
-        return {"review": self.review, "dispute": self.dispute, "returnShip": self.return_ship, "inspect": self.inspect}
+        return {
+            "review": self.review,
+            "dispute": self.dispute,
+            "returnShip": self.return_ship,
+            "inspect": self.inspect,
+            "differencePay": self.difference_pay,
+        }
 
 
 # Who may take each action, besides the case's own shopper for SHOPPER_ACTIONS.
@@ -203,6 +219,8 @@ def case_view(case: CaseRecord) -> dict[str, Any]:
         view["inspection"] = dict(case.inspection)
     if case.refundId:
         view["refundId"] = case.refundId
+    if case.replacements:
+        view["replacements"] = [dict(r) for r in case.replacements]
     if case.replacement:
         view["replacement"] = dict(case.replacement)
     return view
@@ -233,6 +251,7 @@ class AfterSalesService:
         deadlines: Deadlines,
         policy: Callable[[str], CasePolicy] = lambda store_id: DEFAULT_POLICY,
         intercept: Callable[[str, str], bool] | None = None,
+        skus: Callable[[str], SkuRecord | None] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.orders = orders
@@ -244,6 +263,8 @@ class AfterSalesService:
         # Cancel a paid child that has not shipped, through the warehouse's interception (fulfilment);
         # (child id, why) -> whether it was stopped in time.
         self.intercept = intercept
+        # A SKU with its availability (an exchange's replacement: its product, price, warehouse, stock).
+        self.skus = skus or CatalogRepository().get_sku
         self.clock = clock
 
     def _now(self) -> str:
@@ -360,6 +381,7 @@ class AfterSalesService:
         for key in request.evidence:
             if not key.startswith(self.evidence().prefix(header.customerId)):
                 raise InvalidRequest("evidence keys come from this shopper's own uploads", field="evidence")
+        self._check_replacements(record, request)
         units = tuple((c.line_no, c.quantity) for c in request.lines)
         case_id = f"AS{new_id()}"
         ask = CaseRefundAsk(
@@ -407,6 +429,7 @@ class AfterSalesService:
             inspection=None,
             refundId=None,
             replacement=None,
+            replacements=[{"lineNo": r.line_no, "skuId": r.sku_id} for r in request.replacements] or None,
             flowToken=None,
             flowStep=None,
             createdAt=now,
@@ -415,6 +438,25 @@ class AfterSalesService:
             version=1,
         )
         return case, child
+
+    def _check_replacements(self, record: OrderRecord, request: CaseRequest) -> None:
+        """An exchange names, for each claimed line, a SKU that exists and is of the line's product, all
+        shipped from one warehouse (the replacement is one child order); other types name none."""
+        skus = {r.sku_id: self.skus(r.sku_id) for r in request.replacements}
+        check_replacements(
+            request.case_type,
+            request.lines,
+            request.replacements,
+            product_of_line={int(line.lineNo): line.productId for line in record.lines},
+            product_of_sku={sku_id: sku.product_id if sku else None for sku_id, sku in skus.items()},
+        )
+        for sku in skus.values():
+            if sku is not None and sku.price.currency != record.header.currency:
+                raise InvalidRequest(f"SKU {sku.sku_id} is not sold in {record.header.currency}", field="replacements")
+        if len({(sku.store_id, sku.warehouse_id) for sku in skus.values() if sku}) > 1:
+            raise InvalidRequest(
+                "the replacements ship from one warehouse: exchange them in two cases", field="replacements"
+            )
 
     @staticmethod
     def _claims_text(case: CaseRecord) -> str:
@@ -837,6 +879,11 @@ class AfterSalesService:
                 action, note = CaseAction.EXPIRE, "the return was not shipped in time: the case is closed"
             elif step is CaseStep.DISPUTE:
                 action, note = CaseAction.EXPIRE, "the rejection was not disputed in time: it stands"
+            elif step is CaseStep.DIFFERENCE:
+                try:
+                    return self._difference_not_paid(system, record, case)
+                except _Moved:
+                    continue
             else:
                 return case.step
             try:
@@ -898,6 +945,392 @@ class AfterSalesService:
             except _Moved:
                 continue
         raise Conflict("the case kept changing while its refund was booked")
+
+    # ---------------------------------------------------------------- exchanges
+    def flow_exchange(self, case_id: str) -> str:
+        """The flow's exchange task, once the goods are inspected: the replacement child order for the SKUs
+        the case asked for (`_make_replacement`), once; a case whose replacement is made does nothing again
+        (it only notices a replacement that shipped meanwhile). Returns the step the case waits for:
+        `replacement` (made, ships through fulfilment), `difference` (the shopper pays a dearer
+        replacement's difference first), `refund` (no stock: the returned units are refunded instead)."""
+        system = Actor.system("after-sales")
+        for _ in range(ATTEMPTS):
+            record, case = self._case(system, case_id)
+            if case.step != CaseStep.REPLACEMENT.value:
+                return case.step
+            try:
+                if case.replacement:
+                    return self._replaced_if_shipped(system, record, case)
+                return self._make_replacement(system, record, case)
+            except _Moved:
+                continue
+        raise Conflict("the case kept changing while its replacement was made")
+
+    def _make_replacement(self, actor: Actor, record: OrderRecord, case: CaseRecord) -> str:
+        """ONE transaction: the replacement SKUs' stock taken (never oversold), new order lines at each SKU's
+        current price, a new child order marked as the case's replacement, the case linked to it with the
+        price difference, a history line and the CaseUpdated row. A cheaper replacement refunds the
+        difference (`RF<caseId>`, a manual amount over the order's tenders, settled after the commit); a
+        dearer one makes the order owe it and holds the child until it is paid (step `difference`)."""
+        header = record.header
+        asked = {int(r["lineNo"]): str(r["skuId"]) for r in case.replacements or []}
+        skus = {sku_id: self.skus(sku_id) for sku_id in set(asked.values())}
+        claims = sorted((int(line["lineNo"]), int(line["quantity"])) for line in case.lines)
+        needed: dict[str, int] = {}
+        for line_no, quantity in claims:
+            needed[asked[line_no]] = needed.get(asked[line_no], 0) + quantity
+        short = [
+            f"{sku_id} ({units} wanted, {found.available if found else 0} available)"
+            for sku_id, units in sorted(needed.items())
+            for found in [skus[sku_id]]
+            if found is None or found.status != "ACTIVE" or found.available < units
+        ]
+        if short:
+            return self._not_replaceable(actor, record, case, short)
+        now = self._now()
+        returned = {int(line.lineNo): line for line in record.lines}
+        line_no = max(returned, default=0)
+        child_no = max((int(c.childNo) for c in record.children), default=0) + 1
+        child_id = keys.child_id(header.orderId, child_no)
+        new_lines: list[LineRecord] = []
+        parts: list[dict[str, Any]] = []
+        shown: list[dict[str, Any]] = []
+        difference = 0
+        for returned_no, quantity in claims:
+            sku = skus[asked[returned_no]]
+            assert sku is not None
+            old = returned[returned_no]
+            extra = price_difference(sku.price, old.unitPrice.money(), quantity)
+            share = self.refunds.paid_share(record, self._ask(case, ((returned_no, quantity),), None))
+            difference += extra.amount
+            line_no += 1
+            value = sku.price.amount * quantity
+            paid = max(share.amount + extra.amount, 0)  # what the shopper has paid for the replacement units
+            currency = header.currency
+            new_lines.append(
+                LineRecord(
+                    orderId=header.orderId,
+                    lineNo=line_no,
+                    skuId=sku.sku_id,
+                    productId=sku.product_id,
+                    storeId=sku.store_id,
+                    warehouseId=sku.warehouse_id,
+                    name=sku.name,
+                    unitPrice=MoneyRecord.of(sku.price),
+                    quantity=quantity,
+                    lineTotal=MoneyRecord(value, currency),
+                    shipping=MoneyRecord(0, currency),
+                    discount=MoneyRecord(value - paid, currency),
+                    payable=MoneyRecord(paid, currency),
+                    stockState=SOLD,
+                    pricing={"replacementOf": case.caseId, "replacesLineNo": returned_no},
+                )
+            )
+            parts.append(
+                {
+                    "lineNo": line_no,
+                    "skuId": sku.sku_id,
+                    "quantity": quantity,
+                    "amounts": {
+                        "original": value,
+                        "shipping": 0,
+                        "goodsDiscount": value - paid,
+                        "shippingDiscount": 0,
+                        "pointsValue": 0,
+                        "balance": 0,
+                    },
+                    "points": {"pointsRequired": 0, "pointsRedeemed": 0, "pointsEarned": 0},
+                }
+            )
+            shown.append(
+                {
+                    "lineNo": line_no,
+                    "replacesLineNo": returned_no,
+                    "skuId": sku.sku_id,
+                    "quantity": quantity,
+                    "unitPrice": sku.price.to_dict(),
+                }
+            )
+        first = skus[asked[claims[0][0]]]
+        assert first is not None
+        owed = Money(difference, header.currency)
+        held = owed.amount > 0
+        child = ChildRecord(
+            childId=child_id,
+            orderId=header.orderId,
+            childNo=child_no,
+            storeId=first.store_id,
+            warehouseId=first.warehouse_id,
+            handling=first.handling,
+            crossBorder="true" if first.cross_border else "false",
+            parts=parts,
+            total=MoneyRecord(
+                sum(int(p["amounts"]["original"]) - int(p["amounts"]["goodsDiscount"]) for p in parts), header.currency
+            ),
+            status=ChildStatus.AWAITING_SHIPMENT.value,
+            shipped={},
+            releasedAt=None,
+            cancellation=None,
+            createdAt=now,
+            updatedAt=now,
+            version=1,
+            queued=not held,
+            replacementOf=case.caseId,
+            heldFor="difference" if held else None,
+        )
+        replacement: dict[str, Any] = {
+            "childOrderId": child_id,
+            "lines": shown,
+            "difference": owed.to_dict(),
+            "madeAt": now,
+        }
+        tx = Transaction()
+        store.add_replacement(tx, new_lines, child, needed, now)
+        text = f"replacement child order {child_id} made ({self._replacement_text(shown)})"
+        refund_id = None
+        if held:
+            replacement["differencePaid"] = False
+            add_postings(
+                tx,
+                [exchange_difference(header.orderId, owed, f"case {case.caseId}: the replacement costs more")],
+                now,
+                pk=keys.order_pk(header.orderId),
+                order_id=header.orderId,
+                payment_id=None,
+                by=actor.subject,
+            )
+            deadline = self._deadline(CaseStep.DIFFERENCE, now)
+            replacement["differenceDeadline"] = deadline
+            text += f"; it costs {owed.display()} more: the shopper pays the difference until {deadline}, then it ships"
+            action = CaseAction.DIFFERENCE_DUE
+        else:
+            if owed.amount < 0:
+                back = Money(-owed.amount, header.currency)
+                try:
+                    # The refund plans before it writes: refused, it has added nothing to the transaction.
+                    self.refunds.add(tx, record, self._ask(case, (), back), actor, now)
+                except Conflict as nothing_left:  # the order's money went back another way meanwhile
+                    text += f"; it costs {back.display()} less, but nothing is left to refund: {nothing_left.detail}"
+                else:
+                    refund_id = f"RF{case.caseId}"
+                    replacement["refundId"] = refund_id
+                    text += f"; it costs {back.display()} less: refund {refund_id} pays the difference back"
+            else:
+                text += "; same price: nothing to pay"
+            action = None
+        try:
+            moved = self._case_step(
+                tx, actor, record, case, action, text, now, {"replacement": replacement, "refundId": refund_id}
+            )
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(Part.LINE, Part.CHILD):
+                raise _Moved from cancelled  # another replacement on this order took the keys: again
+            short_now = cancelled.failed(Part.STOCK)
+            if not short_now:
+                raise
+            fresh_record, fresh = self._case(actor, case.caseId)
+            if fresh.step != CaseStep.REPLACEMENT.value or fresh.replacement:
+                return fresh.step
+            return self._not_replaceable(
+                actor, fresh_record, fresh, [f"{f.key} (sold out meanwhile)" for f in short_now]
+            )
+        if refund_id:
+            self.refunds.settle(header.orderId)
+        return moved.step
+
+    @staticmethod
+    def _replacement_text(lines: Sequence[Mapping[str, Any]]) -> str:
+        return ", ".join(
+            f"line {line['lineNo']}: {line['skuId']} x{line['quantity']} for line {line['replacesLineNo']}"
+            for line in lines
+        )
+
+    @staticmethod
+    def _ask(case: CaseRecord, units: tuple[tuple[int, int], ...], amount: Money | None) -> CaseRefundAsk:
+        """The case's refund: its claimed units (`units`), or an amount over the order's tenders."""
+        return CaseRefundAsk(
+            case.orderId,
+            f"RF{case.caseId}",
+            case.childId if units else None,
+            units,
+            amount,
+            case.toBalance == "true",
+            case.caseId,
+            case.note,
+        )
+
+    def _case_step(
+        self,
+        tx: Transaction,
+        actor: Actor,
+        record: OrderRecord,
+        case: CaseRecord,
+        action: CaseAction | None,
+        text: str,
+        now: str,
+        changes: dict[str, Any],
+    ) -> CaseRecord:
+        """Commit `tx` with the case's part of it: moved by `action` (None: it keeps its step), a decision
+        entry, a history line and the CaseUpdated row. Raises _Moved when the case changed meanwhile."""
+        decision = {"action": action.value if action else "replacement-made"}
+        decision.update({"by": actor.subject, "role": actor.primary_role, "at": now, "note": text[:300]})
+        changes = {**changes, "decisions": [*(dict(d) for d in case.decisions or []), decision]}
+        if action is None:
+            status, step = CaseStatus(case.status), CaseStep(case.step)
+            store.add_case_note(tx, case, now, changes)
+        else:
+            target = move(CaseType(case.caseType), CaseStep(case.step), action)
+            status, step = target.status, target.step
+            store.add_case_move(
+                tx, case, now, status=status, step=step, deadline=self._deadline(step, now), changes=changes
+            )
+        line = f"after-sales case {case.caseId}: {decision['action']}, {case.status} → {status.value}: {text}"
+        add_history(tx, case.orderId, StatusChange(record.status, record.status, actor, now, line[:1000]), key="case")
+        event = events.case_updated(
+            case_facts(case),
+            status=status.value,
+            step=step.value,
+            action=str(decision["action"]),
+            from_status=case.status,
+            by=actor.subject,
+            role=actor.primary_role,
+        )
+        add_event(tx, case.orderId, event, now, key="case")
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(Part.CASE):
+                raise _Moved from cancelled
+            raise
+        moved = replace(
+            case,
+            **changes,
+            status=status.value,
+            step=step.value,
+            deadline=self._deadline(step, now),
+            version=int(case.version) + 1,
+            updatedAt=now,
+        )
+        self.resume_flow(moved, case)
+        return moved
+
+    def _not_replaceable(self, actor: Actor, record: OrderRecord, case: CaseRecord, short: Sequence[str]) -> str:
+        """No stock for the replacement: the exchange becomes a refund of the returned units (the flow's
+        refund task pays it), said on the history."""
+        note = (
+            f"the replacement is out of stock ({', '.join(short)}): the exchange becomes a refund of the returned units"
+        )
+        return self._move(actor, record, case, CaseAction.NOT_REPLACEABLE, note[:300]).step
+
+    def _replaced_if_shipped(self, actor: Actor, record: OrderRecord, case: CaseRecord) -> str:
+        child = next((c for c in record.children if c.childId == case.replacement["childOrderId"]), None)
+        if child is None or child.status == ChildStatus.AWAITING_SHIPMENT.value:
+            return case.step
+        note = f"the replacement child order {child.childId} shipped"
+        return self._move(actor, record, case, CaseAction.REPLACED, note).step
+
+    def replacement_shipped(self, case_id: str) -> str:
+        """Fulfilment shipped a replacement child order (after its commit): the case is resolved and the flow
+        resumed. Never raises for a case that moved on; returns the step the case waits for."""
+        system = Actor.system("after-sales")
+        for _ in range(ATTEMPTS):
+            record, case = self._case(system, case_id)
+            if case.step != CaseStep.REPLACEMENT.value or not case.replacement:
+                return case.step
+            try:
+                return self._replaced_if_shipped(system, record, case)
+            except _Moved:
+                continue
+        raise Conflict("the case kept changing while its replacement shipped")
+
+    # ---------------------------------------------------------------- the price difference
+    @staticmethod
+    def _awaiting_difference(record: OrderRecord) -> CaseRecord | None:
+        return next(
+            (c for c in record.cases if c.step == CaseStep.DIFFERENCE.value and c.replacement),
+            None,
+        )
+
+    def difference_due(self, record: OrderRecord) -> Money | None:
+        """The price difference an exchange on this order waits for (the payments side lets the shopper pay
+        it), or None."""
+        case = self._awaiting_difference(record)
+        if case is None:
+            return None
+        return Money.from_dict(case.replacement["difference"])
+
+    def add_difference_paid(self, tx: Transaction, record: OrderRecord, actor: Actor, now: str) -> CaseRecord | None:
+        """The payment of an exchange's difference succeeded (the payments side's transaction): in that same
+        transaction the case moves on (it waits for the replacement to ship) and the held child is released
+        to its warehouse. Returns the case as it was (for `difference_paid_committed`), None when no case
+        waits for a difference."""
+        case = self._awaiting_difference(record)
+        if case is None:
+            return None
+        child = next(c for c in record.children if c.childId == case.replacement["childOrderId"])
+        target = move(CaseType(case.caseType), CaseStep(case.step), CaseAction.DIFFERENCE_PAID)
+        difference = Money.from_dict(case.replacement["difference"])
+        note = f"the price difference {difference.display()} was paid: replacement {child.childId} is released"
+        decision = {"action": CaseAction.DIFFERENCE_PAID.value, "by": actor.subject, "role": actor.primary_role}
+        decision.update({"at": now, "note": note})
+        changes = {
+            "replacement": {**dict(case.replacement), "differencePaid": True},
+            "decisions": [*(dict(d) for d in case.decisions or []), decision],
+        }
+        store.add_case_move(tx, case, now, status=target.status, step=target.step, deadline=None, changes=changes)
+        store.add_replacement_released(tx, child, now)
+        line = f"after-sales case {case.caseId}: {decision['action']}, {case.status} → {target.status.value}: {note}"
+        add_history(tx, case.orderId, StatusChange(record.status, record.status, actor, now, line), key="case")
+        event = events.case_updated(
+            case_facts(case),
+            status=target.status.value,
+            step=target.step.value,
+            action=CaseAction.DIFFERENCE_PAID.value,
+            from_status=case.status,
+            by=actor.subject,
+            role=actor.primary_role,
+        )
+        add_event(tx, case.orderId, event, now, key="case")
+        return case
+
+    def difference_paid_committed(self, before: CaseRecord) -> None:
+        """After the difference's payment committed: resume the flow waiting on the difference (never raises;
+        the CaseUpdated row does it again from the stream)."""
+        fresh = store.case_of(before.caseId)
+        if fresh is not None:
+            self.resume_flow(fresh, before)
+
+    def _difference_not_paid(self, actor: Actor, record: OrderRecord, case: CaseRecord) -> str:
+        """The difference's deadline passed unpaid: the held replacement is cancelled (its stock available
+        again), the order no longer owes the difference, and the exchange becomes a refund of the returned
+        units (the flow's refund task pays it)."""
+        replacement = dict(case.replacement or {})
+        child = next((c for c in record.children if c.childId == replacement.get("childOrderId")), None)
+        difference = Money.from_dict(replacement["difference"])
+        note = (
+            f"the price difference {difference.display()} was not paid in time: replacement "
+            f"{replacement.get('childOrderId')} is cancelled and the exchange becomes a refund of the returned units"
+        )
+        now = self._now()
+
+        def drop(tx: Transaction) -> None:
+            if child is not None and child.heldFor:
+                units: dict[str, int] = {}
+                for part in child.parts:
+                    units[str(part["skuId"])] = units.get(str(part["skuId"]), 0) + int(part["quantity"])
+                store.add_replacement_dropped(tx, child, units, note[:300], now)
+            add_postings(
+                tx,
+                [exchange_difference_dropped(case.orderId, difference, f"case {case.caseId}: difference not paid")],
+                now,
+                pk=keys.order_pk(case.orderId),
+                order_id=case.orderId,
+                payment_id=None,
+                by=actor.subject,
+            )
+
+        changes = {"replacement": {**replacement, "differencePaid": False}}
+        return self._move(actor, record, case, CaseAction.EXPIRE, note[:300], also=drop, changes=changes).step
 
 
 class TooManyUploads(DomainError):

@@ -76,6 +76,22 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 6  # re-read and retry when a sibling moved the parent at the same moment
 MAX_BATCH = 50
 PAID_OR_SHIPPING = frozenset({OrderStatus.PAID, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED})
+# An exchange's replacement child ships after the order's own goods were delivered (or the order completed).
+REPLACEMENT_SHIPPING = PAID_OR_SHIPPING | {OrderStatus.DELIVERED, OrderStatus.COMPLETED}
+
+
+def _may_ship(record: OrderRecord, child: ChildRecord) -> None:
+    """Only paid orders ship; an exchange's replacement also once the order was delivered, and only once its
+    price difference is paid."""
+    allowed = REPLACEMENT_SHIPPING if child.replacementOf else PAID_OR_SHIPPING
+    if record.status not in allowed:
+        raise Conflict(f"the order is {record.status.value}: only paid orders ship", orderStatus=record.status.value)
+    if child.heldFor:
+        raise Conflict(
+            f"replacement {child.childId} waits for its price difference to be paid (case {child.replacementOf})",
+            childStatus=child.status,
+            heldFor=child.heldFor,
+        )
 
 
 class WarehouseDown(DomainError):
@@ -108,6 +124,7 @@ class FulfilmentService:
         complete: Callable[[OrderRecord], OrderRecord] | None = None,
         # The after-sales side's handling of a tracking event of a case's return parcel (its outcome).
         return_tracking: Callable[[str, TrackingNotice], str] | None = None,
+        replacement_shipped: Callable[[str], object] | None = None,
         clock: Callable[[], datetime] = utcnow,
         # Refund requests (a cancelled child's money goes back through them); built here when not given.
         refunds: Callable[[], RefundService] | None = None,
@@ -119,6 +136,8 @@ class FulfilmentService:
         self.settle_refund = settle_refund
         self.complete = complete
         self.return_tracking = return_tracking
+        # An exchange's replacement child shipped: after-sales resolves its case (case id).
+        self.replacement_shipped = replacement_shipped
         self.clock = clock
         self.refunds = refunds or self._own_refunds
 
@@ -177,8 +196,7 @@ class FulfilmentService:
         if not actor.can(Permission.SHIPMENT_CREATE):
             raise Forbidden("warehouse staff release child orders")
         record, child = self._record_of_child(child_order_id)
-        if record.status not in PAID_OR_SHIPPING:
-            raise Conflict(f"the order is {record.status.value}: only paid orders go to the warehouse")
+        _may_ship(record, child)
         if child.releasedAt:
             if child.status == ChildStatus.AWAITING_SHIPMENT.value:
                 # Tell the warehouse again (idempotent by child id): a release whose answer was lost
@@ -247,10 +265,7 @@ class FulfilmentService:
         existing = self._same_shipment(record, child, request)
         if existing is not None:
             return existing
-        if record.status not in PAID_OR_SHIPPING:
-            raise Conflict(
-                f"the order is {record.status.value}: only paid orders ship", orderStatus=record.status.value
-            )
+        _may_ship(record, child)
         status = ChildStatus(child.status)
         if status not in (ChildStatus.AWAITING_SHIPMENT, ChildStatus.PARTIALLY_SHIPPED):
             raise Conflict(f"the child order is {status.value}", childStatus=status.value)
@@ -307,7 +322,18 @@ class FulfilmentService:
             if cancelled.failed(Part.ORDER, Part.CHILD):
                 raise _Retry from cancelled
             raise
+        if child.replacementOf and self.replacement_shipped is not None:
+            self._tell_replacement_shipped(child)
         return {**shipment_view(shipment), "orderId": record.header.orderId}
+
+    def _tell_replacement_shipped(self, child: ChildRecord) -> None:
+        """An exchange's replacement shipped: its case is resolved (after-sales). Never raises: the case's flow
+        notices it too (its exchange task, and the sweeper)."""
+        assert self.replacement_shipped is not None and child.replacementOf
+        try:
+            self.replacement_shipped(child.replacementOf)
+        except Exception as error:
+            log.warning("case %s not told its replacement shipped: %r", child.replacementOf, error)
 
     def _same_shipment(
         self, record: OrderRecord, child: ChildRecord, request: ShipmentRequest
@@ -713,5 +739,9 @@ class FulfilmentService:
 
 
 def _children_with(record: OrderRecord, child: ChildRecord, status: ChildStatus) -> list[ChildStatus]:
-    """The statuses of the order's children as they will be once `child` has moved to `status`."""
-    return [status if c.childId == child.childId else ChildStatus(c.status) for c in record.children]
+    """The statuses of the order's children as they will be once `child` has moved to `status`. An exchange's
+    replacement children do not count: the order's status follows the goods it sold, so a replacement
+    shipping after the delivery never moves a DELIVERED or COMPLETED order back."""
+    return [
+        status if c.childId == child.childId else ChildStatus(c.status) for c in record.children if not c.replacementOf
+    ]

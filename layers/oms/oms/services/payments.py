@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from oms.adapters.providers.base import (
     CallbackAnswer,
@@ -39,6 +39,7 @@ from oms.domain.ledger import (
 from oms.domain.money import Money
 from oms.domain.order import CancelReason, OrderStatus, StatusChange, cancellation_record, check_transition
 from oms.domain.payment import (
+    PAID_STATES,
     AnomalyAlreadyDecided,
     AnomalyStatus,
     AnomalyType,
@@ -148,6 +149,16 @@ def order_id_of(payment_id: str) -> str:
     return payment_id[:ORDER_ID_LENGTH]
 
 
+class ExchangeDifferences(Protocol):
+    """After-sales exchanges as payments use them (oms.services.after_sales.AfterSalesService)."""
+
+    def difference_due(self, record: OrderRecord) -> Money | None: ...
+
+    def add_difference_paid(self, tx: Transaction, record: OrderRecord, actor: Actor, now: str) -> Any: ...
+
+    def difference_paid_committed(self, before: Any) -> None: ...
+
+
 class PaymentService:
     def __init__(
         self,
@@ -158,8 +169,11 @@ class PaymentService:
         bank_transfer_review_seconds: int,
         clock: Callable[[], datetime] = utcnow,
         payment_timeout_seconds: int = 1800,
+        exchanges: Callable[[], ExchangeDifferences] | None = None,
     ) -> None:
         self.orders = orders
+        # After-sales exchanges whose dearer replacement waits for its price difference (oms.wiring).
+        self.exchanges = exchanges
         self.reads = reads
         self.providers = providers
         self.bank_transfer_review_seconds = bank_transfer_review_seconds
@@ -202,10 +216,12 @@ class PaymentService:
         replayed = replay(stored, fingerprint)
         if replayed is not None:
             return replayed
-        if record.status is not OrderStatus.PENDING_PAYMENT:
+        difference = self._difference_to_pay(record, method)
+        if record.status is not OrderStatus.PENDING_PAYMENT and difference is None:
             raise OrderNotPayable(f"the order is {record.status.value}; only PENDING_PAYMENT orders are paid")
         total = header.total.money()
-        outstanding = money_of(record).outstanding  # what is owed (less cancelled / written off) minus what is held
+        # What is owed (less cancelled / written off) minus what is held; or an exchange's price difference.
+        outstanding = difference or money_of(record).outstanding
         if outstanding.amount <= 0:
             raise OrderNotPayable("nothing is outstanding on this order")
         channel = _strictest(method, [settings[str(s)][method.value] for s in header.storeIds])
@@ -463,6 +479,7 @@ class PaymentService:
             expected,
             notice.amount,
             revive=self._may_revive(record, attempt, notice.amount),
+            pays_difference=self._difference_due(record) == attempt.goodsAmount.money(),
         )
         outcome = outcome_kind.value
         add_inbox(
@@ -471,7 +488,11 @@ class PaymentService:
         if outcome_kind is SuccessOutcome.ALREADY_APPLIED:
             return self._commit_notice(tx, outcome)
         check_attempt_transition(AttemptStatus(attempt.status), AttemptStatus.SUCCEEDED)
-        exact = outcome_kind in (SuccessOutcome.PAY_ORDER, SuccessOutcome.REVIVE_OR_REFUND)
+        exact = outcome_kind in (
+            SuccessOutcome.PAY_ORDER,
+            SuccessOutcome.REVIVE_OR_REFUND,
+            SuccessOutcome.PAY_DIFFERENCE,
+        )
         add_attempt_move(
             tx,
             attempt,
@@ -495,6 +516,9 @@ class PaymentService:
                 actor=actor,
             )
             return self._commit_notice(tx, outcome)
+
+        if outcome_kind is SuccessOutcome.PAY_DIFFERENCE:
+            return self._pay_difference(tx, record, attempt, actor, now, outcome)
 
         if outcome_kind is SuccessOutcome.REVIVE_OR_REFUND:
             # Every store revives timed-out orders (latePaymentPolicy revive-if-stock): take the stock
@@ -566,6 +590,56 @@ class PaymentService:
         else:
             note = _late_payment_note(record, exact=notice.amount == expected)
         return self._record_and_refund(record, attempt, notice, anomaly_type, actor, note)
+
+    # ---------------------------------------------------------------- an exchange's price difference
+    def _difference_due(self, record: OrderRecord) -> Money | None:
+        exchanges = self.exchanges() if self.exchanges is not None else None
+        return exchanges.difference_due(record) if exchanges is not None else None
+
+    def _difference_to_pay(self, record: OrderRecord, method: PaymentMethod) -> Money | None:
+        """A paid order is paid again only for the price difference an exchange on it waits for, through a
+        payment provider (its ledger shows the difference owed)."""
+        due = self._difference_due(record) if record.status.value in PAID_STATES else None
+        if due is not None and method in (PaymentMethod.BALANCE, PaymentMethod.BANK_TRANSFER):
+            raise OrderNotPayable("an exchange's price difference is paid through a payment provider")
+        return due
+
+    def _pay_difference(
+        self, tx: Transaction, record: OrderRecord, attempt: AttemptRecord, actor: Actor, now: str, outcome: str
+    ) -> str:
+        """Exactly the difference an exchange waits for: the money on the books, and in the same transaction
+        the exchange moves on and its replacement child is released to ship (after-sales)."""
+        assert self.exchanges is not None
+        exchanges = self.exchanges()
+        header = record.header
+        add_order_guard(tx, header)
+        add_postings(
+            tx,
+            payment_postings(
+                attempt.method,
+                header.orderId,
+                attempt.goodsAmount.money(),
+                attempt.fee.money(),
+                attempt.surcharge.money(),
+            ),
+            now,
+            pk=keys.order_pk(header.orderId),
+            order_id=header.orderId,
+            payment_id=attempt.paymentId,
+            by=actor.subject,
+        )
+        before = exchanges.add_difference_paid(tx, record, actor, now)
+        try:
+            answer = self._commit_notice(tx, outcome)
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(Part.CASE, Part.CHILD):
+                # The exchange moved meanwhile (its deadline passed): decide again on fresh data, where this
+                # money is no longer a difference due (it is refunded).
+                raise ConcurrentChange from cancelled
+            raise
+        if before is not None:
+            exchanges.difference_paid_committed(before)
+        return answer
 
     def _may_revive(self, record: OrderRecord, attempt: AttemptRecord, received: Money) -> bool:
         """Only exact money for an order the payment timeout cancelled may revive it, only when the order

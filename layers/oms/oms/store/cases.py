@@ -30,11 +30,12 @@ from oms.store.models import (
     EvidenceQuotaItem,
     Item,
     OrderItem,
+    OrderLineItem,
     StockItem,
     TrackingItem,
 )
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
-from oms.store.records import CaseRecord, ChildRecord, HeaderRecord
+from oms.store.records import CaseRecord, ChildRecord, HeaderRecord, LineRecord
 from oms.store.rows import case_record, item_of
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
@@ -362,3 +363,77 @@ def take_evidence_upload(customer_id: str, day: str, limit: int, expires_at: dat
             return False
         raise
     return True
+
+
+# ---------------------------------------------------------------- exchanges
+def add_replacement(
+    tx: Transaction, lines: Sequence[LineRecord], child: ChildRecord, stock: dict[str, int], now: str
+) -> None:
+    """An exchange's replacement: its order lines and child order (new keys: a concurrent replacement on the
+    same order fails `Part.LINE` / `Part.CHILD`), and the SKUs' stock taken as sold (`available >= units`, so
+    it is never oversold: a short SKU fails `(Part.STOCK, sku)`)."""
+    for line in lines:
+        tx.put(
+            (Part.LINE, f"replacement-{int(line.lineNo)}"),
+            item_of(OrderLineItem, line, keys.order_pk(line.orderId), keys.order_line_sk(int(line.lineNo))),
+            OrderLineItem.PK.does_not_exist(),
+        )
+    tx.put((Part.CHILD, int(child.childNo)), _replacement_child_item(child), ChildOrderItem.PK.does_not_exist())
+    for sku_id, units in sorted(stock.items()):
+        tx.update(
+            (Part.STOCK, sku_id),
+            StockItem(*keys.stock(sku_id)),
+            [StockItem.available.add(-units), StockItem.sold.add(units), StockItem.updatedAt.set(now)],
+            StockItem.available >= units,
+        )
+
+
+def _replacement_child_item(child: ChildRecord) -> ChildOrderItem:
+    return item_of(
+        ChildOrderItem,
+        child,
+        keys.order_pk(child.orderId),
+        keys.child_sk(int(child.childNo)),
+        GSI1PK=keys.warehouse_children_gsi1(child.warehouseId) if child.queued else None,
+        GSI1SK=f"{child.createdAt}#{child.childId}" if child.queued else None,
+    )
+
+
+def add_replacement_released(tx: Transaction, child: ChildRecord, now: str) -> None:
+    """The price difference was paid: the held replacement can ship (it enters its warehouse's list)."""
+    version = int(child.version)
+    tx.update(
+        (Part.CHILD, int(child.childNo)),
+        ChildOrderItem(keys.order_pk(child.orderId), keys.child_sk(int(child.childNo))),
+        [
+            ChildOrderItem.heldFor.remove(),
+            ChildOrderItem.GSI1PK.set(keys.warehouse_children_gsi1(child.warehouseId)),
+            ChildOrderItem.GSI1SK.set(f"{now}#{child.childId}"),
+            ChildOrderItem.updatedAt.set(now),
+            ChildOrderItem.version.set(version + 1),
+        ],
+        (ChildOrderItem.version == version) & ChildOrderItem.heldFor.exists(),
+    )
+
+
+def add_replacement_dropped(tx: Transaction, child: ChildRecord, stock: dict[str, int], why: str, now: str) -> None:
+    """The difference was not paid: the held replacement is cancelled and its stock is available again."""
+    version = int(child.version)
+    tx.update(
+        (Part.CHILD, int(child.childNo)),
+        ChildOrderItem(keys.order_pk(child.orderId), keys.child_sk(int(child.childNo))),
+        [
+            ChildOrderItem.status.set("CANCELLED"),
+            ChildOrderItem.cancellation.set({"reason": "difference_not_paid", "note": why, "at": now}),
+            ChildOrderItem.updatedAt.set(now),
+            ChildOrderItem.version.set(version + 1),
+        ],
+        (ChildOrderItem.version == version) & ChildOrderItem.heldFor.exists(),
+    )
+    for sku_id, units in sorted(stock.items()):
+        tx.update(
+            (Part.STOCK, sku_id),
+            StockItem(*keys.stock(sku_id)),
+            [StockItem.available.add(units), StockItem.sold.add(-units), StockItem.updatedAt.set(now)],
+            StockItem.sold >= units,
+        )

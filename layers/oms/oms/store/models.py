@@ -541,6 +541,11 @@ class ChildOrderItem(Item, discriminator="ChildOrder"):
     # What refunds gave back of it: {"units": {"<lineNo>": units refunded}, "shipping": bool}; written
     # with the child's version as condition, so units are never refunded twice.
     refunded = JSONAttribute(null=True)
+    # An exchange's replacement (oms.services.after_sales.flow_exchange): the case it replaces goods for; such
+    # a child does not move its parent's status. `heldFor`: "difference" while the shopper has not paid the
+    # dearer replacement's price difference (it cannot ship, and is in no warehouse list).
+    replacementOf = UnicodeAttribute(null=True)
+    heldFor = UnicodeAttribute(null=True)
 
 
 class CaseItem(Item, discriminator="Case"):
@@ -568,6 +573,7 @@ class CaseItem(Item, discriminator="Case"):
     inspection = JSONAttribute(null=True)  # [{"lineNo", "restockable", "damaged"}], with by/at
     refundId = UnicodeAttribute(null=True)
     replacement = JSONAttribute(null=True)  # the exchange's replacement child order
+    replacements = JSONAttribute(null=True)  # an exchange's request: [{"lineNo", "skuId"}] (what to send instead)
     flowToken = UnicodeAttribute(null=True)  # the case flow's task token, waiting on `flowStep`
     flowStep = UnicodeAttribute(null=True)
     createdAt = UnicodeAttribute()

@@ -139,6 +139,7 @@ class CaseRecord:
     createdBy: str
     updatedAt: str
     version: int
+    replacements: Any = None  # an exchange's request: [{"lineNo", "skuId"}]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,8 @@ class ChildRecord:
     version: int
     queued: bool
     refunded: Any = None  # {"units": {"<lineNo>": n}, "shipping": bool}
+    replacementOf: str | None = None  # the exchange case this child replaces goods for
+    heldFor: str | None = None  # "difference": the replacement waits for its price difference
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,7 +130,7 @@ def child_view(child: ChildRecord, order_status: str, shipments: list[ShipmentRe
         if order_status in (OrderStatus.PENDING_PAYMENT, OrderStatus.ON_HOLD, OrderStatus.CANCELLED)
         else own
     )
-    return {
+    view: dict[str, Any] = {
         "childOrderId": child.childId,
         "childNo": int(child.childNo),
         "status": status,
@@ -151,6 +151,11 @@ def child_view(child: ChildRecord, order_status: str, shipments: list[ShipmentRe
         ],
         "version": int(child.version),
     }
+    if child.replacementOf:
+        view["replacementOf"] = child.replacementOf
+    if child.heldFor:
+        view["heldFor"] = child.heldFor
+    return view
 
 
 def shipment_view(item: ShipmentRecord) -> dict[str, Any]:
