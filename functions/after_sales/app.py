@@ -27,6 +27,7 @@ from oms.api.params import Cursor, IdempotencyKey, Limit, replayed_header
 from oms.domain.after_sales import (
     CaseAction,
     CaseReason,
+    CaseRequest,
     CaseStatus,
     CaseStep,
     CaseType,
@@ -35,7 +36,6 @@ from oms.domain.after_sales import (
     Replacement,
 )
 from oms.domain.permissions import Permission
-from oms.services.after_sales import CaseRequest
 from oms.services.idempotency import request_fingerprint
 
 logger = Logger()

@@ -17,9 +17,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import wiring
-from oms.domain.after_sales import CaseStep
+from oms.domain.after_sales import CaseStep, RefundNotSettled
 from oms.faults import transient_store_errors
-from oms.services.after_sales import RefundNotSettled
 
 logger = Logger()
 services = wiring.services()

@@ -16,6 +16,7 @@ from oms_local.core.functions import reset_cached_connections
 from oms_local.core.template import load_template
 
 # Fixtures several modules use, defined beside their helpers (a module's own fixture of the same name wins).
+from tests.helpers.cases import recording_flow as recording_flow
 from tests.helpers.fulfilment import carriers as carriers
 from tests.helpers.fulfilment import catalog as catalog
 from tests.helpers.fulfilment import fulfilment as fulfilment

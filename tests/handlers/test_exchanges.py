@@ -12,11 +12,7 @@ No stock: the exchange becomes a refund of the returned units."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
-from oms import wiring
 
 from tests.handlers.conftest import ADMIN, CUSTOMER, SUPPORT
 from tests.helpers.cases import (
@@ -34,23 +30,6 @@ from tests.helpers.cases import (
 from tests.helpers.pricing import cny
 from tests.helpers.problems import assert_problem
 from tests.helpers.world import WAREHOUSE, Call, World, payment_callback, sku
-
-
-@pytest.fixture(name="flow")
-def recording_flow(world: World) -> Iterator[Flow]:
-    """The case flow stood in for by the recording `Flow`."""
-    recording = Flow()
-    current = wiring.adapters()
-    wiring.configure(
-        wiring.Adapters(
-            providers=current.providers,
-            warehouse=current.warehouse,
-            carrier_webhooks=current.carrier_webhooks,
-            case_flow=recording,
-        )
-    )
-    yield recording
-    wiring.configure(current)
 
 
 def add_variant(world: World, sku_id: str, price: int, stock: int = 50) -> None:

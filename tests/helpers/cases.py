@@ -4,10 +4,13 @@ state machine calls them, paid and delivered orders, cases opened and moved."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import pytest
+from oms import wiring
 
 from tests.helpers.handlers import ADDRESS, ADMIN, CUSTOMER, LambdaContext
 from tests.helpers.table import stock_of as _stock_of
@@ -31,6 +34,23 @@ class Flow:
         self.done.add(token)
         self.resumed.append((token, next_step))
         return True
+
+
+@pytest.fixture(name="flow")
+def recording_flow(world: World) -> Iterator[Flow]:
+    """The case flow stood in for by the recording `Flow` (registered in tests/handlers/conftest.py)."""
+    recording = Flow()
+    current = wiring.adapters()
+    wiring.configure(
+        wiring.Adapters(
+            providers=current.providers,
+            warehouse=current.warehouse,
+            carrier_webhooks=current.carrier_webhooks,
+            case_flow=recording,
+        )
+    )
+    yield recording
+    wiring.configure(current)
 
 
 def task(world: World, action: str, case_id: str, **extra: Any) -> dict[str, Any]:

@@ -389,3 +389,22 @@ def price_difference(new_unit: Money, returned_unit: Money, quantity: int) -> Mo
             field="replacements",
         )
     return Money((new_unit.amount - returned_unit.amount) * quantity, new_unit.currency)
+
+
+@dataclass(frozen=True)
+class CaseRequest:
+    """What a shopper (or support) asks for when opening a case (the route's validated body)."""
+
+    child_order_id: str
+    case_type: CaseType
+    lines: tuple[Claim, ...]
+    reason: CaseReason
+    note: str | None
+    requested_amount: Money | None
+    to_balance: bool
+    evidence: tuple[str, ...]
+    replacements: tuple[Replacement, ...] = ()  # an exchange: what to send instead of each claimed line
+
+
+class RefundNotSettled(Exception):
+    """A leg of the case's refund is still on its way (the flow retries, then waits for RefundSucceeded)."""

@@ -32,6 +32,7 @@ from oms.domain.after_sales import (
     CaseNotWaiting,
     CasePolicy,
     CaseReason,
+    CaseRequest,
     CaseStatus,
     CaseStep,
     CaseType,
@@ -39,7 +40,6 @@ from oms.domain.after_sales import (
     ClaimContext,
     Inspection,
     NotReturnable,
-    Replacement,
     accept_all,
     check_claims,
     check_inspection,
@@ -127,19 +127,6 @@ class EvidenceUploads(Protocol):
     def presigned_post(self, key: str, content_type: str, max_bytes: int) -> dict[str, Any]: ...
 
     def prefix(self, customer_id: str) -> str: ...
-
-
-@dataclass(frozen=True)
-class CaseRequest:
-    child_order_id: str
-    case_type: CaseType
-    lines: tuple[Claim, ...]
-    reason: CaseReason
-    note: str | None
-    requested_amount: Money | None
-    to_balance: bool
-    evidence: tuple[str, ...]
-    replacements: tuple[Replacement, ...] = ()  # an exchange: what to send instead of each claimed line
 
 
 @dataclass(frozen=True)
@@ -1346,10 +1333,6 @@ class TrackingNumberTaken(Conflict):
 
 class _Duplicate(Exception):
     """This carrier event was applied before."""
-
-
-class RefundNotSettled(Exception):
-    """A leg of the case's refund is still on its way (the flow retries, then waits for RefundSucceeded)."""
 
 
 class _Moved(Exception):
