@@ -120,3 +120,60 @@ def product(stack: LocalStack, http: Any, store: str, warehouse: str, price: int
     response = http.post("/products", token=admin(stack), json=body)
     assert response.status == 201, response.text
     return sku_id
+
+
+# ---------------------------------------------------------------- after-sales
+def delivered_order(stack: LocalStack, http: Any, quantity: int = 1) -> tuple[str, dict[str, Any], str]:
+    """A shopper's order of `quantity` units paid through the Alipay sandbox, shipped and delivered."""
+    sku = product(stack, http, "demo", "WH-SH", 4900)
+    token = stack.mint_token(f"it-case-{uuid.uuid4().hex[:8]}", ["customer"])
+    placed = http.post(
+        "/orders",
+        token=token,
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        json={"lines": [{"skuId": sku, "quantity": quantity}], "shippingAddress": ADDRESS},
+    )
+    assert placed.status == 201, placed.text
+    order_id = placed.json()["orderId"]
+    stack.sandbox_pay(start_payment(http, token, order_id, "alipay")["paymentId"])
+    child = order(http, token, order_id)["children"][0]["childOrderId"]
+    tracking = f"SF{uuid.uuid4().hex[:10].upper()}"
+    warehouse = stack.mint_token("it-warehouse", ["warehouse"])
+    shipped = http.post(
+        f"/orders/{child}/shipments", token=warehouse, json={"carrier": "sf", "trackingNumber": tracking}
+    )
+    assert shipped.status == 201, shipped.text
+    carrier_event(http, tracking, "DELIVERED")
+    return token, order(http, token, order_id), child
+
+
+def carrier_event(http: Any, tracking: str, status: str) -> None:
+    response = http.post("/_local/sandbox/carriers/sf/events", json={"trackingNumber": tracking, "status": status})
+    assert response.status == 200, response.text
+    assert [d["status"] for d in response.json()["deliveries"]] == [204]
+
+
+def open_case(http: Any, token: str, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    opened = http.post(
+        f"/orders/{order_id}/after-sales", token=token, headers={"Idempotency-Key": str(uuid.uuid4())}, json=body
+    )
+    assert opened.status == 201, opened.text
+    case: dict[str, Any] = opened.json()
+    return case
+
+
+def execution(stack: LocalStack, case_id: str) -> dict[str, Any] | None:
+    sfn = stack.boto3_client("stepfunctions")
+    arn = stack.template.state_machines["AfterSalesCaseStateMachine"].arn.replace(":stateMachine:", ":execution:")
+    try:
+        described: dict[str, Any] = sfn.describe_execution(executionArn=f"{arn}:case-{case_id}")
+    except sfn.exceptions.ExecutionDoesNotExist:
+        return None
+    return described
+
+
+def case_of(http: Any, token: str, case_id: str) -> dict[str, Any]:
+    response = http.get(f"/after-sales/{case_id}", token=token)
+    assert response.status == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body

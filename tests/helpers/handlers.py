@@ -10,6 +10,7 @@ import functools
 import importlib.util
 import json
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -67,10 +68,13 @@ def load_function(name: str) -> ModuleType:
 
 
 class AwsCalls:
-    """Every AWS call of the clients created while the `aws_calls` fixture is active, as
-    "service:Operation", seen by botocore before-call hooks; `fail` injects an error response instead."""
+    """Every AWS call the test's own thread makes through the clients created while the `aws_calls` fixture
+    is active, as "service:Operation", seen by botocore before-call hooks; `fail` injects an error response
+    instead. Calls of other threads (a local stack's timers and Step Functions executions still running in
+    the same process after integration tests) are not the test's, and are left out."""
 
     def __init__(self) -> None:
+        self._thread = threading.get_ident()
         self.calls: list[str] = []
         self.requests: list[tuple[str, bytes]] = []  # with the serialized request body
         self._faults: list[tuple[str, str, Callable[[bytes], bool]]] = []
@@ -87,6 +91,8 @@ class AwsCalls:
         self.requests.clear()
 
     def before_call(self, model: Any, params: dict[str, Any], **_: Any) -> Any:
+        if threading.get_ident() != self._thread:
+            return None
         name = f"{model.service_model.service_name}:{model.name}"
         body = params.get("body") or b""
         body = body.encode() if isinstance(body, str) else body

@@ -12,56 +12,17 @@ from typing import Any
 import pytest
 
 from local.stack import LocalStack
-from tests.helpers.flows import ADDRESS, admin, order, product, start_payment
+from tests.helpers.flows import (
+    admin,
+    carrier_event,
+    case_of,
+    delivered_order,
+    execution,
+    order,
+    start_payment,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def delivered_order(stack: LocalStack, http: Any) -> tuple[str, dict[str, Any], str]:
-    """A shopper's order of one unit paid through the Alipay sandbox, shipped and delivered."""
-    sku = product(stack, http, "demo", "WH-SH", 4900)
-    token = stack.mint_token(f"it-exchange-{uuid.uuid4().hex[:8]}", ["customer"])
-    placed = http.post(
-        "/orders",
-        token=token,
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-        json={"lines": [{"skuId": sku, "quantity": 1}], "shippingAddress": ADDRESS},
-    )
-    assert placed.status == 201, placed.text
-    order_id = placed.json()["orderId"]
-    stack.sandbox_pay(start_payment(http, token, order_id, "alipay")["paymentId"])
-    child = order(http, token, order_id)["children"][0]["childOrderId"]
-    tracking = f"SF{uuid.uuid4().hex[:10].upper()}"
-    warehouse = stack.mint_token("it-warehouse", ["warehouse"])
-    shipped = http.post(
-        f"/orders/{child}/shipments", token=warehouse, json={"carrier": "sf", "trackingNumber": tracking}
-    )
-    assert shipped.status == 201, shipped.text
-    carrier_event(http, tracking, "DELIVERED")
-    return token, order(http, token, order_id), child
-
-
-def carrier_event(http: Any, tracking: str, status: str) -> None:
-    response = http.post("/_local/sandbox/carriers/sf/events", json={"trackingNumber": tracking, "status": status})
-    assert response.status == 200, response.text
-    assert [d["status"] for d in response.json()["deliveries"]] == [204]
-
-
-def execution(stack: LocalStack, case_id: str) -> dict[str, Any] | None:
-    sfn = stack.boto3_client("stepfunctions")
-    arn = stack.template.state_machines["AfterSalesCaseStateMachine"].arn.replace(":stateMachine:", ":execution:")
-    try:
-        described: dict[str, Any] = sfn.describe_execution(executionArn=f"{arn}:case-{case_id}")
-    except sfn.exceptions.ExecutionDoesNotExist:
-        return None
-    return described
-
-
-def case_of(http: Any, token: str, case_id: str) -> dict[str, Any]:
-    response = http.get(f"/after-sales/{case_id}", token=token)
-    assert response.status == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def variant_of(stack: LocalStack, http: Any, sku_id: str, price: int) -> str:

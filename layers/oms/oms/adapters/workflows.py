@@ -29,10 +29,11 @@ def execution_name(order_id: str, prefix: str = "pay") -> str:
     return f"{prefix}-{order_id}"
 
 
-class StepFunctionsTimer:
-    def __init__(self, state_machine_arn: str, prefix: str, client: SFNClient | None = None) -> None:
+class _StateMachine:
+    """A state machine's executions, through a Step Functions client made at first use."""
+
+    def __init__(self, state_machine_arn: str, client: SFNClient | None = None) -> None:
         self._arn = state_machine_arn
-        self._prefix = prefix
         self._client = client
 
     @property
@@ -42,6 +43,12 @@ class StepFunctionsTimer:
 
             self._client = aws_client("stepfunctions")
         return self._client
+
+
+class StepFunctionsTimer(_StateMachine):
+    def __init__(self, state_machine_arn: str, prefix: str, client: SFNClient | None = None) -> None:
+        super().__init__(state_machine_arn, client)
+        self._prefix = prefix
 
     def arm(self, order_id: str, deadline: str) -> None:
         self._start(execution_name(order_id, self._prefix), order_id, deadline)
@@ -79,22 +86,10 @@ class StepFunctionsAutoConfirm(StepFunctionsTimer):
         super().__init__(state_machine_arn, "confirm", client)
 
 
-class StepFunctionsCaseFlow:
+class StepFunctionsCaseFlow(_StateMachine):
     """The after-sales case flow: one execution per case, `case-<caseId>`, whose input carries the waits'
     deadlines in seconds (the template's parameters, `oms.services.after_sales.Deadlines`); its waits are
     resumed with their task tokens."""
-
-    def __init__(self, state_machine_arn: str, client: SFNClient | None = None) -> None:
-        self._arn = state_machine_arn
-        self._client = client
-
-    @property
-    def client(self) -> SFNClient:
-        if self._client is None:
-            from oms.faults import aws_client
-
-            self._client = aws_client("stepfunctions")
-        return self._client
 
     def start(self, case_id: str, order_id: str, timeouts: dict[str, int]) -> None:
         from botocore.exceptions import ClientError
