@@ -65,7 +65,9 @@ class BusEvent:
         )
 
 
-def consume_once(consumer: str, event: BusEvent, write: Callable[[Transaction], None], *, now: str | None = None) -> bool:
+def consume_once(
+    consumer: str, event: BusEvent, write: Callable[[Transaction], None], *, now: str | None = None
+) -> bool:
     """Apply `write`'s changes and the inbox row of (consumer, event) in one transaction.
 
     True if applied; False if this consumer had applied the event before (nothing is written). A
