@@ -149,7 +149,7 @@ def run_day(api: Api, *, orders: int = 24, seed: int = 7, shoppers: int = 6) -> 
             continue
         api.expect(200, "POST", f"/_local/sandbox/payments/{payment['paymentId']}/pay", body={})
         result.payments[method] += 1
-        order = eventually(lambda order_id=order_id, token=token: _paid(api, order_id, token), f"order {order_id} paid")
+        order = eventually(partial(_paid, api, order_id, token), f"order {order_id} paid")
         if fate < 0.35:  # paid, waiting for the warehouse at the end of the day
             result.orders[order_id] = "paid"
             continue
