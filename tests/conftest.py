@@ -55,10 +55,35 @@ except ImportError:  # pytest-xdist is in the dev extra; without it the suite ru
 else:
 
     class WorkerGroupScheduling(LoadScopeScheduling):
-        """Like `--dist load`, except that each group of `worker_group` goes to one worker as a whole."""
+        """Like `--dist load`, except that each group of `worker_group` goes to one worker as a whole.
+
+        With more than two workers the handler (moto mock) modules are split into `workers - 1` groups of
+        about equal size (test count, largest module first), so they run side by side while the
+        local-stack group has a worker of its own: loadscope hands the biggest scopes out first, one per
+        worker, so no worker ever holds a mock group and the stack group at once."""
+
+        def schedule(self) -> None:
+            if self.collection is None and self.registered_collections:
+                workers = len(self.nodes)
+                buckets = max(1, workers - 1)
+                sizes: dict[str, int] = {}
+                for nodeid in next(iter(self.registered_collections.values())):
+                    module = nodeid.split("::", 1)[0]
+                    if worker_group(self.config.rootpath, module) == MOCK_GROUP:
+                        sizes[module] = sizes.get(module, 0) + 1
+                loads = [0] * buckets
+                self._mock_bucket: dict[str, int] = {}
+                for module, size in sorted(sizes.items(), key=lambda item: (-item[1], item[0])):
+                    bucket = loads.index(min(loads))
+                    self._mock_bucket[module] = bucket
+                    loads[bucket] += size
+            super().schedule()
 
         def _split_scope(self, nodeid: str) -> str:
-            group = worker_group(self.config.rootpath, nodeid.split("::", 1)[0])
+            module = nodeid.split("::", 1)[0]
+            group = worker_group(self.config.rootpath, module)
+            if group == MOCK_GROUP and getattr(self, "_mock_bucket", None):
+                return f"{MOCK_GROUP}-{self._mock_bucket.get(module, 0)}"
             return group if group is not None else nodeid
 
     def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> WorkerGroupScheduling | None:
