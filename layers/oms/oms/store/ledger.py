@@ -27,6 +27,7 @@ def add_postings(
     order_id: str | None,
     payment_id: str | None,
     by: str,
+    refund_id: str | None = None,
 ) -> list[LedgerLineRecord]:
     items = []
     for posting in postings:
@@ -46,6 +47,7 @@ def add_postings(
                 orderId=order_id,
                 paymentId=payment_id,
                 by=by,
+                refundId=refund_id,
             )
             tx.put((Part.LEDGER, posting_id, n), item)
             items.append(ledger_line_record(item))

@@ -372,6 +372,7 @@ class LedgerLineItem(Item, discriminator="LedgerLine"):
     orderId = UnicodeAttribute(null=True)
     paymentId = UnicodeAttribute(null=True)
     by = UnicodeAttribute(null=True)
+    refundId = UnicodeAttribute(null=True)  # the refund a provider refund's lines book (reconciliation)
 
 
 class BalanceAccountItem(Item, discriminator="BalanceAccount"):

@@ -255,6 +255,7 @@ class LedgerLineRecord:
     orderId: str | None
     paymentId: str | None
     by: str | None
+    refundId: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,126 @@
+"""What the daily reconciliation reads and writes.
+
+Reads: the ledger lines of one provider's account for a span of time, from the account index that every
+ledger line already carries (GSI2 `ACCOUNT#provider:<method>` / `<at>#<posting>#<n>`): one Query per day,
+never a scan. Writes: one anomaly case per mismatch, its id fixed by (provider, day, kind, reference), put
+only when it does not exist yet, so a re-run opens nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from pynamodb.exceptions import PutError
+
+from oms.domain.clock import parse_rfc3339, to_rfc3339
+from oms.domain.ledger import PostingKind, provider_account
+from oms.domain.money import Money
+from oms.domain.payment import AnomalyStatus
+from oms.domain.reconciliation import BookedEntry, LineKind, Match, anomaly_key
+from oms.store import keys
+from oms.store.models import AnomalyItem, Item, LedgerLineItem, MoneyAttribute
+from oms.store.records import LedgerLineRecord
+from oms.store.rows import ledger_line_record
+
+UNKNOWN_ORDER = "unknown"  # a bill row about a payment id that is not one of ours
+
+
+def provider_lines(method: str, start: datetime, end: datetime) -> list[LedgerLineRecord]:
+    """Every ledger line of `provider:<method>` booked in [start, end) (paged through to the end)."""
+    partition = keys.account_gsi2(provider_account(method))
+    results = Item.gsi2.query(partition, Item.GSI2SK.between(to_rfc3339(start), to_rfc3339(end)), consistent_read=False)
+    lines = [ledger_line_record(i) for i in results if isinstance(i, LedgerLineItem)]
+    stop = to_rfc3339(end)
+    return [line for line in lines if line.at < stop]
+
+
+def booked_entries(lines: Sequence[LedgerLineRecord]) -> list[BookedEntry]:
+    """The provider account's lines summed per payment (payments and their fees) and per refund."""
+
+    @dataclass
+    class Sums:
+        kind: LineKind
+        payment_id: str
+        refund_id: str | None
+        order_id: str | None
+        currency: str
+        amount: int = 0
+        fee: int = 0
+        at: str = ""
+
+    sums: dict[tuple[LineKind, str], Sums] = {}
+    for line in lines:
+        payment_id = line.paymentId or ""
+        if line.kind == PostingKind.REFUND.value:
+            kind, reference = LineKind.REFUND, line.refundId or payment_id
+        elif line.kind in (PostingKind.PAYMENT.value, PostingKind.PROVIDER_FEE.value):
+            kind, reference = LineKind.PAYMENT, payment_id
+        else:
+            continue
+        entry = sums.get((kind, reference))
+        if entry is None:
+            entry = Sums(kind, payment_id, line.refundId, line.orderId, line.amount.currency, at=line.at)
+            sums[(kind, reference)] = entry
+        entry.at = min(entry.at, line.at)
+        if line.kind == PostingKind.PROVIDER_FEE.value:
+            entry.fee -= line.amount.amount  # the fee is credited to the provider account
+        elif kind is LineKind.REFUND:
+            entry.amount -= line.amount.amount  # a refund credits the provider account
+        else:
+            entry.amount += line.amount.amount
+    return [
+        BookedEntry(
+            s.kind,
+            s.payment_id,
+            s.refund_id,
+            s.order_id,
+            Money(s.amount, s.currency),
+            Money(s.fee, s.currency),
+            parse_rfc3339(s.at),
+        )
+        for s in sums.values()
+    ]
+
+
+def open_anomaly(provider: str, day: date, match: Match, now: str) -> str | None:
+    """The case of one mismatch; its id when opened now, None when a run before opened it already."""
+    from oms.domain.payment import AnomalyType
+
+    anomaly_id = anomaly_key(provider, day, match)
+    order_id = match.order_id or UNKNOWN_ORDER
+    theirs, ours = match.theirs, match.ours
+    currency = theirs.amount.currency if theirs is not None else ours.amount.currency if ours is not None else "CNY"
+    expected = ours.amount if ours is not None else Money(0, currency)
+    received = theirs.amount if theirs is not None else Money(0, currency)
+    note = (
+        f"{provider} bill of {day.isoformat()}: {match.kind.value} {match.reference} {match.status.value}"
+        f" ({match.detail}); provider reference {theirs.provider_reference if theirs else '-'}"
+    )
+    item = AnomalyItem(
+        *keys.anomaly(anomaly_id),
+        GSI1PK=keys.anomalies_by_order_gsi1(order_id),
+        GSI1SK=now,
+        GSI3PK=keys.anomalies_by_status_gsi3(AnomalyStatus.OPEN.value),
+        GSI3SK=f"{now}#{anomaly_id}",
+        anomalyId=anomaly_id,
+        anomalyType=AnomalyType(f"BILL_{match.status.value}").value,
+        orderId=order_id,
+        paymentId=match.payment_id,
+        expected=MoneyAttribute.of(expected),
+        received=MoneyAttribute.of(received),
+        status=AnomalyStatus.OPEN.value,
+        notes=[{"at": now, "by": "reconciliation", "note": note[:500]}],
+        refund=None if match.kind is LineKind.PAYMENT else {"refundId": match.reference, "status": "UNRECONCILED"},
+        createdAt=now,
+        updatedAt=now,
+        version=1,
+    )
+    try:
+        item.save(AnomalyItem.PK.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return anomaly_id
