@@ -112,7 +112,8 @@ def open_anomaly(provider: str, day: date, match: Match, now: str) -> str | None
         received=MoneyAttribute.of(received),
         status=AnomalyStatus.OPEN.value,
         notes=[{"at": now, "by": "reconciliation", "note": note[:500]}],
-        refund=None if match.kind is LineKind.PAYMENT else {"refundId": match.reference, "status": "UNRECONCILED"},
+        # A refund we booked is one that succeeded; one only the bill knows stays in the note.
+        refund={"refundId": match.reference, "status": "SUCCEEDED"} if match.kind is LineKind.REFUND and ours else None,
         createdAt=now,
         updatedAt=now,
         version=1,
