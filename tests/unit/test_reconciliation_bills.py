@@ -340,3 +340,35 @@ def test_anomaly_ids_are_fixed_per_provider_day_kind_and_reference() -> None:
 def test_order_of_payment() -> None:
     assert order_of_payment(PAY) == ORDER
     assert order_of_payment("SOMEONE-ELSES") is None
+
+
+def test_local_route_plants_into_the_sandbox_bills(processed: Sandbox) -> None:
+    import json
+    from types import SimpleNamespace
+
+    from oms_local.core.extension import LocalRequest
+    from oms_local.core.responses import BadBody
+    from oms_local.oms.routes import sandbox_routes
+
+    [route] = [r for r in sandbox_routes(SimpleNamespace(sandbox=processed)) if r.rule.endswith("/bills/plant")]  # type: ignore[arg-type]
+
+    def post(provider: str, body: dict[str, object]) -> int:
+        request = LocalRequest(
+            "POST", f"/_local/sandbox/{provider}/bills/plant", {}, {}, json.dumps(body).encode(), {"provider": provider}
+        )
+        try:
+            return route.handler(request).status
+        except BadBody:  # the stack answers it as a 400 problem
+            return 400
+
+    pay2 = f"{ORDER[:-1]}W02"
+    try:
+        assert post("wechat", {"kind": "amount", "reference": pay2, "amount": 1}) == 200
+        assert post("wechat", {"kind": "explode", "reference": pay2}) == 400
+        assert post("crypto", {"kind": "drop", "reference": pay2}) == 404
+        changed = [r for r in processed.bill_rows("wechat", DAY) if r.key == pay2]
+        assert [r.amount for r in changed] == [1]
+        assert post("wechat", {"kind": "drop", "reference": pay2, "clear": True}) == 200
+        assert [r for r in processed.bill_rows("wechat", DAY) if r.key == pay2] == []
+    finally:
+        processed.clear_plants()
