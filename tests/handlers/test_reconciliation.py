@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
-from oms.domain.reconciliation import BILL_ZONES, MatchStatus
+from oms.domain.reconciliation import BILL_ZONES, LineKind, MatchStatus
 from oms.services.reconciliation import ReconciliationService, S3Sink
 from oms_local.oms.payment_sandbox import Sandbox
 from pypdf import PdfReader
@@ -122,6 +123,16 @@ def test_reconciliation_finds_each_planted_mismatch_and_nothing_else(world: Worl
     bill_cases = {a["anomalyId"]: a for a in listed["items"] if a["type"].startswith("BILL_")}
     assert set(bill_cases) == set(run.opened)
     assert {a["type"] for a in bill_cases.values()} == {f"BILL_{status.value}" for status, _ in expected}
+
+    # Staff alerts follow the PaymentAnomaly events: one per case about one of our orders, none on re-run.
+    alerts = [
+        json.loads(i["detail"]["S"])
+        for i in world.snapshot()
+        if i["type"]["S"] == "Outbox" and i["detailType"]["S"] == "PaymentAnomaly"
+    ]
+    bill_alerts = sorted(a["anomalyId"] for a in alerts if a["anomalyType"].startswith("BILL_"))
+    stranger_case = run.anomalies[(LineKind.PAYMENT, stranger)]
+    assert bill_alerts == sorted(set(run.opened) - {stranger_case})
 
     folder = f"reports/reconciliation-{method}/{day.isoformat()}"
     body = bucket.get_object(Bucket=BUCKET, Key=f"{folder}/reconciliation.csv")["Body"].read().decode("utf-8-sig")

@@ -113,7 +113,7 @@ class ReconciliationService:
         self.clock = clock
 
     def run(self, provider: str, day: date | None = None) -> ReconciliationRun:
-        from oms.store.reconciliation import booked_entries, open_anomaly, provider_lines
+        from oms.store.reconciliation import booked_entries, provider_lines
 
         if provider not in BILL_ZONES:
             raise ValueError(f"{provider} publishes no bill to reconcile")
@@ -137,13 +137,39 @@ class ReconciliationService:
         for match in matches:
             if match.status is MatchStatus.MATCHED or (match.kind, match.reference) in anomalies:
                 continue
-            created = open_anomaly(provider, chosen, match, stamp)
+            created = self._open(provider, chosen, match, stamp)
             anomalies[(match.kind, match.reference)] = created or anomaly_key(provider, chosen, match)
             if created is not None:
                 opened.append(created)
         summary = totals(provider, matches)
         files = self._publish(provider, chosen, matches, summary, anomalies, now)
         return ReconciliationRun(provider, chosen, matches, summary, anomalies, opened, files)
+
+    @staticmethod
+    def _open(provider: str, day: date, match: Match, now: str) -> str | None:
+        """One case per mismatch, with a PaymentAnomaly event when the payment is one of our orders' (staff
+        alerts follow it); None when a run before opened it."""
+        from oms.domain import events
+        from oms.store.reconciliation import anomaly_item, open_anomaly, order_header
+        from oms.views.orders import order_summary
+
+        item = anomaly_item(provider, day, match, now)
+        header = order_header(match.order_id)
+        event = None
+        if header is not None:
+            event = events.payment_anomaly(
+                order_summary(header),
+                anomaly_id=item.anomalyId,
+                anomaly_type=item.anomalyType,
+                anomaly_status=item.status,
+                payment_id=item.paymentId,
+                expected=item.expected.money(),
+                received=item.received.money(),
+                refund=item.refund,
+                note=item.notes[0]["note"],
+            )
+        record = open_anomaly(item, event)
+        return record.anomalyId if record is not None else None
 
     def _publish(
         self,

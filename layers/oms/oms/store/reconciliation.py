@@ -12,17 +12,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DoesNotExist
 
 from oms.domain.clock import parse_rfc3339, to_rfc3339
+from oms.domain.events import OutboxEvent
 from oms.domain.ledger import PostingKind, provider_account
 from oms.domain.money import Money
 from oms.domain.payment import AnomalyStatus
 from oms.domain.reconciliation import BookedEntry, LineKind, Match, anomaly_key
 from oms.store import keys
-from oms.store.models import AnomalyItem, Item, LedgerLineItem, MoneyAttribute
-from oms.store.records import LedgerLineRecord
-from oms.store.rows import ledger_line_record
+from oms.store.models import AnomalyItem, Item, LedgerLineItem, MoneyAttribute, OrderItem
+from oms.store.orders import add_event
+from oms.store.records import AnomalyRecord, HeaderRecord, LedgerLineRecord
+from oms.store.rows import anomaly_record, header_record, ledger_line_record
+from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 UNKNOWN_ORDER = "unknown"  # a bill row about a payment id that is not one of ours
 
@@ -84,11 +87,22 @@ def booked_entries(lines: Sequence[LedgerLineRecord]) -> list[BookedEntry]:
     ]
 
 
-def open_anomaly(provider: str, day: date, match: Match, now: str) -> str | None:
-    """The case of one mismatch; its id when opened now, None when a run before opened it already."""
+def order_header(order_id: str | None) -> HeaderRecord | None:
+    if order_id is None:
+        return None
+    try:
+        return header_record(OrderItem.get(keys.order_pk(order_id), keys.ORDER_META))
+    except DoesNotExist:
+        return None
+
+
+def anomaly_item(provider: str, day: date, match: Match, now: str) -> AnomalyItem:
+    """The case of one mismatch (OPEN), its id fixed by (provider, day, kind, reference)."""
     from oms.domain.payment import AnomalyType
 
     anomaly_id = anomaly_key(provider, day, match)
+    if match.status.value == "MATCHED":
+        raise ValueError("a matched line opens no case")
     order_id = match.order_id or UNKNOWN_ORDER
     theirs, ours = match.theirs, match.ours
     currency = theirs.amount.currency if theirs is not None else ours.amount.currency if ours is not None else "CNY"
@@ -118,10 +132,20 @@ def open_anomaly(provider: str, day: date, match: Match, now: str) -> str | None
         updatedAt=now,
         version=1,
     )
+    return item
+
+
+def open_anomaly(item: AnomalyItem, event: OutboxEvent | None) -> AnomalyRecord | None:
+    """Put the case (and, for one of our orders, its PaymentAnomaly event) unless a run before opened it:
+    the record when opened now, else None."""
+    tx = Transaction()
+    tx.put(Part.ANOMALY, item, AnomalyItem.PK.does_not_exist())
+    if event is not None:
+        add_event(tx, item.orderId, event, item.createdAt, key="anomaly")
     try:
-        item.save(AnomalyItem.PK.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        tx.commit()
+    except TransactionCancelled as cancelled:
+        if cancelled.failed(Part.ANOMALY):
             return None
         raise
-    return anomaly_id
+    return anomaly_record(item)
