@@ -280,8 +280,16 @@ def wait_for_event_deliveries(timeout: float = 10.0) -> bool:
     return _dispatcher.wait_idle(timeout)
 
 
-def fire_rule(rule_name: str, *, account_id: str, region: str, event_bus_name: str = "default") -> str:
-    """Send the "Scheduled Event" AWS sends when a schedule is due; returns the event id."""
+def fire_rule(
+    rule_name: str,
+    *,
+    account_id: str,
+    region: str,
+    event_bus_name: str = "default",
+    extra_input: dict[str, Any] | None = None,
+) -> str:
+    """Send the "Scheduled Event" AWS sends when a schedule is due; returns the event id. `extra_input`
+    (local only): merged into the constant input of each target that has one, delivered here."""
     backend = events_backends[account_id][region]
     rule = backend.describe_rule(rule_name, event_bus_name)
     event_id = str(uuid.uuid4())
@@ -296,6 +304,17 @@ def fire_rule(rule_name: str, *, account_id: str, region: str, event_bus_name: s
         "resources": [rule.arn],
         "detail": {},
     }
+    if extra_input:
+        if rule.state == "DISABLED":
+            return event_id
+        for target in rule.targets:
+            if not _delivered_here(target["Arn"]):
+                continue
+            payload = target_input(target, aws_event(event))
+            if isinstance(payload, dict):
+                payload = {**payload, **extra_input}
+            _dispatcher.submit(target["Arn"], payload)
+        return event_id
     rule.send_to_targets(event)  # type: ignore[arg-type]
     return event_id
 

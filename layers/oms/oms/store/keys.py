@@ -267,3 +267,20 @@ def case_count(day: str, reason: str, case_type: str) -> tuple[str, str]:
 
 def evidence_quota(customer_id: str, day: str) -> tuple[str, str]:
     return f"EVIDENCE#{customer_id}", f"DAY#{day}"
+
+
+# ---------------------------------------------------------------- scheduled reports
+def report(report_type: str, period_start: str, period: str) -> tuple[str, str]:
+    """A report's index row: its type's partition, sorted by the period's first day."""
+    return f"REPORT#{report_type}", f"{period_start}#{period}"
+
+
+def report_partition(report_type: str) -> str:
+    return f"REPORT#{report_type}"
+
+
+REPORTS_GSI2 = "REPORTS"  # every report of every type, by the period's first day
+
+
+def reports_gsi2sk(period_start: str, report_type: str, period: str) -> str:
+    return f"{period_start}#{report_type}#{period}"

@@ -57,6 +57,8 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     CASE#<caseId>            CASE                 points a case id at its order
     CASESTATS                <day>#<reason>#<type> cases opened that day for that reason and type
     EVIDENCE#<customerId>    DAY#<day>            evidence uploads given that day (TTL)
+    REPORT#<type>            <firstDay>#<period>  a published report: its files in ReportsBucket, summary
+                                                                       GSI2 REPORTS/<firstDay>#<type>#<period>
 """
 
 from __future__ import annotations
@@ -625,3 +627,17 @@ class TrackingItem(Item, discriminator="Tracking"):
     orderId = UnicodeAttribute()
     childId = UnicodeAttribute()
     shipmentId = UnicodeAttribute()
+
+
+# ---------------------------------------------------------------- scheduled reports
+class ReportItem(Item, discriminator="Report"):
+    """One published report (type, period): the S3 keys of its files and its summary; a re-run replaces it."""
+
+    reportType = UnicodeAttribute()
+    period = UnicodeAttribute()
+    periodStart = UnicodeAttribute()  # the period's first day, YYYY-MM-DD
+    files = JSONAttribute()  # [{"name", "key", "contentType", "size"}]
+    summary = JSONAttribute()
+    generatedAt = UnicodeAttribute()
+    firstGeneratedAt = UnicodeAttribute()
+    runs = NumberAttribute()
