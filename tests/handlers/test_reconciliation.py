@@ -15,15 +15,17 @@ from typing import Any
 
 import boto3
 import pytest
+from oms import wiring
 from oms.domain.reconciliation import BILL_ZONES, LineKind, MatchStatus
-from oms.services.reconciliation import ReconciliationService, S3Sink
+from oms.services.reconciliation import ReconciliationService
+from oms.services.report_jobs import ReportDeps, run_report
 from oms_local.oms.payment_sandbox import Sandbox
 from pypdf import PdfReader
 
-from tests.helpers.handlers import ADMIN, SUPPORT
-from tests.helpers.world import Call, World, payment_callback
+from tests.helpers.handlers import ADMIN, SUPPORT, LambdaContext, load_function
+from tests.helpers.world import FINANCE, Call, World, payment_callback
 
-BUCKET = "oms-test-reports"
+BUCKET = "oms-local-reports"  # REPORTS_BUCKET of the tests (tests/conftest.py)
 
 
 class ShiftedClock:
@@ -47,12 +49,9 @@ def sandbox() -> Sandbox:
 
 @pytest.fixture
 def bucket(aws: None) -> Iterator[Any]:
-    client = boto3.client("s3", region_name="us-east-1")
+    client = boto3.client("s3")
     client.create_bucket(Bucket=BUCKET)
     yield client
-    for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        client.delete_object(Bucket=BUCKET, Key=item["Key"])
-    client.delete_bucket(Bucket=BUCKET)
 
 
 def paid(world: World, method: str) -> tuple[str, str, int]:
@@ -105,9 +104,9 @@ def test_reconciliation_finds_each_planted_mismatch_and_nothing_else(world: Worl
         expected.add((MatchStatus.CURRENCY_MISMATCH, other_currency))
     CLOCK.offset = timedelta(days=1, hours=1)  # the bill of `day` is out
     try:
-        service = ReconciliationService(sandbox.provider, lambda: S3Sink(BUCKET), clock=CLOCK)
-        run = service.run(method, day)
-        again = service.run(method, day)
+        # As the schedule runs it: the registered builder, published by the report service.
+        record = run_report(f"reconciliation-{method}", day.isoformat(), ReportDeps.of(wiring.services(), CLOCK()))
+        run = ReconciliationService(sandbox.provider, clock=CLOCK).run(method, day)  # the same day again
     finally:
         CLOCK.offset = timedelta(0)
         sandbox.clear_plants()
@@ -115,13 +114,14 @@ def test_reconciliation_finds_each_planted_mismatch_and_nothing_else(world: Worl
     assert {(m.status, m.reference) for m in run.mismatches} == expected
     matched = {m.reference for m in run.matches if m.status is MatchStatus.MATCHED}
     assert {kept_refund, fee_refund, doubled} <= matched  # the duplicate's first row matches
-    assert len(run.opened) == len(expected) and again.opened == []
-    assert set(again.anomalies.values()) == set(run.opened)
-    assert {(m.status, m.reference) for m in again.mismatches} == expected
+    assert record.summary["mismatches"] == record.summary["opened"] == len(expected)
+    assert run.opened == []  # the re-run finds every case the first run opened
+    opened = set(run.anomalies.values())
+    assert len(opened) == len(expected)
 
     listed = world.ok("GET /anomalies", Call("/anomalies", SUPPORT))
     bill_cases = {a["anomalyId"]: a for a in listed["items"] if a["type"].startswith("BILL_")}
-    assert set(bill_cases) == set(run.opened)
+    assert set(bill_cases) == opened
     assert {a["type"] for a in bill_cases.values()} == {f"BILL_{status.value}" for status, _ in expected}
 
     # Staff alerts follow the PaymentAnomaly events: one per case about one of our orders, none on re-run.
@@ -132,7 +132,7 @@ def test_reconciliation_finds_each_planted_mismatch_and_nothing_else(world: Worl
     ]
     bill_alerts = sorted(a["anomalyId"] for a in alerts if a["anomalyType"].startswith("BILL_"))
     stranger_case = run.anomalies[(LineKind.PAYMENT, stranger)]
-    assert bill_alerts == sorted(set(run.opened) - {stranger_case})
+    assert bill_alerts == sorted(opened - {stranger_case})
 
     folder = f"reports/reconciliation-{method}/{day.isoformat()}"
     body = bucket.get_object(Bucket=BUCKET, Key=f"{folder}/reconciliation.csv")["Body"].read().decode("utf-8-sig")
@@ -141,11 +141,13 @@ def test_reconciliation_finds_each_planted_mismatch_and_nothing_else(world: Worl
     assert {(r["status"], r["reference"]) for r in rows if r["status"] != "MATCHED"} == {
         (s.value, ref) for s, ref in expected
     }
-    assert all(r["anomaly_id"] for r in rows if r["status"] != "MATCHED")
+    assert {r["anomaly_id"] for r in rows if r["status"] != "MATCHED"} == opened
     pdf = bucket.get_object(Bucket=BUCKET, Key=f"{folder}/reconciliation.pdf")["Body"].read()
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert f"Reconciliation {method} {day.isoformat()}" in text
-    assert f"Mismatches: {len(expected)}" in text
+    assert "Mismatches" in text and "Totals per channel" in text
+    reports = world.ok("GET /reports", Call("/reports", FINANCE, query={"type": f"reconciliation-{method}"}))
+    assert [r["period"] for r in reports["items"]] == [day.isoformat()]
 
 
 def test_a_clean_day_has_no_mismatch(world: World, bucket: Any) -> None:
@@ -155,9 +157,16 @@ def test_a_clean_day_has_no_mismatch(world: World, bucket: Any) -> None:
     cancelled(world, order_id)
     CLOCK.offset = timedelta(days=1, hours=1)
     try:
-        run = ReconciliationService(world.sandbox.provider, lambda: S3Sink(BUCKET), clock=CLOCK).run("wechat", day)
+        run = ReconciliationService(world.sandbox.provider, clock=CLOCK).run("wechat", day)
+        # The schedule's function builds yesterday's report (the period the clock says is the last complete).
+        scheduled = load_function("scheduled_reports")
+        scheduled.handler({"report": "reconciliation-wechat", "period": day.isoformat()}, LambdaContext())
     finally:
         CLOCK.offset = timedelta(0)
     assert run.mismatches == [] and run.opened == []
     assert run.totals.theirs["CNY"].payment_count == run.totals.ours["CNY"].payment_count >= 2
     assert run.totals.theirs["CNY"].fees == run.totals.ours["CNY"].fees > 0
+    keys = [o["Key"] for o in bucket.list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert sorted(keys) == [
+        f"reports/reconciliation-wechat/{day.isoformat()}/reconciliation.{ext}" for ext in ("csv", "pdf")
+    ]

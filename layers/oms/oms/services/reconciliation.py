@@ -6,7 +6,8 @@ case per mismatch, publish the report (a CSV of every line with its status and a
     ours    oms.store.reconciliation         the provider account's ledger lines of the day (one Query)
     match   oms.domain.reconciliation        → Match per line, totals per channel
     cases   oms.store.reconciliation         one anomaly per (provider, day, kind, reference), once
-    report  reports/reconciliation-<provider>/<day>/reconciliation.csv | reconciliation.pdf
+    report  `reconciliation_report(provider)`: the REPORTS builder (oms.services.report_jobs), published as
+            reports/reconciliation-<provider>/<day>/reconciliation.csv | reconciliation.pdf
 
 The day defaults to yesterday on the provider's own calendar (China time for Alipay and WeChat, UTC for
 the card processor): bills are T+1, ready after 10:00 (docs/reports.md, "Reconciliation").
@@ -14,17 +15,15 @@ the card processor): bills are T+1, ready after 10:00 (docs/reports.md, "Reconci
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, cast
 
 from oms.adapters.bills import parse_bill
 from oms.adapters.providers.base import BillSource
 from oms.domain.clock import to_rfc3339, utcnow
-from oms.domain.money import minor_unit_exponent
+from oms.domain.payment import PaymentMethod
 from oms.domain.reconciliation import (
     BILL_ZONES,
     GRACE,
@@ -37,10 +36,13 @@ from oms.domain.reconciliation import (
     reconcile,
     totals,
 )
+from oms.domain.reporting import BarChart, Period, Summary, Table
+from oms.services.reports import ReportOutput, csv_file, money_cell, money_text, pdf_file
 
-CSV_TYPE = "text/csv; charset=utf-8"
-PDF_TYPE = "application/pdf"
-CSV_COLUMNS = (
+if TYPE_CHECKING:
+    from oms.services.report_jobs import ReportDeps
+
+CSV_COLUMNS = [
     "provider",
     "bill_day",
     "status",
@@ -59,26 +61,7 @@ CSV_COLUMNS = (
     "our_time",
     "detail",
     "anomaly_id",
-)
-
-
-class ReportSink(Protocol):
-    def put(self, key: str, body: bytes, content_type: str) -> None: ...
-
-
-class S3Sink:
-    """Report files into the reports bucket (a re-run of the same day overwrites the same keys)."""
-
-    def __init__(self, bucket: str, client: Any = None) -> None:
-        self.bucket = bucket
-        self._client = client
-
-    def put(self, key: str, body: bytes, content_type: str) -> None:
-        if self._client is None:
-            from oms.faults import aws_client
-
-            self._client = aws_client("s3")
-        self._client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+]
 
 
 @dataclass(frozen=True)
@@ -89,7 +72,6 @@ class ReconciliationRun:
     totals: ChannelTotals
     anomalies: dict[tuple[LineKind, str], str]  # every mismatch's case id (opened now or before)
     opened: list[str]  # cases this run opened
-    files: dict[str, str]  # name → S3 key
 
     @property
     def mismatches(self) -> list[Match]:
@@ -102,14 +84,8 @@ def default_day(provider: str, now: datetime) -> date:
 
 
 class ReconciliationService:
-    def __init__(
-        self,
-        providers: Callable[[str], BillSource],
-        sink: Callable[[], ReportSink],
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
+    def __init__(self, providers: Callable[[str], BillSource], clock: Callable[[], datetime] = utcnow) -> None:
         self.providers = providers
-        self.sink = sink
         self.clock = clock
 
     def run(self, provider: str, day: date | None = None) -> ReconciliationRun:
@@ -141,9 +117,7 @@ class ReconciliationService:
             anomalies[(match.kind, match.reference)] = created or anomaly_key(provider, chosen, match)
             if created is not None:
                 opened.append(created)
-        summary = totals(provider, matches)
-        files = self._publish(provider, chosen, matches, summary, anomalies, now)
-        return ReconciliationRun(provider, chosen, matches, summary, anomalies, opened, files)
+        return ReconciliationRun(provider, chosen, matches, totals(provider, matches), anomalies, opened)
 
     @staticmethod
     def _open(provider: str, day: date, match: Match, now: str) -> str | None:
@@ -171,110 +145,114 @@ class ReconciliationService:
         record = open_anomaly(item, event)
         return record.anomalyId if record is not None else None
 
-    def _publish(
-        self,
-        provider: str,
-        day: date,
-        matches: Sequence[Match],
-        summary: ChannelTotals,
-        anomalies: dict[tuple[LineKind, str], str],
-        now: datetime,
-    ) -> dict[str, str]:
-        folder = f"reports/reconciliation-{provider}/{day.isoformat()}"
-        sink = self.sink()
-        files = {
-            "reconciliation.csv": (report_csv(provider, day, matches, anomalies), CSV_TYPE),
-            "reconciliation.pdf": (report_pdf(provider, day, summary, now), PDF_TYPE),
-        }
-        keys: dict[str, str] = {}
-        for name, (body, content_type) in files.items():
-            keys[name] = f"{folder}/{name}"
-            sink.put(keys[name], body, content_type)
-        return keys
+
+# ---------------------------------------------------------------- the report
 
 
-# ---------------------------------------------------------------- the files
-
-
-def _major(amount: int, currency: str) -> str:
-    digits = minor_unit_exponent(currency)
-    sign = "-" if amount < 0 else ""
-    whole, fraction = divmod(abs(amount), 10**digits)
-    return f"{sign}{whole}.{fraction:0{digits}d}" if digits else f"{sign}{whole}"
-
-
-def report_csv(provider: str, day: date, matches: Sequence[Match], anomalies: dict[tuple[LineKind, str], str]) -> bytes:
+def report_rows(run: ReconciliationRun) -> list[list[str]]:
     """Every bill row and every entry of ours of the day, one line each, with its match status."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for m in matches:
+    rows = []
+    for m in run.matches:
         t, o = m.theirs, m.ours
-        writer.writerow(
+        rows.append(
             [
-                provider,
-                day.isoformat(),
+                run.provider,
+                run.day.isoformat(),
                 m.status.value,
                 m.kind.value,
                 m.reference,
                 m.payment_id,
                 m.order_id or "",
                 t.provider_reference if t else "",
-                _major(t.amount.amount, t.amount.currency) if t else "",
+                money_cell(t.amount.amount, t.amount.currency) if t else "",
                 t.amount.currency if t else "",
-                _major(t.fee.amount, t.fee.currency) if t else "",
+                money_cell(t.fee.amount, t.fee.currency) if t else "",
                 t.at.astimezone(UTC).isoformat() if t else "",
-                _major(o.amount.amount, o.amount.currency) if o else "",
+                money_cell(o.amount.amount, o.amount.currency) if o else "",
                 o.amount.currency if o else "",
-                _major(o.fee.amount, o.fee.currency) if o else "",
+                money_cell(o.fee.amount, o.fee.currency) if o else "",
                 o.at.astimezone(UTC).isoformat() if o else "",
                 m.detail,
-                anomalies.get((m.kind, m.reference), "") if m.status is not MatchStatus.MATCHED else "",
+                run.anomalies.get((m.kind, m.reference), "") if m.status is not MatchStatus.MATCHED else "",
             ]
         )
-    return buffer.getvalue().encode("utf-8-sig")
+    return rows
 
 
-def report_pdf(provider: str, day: date, summary: ChannelTotals, now: datetime) -> bytes:
-    """One page: totals per currency on each side (payments, refunds, fees, net) and mismatch counts.
-    Every text here is ASCII (provider names, statuses, amounts): fpdf2's core font suffices."""
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 15)
-    pdf.cell(0, 10, f"Reconciliation {provider} {day.isoformat()}", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
-    zone = "China time (UTC+8)" if BILL_ZONES[provider] is not UTC else "UTC"
-    pdf.cell(0, 6, f"Bill day in {zone}; generated {to_rfc3339(now)}", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    widths = (34, 22, 30, 22, 30, 26, 30)
-    header = ("Side / currency", "Payments", "Amount", "Refunds", "Amount", "Fees", "Net")
-    pdf.set_font("Helvetica", "B", 9)
-    for width, text in zip(widths, header, strict=True):
-        pdf.cell(width, 7, text, border=1)
-    pdf.ln()
-    pdf.set_font("Helvetica", "", 9)
-    for side, per_currency in (("bill", summary.theirs), ("ledger", summary.ours)):
+def report_summary(run: ReconciliationRun) -> Summary:
+    """Totals per currency on each side (payments, refunds, fees, net) and the count per status."""
+    zone = "UTC" if BILL_ZONES[run.provider] is UTC else "China time (UTC+8)"
+    sides = []
+    for side, per_currency in (("bill", run.totals.theirs), ("ledger", run.totals.ours)):
         for currency, t in sorted(per_currency.items()):
-            cells = (
-                f"{side} {currency}",
-                str(t.payment_count),
-                _major(t.payments, currency),
-                str(t.refund_count),
-                _major(t.refunds, currency),
-                _major(t.fees, currency),
-                _major(t.net, currency),
+            sides.append(
+                [
+                    f"{side} {currency}",
+                    str(t.payment_count),
+                    money_text(t.payments, currency),
+                    str(t.refund_count),
+                    money_text(t.refunds, currency),
+                    money_text(t.fees, currency),
+                    money_text(t.net, currency),
+                ]
             )
-            for width, text in zip(widths, cells, strict=True):
-                pdf.cell(width, 7, text, border=1)
-            pdf.ln()
-    pdf.ln(4)
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(0, 8, f"Mismatches: {summary.mismatches}", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
-    for status, count in summary.counts.items():
-        pdf.cell(70, 6, status.value, border=1)
-        pdf.cell(20, 6, str(count), border=1, new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    counts = [(status.value, n) for status, n in run.totals.counts.items() if n]
+    return Summary(
+        title=f"Reconciliation {run.provider} {run.day.isoformat()}",
+        period=f"{run.day.isoformat()} ({zone})",
+        figures=[
+            ("Lines", str(len(run.matches))),
+            ("Mismatches", str(run.totals.mismatches)),
+            ("Cases opened by this run", str(len(run.opened))),
+        ],
+        tables=[
+            Table(
+                "Totals per channel",
+                ["Side / currency", "Payments", "Amount", "Refunds", "Amount", "Fees", "Net"],
+                sides,
+            ),
+            Table("Lines per status", ["Status", "Lines"], [[s.value, str(n)] for s, n in run.totals.counts.items()]),
+        ],
+        charts=[BarChart("Lines per status", counts)] if counts else [],
+        notes=["Every mismatch is an anomaly case (GET /anomalies); a re-run of the day opens none again."],
+    )
+
+
+def summary_figures(run: ReconciliationRun) -> dict[str, Any]:
+    return {
+        "provider": run.provider,
+        "lines": len(run.matches),
+        "mismatches": run.totals.mismatches,
+        "opened": len(run.opened),
+        "byStatus": {s.value: n for s, n in run.totals.counts.items() if n},
+        "bill": {
+            c: {"payments": t.payments, "refunds": t.refunds, "fees": t.fees} for c, t in run.totals.theirs.items()
+        },
+        "ledger": {
+            c: {"payments": t.payments, "refunds": t.refunds, "fees": t.fees} for c, t in run.totals.ours.items()
+        },
+    }
+
+
+def reconciliation_report(provider: str) -> Callable[[Period, ReportDeps], ReportOutput]:
+    """The builder of `reconciliation-<provider>` (oms.services.report_jobs.REPORTS) for a bill day."""
+
+    def build(period: Period, deps: ReportDeps) -> ReportOutput:
+        def source(method: str) -> BillSource:
+            adapter = deps.services.providers(PaymentMethod(method))
+            if not hasattr(adapter, "settlement_file"):
+                raise ValueError(f"{method} publishes no bill")
+            return cast("BillSource", adapter)
+
+        run = ReconciliationService(source, clock=lambda: deps.now).run(provider, period.first)
+        return ReportOutput(
+            type=f"reconciliation-{provider}",
+            period=str(period),
+            files=[
+                csv_file("reconciliation.csv", CSV_COLUMNS, report_rows(run)),
+                pdf_file("reconciliation.pdf", report_summary(run)),
+            ],
+            summary=summary_figures(run),
+        )
+
+    return build

@@ -21,6 +21,7 @@ from oms.domain.clock import utcnow
 from oms.domain.errors import InvalidRequest
 from oms.domain.reporting import Granularity, Period
 from oms.services import report_sales
+from oms.services.reconciliation import reconciliation_report
 from oms.services.reports import ReportOutput
 
 if TYPE_CHECKING:
@@ -57,6 +58,10 @@ REPORTS: dict[str, ReportBuilder] = {
     "sales-daily": ReportBuilder(Granularity.DAY, report_sales.sales_report),
     "sales-weekly": ReportBuilder(Granularity.WEEK, report_sales.sales_report),
     "sales-monthly": ReportBuilder(Granularity.MONTH, report_sales.sales_report),
+    # The bill day of each provider (China time for Alipay and WeChat, UTC for the card processor).
+    "reconciliation-alipay": ReportBuilder(Granularity.DAY, reconciliation_report("alipay")),
+    "reconciliation-wechat": ReportBuilder(Granularity.DAY, reconciliation_report("wechat")),
+    "reconciliation-card": ReportBuilder(Granularity.DAY, reconciliation_report("card")),
 }
 
 
