@@ -267,6 +267,8 @@ class Sandbox:
         self.refunds_declined = False
         # Bills: the fee each provider takes, the differences planted into its next bills, download tokens.
         self.fee_rates_bps: dict[PaymentMethod, int] = dict(DEFAULT_FEE_RATES_BPS)
+        # Providers serve a day's bill from the next day (T+1); a local demo of one day may want it at once.
+        self.same_day_bills = False
         self._plants: dict[PaymentMethod, list[Plant]] = {}
         self._bill_links: dict[str, tuple[PaymentMethod, date, datetime]] = {}
         self._report_runs: dict[str, dict[str, Any]] = {}
@@ -590,7 +592,7 @@ class Sandbox:
             return None
         zone = UTC if method is PaymentMethod.CARD else BEIJING
         zone_today = self._clock().astimezone(zone).date()
-        return day if day < zone_today else None
+        return day if day < zone_today or (self.same_day_bills and day == zone_today) else None
 
     def _bill_link(self, method: PaymentMethod, day: date) -> str:
         token = self._token(32)
