@@ -21,22 +21,19 @@ from oms.domain.money import Money
 from oms.domain.payment import AnomalyStatus
 from oms.domain.reconciliation import BookedEntry, LineKind, Match, anomaly_key
 from oms.store import keys
-from oms.store.models import AnomalyItem, Item, LedgerLineItem, MoneyAttribute, OrderItem
+from oms.store.models import AnomalyItem, MoneyAttribute, OrderItem
 from oms.store.orders import add_event
 from oms.store.records import AnomalyRecord, HeaderRecord, LedgerLineRecord
-from oms.store.rows import anomaly_record, header_record, ledger_line_record
+from oms.store.report_reads import account_lines
+from oms.store.rows import anomaly_record, header_record
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 UNKNOWN_ORDER = "unknown"  # a bill row about a payment id that is not one of ours
 
 
 def provider_lines(method: str, start: datetime, end: datetime) -> list[LedgerLineRecord]:
-    """Every ledger line of `provider:<method>` booked in [start, end) (paged through to the end)."""
-    partition = keys.account_gsi2(provider_account(method))
-    results = Item.gsi2.query(partition, Item.GSI2SK.between(to_rfc3339(start), to_rfc3339(end)), consistent_read=False)
-    lines = [ledger_line_record(i) for i in results if isinstance(i, LedgerLineItem)]
-    stop = to_rfc3339(end)
-    return [line for line in lines if line.at < stop]
+    """Every ledger line of `provider:<method>` booked in [start, end) (the account index, paged through)."""
+    return list(account_lines(provider_account(method), to_rfc3339(start), to_rfc3339(end)))
 
 
 def booked_entries(lines: Sequence[LedgerLineRecord]) -> list[BookedEntry]:
