@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from oms.domain.clock import utcnow
 from oms.domain.errors import InvalidRequest
 from oms.domain.reporting import Granularity, Period
-from oms.services import report_sales
+from oms.services import report_finance, report_sales, report_settlement
 from oms.services.reports import ReportOutput
 
 if TYPE_CHECKING:
@@ -57,6 +57,10 @@ REPORTS: dict[str, ReportBuilder] = {
     "sales-daily": ReportBuilder(Granularity.DAY, report_sales.sales_report),
     "sales-weekly": ReportBuilder(Granularity.WEEK, report_sales.sales_report),
     "sales-monthly": ReportBuilder(Granularity.MONTH, report_sales.sales_report),
+    "financial-daily": ReportBuilder(Granularity.DAY, report_finance.financial_report),
+    "financial-weekly": ReportBuilder(Granularity.WEEK, report_finance.financial_report),
+    "financial-monthly": ReportBuilder(Granularity.MONTH, report_finance.financial_report),
+    "settlement-daily": ReportBuilder(Granularity.DAY, report_settlement.settlement_report),
 }
 
 
