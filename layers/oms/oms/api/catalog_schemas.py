@@ -89,6 +89,14 @@ class ProductPatch(Strict):
     attributes: Attributes | None = None
     status: Annotated[str, StringConstraints(pattern="^(ACTIVE|INACTIVE)$")] | None = None
 
+    @field_validator("name")
+    @classmethod
+    def _named(cls, value: str | None) -> str:
+        """null removes an optional field; a product always has a name (a 422, not a product without one)."""
+        if value is None:
+            raise ValueError("a product's name cannot be removed")
+        return value
+
 
 class SkuPatch(Strict):
     name: ShortText | None = None
