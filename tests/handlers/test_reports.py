@@ -9,7 +9,7 @@ import csv
 import io
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -23,7 +23,7 @@ from oms.domain.reporting import Granularity, Period
 from oms.services.report_jobs import REPORTS, ReportDeps, run_report
 from oms.services.reports import ReportFile, ReportOutput, ReportService
 
-from tests.handlers.conftest import ADMIN, SUPPORT, LambdaContext, load_function
+from tests.handlers.conftest import ADMIN, DEMO_STORE, SUPPORT, LambdaContext, load_function
 from tests.helpers.world import Call, World, checkout_call
 
 FINANCE = {"sub": "fin-1", "roles": ("finance",)}
@@ -238,3 +238,141 @@ def test_every_registered_report_has_a_schedule_in_the_template() -> None:
     template = (ROOT / "template.yaml").read_text()
     for report in REPORTS:
         assert f'Input: \'{{"report": "{report}"}}\'' in template, report
+
+
+# ---------------------------------------------------------------- financial
+def test_the_financial_report_shows_income_by_method_refunds_fees_and_net(world: World, bucket: str) -> None:
+    from tests.helpers.cases import order_with
+
+    order_with(world, 1, method="balance")  # 120.00 from the stored balance
+    wechat = order_with(world, 2, method="wechat")  # 240.00 through WeChat Pay (its fee borne by the merchant)
+    world.ok(
+        "POST /orders/{orderId}/refunds",
+        Call(
+            f"/orders/{wechat['orderId']}/refunds",
+            ADMIN,
+            {"amount": {"amount": 5000, "currency": "CNY"}, "reason": "staff_adjustment", "note": "late"},
+            {"Idempotency-Key": world.key("refund")},
+            201,
+        ),
+    )
+    today = Period.containing(utcnow(), Granularity.DAY)
+    record = run_report("financial-daily", str(today), ReportDeps.of(wiring.services()))
+    cny = record.summary["currencies"]["CNY"]
+    folder = f"reports/financial-daily/{today}/"
+    rows = {(r["day"], r["method"]): r for r in csv_rows(body_of(folder + "financial.csv"))}
+    assert rows[("ALL", "balance")]["income"] == "120.00"
+    assert rows[("ALL", "wechat")]["income"] == "240.00"
+    assert rows[("ALL", "wechat")]["refunds"] == "50.00"
+    fees = cny["providerFees"]
+    assert fees > 0 and cny["feesBorneByMerchant"] == fees and cny["feesBorneByCustomer"] == 0
+    assert cny["income"] == 36000 and cny["refunds"] == 5000 and cny["net"] == 36000 - 5000 - fees
+    assert rows[("ALL", "ALL")]["net"] == f"{cny['net'] // 100}.{cny['net'] % 100:02d}"
+    ledger = csv_rows(body_of(folder + "ledger.csv"))
+    assert len(ledger) == record.summary["ledgerLines"] and {line["kind"] for line in ledger} >= {"payment", "refund"}
+    text = pdf_text(body_of(folder + "summary.pdf")).replace("\n", " ")
+    assert "Financial report" in text and "Payment method share of income (CNY)" in text
+    assert f"Net (CNY) {cny['net'] // 100}.{cny['net'] % 100:02d} CNY" in text
+
+    yesterday = run_report("financial-daily", str(today.previous()), ReportDeps.of(wiring.services()))
+    assert yesterday.summary == {"ledgerLines": 0, "currencies": {}}  # another day's ledger: nothing of today
+
+
+# ---------------------------------------------------------------- merchant settlement
+def completed(world: World, quantity: int = 1) -> tuple[dict[str, Any], str]:
+    """A paid order of `quantity` tees, delivered and confirmed by the shopper: (order, its child id)."""
+    from tests.helpers.cases import deliver, order_with
+
+    order = order_with(world, quantity)
+    child = deliver(world, order)
+    world.ok(
+        "POST /orders/{orderId}/confirm-receipt",
+        Call(f"/orders/{order['orderId']}/confirm-receipt", {"sub": "cust-1", "roles": ("customer",)}, {}),
+    )
+    return order, child
+
+
+def settle_on(day: Period) -> Any:
+    return run_report("settlement-daily", str(day), ReportDeps.of(wiring.services()))
+
+
+def test_settlement_pays_each_child_once_after_the_window_and_skips_open_cases(world: World, bucket: str) -> None:
+    from tests.helpers.cases import move, open_case
+
+    _, first = completed(world, 1)
+    order, second = completed(world, 2)
+    case = open_case(world, order, second, "refund_only", [(1, 1)])
+    assert case.status == 201, case.body
+
+    today = Period.containing(utcnow(), Granularity.DAY)
+    assert settle_on(today).summary["notDueYet"] == 2  # inside the 7-day after-sales window: nothing paid
+    due_day = Period.containing(utcnow() + timedelta(days=7), Granularity.DAY)
+    report = settle_on(due_day)
+    assert report.summary["settledThisRun"] == 1 and report.summary["skippedOpenCase"] == 1
+    rows = csv_rows(body_of(f"reports/settlement-daily/{due_day}/settlement.csv"))
+    assert [(r["child_order_id"], r["gross"], r["refunds"], r["commission"], r["due"]) for r in rows] == [
+        (first, "120.00", "0.00", "6.00", "114.00")  # 5 % commission by default
+    ]
+
+    again = settle_on(due_day)  # the same period again: the same list, nobody paid twice
+    assert again.runs == 2 and again.summary["settledThisRun"] == 0 and again.summary["childOrders"] == 1
+    later = settle_on(due_day.next())  # an overlapping later run: the first child is not paid again
+    assert later.summary["settledThisRun"] == 0 and later.summary["skippedOpenCase"] == 1
+
+    assert move(world, case.body["caseId"], "cancel", {"sub": "cust-1", "roles": ("customer",)}).status == 200
+    closed = settle_on(due_day.next().next())  # the case closed: the second child is paid now
+    assert closed.summary["settledThisRun"] == 1
+    [row] = csv_rows(body_of(f"reports/settlement-daily/{due_day.next().next()}/settlement.csv"))
+    assert (row["child_order_id"], row["gross"], row["due"]) == (second, "240.00", "228.00")
+    merchants = csv_rows(body_of(f"reports/settlement-daily/{due_day.next().next()}/merchants.csv"))
+    assert [(m["store"], m["child_orders"], m["due"]) for m in merchants] == [("demo", "1", "228.00")]
+    text = pdf_text(body_of(f"reports/settlement-daily/{due_day.next().next()}/summary.pdf")).replace("\n", " ")
+    assert "Merchant settlement" in text and "228.00 CNY" in text
+    assert settle_on(due_day.next().next().next()).summary["settledThisRun"] == 0
+
+
+def test_settlement_deducts_refunds_and_uses_the_store_terms(world: World, bucket: str) -> None:
+    world.ok(
+        "PUT /stores/{storeId}",
+        Call("/stores/demo", ADMIN, {**DEMO_STORE, "settlementDays": 0, "commissionBps": 1000}),
+    )
+    order, child = completed(world, 2)
+    world.ok(
+        "POST /orders/{orderId}/refunds",
+        Call(
+            f"/orders/{order['orderId']}/refunds",
+            ADMIN,
+            {
+                "childOrderId": child,
+                "lines": [{"lineNo": 1, "quantity": 1}],
+                "amount": {"amount": 4000, "currency": "CNY"},
+                "reason": "staff_adjustment",
+            },
+            {"Idempotency-Key": world.key("refund")},
+            201,
+        ),
+    )
+    today = Period.containing(utcnow(), Granularity.DAY)
+    report = settle_on(today)  # T+0: due at once
+    [row] = csv_rows(body_of(f"reports/settlement-daily/{today}/settlement.csv"))
+    # 240.00 less 40.00 refunded = 200.00; 10 % commission = 20.00; due 180.00
+    assert (row["gross"], row["refunds"], row["net"], row["commission"], row["due"]) == (
+        "240.00",
+        "40.00",
+        "200.00",
+        "20.00",
+        "180.00",
+    )
+    assert report.summary["due"] == {"CNY": 18000}
+
+
+def test_two_runs_racing_for_a_child_pay_it_once(world: World, bucket: str) -> None:
+    from oms.domain.settlement import SettlementLine
+    from oms.store.settlement import pending_children, settle
+
+    _, child = completed(world)
+    [pending] = pending_children("9999")
+    line = SettlementLine(child, pending.orderId, "demo", "CNY", pending.completedAt or "", 12000, 0, 500)
+    assert len(settle("2026-12-01", "demo", [line], "2026-12-01T00:00:00.000Z")) == 1
+    assert settle("2026-12-02", "demo", [line], "2026-12-02T00:00:00.000Z") == []  # its marker is there
+    assert pending_children("9999") == []

@@ -49,3 +49,13 @@ def fx_settings() -> FxSettings:
     except PricingSettingsItem.DoesNotExist:
         return fx_from_settings(None)
     return fx_from_settings(item)
+
+
+def ledger_lines_of_day(day: str) -> list[LedgerLineRecord]:
+    """Every ledger line booked on `day` (YYYY-MM-DD, UTC): one Query per shard of GSI3 `LEDGERDAY#<day>`."""
+    lines = []
+    for partition in keys.ledger_day_partitions(day):
+        for item in LedgerLineItem.gsi3.query(partition, page_size=PAGE):
+            if isinstance(item, LedgerLineItem):
+                lines.append(ledger_line_record(item))
+    return sorted(lines, key=lambda line: (line.at, line.postingId, line.account))
