@@ -19,6 +19,7 @@ os.environ.setdefault("AWS_SESSION_TOKEN", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("TABLE_NAME", "oms-local-oms")
 os.environ.setdefault("EVIDENCE_BUCKET", "oms-local-evidence")  # presigned POSTs are signed without a call
+os.environ.setdefault("REPORTS_BUCKET", "oms-local-reports")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "oms")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 # The in-process local stack's AWS call budget, which oms.faults reads when it is imported.

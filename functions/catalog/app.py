@@ -77,6 +77,8 @@ def put_store(storeId: str, body: Annotated[StoreIn, Body()], ifMatch: IfMatch =
         free_threshold=body.freeShippingThreshold.money() if body.freeShippingThreshold else None,
         stock_policy=body.stockPolicy,
         late_payment_policy=body.latePaymentPolicy,
+        settlement_days=body.settlementDays,
+        commission_bps=body.commissionBps,
         if_match=if_match(app),
     )
     return Response(201 if created else 200, "application/json", answer(Store, store), etag(store["version"]))

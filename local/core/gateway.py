@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictInt, StrictStr, field_validator
 from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import HTTPException
@@ -71,7 +71,7 @@ class LocalControl(Protocol):
 
     def mint_token(self, sub: str, roles: list[str], *, expires_in: int, claims: dict[str, Any] | None) -> str: ...
 
-    def fire_schedule(self, name: str) -> dict[str, Any]: ...
+    def fire_schedule(self, name: str, extra_input: dict[str, Any] | None = None) -> dict[str, Any]: ...
 
 
 class ScheduleNotFound(KeyError):
@@ -282,6 +282,10 @@ def result_response(result: Any) -> Response:
 
 
 # ----------------------------------------------------------------------------- core /_local bodies
+
+
+class ScheduleInput(RootModel[dict[str, Any]]):
+    """What `POST /_local/schedules/<rule>` merges into the rule's target input."""
 
 
 class TokenRequest(BaseModel):
@@ -557,6 +561,7 @@ class ApiGateway:
             LocalRoute("GET", "/.well-known/jwks.json", lambda _: json_response(200, self.control.jwks())),
             LocalRoute("GET", "/.well-known/openid-configuration", self._openid_configuration),
             LocalRoute("POST", "/schedules/<name>/fire", self._fire_schedule),
+            LocalRoute("POST", "/schedules/<name>", self._fire_schedule),
         ]
 
     def _health(self, _: LocalRequest) -> Response:
@@ -577,9 +582,12 @@ class ApiGateway:
         )
 
     def _fire_schedule(self, request: LocalRequest) -> Response:
+        """Fire a scheduled rule now; a JSON object body is merged into the target's constant input (e.g.
+        `{"period": "2026-12-01"}` for a report of that day)."""
         name = request.params["name"]
+        extra = parse_body(ScheduleInput, request.body, what="schedule input").root
         try:
-            return json_response(200, self.control.fire_schedule(name))
+            return json_response(200, self.control.fire_schedule(name, extra or None))
         except ScheduleNotFound:
             return problem(404, "schedule-not-found", "Not Found", f"no scheduled rule named {name!r}")
 

@@ -35,6 +35,10 @@ tests/integration/test_local_stack.py exercise each patch below through the publ
 (f) moto's DynamoDB-stream event source mappings invoke the function synchronously inside the write
     request (so inside lock (d): a handler writing to the table would deadlock). The local stack
     never creates them; it polls the stream instead (see ``oms_local.streams``).
+(h) S3 applies a bucket policy's statements without their ``Condition``: the template's TLS-only Deny
+    (``aws:SecureTransport`` false) refused every request, so the functions could not write a report.
+    The local stack stands for AWS's HTTPS endpoint: a statement conditioned on ``aws:SecureTransport``
+    is taken as the secure request would see it (it does not apply); every other statement applies.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.s3.models import FakeBucket
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from werkzeug.serving import make_server
@@ -385,8 +390,16 @@ def wait_for_event_deliveries(timeout: float = 10.0) -> bool:
     return _dispatcher.wait_idle(timeout)
 
 
-def fire_rule(rule_name: str, *, account_id: str, region: str, event_bus_name: str = "default") -> str:
-    """Send the "Scheduled Event" AWS sends when a schedule is due; returns the event id."""
+def fire_rule(
+    rule_name: str,
+    *,
+    account_id: str,
+    region: str,
+    event_bus_name: str = "default",
+    extra_input: dict[str, Any] | None = None,
+) -> str:
+    """Send the "Scheduled Event" AWS sends when a schedule is due; returns the event id. `extra_input`
+    (local only): merged into the constant input of each target that has one, delivered here."""
     backend = events_backends[account_id][region]
     rule = backend.describe_rule(rule_name, event_bus_name)
     event_id = str(uuid.uuid4())
@@ -401,6 +414,17 @@ def fire_rule(rule_name: str, *, account_id: str, region: str, event_bus_name: s
         "resources": [rule.arn],
         "detail": {},
     }
+    if extra_input:
+        if rule.state == "DISABLED":
+            return event_id
+        for target in rule.targets:
+            if not _delivered_here(target["Arn"]):
+                continue
+            payload = target_input(target, aws_event(event))
+            if isinstance(payload, dict):
+                payload = {**payload, **extra_input}
+            _dispatcher.submit(target["Arn"], payload)
+        return event_id
     rule.send_to_targets(event)  # type: ignore[arg-type]
     return event_id
 
@@ -529,13 +553,35 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
         raise
 
 
+# ----------------------------------------------------------------------------- (h) S3 bucket policies
+
+_original_bucket_permission = FakeBucket.get_permission
+
+
+def _tls_only(statement: dict[str, Any]) -> bool:
+    return "aws:SecureTransport" in json.dumps(statement.get("Condition", {}))
+
+
+def _bucket_permission(self: FakeBucket, action: str, resource: str) -> Any:
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    document = json.loads(self.policy)
+    statements = document.get("Statement", [])
+    kept = [s for s in ([statements] if isinstance(statements, dict) else statements) if not _tls_only(s)]
+    if not kept:
+        return PermissionResult.NEUTRAL
+    return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
+
+
 # ----------------------------------------------------------------------------- apply + checks
 
 _applied = threading.Lock()
 
 
 def apply() -> None:
-    """Install patches (a), (b), (c) and (e). Idempotent; (d) is the ``LockedMotoServer`` class."""
+    """Install patches (a), (b), (c), (e), (g) and (h). Idempotent; (d) is the ``LockedMotoServer`` class."""
     with _applied:
         _configure_moto()
         if not getattr(LambdaFunction._invoke_lambda, "_oms_local", False):
@@ -546,6 +592,7 @@ def apply() -> None:
             Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign,assignment]
         Timestamp._from_timestamp_string = staticmethod(parse_state_timestamp)  # type: ignore[method-assign,assignment]
         Timestamp._get_wait_seconds = _timestamp_wait_seconds  # type: ignore[method-assign]
+        FakeBucket.get_permission = _bucket_permission  # type: ignore[method-assign]
         if not isinstance(dynamodb_models.copy, _CopyKeepingTables):  # type: ignore[attr-defined]
             dynamodb_models.copy = _CopyKeepingTables()  # type: ignore[assignment,attr-defined]
             DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
@@ -557,6 +604,7 @@ def is_applied() -> bool:
         and Rule.send_to_targets is _send_to_targets
         and Timestamp._get_wait_seconds is _timestamp_wait_seconds
         and DynamoDBBackend.transact_write_items is _transact_write_items
+        and FakeBucket.get_permission is _bucket_permission
         and moto.core.config.default_user_config.get("stepfunctions", {}).get("execute_state_machine") is True
     )
 
@@ -578,6 +626,8 @@ def check_patch_points() -> list[str]:
         problems.append(f"Timestamp._get_wait_seconds signature changed: {_parameters(_original_timestamp_wait)}")
     if "_from_timestamp_string" not in inspect.getsource(Timestamp.__init__):
         problems.append("Timestamp no longer validates literals with _from_timestamp_string")
+    if "IAMPolicy(self.policy.decode())" not in inspect.getsource(_original_bucket_permission):
+        problems.append("FakeBucket.get_permission no longer evaluates the bucket policy with IAMPolicy")
     transact_source = inspect.getsource(_original_transact_write_items)
     if "copy.deepcopy(" not in transact_source or "original_table_state" not in transact_source:
         problems.append("DynamoDBBackend.transact_write_items no longer backs up tables with copy.deepcopy")

@@ -414,15 +414,18 @@ class Stack:
             "outputs": self.outputs,
         }
 
-    def fire_schedule(self, name: str) -> dict[str, Any]:
-        """Fire a scheduled rule now (by rule name or logical id), as EventBridge would when due."""
+    def fire_schedule(self, name: str, extra_input: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Fire a scheduled rule now (by rule name, by its name without the stack's prefix, or by logical id),
+        as EventBridge would when due; `extra_input` is merged into each target's constant input (a report's
+        `period`)."""
         for rule in self.scheduled_rules:
-            if name in (rule.name, rule.logical_id):
+            if name in (rule.name, rule.logical_id, rule.name.removeprefix(f"{self.stack_name}-")):
                 event_id = moto_patches.fire_rule(
                     rule.name,
                     account_id=self.template.account_id,
                     region=REGION,
                     event_bus_name=rule.event_bus_name,
+                    extra_input=extra_input,
                 )
                 return {"rule": rule.name, "eventId": event_id}
         raise ScheduleNotFound(name)

@@ -31,7 +31,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
 
@@ -72,11 +72,27 @@ from oms.adapters.providers.wechat import (
 from oms.domain.clock import epoch_seconds, utcnow
 from oms.domain.money import SUPPORTED_CURRENCIES, Money
 from oms.domain.payment import PaymentMethod
+from oms.domain.reconciliation import bill_window
+
+from .payment_bills import (
+    BillRow,
+    Plant,
+    PlantKind,
+    alipay_bill_zip,
+    apply_plants,
+    card_report,
+    wechat_tradebill,
+)
 
 ALIPAY_GATEWAY = "https://openapi.alipay.sandbox.invalid/gateway.do"
 WECHAT_API = "https://api.mch.wechatpay.sandbox.invalid"
 CARD_API = "https://api.card.sandbox.invalid"
 CRYPTO_API = "https://api.commerce.sandbox.invalid"
+ALIPAY_BILLS = "https://dwbillcenter.alipay.sandbox.invalid/downloadBillFile.resource"
+CARD_FILES = "https://files.card.sandbox.invalid"
+BILL_URL_SECONDS = 30  # how long a bill download URL works (Alipay and WeChat: 30 s)
+# What each provider charges on a payment (basis points, half up), as the stores' default channel settings.
+DEFAULT_FEE_RATES_BPS = {PaymentMethod.ALIPAY: 60, PaymentMethod.WECHAT: 60, PaymentMethod.CARD: 290}
 DEFAULT_NOTIFY_BASE = "http://127.0.0.1:3000/callbacks/payments"
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -121,6 +137,7 @@ class SandboxRefund:
     amount: int
     reference: str
     answer: dict[str, Any] = field(default_factory=dict)
+    at: datetime | None = None  # when the provider took it (the bill's day)
 
 
 @dataclass
@@ -139,6 +156,7 @@ class SandboxPayment:
     refunds: dict[str, SandboxRefund] = field(default_factory=dict)
     closed: bool = False  # the merchant closed it (trade close, close order, intent/charge cancel)
     data: dict[str, Any] = field(default_factory=dict)  # provider-side object (intent, charge, code_url…)
+    paid_at: datetime | None = None  # when the payer paid (the bill's day)
 
     @property
     def refunded(self) -> int:
@@ -247,6 +265,13 @@ class Sandbox:
         # cannot go back that way (WeChat status ABNORMAL, Alipay ACQ.BUYER_ERROR, a failed card or
         # crypto refund); nothing is refunded, so a later request under another key can still succeed.
         self.refunds_declined = False
+        # Bills: the fee each provider takes, the differences planted into its next bills, download tokens.
+        self.fee_rates_bps: dict[PaymentMethod, int] = dict(DEFAULT_FEE_RATES_BPS)
+        # Providers serve a day's bill from the next day (T+1); a local demo of one day may want it at once.
+        self.same_day_bills = False
+        self._plants: dict[PaymentMethod, list[Plant]] = {}
+        self._bill_links: dict[str, tuple[PaymentMethod, date, datetime]] = {}
+        self._report_runs: dict[str, dict[str, Any]] = {}
 
     def __repr__(self) -> str:
         return f"Sandbox(payments={len(self._payments)})"
@@ -366,6 +391,10 @@ class Sandbox:
         with self._lock:
             if f"{origin}{parts.path}" == ALIPAY_GATEWAY:
                 answer = self._alipay_request(verb, parts.query, headers, body)
+            elif f"{origin}{parts.path}" == ALIPAY_BILLS:
+                answer = self._bill_download(PaymentMethod.ALIPAY, parts.query)
+            elif origin == CARD_FILES:
+                answer = self._card_file(verb, parts.path, headers)
             elif origin == WECHAT_API:
                 answer = self._wechat_request(verb, path_query, headers, body)
             elif origin == CARD_API:
@@ -453,10 +482,214 @@ class Sandbox:
             else:
                 target[key] = value
 
-    def _record_outcome(self, payment: SandboxPayment, native_state: str, paid: int) -> None:
+    def _record_outcome(self, payment: SandboxPayment, native_state: str, paid: int, moment: datetime) -> None:
         payment.state = native_state
         if native_state in PAID_STATES:
             payment.paid = paid
+            if payment.paid_at is None:
+                payment.paid_at = moment
+
+    # ------------------------------------------------------------ daily bills
+
+    def plant(
+        self,
+        method: PaymentMethod | str,
+        kind: PlantKind | str,
+        reference: str,
+        *,
+        amount: int | None = None,
+        currency: str | None = None,
+        fee: int | None = None,
+    ) -> None:
+        """Make the provider's next bills differ from what it processed: `drop` the payment or refund
+        `reference` (our payment or refund id), change its `amount`, `currency` or `fee`, `add` a payment we
+        never saw (`reference` = its out_trade_no), or `duplicate` a payment under another provider id."""
+        with self._lock:
+            plants = self._plants.setdefault(PaymentMethod(method), [])
+            plants.append(Plant(PlantKind(kind), reference, amount, currency, fee))
+
+    def clear_plants(self, method: PaymentMethod | str | None = None) -> None:
+        with self._lock:
+            if method is None:
+                self._plants.clear()
+            else:
+                self._plants.pop(PaymentMethod(method), None)
+
+    def _fee(self, method: PaymentMethod, amount: int) -> int:
+        return (amount * self.fee_rates_bps.get(method, 0) + 5000) // 10000
+
+    def bill_rows(self, method: PaymentMethod | str, day: date) -> list[BillRow]:
+        """What the provider processed on its bill day `day` (payments and refunds, with fees), with the
+        planted differences applied. Refunds take no fee back (see docs/reports.md)."""
+        chosen = PaymentMethod(method)
+        window = bill_window(chosen.value, day)
+        rows: list[BillRow] = []
+        with self._lock:
+            for payment in self._payments.values():
+                if payment.method is not chosen or payment.paid_at is None:
+                    continue
+                trade = payment.reference or ""
+                charge = "ch_" + trade[3:] if chosen is PaymentMethod.CARD else trade
+                intent = trade if chosen is PaymentMethod.CARD else ""
+                if window.holds(payment.paid_at.astimezone(UTC)):
+                    rows.append(
+                        BillRow(
+                            "payment",
+                            payment.payment_id,
+                            None,
+                            charge,
+                            payment.paid,
+                            payment.currency,
+                            self._fee(chosen, payment.paid),
+                            payment.paid_at,
+                            payment.subject,
+                            intent,
+                        )
+                    )
+                for refund in payment.refunds.values():
+                    if refund.at is not None and window.holds(refund.at.astimezone(UTC)):
+                        reference = refund.reference if refund.reference != trade else f"{trade}-{refund.refund_id}"
+                        rows.append(
+                            BillRow(
+                                "refund",
+                                payment.payment_id,
+                                refund.refund_id,
+                                reference,
+                                refund.amount,
+                                payment.currency,
+                                0,
+                                refund.at,
+                                payment.subject,
+                                trade,
+                            )
+                        )
+            rows.sort(key=lambda r: (r.at, r.reference))
+            return apply_plants(rows, self._plants.get(chosen, []), window.start)
+
+    def bill_file(self, method: PaymentMethod | str, day: date) -> bytes:
+        """The bill file of `day` exactly as the provider serves it (zip / CSV bytes)."""
+        chosen = PaymentMethod(method)
+        rows = self.bill_rows(chosen, day)
+        if chosen is PaymentMethod.ALIPAY:
+            return alipay_bill_zip(rows, day, self.alipay_seller_id + "0156", self._clock())
+        if chosen is PaymentMethod.WECHAT:
+            return wechat_tradebill(rows, self.wechat_app_id, self.wechat_mch_id)
+        if chosen is PaymentMethod.CARD:
+            with self._lock:
+                numbers = {
+                    p.payment_id: str((p.data.get("metadata") or {}).get("order_number", ""))
+                    for p in self._payments.values()
+                    if p.method is PaymentMethod.CARD
+                }
+            return card_report(rows, numbers)
+        raise SandboxError(f"{chosen.value} has no bill files")
+
+    def _billed_day(self, method: PaymentMethod, text: object) -> date | None:
+        """A past bill day (the provider's own calendar): today's bill is not ready yet (T+1)."""
+        try:
+            day = date.fromisoformat(str(text))
+        except ValueError:
+            return None
+        zone = UTC if method is PaymentMethod.CARD else BEIJING
+        zone_today = self._clock().astimezone(zone).date()
+        return day if day < zone_today or (self.same_day_bills and day == zone_today) else None
+
+    def _bill_link(self, method: PaymentMethod, day: date) -> str:
+        token = self._token(32)
+        self._bill_links[token] = (method, day, self._clock() + timedelta(seconds=BILL_URL_SECONDS))
+        return token
+
+    def _bill_download(self, method: PaymentMethod, query: str) -> Answer:
+        try:
+            token = parse_form(query.encode("ascii")).get("token", "")
+        except (ValueError, UnicodeEncodeError):
+            token = ""
+        link = self._bill_links.get(token)
+        if link is None or link[0] is not method or self._clock() > link[2]:
+            return 404, {"Content-Type": "text/plain"}, b"download link unknown or expired"
+        content = self.bill_file(method, link[1])
+        return 200, {"Content-Type": "application/octet-stream"}, content
+
+    def _alipay_bill_url(self, biz: dict[str, Any]) -> dict[str, Any]:
+        day = self._billed_day(PaymentMethod.ALIPAY, biz.get("bill_date"))
+        if biz.get("bill_type") != "trade" or day is None:
+            return {
+                "code": "40004",
+                "msg": "Business Failed",
+                "sub_code": "isp.bill_not_exist",
+                "sub_msg": "参数不合法",
+            }
+        token = self._bill_link(PaymentMethod.ALIPAY, day)
+        name = f"{self.alipay_seller_id}0156_{day:%Y%m%d}"
+        query = {"bizType": "trade", "fileType": "csv.zip", "bill_date": day.isoformat()}
+        url = f"{ALIPAY_BILLS}?{urlencode({**query, 'downloadFileName': f'{name}.csv.zip', 'token': token})}"
+        return {"code": "10000", "msg": "Success", "bill_download_url": url}
+
+    def _wechat_tradebill(self, query: str) -> Answer:
+        try:
+            params = parse_form(query.encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            params = {}
+        day = self._billed_day(PaymentMethod.WECHAT, params.get("bill_date"))
+        if day is None or params.get("bill_type", "ALL") != "ALL" or "tar_type" in params:
+            return self._wechat_signed(400, {"code": "NO_STATEMENT_EXIST", "message": "账单日期不合法或账单未生成"})
+        content = self.bill_file(PaymentMethod.WECHAT, day)
+        token = self._bill_link(PaymentMethod.WECHAT, day)
+        return self._wechat_signed(
+            200,
+            {
+                "hash_type": "SHA1",
+                "hash_value": hashlib.sha1(content, usedforsecurity=False).hexdigest(),
+                "download_url": f"{WECHAT_API}/v3/billdownload/file?token={token}",
+            },
+        )
+
+    def _card_report_run(self, form: dict[str, Any]) -> Answer:
+        parameters = form.get("parameters")
+        params: dict[str, Any] = parameters if isinstance(parameters, dict) else {}
+        start, end = str(params.get("interval_start", "")), str(params.get("interval_end", ""))
+        if (
+            form.get("report_type") != "balance_change_from_activity.itemized.3"
+            or not (start.isdigit() and end.isdigit())
+            or int(end) <= int(start)
+            or int(end) > epoch_seconds(self._clock())
+        ):
+            error = {"type": "invalid_request_error", "message": "Data for this interval is not available yet."}
+            return _json_answer(400, {"error": error})
+        run_id = "frr_" + self._token(24)
+        run: dict[str, Any] = {
+            "id": run_id,
+            "object": "reporting.report_run",
+            "report_type": form["report_type"],
+            "parameters": params,
+            "status": "pending",
+            "result": None,
+            "created": epoch_seconds(self._clock()),
+        }
+        self._report_runs[run_id] = run
+        return _json_answer(200, run)
+
+    def _card_run_ready(self, run: dict[str, Any]) -> dict[str, Any]:
+        """A run is ready when it is asked about again (the processor takes a while)."""
+        if run["status"] == "pending":
+            file_id = "file_" + self._token(24)
+            start = datetime.fromtimestamp(int(run["parameters"]["interval_start"]), UTC)
+            run["status"] = "succeeded"
+            run["result"] = {"id": file_id, "object": "file", "url": f"{CARD_FILES}/v1/files/{file_id}/contents"}
+            self._bill_links[file_id] = (PaymentMethod.CARD, start.date(), datetime.max.replace(tzinfo=UTC))
+        return run
+
+    def _card_file(self, verb: str, path: str, headers: dict[str, str]) -> Answer:
+        given = (header(headers, "Authorization") or "").encode("utf-8")
+        if not hmac.compare_digest(given, f"Bearer {self._card_secret_key}".encode()):
+            return _json_answer(
+                401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided."}}
+            )
+        parts = path.strip("/").split("/")
+        link = self._bill_links.get(parts[2]) if verb == "GET" and len(parts) == 4 and parts[3] == "contents" else None
+        if link is None or link[0] is not PaymentMethod.CARD:
+            return self._card_missing()
+        return 200, {"Content-Type": "text/csv"}, self.bill_file(PaymentMethod.CARD, link[1])
 
     # ------------------------------------------------------------ Alipay
 
@@ -511,6 +744,8 @@ class Sandbox:
             return self._alipay_answer(api, self._alipay_refund(biz))
         if api == "alipay.trade.close":
             return self._alipay_answer(api, self._alipay_close(biz))
+        if api == "alipay.data.dataservice.bill.downloadurl.query":
+            return self._alipay_answer(api, self._alipay_bill_url(biz))
         return self._alipay_answer(api, {"code": "40002", "msg": "Invalid Arguments", "sub_code": "isv.invalid-method"})
 
     def _alipay_answer(self, api: str, node: dict[str, Any], *, signed: bool = True) -> Answer:
@@ -617,7 +852,7 @@ class Sandbox:
             return failed("ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
         if amount <= 0 or trade.refunded + amount > trade.paid:
             return failed("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
-        refund = SandboxRefund(request_no, amount, self._alipay_trade_no(trade))
+        refund = SandboxRefund(request_no, amount, self._alipay_trade_no(trade), at=self._clock())
         trade.refunds[request_no] = refund
         if trade.refunded == trade.paid:
             trade.state = "TRADE_CLOSED"  # a fully refunded Alipay trade is closed
@@ -680,7 +915,7 @@ class Sandbox:
         params = {key: str(value) for key, value in fields.items()}
         params["sign_type"] = "RSA2"
         params["sign"] = rsa_sign(self._alipay_private, notify_sign_content(params))
-        self._record_outcome(trade, native, paid)
+        self._record_outcome(trade, native, paid, moment)
         content_type = "application/x-www-form-urlencoded; charset=utf-8"
         return SandboxCallback(
             PaymentMethod.ALIPAY,
@@ -747,6 +982,10 @@ class Sandbox:
             if self.refunds_declined:
                 return self._wechat_abnormal_refund(payload)
             return self._wechat_refund(payload)
+        if verb == "GET" and path == "/v3/bill/tradebill":
+            return self._wechat_tradebill(query)
+        if verb == "GET" and path == "/v3/billdownload/file":
+            return self._bill_download(PaymentMethod.WECHAT, query)
         prefix = "/v3/pay/transactions/out-trade-no/"
         if verb == "POST" and path.startswith(prefix) and path.endswith("/close"):
             return self._wechat_close(unquote(path[len(prefix) : -len("/close")]), payload)
@@ -868,7 +1107,7 @@ class Sandbox:
             return refused(400, "PARAM_ERROR", "订单金额与原订单金额不一致")
         if refund_amount <= 0 or order.refunded + refund_amount > order.paid:
             return refused(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额")
-        refund = SandboxRefund(out_refund_no, refund_amount, "50" + self._digits(27))
+        refund = SandboxRefund(out_refund_no, refund_amount, "50" + self._digits(27), at=self._clock())
         order.refunds[out_refund_no] = refund
         order.state = "REFUND"
         refund.answer = {
@@ -928,7 +1167,7 @@ class Sandbox:
         timestamp = str(epoch_seconds(delivered))
         header_nonce = self._token(32)
         signature = rsa_sign(self._wechat_platform_private, response_message(timestamp, header_nonce, body))
-        self._record_outcome(order, native, paid)
+        self._record_outcome(order, native, paid, moment)
         headers = {
             "Content-Type": "application/json",
             "Wechatpay-Nonce": header_nonce,
@@ -982,6 +1221,11 @@ class Sandbox:
             answer = self._card_declined_refund(form) if self.refunds_declined else self._card_refund(form, key)
         elif verb == "POST" and path.startswith("/v1/payment_intents/") and path.endswith("/cancel"):
             answer = self._card_cancel(path.split("/")[3], form)
+        elif verb == "POST" and path == "/v1/reporting/report_runs":
+            answer = self._card_report_run(form)
+        elif verb == "GET" and path.startswith("/v1/reporting/report_runs/"):
+            run = self._report_runs.get(unquote(path.rsplit("/", 1)[1]))
+            answer = _json_answer(200, self._card_run_ready(run)) if run else self._card_missing()
         elif verb == "GET" and path == "/v1/payment_intents/search":
             answer = self._card_search(query)
         elif verb == "GET" and path.startswith("/v1/payment_intents/"):
@@ -1105,7 +1349,7 @@ class Sandbox:
         found = form.get("metadata")
         metadata: dict[str, Any] = found if isinstance(found, dict) else {}
         refund_id = str(metadata.get("refund_id") or key or self._token(12))
-        refund = SandboxRefund(refund_id, amount, "re_" + self._token(24))
+        refund = SandboxRefund(refund_id, amount, "re_" + self._token(24), at=self._clock())
         refund.answer = {
             "id": refund.reference,
             "object": "refund",
@@ -1160,7 +1404,7 @@ class Sandbox:
         body = json.dumps(event, indent=2, ensure_ascii=False).encode("utf-8")  # the processor pretty-prints
         signatures = ",".join(f"v1={sign_payload(secret, signed_at, body)}" for secret in self._card_webhook_secrets)
         intent.data.update({"status": state, "amount_received": obj["amount_received"]})
-        self._record_outcome(intent, state, paid)
+        self._record_outcome(intent, state, paid, moment)
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Card-Signature": f"t={signed_at},{signatures}",
@@ -1309,7 +1553,7 @@ class Sandbox:
             return refused(400, "charge is not paid")
         if minor <= 0 or charge.refunded + minor > charge.paid:
             return refused(400, "refund exceeds the unrefunded amount")
-        refund = SandboxRefund(refund_id, minor, self._uuid())
+        refund = SandboxRefund(refund_id, minor, self._uuid(), at=self._clock())
         refund.answer = {
             "id": refund.reference,
             "resource": "refund",
@@ -1368,7 +1612,7 @@ class Sandbox:
         if state not in PAID_STATES:
             stored["pricing"] = charge.data["pricing"]  # only a payment changes what the charge says was paid
         charge.data = stored
-        self._record_outcome(charge, state, paid)
+        self._record_outcome(charge, state, paid, moment)
         headers = {
             "Content-Type": "application/json",
             "X-CC-Webhook-Signature": hmac_sha256_hex(self._crypto_webhook_secret, body),

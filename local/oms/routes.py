@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from ..core.extension import LocalRequest, LocalRoute
 from ..core.responses import Response, json_response, parse_body, problem
+from .payment_bills import PlantKind
 from .payment_sandbox import SandboxPaymentClosed
 from .warehouse_sandbox import WarehouseConflict
 
@@ -53,6 +54,25 @@ class SandboxPayment(_Body):
     def _zoned(cls, value: str | None) -> str | None:
         if value is not None and aware_timestamp(value) is None:
             raise PydanticCustomError("timestamp", "an RFC 3339 timestamp with a zone")
+        return value
+
+
+class SandboxBillPlant(_Body):
+    """`POST /_local/sandbox/<provider>/bills/plant`: make the provider's next bills differ from what it
+    processed (`kind`: drop, amount, currency, fee, add, duplicate; `reference`: our payment or refund id)."""
+
+    kind: StrictStr
+    reference: StrictStr = Field(min_length=1, max_length=64)
+    amount: StrictInt | None = Field(None, ge=0)
+    currency: StrictStr | None = None
+    fee: StrictInt | None = Field(None, ge=0)
+    clear: StrictBool = False  # drop every difference planted for this provider first
+
+    @field_validator("kind")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in {member.value for member in PlantKind}:
+            raise PydanticCustomError("kind", "one of {kinds}", {"kinds": ", ".join(PlantKind)})
         return value
 
 
@@ -98,6 +118,21 @@ def sandbox_routes(oms: OmsExtension) -> list[LocalRoute]:
             return problem(404, "sandbox-payment-not-found", "Not Found", str(error))
         return json_response(200, result)
 
+    def plant(request: LocalRequest) -> Response:
+        """Plant a difference into a sandbox provider's bills (what the reconciliation must then find)."""
+        body = parse_body(SandboxBillPlant, request.body, what="sandbox bill plant")
+        provider = request.params["provider"]
+        if provider not in ("alipay", "wechat", "card"):
+            return problem(404, "sandbox-bills-not-found", "Not Found", f"{provider} publishes no bills")
+        try:
+            sandbox = oms.sandbox
+        except RuntimeError as error:
+            return problem(404, "sandbox-not-running", "Not Found", str(error))
+        if body.clear:
+            sandbox.clear_plants(provider)
+        sandbox.plant(provider, body.kind, body.reference, amount=body.amount, currency=body.currency, fee=body.fee)
+        return json_response(200, {"provider": provider, "planted": body.model_dump(exclude={"clear"})})
+
     def carrier_event(request: LocalRequest) -> Response:
         """A sandbox carrier signs a tracking notice and posts it to ``/callbacks/carriers/<carrier>``."""
         body = parse_body(SandboxCarrierEvent, request.body, what="sandbox carrier event")
@@ -139,6 +174,7 @@ def sandbox_routes(oms: OmsExtension) -> list[LocalRoute]:
     return [
         LocalRoute("POST", "/sandbox/payments/<payment_id>/pay", pay),
         LocalRoute("POST", "/sandbox/carriers/<carrier>/events", carrier_event),
+        LocalRoute("POST", "/sandbox/<provider>/bills/plant", plant),
         LocalRoute("POST", "/sandbox/warehouse/<child_order_id>/hand-over", lambda r: warehouse(r, hand_over=True)),
         LocalRoute("GET", "/sandbox/warehouse/<child_order_id>", lambda r: warehouse(r, hand_over=False)),
     ]

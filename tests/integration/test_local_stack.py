@@ -25,6 +25,7 @@ from typing import Any
 
 import jwt
 import pytest
+from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives.asymmetric import rsa
 from oms_local.core import moto_patches
 from oms_local.core.functions import FunctionLoadError
@@ -434,6 +435,40 @@ def test_scheduled_rule_fires_on_demand(fixture_stack: LocalStack, fixture_http:
     assert events[0]["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/oms-canary-nightly"]
     assert len(seen(fixture_stack, "Scheduled Event")) == before + 1
     assert fixture_http.post("/_local/schedules/no-such-rule/fire").status == 404
+
+
+def test_a_scheduled_rule_fired_by_its_short_name_merges_the_body_into_its_input(
+    fixture_stack: LocalStack, fixture_http: Any, eventually: Eventually
+) -> None:
+    fired = fixture_http.post("/_local/schedules/nightly", json={"period": "2026-12-01"})
+    assert fired.status == 200 and fired.json()["rule"] == "oms-canary-nightly"
+    event_id = fired.json()["eventId"]
+    [event] = eventually(lambda: [e for e in seen(fixture_stack, "Scheduled Event") if e["id"] == event_id])
+    assert event["period"] == "2026-12-01" and event["source"] == "aws.events"
+    assert fixture_http.post("/_local/schedules/oms-canary-nightly", body=b"[1]").status == 400
+
+
+def test_a_tls_only_bucket_policy_lets_the_local_stack_in_and_other_statements_still_apply(
+    fixture_stack: LocalStack,
+) -> None:
+    s3 = fixture_stack.boto3_client("s3")
+    bucket = f"canary-tls-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    arn = f"arn:aws:s3:::{bucket}"
+    tls_only = {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    closed = {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"{arn}/closed/*"}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [tls_only, closed]}))
+    s3.put_object(Bucket=bucket, Key="open/a.txt", Body=b"a")  # the TLS-only Deny does not apply locally
+    assert s3.get_object(Bucket=bucket, Key="open/a.txt")["Body"].read() == b"a"
+    with pytest.raises(ClientError):
+        s3.put_object(Bucket=bucket, Key="closed/b.txt", Body=b"b")  # an unconditional Deny still does
 
 
 def test_rate_schedules_fire_on_a_timer() -> None:

@@ -32,6 +32,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_DECIDE,
         P.AFTER_SALES_ARBITRATE,
         P.AFTER_SALES_RECEIVE,
+        P.REPORT_READ,
     },
     # Support opens cases for shoppers, decides for merchants (until merchant staff are store-scoped) and
     # arbitrates for the platform.
@@ -60,6 +61,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.POINTS_ADJUST,
         P.PRICING_SETTINGS,
         P.AFTER_SALES_READ_ANY,
+        P.REPORT_READ,
     },
     # Store-scoped merchant permissions are not granted yet; quoting is open to every signed-in role.
     Role.MERCHANT: {P.ORDER_QUOTE},
@@ -204,4 +206,5 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "points:adjust",
         "pricing:settings",
         "shipment:create",
+        "report:read",
     }

@@ -20,6 +20,7 @@ class Settings:
     cross_border_limit_currency: str = "CNY"
     case_flow_state_machine_arn: str = ""
     evidence_bucket: str = ""
+    reports_bucket: str = ""
     # After-sales waits (template parameters CaseReviewSeconds, DisputeSeconds, ReturnShipSeconds,
     # InspectSeconds): how long staff, the shopper and the warehouse may take before the rules decide.
     case_review_seconds: int = 36 * 3600
@@ -46,6 +47,7 @@ class Settings:
             cross_border_limit_currency=os.environ.get("CROSS_BORDER_LIMIT_CURRENCY", "CNY"),
             case_flow_state_machine_arn=os.environ.get("CASE_FLOW_STATE_MACHINE_ARN", ""),
             evidence_bucket=os.environ.get("EVIDENCE_BUCKET", ""),
+            reports_bucket=os.environ.get("REPORTS_BUCKET", ""),
             case_review_seconds=int(os.environ.get("CASE_REVIEW_SECONDS", str(36 * 3600))),
             case_dispute_seconds=int(os.environ.get("CASE_DISPUTE_SECONDS", str(5 * 86400))),
             return_ship_seconds=int(os.environ.get("RETURN_SHIP_SECONDS", str(7 * 86400))),

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from oms.services.payments import PaymentService
     from oms.services.pricing_admin import PricingAdminService
     from oms.services.refunds import RefundAsk, RefundService
+    from oms.services.reports import ReportService
     from oms.services.timers import OrderTimers
     from oms.store.records import OrderRecord, RefundRecord
     from oms.store.transactions import Transaction
@@ -296,6 +297,15 @@ class Services:
         from oms.store.catalog import CatalogRepository
 
         return CatalogService(CatalogRepository())
+
+    @cached_property
+    def reports(self) -> ReportService:
+        """Published reports: their files in ReportsBucket, their index rows, presigned links."""
+        from oms.adapters.report_files import S3ReportFiles
+        from oms.services.reports import ReportService
+
+        files = S3ReportFiles(self.settings.reports_bucket)
+        return ReportService(lambda: files)
 
 
 class CaseRefundsAdapter:

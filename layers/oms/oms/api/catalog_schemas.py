@@ -20,6 +20,7 @@ from oms.api.schemas import (
 from oms.domain.catalog import StockAdjustmentReason, StockPolicy
 from oms.domain.money import SUPPORTED_CURRENCIES
 from oms.domain.payment import LatePaymentPolicy
+from oms.domain.settlement import DEFAULT_COMMISSION_BPS, DEFAULT_SETTLEMENT_DAYS
 from oms.domain.splitting import HandlingClass
 
 # Powertools validates the body after parsing it (pydantic's Python mode), where a strict model takes an
@@ -36,6 +37,10 @@ class StoreIn(Strict):
     # A payment arriving after the payment timeout cancelled an order: refunded (default), or accepted
     # when the stock can be taken again. Orders a person cancelled are always refunded.
     latePaymentPolicy: Annotated[LatePaymentPolicy, ByValue] = LatePaymentPolicy.REFUND
+    # Merchant settlement: a completed child order is paid out `settlementDays` after completion (the
+    # after-sales window), less the platform's commission (basis points: 500 = 5 %).
+    settlementDays: Annotated[int, Field(ge=0, le=90)] = DEFAULT_SETTLEMENT_DAYS
+    commissionBps: Annotated[int, Field(ge=0, le=10_000)] = DEFAULT_COMMISSION_BPS
 
     @field_validator("currency")
     @classmethod
@@ -83,6 +88,14 @@ class ProductPatch(Strict):
     category: ShortText | None = None
     attributes: Attributes | None = None
     status: Annotated[str, StringConstraints(pattern="^(ACTIVE|INACTIVE)$")] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _named(cls, value: str | None) -> str:
+        """null removes an optional field; a product always has a name (a 422, not a product without one)."""
+        if value is None:
+            raise ValueError("a product's name cannot be removed")
+        return value
 
 
 class SkuPatch(Strict):

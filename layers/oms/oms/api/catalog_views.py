@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from oms.api.schemas import MoneyOut, Page, View
 from oms.domain.catalog import SkuStatus, StockAdjustmentReason, StockPolicy
 from oms.domain.payment import LatePaymentPolicy
@@ -19,6 +21,8 @@ class Store(View):
     freeShippingThreshold: MoneyOut | None
     stockPolicy: StockPolicy
     latePaymentPolicy: LatePaymentPolicy
+    settlementDays: int = Field(description="T+N: a completed child order is settled N days after completion.")
+    commissionBps: int = Field(description="The platform's commission on what the merchant sold, in basis points.")
     version: int
     updatedAt: str
 

@@ -45,6 +45,7 @@ class Permission(StrEnum):
     AFTER_SALES_DECIDE = "after-sales:decide"
     AFTER_SALES_ARBITRATE = "after-sales:arbitrate"
     AFTER_SALES_RECEIVE = "after-sales:receive"  # book a return's arrival and inspect it
+    REPORT_READ = "report:read"  # the scheduled reports (sales, financial, settlement, reconciliation)
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -85,6 +86,9 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.AFTER_SALES_DECIDE: frozenset({Role.ADMIN, Role.SUPPORT}),
     Permission.AFTER_SALES_ARBITRATE: frozenset({Role.ADMIN, Role.SUPPORT}),
     Permission.AFTER_SALES_RECEIVE: frozenset({Role.ADMIN, Role.WAREHOUSE}),
+    # Reports show every store's sales, the ledger and what merchants are paid: admin and finance. Merchant
+    # staff get their own store's settlement once they are store-scoped.
+    Permission.REPORT_READ: frozenset({Role.ADMIN, Role.FINANCE}),
 }
 
 

@@ -18,6 +18,7 @@ from oms.domain.ids import new_id
 from oms.domain.money import Money
 from oms.domain.payment import LatePaymentPolicy
 from oms.domain.permissions import Actor
+from oms.domain.settlement import DEFAULT_COMMISSION_BPS, DEFAULT_SETTLEMENT_DAYS
 from oms.store.catalog import CatalogRepository, NewProduct, StockMovement, StoreRecord
 from oms.store.pages import Page
 from oms.views.catalog import product_view, sku_view, stock_adjustment_view, store_view
@@ -50,6 +51,8 @@ class CatalogService:
         free_threshold: Money | None,
         stock_policy: StockPolicy = StockPolicy.RESERVE_AT_ORDER,
         late_payment_policy: LatePaymentPolicy = LatePaymentPolicy.REFUND,
+        settlement_days: int = DEFAULT_SETTLEMENT_DAYS,
+        commission_bps: int = DEFAULT_COMMISSION_BPS,
         if_match: int | None,
     ) -> tuple[dict[str, Any], bool]:
         """Create or replace a store (True: created); its shipping policy goes into the directory checkout reads."""
@@ -66,6 +69,8 @@ class CatalogService:
             late_payment_policy=late_payment_policy.value,
             version=existing.version + 1 if existing else 1,
             updated_at=self._now(),
+            settlement_days=settlement_days,
+            commission_bps=commission_bps,
         )
         previous = existing.version if existing else None
         self.repository.put_store(store, previous_version=previous, directory_open=directory_open)

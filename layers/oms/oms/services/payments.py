@@ -837,6 +837,7 @@ class PaymentService:
             order_id=order_id,
             payment_id=refund.paymentId,
             by="system",
+            refund_id=refund.refundId,
         )
         anomaly_type = self._case_follows(
             tx, anomaly, refund, now, f"refunded {refund.amount.money().display()} ({refund.refundId})", "system"

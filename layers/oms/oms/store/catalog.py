@@ -23,6 +23,7 @@ from oms.domain.ids import new_id
 from oms.domain.money import Money
 from oms.domain.order_pricing import SkuTerms
 from oms.domain.payment import LatePaymentPolicy
+from oms.domain.settlement import DEFAULT_COMMISSION_BPS, DEFAULT_SETTLEMENT_DAYS
 from oms.store import keys
 from oms.store.models import (
     Item,
@@ -113,6 +114,8 @@ class StoreRecord:
     late_payment_policy: str
     version: int
     updated_at: str
+    settlement_days: int = DEFAULT_SETTLEMENT_DAYS  # T+N: merchants are paid N days after completion
+    commission_bps: int = DEFAULT_COMMISSION_BPS  # the platform's commission, in basis points
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,8 @@ def _store_record(item: StoreItem) -> StoreRecord:
         late_payment_policy=item.latePaymentPolicy or LatePaymentPolicy.REFUND.value,
         version=int(item.version),
         updated_at=item.updatedAt,
+        settlement_days=DEFAULT_SETTLEMENT_DAYS if item.settlementDays is None else int(item.settlementDays),
+        commission_bps=DEFAULT_COMMISSION_BPS if item.commissionBps is None else int(item.commissionBps),
     )
 
 
@@ -258,6 +263,8 @@ class CatalogRepository:
             freeShippingThreshold=MoneyAttribute.of(store.free_threshold) if store.free_threshold else None,
             stockPolicy=store.stock_policy,
             latePaymentPolicy=store.late_payment_policy,
+            settlementDays=store.settlement_days,
+            commissionBps=store.commission_bps,
             version=store.version,
             updatedAt=store.updated_at,
         )

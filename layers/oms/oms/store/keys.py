@@ -126,6 +126,19 @@ def account_gsi2(account: str) -> str:
     return f"ACCOUNT#{account}"
 
 
+# Every ledger line by the day it was booked, spread over a few partitions (a busy day's postings would
+# otherwise all write one index partition); the financial report queries every shard of each day.
+LEDGER_DAY_SHARDS = 4
+
+
+def ledger_day_gsi3(day: str, posting_id: str) -> str:
+    return f"LEDGERDAY#{day}#{zlib.crc32(posting_id.encode()) % LEDGER_DAY_SHARDS}"
+
+
+def ledger_day_partitions(day: str) -> list[str]:
+    return [f"LEDGERDAY#{day}#{shard}" for shard in range(LEDGER_DAY_SHARDS)]
+
+
 def refund_sk(refund_id: str) -> str:
     return f"REFUND#{refund_id}"
 
@@ -218,6 +231,27 @@ def parse_child_id(value: str) -> tuple[str, int] | None:
     return order_id, int(number)
 
 
+# Completed child orders not settled yet (GSI2 on the child, sparse), by completion time; sharded like the
+# deadlines, so completions do not all write one index partition.
+SETTLEMENT_SHARDS = 4
+
+
+def settlement_pending_gsi2(child_id: str) -> str:
+    return f"SETTLE#PENDING#{zlib.crc32(child_id.encode()) % SETTLEMENT_SHARDS}"
+
+
+def settlement_pending_partitions() -> list[str]:
+    return [f"SETTLE#PENDING#{shard}" for shard in range(SETTLEMENT_SHARDS)]
+
+
+def settlement(period: str, store_id: str, settlement_id: str) -> tuple[str, str]:
+    return f"SETTLEMENT#{period}", f"{store_id}#{settlement_id}"
+
+
+def settlement_partition(period: str) -> str:
+    return f"SETTLEMENT#{period}"
+
+
 def warehouse_children_gsi1(warehouse_id: str) -> str:
     return f"WAREHOUSE#{warehouse_id}"
 
@@ -267,3 +301,20 @@ def case_count(day: str, reason: str, case_type: str) -> tuple[str, str]:
 
 def evidence_quota(customer_id: str, day: str) -> tuple[str, str]:
     return f"EVIDENCE#{customer_id}", f"DAY#{day}"
+
+
+# ---------------------------------------------------------------- scheduled reports
+def report(report_type: str, period_start: str, period: str) -> tuple[str, str]:
+    """A report's index row: its type's partition, sorted by the period's first day."""
+    return f"REPORT#{report_type}", f"{period_start}#{period}"
+
+
+def report_partition(report_type: str) -> str:
+    return f"REPORT#{report_type}"
+
+
+REPORTS_GSI2 = "REPORTS"  # every report of every type, by the period's first day
+
+
+def reports_gsi2sk(period_start: str, report_type: str, period: str) -> str:
+    return f"{period_start}#{report_type}#{period}"

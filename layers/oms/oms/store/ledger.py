@@ -27,6 +27,7 @@ def add_postings(
     order_id: str | None,
     payment_id: str | None,
     by: str,
+    refund_id: str | None = None,
 ) -> list[LedgerLineRecord]:
     items = []
     for posting in postings:
@@ -37,6 +38,9 @@ def add_postings(
                 keys.ledger_sk(posting_id, n),
                 GSI2PK=keys.account_gsi2(line.account),
                 GSI2SK=f"{now}#{posting_id}#{n}",
+                # Every line also by the day it was booked (the financial report reads a day's ledger).
+                GSI3PK=keys.ledger_day_gsi3(now[:10], posting_id),
+                GSI3SK=f"{now}#{posting_id}#{n}",
                 postingId=posting_id,
                 kind=posting.kind.value,
                 account=line.account,
@@ -46,6 +50,7 @@ def add_postings(
                 orderId=order_id,
                 paymentId=payment_id,
                 by=by,
+                refundId=refund_id,
             )
             tx.put((Part.LEDGER, posting_id, n), item)
             items.append(ledger_line_record(item))

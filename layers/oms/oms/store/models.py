@@ -24,7 +24,8 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     IDEMPOTENCY#<sub>#<key>  IDEMPOTENCY          stored response of an idempotent request (TTL)
     ORDER#<orderId>          PAYMENT#<paymentId>  payment attempt (paymentId = orderId + 2-digit sequence)
     ORDER#<orderId>          LEDGER#<posting>#<n> ledger line of a posting about the order
-                                                                       GSI2 ACCOUNT#<account>/<at>#<posting>#<n>
+                                                                       GSI2 ACCOUNT#<account>/<at>#<posting>#<n>,
+                                                                       GSI3 LEDGERDAY#<day>#<shard>/<at>#<posting>#<n>
     ORDER#<orderId>          REFUND#<refundId>    refund toward the payer
                                                                        GSI4 DUE#REFUND#<shard>/<next try>#<oid>#<rid>
                                                                        while PENDING or PROCESSING
@@ -46,7 +47,10 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     POINTS#<customerId>      ENTRY#<at>#<ulid>    points ledger entry
     SETTINGS#PRICING         POINTS | FX          points programmes per currency; FX rates to the reporting currency
     ORDER#<orderId>          CHILD#<nn>           child order (what one merchant/warehouse ships)
-                                                                       GSI1 WAREHOUSE#<wh>/<createdAt>#<childId>
+                                                                       GSI1 WAREHOUSE#<wh>/<createdAt>#<childId>,
+                                                                       GSI2 SETTLE#PENDING#<shard>/<completedAt>#<cid>
+                                                                       once completed, until settled (sparse)
+    SETTLEMENT#<period>      <storeId>#<ulid>     a merchant settlement: the children it pays (with their markers)
     ORDER#<orderId>          SHIPMENT#<ulid>      shipment of a child order, with its tracking timeline
     TRACKING#<carrier>#<no>  TRACKING             reserves a tracking number; points a callback at its shipment
     ORDER#<orderId>          CASE#<caseId>        after-sales case   GSI1 CUSTOMER#<sub>/CASE#<createdAt>#<cid>,
@@ -57,6 +61,8 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     CASE#<caseId>            CASE                 points a case id at its order
     CASESTATS                <day>#<reason>#<type> cases opened that day for that reason and type
     EVIDENCE#<customerId>    DAY#<day>            evidence uploads given that day (TTL)
+    REPORT#<type>            <firstDay>#<period>  a published report: its files in ReportsBucket, summary
+                                                                       GSI2 REPORTS/<firstDay>#<type>#<period>
 """
 
 from __future__ import annotations
@@ -174,6 +180,8 @@ class StoreItem(Item, discriminator="Store"):
     freeShippingThreshold = MoneyAttribute(null=True)
     stockPolicy = UnicodeAttribute(null=True)  # None: reserve_at_order
     latePaymentPolicy = UnicodeAttribute(null=True)  # None: refund (a payment after the timeout is given back)
+    settlementDays = NumberAttribute(null=True)  # None: oms.domain.settlement.DEFAULT_SETTLEMENT_DAYS
+    commissionBps = NumberAttribute(null=True)  # None: oms.domain.settlement.DEFAULT_COMMISSION_BPS
     version = NumberAttribute()
     updatedAt = UnicodeAttribute()
 
@@ -372,6 +380,7 @@ class LedgerLineItem(Item, discriminator="LedgerLine"):
     orderId = UnicodeAttribute(null=True)
     paymentId = UnicodeAttribute(null=True)
     by = UnicodeAttribute(null=True)
+    refundId = UnicodeAttribute(null=True)  # the refund a provider refund's lines book (reconciliation)
 
 
 class BalanceAccountItem(Item, discriminator="BalanceAccount"):
@@ -546,6 +555,11 @@ class ChildOrderItem(Item, discriminator="ChildOrder"):
     # dearer replacement's price difference (it cannot ship, and is in no warehouse list).
     replacementOf = UnicodeAttribute(null=True)
     heldFor = UnicodeAttribute(null=True)
+    # Merchant settlement: when the child was completed (its GSI2 entry SETTLE#PENDING#<shard> /
+    # <completedAt>#<childId> exists until it is settled), and the settlement that paid it (written once,
+    # conditionally, in the settlement's own transaction; its GSI2 entry removed there).
+    completedAt = UnicodeAttribute(null=True)
+    settlement = JSONAttribute(null=True)
 
 
 class CaseItem(Item, discriminator="Case"):
@@ -624,3 +638,29 @@ class TrackingItem(Item, discriminator="Tracking"):
     orderId = UnicodeAttribute()
     childId = UnicodeAttribute()
     shipmentId = UnicodeAttribute()
+
+
+# ---------------------------------------------------------------- scheduled reports
+class ReportItem(Item, discriminator="Report"):
+    """One published report (type, period): the S3 keys of its files and its summary; a re-run replaces it."""
+
+    reportType = UnicodeAttribute()
+    period = UnicodeAttribute()
+    periodStart = UnicodeAttribute()  # the period's first day, YYYY-MM-DD
+    files = JSONAttribute()  # [{"name", "key", "contentType", "size"}]
+    summary = JSONAttribute()
+    generatedAt = UnicodeAttribute()
+    firstGeneratedAt = UnicodeAttribute()
+    runs = NumberAttribute()
+
+
+class SettlementItem(Item, discriminator="Settlement"):
+    """One merchant settlement of a period: the child orders it pays, each marked settled in the same write."""
+
+    settlementId = UnicodeAttribute()
+    period = UnicodeAttribute()
+    storeId = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    lines = JSONAttribute()  # [oms.domain.settlement.SettlementLine.to_dict()]
+    due = NumberAttribute()
+    createdAt = UnicodeAttribute()

@@ -914,6 +914,7 @@ class OrderRepository:
                         ChildOrderItem.status.set(ChildStatus.COMPLETED.value),
                         ChildOrderItem.updatedAt.set(change.at),
                         ChildOrderItem.version.set(int(child.version) + 1),
+                        *_settlement_pending(child, change.at),
                     ],
                     ChildOrderItem.version == int(child.version),
                 )
@@ -927,3 +928,15 @@ class OrderRepository:
         updated = self.get_order(header.orderId)
         assert updated is not None
         return updated
+
+
+def _settlement_pending(child: ChildRecord, completed_at: str) -> list[Action]:
+    """A completed child waits for its merchant's settlement (GSI2, sparse): not an exchange's replacement,
+    whose goods were paid for (and are settled) with the child it replaces."""
+    if child.replacementOf is not None:
+        return []
+    return [
+        ChildOrderItem.completedAt.set(completed_at),
+        ChildOrderItem.GSI2PK.set(keys.settlement_pending_gsi2(child.childId)),
+        ChildOrderItem.GSI2SK.set(f"{completed_at}#{child.childId}"),
+    ]

@@ -166,6 +166,8 @@ class ChildRecord:
     refunded: Any = None  # {"units": {"<lineNo>": n}, "shipping": bool}
     replacementOf: str | None = None  # the exchange case this child replaces goods for
     heldFor: str | None = None  # "difference": the replacement waits for its price difference
+    completedAt: str | None = None  # when it was completed (merchant settlement counts T+N from it)
+    settlement: Any = None  # the settlement that paid the merchant for it: {settlementId, period, at}
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +257,7 @@ class LedgerLineRecord:
     orderId: str | None
     paymentId: str | None
     by: str | None
+    refundId: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,7 @@ class Part(StrEnum):
     QUOTA = "quota"
     REFUND = "refund"
     SETTINGS = "settings"
+    SETTLEMENT = "settlement"
     SHIPMENT = "shipment"
     SKU = "sku"
     STATS = "stats"

@@ -17,6 +17,8 @@ def store_view(store: StoreRecord) -> dict[str, Any]:
         "freeShippingThreshold": store.free_threshold.to_dict() if store.free_threshold else None,
         "stockPolicy": store.stock_policy,
         "latePaymentPolicy": store.late_payment_policy,
+        "settlementDays": store.settlement_days,
+        "commissionBps": store.commission_bps,
         "version": store.version,
         "updatedAt": store.updated_at,
     }

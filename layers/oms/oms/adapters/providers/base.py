@@ -8,6 +8,7 @@ in tests), and never log secrets.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -116,6 +117,14 @@ class ProviderClose:
 class Transport(Protocol):
     def send(self, method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
         """One HTTP exchange with the provider."""
+
+
+class BillSource(Protocol):
+    """A provider that publishes a daily bill of what it processed (Alipay, WeChat Pay, the card processor)."""
+
+    def settlement_file(self, day: date) -> bytes:
+        """The bill of `day` (the provider's own bill day) exactly as the provider serves it: Alipay's zip,
+        WeChat's trade bill, the card report CSV. ProviderError when it is not ready (retryable) or refused."""
 
 
 class PaymentProvider(Protocol):

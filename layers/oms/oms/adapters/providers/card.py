@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hmac
 import json
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from oms.adapters.providers import (
     DEFAULT_FRESHNESS_SECONDS,
@@ -44,6 +46,8 @@ from oms.domain.money import Money
 from oms.domain.payment import PaymentMethod
 
 TOLERANCE_SECONDS = 300
+REPORT_TYPE = "balance_change_from_activity.itemized.3"
+REPORT_POLLS = 4  # asks after a report run before giving up for now (the next scheduled try asks again)
 SIGNATURE_HEADERS = ("Card-Signature", "Stripe-Signature")
 
 EVENT_STATUS = {
@@ -88,6 +92,7 @@ class CardProvider:
         self._transport = transport
         self._clock = clock
         self._freshness = freshness_seconds  # how old a notice's own timestamp may be (CallbackFreshnessSeconds)
+        self.sleep: Callable[[float], None] = time.sleep  # between report-run polls
 
     def __repr__(self) -> str:
         return f"CardProvider(publishable_key={self._creds.publishable_key!r})"
@@ -287,6 +292,50 @@ class CardProvider:
         if state == "succeeded":
             return ProviderClose(payment_id, CloseOutcome.PAID, _describe(data))
         raise ProviderError(f"card intent is {state}: not cancelled yet")
+
+    # ------------------------------------------------------------ bills
+
+    def settlement_file(self, day: date) -> bytes:
+        """The itemized balance-change report of the UTC day `day`: create a report run
+        (`POST /v1/reporting/report_runs`, interval_start inclusive, interval_end exclusive), ask after it
+        until it succeeded, then download its result file (Bearer auth, on the processor's files host)."""
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        form = [
+            ("report_type", REPORT_TYPE),
+            ("parameters[interval_start]", str(epoch_seconds(start))),
+            ("parameters[interval_end]", str(epoch_seconds(start + timedelta(days=1)))),
+            ("parameters[timezone]", "UTC"),
+        ]
+        status, run = self._call("POST", "/v1/reporting/report_runs", form)
+        run_id = run.get("id")
+        if status != 200 or not isinstance(run_id, str):
+            raise ProviderError(f"card report of {day} not available: {_describe(run)}")
+        for attempt in range(REPORT_POLLS):
+            status, run = self._call("GET", f"/v1/reporting/report_runs/{quote(run_id, safe='')}")
+            if run.get("status") == "succeeded":
+                break
+            if run.get("status") == "failed":
+                raise ProviderError(f"card report run {run_id} failed", retryable=False)
+            self.sleep(2.0 * (attempt + 1))
+        else:
+            raise ProviderError(f"card report run {run_id} not ready yet")
+        result = run.get("result")
+        url = result.get("url") if isinstance(result, dict) else None
+        if not isinstance(url, str) or not _same_site(url, self._creds.api_base_url):
+            raise ProviderError("card report run has no result file on the processor's hosts")
+        headers = {"Authorization": f"Bearer {self._creds.secret_key}", "Accept": "text/csv"}
+        status, _headers, raw = self._transport.send("GET", url, headers, b"")
+        if status != 200:
+            raise ProviderError(f"card report file download answered HTTP {status}")
+        return raw
+
+
+def _same_site(url: str, api_base_url: str) -> bool:
+    """The report file lives on the processor's files host (files.<site> next to api.<site>): never send
+    the secret key anywhere else."""
+    host, api = urlsplit(url).hostname or "", urlsplit(api_base_url).hostname or ""
+    site = api.split(".", 1)[1] if api.count(".") >= 2 else api
+    return urlsplit(url).scheme == "https" and (host == api or host.endswith("." + site))
 
 
 def _without_client_secret(event: dict[str, Any]) -> dict[str, Any]:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import secrets
+from datetime import date
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from oms.adapters.providers import (
     DEFAULT_FRESHNESS_SECONDS,
@@ -324,6 +327,31 @@ class WechatProvider:
         if status == 404:
             return ProviderClose(payment_id, CloseOutcome.NOT_FOUND, _describe(data))
         raise ProviderError(f"wechat close did not complete (HTTP {status}): {_describe(data)}")
+
+    # ------------------------------------------------------------ bills
+
+    def settlement_file(self, day: date) -> bytes:
+        """`GET /v3/bill/tradebill?bill_date=…&bill_type=ALL` (signed answer: hash_type SHA1, hash_value,
+        download_url), then a signed GET of the download URL; the file itself is not signed: its SHA1 must
+        equal hash_value."""
+        status, data = self._call("GET", f"/v3/bill/tradebill?bill_date={day.isoformat()}&bill_type=ALL", None)
+        if status != 200:
+            raise ProviderError(f"wechat trade bill of {day} not available: {_describe(data)}")
+        url, hash_type, expected = data.get("download_url"), data.get("hash_type"), data.get("hash_value")
+        if not isinstance(url, str) or hash_type != "SHA1" or not isinstance(expected, str):
+            raise ProviderError("wechat trade bill answer lacks download_url / SHA1 hash_value")
+        parts, api = urlsplit(url), urlsplit(self._creds.api_base_url)
+        if (parts.scheme, parts.netloc) != (api.scheme, api.netloc):
+            raise ProviderError("wechat bill download_url is not on the API host", retryable=False)
+        path_query = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {"Authorization": self.authorization("GET", path_query, b""), "User-Agent": "oms-wechatpay-v3"}
+        status, _headers, raw = self._transport.send("GET", url, headers, b"")
+        if status != 200:
+            raise ProviderError(f"wechat bill download answered HTTP {status}")
+        digest = hashlib.sha1(raw, usedforsecurity=False).hexdigest()
+        if not hmac.compare_digest(digest, expected.lower()):
+            raise ProviderError("wechat bill download does not match its SHA1")
+        return raw
 
 
 def _state_and_amount(transaction: dict[str, Any], what: str) -> tuple[NoticeStatus, Money]:
