@@ -32,6 +32,9 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_DECIDE,
         P.AFTER_SALES_ARBITRATE,
         P.AFTER_SALES_RECEIVE,
+        P.EXPORT_CREATE,
+        P.EXPORT_READ_ANY,
+        P.PERSONAL_DATA_READ,
     },
     # Support opens cases for shoppers, decides for merchants (until merchant staff are store-scoped) and
     # arbitrates for the platform.
@@ -44,9 +47,17 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_READ_ANY,
         P.AFTER_SALES_DECIDE,
         P.AFTER_SALES_ARBITRATE,
+        P.EXPORT_CREATE,
     },
     # The warehouse books returns in and inspects them.
-    Role.WAREHOUSE: {P.ORDER_QUOTE, P.ORDER_READ_ANY, P.SHIPMENT_CREATE, P.AFTER_SALES_READ_ANY, P.AFTER_SALES_RECEIVE},
+    Role.WAREHOUSE: {
+        P.ORDER_QUOTE,
+        P.ORDER_READ_ANY,
+        P.SHIPMENT_CREATE,
+        P.AFTER_SALES_READ_ANY,
+        P.AFTER_SALES_RECEIVE,
+        P.EXPORT_CREATE,
+    },
     # Finance reviews bank transfers and runs the money side; it does not cancel orders.
     Role.FINANCE: {
         P.ORDER_QUOTE,
@@ -60,6 +71,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.POINTS_ADJUST,
         P.PRICING_SETTINGS,
         P.AFTER_SALES_READ_ANY,
+        P.EXPORT_CREATE,
     },
     # Store-scoped merchant permissions are not granted yet; quoting is open to every signed-in role.
     Role.MERCHANT: {P.ORDER_QUOTE},
@@ -204,4 +216,7 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "points:adjust",
         "pricing:settings",
         "shipment:create",
+        "export:create",
+        "export:read-any",
+        "personal-data:read",
     }

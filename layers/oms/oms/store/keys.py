@@ -267,3 +267,14 @@ def case_count(day: str, reason: str, case_type: str) -> tuple[str, str]:
 
 def evidence_quota(customer_id: str, day: str) -> tuple[str, str]:
     return f"EVIDENCE#{customer_id}", f"DAY#{day}"
+
+
+def export_job(export_id: str) -> tuple[str, str]:
+    return f"EXPORT#{export_id}", "META"
+
+
+ALL_EXPORTS_GSI2 = "EXPORTS"
+
+
+def user_exports_gsi1(subject: str) -> str:
+    return f"EXPORTS#{subject}"
