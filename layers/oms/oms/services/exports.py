@@ -13,6 +13,7 @@ are written in one chunk under their row caps and then uploaded from /tmp (XLSX,
 from __future__ import annotations
 
 import contextlib
+import io
 import tempfile
 import time
 from collections.abc import Callable
@@ -226,25 +227,26 @@ class ExportService:
         slowest = 0.0
         while job.cursor != READ_ALL:
             started = time.monotonic()
-            buffer = bytearray()
+            part = io.BytesIO()  # one part's bytes, written page by page and uploaded as they are (no copy)
             if not parts:
-                buffer += csv_chunk((), header=headers(job.fields, Locale(job.locale)))
+                part.write(csv_chunk((), header=headers(job.fields, Locale(job.locale))))
             cursor, rows = job.cursor, 0
-            while len(buffer) < self.part_bytes:
+            while part.tell() < self.part_bytes:
                 orders, cursor = self.repository.orders_page(job.filters, cursor, self.page_size)
-                buffer += csv_chunk(row(order, job.fields, job.masked) for order in orders)
+                part.write(csv_chunk(row(order, job.fields, job.masked) for order in orders))
                 rows += len(orders)
                 if cursor is None:
                     break
+            size = part.tell()
+            part.seek(0)
             number = len(parts) + 1
-            parts.append(
-                {"PartNumber": number, "ETag": bucket.upload_part(job.objectKey, upload_id, number, bytes(buffer))}
-            )
+            parts.append({"PartNumber": number, "ETag": bucket.upload_part(job.objectKey, upload_id, number, part)})
+            del part
             job = self.repository.update(
                 job,
                 self._now(),
                 rowsDone=job.rowsDone + rows,
-                bytesDone=job.bytesDone + len(buffer),
+                bytesDone=job.bytesDone + size,
                 cursor=READ_ALL if cursor is None else cursor,
                 parts=parts,
             )
