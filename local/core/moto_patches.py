@@ -32,6 +32,11 @@ tests/integration/test_local_stack.py exercise each patch below through the publ
 (f) moto's DynamoDB-stream event source mappings invoke the function synchronously inside the write
     request (so inside lock (d): a handler writing to the table would deadlock). The local stack
     never creates them; it polls the stream instead (see ``oms_local.streams``).
+(h) moto evaluates a bucket policy's statements without their conditions, so the template's TLS-only
+    statement (Deny s3:* when ``aws:SecureTransport`` is false) denied every object request: nothing
+    could write an export or a report locally. The local endpoint stands for AWS's HTTPS one, so
+    requests to it count as secure: statements denying insecure transport are left out of the
+    evaluation (the policy itself is stored and read back as written).
 """
 
 from __future__ import annotations
@@ -67,6 +72,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.s3.models import FakeBucket
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from werkzeug.serving import make_server
@@ -424,13 +430,41 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
         raise
 
 
+# ----------------------------------------------------------------------------- (h) TLS-only bucket policies
+
+_original_get_permission = FakeBucket.get_permission
+
+
+def _denies_insecure_transport(statement: Any) -> bool:
+    condition = statement.get("Condition") if isinstance(statement, dict) else None
+    bool_condition = condition.get("Bool", {}) if isinstance(condition, dict) else {}
+    return statement.get("Effect") == "Deny" and str(bool_condition.get("aws:SecureTransport")).lower() == "false"
+
+
+def _get_permission_over_tls(self: FakeBucket, action: str, resource: str) -> Any:
+    """The bucket's permission as if the request came over TLS (the local endpoint stands for HTTPS)."""
+    if self.policy is None:
+        return _original_get_permission(self, action, resource)
+    document = json.loads(self.policy.decode())
+    statements = document.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    kept = [st for st in statements if not _denies_insecure_transport(st)]
+    if len(kept) == len(statements):
+        return _original_get_permission(self, action, resource)
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if not kept:
+        return PermissionResult.NEUTRAL
+    return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
+
+
 # ----------------------------------------------------------------------------- apply + checks
 
 _applied = threading.Lock()
 
 
 def apply() -> None:
-    """Install patches (a), (b), (c) and (e). Idempotent; (d) is the ``LockedMotoServer`` class."""
+    """Install patches (a), (b), (c), (e), (g) and (h). Idempotent; (d) is the ``LockedMotoServer`` class."""
     with _applied:
         _configure_moto()
         if not getattr(LambdaFunction._invoke_lambda, "_oms_local", False):
@@ -441,6 +475,7 @@ def apply() -> None:
             Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign,assignment]
         Timestamp._from_timestamp_string = staticmethod(parse_state_timestamp)  # type: ignore[method-assign,assignment]
         Timestamp._get_wait_seconds = _timestamp_wait_seconds  # type: ignore[method-assign]
+        FakeBucket.get_permission = _get_permission_over_tls  # type: ignore[method-assign]
         if not isinstance(dynamodb_models.copy, _CopyKeepingTables):  # type: ignore[attr-defined]
             dynamodb_models.copy = _CopyKeepingTables()  # type: ignore[assignment,attr-defined]
             DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
@@ -452,6 +487,7 @@ def is_applied() -> bool:
         and Rule.send_to_targets is _send_to_targets
         and Timestamp._get_wait_seconds is _timestamp_wait_seconds
         and DynamoDBBackend.transact_write_items is _transact_write_items
+        and FakeBucket.get_permission is _get_permission_over_tls
         and moto.core.config.default_user_config.get("stepfunctions", {}).get("execute_state_machine") is True
     )
 
@@ -480,6 +516,8 @@ def check_patch_points() -> list[str]:
     for needle in ("self.items = defaultdict(dict)", "self.stream_shard", "self.hash_key_attr", "self.range_key_attr"):
         if needle not in table_init:
             problems.append(f"moto Table internals changed: {needle!r} not found")
+    if _parameters(_original_get_permission) != ["self", "action", "resource"]:
+        problems.append(f"FakeBucket.get_permission signature changed: {_parameters(_original_get_permission)}")
     if not hasattr(EventPattern, "matches_event"):
         problems.append("moto.events.models.EventPattern.matches_event is gone")
     if not hasattr(moto.core.config, "default_user_config"):

@@ -141,6 +141,7 @@ class ExportsBucket:
         return self._client
 
     def start(self, key: str, content_type: str, filename: str) -> str:
+
         answer = self.client.create_multipart_upload(
             Bucket=self.bucket,
             Key=key,
