@@ -85,6 +85,7 @@ WHEN: dict[EventType, str] = {
     EventType.REFUND_SUCCEEDED: "A refund leg was paid back: by the provider, to the stored balance, or by hand (route and reference given).",
     EventType.REFUND_FAILED: "A provider did not refund: asked again later (status PENDING, retried true) or refused for good (status FAILED: staff decide).",
     EventType.CASE_OPENED: "An after-sales case was opened (refund only, return and refund, exchange). Starts its flow.",
+    EventType.EXPORT_REQUESTED: "Staff asked for an order export (POST /exports): starts its job (export-<exportId>).",
     EventType.CASE_UPDATED: "An after-sales case moved (approved, rejected, disputed, arbitrated, return shipped or received, inspected, refunded, cancelled).",
 }
 
@@ -160,6 +161,9 @@ EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
         by="support-1",
         role="support",
     ),
+    EventType.EXPORT_REQUESTED: lambda: events.export_requested(
+        "EX01JDXC4F6H8K0M2P4R6T8V0X2Z", export_format="xlsx", created_by="finance-1", role="finance"
+    ),
 }
 
 # What the after-commit function (the table's stream) does with an event, besides the bus's consumers.
@@ -173,6 +177,7 @@ AFTER_COMMIT: dict[str, str] = {
     "CaseOpened": "starts the case's flow",
     "CaseUpdated": "resumes the case's flow",
     "RefundSucceeded": "settles the case the refund belongs to",
+    "ExportRequested": "starts the export's job",
 }
 
 

@@ -35,10 +35,11 @@ tests/integration/test_local_stack.py exercise each patch below through the publ
 (f) moto's DynamoDB-stream event source mappings invoke the function synchronously inside the write
     request (so inside lock (d): a handler writing to the table would deadlock). The local stack
     never creates them; it polls the stream instead (see ``oms_local.streams``).
-(h) S3 applies a bucket policy's statements without their ``Condition``: the template's TLS-only Deny
-    (``aws:SecureTransport`` false) refused every request, so the functions could not write a report.
-    The local stack stands for AWS's HTTPS endpoint: a statement conditioned on ``aws:SecureTransport``
-    is taken as the secure request would see it (it does not apply); every other statement applies.
+(h) moto evaluates a bucket policy's statements without their conditions, so the template's TLS-only
+    statement (Deny s3:* when ``aws:SecureTransport`` is false) denied every object request: nothing
+    could write an export or a report locally. The local endpoint stands for AWS's HTTPS one, so
+    requests to it count as secure: statements denying insecure transport are left out of the
+    evaluation (the policy itself is stored and read back as written).
 """
 
 from __future__ import annotations
@@ -423,7 +424,9 @@ def fire_rule(
             payload = target_input(target, aws_event(event))
             if isinstance(payload, dict):
                 payload = {**payload, **extra_input}
-            _dispatcher.submit(target["Arn"], payload)
+            _dispatcher.submit(
+                Delivery(target["Arn"], payload, rule.arn, (target.get("DeadLetterConfig") or {}).get("Arn"))
+            )
         return event_id
     rule.send_to_targets(event)  # type: ignore[arg-type]
     return event_id
@@ -553,23 +556,29 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
         raise
 
 
-# ----------------------------------------------------------------------------- (h) S3 bucket policies
+# ----------------------------------------------------------------------------- (h) TLS-only bucket policies
 
-_original_bucket_permission = FakeBucket.get_permission
-
-
-def _tls_only(statement: dict[str, Any]) -> bool:
-    return "aws:SecureTransport" in json.dumps(statement.get("Condition", {}))
+_original_get_permission = FakeBucket.get_permission
 
 
-def _bucket_permission(self: FakeBucket, action: str, resource: str) -> Any:
+def _denies_insecure_transport(statement: Any) -> bool:
+    condition = statement.get("Condition") if isinstance(statement, dict) else None
+    bool_condition = condition.get("Bool", {}) if isinstance(condition, dict) else {}
+    return statement.get("Effect") == "Deny" and str(bool_condition.get("aws:SecureTransport")).lower() == "false"
+
+
+def _get_permission_over_tls(self: FakeBucket, action: str, resource: str) -> Any:
+    """The bucket's permission as if the request came over TLS (the local endpoint stands for HTTPS)."""
+    if self.policy is None:
+        return _original_get_permission(self, action, resource)
+    document = json.loads(self.policy.decode())
+    statements = document.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    kept = [st for st in statements if not _denies_insecure_transport(st)]
+    if len(kept) == len(statements):
+        return _original_get_permission(self, action, resource)
     from moto.iam.access_control import IAMPolicy, PermissionResult
 
-    if self.policy is None:
-        return PermissionResult.NEUTRAL
-    document = json.loads(self.policy)
-    statements = document.get("Statement", [])
-    kept = [s for s in ([statements] if isinstance(statements, dict) else statements) if not _tls_only(s)]
     if not kept:
         return PermissionResult.NEUTRAL
     return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
@@ -592,7 +601,7 @@ def apply() -> None:
             Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign,assignment]
         Timestamp._from_timestamp_string = staticmethod(parse_state_timestamp)  # type: ignore[method-assign,assignment]
         Timestamp._get_wait_seconds = _timestamp_wait_seconds  # type: ignore[method-assign]
-        FakeBucket.get_permission = _bucket_permission  # type: ignore[method-assign]
+        FakeBucket.get_permission = _get_permission_over_tls  # type: ignore[method-assign]
         if not isinstance(dynamodb_models.copy, _CopyKeepingTables):  # type: ignore[attr-defined]
             dynamodb_models.copy = _CopyKeepingTables()  # type: ignore[assignment,attr-defined]
             DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
@@ -604,7 +613,7 @@ def is_applied() -> bool:
         and Rule.send_to_targets is _send_to_targets
         and Timestamp._get_wait_seconds is _timestamp_wait_seconds
         and DynamoDBBackend.transact_write_items is _transact_write_items
-        and FakeBucket.get_permission is _bucket_permission
+        and FakeBucket.get_permission is _get_permission_over_tls
         and moto.core.config.default_user_config.get("stepfunctions", {}).get("execute_state_machine") is True
     )
 
@@ -626,7 +635,7 @@ def check_patch_points() -> list[str]:
         problems.append(f"Timestamp._get_wait_seconds signature changed: {_parameters(_original_timestamp_wait)}")
     if "_from_timestamp_string" not in inspect.getsource(Timestamp.__init__):
         problems.append("Timestamp no longer validates literals with _from_timestamp_string")
-    if "IAMPolicy(self.policy.decode())" not in inspect.getsource(_original_bucket_permission):
+    if "IAMPolicy(self.policy.decode())" not in inspect.getsource(_original_get_permission):
         problems.append("FakeBucket.get_permission no longer evaluates the bucket policy with IAMPolicy")
     transact_source = inspect.getsource(_original_transact_write_items)
     if "copy.deepcopy(" not in transact_source or "original_table_state" not in transact_source:
@@ -635,6 +644,8 @@ def check_patch_points() -> list[str]:
     for needle in ("self.items = defaultdict(dict)", "self.stream_shard", "self.hash_key_attr", "self.range_key_attr"):
         if needle not in table_init:
             problems.append(f"moto Table internals changed: {needle!r} not found")
+    if _parameters(_original_get_permission) != ["self", "action", "resource"]:
+        problems.append(f"FakeBucket.get_permission signature changed: {_parameters(_original_get_permission)}")
     if not hasattr(EventPattern, "matches_event"):
         problems.append("moto.events.models.EventPattern.matches_event is gone")
     if not hasattr(moto.core.config, "default_user_config"):

@@ -88,6 +88,9 @@ STAFF_ONLY = {
     "POST /orders/{orderId}/release",
     "POST /shipments/batch",
     "GET /warehouses/{warehouseId}/child-orders",
+    "POST /exports",
+    "GET /exports",
+    "GET /exports/{exportId}",
 }
 # A valid body per request model, so an over-long path id meets the store, not a schema error.
 VALID_BODIES: dict[str, Any] = {
@@ -130,6 +133,7 @@ VALID_BODIES: dict[str, Any] = {
     "ArbitrationIn": {"decision": "approve", "note": "photos"},
     "ReturnShipmentIn": {"carrier": "sf", "trackingNumber": "SF0002"},
     "InspectionIn": {"lines": [{"lineNo": 1, "restockable": 1, "damaged": 0}]},
+    "ExportIn": {"format": "csv", "fields": ["orderNumber", "total"]},
 }
 
 
@@ -204,6 +208,7 @@ def world() -> Iterator[World]:
             "code": "WELCOME10",
             "provider": "alipay",
             "carrier": "sf",
+            "exportId": "01J9ZZZZZZZZZZZZZZZZZZZZZ0",
         }
         yield world
 

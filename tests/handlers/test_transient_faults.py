@@ -391,6 +391,13 @@ CASES = [
         NEW_REQUEST,
     ),
     Case("POST /coupon-templates/{templateId}/coupons", _issue),
+    # exports
+    Case(
+        "POST /exports",
+        lambda w: Call(
+            "/exports", FINANCE, {"format": "csv", "fields": ["orderNumber"]}, {"Idempotency-Key": w.key("ex")}, 202
+        ),
+    ),
     Case(
         "PUT /settings/points-rules",
         lambda w: Call(

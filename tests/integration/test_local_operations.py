@@ -29,7 +29,12 @@ def test_the_real_template_deploys_every_resource_type_it_uses(stack: LocalStack
         [topic],
     )
     machines = {d["Value"] for a in names.values() for d in a.get("Dimensions", []) if d["Name"] == "StateMachineArn"}
-    outputs = ("PaymentTimeoutStateMachineArn", "AutoConfirmStateMachineArn", "AfterSalesCaseStateMachineArn")
+    outputs = (
+        "PaymentTimeoutStateMachineArn",
+        "AutoConfirmStateMachineArn",
+        "AfterSalesCaseStateMachineArn",
+        "ExportJobStateMachineArn",
+    )
     assert machines == set(stack.outputs[k] for k in outputs)
     assert [m["Id"] for m in names["oms-local-api-5xx-rate"]["Metrics"]] == ["errors", "requests", "rate"]
     assert topic in [t["TopicArn"] for t in stack.boto3_client("sns").list_topics()["Topics"]]

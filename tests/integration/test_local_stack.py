@@ -684,3 +684,28 @@ def test_a_target_failing_every_retry_lands_in_its_dead_letter_queue_and_redrive
     ]
     assert [e["detail"]["key"] for e in seen(fixture_stack, "Flaky Thing")].count(key) == 1
     assert not [m for m in _dead_letters(fixture_stack) if key in m["Body"]]
+
+
+def test_a_tls_only_bucket_policy_lets_local_requests_through_and_other_denials_stand(
+    fixture_stack: LocalStack,
+) -> None:
+    """Patch (h): the local endpoint stands for AWS's HTTPS one, so a TLS-only bucket policy (the template's
+    DenyInsecureTransport) does not deny its object requests; any other Deny still does."""
+    from botocore.exceptions import ClientError
+
+    s3 = fixture_stack.boto3_client("s3")
+    bucket = f"canary-tls-{int(time.time() * 1000)}"
+    s3.create_bucket(Bucket=bucket)
+    resources = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
+    tls_only = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                "Resource": resources, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}  # fmt: skip
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [tls_only]}))
+    s3.put_object(Bucket=bucket, Key="a", Body=b"x")
+    assert s3.get_object(Bucket=bucket, Key="a")["Body"].read() == b"x"
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="b")["UploadId"]
+    s3.abort_multipart_upload(Bucket=bucket, Key="b", UploadId=upload)
+    deny_puts = {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": resources[1]}
+    policy = {"Version": "2012-10-17", "Statement": [tls_only, deny_puts]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    with pytest.raises(ClientError):
+        s3.put_object(Bucket=bucket, Key="c", Body=b"x")

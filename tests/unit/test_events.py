@@ -54,6 +54,7 @@ def _examples() -> list[OutboxEvent]:
         events.case_updated(
             CASE, status="REFUNDING", step="refund", action="approve", from_status="REQUESTED", by="s1", role="support"
         ),
+        events.export_requested("EX1", export_format="csv", created_by="admin-1", role="admin"),
     ]
 
 

@@ -33,6 +33,9 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_ARBITRATE,
         P.AFTER_SALES_RECEIVE,
         P.REPORT_READ,
+        P.EXPORT_CREATE,
+        P.EXPORT_READ_ANY,
+        P.PERSONAL_DATA_READ,
     },
     # Support opens cases for shoppers, decides for merchants (until merchant staff are store-scoped) and
     # arbitrates for the platform.
@@ -45,9 +48,17 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_READ_ANY,
         P.AFTER_SALES_DECIDE,
         P.AFTER_SALES_ARBITRATE,
+        P.EXPORT_CREATE,
     },
     # The warehouse books returns in and inspects them.
-    Role.WAREHOUSE: {P.ORDER_QUOTE, P.ORDER_READ_ANY, P.SHIPMENT_CREATE, P.AFTER_SALES_READ_ANY, P.AFTER_SALES_RECEIVE},
+    Role.WAREHOUSE: {
+        P.ORDER_QUOTE,
+        P.ORDER_READ_ANY,
+        P.SHIPMENT_CREATE,
+        P.AFTER_SALES_READ_ANY,
+        P.AFTER_SALES_RECEIVE,
+        P.EXPORT_CREATE,
+    },
     # Finance reviews bank transfers and runs the money side; it does not cancel orders.
     Role.FINANCE: {
         P.ORDER_QUOTE,
@@ -62,6 +73,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.PRICING_SETTINGS,
         P.AFTER_SALES_READ_ANY,
         P.REPORT_READ,
+        P.EXPORT_CREATE,
     },
     # Store-scoped merchant permissions are not granted yet; quoting is open to every signed-in role.
     Role.MERCHANT: {P.ORDER_QUOTE},
@@ -207,4 +219,7 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "pricing:settings",
         "shipment:create",
         "report:read",
+        "export:create",
+        "export:read-any",
+        "personal-data:read",
     }

@@ -28,6 +28,8 @@ class Settings:
     return_ship_seconds: int = 7 * 86400
     inspect_seconds: int = 10 * 86400
     exchange_pay_seconds: int = 2 * 86400  # ExchangePaySeconds: a dearer replacement's difference is paid in time
+    exports_bucket: str = ""
+    export_job_state_machine_arn: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -53,4 +55,6 @@ class Settings:
             return_ship_seconds=int(os.environ.get("RETURN_SHIP_SECONDS", str(7 * 86400))),
             inspect_seconds=int(os.environ.get("INSPECT_SECONDS", str(10 * 86400))),
             exchange_pay_seconds=int(os.environ.get("EXCHANGE_PAY_SECONDS", str(2 * 86400))),
+            exports_bucket=os.environ.get("EXPORTS_BUCKET", ""),
+            export_job_state_machine_arn=os.environ.get("EXPORT_JOB_STATE_MACHINE_ARN", ""),
         )

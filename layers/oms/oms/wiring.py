@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from oms.services.after_commit import AfterCommit
     from oms.services.after_sales import AfterSalesService, CaseFlow, CaseRefundAsk, Deadlines
     from oms.services.catalog import CatalogService
+    from oms.services.exports import ExportService
     from oms.services.fulfilment import FulfilmentService
     from oms.services.orders import OrderService
     from oms.services.payments import PaymentService
@@ -209,7 +210,7 @@ class Services:
     def after_commit(self) -> AfterCommit:
         """What runs once an outbox row is committed, by detail type (read from the table's stream by
         AfterCommitFunction; add the detail type to its FilterCriteria in template.yaml too)."""
-        from oms.adapters.workflows import StepFunctionsAutoConfirm, StepFunctionsPaymentTimeout
+        from oms.adapters.workflows import StepFunctionsAutoConfirm, StepFunctionsExportJob, StepFunctionsPaymentTimeout
         from oms.domain.events import EventType
         from oms.services.after_commit import (
             AfterCommit,
@@ -221,6 +222,7 @@ class Services:
             settle_case,
             settle_refunds,
             start_case_flow,
+            start_export_job,
         )
 
         payment_timeout = StepFunctionsPaymentTimeout(self.settings.payment_timeout_state_machine_arn)
@@ -240,6 +242,9 @@ class Services:
                 EventType.CASE_OPENED: [start_case_flow(self.after_sales)],
                 EventType.CASE_UPDATED: [resume_case_flow(self.after_sales)],
                 EventType.REFUND_SUCCEEDED: [settle_case(self.after_sales)],
+                EventType.EXPORT_REQUESTED: [
+                    start_export_job(StepFunctionsExportJob(self.settings.export_job_state_machine_arn))
+                ],
             }
         )
 
@@ -289,6 +294,16 @@ class Services:
         from oms.store.pricing_admin import PricingAdminRepository
 
         return PricingAdminService(PricingAdminRepository())
+
+    @cached_property
+    def exports(self) -> ExportService:
+        """Order exports and their job's chunks (files in the exports bucket)."""
+        from oms.adapters.export_files import ExportsBucket
+        from oms.services.exports import ExportService
+        from oms.store.exports import ExportRepository
+
+        bucket = ExportsBucket(self.settings.exports_bucket)
+        return ExportService(ExportRepository(), lambda: bucket)
 
     @cached_property
     def catalog(self) -> CatalogService:

@@ -117,3 +117,20 @@ class StepFunctionsCaseFlow(_StateMachine):
                 return False
             raise
         return True
+
+
+class StepFunctionsExportJob(_StateMachine):
+    """The export job: one execution per export, `export-<exportId>` (starting it again is a no-op)."""
+
+    def start(self, export_id: str) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.start_execution(
+                stateMachineArn=self._arn,
+                name=execution_name(export_id, "export"),
+                input=json.dumps({"exportId": export_id}, separators=(",", ":")),
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
+                raise

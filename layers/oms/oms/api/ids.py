@@ -57,6 +57,7 @@ PATH_IDS: dict[str, IdKind] = {
     "promotionId": ULID_ID,
     "templateId": ULID_ID,
     "anomalyId": ULID_ID,
+    "exportId": ULID_ID,
     "storeId": NAME_ID,
     "skuId": NAME_ID,
     "warehouseId": NAME_ID,

@@ -130,4 +130,5 @@ MODEL_MODULES = (
     "oms.api.fulfilment_schemas",
     "oms.api.pricing_schemas",
     "oms.api.after_sales_schemas",
+    "oms.api.export_schemas",
 )

@@ -38,6 +38,7 @@ class EventType(StrEnum):
     REFUND_FAILED = "RefundFailed"
     CASE_OPENED = "CaseOpened"  # an after-sales case: starts its flow (case-<caseId>)
     CASE_UPDATED = "CaseUpdated"  # a case moved: resumes its flow when the request could not
+    EXPORT_REQUESTED = "ExportRequested"  # an order export was asked for: starts its job (export-<exportId>)
 
 
 @dataclass(frozen=True)
@@ -200,3 +201,10 @@ def case_updated(
 ) -> OutboxEvent:
     detail = {**case, "status": status, "waitingFor": step, "action": action, "from": from_status, "by": by}
     return OutboxEvent(EventType.CASE_UPDATED, {**detail, "role": role})
+
+
+# ---------------------------------------------------------------- exports
+def export_requested(export_id: str, *, export_format: str, created_by: str, role: str) -> OutboxEvent:
+    """Carries no filters or personal data: the job reads its request from the export's own row."""
+    detail = {"exportId": export_id, "format": export_format, "createdBy": created_by, "role": role}
+    return OutboxEvent(EventType.EXPORT_REQUESTED, detail)

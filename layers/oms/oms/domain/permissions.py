@@ -46,6 +46,9 @@ class Permission(StrEnum):
     AFTER_SALES_ARBITRATE = "after-sales:arbitrate"
     AFTER_SALES_RECEIVE = "after-sales:receive"  # book a return's arrival and inspect it
     REPORT_READ = "report:read"  # the scheduled reports (sales, financial, settlement, reconciliation)
+    EXPORT_CREATE = "export:create"
+    EXPORT_READ_ANY = "export:read-any"  # everybody's exports, not only one's own
+    PERSONAL_DATA_READ = "personal-data:read"  # names, phones, emails and addresses unmasked in exports
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -89,6 +92,12 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     # Reports show every store's sales, the ledger and what merchants are paid: admin and finance. Merchant
     # staff get their own store's settlement once they are store-scoped.
     Permission.REPORT_READ: frozenset({Role.ADMIN, Role.FINANCE}),
+    # Exports: whoever lists any order may export that list (merchant staff once scoped to their stores).
+    # A bulk file of people's names, phones and addresses leaves the system with it: unmasked only for admin
+    # (support and the warehouse see one order's address where they work on it, never in bulk).
+    Permission.EXPORT_CREATE: frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE}),
+    Permission.EXPORT_READ_ANY: frozenset({Role.ADMIN}),
+    Permission.PERSONAL_DATA_READ: frozenset({Role.ADMIN}),
 }
 
 

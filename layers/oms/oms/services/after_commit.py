@@ -170,3 +170,16 @@ def settle_case(cases: CaseFollowUp) -> AfterCommitAction:
             cases.refund_settled(str(case_id))
 
     return settle
+
+
+class ExportJobStarter(Protocol):
+    def start(self, export_id: str) -> None: ...
+
+
+def start_export_job(jobs: ExportJobStarter) -> AfterCommitAction:
+    """ExportRequested → the export's job `export-<exportId>` (a named execution: starting it again is a no-op)."""
+
+    def start(event: CommittedEvent) -> None:
+        jobs.start(str(event.detail["exportId"]))
+
+    return start

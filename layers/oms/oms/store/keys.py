@@ -318,3 +318,14 @@ REPORTS_GSI2 = "REPORTS"  # every report of every type, by the period's first da
 
 def reports_gsi2sk(period_start: str, report_type: str, period: str) -> str:
     return f"{period_start}#{report_type}#{period}"
+
+
+def export_job(export_id: str) -> tuple[str, str]:
+    return f"EXPORT#{export_id}", "META"
+
+
+ALL_EXPORTS_GSI2 = "EXPORTS"
+
+
+def user_exports_gsi1(subject: str) -> str:
+    return f"EXPORTS#{subject}"

@@ -60,6 +60,9 @@ Key layout (the full list of access patterns is in docs/data-model.md):
                                                                        while a step with a deadline waits
     CASE#<caseId>            CASE                 points a case id at its order
     CASESTATS                <day>#<reason>#<type> cases opened that day for that reason and type
+    EXPORT#<exportId>        META                 export job (state, progress, multipart upload)
+                                                                       GSI1 EXPORTS#<createdBy>/<createdAt>#<eid>,
+                                                                       GSI2 EXPORTS/<createdAt>#<eid>
     EVIDENCE#<customerId>    DAY#<day>            evidence uploads given that day (TTL)
     REPORT#<type>            <firstDay>#<period>  a published report: its files in ReportsBucket, summary
                                                                        GSI2 REPORTS/<firstDay>#<type>#<period>
@@ -664,3 +667,30 @@ class SettlementItem(Item, discriminator="Settlement"):
     lines = JSONAttribute()  # [oms.domain.settlement.SettlementLine.to_dict()]
     due = NumberAttribute()
     createdAt = UnicodeAttribute()
+
+
+class ExportJobItem(Item, discriminator="ExportJob"):
+    """An order export (oms.services.exports): its request, its state and its progress. `cursor` is the
+    order listing's start key of the next page, `parts` the multipart upload's part numbers and ETags."""
+
+    exportId = UnicodeAttribute()
+    state = UnicodeAttribute()  # oms.domain.exports.ExportState
+    format = UnicodeAttribute()
+    fields = ListAttribute(of=UnicodeAttribute)
+    filters = JSONAttribute()
+    locale = UnicodeAttribute()
+    masked = BooleanAttribute()
+    createdBy = UnicodeAttribute()
+    role = UnicodeAttribute()
+    createdAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+    rowsDone = NumberAttribute()
+    chunks = NumberAttribute()
+    bytesDone = NumberAttribute()
+    objectKey = UnicodeAttribute()
+    cursor = UnicodeAttribute(null=True)
+    uploadId = UnicodeAttribute(null=True)
+    parts = JSONAttribute(null=True)
+    finishedAt = UnicodeAttribute(null=True)
+    failure = UnicodeAttribute(null=True)
+    version = NumberAttribute()

@@ -380,6 +380,35 @@ def stored_response(subject: str, key: str) -> StoredResponse | None:
     return StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
 
 
+@dataclass(frozen=True)
+class StaffListing:
+    """The index query behind the staff order listing (and order exports, oms.store.exports): all orders by
+    creation time (GSI2), or one status's (GSI3), with the created-time range as the sort key condition."""
+
+    index: _Gsi2 | _Gsi3
+    partition: str
+    pk_attr: str
+    condition: Condition | None
+
+
+def staff_listing(status: OrderStatus | None, created_from: str | None, created_to: str | None) -> StaffListing:
+    index: _Gsi2 | _Gsi3
+    sk_attr: UnicodeAttribute
+    if status is None:
+        index, partition, pk_attr, sk_attr = Item.gsi2, keys.ALL_ORDERS_GSI2, "GSI2PK", Item.GSI2SK
+    else:
+        index, partition, pk_attr = Item.gsi3, keys.orders_by_status_gsi3(status.value), "GSI3PK"
+        sk_attr = Item.GSI3SK
+    condition: Condition | None = None
+    if created_from and created_to:
+        condition = sk_attr.between(created_from, created_to)
+    elif created_from:
+        condition = sk_attr >= created_from
+    elif created_to:
+        condition = sk_attr < created_to
+    return StaffListing(index, partition, pk_attr, condition)
+
+
 class OrderRepository:
     def read_checkout_inputs(
         self,
@@ -773,26 +802,13 @@ class OrderRepository:
         cursor: str | None,
     ) -> Page[HeaderRecord]:
         """Staff listing (order headers), newest first; `created_from` inclusive, `created_to` exclusive."""
-        index: _Gsi2 | _Gsi3
-        sk_attr: UnicodeAttribute
-        if status is None:
-            index, partition, pk_attr, sk_attr = Item.gsi2, keys.ALL_ORDERS_GSI2, "GSI2PK", Item.GSI2SK
-        else:
-            index, partition, pk_attr = Item.gsi3, keys.orders_by_status_gsi3(status.value), "GSI3PK"
-            sk_attr = Item.GSI3SK
-        condition: Condition | None = None
-        if created_from and created_to:
-            condition = sk_attr.between(created_from, created_to)
-        elif created_from:
-            condition = sk_attr >= created_from
-        elif created_to:
-            condition = sk_attr < created_to
-        results = index.query(
-            partition,
-            condition,
+        listing = staff_listing(status, created_from, created_to)
+        results = listing.index.query(
+            listing.partition,
+            listing.condition,
             scan_index_forward=False,
             limit=clamp_limit(limit),
-            last_evaluated_key=decode_cursor(cursor, partition_attr=pk_attr, partition_value=partition),
+            last_evaluated_key=decode_cursor(cursor, partition_attr=listing.pk_attr, partition_value=listing.partition),
         )
         items = [header_record(i) for i in results if isinstance(i, OrderItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))

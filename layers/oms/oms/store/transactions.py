@@ -57,6 +57,7 @@ class Part(StrEnum):
     LINE = "line"
     MOVEMENT = "movement"
     ORDER = "order"
+    EXPORT = "export"
     ORDER_NUMBER = "order-number"
     OUTBOX = "outbox"
     POINTS = "points"
