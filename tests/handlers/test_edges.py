@@ -88,6 +88,8 @@ STAFF_ONLY = {
     "POST /orders/{orderId}/release",
     "POST /shipments/batch",
     "GET /warehouses/{warehouseId}/child-orders",
+    "GET /settings/notifications/{storeId}",
+    "PUT /settings/notifications/{storeId}",
 }
 # A valid body per request model, so an over-long path id meets the store, not a schema error.
 VALID_BODIES: dict[str, Any] = {
@@ -130,6 +132,9 @@ VALID_BODIES: dict[str, Any] = {
     "ArbitrationIn": {"decision": "approve", "note": "photos"},
     "ReturnShipmentIn": {"carrier": "sf", "trackingNumber": "SF0002"},
     "InspectionIn": {"lines": [{"lineNo": 1, "restockable": 1, "damaged": 0}]},
+    "PreferencesIn": {"locale": "en"},
+    "RulesIn": {"events": {"OrderShipped": ["inbox"]}},
+    "ReadAllIn": {},
 }
 
 

@@ -54,6 +54,8 @@ def _examples() -> list[OutboxEvent]:
         events.case_updated(
             CASE, status="REFUNDING", step="refund", action="approve", from_status="REQUESTED", by="s1", role="support"
         ),
+        events.case_overdue(CASE, status="REQUESTED", step="decision", deadline="2026-12-01T00:00Z", action="escalate"),
+        events.payment_reminder_due(SUMMARY),
     ]
 
 

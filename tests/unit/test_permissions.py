@@ -32,6 +32,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_DECIDE,
         P.AFTER_SALES_ARBITRATE,
         P.AFTER_SALES_RECEIVE,
+        P.NOTIFICATION_SETTINGS,
     },
     # Support opens cases for shoppers, decides for merchants (until merchant staff are store-scoped) and
     # arbitrates for the platform.
@@ -204,4 +205,5 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "points:adjust",
         "pricing:settings",
         "shipment:create",
+        "notification:settings",
     }

@@ -27,6 +27,7 @@ class Settings:
     return_ship_seconds: int = 7 * 86400
     inspect_seconds: int = 10 * 86400
     exchange_pay_seconds: int = 2 * 86400  # ExchangePaySeconds: a dearer replacement's difference is paid in time
+    payment_reminder_seconds: int = 0  # PaymentReminderSeconds: the shopper is reminded this long before the deadline
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -51,4 +52,5 @@ class Settings:
             return_ship_seconds=int(os.environ.get("RETURN_SHIP_SECONDS", str(7 * 86400))),
             inspect_seconds=int(os.environ.get("INSPECT_SECONDS", str(10 * 86400))),
             exchange_pay_seconds=int(os.environ.get("EXCHANGE_PAY_SECONDS", str(2 * 86400))),
+            payment_reminder_seconds=int(os.environ.get("PAYMENT_REMINDER_SECONDS", "0")),
         )

@@ -45,6 +45,7 @@ class Permission(StrEnum):
     AFTER_SALES_DECIDE = "after-sales:decide"
     AFTER_SALES_ARBITRATE = "after-sales:arbitrate"
     AFTER_SALES_RECEIVE = "after-sales:receive"  # book a return's arrival and inspect it
+    NOTIFICATION_SETTINGS = "notification:settings"  # a store's notification rules
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -85,6 +86,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.AFTER_SALES_DECIDE: frozenset({Role.ADMIN, Role.SUPPORT}),
     Permission.AFTER_SALES_ARBITRATE: frozenset({Role.ADMIN, Role.SUPPORT}),
     Permission.AFTER_SALES_RECEIVE: frozenset({Role.ADMIN, Role.WAREHOUSE}),
+    # What a store's orders send on which channels, and who gets its staff alerts: admin's, like store settings.
+    Permission.NOTIFICATION_SETTINGS: frozenset({Role.ADMIN}),
 }
 
 

@@ -267,3 +267,40 @@ def case_count(day: str, reason: str, case_type: str) -> tuple[str, str]:
 
 def evidence_quota(customer_id: str, day: str) -> tuple[str, str]:
     return f"EVIDENCE#{customer_id}", f"DAY#{day}"
+
+
+# ---------------------------------------------------------------- notifications
+def notifications_pk(user_id: str) -> str:
+    return f"NOTIFY#{user_id}"
+
+
+def notification(user_id: str, notification_id: str) -> tuple[str, str]:
+    return notifications_pk(user_id), f"N#{notification_id}"
+
+
+def unread_gsi1(user_id: str) -> str:
+    return f"NOTIFY#{user_id}#UNREAD"
+
+
+def unread_count(user_id: str) -> tuple[str, str]:
+    return notifications_pk(user_id), "UNREAD"
+
+
+def notification_preferences(user_id: str) -> tuple[str, str]:
+    return notifications_pk(user_id), "PREFERENCES"
+
+
+def deliveries_pk(event_id: str) -> str:
+    return f"NOTIFYEVENT#{event_id}"
+
+
+def delivery(event_id: str, channel: str, recipient: str) -> tuple[str, str]:
+    return deliveries_pk(event_id), f"DELIVERY#{channel}#{recipient}"
+
+
+def notification_rules(store_id: str) -> tuple[str, str]:
+    return "SETTINGS#NOTIFICATIONS", f"STORE#{store_id}"
+
+
+def payment_reminder(order_id: str, deadline: str) -> tuple[str, str]:
+    return order_pk(order_id), f"REMINDER#{deadline}"
