@@ -30,7 +30,10 @@ from tests.handlers.conftest import (
     outbox_rows,
 )
 from tests.helpers.bus import bus_event
+from tests.helpers.cases import Flow, move, open_case, order_with, task
+from tests.helpers.cases import deliver as deliver_parcel
 from tests.helpers.table import table_snapshot
+from tests.helpers.world import World
 
 SUMMARY = {
     "orderId": "01ORDER",
@@ -396,3 +399,38 @@ def test_the_payment_reminder_is_emitted_once_and_only_while_unpaid(seeded: dict
     answer = timeout.handler({"orderId": cancelled["orderId"], "action": "remind"}, LambdaContext())
     assert (answer["result"], answer["status"]) == ("skipped", "CANCELLED")
     assert table_snapshot() == before
+
+
+# ---------------------------------------------------------------- overdue after-sales cases
+def test_a_staff_step_past_its_deadline_emits_case_overdue_once_and_alerts_staff(
+    world: World, flow: Flow, consumer: ModuleType, api: Api
+) -> None:
+    order = order_with(world, 2)
+    child = deliver_parcel(world, order)
+    case_id = open_case(world, order, child, "refund_only", [(1, 2)]).body["caseId"]
+    assert task(world, "deadline", case_id, step="decision") == {"next": "arbitration"}  # nobody decided
+    assert task(world, "deadline", case_id, step="decision") == {"next": "arbitration"}  # the sweeper after it
+    overdue = [d for t, d in outbox_rows(order["orderId"]) if t == "CaseOverdue"]
+    assert [(d["caseId"], d["step"], d["status"], d["action"]) for d in overdue] == [
+        (case_id, "decision", "REQUESTED", "escalate")
+    ]
+    status, _, _ = api(
+        "PUT",
+        "/settings/notifications/default",
+        route="PUT /settings/notifications/{storeId}",
+        body={"staff": ["support-1"]},
+        **ADMIN,
+    )
+    assert status == 200
+    deliver(consumer, bus_event("CaseOverdue", overdue[0]))
+    [alert] = inbox(api, STAFF)["items"]
+    assert (alert["event"], alert["title"]) == ("CaseOverdue", f"【告警】售后单 {case_id} 超时")
+
+
+def test_a_shoppers_step_past_its_deadline_is_not_overdue_for_staff(world: World, flow: Flow) -> None:
+    order = order_with(world, 1)
+    child = deliver_parcel(world, order)
+    case_id = open_case(world, order, child, "return_refund", [(1, 1)]).body["caseId"]
+    move(world, case_id, "approve", SUPPORT)
+    assert task(world, "deadline", case_id, step="return_shipment") == {"next": "done"}
+    assert [t for t, _ in outbox_rows(order["orderId"]) if t == "CaseOverdue"] == []
