@@ -212,6 +212,7 @@ def deploy(clients: Clients, template: StackTemplate) -> None:
             Timeout=function.timeout,
             MemorySize=function.memory_size,
             Environment={"Variables": function.environment},
+            **({"DeadLetterConfig": {"TargetArn": function.dead_letter_arn}} if function.dead_letter_arn else {}),
         )
     for machine in template.state_machines.values():
         clients.stepfunctions.create_state_machine(

@@ -13,8 +13,11 @@ tests/integration/test_local_stack.py exercise each patch below through the publ
 (c) EventBridge: moto raises NotImplementedError for Lambda and Step Functions targets and ignores a
     target's ``Input``/``InputPath``; it also delivers to DISABLED rules and sends ``time`` as a
     float. We deliver Lambda and Step Functions targets ourselves, asynchronously as AWS does, with
-    the target's input rules applied, and leave the other target types to moto. Scheduled rules
-    never fire in moto: ``fire_rule`` sends the "Scheduled Event" AWS would send.
+    the target's input rules applied, and leave the other target types to moto. A Lambda target that
+    fails is retried as Lambda retries asynchronous invokes (the function's ``EventInvokeConfig``,
+    seconds apart instead of minutes), then sent to the function's ``DeadLetterQueue`` with Lambda's
+    message attributes; a target that cannot be invoked goes to the rule target's ``DeadLetterConfig``.
+    Scheduled rules never fire in moto: ``fire_rule`` sends the "Scheduled Event" AWS would send.
 (d) moto's server runs each request in its own thread without a backend lock, so concurrent
     conditional writes can all succeed (oversold stock, lost updates). ``LockedMotoServer`` wraps
     moto's WSGI app so DynamoDB (and DynamoDB Streams) requests run one at a time. Other services stay
@@ -48,6 +51,7 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import boto3
@@ -83,19 +87,43 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # ----------------------------------------------------------------------------- handler registry
 
 _handlers: dict[str, InProcessHandler] = {}
+_async_configs: dict[str, AsyncInvokeConfig] = {}
 _handlers_lock = threading.Lock()
 _endpoint: dict[str, str] = {}
 
 
-def register_function(function_name: str, handler: InProcessHandler) -> None:
+@dataclass(frozen=True)
+class AsyncInvokeConfig:
+    """How Lambda treats a failed asynchronous invoke of a function (EventBridge, schedules): retried
+    `retry_attempts` times (AWS waits about 1 and 2 minutes; locally `retry_delays` seconds), then the
+    event is sent to `dead_letter_arn` (an SQS queue) with Lambda's message attributes, or dropped."""
+
+    retry_attempts: int = 2
+    dead_letter_arn: str | None = None
+    retry_delays: tuple[float, ...] = (0.2, 0.4)
+
+    def delay(self, attempt: int) -> float:
+        return self.retry_delays[min(attempt, len(self.retry_delays) - 1)] if self.retry_delays else 0.0
+
+
+def register_function(
+    function_name: str, handler: InProcessHandler, async_config: AsyncInvokeConfig | None = None
+) -> None:
     """Route invokes of the moto Lambda function ``function_name`` to ``handler``."""
     with _handlers_lock:
         _handlers[function_name] = handler
+        _async_configs[function_name] = async_config or AsyncInvokeConfig()
 
 
 def unregister_function(function_name: str) -> None:
     with _handlers_lock:
         _handlers.pop(function_name, None)
+        _async_configs.pop(function_name, None)
+
+
+def async_config(function_name: str) -> AsyncInvokeConfig:
+    with _handlers_lock:
+        return _async_configs.get(function_name) or AsyncInvokeConfig()
 
 
 def registered_function(function_name: str) -> InProcessHandler | None:
@@ -209,43 +237,105 @@ def _send_to_targets(self: Rule, original_event: dict[str, Any], transform_input
     event = aws_event(original_event)
     for target in ours:
         payload = target_input(target, event) if transform_input else event
-        _dispatcher.submit(target["Arn"], payload)
-
-
-def _deliver(arn: str, payload: Any) -> None:
-    parts = arn.split(":")
-    service, region = parts[2], parts[3]
-    if service == "lambda":
-        name = parts[6]
-        handler = registered_function(name)
-        if handler is None:
-            log.error("EventBridge target %s has no in-process handler; event dropped", arn)
-            return
-        run_handler(name, handler, payload)  # errors are logged there; async invokes have no caller
-    else:
-        client = boto3.client(
-            "stepfunctions",
-            region_name=region,
-            endpoint_url=_endpoint["url"],
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-            config=Config(retries={"max_attempts": 2}),
+        _dispatcher.submit(
+            Delivery(target["Arn"], payload, self.arn, (target.get("DeadLetterConfig") or {}).get("Arn"))
         )
-        client.start_execution(stateMachineArn=arn, name=uuid.uuid4().hex, input=json.dumps(payload))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One asynchronous invoke of a rule's target; `attempt` counts Lambda's retries after a failed run."""
+
+    arn: str
+    payload: Any
+    rule_arn: str = ""
+    target_dead_letter_arn: str | None = None  # the target's DeadLetterConfig: EventBridge could not invoke
+    attempt: int = 0
+
+
+def _client(service: str, region: str) -> Any:
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        region_name=region,
+        endpoint_url=_endpoint["url"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 2}),
+    )
+
+
+def send_dead_letter(queue_arn: str, body: Any, attributes: dict[str, str]) -> None:
+    """Send a failed event to a dead-letter queue, as Lambda or EventBridge does (body: the event)."""
+    region, name = queue_arn.split(":")[3], queue_arn.split(":")[5]
+    sqs = _client("sqs", region)
+    sqs.send_message(
+        QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
+        MessageBody=json.dumps(body, default=str),
+        MessageAttributes={
+            key: {"DataType": "Number" if value.isdigit() else "String", "StringValue": value}
+            for key, value in attributes.items()
+        },
+    )
+
+
+def _deliver(delivery: Delivery) -> None:
+    parts = delivery.arn.split(":")
+    service, region = parts[2], parts[3]
+    if service != "lambda":
+        _client("stepfunctions", region).start_execution(
+            stateMachineArn=delivery.arn, name=uuid.uuid4().hex, input=json.dumps(delivery.payload)
+        )
+        return
+    name = parts[6]
+    handler = registered_function(name)
+    if handler is None:  # EventBridge could not invoke the target: its own dead-letter queue, if any
+        log.error("EventBridge target %s has no in-process handler", delivery.arn)
+        if delivery.target_dead_letter_arn:
+            send_dead_letter(
+                delivery.target_dead_letter_arn,
+                delivery.payload,
+                {
+                    "ERROR_CODE": "RESOURCE_NOT_FOUND",
+                    "ERROR_MESSAGE": f"no function {name}",
+                    "RULE_ARN": delivery.rule_arn,
+                    "TARGET_ARN": delivery.arn,
+                },
+            )
+        return
+    result, errored, _ = run_handler(name, handler, delivery.payload)  # errors are logged there
+    if not errored:
+        return
+    config = async_config(name)
+    if delivery.attempt < config.retry_attempts:
+        _dispatcher.submit_later(config.delay(delivery.attempt), replace(delivery, attempt=delivery.attempt + 1))
+        return
+    if config.dead_letter_arn:
+        error = json.loads(result)
+        send_dead_letter(
+            config.dead_letter_arn,
+            delivery.payload,
+            {
+                "RequestID": uuid.uuid4().hex,
+                "ErrorCode": "200",
+                "ErrorMessage": f"{error.get('errorType')}: {error.get('errorMessage')}"[:1000],
+            },
+        )
+    else:
+        log.error("function %s failed %d times; no dead-letter queue, event dropped", name, delivery.attempt + 1)
 
 
 class _Dispatcher:
     """A few daemon threads that deliver EventBridge targets after ``put_events`` has returned."""
 
     def __init__(self, workers: int = 4) -> None:
-        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._queue: queue.Queue[Delivery] = queue.Queue()
         self._workers = workers
         self._started = False
         self._lock = threading.Lock()
         self._idle = threading.Condition()
         self._pending = 0
 
-    def submit(self, arn: str, payload: Any) -> None:
+    def submit(self, delivery: Delivery) -> None:
         with self._lock:
             if not self._started:
                 for index in range(self._workers):
@@ -253,15 +343,30 @@ class _Dispatcher:
                 self._started = True
         with self._idle:
             self._pending += 1
-        self._queue.put((arn, payload))
+        self._queue.put(delivery)
+
+    def submit_later(self, seconds: float, delivery: Delivery) -> None:
+        """A retry: counted as pending from now, so `wait_idle` waits for it too."""
+        with self._idle:
+            self._pending += 1
+
+        def fire() -> None:
+            self.submit(delivery)
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+        timer = threading.Timer(seconds, fire)
+        timer.daemon = True
+        timer.start()
 
     def _run(self) -> None:
         while True:
-            arn, payload = self._queue.get()
+            delivery = self._queue.get()
             try:
-                _deliver(arn, payload)
+                _deliver(delivery)
             except Exception:
-                log.exception("delivering an EventBridge event to %s failed", arn)
+                log.exception("delivering an EventBridge event to %s failed", delivery.arn)
             finally:
                 with self._idle:
                     self._pending -= 1

@@ -177,7 +177,11 @@ class Stack:
         for logical_id, spec in template.functions.items():
             function = load_function(spec, self.stack_name)
             self._functions[logical_id] = function
-            moto_patches.register_function(spec.name, function.invoke)
+            moto_patches.register_function(
+                spec.name,
+                function.invoke,
+                moto_patches.AsyncInvokeConfig(spec.async_retry_attempts, spec.dead_letter_arn),
+            )
 
         api_id = next(iter(template.http_apis.values())).api_id
         self._gateway = ApiGateway(
@@ -392,6 +396,12 @@ class Stack:
                 "jwks": f"{self.issuer_url}/.well-known/jwks.json",
             },
             "functions": sorted(function.name for function in template.functions.values()),
+            # Asynchronous consumers' dead-letter queues (oms-dlq lists and redrives them).
+            "deadLetterQueues": [
+                {"function": function.name, "queueArn": function.dead_letter_arn}
+                for function in template.functions.values()
+                if function.dead_letter_arn
+            ],
             "routes": [
                 {"routeKey": route.route_key, "function": route.function_id, "public": route.public}
                 for route in template.routes

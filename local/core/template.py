@@ -95,6 +95,10 @@ class FunctionSpec:
     timeout: int
     memory_size: int
     environment: dict[str, str]
+    # Asynchronous invokes (EventBridge, schedules): Lambda retries a failed invoke this often, then sends
+    # the event to the dead-letter queue (SAM `DeadLetterQueue` + `EventInvokeConfig`; AWS defaults: 2, none).
+    async_retry_attempts: int = 2
+    dead_letter_arn: str | None = None
 
     @property
     def module_file(self) -> Path:
@@ -201,10 +205,17 @@ class TargetSpec:
     input: str | None = None
     input_path: str | None = None
     input_transformer: dict[str, Any] | None = None
+    # EventBridge's own delivery failures (the target could not be invoked): retries, then this queue.
+    dead_letter_arn: str | None = None
+    retry_attempts: int | None = None
 
     def as_api(self) -> dict[str, Any]:
         """The target as ``events.put_targets`` takes it."""
         target: dict[str, Any] = {"Id": self.id, "Arn": self.arn}
+        if self.dead_letter_arn is not None:
+            target["DeadLetterConfig"] = {"Arn": self.dead_letter_arn}
+        if self.retry_attempts is not None:
+            target["RetryPolicy"] = {"MaximumRetryAttempts": self.retry_attempts}
         if self.input is not None:
             target["Input"] = self.input
         if self.input_path is not None:
@@ -747,6 +758,8 @@ class _Reader:
             timeout=int(props.get("Timeout", 3)),
             memory_size=int(props.get("MemorySize", 128)),
             environment={str(key): _env_value(value) for key, value in variables.items()},
+            async_retry_attempts=int((props.get("EventInvokeConfig") or {}).get("MaximumRetryAttempts", 2)),
+            dead_letter_arn=(props.get("DeadLetterQueue") or {}).get("TargetArn"),
         )
 
     def function_event(
@@ -847,6 +860,8 @@ class _Reader:
                     input=props.get("Input"),
                     input_path=props.get("InputPath"),
                     input_transformer=input_transformer,
+                    dead_letter_arn=(props.get("DeadLetterConfig") or {}).get("Destination"),
+                    retry_attempts=(props.get("RetryPolicy") or {}).get("MaximumRetryAttempts"),
                 ),
             ),
         )

@@ -582,3 +582,70 @@ def test_token_issuer_checks_audience_and_roles() -> None:
         issuer.verify(issuer.mint("u", [], extra_claims={"aud": "app-c"}))
     with pytest.raises(ValueError, match="unknown roles"):
         issuer.mint("u", ["superuser"])
+
+
+def _flaky(fixture_stack: LocalStack, failures: int) -> str:
+    key = uuid.uuid4().hex
+    fixture_stack.boto3_client("events").put_events(
+        Entries=[
+            {
+                "Source": "canary",
+                "DetailType": "Flaky Thing",
+                "Detail": json.dumps({"key": key, "failures": failures, "eventId": key}),
+                "EventBusName": "oms-canary-bus",
+            }
+        ]
+    )
+    return key
+
+
+def _dead_letters(fixture_stack: LocalStack) -> list[dict[str, Any]]:
+    sqs = fixture_stack.boto3_client("sqs")
+    url = sqs.get_queue_url(QueueName="oms-canary-worker-dlq")["QueueUrl"]
+    messages = sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
+    ).get("Messages", [])
+    return messages
+
+
+def test_a_failing_lambda_target_is_retried_as_lambda_retries_async_invokes(fixture_stack: LocalStack) -> None:
+    key = _flaky(fixture_stack, failures=2)  # EventInvokeConfig: two retries
+    assert moto_patches.wait_for_event_deliveries(timeout=20)
+    assert [e["detail"]["key"] for e in seen(fixture_stack, "Flaky Thing")].count(key) == 1
+    assert not [m for m in _dead_letters(fixture_stack) if key in m["Body"]]
+
+
+def test_a_target_failing_every_retry_lands_in_its_dead_letter_queue_and_redrives(
+    fixture_stack: LocalStack, fixture_http: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from oms.consumer_dlq import main as oms_dlq
+
+    key = _flaky(fixture_stack, failures=3)  # the first delivery and both retries fail
+    assert moto_patches.wait_for_event_deliveries(timeout=20)
+    letters = [m for m in _dead_letters(fixture_stack) if key in m["Body"]]
+    assert len(letters) == 1
+    assert json.loads(letters[0]["Body"])["detail"]["key"] == key  # the event itself, as delivered
+    assert "TransientError" in letters[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]
+    assert not [e for e in seen(fixture_stack, "Flaky Thing") if e["detail"]["key"] == key]
+
+    health = fixture_http.get("/_local/health").json()
+    assert health["deadLetterQueues"] == [
+        {"function": "oms-canary-worker", "queueArn": "arn:aws:sqs:us-east-1:123456789012:oms-canary-worker-dlq"}
+    ]
+    assert oms_dlq(["--local", fixture_stack.base_url, "list", "worker", "--json"]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["eventId"] for row in listed if row["eventId"] == key] == [key]
+    # The fourth run succeeds: the redrive deletes the message and the event is applied once.
+    assert oms_dlq(["--local", fixture_stack.base_url, "redrive", "worker", "--event-id", key, "--json"]) == 0
+    redriven = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert redriven == [
+        {
+            "messageId": letters[0]["MessageId"],
+            "detailType": "Flaky Thing",
+            "eventId": key,
+            "error": None,
+            "redriven": True,
+        }
+    ]
+    assert [e["detail"]["key"] for e in seen(fixture_stack, "Flaky Thing")].count(key) == 1
+    assert not [m for m in _dead_letters(fixture_stack) if key in m["Body"]]

@@ -87,3 +87,11 @@ def test_order_events_carry_the_summary_with_the_new_status() -> None:
     assert shipped.detail["status"] == "PARTIALLY_SHIPPED"
     assert shipped.detail["lines"] == [{"lineNo": 1, "quantity": 3}, {"lineNo": 2, "quantity": 1}]
     assert SUMMARY["status"] == "PENDING_PAYMENT"  # the summary itself is not changed
+
+
+def test_the_events_catalogue_is_current_and_names_every_after_commit_action() -> None:
+    from oms.wiring import services
+    from oms_local import events_doc
+
+    assert events_doc.main(["--check"]) == 0, "run: python -m oms_local.events_doc"
+    assert set(events_doc.AFTER_COMMIT) == {str(t) for t in services().after_commit.detail_types}

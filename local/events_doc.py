@@ -1,0 +1,318 @@
+"""Write or check the events catalogue (docs/events.md) from the code that defines the events.
+
+Every detail type of `oms.domain.events.EventType` gets: when it is emitted, who reads it (the template's
+EventBridge rules whose pattern names it, and the after-commit actions in the stream), the fields of its
+detail with their JSON types (from an example built by the event's own constructor, so a field added to
+a constructor shows up here) and the example itself, as EventBridge delivers it to a rule's target.
+A detail type without an entry in `WHEN` and `EXAMPLES` is an error, so a new event cannot ship
+undocumented; the unit tests run `--check`.
+
+Usage: python -m oms_local.events_doc [--template template.yaml] [--out docs/events.md] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from oms.domain import events
+from oms.domain.events import EventType, OutboxEvent
+from oms.domain.money import Money
+from oms.domain.order import OrderStatus
+from oms_local.core.template import load_template
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Realistic facts the examples are built from (what oms.views.orders.order_summary, refund_facts and
+# oms.services.after_sales.case_facts produce for a real order).
+ORDER = {
+    "orderId": "01JDX8Q6N7T4W2K9M3R5B1C8ZA",
+    "orderNumber": "OMS20261201000042",
+    "customerId": "shopper-1",
+    "status": "PENDING_PAYMENT",
+    "currency": "CNY",
+    "total": {"amount": 25800, "currency": "CNY"},
+    "reportingTotal": {"amount": 25800, "currency": "CNY"},
+    "storeIds": ["demo"],
+    "paymentDeadline": "2026-12-01T08:30:00Z",
+    "createdAt": "2026-12-01T08:00:00.000Z",
+    "updatedAt": "2026-12-01T08:00:00.000Z",
+}
+REFUND = {
+    "orderId": ORDER["orderId"],
+    "customerId": "shopper-1",
+    "refundId": "RF01JDXB2V1F5Q0Y6H8J4K2M7N9P",
+    "paymentId": "PA01JDX8R0S2T4V6W8X0Y2Z4A6B8",
+    "method": "alipay",
+    "amount": {"amount": 12900, "currency": "CNY"},
+    "reason": "after-sales case AS01JDXA9 approved",
+    "anomalyId": None,
+    "requestId": "RQ01JDXB2V0E4P9X5G7H3J1K6M8N",
+    "caseId": "AS01JDXA9Z3C5E7G9J1L3N5Q7S9U",
+}
+CASE = {
+    "caseId": "AS01JDXA9Z3C5E7G9J1L3N5Q7S9U",
+    "orderId": ORDER["orderId"],
+    "childOrderId": f"{ORDER['orderId']}-1",
+    "customerId": "shopper-1",
+    "storeId": "demo",
+    "type": "return_refund",
+    "reason": "damaged",
+    "amount": {"amount": 12900, "currency": "CNY"},
+}
+_PAID = {**ORDER, "status": "PAID", "updatedAt": "2026-12-01T08:02:11.000Z"}
+_CHILD = f"{ORDER['orderId']}-1"
+_CNY = Money(12900, "CNY")
+
+# When each event is emitted (the change it reports), one sentence.
+WHEN: dict[EventType, str] = {
+    EventType.ORDER_PLACED: "Checkout committed an order (PENDING_PAYMENT, or PAID when balance and points covered it). Arms the payment timer.",
+    EventType.ORDER_PAID: "The order's amount due was received in full (a provider callback, a sync, a reviewed bank transfer, or balance/points at checkout).",
+    EventType.ORDER_ON_HOLD: "Money arrived that did not fit (less than due, wrong currency): the order is held and an anomaly case opened.",
+    EventType.ORDER_HOLD_RELEASED: "Staff released a held order: it awaits the rest of its money again, with a new payment deadline.",
+    EventType.ORDER_CANCELLED: "The order was cancelled: by the shopper, by staff, or at its payment deadline (status CANCELLED), or after payment (refunds follow).",
+    EventType.ORDER_SHIPPED: "A parcel of a child order left the warehouse (the order becomes PARTIALLY_SHIPPED or SHIPPED).",
+    EventType.CHILD_ORDER_DELIVERED: "A carrier reported a child order's parcel delivered.",
+    EventType.CHILD_ORDER_CANCELLED: "A paid child order was cancelled before it shipped (or intercepted); its refund is settled from the stream.",
+    EventType.ORDER_DELIVERED: "Every child order is delivered: the order is DELIVERED and its auto-confirm timer is armed.",
+    EventType.ORDER_COMPLETED: "The shopper confirmed receipt, or auto-confirm fired: the order is COMPLETED and earned points are credited.",
+    EventType.ORDER_CLOSED: "All of the order's money went back (refunds): the order is CLOSED.",
+    EventType.PAYMENT_ANOMALY: "A payment did not fit its order (duplicate, amount or currency mismatch, paid after cancel, paid but not received): an anomaly case opened or moved.",
+    EventType.REFUND_SUCCEEDED: "A refund leg was paid back: by the provider, to the stored balance, or by hand (route and reference given).",
+    EventType.REFUND_FAILED: "A provider did not refund: asked again later (status PENDING, retried true) or refused for good (status FAILED: staff decide).",
+    EventType.CASE_OPENED: "An after-sales case was opened (refund only, return and refund, exchange). Starts its flow.",
+    EventType.CASE_UPDATED: "An after-sales case moved (approved, rejected, disputed, arbitrated, return shipped or received, inspected, refunded, cancelled).",
+}
+
+EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
+    EventType.ORDER_PLACED: lambda: events.order_placed(ORDER, line_count=2),
+    EventType.ORDER_PAID: lambda: events.order_paid(ORDER, payment_id="PA01JDX8R0S2T4V6W8X0Y2Z4A6B8"),
+    EventType.ORDER_ON_HOLD: lambda: events.order_on_hold(ORDER),
+    EventType.ORDER_HOLD_RELEASED: lambda: events.order_hold_released(
+        {**ORDER, "status": "ON_HOLD"},
+        payment_deadline="2026-12-01T09:30:00Z",
+        outstanding=Money(900, "CNY"),
+        anomaly_id="AN01JDX9C4E6G8J0L2N4Q6S8U0W2",
+    ),
+    EventType.ORDER_CANCELLED: lambda: events.order_cancelled(
+        ORDER,
+        OrderStatus.CANCELLED,
+        cancellation={
+            "by": "system",
+            "role": "system",
+            "reason": "payment deadline passed",
+            "at": "2026-12-01T08:30:01.000Z",
+        },
+    ),
+    EventType.ORDER_SHIPPED: lambda: events.order_shipped(
+        _PAID,
+        OrderStatus.SHIPPED,
+        child_order_id=_CHILD,
+        shipment_id="SH01JDX9K2M4P6R8T0V2X4Z6B8D0",
+        carrier="sf",
+        tracking_number="SF1234567890",
+        lines={1: 1, 2: 2},
+    ),
+    EventType.CHILD_ORDER_DELIVERED: lambda: events.child_order_delivered(
+        {**_PAID, "status": "SHIPPED"},
+        OrderStatus.DELIVERED,
+        child_order_id=_CHILD,
+        shipment_id="SH01JDX9K2M4P6R8T0V2X4Z6B8D0",
+    ),
+    EventType.CHILD_ORDER_CANCELLED: lambda: events.child_order_cancelled(
+        _PAID, OrderStatus.PAID, child_order_id=_CHILD, how="intercepted", refund=_CNY
+    ),
+    EventType.ORDER_DELIVERED: lambda: events.order_delivered(
+        {**_PAID, "status": "SHIPPED"}, delivered_at="2026-12-03T10:00:00.000Z", auto_confirm_at="2026-12-13T10:00:00Z"
+    ),
+    EventType.ORDER_COMPLETED: lambda: events.order_completed({**_PAID, "status": "DELIVERED"}, points_earned=258),
+    EventType.ORDER_CLOSED: lambda: events.order_closed({**_PAID, "status": "COMPLETED"}, reason="fully refunded"),
+    EventType.PAYMENT_ANOMALY: lambda: events.payment_anomaly(
+        {**ORDER, "status": "CANCELLED"},
+        anomaly_id="AN01JDX9C4E6G8J0L2N4Q6S8U0W2",
+        anomaly_type="PAID_AFTER_CANCEL",
+        anomaly_status="REFUNDING",
+        payment_id="PA01JDX8R0S2T4V6W8X0Y2Z4A6B8",
+        expected=Money(25800, "CNY"),
+        received=Money(25800, "CNY"),
+        refund={
+            "refundId": "RF01JDX9D5F7H9K1M3P5R7T9V1X3",
+            "status": "PENDING",
+            "amount": {"amount": 25800, "currency": "CNY"},
+        },
+        note="paid after the order was cancelled: refunded in full",
+    ),
+    EventType.REFUND_SUCCEEDED: lambda: events.refund_succeeded(REFUND, anomaly_type=None),
+    EventType.REFUND_FAILED: lambda: events.refund_failed(
+        REFUND, status="FAILED", error="ACQ.TRADE_HAS_CLOSE: the trade is closed", retried=False
+    ),
+    EventType.CASE_OPENED: lambda: events.case_opened(CASE, status="REQUESTED", step="decision"),
+    EventType.CASE_UPDATED: lambda: events.case_updated(
+        CASE,
+        status="AWAITING_RETURN",
+        step="return",
+        action="approve",
+        from_status="REQUESTED",
+        by="support-1",
+        role="support",
+    ),
+}
+
+# What the after-commit function (the table's stream) does with an event, besides the bus's consumers.
+AFTER_COMMIT: dict[str, str] = {
+    "OrderPlaced": "arms the payment timer",
+    "OrderHoldReleased": "re-arms the payment timer",
+    "OrderDelivered": "arms the auto-confirm timer",
+    "OrderCancelled": "closes open payment attempts at the providers, settles refunds",
+    "ChildOrderCancelled": "settles the child's refunds",
+    "PaymentAnomaly": "settles the refund that sends the money back",
+    "CaseOpened": "starts the case's flow",
+    "CaseUpdated": "resumes the case's flow",
+    "RefundSucceeded": "settles the case the refund belongs to",
+}
+
+
+def delivered(example: OutboxEvent, event_id: str = "01JDX8Q6P0EVENTEXAMPLE00001") -> dict[str, Any]:
+    """The example as a rule's target receives it (oms.adapters.outbox.outbox_entry, then EventBridge)."""
+    detail = {**example.detail, "eventId": event_id, "occurredAt": example.detail.get("updatedAt", ORDER["createdAt"])}
+    return {
+        "version": "0",
+        "id": "6f1c3a52-2d0e-4f4e-9b8a-3f7d2c1e0a9b",
+        "detail-type": example.type.value,
+        "source": "oms",
+        "account": "123456789012",
+        "time": str(detail["occurredAt"])[:19] + "Z",
+        "region": "eu-west-1",
+        "resources": [],
+        "detail": detail,
+    }
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return f"array of {_json_type(value[0])}" if value else "array"
+    if isinstance(value, dict):
+        return "money" if set(value) == {"amount", "currency"} else "object"
+    return type(value).__name__
+
+
+def fields(detail: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for key, value in detail.items():
+        path = f"{prefix}{key}"
+        rows.append((path, _json_type(value)))
+        if isinstance(value, dict) and _json_type(value) == "object":
+            rows += fields(value, f"{path}.")
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            rows += fields(value[0], f"{path}[].")
+    return rows
+
+
+def consumers(template_path: Path) -> dict[str, list[str]]:
+    """Detail type -> the functions (or state machines) whose EventBridge rules on the oms source match it."""
+    template = load_template(template_path)
+    targets = {spec.arn: spec.name for spec in template.functions.values()}
+    found: dict[str, list[str]] = {}
+    for rule in template.rules:
+        pattern = rule.event_pattern or {}
+        if "oms" not in pattern.get("source", []):
+            continue
+        names = [targets.get(t.arn, t.arn.rsplit(":", 1)[-1]) for t in rule.targets]
+        for detail_type in pattern.get("detail-type", [t.value for t in EventType]):
+            found.setdefault(str(detail_type), []).extend(n.removeprefix(f"{template.stack_name}-") for n in names)
+    return {key: sorted(set(value)) for key, value in found.items()}
+
+
+def render(template_path: Path) -> str:
+    missing = sorted(
+        {t.value for t in EventType} - {t.value for t in WHEN}
+        | {t.value for t in EventType} - {t.value for t in EXAMPLES}
+    )
+    if missing:
+        raise SystemExit(f"events_doc: no WHEN/EXAMPLES entry for {missing} (local/events_doc.py)")
+    readers = consumers(template_path)
+    out = [
+        "# Events",
+        "",
+        "<!-- Generated by `python -m oms_local.events_doc` from oms/domain/events.py and template.yaml; do not edit. -->",
+        "",
+        "Every state change writes its event as an outbox row in the same DynamoDB transaction; the outbox relay",
+        "(`functions/outbox_relay`) publishes it on the stack's EventBridge bus (`<stack>-bus`) with source `oms`",
+        "and the detail type below. The detail is the event's facts plus `eventId` (the outbox row's id: the same",
+        "on every delivery, redrives included) and `occurredAt` (when the change committed). Money is",
+        '`{"amount": <integer minor units>, "currency": "<ISO 4217>"}`; times are RFC 3339 UTC.',
+        "",
+        "Delivery is at least once and in no particular order. Every consumer is an EventBridge rule in",
+        "`template.yaml` whose Lambda target applies an event once, by its `eventId`, with an inbox row written in",
+        "the same transaction as its changes (`oms.services.consumers`). A failed invoke is retried by Lambda",
+        "(`EventInvokeConfig`, twice), an invoke EventBridge could not make is retried by EventBridge (`RetryPolicy`);",
+        "then the event lands in the consumer's SQS dead-letter queue, where an alarm fires and `oms-dlq` lists it",
+        "and redrives it (below). The local stack delivers the same rules the same way, retries seconds apart.",
+        "",
+        "## Dead letters: list and redrive",
+        "",
+        "```sh",
+        "oms-dlq --local queues                          # every consumer's queue and its depth (oms-local running)",
+        "oms-dlq --local list statistics                 # what sits in one consumer's queue: detail type, eventId, error",
+        "oms-dlq --local redrive statistics              # run the consumer again on each; delete what it took",
+        "oms-dlq --stack-name oms-prod redrive notifications --event-id 01J...   # on AWS, only this event",
+        "```",
+        "",
+        "A redrive invokes the consumer synchronously and deletes a message only if it succeeded; one that fails",
+        "again stays, with its error printed. The outbox relay's own queue (events that could not be published)",
+        "has its own tool, `oms-outbox-dlq` (docs/operations.md).",
+        "",
+        "## Catalogue",
+        "",
+        "| Detail type | When | Read by |",
+        "|---|---|---|",
+    ]
+    for type_ in EventType:
+        readers_of = [f"`{name}`" for name in readers.get(type_.value, [])]
+        if type_.value in AFTER_COMMIT:
+            readers_of.append(f"after-commit: {AFTER_COMMIT[type_.value]}")
+        out.append(f"| [{type_.value}](#{type_.value.lower()}) | {WHEN[type_]} | {'; '.join(readers_of) or '—'} |")
+    for type_ in EventType:
+        example = EXAMPLES[type_]()
+        if example.type is not type_:
+            raise SystemExit(f"events_doc: the example for {type_.value} builds a {example.type.value}")
+        event = delivered(example)
+        out += ["", f"### {type_.value}", "", WHEN[type_], "", "| Field | Type |", "|---|---|"]
+        out += [f"| `{path}` | {kind} |" for path, kind in fields(event["detail"])]
+        out += ["", "```json", json.dumps(event, indent=2, ensure_ascii=False), "```"]
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="oms_local.events_doc", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "events.md")
+    parser.add_argument("--check", action="store_true", help="fail if the file differs from what would be written")
+    args = parser.parse_args(argv)
+    text = render(args.template)
+    if args.check:
+        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        if current != text:
+            print(f"{args.out} is out of date: run python -m oms_local.events_doc", file=sys.stderr)
+            return 1
+        return 0
+    args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
