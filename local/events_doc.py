@@ -86,6 +86,8 @@ WHEN: dict[EventType, str] = {
     EventType.REFUND_FAILED: "A provider did not refund: asked again later (status PENDING, retried true) or refused for good (status FAILED: staff decide).",
     EventType.CASE_OPENED: "An after-sales case was opened (refund only, return and refund, exchange). Starts its flow.",
     EventType.CASE_UPDATED: "An after-sales case moved (approved, rejected, disputed, arbitrated, return shipped or received, inspected, refunded, cancelled).",
+    EventType.CASE_OVERDUE: "A staff step of a case (a decision, an inspection) passed its deadline with nobody acting: the rules acted (the case flow's deadline task or the sweeper), in the same transaction.",
+    EventType.PAYMENT_REMINDER_DUE: "The payment timer's reminder, PaymentReminderSeconds before the deadline, while the order is still unpaid (once per deadline).",
 }
 
 EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
@@ -160,6 +162,10 @@ EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
         by="support-1",
         role="support",
     ),
+    EventType.CASE_OVERDUE: lambda: events.case_overdue(
+        CASE, status="REQUESTED", step="decision", deadline="2026-12-03T08:00:00Z", action="escalate"
+    ),
+    EventType.PAYMENT_REMINDER_DUE: lambda: events.payment_reminder_due(ORDER),
 }
 
 # What the after-commit function (the table's stream) does with an event, besides the bus's consumers.
