@@ -87,6 +87,8 @@ WHEN: dict[EventType, str] = {
     EventType.CASE_OPENED: "An after-sales case was opened (refund only, return and refund, exchange). Starts its flow.",
     EventType.EXPORT_REQUESTED: "Staff asked for an order export (POST /exports): starts its job (export-<exportId>).",
     EventType.CASE_UPDATED: "An after-sales case moved (approved, rejected, disputed, arbitrated, return shipped or received, inspected, refunded, cancelled).",
+    EventType.CASE_OVERDUE: "A staff step of a case (a decision, an inspection) passed its deadline with nobody acting: the rules acted (the case flow's deadline task or the sweeper), in the same transaction.",
+    EventType.PAYMENT_REMINDER_DUE: "The payment timer's reminder, PaymentReminderSeconds before the deadline, while the order is still unpaid (once per deadline).",
 }
 
 EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
@@ -164,6 +166,10 @@ EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
     EventType.EXPORT_REQUESTED: lambda: events.export_requested(
         "EX01JDXC4F6H8K0M2P4R6T8V0X2Z", export_format="xlsx", created_by="finance-1", role="finance"
     ),
+    EventType.CASE_OVERDUE: lambda: events.case_overdue(
+        CASE, status="REQUESTED", step="decision", deadline="2026-12-03T08:00:00Z", action="escalate"
+    ),
+    EventType.PAYMENT_REMINDER_DUE: lambda: events.payment_reminder_due(ORDER),
 }
 
 # What the after-commit function (the table's stream) does with an event, besides the bus's consumers.

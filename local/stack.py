@@ -25,6 +25,7 @@ from .oms.warehouse_sandbox import SandboxWarehouse
 LOCAL_PARAMETER_DEFAULTS: dict[str, str] = {
     "Stage": "local",
     "PaymentTimeoutSeconds": "120",
+    "PaymentReminderSeconds": "60",  # the payment reminder a minute before the (two-minute) deadline
     "TimerSweepSchedule": "rate(5 seconds)",
     # After-sales waits: ten minutes each, long enough to walk a case by hand, short enough to watch a
     # deadline decide (`--parameter-overrides CaseReviewSeconds=5`).

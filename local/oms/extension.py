@@ -26,9 +26,10 @@ from oms.domain.payment import PaymentMethod
 from ..core.extension import LocalRoute
 from ..core.stack import Stack
 from .logistics_sandbox import CARRIERS, CarrierSandbox, generate_carrier_secrets
+from .notifications import RecordingNotifier
 from .payment_sandbox import Sandbox, SandboxError, SandboxPaymentClosed
 from .routes import sandbox_routes
-from .seed import DEMO_USERS, SeedError, SeedResult, seed
+from .seed import DEMO_USERS, SeedError, SeedResult, seed, seed_notifications
 from .warehouse_sandbox import SandboxWarehouse
 
 __all__ = ["CALLBACK_PREFIX", "DEMO_TOKEN_LIFETIME", "OmsExtension", "SeedError", "seed"]
@@ -72,6 +73,19 @@ class _SharedLogistics:
                 wiring.reset()  # the last stack is gone: the functions' adapters are the environment's again
 
 
+def _moto_notifier(stack: Stack) -> RecordingNotifier:
+    """SES and SNS clients on the stack's moto server, sending from the template's SenderEmail."""
+    import boto3
+
+    sender = str(stack.template.parameters.get("SenderEmail") or "no-reply@example.com")
+    endpoint = stack.aws_endpoint_url
+    return RecordingNotifier(
+        sender,
+        boto3.client("ses", endpoint_url=endpoint, region_name="us-east-1"),
+        boto3.client("sns", endpoint_url=endpoint, region_name="us-east-1"),
+    )
+
+
 def _sandbox_providers(sandbox: Sandbox) -> Any:
     """The functions' payment adapters talk to `sandbox` (one adapter per method, made on first use)."""
     adapters: dict[PaymentMethod, Any] = {}
@@ -100,6 +114,7 @@ class OmsExtension:
         self._carrier_sandbox: CarrierSandbox | None = None
         self._adapters: wiring.Adapters | None = None
         self._adapters_before = wiring.Adapters()
+        self._notifier: RecordingNotifier | None = None
 
     def routes(self) -> list[LocalRoute]:
         return sandbox_routes(self)
@@ -110,6 +125,7 @@ class OmsExtension:
         self._carrier_sandbox = CarrierSandbox(stack.base_url, CARRIERS, keys=self._logistics[0])
         if any(route.path.startswith(CALLBACK_PREFIX) for route in stack.template.routes):
             self._sandbox = Sandbox(notify_base_url=f"{stack.base_url}{CALLBACK_PREFIX}")
+        self._notifier = _moto_notifier(stack)
         self._configure_adapters()
 
     def _configure_adapters(self) -> None:
@@ -124,7 +140,9 @@ class OmsExtension:
         if self._sandbox is not None:
             providers = _sandbox_providers(self._sandbox)
         webhooks = CarrierWebhooks({carrier: [key] for carrier, key in keys.items()})
-        self._adapters = wiring.Adapters(providers=providers, warehouse=warehouse, carrier_webhooks=webhooks)
+        self._adapters = wiring.Adapters(
+            providers=providers, warehouse=warehouse, carrier_webhooks=webhooks, notifier=self._notifier
+        )
         wiring.configure(self._adapters)
 
     def on_ready(self, stack: Stack) -> None:
@@ -140,12 +158,15 @@ class OmsExtension:
             self._demo_tokens[user.subject] = token
         if self.seed_enabled:
             self.seed_result = seed(stack.base_url, self._demo_tokens["admin"], headers=stack.starting_headers)
+            if any(route.path == "/me/notification-preferences" for route in stack.template.routes):
+                seed_notifications(stack.base_url, self._demo_tokens, headers=stack.starting_headers)
 
     def on_stop(self) -> None:
         if self._adapters is not None and wiring.adapters() is self._adapters:
             wiring.configure(self._adapters_before)
         self._adapters = None
         self._sandbox = None
+        self._notifier = None
         self._carrier_sandbox = None
         if self._logistics is not None:
             _SharedLogistics.release()
@@ -166,6 +187,13 @@ class OmsExtension:
         if self._stack is None:
             raise RuntimeError("the stack is not started")
         return self._stack
+
+    @property
+    def notifier(self) -> RecordingNotifier:
+        """The notifications' email and SMS sender (moto's SES and SNS), with what it sent."""
+        if self._notifier is None:
+            raise RuntimeError("the local stack is not running")
+        return self._notifier
 
     @property
     def sandbox(self) -> Sandbox:

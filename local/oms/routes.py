@@ -171,7 +171,24 @@ def sandbox_routes(oms: OmsExtension) -> list[LocalRoute]:
         except RuntimeError as error:
             return problem(404, "sandbox-not-running", "Not Found", str(error))
 
+    def sent_messages(request: LocalRequest) -> Response:
+        """What the notifications sent through moto's SES and SNS, newest first (`?channel=email|sms`,
+        `?to=`, `?limit=` up to 1000)."""
+        try:
+            limit = max(1, min(int(request.query.get("limit", "100")), 1000))
+        except ValueError:
+            return problem(400, "bad-request", "Bad Request", "limit must be a number")
+        channel = request.query.get("channel") or None
+        if channel not in (None, "email", "sms"):
+            return problem(400, "bad-request", "Bad Request", "channel is email or sms")
+        try:
+            items = oms.notifier.messages(limit, channel, request.query.get("to") or None)
+        except RuntimeError as error:
+            return problem(404, "sandbox-not-running", "Not Found", str(error))
+        return json_response(200, {"items": items})
+
     return [
+        LocalRoute("GET", "/outbox/messages", sent_messages),
         LocalRoute("POST", "/sandbox/payments/<payment_id>/pay", pay),
         LocalRoute("POST", "/sandbox/carriers/<carrier>/events", carrier_event),
         LocalRoute("POST", "/sandbox/<provider>/bills/plant", plant),

@@ -187,6 +187,8 @@ class DemoUser:
     subject: str
     roles: tuple[str, ...]
     claims: dict[str, Any] = field(default_factory=dict)
+    locale: str = "zh-CN"  # the notifications' language (PUT /me/notification-preferences)
+    phone: str | None = None  # where SMS go
 
     @property
     def email(self) -> str:
@@ -199,9 +201,11 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("warehouse", "demo-warehouse", ("warehouse",)),
     DemoUser("finance", "demo-finance", ("finance",)),
     DemoUser("merchant", "demo-merchant", ("merchant",), {"custom:store_id": DEMO_STORE_ID}),
-    DemoUser("customer", "demo-customer", ("customer",)),
-    DemoUser("customer_2", "demo-customer-2", ("customer",)),
+    DemoUser("customer", "demo-customer", ("customer",), phone="+8613800000001"),
+    DemoUser("customer_2", "demo-customer-2", ("customer",), locale="en", phone="+14155550102"),
 )
+# Who gets the platform's staff alerts (anomalies, failed refunds, overdue cases) for stores without rules.
+DEMO_ALERTED_STAFF = ("demo-admin", "demo-support", "demo-finance")
 
 
 class SeedError(Exception):
@@ -303,6 +307,20 @@ def _seed_public_code(api: _Api, template_id: str) -> Any:
         "POST", f"/coupon-templates/{template_id}/coupons", body, (201,), f"seed-{DEMO_PUBLIC_CODE}-{template_id}"
     )
     return issued["coupons"][0]
+
+
+def seed_notifications(base_url: str, tokens: Mapping[str, str], *, headers: Mapping[str, str] | None = None) -> None:
+    """Each demo user's notification preferences (email, phone, locale) and the platform's default rules
+    (the staff its alerts go to); `tokens`: each demo user's, by subject."""
+    for user in DEMO_USERS:
+        prefs = {"email": user.email, "locale": user.locale, **({"phone": user.phone} if user.phone else {})}
+        _Api(base_url, tokens[user.subject], dict(headers or {})).call(
+            "PUT", "/me/notification-preferences", prefs, (200,)
+        )
+    rules = {"staff": list(DEMO_ALERTED_STAFF), "locale": "zh-CN", "reason": "demo seed"}
+    _Api(base_url, tokens["demo-admin"], dict(headers or {})).call(
+        "PUT", "/settings/notifications/default", rules, (200,)
+    )
 
 
 def seed(base_url: str, admin_token: str, *, headers: Mapping[str, str] | None = None) -> SeedResult:

@@ -91,6 +91,8 @@ STAFF_ONLY = {
     "POST /exports",
     "GET /exports",
     "GET /exports/{exportId}",
+    "GET /settings/notifications/{storeId}",
+    "PUT /settings/notifications/{storeId}",
 }
 # A valid body per request model, so an over-long path id meets the store, not a schema error.
 VALID_BODIES: dict[str, Any] = {
@@ -134,6 +136,9 @@ VALID_BODIES: dict[str, Any] = {
     "ReturnShipmentIn": {"carrier": "sf", "trackingNumber": "SF0002"},
     "InspectionIn": {"lines": [{"lineNo": 1, "restockable": 1, "damaged": 0}]},
     "ExportIn": {"format": "csv", "fields": ["orderNumber", "total"]},
+    "PreferencesIn": {"locale": "en"},
+    "RulesIn": {"events": {"OrderShipped": ["inbox"]}},
+    "ReadAllIn": {},
 }
 
 

@@ -117,3 +117,42 @@ def test_a_task_that_succeeds_puts_nothing_on_the_bus(executing: dict[str, Any])
     execution = run(arn, "pay-01FINE", {"orderId": "01FINE", "deadline": "2026-01-01T00:00:00Z"})
     assert execution["status"] == "SUCCEEDED"
     assert bus_events(executing["queue"]) == []
+
+
+def test_the_payment_timer_reminds_at_remind_at_then_waits_for_the_deadline(executing: dict[str, Any]) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def task(event: dict[str, Any]) -> dict[str, Any]:
+        calls.append(event)
+        if event.get("action") == "remind":
+            return {"orderId": event["orderId"], "result": "reminded"}
+        return {"orderId": event["orderId"], "result": "cancelled", "status": "CANCELLED", "deadline": "x"}
+
+    function = executing["template"].functions["PaymentTimeoutFunction"]
+    moto_patches.register_function(function.name, task)
+    arn = executing["arns"]["PaymentTimeoutStateMachine"]
+    armed = {"orderId": "01REMIND", "deadline": "2026-01-01T00:00:00Z", "remindAt": "2025-12-31T23:59:00Z"}
+    execution = run(arn, "pay-01REMIND", armed)
+    assert execution["status"] == "SUCCEEDED"
+    assert calls == [{"orderId": "01REMIND", "action": "remind"}, {"orderId": "01REMIND"}]
+    calls.clear()
+    assert run(arn, "pay-01PLAIN", {"orderId": "01PLAIN", "deadline": "2026-01-01T00:00:00Z"})["status"] == "SUCCEEDED"
+    assert calls == [{"orderId": "01PLAIN"}]  # no remindAt (PaymentReminderSeconds 0, or too late): no reminder
+
+
+def test_a_reminder_that_keeps_failing_does_not_stop_the_timeout(executing: dict[str, Any]) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def task(event: dict[str, Any]) -> dict[str, Any]:
+        calls.append(event)
+        if event.get("action") == "remind":
+            raise RuntimeError("the outbox is out of reach")
+        return {"orderId": event["orderId"], "result": "cancelled", "status": "CANCELLED", "deadline": "x"}
+
+    function = executing["template"].functions["PaymentTimeoutFunction"]
+    moto_patches.register_function(function.name, task)
+    arn = executing["arns"]["PaymentTimeoutStateMachine"]
+    armed = {"orderId": "01LOUD", "deadline": "2026-01-01T00:00:00Z", "remindAt": "2025-12-31T23:59:00Z"}
+    assert run(arn, "pay-01LOUD", armed)["status"] == "SUCCEEDED"
+    assert calls[-1] == {"orderId": "01LOUD"}  # the expire task ran after all
+    assert bus_events(executing["queue"]) == []

@@ -364,6 +364,25 @@ CASES = [
         APPROVED,
         ("receive", WAREHOUSE, {}),
     ),
+    # notifications
+    Case(
+        "PUT /me/notification-preferences",
+        lambda w: Call("/me/notification-preferences", CUSTOMER, {"locale": "en", "channels": {"sms": False}}),
+        CONVERGES,
+    ),
+    Case(
+        "PUT /settings/notifications/{storeId}",
+        lambda w: Call("/settings/notifications/demo", ADMIN, {"events": {"OrderShipped": ["inbox"]}}),
+        CONVERGES,
+    ),
+    Case(
+        "POST /me/notifications/{notificationId}/read",
+        lambda w: Call(f"/me/notifications/{w.notification(CUSTOMER)}/read", CUSTOMER),
+    ),
+    Case(
+        "POST /me/notifications/read-all",
+        lambda w: Call("/me/notifications/read-all", CUSTOMER) if w.notification(CUSTOMER) else Call("", CUSTOMER),
+    ),
     # fulfilment
     Case(
         "POST /orders/{orderId}/shipments",

@@ -224,6 +224,24 @@ class World:
         self.counter["tracking"] += 1
         return f"SF{self.counter['tracking']:08d}"
 
+    def notification(self, who: dict[str, Any]) -> str:
+        """A new unread notification in `who`'s inbox (an OrderPaid event consumed); its id."""
+        from oms.services.consumers import BusEvent
+
+        from tests.helpers.bus import bus_event
+
+        self.counter["notification"] += 1
+        detail = {
+            "orderId": "01NOTIFIED",
+            "orderNumber": f"N{self.counter['notification']}",
+            "customerId": who["sub"],
+            "storeIds": ["demo"],
+            "total": {"amount": 100, "currency": "CNY"},
+        }
+        service = self.functions["notification_api"].services.notifications
+        service.consume(BusEvent.from_eventbridge(bus_event("OrderPaid", detail)))
+        return str(service.inbox(_actor(who), 1, None)["items"][0]["notificationId"])
+
     def snapshot(self) -> list[dict[str, Any]]:
         """Every item of the table, read from moto's own backend (a Scan through the API costs ten
         times as much, for the same dump), for "nothing was written"."""
@@ -304,6 +322,12 @@ class World:
 
     def template(self) -> dict[str, Any]:
         return self.ok("POST /coupon-templates", Call("/coupon-templates", ADMIN, ten_off(), status=201))
+
+
+def _actor(who: dict[str, Any]) -> Any:
+    from oms.domain.permissions import Actor, Role
+
+    return Actor(who["sub"], frozenset(Role(r) for r in who["roles"]))
 
 
 def checkout_call(body: dict[str, Any], key: str) -> Call:

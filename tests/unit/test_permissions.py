@@ -36,6 +36,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.EXPORT_CREATE,
         P.EXPORT_READ_ANY,
         P.PERSONAL_DATA_READ,
+        P.NOTIFICATION_SETTINGS,
     },
     # Support opens cases for shoppers, decides for merchants (until merchant staff are store-scoped) and
     # arbitrates for the platform.
@@ -222,4 +223,5 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "export:create",
         "export:read-any",
         "personal-data:read",
+        "notification:settings",
     }

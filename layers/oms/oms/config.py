@@ -30,6 +30,7 @@ class Settings:
     exchange_pay_seconds: int = 2 * 86400  # ExchangePaySeconds: a dearer replacement's difference is paid in time
     exports_bucket: str = ""
     export_job_state_machine_arn: str = ""
+    payment_reminder_seconds: int = 0  # PaymentReminderSeconds: the shopper is reminded this long before the deadline
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -57,4 +58,5 @@ class Settings:
             exchange_pay_seconds=int(os.environ.get("EXCHANGE_PAY_SECONDS", str(2 * 86400))),
             exports_bucket=os.environ.get("EXPORTS_BUCKET", ""),
             export_job_state_machine_arn=os.environ.get("EXPORT_JOB_STATE_MACHINE_ARN", ""),
+            payment_reminder_seconds=int(os.environ.get("PAYMENT_REMINDER_SECONDS", "0")),
         )

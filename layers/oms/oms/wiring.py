@@ -29,6 +29,7 @@ from oms.config import Settings
 
 if TYPE_CHECKING:
     from oms.adapters.carriers import CarrierWebhooks
+    from oms.adapters.notifier import Notifier
     from oms.adapters.outbox import OutboxRelay
     from oms.adapters.providers.base import PaymentProvider
     from oms.adapters.warehouse import WarehouseGateway
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from oms.services.catalog import CatalogService
     from oms.services.exports import ExportService
     from oms.services.fulfilment import FulfilmentService
+    from oms.services.notifications import NotificationService
     from oms.services.orders import OrderService
     from oms.services.payments import PaymentService
     from oms.services.pricing_admin import PricingAdminService
@@ -62,6 +64,7 @@ class Adapters:
     warehouse: WarehouseGateway | None = None
     carrier_webhooks: CarrierWebhooks | None = None
     case_flow: CaseFlow | None = None  # the after-sales case flow (Step Functions from the environment)
+    notifier: Notifier | None = None  # email (SES) and SMS (SNS); `SENDER_EMAIL` from the environment
 
 
 _lock = threading.Lock()
@@ -105,6 +108,17 @@ def carrier_webhooks() -> CarrierWebhooks:
     from oms.adapters.carriers import carrier_webhooks_from_environment
 
     return carrier_webhooks_from_environment()
+
+
+def notifier() -> Notifier:
+    """The email/SMS sender the notifications use now: the configured one, else SES and SNS with the
+    environment's sender."""
+    configured = _adapters.notifier
+    if configured is not None:
+        return configured
+    from oms.adapters.notifier import notifier_from_environment
+
+    return notifier_from_environment()
 
 
 def services(settings: Settings | None = None) -> Services:
@@ -225,7 +239,9 @@ class Services:
             start_export_job,
         )
 
-        payment_timeout = StepFunctionsPaymentTimeout(self.settings.payment_timeout_state_machine_arn)
+        payment_timeout = StepFunctionsPaymentTimeout(
+            self.settings.payment_timeout_state_machine_arn, remind_seconds=self.settings.payment_reminder_seconds
+        )
         auto_confirm = StepFunctionsAutoConfirm(self.settings.auto_confirm_state_machine_arn)
         payments = self.payments
         return AfterCommit(
@@ -286,6 +302,13 @@ class Services:
             inspect=settings.inspect_seconds,
             difference_pay=settings.exchange_pay_seconds,
         )
+
+    @cached_property
+    def notifications(self) -> NotificationService:
+        """The notifications consumer, the inbox, preferences, stores' rules and the payment reminder."""
+        from oms.services.notifications import NotificationService
+
+        return NotificationService(notifier)
 
     @cached_property
     def pricing_admin(self) -> PricingAdminService:

@@ -46,9 +46,12 @@ class _StateMachine:
 
 
 class StepFunctionsTimer(_StateMachine):
-    def __init__(self, state_machine_arn: str, prefix: str, client: SFNClient | None = None) -> None:
+    def __init__(
+        self, state_machine_arn: str, prefix: str, client: SFNClient | None = None, *, remind_seconds: int = 0
+    ) -> None:
         super().__init__(state_machine_arn, client)
         self._prefix = prefix
+        self._remind_seconds = remind_seconds
 
     def arm(self, order_id: str, deadline: str) -> None:
         self._start(execution_name(order_id, self._prefix), order_id, deadline)
@@ -61,6 +64,9 @@ class StepFunctionsTimer(_StateMachine):
 
     def _start(self, name: str, order_id: str, deadline: str) -> None:
         payload: dict[str, Any] = {"orderId": order_id, "deadline": deadline}
+        remind_at = self._remind_at(deadline)
+        if remind_at is not None:
+            payload["remindAt"] = remind_at  # the machine's reminder step waits until then
         from botocore.exceptions import ClientError
 
         try:
@@ -75,10 +81,24 @@ class StepFunctionsTimer(_StateMachine):
             if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
                 raise
 
+    def _remind_at(self, deadline: str) -> str | None:
+        """`remind_seconds` before the deadline, when that is still ahead (no reminder otherwise)."""
+        if self._remind_seconds <= 0:
+            return None
+        from datetime import timedelta
+
+        from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
+
+        at = parse_rfc3339(deadline) - timedelta(seconds=self._remind_seconds)
+        return to_rfc3339(at) if at > utcnow() else None
+
 
 class StepFunctionsPaymentTimeout(StepFunctionsTimer):
-    def __init__(self, state_machine_arn: str, client: SFNClient | None = None) -> None:
-        super().__init__(state_machine_arn, "pay", client)
+    """The payment timer; with `remind_seconds` (PaymentReminderSeconds) it reminds the shopper that long
+    before the deadline (a PaymentReminderDue event, if the order is still unpaid)."""
+
+    def __init__(self, state_machine_arn: str, client: SFNClient | None = None, *, remind_seconds: int = 0) -> None:
+        super().__init__(state_machine_arn, "pay", client, remind_seconds=remind_seconds)
 
 
 class StepFunctionsAutoConfirm(StepFunctionsTimer):

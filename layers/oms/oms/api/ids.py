@@ -63,6 +63,7 @@ PATH_IDS: dict[str, IdKind] = {
     "warehouseId": NAME_ID,
     "customerId": NAME_ID,  # a JWT subject, or `me`
     "code": NAME_ID,  # a coupon code
+    "notificationId": ULID_ID,
 }
 
 

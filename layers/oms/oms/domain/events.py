@@ -39,6 +39,10 @@ class EventType(StrEnum):
     CASE_OPENED = "CaseOpened"  # an after-sales case: starts its flow (case-<caseId>)
     CASE_UPDATED = "CaseUpdated"  # a case moved: resumes its flow when the request could not
     EXPORT_REQUESTED = "ExportRequested"  # an order export was asked for: starts its job (export-<exportId>)
+    # A case's step passed its deadline with nobody acting (the flow's timeout or the sweeper): staff are alerted.
+    CASE_OVERDUE = "CaseOverdue"
+    # The payment timer's reminder, PaymentReminderSeconds before the deadline, while the order is unpaid.
+    PAYMENT_REMINDER_DUE = "PaymentReminderDue"
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,11 @@ def order_closed(summary: Mapping[str, Any], *, reason: str) -> OutboxEvent:
     return _order_event(EventType.ORDER_CLOSED, summary, OrderStatus.CLOSED, reason=reason)
 
 
+def payment_reminder_due(summary: Mapping[str, Any]) -> OutboxEvent:
+    """The order is still unpaid shortly before its deadline (`paymentDeadline` in the summary)."""
+    return _order_event(EventType.PAYMENT_REMINDER_DUE, summary, OrderStatus.PENDING_PAYMENT)
+
+
 def order_delivered(summary: Mapping[str, Any], *, delivered_at: str, auto_confirm_at: str) -> OutboxEvent:
     """The order became DELIVERED: carries the deadline its auto-confirm timer is armed with."""
     return _order_event(
@@ -208,3 +217,10 @@ def export_requested(export_id: str, *, export_format: str, created_by: str, rol
     """Carries no filters or personal data: the job reads its request from the export's own row."""
     detail = {"exportId": export_id, "format": export_format, "createdBy": created_by, "role": role}
     return OutboxEvent(EventType.EXPORT_REQUESTED, detail)
+
+
+def case_overdue(case: Mapping[str, Any], *, status: str, step: str, deadline: str | None, action: str) -> OutboxEvent:
+    """Nobody acted on the case's `step` by its `deadline`: the rules' `action` was taken for them."""
+    return OutboxEvent(
+        EventType.CASE_OVERDUE, {**case, "status": status, "step": step, "deadline": deadline, "action": action}
+    )

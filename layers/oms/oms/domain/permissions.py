@@ -49,6 +49,7 @@ class Permission(StrEnum):
     EXPORT_CREATE = "export:create"
     EXPORT_READ_ANY = "export:read-any"  # everybody's exports, not only one's own
     PERSONAL_DATA_READ = "personal-data:read"  # names, phones, emails and addresses unmasked in exports
+    NOTIFICATION_SETTINGS = "notification:settings"  # a store's notification rules
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -98,6 +99,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.EXPORT_CREATE: frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE}),
     Permission.EXPORT_READ_ANY: frozenset({Role.ADMIN}),
     Permission.PERSONAL_DATA_READ: frozenset({Role.ADMIN}),
+    # What a store's orders send on which channels, and who gets its staff alerts: admin's, like store settings.
+    Permission.NOTIFICATION_SETTINGS: frozenset({Role.ADMIN}),
 }
 
 

@@ -227,6 +227,20 @@ def case_facts(case: CaseRecord) -> dict[str, Any]:
     }
 
 
+# Steps whose deadline is the staff's to keep (a decision, an inspection): passing it alerts them (CaseOverdue).
+STAFF_STEPS = frozenset({CaseStep.DECISION.value, CaseStep.INSPECTION.value})
+
+
+def _overdue(case: CaseRecord, action: CaseAction, now: str) -> Callable[[Transaction], None] | None:
+    """The CaseOverdue event of a staff step whose deadline passed, in the transaction of the rules' move."""
+    if case.step not in STAFF_STEPS:
+        return None
+    event = events.case_overdue(
+        case_facts(case), status=case.status, step=case.step, deadline=case.deadline, action=action.value
+    )
+    return lambda tx: add_event(tx, case.orderId, event, now, key="overdue")
+
+
 class AfterSalesService:
     def __init__(
         self,
@@ -874,7 +888,7 @@ class AfterSalesService:
             else:
                 return case.step
             try:
-                return self._move(system, record, case, action, note).step
+                return self._move(system, record, case, action, note, also=_overdue(case, action, self._now())).step
             except _Moved:
                 continue
         raise Conflict("the case kept changing at its deadline")

@@ -329,3 +329,40 @@ ALL_EXPORTS_GSI2 = "EXPORTS"
 
 def user_exports_gsi1(subject: str) -> str:
     return f"EXPORTS#{subject}"
+
+
+# ---------------------------------------------------------------- notifications
+def notifications_pk(user_id: str) -> str:
+    return f"NOTIFY#{user_id}"
+
+
+def notification(user_id: str, notification_id: str) -> tuple[str, str]:
+    return notifications_pk(user_id), f"N#{notification_id}"
+
+
+def unread_gsi1(user_id: str) -> str:
+    return f"NOTIFY#{user_id}#UNREAD"
+
+
+def unread_count(user_id: str) -> tuple[str, str]:
+    return notifications_pk(user_id), "UNREAD"
+
+
+def notification_preferences(user_id: str) -> tuple[str, str]:
+    return notifications_pk(user_id), "PREFERENCES"
+
+
+def deliveries_pk(event_id: str) -> str:
+    return f"NOTIFYEVENT#{event_id}"
+
+
+def delivery(event_id: str, channel: str, recipient: str) -> tuple[str, str]:
+    return deliveries_pk(event_id), f"DELIVERY#{channel}#{recipient}"
+
+
+def notification_rules(store_id: str) -> tuple[str, str]:
+    return "SETTINGS#NOTIFICATIONS", f"STORE#{store_id}"
+
+
+def payment_reminder(order_id: str, deadline: str) -> tuple[str, str]:
+    return order_pk(order_id), f"REMINDER#{deadline}"

@@ -66,6 +66,12 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     EVIDENCE#<customerId>    DAY#<day>            evidence uploads given that day (TTL)
     REPORT#<type>            <firstDay>#<period>  a published report: its files in ReportsBucket, summary
                                                                        GSI2 REPORTS/<firstDay>#<type>#<period>
+    NOTIFY#<userId>          N#<ulid>             in-app notification  GSI1 NOTIFY#<userId>#UNREAD/<ulid> while unread
+    NOTIFY#<userId>          UNREAD               unread count of the inbox
+    NOTIFY#<userId>          PREFERENCES          a person's notification preferences (locale, opt-outs, contacts)
+    NOTIFYEVENT#<eventId>    DELIVERY#<ch>#<user> an email/SMS an event sends (PENDING → SENT; TTL)
+    SETTINGS#NOTIFICATIONS   STORE#<storeId>      a store's notification rules (`default`: the platform's)
+    ORDER#<orderId>          REMINDER#<deadline>  the payment reminder sent for that deadline
 """
 
 from __future__ import annotations
@@ -694,3 +700,66 @@ class ExportJobItem(Item, discriminator="ExportJob"):
     finishedAt = UnicodeAttribute(null=True)
     failure = UnicodeAttribute(null=True)
     version = NumberAttribute()
+
+
+# ---------------------------------------------------------------- notifications (oms.store.notifications)
+class NotificationItem(Item, discriminator="Notification"):
+    """One entry of a person's in-app inbox; GSI1 NOTIFY#<userId>#UNREAD/<notificationId> while unread."""
+
+    notificationId = UnicodeAttribute()
+    userId = UnicodeAttribute()
+    event = UnicodeAttribute()  # the detail type that sent it
+    category = UnicodeAttribute()
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    locale = UnicodeAttribute()
+    orderId = UnicodeAttribute(null=True)
+    eventId = UnicodeAttribute()
+    createdAt = UnicodeAttribute()
+    readAt = UnicodeAttribute(null=True)
+
+
+class UnreadCountItem(Item, discriminator="UnreadCount"):
+    unread = NumberAttribute()
+
+
+class DeliveryItem(Item, discriminator="Delivery"):
+    """An email or SMS a bus event's notification sends: written PENDING with the consumer's inbox row,
+    SENDING while one delivery attempt holds it, SENT once the provider took it (TTL)."""
+
+    eventId = UnicodeAttribute()
+    event = UnicodeAttribute()
+    recipient = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    address = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    body = UnicodeAttribute()
+    status = UnicodeAttribute()  # PENDING | SENDING | SENT
+    attempts = NumberAttribute()
+    claimedAt = UnicodeAttribute(null=True)
+    sentAt = UnicodeAttribute(null=True)
+    messageId = UnicodeAttribute(null=True)
+    lastError = UnicodeAttribute(null=True)
+    createdAt = UnicodeAttribute()
+
+
+class NotificationPreferencesItem(Item, discriminator="NotificationPreferences"):
+    userId = UnicodeAttribute()
+    preferences = JSONAttribute()  # oms.domain.notifications.Preferences.to_json
+    updatedAt = UnicodeAttribute()
+
+
+class NotificationRulesItem(Item, discriminator="NotificationRules"):
+    storeId = UnicodeAttribute()
+    rules = JSONAttribute()  # oms.domain.notifications.StoreRules.to_json
+    version = NumberAttribute()
+    updatedAt = UnicodeAttribute()
+    updatedBy = UnicodeAttribute()
+
+
+class PaymentReminderItem(Item, discriminator="PaymentReminder"):
+    """The payment timer's reminder for one deadline of an order, sent once."""
+
+    orderId = UnicodeAttribute()
+    deadline = UnicodeAttribute()
+    createdAt = UnicodeAttribute()

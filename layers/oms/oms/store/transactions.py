@@ -48,6 +48,7 @@ class Part(StrEnum):
     CHILD = "child"
     COUPON = "coupon"
     COUPON_USE = "coupon-use"  # a customer's uses of one coupon template
+    DELIVERY = "delivery"  # an email/SMS a notification sends
     DIRECTORY = "directory"
     DUE = "due"
     EVENT = "event"
@@ -56,6 +57,7 @@ class Part(StrEnum):
     LEDGER = "ledger"
     LINE = "line"
     MOVEMENT = "movement"
+    NOTIFICATION = "notification"  # an in-app inbox entry (and its unread count)
     ORDER = "order"
     EXPORT = "export"
     ORDER_NUMBER = "order-number"
@@ -65,6 +67,7 @@ class Part(StrEnum):
     PRODUCT = "product"
     QUOTA = "quota"
     REFUND = "refund"
+    REMINDER = "reminder"  # the payment reminder of one deadline
     SETTINGS = "settings"
     SETTLEMENT = "settlement"
     SHIPMENT = "shipment"
