@@ -32,6 +32,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_DECIDE,
         P.AFTER_SALES_ARBITRATE,
         P.AFTER_SALES_RECEIVE,
+        P.STATS_READ,
     },
     # Support opens cases for shoppers, decides for merchants (until merchant staff are store-scoped) and
     # arbitrates for the platform.
@@ -44,6 +45,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_READ_ANY,
         P.AFTER_SALES_DECIDE,
         P.AFTER_SALES_ARBITRATE,
+        P.STATS_READ,
     },
     # The warehouse books returns in and inspects them.
     Role.WAREHOUSE: {P.ORDER_QUOTE, P.ORDER_READ_ANY, P.SHIPMENT_CREATE, P.AFTER_SALES_READ_ANY, P.AFTER_SALES_RECEIVE},
@@ -60,6 +62,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.POINTS_ADJUST,
         P.PRICING_SETTINGS,
         P.AFTER_SALES_READ_ANY,
+        P.STATS_READ,
     },
     # Store-scoped merchant permissions are not granted yet; quoting is open to every signed-in role.
     Role.MERCHANT: {P.ORDER_QUOTE},
@@ -204,4 +207,5 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "points:adjust",
         "pricing:settings",
         "shipment:create",
+        "stats:read",
     }

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from oms.services.payments import PaymentService
     from oms.services.pricing_admin import PricingAdminService
     from oms.services.refunds import RefundAsk, RefundService
+    from oms.services.statistics import StatisticsService
     from oms.services.timers import OrderTimers
     from oms.store.records import OrderRecord, RefundRecord
     from oms.store.transactions import Transaction
@@ -288,6 +289,13 @@ class Services:
         from oms.store.pricing_admin import PricingAdminRepository
 
         return PricingAdminService(PricingAdminRepository())
+
+    @cached_property
+    def statistics(self) -> StatisticsService:
+        """The statistics consumer (counters from bus events) and the `GET /stats/...` reads."""
+        from oms.services.statistics import StatisticsService
+
+        return StatisticsService()
 
     @cached_property
     def catalog(self) -> CatalogService:

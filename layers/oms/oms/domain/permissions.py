@@ -45,6 +45,7 @@ class Permission(StrEnum):
     AFTER_SALES_DECIDE = "after-sales:decide"
     AFTER_SALES_ARBITRATE = "after-sales:arbitrate"
     AFTER_SALES_RECEIVE = "after-sales:receive"  # book a return's arrival and inspect it
+    STATS_READ = "stats:read"  # platform-wide statistics (GET /stats/...)
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -85,6 +86,9 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.AFTER_SALES_DECIDE: frozenset({Role.ADMIN, Role.SUPPORT}),
     Permission.AFTER_SALES_ARBITRATE: frozenset({Role.ADMIN, Role.SUPPORT}),
     Permission.AFTER_SALES_RECEIVE: frozenset({Role.ADMIN, Role.WAREHOUSE}),
+    # Operators, finance and support read the platform's statistics; merchants get their stores' figures
+    # once staff are store-scoped (issue 13), until then none.
+    Permission.STATS_READ: frozenset({Role.ADMIN, Role.SUPPORT, Role.FINANCE}),
 }
 
 
