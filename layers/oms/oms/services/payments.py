@@ -1567,7 +1567,7 @@ class PaymentService:
         paid = events.order_paid(
             order_summary(header),
             payment_id=anomaly.paymentId,
-            method=_attempt(record, anomaly.paymentId).method,
+            method=next((a.method for a in record.payments if a.paymentId == anomaly.paymentId), None),
             payment_attempts=attempt_number_of(anomaly.paymentId),
             lines=line_facts(record),
         )
