@@ -25,8 +25,11 @@ services = wiring.services()
 snapstart.build_before_snapshot(services, "statistics")
 
 DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-From = Annotated[str, Query(alias="from", pattern=DAY, description="First day, YYYY-MM-DD (UTC).")]
-To = Annotated[str, Query(alias="to", pattern=DAY, description="Last day, YYYY-MM-DD (UTC), inclusive.")]
+From = Annotated[
+    str | None,
+    Query(alias="from", pattern=DAY, description="First day (UTC); default: 29 days before `to`."),
+]
+To = Annotated[str | None, Query(alias="to", pattern=DAY, description="Last day (UTC), inclusive; default: today.")]
 Grain = Annotated[
     Granularity,
     Query(description="Periods: day (at most 92), week (ISO, 53), month (24) or quarter (8)."),
@@ -38,7 +41,9 @@ Store = Annotated[
 Top = Annotated[int | None, Query(ge=1, le=MAX_TOP, description=f"Best sellers per period (default 10, 1..{MAX_TOP}).")]
 
 
-def _day(value: str, field: str) -> date:
+def _day(value: str | None, field: str) -> date | None:
+    if value is None:
+        return None
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -46,7 +51,7 @@ def _day(value: str, field: str) -> date:
 
 
 @app.endpoint("GET", "/stats/sales", permits=Permission.STATS_READ)
-def sales(from_: From, to: To, granularity: Grain = Granularity.DAY, store: Store = None) -> SalesStats:
+def sales(from_: From = None, to: To = None, granularity: Grain = Granularity.DAY, store: Store = None) -> SalesStats:
     """Orders placed and paid, sales (paid amounts), average order value, growth against the previous
     period, cancellations, conversion (placed → paid, by the placed period) and the repurchase rate."""
     body = services.statistics.sales(actor(app), _day(from_, "from"), _day(to, "to"), granularity, store)
@@ -54,7 +59,9 @@ def sales(from_: From, to: To, granularity: Grain = Granularity.DAY, store: Stor
 
 
 @app.endpoint("GET", "/stats/payments", permits=Permission.STATS_READ)
-def payments(from_: From, to: To, granularity: Grain = Granularity.DAY, store: Store = None) -> PaymentStats:
+def payments(
+    from_: From = None, to: To = None, granularity: Grain = Granularity.DAY, store: Store = None
+) -> PaymentStats:
     """Payment method share, payment success rate (attempts of paid orders) and time from placement to payment."""
     body = services.statistics.payments(actor(app), _day(from_, "from"), _day(to, "to"), granularity, store)
     return answer(PaymentStats, body)
@@ -62,7 +69,7 @@ def payments(from_: From, to: To, granularity: Grain = Granularity.DAY, store: S
 
 @app.endpoint("GET", "/stats/products", permits=Permission.STATS_READ)
 def products(
-    from_: From, to: To, granularity: Grain = Granularity.DAY, store: Store = None, top: Top = None
+    from_: From = None, to: To = None, granularity: Grain = Granularity.DAY, store: Store = None, top: Top = None
 ) -> ProductStats:
     """Best sellers (top `top` products per period by revenue) and every category, with revenue shares."""
     body = services.statistics.products(actor(app), _day(from_, "from"), _day(to, "to"), granularity, store, top)
@@ -70,7 +77,9 @@ def products(
 
 
 @app.endpoint("GET", "/stats/after-sales", permits=Permission.STATS_READ)
-def after_sales(from_: From, to: To, granularity: Grain = Granularity.DAY, store: Store = None) -> AfterSalesStats:
+def after_sales(
+    from_: From = None, to: To = None, granularity: Grain = Granularity.DAY, store: Store = None
+) -> AfterSalesStats:
     """After-sales cases opened by reason and type (with the amounts asked) and refunds paid back, by kind."""
     body = services.statistics.after_sales(actor(app), _day(from_, "from"), _day(to, "to"), granularity, store)
     return answer(AfterSalesStats, body)

@@ -105,7 +105,7 @@ def test_staff_read_statistics_merchants_do_not_yet(stats_api: Api, who: dict[st
         ({"from": "2020-01-01", "to": "2026-12-31", "granularity": "quarter"}, "to"),
         ({"from": "2026-02-30", "to": "2026-03-01"}, "from"),
         ({"from": "2026-12-01", "to": "2026-12-01", "granularity": "year"}, None),
-        ({"from": "2026-12-01"}, None),
+        ({"from": "2026-12-01", "to": "2026-12-1"}, None),
         ({"from": "2026-12-01", "to": "2026-12-01", "store": "no such/store"}, None),
     ],
 )
@@ -114,6 +114,12 @@ def test_bad_ranges_are_422(stats_api: Api, query: dict[str, str], field: str | 
     assert status == 422, body
     if field is not None:
         assert field in str(body)
+
+
+def test_without_a_range_the_30_days_up_to_today(stats_api: Api) -> None:
+    status, _, body = stats_api("GET", "/stats/sales", **ADMIN)
+    assert status == 200, body
+    assert len(body["series"]) == 30 and body["store"] is None and body["currency"] == "CNY"
 
 
 def test_top_is_bounded(stats_api: Api) -> None:

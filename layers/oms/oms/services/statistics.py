@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from oms.domain.clock import parse_rfc3339, utcnow
@@ -55,6 +55,7 @@ CONSUMER = "statistics"
 CHUNK_ITEMS = 99  # a transaction holds at most 100 items: the chunk's rows and its inbox row
 CUSTOMER_ATTEMPTS = 5  # reads of a customer's period counts that lost a race before giving up (retried)
 UNCATEGORISED = "uncategorised"
+DEFAULT_DAYS = 30  # a request without `from`/`to`: the 30 days up to today
 EVENTS = (
     EventType.ORDER_PLACED,
     EventType.ORDER_PAID,
@@ -285,9 +286,12 @@ class StatisticsService:
         ]
 
     # ---------------------------------------------------------------- the reads
-    def _range(self, actor: Actor, since: date, until: date, granularity: Granularity) -> Range:
+    def _range(self, actor: Actor, since: date | None, until: date | None, granularity: Granularity) -> Range:
+        """The request's periods; by default `until` is today and `since` 29 days before it (UTC)."""
         if not actor.can(Permission.STATS_READ):
             raise Forbidden("statistics are for staff")
+        until = until or self.clock().date()
+        since = since or until - timedelta(days=DEFAULT_DAYS - 1)
         return period_range(since, until, granularity)
 
     @staticmethod
@@ -303,7 +307,9 @@ class StatisticsService:
             "toPeriod": span.last,
         }
 
-    def sales(self, actor: Actor, since: date, until: date, granularity: Granularity, store_id: str | None) -> Json:
+    def sales(
+        self, actor: Actor, since: date | None, until: date | None, granularity: Granularity, store_id: str | None
+    ) -> Json:
         span = self._range(actor, since, until, granularity)
         rows = _totals(store.read_series(SALES, self._scope(store_id), granularity.value, span.before, span.last))
         series = []
@@ -337,7 +343,9 @@ class StatisticsService:
             before = c
         return {**self._head(span, store_id), "series": series}
 
-    def payments(self, actor: Actor, since: date, until: date, granularity: Granularity, store_id: str | None) -> Json:
+    def payments(
+        self, actor: Actor, since: date | None, until: date | None, granularity: Granularity, store_id: str | None
+    ) -> Json:
         span = self._range(actor, since, until, granularity)
         items = store.read_series(PAYMENTS, self._scope(store_id), granularity.value, span.first, span.last)
         totals, members = _totals(items), _members(items)
@@ -378,8 +386,8 @@ class StatisticsService:
     def products(
         self,
         actor: Actor,
-        since: date,
-        until: date,
+        since: date | None,
+        until: date | None,
         granularity: Granularity,
         store_id: str | None,
         top: int | None = None,
@@ -406,7 +414,7 @@ class StatisticsService:
         return {**self._head(span, store_id), "top": top, "series": series}
 
     def after_sales(
-        self, actor: Actor, since: date, until: date, granularity: Granularity, store_id: str | None
+        self, actor: Actor, since: date | None, until: date | None, granularity: Granularity, store_id: str | None
     ) -> Json:
         span = self._range(actor, since, until, granularity)
         members = _members(
