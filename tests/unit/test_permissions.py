@@ -37,6 +37,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.EXPORT_READ_ANY,
         P.PERSONAL_DATA_READ,
         P.NOTIFICATION_SETTINGS,
+        P.STATS_READ,
     },
     # Support opens cases for shoppers, decides for merchants (until merchant staff are store-scoped) and
     # arbitrates for the platform.
@@ -50,6 +51,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_DECIDE,
         P.AFTER_SALES_ARBITRATE,
         P.EXPORT_CREATE,
+        P.STATS_READ,
     },
     # The warehouse books returns in and inspects them.
     Role.WAREHOUSE: {
@@ -75,6 +77,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_READ_ANY,
         P.REPORT_READ,
         P.EXPORT_CREATE,
+        P.STATS_READ,
     },
     # Store-scoped merchant permissions are not granted yet; quoting is open to every signed-in role.
     Role.MERCHANT: {P.ORDER_QUOTE},
@@ -224,4 +227,5 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "export:read-any",
         "personal-data:read",
         "notification:settings",
+        "stats:read",
     }

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from oms.services.pricing_admin import PricingAdminService
     from oms.services.refunds import RefundAsk, RefundService
     from oms.services.reports import ReportService
+    from oms.services.statistics import StatisticsService
     from oms.services.timers import OrderTimers
     from oms.store.records import OrderRecord, RefundRecord
     from oms.store.transactions import Transaction
@@ -327,6 +328,13 @@ class Services:
 
         bucket = ExportsBucket(self.settings.exports_bucket)
         return ExportService(ExportRepository(), lambda: bucket)
+
+    @cached_property
+    def statistics(self) -> StatisticsService:
+        """The statistics consumer (counters from bus events) and the `GET /stats/...` reads."""
+        from oms.services.statistics import StatisticsService
+
+        return StatisticsService()
 
     @cached_property
     def catalog(self) -> CatalogService:

@@ -8,7 +8,7 @@ before the change) with the status the change moves it to; refund events carry t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -56,13 +56,32 @@ def _order_event(type_: EventType, summary: Mapping[str, Any], status: OrderStat
 
 
 # ---------------------------------------------------------------- orders
-def order_placed(summary: Mapping[str, Any], *, line_count: int) -> OutboxEvent:
-    return OutboxEvent(EventType.ORDER_PLACED, {**summary, "lineCount": line_count})
+def order_placed(
+    summary: Mapping[str, Any], *, line_count: int, lines: Sequence[Mapping[str, Any]] | None = None
+) -> OutboxEvent:
+    """`lines`: each line's facts (`oms.views.orders.line_facts`: product, category, store, quantity, payable)."""
+    extra = {} if lines is None else {"lines": [dict(line) for line in lines]}
+    return OutboxEvent(EventType.ORDER_PLACED, {**summary, "lineCount": line_count, **extra})
 
 
-def order_paid(summary: Mapping[str, Any], *, payment_id: str | None = None) -> OutboxEvent:
-    """Paid by a payment (`payment_id`), or at checkout (balance and points covered it: no payment id)."""
-    extra = {} if payment_id is None else {"paymentId": payment_id}
+def order_paid(
+    summary: Mapping[str, Any],
+    *,
+    payment_id: str | None = None,
+    method: str | None = None,
+    payment_attempts: int | None = None,
+    lines: Sequence[Mapping[str, Any]] | None = None,
+) -> OutboxEvent:
+    """Paid by a payment (`payment_id`), or at checkout (balance and points covered it: no payment id).
+    `method`: the paying attempt's method ("checkout" when covered at checkout); `payment_attempts`: the
+    attempts the order had made, the paying one included (0 at checkout); `lines` as in `order_placed`."""
+    extra: dict[str, Any] = {} if payment_id is None else {"paymentId": payment_id}
+    if method is not None:
+        extra["method"] = method
+    if payment_attempts is not None:
+        extra["paymentAttempts"] = payment_attempts
+    if lines is not None:
+        extra["lines"] = [dict(line) for line in lines]
     return _order_event(EventType.ORDER_PAID, summary, OrderStatus.PAID, **extra)
 
 

@@ -50,6 +50,7 @@ class Permission(StrEnum):
     EXPORT_READ_ANY = "export:read-any"  # everybody's exports, not only one's own
     PERSONAL_DATA_READ = "personal-data:read"  # names, phones, emails and addresses unmasked in exports
     NOTIFICATION_SETTINGS = "notification:settings"  # a store's notification rules
+    STATS_READ = "stats:read"  # platform-wide statistics (GET /stats/...)
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -101,6 +102,9 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.PERSONAL_DATA_READ: frozenset({Role.ADMIN}),
     # What a store's orders send on which channels, and who gets its staff alerts: admin's, like store settings.
     Permission.NOTIFICATION_SETTINGS: frozenset({Role.ADMIN}),
+    # Operators, finance and support read the platform's statistics; merchants get their stores' figures
+    # once staff are store-scoped (issue 13), until then none.
+    Permission.STATS_READ: frozenset({Role.ADMIN, Role.SUPPORT, Role.FINANCE}),
 }
 
 

@@ -43,7 +43,7 @@ from oms.store.pages import Page
 from oms.store.pricing import COUPON_AVAILABLE, COUPON_USED, TEMPLATE_ACTIVE, coupon_domain
 from oms.store.records import CouponRecord, IdempotencyRecord, OrderRecord
 from oms.store.transactions import Transaction
-from oms.views.orders import breakdown_of, child_view, order_summary, order_view
+from oms.views.orders import breakdown_of, child_view, line_facts, order_summary, order_view
 from oms.views.payments import payment_summary
 
 # (actor, order or child order id, the order when already read, reason) -> the order after the cancel
@@ -333,9 +333,10 @@ class OrderService:
             )
             body = order_view(record)
             summary = order_summary(record.header)
-            placed = [events.order_placed(summary, line_count=len(record.lines))]
+            facts = line_facts(record)
+            placed = [events.order_placed(summary, line_count=len(record.lines), lines=facts)]
             if record.header.status == OrderStatus.PAID.value:  # balance and points covered it at checkout
-                placed.append(events.order_paid(summary))
+                placed.append(events.order_paid(summary, method="checkout", payment_attempts=0, lines=facts))
             try:
                 self.repository.place_order(
                     record,

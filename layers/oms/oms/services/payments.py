@@ -125,7 +125,7 @@ from oms.store.records import (
     refund_rooms_of,
 )
 from oms.store.transactions import Part, Transaction, TransactionCancelled
-from oms.views.orders import order_summary, order_view
+from oms.views.orders import line_facts, order_summary, order_view
 from oms.views.payments import anomaly_view, attempt_view, ledger_line_view, payment_summary, refund_facts, refund_view
 from oms.views.pricing import audit_view
 
@@ -141,6 +141,11 @@ class ConcurrentChange(Exception):
 
 def payment_id_for(order_id: str, attempt_number: int) -> str:
     return f"{order_id}{attempt_number:02d}"
+
+
+def attempt_number_of(payment_id: str) -> int | None:
+    """The attempt's sequence number within its order (1 for the first); None for another kind of id."""
+    return int(payment_id[-2:]) if payment_id[-2:].isdigit() else None
 
 
 def order_id_of(payment_id: str) -> str:
@@ -379,7 +384,14 @@ class PaymentService:
         check_transition(record.status, OrderStatus.PAID)
         reason = "payment received after cancel; stock re-reserved" if revive else "payment received"
         change = StatusChange(record.status, OrderStatus.PAID, actor, now, reason)
-        add_order_move(tx, header, change, events.order_paid(order_summary(header), payment_id=attempt_payment_id))
+        paid = events.order_paid(
+            order_summary(header),
+            payment_id=attempt_payment_id,
+            method=method,
+            payment_attempts=attempt_number_of(attempt_payment_id),
+            lines=line_facts(record),
+        )
+        add_order_move(tx, header, change, paid)
         add_stock_sale(tx, record.lines, now, from_available=revive)
         add_children_to_warehouse_queues(tx, record, now)
         if revive:
@@ -1553,7 +1565,14 @@ class PaymentService:
         else:
             text = f"{case} accepted: {note}"
         change = StatusChange(OrderStatus.ON_HOLD, OrderStatus.PAID, actor, now, text)
-        add_order_move(tx, header, change, events.order_paid(order_summary(header), payment_id=anomaly.paymentId))
+        paid = events.order_paid(
+            order_summary(header),
+            payment_id=anomaly.paymentId,
+            method=next((a.method for a in record.payments if a.paymentId == anomaly.paymentId), None),
+            payment_attempts=attempt_number_of(anomaly.paymentId),
+            lines=line_facts(record),
+        )
+        add_order_move(tx, header, change, paid)
         add_stock_sale(tx, record.lines, now, from_available=False)
         add_children_to_warehouse_queues(tx, record, now)
         refunds = (

@@ -299,6 +299,17 @@ def case_count(day: str, reason: str, case_type: str) -> tuple[str, str]:
     return "CASESTATS", f"{day}#{reason}#{case_type}"
 
 
+def stats(kind: str, scope: str, granularity: str, period: str, key: str | None = None) -> tuple[str, str]:
+    """A statistics counter row: one partition per (series kind, scope, granularity), periods sorted in it;
+    `key` names a member of the period (a payment method, a product, a reason)."""
+    return f"STATS#{kind}#{scope}#{granularity}", period if key is None else f"{period}#{key}"
+
+
+def stats_customer(customer_id: str, scope: str, granularity: str, period: str) -> tuple[str, str]:
+    """How many orders a customer placed in one period of one scope (distinct and repeat customers)."""
+    return f"STATSCUSTOMER#{customer_id}", f"{scope}#{granularity}#{period}"
+
+
 def evidence_quota(customer_id: str, day: str) -> tuple[str, str]:
     return f"EVIDENCE#{customer_id}", f"DAY#{day}"
 

@@ -72,6 +72,8 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     NOTIFYEVENT#<eventId>    DELIVERY#<ch>#<user> an email/SMS an event sends (PENDING → SENT; TTL)
     SETTINGS#NOTIFICATIONS   STORE#<storeId>      a store's notification rules (`default`: the platform's)
     ORDER#<orderId>          REMINDER#<deadline>  the payment reminder sent for that deadline
+    STATS#<kind>#<scope>#<g> <period>[#<key>]    statistics counters (docs/statistics.md)
+    STATSCUSTOMER#<customer> <scope>#<g>#<period> orders a customer placed in that period and scope
 """
 
 from __future__ import annotations
@@ -612,6 +614,38 @@ class CaseCountItem(Item, discriminator="CaseCount"):
     reason = UnicodeAttribute()
     caseType = UnicodeAttribute()
     opened = NumberAttribute()
+
+
+class StatsCounterItem(Item, discriminator="StatsCounter"):
+    """Counters of one statistics row (oms.store.statistics): ADDed by the statistics consumer, never
+    recounted. Which counters a row has depends on its series (docs/statistics.md)."""
+
+    period = UnicodeAttribute(null=True)
+    key = UnicodeAttribute(null=True)
+    orders = NumberAttribute(null=True)
+    amount = NumberAttribute(null=True)
+    unconverted = NumberAttribute(null=True)
+    quantity = NumberAttribute(null=True)
+    placedOrders = NumberAttribute(null=True)
+    placedAmount = NumberAttribute(null=True)
+    placedUnconverted = NumberAttribute(null=True)
+    convertedOrders = NumberAttribute(null=True)
+    paidOrders = NumberAttribute(null=True)
+    paidAmount = NumberAttribute(null=True)
+    paidUnconverted = NumberAttribute(null=True)
+    cancelledOrders = NumberAttribute(null=True)
+    customers = NumberAttribute(null=True)
+    repeatCustomers = NumberAttribute(null=True)
+    attempts = NumberAttribute(null=True)
+    succeeded = NumberAttribute(null=True)
+    payTimeSeconds = NumberAttribute(null=True)
+    payTimeCount = NumberAttribute(null=True)
+
+
+class StatsCustomerItem(Item, discriminator="StatsCustomer"):
+    """Orders one customer placed in one period of one scope (the repurchase rate's distinct customers)."""
+
+    orders = NumberAttribute()
 
 
 class EvidenceQuotaItem(Item, discriminator="EvidenceQuota"):

@@ -35,6 +35,29 @@ def order_summary(header: HeaderRecord) -> dict[str, Any]:
     }
 
 
+def line_facts(record: OrderRecord) -> list[dict[str, Any]]:
+    """What statistics need of each line (order events carry it): product, category, store, quantity, the
+    amount payable and that amount in the reporting currency at the order's frozen rate (None: no rate)."""
+    fx = (record.header.pricing or {}).get("fx")
+    rate = FxRate.from_dict(fx) if fx else None
+    facts = []
+    for line in sorted(record.lines, key=lambda line: int(line.lineNo)):
+        payable = line.payable.money()
+        facts.append(
+            {
+                "lineNo": int(line.lineNo),
+                "productId": line.productId,
+                "skuId": line.skuId,
+                "storeId": line.storeId,
+                "categoryId": (line.pricing or {}).get("categoryId"),
+                "quantity": int(line.quantity),
+                "payable": payable.to_dict(),
+                "reportingPayable": None if rate is None else to_reporting(payable, rate).to_dict(),
+            }
+        )
+    return facts
+
+
 def breakdown_of(priced: PricedOrder) -> dict[str, Any]:
     """The order-level money columns of a priced order, exactly as `order_view` shows them once placed."""
     discount = priced.goods_discount + priced.shipping_discount + priced.points.value
