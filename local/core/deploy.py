@@ -154,6 +154,11 @@ def _create_supporting(clients: Clients, resource: SupportingResourceSpec) -> No
             clients.logs.put_retention_policy(logGroupName=resource.name, retentionInDays=int(props["RetentionInDays"]))
     elif resource.kind == "AWS::S3::BucketPolicy":
         clients.s3.put_bucket_policy(Bucket=str(props["Bucket"]), Policy=json.dumps(props["PolicyDocument"]))
+    elif resource.kind == "AWS::SQS::QueuePolicy":
+        for queue_url in props.get("Queues", []):
+            clients.sqs.set_queue_attributes(
+                QueueUrl=str(queue_url), Attributes={"Policy": json.dumps(props["PolicyDocument"])}
+            )
     elif resource.kind == "AWS::CloudWatch::Alarm":
         request: dict[str, Any] = {"AlarmName": resource.name}
         for key, kind in _ALARM_KEYS.items():
@@ -172,6 +177,8 @@ def _delete_supporting(clients: Clients, resource: SupportingResourceSpec) -> No
         clients.logs.delete_log_group(logGroupName=resource.name)
     elif resource.kind == "AWS::S3::BucketPolicy":
         clients.s3.delete_bucket_policy(Bucket=str(resource.properties["Bucket"]))
+    elif resource.kind == "AWS::SQS::QueuePolicy":
+        pass  # deleted with its queues
     elif resource.kind == "AWS::CloudWatch::Alarm":
         clients.cloudwatch.delete_alarms(AlarmNames=[resource.name])
 

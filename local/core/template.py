@@ -30,7 +30,13 @@ _SAM_FUNCTION = ("AWS::Serverless::Function",)
 _STATE_MACHINES = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
 # Created in moto so the local stack has them, though nothing locally acts on them (no alarm evaluates,
 # no access log is written, bucket policies are not enforced).
-_SUPPORTING = ("AWS::SNS::Topic", "AWS::Logs::LogGroup", "AWS::S3::BucketPolicy", "AWS::CloudWatch::Alarm")
+_SUPPORTING = (
+    "AWS::SNS::Topic",
+    "AWS::Logs::LogGroup",
+    "AWS::S3::BucketPolicy",
+    "AWS::SQS::QueuePolicy",
+    "AWS::CloudWatch::Alarm",
+)
 _CREATED = frozenset(
     {
         "AWS::DynamoDB::Table",
@@ -860,7 +866,7 @@ class _Reader:
                     input=props.get("Input"),
                     input_path=props.get("InputPath"),
                     input_transformer=input_transformer,
-                    dead_letter_arn=(props.get("DeadLetterConfig") or {}).get("Destination"),
+                    dead_letter_arn=(props.get("DeadLetterConfig") or {}).get("Arn"),
                     retry_attempts=(props.get("RetryPolicy") or {}).get("MaximumRetryAttempts"),
                 ),
             ),
