@@ -18,11 +18,13 @@ import random
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 
@@ -56,7 +58,14 @@ class Api:
     calls: int = 0
 
     def call(
-        self, method: str, path: str, *, token: str | None = None, body: Any = None, key: bool = False
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        body: Any = None,
+        key: bool = False,
+        params: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
         headers = {"Content-Type": "application/json"}
         if token:
@@ -64,7 +73,8 @@ class Api:
         if key:
             headers["Idempotency-Key"] = str(uuid.uuid4())
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(f"{self.base_url}{path}", data=data, method=method, headers=headers)
+        query = f"?{urllib.parse.urlencode(params)}" if params else ""
+        request = urllib.request.Request(f"{self.base_url}{path}{query}", data=data, method=method, headers=headers)
         self.calls += 1
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -93,6 +103,8 @@ class DayResult:
     shoppers: list[str] = field(default_factory=list)
     cases: list[str] = field(default_factory=list)
     calls: int = 0
+    started_at: str = ""  # RFC 3339: the day's first order is placed after it
+    baseline: int = 0  # orders today's statistics held before the day began
 
     def outcomes(self) -> Counter[str]:
         return Counter(self.orders.values())
@@ -118,7 +130,17 @@ def run_day(api: Api, *, orders: int = 24, seed: int = 7, shoppers: int = 6) -> 
     rng = random.Random(seed)
     run = uuid.uuid4().hex[:6]
     result = DayResult(shoppers=[f"demo-day-{run}-{n}" for n in range(shoppers)])
+    result.started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    result.baseline = _placed_today(api, api.token("demo-finance", "finance"))
     tokens = {name: api.token(name, "customer") for name in result.shoppers}
+    for n, name in enumerate(result.shoppers):  # contacts and language: where their notifications go
+        api.expect(
+            200,
+            "PUT",
+            "/me/notification-preferences",
+            token=tokens[name],
+            body={"locale": ("zh-CN", "en")[n % 2], "email": f"{name}@shop.example", "phone": f"+86139{n:08d}"},
+        )
     warehouse, support = api.token("demo-warehouse", "warehouse"), api.token("demo-support", "support")
     delivered: list[tuple[str, str, dict[str, Any]]] = []
     for n in range(orders):
@@ -208,6 +230,118 @@ def run_day(api: Api, *, orders: int = 24, seed: int = 7, shoppers: int = 6) -> 
     return result
 
 
+# ---------------------------------------------------------------- what the stack made of the day
+EXPORT_FIELDS = ["orderNumber", "status", "createdAt", "stores", "total", "lines", "shippingName", "shippingPhone"]
+REPORT_TYPES = (
+    "sales-daily",
+    "financial-daily",
+    "settlement-daily",
+    "reconciliation-alipay",
+    "reconciliation-wechat",
+    "reconciliation-card",
+)
+CHINA = timezone(timedelta(hours=8))
+
+
+@dataclass
+class Aftermath:
+    messages: Counter[str] = field(default_factory=Counter)  # channel -> messages to the day's shoppers
+    inbox_unread: int = 0  # the first shopper's unread in-app notifications
+    sales: dict[str, Any] = field(default_factory=dict)  # today's platform figures (GET /stats/sales)
+    payments: dict[str, Any] = field(default_factory=dict)
+    exports: dict[str, dict[str, Any]] = field(default_factory=dict)  # format -> the finished export
+    reports: dict[str, dict[str, Any]] = field(default_factory=dict)  # type -> the published report
+
+
+def aftermath(api: Api, day: DayResult, *, timeout: float = 120.0) -> Aftermath:
+    """Wait for the consumers, then read what the day produced: notifications, statistics, an export in
+    each format (finance: personal data masked) and the scheduled reports of the day, fired now."""
+    finance = api.token("demo-finance", "finance")
+    shoppers = {name: api.token(name, "customer") for name in day.shoppers}
+    out = Aftermath()
+    today = datetime.now(UTC).date().isoformat()
+    placed = day.baseline + len(day.orders)
+
+    def counted() -> dict[str, Any] | None:
+        stats = api.expect(200, "GET", "/stats/sales", token=finance, params={"from": today, "to": today})
+        series = stats["series"]
+        return {**series[0], "currency": stats["currency"]} if series and series[0]["placedOrders"] >= placed else None
+
+    out.sales = eventually(counted, "the statistics to count the day's orders", timeout)
+    out.payments = api.expect(200, "GET", "/stats/payments", token=finance, params={"from": today, "to": today})[
+        "series"
+    ][0]
+    for name in day.shoppers:
+        for message in api.expect(200, "GET", "/_local/outbox/messages", params={"to": f"{name}@shop.example"})[
+            "items"
+        ]:
+            out.messages[message["channel"]] += 1
+        for message in api.expect(200, "GET", "/_local/outbox/messages", params={"channel": "sms"})["items"]:
+            if message["to"] == f"+86139{day.shoppers.index(name):08d}":
+                out.messages["sms"] += 1
+    out.inbox_unread = int(api.expect(200, "GET", "/me/notifications", token=shoppers[day.shoppers[0]])["unreadCount"])
+    for export_format in ("csv", "xlsx", "pdf"):
+        job = api.expect(
+            202,
+            "POST",
+            "/exports",
+            token=finance,
+            key=True,
+            body={"format": export_format, "fields": EXPORT_FIELDS, "filters": {"createdFrom": day.started_at}},
+        )
+        out.exports[export_format] = eventually(
+            partial(_export_done, api, finance, job["exportId"]), f"the {export_format} export", timeout
+        )
+    api.expect(200, "PUT", "/_local/sandbox/bills/same-day", body={"enabled": True})
+    china_day, utc_day = datetime.now(CHINA).date().isoformat(), today
+    for report in REPORT_TYPES:
+        period = china_day if report in ("reconciliation-alipay", "reconciliation-wechat") else utc_day
+        api.expect(200, "POST", f"/_local/schedules/{report}", body={"period": period})
+    for report in REPORT_TYPES:
+        period = china_day if report in ("reconciliation-alipay", "reconciliation-wechat") else utc_day
+        out.reports[report] = eventually(
+            partial(_report, api, finance, report, period), f"the {report} report", timeout
+        )
+    return out
+
+
+def summary_lines(after: Aftermath) -> list[str]:
+    sales, payments = after.sales, after.payments
+    lines = [
+        f"notifications to the day's shoppers: {dict(sorted(after.messages.items()))}",
+        f"  unread in the first shopper's inbox: {after.inbox_unread}",
+        f"statistics today: {sales['placedOrders']} placed, {sales['paidOrders']} paid",
+        f"  sales {sales['sales']} ({sales['currency']} minor units)",
+        f"  payment attempts {payments['attempts']}, succeeded {payments['succeeded']}",
+    ]
+    for export_format, job in after.exports.items():
+        lines.append(f"export {export_format}: {job['rowsDone']} rows, {job['bytes']} bytes, masked {job['masked']}")
+        lines.append(f"  {job['download']['url']}")
+    for report, published in after.reports.items():
+        files = ", ".join(f"{item['name']} ({item['size']} bytes)" for item in published["files"])
+        lines.append(f"report {report} {published['period']}: {files}")
+    return lines
+
+
+def _placed_today(api: Api, token: str) -> int:
+    today = datetime.now(UTC).date().isoformat()
+    series = api.expect(200, "GET", "/stats/sales", token=token, params={"from": today, "to": today})["series"]
+    return int(series[0]["placedOrders"]) if series else 0
+
+
+def _export_done(api: Api, token: str, export_id: str) -> dict[str, Any] | None:
+    job = api.expect(200, "GET", f"/exports/{export_id}", token=token)
+    if job["state"] == "FAILED":
+        raise DemoError(f"export {export_id} failed: {job.get('failure')}")
+    return dict(job) if job["state"] == "SUCCEEDED" else None
+
+
+def _report(api: Api, token: str, report: str, period: str) -> dict[str, Any] | None:
+    page = api.expect(200, "GET", "/reports", token=token, params={"type": report, "from": period})
+    found = [item for item in page["items"] if item["period"] == period]
+    return dict(found[0]) if found else None
+
+
 def _paid(api: Api, order_id: str, token: str) -> dict[str, Any] | None:
     order = api.expect(200, "GET", f"/orders/{order_id}", token=token)
     return order if order["status"] == "PAID" else None
@@ -222,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api", default=LOCAL_API, help=f"the local stack's API (default {LOCAL_API})")
     parser.add_argument("--orders", type=int, default=24, help="orders to place (default 24)")
     parser.add_argument("--seed", type=int, default=7, help="the random seed of the day (default 7)")
+    parser.add_argument("--traffic-only", action="store_true", help="only the traffic: no exports, no reports")
     args = parser.parse_args(argv)
     api = Api(args.api.rstrip("/"))
     started = time.monotonic()
@@ -230,6 +365,11 @@ def main(argv: list[str] | None = None) -> int:
     for outcome, count in sorted(day.outcomes().items()):
         print(f"  {outcome:<10} {count}")
     print("  paid with " + ", ".join(f"{method} {count}" for method, count in sorted(day.payments.items())))
+    if args.traffic_only:
+        return 0
+    after = aftermath(api, day)
+    for line in summary_lines(after):
+        print(line)
     return 0
 
 

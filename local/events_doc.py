@@ -37,7 +37,7 @@ ORDER = {
     "currency": "CNY",
     "total": {"amount": 25800, "currency": "CNY"},
     "reportingTotal": {"amount": 25800, "currency": "CNY"},
-    "storeIds": ["demo"],
+    "storeIds": ["demo", "tea-house"],
     "paymentDeadline": "2026-12-01T08:30:00Z",
     "createdAt": "2026-12-01T08:00:00.000Z",
     "updatedAt": "2026-12-01T08:00:00.000Z",
@@ -64,6 +64,28 @@ CASE = {
     "reason": "damaged",
     "amount": {"amount": 12900, "currency": "CNY"},
 }
+LINES = [
+    {
+        "lineNo": 1,
+        "productId": "PR01JDX7A1B3C5D7E9F1G3H5J7K9",
+        "skuId": "TEE-RED-M",
+        "storeId": "demo",
+        "categoryId": "apparel",
+        "quantity": 2,
+        "payable": {"amount": 9800, "currency": "CNY"},
+        "reportingPayable": {"amount": 9800, "currency": "CNY"},
+    },
+    {
+        "lineNo": 2,
+        "productId": "PR01JDX7A2B4C6D8E0F2G4H6J8K0",
+        "skuId": "TEA-LJ-250",
+        "storeId": "tea-house",
+        "categoryId": "tea",
+        "quantity": 1,
+        "payable": {"amount": 15800, "currency": "CNY"},
+        "reportingPayable": {"amount": 15800, "currency": "CNY"},
+    },
+]
 _PAID = {**ORDER, "status": "PAID", "updatedAt": "2026-12-01T08:02:11.000Z"}
 _CHILD = f"{ORDER['orderId']}-1"
 _CNY = Money(12900, "CNY")
@@ -92,8 +114,10 @@ WHEN: dict[EventType, str] = {
 }
 
 EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
-    EventType.ORDER_PLACED: lambda: events.order_placed(ORDER, line_count=2),
-    EventType.ORDER_PAID: lambda: events.order_paid(ORDER, payment_id="PA01JDX8R0S2T4V6W8X0Y2Z4A6B8"),
+    EventType.ORDER_PLACED: lambda: events.order_placed(ORDER, line_count=2, lines=LINES),
+    EventType.ORDER_PAID: lambda: events.order_paid(
+        ORDER, payment_id="PA01JDX8R0S2T4V6W8X0Y2Z4A6B8", method="alipay", payment_attempts=1, lines=LINES
+    ),
     EventType.ORDER_ON_HOLD: lambda: events.order_on_hold(ORDER),
     EventType.ORDER_HOLD_RELEASED: lambda: events.order_hold_released(
         {**ORDER, "status": "ON_HOLD"},

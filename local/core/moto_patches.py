@@ -50,6 +50,7 @@ import inspect
 import json
 import logging
 import math
+import os
 import queue
 import re
 import threading
@@ -384,7 +385,9 @@ class _Dispatcher:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
 
-_dispatcher = _Dispatcher()
+# Deliveries run side by side as Lambda's would (each consumer waits on moto, mostly): enough threads that a
+# burst of events (every event goes to every matching consumer) does not queue for minutes behind itself.
+_dispatcher = _Dispatcher(workers=int(os.environ.get("OMS_LOCAL_EVENT_WORKERS") or 8))
 
 
 def wait_for_event_deliveries(timeout: float = 10.0) -> bool:

@@ -76,6 +76,13 @@ class SandboxBillPlant(_Body):
         return value
 
 
+class SandboxBillDays(_Body):
+    """`PUT /_local/sandbox/bills/same-day`: whether the sandbox providers publish today's bill already
+    (a demo of one day; real providers publish a day's bill the next morning, which is the default)."""
+
+    enabled: StrictBool
+
+
 class SandboxCarrierEvent(_Body):
     """`POST /_local/sandbox/carriers/<carrier>/events`: one tracking notice, signed by the carrier."""
 
@@ -132,6 +139,14 @@ def sandbox_routes(oms: OmsExtension) -> list[LocalRoute]:
             sandbox.clear_plants(provider)
         sandbox.plant(provider, body.kind, body.reference, amount=body.amount, currency=body.currency, fee=body.fee)
         return json_response(200, {"provider": provider, "planted": body.model_dump(exclude={"clear"})})
+
+    def same_day_bills(request: LocalRequest) -> Response:
+        body = parse_body(SandboxBillDays, request.body, what="sandbox bill days")
+        try:
+            oms.sandbox.same_day_bills = body.enabled
+        except RuntimeError as error:
+            return problem(404, "sandbox-not-running", "Not Found", str(error))
+        return json_response(200, {"sameDayBills": body.enabled})
 
     def carrier_event(request: LocalRequest) -> Response:
         """A sandbox carrier signs a tracking notice and posts it to ``/callbacks/carriers/<carrier>``."""
@@ -192,6 +207,7 @@ def sandbox_routes(oms: OmsExtension) -> list[LocalRoute]:
         LocalRoute("POST", "/sandbox/payments/<payment_id>/pay", pay),
         LocalRoute("POST", "/sandbox/carriers/<carrier>/events", carrier_event),
         LocalRoute("POST", "/sandbox/<provider>/bills/plant", plant),
+        LocalRoute("PUT", "/sandbox/bills/same-day", same_day_bills),
         LocalRoute("POST", "/sandbox/warehouse/<child_order_id>/hand-over", lambda r: warehouse(r, hand_over=True)),
         LocalRoute("GET", "/sandbox/warehouse/<child_order_id>", lambda r: warehouse(r, hand_over=False)),
     ]

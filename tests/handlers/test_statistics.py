@@ -11,10 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from moto.dynamodb import models as dynamodb_models
-from moto.dynamodb.models import DynamoDBBackend
 from oms.domain.statistics import Granularity, period_range
-from oms_local.core import moto_patches
 
 from tests.helpers import statistics as traffic
 from tests.helpers.bus import bus_event
@@ -25,14 +22,6 @@ FINANCE = {"sub": "fin-1", "roles": ("finance",)}
 WAREHOUSE = {"sub": "wh-1", "roles": ("warehouse",)}
 MERCHANT = {"sub": "m-1", "roles": ("merchant",)}
 ENDPOINTS = ("sales", "payments", "products", "after-sales")
-
-
-@pytest.fixture(autouse=True)
-def one_table_copy_per_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto backs up the whole table once per item of a TransactWriteItems, so a transaction of 99 counter
-    rows costs 99 table copies (seconds); the local stack's patch (g) snapshots only the items touched."""
-    monkeypatch.setattr(dynamodb_models, "copy", moto_patches._CopyKeepingTables())
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", moto_patches._transact_write_items)
 
 
 @pytest.fixture
