@@ -139,11 +139,21 @@ class OmsExtension:
         providers = self._adapters_before.providers
         if self._sandbox is not None:
             providers = _sandbox_providers(self._sandbox)
+        # Likewise a stack without notifications keeps the notifier of the stack beside it (whose
+        # /_local/outbox/messages would otherwise miss what its own consumer sent).
+        notifier = self._adapters_before.notifier
+        if self._notifier is not None and any(
+            route.path.startswith("/me/notification") for route in self._stack_routes()
+        ):
+            notifier = self._notifier
         webhooks = CarrierWebhooks({carrier: [key] for carrier, key in keys.items()})
         self._adapters = wiring.Adapters(
-            providers=providers, warehouse=warehouse, carrier_webhooks=webhooks, notifier=self._notifier
+            providers=providers, warehouse=warehouse, carrier_webhooks=webhooks, notifier=notifier
         )
         wiring.configure(self._adapters)
+
+    def _stack_routes(self) -> list[Any]:
+        return list(self._stack.template.routes) if self._stack is not None else []
 
     def on_ready(self, stack: Stack) -> None:
         for user in DEMO_USERS:

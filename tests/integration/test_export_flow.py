@@ -18,6 +18,7 @@ from tests.helpers.flows import admin, fresh_order
 pytestmark = pytest.mark.integration
 
 
+@pytest.mark.usefixtures("long_payment_timeout")  # the orders stay PENDING_PAYMENT while the export reads them
 def test_an_export_runs_after_the_commit_and_its_link_downloads_the_file(
     stack: LocalStack, http: Any, eventually: Any
 ) -> None:
