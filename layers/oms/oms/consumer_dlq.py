@@ -110,29 +110,20 @@ def queue_url(session: Session, consumer: Consumer) -> str:
 
 def receive(sqs: Any, url: str, limit: int) -> list[Letter]:
     """Up to `limit` messages, each once; they stay hidden HOLD_SECONDS: delete or release each."""
-    letters: dict[str, Letter] = {}
-    while len(letters) < limit:
-        batch = sqs.receive_message(
-            QueueUrl=url,
-            MaxNumberOfMessages=min(10, limit - len(letters)),
-            VisibilityTimeout=HOLD_SECONDS,
-            WaitTimeSeconds=0,
-            MessageAttributeNames=["All"],
-        ).get("Messages", [])
-        fresh = [m for m in batch if m["MessageId"] not in letters]
-        if not fresh:
-            break
-        for message in fresh:
-            try:
-                event = json.loads(message.get("Body") or "{}")
-            except ValueError:
-                event = {}
-            attributes = message.get("MessageAttributes") or {}
-            error = (attributes.get("ErrorMessage") or attributes.get("ERROR_MESSAGE") or {}).get("StringValue")
-            letters[message["MessageId"]] = Letter(
-                message["MessageId"], message["ReceiptHandle"], event if isinstance(event, dict) else {}, error
-            )
-    return list(letters.values())
+    from oms.adapters.outbox import receive_messages
+
+    letters = []
+    for message in receive_messages(sqs, url, visibility_timeout=HOLD_SECONDS, limit=limit):
+        try:
+            event = json.loads(message.get("Body") or "{}")
+        except ValueError:
+            event = {}
+        attributes = message.get("MessageAttributes") or {}
+        error = (attributes.get("ErrorMessage") or attributes.get("ERROR_MESSAGE") or {}).get("StringValue")
+        letters.append(
+            Letter(message["MessageId"], message["ReceiptHandle"], event if isinstance(event, dict) else {}, error)
+        )
+    return letters
 
 
 def release(sqs: Any, url: str, letter: Letter) -> None:

@@ -130,14 +130,9 @@ class ExportsBucket:
     @property
     def client(self) -> S3Client:
         if self._client is None:
-            import boto3
-            from botocore.config import Config
+            from oms.adapters.s3 import presigning_s3_client
 
-            from oms.faults import client_config
-
-            # SigV4 presigned URLs (a SigV2 one has no expiry shorter than its Expires and is deprecated).
-            config = client_config().merge(Config(signature_version="s3v4"))
-            self._client = boto3.client("s3", config=config)
+            self._client = presigning_s3_client()
         return self._client
 
     def start(self, key: str, content_type: str, filename: str) -> str:

@@ -419,24 +419,30 @@ def parse_dead_letter(message: Mapping[str, Any]) -> DeadLetter:
     return DeadLetter(str(message["MessageId"]), str(message["ReceiptHandle"]), body if isinstance(body, dict) else {})
 
 
-def receive_dead_letters(sqs: Any, queue_url: str, *, visibility_timeout: int, limit: int) -> list[DeadLetter]:
-    """Up to `limit` messages of the queue, each once. They stay hidden for `visibility_timeout` seconds
-    (so the listing reaches them all): delete or `release` each one."""
-    letters: dict[str, DeadLetter] = {}
-    while len(letters) < limit:
+def receive_messages(sqs: Any, queue_url: str, *, visibility_timeout: int, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` messages of a queue (attributes included), each once. They stay hidden for
+    `visibility_timeout` seconds (so the listing reaches them all): delete or release each one."""
+    messages: dict[str, dict[str, Any]] = {}
+    while len(messages) < limit:
         batch = sqs.receive_message(
             QueueUrl=queue_url,
-            MaxNumberOfMessages=min(10, limit - len(letters)),
+            MaxNumberOfMessages=min(10, limit - len(messages)),
             VisibilityTimeout=visibility_timeout,
             WaitTimeSeconds=0,
             MessageAttributeNames=["All"],
         ).get("Messages", [])
-        fresh = [m for m in batch if m["MessageId"] not in letters]
+        fresh = [m for m in batch if m["MessageId"] not in messages]
         if not fresh:
             break
         for message in fresh:
-            letters[message["MessageId"]] = parse_dead_letter(message)
-    return list(letters.values())
+            messages[message["MessageId"]] = message
+    return list(messages.values())
+
+
+def receive_dead_letters(sqs: Any, queue_url: str, *, visibility_timeout: int, limit: int) -> list[DeadLetter]:
+    """The outbox queue's messages (`receive_messages`) as dead letters."""
+    received = receive_messages(sqs, queue_url, visibility_timeout=visibility_timeout, limit=limit)
+    return [parse_dead_letter(message) for message in received]
 
 
 def release(sqs: Any, queue_url: str, letter: DeadLetter) -> None:

@@ -19,14 +19,9 @@ class S3ReportFiles:
     @property
     def client(self) -> S3Client:
         if self._client is None:
-            import boto3
-            from botocore.config import Config
+            from oms.adapters.s3 import presigning_s3_client
 
-            from oms.faults import client_config
-
-            # Signature version 4: the links carry X-Amz-Expires (SigV2 links are refused in newer regions).
-            config = client_config().merge(Config(signature_version="s3v4"))
-            self._client = boto3.client("s3", config=config)
+            self._client = presigning_s3_client()
         return self._client
 
     def put(self, key: str, body: bytes, content_type: str) -> None:
