@@ -36,7 +36,7 @@ from .functions import (
     unload_function,
 )
 from .gateway import STARTING_HEADER, ApiGateway, ScheduleNotFound, listen
-from .schedules import ScheduleTimers, rate_seconds
+from .schedules import ScheduleTimers, parse_cron, rate_seconds
 from .streams import StreamPoller
 from .template import REGION, URL_SUFFIX, RuleSpec, StackTemplate, load_template
 from .tokens import TokenIssuer
@@ -219,8 +219,11 @@ class Stack:
         self._timers = ScheduleTimers(self.fire_schedule)
         for rule in self.scheduled_rules:
             interval = rate_seconds(rule.schedule or "")
+            cron = parse_cron(rule.schedule or "")
             if rule.enabled and interval is not None:
                 self._timers.add(rule.name, interval)
+            elif rule.enabled and cron is not None:
+                self._timers.add_cron(rule.name, cron)
 
         for extension in self.extensions:
             extension.on_ready(self)

@@ -474,7 +474,7 @@ def test_a_tls_only_bucket_policy_lets_the_local_stack_in_and_other_statements_s
 def test_rate_schedules_fire_on_a_timer() -> None:
     assert rate_seconds("rate(5 minutes)") == 300
     assert rate_seconds("rate(1 day)") == 86400
-    assert rate_seconds("cron(0 3 * * ? *)") is None
+    assert rate_seconds("cron(0 3 * * ? *)") is None  # cron rules have their own timers (test_local_cron)
     fired = threading.Semaphore(0)
     timers = ScheduleTimers(lambda name: fired.release())
     timers.add("fast", 0.05)
