@@ -186,6 +186,7 @@ def http_event(
     route: str | None = None,
     sub: str | None = None,
     roles: tuple[str, ...] = (),
+    stores: tuple[str, ...] = (),
     body: Any = None,
     raw_body: str | None = None,
     headers: dict[str, str] | None = None,
@@ -224,6 +225,8 @@ def http_event(
         event["requestContext"]["authorizer"] = {
             "jwt": {"claims": {"sub": sub, "cognito:groups": "[" + " ".join(roles) + "]"}, "scopes": None}
         }
+        if stores:
+            event["requestContext"]["authorizer"]["jwt"]["claims"]["custom:stores"] = ",".join(stores)
     return event
 
 

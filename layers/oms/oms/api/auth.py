@@ -29,12 +29,30 @@ def parse_groups(raw: Any) -> frozenset[Role]:
     return frozenset(_ROLE_VALUES[name] for name in names if name in _ROLE_VALUES)
 
 
+def parse_stores(raw: Any) -> frozenset[str]:
+    """The `custom:stores` claim: store ids separated by commas or spaces (Cognito custom attributes are
+    strings), or a JSON list."""
+    if raw is None:
+        return frozenset()
+    if isinstance(raw, list | tuple):
+        return frozenset(str(part) for part in raw if str(part))
+    text = str(raw).strip().strip("[]")
+    return frozenset(part.strip().strip('"') for part in text.replace(",", " ").split() if part.strip().strip('"'))
+
+
 def actor_from_event(event: dict[str, Any]) -> Actor:
-    claims = (((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
+    context = event.get("requestContext") or {}
+    claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
     subject = claims.get("sub")
     if not subject:
         raise HttpProblem(401, "unauthorized", "Unauthorized", "a signed bearer token is required")
-    return Actor(subject=str(subject), roles=parse_groups(claims.get("cognito:groups")))
+    return Actor(
+        subject=str(subject),
+        roles=parse_groups(claims.get("cognito:groups")),
+        stores=parse_stores(claims.get("custom:stores")),
+        request_id=context.get("requestId") or None,
+        source_ip=(context.get("http") or {}).get("sourceIp") or None,
+    )
 
 
 def require(actor: Actor, permission: Permission) -> None:

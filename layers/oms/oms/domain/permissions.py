@@ -110,10 +110,16 @@ MATRIX: dict[Permission, frozenset[Role]] = {
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is acting: a JWT subject with roles, or the system itself (timers, callbacks)."""
+    """Who is acting: a JWT subject with roles, or the system itself (timers, callbacks).
+
+    `stores` are the stores merchant staff work for (the token's `custom:stores` claim); `request_id` and
+    `source_ip` come from API Gateway's request context and go into every audit entry the request writes."""
 
     subject: str
     roles: frozenset[Role]
+    stores: frozenset[str] = frozenset()
+    request_id: str | None = None
+    source_ip: str | None = None
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:

@@ -38,8 +38,8 @@ from oms.domain.order import OrderStatus
 from oms.domain.permissions import Actor, Permission
 from oms.services.consumers import BusEvent, consume_once
 from oms.store import notifications as store
+from oms.store.audit import audit_records
 from oms.store.pages import Page
-from oms.store.payments import audit_records
 from oms.store.transactions import Transaction, TransactionCancelled
 from oms.views.pricing import audit_view
 

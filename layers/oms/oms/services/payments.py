@@ -80,6 +80,7 @@ from oms.services.idempotency import raise_if_key_in_use, replay
 from oms.services.refunds import RefundAsk, RefundService
 from oms.services.replays import reviewed_by
 from oms.store import keys
+from oms.store.audit import audit_records
 from oms.store.ledger import add_balance_change, add_postings, add_refund
 from oms.store.orders import (
     OrderRepository,
@@ -110,7 +111,6 @@ from oms.store.payments import (
     add_refund_settled,
     add_refunds,
     add_stock_sale,
-    audit_records,
     channels_to_json,
     new_attempt,
     put_channel_settings,

@@ -16,6 +16,7 @@ from oms.domain.promotions import CouponTemplate, PointsRules, Promotion, Scope,
 from oms.domain.rules_json import points_rules_to_dict, promotion_from_dict, promotion_to_dict, template_to_dict
 from oms.services.idempotency import raise_if_key_in_use, replay
 from oms.store import keys
+from oms.store.audit import add_audit
 from oms.store.pages import Page
 from oms.store.payments import add_idempotency
 from oms.store.pricing import (
@@ -35,7 +36,6 @@ from oms.store.pricing_admin import (
     CouponTemplateInactive,
     PricingAdminRepository,
     PromotionEnded,
-    add_audit,
     points_subject,
 )
 from oms.store.records import CouponRecord, PricingSettingsRecord

@@ -21,11 +21,11 @@ from oms.domain.ids import new_id
 from oms.domain.order import OrderStatus
 from oms.domain.permissions import Actor
 from oms.store import keys
+from oms.store.audit import audit_item
 from oms.store.models import ExportJobItem, Item, OrderItem, OutboxItem
 from oms.store.orders import OUTBOX_TTL, staff_listing
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.payments import add_idempotency
-from oms.store.pricing_admin import audit_item
 from oms.store.records import HeaderRecord
 from oms.store.rows import header_record
 from oms.store.transactions import Part, Transaction, TransactionCancelled

@@ -51,6 +51,14 @@ def order_event_sk(event_id: str) -> str:
     return f"EVENT#{event_id}"
 
 
+def order_flag_sk(flag: str) -> str:
+    return f"FLAG#{flag}"
+
+
+def order_flag_gsi2(flag: str) -> str:
+    return f"ORDERFLAG#{flag}"
+
+
 def outbox_sk(event_id: str) -> str:
     return f"OUTBOX#{event_id}"
 
@@ -178,7 +186,24 @@ def channel_settings(store_id: str) -> tuple[str, str]:
 
 
 def audit(subject: str, at: str, entry_id: str) -> tuple[str, str]:
-    return f"AUDIT#{subject}", f"{at}#{entry_id}"
+    return f"AUDIT#{subject}", audit_sort_key(at, entry_id)
+
+
+def audit_sort_key(at: str, entry_id: str) -> str:
+    return f"{at}#{entry_id}"
+
+
+def audit_by_actor_gsi1(subject: str) -> str:
+    return f"AUDITBY#{subject}"
+
+
+def audit_by_action_gsi2(action: str) -> str:
+    return f"AUDITACTION#{action}"
+
+
+def audit_by_day_gsi3(at: str) -> str:
+    """Entries of one UTC day (`at` is RFC 3339 UTC): the time filter reads each day of its range."""
+    return f"AUDITDAY#{at[:10]}"
 
 
 PROMOTION_DIRECTORY = ("PROMOTIONS", "DIRECTORY")

@@ -323,6 +323,16 @@ class OrderEventItem(Item, discriminator="OrderEvent"):
     reason = UnicodeAttribute(null=True)
 
 
+class OrderFlagItem(Item, discriminator="OrderFlag"):
+    # ORDER#<id> / FLAG#<flag>, present while the flag is set; GSI2 ORDERFLAG#<flag> by the order's creation
+    orderId = UnicodeAttribute()
+    flag = UnicodeAttribute()  # oms.domain.flags.OrderFlag
+    orderCreatedAt = UnicodeAttribute()
+    setAt = UnicodeAttribute()
+    setBy = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+
+
 class OutboxItem(Item, discriminator="Outbox"):
     eventId = UnicodeAttribute()
     detailType = UnicodeAttribute()
@@ -476,6 +486,8 @@ class AuditItem(Item, discriminator="Audit"):
     before = JSONAttribute(null=True)
     after = JSONAttribute(null=True)
     reason = UnicodeAttribute(null=True)
+    requestId = UnicodeAttribute(null=True)  # API Gateway's request id (absent for the system's own entries)
+    sourceIp = UnicodeAttribute(null=True)
 
 
 # ---------------------------------------------------------------- promotions, coupons, points

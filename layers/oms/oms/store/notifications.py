@@ -12,11 +12,10 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from oms.domain.clock import parse_rfc3339
-from oms.domain.ids import new_id
 from oms.domain.permissions import Actor
 from oms.store import keys
+from oms.store.audit import add_audit
 from oms.store.models import (
-    AuditItem,
     DeliveryItem,
     Item,
     NotificationItem,
@@ -311,19 +310,16 @@ def put_rules(
         ),
         condition,
     )
-    tx.put(
-        Part.AUDIT,
-        AuditItem(
-            *keys.audit(f"{RULES_AUDIT}{store_id}", now, new_id()),
-            subject=f"notification-rules:{store_id}",
-            action="notification-rules.update",
-            by=actor.subject,
-            role=actor.primary_role,
-            at=now,
-            before=before,
-            after=rules,
-            reason=reason,
-        ),
+    add_audit(
+        tx,
+        f"{RULES_AUDIT}{store_id}",
+        "notification-rules.update",
+        actor=actor,
+        now=now,
+        before=before,
+        after=rules,
+        reason=reason,
+        shown_as=f"notification-rules:{store_id}",
     )
     tx.commit()
     return expected_version + 1

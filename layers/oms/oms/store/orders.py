@@ -41,6 +41,7 @@ from oms.store.models import (
     Item,
     LedgerLineItem,
     OrderEventItem,
+    OrderFlagItem,
     OrderItem,
     OrderLineItem,
     OrderNumberItem,
@@ -89,6 +90,7 @@ from oms.store.rows import (
     child_record,
     coupon_record,
     event_record,
+    flag_record,
     header_record,
     item_of,
     ledger_line_record,
@@ -775,6 +777,8 @@ class OrderRepository:
                 record.shipments.append(shipment_record(item))
             elif isinstance(item, CaseItem):
                 record.cases.append(case_record(item))
+            elif isinstance(item, OrderFlagItem):
+                record.flags.append(flag_record(item))
         if header is None:
             return None
         record.header = header

@@ -30,11 +30,11 @@ from oms.domain.payment import (
 from oms.domain.permissions import Actor
 from oms.domain.refunds import ACTIVE_REFUNDS, RefundRoute, RefundStatus, refund_id_for
 from oms.store import keys
+from oms.store.audit import add_audit
 from oms.store.due import due_index_actions, refund_due_actions
 from oms.store.ledger import add_refund
 from oms.store.models import (
     AnomalyItem,
-    AuditItem,
     BalanceAccountItem,
     ChannelSettingsItem,
     ChildOrderItem,
@@ -55,7 +55,6 @@ from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.records import (
     AnomalyRecord,
     AttemptRecord,
-    AuditRecord,
     BalanceRecord,
     ChildRecord,
     HeaderRecord,
@@ -66,7 +65,7 @@ from oms.store.records import (
     RefundRecord,
     StoredResponse,
 )
-from oms.store.rows import anomaly_record, audit_record, balance_record, item_of, ledger_line_record, refund_record
+from oms.store.rows import anomaly_record, balance_record, item_of, ledger_line_record, refund_record
 from oms.store.transactions import Part, Transaction
 
 INBOX_TTL = timedelta(days=90)
@@ -517,27 +516,19 @@ def put_channel_settings(
         ChannelSettingsItem.version == expected_version if expected_version else ChannelSettingsItem.PK.does_not_exist()
     )
     tx.put(Part.SETTINGS, item, condition)
-    tx.put(
-        Part.AUDIT,
-        AuditItem(
-            *keys.audit(f"SETTINGS#PAYMENT_CHANNELS#{store_id}", now, new_id()),
-            subject=f"payment-channels:{store_id}",
-            action="payment-channels.update",
-            by=actor.subject,
-            role=actor.primary_role,
-            at=now,
-            before=before,
-            after=channels_to_json(channels),
-            reason=reason,
-        ),
+    add_audit(
+        tx,
+        f"SETTINGS#PAYMENT_CHANNELS#{store_id}",
+        "payment-channels.update",
+        actor=actor,
+        now=now,
+        before=before,
+        after=channels_to_json(channels),
+        reason=reason,
+        shown_as=f"payment-channels:{store_id}",
     )
     tx.commit()
     return expected_version + 1
-
-
-def audit_records(subject: str, limit: int) -> list[AuditRecord]:
-    items = Item.query(f"AUDIT#{subject}", scan_index_forward=False, limit=limit)
-    return [audit_record(i) for i in items if isinstance(i, AuditItem)]
 
 
 def add_anomaly_update(

@@ -17,11 +17,10 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from oms.domain.errors import Conflict, InvalidRequest, NotFound
-from oms.domain.ids import new_id
 from oms.domain.permissions import Actor
 from oms.store import keys
+from oms.store.audit import add_audit, audit_records
 from oms.store.models import (
-    AuditItem,
     CouponItem,
     CouponTemplateItem,
     IdempotencyItem,
@@ -52,7 +51,6 @@ from oms.store.records import (
     StoredResponse,
 )
 from oms.store.rows import (
-    audit_record,
     coupon_record,
     coupon_template_record,
     points_account_record,
@@ -117,44 +115,6 @@ def new_coupon_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-# ---------------------------------------------------------------- audit
-def audit_item(
-    subject: str,
-    action: str,
-    *,
-    actor: Actor,
-    now: str,
-    before: Json | None,
-    after: Json | None,
-    reason: str | None,
-) -> AuditItem:
-    return AuditItem(
-        *keys.audit(subject, now, new_id()),
-        subject=subject,
-        action=action,
-        by=actor.subject,
-        role=actor.primary_role,
-        at=now,
-        before=before,
-        after=after,
-        reason=reason,
-    )
-
-
-def add_audit(
-    tx: Transaction,
-    subject: str,
-    action: str,
-    *,
-    actor: Actor,
-    now: str,
-    before: Json | None,
-    after: Json | None,
-    reason: str | None,
-) -> None:
-    tx.put(Part.AUDIT, audit_item(subject, action, actor=actor, now=now, before=before, after=after, reason=reason))
-
-
 # ---------------------------------------------------------------- views
 def template_snapshot(item: CouponTemplateRecord) -> Json:
     """A template as its audit entries record it (and the API shows it: `oms.views.pricing.template_view`)."""
@@ -176,8 +136,7 @@ PromotionChange = Callable[[Json | None], Json | None]
 class PricingAdminRepository:
     # ---------------------------------------------------------------- audit
     def audit(self, subject: str, limit: int = 20) -> list[AuditRecord]:
-        results = Item.query(f"AUDIT#{subject}", scan_index_forward=False, limit=limit, consistent_read=True)
-        return [audit_record(i) for i in results if isinstance(i, AuditItem)]
+        return audit_records(subject, limit)
 
     # ---------------------------------------------------------------- stores (scope checks)
     def store_currencies(self) -> dict[str, str]:

@@ -95,6 +95,8 @@ class AuditRecord:
     before: Any
     after: Any
     reason: str | None
+    requestId: str | None = None
+    sourceIp: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +214,18 @@ class EventRecord:
     by: str
     role: str
     at: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRecord:
+    """A flag set on an order (oms.domain.flags.OrderFlag): who set it, when and why."""
+
+    orderId: str
+    flag: str
+    orderCreatedAt: str
+    setAt: str
+    setBy: str
     reason: str | None
 
 
@@ -409,6 +423,7 @@ class OrderRecord:
     children: list[ChildRecord] = field(default_factory=list)
     shipments: list[ShipmentRecord] = field(default_factory=list)
     cases: list[CaseRecord] = field(default_factory=list)
+    flags: list[FlagRecord] = field(default_factory=list)
 
     @property
     def status(self) -> OrderStatus:

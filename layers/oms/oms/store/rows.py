@@ -25,6 +25,7 @@ from oms.store.models import (
     LedgerLineItem,
     MoneyAttribute,
     OrderEventItem,
+    OrderFlagItem,
     OrderItem,
     OrderLineItem,
     PaymentAttemptItem,
@@ -46,6 +47,7 @@ from oms.store.records import (
     CouponRecord,
     CouponTemplateRecord,
     EventRecord,
+    FlagRecord,
     HeaderRecord,
     LedgerLineRecord,
     LineRecord,
@@ -140,6 +142,10 @@ def coupon_record(item: CouponItem) -> CouponRecord:
 
 def coupon_template_record(item: CouponTemplateItem) -> CouponTemplateRecord:
     return _record(CouponTemplateRecord, item)
+
+
+def flag_record(item: OrderFlagItem) -> FlagRecord:
+    return _record(FlagRecord, item)
 
 
 def event_record(item: OrderEventItem) -> EventRecord:

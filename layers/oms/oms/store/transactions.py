@@ -60,6 +60,7 @@ class Part(StrEnum):
     NOTIFICATION = "notification"  # an in-app inbox entry (and its unread count)
     ORDER = "order"
     EXPORT = "export"
+    FLAG = "flag"  # an order flag row (oms.store.flags)
     ORDER_NUMBER = "order-number"
     OUTBOX = "outbox"
     POINTS = "points"
@@ -130,12 +131,17 @@ class Transaction:
     _checks: list[tuple[Label, Item, Condition]] = field(default_factory=list)
     _puts: list[tuple[Label, Item, Condition | None]] = field(default_factory=list)
     _updates: list[tuple[Label, Item, Sequence[Action], Condition | None]] = field(default_factory=list)
+    _deletes: list[tuple[Label, Item, Condition | None]] = field(default_factory=list)
 
     def check(self, label: Label, item: Item, condition: Condition) -> None:
         self._checks.append((label, item, condition))
 
     def put(self, label: Label, item: Item, condition: Condition | None = None) -> None:
         self._puts.append((label, item, condition))
+
+    def delete(self, label: Label, item: Item, condition: Condition | None = None) -> None:
+        """Delete an item (a missing one is no failure unless `condition` says so)."""
+        self._deletes.append((label, item, condition))
 
     def update(self, label: Label, item: Item, actions: Sequence[Action], condition: Condition | None = None) -> None:
         """An update of an item the transaction already updates is merged into that one (its actions
@@ -155,7 +161,7 @@ class Transaction:
         return any((u[1].PK, u[1].SK) == (item.PK, item.SK) for u in self._updates)
 
     def __len__(self) -> int:
-        return len(self._checks) + len(self._puts) + len(self._updates)
+        return len(self._checks) + len(self._puts) + len(self._updates) + len(self._deletes)
 
     def commit(self) -> None:
         """Send the transaction; one that only lost races is sent again (jittered backoff), and still
@@ -176,7 +182,12 @@ class Transaction:
                 time.sleep(_jitter.uniform(0.005, 0.02) * (2**attempt))
 
     def _send(self) -> None:
-        labels = [c[0] for c in self._checks] + [p[0] for p in self._puts] + [u[0] for u in self._updates]
+        labels = [
+            *(c[0] for c in self._checks),
+            *(p[0] for p in self._puts),
+            *(u[0] for u in self._updates),
+            *(d[0] for d in self._deletes),
+        ]
         try:
             with TransactWrite(connection=connection()) as tx:
                 for _, item, condition in self._checks:
@@ -185,6 +196,8 @@ class Transaction:
                     tx.save(item, condition=put_condition, return_values="ALL_OLD")
                 for _, item, actions, update_condition in self._updates:
                     tx.update(item, list(actions), condition=update_condition, return_values="ALL_OLD")
+                for _, item, delete_condition in self._deletes:
+                    tx.delete(item, condition=delete_condition)
         except TransactWriteError as error:
             reasons = error.cancellation_reasons or []
             failures = [
