@@ -15,7 +15,7 @@ claims; today no role is store-scoped (`oms.domain.permissions`).
 
 from __future__ import annotations
 
-from oms.domain.permissions import Actor, Permission
+from oms.domain.permissions import Actor, Permission, Role
 
 
 def owns(actor: Actor, customer_id: str | None) -> bool:
@@ -28,3 +28,12 @@ def may_see_order(actor: Actor, customer_id: str | None) -> bool:
     if actor.can(Permission.ORDER_READ_ANY):
         return True
     return actor.can(Permission.ORDER_READ_OWN) and owns(actor, customer_id)
+
+
+def store_scope(actor: Actor) -> frozenset[str] | None:
+    """The stores a store-scoped actor (merchant staff) works for, or None when the actor is not
+    store-scoped (staff who see every store, shoppers who see their own orders). A merchant without a
+    store claim is scoped to no store: sees nothing."""
+    if Role.MERCHANT in actor.roles and not actor.can(Permission.ORDER_READ_ANY):
+        return actor.stores
+    return None

@@ -293,6 +293,7 @@ class OrderItem(Item, discriminator="Order"):
     # Money committed to go back through refund requests (oms.services.refunds): ADDed with the condition
     # refunded <= received − amount, so refunds never exceed what the order received, whatever the concurrency.
     refunded = NumberAttribute(null=True)
+    hold = JSONAttribute(null=True)  # oms.domain.holds.Hold while ON_HOLD (kind, reason, who, when, status before)
 
 
 class OrderLineItem(Item, discriminator="OrderLine"):

@@ -19,6 +19,7 @@ from oms.domain.clock import parse_rfc3339
 from oms.domain.errors import Conflict, InsufficientStock, InvalidRequest
 from oms.domain.events import OutboxEvent
 from oms.domain.fulfilment import ChildStatus
+from oms.domain.holds import Hold
 from oms.domain.ids import new_id
 from oms.domain.ledger import PostingKind, balance_account, cancellation, order_account, transfer
 from oms.domain.money import Money, total
@@ -181,12 +182,17 @@ def add_order_move(
     *,
     more: Sequence[Action] = (),
     payment_deadline: str | None = None,
+    hold: Hold | None = None,
+    clear_hold: bool = False,
 ) -> None:
     """Move the order (conditional on status and version) with its history event and the outbox row
-    of `event`; `payment_deadline` gives the order a new one (an order that awaits payment again)."""
+    of `event`; `payment_deadline` gives the order a new one (an order that awaits payment again);
+    `hold` records why it goes ON_HOLD, `clear_hold` forgets it on release."""
     version = int(header.version)
     actions = [
         *more,
+        *([OrderItem.hold.set(hold.to_dict())] if hold is not None else []),
+        *([OrderItem.hold.remove()] if clear_hold else []),
         *([OrderItem.paymentDeadline.set(payment_deadline)] if payment_deadline else []),
         OrderItem.status.set(change.to_status.value),
         OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(change.to_status.value)),

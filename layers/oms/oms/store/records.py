@@ -81,6 +81,7 @@ class AttemptRecord:
     updatedAt: str
     version: int
     refunded: int | None = None  # committed to go back by refund requests (the conditional counter)
+    hold: Any = None  # oms.domain.holds.Hold.to_dict() while ON_HOLD for a kind that records one
 
 
 @dataclass(frozen=True, slots=True)
