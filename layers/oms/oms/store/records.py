@@ -81,7 +81,6 @@ class AttemptRecord:
     updatedAt: str
     version: int
     refunded: int | None = None  # committed to go back by refund requests (the conditional counter)
-    hold: Any = None  # oms.domain.holds.Hold.to_dict() while ON_HOLD for a kind that records one
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +256,7 @@ class HeaderRecord:
     updatedAt: str
     version: int
     refunded: int | None = None  # committed to go back by refund requests (the conditional counter)
+    hold: Any = None  # oms.domain.holds.Hold.to_dict() while ON_HOLD for a kind that records one
 
 
 @dataclass(frozen=True, slots=True)
