@@ -51,6 +51,10 @@ def order_event_sk(event_id: str) -> str:
     return f"EVENT#{event_id}"
 
 
+def order_note_sk(note_id: str) -> str:
+    return f"NOTE#{note_id}"
+
+
 def order_flag_sk(flag: str) -> str:
     return f"FLAG#{flag}"
 

@@ -324,6 +324,19 @@ class OrderEventItem(Item, discriminator="OrderEvent"):
     reason = UnicodeAttribute(null=True)
 
 
+class OrderNoteItem(Item, discriminator="OrderNote"):
+    # ORDER#<id> / NOTE#<noteId>: a staff note or a recorded customer communication, on the order's timeline
+    noteId = UnicodeAttribute()
+    orderId = UnicodeAttribute()
+    kind = UnicodeAttribute()  # note | communication
+    visibility = UnicodeAttribute()  # internal | shopper
+    text = UnicodeAttribute()
+    channel = UnicodeAttribute(null=True)  # a communication's: phone | email | chat | sms | in-person | other
+    by = UnicodeAttribute()
+    role = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
 class OrderFlagItem(Item, discriminator="OrderFlag"):
     # ORDER#<id> / FLAG#<flag>, present while the flag is set; GSI2 ORDERFLAG#<flag> by the order's creation
     orderId = UnicodeAttribute()

@@ -45,6 +45,7 @@ from oms.store.models import (
     OrderFlagItem,
     OrderItem,
     OrderLineItem,
+    OrderNoteItem,
     OrderNumberItem,
     OutboxItem,
     PaymentAttemptItem,
@@ -96,6 +97,7 @@ from oms.store.rows import (
     item_of,
     ledger_line_record,
     line_record,
+    note_record,
     refund_record,
     shipment_record,
 )
@@ -785,6 +787,8 @@ class OrderRepository:
                 record.cases.append(case_record(item))
             elif isinstance(item, OrderFlagItem):
                 record.flags.append(flag_record(item))
+            elif isinstance(item, OrderNoteItem):
+                record.notes.append(note_record(item))
         if header is None:
             return None
         record.header = header

@@ -218,6 +218,21 @@ class EventRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class NoteRecord:
+    """A staff note (internal, or visible to the shopper) or a recorded customer communication."""
+
+    noteId: str
+    orderId: str
+    kind: str
+    visibility: str
+    text: str
+    channel: str | None
+    by: str
+    role: str
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
 class FlagRecord:
     """A flag set on an order (oms.domain.flags.OrderFlag): who set it, when and why."""
 
@@ -425,6 +440,7 @@ class OrderRecord:
     shipments: list[ShipmentRecord] = field(default_factory=list)
     cases: list[CaseRecord] = field(default_factory=list)
     flags: list[FlagRecord] = field(default_factory=list)
+    notes: list[NoteRecord] = field(default_factory=list)
 
     @property
     def status(self) -> OrderStatus:

@@ -28,6 +28,7 @@ from oms.store.models import (
     OrderFlagItem,
     OrderItem,
     OrderLineItem,
+    OrderNoteItem,
     PaymentAttemptItem,
     PointsAccountItem,
     PointsEntryItem,
@@ -52,6 +53,7 @@ from oms.store.records import (
     LedgerLineRecord,
     LineRecord,
     MoneyRecord,
+    NoteRecord,
     PointsAccountRecord,
     PointsEntryRecord,
     PricingSettingsRecord,
@@ -142,6 +144,10 @@ def coupon_record(item: CouponItem) -> CouponRecord:
 
 def coupon_template_record(item: CouponTemplateItem) -> CouponTemplateRecord:
     return _record(CouponTemplateRecord, item)
+
+
+def note_record(item: OrderNoteItem) -> NoteRecord:
+    return _record(NoteRecord, item)
 
 
 def flag_record(item: OrderFlagItem) -> FlagRecord:
