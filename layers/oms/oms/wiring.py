@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from oms.adapters.notifier import Notifier
     from oms.adapters.outbox import OutboxRelay
     from oms.adapters.providers.base import PaymentProvider
+    from oms.adapters.users import GroupMembership, UserDirectory
     from oms.adapters.warehouse import WarehouseGateway
     from oms.domain.money import Money
     from oms.domain.payment import PaymentMethod
@@ -66,6 +67,8 @@ class Adapters:
     carrier_webhooks: CarrierWebhooks | None = None
     case_flow: CaseFlow | None = None  # the after-sales case flow (Step Functions from the environment)
     notifier: Notifier | None = None  # email (SES) and SMS (SNS); `SENDER_EMAIL` from the environment
+    users: UserDirectory | None = None  # the identity provider's accounts (Cognito's pool, `USER_POOL_ID`)
+    user_groups: GroupMembership | None = None  # group membership for the post-confirmation trigger
 
 
 _lock = threading.Lock()
@@ -120,6 +123,28 @@ def notifier() -> Notifier:
     from oms.adapters.notifier import notifier_from_environment
 
     return notifier_from_environment()
+
+
+def users() -> UserDirectory:
+    """The user directory the services use now: the configured one, else the Cognito pool `USER_POOL_ID`
+    names."""
+    configured = _adapters.users
+    if configured is not None:
+        return configured
+    from oms.adapters.cognito_users import cognito_directory_from_environment
+
+    return cognito_directory_from_environment()
+
+
+def user_groups(user_pool_id: str) -> GroupMembership:
+    """Group membership for the post-confirmation trigger: the configured one, else the pool the trigger's
+    event names (the trigger cannot name the pool in its environment: the pool refers to the trigger)."""
+    configured = _adapters.user_groups
+    if configured is not None:
+        return configured
+    from oms.adapters.cognito_users import CognitoUserDirectory
+
+    return CognitoUserDirectory(user_pool_id)
 
 
 def services(settings: Settings | None = None) -> Services:
