@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from oms.domain.money import Money
     from oms.domain.payment import PaymentMethod
     from oms.domain.permissions import Actor
+    from oms.services.accounts import AccountService
     from oms.services.after_commit import AfterCommit
     from oms.services.after_sales import AfterSalesService, CaseFlow, CaseRefundAsk, Deadlines
     from oms.services.catalog import CatalogService
@@ -368,6 +369,13 @@ class Services:
         from oms.store.catalog import CatalogRepository
 
         return CatalogService(CatalogRepository())
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        """A signed-in person's profile and address book (`/me`, `/me/addresses`)."""
+        from oms.services.accounts import AccountService
+
+        return AccountService()
 
     @cached_property
     def reports(self) -> ReportService:
