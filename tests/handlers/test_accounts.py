@@ -91,7 +91,7 @@ def test_a_forgotten_password_confirmation_adds_no_group(pool: tuple[Any, str]) 
 def test_a_failure_is_raised_so_cognito_reports_it(pool: tuple[Any, str]) -> None:
     _, pool_id = pool
     trigger = load_function("post_confirmation")
-    with pytest.raises(Exception, match="User does not exist|UserNotFound"):
+    with pytest.raises(Exception, match=r"User does not exist|UserNotFound"):
         trigger.handler(confirmation_event(pool_id, "nobody"), LambdaContext())
 
 
