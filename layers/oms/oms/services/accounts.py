@@ -177,7 +177,9 @@ class AccountService:
 
     def make_default(self, actor: Actor, address_id: str) -> dict[str, Any]:
         subject = _signed_in(actor)
-        _, record = self._find(subject, address_id)
+        book, record = self._find(subject, address_id)
+        if book.default_id == address_id:
+            return _address_view(record, address_id)  # it is already: a retry changes nothing
         try:
             store.set_default(subject, address_id)
         except TransactionCancelled as cancelled:
