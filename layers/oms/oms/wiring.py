@@ -143,9 +143,9 @@ def user_groups(user_pool_id: str) -> GroupMembership:
     configured = _adapters.user_groups
     if configured is not None:
         return configured
-    from oms.adapters.cognito_users import CognitoUserDirectory
+    from oms.adapters.cognito_users import cognito_directory
 
-    return CognitoUserDirectory(user_pool_id)
+    return cognito_directory(user_pool_id)
 
 
 def services(settings: Settings | None = None) -> Services:

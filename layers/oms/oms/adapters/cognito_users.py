@@ -9,6 +9,7 @@ The pool's username attributes are email and phone, so the username Cognito gene
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -128,6 +129,13 @@ class CognitoUserDirectory:
         self.client.admin_add_user_to_group(UserPoolId=self.user_pool_id, Username=username, GroupName=group)
 
 
-def cognito_directory_from_environment(user_pool_id: str | None = None) -> CognitoUserDirectory:
-    """The pool `user_pool_id` names, else `USER_POOL_ID` from the environment."""
-    return CognitoUserDirectory(user_pool_id or os.environ.get("USER_POOL_ID", ""))
+@functools.cache
+def cognito_directory(user_pool_id: str) -> CognitoUserDirectory:
+    """One directory (and one client, made at first use) per pool for the life of the process."""
+    return CognitoUserDirectory(user_pool_id)
+
+
+def cognito_directory_from_environment() -> CognitoUserDirectory:
+    """The pool `USER_POOL_ID` names (set on the functions that need it, never in Globals: the trigger
+    shares those, and the pool refers to the trigger)."""
+    return cognito_directory(os.environ.get("USER_POOL_ID", ""))

@@ -43,14 +43,14 @@ def _signed_in(actor: Actor) -> str:
     return actor.subject
 
 
-def _profile_view(read: ProfileRecord, version: int | None = None) -> dict[str, Any]:
+def _profile_view(read: ProfileRecord) -> dict[str, Any]:
     language = Preferences.from_json(read.preferences).locale
     return {
         "customerId": read.customer_id,
         "name": read.name,
         "language": language.value if language is not None else None,
         "currency": read.currency,
-        "version": read.version if version is None else version,
+        "version": read.version,
         "updatedAt": read.updated_at,
     }
 
@@ -92,15 +92,23 @@ class AccountService:
                 preferences = Preferences.from_json({**current, "locale": changes["language"]}).to_json()
             name = changes.get("name", read.name)
             currency = changes.get("currency", read.currency)
+            now = self._now()
             try:
-                version = store.put_profile(
-                    read, name=name, currency=currency, preferences=preferences, now=self._now()
-                )
+                version = store.put_profile(read, name=name, currency=currency, preferences=preferences, now=now)
             except TransactionCancelled as cancelled:
                 if if_match is not None:
                     raise PreconditionFailed("the profile changed since you read it (If-Match)") from cancelled
                 continue
-            return _profile_view(store.profile(subject), version)
+            written = ProfileRecord(
+                subject,
+                name,
+                currency,
+                version,
+                now,
+                preferences if preferences is not None else read.preferences,
+                now if preferences is not None else read.preferences_updated_at,
+            )
+            return _profile_view(written)
         raise Conflict("the profile was changed concurrently; read it again")
 
     # ---------------------------------------------------------------- address book
