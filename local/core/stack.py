@@ -19,7 +19,7 @@ import logging
 import socket
 import threading
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Self
@@ -367,9 +367,14 @@ class Stack:
         *,
         expires_in: int = 3600,
         claims: Mapping[str, Any] | None = None,
+        custom_roles: Iterable[str] = (),
+        stores: Iterable[str] = (),
     ) -> str:
-        """A token the API accepts for ``sub`` with ``roles`` (``cognito:groups``) and extra claims."""
-        return self._token_issuer().mint(sub, roles, expires_in=expires_in, extra_claims=claims)
+        """A token the API accepts for ``sub`` with ``roles`` and ``custom_roles`` (``cognito:groups``), the
+        ``custom:stores`` claim when ``stores`` are given, and extra claims."""
+        return self._token_issuer().mint(
+            sub, roles, expires_in=expires_in, extra_claims=claims, custom_roles=custom_roles, stores=stores
+        )
 
     def verify_token(self, token: str) -> dict[str, Any]:
         return self._token_issuer().verify(token)
