@@ -65,6 +65,9 @@ def test_a_merchant_reads_only_its_stores_part_of_an_order(shop: World) -> None:
         assert [line["skuId"] for line in seen["lines"]] == [sku_id]
         assert [child["storeId"] for child in seen["children"]] == [store]
         assert "payment" not in seen  # the money of the whole order is not a store's
+        assert (seen["pricing"], seen["reportingTotal"]) == (None, None)
+        (line,) = seen["lines"]
+        assert seen["breakdown"]["subtotal"] == line["lineTotal"] and seen["breakdown"]["total"] == line["payable"]
     whole = shop.ok(GET_ORDER, Call(path, CUSTOMER))
     assert len(whole["lines"]) == 2 and len(whole["children"]) == 2 and "payment" in whole
 

@@ -70,16 +70,28 @@ def may_see_case(actor: Actor, customer_id: str | None, store_id: str) -> bool:
 
 
 def scoped_order_view(actor: Actor, view: dict[str, Any]) -> dict[str, Any]:
-    """An order's view as a store-scoped actor sees it: only its stores' lines and child orders, and no
-    payment picture (the money of the whole order). Others see the view as it is."""
+    """An order's view as a store-scoped actor sees it: only its stores' lines and child orders, the
+    breakdown of those lines, and nothing of the whole order's money (payment picture, order-level
+    pricing, reporting total). Others see the view as it is."""
     scope = store_scope(actor)
     if scope is None or owns(actor, view.get("customerId")):
         return view
-    shown = dict(view)
-    shown["storeIds"] = [s for s in view.get("storeIds", []) if s in scope]
-    if "lines" in view:
-        shown["lines"] = [line for line in view["lines"] if line.get("storeId") in scope]
-    if "children" in view:
-        shown["children"] = [child for child in view["children"] if child.get("storeId") in scope]
-    shown.pop("payment", None)
-    return shown
+    lines = [line for line in view["lines"] if line.get("storeId") in scope]
+    currency = view["currency"]
+    return {
+        **{key: value for key, value in view.items() if key != "payment"},
+        "storeIds": [s for s in view["storeIds"] if s in scope],
+        "lines": lines,
+        "children": [child for child in view["children"] if child.get("storeId") in scope],
+        "breakdown": {
+            column: {"amount": sum(int(line[field]["amount"]) for line in lines), "currency": currency}
+            for column, field in (
+                ("subtotal", "lineTotal"),
+                ("shipping", "shipping"),
+                ("discount", "discount"),
+                ("total", "payable"),
+            )
+        },
+        "pricing": None,
+        "reportingTotal": None,
+    }
