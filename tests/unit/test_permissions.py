@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import product
 
 import pytest
-from oms.domain.permissions import MATRIX, STAFF_ROLES, Actor, Permission, Role
+from oms.domain.permissions import MATRIX, STAFF_ROLES, Actor, Grants, Permission, Role
 
 from tests.helpers.permissions import EXPECTED
 
@@ -174,3 +174,16 @@ def test_a_token_without_groups_is_not_the_system() -> None:
 
 def test_a_custom_role_is_recorded_as_the_primary_role_of_an_actor_with_no_built_in_one() -> None:
     assert Actor("u-1", frozenset(), custom_roles=frozenset({"auditor"}), granted=frozenset()).primary_role == "auditor"
+
+
+def test_grants_resolve_at_their_first_use_and_only_once() -> None:
+    calls: list[int] = []
+
+    def resolve() -> frozenset[Permission]:
+        calls.append(1)
+        return frozenset({P.STATS_READ})
+
+    who = Actor("u-1", frozenset({Role.SUPPORT}), granted=Grants(resolve))
+    assert calls == []
+    assert who.can(P.STATS_READ) and not who.can(P.ORDER_READ_ANY)
+    assert calls == [1]

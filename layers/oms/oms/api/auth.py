@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from oms.api.problems import HttpProblem
-from oms.domain.permissions import Actor, Permission, Role
+from oms.domain.permissions import Actor, Grants, Permission, Role
 from oms.domain.roles import CUSTOM_ROLE_NAME, RolePolicy
 
 _ROLE_VALUES = {role.value: role for role in Role}
@@ -51,9 +51,15 @@ def parse_stores(raw: Any) -> frozenset[str]:
     return frozenset(part.strip().strip('"') for part in text.replace(",", " ").split() if part.strip().strip('"'))
 
 
+def _current_policy() -> RolePolicy:
+    from oms.services.roles import current_policy  # the store loads on first use, not at import
+
+    return current_policy()
+
+
 def actor_from_event(event: dict[str, Any], policy: RolePolicy | None = None) -> Actor:
     """The caller, with the permissions its groups hold under the role policy (`policy`, or the cached
-    one: read only when the token names a group)."""
+    one: read at the first permission check, and only when the token names a group)."""
     context = event.get("requestContext") or {}
     claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
     subject = claims.get("sub")
@@ -61,18 +67,21 @@ def actor_from_event(event: dict[str, Any], policy: RolePolicy | None = None) ->
         raise HttpProblem(401, "unauthorized", "Unauthorized", "a signed bearer token is required")
     roles = parse_groups(claims.get("cognito:groups"))
     custom = parse_custom_groups(claims.get("cognito:groups"))
-    if policy is None and (roles or custom):
-        from oms.services.roles import current_policy  # the store loads on first use, not at import
-
-        policy = current_policy()
-    granted = policy.effective(roles, custom) if policy is not None else frozenset()
+    granted: frozenset[Permission] | Grants
+    if policy is not None:
+        granted = policy.effective(roles, custom)
+        custom = frozenset(name for name in custom if name in policy.custom)
+    elif roles or custom:
+        granted = Grants(lambda: _current_policy().effective(roles, custom))
+    else:
+        granted = frozenset()
     return Actor(
         subject=str(subject),
         roles=roles,
         stores=parse_stores(claims.get("custom:stores")),
         request_id=context.get("requestId") or None,
         source_ip=(context.get("http") or {}).get("sourceIp") or None,
-        custom_roles=frozenset(name for name in custom if policy is not None and name in policy.custom),
+        custom_roles=custom,
         granted=granted,
     )
 

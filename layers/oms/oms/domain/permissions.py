@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -114,6 +115,27 @@ MATRIX: dict[Permission, frozenset[Role]] = {
 }
 
 
+class Grants:
+    """Effective permissions resolved at their first use (then kept): the edge builds an actor from a
+    token without reading the role policy, and the policy is read (once per TTL, `oms.services.roles`)
+    only when a permission is first checked."""
+
+    __slots__ = ("_resolve", "_value")
+
+    def __init__(self, resolve: Callable[[], frozenset[Permission]]) -> None:
+        self._resolve = resolve
+        self._value: frozenset[Permission] | None = None
+
+    @property
+    def value(self) -> frozenset[Permission]:
+        if self._value is None:
+            self._value = self._resolve()
+        return self._value
+
+    def __contains__(self, permission: object) -> bool:
+        return permission in self.value
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who is acting: a JWT subject with roles, or the system itself (timers, callbacks).
@@ -130,7 +152,7 @@ class Actor:
     request_id: str | None = None
     source_ip: str | None = None
     custom_roles: frozenset[str] = frozenset()
-    granted: frozenset[Permission] | None = None
+    granted: frozenset[Permission] | Grants | None = None
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:

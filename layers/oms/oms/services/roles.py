@@ -1,9 +1,10 @@
 """Roles administration (`/settings/roles`) and the role policy every edge check uses.
 
 The policy is one settings item. Each function environment reads it once (one GetItem, at the first
-request that names a group), then keeps it for TTL_SECONDS: a change takes effect everywhere within that
-time (at once in the function that wrote it). A read that fails while an expired copy is held serves
-that copy until a read succeeds; with no copy the request fails like any other (503).
+permission check of a token that names a group: `oms.domain.permissions.Grants`), then keeps it for
+TTL_SECONDS: a change takes effect everywhere within that time (at once in the function that wrote it).
+A read that fails while an expired copy is held serves that copy until a read succeeds; with no copy
+the request fails like any other (503).
 """
 
 from __future__ import annotations
