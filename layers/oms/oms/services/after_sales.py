@@ -503,24 +503,15 @@ class AfterSalesService:
         reads one key range), narrowed by type, reason and created dates. Store-scoped staff list their
         stores' cases (`storeId` one of theirs; left out, their only store's)."""
         scope = None if mine else store_scope(actor)
-        if scope is not None and not actor.can(Permission.AFTER_SALES_READ_ANY):
+        scoped = scope is not None and not actor.can(Permission.AFTER_SALES_READ_ANY)
+        if scope is not None and scoped:
             if store_id is None and len(scope) == 1:
                 store_id = next(iter(scope))
             if store_id is None and scope:
                 raise InvalidRequest("you work for several stores: name one (`storeId`)", field="storeId")
             if store_id not in scope:
                 return {"items": [], "next_cursor": None}
-            page = store.list_cases(
-                status=status.value if status else None,
-                store_id=store_id,
-                case_type=case_type.value if case_type else None,
-                reason=reason.value if reason else None,
-                since=since,
-                until=until,
-                limit=limit,
-                cursor=cursor,
-            )
-        elif mine or not actor.can(Permission.AFTER_SALES_READ_ANY):
+        if mine or not (scoped or actor.can(Permission.AFTER_SALES_READ_ANY)):
             page = store.list_cases(
                 customer_id=actor.subject,
                 status=status.value if status else None,
