@@ -370,12 +370,17 @@ class Stack:
         *,
         expires_in: int = 3600,
         claims: Mapping[str, Any] | None = None,
+        custom_roles: Iterable[str] = (),
+        stores: Iterable[str] = (),
     ) -> str:
-        """A token the API accepts for ``sub`` with ``roles`` (``cognito:groups``, with the groups
-        ``member_groups`` knows for ``sub``) and extra claims."""
+        """A token the API accepts for ``sub`` with ``roles`` and ``custom_roles`` (``cognito:groups``, with
+        the groups ``member_groups`` knows for ``sub``), the ``custom:stores`` claim when ``stores`` are
+        given, and extra claims."""
         known = list(self.member_groups(sub)) if self.member_groups is not None else []
         roles = [*roles, *(group for group in known if group not in roles)]
-        return self._token_issuer().mint(sub, roles, expires_in=expires_in, extra_claims=claims)
+        return self._token_issuer().mint(
+            sub, roles, expires_in=expires_in, extra_claims=claims, custom_roles=custom_roles, stores=stores
+        )
 
     def verify_token(self, token: str) -> dict[str, Any]:
         return self._token_issuer().verify(token)

@@ -93,6 +93,8 @@ STAFF_ONLY = {
     "GET /exports/{exportId}",
     "GET /settings/notifications/{storeId}",
     "PUT /settings/notifications/{storeId}",
+    "GET /settings/roles",
+    "PUT /settings/roles",
 }
 # A valid body per request model, so an over-long path id meets the store, not a schema error.
 VALID_BODIES: dict[str, Any] = {

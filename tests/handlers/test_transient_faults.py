@@ -380,6 +380,16 @@ CASES = [
         lambda w: Call("/settings/notifications/demo", ADMIN, {"events": {"OrderShipped": ["inbox"]}}),
         CONVERGES,
     ),
+    # roles
+    Case(
+        "PUT /settings/roles",
+        lambda w: Call(  # a new description each time: a policy equal to the stored one writes nothing
+            "/settings/roles",
+            ADMIN,
+            {"customRoles": {"auditor": {"description": w.key("roles"), "permissions": ["order:read-any"]}}},
+        ),
+        CONVERGES,
+    ),
     Case(
         "POST /me/notifications/{notificationId}/read",
         lambda w: Call(f"/me/notifications/{w.notification(CUSTOMER)}/read", CUSTOMER),

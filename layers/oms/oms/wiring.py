@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from oms.services.pricing_admin import PricingAdminService
     from oms.services.refunds import RefundAsk, RefundService
     from oms.services.reports import ReportService
+    from oms.services.roles import RoleService
     from oms.services.statistics import StatisticsService
     from oms.services.timers import OrderTimers
     from oms.store.records import OrderRecord, RefundRecord
@@ -376,6 +377,13 @@ class Services:
         from oms.services.accounts import AccountService
 
         return AccountService()
+
+    @cached_property
+    def roles(self) -> RoleService:
+        """Roles administration: grants and revokes per role, custom staff roles (`/settings/roles`)."""
+        from oms.services.roles import RoleService
+
+        return RoleService()
 
     @cached_property
     def reports(self) -> ReportService:

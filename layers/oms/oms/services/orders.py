@@ -34,7 +34,7 @@ from oms.domain.splitting import (
     split_order,
 )
 from oms.domain.timers import TimerOutcome, TimerResult
-from oms.services.access import may_see_order, owns
+from oms.services.access import in_scope, may_see_order, owns, scoped_order_view
 from oms.services.accounts import UnknownAddress
 from oms.services.idempotency import replay
 from oms.services.replays import cancelled_by, receipt_confirmed_by
@@ -373,7 +373,7 @@ class OrderService:
         record = self.repository.get_order(order_id)
         if record is None:
             raise missing
-        if may_see_order(actor, record.header.customerId):
+        if may_see_order(actor, record.header.customerId, record.header.storeIds):
             return record
         raise missing
 
@@ -384,12 +384,12 @@ class OrderService:
         if parsed is not None:
             record = self._visible_order(actor, parsed[0], asked_for=order_id)
             child = record.child(parsed[1])
-            if child is None:
+            if child is None or not (in_scope(actor, child.storeId) or owns(actor, record.header.customerId)):
                 raise NotFound(f"order {order_id} not found")
             view = child_view(child, record.header.status, record.shipments)
             return {**view, "orderId": record.header.orderId, "parent": order_summary(record.header)}
         record = self._visible_order(actor, order_id)
-        return {**order_view(record), "payment": payment_summary(record)}
+        return scoped_order_view(actor, {**order_view(record), "payment": payment_summary(record)})
 
     def list(
         self,

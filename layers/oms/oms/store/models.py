@@ -566,6 +566,14 @@ class PricingSettingsItem(Item, discriminator="PricingSettings"):
     updatedBy = UnicodeAttribute()
 
 
+class RolePolicyItem(Item, discriminator="RolePolicy"):
+    # SETTINGS#ROLES / POLICY: oms.domain.roles.RolePolicy.to_dict() (grants, revokes, custom roles)
+    data = JSONAttribute()
+    version = NumberAttribute()
+    updatedAt = UnicodeAttribute()
+    updatedBy = UnicodeAttribute()
+
+
 # ---------------------------------------------------------------- fulfilment
 class ChildOrderItem(Item, discriminator="ChildOrder"):
     childId = UnicodeAttribute()  # <orderId>-<nn>
