@@ -65,6 +65,9 @@ class AddressIn(Strict):
 class CheckoutIn(PricingOptionsIn):
     shippingAddress: AddressIn
     note: Note | None = None
+    # The card's or payer's country when the client knows it: risk control compares it with the shipping
+    # country (oms.domain.risk, rule country-mismatch).
+    billingCountry: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
 
 
 class CancelIn(Strict):

@@ -51,6 +51,8 @@ class Permission(StrEnum):
     PERSONAL_DATA_READ = "personal-data:read"  # names, phones, emails and addresses unmasked in exports
     NOTIFICATION_SETTINGS = "notification:settings"  # a store's notification rules
     STATS_READ = "stats:read"  # platform-wide statistics (GET /stats/...)
+    RISK_MANAGE = "risk:manage"  # blacklists and the risk settings (limits, rules, thresholds)
+    RISK_REVIEW = "risk:review"  # the manual review queue of suspicious paid orders: approve or reject
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -105,6 +107,10 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     # Operators, finance and support read the platform's statistics; merchants get their stores' figures
     # once staff are store-scoped (issue 13), until then none.
     Permission.STATS_READ: frozenset({Role.ADMIN, Role.SUPPORT, Role.FINANCE}),
+    # Blacklists and limits decide who may buy at all: admin's. Reviewing a suspicious paid order (approve, or
+    # reject: its money goes back) is the platform's fraud desk: admin and support.
+    Permission.RISK_MANAGE: frozenset({Role.ADMIN}),
+    Permission.RISK_REVIEW: frozenset({Role.ADMIN, Role.SUPPORT}),
 }
 
 

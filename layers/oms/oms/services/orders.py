@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -37,12 +37,13 @@ from oms.domain.timers import TimerOutcome, TimerResult
 from oms.services.access import may_see_order, owns
 from oms.services.idempotency import replay
 from oms.services.replays import cancelled_by, receipt_confirmed_by
+from oms.services.risk import RiskService
 from oms.store import keys
 from oms.store.orders import CheckoutBenefits, CheckoutInputs, OrderNumberTaken, OrderRepository, StaleOrder
 from oms.store.pages import Page
 from oms.store.pricing import COUPON_AVAILABLE, COUPON_USED, TEMPLATE_ACTIVE, coupon_domain
 from oms.store.records import CouponRecord, IdempotencyRecord, OrderRecord
-from oms.store.transactions import Transaction
+from oms.store.transactions import Transaction, TransactionCancelled
 from oms.views.orders import breakdown_of, child_view, line_facts, order_summary, order_view
 from oms.views.payments import payment_summary
 
@@ -87,7 +88,9 @@ class OrderService:
         cross_border_limit: Money = DEFAULT_CROSS_BORDER_LIMIT,
         paid_cancel: PaidCancel | None = None,
         cancel_money: CancelMoney | None = None,
+        risk: RiskService | None = None,
     ) -> None:
+        self.risk = risk
         self.repository = repository
         self.payment_timeout_seconds = payment_timeout_seconds
         self.clock = clock
@@ -102,6 +105,7 @@ class OrderService:
         lines: list[CartLine],
         request: PricingRequest,
         idempotency: tuple[str, str] | None,
+        extra_keys: Sequence[tuple[str, str]] = (),
     ) -> CheckoutInputs:
         return self.repository.read_checkout_inputs(
             [line.sku_id for line in lines],
@@ -109,6 +113,7 @@ class OrderService:
             customer_id=customer_id,
             coupon_codes=request.coupons,
             with_balance=request.balance is not None,
+            extra_keys=extra_keys,
         )
 
     def _price(
@@ -275,17 +280,25 @@ class OrderService:
         idempotency_key: str,
         fingerprint: str,
         request: PricingRequest | None = None,
+        device: str | None = None,
+        billing_country: str | None = None,
     ) -> CheckoutResult:
         """Price from stored prices and rules and place the order in one transaction.
 
-        AWS calls on the success path: one BatchGetItem (two with coupons) and one TransactWriteItems.
+        AWS calls on the success path: one BatchGetItem (two with coupons) and one TransactWriteItems; risk
+        control's rows are read by the first and its counters written by the second.
         The payment timer is armed from the committed data (the OrderPlaced outbox row in the table's
         stream), and the deadline index lets the sweeper find the order even if that fails: once the
         transaction has committed, the answer is 201 whatever happens to the timer.
         """
         request = request or PricingRequest()
         lines = merge_cart(cart)
-        inputs = self._read(actor.subject, lines, request, (actor.subject, idempotency_key))
+        # Risk control's rows (blacklists, counters, settings) ride on the same read (oms.services.risk).
+        probe = None
+        if self.risk is not None:
+            probe = self.risk.checkout_probe(actor, shipping_address, device, with_coupons=bool(request.coupons))
+        extra_keys = () if probe is None else probe.keys
+        inputs = self._read(actor.subject, lines, request, (actor.subject, idempotency_key), extra_keys)
         replayed = replay(inputs.stored_response, fingerprint)
         if replayed is not None:
             status_code, body, _ = replayed
@@ -299,6 +312,9 @@ class OrderService:
         ]
         if shortages:
             raise InsufficientStock(shortages)
+        screen = None  # risk control: blacklists, rate and amount limits, the rules' verdict
+        if self.risk is not None and probe is not None:
+            screen = self.risk.screen_checkout(probe, inputs.extra, total=priced.total, billing_country=billing_country)
 
         now = self.clock()
         at = to_rfc3339(now)
@@ -330,6 +346,7 @@ class OrderService:
                 benefits=benefits.recorded(actor.subject, priced.points.earned),
                 paid=paid,
                 children=children,
+                risk=None if screen is None else screen.verdict,
             )
             body = order_view(record)
             summary = order_summary(record.header)
@@ -344,10 +361,15 @@ class OrderService:
                     body,
                     placed,
                     benefits,
+                    more=None if screen is None else screen.add,
                 )
                 break
             except OrderNumberTaken:
                 continue
+            except TransactionCancelled as cancelled:
+                if screen is not None:
+                    screen.explain(cancelled)  # a limit a racing checkout reached first
+                raise
         else:
             raise RuntimeError("could not allocate a unique order number")
         return CheckoutResult(201, body, replayed=False)

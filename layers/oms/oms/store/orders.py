@@ -140,6 +140,7 @@ class CheckoutInputs:
     points_available: int = 0
     balance: BalanceRecord | None = None
     logistics: dict[str, tuple[HandlingClass, bool]] = field(default_factory=dict)  # sku -> handling, cross-border
+    extra: list[Any] = field(default_factory=list)  # the rows of `extra_keys` (risk control's: oms.store.risk)
 
 
 @dataclass(frozen=True)
@@ -428,6 +429,7 @@ class OrderRepository:
         customer_id: str | None = None,
         coupon_codes: tuple[str, ...] = (),
         with_balance: bool = False,
+        extra_keys: Sequence[tuple[str, str]] = (),
     ) -> CheckoutInputs:
         """Everything checkout needs, in one consistent BatchGetItem: SKUs, stock, shipping, promotions,
         points programmes, FX rates, the presented coupons, the customer's points and balance, replay."""
@@ -446,6 +448,8 @@ class OrderRepository:
             if with_balance:
                 wanted.append((keys.balance_pk(customer_id), keys.BALANCE_ACCOUNT_SK))
         wanted += [keys.coupon(code) for code in dict.fromkeys(coupon_codes)]
+        wanted += [key for key in dict.fromkeys(extra_keys) if key not in wanted]
+        extra: list[Any] = []
         skus: dict[str, Sku] = {}
         terms: dict[str, SkuTerms] = {}
         logistics: dict[str, tuple[HandlingClass, bool]] = {}
@@ -478,6 +482,8 @@ class OrderRepository:
                 balance = balance_record(item)
             elif isinstance(item, IdempotencyItem):
                 stored = StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
+            else:
+                extra.append(item)
         return CheckoutInputs(
             skus,
             available,
@@ -492,6 +498,7 @@ class OrderRepository:
             points_available=points,
             balance=balance,
             logistics=logistics,
+            extra=extra,
         )
 
     def read_coupon_state(self, template_ids: list[str], customer_id: str) -> CouponState:
@@ -550,6 +557,7 @@ class OrderRepository:
         benefits: Benefits | None = None,
         paid: StatusChange | None = None,
         children: Sequence[ChildOrder] = (),
+        risk: dict[str, Any] | None = None,
     ) -> OrderRecord:
         """The items of a new order, not yet written (so the response can be rendered first).
 
@@ -609,6 +617,7 @@ class OrderRepository:
             createdAt=now,
             updatedAt=now,
             version=1,
+            risk=risk,
         )
         events = [event_record(event_item(order_id, created))]
         if paid is not None:
@@ -623,10 +632,11 @@ class OrderRepository:
         response_body: dict[str, Any],
         events: Sequence[OutboxEvent],
         benefits: CheckoutBenefits | None = None,
+        more: Callable[[Transaction], None] | None = None,
     ) -> None:
         """ONE transaction: reserve every line's stock, take the coupons, points and balance, write
         header, lines, history, the outbox rows of `events`, order-number reservation and the
-        idempotency record. All or nothing."""
+        idempotency record, and `more` (risk control's counters). All or nothing."""
         header = record.header
         now = header.createdAt
         customer_id = header.customerId
@@ -703,6 +713,8 @@ class OrderRepository:
                 [StockItem.available.add(-quantity), taken_stock.add(quantity), StockItem.updatedAt.set(now)],
                 StockItem.available >= quantity,
             )
+        if more is not None:
+            more(tx)
         if len(tx) > MAX_TRANSACTION_ITEMS:
             raise OrderTooLarge(
                 f"this order needs {len(tx)} writes, more than one checkout can make ({MAX_TRANSACTION_ITEMS}):"
