@@ -93,6 +93,13 @@ STAFF_ONLY = {
     "GET /exports/{exportId}",
     "GET /settings/notifications/{storeId}",
     "PUT /settings/notifications/{storeId}",
+    "GET /risk/blacklist",
+    "POST /risk/blacklist",
+    "POST /risk/blacklist/{kind}/remove",
+    "GET /risk/reviews",
+    "POST /orders/{orderId}/risk-review",
+    "GET /settings/risk",
+    "PUT /settings/risk",
 }
 # A valid body per request model, so an over-long path id meets the store, not a schema error.
 VALID_BODIES: dict[str, Any] = {
@@ -139,6 +146,10 @@ VALID_BODIES: dict[str, Any] = {
     "PreferencesIn": {"locale": "en"},
     "RulesIn": {"events": {"OrderShipped": ["inbox"]}},
     "ReadAllIn": {},
+    "BlacklistIn": {"kind": "user", "value": "cust-9", "reason": "chargebacks"},
+    "BlacklistRemoveIn": {"value": "cust-9", "reason": "cleared"},
+    "RiskReviewIn": {"decision": "approve", "reason": "checked"},
+    "RiskSettingsIn": {},
 }
 
 
