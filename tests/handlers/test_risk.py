@@ -185,19 +185,20 @@ def test_racing_checkouts_never_pass_the_limit(
 def test_checkouts_with_coupons_count_against_the_coupon_limit_too(
     shop: None, risk_api: Api, orders_module: ModuleType
 ) -> None:
-    put_settings(
-        risk_api,
-        {
-            "rateLimits": {
-                "checkout": {"perUser": window(10), "perIp": window(100)},
-                "coupon": {"perUser": window(1), "perIp": window(100)},
-            }
-        },
-    )
-    # An unknown code is refused by the engine (404 coupon); the coupon window is read first when it is full.
-    status, _, problem = checkout(orders_module, "c1", coupons=["NOPE"])
-    assert status == 422, problem
-    assert checkout(orders_module, "plain")[0] == 201  # no coupon: not counted
+    from tests.handlers.test_checkout_pricing import add_coupon, add_template
+
+    template = add_template("TPL-RISK", per_customer=None, min_spend=0, stackable=True)
+    for code in ("RISK-A", "RISK-B"):
+        add_coupon(code, template, "cust-1")
+    limits = {"perUser": window(10), "perIp": window(100)}
+    put_settings(risk_api, {"rateLimits": {"checkout": limits, "coupon": {**limits, "perUser": window(1)}}})
+    assert checkout(orders_module, "c1", coupons=["RISK-A"])[0] == 201
+    before = table_snapshot()
+    status, headers, problem = checkout(orders_module, "c2", coupons=["RISK-B"])
+    assert (status, problem["scope"]) == (429, "coupon-user"), problem
+    assert int(headers["Retry-After"]) >= 1
+    assert table_snapshot() == before  # the coupon is still there to use later
+    assert checkout(orders_module, "plain")[0] == 201  # no coupon: only the checkout limit counts
 
 
 def test_payments_past_the_per_user_limit_get_429(
@@ -453,7 +454,10 @@ def test_rules_see_shared_devices_and_addresses_and_country_mismatches(
 ) -> None:
     put_settings(
         risk_api,
-        {"rules": {"sharedDevice": {"maxAccounts": 1}, "sharedAddress": {"maxAccounts": 1}}, "reviewMatched": False},
+        {
+            "rules": {"sharedDevice": {"maxAccounts": 1}, "sharedAddress": {"enabled": True, "maxAccounts": 1}},
+            "reviewMatched": False,
+        },
     )
     assert checkout(orders_module, "a", CUSTOMER, device="dev-1")[0] == 201
     assert checkout(orders_module, "b", OTHER_CUSTOMER, device="dev-1", billingCountry="US")[0] == 201

@@ -133,7 +133,8 @@ class RiskRules(_Strict):
     newAccount: NewAccountRule = NewAccountRule()
     velocity: VelocityRule = VelocityRule()
     sharedDevice: SharedAccountsRule = SharedAccountsRule(maxAccounts=5)
-    sharedAddress: SharedAccountsRule = SharedAccountsRule()
+    # Off by default: parcel lockers, offices and campuses are shared by many honest accounts.
+    sharedAddress: SharedAccountsRule = SharedAccountsRule(enabled=False)
     countryMismatch: CountryMismatchRule = CountryMismatchRule()
 
 
