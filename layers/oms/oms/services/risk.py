@@ -234,7 +234,7 @@ class RiskService:
             if spent + amount > daily_limit:
                 raise _over("dailyPerCustomer", "daily", allowed, spent=Money(spent, total.currency))
             screen.refusals["daily"] = lambda: _over("dailyPerCustomer", "daily", allowed)
-        if amount:
+        if amount and daily_limit is not None:  # counted while a daily limit applies to the currency
             screen.writes.append(
                 lambda tx: store.add_daily_amount(
                     tx, "daily", daily_key, amount, limit=daily_limit, expires=epoch + 2 * DAY_SECONDS
@@ -265,17 +265,19 @@ class RiskService:
         if hits:
             log.warning("risk rules matched", extra={"customer": customer, "rules": hits})
         screen.verdict = verdict(settings, hits, at)
-        for key in velocity_keys.values():
+        for key in velocity_keys.values() if velocity.enabled else ():
             expires = epoch + velocity.windowSeconds + 60
             screen.writes.append(
                 partial(store.add_window_count, label=f"velocity:{key[0]}", key=key, limit=None, expires=expires)
             )
         if first_seen is None:
             screen.writes.append(lambda tx: store.add_first_seen(tx, customer, at))
-        sets = (
-            ("device", store.device_accounts_key(device_digest) if device_digest else None, device_accounts),
-            ("address", store.address_accounts_key(address_digest) if address_digest else None, address_accounts),
+        rules = settings.rules
+        device_key = store.device_accounts_key(device_digest) if device_digest and rules.sharedDevice.enabled else None
+        address_key = (
+            store.address_accounts_key(address_digest) if address_digest and rules.sharedAddress.enabled else None
         )
+        sets = (("device", device_key, device_accounts), ("address", address_key, address_accounts))
         for label, account_key, seen in sets:
             if account_key and seen is not None and customer not in seen and len(seen) < store.ACCOUNTS_CAP:
                 screen.writes.append(
