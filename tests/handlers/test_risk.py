@@ -435,6 +435,35 @@ def test_a_rejected_review_refunds_what_was_received_and_cancels(
     assert_ledger_balances()
 
 
+def test_a_held_order_staff_cancel_leaves_the_queue_with_its_money_refunded(
+    shop: None,
+    risk_api: Api,
+    orders_module: ModuleType,
+    pay_api: Api,
+    payments_module: ModuleType,
+    providers: dict[PaymentMethod, FakeProvider],
+) -> None:
+    risky(risk_api)
+    order = held_order(orders_module, pay_api, payments_module, "r3")
+    status, _, cancelled = Api(orders_module)(
+        "POST", f"/orders/{order['orderId']}/cancel", route="POST /orders/{orderId}/cancel", **SUPPORT, body={}
+    )
+    assert (status, cancelled["status"]) == (200, "CANCELLED"), cancelled
+    assert risk_api("GET", "/risk/reviews", **SUPPORT)[2]["items"] == []
+    assert [r[1] for r in providers[ALIPAY].refunds] == [order["paid"]]
+    [header] = [i for i in orders_in_table() if i["orderId"] == order["orderId"]]
+    assert "hold" not in header
+    status, _, _ = risk_api(
+        "POST",
+        f"/orders/{order['orderId']}/risk-review",
+        route=REVIEW,
+        **SUPPORT,
+        body={"decision": "approve", "reason": "too late"},
+    )
+    assert status == 409
+    assert_ledger_balances()
+
+
 def test_a_review_of_an_order_not_held_for_risk_is_a_conflict(
     shop: None, risk_api: Api, orders_module: ModuleType
 ) -> None:

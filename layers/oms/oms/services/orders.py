@@ -37,7 +37,7 @@ from oms.domain.timers import TimerOutcome, TimerResult
 from oms.services.access import may_see_order, owns
 from oms.services.idempotency import replay
 from oms.services.replays import cancelled_by, receipt_confirmed_by
-from oms.services.risk import RiskService
+from oms.services.risk import RiskService, leaving_review
 from oms.store import keys
 from oms.store.orders import CheckoutBenefits, CheckoutInputs, OrderNumberTaken, OrderRepository, StaleOrder
 from oms.store.pages import Page
@@ -457,7 +457,8 @@ class OrderService:
         cancellation = cancellation_record(actor, reason, note, now)
         refunds = self.cancel_money.cancel_refunds(record, actor, now) if self.cancel_money else None
         event = events.order_cancelled(order_summary(record.header), change.to_status, cancellation=cancellation)
-        cancelled = self.repository.cancel(record, change, cancellation, event, refunds)
+        more = leaving_review(record, refunds)  # a held order in risk review leaves its queue
+        cancelled = self.repository.cancel(record, change, cancellation, event, more)
         open_attempts = any(a.status != "SUCCEEDED" and a.method != "balance" for a in record.payments)
         if self.cancel_money is not None and (refunds is not None or open_attempts):
             self.cancel_money.after_cancel(record.header.orderId)

@@ -156,6 +156,23 @@ def hold_for_review(tx: Transaction, record: OrderRecord, actor: Actor, now: str
     add_flag(tx, header.orderId, header.createdAt, OrderFlag.RISK_REVIEW, by="risk-control", at=now, reason=rules)
 
 
+def leaving_review(
+    record: OrderRecord, more: Callable[[Transaction], None] | None
+) -> Callable[[Transaction], None] | None:
+    """`more` of a whole-order cancel, plus, for an order held for risk review, its flag and hold cleared: a
+    held order staff cancel (POST /orders/{id}/cancel) leaves the review queue in the cancel's transaction."""
+    if not any(flag.flag == OrderFlag.RISK_REVIEW.value for flag in record.flags):
+        return more
+
+    def add(tx: Transaction) -> None:
+        if more is not None:
+            more(tx)
+        remove_flag(tx, record.header.orderId, OrderFlag.RISK_REVIEW)
+        store.add_hold_forgotten(tx, record.header.orderId)
+
+    return add
+
+
 class RiskService:
     def __init__(
         self,

@@ -234,6 +234,11 @@ def add_hold_cleared(tx: Transaction, order_id: str, risk: dict[str, Any]) -> No
     )
 
 
+def add_hold_forgotten(tx: Transaction, order_id: str) -> None:
+    """Forget the order's hold (merged into the cancel's own update of the header)."""
+    tx.update(Part.ORDER, OrderItem(keys.order_pk(order_id), keys.ORDER_META), [OrderItem.hold.remove()])
+
+
 def reviews(limit: int | None, cursor: str | None) -> Page[dict[str, Any]]:
     """Orders flagged `risk-review`, oldest first (GSI2 `ORDERFLAG#risk-review`)."""
     partition = keys.order_flag_gsi2(OrderFlag.RISK_REVIEW.value)
