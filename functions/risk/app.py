@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
 from oms.api.http import actor, answer, etag, if_match, make_resolver
 from oms.api.params import Cursor, IfMatch, Limit
+from oms.api.problems import HttpProblem
 from oms.api.risk_schemas import (
     BlacklistEntry,
     BlacklistIn,
@@ -98,8 +99,6 @@ def put_risk_settings(body: Annotated[RiskSettingsIn, Body()], ifMatch: IfMatch 
 
 
 def _kind(kind: str) -> ListKind:
-    from oms.api.problems import HttpProblem
-
     try:
         return ListKind(kind)
     except ValueError as error:
