@@ -16,7 +16,13 @@ from typing import Any
 
 import moto.core.botocore_stubber as stubber
 import pytest
+from oms.domain.clock import parse_rfc3339
+from oms.domain.money import Money
 from oms.domain.payment import PaymentMethod
+from oms.domain.promotions import AmountOff, CouponTemplate, Scope, ValidityWindow
+from oms.domain.rules_json import template_to_dict
+from oms.store import keys
+from oms.store.models import CouponItem, CouponTemplateItem
 
 from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, Api, LambdaContext, load_function
 from tests.helpers.handlers import AwsCalls, http_event
@@ -70,6 +76,46 @@ def checkout(
     headers = {"Idempotency-Key": key, **({"X-Device-Fingerprint": device} if device else {})}
     body = {"lines": TEE, "shippingAddress": address or ADDRESS, **extra}
     return call(module, "POST", "/orders", who, route=CHECKOUT, body=body, headers=headers, ip=ip)
+
+
+def add_coupon(code: str, owner: str) -> None:
+    """A 1.00-off coupon of the demo store, with its template (as issuance leaves them)."""
+    template = CouponTemplate(
+        template_id="TPL-RISK",
+        stackable=True,
+        benefit=AmountOff(Money(100, "CNY")),
+        scope=Scope(store_id="demo"),
+        window=ValidityWindow(parse_rfc3339("2020-01-01T00:00:00Z")),
+        min_spend=Money(0, "CNY"),
+        total_limit=None,
+        per_customer_limit=None,
+    )
+    at = "2026-01-01T00:00:00Z"
+    CouponTemplateItem(
+        *keys.coupon_template("TPL-RISK"),
+        templateId="TPL-RISK",
+        definition=template_to_dict(template),
+        status="ACTIVE",
+        issued=0,
+        used=0,
+        createdAt=at,
+        updatedAt=at,
+        createdBy="admin-1",
+        version=1,
+    ).save()
+    CouponItem(
+        *keys.coupon(code),
+        GSI1PK=keys.customer_coupons_gsi1(owner),
+        GSI1SK=f"COUPON#{at}#{code}",
+        code=code,
+        templateId="TPL-RISK",
+        template=template_to_dict(template),
+        ownerId=owner,
+        status="AVAILABLE",
+        issuedAt=at,
+        issuedBy="admin-1",
+        version=1,
+    ).save()
 
 
 def put_settings(risk_api: Api, settings: dict[str, Any]) -> dict[str, Any]:
@@ -185,11 +231,8 @@ def test_racing_checkouts_never_pass_the_limit(
 def test_checkouts_with_coupons_count_against_the_coupon_limit_too(
     shop: None, risk_api: Api, orders_module: ModuleType
 ) -> None:
-    from tests.handlers.test_checkout_pricing import add_coupon, add_template
-
-    template = add_template("TPL-RISK", per_customer=None, min_spend=0, stackable=True)
     for code in ("RISK-A", "RISK-B"):
-        add_coupon(code, template, "cust-1")
+        add_coupon(code, "cust-1")
     limits = {"perUser": window(10), "perIp": window(100)}
     put_settings(risk_api, {"rateLimits": {"checkout": limits, "coupon": {**limits, "perUser": window(1)}}})
     assert checkout(orders_module, "c1", coupons=["RISK-A"])[0] == 201
