@@ -14,6 +14,7 @@ from oms.api.http import actor, answer, make_resolver
 from oms.api.order_schemas import CancelIn, CheckoutIn, CouponOptionsIn, QuoteIn
 from oms.api.order_views import ChildOrderDetail, CouponOptions, Order, OrderPage, Quote
 from oms.api.params import Cursor, IdempotencyKey, Limit
+from oms.api.risk_schemas import DeviceFingerprint
 from oms.domain.order import OrderStatus
 from oms.domain.permissions import Permission
 from oms.services.idempotency import request_fingerprint
@@ -33,7 +34,7 @@ def quote(body: Annotated[QuoteIn, Body()]) -> Quote:
     return answer(Quote, services.orders.quote(actor(app), cart, body.pricing_request()))
 
 
-@app.endpoint("POST", "/orders/coupon-options", permits=Permission.ORDER_PLACE)
+@app.endpoint("POST", "/orders/coupon-options", permits=Permission.ORDER_PLACE, problems=(429,))
 def coupon_options(body: Annotated[CouponOptionsIn, Body()]) -> CouponOptions:
     """Each of the shopper's unused coupons tried alone on this cart."""
     options = services.orders.coupon_options(actor(app), [line.cart_line() for line in body.lines])
@@ -45,14 +46,16 @@ def coupon_options(body: Annotated[CouponOptionsIn, Body()]) -> CouponOptions:
     "/orders",
     status=201,
     permits=Permission.ORDER_PLACE,
-    problems=(400, 409),
+    problems=(400, 409, 429),
     also={200: "Replayed: this Idempotency-Key already placed this order (Idempotent-Replayed: true)"},
     headers=(
         "Location",
         "Idempotent-Replayed",
     ),
 )
-def checkout(body: Annotated[CheckoutIn, Body()], key: IdempotencyKey) -> Response[Order]:
+def checkout(
+    body: Annotated[CheckoutIn, Body()], key: IdempotencyKey, device: DeviceFingerprint = None
+) -> Response[Order]:
     """Place an order: price it, reserve its stock and split it into child orders, in one transaction."""
     who = actor(app)
     result = services.orders.checkout(
@@ -67,6 +70,8 @@ def checkout(body: Annotated[CheckoutIn, Body()], key: IdempotencyKey) -> Respon
             body.model_dump(mode="json", exclude={"shippingAddressId"} if body.shippingAddressId is None else None)
         ),
         request=body.pricing_request(),
+        device=device,
+        billing_country=body.billingCountry,
     )
     headers = {"Location": f"/orders/{result.body['orderId']}"}
     if result.replayed:

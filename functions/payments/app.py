@@ -40,6 +40,7 @@ from oms.api.payment_views import (
     ReviewedPayment,
     SyncedPayment,
 )
+from oms.api.risk_schemas import DeviceFingerprint
 from oms.domain.money import Money
 from oms.domain.payment import AnomalyStatus, ChannelSettings, FeeBearer, PaymentMethod
 from oms.domain.permissions import Permission
@@ -59,10 +60,12 @@ CHANNELS = "/settings/payment-channels/{storeId}"  # the former name of METHODS,
     "/orders/{orderId}/payments",
     status=201,
     permits=Permission.PAYMENT_CREATE,
-    problems=(400, 409),
+    problems=(400, 409, 429),
     headers=("Idempotent-Replayed",),
 )
-def create_payment(orderId: str, body: Annotated[PaymentIn, Body()], key: IdempotencyKey) -> Response[PaymentCreated]:
+def create_payment(
+    orderId: str, body: Annotated[PaymentIn, Body()], key: IdempotencyKey, device: DeviceFingerprint = None
+) -> Response[PaymentCreated]:
     """Pay an order's outstanding amount through a payment method (the balance pays at once).
 
     The same Idempotency-Key and body again answer the first attempt (Idempotent-Replayed: true)."""
@@ -72,6 +75,7 @@ def create_payment(orderId: str, body: Annotated[PaymentIn, Body()], key: Idempo
         PaymentMethod(body.method),
         idempotency_key=key,
         fingerprint=request_fingerprint({"orderId": orderId, **body.model_dump()}),
+        device=device,
     )
     return Response(status, "application/json", answer(PaymentCreated, result), replayed_header(replayed))
 

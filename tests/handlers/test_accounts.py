@@ -17,6 +17,7 @@ from oms_local.oms.users import LocalUserDirectory
 
 from tests.handlers.conftest import (
     ADDRESS,
+    ADMIN,
     CUSTOMER,
     OTHER_CUSTOMER,
     Api,
@@ -288,7 +289,7 @@ def place(api: Api, who: dict[str, Any], key: str, **where: Any) -> tuple[int, A
     return status, answer
 
 
-def test_checkout_ships_to_a_saved_address_in_two_aws_calls(
+def test_checkout_ships_to_a_saved_address_in_three_aws_calls(
     seeded: dict[str, Any], orders_module: ModuleType, accounts_api: Api, aws_calls: AwsCalls
 ) -> None:
     saved = save(accounts_api, CUSTOMER, label="home")
@@ -298,7 +299,10 @@ def test_checkout_ships_to_a_saved_address_in_two_aws_calls(
     status, order = place(orders, CUSTOMER, "k1", shippingAddressId=saved["addressId"])
     assert status == 201, order
     assert order["shippingAddress"] == ADDRESS
+    # The saved address is read with the prices; risk control's rows of that address (its blacklist entry,
+    # the accounts seen at it) are keyed by its digest, so they take one more read.
     assert [c for c in aws_calls.calls if c.startswith("dynamodb:")] == [
+        "dynamodb:BatchGetItem",
         "dynamodb:BatchGetItem",
         "dynamodb:TransactWriteItems",
     ]
@@ -330,4 +334,17 @@ def test_checkout_takes_exactly_one_address(seeded: dict[str, Any], orders_api: 
     before = table_snapshot()
     status, problem = place(orders_api, CUSTOMER, "k3", **where)
     assert status == 422, problem
+    assert table_snapshot() == before
+
+
+def test_a_blacklisted_saved_address_is_refused_like_a_typed_one(
+    seeded: dict[str, Any], orders_module: ModuleType, accounts_api: Api
+) -> None:
+    saved = save(accounts_api, CUSTOMER, label="home")
+    risk = Api(load_function("risk"))
+    body = {"kind": "address", "value": "cn  SHANGHAI, 1 nanjing rd.", "reason": "chargebacks"}
+    assert risk("POST", "/risk/blacklist", **ADMIN, body=body)[0] == 201
+    before = table_snapshot()
+    status, problem = place(Api(orders_module), CUSTOMER, "k-blocked", shippingAddressId=saved["addressId"])
+    assert (status, problem["type"]) == (403, "urn:oms:problem:blocked"), problem
     assert table_snapshot() == before

@@ -95,6 +95,13 @@ STAFF_ONLY = {
     "PUT /settings/notifications/{storeId}",
     "GET /settings/roles",
     "PUT /settings/roles",
+    "GET /risk/blacklist",
+    "POST /risk/blacklist",
+    "POST /risk/blacklist/{kind}/remove",
+    "GET /risk/reviews",
+    "POST /orders/{orderId}/risk-review",
+    "GET /settings/risk",
+    "PUT /settings/risk",
 }
 # A valid body per request model, so an over-long path id meets the store, not a schema error.
 VALID_BODIES: dict[str, Any] = {
@@ -143,6 +150,10 @@ VALID_BODIES: dict[str, Any] = {
     "ReadAllIn": {},
     "ProfileIn": {"name": "Li Lei"},
     "AddressEntryIn": {"address": ADDRESS},
+    "BlacklistIn": {"kind": "user", "value": "cust-9", "reason": "chargebacks"},
+    "BlacklistRemoveIn": {"value": "cust-9", "reason": "cleared"},
+    "RiskReviewIn": {"decision": "approve", "reason": "checked"},
+    "RiskSettingsIn": {},
 }
 
 

@@ -105,6 +105,13 @@ def _review(w: World, decision: dict[str, Any]) -> Call:
     return Call(f"/orders/{order['orderId']}/payments/{attempt['paymentId']}/review", FINANCE, decision)
 
 
+def _unlist(w: World) -> Call:
+    value = w.key("unlist")
+    listed = Call("/risk/blacklist", ADMIN, {"kind": "device", "value": value, "reason": "chargebacks"}, status=201)
+    w.ok("POST /risk/blacklist", listed)
+    return Call("/risk/blacklist/device/remove", ADMIN, {"value": value, "reason": "cleared"})
+
+
 def _sync(w: World) -> Call:
     order = w.pending_order()
     attempt = w.attempt(order, "wechat")
@@ -369,6 +376,35 @@ CASES = [
         APPROVED,
         ("receive", WAREHOUSE, {}),
     ),
+    # risk control
+    Case(
+        "POST /risk/blacklist",
+        lambda w: Call(
+            "/risk/blacklist", ADMIN, {"kind": "user", "value": w.key("blk"), "reason": "chargebacks"}, status=201
+        ),
+        CONVERGES,  # the retry lists it again (200: the entry existed)
+    ),
+    Case(
+        "POST /risk/blacklist/{kind}/remove",
+        lambda w: _unlist(w),
+        NEW_REQUEST,  # the retry finds nothing listed: 404
+    ),
+    Case(
+        "POST /orders/{orderId}/risk-review",
+        lambda w: Call(
+            f"/orders/{w.risk_held_order()['orderId']}/risk-review",
+            SUPPORT,
+            {"decision": "approve", "reason": "checked"},
+        ),
+    ),
+    Case(
+        "POST /orders/{orderId}/risk-review",
+        lambda w: Call(
+            f"/orders/{w.risk_held_order()['orderId']}/risk-review", ADMIN, {"decision": "reject", "reason": "fraud"}
+        ),
+        variant="reject",
+    ),
+    Case("PUT /settings/risk", lambda w: Call("/settings/risk", ADMIN, {"reviewMatched": True}), CONVERGES),
     # notifications
     Case(
         "PUT /me/notification-preferences",

@@ -37,6 +37,8 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.NOTIFICATION_SETTINGS,
         P.STATS_READ,
         P.ROLES_MANAGE,
+        P.RISK_MANAGE,
+        P.RISK_REVIEW,
     },
     # Support opens cases for shoppers, decides for any store and arbitrates for the platform.
     Role.SUPPORT: {
@@ -50,6 +52,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_ARBITRATE,
         P.EXPORT_CREATE,
         P.STATS_READ,
+        P.RISK_REVIEW,
     },
     # The warehouse books returns in and inspects them.
     Role.WAREHOUSE: {

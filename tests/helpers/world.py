@@ -297,6 +297,18 @@ class World:
         listed = self.ok("GET /anomalies", Call("/anomalies", SUPPORT))
         return str(next(a["anomalyId"] for a in listed["items"] if a["orderId"] == order["orderId"]))
 
+    def risk_held_order(self) -> dict[str, Any]:
+        """An order paid through WeChat and held for a risk review (a rule matched it at checkout: the
+        new-account rule with a threshold of 0.01 while it is placed)."""
+        risky = {"rules": {"newAccount": {"amountOver": {"CNY": 1}}}}
+        self.ok("PUT /settings/risk", Call("/settings/risk", ADMIN, risky))
+        order = self.pending_order()
+        self.ok("PUT /settings/risk", Call("/settings/risk", ADMIN, {}))
+        attempt = self.attempt(order, "wechat")
+        callback = self.sandbox.pay("wechat", attempt["paymentId"])
+        assert payment_callback(self.functions["payment_callbacks"], "wechat", callback)["statusCode"] == 204
+        return order
+
     def refused_refund(self, provider: str = "wechat") -> tuple[str, str]:
         """A held order (0.01 received through `provider`) cancelled by support while the provider refuses
         refunds for good: its refund is FAILED, its case OPEN. Returns (order id, refund id)."""

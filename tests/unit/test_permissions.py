@@ -152,6 +152,8 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "notification:settings",
         "stats:read",
         "roles:manage",
+        "risk:manage",
+        "risk:review",
     }
 
 

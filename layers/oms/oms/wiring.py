@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from oms.services.pricing_admin import PricingAdminService
     from oms.services.refunds import RefundAsk, RefundService
     from oms.services.reports import ReportService
+    from oms.services.risk import RiskService
     from oms.services.roles import RoleService
     from oms.services.statistics import StatisticsService
     from oms.services.timers import OrderTimers
@@ -192,6 +193,7 @@ class Services:
             cross_border_limit=Money(settings.cross_border_limit_minor, settings.cross_border_limit_currency),
             paid_cancel=paid_cancel,
             cancel_money=self.payments,
+            risk=self.risk,
         )
 
     @cached_property
@@ -207,7 +209,17 @@ class Services:
             bank_transfer_review_seconds=self.settings.bank_transfer_review_seconds,
             payment_timeout_seconds=self.settings.payment_timeout_seconds,
             exchanges=lambda: self.after_sales,
+            risk=self.risk,
         )
+
+    @cached_property
+    def risk(self) -> RiskService:
+        """Risk control: screening of checkouts and payments, blacklists, settings, the review queue (a
+        rejected order is refunded and cancelled by the payments side)."""
+        from oms.services.risk import RiskService
+        from oms.store.orders import OrderRepository
+
+        return RiskService(OrderRepository(), money=lambda: self.payments)
 
     @cached_property
     def refunds(self) -> RefundService:

@@ -69,6 +69,9 @@ class CheckoutIn(PricingOptionsIn):
     shippingAddress: AddressIn | None = None
     shippingAddressId: Id | None = None
     note: Note | None = None
+    # The card's or payer's country when the client knows it: risk control compares it with the shipping
+    # country (oms.domain.risk, rule country-mismatch).
+    billingCountry: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
 
     @model_validator(mode="after")
     def _one_address(self) -> CheckoutIn:

@@ -32,12 +32,16 @@ def problem_type(slug: str) -> str:
 
 def problem(status: int, slug: str, title: str, detail: str, **extensions: Any) -> Response[str]:
     body = {"type": problem_type(slug), "title": title, "status": status, "detail": detail, **extensions}
+    # Every 503 is "try again shortly" (a transient AWS fault, the warehouse out of reach); a 429 that knows
+    # when its rate window ends says so (`retryAfter`, oms.domain.risk.RateLimited).
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+    if status == 429 and isinstance(extensions.get("retryAfter"), int):
+        headers = {"Retry-After": str(extensions["retryAfter"])}
     return Response(
         status_code=status,
         content_type=PROBLEM_CONTENT_TYPE,
         body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
-        # Every 503 is "try again shortly" (a transient AWS fault, the warehouse out of reach).
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None,
+        headers=headers,
     )
 
 

@@ -54,6 +54,8 @@ class Permission(StrEnum):
     NOTIFICATION_SETTINGS = "notification:settings"  # a store's notification rules
     STATS_READ = "stats:read"  # statistics (GET /stats/...): a store-scoped actor's only for its stores
     ROLES_MANAGE = "roles:manage"  # grant and revoke permissions per role, define custom staff roles
+    RISK_MANAGE = "risk:manage"  # blacklists and the risk settings (limits, rules, thresholds)
+    RISK_REVIEW = "risk:review"  # the manual review queue of suspicious paid orders: approve or reject
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -112,6 +114,10 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.STATS_READ: frozenset({Role.ADMIN, Role.SUPPORT, Role.FINANCE, Role.MERCHANT}),
     # Who may change who may do what: admin, always (`oms.domain.roles` refuses to take it away).
     Permission.ROLES_MANAGE: frozenset({Role.ADMIN}),
+    # Blacklists and limits decide who may buy at all: admin's. Reviewing a suspicious paid order (approve, or
+    # reject: its money goes back) is the platform's fraud desk: admin and support.
+    Permission.RISK_MANAGE: frozenset({Role.ADMIN}),
+    Permission.RISK_REVIEW: frozenset({Role.ADMIN, Role.SUPPORT}),
 }
 
 

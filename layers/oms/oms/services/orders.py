@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -38,12 +38,13 @@ from oms.services.access import in_scope, may_see_order, owns, scoped_order_view
 from oms.services.accounts import UnknownAddress
 from oms.services.idempotency import replay
 from oms.services.replays import cancelled_by, receipt_confirmed_by
+from oms.services.risk import RiskService, leaving_review
 from oms.store import keys
 from oms.store.orders import CheckoutBenefits, CheckoutInputs, OrderNumberTaken, OrderRepository, StaleOrder
 from oms.store.pages import Page
 from oms.store.pricing import COUPON_AVAILABLE, COUPON_USED, TEMPLATE_ACTIVE, coupon_domain
 from oms.store.records import CouponRecord, IdempotencyRecord, OrderRecord
-from oms.store.transactions import Transaction
+from oms.store.transactions import Transaction, TransactionCancelled
 from oms.views.orders import breakdown_of, child_view, line_facts, order_summary, order_view
 from oms.views.payments import payment_summary
 
@@ -88,7 +89,9 @@ class OrderService:
         cross_border_limit: Money = DEFAULT_CROSS_BORDER_LIMIT,
         paid_cancel: PaidCancel | None = None,
         cancel_money: CancelMoney | None = None,
+        risk: RiskService | None = None,
     ) -> None:
+        self.risk = risk
         self.repository = repository
         self.payment_timeout_seconds = payment_timeout_seconds
         self.clock = clock
@@ -104,6 +107,7 @@ class OrderService:
         request: PricingRequest,
         idempotency: tuple[str, str] | None,
         address_id: str | None = None,
+        extra_keys: Sequence[tuple[str, str]] = (),
     ) -> CheckoutInputs:
         return self.repository.read_checkout_inputs(
             [line.sku_id for line in lines],
@@ -112,6 +116,7 @@ class OrderService:
             coupon_codes=request.coupons,
             with_balance=request.balance is not None,
             address_id=address_id,
+            extra_keys=extra_keys,
         )
 
     def _price(
@@ -279,19 +284,30 @@ class OrderService:
         fingerprint: str,
         request: PricingRequest | None = None,
         shipping_address_id: str | None = None,
+        device: str | None = None,
+        billing_country: str | None = None,
     ) -> CheckoutResult:
         """Price from stored prices and rules and place the order in one transaction; the address is the
         one given, or the caller's saved `shipping_address_id` (read with the prices: 422 when it is not
         one of theirs).
 
-        AWS calls on the success path: one BatchGetItem (two with coupons) and one TransactWriteItems.
+        AWS calls on the success path: one BatchGetItem (two with coupons) and one TransactWriteItems; risk
+        control's rows are read by the first and its counters written by the second.
         The payment timer is armed from the committed data (the OrderPlaced outbox row in the table's
         stream), and the deadline index lets the sweeper find the order even if that fails: once the
         transaction has committed, the answer is 201 whatever happens to the timer.
         """
         request = request or PricingRequest()
         lines = merge_cart(cart)
-        inputs = self._read(actor.subject, lines, request, (actor.subject, idempotency_key), shipping_address_id)
+        # Risk control's rows (blacklists, counters, settings) ride on the same read (oms.services.risk).
+        probe = None
+        if self.risk is not None and shipping_address is not None:
+            probe = self.risk.checkout_probe(actor, shipping_address, device, with_coupons=bool(request.coupons))
+        extra_keys = () if probe is None else probe.keys
+        inputs = self._read(
+            actor.subject, lines, request, (actor.subject, idempotency_key), shipping_address_id, extra_keys
+        )
+        risk_rows = inputs.extra
         replayed = replay(inputs.stored_response, fingerprint)
         if replayed is not None:
             status_code, body, _ = replayed
@@ -300,6 +316,11 @@ class OrderService:
             if inputs.saved_address is None:
                 raise UnknownAddress(f"address {shipping_address_id} is not one of your saved addresses")
             shipping_address = inputs.saved_address
+            if self.risk is not None:
+                # A saved address is known only once read: its risk rows (the address's blacklist entry and
+                # accounts) take one more read on this path.
+                probe = self.risk.checkout_probe(actor, shipping_address, device, with_coupons=bool(request.coupons))
+                risk_rows = self.risk.probe_rows(probe)
         if shipping_address is None:
             raise InvalidRequest("a shipping address is needed")
 
@@ -311,6 +332,9 @@ class OrderService:
         ]
         if shortages:
             raise InsufficientStock(shortages)
+        screen = None  # risk control: blacklists, rate and amount limits, the rules' verdict
+        if self.risk is not None and probe is not None:
+            screen = self.risk.screen_checkout(probe, risk_rows, total=priced.total, billing_country=billing_country)
 
         now = self.clock()
         at = to_rfc3339(now)
@@ -342,6 +366,7 @@ class OrderService:
                 benefits=benefits.recorded(actor.subject, priced.points.earned),
                 paid=paid,
                 children=children,
+                risk=None if screen is None else screen.verdict,
             )
             body = order_view(record)
             summary = order_summary(record.header)
@@ -356,10 +381,15 @@ class OrderService:
                     body,
                     placed,
                     benefits,
+                    more=None if screen is None else screen.add,
                 )
                 break
             except OrderNumberTaken:
                 continue
+            except TransactionCancelled as cancelled:
+                if screen is not None:
+                    screen.explain(cancelled)  # a limit a racing checkout reached first
+                raise
         else:
             raise RuntimeError("could not allocate a unique order number")
         return CheckoutResult(201, body, replayed=False)
@@ -447,7 +477,8 @@ class OrderService:
         cancellation = cancellation_record(actor, reason, note, now)
         refunds = self.cancel_money.cancel_refunds(record, actor, now) if self.cancel_money else None
         event = events.order_cancelled(order_summary(record.header), change.to_status, cancellation=cancellation)
-        cancelled = self.repository.cancel(record, change, cancellation, event, refunds)
+        more = leaving_review(record, refunds)  # a held order in risk review leaves its queue
+        cancelled = self.repository.cancel(record, change, cancellation, event, more)
         open_attempts = any(a.status != "SUCCEEDED" and a.method != "balance" for a in record.payments)
         if self.cancel_money is not None and (refunds is not None or open_attempts):
             self.cancel_money.after_cancel(record.header.orderId)

@@ -79,6 +79,7 @@ from oms.services.access import may_see_order, owns
 from oms.services.idempotency import raise_if_key_in_use, replay
 from oms.services.refunds import RefundAsk, RefundService
 from oms.services.replays import reviewed_by
+from oms.services.risk import RiskService, Screen, hold_for_review, needs_risk_review
 from oms.store import keys
 from oms.store.audit import audit_records
 from oms.store.ledger import add_balance_change, add_postings, add_refund
@@ -175,7 +176,9 @@ class PaymentService:
         clock: Callable[[], datetime] = utcnow,
         payment_timeout_seconds: int = 1800,
         exchanges: Callable[[], ExchangeDifferences] | None = None,
+        risk: RiskService | None = None,
     ) -> None:
+        self.risk = risk  # screens payment attempts (blacklists, rate and amount limits)
         self.orders = orders
         # After-sales exchanges whose dearer replacement waits for its price difference (oms.wiring).
         self.exchanges = exchanges
@@ -206,7 +209,14 @@ class PaymentService:
 
     # ---------------------------------------------------------------- pay
     def create_payment(
-        self, actor: Actor, order_id: str, method: PaymentMethod, *, idempotency_key: str, fingerprint: str
+        self,
+        actor: Actor,
+        order_id: str,
+        method: PaymentMethod,
+        *,
+        idempotency_key: str,
+        fingerprint: str,
+        device: str | None = None,
     ) -> tuple[int, dict[str, Any], bool]:
         """A payment attempt for the order's outstanding amount; balance pays at once."""
         if not actor.can(Permission.PAYMENT_CREATE):
@@ -238,10 +248,20 @@ class PaymentService:
         amount = outstanding + surcharge
         payment_id = payment_id_for(order_id, len(record.payments) + 1)
         now = self._now()
+        screen = self.risk.screen_payment(actor, record, method, amount, device) if self.risk else None
         try:
             if method is PaymentMethod.BALANCE:
                 return self._pay_with_balance(
-                    actor, record, payment_id, amount, fee, balance is not None, idempotency_key, fingerprint, now
+                    actor,
+                    record,
+                    payment_id,
+                    amount,
+                    fee,
+                    balance is not None,
+                    idempotency_key,
+                    fingerprint,
+                    now,
+                    screen=screen,
                 )
             return self._create_attempt(
                 actor,
@@ -255,6 +275,7 @@ class PaymentService:
                 idempotency_key,
                 fingerprint,
                 now,
+                screen=screen,
             )
         except ConcurrentChange as changed:
             raise Conflict("the order changed while this payment was being set up; retry") from changed
@@ -272,6 +293,7 @@ class PaymentService:
         idempotency_key: str,
         fingerprint: str,
         now: str,
+        screen: Screen | None = None,
     ) -> tuple[int, dict[str, Any], bool]:
         header = record.header
         provider = self.providers(method)
@@ -305,7 +327,14 @@ class PaymentService:
         add_new_attempt(tx, attempt)
         body = {**attempt_view(attempt), "paymentDeadline": deadline}
         add_idempotency(tx, actor.subject, idempotency_key, fingerprint, 201, body, now)
-        self._commit(tx)
+        if screen is not None:
+            screen.add(tx)
+        try:
+            self._commit(tx)
+        except TransactionCancelled as cancelled:
+            if screen is not None:
+                screen.explain(cancelled)  # a limit a racing payment reached first
+            raise
         return 201, body, False
 
     def _pay_with_balance(
@@ -319,6 +348,7 @@ class PaymentService:
         idempotency_key: str,
         fingerprint: str,
         now: str,
+        screen: Screen | None = None,
     ) -> tuple[int, dict[str, Any], bool]:
         """Debit the balance and pay the order in ONE transaction; not enough balance → 409, nothing written."""
         if not has_account:
@@ -353,9 +383,13 @@ class PaymentService:
         )
         body = {**attempt_view(attempt), "paymentDeadline": header.paymentDeadline}
         add_idempotency(tx, actor.subject, idempotency_key, fingerprint, 201, body, now)
+        if screen is not None:
+            screen.add(tx)
         try:
             self._commit(tx)
         except TransactionCancelled as cancelled:
+            if screen is not None:
+                screen.explain(cancelled)
             if cancelled.failed(Part.BALANCE):
                 current = self.reads.balance(actor.subject)
                 raise InsufficientBalance(
@@ -391,9 +425,12 @@ class PaymentService:
             payment_attempts=attempt_number_of(attempt_payment_id),
             lines=line_facts(record),
         )
-        add_order_move(tx, header, change, paid)
-        add_stock_sale(tx, record.lines, now, from_available=revive)
-        add_children_to_warehouse_queues(tx, record, now)
+        if not revive and needs_risk_review(header):
+            hold_for_review(tx, record, actor, now)  # the manual review queue, not fulfilment (oms.services.risk)
+        else:
+            add_order_move(tx, header, change, paid)
+            add_stock_sale(tx, record.lines, now, from_available=revive)
+            add_children_to_warehouse_queues(tx, record, now)
         if revive:
             # The cancel booked the order's value as cancelled; the revived order is owed it again.
             cancelled = header.total.money() - money_of(record).owed

@@ -294,6 +294,7 @@ class OrderItem(Item, discriminator="Order"):
     # refunded <= received − amount, so refunds never exceed what the order received, whatever the concurrency.
     refunded = NumberAttribute(null=True)
     hold = JSONAttribute(null=True)  # oms.domain.holds.Hold while ON_HOLD (kind, reason, who, when, status before)
+    risk = JSONAttribute(null=True)  # the checkout's risk verdict (rules matched, review) and the review decision
 
 
 class OrderLineItem(Item, discriminator="OrderLine"):

@@ -142,6 +142,7 @@ class CheckoutInputs:
     balance: BalanceRecord | None = None
     logistics: dict[str, tuple[HandlingClass, bool]] = field(default_factory=dict)  # sku -> handling, cross-border
     saved_address: dict[str, Any] | None = None  # the caller's saved address checkout was asked to ship to
+    extra: list[Any] = field(default_factory=list)  # the rows of `extra_keys` (risk control's: oms.store.risk)
 
 
 @dataclass(frozen=True)
@@ -431,6 +432,7 @@ class OrderRepository:
         coupon_codes: tuple[str, ...] = (),
         with_balance: bool = False,
         address_id: str | None = None,
+        extra_keys: Sequence[tuple[str, str]] = (),
     ) -> CheckoutInputs:
         """Everything checkout needs, in one consistent BatchGetItem: SKUs, stock, shipping, promotions,
         points programmes, FX rates, the presented coupons, the customer's points and balance, replay."""
@@ -452,6 +454,8 @@ class OrderRepository:
         if customer_id and address_id:
             wanted.append(keys.customer_address(customer_id, address_id))  # keyed by the caller: only theirs
         saved_address: dict[str, Any] | None = None
+        wanted += [key for key in dict.fromkeys(extra_keys) if key not in wanted]
+        extra: list[Any] = []
         skus: dict[str, Sku] = {}
         terms: dict[str, SkuTerms] = {}
         logistics: dict[str, tuple[HandlingClass, bool]] = {}
@@ -486,6 +490,8 @@ class OrderRepository:
                 stored = StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
             elif (address := address_of(item)) is not None:
                 saved_address = address
+            else:
+                extra.append(item)
         return CheckoutInputs(
             skus,
             available,
@@ -501,6 +507,7 @@ class OrderRepository:
             balance=balance,
             logistics=logistics,
             saved_address=saved_address,
+            extra=extra,
         )
 
     def read_coupon_state(self, template_ids: list[str], customer_id: str) -> CouponState:
@@ -559,6 +566,7 @@ class OrderRepository:
         benefits: Benefits | None = None,
         paid: StatusChange | None = None,
         children: Sequence[ChildOrder] = (),
+        risk: dict[str, Any] | None = None,
     ) -> OrderRecord:
         """The items of a new order, not yet written (so the response can be rendered first).
 
@@ -618,6 +626,7 @@ class OrderRepository:
             createdAt=now,
             updatedAt=now,
             version=1,
+            risk=risk,
         )
         events = [event_record(event_item(order_id, created))]
         if paid is not None:
@@ -632,10 +641,11 @@ class OrderRepository:
         response_body: dict[str, Any],
         events: Sequence[OutboxEvent],
         benefits: CheckoutBenefits | None = None,
+        more: Callable[[Transaction], None] | None = None,
     ) -> None:
         """ONE transaction: reserve every line's stock, take the coupons, points and balance, write
         header, lines, history, the outbox rows of `events`, order-number reservation and the
-        idempotency record. All or nothing."""
+        idempotency record, and `more` (risk control's counters). All or nothing."""
         header = record.header
         now = header.createdAt
         customer_id = header.customerId
@@ -712,6 +722,8 @@ class OrderRepository:
                 [StockItem.available.add(-quantity), taken_stock.add(quantity), StockItem.updatedAt.set(now)],
                 StockItem.available >= quantity,
             )
+        if more is not None:
+            more(tx)
         if len(tx) > MAX_TRANSACTION_ITEMS:
             raise OrderTooLarge(
                 f"this order needs {len(tx)} writes, more than one checkout can make ({MAX_TRANSACTION_ITEMS}):"

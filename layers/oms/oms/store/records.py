@@ -272,6 +272,7 @@ class HeaderRecord:
     version: int
     refunded: int | None = None  # committed to go back by refund requests (the conditional counter)
     hold: Any = None  # oms.domain.holds.Hold.to_dict() while ON_HOLD for a kind that records one
+    risk: Any = None  # the checkout's risk verdict (oms.domain.risk.verdict) and the review's decision
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,7 @@ class Part(StrEnum):
     QUOTA = "quota"
     REFUND = "refund"
     REMINDER = "reminder"  # the payment reminder of one deadline
+    RISK = "risk"  # a risk control row (oms.store.risk): a rate window, a daily total, a blacklist entry
     SETTINGS = "settings"
     SETTLEMENT = "settlement"
     SHIPMENT = "shipment"
