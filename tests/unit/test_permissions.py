@@ -38,6 +38,9 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.PERSONAL_DATA_READ,
         P.NOTIFICATION_SETTINGS,
         P.STATS_READ,
+        P.ORDER_NOTE,
+        P.ORDER_FLAG,
+        P.ORDER_HOLD,
     },
     # Support opens cases for shoppers, decides for merchants (until merchant staff are store-scoped) and
     # arbitrates for the platform.
@@ -52,6 +55,9 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_ARBITRATE,
         P.EXPORT_CREATE,
         P.STATS_READ,
+        P.ORDER_NOTE,
+        P.ORDER_FLAG,
+        P.ORDER_HOLD,
     },
     # The warehouse books returns in and inspects them.
     Role.WAREHOUSE: {
@@ -61,6 +67,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_READ_ANY,
         P.AFTER_SALES_RECEIVE,
         P.EXPORT_CREATE,
+        P.ORDER_NOTE,
     },
     # Finance reviews bank transfers and runs the money side; it does not cancel orders.
     Role.FINANCE: {
@@ -78,6 +85,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.REPORT_READ,
         P.EXPORT_CREATE,
         P.STATS_READ,
+        P.ORDER_NOTE,
     },
     # Store-scoped merchant permissions are not granted yet; quoting is open to every signed-in role.
     Role.MERCHANT: {P.ORDER_QUOTE},
@@ -228,4 +236,7 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "personal-data:read",
         "notification:settings",
         "stats:read",
+        "order:note",
+        "order:flag",
+        "order:hold",
     }

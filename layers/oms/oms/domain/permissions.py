@@ -51,6 +51,9 @@ class Permission(StrEnum):
     PERSONAL_DATA_READ = "personal-data:read"  # names, phones, emails and addresses unmasked in exports
     NOTIFICATION_SETTINGS = "notification:settings"  # a store's notification rules
     STATS_READ = "stats:read"  # platform-wide statistics (GET /stats/...)
+    ORDER_NOTE = "order:note"  # staff notes and recorded customer communications on an order
+    ORDER_FLAG = "order:flag"  # mark an order special (the system's flags are set by the system)
+    ORDER_HOLD = "order:hold"  # put a paid order on hold, and release a staff hold
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -105,6 +108,11 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     # Operators, finance and support read the platform's statistics; merchants get their stores' figures
     # once staff are store-scoped (issue 13), until then none.
     Permission.STATS_READ: frozenset({Role.ADMIN, Role.SUPPORT, Role.FINANCE}),
+    # The order desk (issue 13): whoever works on any order notes what they did or heard; marking an order
+    # special and holding it back from shipping are customer service's calls (support, admin).
+    Permission.ORDER_NOTE: frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE}),
+    Permission.ORDER_FLAG: frozenset({Role.ADMIN, Role.SUPPORT}),
+    Permission.ORDER_HOLD: frozenset({Role.ADMIN, Role.SUPPORT}),
 }
 
 
