@@ -61,9 +61,10 @@ def flag_special(orderId: str, body: Annotated[FlagIn | None, Body()] = None) ->
 
 
 @app.endpoint("DELETE", SPECIAL, permits=Permission.ORDER_FLAG)
-def unflag_special(orderId: str) -> DeskOrder:
-    """Unmark the order special (idempotent: not marked, nothing changes)."""
-    return answer(DeskOrder, services.desk.clear_flag(actor(app), orderId, OrderFlag.SPECIAL, None))
+def unflag_special(orderId: str, body: Annotated[FlagIn | None, Body()] = None) -> DeskOrder:
+    """Unmark the order special, with an optional reason (idempotent: not marked, nothing changes)."""
+    reason = body.reason if body is not None else None
+    return answer(DeskOrder, services.desk.clear_flag(actor(app), orderId, OrderFlag.SPECIAL, reason))
 
 
 @app.endpoint("POST", "/orders/{orderId}/hold", permits=Permission.ORDER_HOLD, problems=(409,))

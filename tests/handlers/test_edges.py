@@ -93,6 +93,12 @@ STAFF_ONLY = {
     "GET /exports/{exportId}",
     "GET /settings/notifications/{storeId}",
     "PUT /settings/notifications/{storeId}",
+    "POST /orders/{orderId}/notes",
+    "PUT /orders/{orderId}/flags/special",
+    "DELETE /orders/{orderId}/flags/special",
+    "POST /orders/{orderId}/hold",
+    "POST /orders/{orderId}/release-hold",
+    "POST /orders/batch",
 }
 # A valid body per request model, so an over-long path id meets the store, not a schema error.
 VALID_BODIES: dict[str, Any] = {
@@ -139,6 +145,9 @@ VALID_BODIES: dict[str, Any] = {
     "PreferencesIn": {"locale": "en"},
     "RulesIn": {"events": {"OrderShipped": ["inbox"]}},
     "ReadAllIn": {},
+    "NoteIn": {"text": "called the shopper"},
+    "FlagIn": {"reason": "VIP"},
+    "HoldIn": {"reason": "address check"},
 }
 
 
