@@ -11,7 +11,7 @@ from typing import Any
 from tests.helpers.handlers import ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, outbox_rows
 from tests.helpers.payments import ledger_items
 from tests.helpers.table import table_snapshot
-from tests.helpers.world import FINANCE, WAREHOUSE, Call, World, payment_callback
+from tests.helpers.world import FINANCE, WAREHOUSE, Call, Faults, World, payment_callback
 
 NOTES = "/orders/{orderId}/notes"
 SPECIAL = "/orders/{orderId}/flags/special"
@@ -334,3 +334,85 @@ def test_a_batch_reviews_bank_transfers_and_ships(world: World) -> None:
     ).body
     assert shipped["succeeded"] == 2
     assert order(world, nothing)["status"] == "SHIPPED"
+
+
+def risk_held(world: World) -> str:
+    """A paid order a risk rule sent to review (written as the risk side will: ON_HOLD, risk-review hold)."""
+    from oms.domain import events
+    from oms.domain.clock import to_rfc3339, utcnow
+    from oms.domain.holds import Hold, HoldKind
+    from oms.domain.order import OrderStatus, StatusChange
+    from oms.domain.permissions import Actor
+    from oms.store.orders import OrderRepository, add_order_move
+    from oms.store.transactions import Transaction
+    from oms.views.orders import order_summary
+
+    order_id = str(world.paid_order()["orderId"])
+    record = OrderRepository().get_order(order_id)
+    assert record is not None
+    now = to_rfc3339(utcnow())
+    hold = Hold(HoldKind.RISK_REVIEW, "new account, high amount", "risk", now, OrderStatus.PAID)
+    change = StatusChange(OrderStatus.PAID, OrderStatus.ON_HOLD, Actor.system("risk"), now, "risk review")
+    tx = Transaction()
+    add_order_move(tx, record.header, change, events.order_on_hold(order_summary(record.header)), hold=hold)
+    tx.commit()
+    return order_id
+
+
+def test_a_risk_review_is_not_released_by_staff_nor_reviewed_in_a_batch_until_the_risk_side_is_wired(
+    world: World,
+) -> None:
+    order_id = risk_held(world)
+    answer = world.call(RELEASE, Call(f"/orders/{order_id}/release-hold", SUPPORT, {"reason": "looks fine"}))
+    assert (answer.status, answer.body["holdKind"]) == (409, "risk-review")
+    body = {"action": "review", "orderIds": [order_id], "decision": "approve", "reason": "known customer"}
+    [result] = batch(world, ADMIN, body, "risk").body["results"]
+    assert (result["status"], result["problem"]["type"]) == ("failed", "urn:oms:problem:review-not-available")
+    assert order(world, order_id)["status"] == "ON_HOLD"
+
+
+def test_a_batch_review_reaches_the_risk_side_once_wired(world: World) -> None:
+    order_id = risk_held(world)
+    decided: list[tuple[str, str, bool, str]] = []
+
+    class Risk:
+        def decide(self, actor: Any, order_id: str, approve: bool, reason: str) -> dict[str, Any]:
+            decided.append((actor.subject, order_id, approve, reason))
+            return {}
+
+    service = world.functions["order_desk"].services.batches
+    service.risk = Risk()
+    try:
+        body = {"action": "review", "orderIds": [order_id], "decision": "reject", "reason": "fraud ring"}
+        assert batch(world, ADMIN, body, "risk-2").body["succeeded"] == 1
+    finally:
+        service.risk = None
+    assert decided == [("admin-1", order_id, False, "fraud ring")]
+
+
+def test_a_transient_fault_on_one_order_is_that_orders_retryable_result(world: World, faults: Faults) -> None:
+    a, b = world.paid_order()["orderId"], world.paid_order()["orderId"]
+    service = world.functions["order_desk"].services.desk
+    real = service.set_flag
+
+    def flaky(actor: Any, order_id: str, flag: Any, reason: str | None) -> Any:
+        """DynamoDB throttles this order's write (after botocore's retries), and only this one."""
+        if order_id != a:
+            return real(actor, order_id, flag, reason)
+        faults.inject("throttle", frozenset({"TransactWriteItems"}))
+        try:
+            return real(actor, order_id, flag, reason)
+        finally:
+            faults.clear()
+
+    service.set_flag = flaky
+    try:
+        results = batch(world, SUPPORT, {"action": "flag", "orderIds": [a, b]}, "flaky").body["results"]
+    finally:
+        del service.set_flag
+    assert [(r["status"], r.get("problem", {}).get("status")) for r in results] == [
+        ("failed", 503),
+        ("succeeded", None),
+    ]
+    assert results[0]["problem"]["type"] == "urn:oms:problem:service-unavailable"
+    assert flags_of(a) == [] and flags_of(b) == ["special"]
