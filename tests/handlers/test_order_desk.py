@@ -416,3 +416,23 @@ def test_a_transient_fault_on_one_order_is_that_orders_retryable_result(world: W
     ]
     assert results[0]["problem"]["type"] == "urn:oms:problem:service-unavailable"
     assert flags_of(a) == [] and flags_of(b) == ["special"]
+
+
+def test_a_payment_arriving_on_a_staff_held_order_is_refunded_not_kept(world: World) -> None:
+    """Two attempts open; the first pays the order, staff hold it, then the second pays too: a duplicate,
+    refunded as it would be without the hold (never money held on the order)."""
+    order_id = world.pending_order()["orderId"]
+    first = world.attempt({"orderId": order_id}, "wechat")
+    second = world.attempt({"orderId": order_id}, "alipay")
+    callbacks = world.functions["payment_callbacks"]
+    paid = world.sandbox.pay("wechat", first["paymentId"], amount=first["amount"]["amount"])
+    assert payment_callback(callbacks, "wechat", paid)["statusCode"] == 204
+    world.ok(HOLD, Call(f"/orders/{order_id}/hold", SUPPORT, {"reason": "address check"}))
+    again = world.sandbox.pay("alipay", second["paymentId"], amount=second["amount"]["amount"])
+    assert payment_callback(callbacks, "alipay", again)["statusCode"] == 200
+    payments = world.ok("GET /orders/{orderId}/payments", Call(f"/orders/{order_id}/payments", ADMIN))
+    assert [(r["paymentId"], r["status"]) for r in payments["refunds"]] == [(second["paymentId"], "SUCCEEDED")]
+    assert order(world, order_id)["status"] == "ON_HOLD" and hold_of(order_id)["kind"] == "staff"
+    assert flags_of(order_id) == []  # the duplicate's case closed with its refund
+    world.ok(RELEASE, Call(f"/orders/{order_id}/release-hold", SUPPORT, {"reason": "fine"}))
+    assert_ledger_balances(world, order_id)
