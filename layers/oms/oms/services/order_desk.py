@@ -144,8 +144,14 @@ class OrderDeskService:
             role=actor.primary_role,
             at=now,
         )
-        after = {"noteId": note.noteId, "kind": note.kind, "visibility": note.visibility, "channel": note.channel}
-        add_audit(tx, f"ORDER#{order_id}", "order.note", actor=actor, now=now, before=None, after=after, reason=checked)
+        after = {
+            "noteId": note.noteId,
+            "kind": note.kind,
+            "visibility": note.visibility,
+            "channel": note.channel,
+            "text": note.text,
+        }
+        add_audit(tx, f"ORDER#{order_id}", "order.note", actor=actor, now=now, before=None, after=after, reason=None)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
