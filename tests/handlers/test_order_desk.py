@@ -436,3 +436,29 @@ def test_a_payment_arriving_on_a_staff_held_order_is_refunded_not_kept(world: Wo
     assert flags_of(order_id) == []  # the duplicate's case closed with its refund
     world.ok(RELEASE, Call(f"/orders/{order_id}/release-hold", SUPPORT, {"reason": "fine"}))
     assert_ledger_balances(world, order_id)
+
+
+def test_a_batch_cancel_cancels_each_order_as_its_route_would(world: World) -> None:
+    pending, paid = world.pending_order()["orderId"], world.paid_order()["orderId"]
+    shipped, _, _ = world.shipped_child()
+    held = world.paid_order()["orderId"]
+    world.ok(HOLD, Call(f"/orders/{held}/hold", SUPPORT, {"reason": "check"}))
+    ids = [pending, paid, shipped["orderId"], held]
+    result = batch(world, SUPPORT, {"action": "cancel", "orderIds": ids, "reason": "customer called"}, "cx").body
+    outcome = {r["orderId"]: (r["status"], r.get("problem", {}).get("type")) for r in result["results"]}
+    assert outcome[pending] == ("succeeded", None)
+    assert outcome[paid] == ("succeeded", None)
+    assert outcome[held] == ("failed", "urn:oms:problem:order-held")
+    assert outcome[shipped["orderId"]] == ("failed", "urn:oms:problem:already-shipped")
+    [answered] = [r["problem"] for r in result["results"] if r["orderId"] == shipped["orderId"]]
+    single = world.call("POST /orders/{orderId}/cancel", Call(f"/orders/{shipped['orderId']}/cancel", SUPPORT, {}))
+    assert (single.status, single.body["type"], single.body["detail"]) == (
+        answered["status"],
+        answered["type"],
+        answered["detail"],
+    )  # the problem the single route answers
+    assert order(world, pending)["status"] == "CANCELLED"
+    assert order(world, paid)["status"] in ("CANCELLED", "CLOSED")
+    assert order(world, held)["status"] == "ON_HOLD"
+    for order_id in (pending, paid):
+        assert_ledger_balances(world, order_id)
