@@ -15,9 +15,9 @@ from oms.api.desk_schemas import BatchIn, FlagIn, HoldIn, NoteIn
 from oms.api.desk_views import BatchAnswer, DeskOrder, OrderNote, OrderNotes
 from oms.api.http import actor, answer, make_resolver
 from oms.api.params import IdempotencyKey, replayed_header
+from oms.domain.batches import BatchNote, BatchRequest
 from oms.domain.flags import OrderFlag
 from oms.domain.permissions import Permission
-from oms.services.batches import BatchNote, BatchRequest
 from oms.services.idempotency import request_fingerprint
 
 logger = Logger()

@@ -23,18 +23,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from oms.domain.batches import MAX_BATCH_ORDERS, BatchAction
+from oms.domain.batches import MAX_BATCH_ORDERS, BatchAction, BatchRequest
 from oms.domain.clock import to_rfc3339, utcnow
 from oms.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest
-from oms.domain.flags import OrderFlag
 from oms.domain.fulfilment import ChildStatus, ShipmentRequest
 from oms.domain.holds import Hold, HoldKind
 from oms.domain.ids import new_id
-from oms.domain.notes import CommunicationChannel, NoteKind, NoteVisibility
 from oms.domain.order import OrderStatus
 from oms.domain.payment import AttemptStatus, PaymentMethod
 from oms.domain.permissions import Actor, Permission
@@ -77,28 +74,6 @@ class ReviewNotAvailable(Conflict):
 class NothingToReview(Conflict):
     slug = "nothing-to-review"
     title = "The order has no pending review"
-
-
-@dataclass(frozen=True)
-class BatchNote:
-    kind: NoteKind
-    text: str
-    visibility: NoteVisibility = NoteVisibility.INTERNAL
-    channel: CommunicationChannel | None = None
-
-
-@dataclass(frozen=True)
-class BatchRequest:
-    """A validated batch (oms.api.desk_schemas.BatchIn): the action, the orders and the action's fields."""
-
-    action: BatchAction
-    order_ids: list[str]
-    reason: str | None = None
-    approve: bool | None = None  # review
-    flag: OrderFlag = OrderFlag.SPECIAL  # flag, unflag
-    note: BatchNote | None = None  # note
-    carrier: str | None = None  # ship
-    tracking_numbers: dict[str, str] = field(default_factory=dict)  # ship: order (or child order) id -> number
 
 
 def problem_of(error: DomainError) -> dict[str, Any]:
