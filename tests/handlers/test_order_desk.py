@@ -462,3 +462,34 @@ def test_a_batch_cancel_cancels_each_order_as_its_route_would(world: World) -> N
     assert order(world, held)["status"] == "ON_HOLD"
     for order_id in (pending, paid):
         assert_ledger_balances(world, order_id)
+
+
+def test_a_partly_shipped_order_held_and_released_is_partly_shipped_again(world: World) -> None:
+    from tests.helpers.handlers import ADDRESS
+    from tests.helpers.world import checkout_call, sku
+
+    mug = {**sku("MUG-WH2"), "warehouseId": "WH2"}
+    world.ok("POST /products", Call("/products", ADMIN, {"storeId": "demo", "name": "Mug", "skus": [mug]}, status=201))
+    lines = [{"skuId": "TEE-M", "quantity": 1}, {"skuId": "MUG-WH2", "quantity": 1}]
+    body = {"lines": lines, "shippingAddress": ADDRESS, "balance": "max"}
+    placed = world.ok("POST /orders", checkout_call(body, world.key("order")))
+    order_id = placed["orderId"]
+    first, second = (c["childOrderId"] for c in placed["children"])
+    parcel = {"carrier": "sf", "trackingNumber": world.tracking()}
+    world.ok("POST /orders/{orderId}/shipments", Call(f"/orders/{first}/shipments", WAREHOUSE, parcel, status=201))
+    assert order(world, order_id)["status"] == "PARTIALLY_SHIPPED"
+
+    def listed(warehouse: str) -> list[str]:
+        page = world.ok(
+            "GET /warehouses/{warehouseId}/child-orders", Call(f"/warehouses/{warehouse}/child-orders", WAREHOUSE)
+        )
+        return [c["childOrderId"] for c in page["items"]]
+
+    held = world.ok(HOLD, Call(f"/orders/{order_id}/hold", SUPPORT, {"reason": "wrong mug colour?"}))
+    assert held["hold"]["fromStatus"] == "PARTIALLY_SHIPPED"
+    assert first in listed("WH1") and second not in listed("WH2")  # only what is left to ship leaves the list
+    released = world.ok(RELEASE, Call(f"/orders/{order_id}/release-hold", SUPPORT, {"reason": "colour fine"}))
+    assert released["status"] == "PARTIALLY_SHIPPED" and second in listed("WH2")
+    parcel = {"carrier": "sf", "trackingNumber": world.tracking()}
+    world.ok("POST /orders/{orderId}/shipments", Call(f"/orders/{second}/shipments", WAREHOUSE, parcel, status=201))
+    assert order(world, order_id)["status"] == "SHIPPED"
