@@ -94,8 +94,8 @@ _CNY = Money(12900, "CNY")
 WHEN: dict[EventType, str] = {
     EventType.ORDER_PLACED: "Checkout committed an order (PENDING_PAYMENT, or PAID when balance and points covered it). Arms the payment timer.",
     EventType.ORDER_PAID: "The order's amount due was received in full (a provider callback, a sync, a reviewed bank transfer, or balance/points at checkout).",
-    EventType.ORDER_ON_HOLD: "Money arrived that did not fit (less than due, wrong currency): the order is held and an anomaly case opened.",
-    EventType.ORDER_HOLD_RELEASED: "Staff released a held order: it awaits the rest of its money again, with a new payment deadline.",
+    EventType.ORDER_ON_HOLD: "Money arrived that did not fit (less than due, wrong currency): the order is held and an anomaly case opened; or staff put a paid order on hold (POST /orders/{orderId}/hold). `hold` says which kind, why, who and from which status.",
+    EventType.ORDER_HOLD_RELEASED: "A held order was released: an abnormal payment's hold awaits the rest of its money again, with a new payment deadline; a staff hold's release (POST /orders/{orderId}/release-hold) is back at the status it interrupted (`hold` set, no deadline).",
     EventType.ORDER_CANCELLED: "The order was cancelled: by the shopper, by staff, or at its payment deadline (status CANCELLED), or after payment (refunds follow).",
     EventType.ORDER_SHIPPED: "A parcel of a child order left the warehouse (the order becomes PARTIALLY_SHIPPED or SHIPPED).",
     EventType.CHILD_ORDER_DELIVERED: "A carrier reported a child order's parcel delivered.",
@@ -118,7 +118,16 @@ EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
     EventType.ORDER_PAID: lambda: events.order_paid(
         ORDER, payment_id="PA01JDX8R0S2T4V6W8X0Y2Z4A6B8", method="alipay", payment_attempts=1, lines=LINES
     ),
-    EventType.ORDER_ON_HOLD: lambda: events.order_on_hold(ORDER),
+    EventType.ORDER_ON_HOLD: lambda: events.order_on_hold(
+        ORDER,
+        hold={
+            "kind": "anomaly",
+            "reason": "amount_mismatch",
+            "by": "provider:wechat",
+            "at": "2026-12-01T09:00:00Z",
+            "fromStatus": "PENDING_PAYMENT",
+        },
+    ),
     EventType.ORDER_HOLD_RELEASED: lambda: events.order_hold_released(
         {**ORDER, "status": "ON_HOLD"},
         payment_deadline="2026-12-01T09:30:00Z",
@@ -199,7 +208,7 @@ EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
 # What the after-commit function (the table's stream) does with an event, besides the bus's consumers.
 AFTER_COMMIT: dict[str, str] = {
     "OrderPlaced": "arms the payment timer",
-    "OrderHoldReleased": "re-arms the payment timer",
+    "OrderHoldReleased": "re-arms the payment timer (when it carries a payment deadline)",
     "OrderDelivered": "arms the auto-confirm timer",
     "OrderCancelled": "closes open payment attempts at the providers, settles refunds",
     "ChildOrderCancelled": "settles the child's refunds",

@@ -102,6 +102,12 @@ STAFF_ONLY = {
     "POST /orders/{orderId}/risk-review",
     "GET /settings/risk",
     "PUT /settings/risk",
+    "POST /orders/{orderId}/notes",
+    "PUT /orders/{orderId}/flags/special",
+    "DELETE /orders/{orderId}/flags/special",
+    "POST /orders/{orderId}/hold",
+    "POST /orders/{orderId}/release-hold",
+    "POST /orders/batch",
 }
 # A valid body per request model, so an over-long path id meets the store, not a schema error.
 VALID_BODIES: dict[str, Any] = {
@@ -154,6 +160,9 @@ VALID_BODIES: dict[str, Any] = {
     "BlacklistRemoveIn": {"value": "cust-9", "reason": "cleared"},
     "RiskReviewIn": {"decision": "approve", "reason": "checked"},
     "RiskSettingsIn": {},
+    "NoteIn": {"text": "called the shopper"},
+    "FlagIn": {"reason": "VIP"},
+    "HoldIn": {"reason": "address check"},
 }
 
 

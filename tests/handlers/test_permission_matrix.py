@@ -65,6 +65,7 @@ SIGNED_IN = {
     "GET /orders",
     "GET /orders/{orderId}",
     "GET /orders/{orderId}/after-sales",
+    "GET /orders/{orderId}/notes",
     "POST /orders/{orderId}/confirm-receipt",
     "GET /orders/{orderId}/payments",
     "POST /orders/{orderId}/payments/{paymentId}/sync",

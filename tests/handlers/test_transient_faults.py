@@ -150,6 +150,24 @@ def _batch(w: World) -> Call:
     return Call("/shipments/batch", WAREHOUSE, {"items": items})
 
 
+def _unflag(w: World) -> Call:
+    order_id = w.paid_order()["orderId"]
+    w.ok("PUT /orders/{orderId}/flags/special", Call(f"/orders/{order_id}/flags/special", SUPPORT, {}))
+    return Call(f"/orders/{order_id}/flags/special", SUPPORT)
+
+
+def _release_hold(w: World) -> Call:
+    order_id = w.paid_order()["orderId"]
+    w.ok("POST /orders/{orderId}/hold", Call(f"/orders/{order_id}/hold", SUPPORT, {"reason": "check"}))
+    return Call(f"/orders/{order_id}/release-hold", SUPPORT, {"reason": "checked"})
+
+
+def _order_batch(w: World) -> Call:
+    ids = [w.paid_order()["orderId"] for _ in range(2)]
+    body = {"action": "hold", "orderIds": ids, "reason": "audit"}
+    return Call("/orders/batch", SUPPORT, body, {"Idempotency-Key": w.key("batch")})
+
+
 def _case(w: World, *moves: tuple[str, dict[str, Any], dict[str, Any]]) -> str:
     """A return case on a delivered order (one unit), moved by `moves` (action, who, body); its id."""
     order = w.delivered_order()
@@ -467,6 +485,23 @@ CASES = [
     ),
     Case("POST /orders/{orderId}/release", _release),
     Case("POST /shipments/batch", _batch),
+    # the order desk
+    Case(
+        "POST /orders/{orderId}/notes",
+        lambda w: Call(f"/orders/{w.paid_order()['orderId']}/notes", SUPPORT, {"text": "called"}, status=201),
+        NEW_REQUEST,
+    ),
+    Case(
+        "PUT /orders/{orderId}/flags/special",
+        lambda w: Call(f"/orders/{w.paid_order()['orderId']}/flags/special", SUPPORT, {"reason": "VIP"}),
+    ),
+    Case("DELETE /orders/{orderId}/flags/special", _unflag),
+    Case(
+        "POST /orders/{orderId}/hold",
+        lambda w: Call(f"/orders/{w.paid_order()['orderId']}/hold", SUPPORT, {"reason": "address check"}),
+    ),
+    Case("POST /orders/{orderId}/release-hold", _release_hold),
+    Case("POST /orders/batch", _order_batch),
     # pricing
     Case("POST /promotions", lambda w: Call("/promotions", ADMIN, spend_and_save(), status=201), NEW_REQUEST),
     Case(

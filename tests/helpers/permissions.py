@@ -39,6 +39,9 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.ROLES_MANAGE,
         P.RISK_MANAGE,
         P.RISK_REVIEW,
+        P.ORDER_NOTE,
+        P.ORDER_FLAG,
+        P.ORDER_HOLD,
     },
     # Support opens cases for shoppers, decides for any store and arbitrates for the platform.
     Role.SUPPORT: {
@@ -53,6 +56,9 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.EXPORT_CREATE,
         P.STATS_READ,
         P.RISK_REVIEW,
+        P.ORDER_NOTE,
+        P.ORDER_FLAG,
+        P.ORDER_HOLD,
     },
     # The warehouse books returns in and inspects them.
     Role.WAREHOUSE: {
@@ -62,6 +68,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_READ_ANY,
         P.AFTER_SALES_RECEIVE,
         P.EXPORT_CREATE,
+        P.ORDER_NOTE,
     },
     # Finance reviews bank transfers and runs the money side; it does not cancel orders.
     Role.FINANCE: {
@@ -79,6 +86,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.REPORT_READ,
         P.EXPORT_CREATE,
         P.STATS_READ,
+        P.ORDER_NOTE,
     },
     # Merchant staff work on their stores' orders only (the services scope every one of these): read,
     # ship, decide after-sales cases, export, statistics. Quoting is open to every signed-in role.

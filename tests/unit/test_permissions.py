@@ -154,6 +154,9 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "roles:manage",
         "risk:manage",
         "risk:review",
+        "order:note",
+        "order:flag",
+        "order:hold",
     }
 
 

@@ -40,10 +40,12 @@ if TYPE_CHECKING:
     from oms.services.accounts import AccountService
     from oms.services.after_commit import AfterCommit
     from oms.services.after_sales import AfterSalesService, CaseFlow, CaseRefundAsk, Deadlines
+    from oms.services.batches import BatchService
     from oms.services.catalog import CatalogService
     from oms.services.exports import ExportService
     from oms.services.fulfilment import FulfilmentService
     from oms.services.notifications import NotificationService
+    from oms.services.order_desk import OrderDeskService
     from oms.services.orders import OrderService
     from oms.services.payments import PaymentService
     from oms.services.pricing_admin import PricingAdminService
@@ -251,6 +253,22 @@ class Services:
             return_tracking=lambda case_id, notice: self.after_sales.return_tracking(case_id, notice),
             replacement_shipped=lambda case_id: self.after_sales.replacement_shipped(case_id),
         )
+
+    @cached_property
+    def desk(self) -> OrderDeskService:
+        """Notes, recorded communications, the special flag and staff holds (oms.services.order_desk)."""
+        from oms.services.order_desk import OrderDeskService
+        from oms.store.orders import OrderRepository
+
+        return OrderDeskService(OrderRepository())
+
+    @cached_property
+    def batches(self) -> BatchService:
+        """Batch actions on orders, each order through the single route's service; a risk review is decided
+        by the risk side (`RiskService.decide`, as its own route does)."""
+        from oms.services.batches import BatchService
+
+        return BatchService(self.desk, self.orders, self.payments, self.fulfilment, risk=self.risk)
 
     @cached_property
     def timers(self) -> OrderTimers:

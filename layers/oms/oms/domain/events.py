@@ -22,8 +22,9 @@ Json = dict[str, Any]
 class EventType(StrEnum):
     ORDER_PLACED = "OrderPlaced"  # arms the payment timer
     ORDER_PAID = "OrderPaid"
-    ORDER_ON_HOLD = "OrderOnHold"  # money that did not fit holds the order (a case is open)
-    ORDER_HOLD_RELEASED = "OrderHoldReleased"  # a held order awaits the rest of its money again (timer re-armed)
+    ORDER_ON_HOLD = "OrderOnHold"  # money that did not fit holds the order (a case is open), or staff held it
+    # A held order awaits the rest of its money again (timer re-armed), or staff released their hold.
+    ORDER_HOLD_RELEASED = "OrderHoldReleased"
     ORDER_CANCELLED = "OrderCancelled"
     ORDER_SHIPPED = "OrderShipped"  # a parcel of a child order left
     CHILD_ORDER_DELIVERED = "ChildOrderDelivered"
@@ -85,21 +86,34 @@ def order_paid(
     return _order_event(EventType.ORDER_PAID, summary, OrderStatus.PAID, **extra)
 
 
-def order_on_hold(summary: Mapping[str, Any]) -> OutboxEvent:
-    return _order_event(EventType.ORDER_ON_HOLD, summary, OrderStatus.ON_HOLD)
+def order_on_hold(summary: Mapping[str, Any], *, hold: Mapping[str, Any] | None = None) -> OutboxEvent:
+    """`hold`: why (oms.domain.holds.Hold.to_dict(): kind, reason, who, when, the status it interrupted)."""
+    extra = {} if hold is None else {"hold": dict(hold)}
+    return _order_event(EventType.ORDER_ON_HOLD, summary, OrderStatus.ON_HOLD, **extra)
 
 
 def order_hold_released(
-    summary: Mapping[str, Any], *, payment_deadline: str, outstanding: Money, anomaly_id: str
+    summary: Mapping[str, Any],
+    *,
+    payment_deadline: str | None = None,
+    outstanding: Money | None = None,
+    anomaly_id: str | None = None,
+    status: OrderStatus = OrderStatus.PENDING_PAYMENT,
+    hold: Mapping[str, Any] | None = None,
 ) -> OutboxEvent:
-    return _order_event(
-        EventType.ORDER_HOLD_RELEASED,
-        summary,
-        OrderStatus.PENDING_PAYMENT,
-        paymentDeadline=payment_deadline,
-        outstanding=outstanding.to_dict(),
-        anomalyId=anomaly_id,
-    )
+    """An abnormal payment's hold charged the rest: the order awaits `outstanding` until `payment_deadline`
+    (case `anomaly_id`). A staff hold released: the order is back at `status` (the one the hold interrupted,
+    a paid one: no deadline, no timer) and `hold` says which hold ended."""
+    extra: dict[str, Any] = {}
+    if payment_deadline is not None:
+        extra["paymentDeadline"] = payment_deadline
+    if outstanding is not None:
+        extra["outstanding"] = outstanding.to_dict()
+    if anomaly_id is not None:
+        extra["anomalyId"] = anomaly_id
+    if hold is not None:
+        extra["hold"] = dict(hold)
+    return _order_event(EventType.ORDER_HOLD_RELEASED, summary, status, **extra)
 
 
 def order_cancelled(summary: Mapping[str, Any], status: OrderStatus, *, cancellation: Mapping[str, Any]) -> OutboxEvent:

@@ -56,6 +56,9 @@ class Permission(StrEnum):
     ROLES_MANAGE = "roles:manage"  # grant and revoke permissions per role, define custom staff roles
     RISK_MANAGE = "risk:manage"  # blacklists and the risk settings (limits, rules, thresholds)
     RISK_REVIEW = "risk:review"  # the manual review queue of suspicious paid orders: approve or reject
+    ORDER_NOTE = "order:note"  # staff notes and recorded customer communications on an order
+    ORDER_FLAG = "order:flag"  # mark an order special (the system's flags are set by the system)
+    ORDER_HOLD = "order:hold"  # put a paid order on hold, and release a staff hold
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -118,6 +121,11 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     # reject: its money goes back) is the platform's fraud desk: admin and support.
     Permission.RISK_MANAGE: frozenset({Role.ADMIN}),
     Permission.RISK_REVIEW: frozenset({Role.ADMIN, Role.SUPPORT}),
+    # The order desk (issue 13): whoever works on any order notes what they did or heard; marking an order
+    # special and holding it back from shipping are customer service's calls (support, admin).
+    Permission.ORDER_NOTE: frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE}),
+    Permission.ORDER_FLAG: frozenset({Role.ADMIN, Role.SUPPORT}),
+    Permission.ORDER_HOLD: frozenset({Role.ADMIN, Role.SUPPORT}),
 }
 
 

@@ -92,10 +92,13 @@ def arm_auto_confirm(timer: OrderTimer) -> AfterCommitAction:
 
 def rearm_payment_timeout(timer: PaymentTimerRestart) -> AfterCommitAction:
     """OrderHoldReleased → a held order awaits the rest of its money again: a new payment timer until its
-    new deadline (its first timer ended; the new one is named after the deadline)."""
+    new deadline (its first timer ended; the new one is named after the deadline). A staff hold's release
+    has no deadline (the order was paid): nothing to arm."""
 
     def arm(event: CommittedEvent) -> None:
-        timer.rearm(str(event.detail["orderId"]), str(event.detail["paymentDeadline"]))
+        deadline = event.detail.get("paymentDeadline")
+        if deadline:
+            timer.rearm(str(event.detail["orderId"]), str(deadline))
 
     return arm
 

@@ -11,6 +11,7 @@ from oms.domain import events
 from oms.domain.benefits import Benefits
 from oms.domain.clock import deadline_after, parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidRequest, NotFound
+from oms.domain.holds import Hold, check_cancel_held
 from oms.domain.ids import new_id, new_order_number
 from oms.domain.money import Money
 from oms.domain.order import (
@@ -458,6 +459,7 @@ class OrderService:
             if self.paid_cancel is not None and record.status in PAID_CANCEL_STATES and record.children:
                 return self.paid_cancel(actor, order_id, record, note)
             check_cancel(actor, record.status, owns_order=owns(actor, record.header.customerId))
+            check_cancel_held(record.status, Hold.of(record.header.hold))
             reason = (
                 CancelReason.STAFF_DECISION if actor.can(Permission.ORDER_CANCEL_ANY) else CancelReason.CUSTOMER_REQUEST
             )

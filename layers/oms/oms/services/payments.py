@@ -23,6 +23,8 @@ from oms.domain import events
 from oms.domain.benefits import Benefits
 from oms.domain.clock import parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from oms.domain.flags import OrderFlag
+from oms.domain.holds import Hold, HoldKind, judged_status
 from oms.domain.ids import new_id
 from oms.domain.ledger import (
     ADJUSTMENTS,
@@ -82,6 +84,7 @@ from oms.services.replays import reviewed_by
 from oms.services.risk import RiskService, Screen, hold_for_review, needs_risk_review
 from oms.store import keys
 from oms.store.audit import audit_records
+from oms.store.flags import add_flag, remove_flag
 from oms.store.ledger import add_balance_change, add_postings, add_refund
 from oms.store.orders import (
     OrderRepository,
@@ -523,7 +526,7 @@ class PaymentService:
 
         expected = attempt.amount.money()
         outcome_kind, anomaly_type = decide_success(
-            record.header.status,
+            judged_status(record.status, Hold.of(record.header.hold)).value,
             AttemptStatus(attempt.status),
             expected,
             notice.amount,
@@ -617,7 +620,9 @@ class PaymentService:
             self._received_money_postings(tx, record, attempt, notice, actor, now)
             if record.status is OrderStatus.PENDING_PAYMENT:
                 change = StatusChange(record.status, OrderStatus.ON_HOLD, actor, now, anomaly_type.value.lower())
-                add_order_move(tx, record.header, change, events.order_on_hold(order_summary(record.header)))
+                hold = Hold(HoldKind.ANOMALY, anomaly_type.value.lower(), actor.subject, now, record.status)
+                held = events.order_on_hold(order_summary(record.header), hold=hold.to_dict())
+                add_order_move(tx, record.header, change, held, hold=hold)
             else:
                 add_order_guard(tx, record.header)
             _open_case(
@@ -902,8 +907,8 @@ class PaymentService:
                 )
         tx.commit()
 
-    @staticmethod
     def _case_follows(
+        self,
         tx: Transaction,
         anomaly: AnomalyRecord | None,
         refund: RefundRecord,
@@ -922,7 +927,19 @@ class PaymentService:
             ref["route"] = route.value
         resolved = AnomalyStatus.RESOLVED if status is RefundStatus.SUCCEEDED else None
         add_anomaly_update(tx, anomaly, now, note=note, by=by, status=resolved, refund=ref)
+        if resolved is not None:
+            self._abnormal_ends(tx, anomaly.orderId, {anomaly.anomalyId})
         return str(anomaly.anomalyType)
+
+    def _abnormal_ends(self, tx: Transaction, order_id: str, closing: set[str]) -> None:
+        """The order's `abnormal` flag goes with its last open case (these cases close in `tx`)."""
+        still_open = [
+            a
+            for a in self.reads.anomaly_items_of_order(order_id)
+            if a.status == AnomalyStatus.OPEN.value and a.anomalyId not in closing
+        ]
+        if not still_open:
+            remove_flag(tx, order_id, OrderFlag.ABNORMAL)
 
     def _next_try(self, refund: RefundRecord, now: str) -> str:
         """When the provider is asked again: after as long as the refund has waited (1 minute .. 6 hours)."""
@@ -1515,7 +1532,9 @@ class PaymentService:
         note: str,
     ) -> None:
         now = self._now()
-        held = record.status is OrderStatus.ON_HOLD
+        # Only the case's own hold is decided here: a staff or risk-review hold is released its own way.
+        hold = Hold.of(record.header.hold)
+        held = record.status is OrderStatus.ON_HOLD and (hold is None or hold.kind is HoldKind.ANOMALY)
         resolution = {
             "decision": decision.value,
             "remainder": None if remainder is None else remainder.value,
@@ -1535,6 +1554,7 @@ class PaymentService:
             add_anomaly_update(
                 tx, anomaly, now, note=note, by=actor.subject, status=AnomalyStatus.RESOLVED, resolution=resolution
             )
+            self._abnormal_ends(tx, record.header.orderId, {anomaly.anomalyId})
             change = StatusChange(record.status, record.status, actor, now, text)
             add_history(tx, record.header.orderId, change, key="case")
             tx.commit()
@@ -1580,10 +1600,11 @@ class PaymentService:
             released = events.order_hold_released(
                 order_summary(header), payment_deadline=deadline, outstanding=missing, anomaly_id=anomaly.anomalyId
             )
-            add_order_move(tx, header, change, released, payment_deadline=deadline)
+            add_order_move(tx, header, change, released, payment_deadline=deadline, clear_hold=True)
             add_anomaly_update(
                 tx, anomaly, now, note=text, by=actor.subject, status=AnomalyStatus.RESOLVED, resolution=resolution
             )
+            self._abnormal_ends(tx, header.orderId, {anomaly.anomalyId})
             tx.commit()  # its timer is armed from the OrderHoldReleased row (oms.wiring.after_commit)
             return
         if remainder is Remainder.WRITE_OFF:
@@ -1609,7 +1630,7 @@ class PaymentService:
             payment_attempts=attempt_number_of(anomaly.paymentId),
             lines=line_facts(record),
         )
-        add_order_move(tx, header, change, paid)
+        add_order_move(tx, header, change, paid, clear_hold=True)
         add_stock_sale(tx, record.lines, now, from_available=False)
         add_children_to_warehouse_queues(tx, record, now)
         refunds = (
@@ -1639,6 +1660,7 @@ class PaymentService:
             add_anomaly_update(
                 tx, anomaly, now, note=text, by=actor.subject, status=AnomalyStatus.RESOLVED, resolution=resolution
             )
+            self._abnormal_ends(tx, header.orderId, {anomaly.anomalyId})
         tx.commit()
         if refunds:
             self.try_pending_refunds(header.orderId)
@@ -1697,6 +1719,9 @@ class PaymentService:
             # One request over every provider payment, each for all it holds (refund ids RF<paymentId>).
             refunds = self.refund_requests.add(tx, record, ask, actor, now) if held else []
             by_payment = {r.paymentId: r for r in refunds}
+            closing = {case.anomalyId for payment_id, case in cases.items() if payment_id not in by_payment}
+            if closing and len(closing) == len(cases):
+                self._abnormal_ends(tx, record.header.orderId, closing)
             for payment_id, case in cases.items():
                 refund = by_payment.get(payment_id)
                 resolution = decided[1] if decided is not None and case is decided[0] else None
@@ -1890,7 +1915,10 @@ def _open_case(
     now: str,
     anomaly_id: str | None = None,
 ) -> AnomalyRecord:
-    """A case about money that did not fit, and the `PaymentAnomaly` event that tells the shopper."""
+    """A case about money that did not fit, and the `PaymentAnomaly` event that tells the shopper; an open
+    case flags its order `abnormal` (cleared with its last open case, `_abnormal_ends`)."""
+    if status is AnomalyStatus.OPEN:
+        add_flag(tx, header.orderId, header.createdAt, OrderFlag.ABNORMAL, by="system", at=now, reason=anomaly_type)
     anomaly = add_anomaly(
         tx,
         header,

@@ -878,6 +878,7 @@ class OrderRepository:
                 OrderItem.GSI3PK.set(keys.orders_by_status_gsi3(change.to_status.value)),
                 *due_index_actions(change.to_status, header),
                 OrderItem.cancellation.set(cancellation),
+                *([OrderItem.hold.remove()] if header.hold else []),  # a held order's cancel ends its hold
                 *(
                     [OrderItem.benefits.set(Benefits.of(header.benefits).given_back().to_dict())]
                     if header.benefits

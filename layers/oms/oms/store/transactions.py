@@ -59,6 +59,7 @@ class Part(StrEnum):
     LEDGER = "ledger"
     LINE = "line"
     MOVEMENT = "movement"
+    NOTE = "note"  # a staff note or recorded communication on an order (oms.store.notes)
     NOTIFICATION = "notification"  # an in-app inbox entry (and its unread count)
     ORDER = "order"
     EXPORT = "export"
