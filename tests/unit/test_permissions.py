@@ -38,6 +38,8 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.PERSONAL_DATA_READ,
         P.NOTIFICATION_SETTINGS,
         P.STATS_READ,
+        P.ORDER_CREATE_MANUAL,
+        P.ORDER_EDIT,
     },
     # Support opens cases for shoppers, decides for merchants (until merchant staff are store-scoped) and
     # arbitrates for the platform.
@@ -52,6 +54,8 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_ARBITRATE,
         P.EXPORT_CREATE,
         P.STATS_READ,
+        P.ORDER_CREATE_MANUAL,
+        P.ORDER_EDIT,
     },
     # The warehouse books returns in and inspects them.
     Role.WAREHOUSE: {
@@ -228,4 +232,6 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "personal-data:read",
         "notification:settings",
         "stats:read",
+        "order:create-manual",
+        "order:edit",
     }

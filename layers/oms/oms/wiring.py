@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from oms.adapters.notifier import Notifier
     from oms.adapters.outbox import OutboxRelay
     from oms.adapters.providers.base import PaymentProvider
+    from oms.adapters.users import UserDirectory
     from oms.adapters.warehouse import WarehouseGateway
     from oms.domain.money import Money
     from oms.domain.payment import PaymentMethod
@@ -41,7 +42,9 @@ if TYPE_CHECKING:
     from oms.services.catalog import CatalogService
     from oms.services.exports import ExportService
     from oms.services.fulfilment import FulfilmentService
+    from oms.services.manual_orders import ManualOrderService
     from oms.services.notifications import NotificationService
+    from oms.services.order_editing import OrderEditingService
     from oms.services.orders import OrderService
     from oms.services.payments import PaymentService
     from oms.services.pricing_admin import PricingAdminService
@@ -66,6 +69,7 @@ class Adapters:
     carrier_webhooks: CarrierWebhooks | None = None
     case_flow: CaseFlow | None = None  # the after-sales case flow (Step Functions from the environment)
     notifier: Notifier | None = None  # email (SES) and SMS (SNS); `SENDER_EMAIL` from the environment
+    users: UserDirectory | None = None  # the user directory (manual orders for new customers)
 
 
 _lock = threading.Lock()
@@ -166,6 +170,35 @@ class Services:
             paid_cancel=paid_cancel,
             cancel_money=self.payments,
         )
+
+    @cached_property
+    def manual_orders(self) -> ManualOrderService:
+        """Manual orders placed by staff through the checkout's path; offline payments recorded by finance."""
+        from oms.adapters.evidence import S3EvidenceUploads
+        from oms.domain.manual_orders import DEFAULT_LIMITS
+        from oms.services.manual_orders import ManualOrderService
+        from oms.store.orders import OrderRepository
+
+        settings = self.settings
+        uploads = S3EvidenceUploads(settings.evidence_bucket)
+        return ManualOrderService(
+            self.orders,
+            OrderRepository(),
+            self.providers,
+            lambda: _adapters.users,
+            lambda: uploads,
+            limits=DEFAULT_LIMITS,
+            review_seconds=settings.bank_transfer_review_seconds,
+            shop_url=settings.shop_url,
+        )
+
+    @cached_property
+    def order_editing(self) -> OrderEditingService:
+        from oms.domain.manual_orders import DEFAULT_LIMITS
+        from oms.services.order_editing import OrderEditingService
+        from oms.store.orders import OrderRepository
+
+        return OrderEditingService(self.orders, OrderRepository(), limits=DEFAULT_LIMITS)
 
     @cached_property
     def payments(self) -> PaymentService:

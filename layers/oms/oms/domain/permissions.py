@@ -51,6 +51,8 @@ class Permission(StrEnum):
     PERSONAL_DATA_READ = "personal-data:read"  # names, phones, emails and addresses unmasked in exports
     NOTIFICATION_SETTINGS = "notification:settings"  # a store's notification rules
     STATS_READ = "stats:read"  # platform-wide statistics (GET /stats/...)
+    ORDER_CREATE_MANUAL = "order:create-manual"  # an order placed by staff for a shopper (POST /admin/orders)
+    ORDER_EDIT = "order:edit"  # change an unpaid order's items, address or price (PATCH /orders/{orderId})
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -105,6 +107,11 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     # Operators, finance and support read the platform's statistics; merchants get their stores' figures
     # once staff are store-scoped (issue 13), until then none.
     Permission.STATS_READ: frozenset({Role.ADMIN, Role.SUPPORT, Role.FINANCE}),
+    # Manual orders and edits of unpaid orders: the people who take orders by phone and chat (support) and
+    # admin; how much of a discount each may give is capped per role (oms.domain.manual_orders). Marking an
+    # offline-paid order paid is finance's (payment:review), like a bank transfer's review.
+    Permission.ORDER_CREATE_MANUAL: frozenset({Role.ADMIN, Role.SUPPORT}),
+    Permission.ORDER_EDIT: frozenset({Role.ADMIN, Role.SUPPORT}),
 }
 
 

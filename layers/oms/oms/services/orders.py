@@ -21,7 +21,14 @@ from oms.domain.order import (
     check_cancel,
     check_transition,
 )
-from oms.domain.order_pricing import BalanceUse, PointsUse, PricedOrder, check_coupons, price_order
+from oms.domain.order_pricing import (
+    BalanceUse,
+    ManualDiscount,
+    PointsUse,
+    PricedOrder,
+    check_coupons,
+    price_order,
+)
 from oms.domain.permissions import Actor, Permission
 from oms.domain.pricing import CartLine, PricingRequest, merge_cart
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason
@@ -71,6 +78,21 @@ def quote_view(priced: PricedOrder) -> dict[str, Any]:
     return {**priced.to_dict(), "breakdown": breakdown_of(priced)}
 
 
+class PlaceExtra(Protocol):
+    """What a manual order adds to the placing path (oms.services.manual_orders.ManualPlacement)."""
+
+    deadline_seconds: int | None  # the payment deadline's distance (None: the payment timeout)
+
+    def check(self, priced: PricedOrder) -> None:
+        """Refuse the priced order (the manual discount's cap) before anything is written."""
+
+    def prepare(self, record: OrderRecord, now: str) -> Callable[[Transaction], None]:
+        """Mark the built order (before its view is rendered) and give the rows to write with it."""
+
+    def events(self, record: OrderRecord) -> list[events.OutboxEvent]:
+        """More outbox events of the placement."""
+
+
 @dataclass(frozen=True)
 class CheckoutResult:
     status_code: int
@@ -112,14 +134,20 @@ class OrderService:
         )
 
     def _price(
-        self, customer_id: str, lines: list[CartLine], inputs: CheckoutInputs, request: PricingRequest
+        self,
+        customer_id: str,
+        lines: list[CartLine],
+        inputs: CheckoutInputs,
+        request: PricingRequest,
+        manual: ManualDiscount | None = None,
+        coupons_of: Callable[[CheckoutInputs], tuple[Coupon, ...]] | None = None,
     ) -> tuple[PricedOrder, tuple[Coupon, ...]]:
         """The one pricing path of quote and checkout: stored prices, promotions, the presented coupons
         (checked against the store), points, balance and the FX rate, through `price_order`."""
         currency = next(
             (inputs.skus[line.sku_id].unit_price.currency for line in lines if line.sku_id in inputs.skus), None
         )
-        coupons = self._coupons(customer_id, inputs, request.coupons)
+        coupons = self._coupons(customer_id, inputs, request.coupons) if coupons_of is None else coupons_of(inputs)
         points = self._points(inputs, request, currency)
         balance = None
         if request.balance is not None and currency is not None:
@@ -139,6 +167,7 @@ class OrderService:
             customer_id=customer_id,
             fx=None if currency is None else inputs.fx.rate_for(currency),
             sku_terms=inputs.terms,
+            manual=manual,
         )
         return priced, coupons
 
@@ -235,6 +264,28 @@ class OrderService:
         priced, _ = self._price(actor.subject, lines, inputs, request)
         return quote_view(priced)
 
+    def preview(
+        self,
+        customer_id: str,
+        cart: list[CartLine],
+        request: PricingRequest | None = None,
+        *,
+        manual: ManualDiscount | None = None,
+        adjust: Callable[[CheckoutInputs], CheckoutInputs] | None = None,
+        coupons_of: Callable[[CheckoutInputs], tuple[Coupon, ...]] | None = None,
+    ) -> tuple[PricedOrder, CheckoutInputs, tuple[ChildOrder, ...]]:
+        """Price a cart for `customer_id` exactly as `place` would, and split it, writing nothing: a manual
+        order's dry run, an edited order's new price. `adjust` changes what was read (an edit counts back the
+        points and balance its order holds); `coupons_of` gives the coupons instead of the request's codes
+        (an edit re-checks the ones its order took)."""
+        request = request or PricingRequest()
+        lines = merge_cart(cart)
+        inputs = self._read(customer_id, lines, request, None)
+        if adjust is not None:
+            inputs = adjust(inputs)
+        priced, _ = self._price(customer_id, lines, inputs, request, manual, coupons_of)
+        return priced, inputs, self._split(priced, inputs)
+
     def coupon_options(self, actor: Actor, cart: list[CartLine]) -> dict[str, Any]:
         """For a coupon picker: each of the shopper's unused coupons tried alone on this cart — whether it
         applies, what it would save, and why not. Nothing is reserved."""
@@ -283,15 +334,45 @@ class OrderService:
         stream), and the deadline index lets the sweeper find the order even if that fails: once the
         transaction has committed, the answer is 201 whatever happens to the timer.
         """
+        return self.place(
+            actor,
+            actor.subject,
+            cart,
+            shipping_address=shipping_address,
+            note=note,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            request=request,
+        )
+
+    def place(
+        self,
+        actor: Actor,
+        customer_id: str,
+        cart: list[CartLine],
+        *,
+        shipping_address: dict[str, Any],
+        note: str | None,
+        idempotency_key: str,
+        fingerprint: str,
+        request: PricingRequest | None = None,
+        manual: ManualDiscount | None = None,
+        extra: PlaceExtra | None = None,
+    ) -> CheckoutResult:
+        """The one placing path: the shopper's checkout (`customer_id` is the actor) and a manual order staff
+        place for `customer_id` (oms.services.manual_orders: `manual` discount, `extra` rows in the same
+        transaction). The Idempotency-Key is the actor's."""
         request = request or PricingRequest()
         lines = merge_cart(cart)
-        inputs = self._read(actor.subject, lines, request, (actor.subject, idempotency_key))
+        inputs = self._read(customer_id, lines, request, (actor.subject, idempotency_key))
         replayed = replay(inputs.stored_response, fingerprint)
         if replayed is not None:
             status_code, body, _ = replayed
             return CheckoutResult(status_code, body, replayed=True)
 
-        priced, coupons = self._price(actor.subject, lines, inputs, request)
+        priced, coupons = self._price(customer_id, lines, inputs, request, manual)
+        if extra is not None:
+            extra.check(priced)
         shortages = [
             {"skuId": line.sku_id, "requested": line.quantity, "available": inputs.available.get(line.sku_id, 0)}
             for line in priced.lines
@@ -303,7 +384,10 @@ class OrderService:
         now = self.clock()
         at = to_rfc3339(now)
         order_id = new_id()
-        deadline = to_rfc3339_seconds(deadline_after(now, self.payment_timeout_seconds))
+        timeout = (
+            self.payment_timeout_seconds if extra is None else extra.deadline_seconds or self.payment_timeout_seconds
+        )
+        deadline = to_rfc3339_seconds(deadline_after(now, timeout))
         created = StatusChange(None, OrderStatus.PENDING_PAYMENT, actor, at, "order placed")
         paid = None
         if priced.total.is_zero():
@@ -320,23 +404,26 @@ class OrderService:
             record = self.repository.build_order(
                 order_id=order_id,
                 order_number=new_order_number(now),
-                customer_id=actor.subject,
+                customer_id=customer_id,
                 priced=priced,
                 shipping_address=shipping_address,
                 note=note,
                 created=created,
                 payment_deadline=deadline,
                 stock_policies=inputs.stock_policies,
-                benefits=benefits.recorded(actor.subject, priced.points.earned),
+                benefits=benefits.recorded(customer_id, priced.points.earned),
                 paid=paid,
                 children=children,
             )
+            more = None if extra is None else extra.prepare(record, at)
             body = order_view(record)
             summary = order_summary(record.header)
             facts = line_facts(record)
             placed = [events.order_placed(summary, line_count=len(record.lines), lines=facts)]
             if record.header.status == OrderStatus.PAID.value:  # balance and points covered it at checkout
                 placed.append(events.order_paid(summary, method="checkout", payment_attempts=0, lines=facts))
+            if extra is not None:
+                placed += extra.events(record)
             try:
                 self.repository.place_order(
                     record,
@@ -344,6 +431,7 @@ class OrderService:
                     body,
                     placed,
                     benefits,
+                    more,
                 )
                 break
             except OrderNumberTaken:

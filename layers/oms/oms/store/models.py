@@ -294,6 +294,7 @@ class OrderItem(Item, discriminator="Order"):
     # refunded <= received − amount, so refunds never exceed what the order received, whatever the concurrency.
     refunded = NumberAttribute(null=True)
     hold = JSONAttribute(null=True)  # oms.domain.holds.Hold while ON_HOLD (kind, reason, who, when, status before)
+    manual = JSONAttribute(null=True)  # placed by staff (POST /admin/orders): by, role, payment mode, proof
 
 
 class OrderLineItem(Item, discriminator="OrderLine"):

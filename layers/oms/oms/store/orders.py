@@ -623,10 +623,11 @@ class OrderRepository:
         response_body: dict[str, Any],
         events: Sequence[OutboxEvent],
         benefits: CheckoutBenefits | None = None,
+        more: Callable[[Transaction], None] | None = None,
     ) -> None:
         """ONE transaction: reserve every line's stock, take the coupons, points and balance, write
         header, lines, history, the outbox rows of `events`, order-number reservation and the
-        idempotency record. All or nothing."""
+        idempotency record, and `more` (a manual order's notes, audit entry, payment attempt). All or nothing."""
         header = record.header
         now = header.createdAt
         customer_id = header.customerId
@@ -703,6 +704,8 @@ class OrderRepository:
                 [StockItem.available.add(-quantity), taken_stock.add(quantity), StockItem.updatedAt.set(now)],
                 StockItem.available >= quantity,
             )
+        if more is not None:
+            more(tx)
         if len(tx) > MAX_TRANSACTION_ITEMS:
             raise OrderTooLarge(
                 f"this order needs {len(tx)} writes, more than one checkout can make ({MAX_TRANSACTION_ITEMS}):"

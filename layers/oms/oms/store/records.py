@@ -272,6 +272,7 @@ class HeaderRecord:
     version: int
     refunded: int | None = None  # committed to go back by refund requests (the conditional counter)
     hold: Any = None  # oms.domain.holds.Hold.to_dict() while ON_HOLD for a kind that records one
+    manual: Any = None  # a manual order's origin (by, role, payment mode, proof) and its edits' price changes
 
 
 @dataclass(frozen=True, slots=True)
