@@ -139,6 +139,15 @@ VALID_BODIES: dict[str, Any] = {
     "PreferencesIn": {"locale": "en"},
     "RulesIn": {"events": {"OrderShipped": ["inbox"]}},
     "ReadAllIn": {},
+    "ManualOrderIn": {
+        "customerId": "cust-1",
+        "lines": [{"skuId": "TEE-M", "quantity": 1}],
+        "shippingAddress": ADDRESS,
+        "paymentMode": "online",
+    },
+    "OrderEditIn": {"shippingAddress": ADDRESS},
+    "ProofUploadIn": {"contentType": "image/jpeg", "size": 100},
+    "OfflinePaymentIn": {"reference": "POS-1"},
 }
 
 

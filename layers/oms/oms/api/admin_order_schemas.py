@@ -60,7 +60,7 @@ class ManualOrderIn(PricingOptionsIn):
     customerId: Id | None = None
     customer: NewCustomerIn | None = None
     shippingAddress: AddressIn
-    paymentMode: PaymentMode
+    paymentMode: PaymentMode = Field(strict=False)
     manualDiscount: DiscountIn | None = None
     discountReason: Reason | None = None
     notes: list[InternalNote] = Field(default=[], max_length=MAX_NOTES)
