@@ -14,14 +14,17 @@ from typing import Any
 
 import pytest
 from oms.adapters.users import DirectoryUser
+from oms.domain.clock import parse_rfc3339
 from oms.domain.events import EventType, OutboxEvent
+from oms.domain.money import Money
 from oms.domain.notifications import routes_for
+from oms.domain.promotions import AmountOff, CouponTemplate, Scope, ValidityWindow
+from oms.domain.rules_json import template_to_dict
 from oms.store import keys
 from oms.store.audit import audit_records
-from oms.store.models import StockItem
+from oms.store.models import CouponItem, CouponTemplateItem, StockItem
 
 from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, SUPPORT, Api, LambdaContext, adapters, load_function
-from tests.handlers.test_checkout_pricing import add_coupon, add_template
 from tests.helpers.bus import bus_event
 from tests.helpers.handlers import give_balance, outbox_rows
 from tests.helpers.table import table_snapshot
@@ -487,8 +490,8 @@ def test_an_order_with_an_open_payment_attempt_is_not_edited(seeded: Any, admin_
 
 
 def test_a_coupon_that_no_longer_applies_is_named(seeded: Any, admin_api: Api) -> None:
-    add_coupon("C10-CUST1", add_template("T10", total_limit=100, min_spend=9000), "cust-1")
     code = "C10-CUST1"
+    _issue_coupon(code, min_spend=9000)
     order = created(admin_api, body(quantity=2, coupons=[code]))
     assert order["breakdown"]["discount"] == {"amount": 1000, "currency": "CNY"}
     status, _, kept = edit(admin_api, order, {"shippingAddress": ADDRESS_2})  # the coupon still applies
@@ -509,3 +512,44 @@ def test_balance_used_is_carried_by_an_edit(seeded: Any, admin_api: Api) -> None
     assert status == 200, edited
     assert edited["breakdown"]["balanceUsed"] == {"amount": 1000, "currency": "CNY"}
     assert edited["breakdown"]["amountDue"] == {"amount": 3 * 4900 - 1000, "currency": "CNY"}
+
+
+def _issue_coupon(code: str, *, min_spend: int) -> None:
+    """10.00 off over `min_spend` in store demo, once per customer, issued to cust-1 (as issuance leaves it)."""
+    now = "2026-01-01T00:00:00Z"
+    template = CouponTemplate(
+        template_id="T10",
+        stackable=False,
+        benefit=AmountOff(Money(1000, "CNY")),
+        scope=Scope(store_id="demo"),
+        window=ValidityWindow(parse_rfc3339("2020-01-01T00:00:00Z")),
+        min_spend=Money(min_spend, "CNY"),
+        total_limit=100,
+        per_customer_limit=1,
+    )
+    definition = template_to_dict(template)
+    CouponTemplateItem(
+        *keys.coupon_template("T10"),
+        templateId="T10",
+        definition=definition,
+        status="ACTIVE",
+        issued=1,
+        used=0,
+        createdAt=now,
+        updatedAt=now,
+        createdBy="admin-1",
+        version=1,
+    ).save()
+    CouponItem(
+        *keys.coupon(code),
+        GSI1PK=keys.customer_coupons_gsi1("cust-1"),
+        GSI1SK=f"COUPON#{now}#{code}",
+        code=code,
+        templateId="T10",
+        template=definition,
+        ownerId="cust-1",
+        status="AVAILABLE",
+        issuedAt=now,
+        issuedBy="admin-1",
+        version=1,
+    ).save()
