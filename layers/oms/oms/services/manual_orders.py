@@ -217,7 +217,8 @@ class ManualOrderService:
         there once the order is known to be placeable (priced, within the cap, in stock)."""
         directory = self.directory()
         if request.customer_id is not None:
-            if directory is not None and directory.get_user(request.customer_id) is None:
+            user = None if directory is None else directory.get_user(request.customer_id)
+            if directory is not None and (user is None or "customer" not in user.groups):
                 raise InvalidRequest(f"customer {request.customer_id} does not exist", field="customerId")
             return request.customer_id
         new = request.new_customer
@@ -286,6 +287,8 @@ class ManualOrderService:
             raise Conflict("only a manual order placed with payment mode offline is marked paid offline")
         if proof_key is not None and not proof_key.startswith(proof_prefix(header.orderId)):
             raise InvalidRequest("the proof must be uploaded for this order (its proof upload)", field="proofKey")
+        if record.status is not OrderStatus.PENDING_PAYMENT:
+            raise Conflict(f"the order is {record.status.value}; only an order awaiting payment is marked paid")
         check_transition(record.status, OrderStatus.PAID)
         due = money_of(record).outstanding
         if due.amount <= 0:
