@@ -364,6 +364,22 @@ def test_bad_input_is_a_4xx_that_changes_nothing(seeded: Any, admin_api: Api, ch
     assert table_snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("store", "owner", "reason"),
+    [("elsewhere", "cust-1", "coupon-out-of-scope"), ("demo", "cust-2", "coupon-not-found")],
+    ids=["other-stores-coupon", "another-customers-coupon"],
+)
+def test_a_coupon_the_customer_cannot_use_is_refused_and_nothing_changes(
+    seeded: Any, admin_api: Api, store: str, owner: str, reason: str
+) -> None:
+    _issue_coupon("C10", min_spend=0, store=store, owner=owner)
+    before = table_snapshot()
+    status, problem = create(admin_api, body(coupons=["C10"]))
+    assert status == 422 and problem["type"].endswith("coupon-not-applicable"), problem
+    assert problem["code"] == "C10" and problem["reason"] == reason
+    assert table_snapshot() == before
+
+
 # ---------------------------------------------------------------- editing
 def test_editing_items_and_quantities_conserves_stock_and_reprices(
     seeded: Any, admin_api: Api, orders_api: Api
@@ -514,14 +530,14 @@ def test_balance_used_is_carried_by_an_edit(seeded: Any, admin_api: Api) -> None
     assert edited["breakdown"]["amountDue"] == {"amount": 3 * 4900 - 1000, "currency": "CNY"}
 
 
-def _issue_coupon(code: str, *, min_spend: int) -> None:
-    """10.00 off over `min_spend` in store demo, once per customer, issued to cust-1 (as issuance leaves it)."""
+def _issue_coupon(code: str, *, min_spend: int, store: str = "demo", owner: str = "cust-1") -> None:
+    """10.00 off over `min_spend` in `store`, once per customer, issued to `owner` (as issuance leaves it)."""
     now = "2026-01-01T00:00:00Z"
     template = CouponTemplate(
         template_id="T10",
         stackable=False,
         benefit=AmountOff(Money(1000, "CNY")),
-        scope=Scope(store_id="demo"),
+        scope=Scope(store_id=store),
         window=ValidityWindow(parse_rfc3339("2020-01-01T00:00:00Z")),
         min_spend=Money(min_spend, "CNY"),
         total_limit=100,
@@ -542,12 +558,12 @@ def _issue_coupon(code: str, *, min_spend: int) -> None:
     ).save()
     CouponItem(
         *keys.coupon(code),
-        GSI1PK=keys.customer_coupons_gsi1("cust-1"),
+        GSI1PK=keys.customer_coupons_gsi1(owner),
         GSI1SK=f"COUPON#{now}#{code}",
         code=code,
         templateId="T10",
         template=definition,
-        ownerId="cust-1",
+        ownerId=owner,
         status="AVAILABLE",
         issuedAt=now,
         issuedBy="admin-1",
