@@ -139,6 +139,8 @@ VALID_BODIES: dict[str, Any] = {
     "PreferencesIn": {"locale": "en"},
     "RulesIn": {"events": {"OrderShipped": ["inbox"]}},
     "ReadAllIn": {},
+    "ProfileIn": {"name": "Li Lei"},
+    "AddressEntryIn": {"address": ADDRESS},
     "ManualOrderIn": {
         "customerId": "cust-1",
         "lines": [{"skuId": "TEE-M", "quantity": 1}],

@@ -19,6 +19,7 @@ when first called.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,11 +33,12 @@ if TYPE_CHECKING:
     from oms.adapters.notifier import Notifier
     from oms.adapters.outbox import OutboxRelay
     from oms.adapters.providers.base import PaymentProvider
-    from oms.adapters.users import UserDirectory
+    from oms.adapters.users import GroupMembership, UserDirectory
     from oms.adapters.warehouse import WarehouseGateway
     from oms.domain.money import Money
     from oms.domain.payment import PaymentMethod
     from oms.domain.permissions import Actor
+    from oms.services.accounts import AccountService
     from oms.services.after_commit import AfterCommit
     from oms.services.after_sales import AfterSalesService, CaseFlow, CaseRefundAsk, Deadlines
     from oms.services.catalog import CatalogService
@@ -69,7 +71,8 @@ class Adapters:
     carrier_webhooks: CarrierWebhooks | None = None
     case_flow: CaseFlow | None = None  # the after-sales case flow (Step Functions from the environment)
     notifier: Notifier | None = None  # email (SES) and SMS (SNS); `SENDER_EMAIL` from the environment
-    users: UserDirectory | None = None  # the user directory (manual orders for new customers)
+    users: UserDirectory | None = None  # the identity provider's accounts (Cognito's pool, `USER_POOL_ID`)
+    user_groups: GroupMembership | None = None  # group membership for the post-confirmation trigger
 
 
 _lock = threading.Lock()
@@ -124,6 +127,28 @@ def notifier() -> Notifier:
     from oms.adapters.notifier import notifier_from_environment
 
     return notifier_from_environment()
+
+
+def users() -> UserDirectory:
+    """The user directory the services use now: the configured one, else the Cognito pool `USER_POOL_ID`
+    names."""
+    configured = _adapters.users
+    if configured is not None:
+        return configured
+    from oms.adapters.cognito_users import cognito_directory_from_environment
+
+    return cognito_directory_from_environment()
+
+
+def user_groups(user_pool_id: str) -> GroupMembership:
+    """Group membership for the post-confirmation trigger: the configured one, else the pool the trigger's
+    event names (the trigger cannot name the pool in its environment: the pool refers to the trigger)."""
+    configured = _adapters.user_groups
+    if configured is not None:
+        return configured
+    from oms.adapters.cognito_users import cognito_directory
+
+    return cognito_directory(user_pool_id)
 
 
 def services(settings: Settings | None = None) -> Services:
@@ -181,11 +206,18 @@ class Services:
 
         settings = self.settings
         uploads = S3EvidenceUploads(settings.evidence_bucket)
+
+        def directory() -> UserDirectory | None:
+            """The configured directory, else the pool USER_POOL_ID names; None where there is neither."""
+            if _adapters.users is None and not os.environ.get("USER_POOL_ID"):
+                return None
+            return users()
+
         return ManualOrderService(
             self.orders,
             OrderRepository(),
             self.providers,
-            lambda: _adapters.users,
+            directory,
             lambda: uploads,
             limits=DEFAULT_LIMITS,
             review_seconds=settings.bank_transfer_review_seconds,
@@ -376,6 +408,13 @@ class Services:
         from oms.store.catalog import CatalogRepository
 
         return CatalogService(CatalogRepository())
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        """A signed-in person's profile and address book (`/me`, `/me/addresses`)."""
+        from oms.services.accounts import AccountService
+
+        return AccountService()
 
     @cached_property
     def reports(self) -> ReportService:

@@ -42,6 +42,7 @@ from oms.domain.splitting import (
 )
 from oms.domain.timers import TimerOutcome, TimerResult
 from oms.services.access import may_see_order, owns
+from oms.services.accounts import UnknownAddress
 from oms.services.idempotency import replay
 from oms.services.replays import cancelled_by, receipt_confirmed_by
 from oms.store import keys
@@ -124,6 +125,7 @@ class OrderService:
         lines: list[CartLine],
         request: PricingRequest,
         idempotency: tuple[str, str] | None,
+        address_id: str | None = None,
     ) -> CheckoutInputs:
         return self.repository.read_checkout_inputs(
             [line.sku_id for line in lines],
@@ -131,6 +133,7 @@ class OrderService:
             customer_id=customer_id,
             coupon_codes=request.coupons,
             with_balance=request.balance is not None,
+            address_id=address_id,
         )
 
     def _price(
@@ -321,13 +324,16 @@ class OrderService:
         actor: Actor,
         cart: list[CartLine],
         *,
-        shipping_address: dict[str, Any],
+        shipping_address: dict[str, Any] | None,
         note: str | None,
         idempotency_key: str,
         fingerprint: str,
         request: PricingRequest | None = None,
+        shipping_address_id: str | None = None,
     ) -> CheckoutResult:
-        """Price from stored prices and rules and place the order in one transaction.
+        """Price from stored prices and rules and place the order in one transaction; the address is the
+        one given, or the caller's saved `shipping_address_id` (read with the prices: 422 when it is not
+        one of theirs).
 
         AWS calls on the success path: one BatchGetItem (two with coupons) and one TransactWriteItems.
         The payment timer is armed from the committed data (the OrderPlaced outbox row in the table's
@@ -343,6 +349,7 @@ class OrderService:
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
             request=request,
+            shipping_address_id=shipping_address_id,
         )
 
     def place(
@@ -351,11 +358,12 @@ class OrderService:
         customer_id: str,
         cart: list[CartLine],
         *,
-        shipping_address: dict[str, Any],
+        shipping_address: dict[str, Any] | None,
         note: str | None,
         idempotency_key: str,
         fingerprint: str,
         request: PricingRequest | None = None,
+        shipping_address_id: str | None = None,
         manual: ManualDiscount | None = None,
         extra: PlaceExtra | None = None,
     ) -> CheckoutResult:
@@ -364,11 +372,17 @@ class OrderService:
         transaction). The Idempotency-Key is the actor's."""
         request = request or PricingRequest()
         lines = merge_cart(cart)
-        inputs = self._read(customer_id, lines, request, (actor.subject, idempotency_key))
+        inputs = self._read(customer_id, lines, request, (actor.subject, idempotency_key), shipping_address_id)
         replayed = replay(inputs.stored_response, fingerprint)
         if replayed is not None:
             status_code, body, _ = replayed
             return CheckoutResult(status_code, body, replayed=True)
+        if shipping_address_id is not None:
+            if inputs.saved_address is None:
+                raise UnknownAddress(f"address {shipping_address_id} is not one of your saved addresses")
+            shipping_address = inputs.saved_address
+        if shipping_address is None:
+            raise InvalidRequest("a shipping address is needed")
 
         priced, coupons = self._price(customer_id, lines, inputs, request, manual)
         if extra is not None:
