@@ -20,9 +20,10 @@ ADDRESS = {"name": "Li Lei", "phone": "+86 138 0000 0000", "line1": "1 Nanjing R
 def test_a_manual_order_sends_its_payment_link_and_an_edit_tells_the_new_total(
     stack: Any, http: Any, eventually: Callable[..., Any]
 ) -> None:
-    sub = f"it-manual-{uuid.uuid4().hex[:8]}"
-    shopper = stack.mint_token(sub, ["customer"])
-    email = f"{sub}@example.com"
+    email = f"it-manual-{uuid.uuid4().hex[:8]}@example.com"
+    signed_up = http.post("/_local/users", json={"email": email, "name": "Li Lei"})  # an account in the pool
+    assert signed_up.status == 201, signed_up.text
+    sub, shopper = signed_up.json()["sub"], signed_up.json()["token"]
     assert http.put("/me/notification-preferences", token=shopper, json={"email": email, "locale": "en"}).status == 200
     sku_id = new_sku(stack, http, stock=5)
     support = stack.mint_token("it-support", ["support"])
@@ -68,3 +69,20 @@ def test_a_manual_order_sends_its_payment_link_and_an_edit_tells_the_new_total(
     assert "was" in told["body"]  # the previous total
     events = [n["event"] for n in http.get("/me/notifications", token=shopper).json()["items"]]
     assert {"ManualOrderCreated", "OrderEdited"} <= set(events)
+
+
+def test_a_manual_order_for_a_new_customer_creates_the_account_in_the_local_directory(stack: Any, http: Any) -> None:
+    email = f"it-new-{uuid.uuid4().hex[:8]}@example.com"
+    support = stack.mint_token("it-support", ["support"])
+    payload = {
+        "customer": {"email": email, "name": "Han Meimei"},
+        "lines": [{"skuId": new_sku(stack, http, stock=2), "quantity": 1}],
+        "shippingAddress": ADDRESS,
+        "paymentMode": "offline",
+    }
+    first = http.post("/admin/orders", token=support, headers={"Idempotency-Key": uuid.uuid4().hex}, json=payload)
+    assert first.status == 201, first.text
+    again = http.post("/admin/orders", token=support, headers={"Idempotency-Key": uuid.uuid4().hex}, json=payload)
+    assert again.status == 201, again.text
+    customer = first.json()["customerId"]
+    assert customer and again.json()["customerId"] == customer  # found the second time, not created twice
