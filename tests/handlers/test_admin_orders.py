@@ -237,6 +237,22 @@ def test_a_bank_transfer_manual_order_is_paid_by_finance_review(
     assert ledger_sum() == 0
 
 
+def test_a_rejected_transfer_leaves_the_order_payable_sooner_and_editable(
+    seeded: Any, admin_api: Api, pay_api: Api, orders_api: Api
+) -> None:
+    order = created(admin_api, body("bank-transfer"))
+    payment_id = order["manual"]["paymentId"]
+    route = "POST /orders/{orderId}/payments/{paymentId}/review"
+    path = f"/orders/{order['orderId']}/payments/{payment_id}/review"
+    decision = {"decision": "reject", "reason": "not on the statement"}
+    status, _, reviewed = pay_api("POST", path, route=route, **FINANCE, body=decision)
+    assert status == 200, reviewed
+    after = read(orders_api, order["orderId"])
+    assert after["status"] == "PENDING_PAYMENT" and after["paymentDeadline"] < order["paymentDeadline"]
+    status, _, edited = edit(admin_api, after, {"lines": [{"skuId": "TEE-M", "quantity": 1}]})
+    assert status == 200, edited  # no attempt is open any more
+
+
 # ---------------------------------------------------------------- offline
 def test_an_offline_manual_order_is_marked_paid_by_finance_with_its_proof(
     seeded: Any, admin_api: Api, orders_api: Api

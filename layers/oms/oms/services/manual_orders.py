@@ -125,8 +125,7 @@ class ManualPlacement:
                 surcharge=Money.zero(due.currency),
                 fee=Money.zero(due.currency),
                 instructions=instructions.data,
-                now=now,
-                deadline_before=header.paymentDeadline,
+                now=now,  # no deadline before it: rejected, the order gets the payment timeout to pay another way
             )
             manual["paymentId"] = payment_id
             record.payments.append(attempt)
