@@ -220,10 +220,9 @@ class OrderEditingService:
             header.customerId, cart, request, manual=discount, adjust=adjust, coupons_of=coupons_of
         )
 
-    @staticmethod
-    def _lines(record: OrderRecord, priced: PricedOrder, stock_policies: dict[str, Any]) -> list[LineRecord]:
-        """The new line rows; a SKU keeps where its stock sits (reserved, or sold at order by its store's policy)."""
-        built = OrderRepository().build_order(
+    def _lines(self, record: OrderRecord, priced: PricedOrder, stock_policies: dict[str, Any]) -> list[LineRecord]:
+        """The new line rows, built as placing builds them (reserved, or sold at order by the store's policy)."""
+        built = self.repository.build_order(
             order_id=record.header.orderId,
             order_number=record.header.orderNumber,
             customer_id=record.header.customerId,
