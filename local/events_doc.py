@@ -111,6 +111,8 @@ WHEN: dict[EventType, str] = {
     EventType.CASE_UPDATED: "An after-sales case moved (approved, rejected, disputed, arbitrated, return shipped or received, inspected, refunded, cancelled).",
     EventType.CASE_OVERDUE: "A staff step of a case (a decision, an inspection) passed its deadline with nobody acting: the rules acted (the case flow's deadline task or the sweeper), in the same transaction.",
     EventType.PAYMENT_REMINDER_DUE: "The payment timer's reminder, PaymentReminderSeconds before the deadline, while the order is still unpaid (once per deadline).",
+    EventType.MANUAL_ORDER_CREATED: "Staff placed an order for a shopper (POST /admin/orders), with OrderPlaced: the shopper is told how to pay (a payment link, a bank transfer, or offline).",
+    EventType.ORDER_EDITED: "Staff edited an unpaid order (PATCH /orders/{orderId}: items, address or price): the shopper is told the new total.",
 }
 
 EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
@@ -203,6 +205,16 @@ EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
         CASE, status="REQUESTED", step="decision", deadline="2026-12-03T08:00:00Z", action="escalate"
     ),
     EventType.PAYMENT_REMINDER_DUE: lambda: events.payment_reminder_due(ORDER),
+    EventType.MANUAL_ORDER_CREATED: lambda: events.manual_order_created(
+        ORDER,
+        payment_mode="online",
+        payment_link=f"https://shop.example.com/orders/{ORDER['orderId']}/pay",
+        created_by="support-1",
+        role="support",
+    ),
+    EventType.ORDER_EDITED: lambda: events.order_edited(
+        ORDER, changes=["items", "address"], previous_total=Money(27800, "CNY"), edited_by="support-1", role="support"
+    ),
 }
 
 # What the after-commit function (the table's stream) does with an event, besides the bus's consumers.

@@ -163,6 +163,15 @@ VALID_BODIES: dict[str, Any] = {
     "NoteIn": {"text": "called the shopper"},
     "FlagIn": {"reason": "VIP"},
     "HoldIn": {"reason": "address check"},
+    "ManualOrderIn": {
+        "customerId": "cust-1",
+        "lines": [{"skuId": "TEE-M", "quantity": 1}],
+        "shippingAddress": ADDRESS,
+        "paymentMode": "online",
+    },
+    "OrderEditIn": {"shippingAddress": ADDRESS},
+    "ProofUploadIn": {"contentType": "image/jpeg", "size": 100},
+    "OfflinePaymentIn": {"reference": "POS-1"},
 }
 
 

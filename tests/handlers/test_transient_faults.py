@@ -205,6 +205,38 @@ def _issue(w: World) -> Call:
     )
 
 
+def _manual_body(mode: str) -> dict[str, Any]:
+    return {
+        "customerId": "cust-1",
+        "lines": [{"skuId": "TEE-M", "quantity": 1}],
+        "shippingAddress": ADDRESS,
+        "paymentMode": mode,
+    }
+
+
+def _offline_payment(w: World) -> Call:
+    order = w.ok(
+        "POST /admin/orders",
+        Call("/admin/orders", SUPPORT, _manual_body("offline"), {"Idempotency-Key": w.key("manual")}, 201),
+    )
+    return Call(
+        f"/admin/orders/{order['orderId']}/offline-payment",
+        FINANCE,
+        {"reference": "POS-1"},
+        {"Idempotency-Key": w.key("off")},
+    )
+
+
+def _edit(w: World) -> Call:
+    order = w.pending_order()
+    return Call(
+        f"/orders/{order['orderId']}",
+        SUPPORT,
+        {"shippingAddress": {**ADDRESS, "line1": "2 Huaihai Rd"}},
+        {"If-Match": '"1"'},
+    )
+
+
 CASES = [
     # catalog
     Case(
@@ -251,6 +283,23 @@ CASES = [
         "POST /orders/{orderId}/confirm-receipt",
         lambda w: Call(f"/orders/{w.delivered_order()['orderId']}/confirm-receipt", CUSTOMER),
     ),
+    # staff's orders: a retried edit carries the If-Match it read, so it is 412 once applied (read it again)
+    Case(
+        "POST /admin/orders",
+        lambda w: Call("/admin/orders", SUPPORT, _manual_body("online"), {"Idempotency-Key": w.key("manual")}, 201),
+    ),
+    Case("PATCH /orders/{orderId}", _edit, NEW_REQUEST),
+    Case(
+        "POST /admin/orders/{orderId}/payment-proofs",
+        lambda w: Call(
+            f"/admin/orders/{w.pending_order()['orderId']}/payment-proofs",
+            FINANCE,
+            {"contentType": "image/png", "size": 100},
+            status=201,
+        ),
+        writes=False,
+    ),
+    Case("POST /admin/orders/{orderId}/offline-payment", _offline_payment),
     # payments
     Case(
         "POST /orders/{orderId}/payments",

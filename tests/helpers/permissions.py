@@ -42,6 +42,8 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.ORDER_NOTE,
         P.ORDER_FLAG,
         P.ORDER_HOLD,
+        P.ORDER_CREATE_MANUAL,
+        P.ORDER_EDIT,
     },
     # Support opens cases for shoppers, decides for any store and arbitrates for the platform.
     Role.SUPPORT: {
@@ -59,6 +61,8 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.ORDER_NOTE,
         P.ORDER_FLAG,
         P.ORDER_HOLD,
+        P.ORDER_CREATE_MANUAL,
+        P.ORDER_EDIT,
     },
     # The warehouse books returns in and inspects them.
     Role.WAREHOUSE: {

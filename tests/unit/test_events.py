@@ -57,6 +57,10 @@ def _examples() -> list[OutboxEvent]:
         events.export_requested("EX1", export_format="csv", created_by="admin-1", role="admin"),
         events.case_overdue(CASE, status="REQUESTED", step="decision", deadline="2026-12-01T00:00Z", action="escalate"),
         events.payment_reminder_due(SUMMARY),
+        events.manual_order_created(
+            SUMMARY, payment_mode="online", payment_link="https://shop/orders/o1/pay", created_by="s1", role="support"
+        ),
+        events.order_edited(SUMMARY, changes=["items"], previous_total=cny, edited_by="s1", role="support"),
     ]
 
 

@@ -157,6 +157,8 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "order:note",
         "order:flag",
         "order:hold",
+        "order:create-manual",
+        "order:edit",
     }
 
 

@@ -31,6 +31,7 @@ class Settings:
     exports_bucket: str = ""
     export_job_state_machine_arn: str = ""
     payment_reminder_seconds: int = 0  # PaymentReminderSeconds: the shopper is reminded this long before the deadline
+    shop_url: str = ""  # ShopUrl: where a manual order's payment link points (<shop>/orders/<id>/pay)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -59,4 +60,5 @@ class Settings:
             exports_bucket=os.environ.get("EXPORTS_BUCKET", ""),
             export_job_state_machine_arn=os.environ.get("EXPORT_JOB_STATE_MACHINE_ARN", ""),
             payment_reminder_seconds=int(os.environ.get("PAYMENT_REMINDER_SECONDS", "0")),
+            shop_url=os.environ.get("SHOP_URL", ""),
         )

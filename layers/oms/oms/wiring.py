@@ -19,6 +19,7 @@ when first called.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,8 +45,10 @@ if TYPE_CHECKING:
     from oms.services.catalog import CatalogService
     from oms.services.exports import ExportService
     from oms.services.fulfilment import FulfilmentService
+    from oms.services.manual_orders import ManualOrderService
     from oms.services.notifications import NotificationService
     from oms.services.order_desk import OrderDeskService
+    from oms.services.order_editing import OrderEditingService
     from oms.services.orders import OrderService
     from oms.services.payments import PaymentService
     from oms.services.pricing_admin import PricingAdminService
@@ -197,6 +200,42 @@ class Services:
             cancel_money=self.payments,
             risk=self.risk,
         )
+
+    @cached_property
+    def manual_orders(self) -> ManualOrderService:
+        """Manual orders placed by staff through the checkout's path; offline payments recorded by finance."""
+        from oms.adapters.evidence import S3EvidenceUploads
+        from oms.domain.manual_orders import DEFAULT_LIMITS
+        from oms.services.manual_orders import ManualOrderService
+        from oms.store.orders import OrderRepository
+
+        settings = self.settings
+        uploads = S3EvidenceUploads(settings.evidence_bucket)
+
+        def directory() -> UserDirectory | None:
+            """The configured directory, else the pool USER_POOL_ID names; None where there is neither."""
+            if _adapters.users is None and not os.environ.get("USER_POOL_ID"):
+                return None
+            return users()
+
+        return ManualOrderService(
+            self.orders,
+            OrderRepository(),
+            self.providers,
+            directory,
+            lambda: uploads,
+            limits=DEFAULT_LIMITS,
+            review_seconds=settings.bank_transfer_review_seconds,
+            shop_url=settings.shop_url,
+        )
+
+    @cached_property
+    def order_editing(self) -> OrderEditingService:
+        from oms.domain.manual_orders import DEFAULT_LIMITS
+        from oms.services.order_editing import OrderEditingService
+        from oms.store.orders import OrderRepository
+
+        return OrderEditingService(self.orders, OrderRepository(), limits=DEFAULT_LIMITS)
 
     @cached_property
     def payments(self) -> PaymentService:

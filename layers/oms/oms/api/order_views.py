@@ -201,6 +201,8 @@ class Order(View):
     cancelledChildren: list[str] | None = None
     notCancelled: list[NotCancelled] | None = None
     how: str | None = None  # a child order's cancel: "intercepted in the warehouse" or "not yet released ..."
+    version: int | None = None  # the order's version: If-Match of an edit (PATCH /orders/{orderId})
+    manual: Json | None = None  # placed by staff: by, role, payment mode, proof; an edit's price change
 
 
 class ChildOrderDetail(ChildOrder):

@@ -44,6 +44,10 @@ class EventType(StrEnum):
     CASE_OVERDUE = "CaseOverdue"
     # The payment timer's reminder, PaymentReminderSeconds before the deadline, while the order is unpaid.
     PAYMENT_REMINDER_DUE = "PaymentReminderDue"
+    # Staff placed an order for a shopper (POST /admin/orders): the shopper is told how to pay (a payment link,
+    # bank transfer instructions, or that it is settled offline).
+    MANUAL_ORDER_CREATED = "ManualOrderCreated"
+    ORDER_EDITED = "OrderEdited"  # staff changed an unpaid order's items, address or price: the shopper is told
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,36 @@ def order_hold_released(
     if hold is not None:
         extra["hold"] = dict(hold)
     return _order_event(EventType.ORDER_HOLD_RELEASED, summary, status, **extra)
+
+
+def manual_order_created(
+    summary: Mapping[str, Any], *, payment_mode: str, payment_link: str | None, created_by: str, role: str
+) -> OutboxEvent:
+    """`summary` as placed; `payment_link` where the shopper pays an `online` order (None otherwise)."""
+    return _order_event(
+        EventType.MANUAL_ORDER_CREATED,
+        summary,
+        summary["status"],
+        paymentMode=payment_mode,
+        paymentLink=payment_link,
+        createdBy=created_by,
+        role=role,
+    )
+
+
+def order_edited(
+    summary: Mapping[str, Any], *, changes: Sequence[str], previous_total: Money, edited_by: str, role: str
+) -> OutboxEvent:
+    """`summary` after the edit; `changes`: what changed (items, address, price)."""
+    return _order_event(
+        EventType.ORDER_EDITED,
+        summary,
+        summary["status"],
+        changes=list(changes),
+        previousTotal=previous_total.to_dict(),
+        editedBy=edited_by,
+        role=role,
+    )
 
 
 def order_cancelled(summary: Mapping[str, Any], status: OrderStatus, *, cancellation: Mapping[str, Any]) -> OutboxEvent:

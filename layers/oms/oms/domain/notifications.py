@@ -93,6 +93,9 @@ ROUTES: tuple[Route, ...] = (
     _route(EventType.PAYMENT_ANOMALY, S, "staff_payment_anomaly", Category.ALERTS, MAIL, MAIL),
     _route(EventType.REFUND_FAILED, S, "staff_refund_failed", Category.ALERTS, MAIL, MAIL),
     _route(EventType.CASE_OVERDUE, S, "staff_case_overdue", Category.ALERTS, MAIL, MAIL),
+    # Staff placed an order for the shopper: how to pay it (the link, a bank transfer, or settled offline).
+    _route(EventType.MANUAL_ORDER_CREATED, C, "manual_order_created", Category.PAYMENTS, ALL, ALL),
+    _route(EventType.ORDER_EDITED, C, "order_edited", Category.ORDERS, ALL, MAIL),
 )
 EVENTS: frozenset[EventType] = frozenset(r.event for r in ROUTES)
 # The case moves the shopper hears of: the staff's and the rules' decisions, not the shopper's own moves.

@@ -17,6 +17,8 @@ the reasons and worked examples):
 5. **Shipping.** Each store's fee comes from its `ShippingPolicy`; its free-over threshold is compared
    with the store's goods amount *after* steps 2–4. Then free-shipping promotions (threshold on the
    amount in their scope after steps 2–4) and free-shipping coupons waive fees.
+5b. **Manual discount** (staff, on a manual or edited order only): an amount or a percentage of the
+   goods left after steps 2–4, split over the lines by largest remainder; it never changes shipping.
 6. **Points** as a discount on goods: whole points at the programme's rate, at most `cap_bps` of the
    goods payable after steps 2–4 (shipping excluded), never more than the customer holds beyond what
    points-mall lines need.
@@ -108,6 +110,44 @@ class BalanceUse:
 class DiscountSource(StrEnum):
     PROMOTION = "promotion"
     COUPON = "coupon"
+    MANUAL = "manual"  # staff's discount on a manual or edited order (step 5b)
+
+
+@dataclass(frozen=True, slots=True)
+class ManualDiscount:
+    """Staff's discount (step 5b): `amount` off, or `bps` basis points of the goods left after steps 2–4;
+    exactly one of them. The role's cap is the service's to check (`oms.domain.manual_orders`)."""
+
+    amount: Money | None = None
+    bps: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.amount is None) == (self.bps is None):
+            raise InvalidRequest("a manual discount is an amount or a percentage", field="manualDiscount")
+        if self.amount is not None and self.amount.amount <= 0:
+            raise InvalidRequest("a manual discount amount is positive", field="manualDiscount.amount")
+        if self.bps is not None and (type(self.bps) is not int or not 1 <= self.bps <= BPS):
+            raise InvalidRequest(f"a manual percentage is 1..{BPS} basis points", field="manualDiscount.bps")
+
+    @property
+    def kind(self) -> str:
+        return "amount" if self.amount is not None else "percentage"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"amount": self.amount.to_dict()} if self.amount is not None else {"bps": self.bps}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> ManualDiscount:
+        amount = data.get("amount")
+        if isinstance(amount, Mapping):
+            return cls(amount=Money.from_dict(dict(amount)))
+        bps = data.get("bps")
+        return cls(bps=bps if isinstance(bps, int) else None)
+
+    def on(self, base: int) -> int:
+        """What it takes off `base` minor units of goods (never more than them)."""
+        wanted = self.amount.amount if self.amount is not None else base * (self.bps or 0) // BPS
+        return min(wanted, base)
 
 
 class DiscountTarget(StrEnum):
@@ -249,14 +289,15 @@ class PricedOrder:
     total: Money  # left to pay through a payment provider
     fx: FxRate | None = None
     reporting_total: Money | None = None  # `total` at the frozen rate
+    manual: tuple[Discount, ...] = ()  # staff's discount (step 5b), on manual and edited orders only
 
     @property
     def goods_discount(self) -> Money:
-        return _sum(self.currency, self.promotions + self.coupons, DiscountTarget.GOODS)
+        return _sum(self.currency, self.promotions + self.coupons + self.manual, DiscountTarget.GOODS)
 
     @property
     def shipping_discount(self) -> Money:
-        return _sum(self.currency, self.promotions + self.coupons, DiscountTarget.SHIPPING)
+        return _sum(self.currency, self.promotions + self.coupons + self.manual, DiscountTarget.SHIPPING)
 
     def stores(self) -> tuple[StoreTotals, ...]:
         """Per-store totals in first-seen order; they sum to the order's."""
@@ -282,7 +323,8 @@ class PricedOrder:
         return tuple(result)
 
     def to_dict(self) -> dict[str, object]:
-        """The frozen breakdown, JSON-ready (integers and strings only)."""
+        """The frozen breakdown, JSON-ready (integers and strings only); `manual` only when staff gave one."""
+        manual: dict[str, object] = {"manual": [d.to_dict() for d in self.manual]} if self.manual else {}
         return {
             "currency": self.currency,
             "lines": [line.to_dict() for line in self.lines],
@@ -297,6 +339,7 @@ class PricedOrder:
             "total": self.total.to_dict(),
             "fx": None if self.fx is None else self.fx.to_dict(),
             "reportingTotal": None if self.reporting_total is None else self.reporting_total.to_dict(),
+            **manual,
         }
 
 
@@ -557,6 +600,23 @@ def _shipping(
         work.apply(DiscountSource.COUPON, item.coupon.code, kind, DiscountTarget.SHIPPING, shares)
 
 
+def _manual(work: _Work, manual: ManualDiscount | None) -> None:
+    """Step 5b: staff's discount on the goods left after steps 2–4, by largest remainder over the lines."""
+    if manual is None:
+        return
+    if manual.amount is not None and manual.amount.currency != work.currency:
+        raise InvalidRequest(
+            f"the manual discount is in {manual.amount.currency}, the order in {work.currency}",
+            field="manualDiscount.amount",
+        )
+    lines = [i for i in work.indexes if work.remaining[i] > 0]
+    discount = manual.on(work.amount(lines))
+    if discount == 0:
+        return
+    shares = _split(discount, lines, [work.remaining[i] for i in lines])
+    work.apply(DiscountSource.MANUAL, "manual", manual.kind, DiscountTarget.GOODS, shares)
+
+
 def _points(work: _Work, points: PointsUse | None) -> tuple[int, int]:
     """Step 6: points-mall prices and points as a discount. Returns (required, redeemed)."""
     required = sum(work.terms[i].points_price * work.lines[i].quantity for i in work.indexes)
@@ -734,6 +794,7 @@ def _build(
         total=order_total,
         fx=fx,
         reporting_total=None if fx is None else to_reporting(order_total, fx),
+        manual=tuple(d for d in applied if d.source is DiscountSource.MANUAL),
     )
 
 
@@ -750,13 +811,15 @@ def price_order(
     customer_id: str | None = None,
     fx: FxRate | None = None,
     sku_terms: Mapping[str, SkuTerms] | None = None,
+    manual: ManualDiscount | None = None,
 ) -> PricedOrder:
     """Price an order exactly, in the fixed order of this module's docstring. Pure and deterministic.
 
     `promotions` are the candidate promotions (the engine drops those outside their window or in
     another currency); `coupons` are the ones the customer presents, each of which must apply (else
     `CouponNotApplicable`, a 422 naming the coupon and the reason). `fx` converts the order currency
-    (`fx.base`) to the reporting currency. Bad input raises `InvalidRequest` with a field path.
+    (`fx.base`) to the reporting currency. `manual` is staff's discount (step 5b). Bad input raises
+    `InvalidRequest` with a field path.
     """
     work = _discounted(cart, skus, shipping_policies, now, promotions, coupons, customer_id, sku_terms)
     if fx is not None and fx.base != work.currency:
@@ -765,6 +828,7 @@ def price_order(
             field="fx",
             reason="fx-currency-mismatch",
         )
+    _manual(work, manual)  # step 5b
     required, redeemed = _points(work, points)  # step 6
     _balance(work, balance)  # step 7
     _earn(work, points)

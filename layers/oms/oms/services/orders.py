@@ -22,7 +22,14 @@ from oms.domain.order import (
     check_cancel,
     check_transition,
 )
-from oms.domain.order_pricing import BalanceUse, PointsUse, PricedOrder, check_coupons, price_order
+from oms.domain.order_pricing import (
+    BalanceUse,
+    ManualDiscount,
+    PointsUse,
+    PricedOrder,
+    check_coupons,
+    price_order,
+)
 from oms.domain.permissions import Actor, Permission
 from oms.domain.pricing import CartLine, PricingRequest, merge_cart
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason
@@ -74,6 +81,21 @@ def quote_view(priced: PricedOrder) -> dict[str, Any]:
     return {**priced.to_dict(), "breakdown": breakdown_of(priced)}
 
 
+class PlaceExtra(Protocol):
+    """What a manual order adds to the placing path (oms.services.manual_orders.ManualPlacement)."""
+
+    deadline_seconds: int | None  # the payment deadline's distance (None: the payment timeout)
+
+    def check(self, priced: PricedOrder) -> None:
+        """Refuse the priced order (the manual discount's cap) before anything is written."""
+
+    def prepare(self, record: OrderRecord, now: str) -> Callable[[Transaction], None]:
+        """Mark the built order (before its view is rendered) and give the rows to write with it."""
+
+    def events(self, record: OrderRecord) -> list[events.OutboxEvent]:
+        """More outbox events of the placement."""
+
+
 @dataclass(frozen=True)
 class CheckoutResult:
     status_code: int
@@ -121,14 +143,20 @@ class OrderService:
         )
 
     def _price(
-        self, customer_id: str, lines: list[CartLine], inputs: CheckoutInputs, request: PricingRequest
+        self,
+        customer_id: str,
+        lines: list[CartLine],
+        inputs: CheckoutInputs,
+        request: PricingRequest,
+        manual: ManualDiscount | None = None,
+        coupons_of: Callable[[CheckoutInputs], tuple[Coupon, ...]] | None = None,
     ) -> tuple[PricedOrder, tuple[Coupon, ...]]:
         """The one pricing path of quote and checkout: stored prices, promotions, the presented coupons
         (checked against the store), points, balance and the FX rate, through `price_order`."""
         currency = next(
             (inputs.skus[line.sku_id].unit_price.currency for line in lines if line.sku_id in inputs.skus), None
         )
-        coupons = self._coupons(customer_id, inputs, request.coupons)
+        coupons = self._coupons(customer_id, inputs, request.coupons) if coupons_of is None else coupons_of(inputs)
         points = self._points(inputs, request, currency)
         balance = None
         if request.balance is not None and currency is not None:
@@ -148,6 +176,7 @@ class OrderService:
             customer_id=customer_id,
             fx=None if currency is None else inputs.fx.rate_for(currency),
             sku_terms=inputs.terms,
+            manual=manual,
         )
         return priced, coupons
 
@@ -244,6 +273,28 @@ class OrderService:
         priced, _ = self._price(actor.subject, lines, inputs, request)
         return quote_view(priced)
 
+    def preview(
+        self,
+        customer_id: str,
+        cart: list[CartLine],
+        request: PricingRequest | None = None,
+        *,
+        manual: ManualDiscount | None = None,
+        adjust: Callable[[CheckoutInputs], CheckoutInputs] | None = None,
+        coupons_of: Callable[[CheckoutInputs], tuple[Coupon, ...]] | None = None,
+    ) -> tuple[PricedOrder, CheckoutInputs, tuple[ChildOrder, ...]]:
+        """Price a cart for `customer_id` exactly as `place` would, and split it, writing nothing: a manual
+        order's dry run, an edited order's new price. `adjust` changes what was read (an edit counts back the
+        points and balance its order holds); `coupons_of` gives the coupons instead of the request's codes
+        (an edit re-checks the ones its order took)."""
+        request = request or PricingRequest()
+        lines = merge_cart(cart)
+        inputs = self._read(customer_id, lines, request, None)
+        if adjust is not None:
+            inputs = adjust(inputs)
+        priced, _ = self._price(customer_id, lines, inputs, request, manual, coupons_of)
+        return priced, inputs, self._split(priced, inputs)
+
     def coupon_options(self, actor: Actor, cart: list[CartLine]) -> dict[str, Any]:
         """For a coupon picker: each of the shopper's unused coupons tried alone on this cart — whether it
         applies, what it would save, and why not. Nothing is reserved."""
@@ -298,15 +349,51 @@ class OrderService:
         stream), and the deadline index lets the sweeper find the order even if that fails: once the
         transaction has committed, the answer is 201 whatever happens to the timer.
         """
+        return self.place(
+            actor,
+            actor.subject,
+            cart,
+            shipping_address=shipping_address,
+            note=note,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            request=request,
+            shipping_address_id=shipping_address_id,
+            device=device,
+            billing_country=billing_country,
+        )
+
+    def place(
+        self,
+        actor: Actor,
+        customer_id: str,
+        cart: list[CartLine],
+        *,
+        shipping_address: dict[str, Any] | None,
+        note: str | None,
+        idempotency_key: str,
+        fingerprint: str,
+        request: PricingRequest | None = None,
+        shipping_address_id: str | None = None,
+        manual: ManualDiscount | None = None,
+        extra: PlaceExtra | None = None,
+        device: str | None = None,
+        billing_country: str | None = None,
+    ) -> CheckoutResult:
+        """The one placing path: the shopper's checkout (`customer_id` is the actor) and a manual order staff
+        place for `customer_id` (oms.services.manual_orders: `manual` discount, `extra` rows in the same
+        transaction). The Idempotency-Key is the actor's."""
         request = request or PricingRequest()
         lines = merge_cart(cart)
-        # Risk control's rows (blacklists, counters, settings) ride on the same read (oms.services.risk).
+        # Risk control's rows (blacklists, counters, settings) ride on the same read (oms.services.risk). A
+        # manual order is placed by staff for the customer: it is screened by the staff who place it, not here.
+        screened = self.risk is not None and extra is None
         probe = None
-        if self.risk is not None and shipping_address is not None:
+        if self.risk is not None and screened and shipping_address is not None:
             probe = self.risk.checkout_probe(actor, shipping_address, device, with_coupons=bool(request.coupons))
         extra_keys = () if probe is None else probe.keys
         inputs = self._read(
-            actor.subject, lines, request, (actor.subject, idempotency_key), shipping_address_id, extra_keys
+            customer_id, lines, request, (actor.subject, idempotency_key), shipping_address_id, extra_keys
         )
         risk_rows = inputs.extra
         replayed = replay(inputs.stored_response, fingerprint)
@@ -317,7 +404,7 @@ class OrderService:
             if inputs.saved_address is None:
                 raise UnknownAddress(f"address {shipping_address_id} is not one of your saved addresses")
             shipping_address = inputs.saved_address
-            if self.risk is not None:
+            if self.risk is not None and screened:
                 # A saved address is known only once read: its risk rows (the address's blacklist entry and
                 # accounts) take one more read on this path.
                 probe = self.risk.checkout_probe(actor, shipping_address, device, with_coupons=bool(request.coupons))
@@ -325,7 +412,9 @@ class OrderService:
         if shipping_address is None:
             raise InvalidRequest("a shipping address is needed")
 
-        priced, coupons = self._price(actor.subject, lines, inputs, request)
+        priced, coupons = self._price(customer_id, lines, inputs, request, manual)
+        if extra is not None:
+            extra.check(priced)
         shortages = [
             {"skuId": line.sku_id, "requested": line.quantity, "available": inputs.available.get(line.sku_id, 0)}
             for line in priced.lines
@@ -340,7 +429,10 @@ class OrderService:
         now = self.clock()
         at = to_rfc3339(now)
         order_id = new_id()
-        deadline = to_rfc3339_seconds(deadline_after(now, self.payment_timeout_seconds))
+        timeout = (
+            self.payment_timeout_seconds if extra is None else extra.deadline_seconds or self.payment_timeout_seconds
+        )
+        deadline = to_rfc3339_seconds(deadline_after(now, timeout))
         created = StatusChange(None, OrderStatus.PENDING_PAYMENT, actor, at, "order placed")
         paid = None
         if priced.total.is_zero():
@@ -357,24 +449,27 @@ class OrderService:
             record = self.repository.build_order(
                 order_id=order_id,
                 order_number=new_order_number(now),
-                customer_id=actor.subject,
+                customer_id=customer_id,
                 priced=priced,
                 shipping_address=shipping_address,
                 note=note,
                 created=created,
                 payment_deadline=deadline,
                 stock_policies=inputs.stock_policies,
-                benefits=benefits.recorded(actor.subject, priced.points.earned),
+                benefits=benefits.recorded(customer_id, priced.points.earned),
                 paid=paid,
                 children=children,
                 risk=None if screen is None else screen.verdict,
             )
+            more = None if extra is None else extra.prepare(record, at)
             body = order_view(record)
             summary = order_summary(record.header)
             facts = line_facts(record)
             placed = [events.order_placed(summary, line_count=len(record.lines), lines=facts)]
             if record.header.status == OrderStatus.PAID.value:  # balance and points covered it at checkout
                 placed.append(events.order_paid(summary, method="checkout", payment_attempts=0, lines=facts))
+            if extra is not None:
+                placed += extra.events(record)
             try:
                 self.repository.place_order(
                     record,
@@ -382,7 +477,7 @@ class OrderService:
                     body,
                     placed,
                     benefits,
-                    more=None if screen is None else screen.add,
+                    _both(more, None if screen is None else screen.add),
                 )
                 break
             except OrderNumberTaken:
@@ -527,6 +622,20 @@ class OrderService:
             status = current.status.value if current else None
             return TimerOutcome(TimerResult.SKIPPED, order_id, status, deadline)
         return TimerOutcome(TimerResult.CANCELLED, order_id, cancelled.status.value, deadline)
+
+
+def _both(
+    first: Callable[[Transaction], None] | None, second: Callable[[Transaction], None] | None
+) -> Callable[[Transaction], None] | None:
+    """One `more` of a placing transaction from two (a manual order's rows, risk control's counters)."""
+    if first is None or second is None:
+        return first or second
+
+    def add(tx: Transaction) -> None:
+        first(tx)
+        second(tx)
+
+    return add
 
 
 def _option(code: str, reason: CouponReason | None, saves: Money | None) -> dict[str, Any]:

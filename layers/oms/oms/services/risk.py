@@ -167,8 +167,7 @@ def leaving_review(
     def add(tx: Transaction) -> None:
         if more is not None:
             more(tx)
-        remove_flag(tx, record.header.orderId, OrderFlag.RISK_REVIEW)
-        store.add_hold_forgotten(tx, record.header.orderId)
+        remove_flag(tx, record.header.orderId, OrderFlag.RISK_REVIEW)  # the cancel itself ends the hold
 
     return add
 
@@ -491,7 +490,7 @@ class RiskService:
         def more(tx: Transaction) -> None:
             if refunds is not None:
                 refunds(tx)
-            store.add_hold_cleared(tx, header.orderId, risk)
+            store.add_review_decided(tx, header.orderId, risk)
             remove_flag(tx, header.orderId, OrderFlag.RISK_REVIEW)
             add_audit(
                 tx, f"ORDER#{header.orderId}", "risk.reject", actor=actor, now=now,

@@ -295,6 +295,7 @@ class OrderItem(Item, discriminator="Order"):
     refunded = NumberAttribute(null=True)
     hold = JSONAttribute(null=True)  # oms.domain.holds.Hold while ON_HOLD (kind, reason, who, when, status before)
     risk = JSONAttribute(null=True)  # the checkout's risk verdict (rules matched, review) and the review decision
+    manual = JSONAttribute(null=True)  # placed by staff (POST /admin/orders): by, role, payment mode, proof
 
 
 class OrderLineItem(Item, discriminator="OrderLine"):

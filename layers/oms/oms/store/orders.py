@@ -645,7 +645,8 @@ class OrderRepository:
     ) -> None:
         """ONE transaction: reserve every line's stock, take the coupons, points and balance, write
         header, lines, history, the outbox rows of `events`, order-number reservation and the
-        idempotency record, and `more` (risk control's counters). All or nothing."""
+        idempotency record, and `more` (risk control's counters; a manual order's notes, audit entry, payment
+        attempt). All or nothing."""
         header = record.header
         now = header.createdAt
         customer_id = header.customerId

@@ -273,6 +273,7 @@ class HeaderRecord:
     refunded: int | None = None  # committed to go back by refund requests (the conditional counter)
     hold: Any = None  # oms.domain.holds.Hold.to_dict() while ON_HOLD for a kind that records one
     risk: Any = None  # the checkout's risk verdict (oms.domain.risk.verdict) and the review's decision
+    manual: Any = None  # a manual order's origin (by, role, payment mode, proof) and its edits' price changes
 
 
 @dataclass(frozen=True, slots=True)

@@ -231,17 +231,10 @@ def risk_set(risk: dict[str, Any]) -> Action:
     return OrderItem.risk.set(risk)
 
 
-def add_hold_cleared(tx: Transaction, order_id: str, risk: dict[str, Any]) -> None:
-    """Forget the order's hold and record the review's decision; merged into the cancel's own update of the
-    header (oms.store.transactions.Transaction.update)."""
-    tx.update(
-        Part.ORDER, OrderItem(keys.order_pk(order_id), keys.ORDER_META), [OrderItem.hold.remove(), risk_set(risk)]
-    )
-
-
-def add_hold_forgotten(tx: Transaction, order_id: str) -> None:
-    """Forget the order's hold (merged into the cancel's own update of the header)."""
-    tx.update(Part.ORDER, OrderItem(keys.order_pk(order_id), keys.ORDER_META), [OrderItem.hold.remove()])
+def add_review_decided(tx: Transaction, order_id: str, risk: dict[str, Any]) -> None:
+    """Record the review's decision on a rejected order; merged into the cancel's own update of the header
+    (oms.store.transactions.Transaction.update), which ends the hold itself (oms.store.orders cancel)."""
+    tx.update(Part.ORDER, OrderItem(keys.order_pk(order_id), keys.ORDER_META), [risk_set(risk)])
 
 
 def reviews(limit: int | None, cursor: str | None) -> Page[dict[str, Any]]:

@@ -139,8 +139,11 @@ def order_view(record: OrderRecord) -> dict[str, Any]:
                 }
                 for e in sorted(record.events, key=lambda e: e.eventId)
             ],
+            "version": int(header.version),  # the ETag an edit sends back as If-Match (PATCH /orders/{orderId})
         }
     )
+    if header.manual is not None:
+        view["manual"] = header.manual
     return view
 
 
