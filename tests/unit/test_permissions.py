@@ -36,6 +36,9 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.EXPORT_CREATE,
         P.EXPORT_READ_ANY,
         P.PERSONAL_DATA_READ,
+        P.PERSONAL_DATA_REVEAL,
+        P.PERSONAL_DATA_ERASE,
+        P.AUDIT_READ,
         P.NOTIFICATION_SETTINGS,
         P.STATS_READ,
     },
@@ -51,6 +54,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_DECIDE,
         P.AFTER_SALES_ARBITRATE,
         P.EXPORT_CREATE,
+        P.PERSONAL_DATA_REVEAL,
         P.STATS_READ,
     },
     # The warehouse books returns in and inspects them.
@@ -61,6 +65,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_READ_ANY,
         P.AFTER_SALES_RECEIVE,
         P.EXPORT_CREATE,
+        P.PERSONAL_DATA_SHIP_TO,
     },
     # Finance reviews bank transfers and runs the money side; it does not cancel orders.
     Role.FINANCE: {
@@ -80,7 +85,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.STATS_READ,
     },
     # Store-scoped merchant permissions are not granted yet; quoting is open to every signed-in role.
-    Role.MERCHANT: {P.ORDER_QUOTE},
+    Role.MERCHANT: {P.ORDER_QUOTE, P.PERSONAL_DATA_SHIP_TO},
     Role.CUSTOMER: {
         P.ORDER_PLACE,
         P.ORDER_QUOTE,
@@ -140,7 +145,7 @@ def test_only_customers_place_orders() -> None:
 
 
 def test_merchant_holds_no_catalog_stock_store_or_order_permissions_yet() -> None:
-    assert held(actor(Role.MERCHANT)) - {P.ORDER_QUOTE} == set()
+    assert held(actor(Role.MERCHANT)) - {P.ORDER_QUOTE, P.PERSONAL_DATA_SHIP_TO} == set()
 
 
 def test_every_role_may_ask_for_a_quote() -> None:
@@ -226,6 +231,10 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "export:create",
         "export:read-any",
         "personal-data:read",
+        "personal-data:ship-to",
+        "personal-data:reveal",
+        "personal-data:erase",
+        "audit:read",
         "notification:settings",
         "stats:read",
     }

@@ -36,6 +36,7 @@ from oms.domain.splitting import (
 from oms.domain.timers import TimerOutcome, TimerResult
 from oms.services.access import may_see_order, owns
 from oms.services.idempotency import replay
+from oms.services.personal_data import PersonalDataService
 from oms.services.replays import cancelled_by, receipt_confirmed_by
 from oms.store import keys
 from oms.store.orders import CheckoutBenefits, CheckoutInputs, OrderNumberTaken, OrderRepository, StaleOrder
@@ -377,7 +378,9 @@ class OrderService:
             view = child_view(child, record.header.status, record.shipments)
             return {**view, "orderId": record.header.orderId, "parent": order_summary(record.header)}
         record = self._visible_order(actor, order_id)
-        return {**order_view(record), "payment": payment_summary(record)}
+        view = {**order_view(record), "payment": payment_summary(record)}
+        # Contact details masked for roles that do not need them; an unmasked read by staff is logged.
+        return PersonalDataService(self.repository.get_order, self.clock).shown(actor, record.header, view)
 
     def list(
         self,

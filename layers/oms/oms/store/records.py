@@ -97,6 +97,7 @@ class AuditRecord:
     reason: str | None
     requestId: str | None = None
     sourceIp: str | None = None
+    entryId: str = ""  # the entry's ULID (its sort key's tail): tells entries of one instant apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +216,8 @@ class EventRecord:
     role: str
     at: str
     reason: str | None
+    requestId: str | None = None
+    sourceIp: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +275,7 @@ class HeaderRecord:
     version: int
     refunded: int | None = None  # committed to go back by refund requests (the conditional counter)
     hold: Any = None  # oms.domain.holds.Hold.to_dict() while ON_HOLD for a kind that records one
+    erasedAt: str | None = None  # when its personal data was pseudonymised
 
 
 @dataclass(frozen=True, slots=True)
