@@ -139,6 +139,9 @@ VALID_BODIES: dict[str, Any] = {
     "PreferencesIn": {"locale": "en"},
     "RulesIn": {"events": {"OrderShipped": ["inbox"]}},
     "ReadAllIn": {},
+    "ContactRevealIn": {"fields": ["phone"], "reason": "courier cannot reach the shopper"},
+    "CustomerErasureIn": {"reason": "the shopper asked"},
+    "DataRetentionIn": {"enabled": True, "closedDays": 365},
 }
 
 

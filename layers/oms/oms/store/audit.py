@@ -108,8 +108,11 @@ def audit_records(subject: str, limit: int = 20) -> list[AuditRecord]:
 def put_audit(
     subject: str, action: str, *, actor: Actor, now: str, after: Json | None, reason: str | None = None
 ) -> None:
-    """One entry on its own (one PutItem): what a read records (who viewed whose contact details)."""
-    audit_item(subject, action, actor=actor, now=now, before=None, after=after, reason=reason).save()
+    """One entry on its own: what a read records (who viewed whose contact details). A one-item
+    transaction, so a lost race is sent again like every other write (`Transaction.commit`)."""
+    tx = Transaction()
+    add_audit(tx, subject, action, actor=actor, now=now, before=None, after=after, reason=reason)
+    tx.commit()
 
 
 # ---------------------------------------------------------------- GET /audit
