@@ -126,8 +126,9 @@ def test_a_full_order_life_is_on_its_timeline_once_each_in_time_order(world: Wor
     assert kinds.count("shipment.tracking") == 1  # the carrier's DELIVERED
     moves = [(e["details"]["from"], e["details"]["to"]) for e in everything if e["kind"] == "order.status-changed"]
     assert ("PENDING_PAYMENT", "PAID") in moves and ("SHIPPED", "DELIVERED") in moves
-    steps = [e["details"]["action"] for e in everything if e["kind"] == "after-sales.step"]
-    assert steps[0] == "approve"
+    steps = [e for e in everything if e["kind"] == "after-sales.step"]
+    assert steps[0]["details"]["action"] == "approve" and steps[0]["actor"] == {"id": SUPPORT["sub"], "role": "support"}
+    assert steps[0]["details"]["sourceIp"] == "127.0.0.1" and steps[0]["details"]["requestId"]
     staff = [e for e in everything if e["kind"] == "staff.action"]
     assert [e["details"]["action"] for e in staff] == ["order.note", "order.note", "personal-data.reveal"]
     reveal = staff[-1]
@@ -274,6 +275,44 @@ def test_only_admin_reads_the_trail(world: World, who: dict[str, Any]) -> None:
 def test_a_wide_range_is_fine_with_a_key(world: World) -> None:
     query = {"actor": SUPPORT["sub"], "from": "2020-01-01T00:00:00Z"}
     assert world.call(AUDIT, Call("/audit", ADMIN, query=query)).status == 200
+
+
+def test_staff_actions_leave_an_audited_trace_with_their_request(world: World) -> None:
+    world.ok(
+        "POST /customers/{customerId}/balance/adjustments",
+        Call(
+            "/customers/cust-2/balance/adjustments",
+            FINANCE,
+            {"direction": "credit", "amount": {"amount": 500, "currency": "CNY"}, "reason": "goodwill"},
+            {"Idempotency-Key": "bal-1"},
+            201,
+        ),
+    )
+    world.ok(
+        "POST /skus/{skuId}/stock-adjustments",
+        Call("/skus/TEE-M/stock-adjustments", ADMIN, {"delta": 5, "reason": "restock", "note": "truck 7"}, status=201),
+    )
+    order = world.pending_order()
+    attempt = world.attempt(order, "bank_transfer")
+    review = f"/orders/{order['orderId']}/payments/{attempt['paymentId']}/review"
+    world.ok(
+        "POST /orders/{orderId}/payments/{paymentId}/review",
+        Call(review, FINANCE, {"decision": "reject", "reason": "not on the statement"}),
+    )
+    by_finance = {e["action"]: e for e in trail(world, actor=FINANCE["sub"])}
+    balance, rejected = by_finance["balance.adjust"], by_finance["payment.review"]
+    assert (balance["subject"], balance["before"], balance["after"]) == (
+        "CUSTOMER#cust-2",
+        {"balance": 0, "currency": "CNY"},
+        {"balance": 500, "currency": "CNY"},
+    )
+    assert rejected["subject"] == f"ORDER#{order['orderId']}" and rejected["after"]["status"] == "FAILED"
+    by_admin = {e["action"]: e for e in trail(world, actor=ADMIN["sub"])}
+    assert by_admin["stock.adjust"]["after"]["delta"] == 5 and by_admin["stock.adjust"]["subject"] == "SKU#TEE-M"
+    assert by_admin["store.create"]["subject"] == "STORE#demo"  # the world's store
+    for entry in (balance, rejected, by_admin["stock.adjust"], by_admin["store.create"]):
+        assert entry["requestId"] and entry["sourceIp"] == "127.0.0.1", entry
+    assert [e["kind"] for e in timeline(world, order["orderId"], ADMIN)].count("staff.action") == 1
 
 
 # ---------------------------------------------------------------- masking

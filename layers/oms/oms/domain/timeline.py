@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from oms.domain.errors import InvalidRequest
+from oms.domain.permissions import Actor
 
 
 class EntryKind(StrEnum):
@@ -41,6 +42,16 @@ class EntryKind(StrEnum):
     NOTE = "note"  # a staff note (internal, or visible to the shopper)
     COMMUNICATION = "communication"  # a recorded contact with the shopper
     STAFF_ACTION = "staff.action"  # staff only: an audit entry of the order (hold, flag, edit, reveal, ...)
+
+
+# The request behind a person's move, kept with moves recorded inside other rows (an after-sales case's
+# decisions): the staff timeline and the trail show it, the shopper's views never do.
+TRACE = ("requestId", "sourceIp")
+
+
+def trace_of(actor: Actor) -> dict[str, str]:
+    """The actor's request id and source IP (what it has of them)."""
+    return {k: v for k, v in (("requestId", actor.request_id), ("sourceIp", actor.source_ip)) if v}
 
 
 RANK = {kind: rank for rank, kind in enumerate(EntryKind)}
