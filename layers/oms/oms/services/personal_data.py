@@ -61,6 +61,20 @@ class PersonalDataService:
             put_audit(f"ORDER#{header.orderId}", VIEW, actor=actor, now=_now(self.clock), after={"fields": ALL_FIELDS})
         return view
 
+    @staticmethod
+    def masked(actor: Actor, view: dict[str, Any]) -> dict[str, Any]:
+        """An order view a write answers (a cancel, a review) with its contact details masked for roles
+        that do not need them; nothing is logged (the answer shows what the actor's own write changed)."""
+        access = contact_access(
+            actor,
+            customer_id=str(view.get("customerId")),
+            store_ids=view.get("storeIds") or [],
+            status=str(view.get("status")),
+        )
+        if access is ContactAccess.MASKED and "shippingAddress" in view:
+            return {**view, "shippingAddress": mask_shipping_address(view["shippingAddress"])}
+        return view
+
     def _visible(self, actor: Actor, order_id: str) -> OrderRecord:
         record = self.get_order(order_id)
         if record is None or not may_see_order(actor, record.header.customerId):
