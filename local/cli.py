@@ -93,6 +93,8 @@ def banner(stack: LocalStack) -> str:
     tokens = stack.demo_tokens
     for user in DEMO_USERS:
         roles = ", ".join(user.roles)
+        if user.claims.get("custom:stores"):
+            roles += f"; stores {user.claims['custom:stores']}"
         lines.append(f"export OMS_TOKEN_{user.key.upper()}={tokens[user.subject]}  # {user.subject} ({roles})")
     lines += [
         "",

@@ -58,10 +58,14 @@ def checkout(body: Annotated[CheckoutIn, Body()], key: IdempotencyKey) -> Respon
     result = services.orders.checkout(
         who,
         [line.cart_line() for line in body.lines],
-        shipping_address=body.shippingAddress.model_dump(exclude_none=True),
+        shipping_address=body.shippingAddress.model_dump(exclude_none=True) if body.shippingAddress else None,
+        shipping_address_id=body.shippingAddressId,
         note=body.note,
         idempotency_key=key,
-        fingerprint=request_fingerprint(body.model_dump(mode="json")),
+        # Without shippingAddressId, the body's fingerprint is what it was before that field existed.
+        fingerprint=request_fingerprint(
+            body.model_dump(mode="json", exclude={"shippingAddressId"} if body.shippingAddressId is None else None)
+        ),
         request=body.pricing_request(),
     )
     headers = {"Location": f"/orders/{result.body['orderId']}"}

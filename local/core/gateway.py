@@ -43,7 +43,7 @@ from .extension import LocalRequest, LocalRoute
 from .functions import InProcessFunction
 from .responses import BadBody, Response, json_response, parse_body, problem, starting
 from .template import CorsSpec, RouteSpec
-from .tokens import ROLES, TokenError, gateway_claims
+from .tokens import CUSTOM_ROLE, ROLES, TokenError, gateway_claims
 
 log = logging.getLogger("local_stack.http")
 
@@ -69,7 +69,16 @@ class LocalControl(Protocol):
 
     def health(self) -> dict[str, Any]: ...
 
-    def mint_token(self, sub: str, roles: list[str], *, expires_in: int, claims: dict[str, Any] | None) -> str: ...
+    def mint_token(
+        self,
+        sub: str,
+        roles: list[str],
+        *,
+        expires_in: int,
+        claims: dict[str, Any] | None,
+        custom_roles: list[str],
+        stores: list[str],
+    ) -> str: ...
 
     def fire_schedule(self, name: str, extra_input: dict[str, Any] | None = None) -> dict[str, Any]: ...
 
@@ -295,6 +304,8 @@ class TokenRequest(BaseModel):
 
     sub: StrictStr
     roles: list[StrictStr] = []
+    custom_roles: list[StrictStr] = Field([], alias="customRoles", max_length=20)
+    stores: list[StrictStr] = Field([], max_length=50)
     expires_in: StrictInt = Field(3600, alias="expiresIn", ge=-MAX_TOKEN_LIFETIME, le=MAX_TOKEN_LIFETIME)
     claims: dict[str, Any] | None = None
 
@@ -311,6 +322,20 @@ class TokenRequest(BaseModel):
         if any(role not in ROLES for role in roles):
             raise PydanticCustomError("unknown_role", "a list of roles among {roles}", {"roles": ", ".join(ROLES)})
         return roles
+
+    @field_validator("custom_roles")
+    @classmethod
+    def _custom_names(cls, names: list[str]) -> list[str]:
+        if any(not CUSTOM_ROLE.fullmatch(name) or name in ROLES for name in names):
+            raise PydanticCustomError("custom_role", "custom role names: 2-32 lower-case letters, digits and dashes")
+        return names
+
+    @field_validator("stores")
+    @classmethod
+    def _store_ids(cls, stores: list[str]) -> list[str]:
+        if any(not store or "," in store or len(store) > 64 for store in stores):
+            raise PydanticCustomError("store_id", "store ids: 1-64 characters, no commas")
+        return stores
 
 
 # ----------------------------------------------------------------------------- the gateway
@@ -598,6 +623,8 @@ class ApiGateway:
             token_request.roles,
             expires_in=token_request.expires_in,
             claims=token_request.claims,
+            custom_roles=token_request.custom_roles,
+            stores=token_request.stores,
         )
         return json_response(
             200,

@@ -19,7 +19,7 @@ import logging
 import socket
 import threading
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Self
@@ -113,6 +113,9 @@ class Stack:
         self._gateway: ApiGateway | None = None
         self._listener: socket.socket | None = None
         self._issuer: TokenIssuer | None = None
+        # The groups a subject holds in the local user pool (an extension's directory): tokens carry them
+        # besides the roles asked for, as Cognito's carry a user's groups.
+        self.member_groups: Callable[[str], Iterable[str]] | None = None
         self._pollers: list[StreamPoller] = []
         self._timers: ScheduleTimers | None = None
         self._started_extensions: list[Extension] = []
@@ -367,9 +370,17 @@ class Stack:
         *,
         expires_in: int = 3600,
         claims: Mapping[str, Any] | None = None,
+        custom_roles: Iterable[str] = (),
+        stores: Iterable[str] = (),
     ) -> str:
-        """A token the API accepts for ``sub`` with ``roles`` (``cognito:groups``) and extra claims."""
-        return self._token_issuer().mint(sub, roles, expires_in=expires_in, extra_claims=claims)
+        """A token the API accepts for ``sub`` with ``roles`` and ``custom_roles`` (``cognito:groups``, with
+        the groups ``member_groups`` knows for ``sub``), the ``custom:stores`` claim when ``stores`` are
+        given, and extra claims."""
+        known = list(self.member_groups(sub)) if self.member_groups is not None else []
+        roles = [*roles, *(group for group in known if group not in roles)]
+        return self._token_issuer().mint(
+            sub, roles, expires_in=expires_in, extra_claims=claims, custom_roles=custom_roles, stores=stores
+        )
 
     def verify_token(self, token: str) -> dict[str, Any]:
         return self._token_issuer().verify(token)

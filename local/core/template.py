@@ -57,6 +57,8 @@ _STOOD_IN_FOR = frozenset(
         "AWS::Cognito::UserPool",  # the local token issuer
         "AWS::Cognito::UserPoolClient",
         "AWS::Cognito::UserPoolGroup",
+        "AWS::Lambda::Permission",  # functions are invoked in process (a trigger by the local sign-up)
+        "AWS::IAM::Policy",  # nothing is authorized locally
     }
 )
 _ARNS: tuple[tuple[tuple[str, ...], str], ...] = (

@@ -8,6 +8,7 @@ fresh RSA key per start, so tokens die with the process.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -19,6 +20,8 @@ from jwt.algorithms import RSAAlgorithm
 
 ROLES = ("admin", "support", "warehouse", "finance", "merchant", "customer")
 GROUPS_CLAIM = "cognito:groups"
+STORES_CLAIM = "custom:stores"  # merchant staff's stores (comma-separated), the user pool's custom attribute
+CUSTOM_ROLE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")  # admin-defined staff roles (oms.domain.roles)
 
 
 class TokenError(Exception):
@@ -42,12 +45,21 @@ class TokenIssuer:
         expires_in: int = 86400,
         email: str | None = None,
         extra_claims: Mapping[str, Any] | None = None,
+        custom_roles: Iterable[str] = (),
+        stores: Iterable[str] = (),
     ) -> str:
-        """A signed ID token for ``sub`` whose ``cognito:groups`` are ``roles``."""
+        """A signed ID token for ``sub`` whose ``cognito:groups`` are ``roles`` and ``custom_roles`` (groups
+        named after custom staff roles), with the ``custom:stores`` claim when ``stores`` are given."""
         roles = list(roles)
         unknown = sorted(set(roles) - set(ROLES))
         if unknown:
             raise ValueError(f"unknown roles {unknown}; roles are {', '.join(ROLES)}")
+        custom = list(custom_roles)
+        malformed = sorted(name for name in custom if not CUSTOM_ROLE.fullmatch(name) or name in ROLES)
+        if malformed:
+            raise ValueError(f"custom role names {malformed} are not 2-32 lower-case letters, digits and dashes")
+        roles += custom
+        stores = [store for store in stores if store]
         now = int(time.time())
         claims: dict[str, Any] = {
             "sub": sub,
@@ -61,6 +73,8 @@ class TokenIssuer:
             "cognito:username": sub,
             GROUPS_CLAIM: roles,
         }
+        if stores:
+            claims[STORES_CLAIM] = ",".join(stores)
         if email is not None:
             claims["email"] = email
             claims["email_verified"] = True

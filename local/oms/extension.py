@@ -6,7 +6,9 @@
   template has payment callbacks — every payment provider by a `Sandbox` with keys generated now, which
   signs callbacks exactly as the provider would;
 - `on_ready`: tokens for the demo users, then the demo seed through the API;
-- `routes()`: `/_local/sandbox/...` (see `routes.py`).
+- `routes()`: `/_local/sandbox/...` and `/_local/users` (see `routes.py`);
+- the local user pool (`users.py`): the functions' user directory and the post-confirmation trigger's
+  group membership, whose groups the stack's tokens carry.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from ..core.stack import Stack
 from .logistics_sandbox import CARRIERS, CarrierSandbox, generate_carrier_secrets
 from .notifications import RecordingNotifier
 from .payment_sandbox import Sandbox, SandboxError, SandboxPaymentClosed
-from .routes import sandbox_routes
+from .routes import NoSignUpTrigger, account_routes, sandbox_routes
 from .seed import DEMO_USERS, SeedError, SeedResult, seed, seed_notifications
+from .users import LocalUserDirectory
 from .warehouse_sandbox import SandboxWarehouse
 
 __all__ = ["CALLBACK_PREFIX", "DEMO_TOKEN_LIFETIME", "OmsExtension", "SeedError", "seed"]
@@ -37,6 +40,8 @@ __all__ = ["CALLBACK_PREFIX", "DEMO_TOKEN_LIFETIME", "OmsExtension", "SeedError"
 CALLBACK_PREFIX = "/callbacks/payments"
 CALLBACK_METHODS = (PaymentMethod.ALIPAY, PaymentMethod.WECHAT, PaymentMethod.CARD, PaymentMethod.CRYPTO)
 DEMO_TOKEN_LIFETIME = 7 * 86400
+POST_CONFIRMATION = "PostConfirmationFunction"  # the user pool's post-confirmation trigger in template.yaml
+SIGN_UP_TOKEN_LIFETIME = 3600  # as Cognito's ID tokens (UserPoolClient IdTokenValidity)
 
 
 # -- what the functions are given (process-global, like moto's state) ------------------------------
@@ -115,9 +120,10 @@ class OmsExtension:
         self._adapters: wiring.Adapters | None = None
         self._adapters_before = wiring.Adapters()
         self._notifier: RecordingNotifier | None = None
+        self._users: LocalUserDirectory | None = None
 
     def routes(self) -> list[LocalRoute]:
-        return sandbox_routes(self)
+        return [*sandbox_routes(self), *account_routes(self)]
 
     def on_start(self, stack: Stack) -> None:
         self._stack = stack
@@ -126,6 +132,8 @@ class OmsExtension:
         if any(route.path.startswith(CALLBACK_PREFIX) for route in stack.template.routes):
             self._sandbox = Sandbox(notify_base_url=f"{stack.base_url}{CALLBACK_PREFIX}")
         self._notifier = _moto_notifier(stack)
+        self._users = LocalUserDirectory()
+        stack.member_groups = self._users.groups_of
         self._configure_adapters()
 
     def _configure_adapters(self) -> None:
@@ -148,7 +156,12 @@ class OmsExtension:
             notifier = self._notifier
         webhooks = CarrierWebhooks({carrier: [key] for carrier, key in keys.items()})
         self._adapters = wiring.Adapters(
-            providers=providers, warehouse=warehouse, carrier_webhooks=webhooks, notifier=notifier
+            providers=providers,
+            warehouse=warehouse,
+            carrier_webhooks=webhooks,
+            notifier=notifier,
+            users=self._users,
+            user_groups=self._users,
         )
         wiring.configure(self._adapters)
 
@@ -177,6 +190,9 @@ class OmsExtension:
         self._adapters = None
         self._sandbox = None
         self._notifier = None
+        if self._stack is not None:
+            self._stack.member_groups = None
+        self._users = None
         self._carrier_sandbox = None
         if self._logistics is not None:
             _SharedLogistics.release()
@@ -191,6 +207,44 @@ class OmsExtension:
     def demo_tokens(self) -> dict[str, str]:
         """Tokens of the demo users, by role (first user of the role), user key and subject."""
         return dict(self._demo_tokens)
+
+    @property
+    def users(self) -> LocalUserDirectory:
+        """The local user pool (accounts signed up through `POST /_local/users` or created by staff)."""
+        if self._users is None:
+            raise RuntimeError("the stack is not started")
+        return self._users
+
+    def sign_up(
+        self, *, email: str | None, phone: str | None, name: str | None, password: str | None
+    ) -> dict[str, Any]:
+        """Cognito's sign-up and confirmation, locally: the account is created and confirmed, the template's
+        post-confirmation trigger runs with the event Cognito would send (it puts the account in the
+        `customer` group), and a token is minted with the groups the account now has. AccountExists when
+        the email or phone is taken; the trigger's failure propagates (as Cognito reports it)."""
+        stack = self.stack
+        trigger = stack.functions.get(POST_CONFIRMATION)
+        if trigger is None:
+            raise NoSignUpTrigger(f"the template has no {POST_CONFIRMATION}")
+        user = self.users.sign_up(email=email, phone=phone, name=name, password=password)
+        trigger.invoke(self.users.post_confirmation_event(user, region=stack.template.region))
+        claims: dict[str, Any] = {}
+        if user.email:
+            claims |= {"email": user.email, "email_verified": True}
+        if user.phone:
+            claims |= {"phone_number": user.phone, "phone_number_verified": True}
+        if user.name:
+            claims["name"] = user.name
+        token = stack.mint_token(user.subject, [], expires_in=SIGN_UP_TOKEN_LIFETIME, claims=claims)
+        return {
+            "sub": user.subject,
+            "email": user.email,
+            "phone": user.phone,
+            "name": user.name,
+            "groups": self.users.groups_of(user.subject),
+            "token": token,
+            "expiresIn": SIGN_UP_TOKEN_LIFETIME,
+        }
 
     @property
     def stack(self) -> Stack:

@@ -1,4 +1,5 @@
-"""The OMS extension's `/_local/sandbox/...` endpoints and the pydantic models of their bodies.
+"""The OMS extension's `/_local/sandbox/...` and `/_local/users` endpoints and the pydantic models of their
+bodies.
 
 Bodies are strict (`extra="forbid"`, no coercion): a bad one is a 400 problem listing
 `errors: [{field, message}]`, as for the core `/_local/token`.
@@ -10,17 +11,23 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from oms.domain.fulfilment import TrackingStatus
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..core.extension import LocalRequest, LocalRoute
 from ..core.responses import Response, json_response, parse_body, problem
 from .payment_bills import PlantKind
 from .payment_sandbox import SandboxPaymentClosed
+from .users import AccountExists
 from .warehouse_sandbox import WarehouseConflict
 
 if TYPE_CHECKING:
     from .extension import OmsExtension
+
+
+class NoSignUpTrigger(LookupError):
+    """The template has no post-confirmation trigger to run."""
+
 
 MAX_TIMES = 20
 
@@ -102,6 +109,49 @@ class SandboxCarrierEvent(_Body):
         if value not in {member.value for member in TrackingStatus}:
             raise PydanticCustomError("status", "one of {statuses}", {"statuses": ", ".join(TrackingStatus)})
         return value
+
+
+class LocalSignUp(_Body):
+    """`POST /_local/users`: a shopper signs up by email or phone (or both), as through Cognito's SignUp;
+    the password, when given, meets the user pool's policy (12+ characters, lower and upper case, a digit)."""
+
+    email: StrictStr | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: StrictStr | None = Field(None, pattern=r"^\+[1-9][0-9]{6,14}$")  # E.164, as Cognito's phone_number
+    password: StrictStr | None = Field(None, min_length=12, max_length=256)
+    name: StrictStr | None = Field(None, min_length=1, max_length=200)
+
+    @field_validator("password")
+    @classmethod
+    def _policy(cls, value: str | None) -> str | None:
+        if value is not None and not (
+            any(c.islower() for c in value) and any(c.isupper() for c in value) and any(c.isdigit() for c in value)
+        ):
+            raise PydanticCustomError("password_policy", "lower and upper case letters and a digit")
+        return value
+
+    @model_validator(mode="after")
+    def _reachable(self) -> LocalSignUp:
+        if self.email is None and self.phone is None:
+            raise PydanticCustomError("username", "an email or a phone number is needed")
+        return self
+
+
+def account_routes(oms: OmsExtension) -> list[LocalRoute]:
+    def sign_up(request: LocalRequest) -> Response:
+        """Sign up and confirm a shopper; the post-confirmation trigger runs and the answer's token carries the
+        groups it gave (`customer`): the shopper can check out at once."""
+        body = parse_body(LocalSignUp, request.body, what="sign-up request")
+        try:
+            result = oms.sign_up(email=body.email, phone=body.phone, name=body.name, password=body.password)
+        except AccountExists as error:
+            return problem(409, "account-exists", "Conflict", str(error))
+        except NoSignUpTrigger as error:
+            return problem(404, "post-confirmation-missing", "Not Found", str(error))
+        except Exception as error:  # the trigger failed: Cognito answers the client with the failure
+            return problem(502, "post-confirmation-failed", "Bad Gateway", f"{type(error).__name__}: {error}")
+        return json_response(201, result)
+
+    return [LocalRoute("POST", "/users", sign_up)]
 
 
 def sandbox_routes(oms: OmsExtension) -> list[LocalRoute]:

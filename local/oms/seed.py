@@ -200,7 +200,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("support", "demo-support", ("support",)),
     DemoUser("warehouse", "demo-warehouse", ("warehouse",)),
     DemoUser("finance", "demo-finance", ("finance",)),
-    DemoUser("merchant", "demo-merchant", ("merchant",), {"custom:store_id": DEMO_STORE_ID}),
+    DemoUser("merchant", "demo-merchant", ("merchant",), {"custom:stores": DEMO_STORE_ID}),
     DemoUser("customer", "demo-customer", ("customer",), phone="+8613800000001"),
     DemoUser("customer_2", "demo-customer-2", ("customer",), locale="en", phone="+14155550102"),
 )

@@ -93,6 +93,8 @@ STAFF_ONLY = {
     "GET /exports/{exportId}",
     "GET /settings/notifications/{storeId}",
     "PUT /settings/notifications/{storeId}",
+    "GET /settings/roles",
+    "PUT /settings/roles",
 }
 # A valid body per request model, so an over-long path id meets the store, not a schema error.
 VALID_BODIES: dict[str, Any] = {
@@ -142,6 +144,8 @@ VALID_BODIES: dict[str, Any] = {
     "ContactRevealIn": {"fields": ["phone"], "reason": "courier cannot reach the shopper"},
     "CustomerErasureIn": {"reason": "the shopper asked"},
     "DataRetentionIn": {"enabled": True, "closedDays": 365},
+    "ProfileIn": {"name": "Li Lei"},
+    "AddressEntryIn": {"address": ADDRESS},
 }
 
 

@@ -94,6 +94,11 @@ class Case:
         return self.route + (f" [{self.variant}]" if self.variant else "")
 
 
+def _saved_address(w: World) -> str:
+    saved = w.ok("POST /me/addresses", Call("/me/addresses", CUSTOMER, {"address": ADDRESS}, status=201))
+    return str(saved["addressId"])
+
+
 def _review(w: World, decision: dict[str, Any]) -> Call:
     order = w.pending_order()
     attempt = w.attempt(order, "bank_transfer")
@@ -385,6 +390,16 @@ CASES = [
         lambda w: Call("/settings/notifications/demo", ADMIN, {"events": {"OrderShipped": ["inbox"]}}),
         CONVERGES,
     ),
+    # roles
+    Case(
+        "PUT /settings/roles",
+        lambda w: Call(  # a new description each time: a policy equal to the stored one writes nothing
+            "/settings/roles",
+            ADMIN,
+            {"customRoles": {"auditor": {"description": w.key("roles"), "permissions": ["order:read-any"]}}},
+        ),
+        CONVERGES,
+    ),
     Case(
         "POST /me/notifications/{notificationId}/read",
         lambda w: Call(f"/me/notifications/{w.notification(CUSTOMER)}/read", CUSTOMER),
@@ -392,6 +407,27 @@ CASES = [
     Case(
         "POST /me/notifications/read-all",
         lambda w: Call("/me/notifications/read-all", CUSTOMER) if w.notification(CUSTOMER) else Call("", CUSTOMER),
+    ),
+    # accounts
+    Case(
+        "PUT /me", lambda w: Call("/me", CUSTOMER, {"name": "Li Lei", "language": "en", "currency": "CNY"}), CONVERGES
+    ),
+    Case(
+        "POST /me/addresses", lambda w: Call("/me/addresses", CUSTOMER, {"address": ADDRESS}, status=201), NEW_REQUEST
+    ),
+    Case(
+        "PUT /me/addresses/{addressId}",
+        lambda w: Call(f"/me/addresses/{_saved_address(w)}", CUSTOMER, {"address": {**ADDRESS, "line1": "2 Rd"}}),
+        CONVERGES,
+    ),
+    Case(
+        "DELETE /me/addresses/{addressId}", lambda w: Call(f"/me/addresses/{_saved_address(w)}", CUSTOMER), NEW_REQUEST
+    ),
+    Case(
+        "POST /me/addresses/{addressId}/default",
+        lambda w: Call(
+            f"/me/addresses/{[_saved_address(w), _saved_address(w)][1]}/default", CUSTOMER
+        ),  # not the default
     ),
     # fulfilment
     Case(

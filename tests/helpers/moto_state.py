@@ -25,9 +25,18 @@ from moto.dynamodb.models import dynamodb_backends
 # The table's own service keeps its state (the table); everything else is reset after each test.
 _KEPT_SERVICES = frozenset({"dynamodb"})
 
+
 # Callables run after each handler test (and once before the first) to clear process-wide state that a
 # test may leave behind: caches of settings, services and clients, adapter overrides. Extend it here.
-PROCESS_STATE_RESETS: list[Callable[[], None]] = []
+def _forget_role_policy() -> None:
+    """The role policy each environment caches for a TTL (`oms.services.roles`): read afresh from the
+    test's own table."""
+    from oms.services.roles import POLICY
+
+    POLICY.forget()
+
+
+PROCESS_STATE_RESETS: list[Callable[[], None]] = [_forget_role_policy]
 
 
 def reset_process_state() -> None:

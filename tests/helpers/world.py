@@ -200,6 +200,7 @@ class World:
             route=route,
             sub=call.who["sub"],
             roles=call.who["roles"],
+            stores=call.who.get("stores", ()),
             body=call.body,
             headers=call.headers,
             query=call.query,

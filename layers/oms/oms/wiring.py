@@ -32,10 +32,12 @@ if TYPE_CHECKING:
     from oms.adapters.notifier import Notifier
     from oms.adapters.outbox import OutboxRelay
     from oms.adapters.providers.base import PaymentProvider
+    from oms.adapters.users import GroupMembership, UserDirectory
     from oms.adapters.warehouse import WarehouseGateway
     from oms.domain.money import Money
     from oms.domain.payment import PaymentMethod
     from oms.domain.permissions import Actor
+    from oms.services.accounts import AccountService
     from oms.services.after_commit import AfterCommit
     from oms.services.after_sales import AfterSalesService, CaseFlow, CaseRefundAsk, Deadlines
     from oms.services.audit import AuditService
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from oms.services.pricing_admin import PricingAdminService
     from oms.services.refunds import RefundAsk, RefundService
     from oms.services.reports import ReportService
+    from oms.services.roles import RoleService
     from oms.services.statistics import StatisticsService
     from oms.services.timeline import TimelineService
     from oms.services.timers import OrderTimers
@@ -69,6 +72,8 @@ class Adapters:
     carrier_webhooks: CarrierWebhooks | None = None
     case_flow: CaseFlow | None = None  # the after-sales case flow (Step Functions from the environment)
     notifier: Notifier | None = None  # email (SES) and SMS (SNS); `SENDER_EMAIL` from the environment
+    users: UserDirectory | None = None  # the identity provider's accounts (Cognito's pool, `USER_POOL_ID`)
+    user_groups: GroupMembership | None = None  # group membership for the post-confirmation trigger
 
 
 _lock = threading.Lock()
@@ -123,6 +128,28 @@ def notifier() -> Notifier:
     from oms.adapters.notifier import notifier_from_environment
 
     return notifier_from_environment()
+
+
+def users() -> UserDirectory:
+    """The user directory the services use now: the configured one, else the Cognito pool `USER_POOL_ID`
+    names."""
+    configured = _adapters.users
+    if configured is not None:
+        return configured
+    from oms.adapters.cognito_users import cognito_directory_from_environment
+
+    return cognito_directory_from_environment()
+
+
+def user_groups(user_pool_id: str) -> GroupMembership:
+    """Group membership for the post-confirmation trigger: the configured one, else the pool the trigger's
+    event names (the trigger cannot name the pool in its environment: the pool refers to the trigger)."""
+    configured = _adapters.user_groups
+    if configured is not None:
+        return configured
+    from oms.adapters.cognito_users import cognito_directory
+
+    return cognito_directory(user_pool_id)
 
 
 def services(settings: Settings | None = None) -> Services:
@@ -369,6 +396,20 @@ class Services:
         from oms.store.catalog import CatalogRepository
 
         return CatalogService(CatalogRepository())
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        """A signed-in person's profile and address book (`/me`, `/me/addresses`)."""
+        from oms.services.accounts import AccountService
+
+        return AccountService()
+
+    @cached_property
+    def roles(self) -> RoleService:
+        """Roles administration: grants and revokes per role, custom staff roles (`/settings/roles`)."""
+        from oms.services.roles import RoleService
+
+        return RoleService()
 
     @cached_property
     def reports(self) -> ReportService:

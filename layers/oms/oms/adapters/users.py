@@ -30,3 +30,14 @@ class UserDirectory(Protocol):
         ...
 
     def get_user(self, subject: str) -> DirectoryUser | None: ...
+
+
+CUSTOMER_GROUP = "customer"  # the group (role) of shoppers: self-registered and staff-created accounts
+
+
+class GroupMembership(Protocol):
+    """What the post-confirmation trigger needs of the directory: put a confirmed account in a group."""
+
+    def add_to_group(self, username: str, group: str) -> None:
+        """Idempotent: an account already in the group stays in it once."""
+        ...

@@ -35,6 +35,9 @@ class ExportFilters(View):
     status: str | None = None
     createdFrom: str | None = None
     createdTo: str | None = None
+    storeScope: list[str] | None = Field(
+        default=None, description="Set for store-scoped staff: the file holds only these stores' orders."
+    )
 
 
 class ExportDownload(View):

@@ -64,6 +64,7 @@ PATH_IDS: dict[str, IdKind] = {
     "customerId": NAME_ID,  # a JWT subject, or `me`
     "code": NAME_ID,  # a coupon code
     "notificationId": ULID_ID,
+    "addressId": ULID_ID,  # a shopper's saved address
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from oms.api.schemas import (
     MAX_POINTS,
@@ -63,8 +63,18 @@ class AddressIn(Strict):
 
 
 class CheckoutIn(PricingOptionsIn):
-    shippingAddress: AddressIn
+    """Where to ship: an address (`shippingAddress`), or one of the caller's saved ones (`shippingAddressId`,
+    `GET /me/addresses`) — exactly one of them."""
+
+    shippingAddress: AddressIn | None = None
+    shippingAddressId: Id | None = None
     note: Note | None = None
+
+    @model_validator(mode="after")
+    def _one_address(self) -> CheckoutIn:
+        if (self.shippingAddress is None) == (self.shippingAddressId is None):
+            raise ValueError("give exactly one of shippingAddress and shippingAddressId")
+        return self
 
 
 class CancelIn(Strict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -26,6 +27,7 @@ class Permission(StrEnum):
     ORDER_QUOTE = "order:quote"
     ORDER_READ_OWN = "order:read-own"
     ORDER_READ_ANY = "order:read-any"
+    ORDER_READ_STORE = "order:read-store"  # merchant staff: their stores' orders only (store-scoped)
     ORDER_CANCEL_OWN = "order:cancel-own"
     ORDER_CANCEL_ANY = "order:cancel-any"
     PAYMENT_CREATE = "payment:create"
@@ -54,11 +56,14 @@ class Permission(StrEnum):
     PERSONAL_DATA_ERASE = "personal-data:erase"  # a customer's erasure; the data-retention setting
     AUDIT_READ = "audit:read"  # the audit trail (GET /audit)
     NOTIFICATION_SETTINGS = "notification:settings"  # a store's notification rules
-    STATS_READ = "stats:read"  # platform-wide statistics (GET /stats/...)
+    STATS_READ = "stats:read"  # statistics (GET /stats/...): a store-scoped actor's only for its stores
+    ROLES_MANAGE = "roles:manage"  # grant and revoke permissions per role, define custom staff roles
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
-# Merchant staff get store-scoped permissions with the merchant work; until then they hold only that.
+# Merchant staff are store-scoped (`oms.services.access.store_scope`): they hold order:read-store, never
+# order:read-any, and every other permission they hold (shipping, deciding cases, exports, statistics)
+# applies to their stores' child orders only. Admins change this per role (`oms.domain.roles`).
 MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.CATALOG_WRITE: frozenset({Role.ADMIN}),
     Permission.STOCK_ADJUST: frozenset({Role.ADMIN}),
@@ -67,6 +72,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.ORDER_QUOTE: frozenset(Role),
     Permission.ORDER_READ_OWN: frozenset({Role.CUSTOMER}),
     Permission.ORDER_READ_ANY: frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE}),
+    Permission.ORDER_READ_STORE: frozenset({Role.MERCHANT}),
     Permission.ORDER_CANCEL_OWN: frozenset({Role.CUSTOMER}),
     Permission.ORDER_CANCEL_ANY: frozenset({Role.ADMIN, Role.SUPPORT}),
     Permission.PAYMENT_CREATE: frozenset({Role.CUSTOMER}),
@@ -84,24 +90,24 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.PROMOTION_MANAGE: frozenset({Role.ADMIN}),
     Permission.POINTS_ADJUST: frozenset({Role.ADMIN, Role.FINANCE}),
     Permission.PRICING_SETTINGS: frozenset({Role.ADMIN, Role.FINANCE}),
-    Permission.SHIPMENT_CREATE: frozenset({Role.ADMIN, Role.WAREHOUSE}),
+    Permission.SHIPMENT_CREATE: frozenset({Role.ADMIN, Role.WAREHOUSE, Role.MERCHANT}),
     # After-sales: the shopper opens cases on their orders, support on their behalf. Deciding is the
-    # merchant's side; until merchant staff are scoped to their stores (a merchant must not decide another
-    # store's cases) support and admin decide for them. Arbitration is the platform's: support and admin.
+    # merchant's side (their stores' cases only; support and admin decide for any store). Arbitration is
+    # the platform's: support and admin.
     # The warehouse books returns in and inspects them.
     Permission.AFTER_SALES_OPEN_OWN: frozenset({Role.CUSTOMER}),
     Permission.AFTER_SALES_OPEN_ANY: frozenset({Role.ADMIN, Role.SUPPORT}),
     Permission.AFTER_SALES_READ_ANY: frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE}),
-    Permission.AFTER_SALES_DECIDE: frozenset({Role.ADMIN, Role.SUPPORT}),
+    Permission.AFTER_SALES_DECIDE: frozenset({Role.ADMIN, Role.SUPPORT, Role.MERCHANT}),
     Permission.AFTER_SALES_ARBITRATE: frozenset({Role.ADMIN, Role.SUPPORT}),
     Permission.AFTER_SALES_RECEIVE: frozenset({Role.ADMIN, Role.WAREHOUSE}),
     # Reports show every store's sales, the ledger and what merchants are paid: admin and finance. Merchant
     # staff get their own store's settlement once they are store-scoped.
     Permission.REPORT_READ: frozenset({Role.ADMIN, Role.FINANCE}),
-    # Exports: whoever lists any order may export that list (merchant staff once scoped to their stores).
+    # Exports: whoever lists orders may export that list (merchant staff: their stores' orders only).
     # A bulk file of people's names, phones and addresses leaves the system with it: unmasked only for admin
     # (support and the warehouse see one order's address where they work on it, never in bulk).
-    Permission.EXPORT_CREATE: frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE}),
+    Permission.EXPORT_CREATE: frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE, Role.MERCHANT}),
     Permission.EXPORT_READ_ANY: frozenset({Role.ADMIN}),
     Permission.PERSONAL_DATA_READ: frozenset({Role.ADMIN}),
     # One order's address where one works on it: the warehouse while it ships, merchant staff on their own
@@ -114,10 +120,32 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.AUDIT_READ: frozenset({Role.ADMIN}),
     # What a store's orders send on which channels, and who gets its staff alerts: admin's, like store settings.
     Permission.NOTIFICATION_SETTINGS: frozenset({Role.ADMIN}),
-    # Operators, finance and support read the platform's statistics; merchants get their stores' figures
-    # once staff are store-scoped (issue 13), until then none.
-    Permission.STATS_READ: frozenset({Role.ADMIN, Role.SUPPORT, Role.FINANCE}),
+    # Operators, finance and support read the platform's statistics; merchants their stores' series.
+    Permission.STATS_READ: frozenset({Role.ADMIN, Role.SUPPORT, Role.FINANCE, Role.MERCHANT}),
+    # Who may change who may do what: admin, always (`oms.domain.roles` refuses to take it away).
+    Permission.ROLES_MANAGE: frozenset({Role.ADMIN}),
 }
+
+
+class Grants:
+    """Effective permissions resolved at their first use (then kept): the edge builds an actor from a
+    token without reading the role policy, and the policy is read (once per TTL, `oms.services.roles`)
+    only when a permission is first checked."""
+
+    __slots__ = ("_resolve", "_value")
+
+    def __init__(self, resolve: Callable[[], frozenset[Permission]]) -> None:
+        self._resolve = resolve
+        self._value: frozenset[Permission] | None = None
+
+    @property
+    def value(self) -> frozenset[Permission]:
+        if self._value is None:
+            self._value = self._resolve()
+        return self._value
+
+    def __contains__(self, permission: object) -> bool:
+        return permission in self.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,13 +153,18 @@ class Actor:
     """Who is acting: a JWT subject with roles, or the system itself (timers, callbacks).
 
     `stores` are the stores merchant staff work for (the token's `custom:stores` claim); `request_id` and
-    `source_ip` come from API Gateway's request context and go into every audit entry the request writes."""
+    `source_ip` come from API Gateway's request context and go into every audit entry the request writes.
+    `custom_roles` are the admin-defined staff roles among the token's groups; `granted` the effective
+    permissions the edge computed from the role policy (built-in matrix + grants - revokes + custom
+    roles, `oms.domain.roles.RolePolicy.effective`); None (actors built in code) means the built-in matrix."""
 
     subject: str
     roles: frozenset[Role]
     stores: frozenset[str] = frozenset()
     request_id: str | None = None
     source_ip: str | None = None
+    custom_roles: frozenset[str] = frozenset()
+    granted: frozenset[Permission] | Grants | None = None
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:
@@ -139,15 +172,20 @@ class Actor:
 
     @property
     def is_system(self) -> bool:
-        return not self.roles
+        """Timers and callbacks: no roles and no token (a signed-in user without groups is not the system)."""
+        return not self.roles and not self.custom_roles and self.granted is None
 
     def can(self, permission: Permission) -> bool:
+        if self.granted is not None:
+            return permission in self.granted
         return bool(self.roles & MATRIX[permission])
 
     @property
     def primary_role(self) -> str:
-        """The role recorded in history: the most privileged one held, or 'system'."""
+        """The role recorded in history: the most privileged built-in one held, else a custom one, or 'system'."""
         for role in Role:
             if role in self.roles:
                 return role.value
+        if self.custom_roles:
+            return sorted(self.custom_roles)[0]
         return "system"

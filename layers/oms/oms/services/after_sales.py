@@ -56,7 +56,7 @@ from oms.domain.money import Money
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.permissions import Actor, Permission
 from oms.domain.timeline import TRACE, trace_of
-from oms.services.access import may_see_order, owns
+from oms.services.access import may_see_case, may_see_order, owns, store_scope
 from oms.services.idempotency import raise_if_key_in_use, replay
 from oms.store import cases as store
 from oms.store import keys
@@ -343,7 +343,7 @@ class AfterSalesService:
 
     def _visible(self, actor: Actor, order_id: str) -> OrderRecord:
         record = self.orders.get_order(order_id)
-        if record is None or not may_see_order(actor, record.header.customerId):
+        if record is None or not may_see_order(actor, record.header.customerId, record.header.storeIds):
             raise NotFound(f"order {order_id} not found")
         return record
 
@@ -477,7 +477,7 @@ class AfterSalesService:
 
     @staticmethod
     def _may_see(actor: Actor, case: CaseRecord) -> bool:
-        return actor.is_system or actor.can(Permission.AFTER_SALES_READ_ANY) or owns(actor, case.customerId)
+        return may_see_case(actor, case.customerId, case.storeId)
 
     def get(self, actor: Actor, case_id: str) -> dict[str, Any]:
         return case_view(self._case(actor, case_id)[1])
@@ -502,8 +502,18 @@ class AfterSalesService:
         cursor: str | None,
     ) -> dict[str, Any]:
         """The caller's own cases (`mine`), or staff's by store or by status (one of them is needed: a list
-        reads one key range), narrowed by type, reason and created dates."""
-        if mine or not actor.can(Permission.AFTER_SALES_READ_ANY):
+        reads one key range), narrowed by type, reason and created dates. Store-scoped staff list their
+        stores' cases (`storeId` one of theirs; left out, their only store's)."""
+        scope = None if mine else store_scope(actor)
+        scoped = scope is not None and not actor.can(Permission.AFTER_SALES_READ_ANY)
+        if scope is not None and scoped:
+            if store_id is None and len(scope) == 1:
+                store_id = next(iter(scope))
+            if store_id is None and scope:
+                raise InvalidRequest("you work for several stores: name one (`storeId`)", field="storeId")
+            if store_id not in scope:
+                return {"items": [], "next_cursor": None}
+        if mine or not (scoped or actor.can(Permission.AFTER_SALES_READ_ANY)):
             page = store.list_cases(
                 customer_id=actor.subject,
                 status=status.value if status else None,

@@ -12,6 +12,7 @@ are written in one chunk under their row caps and then uploaded from /tmp (XLSX,
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import io
 import tempfile
@@ -40,18 +41,21 @@ from oms.domain.exports import (
 from oms.domain.ids import new_id
 from oms.domain.order import OrderStatus
 from oms.domain.permissions import Actor, Permission
+from oms.services.access import store_scope
 from oms.services.idempotency import raise_if_key_in_use, replay
 from oms.store.pages import Page
 
 if TYPE_CHECKING:
     from oms.adapters.export_files import ExportsBucket
     from oms.store.exports import ExportJobRecord, ExportRepository
+    from oms.store.records import HeaderRecord
 
 Json = dict[str, Any]
 READ_ALL = "end"  # the job's cursor once every page is read (None: not started)
 PAGE_SIZE = 500  # orders per query (DynamoDB also stops a page at 1 MB)
 SAFETY_MS = 5_000  # what a chunk leaves of its Lambda's time: the progress write and the answer
 URL_SECONDS = 900
+SCOPE_FILTER = "storeScope"  # the stores a store-scoped actor's export is limited to (in the job's filters)
 
 
 class ExportTooLarge(InvalidRequest):
@@ -105,6 +109,9 @@ class ExportService:
         if len(set(request.fields)) != len(request.fields):
             raise InvalidRequest("each field may be asked for once", field="fields")
         filters = _filters(request)
+        scope = store_scope(actor)
+        if scope is not None:
+            filters[SCOPE_FILTER] = sorted(scope)  # store-scoped staff export their stores' orders only
         if idempotency_key is not None:
             replayed = replay(stored_response(actor.subject, idempotency_key), fingerprint)
             if replayed is not None:
@@ -180,6 +187,15 @@ class ExportService:
         return job
 
     # ---------------------------------------------------------------- the job
+    def _orders_page(self, filters: Json, cursor: str | None) -> tuple[builtins.list[HeaderRecord], str | None]:
+        """A page of the job's orders; a store-scoped job's keeps only orders with a child of its stores
+        (the page may hold fewer rows; the cursor goes on all the same)."""
+        orders, next_cursor = self.repository.orders_page(filters, cursor, self.page_size)
+        if SCOPE_FILTER in filters:
+            stores = set(filters[SCOPE_FILTER])
+            orders = [order for order in orders if stores.intersection(order.storeIds)]
+        return orders, next_cursor
+
     def run_chunk(self, export_id: str, remaining_ms: Callable[[], int]) -> Json:
         """One iteration of the job's loop: `{"done": bool, "state", "rowsDone"}`."""
         job = self.repository.get(export_id)
@@ -232,7 +248,7 @@ class ExportService:
                 part.write(csv_chunk((), header=headers(job.fields, Locale(job.locale))))
             cursor, rows = job.cursor, 0
             while part.tell() < self.part_bytes:
-                orders, cursor = self.repository.orders_page(job.filters, cursor, self.page_size)
+                orders, cursor = self._orders_page(job.filters, cursor)
                 part.write(csv_chunk(row(order, job.fields, job.masked) for order in orders))
                 rows += len(orders)
                 if cursor is None:
@@ -281,7 +297,7 @@ class ExportService:
                         f"the {kind.value} file could not be written within one invocation ({rows_done} rows written): "
                         "narrow the filters or export csv, which continues across invocations",
                     )
-                orders, cursor = self.repository.orders_page(job.filters, cursor, self.page_size)
+                orders, cursor = self._orders_page(job.filters, cursor)
                 for order in orders:
                     if rows_done >= cap:
                         truncated = True

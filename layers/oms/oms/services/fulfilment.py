@@ -40,7 +40,7 @@ from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.permissions import Actor, Permission
 from oms.domain.refunds import RefundReason
 from oms.domain.timers import TimerOutcome, TimerResult
-from oms.services.access import may_see_order, owns
+from oms.services.access import in_scope, may_see_order, owns, store_scope
 from oms.services.refunds import RefundAsk, RefundService
 from oms.services.replays import children_cancelled_by
 from oms.store import keys
@@ -163,10 +163,18 @@ class FulfilmentService:
             raise NotFound(f"child order {child_order_id} not found")
         return record, child
 
-    def _visible(self, actor: Actor, record: OrderRecord, child_order_id: str) -> None:
-        if may_see_order(actor, record.header.customerId):
+    def _visible(
+        self, actor: Actor, record: OrderRecord, child_order_id: str, store_ids: list[str] | None = None
+    ) -> None:
+        if may_see_order(actor, record.header.customerId, store_ids or ()):
             return
         raise NotFound(f"child order {child_order_id} not found")
+
+    @staticmethod
+    def _in_scope(actor: Actor, child: ChildRecord, child_order_id: str) -> None:
+        """Store-scoped staff work on their stores' child orders only (any other is a 404 to them)."""
+        if not in_scope(actor, child.storeId):
+            raise NotFound(f"child order {child_order_id} not found")
 
     def children_of_warehouse(
         self, actor: Actor, warehouse_id: str, limit: int | None, cursor: str | None
@@ -174,6 +182,7 @@ class FulfilmentService:
         if not actor.can(Permission.SHIPMENT_CREATE):
             raise Forbidden("warehouse staff list child orders")
         items, next_cursor = warehouse_children(warehouse_id, limit, cursor)
+        items = [c for c in items if in_scope(actor, c.storeId)]  # store-scoped staff: their stores' only
         return {
             "items": [
                 {
@@ -196,6 +205,7 @@ class FulfilmentService:
         if not actor.can(Permission.SHIPMENT_CREATE):
             raise Forbidden("warehouse staff release child orders")
         record, child = self._record_of_child(child_order_id)
+        self._in_scope(actor, child, child_order_id)
         _may_ship(record, child)
         if child.releasedAt:
             if child.status == ChildStatus.AWAITING_SHIPMENT.value:
@@ -262,6 +272,7 @@ class FulfilmentService:
 
     def _ship_once(self, actor: Actor, request: ShipmentRequest) -> dict[str, Any]:
         record, child = self._record_of_child(request.child_order_id)
+        self._in_scope(actor, child, request.child_order_id)
         existing = self._same_shipment(record, child, request)
         if existing is not None:
             return existing
@@ -517,10 +528,14 @@ class FulfilmentService:
         record = self.orders.get_order(order_id)
         if record is None:
             record, child = self._record_of_child(order_id)
-            self._visible(actor, record, order_id)
+            self._visible(actor, record, order_id, [child.storeId])
             return {"items": [shipment_view(s) for s in record.shipments if s.childId == child.childId]}
-        self._visible(actor, record, order_id)
-        return {"items": [shipment_view(s) for s in sorted(record.shipments, key=lambda s: s.createdAt)]}
+        self._visible(actor, record, order_id, record.header.storeIds)
+        parcels = sorted(record.shipments, key=lambda s: s.createdAt)
+        if store_scope(actor) is not None and not owns(actor, record.header.customerId):
+            ours = {c.childId for c in record.children if in_scope(actor, c.storeId)}
+            parcels = [s for s in parcels if s.childId in ours]  # their stores' parcels only
+        return {"items": [shipment_view(s) for s in parcels]}
 
     # ---------------------------------------------------------------- auto-confirm
     def auto_confirm(self, order_id: str) -> TimerOutcome:

@@ -34,7 +34,8 @@ from oms.domain.splitting import (
     split_order,
 )
 from oms.domain.timers import TimerOutcome, TimerResult
-from oms.services.access import may_see_order, owns
+from oms.services.access import in_scope, may_see_order, owns, scoped_order_view
+from oms.services.accounts import UnknownAddress
 from oms.services.idempotency import replay
 from oms.services.personal_data import PersonalDataService
 from oms.services.replays import cancelled_by, receipt_confirmed_by
@@ -103,6 +104,7 @@ class OrderService:
         lines: list[CartLine],
         request: PricingRequest,
         idempotency: tuple[str, str] | None,
+        address_id: str | None = None,
     ) -> CheckoutInputs:
         return self.repository.read_checkout_inputs(
             [line.sku_id for line in lines],
@@ -110,6 +112,7 @@ class OrderService:
             customer_id=customer_id,
             coupon_codes=request.coupons,
             with_balance=request.balance is not None,
+            address_id=address_id,
         )
 
     def _price(
@@ -271,13 +274,16 @@ class OrderService:
         actor: Actor,
         cart: list[CartLine],
         *,
-        shipping_address: dict[str, Any],
+        shipping_address: dict[str, Any] | None,
         note: str | None,
         idempotency_key: str,
         fingerprint: str,
         request: PricingRequest | None = None,
+        shipping_address_id: str | None = None,
     ) -> CheckoutResult:
-        """Price from stored prices and rules and place the order in one transaction.
+        """Price from stored prices and rules and place the order in one transaction; the address is the
+        one given, or the caller's saved `shipping_address_id` (read with the prices: 422 when it is not
+        one of theirs).
 
         AWS calls on the success path: one BatchGetItem (two with coupons) and one TransactWriteItems.
         The payment timer is armed from the committed data (the OrderPlaced outbox row in the table's
@@ -286,11 +292,17 @@ class OrderService:
         """
         request = request or PricingRequest()
         lines = merge_cart(cart)
-        inputs = self._read(actor.subject, lines, request, (actor.subject, idempotency_key))
+        inputs = self._read(actor.subject, lines, request, (actor.subject, idempotency_key), shipping_address_id)
         replayed = replay(inputs.stored_response, fingerprint)
         if replayed is not None:
             status_code, body, _ = replayed
             return CheckoutResult(status_code, body, replayed=True)
+        if shipping_address_id is not None:
+            if inputs.saved_address is None:
+                raise UnknownAddress(f"address {shipping_address_id} is not one of your saved addresses")
+            shipping_address = inputs.saved_address
+        if shipping_address is None:
+            raise InvalidRequest("a shipping address is needed")
 
         priced, coupons = self._price(actor.subject, lines, inputs, request)
         shortages = [
@@ -362,7 +374,7 @@ class OrderService:
         record = self.repository.get_order(order_id)
         if record is None:
             raise missing
-        if may_see_order(actor, record.header.customerId):
+        if may_see_order(actor, record.header.customerId, record.header.storeIds):
             return record
         raise missing
 
@@ -373,12 +385,12 @@ class OrderService:
         if parsed is not None:
             record = self._visible_order(actor, parsed[0], asked_for=order_id)
             child = record.child(parsed[1])
-            if child is None:
+            if child is None or not (in_scope(actor, child.storeId) or owns(actor, record.header.customerId)):
                 raise NotFound(f"order {order_id} not found")
             view = child_view(child, record.header.status, record.shipments)
             return {**view, "orderId": record.header.orderId, "parent": order_summary(record.header)}
         record = self._visible_order(actor, order_id)
-        view = {**order_view(record), "payment": payment_summary(record)}
+        view = scoped_order_view(actor, {**order_view(record), "payment": payment_summary(record)})
         # Contact details masked for roles that do not need them; an unmasked read by staff is logged.
         return PersonalDataService(self.repository.get_order, self.clock).shown(actor, record.header, view)
 

@@ -77,7 +77,7 @@ class PersonalDataService:
 
     def _visible(self, actor: Actor, order_id: str) -> OrderRecord:
         record = self.get_order(order_id)
-        if record is None or not may_see_order(actor, record.header.customerId):
+        if record is None or not may_see_order(actor, record.header.customerId, record.header.storeIds):
             raise NotFound(f"order {order_id} not found")
         return record
 

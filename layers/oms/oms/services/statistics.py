@@ -35,6 +35,7 @@ from oms.domain.statistics import (
     ratio,
 )
 from oms.faults import TransientStoreError
+from oms.services.access import store_scope as actor_stores
 from oms.services.consumers import BusEvent, MalformedEvent, consume_once
 from oms.store import keys
 from oms.store import statistics as store
@@ -311,6 +312,7 @@ class StatisticsService:
         self, actor: Actor, since: date | None, until: date | None, granularity: Granularity, store_id: str | None
     ) -> Json:
         span = self._range(actor, since, until, granularity)
+        store_id = forced_store(actor, store_id)
         rows = _totals(store.read_series(SALES, self._scope(store_id), granularity.value, span.before, span.last))
         series = []
         before = rows.get(span.before, {})
@@ -347,6 +349,7 @@ class StatisticsService:
         self, actor: Actor, since: date | None, until: date | None, granularity: Granularity, store_id: str | None
     ) -> Json:
         span = self._range(actor, since, until, granularity)
+        store_id = forced_store(actor, store_id)
         items = store.read_series(PAYMENTS, self._scope(store_id), granularity.value, span.first, span.last)
         totals, members = _totals(items), _members(items)
         series = []
@@ -393,6 +396,7 @@ class StatisticsService:
         top: int | None = None,
     ) -> Json:
         span = self._range(actor, since, until, granularity)
+        store_id = forced_store(actor, store_id)
         top = TOP_PRODUCTS if top is None else top
         if not 1 <= top <= MAX_TOP:
             raise InvalidRequest(f"top must be 1..{MAX_TOP}", field="top")
@@ -417,6 +421,7 @@ class StatisticsService:
         self, actor: Actor, since: date | None, until: date | None, granularity: Granularity, store_id: str | None
     ) -> Json:
         span = self._range(actor, since, until, granularity)
+        store_id = forced_store(actor, store_id)
         members = _members(
             store.read_series(AFTER_SALES, self._scope(store_id), granularity.value, span.first, span.last)
         )
@@ -502,3 +507,20 @@ def _order_terms(order_id: str) -> OrderTerms | None:
         return None
     fx, store_ids = found
     return OrderTerms(None if not fx else FxRate.from_dict(fx), tuple(store_ids))
+
+
+def forced_store(actor: Actor, store_id: str | None) -> str | None:
+    """The store whose series a read shows: the asked one, or for store-scoped staff (merchants) always one
+    of theirs (their only store when none is asked; a store of someone else's, or none at all, is refused)."""
+    scope = actor_stores(actor)
+    if scope is None:
+        return store_id
+    if not scope:
+        raise Forbidden("your account is not scoped to any store")
+    if store_id is None:
+        if len(scope) > 1:
+            raise InvalidRequest("you work for several stores: name one (`store`)", field="store")
+        return next(iter(scope))
+    if store_id not in scope:
+        raise Forbidden(f"store {store_id} is not one of yours")
+    return store_id

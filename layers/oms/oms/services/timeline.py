@@ -254,7 +254,7 @@ class TimelineService:
         anomalies, no audit entries, no staff identities or request traces). Whoever may not see the order
         gets the same 404 as for a missing one."""
         record = self.get_order(order_id)
-        if record is None or not may_see_order(actor, record.header.customerId):
+        if record is None or not may_see_order(actor, record.header.customerId, record.header.storeIds):
             raise NotFound(f"order {order_id} not found")
         staff = bool(actor.roles & STAFF_ROLES)
         if staff:

@@ -406,3 +406,23 @@ def notification_rules(store_id: str) -> tuple[str, str]:
 
 def payment_reminder(order_id: str, deadline: str) -> tuple[str, str]:
     return order_pk(order_id), f"REMINDER#{deadline}"
+
+
+def customer_pk(customer_id: str) -> str:
+    return f"CUSTOMER#{customer_id}"
+
+
+def customer_profile(customer_id: str) -> tuple[str, str]:
+    return customer_pk(customer_id), "PROFILE"
+
+
+ADDRESS_SK_PREFIX = "ADDRESS#"
+ADDRESS_BOOK_SK = "ADDRESSBOOK"  # sorts after every ADDRESS#<id> ('#' < 'B'): one Query reads both
+
+
+def address_book(customer_id: str) -> tuple[str, str]:
+    return customer_pk(customer_id), ADDRESS_BOOK_SK
+
+
+def customer_address(customer_id: str, address_id: str) -> tuple[str, str]:
+    return customer_pk(customer_id), f"{ADDRESS_SK_PREFIX}{address_id}"

@@ -585,6 +585,14 @@ class PricingSettingsItem(Item, discriminator="PricingSettings"):
     updatedBy = UnicodeAttribute()
 
 
+class RolePolicyItem(Item, discriminator="RolePolicy"):
+    # SETTINGS#ROLES / POLICY: oms.domain.roles.RolePolicy.to_dict() (grants, revokes, custom roles)
+    data = JSONAttribute()
+    version = NumberAttribute()
+    updatedAt = UnicodeAttribute()
+    updatedBy = UnicodeAttribute()
+
+
 # ---------------------------------------------------------------- fulfilment
 class ChildOrderItem(Item, discriminator="ChildOrder"):
     childId = UnicodeAttribute()  # <orderId>-<nn>
@@ -842,3 +850,33 @@ class PaymentReminderItem(Item, discriminator="PaymentReminder"):
     orderId = UnicodeAttribute()
     deadline = UnicodeAttribute()
     createdAt = UnicodeAttribute()
+
+
+# ---------------------------------------------------------------- customer accounts
+class CustomerProfileItem(Item, discriminator="CustomerProfile"):
+    """A shopper's profile (`GET/PUT /me`); the language is the notification preferences' locale."""
+
+    customerId = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
+    version = NumberAttribute()
+    updatedAt = UnicodeAttribute()
+
+
+class AddressBookItem(Item, discriminator="AddressBook"):
+    """How many addresses a shopper keeps (bounded) and which one is the default."""
+
+    customerId = UnicodeAttribute()
+    addressCount = NumberAttribute()
+    defaultAddressId = UnicodeAttribute(null=True)
+    version = NumberAttribute()
+
+
+class CustomerAddressItem(Item, discriminator="CustomerAddress"):
+    customerId = UnicodeAttribute()
+    addressId = UnicodeAttribute()
+    address = JSONAttribute()  # the checkout's shippingAddress shape (oms.api.order_schemas.AddressIn)
+    label = UnicodeAttribute(null=True)
+    version = NumberAttribute()
+    createdAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()

@@ -28,6 +28,7 @@ from oms.domain.order_pricing import PricedOrder, SkuTerms
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason, PointsRules, Promotion
 from oms.domain.splitting import ChildOrder, HandlingClass
 from oms.store import keys
+from oms.store.accounts import address_of
 from oms.store.audit import STATUS_CHANGE, audit_index
 from oms.store.catalog import policies_from_directory, sku_domain, sku_terms, stock_policies_from_directory
 from oms.store.due import due_entry, due_index_actions
@@ -141,6 +142,7 @@ class CheckoutInputs:
     points_available: int = 0
     balance: BalanceRecord | None = None
     logistics: dict[str, tuple[HandlingClass, bool]] = field(default_factory=dict)  # sku -> handling, cross-border
+    saved_address: dict[str, Any] | None = None  # the caller's saved address checkout was asked to ship to
 
 
 @dataclass(frozen=True)
@@ -437,6 +439,7 @@ class OrderRepository:
         customer_id: str | None = None,
         coupon_codes: tuple[str, ...] = (),
         with_balance: bool = False,
+        address_id: str | None = None,
     ) -> CheckoutInputs:
         """Everything checkout needs, in one consistent BatchGetItem: SKUs, stock, shipping, promotions,
         points programmes, FX rates, the presented coupons, the customer's points and balance, replay."""
@@ -455,6 +458,9 @@ class OrderRepository:
             if with_balance:
                 wanted.append((keys.balance_pk(customer_id), keys.BALANCE_ACCOUNT_SK))
         wanted += [keys.coupon(code) for code in dict.fromkeys(coupon_codes)]
+        if customer_id and address_id:
+            wanted.append(keys.customer_address(customer_id, address_id))  # keyed by the caller: only theirs
+        saved_address: dict[str, Any] | None = None
         skus: dict[str, Sku] = {}
         terms: dict[str, SkuTerms] = {}
         logistics: dict[str, tuple[HandlingClass, bool]] = {}
@@ -487,6 +493,8 @@ class OrderRepository:
                 balance = balance_record(item)
             elif isinstance(item, IdempotencyItem):
                 stored = StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
+            elif (address := address_of(item)) is not None:
+                saved_address = address
         return CheckoutInputs(
             skus,
             available,
@@ -501,6 +509,7 @@ class OrderRepository:
             points_available=points,
             balance=balance,
             logistics=logistics,
+            saved_address=saved_address,
         )
 
     def read_coupon_state(self, template_ids: list[str], customer_id: str) -> CouponState:

@@ -39,6 +39,8 @@ class Part(StrEnum):
     transaction names the parts whose condition failed, so callers match `cancelled.failed(Part.X)`
     instead of string labels."""
 
+    ADDRESS = "address"  # a shopper's saved address
+    ADDRESS_BOOK = "address-book"  # their count and default
     ANOMALY = "anomaly"
     ATTEMPT = "attempt"
     AUDIT = "audit"
@@ -66,6 +68,7 @@ class Part(StrEnum):
     POINTS = "points"
     POINTS_ENTRY = "points-entry"
     PRODUCT = "product"
+    PROFILE = "profile"  # a shopper's profile
     QUOTA = "quota"
     REFUND = "refund"
     REMINDER = "reminder"  # the payment reminder of one deadline
