@@ -513,6 +513,15 @@ def test_the_retention_job_pseudonymises_orders_closed_long_ago(world: World) ->
     assert entry["actor"] == {"id": "data-retention", "role": "system"}
 
 
+def test_merchant_staff_see_their_stores_orders_timelines_only(world: World) -> None:
+    order, child, _ = world.shipped_child()
+    mine = timeline(world, order["orderId"], {"sub": "m-demo", "roles": ("merchant",), "stores": ("demo",)})
+    assert [e["details"]["childId"] for e in mine if e["kind"] == "shipment.created"] == [child]
+    other = {"sub": "m-other", "roles": ("merchant",), "stores": ("other",)}
+    got = world.call(TIMELINE, Call(f"/orders/{order['orderId']}/timeline", other))
+    assert_problem(got.status, got.headers, got.body, 404, "not-found")
+
+
 def test_carrier_tracking_is_on_the_timeline(world: World) -> None:
     order, child, tracking = world.shipped_child()
     assert carrier_callback(world.functions["carrier_callbacks"], tracking, "IN_TRANSIT", "t-1")["statusCode"] == 204

@@ -15,7 +15,7 @@ from typing import Any
 from oms.domain.errors import NotFound
 from oms.domain.permissions import STAFF_ROLES, Actor
 from oms.domain.timeline import EntryKind, TimelineEntry, page, shopper_view
-from oms.services.access import may_see_order
+from oms.services.access import may_see_order, store_scope
 from oms.store.audit import STATUS_CHANGE, audit_records
 from oms.store.pages import Page, clamp_limit
 from oms.store.payments import PaymentReads
@@ -265,5 +265,9 @@ class TimelineService:
             )
         else:
             entries = shopper_view(timeline_entries(record, (), ()))
+        scope = store_scope(actor)
+        if scope is not None:  # merchant staff: their stores' parcels and cases, not the other stores'
+            theirs = {c.childId for c in record.children if c.storeId in scope}
+            entries = [e for e in entries if e.details.get("childId") in (None, *theirs)]
         chosen, next_cursor = page(entries, clamp_limit(limit), cursor)
         return Page([e.view(staff=staff) for e in chosen], next_cursor)
