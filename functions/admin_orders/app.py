@@ -47,11 +47,13 @@ def create_manual_order(body: Annotated[ManualOrderIn, Body()], key: Idempotency
     a payment mode: `online` (a payment link is sent to the shopper), `bank-transfer` (a transfer awaiting
     finance's review), `offline` (finance marks it paid with a proof). The same Idempotency-Key and body again
     answers the order it placed (`Idempotent-Replayed: true`)."""
+    who = actor(app)
     result = services.manual_orders.create(
-        actor(app), body.request(), idempotency_key=key, fingerprint=request_fingerprint(body.model_dump(mode="json"))
+        who, body.request(), idempotency_key=key, fingerprint=request_fingerprint(body.model_dump(mode="json"))
     )
     headers = {"Location": f"/orders/{result.body['orderId']}", **(replayed_header(result.replayed) or {})}
-    return Response(result.status_code, "application/json", answer(Order, result.body), headers)
+    view = services.personal_data.masked(who, result.body)  # contact details as the caller's role sees them
+    return Response(result.status_code, "application/json", answer(Order, view), headers)
 
 
 @app.endpoint("PATCH", "/orders/{orderId}", permits=Permission.ORDER_EDIT, problems=(409, 412), headers=("ETag",))
@@ -60,8 +62,10 @@ def edit_order(orderId: str, body: Annotated[OrderEditIn, Body()], ifMatch: IfMa
     payment attempt is open): its lines (the whole new list), shipping address, or a manual price change with
     a reason. Stock is re-reserved and the price re-computed in one transaction; If-Match is the order's
     `version` (412 when it has changed). The shopper is told (OrderEdited)."""
-    view = services.order_editing.edit(actor(app), orderId, body.request(), if_match=if_match(app))
-    return Response(200, "application/json", answer(Order, view), etag(view["version"]))
+    who = actor(app)
+    view = services.order_editing.edit(who, orderId, body.request(), if_match=if_match(app))
+    masked = services.personal_data.masked(who, view)  # contact details as the caller's role sees them
+    return Response(200, "application/json", answer(Order, masked), etag(view["version"]))
 
 
 @app.endpoint("POST", "/admin/orders/{orderId}/payment-proofs", status=201, permits=Permission.PAYMENT_REVIEW)

@@ -80,6 +80,7 @@ def put_store(storeId: str, body: Annotated[StoreIn, Body()], ifMatch: IfMatch =
         settlement_days=body.settlementDays,
         commission_bps=body.commissionBps,
         if_match=if_match(app),
+        actor=actor(app),
     )
     return Response(201 if created else 200, "application/json", answer(Store, store), etag(store["version"]))
 

@@ -110,7 +110,8 @@ def get_order(orderId: str) -> Order | ChildOrderDetail:
 def cancel_order(orderId: str, body: Annotated[CancelIn | None, Body()] = None) -> Order:
     """Cancel an unpaid order, or what has not shipped of a paid one (refunded)."""
     reason = body.reason if body is not None else None
-    return answer(Order, services.orders.cancel(actor(app), orderId, reason))
+    who = actor(app)
+    return answer(Order, services.personal_data.masked(who, services.orders.cancel(who, orderId, reason)))
 
 
 @app.endpoint("POST", "/orders/{orderId}/confirm-receipt", problems=(403, 409))

@@ -91,10 +91,9 @@ def order_payments(orderId: str) -> OrderPayments:
 )
 def review(orderId: str, paymentId: str, body: Annotated[ReviewIn, Body()]) -> ReviewedPayment:
     """Finance approves a bank transfer found on the statement, or rejects one that is not (with a reason)."""
-    result = services.payments.review(
-        actor(app), orderId, paymentId, approve=body.decision == "approve", reason=body.reason
-    )
-    return answer(ReviewedPayment, result)
+    who = actor(app)
+    result = services.payments.review(who, orderId, paymentId, approve=body.decision == "approve", reason=body.reason)
+    return answer(ReviewedPayment, {**result, "order": services.personal_data.masked(who, result["order"])})
 
 
 @app.endpoint("POST", "/orders/{orderId}/payments/{paymentId}/sync", problems=(409,))

@@ -8,6 +8,7 @@ re-checked; paid orders, stale If-Match and open payment attempts refused). Bad 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -289,7 +290,8 @@ def test_an_offline_manual_order_is_marked_paid_by_finance_with_its_proof(
     children = [r for r in rows(order["orderId"]) if r["type"] == "ChildOrder"]
     assert children and all(c.get("GSI1PK") for c in children)  # queued for their warehouse
     actions = [e.action for e in audit_records(f"ORDER#{order['orderId']}")]
-    assert actions == ["order.mark-paid-offline", "order.create-manual"]
+    staff_actions = [a for a in actions if not a.startswith("personal-data.")]  # the reads above are logged
+    assert staff_actions == ["order.mark-paid-offline", "order.create-manual"]
     types = [t for t, _ in outbox_rows(order["orderId"])]
     assert "OrderPaid" in types
     # Marking again (another key) is a 409: the order is no longer awaiting payment.
@@ -462,7 +464,10 @@ def test_editing_the_address_and_the_price_with_a_reason(seeded: Any, admin_api:
     order = created(admin_api, body(quantity=2))
     status, _, moved = edit(admin_api, order, {"shippingAddress": ADDRESS_2})
     assert status == 200, moved
-    assert moved["shippingAddress"]["line1"] == "2 Huaihai Rd" and moved["breakdown"] == order["breakdown"]
+    # Support's answer shows the address masked (docs/audit.md); the order holds the new one.
+    assert moved["shippingAddress"]["line1"] == "****" and moved["breakdown"] == order["breakdown"]
+    [header] = [r for r in rows(order["orderId"]) if r["type"] == "Order"]
+    assert json.loads(header["shippingAddress"])["line1"] == "2 Huaihai Rd"
     change = {"priceChange": {"amount": {"amount": 800, "currency": "CNY"}, "reason": "scratched box"}}
     status, _, cheaper = edit(admin_api, moved, change)
     assert status == 200, cheaper

@@ -72,6 +72,7 @@ SIGNED_IN = {
     "GET /orders/{orderId}/refunds",
     "POST /orders/{orderId}/release",
     "GET /orders/{orderId}/shipments",
+    "GET /orders/{orderId}/timeline",
     "GET /promotions",
     "GET /promotions/{promotionId}",
     "GET /refunds",

@@ -237,6 +237,16 @@ def _edit(w: World) -> Call:
     )
 
 
+def _erasure(w: World) -> Call:
+    """A shopper of their own with a cancelled order (the shared shopper has orders of every state)."""
+    who = {"sub": w.key("erased-shopper"), "roles": ("customer",)}
+    checkout = {"lines": [{"skuId": "TEE-M", "quantity": 1}], "shippingAddress": ADDRESS}
+    order = w.ok("POST /orders", Call("/orders", who, checkout, {"Idempotency-Key": w.key("order")}, 201))
+    w.ok("POST /orders/{orderId}/cancel", Call(f"/orders/{order['orderId']}/cancel", who, {"reason": "x"}))
+    body = {"reason": "the shopper asked"}
+    return Call(f"/customers/{who['sub']}/erasure", ADMIN, body, {"Idempotency-Key": w.key("erase")})
+
+
 CASES = [
     # catalog
     Case(
@@ -589,6 +599,22 @@ CASES = [
     Case(
         "PUT /settings/fx-rates",
         lambda w: Call("/settings/fx-rates", FINANCE, {"reportingCurrency": "CNY", "rates": {"USD": "7.1234"}}),
+        CONVERGES,
+    ),
+    # audit and personal data
+    Case(
+        "POST /orders/{orderId}/personal-data/reveal",
+        lambda w: Call(
+            f"/orders/{w.pending_order()['orderId']}/personal-data/reveal",
+            SUPPORT,
+            {"fields": ["phone"], "reason": "the courier cannot reach the shopper"},
+        ),
+        NEW_REQUEST,  # every reveal is logged: a retry is logged again
+    ),
+    Case("POST /customers/{customerId}/erasure", _erasure),
+    Case(
+        "PUT /settings/data-retention",
+        lambda w: Call("/settings/data-retention", ADMIN, {"enabled": True, "closedDays": 365}),
         CONVERGES,
     ),
     Case(

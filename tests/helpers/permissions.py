@@ -34,6 +34,9 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.EXPORT_CREATE,
         P.EXPORT_READ_ANY,
         P.PERSONAL_DATA_READ,
+        P.PERSONAL_DATA_REVEAL,
+        P.PERSONAL_DATA_ERASE,
+        P.AUDIT_READ,
         P.NOTIFICATION_SETTINGS,
         P.STATS_READ,
         P.ROLES_MANAGE,
@@ -56,6 +59,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_DECIDE,
         P.AFTER_SALES_ARBITRATE,
         P.EXPORT_CREATE,
+        P.PERSONAL_DATA_REVEAL,
         P.STATS_READ,
         P.RISK_REVIEW,
         P.ORDER_NOTE,
@@ -73,6 +77,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_RECEIVE,
         P.EXPORT_CREATE,
         P.ORDER_NOTE,
+        P.PERSONAL_DATA_SHIP_TO,
     },
     # Finance reviews bank transfers and runs the money side; it does not cancel orders.
     Role.FINANCE: {
@@ -101,6 +106,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AFTER_SALES_DECIDE,
         P.EXPORT_CREATE,
         P.STATS_READ,
+        P.PERSONAL_DATA_SHIP_TO,
     },
     Role.CUSTOMER: {
         P.ORDER_PLACE,

@@ -27,7 +27,16 @@ LAZY = [
     "oms.adapters.providers.crypto",
     "oms.adapters.providers.bank_transfer",
 ]
-API_FUNCTIONS = ["orders", "payments", "catalog", "fulfilment", "promotions", "payment_callbacks", "carrier_callbacks"]
+API_FUNCTIONS = [
+    "orders",
+    "payments",
+    "catalog",
+    "fulfilment",
+    "promotions",
+    "payment_callbacks",
+    "carrier_callbacks",
+    "audit",
+]
 STORE = [
     "pynamodb",
     "botocore.exceptions",
@@ -92,6 +101,7 @@ OWN_SCHEMAS = {
     "promotions": ["oms.api.pricing_schemas"],
     "payment_callbacks": [],
     "carrier_callbacks": [],
+    "audit": ["oms.api.audit_schemas"],
 }
 
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from oms.services.accounts import AccountService
     from oms.services.after_commit import AfterCommit
     from oms.services.after_sales import AfterSalesService, CaseFlow, CaseRefundAsk, Deadlines
+    from oms.services.audit import AuditService
     from oms.services.batches import BatchService
     from oms.services.catalog import CatalogService
     from oms.services.exports import ExportService
@@ -51,12 +52,14 @@ if TYPE_CHECKING:
     from oms.services.order_editing import OrderEditingService
     from oms.services.orders import OrderService
     from oms.services.payments import PaymentService
+    from oms.services.personal_data import PersonalDataService
     from oms.services.pricing_admin import PricingAdminService
     from oms.services.refunds import RefundAsk, RefundService
     from oms.services.reports import ReportService
     from oms.services.risk import RiskService
     from oms.services.roles import RoleService
     from oms.services.statistics import StatisticsService
+    from oms.services.timeline import TimelineService
     from oms.services.timers import OrderTimers
     from oms.store.records import OrderRecord, RefundRecord
     from oms.store.transactions import Transaction
@@ -406,6 +409,29 @@ class Services:
         from oms.services.notifications import NotificationService
 
         return NotificationService(notifier)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        """The audit trail (GET /audit)."""
+        from oms.services.audit import AuditService
+
+        return AuditService()
+
+    @cached_property
+    def timeline(self) -> TimelineService:
+        """An order's timeline: its partition, its audit entries and its abnormal payments, merged."""
+        from oms.services.timeline import TimelineService
+        from oms.store.orders import OrderRepository
+
+        return TimelineService(OrderRepository().get_order)
+
+    @cached_property
+    def personal_data(self) -> PersonalDataService:
+        """Reveal of an order's contact details, a customer's erasure, the data-retention setting and job."""
+        from oms.services.personal_data import PersonalDataService
+        from oms.store.orders import OrderRepository
+
+        return PersonalDataService(OrderRepository().get_order)
 
     @cached_property
     def pricing_admin(self) -> PricingAdminService:

@@ -131,4 +131,5 @@ MODEL_MODULES = (
     "oms.api.pricing_schemas",
     "oms.api.after_sales_schemas",
     "oms.api.export_schemas",
+    "oms.api.audit_schemas",
 )

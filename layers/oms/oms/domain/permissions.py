@@ -50,7 +50,11 @@ class Permission(StrEnum):
     REPORT_READ = "report:read"  # the scheduled reports (sales, financial, settlement, reconciliation)
     EXPORT_CREATE = "export:create"
     EXPORT_READ_ANY = "export:read-any"  # everybody's exports, not only one's own
-    PERSONAL_DATA_READ = "personal-data:read"  # names, phones, emails and addresses unmasked in exports
+    PERSONAL_DATA_READ = "personal-data:read"  # names, phones, emails and addresses unmasked (exports, reads)
+    PERSONAL_DATA_SHIP_TO = "personal-data:ship-to"  # the shipping address of the orders one ships
+    PERSONAL_DATA_REVEAL = "personal-data:reveal"  # one order's contact details on request (audited)
+    PERSONAL_DATA_ERASE = "personal-data:erase"  # a customer's erasure; the data-retention setting
+    AUDIT_READ = "audit:read"  # the audit trail (GET /audit)
     NOTIFICATION_SETTINGS = "notification:settings"  # a store's notification rules
     STATS_READ = "stats:read"  # statistics (GET /stats/...): a store-scoped actor's only for its stores
     ROLES_MANAGE = "roles:manage"  # grant and revoke permissions per role, define custom staff roles
@@ -113,6 +117,14 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.EXPORT_CREATE: frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE, Role.MERCHANT}),
     Permission.EXPORT_READ_ANY: frozenset({Role.ADMIN}),
     Permission.PERSONAL_DATA_READ: frozenset({Role.ADMIN}),
+    # One order's address where one works on it: the warehouse while it ships, merchant staff on their own
+    # stores' orders; support asks to reveal it, one order at a time, with a reason (audited). Reading it
+    # unmasked is logged (who viewed which order's contact details); erasing it, and how long it is kept
+    # (the retention setting), is admin's, like the trail itself.
+    Permission.PERSONAL_DATA_SHIP_TO: frozenset({Role.WAREHOUSE, Role.MERCHANT}),
+    Permission.PERSONAL_DATA_REVEAL: frozenset({Role.ADMIN, Role.SUPPORT}),
+    Permission.PERSONAL_DATA_ERASE: frozenset({Role.ADMIN}),
+    Permission.AUDIT_READ: frozenset({Role.ADMIN}),
     # What a store's orders send on which channels, and who gets its staff alerts: admin's, like store settings.
     Permission.NOTIFICATION_SETTINGS: frozenset({Role.ADMIN}),
     # Operators, finance and support read the platform's statistics; merchants their stores' series.

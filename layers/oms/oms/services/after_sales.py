@@ -55,6 +55,7 @@ from oms.domain.ledger import exchange_difference, exchange_difference_dropped
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.permissions import Actor, Permission
+from oms.domain.timeline import TRACE, trace_of
 from oms.services.access import may_see_case, may_see_order, owns, store_scope
 from oms.services.idempotency import raise_if_key_in_use, replay
 from oms.store import cases as store
@@ -193,7 +194,8 @@ def case_view(case: CaseRecord) -> dict[str, Any]:
         "toBalance": case.toBalance == "true",
         "evidence": list(case.evidence or []),
         "disputed": case.disputed == "true",
-        "decisions": [dict(d) for d in case.decisions or []],
+        # the request trace of each decision is for the audit trail and the staff timeline, not the case view
+        "decisions": [{k: v for k, v in d.items() if k not in TRACE} for d in case.decisions or []],
         "createdAt": case.createdAt,
         "createdBy": case.createdBy,
         "updatedAt": case.updatedAt,
@@ -630,6 +632,7 @@ class AfterSalesService:
         decision = {"action": action.value, "by": actor.subject, "role": actor.primary_role, "at": now}
         if note:
             decision["note"] = note
+        decision.update(trace_of(actor))
         changes = {**(changes or {}), "decisions": [*(dict(d) for d in case.decisions or []), decision]}
         tx = Transaction()
         if also is not None:

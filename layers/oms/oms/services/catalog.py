@@ -54,6 +54,7 @@ class CatalogService:
         settlement_days: int = DEFAULT_SETTLEMENT_DAYS,
         commission_bps: int = DEFAULT_COMMISSION_BPS,
         if_match: int | None,
+        actor: Actor | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Create or replace a store (True: created); its shipping policy goes into the directory checkout reads."""
         existing, directory_open = self.repository.store_for_write(store_id)
@@ -73,7 +74,7 @@ class CatalogService:
             commission_bps=commission_bps,
         )
         previous = existing.version if existing else None
-        self.repository.put_store(store, previous_version=previous, directory_open=directory_open)
+        self.repository.put_store(store, previous_version=previous, directory_open=directory_open, actor=actor)
         return store_view(store), existing is None
 
     # ---------------------------------------------------------------- products
@@ -146,7 +147,7 @@ class CatalogService:
                 raise NotFound(f"SKU {sku_id} not found")
             check_adjustment(reason, delta, before.available)
             movement = StockMovement(sku_id, new_id(), delta, reason, note, actor.subject, now)
-            if not self.repository.adjust_stock(movement, before.available):
+            if not self.repository.adjust_stock(movement, before.available, actor):
                 continue
             restock = reason is StockAdjustmentReason.RESTOCK
             after = StockLevel(

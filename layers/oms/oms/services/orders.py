@@ -45,6 +45,7 @@ from oms.domain.timers import TimerOutcome, TimerResult
 from oms.services.access import in_scope, may_see_order, owns, scoped_order_view
 from oms.services.accounts import UnknownAddress
 from oms.services.idempotency import replay
+from oms.services.personal_data import PersonalDataService
 from oms.services.replays import cancelled_by, receipt_confirmed_by
 from oms.services.risk import RiskService, leaving_review
 from oms.store import keys
@@ -515,7 +516,9 @@ class OrderService:
             view = child_view(child, record.header.status, record.shipments)
             return {**view, "orderId": record.header.orderId, "parent": order_summary(record.header)}
         record = self._visible_order(actor, order_id)
-        return scoped_order_view(actor, {**order_view(record), "payment": payment_summary(record)})
+        view = scoped_order_view(actor, {**order_view(record), "payment": payment_summary(record)})
+        # Contact details masked for roles that do not need them; an unmasked read by staff is logged.
+        return PersonalDataService(self.repository.get_order, self.clock).shown(actor, record.header, view)
 
     def list(
         self,

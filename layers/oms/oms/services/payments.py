@@ -83,7 +83,7 @@ from oms.services.refunds import RefundAsk, RefundService
 from oms.services.replays import reviewed_by
 from oms.services.risk import RiskService, Screen, hold_for_review, needs_risk_review
 from oms.store import keys
-from oms.store.audit import audit_records
+from oms.store.audit import add_audit, audit_records
 from oms.store.flags import add_flag, remove_flag
 from oms.store.ledger import add_balance_change, add_postings, add_refund
 from oms.store.orders import (
@@ -1296,6 +1296,16 @@ class PaymentService:
                 raise InvalidRequest("a rejection needs a reason", field="reason")
             tx = Transaction()
             add_attempt_move(tx, attempt, AttemptStatus.FAILED.value, now, review=review)
+            add_audit(
+                tx,
+                f"ORDER#{order_id}",
+                "payment.review",
+                actor=actor,
+                now=now,
+                before={"paymentId": payment_id, "status": attempt.status},
+                after={"paymentId": payment_id, "status": AttemptStatus.FAILED.value},
+                reason=reason,
+            )
             deadline = self._deadline_after_rejection(record, attempt)
             if deadline is None:
                 add_order_guard(tx, record.header)
@@ -1440,6 +1450,16 @@ class PaymentService:
             tx, [posting], now, pk=keys.balance_pk(customer_id), order_id=None, payment_id=None, by=actor.subject
         )
         before = int(account.available) if account else 0
+        add_audit(
+            tx,
+            f"CUSTOMER#{customer_id}",
+            "balance.adjust",
+            actor=actor,
+            now=now,
+            before={"balance": before, "currency": amount.currency},
+            after={"balance": before + delta, "currency": amount.currency},
+            reason=reason,
+        )
         body = {
             "customerId": customer_id,
             "direction": "credit" if credit else "debit",

@@ -23,8 +23,10 @@ from oms.domain.ids import new_id
 from oms.domain.money import Money
 from oms.domain.order_pricing import SkuTerms
 from oms.domain.payment import LatePaymentPolicy
+from oms.domain.permissions import Actor
 from oms.domain.settlement import DEFAULT_COMMISSION_BPS, DEFAULT_SETTLEMENT_DAYS
 from oms.store import keys
+from oms.store.audit import add_audit
 from oms.store.models import (
     Item,
     MoneyAttribute,
@@ -251,7 +253,9 @@ class CatalogRepository:
             directory is not None and directory.stores is not None,
         )
 
-    def put_store(self, store: StoreRecord, *, previous_version: int | None, directory_open: bool) -> None:
+    def put_store(
+        self, store: StoreRecord, *, previous_version: int | None, directory_open: bool, actor: Actor | None = None
+    ) -> None:
         """Write the store (created when `previous_version` is None, else replacing that version) and its
         shipping policy in the directory checkout reads. Conflict when it changed meanwhile."""
         item = StoreItem(
@@ -290,6 +294,17 @@ class CatalogRepository:
             [StoreDirectoryItem.stores[store.store_id].set(policy)],
             StoreDirectoryItem.stores.exists(),
         )
+        if actor is not None:
+            add_audit(
+                tx,
+                f"STORE#{store.store_id}",
+                "store.create" if previous_version is None else "store.update",
+                actor=actor,
+                now=store.updated_at,
+                before=None if previous_version is None else {"version": previous_version},
+                after={**policy, "name": store.name, "version": store.version},
+                reason=None,
+            )
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
@@ -502,7 +517,7 @@ class CatalogRepository:
         except DoesNotExist:
             return None
 
-    def adjust_stock(self, movement: StockMovement, expected_available: int) -> bool:
+    def adjust_stock(self, movement: StockMovement, expected_available: int, actor: Actor | None = None) -> bool:
         """Move `available` (and the restock or correction counter) by the movement's delta, with its audit
         record, if `available` is still `expected_available`; False when a checkout moved it meanwhile."""
         sku_id, delta = movement.sku_id, movement.delta
@@ -527,6 +542,17 @@ class CatalogRepository:
                 availableAfter=expected_available + delta,
             ),
         )
+        if actor is not None:  # the staff member's request behind it (the movement row keeps who only)
+            add_audit(
+                tx,
+                f"SKU#{sku_id}",
+                "stock.adjust",
+                actor=actor,
+                now=movement.at,
+                before={"available": expected_available},
+                after={"available": expected_available + delta, "delta": delta, "kind": movement.reason.value},
+                reason=movement.note,
+            )
         try:
             tx.commit()
         except TransactionCancelled:

@@ -17,7 +17,9 @@ Key layout (the full list of access patterns is in docs/data-model.md):
                                                                        DUE#CONFIRM#<shard>/<autoConfirmAt>#<oid>
                                                                        while DELIVERED (sparse: else absent)
     ORDER#<orderId>          LINE#<nnn>           order line
-    ORDER#<orderId>          EVENT#<ulid>         status change (history)
+    ORDER#<orderId>          EVENT#<ulid>         status change (history); a staff member's is also
+                                                                       indexed like an audit entry (GSI1 AUDITBY#,
+                                                                       GSI2 AUDITACTION#, GSI3 AUDITDAY#)
     ORDER#<orderId>          OUTBOX#<ulid>        outbox row for the event relay (TTL)
     OUTBOXRELAY#<eventId>    ATTEMPTS             failed relay attempts of one outbox event (TTL)
     ORDERNO#<number>         ORDERNO              reserves a human-readable order number
@@ -37,6 +39,7 @@ Key layout (the full list of access patterns is in docs/data-model.md):
                                                                        GSI3 ANOMALIES#<status>/<createdAt>#<aid>
     SETTINGS#PAYMENT_CHANNELS STORE#<storeId>     payment channel settings of a store
     AUDIT#<subject>          <at>#<ulid>          audit entry (who changed what)
+    SETTINGS#PERSONAL_DATA   RETENTION            data-retention setting and the retention job's progress
     PROMOTIONS               DIRECTORY            every live promotion (read by quote and checkout)
     COUPONTPL#<templateId>   META                 coupon template, use counters    GSI2 COUPONTEMPLATES/<at>#<tid>
     COUPONTPL#<templateId>   USE#<customerId>     one customer's uses of a template (per-customer limit)
@@ -296,6 +299,7 @@ class OrderItem(Item, discriminator="Order"):
     hold = JSONAttribute(null=True)  # oms.domain.holds.Hold while ON_HOLD (kind, reason, who, when, status before)
     risk = JSONAttribute(null=True)  # the checkout's risk verdict (rules matched, review) and the review decision
     manual = JSONAttribute(null=True)  # placed by staff (POST /admin/orders): by, role, payment mode, proof
+    erasedAt = UnicodeAttribute(null=True)  # when its personal data was pseudonymised (erasure, retention)
 
 
 class OrderLineItem(Item, discriminator="OrderLine"):
@@ -324,6 +328,10 @@ class OrderEventItem(Item, discriminator="OrderEvent"):
     role = UnicodeAttribute()
     at = UnicodeAttribute()
     reason = UnicodeAttribute(null=True)
+    # Who asked (API Gateway's request id and the caller's IP; absent for the system's own moves). A staff
+    # member's move is also indexed like an audit entry (GSI1 AUDITBY#, GSI2 AUDITACTION#, GSI3 AUDITDAY#).
+    requestId = UnicodeAttribute(null=True)
+    sourceIp = UnicodeAttribute(null=True)
 
 
 class OrderNoteItem(Item, discriminator="OrderNote"):
@@ -488,6 +496,17 @@ class RefundItem(Item, discriminator="Refund"):
 class ChannelSettingsItem(Item, discriminator="ChannelSettings"):
     storeId = UnicodeAttribute()
     channels = JSONAttribute()
+    version = NumberAttribute()
+    updatedAt = UnicodeAttribute()
+    updatedBy = UnicodeAttribute()
+
+
+class DataRetentionItem(Item, discriminator="DataRetention"):
+    # SETTINGS#PERSONAL_DATA / RETENTION: how long closed orders keep their personal data, and how far the
+    # scheduled job has walked each closed status's index (`progress`: status -> last createdAt#orderId).
+    enabled = BooleanAttribute()
+    closedDays = NumberAttribute()
+    progress = JSONAttribute(null=True)
     version = NumberAttribute()
     updatedAt = UnicodeAttribute()
     updatedBy = UnicodeAttribute()

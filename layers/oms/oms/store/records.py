@@ -97,6 +97,7 @@ class AuditRecord:
     reason: str | None
     requestId: str | None = None
     sourceIp: str | None = None
+    entryId: str = ""  # the entry's ULID (its sort key's tail): tells entries of one instant apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +216,8 @@ class EventRecord:
     role: str
     at: str
     reason: str | None
+    requestId: str | None = None
+    sourceIp: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +277,7 @@ class HeaderRecord:
     hold: Any = None  # oms.domain.holds.Hold.to_dict() while ON_HOLD for a kind that records one
     risk: Any = None  # the checkout's risk verdict (oms.domain.risk.verdict) and the review's decision
     manual: Any = None  # a manual order's origin (by, role, payment mode, proof) and its edits' price changes
+    erasedAt: str | None = None  # when its personal data was pseudonymised
 
 
 @dataclass(frozen=True, slots=True)

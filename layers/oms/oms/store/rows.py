@@ -67,7 +67,7 @@ R = TypeVar("R")
 I = TypeVar("I", bound=Item)  # noqa: E741
 
 # Record fields that are not attributes of the row (derived from its key or index attributes).
-_DERIVED = {EventRecord: ("eventId",), ChildRecord: ("queued",), RefundRecord: ("nextTry",)}
+_DERIVED = {AuditRecord: ("entryId",), EventRecord: ("eventId",), ChildRecord: ("queued",), RefundRecord: ("nextTry",)}
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}
@@ -123,7 +123,7 @@ def attempt_record(item: PaymentAttemptItem) -> AttemptRecord:
 
 
 def audit_record(item: AuditItem) -> AuditRecord:
-    return _record(AuditRecord, item)
+    return _record(AuditRecord, item, entryId=item.SK.rpartition("#")[2])
 
 
 def balance_record(item: BalanceAccountItem) -> BalanceRecord:
