@@ -52,6 +52,7 @@ def actor_from_event(event: dict[str, Any]) -> Actor:
         stores=parse_stores(claims.get("custom:stores")),
         request_id=context.get("requestId") or None,
         source_ip=(context.get("http") or {}).get("sourceIp") or None,
+        email=str(claims["email"]) if claims.get("email") else None,
     )
 
 

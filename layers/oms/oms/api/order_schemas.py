@@ -69,3 +69,9 @@ class CheckoutIn(PricingOptionsIn):
 
 class CancelIn(Strict):
     reason: Annotated[str, StringConstraints(max_length=500, strip_whitespace=True), SingleLine] | None = None
+
+
+# ---------------------------------------------------------------- the staff order search (GET /orders)
+ORDER_NUMBER_PATTERN = r"^[0-9]{1,20}$"  # `YYMMDD` + 8 digits today (oms.domain.ids.new_order_number)
+MAX_AMOUNT = 10**13  # minor units: beyond any order total
+SEARCH_FLAGS = "special, abnormal, risk-review, on-hold"

@@ -120,6 +120,7 @@ class Actor:
     stores: frozenset[str] = frozenset()
     request_id: str | None = None
     source_ip: str | None = None
+    email: str | None = None  # the token's `email` claim when it carries one (indexed, hashed, with orders)
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:

@@ -34,12 +34,13 @@ from oms.domain.splitting import (
     split_order,
 )
 from oms.domain.timers import TimerOutcome, TimerResult
-from oms.services.access import may_see_order, owns
+from oms.services.access import may_see_order, owns, store_scope
 from oms.services.idempotency import replay
+from oms.services.order_search import OrderSearch, SearchParams, build_query
 from oms.services.replays import cancelled_by, receipt_confirmed_by
 from oms.store import keys
 from oms.store.orders import CheckoutBenefits, CheckoutInputs, OrderNumberTaken, OrderRepository, StaleOrder
-from oms.store.pages import Page
+from oms.store.pages import Page, clamp_limit
 from oms.store.pricing import COUPON_AVAILABLE, COUPON_USED, TEMPLATE_ACTIVE, coupon_domain
 from oms.store.records import CouponRecord, IdempotencyRecord, OrderRecord
 from oms.store.transactions import Transaction
@@ -87,6 +88,7 @@ class OrderService:
         cross_border_limit: Money = DEFAULT_CROSS_BORDER_LIMIT,
         paid_cancel: PaidCancel | None = None,
         cancel_money: CancelMoney | None = None,
+        search: OrderSearch | None = None,
     ) -> None:
         self.repository = repository
         self.payment_timeout_seconds = payment_timeout_seconds
@@ -94,6 +96,11 @@ class OrderService:
         self.cross_border_limit = cross_border_limit
         self.paid_cancel = paid_cancel
         self.cancel_money = cancel_money
+        if search is None:
+            from oms.store.order_search import DynamoOrderSearch
+
+            search = DynamoOrderSearch()
+        self.search: OrderSearch = search
 
     # ---------------------------------------------------------------- pricing
     def _read(
@@ -330,6 +337,7 @@ class OrderService:
                 benefits=benefits.recorded(actor.subject, priced.points.earned),
                 paid=paid,
                 children=children,
+                email=actor.email,
             )
             body = order_view(record)
             summary = order_summary(record.header)
@@ -382,26 +390,33 @@ class OrderService:
     def list(
         self,
         actor: Actor,
+        search: SearchParams | None = None,
         *,
-        status: OrderStatus | None,
-        created_from: str | None,
-        created_to: str | None,
         limit: int | None,
         cursor: str | None,
     ) -> Page[dict[str, Any]]:
-        if actor.can(Permission.ORDER_READ_ANY):
-            return self.repository.list_orders(
-                status=status,
-                created_from=_normalise_time(created_from, "createdFrom"),
-                created_to=_normalise_time(created_to, "createdTo"),
-                limit=limit,
-                cursor=cursor,
-            ).map(order_summary)
+        """Staff search every order by any filters (`OrderSearch`, store-scoped for merchant staff); a
+        customer lists their own orders, with no filter."""
+        search = search or SearchParams()
+        if actor.can(Permission.ORDER_READ_ANY) or store_scope(actor) is not None:
+            from oms.store.order_search import contact_secret
+
+            query = build_query(search, actor, self.clock(), contact_secret())
+            found = self.search.search(query, clamp_limit(limit), cursor)
+            return Page([order_summary(header) for header in found.items], found.next_cursor)
         if actor.can(Permission.ORDER_READ_OWN):
-            if status or created_from or created_to:
+            if search.given:
                 raise InvalidRequest("filters are for staff; customers list their own orders", field="status")
             return self.repository.list_customer_orders(actor.subject, limit, cursor).map(order_summary)
         return Page([], None)
+
+    def get_by_number(self, actor: Actor, order_number: str) -> dict[str, Any]:
+        """The order with this number, as `get` answers it (visible to whom the order is)."""
+        order_id = self.search.by_number(order_number)
+        if order_id is None:
+            raise NotFound(f"order {order_number} not found")
+        record = self._visible_order(actor, order_id, asked_for=order_number)
+        return {**order_view(record), "payment": payment_summary(record)}
 
     # ---------------------------------------------------------------- cancel
     def cancel(self, actor: Actor, order_id: str, note: str | None) -> dict[str, Any]:
@@ -491,12 +506,3 @@ def _option(code: str, reason: CouponReason | None, saves: Money | None) -> dict
         "reason": None if reason is None else reason.value,
         "saves": None if saves is None else saves.to_dict(),
     }
-
-
-def _normalise_time(value: str | None, field: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return to_rfc3339(parse_rfc3339(value))
-    except ValueError as error:
-        raise InvalidRequest(f"{field} must be an RFC 3339 timestamp", field=field) from error

@@ -82,6 +82,7 @@ from oms.services.replays import reviewed_by
 from oms.store import keys
 from oms.store.audit import audit_records
 from oms.store.ledger import add_balance_change, add_postings, add_refund
+from oms.store.order_search import add_paid_entry
 from oms.store.orders import (
     OrderRepository,
     StaleOrder,
@@ -391,7 +392,7 @@ class PaymentService:
             payment_attempts=attempt_number_of(attempt_payment_id),
             lines=line_facts(record),
         )
-        add_order_move(tx, header, change, paid)
+        add_order_move(tx, header, change, paid, more=add_paid_entry(tx, header, method, now))
         add_stock_sale(tx, record.lines, now, from_available=revive)
         add_children_to_warehouse_queues(tx, record, now)
         if revive:
@@ -1565,14 +1566,15 @@ class PaymentService:
         else:
             text = f"{case} accepted: {note}"
         change = StatusChange(OrderStatus.ON_HOLD, OrderStatus.PAID, actor, now, text)
+        method = next((a.method for a in record.payments if a.paymentId == anomaly.paymentId), None)
         paid = events.order_paid(
             order_summary(header),
             payment_id=anomaly.paymentId,
-            method=next((a.method for a in record.payments if a.paymentId == anomaly.paymentId), None),
+            method=method,
             payment_attempts=attempt_number_of(anomaly.paymentId),
             lines=line_facts(record),
         )
-        add_order_move(tx, header, change, paid)
+        add_order_move(tx, header, change, paid, more=add_paid_entry(tx, header, method, now) if method else ())
         add_stock_sale(tx, record.lines, now, from_available=False)
         add_children_to_warehouse_queues(tx, record, now)
         refunds = (

@@ -294,6 +294,13 @@ class OrderItem(Item, discriminator="Order"):
     # refunded <= received − amount, so refunds never exceed what the order received, whatever the concurrency.
     refunded = NumberAttribute(null=True)
     hold = JSONAttribute(null=True)  # oms.domain.holds.Hold while ON_HOLD (kind, reason, who, when, status before)
+    # Search facts (oms.store.order_search): what the order was paid with and when (set by the move that pays it),
+    # its SKUs and products, the keyed hashes of its contacts (written at checkout).
+    paidAt = UnicodeAttribute(null=True)
+    paidWith = UnicodeAttribute(null=True)
+    skuIds = ListAttribute(of=UnicodeAttribute, null=True)
+    productIds = ListAttribute(of=UnicodeAttribute, null=True)
+    contactKeys = ListAttribute(of=UnicodeAttribute, null=True)
 
 
 class OrderLineItem(Item, discriminator="OrderLine"):
@@ -365,7 +372,16 @@ class OutboxRelayAttemptItem(Item, discriminator="OutboxRelayAttempt"):
 
 
 class OrderNumberItem(Item, discriminator="OrderNumber"):
+    # ORDERNO#<number>; GSI1 / GSI2 ORDERCONTACT#<hash of the phone / email> by creation (order search)
     orderId = UnicodeAttribute()
+
+
+class OrderPaidItem(Item, discriminator="OrderPaid"):
+    # ORDER#<id> / PAID, written by the move that pays the order: GSI2 ORDERPAID and GSI3 ORDERPAIDBY#<method>,
+    # both by the time it was paid (order search by paid date and payment method)
+    orderId = UnicodeAttribute()
+    method = UnicodeAttribute()
+    paidAt = UnicodeAttribute()
 
 
 class IdempotencyItem(Item, discriminator="Idempotency"):

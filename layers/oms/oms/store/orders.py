@@ -25,6 +25,7 @@ from oms.domain.ledger import PostingKind, balance_account, cancellation, order_
 from oms.domain.money import Money, total
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.order_pricing import PricedOrder, SkuTerms
+from oms.domain.order_search import distinct
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason, PointsRules, Promotion
 from oms.domain.splitting import ChildOrder, HandlingClass
 from oms.store import keys
@@ -60,6 +61,7 @@ from oms.store.models import (
     _Gsi2,
     _Gsi3,
 )
+from oms.store.order_search import checkout_paid_with, contact_keys, line_entries, order_number_item, paid_item
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.pricing import (
     COUPON_AVAILABLE,
@@ -550,6 +552,7 @@ class OrderRepository:
         benefits: Benefits | None = None,
         paid: StatusChange | None = None,
         children: Sequence[ChildOrder] = (),
+        email: str | None = None,
     ) -> OrderRecord:
         """The items of a new order, not yet written (so the response can be rendered first).
 
@@ -609,7 +612,12 @@ class OrderRepository:
             createdAt=now,
             updatedAt=now,
             version=1,
+            skuIds=distinct(line.sku_id for line in priced.lines),
+            productIds=distinct(line.product_id for line in priced.lines),
+            contactKeys=contact_keys(shipping_address.get("phone"), email),
         )
+        if paid is not None:
+            header = replace(header, paidAt=now, paidWith=checkout_paid_with(header))
         events = [event_record(event_item(order_id, created))]
         if paid is not None:
             events.append(event_record(event_item(order_id, paid)))
@@ -667,8 +675,16 @@ class OrderRepository:
         for line in record.lines:
             tx.put(
                 (Part.LINE, line.skuId),
-                item_of(OrderLineItem, line, keys.order_pk(line.orderId), keys.order_line_sk(int(line.lineNo))),
+                item_of(
+                    OrderLineItem,
+                    line,
+                    keys.order_pk(line.orderId),
+                    keys.order_line_sk(int(line.lineNo)),
+                    **line_entries(header, line.storeId, line.skuId, line.productId),
+                ),
             )
+        if header.paidAt is not None and header.paidWith is not None:
+            tx.put(Part.PAID, paid_item(header, header.paidWith, header.paidAt))
         for child in record.children:
             tx.put((Part.CHILD, int(child.childNo)), _child_item(child))
         for event in record.events:
@@ -676,11 +692,7 @@ class OrderRepository:
             tx.put((Part.EVENT, sort_key), item_of(OrderEventItem, event, keys.order_pk(event.orderId), sort_key))
         for n, outbox_event in enumerate(events):
             add_event(tx, header.orderId, outbox_event, now, key=str(n))
-        tx.put(
-            Part.ORDER_NUMBER,
-            OrderNumberItem(*keys.order_number(header.orderNumber), orderId=header.orderId),
-            OrderNumberItem.PK.does_not_exist(),
-        )
+        tx.put(Part.ORDER_NUMBER, order_number_item(header), OrderNumberItem.PK.does_not_exist())
         tx.put(
             Part.IDEMPOTENCY,
             IdempotencyItem(

@@ -272,6 +272,11 @@ class HeaderRecord:
     version: int
     refunded: int | None = None  # committed to go back by refund requests (the conditional counter)
     hold: Any = None  # oms.domain.holds.Hold.to_dict() while ON_HOLD for a kind that records one
+    paidAt: str | None = None  # when a payment paid it (order search)
+    paidWith: str | None = None  # the payment method that paid it, `checkout` when nothing was left to pay
+    skuIds: list[str] | None = None  # search facts written at checkout (None: an order placed before them)
+    productIds: list[str] | None = None
+    contactKeys: list[str] | None = None  # keyed hashes of the shipping phone and the shopper's email
 
 
 @dataclass(frozen=True, slots=True)
