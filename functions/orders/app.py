@@ -87,7 +87,7 @@ Range = "RFC 3339, any offset; staff only."
 
 @app.endpoint("GET", "/orders")
 def list_orders(
-    orderNumber: Annotated[str | None, Query(max_length=20, pattern=ORDER_NUMBER_PATTERN, description=STAFF)] = None,
+    orderNumber: Annotated[str | None, Query(max_length=32, pattern=ORDER_NUMBER_PATTERN, description=STAFF)] = None,
     status: Annotated[OrderStatus | None, Query(description=STAFF)] = None,
     created: Annotated[
         DatePreset | None, Query(description="Created today / this week / this month (in `tz`).")

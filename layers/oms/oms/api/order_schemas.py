@@ -72,6 +72,6 @@ class CancelIn(Strict):
 
 
 # ---------------------------------------------------------------- the staff order search (GET /orders)
-ORDER_NUMBER_PATTERN = r"^[0-9]{1,20}$"  # `YYMMDD` + 8 digits today (oms.domain.ids.new_order_number)
+ORDER_NUMBER_PATTERN = r"^[0-9A-Za-z]{1,32}$"  # as the path id (oms.api.ids.ORDER_NUMBER)
 MAX_AMOUNT = 10**13  # minor units: beyond any order total
 SEARCH_FLAGS = "special, abnormal, risk-review, on-hold"

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from oms.domain.clock import parse_rfc3339, to_rfc3339
@@ -197,6 +198,61 @@ class OrderQuery:
     def __post_init__(self) -> None:
         if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
             raise InvalidRequest("amountMin must not exceed amountMax", field="amountMin")
+
+    def to_json(self) -> dict[str, Any]:
+        """The query as an export job records it: ranges resolved, contacts as their hashes only."""
+        data: dict[str, Any] = {
+            "orderNumber": self.order_number,
+            "status": self.status.value if self.status else None,
+            "createdFrom": self.created.start if self.created else None,
+            "createdTo": self.created.end if self.created else None,
+            "paidFrom": self.paid.start if self.paid else None,
+            "paidTo": self.paid.end if self.paid else None,
+            "paymentMethod": self.payment_method,
+            "customerId": self.customer_id,
+            "phoneKey": self.phone_key,
+            "emailKey": self.email_key,
+            "skuId": self.sku_id,
+            "productId": self.product_id,
+            "storeId": self.store_id,
+            "amountMin": self.amount_min,
+            "amountMax": self.amount_max,
+            "currency": self.currency,
+            "pointsUsed": self.points_used,
+            "flags": sorted(f.value for f in self.flags) or None,
+            "stores": sorted(self.stores) if self.stores is not None else None,
+        }
+        return {k: v for k, v in data.items() if v is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OrderQuery:
+        """The query an export job recorded (`to_json`; a job written before search recorded only status and
+        the created range, under the same names)."""
+
+        def span(start: str, end: str) -> TimeRange | None:
+            return TimeRange(data.get(start), data.get(end)) if data.get(start) or data.get(end) else None
+
+        created, paid = span("createdFrom", "createdTo"), span("paidFrom", "paidTo")
+        amount = {k: int(data[k]) for k in ("amountMin", "amountMax") if data.get(k) is not None}
+        return cls(
+            order_number=data.get("orderNumber"),
+            status=OrderStatus(data["status"]) if data.get("status") else None,
+            created=created,
+            paid=paid,
+            payment_method=data.get("paymentMethod"),
+            customer_id=data.get("customerId"),
+            phone_key=data.get("phoneKey"),
+            email_key=data.get("emailKey"),
+            sku_id=data.get("skuId"),
+            product_id=data.get("productId"),
+            store_id=data.get("storeId"),
+            amount_min=amount.get("amountMin"),
+            amount_max=amount.get("amountMax"),
+            currency=data.get("currency"),
+            points_used=data.get("pointsUsed"),
+            flags=frozenset(SearchFlag(f) for f in data.get("flags") or ()),
+            stores=frozenset(data["stores"]) if data.get("stores") is not None else None,
+        )
 
     @property
     def order_flags(self) -> tuple[OrderFlag, ...]:

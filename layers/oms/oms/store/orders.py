@@ -8,9 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from oms.domain.benefits import Benefits
@@ -58,8 +56,6 @@ from oms.store.models import (
     SkuItem,
     StockItem,
     StoreDirectoryItem,
-    _Gsi2,
-    _Gsi3,
 )
 from oms.store.order_search import checkout_paid_with, contact_keys, line_entries, order_number_item, paid_item
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
@@ -390,35 +386,6 @@ def stored_response(subject: str, key: str) -> StoredResponse | None:
     except DoesNotExist:
         return None
     return StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
-
-
-@dataclass(frozen=True)
-class StaffListing:
-    """The index query behind the staff order listing (and order exports, oms.store.exports): all orders by
-    creation time (GSI2), or one status's (GSI3), with the created-time range as the sort key condition."""
-
-    index: _Gsi2 | _Gsi3
-    partition: str
-    pk_attr: str
-    condition: Condition | None
-
-
-def staff_listing(status: OrderStatus | None, created_from: str | None, created_to: str | None) -> StaffListing:
-    index: _Gsi2 | _Gsi3
-    sk_attr: UnicodeAttribute
-    if status is None:
-        index, partition, pk_attr, sk_attr = Item.gsi2, keys.ALL_ORDERS_GSI2, "GSI2PK", Item.GSI2SK
-    else:
-        index, partition, pk_attr = Item.gsi3, keys.orders_by_status_gsi3(status.value), "GSI3PK"
-        sk_attr = Item.GSI3SK
-    condition: Condition | None = None
-    if created_from and created_to:
-        condition = sk_attr.between(created_from, created_to)
-    elif created_from:
-        condition = sk_attr >= created_from
-    elif created_to:
-        condition = sk_attr < created_to
-    return StaffListing(index, partition, pk_attr, condition)
 
 
 class OrderRepository:
@@ -814,27 +781,6 @@ class OrderRepository:
             scan_index_forward=False,
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI1PK", partition_value=partition),
-        )
-        items = [header_record(i) for i in results if isinstance(i, OrderItem)]
-        return Page(items, encode_cursor(results.last_evaluated_key))
-
-    def list_orders(
-        self,
-        *,
-        status: OrderStatus | None,
-        created_from: str | None,
-        created_to: str | None,
-        limit: int | None,
-        cursor: str | None,
-    ) -> Page[HeaderRecord]:
-        """Staff listing (order headers), newest first; `created_from` inclusive, `created_to` exclusive."""
-        listing = staff_listing(status, created_from, created_to)
-        results = listing.index.query(
-            listing.partition,
-            listing.condition,
-            scan_index_forward=False,
-            limit=clamp_limit(limit),
-            last_evaluated_key=decode_cursor(cursor, partition_attr=listing.pk_attr, partition_value=listing.partition),
         )
         items = [header_record(i) for i in results if isinstance(i, OrderItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))
