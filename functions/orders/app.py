@@ -24,10 +24,9 @@ from oms.api.order_schemas import (
 from oms.api.order_views import ChildOrderDetail, CouponOptions, Order, OrderPage, Quote
 from oms.api.params import Cursor, IdempotencyKey, Limit
 from oms.domain.order import OrderStatus
-from oms.domain.order_search import DatePreset, PaidWith, search_flags
+from oms.domain.order_search import DatePreset, PaidWith, SearchParams, search_flags
 from oms.domain.permissions import Permission
 from oms.services.idempotency import request_fingerprint
-from oms.services.order_search import SearchParams
 
 logger = Logger()
 app = make_resolver(logger, tag="Orders")

@@ -10,8 +10,7 @@ from oms.api.order_schemas import MAX_AMOUNT, ORDER_NUMBER_PATTERN
 from oms.api.schemas import Id, Page, Strict, View
 from oms.domain.exports import DEFAULT_FIELDS, MAX_FIELDS, ExportFormat, ExportState, Locale
 from oms.domain.order import OrderStatus
-from oms.domain.order_search import DatePreset, PaidWith, SearchFlag
-from oms.services.order_search import SearchParams
+from oms.domain.order_search import DatePreset, PaidWith, SearchFlag, SearchParams
 
 FieldName = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z]+$")]
 Timestamp = Annotated[str, StringConstraints(max_length=40)]

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -317,3 +317,57 @@ def search_flags(text: str | None) -> tuple[SearchFlag, ...]:
 def distinct(values: Iterable[str]) -> list[str]:
     """`values` once each, in their first order (the SKUs or products of an order's lines)."""
     return list(dict.fromkeys(values))
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """The staff filters of `GET /orders` (and of an export), as the request gives them."""
+
+    orderNumber: str | None = None
+    status: OrderStatus | None = None
+    created: DatePreset | None = None
+    createdFrom: str | None = None
+    createdTo: str | None = None
+    paid: DatePreset | None = None
+    paidFrom: str | None = None
+    paidTo: str | None = None
+    paymentMethod: str | None = None
+    customerId: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    skuId: str | None = None
+    productId: str | None = None
+    storeId: str | None = None
+    amountMin: int | None = None
+    amountMax: int | None = None
+    currency: str | None = None
+    pointsUsed: bool | None = None
+    flags: tuple[SearchFlag, ...] = ()
+    tz: str | None = None
+
+    @property
+    def given(self) -> bool:
+        """Any filter at all (customers may give none)."""
+        return any(getattr(self, f.name) not in (None, ()) for f in fields(self))
+
+    def to_json(self) -> dict[str, object]:
+        """The filters given, as an export job records them."""
+        data: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value in (None, ()):
+                continue
+            data[f.name] = [v.value for v in value] if f.name == "flags" else value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> SearchParams:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        if values.get("status"):
+            values["status"] = OrderStatus(str(values["status"]))
+        for name in ("created", "paid"):
+            if values.get(name):
+                values[name] = DatePreset(str(values[name]))
+        values["flags"] = tuple(SearchFlag(str(f)) for f in values.get("flags") or ())  # type: ignore[attr-defined]
+        return cls(**values)  # type: ignore[arg-type]

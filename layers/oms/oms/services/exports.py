@@ -39,9 +39,10 @@ from oms.domain.exports import (
 )
 from oms.domain.ids import new_id
 from oms.domain.order import OrderStatus
+from oms.domain.order_search import SearchParams
 from oms.domain.permissions import Actor, Permission
 from oms.services.idempotency import raise_if_key_in_use, replay
-from oms.services.order_search import SearchParams, build_query
+from oms.services.order_search import build_query
 from oms.store.pages import Page
 
 if TYPE_CHECKING:

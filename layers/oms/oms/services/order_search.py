@@ -5,31 +5,30 @@ index partitions, a bounded read per page, never a Scan) is the default. A searc
 from the table's stream) would implement the same interface for what keys cannot serve cheaply: free text,
 fuzzy matches, many filters over long ranges (docs/data-model.md, "Order search").
 
-`SearchParams` are the filters as a request gives them; `build_query` checks them and turns them into the
-domain's `OrderQuery`, with the caller's store scope applied (merchant staff only ever get orders of their
-stores, whatever else they filter on: a store outside the scope is an empty page, not an error, so a page
-does not tell whether another store's orders exist).
+`SearchParams` (oms.domain.order_search) are the filters as a request gives them; `build_query` checks
+them and turns them into the domain's `OrderQuery`, with the caller's store scope applied (merchant staff
+only ever get orders of their stores, whatever else they filter on: a store outside the scope is an empty
+page, not an error, so a page does not tell whether another store's orders exist).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from oms.domain.order import OrderStatus
 from oms.domain.order_search import (
     ContactKind,
-    DatePreset,
     OrderQuery,
-    SearchFlag,
+    SearchParams,
     contact_key,
     time_range,
     zone_of,
 )
 from oms.domain.permissions import Actor
 from oms.services.access import store_scope
-from oms.store.records import HeaderRecord
+
+if TYPE_CHECKING:
+    from oms.store.records import HeaderRecord
 
 
 class SearchResult(Protocol):
@@ -48,60 +47,6 @@ class OrderSearch(Protocol):
 
     def by_number(self, order_number: str) -> str | None:
         """The id of the order with this number, or None."""
-
-
-@dataclass(frozen=True)
-class SearchParams:
-    """The staff filters of `GET /orders` (and of an export), as the request gives them."""
-
-    orderNumber: str | None = None
-    status: OrderStatus | None = None
-    created: DatePreset | None = None
-    createdFrom: str | None = None
-    createdTo: str | None = None
-    paid: DatePreset | None = None
-    paidFrom: str | None = None
-    paidTo: str | None = None
-    paymentMethod: str | None = None
-    customerId: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    skuId: str | None = None
-    productId: str | None = None
-    storeId: str | None = None
-    amountMin: int | None = None
-    amountMax: int | None = None
-    currency: str | None = None
-    pointsUsed: bool | None = None
-    flags: tuple[SearchFlag, ...] = ()
-    tz: str | None = None
-
-    @property
-    def given(self) -> bool:
-        """Any filter at all (customers may give none)."""
-        return any(getattr(self, f.name) not in (None, ()) for f in fields(self))
-
-    def to_json(self) -> dict[str, object]:
-        """The filters given, as an export job records them."""
-        data: dict[str, object] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value in (None, ()):
-                continue
-            data[f.name] = [v.value for v in value] if f.name == "flags" else value
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> SearchParams:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        if values.get("status"):
-            values["status"] = OrderStatus(str(values["status"]))
-        for name in ("created", "paid"):
-            if values.get(name):
-                values[name] = DatePreset(str(values[name]))
-        values["flags"] = tuple(SearchFlag(str(f)) for f in values.get("flags") or ())  # type: ignore[attr-defined]
-        return cls(**values)  # type: ignore[arg-type]
 
 
 def build_query(params: SearchParams, actor: Actor, now: datetime, secret: bytes) -> OrderQuery:

@@ -22,6 +22,7 @@ from oms.domain.order import (
     check_transition,
 )
 from oms.domain.order_pricing import BalanceUse, PointsUse, PricedOrder, check_coupons, price_order
+from oms.domain.order_search import SearchParams
 from oms.domain.permissions import Actor, Permission
 from oms.domain.pricing import CartLine, PricingRequest, merge_cart
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason
@@ -36,7 +37,7 @@ from oms.domain.splitting import (
 from oms.domain.timers import TimerOutcome, TimerResult
 from oms.services.access import may_see_order, owns, store_scope
 from oms.services.idempotency import replay
-from oms.services.order_search import OrderSearch, SearchParams, build_query
+from oms.services.order_search import OrderSearch, build_query
 from oms.services.replays import cancelled_by, receipt_confirmed_by
 from oms.store import keys
 from oms.store.orders import CheckoutBenefits, CheckoutInputs, OrderNumberTaken, OrderRepository, StaleOrder
