@@ -59,6 +59,7 @@ KINDS: list[tuple[str, dict[str, Any], dict[str, str]]] = [
     ("store + method + amount", STAFF, {"storeId": "s1", "paymentMethod": "alipay", "amountMax": "50000"}),
     ("merchant, scoped (GSI3 ORDERSTORE#)", MERCHANT, {"status": "SHIPPED"}),
 ]
+SIZES, LIMIT = (1000, 10000, 50000), 20
 _calls: Counter[str] = Counter()
 
 
@@ -96,12 +97,9 @@ def measure(
     return pages
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--orders", type=int, nargs="+", default=[1000, 10000, 50000])
-    parser.add_argument("--limit", type=int, default=20)
-    args = parser.parse_args()
-    sizes = sorted(args.orders)
+def run(sizes: list[int], limit: int) -> str:
+    """Seed up to the largest size, measure each filter kind at each size; the table as markdown."""
+    sizes = sorted(sizes)
     install_counter()
     with mock_aws(), partition_queries():
         boto3.client("dynamodb").create_table(**table_definition())
@@ -109,33 +107,40 @@ def main() -> None:
         module.services.orders.clock = lambda: NOW
         api = Api(module)
         everything = random_orders(random.Random(50), sizes[-1])
-        rng = random.Random(7)
-        rng.shuffle(everything)  # each size is a random sample of the largest, spread over the same 60 days
+        random.Random(7).shuffle(everything)  # each size is a random sample of the largest, over the same 60 days
         seeded = 0
         results: dict[str, dict[int, list[tuple[int, int, int]]]] = {label: {} for label, _, _ in KINDS}
-        seconds: dict[int, float] = {}
         for size in sizes:
             started = time.perf_counter()
             seed_orders(everything[seeded:size])
             seeded = size
-            seconds[size] = time.perf_counter() - started
-            number = next(o.order_number for o in everything[:size])
+            number = everything[0].order_number
             for label, who, query in KINDS:
                 if "orderNumber" in query:
                     query = {"orderNumber": number}
-                results[label][size] = measure(api, module, who, query, args.limit)
-            print(f"seeded {size:,} orders (+{seconds[size]:.0f} s); measured", file=sys.stderr)
+                results[label][size] = measure(api, module, who, query, limit)
+            print(f"seeded {size:,} orders (+{time.perf_counter() - started:.0f} s); measured", file=sys.stderr)
 
     def cell(pages: list[tuple[int, int, int]]) -> str:
         return " / ".join(f"{read} ({calls}, {found})" for read, calls, found in pages)
 
-    print(f"Items read per page of GET /orders (limit {args.limit}; budget {5 * args.limit} + one batch of headers)")
-    print("each cell: first page / second page as `items read (DynamoDB calls, orders answered)`\n")
-    header = "| filter (served by) | " + " | ".join(f"{s:,} orders" for s in sizes) + " |"
-    print(header)
-    print("|" + "---|" * (len(sizes) + 1))
-    for label, _, _ in KINDS:
-        print(f"| {label} | " + " | ".join(cell(results[label][s]) for s in sizes) + " |")
+    lines = [
+        f"Items read per page of GET /orders (limit {limit}; budget {5 * limit} + one batch of headers)",
+        "each cell: first page / second page as `items read (DynamoDB calls, orders answered)`",
+        "",
+        "| filter (served by) | " + " | ".join(f"{s:,} orders" for s in sizes) + " |",
+        "|" + "---|" * (len(sizes) + 1),
+    ]
+    lines += [f"| {label} | " + " | ".join(cell(results[label][s]) for s in sizes) + " |" for label, _, _ in KINDS]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--limit", type=int, default=LIMIT)
+    args = parser.parse_args()
+    print(run(args.orders, args.limit))
 
 
 if __name__ == "__main__":
