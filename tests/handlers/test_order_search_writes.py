@@ -4,10 +4,17 @@ the order (the paid row, with the payment method), and `GET /orders/by-number/{n
 
 from __future__ import annotations
 
+import random
 from types import ModuleType
 from typing import Any
 
-from tests.handlers.conftest import ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, Api
+import boto3
+import pytest
+from oms.store import keys
+from oms.store.models import ExportJobItem
+
+from tests.handlers.conftest import ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, Api, load_function
+from tests.helpers.order_search import random_orders, seed_orders
 from tests.helpers.payments import notice, pay, place
 from tests.helpers.problems import assert_problem
 from tests.helpers.table import table_snapshot
@@ -109,3 +116,28 @@ def test_a_cancelled_order_leaves_its_search_entries_pointing_at_its_new_status(
     assert status == 200
     assert ids(orders_api, storeId="demo", status="CANCELLED") == [order["orderId"]]
     assert ids(orders_api, storeId="demo", status="PENDING_PAYMENT") == []
+
+
+def test_an_export_filters_as_the_search_does_and_keeps_no_contact_in_clear(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exports reuse the search: its filters, recorded resolved (a phone as its hash only), the rows exactly
+    the search's matches."""
+    monkeypatch.setenv("EXPORTS_BUCKET", "exports-test")
+    boto3.client("s3").create_bucket(Bucket="exports-test")
+    orders = random_orders(random.Random(3), 300)
+    seed_orders(orders)
+    exports, export_job = Api(load_function("exports")), load_function("export_job")
+    phone = orders[7].phone
+    store = next(iter(orders[7].store_ids))
+    body = {"format": "csv", "fields": ["orderNumber"], "filters": {"phone": phone, "storeId": store}}
+    status, _, view = exports("POST", "/exports", **SUPPORT, headers={"Idempotency-Key": "e1"}, body=body)
+    assert status == 202, view
+    assert set(view["filters"]) == {"phoneKey", "storeId"} and "139" not in view["filters"]["phoneKey"]
+    while not export_job.services.exports.run_chunk(view["exportId"], lambda: 600_000)["done"]:
+        pass
+    key = ExportJobItem.get(*keys.export_job(view["exportId"])).objectKey
+    text = boto3.client("s3").get_object(Bucket="exports-test", Key=key)["Body"].read().decode("utf-8-sig")
+    numbers = sorted(line.strip().strip("'") for line in text.splitlines()[1:] if line.strip())
+    assert numbers == sorted(o.order_number for o in orders if o.phone == phone and store in o.store_ids)
+    assert orders[7].order_number in numbers
