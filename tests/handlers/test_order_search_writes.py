@@ -73,6 +73,11 @@ def test_the_payment_that_pays_the_order_writes_its_paid_entry(
     assert ids(orders_api, paidFrom=paid["paidAt"]) == [order["orderId"]]
     assert ids(orders_api, paid="today") == [order["orderId"]]
     assert ids(orders_api, status="PENDING_PAYMENT") == [other["orderId"]]
+    _, _, listed = orders_api("GET", "/orders", **SUPPORT, query={"paymentMethod": "alipay"})
+    [row] = listed["items"]
+    assert (row["paidAt"], row["paymentMethod"]) == (paid["paidAt"], "alipay")
+    _, _, unpaid = orders_api("GET", "/orders", **SUPPORT, query={"status": "PENDING_PAYMENT"})
+    assert "paidAt" not in unpaid["items"][0] and "paymentMethod" not in unpaid["items"][0]
 
 
 def test_an_order_covered_at_checkout_is_paid_by_balance(seeded: Any, orders_api: Api) -> None:

@@ -43,7 +43,7 @@ from oms.store import keys
 from oms.store.orders import CheckoutBenefits, CheckoutInputs, OrderNumberTaken, OrderRepository, StaleOrder
 from oms.store.pages import Page, clamp_limit
 from oms.store.pricing import COUPON_AVAILABLE, COUPON_USED, TEMPLATE_ACTIVE, coupon_domain
-from oms.store.records import CouponRecord, IdempotencyRecord, OrderRecord
+from oms.store.records import CouponRecord, HeaderRecord, IdempotencyRecord, OrderRecord
 from oms.store.transactions import Transaction
 from oms.views.orders import breakdown_of, child_view, line_facts, order_summary, order_view
 from oms.views.payments import payment_summary
@@ -404,11 +404,11 @@ class OrderService:
 
             query = build_query(search, actor, self.clock(), contact_secret())
             found = self.search.search(query, clamp_limit(limit), cursor)
-            return Page([order_summary(header) for header in found.items], found.next_cursor)
+            return Page([_listed(header) for header in found.items], found.next_cursor)
         if actor.can(Permission.ORDER_READ_OWN):
             if search.given:
                 raise InvalidRequest("filters are for staff; customers list their own orders", field="status")
-            return self.repository.list_customer_orders(actor.subject, limit, cursor).map(order_summary)
+            return self.repository.list_customer_orders(actor.subject, limit, cursor).map(_listed)
         return Page([], None)
 
     def get_by_number(self, actor: Actor, order_number: str) -> dict[str, Any]:
@@ -507,3 +507,9 @@ def _option(code: str, reason: CouponReason | None, saves: Money | None) -> dict
         "reason": None if reason is None else reason.value,
         "saves": None if saves is None else saves.to_dict(),
     }
+
+
+def _listed(header: HeaderRecord) -> dict[str, Any]:
+    """An order in a listing: its summary, and when and how it was paid (seed 000's list columns)."""
+    paid = {"paidAt": header.paidAt, "paymentMethod": header.paidWith} if header.paidAt else {}
+    return {**order_summary(header), **paid}
