@@ -414,10 +414,12 @@ class OrderService:
     def get_by_number(self, actor: Actor, order_number: str) -> dict[str, Any]:
         """The order with this number, as `get` answers it (visible to whom the order is)."""
         order_id = self.search.by_number(order_number)
-        if order_id is None:
-            raise NotFound(f"order {order_number} not found")
-        record = self._visible_order(actor, order_id, asked_for=order_number)
-        return {**order_view(record), "payment": payment_summary(record)}
+        try:
+            if order_id is None:
+                raise NotFound(f"order {order_number} not found")
+            return self.get(actor, order_id)
+        except NotFound as missing:  # the same answer as for a number no order has (no id leaks)
+            raise NotFound(f"order {order_number} not found") from missing
 
     # ---------------------------------------------------------------- cancel
     def cancel(self, actor: Actor, order_id: str, note: str | None) -> dict[str, Any]:
