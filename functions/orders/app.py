@@ -110,7 +110,9 @@ def list_orders(
     flags: Annotated[
         str | None, Query(max_length=80, description=f"Comma-separated, all must hold: {SEARCH_FLAGS}.")
     ] = None,
-    tz: Annotated[str | None, Query(max_length=64, description="IANA zone of the presets (default UTC).")] = None,
+    tz: Annotated[
+        str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$", description="IANA zone of the presets (UTC).")
+    ] = None,
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> OrderPage:

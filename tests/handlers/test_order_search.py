@@ -5,6 +5,8 @@ is 422 and reads nothing; merchant staff only ever get their stores' orders."""
 
 from __future__ import annotations
 
+import base64
+import json
 import random
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -14,6 +16,8 @@ from typing import Any
 import botocore.session
 import pytest
 from oms.domain.clock import to_rfc3339
+from oms.domain.order_search import OrderQuery
+from oms.store.order_search import plan
 from oms_local.core.functions import reset_cached_connections
 
 from tests.helpers.handlers import ADMIN, SUPPORT, Api, AwsCalls, load_function
@@ -380,3 +384,14 @@ def test_merchant_staff_only_ever_get_their_stores_orders(
 def test_admin_sees_what_support_sees(api: Api, orders_module: ModuleType, calls: AwsCalls) -> None:
     query = {"storeId": "s4", "status": "DELIVERED", "createdFrom": WEEK_AGO}
     assert search(api, orders_module, calls, ADMIN, **query) == search(api, orders_module, calls, SUPPORT, **query)
+
+
+@pytest.mark.parametrize("after", ["a\x00", "\ud800", "a b", "x" * 1025])
+def test_a_crafted_cursor_with_a_position_no_key_has_is_422(api: Api, calls: AwsCalls, after: str) -> None:
+    source = plan(OrderQuery(store_id="s1"))
+    raw = json.dumps({"s": source.name, "a": after}).encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    calls.clear()
+    status, headers, body = api("GET", "/orders", **SUPPORT, query={"storeId": "s1", "cursor": cursor})
+    assert_problem(status, headers, body, 422, "validation-failed")
+    assert calls.calls == []

@@ -98,7 +98,7 @@ class TimeRange:
 def zone_of(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
         raise InvalidRequest("tz must be an IANA time zone name, e.g. Asia/Shanghai", field="tz") from error
 
 

@@ -33,6 +33,7 @@ import hashlib
 import heapq
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,7 @@ from oms.store.records import HeaderRecord
 from oms.store.rows import header_record
 from oms.store.transactions import Part, Transaction
 
+POSITION = re.compile(r"[!-~]+")  # a cursor's position: printable ASCII without spaces
 READ_BUDGET_FACTOR = 5  # items a page may read per item it answers (limit)
 BATCH_GET_MAX = 100  # keys per BatchGetItem
 # The key of the contact hashes. Set CONTACT_INDEX_KEY (a secret, fixed for the table's life: the stored
@@ -242,7 +244,8 @@ def decode_position(cursor: str | None, source: Source) -> str | None:
     if not isinstance(data, dict) or set(data) != {"s", "a"} or data["s"] != source.name:
         raise InvalidRequest("cursor is not valid for this listing", field="cursor")
     after = data["a"]
-    if not isinstance(after, str) or not 0 < len(after.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES:
+    # The sort keys of every source are printable ASCII (times and ids): anything else is not a position.
+    if not isinstance(after, str) or not 0 < len(after) <= MAX_KEY_BYTES or not POSITION.fullmatch(after):
         raise InvalidRequest("cursor is not valid for this listing", field="cursor")
     return after
 
