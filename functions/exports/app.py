@@ -45,6 +45,7 @@ def create_export(body: Annotated[ExportIn, Body()], key: IdempotencyKey) -> Res
         created_from=body.filters.createdFrom,
         created_to=body.filters.createdTo,
         locale=body.locale,
+        search=body.filters.search(),
     )
     status, view, replayed = services.exports.create(
         actor(app), request, idempotency_key=key, fingerprint=request_fingerprint(body.model_dump(mode="json"))

@@ -11,11 +11,21 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
 from oms.api.http import actor, answer, make_resolver
-from oms.api.order_schemas import CancelIn, CheckoutIn, CouponOptionsIn, QuoteIn
+from oms.api.ids import NAME_ID_PATTERN
+from oms.api.order_schemas import (
+    MAX_AMOUNT,
+    ORDER_NUMBER_PATTERN,
+    SEARCH_FLAGS,
+    CancelIn,
+    CheckoutIn,
+    CouponOptionsIn,
+    QuoteIn,
+)
 from oms.api.order_views import ChildOrderDetail, CouponOptions, Order, OrderPage, Quote
 from oms.api.params import Cursor, IdempotencyKey, Limit
 from oms.api.risk_schemas import DeviceFingerprint
 from oms.domain.order import OrderStatus
+from oms.domain.order_search import DatePreset, PaidWith, SearchParams, search_flags
 from oms.domain.permissions import Permission
 from oms.services.idempotency import request_fingerprint
 
@@ -79,19 +89,76 @@ def checkout(
     return Response(result.status_code, "application/json", answer(Order, result.body), headers)
 
 
+STAFF = "Staff only."
+Range = "RFC 3339, any offset; staff only."
+
+
 @app.endpoint("GET", "/orders")
 def list_orders(
-    status: Annotated[OrderStatus | None, Query(description="Staff only.")] = None,
-    createdFrom: Annotated[str | None, Query(description="RFC 3339; staff only.")] = None,
-    createdTo: Annotated[str | None, Query(description="RFC 3339; staff only.")] = None,
+    orderNumber: Annotated[str | None, Query(max_length=32, pattern=ORDER_NUMBER_PATTERN, description=STAFF)] = None,
+    status: Annotated[OrderStatus | None, Query(description=STAFF)] = None,
+    created: Annotated[
+        DatePreset | None, Query(description="Created today / this week / this month (in `tz`).")
+    ] = None,
+    createdFrom: Annotated[str | None, Query(max_length=40, description=f"Inclusive. {Range}")] = None,
+    createdTo: Annotated[str | None, Query(max_length=40, description=f"Exclusive. {Range}")] = None,
+    paid: Annotated[DatePreset | None, Query(description="Paid today / this week / this month (in `tz`).")] = None,
+    paidFrom: Annotated[str | None, Query(max_length=40, description=f"Inclusive. {Range}")] = None,
+    paidTo: Annotated[str | None, Query(max_length=40, description=f"Exclusive. {Range}")] = None,
+    paymentMethod: Annotated[PaidWith | None, Query(description=STAFF)] = None,
+    customerId: Annotated[str | None, Query(max_length=64, pattern=NAME_ID_PATTERN, description=STAFF)] = None,
+    phone: Annotated[str | None, Query(max_length=32, description="Any format: its digits are compared.")] = None,
+    email: Annotated[str | None, Query(max_length=254, description="Compared trimmed and lower-cased.")] = None,
+    skuId: Annotated[str | None, Query(max_length=64, pattern=NAME_ID_PATTERN, description=STAFF)] = None,
+    productId: Annotated[str | None, Query(max_length=64, pattern=NAME_ID_PATTERN, description=STAFF)] = None,
+    storeId: Annotated[str | None, Query(max_length=64, pattern=NAME_ID_PATTERN, description=STAFF)] = None,
+    amountMin: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT, description="Total, minor units.")] = None,
+    amountMax: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT, description="Total, minor units.")] = None,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description=STAFF)] = None,
+    pointsUsed: Annotated[bool | None, Query(description="Whether points paid part of it.")] = None,
+    flags: Annotated[
+        str | None, Query(max_length=80, description=f"Comma-separated, all must hold: {SEARCH_FLAGS}.")
+    ] = None,
+    tz: Annotated[
+        str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$", description="IANA zone of the presets (UTC).")
+    ] = None,
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> OrderPage:
-    """A customer's own orders, newest first; staff list by status and creation time."""
-    page = services.orders.list(
-        actor(app), status=status, created_from=createdFrom, created_to=createdTo, limit=limit, cursor=cursor
+    """A customer's own orders, newest first. Staff search every order by any combination of filters,
+    newest first (by payment time when filtered by payment only); a page reads a bounded number of items and
+    may hold fewer than `limit` orders yet have a `next_cursor` (docs/data-model.md, "Order search")."""
+    params = SearchParams(
+        orderNumber=orderNumber,
+        status=status,
+        created=created,
+        createdFrom=createdFrom,
+        createdTo=createdTo,
+        paid=paid,
+        paidFrom=paidFrom,
+        paidTo=paidTo,
+        paymentMethod=paymentMethod.value if paymentMethod else None,
+        customerId=customerId,
+        phone=phone,
+        email=email,
+        skuId=skuId,
+        productId=productId,
+        storeId=storeId,
+        amountMin=amountMin,
+        amountMax=amountMax,
+        currency=currency,
+        pointsUsed=pointsUsed,
+        flags=search_flags(flags),
+        tz=tz,
     )
+    page = services.orders.list(actor(app), params, limit=limit, cursor=cursor)
     return answer(OrderPage, {"items": page.items, "next_cursor": page.next_cursor})
+
+
+@app.endpoint("GET", "/orders/by-number/{orderNumber}")
+def get_order_by_number(orderNumber: str) -> Order:
+    """The order with this order number (the number the shopper reads out), as `GET /orders/{orderId}`."""
+    return answer(Order, services.orders.get_by_number(actor(app), orderNumber))
 
 
 @app.endpoint("GET", "/orders/{orderId}")

@@ -1,6 +1,6 @@
 """Benchmarks (not part of the default test run). One command:
 
-    python -m tests.bench.run [--checkouts 200] [--imports 5] [--only-imports]
+    python -m tests.bench.run [--checkouts 200] [--imports 5] [--only-imports] [--only-search]
 
 Prints three tables:
 1. AWS calls per operation, counted with botocore event hooks (`before-call`) on the request thread.
@@ -316,7 +316,13 @@ def main() -> None:
     parser.add_argument("--checkouts", type=int, default=200, help="checkouts per latency run")
     parser.add_argument("--imports", type=int, default=5, help="fresh interpreters per import measurement")
     parser.add_argument("--only-imports", action="store_true", help="only the cold-import table (no local stack)")
+    parser.add_argument("--only-search", action="store_true", help="only the order search table (bench/search.py)")
     args = parser.parse_args()
+    if args.only_search:
+        from tests.bench import search
+
+        print(search.run(list(search.SIZES), search.LIMIT))
+        return
     if args.only_imports:
         print(import_table(args.imports))
         print(json.dumps({"python": sys.version.split()[0]}))

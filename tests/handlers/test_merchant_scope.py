@@ -6,8 +6,8 @@ both splits into one child order per store."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
+import random
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -15,13 +15,13 @@ from typing import Any
 import boto3
 import pytest
 from oms.store import keys
-from oms.store.models import ExportJobItem, OrderItem
-from oms.store.orders import _header_item
+from oms.store.models import ExportJobItem
 
 from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, Api, load_function
 from tests.helpers.cases import deliver, move, open_case, order_with
-from tests.helpers.exports import Budget, header
+from tests.helpers.exports import Budget
 from tests.helpers.fulfilment import sku
+from tests.helpers.order_search import random_orders, seed_orders
 from tests.helpers.problems import assert_problem
 from tests.helpers.world import Call, World, checkout_call
 
@@ -179,15 +179,13 @@ def export_rows(api: Api, job: ModuleType, who: dict[str, Any]) -> tuple[dict[st
 
 def test_a_merchants_export_holds_only_its_stores_orders(exports: tuple[Api, ModuleType]) -> None:
     api, job = exports
-    orders = [dataclasses.replace(header(n), storeIds=[("demo", "north", "demo")[n % 3]]) for n in range(9)]
-    orders.append(dataclasses.replace(header(9), storeIds=["demo", "north"]))
-    with OrderItem.batch_write() as batch:
-        for record in orders:
-            batch.save(_header_item(record))
-    for who, store in ((DEMO, "demo"), (NORTH, "north")):
+    orders = random_orders(random.Random(13), 30)
+    seed_orders(orders)  # as checkout writes them: headers, lines (their store entries), order numbers
+    for store in ("s1", "s2"):
+        who = {"sub": f"merchant-{store}", "roles": ("merchant",), "stores": (store,)}
         view, rows = export_rows(api, job, who)
         assert view["filters"]["storeScope"] == [store]
-        assert sorted(row[0] for row in rows) == sorted(o.orderNumber for o in orders if store in o.storeIds)
+        assert sorted(row[0] for row in rows) == sorted(o.order_number for o in orders if store in o.store_ids)
     view, rows = export_rows(api, job, NOWHERE)
     assert (view["filters"]["storeScope"], rows) == ([], [])
     _, everything = export_rows(api, job, ADMIN)

@@ -66,6 +66,7 @@ SIGNED_IN = {
     "GET /orders/{orderId}",
     "GET /orders/{orderId}/after-sales",
     "GET /orders/{orderId}/notes",
+    "GET /orders/by-number/{orderNumber}",
     "POST /orders/{orderId}/confirm-receipt",
     "GET /orders/{orderId}/payments",
     "POST /orders/{orderId}/payments/{paymentId}/sync",

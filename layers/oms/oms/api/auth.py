@@ -83,6 +83,7 @@ def actor_from_event(event: dict[str, Any], policy: RolePolicy | None = None) ->
         source_ip=(context.get("http") or {}).get("sourceIp") or None,
         custom_roles=custom,
         granted=granted,
+        email=str(claims["email"]) if claims.get("email") else None,
     )
 
 

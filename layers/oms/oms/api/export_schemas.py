@@ -6,20 +6,45 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from oms.api.schemas import Page, Strict, View
+from oms.api.order_schemas import MAX_AMOUNT, ORDER_NUMBER_PATTERN
+from oms.api.schemas import Id, Page, Strict, View
 from oms.domain.exports import DEFAULT_FIELDS, MAX_FIELDS, ExportFormat, ExportState, Locale
 from oms.domain.order import OrderStatus
+from oms.domain.order_search import DatePreset, PaidWith, SearchFlag, SearchParams
 
 FieldName = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z]+$")]
 Timestamp = Annotated[str, StringConstraints(max_length=40)]
 
 
 class ExportFiltersIn(Strict):
-    """The staff order listing's filters (`GET /orders`): status, and the creation time range."""
+    """The staff order search's filters (`GET /orders`, the same names and meanings)."""
 
+    orderNumber: Annotated[str, StringConstraints(max_length=32, pattern=ORDER_NUMBER_PATTERN)] | None = None
     status: OrderStatus | None = Field(default=None, strict=False)
+    created: DatePreset | None = Field(default=None, strict=False)
     createdFrom: Timestamp | None = Field(default=None, description="RFC 3339 (inclusive).")
     createdTo: Timestamp | None = Field(default=None, description="RFC 3339 (exclusive).")
+    paid: DatePreset | None = Field(default=None, strict=False)
+    paidFrom: Timestamp | None = Field(default=None, description="RFC 3339 (inclusive).")
+    paidTo: Timestamp | None = Field(default=None, description="RFC 3339 (exclusive).")
+    paymentMethod: PaidWith | None = Field(default=None, strict=False)
+    customerId: Id | None = None
+    phone: Annotated[str, StringConstraints(max_length=32)] | None = None
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    skuId: Id | None = None
+    productId: Id | None = None
+    storeId: Id | None = None
+    amountMin: Annotated[int, Field(ge=0, le=MAX_AMOUNT)] | None = None
+    amountMax: Annotated[int, Field(ge=0, le=MAX_AMOUNT)] | None = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    pointsUsed: bool | None = None
+    flags: list[SearchFlag] = Field(default=[], max_length=4, strict=False)
+    tz: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+    def search(self) -> SearchParams:
+        values = self.model_dump(exclude={"paymentMethod", "flags"})
+        method = self.paymentMethod.value if self.paymentMethod else None
+        return SearchParams(**values, paymentMethod=method, flags=tuple(self.flags))
 
 
 class ExportIn(Strict):
@@ -32,12 +57,31 @@ class ExportIn(Strict):
 
 
 class ExportFilters(View):
+    """The filters as the job applies them: presets resolved to ranges, contacts as their hashes only,
+    `stores` the caller's store scope."""
+
+    orderNumber: str | None = None
     status: str | None = None
     createdFrom: str | None = None
     createdTo: str | None = None
     storeScope: list[str] | None = Field(
         default=None, description="Set for store-scoped staff: the file holds only these stores' orders."
     )
+    paidFrom: str | None = None
+    paidTo: str | None = None
+    paymentMethod: str | None = None
+    customerId: str | None = None
+    phoneKey: str | None = None
+    emailKey: str | None = None
+    skuId: str | None = None
+    productId: str | None = None
+    storeId: str | None = None
+    amountMin: int | None = None
+    amountMax: int | None = None
+    currency: str | None = None
+    pointsUsed: bool | None = None
+    flags: list[str] | None = None
+    stores: list[str] | None = None
 
 
 class ExportDownload(View):

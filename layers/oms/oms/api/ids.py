@@ -48,7 +48,12 @@ REFUND_ID = IdKind(
 # `AS<ULID>`: an after-sales case.
 CASE_ID = IdKind("case id", r"^[0-9A-Za-z]+$", ULID_LENGTH + 2, "at most 28 letters and digits (AS and a ULID)")
 
+# An order number: `YYMMDD` and 8 digits today (oms.domain.ids.new_order_number); letters are allowed for
+# numbers other channels bring.
+ORDER_NUMBER = IdKind("order number", r"^[0-9A-Za-z]+$", 32, "1-32 letters and digits")
+
 PATH_IDS: dict[str, IdKind] = {
+    "orderNumber": ORDER_NUMBER,
     "caseId": CASE_ID,
     "orderId": ORDER_ID,
     "paymentId": PAYMENT_ID,

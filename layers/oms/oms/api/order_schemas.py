@@ -82,3 +82,9 @@ class CheckoutIn(PricingOptionsIn):
 
 class CancelIn(Strict):
     reason: Annotated[str, StringConstraints(max_length=500, strip_whitespace=True), SingleLine] | None = None
+
+
+# ---------------------------------------------------------------- the staff order search (GET /orders)
+ORDER_NUMBER_PATTERN = r"^[0-9A-Za-z]{1,32}$"  # as the path id (oms.api.ids.ORDER_NUMBER)
+MAX_AMOUNT = 10**13  # minor units: beyond any order total
+SEARCH_FLAGS = "special, abnormal, risk-review, on-hold"

@@ -31,6 +31,8 @@ class OrderSummary(View):
     paymentDeadline: str | None
     createdAt: str
     updatedAt: str
+    paidAt: str | None = Field(default=None, description="Listings: when a payment paid it (absent: unpaid).")
+    paymentMethod: str | None = Field(default=None, description="Listings: what paid it (`checkout`: nothing left).")
 
 
 class OrderLine(View):

@@ -186,6 +186,7 @@ class Actor:
     source_ip: str | None = None
     custom_roles: frozenset[str] = frozenset()
     granted: frozenset[Permission] | Grants | None = None
+    email: str | None = None  # the token's `email` claim when it carries one (indexed, hashed, with orders)
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:

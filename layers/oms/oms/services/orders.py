@@ -30,6 +30,7 @@ from oms.domain.order_pricing import (
     check_coupons,
     price_order,
 )
+from oms.domain.order_search import SearchParams
 from oms.domain.permissions import Actor, Permission
 from oms.domain.pricing import CartLine, PricingRequest, merge_cart
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason
@@ -42,17 +43,18 @@ from oms.domain.splitting import (
     split_order,
 )
 from oms.domain.timers import TimerOutcome, TimerResult
-from oms.services.access import in_scope, may_see_order, owns, scoped_order_view
+from oms.services.access import in_scope, may_see_order, owns, scoped_order_view, store_scope
 from oms.services.accounts import UnknownAddress
 from oms.services.idempotency import replay
+from oms.services.order_search import OrderSearch, build_query
 from oms.services.personal_data import PersonalDataService
 from oms.services.replays import cancelled_by, receipt_confirmed_by
 from oms.services.risk import RiskService, leaving_review
 from oms.store import keys
 from oms.store.orders import CheckoutBenefits, CheckoutInputs, OrderNumberTaken, OrderRepository, StaleOrder
-from oms.store.pages import Page
+from oms.store.pages import Page, clamp_limit
 from oms.store.pricing import COUPON_AVAILABLE, COUPON_USED, TEMPLATE_ACTIVE, coupon_domain
-from oms.store.records import CouponRecord, IdempotencyRecord, OrderRecord
+from oms.store.records import CouponRecord, HeaderRecord, IdempotencyRecord, OrderRecord
 from oms.store.transactions import Transaction, TransactionCancelled
 from oms.views.orders import breakdown_of, child_view, line_facts, order_summary, order_view
 from oms.views.payments import payment_summary
@@ -114,6 +116,7 @@ class OrderService:
         paid_cancel: PaidCancel | None = None,
         cancel_money: CancelMoney | None = None,
         risk: RiskService | None = None,
+        search: OrderSearch | None = None,
     ) -> None:
         self.risk = risk
         self.repository = repository
@@ -122,6 +125,11 @@ class OrderService:
         self.cross_border_limit = cross_border_limit
         self.paid_cancel = paid_cancel
         self.cancel_money = cancel_money
+        if search is None:
+            from oms.store.order_search import DynamoOrderSearch
+
+            search = DynamoOrderSearch()
+        self.search: OrderSearch = search
 
     # ---------------------------------------------------------------- pricing
     def _read(
@@ -461,6 +469,7 @@ class OrderService:
                 paid=paid,
                 children=children,
                 risk=None if screen is None else screen.verdict,
+                email=actor.email if customer_id == actor.subject else None,
             )
             more = None if extra is None else extra.prepare(record, at)
             body = order_view(record)
@@ -523,26 +532,35 @@ class OrderService:
     def list(
         self,
         actor: Actor,
+        search: SearchParams | None = None,
         *,
-        status: OrderStatus | None,
-        created_from: str | None,
-        created_to: str | None,
         limit: int | None,
         cursor: str | None,
     ) -> Page[dict[str, Any]]:
-        if actor.can(Permission.ORDER_READ_ANY):
-            return self.repository.list_orders(
-                status=status,
-                created_from=_normalise_time(created_from, "createdFrom"),
-                created_to=_normalise_time(created_to, "createdTo"),
-                limit=limit,
-                cursor=cursor,
-            ).map(order_summary)
+        """Staff search every order by any filters (`OrderSearch`, store-scoped for merchant staff); a
+        customer lists their own orders, with no filter."""
+        search = search or SearchParams()
+        if actor.can(Permission.ORDER_READ_ANY) or store_scope(actor) is not None:
+            from oms.store.order_search import contact_secret
+
+            query = build_query(search, actor, self.clock(), contact_secret())
+            found = self.search.search(query, clamp_limit(limit), cursor)
+            return Page([_listed(header) for header in found.items], found.next_cursor)
         if actor.can(Permission.ORDER_READ_OWN):
-            if status or created_from or created_to:
+            if search.given:
                 raise InvalidRequest("filters are for staff; customers list their own orders", field="status")
-            return self.repository.list_customer_orders(actor.subject, limit, cursor).map(order_summary)
+            return self.repository.list_customer_orders(actor.subject, limit, cursor).map(_listed)
         return Page([], None)
+
+    def get_by_number(self, actor: Actor, order_number: str) -> dict[str, Any]:
+        """The order with this number, as `get` answers it (visible to whom the order is)."""
+        order_id = self.search.by_number(order_number)
+        try:
+            if order_id is None:
+                raise NotFound(f"order {order_number} not found")
+            return self.get(actor, order_id)
+        except NotFound as missing:  # the same answer as for a number no order has (no id leaks)
+            raise NotFound(f"order {order_number} not found") from missing
 
     # ---------------------------------------------------------------- cancel
     def cancel(self, actor: Actor, order_id: str, note: str | None) -> dict[str, Any]:
@@ -650,10 +668,7 @@ def _option(code: str, reason: CouponReason | None, saves: Money | None) -> dict
     }
 
 
-def _normalise_time(value: str | None, field: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return to_rfc3339(parse_rfc3339(value))
-    except ValueError as error:
-        raise InvalidRequest(f"{field} must be an RFC 3339 timestamp", field=field) from error
+def _listed(header: HeaderRecord) -> dict[str, Any]:
+    """An order in a listing: its summary, and when and how it was paid (seed 000's list columns)."""
+    paid = {"paidAt": header.paidAt, "paymentMethod": header.paidWith} if header.paidAt else {}
+    return {**order_summary(header), **paid}

@@ -86,6 +86,7 @@ from oms.store import keys
 from oms.store.audit import add_audit, audit_records
 from oms.store.flags import add_flag, remove_flag
 from oms.store.ledger import add_balance_change, add_postings, add_refund
+from oms.store.order_search import add_paid_entry
 from oms.store.orders import (
     OrderRepository,
     StaleOrder,
@@ -428,10 +429,12 @@ class PaymentService:
             payment_attempts=attempt_number_of(attempt_payment_id),
             lines=line_facts(record),
         )
+        paid_entry = add_paid_entry(tx, header, method, now)  # order search: paid when, with what
         if not revive and needs_risk_review(header):
-            hold_for_review(tx, record, actor, now)  # the manual review queue, not fulfilment (oms.services.risk)
+            # the manual review queue, not fulfilment (oms.services.risk)
+            hold_for_review(tx, record, actor, now, more=paid_entry)
         else:
-            add_order_move(tx, header, change, paid)
+            add_order_move(tx, header, change, paid, more=paid_entry)
             add_stock_sale(tx, record.lines, now, from_available=revive)
             add_children_to_warehouse_queues(tx, record, now)
         if revive:
@@ -1643,14 +1646,16 @@ class PaymentService:
         else:
             text = f"{case} accepted: {note}"
         change = StatusChange(OrderStatus.ON_HOLD, OrderStatus.PAID, actor, now, text)
+        method = next((a.method for a in record.payments if a.paymentId == anomaly.paymentId), None)
         paid = events.order_paid(
             order_summary(header),
             payment_id=anomaly.paymentId,
-            method=next((a.method for a in record.payments if a.paymentId == anomaly.paymentId), None),
+            method=method,
             payment_attempts=attempt_number_of(anomaly.paymentId),
             lines=line_facts(record),
         )
-        add_order_move(tx, header, change, paid, clear_hold=True)
+        paid_entry = add_paid_entry(tx, header, method, now) if method else ()
+        add_order_move(tx, header, change, paid, clear_hold=True, more=paid_entry)
         add_stock_sale(tx, record.lines, now, from_available=False)
         add_children_to_warehouse_queues(tx, record, now)
         refunds = (

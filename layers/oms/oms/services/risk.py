@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -143,7 +143,7 @@ class Screen:
                 raise refusal() from cancelled
 
 
-def hold_for_review(tx: Transaction, record: OrderRecord, actor: Actor, now: str) -> None:
+def hold_for_review(tx: Transaction, record: OrderRecord, actor: Actor, now: str, *, more: Sequence[Any] = ()) -> None:
     """The payment success path of an order risk control flagged: ON_HOLD (risk-review, from PAID) with the
     `risk-review` flag instead of PAID; the money is booked as usual, its stock stays reserved and its children
     wait (they are queued to the warehouse when the review approves it)."""
@@ -152,7 +152,7 @@ def hold_for_review(tx: Transaction, record: OrderRecord, actor: Actor, now: str
     reason = f"payment received; held for risk review ({rules})"
     change = StatusChange(record.status, OrderStatus.ON_HOLD, actor, now, reason)
     hold = Hold(HoldKind.RISK_REVIEW, reason, by=actor.subject, at=now, from_status=OrderStatus.PAID)
-    add_order_move(tx, header, change, events.order_on_hold(order_summary(header)), hold=hold)
+    add_order_move(tx, header, change, events.order_on_hold(order_summary(header)), hold=hold, more=more)
     add_flag(tx, header.orderId, header.createdAt, OrderFlag.RISK_REVIEW, by="risk-control", at=now, reason=rules)
 
 

@@ -1,10 +1,10 @@
 """Export jobs in the table (`EXPORT#<exportId>` / `META`), and the order pages an export reads.
 
-An export reads orders through the staff order listing's own index query (`oms.store.orders.staff_listing`:
-GSI2 for all orders, GSI3 for one status, the created-time range on the sort key), page by page from a
-cursor: never a scan. The job row keeps the progress (rows done, the next page's start key, the multipart
-upload's id and its parts' ETags); every change to it is conditional on its version and on the job not
-having ended, so a chunk retried after a lost answer, or run twice, cannot record progress twice."""
+An export reads orders through the staff order search (`oms.store.order_search.DynamoOrderSearch`, the
+same filters as `GET /orders`), page by page from a cursor: never a scan. The job row keeps the progress
+(rows done, the next page's cursor, the multipart upload's id and its parts' ETags); every change to it is
+conditional on its version and on the job not having ended, so a chunk retried after a lost answer, or run
+twice, cannot record progress twice."""
 
 from __future__ import annotations
 
@@ -18,19 +18,21 @@ from oms.domain.clock import parse_rfc3339
 from oms.domain.events import OutboxEvent
 from oms.domain.exports import ExportState
 from oms.domain.ids import new_id
-from oms.domain.order import OrderStatus
+from oms.domain.order_search import OrderQuery
 from oms.domain.permissions import Actor
 from oms.store import keys
 from oms.store.audit import audit_item
-from oms.store.models import ExportJobItem, Item, OrderItem, OutboxItem
-from oms.store.orders import OUTBOX_TTL, staff_listing
+from oms.store.models import ExportJobItem, Item, OutboxItem
+from oms.store.order_search import DynamoOrderSearch
+from oms.store.orders import OUTBOX_TTL
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.payments import add_idempotency
 from oms.store.records import HeaderRecord
-from oms.store.rows import header_record
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 Json = dict[str, Any]
+COUNT_READS_FACTOR = 10  # items a PDF's count may read per row it may hold
+PAGE_MAX = 500  # orders per counting page
 
 
 class ExportChanged(Exception):
@@ -95,24 +97,24 @@ def _sort_key(created_at: str, export_id: str) -> str:
 class ExportRepository:
     # ---------------------------------------------------------------- the orders an export reads
     def orders_page(self, filters: Json, cursor: str | None, page_size: int) -> tuple[list[HeaderRecord], str | None]:
-        """One page of the orders matching `filters` (the staff listing's: status, createdFrom, createdTo),
-        newest first, from `cursor`; the next page's cursor (None: the last page)."""
-        listing = _listing(filters)
-        results = listing.index.query(
-            listing.partition,
-            listing.condition,
-            scan_index_forward=False,
-            limit=page_size,
-            last_evaluated_key=decode_cursor(cursor, partition_attr=listing.pk_attr, partition_value=listing.partition),
-        )
-        items = [header_record(i) for i in results if isinstance(i, OrderItem)]
-        return items, encode_cursor(results.last_evaluated_key)
+        """One page of the orders matching `filters` (the order search's query, `OrderQuery.to_json`), newest
+        first, from `cursor`; the next page's cursor (None: the last page). A page may hold fewer orders than
+        `page_size` (the search reads a bounded number of items per page) and still have a cursor."""
+        page = DynamoOrderSearch().search(OrderQuery.from_json(filters), page_size, cursor)
+        return page.items, page.next_cursor
 
     def count_orders(self, filters: Json, up_to: int) -> int:
-        """How many orders match, counted by the index (Select COUNT: no item is returned) and stopping at
-        `up_to`: what the PDF cap is checked with at POST time, at most `up_to` keys read."""
-        listing = _listing(filters)
-        return int(listing.index.count(listing.partition, listing.condition, limit=up_to))
+        """How many orders match, counted page by page and stopping at `up_to` (what the PDF cap is checked
+        with at POST time), reading at most COUNT_READS_FACTOR × `up_to` items: past that it answers what it
+        counted (the job's own cap still holds the file to its rows)."""
+        search, query = DynamoOrderSearch(), OrderQuery.from_json(filters)
+        counted, read, cursor = 0, 0, None
+        while counted < up_to and read < COUNT_READS_FACTOR * up_to:
+            page = search.search(query, min(up_to - counted, PAGE_MAX), cursor)
+            counted, read, cursor = counted + len(page.items), read + page.items_read, page.next_cursor
+            if cursor is None:
+                break
+        return counted
 
     # ---------------------------------------------------------------- jobs
     def create(
@@ -250,11 +252,6 @@ class ExportRepository:
 def _condition_failed(error: Exception) -> bool:
     cause = getattr(error, "cause_response_code", None)
     return cause == "ConditionalCheckFailedException"
-
-
-def _listing(filters: Json) -> Any:
-    status = filters.get("status")
-    return staff_listing(OrderStatus(status) if status else None, filters.get("createdFrom"), filters.get("createdTo"))
 
 
 def _job_item(job: ExportJobRecord) -> ExportJobItem:

@@ -86,6 +86,33 @@ def created_sort_key(created_at: str, order_id: str) -> str:
     return f"{created_at}#{order_id}"
 
 
+# Search entries (oms.store.order_search, docs/data-model.md rows 100-119): sparse partitions on the existing
+# GSIs, carried by items the order's own writes make anyway (lines, the order number, the paid row).
+ORDER_PAID_SK = "PAID"
+PAID_ORDERS_GSI2 = "ORDERPAID"
+
+
+def order_sku_gsi1(sku_id: str) -> str:
+    return f"ORDERSKU#{sku_id}"
+
+
+def order_product_gsi2(product_id: str) -> str:
+    return f"ORDERPRODUCT#{product_id}"
+
+
+def order_store_gsi3(store_id: str) -> str:
+    return f"ORDERSTORE#{store_id}"
+
+
+def order_contact(contact_key: str) -> str:
+    """GSI1 (phone) or GSI2 (email) of an order number row: a keyed hash, never the contact itself."""
+    return f"ORDERCONTACT#{contact_key}"
+
+
+def paid_by_method_gsi3(method: str) -> str:
+    return f"ORDERPAIDBY#{method}"
+
+
 # The deadlines GSI4 holds: payment timeout and auto-confirm (order headers), the next try of a refund.
 DUE_PAYMENT, DUE_CONFIRM, DUE_REFUND = "PAYMENT", "CONFIRM", "REFUND"
 DUE_SHARDS = 4  # GSI4 partitions per kind, so one partition does not take every checkout's index write

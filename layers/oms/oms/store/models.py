@@ -300,6 +300,13 @@ class OrderItem(Item, discriminator="Order"):
     risk = JSONAttribute(null=True)  # the checkout's risk verdict (rules matched, review) and the review decision
     manual = JSONAttribute(null=True)  # placed by staff (POST /admin/orders): by, role, payment mode, proof
     erasedAt = UnicodeAttribute(null=True)  # when its personal data was pseudonymised (erasure, retention)
+    # Search facts (oms.store.order_search): what the order was paid with and when (set by the move that pays it),
+    # its SKUs and products, the keyed hashes of its contacts (written at checkout).
+    paidAt = UnicodeAttribute(null=True)
+    paidWith = UnicodeAttribute(null=True)
+    skuIds = ListAttribute(of=UnicodeAttribute, null=True)
+    productIds = ListAttribute(of=UnicodeAttribute, null=True)
+    contactKeys = ListAttribute(of=UnicodeAttribute, null=True)
 
 
 class OrderLineItem(Item, discriminator="OrderLine"):
@@ -375,7 +382,16 @@ class OutboxRelayAttemptItem(Item, discriminator="OutboxRelayAttempt"):
 
 
 class OrderNumberItem(Item, discriminator="OrderNumber"):
+    # ORDERNO#<number>; GSI1 / GSI2 ORDERCONTACT#<hash of the phone / email> by creation (order search)
     orderId = UnicodeAttribute()
+
+
+class OrderPaidItem(Item, discriminator="OrderPaid"):
+    # ORDER#<id> / PAID, written by the move that pays the order: GSI2 ORDERPAID and GSI3 ORDERPAIDBY#<method>,
+    # both by the time it was paid (order search by paid date and payment method)
+    orderId = UnicodeAttribute()
+    method = UnicodeAttribute()
+    paidAt = UnicodeAttribute()
 
 
 class IdempotencyItem(Item, discriminator="Idempotency"):

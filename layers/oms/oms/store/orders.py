@@ -8,9 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from oms.domain.benefits import Benefits
@@ -25,6 +23,7 @@ from oms.domain.ledger import PostingKind, balance_account, cancellation, order_
 from oms.domain.money import Money, total
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.order_pricing import PricedOrder, SkuTerms
+from oms.domain.order_search import distinct
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason, PointsRules, Promotion
 from oms.domain.splitting import ChildOrder, HandlingClass
 from oms.store import keys
@@ -59,9 +58,8 @@ from oms.store.models import (
     SkuItem,
     StockItem,
     StoreDirectoryItem,
-    _Gsi2,
-    _Gsi3,
 )
+from oms.store.order_search import checkout_paid_with, contact_keys, line_entries, order_number_item, paid_item
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.pricing import (
     COUPON_AVAILABLE,
@@ -402,35 +400,6 @@ def stored_response(subject: str, key: str) -> StoredResponse | None:
     return StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
 
 
-@dataclass(frozen=True)
-class StaffListing:
-    """The index query behind the staff order listing (and order exports, oms.store.exports): all orders by
-    creation time (GSI2), or one status's (GSI3), with the created-time range as the sort key condition."""
-
-    index: _Gsi2 | _Gsi3
-    partition: str
-    pk_attr: str
-    condition: Condition | None
-
-
-def staff_listing(status: OrderStatus | None, created_from: str | None, created_to: str | None) -> StaffListing:
-    index: _Gsi2 | _Gsi3
-    sk_attr: UnicodeAttribute
-    if status is None:
-        index, partition, pk_attr, sk_attr = Item.gsi2, keys.ALL_ORDERS_GSI2, "GSI2PK", Item.GSI2SK
-    else:
-        index, partition, pk_attr = Item.gsi3, keys.orders_by_status_gsi3(status.value), "GSI3PK"
-        sk_attr = Item.GSI3SK
-    condition: Condition | None = None
-    if created_from and created_to:
-        condition = sk_attr.between(created_from, created_to)
-    elif created_from:
-        condition = sk_attr >= created_from
-    elif created_to:
-        condition = sk_attr < created_to
-    return StaffListing(index, partition, pk_attr, condition)
-
-
 class OrderRepository:
     def read_checkout_inputs(
         self,
@@ -576,6 +545,7 @@ class OrderRepository:
         paid: StatusChange | None = None,
         children: Sequence[ChildOrder] = (),
         risk: dict[str, Any] | None = None,
+        email: str | None = None,
     ) -> OrderRecord:
         """The items of a new order, not yet written (so the response can be rendered first).
 
@@ -636,7 +606,12 @@ class OrderRepository:
             updatedAt=now,
             version=1,
             risk=risk,
+            skuIds=distinct(line.sku_id for line in priced.lines),
+            productIds=distinct(line.product_id for line in priced.lines),
+            contactKeys=contact_keys(shipping_address.get("phone"), email),
         )
+        if paid is not None:
+            header = replace(header, paidAt=now, paidWith=checkout_paid_with(header))
         events = [event_record(event_item(order_id, created))]
         if paid is not None:
             events.append(event_record(event_item(order_id, paid)))
@@ -696,8 +671,16 @@ class OrderRepository:
         for line in record.lines:
             tx.put(
                 (Part.LINE, line.skuId),
-                item_of(OrderLineItem, line, keys.order_pk(line.orderId), keys.order_line_sk(int(line.lineNo))),
+                item_of(
+                    OrderLineItem,
+                    line,
+                    keys.order_pk(line.orderId),
+                    keys.order_line_sk(int(line.lineNo)),
+                    **line_entries(header, line.storeId, line.skuId, line.productId),
+                ),
             )
+        if header.paidAt is not None and header.paidWith is not None:
+            tx.put(Part.PAID, paid_item(header, header.paidWith, header.paidAt))
         for child in record.children:
             tx.put((Part.CHILD, int(child.childNo)), _child_item(child))
         for event in record.events:
@@ -705,11 +688,7 @@ class OrderRepository:
             tx.put((Part.EVENT, sort_key), item_of(OrderEventItem, event, keys.order_pk(event.orderId), sort_key))
         for n, outbox_event in enumerate(events):
             add_event(tx, header.orderId, outbox_event, now, key=str(n))
-        tx.put(
-            Part.ORDER_NUMBER,
-            OrderNumberItem(*keys.order_number(header.orderNumber), orderId=header.orderId),
-            OrderNumberItem.PK.does_not_exist(),
-        )
+        tx.put(Part.ORDER_NUMBER, order_number_item(header), OrderNumberItem.PK.does_not_exist())
         tx.put(
             Part.IDEMPOTENCY,
             IdempotencyItem(
@@ -833,27 +812,6 @@ class OrderRepository:
             scan_index_forward=False,
             limit=clamp_limit(limit),
             last_evaluated_key=decode_cursor(cursor, partition_attr="GSI1PK", partition_value=partition),
-        )
-        items = [header_record(i) for i in results if isinstance(i, OrderItem)]
-        return Page(items, encode_cursor(results.last_evaluated_key))
-
-    def list_orders(
-        self,
-        *,
-        status: OrderStatus | None,
-        created_from: str | None,
-        created_to: str | None,
-        limit: int | None,
-        cursor: str | None,
-    ) -> Page[HeaderRecord]:
-        """Staff listing (order headers), newest first; `created_from` inclusive, `created_to` exclusive."""
-        listing = staff_listing(status, created_from, created_to)
-        results = listing.index.query(
-            listing.partition,
-            listing.condition,
-            scan_index_forward=False,
-            limit=clamp_limit(limit),
-            last_evaluated_key=decode_cursor(cursor, partition_attr=listing.pk_attr, partition_value=listing.partition),
         )
         items = [header_record(i) for i in results if isinstance(i, OrderItem)]
         return Page(items, encode_cursor(results.last_evaluated_key))

@@ -278,6 +278,11 @@ class HeaderRecord:
     risk: Any = None  # the checkout's risk verdict (oms.domain.risk.verdict) and the review's decision
     manual: Any = None  # a manual order's origin (by, role, payment mode, proof) and its edits' price changes
     erasedAt: str | None = None  # when its personal data was pseudonymised
+    paidAt: str | None = None  # when a payment paid it (order search)
+    paidWith: str | None = None  # the payment method that paid it, `checkout` when nothing was left to pay
+    skuIds: list[str] | None = None  # search facts written at checkout (None: an order placed before them)
+    productIds: list[str] | None = None
+    contactKeys: list[str] | None = None  # keyed hashes of the shipping phone and the shopper's email
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,7 @@ class Part(StrEnum):
     EXPORT = "export"
     FLAG = "flag"  # an order flag row (oms.store.flags)
     ORDER_NUMBER = "order-number"
+    PAID = "paid"  # the paid row of an order (oms.store.order_search)
     OUTBOX = "outbox"
     POINTS = "points"
     POINTS_ENTRY = "points-entry"
