@@ -12,7 +12,6 @@ Usage: python -m oms_local.events_doc [--template template.yaml] [--out docs/eve
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from oms.domain.events import EventType, OutboxEvent
 from oms.domain.money import Money
 from oms.domain.order import OrderStatus
 from oms_local.core.template import load_template
+from oms_local.generated_doc import run as write_or_check
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -354,20 +354,8 @@ def render(template_path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="oms_local.events_doc", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "events.md")
-    parser.add_argument("--check", action="store_true", help="fail if the file differs from what would be written")
-    args = parser.parse_args(argv)
-    text = render(args.template)
-    if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if current != text:
-            print(f"{args.out} is out of date: run python -m oms_local.events_doc", file=sys.stderr)
-            return 1
-        return 0
-    args.out.write_text(text, encoding="utf-8")
-    return 0
+    status: int = write_or_check("oms_local.events_doc", __doc__.split("\n\n")[0], "docs/events.md", render, argv)
+    return status
 
 
 if __name__ == "__main__":

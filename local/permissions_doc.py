@@ -7,13 +7,12 @@ Usage: python -m oms_local.permissions_doc [--template template.yaml] [--out doc
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 from oms.domain.permissions import MATRIX, Permission, Role
 from oms.domain.roles import ADMIN_KEEPS, MONEY_MOVES, NON_DELEGABLE, SHOPPER_PERMISSIONS
 from oms_local.core.template import load_template
+from oms_local.generated_doc import run as write_or_check
 from oms_local.openapi import handlers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,20 +98,10 @@ def render(template_path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="oms_local.permissions_doc", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "permissions.md")
-    parser.add_argument("--check", action="store_true", help="fail if the file differs from what would be written")
-    args = parser.parse_args(argv)
-    text = render(args.template)
-    if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if current != text:
-            print(f"{args.out} is out of date: run python -m oms_local.permissions_doc", file=sys.stderr)
-            return 1
-        return 0
-    args.out.write_text(text, encoding="utf-8")
-    return 0
+    status: int = write_or_check(
+        "oms_local.permissions_doc", __doc__.split("\n\n")[0], "docs/permissions.md", render, argv
+    )
+    return status
 
 
 if __name__ == "__main__":

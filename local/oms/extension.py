@@ -51,11 +51,13 @@ class _SharedLogistics:
     """One set of carrier secrets and one sandbox warehouse per process, made by the first stack and dropped
     by the last. The functions' adapters (`oms.wiring.configure`) are process-global like moto's state, so
     stacks side by side must agree on them: a second stack configuring its own secrets would make the first
-    one's functions reject its own carriers' notices."""
+    one's functions reject its own carriers' notices. The local user pool likewise: the post-confirmation
+    trigger finds accounts through the process-global adapters, whichever stack's `/_local/users` made them."""
 
     _lock = threading.Lock()
     _keys: dict[str, bytes] | None = None
     _warehouse: SandboxWarehouse | None = None
+    _directory: LocalUserDirectory | None = None
     _users = 0
 
     @classmethod
@@ -64,8 +66,17 @@ class _SharedLogistics:
             if cls._keys is None or cls._warehouse is None:
                 cls._keys = generate_carrier_secrets(CARRIERS)
                 cls._warehouse = SandboxWarehouse()
+                cls._directory = LocalUserDirectory()
             cls._users += 1
             return dict(cls._keys), cls._warehouse
+
+    @classmethod
+    def directory(cls) -> LocalUserDirectory:
+        """The process's local user pool (made with the first stack's logistics)."""
+        with cls._lock:
+            if cls._directory is None:
+                cls._directory = LocalUserDirectory()
+            return cls._directory
 
     @classmethod
     def release(cls) -> None:
@@ -75,6 +86,7 @@ class _SharedLogistics:
                 cls._users = 0
                 cls._keys = None
                 cls._warehouse = None
+                cls._directory = None
                 wiring.reset()  # the last stack is gone: the functions' adapters are the environment's again
 
 
@@ -132,7 +144,7 @@ class OmsExtension:
         if any(route.path.startswith(CALLBACK_PREFIX) for route in stack.template.routes):
             self._sandbox = Sandbox(notify_base_url=f"{stack.base_url}{CALLBACK_PREFIX}")
         self._notifier = _moto_notifier(stack)
-        self._users = LocalUserDirectory()
+        self._users = _SharedLogistics.directory()
         stack.member_groups = self._users.groups_of
         self._configure_adapters()
 

@@ -94,6 +94,8 @@ def test_environments_see_a_change_after_the_ttl(roles: Api) -> None:
     [
         ({"roles": {"support": {"grant": ["roles:manage"]}}}, "non-delegable"),
         ({"roles": {"finance": {"grant": ["personal-data:read"]}}}, "non-delegable"),
+        ({"roles": {"support": {"grant": ["personal-data:erase"]}}}, "non-delegable"),
+        ({"roles": {"support": {"grant": ["audit:read"]}}}, "non-delegable"),
         ({"roles": {"admin": {"revoke": ["roles:manage"]}}}, "admin-keeps"),
         ({"roles": {"customer": {"grant": ["order:read-any"]}}}, "customer-shopper-only"),
         ({"roles": {"merchant": {"grant": ["refund:create"]}}}, "no-money-moves"),

@@ -7,7 +7,8 @@ and for each custom role among the groups its permissions. Group names that are 
 
 Limits (`check`, a 422 problem naming the rule):
 
-- NON_DELEGABLE permissions (roles management, unmasked personal data) stay with the roles the matrix gives
+- NON_DELEGABLE permissions (roles management, unmasked personal data, erasing it, reading the whole audit
+  trail) stay with the roles the matrix gives
   them: never granted to another role, never part of a custom role.
 - Admin always keeps roles management (nobody can lock the platform out of its own settings).
 - MONEY_MOVES (refunds, refund resolution, balance and points adjustments, bank-transfer review) are never
@@ -29,7 +30,7 @@ from oms.domain.permissions import MATRIX, Permission, Role
 
 P = Permission
 
-NON_DELEGABLE = frozenset({P.ROLES_MANAGE, P.PERSONAL_DATA_READ})
+NON_DELEGABLE = frozenset({P.ROLES_MANAGE, P.PERSONAL_DATA_READ, P.PERSONAL_DATA_ERASE, P.AUDIT_READ})
 ADMIN_KEEPS = frozenset({P.ROLES_MANAGE})
 MONEY_MOVES = frozenset({P.REFUND_CREATE, P.REFUND_RESOLVE, P.BALANCE_ADJUST, P.POINTS_ADJUST, P.PAYMENT_REVIEW})
 SHOPPER_PERMISSIONS = frozenset(
