@@ -21,7 +21,7 @@ from typing import Any
 
 from oms.domain import events
 from oms.domain.clock import to_rfc3339, utcnow
-from oms.domain.errors import Conflict, DomainError, Forbidden, InsufficientStock, InvalidRequest, NotFound
+from oms.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
 from oms.domain.ids import new_id
 from oms.domain.manual_orders import ManualLimit, PaymentMode, check_cap
 from oms.domain.money import Money
@@ -31,7 +31,7 @@ from oms.domain.payment import AttemptStatus, PaymentMethod
 from oms.domain.permissions import Actor, Permission
 from oms.domain.pricing import CartLine, PricingRequest
 from oms.services.idempotency import replay
-from oms.services.orders import CheckoutResult, OrderService
+from oms.services.orders import CheckoutResult, OrderService, refuse_shortages
 from oms.services.payments import payment_id_for
 from oms.store.manual_orders import add_manual_audit, add_note, offline_tender, record_offline_payment
 from oms.store.orders import OrderRepository, stored_response
@@ -239,13 +239,7 @@ class ManualOrderService:
         """Price and check the order (SKUs, quantities, stock, the cap) before an account is created for it."""
         priced, inputs, _ = self.orders.preview("new-customer", request.cart, manual=request.discount)
         check_cap(actor, self.limits, manual_amount(priced), discount_base(priced), field="manualDiscount")
-        shortages = [
-            {"skuId": line.sku_id, "requested": line.quantity, "available": inputs.available.get(line.sku_id, 0)}
-            for line in priced.lines
-            if inputs.available.get(line.sku_id, 0) < line.quantity
-        ]
-        if shortages:
-            raise InsufficientStock(shortages)
+        refuse_shortages(priced, inputs.available)
 
     # ---------------------------------------------------------------- offline payment
     def proof_upload(self, actor: Actor, order_id: str, content_type: str, size: int) -> dict[str, Any]:

@@ -424,13 +424,7 @@ class OrderService:
         priced, coupons = self._price(customer_id, lines, inputs, request, manual)
         if extra is not None:
             extra.check(priced)
-        shortages = [
-            {"skuId": line.sku_id, "requested": line.quantity, "available": inputs.available.get(line.sku_id, 0)}
-            for line in priced.lines
-            if inputs.available.get(line.sku_id, 0) < line.quantity
-        ]
-        if shortages:
-            raise InsufficientStock(shortages)
+        refuse_shortages(priced, inputs.available)
         screen = None  # risk control: blacklists, rate and amount limits, the rules' verdict
         if self.risk is not None and probe is not None:
             screen = self.risk.screen_checkout(probe, risk_rows, total=priced.total, billing_country=billing_country)
@@ -643,6 +637,17 @@ class OrderService:
             status = current.status.value if current else None
             return TimerOutcome(TimerResult.SKIPPED, order_id, status, deadline)
         return TimerOutcome(TimerResult.CANCELLED, order_id, cancelled.status.value, deadline)
+
+
+def refuse_shortages(priced: PricedOrder, available: dict[str, int]) -> None:
+    """409 naming each SKU the read found short of what the priced order needs (nothing is written)."""
+    shortages = [
+        {"skuId": line.sku_id, "requested": line.quantity, "available": available.get(line.sku_id, 0)}
+        for line in priced.lines
+        if available.get(line.sku_id, 0) < line.quantity
+    ]
+    if shortages:
+        raise InsufficientStock(shortages)
 
 
 def _both(

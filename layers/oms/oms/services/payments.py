@@ -331,14 +331,7 @@ class PaymentService:
         add_new_attempt(tx, attempt)
         body = {**attempt_view(attempt), "paymentDeadline": deadline}
         add_idempotency(tx, actor.subject, idempotency_key, fingerprint, 201, body, now)
-        if screen is not None:
-            screen.add(tx)
-        try:
-            self._commit(tx)
-        except TransactionCancelled as cancelled:
-            if screen is not None:
-                screen.explain(cancelled)  # a limit a racing payment reached first
-            raise
+        self._commit_screened(tx, screen)
         return 201, body, False
 
     def _pay_with_balance(
@@ -387,13 +380,9 @@ class PaymentService:
         )
         body = {**attempt_view(attempt), "paymentDeadline": header.paymentDeadline}
         add_idempotency(tx, actor.subject, idempotency_key, fingerprint, 201, body, now)
-        if screen is not None:
-            screen.add(tx)
         try:
-            self._commit(tx)
+            self._commit_screened(tx, screen)
         except TransactionCancelled as cancelled:
-            if screen is not None:
-                screen.explain(cancelled)
             if cancelled.failed(Part.BALANCE):
                 current = self.reads.balance(actor.subject)
                 raise InsufficientBalance(
@@ -468,6 +457,19 @@ class PaymentService:
             raise_if_key_in_use(cancelled)
             if cancelled.failed(Part.ORDER, Part.ATTEMPT):
                 raise ConcurrentChange from cancelled
+            raise
+
+    @classmethod
+    def _commit_screened(cls, tx: Transaction, screen: Screen | None) -> None:
+        """Commit a new attempt with risk control's counters: a counter's failed condition is a limit a racing
+        request reached first (`Screen.explain` raises what it means)."""
+        if screen is not None:
+            screen.add(tx)
+        try:
+            cls._commit(tx)
+        except TransactionCancelled as cancelled:
+            if screen is not None:
+                screen.explain(cancelled)
             raise
 
     # ---------------------------------------------------------------- callbacks

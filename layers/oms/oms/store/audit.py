@@ -42,7 +42,6 @@ def audit_item(
     """`subject` names the partition (`PROMOTION#<id>`, `ORDER#<id>`, ...); `shown_as` is the subject the
     entry shows when it differs (older settings entries say `payment-channels:<store>`)."""
     entry_id = new_id()
-    sort_key = keys.audit_sort_key(now, entry_id)
     return AuditItem(
         *keys.audit(subject, now, entry_id),
         subject=shown_as or subject,
@@ -55,13 +54,21 @@ def audit_item(
         reason=reason,
         requestId=actor.request_id,
         sourceIp=actor.source_ip,
-        GSI1PK=keys.audit_by_actor_gsi1(actor.subject),
-        GSI1SK=sort_key,
-        GSI2PK=keys.audit_by_action_gsi2(action),
-        GSI2SK=sort_key,
-        GSI3PK=keys.audit_by_day_gsi3(now),
-        GSI3SK=sort_key,
+        **_trail_keys(actor.subject, action, now, entry_id),
     )
+
+
+def _trail_keys(subject: str, action: str, at: str, entry_id: str) -> dict[str, Any]:
+    """The index attributes of a row in the trail's actor (GSI1), action (GSI2) and day (GSI3) ranges."""
+    sort_key = keys.audit_sort_key(at, entry_id)
+    return {
+        "GSI1PK": keys.audit_by_actor_gsi1(subject),
+        "GSI1SK": sort_key,
+        "GSI2PK": keys.audit_by_action_gsi2(action),
+        "GSI2SK": sort_key,
+        "GSI3PK": keys.audit_by_day_gsi3(at),
+        "GSI3SK": sort_key,
+    }
 
 
 def audit_index(actor: Actor, action: str, at: str, entry_id: str) -> dict[str, str]:
@@ -70,15 +77,7 @@ def audit_index(actor: Actor, action: str, at: str, entry_id: str) -> dict[str, 
     every checkout by day would make one hot partition a day)."""
     if not actor.roles & STAFF_ROLES:
         return {}
-    sort_key = keys.audit_sort_key(at, entry_id)
-    return {
-        "GSI1PK": keys.audit_by_actor_gsi1(actor.subject),
-        "GSI1SK": sort_key,
-        "GSI2PK": keys.audit_by_action_gsi2(action),
-        "GSI2SK": sort_key,
-        "GSI3PK": keys.audit_by_day_gsi3(at),
-        "GSI3SK": sort_key,
-    }
+    return _trail_keys(actor.subject, action, at, entry_id)
 
 
 def add_audit(
