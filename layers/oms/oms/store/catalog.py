@@ -25,6 +25,7 @@ from oms.domain.order_pricing import SkuTerms
 from oms.domain.payment import LatePaymentPolicy
 from oms.domain.permissions import Actor
 from oms.domain.settlement import DEFAULT_COMMISSION_BPS, DEFAULT_SETTLEMENT_DAYS
+from oms.domain.stock import MovementKind, StockMove
 from oms.store import keys
 from oms.store.audit import add_audit
 from oms.store.models import (
@@ -33,7 +34,6 @@ from oms.store.models import (
     ProductItem,
     SkuItem,
     StockItem,
-    StockMovementItem,
     StoreDirectoryItem,
     StoreItem,
 )
@@ -382,13 +382,17 @@ class CatalogRepository:
         )
         stock = StockItem(
             *keys.stock(sku_id),
+            GSI2PK=keys.store_stock_gsi2(store_id),
+            GSI2SK=sku_id,
             skuId=sku_id,
+            storeId=store_id,
             available=new_sku.stock,
             reserved=0,
             sold=0,
             received=new_sku.stock,
             adjusted=0,
             updatedAt=now,
+            lastMove=StockMove(MovementKind.OPENING, "system:catalog").to_dict(new_id(), now),
         )
         tx.put((Part.SKU, sku_id), sku, SkuItem.PK.does_not_exist())
         tx.put((Part.STOCK, sku_id), stock, StockItem.PK.does_not_exist())
@@ -519,28 +523,22 @@ class CatalogRepository:
 
     def adjust_stock(self, movement: StockMovement, expected_available: int, actor: Actor | None = None) -> bool:
         """Move `available` (and the restock or correction counter) by the movement's delta, with its audit
-        record, if `available` is still `expected_available`; False when a checkout moved it meanwhile."""
+        record, if `available` is still `expected_available`; False when a checkout moved it meanwhile.
+        The movement history row comes from the stock item's change in the stream (`lastMove`)."""
         sku_id, delta = movement.sku_id, movement.delta
         counter = StockItem.received if movement.reason is StockAdjustmentReason.RESTOCK else StockItem.adjusted
+        move = StockMove(MovementKind.ADJUSTMENT, movement.by, None, movement.note or movement.reason.value)
         tx = Transaction()
         tx.update(
             Part.STOCK,
             StockItem(*keys.stock(sku_id)),
-            [StockItem.available.add(delta), counter.add(delta), StockItem.updatedAt.set(movement.at)],
+            [
+                StockItem.available.add(delta),
+                counter.add(delta),
+                StockItem.updatedAt.set(movement.at),
+                StockItem.lastMove.set(move.to_dict(movement.movement_id, movement.at)),
+            ],
             StockItem.available == expected_available,
-        )
-        tx.put(
-            Part.MOVEMENT,
-            StockMovementItem(
-                *keys.stock_movement(sku_id, movement.movement_id),
-                skuId=sku_id,
-                delta=delta,
-                reason=movement.reason.value,
-                note=movement.note,
-                by=movement.by,
-                at=movement.at,
-                availableAfter=expected_available + delta,
-            ),
         )
         if actor is not None:  # the staff member's request behind it (the movement row keeps who only)
             add_audit(

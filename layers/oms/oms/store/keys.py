@@ -32,8 +32,27 @@ def stock(sku_id: str) -> tuple[str, str]:
     return f"SKU#{sku_id}", "STOCK"
 
 
-def stock_movement(sku_id: str, movement_id: str) -> tuple[str, str]:
-    return f"SKU#{sku_id}", f"MOVE#{movement_id}"
+def stock_movement(sku_id: str, at: str, movement_id: str) -> tuple[str, str]:
+    """A SKU's movement history, oldest first by key (newest first by a reversed query)."""
+    return f"SKU#{sku_id}", f"MOVE#{at}#{movement_id}"
+
+
+def store_stock_gsi2(store_id: str) -> str:
+    """Every stock item of a store (GSI2, sort key the SKU id): stock by SKU, the low-stock list."""
+    return f"STORE#{store_id}#STOCK"
+
+
+# Every stock movement by the day it happened, spread over a few partitions like the ledger's (a busy
+# day's sales would otherwise all write one index partition); the inventory report reads every shard.
+STOCK_MOVE_DAY_SHARDS = 4
+
+
+def stock_move_day_gsi3(day: str, sku_id: str) -> str:
+    return f"STOCKMOVEDAY#{day}#{zlib.crc32(sku_id.encode()) % STOCK_MOVE_DAY_SHARDS}"
+
+
+def stock_move_day_partitions(day: str) -> list[str]:
+    return [f"STOCKMOVEDAY#{day}#{shard}" for shard in range(STOCK_MOVE_DAY_SHARDS)]
 
 
 def order_pk(order_id: str) -> str:

@@ -8,7 +8,8 @@ Key layout (the full list of access patterns is in docs/data-model.md):
                                                                        GSI2 STORE#<sid>#PRODUCTS/<pid>
     SKU#<skuId>              META                 SKU (price...)       GSI1 PRODUCT#<pid>/SKU#<skuId>
     SKU#<skuId>              STOCK                stock counters
-    SKU#<skuId>              MOVE#<ulid>          stock adjustment record
+    SKU#<skuId>              STOCK                (GSI2 STORE#<sid>#STOCK/<skuId>)
+    SKU#<skuId>              MOVE#<at>#<ulid>     stock movement (GSI3 STOCKMOVEDAY#<day>#<shard>/<at>#<sku>#<id>)
     ORDER#<orderId>          META                 order header         GSI1 CUSTOMER#<sub>/ORDER#<oid>,
                                                                        GSI2 ORDERS/<createdAt>#<oid>,
                                                                        GSI3 ORDERSTATUS#<status>/<createdAt>#<oid>,
@@ -222,6 +223,8 @@ class ProductItem(Item, discriminator="Product"):
     name = UnicodeAttribute()
     description = UnicodeAttribute(null=True)
     category = UnicodeAttribute(null=True)
+    categoryId = UnicodeAttribute(null=True)  # the store's category tree node it is filed under
+    categoryPath = UnicodeAttribute(null=True)  # "/<rootId>/<childId>/<leafId>/": its category and their ancestors
     attributes = JSONAttribute(null=True)
     status = UnicodeAttribute()
     version = NumberAttribute()
@@ -250,23 +253,30 @@ class SkuItem(Item, discriminator="Sku"):
 
 class StockItem(Item, discriminator="Stock"):
     skuId = UnicodeAttribute()
+    storeId = UnicodeAttribute(null=True)  # set at creation (GSI2 STORE#<sid>#STOCK/<skuId>); None: older items
     available = NumberAttribute()
     reserved = NumberAttribute()
     sold = NumberAttribute()
     received = NumberAttribute()
     adjusted = NumberAttribute()
     damaged = NumberAttribute(null=True)  # returned units inspected as damaged (not sellable; None: 0)
+    lowStockThreshold = NumberAttribute(null=True)  # the SKU's alert level (None: the store's default)
+    lastMove = JSONAttribute(null=True)  # StockMove.to_dict of the update that wrote this image
     updatedAt = UnicodeAttribute()
 
 
 class StockMovementItem(Item, discriminator="StockMovement"):
+    """One movement of a SKU's counters (SKU#<sku>/MOVE#<at>#<id>; GSI3 STOCKMOVEDAY#<day>#<shard>/<at>#<sku>#<id>)."""
+
     skuId = UnicodeAttribute()
-    delta = NumberAttribute()
-    reason = UnicodeAttribute()
-    note = UnicodeAttribute(null=True)
+    storeId = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute()  # MovementKind
+    changes = JSONAttribute()  # counter → delta (non-zero only)
+    after = JSONAttribute()  # every counter after the movement
     by = UnicodeAttribute()
+    ref = JSONAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
     at = UnicodeAttribute()
-    availableAfter = NumberAttribute()
 
 
 # ---------------------------------------------------------------- orders
