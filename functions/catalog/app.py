@@ -1,4 +1,5 @@
-"""Catalog: stores (shipping settings), products, SKUs and stock adjustments. Reads are public."""
+"""Catalog: stores (shipping settings), products, SKUs, stock adjustments (one or a batch) and stocktakes.
+Reads of the catalog are public."""
 
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ from oms.api.catalog_schemas import ProductIn, ProductPatch, SkuIn, SkuPatch, St
 from oms.api.catalog_views import Product, ProductPage, ProductSummary, Sku, StockAdjustment, Store
 from oms.api.http import actor, answer, etag, if_match, make_resolver
 from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
-from oms.api.params import IfMatch
+from oms.api.params import Cursor, IdempotencyKey, IfMatch, Limit, replayed_header
 from oms.api.problems import HttpProblem
+from oms.api.stock_schemas import StockBatchIn, StocktakeIn, batch_from_csv
+from oms.api.stock_views import StockBatchAnswer, Stocktake, StocktakePage
 from oms.domain.catalog import NewSku
 from oms.domain.permissions import Permission
+from oms.services.idempotency import request_fingerprint
+from oms.services.stock_ops import AdjustmentLine, CountLine
 
 logger = Logger()
 app = make_resolver(logger, tag="Catalog")
@@ -194,6 +199,64 @@ def adjust_stock(skuId: str, body: Annotated[StockAdjustmentIn, Body()]) -> Stoc
     """Restock or correct a SKU's stock, with an audit record; available never goes below zero."""
     result = services.catalog.adjust_stock(actor(app), skuId, delta=body.delta, reason=body.reason, note=body.note)
     return answer(StockAdjustment, result)
+
+
+# ---------------------------------------------------------------- stock operations (oms.services.stock_ops)
+@app.endpoint(
+    "POST",
+    "/stock-adjustments/batch",
+    permits=Permission.STOCK_ADJUST,
+    problems=(400, 409),
+    headers=("Idempotent-Replayed",),
+    csv=batch_from_csv,
+)
+def adjust_stock_batch(body: Annotated[StockBatchIn, Body()], key: IdempotencyKey) -> Response[StockBatchAnswer]:
+    """Up to 200 stock adjustments, JSON or a CSV upload (`text/csv`, header `skuId,delta,reason,note`, at most
+    64 KB): each line its own audited transaction with its own result (applied, refused, or retry after a
+    transient fault: send the same request again). The same Idempotency-Key and body never apply a line twice."""
+    lines = [AdjustmentLine(x.skuId, x.delta, x.reason, x.note) for x in body.lines]
+    fingerprint = request_fingerprint(body.model_dump(mode="json"))
+    status, result, replayed = services.stock_ops.adjust_batch(actor(app), lines, key, fingerprint)
+    return Response(status, "application/json", answer(StockBatchAnswer, result), replayed_header(replayed))
+
+
+@app.endpoint(
+    "POST",
+    "/stocktakes",
+    status=201,
+    permits=Permission.STOCK_ADJUST,
+    problems=(400, 409),
+    also={202: "Some lines answer retry (a transient fault): send the same request again"},
+    headers=("Idempotent-Replayed",),
+)
+def stocktake(body: Annotated[StocktakeIn, Body()], key: IdempotencyKey) -> Response[Stocktake]:
+    """Count some of a store's SKUs: each counted quantity (sellable units no order holds) becomes the SKU's
+    available, the difference a `stocktake` movement; the record (who, when, before/counted/difference) is
+    kept and audited. The same Idempotency-Key and body never count a line twice."""
+    lines = [CountLine(x.skuId, x.counted) for x in body.lines]
+    fingerprint = request_fingerprint(body.model_dump(mode="json"))
+    status, result, replayed = services.stock_ops.stocktake(
+        actor(app), body.storeId, lines, body.note, key, fingerprint
+    )
+    return Response(status, "application/json", answer(Stocktake, result), replayed_header(replayed))
+
+
+@app.endpoint("GET", "/stocktakes", permits=Permission.STOCK_ADJUST)
+def list_stocktakes(
+    store: Annotated[
+        str, Query(min_length=1, max_length=NAME_ID_MAX, pattern=NAME_ID_PATTERN, description="The store's id.")
+    ],
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> StocktakePage:
+    """A store's stocktakes, newest first, without their lines."""
+    return answer(StocktakePage, services.stock_ops.list(actor(app), store, limit, cursor))
+
+
+@app.endpoint("GET", "/stocktakes/{stocktakeId}", permits=Permission.STOCK_ADJUST)
+def get_stocktake(stocktakeId: str) -> Stocktake:
+    """A stocktake with every line: available before, counted, the difference and its movement."""
+    return answer(Stocktake, services.stock_ops.get(actor(app), stocktakeId))
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from oms.services.risk import RiskService
     from oms.services.roles import RoleService
     from oms.services.statistics import StatisticsService
+    from oms.services.stock_ops import StockOperations
     from oms.services.timeline import TimelineService
     from oms.services.timers import OrderTimers
     from oms.store.records import OrderRecord, RefundRecord
@@ -465,6 +466,13 @@ class Services:
         from oms.store.catalog import CatalogRepository
 
         return CatalogService(CatalogRepository())
+
+    @cached_property
+    def stock_ops(self) -> StockOperations:
+        """Batch stock adjustments and stocktakes, each line through the catalog's stock path."""
+        from oms.services.stock_ops import StockOperations
+
+        return StockOperations(self.catalog)
 
     @cached_property
     def accounts(self) -> AccountService:

@@ -132,6 +132,7 @@ class OmsResolver(APIGatewayHttpResolver):
         also: dict[int, str] | None = None,
         headers: tuple[str, ...] = (),
         summary: str | None = None,
+        csv: Callable[[str], Any] | None = None,
     ) -> Callable[[F], F]:
         """Register a typed route: `permits` (any of them) is checked at the edge, before the body; the
         document lists `status` with the return type's schema, `also` (other success codes with the same
@@ -170,6 +171,7 @@ class OmsResolver(APIGatewayHttpResolver):
             for code in sorted(codes):
                 responses[code] = {"description": PHRASES[code], "content": PROBLEM_CONTENT}
             func.__oms_permits__ = needed  # type: ignore[attr-defined]
+            func.__oms_csv__ = csv  # type: ignore[attr-defined]
             route = self.route(
                 _powertools_path(path),
                 method,
@@ -295,7 +297,7 @@ class EdgeThenValidate(OpenAPIRequestValidationMiddleware):
             if header.alias.lower() == IDEMPOTENCY_HEADER.lower():
                 idempotency_key(app, required=header.required)
         if route.dependant.body_params:
-            check_raw_body(app)
+            check_raw_body(app, getattr(route.func, "__oms_csv__", None))
         return super().handler(app, next_middleware)
 
 
@@ -311,22 +313,34 @@ def check_path_ids(app: EventHandlerInstance) -> None:
             )
 
 
-def check_raw_body(app: EventHandlerInstance) -> None:
+def check_raw_body(app: EventHandlerInstance, from_csv: Callable[[str], Any] | None = None) -> None:
     """A body is JSON in UTF-8, at most MAX_BODY_BYTES, sent as application/json (the media type is
     case-insensitive); its syntax is `strict_json`'s, when powertools reads it. An empty body is left to
-    validation (`missing` when the route requires one)."""
+    validation (`missing` when the route requires one). A route registered with `csv=` also takes
+    text/csv (UTF-8, at most MAX_BODY_BYTES), turned into the JSON body it stands for, then validated."""
     event = app.current_event
     raw = _raw_body(event.body, bool(event.is_base64_encoded))
-    if not raw:
-        return
     content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type != "application/json":
+    csv = from_csv is not None and content_type == "text/csv"
+    if not raw:
+        if csv:  # an empty upload is a missing body, as an empty JSON one
+            _say_json(event)
+        return
+    if content_type != "application/json" and not csv:
         raise unsupported_media_type()
     if len(raw) > MAX_BODY_BYTES:
         raise HttpProblem(
             413, "payload-too-large", "Payload too large", f"the body may be at most {MAX_BODY_BYTES} bytes"
         )
-    decode_json_text(raw)
+    text = decode_json_text(raw)
+    if csv:
+        assert from_csv is not None
+        event.raw_event["body"] = json.dumps(from_csv(text.removeprefix("\ufeff")))
+        event.raw_event["isBase64Encoded"] = False
+    _say_json(event)
+
+
+def _say_json(event: APIGatewayProxyEventV2) -> None:
     # Powertools matches the media type case-sensitively (`application/json` only): tell it what we read.
     headers = event.raw_event.get("headers") or {}
     for name in [name for name in headers if name.lower() == "content-type"]:

@@ -63,6 +63,7 @@ PATH_IDS: dict[str, IdKind] = {
     "templateId": ULID_ID,
     "anomalyId": ULID_ID,
     "exportId": ULID_ID,
+    "stocktakeId": ULID_ID,
     "storeId": NAME_ID,
     "skuId": NAME_ID,
     "warehouseId": NAME_ID,

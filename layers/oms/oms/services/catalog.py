@@ -21,6 +21,7 @@ from oms.domain.permissions import Actor
 from oms.domain.settlement import DEFAULT_COMMISSION_BPS, DEFAULT_SETTLEMENT_DAYS
 from oms.store.catalog import CatalogRepository, NewProduct, StockMovement, StoreRecord
 from oms.store.pages import Page
+from oms.store.stock_ops import LineOnce
 from oms.views.catalog import product_view, sku_view, stock_adjustment_view, store_view
 
 STOCK_ADJUST_ATTEMPTS = 5  # a checkout may move `available` between our read and write: read and check again
@@ -137,9 +138,18 @@ class CatalogService:
         return self.sku(sku_id)
 
     def adjust_stock(
-        self, actor: Actor, sku_id: str, *, delta: int, reason: StockAdjustmentReason, note: str | None
+        self,
+        actor: Actor,
+        sku_id: str,
+        *,
+        delta: int,
+        reason: StockAdjustmentReason,
+        note: str | None,
+        line: tuple[str, int] | None = None,
     ) -> dict[str, Any]:
-        """Restock or correct stock with an audit record, never taking `available` below zero."""
+        """Restock or correct stock with an audit record, never taking `available` below zero. `line`: the
+        batch and line number it is (oms.services.stock_ops): applied once whatever the runs of the batch
+        (`LineAlreadyDone` carries the first run's answer)."""
         now = self._now()
         for _ in range(STOCK_ADJUST_ATTEMPTS):
             before = self.repository.stock_of(sku_id)
@@ -147,8 +157,6 @@ class CatalogService:
                 raise NotFound(f"SKU {sku_id} not found")
             check_adjustment(reason, delta, before.available)
             movement = StockMovement(sku_id, new_id(), delta, reason, note, actor.subject, now)
-            if not self.repository.adjust_stock(movement, before.available, actor):
-                continue
             restock = reason is StockAdjustmentReason.RESTOCK
             after = StockLevel(
                 available=before.available + delta,
@@ -157,5 +165,9 @@ class CatalogService:
                 received=before.received + (delta if restock else 0),
                 adjusted=before.adjusted + (0 if restock else delta),
             )
-            return stock_adjustment_view(movement, after)
+            view = stock_adjustment_view(movement, after)
+            ref = None if line is None else {"batchId": line[0], "line": str(line[1])}
+            once = None if line is None else LineOnce(line[0], line[1], view)
+            if self.repository.adjust_stock(movement, before.available, actor, ref, once):
+                return view
         raise Conflict("stock is changing too fast to adjust; retry")

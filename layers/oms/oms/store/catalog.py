@@ -38,6 +38,7 @@ from oms.store.models import (
     StoreItem,
 )
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
+from oms.store.stock_ops import LineOnce, add_line_marker, raise_if_line_done
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 
@@ -521,14 +522,25 @@ class CatalogRepository:
         except DoesNotExist:
             return None
 
-    def adjust_stock(self, movement: StockMovement, expected_available: int, actor: Actor | None = None) -> bool:
+    def adjust_stock(
+        self,
+        movement: StockMovement,
+        expected_available: int,
+        actor: Actor | None = None,
+        ref: dict[str, str] | None = None,
+        once: LineOnce | None = None,
+    ) -> bool:
         """Move `available` (and the restock or correction counter) by the movement's delta, with its audit
         record, if `available` is still `expected_available`; False when a checkout moved it meanwhile.
-        The movement history row comes from the stock item's change in the stream (`lastMove`)."""
+        The movement history row comes from the stock item's change in the stream (`lastMove`). `ref`: what
+        it belongs to (a batch's line); `once`: that line's marker, written with it (`LineAlreadyDone` when
+        a run of the same batch wrote it first: oms.store.stock_ops)."""
         sku_id, delta = movement.sku_id, movement.delta
         counter = StockItem.received if movement.reason is StockAdjustmentReason.RESTOCK else StockItem.adjusted
-        move = StockMove(MovementKind.ADJUSTMENT, movement.by, None, movement.note or movement.reason.value)
+        move = StockMove(MovementKind.ADJUSTMENT, movement.by, ref, movement.note or movement.reason.value)
         tx = Transaction()
+        if once is not None:
+            add_line_marker(tx, once, movement.at)
         tx.update(
             Part.STOCK,
             StockItem(*keys.stock(sku_id)),
@@ -553,6 +565,8 @@ class CatalogRepository:
             )
         try:
             tx.commit()
-        except TransactionCancelled:
+        except TransactionCancelled as cancelled:
+            if once is not None:
+                raise_if_line_done(cancelled, once)
             return False
         return True

@@ -55,6 +55,15 @@ def stock_move_day_partitions(day: str) -> list[str]:
     return [f"STOCKMOVEDAY#{day}#{shard}" for shard in range(STOCK_MOVE_DAY_SHARDS)]
 
 
+def stocktake(stocktake_id: str) -> tuple[str, str]:
+    return f"STOCKTAKE#{stocktake_id}", "STOCKTAKE"
+
+
+def store_stocktakes_gsi2(store_id: str) -> str:
+    """A store's stocktakes (GSI2, sort key `<at>#<stocktakeId>`): newest first by a reversed query."""
+    return f"STORE#{store_id}#STOCKTAKES"
+
+
 def order_pk(order_id: str) -> str:
     return f"ORDER#{order_id}"
 

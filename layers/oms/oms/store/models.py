@@ -10,6 +10,7 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     SKU#<skuId>              STOCK                stock counters
     SKU#<skuId>              STOCK                (GSI2 STORE#<sid>#STOCK/<skuId>)
     SKU#<skuId>              MOVE#<at>#<ulid>     stock movement (GSI3 STOCKMOVEDAY#<day>#<shard>/<at>#<sku>#<id>)
+    STOCKTAKE#<id>           STOCKTAKE            stocktake record     GSI2 STORE#<sid>#STOCKTAKES/<at>#<id>
     ORDER#<orderId>          META                 order header         GSI1 CUSTOMER#<sub>/ORDER#<oid>,
                                                                        GSI2 ORDERS/<createdAt>#<oid>,
                                                                        GSI3 ORDERSTATUS#<status>/<createdAt>#<oid>,
@@ -277,6 +278,19 @@ class StockMovementItem(Item, discriminator="StockMovement"):
     ref = JSONAttribute(null=True)
     reason = UnicodeAttribute(null=True)
     at = UnicodeAttribute()
+
+
+class StocktakeItem(Item, discriminator="Stocktake"):
+    """A stocktake (STOCKTAKE#<id>/STOCKTAKE; GSI2 STORE#<sid>#STOCKTAKES/<at>#<id>): who counted which SKUs of
+    a store when, each line's available before, counted and difference (oms.services.stock_ops)."""
+
+    stocktakeId = UnicodeAttribute()
+    storeId = UnicodeAttribute()
+    by = UnicodeAttribute()
+    at = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+    lines = JSONAttribute()  # [{line, skuId, status, before, counted, difference, movementId | problem}]
+    summary = JSONAttribute()  # {lines, counted, refused, unitsUp, unitsDown}
 
 
 # ---------------------------------------------------------------- orders

@@ -81,6 +81,7 @@ class Part(StrEnum):
     SKU = "sku"
     STATS = "stats"
     STOCK = "stock"
+    STOCKTAKE = "stocktake"  # a stocktake record (oms.store.stock_ops)
     STORE = "store"
     TEMPLATE = "template"
     TRACKING = "tracking"
