@@ -103,7 +103,7 @@ def test_malformed_csv_is_refused_whole(seeded: dict[str, Any], catalog_api: Api
     if field is None:  # an empty body: the body is missing
         assert_problem(*got, 422, "validation-failed")
     else:
-        status, _, body = got
+        _status, _, body = got
         assert_problem(*got, 422, "validation-failed")
         assert field in [e["field"] for e in body["errors"]], body
     assert table_snapshot() == before
@@ -150,7 +150,6 @@ def test_a_transient_fault_makes_one_line_retry_and_the_same_key_finishes_it(
     seeded: dict[str, Any], catalog_api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from botocore.exceptions import ClientError
-
     from oms.store.catalog import CatalogRepository
 
     real = CatalogRepository.adjust_stock
