@@ -44,6 +44,7 @@ from oms.faults import is_aws_fault, is_transient
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+    from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -340,7 +341,7 @@ def check_raw_body(app: EventHandlerInstance, from_csv: Callable[[str], Any] | N
     _say_json(event)
 
 
-def _say_json(event: APIGatewayProxyEventV2) -> None:
+def _say_json(event: BaseProxyEvent) -> None:
     # Powertools matches the media type case-sensitively (`application/json` only): tell it what we read.
     headers = event.raw_event.get("headers") or {}
     for name in [name for name in headers if name.lower() == "content-type"]:

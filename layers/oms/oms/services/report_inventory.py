@@ -83,8 +83,8 @@ def inventory_report(period: Period, deps: ReportDeps) -> ReportOutput:
     moves: dict[str, list[Movement]] = defaultdict(list)
     every_move: list[Movement] = []
     for day in days:
-        for item in movements_of_day(day.isoformat()):
-            move = _movement(item)
+        for row in movements_of_day(day.isoformat()):
+            move = _movement(row)
             moves[move.sku_id].append(move)
             every_move.append(move)
     figures: list[SkuFigures] = []
