@@ -21,13 +21,13 @@ from oms.api.stock_schemas import StockBatchIn, StocktakeIn, batch_from_csv
 from oms.api.stock_views import StockBatchAnswer, Stocktake, StocktakePage
 from oms.domain.catalog import NewSku
 from oms.domain.permissions import Permission
+from oms.domain.stock_ops import AdjustmentLine, CountLine
 from oms.services.idempotency import request_fingerprint
-from oms.services.stock_ops import AdjustmentLine, CountLine
 
 logger = Logger()
 app = make_resolver(logger, tag="Catalog")
 services = wiring.services()
-snapstart.build_before_snapshot(services, "catalog")
+snapstart.build_before_snapshot(services, "catalog", "stock_ops")
 
 
 def _new_sku(sku: SkuIn) -> NewSku:

@@ -57,6 +57,10 @@ STAFF_ONLY = {
     "POST /products/{productId}/skus",
     "PATCH /skus/{skuId}",
     "POST /skus/{skuId}/stock-adjustments",
+    "POST /stock-adjustments/batch",
+    "POST /stocktakes",
+    "GET /stocktakes",
+    "GET /stocktakes/{stocktakeId}",
     "POST /orders/{orderId}/payments/{paymentId}/review",
     "POST /orders/{orderId}/refunds/{refundId}/resolve",
     "POST /orders/{orderId}/refunds",
@@ -116,6 +120,8 @@ VALID_BODIES: dict[str, Any] = {
     "SkuIn": {**TEE, "skuId": "TEE-NEW"},
     "SkuPatch": {"name": "Tee"},
     "StockAdjustmentIn": {"delta": 1, "reason": "restock"},
+    "StockBatchIn": {"lines": [{"skuId": "TEE-M", "delta": 1, "reason": "restock"}]},
+    "StocktakeIn": {"storeId": "demo", "lines": [{"skuId": "TEE-M", "counted": 1}]},
     "CancelIn": {"reason": "changed my mind"},
     "PaymentIn": {"method": "alipay"},
     "ReviewIn": {"decision": "approve"},
@@ -250,6 +256,7 @@ def world() -> Iterator[World]:
             "provider": "alipay",
             "carrier": "sf",
             "exportId": "01J9ZZZZZZZZZZZZZZZZZZZZZ0",
+            "stocktakeId": "01J9ZZZZZZZZZZZZZZZZZZZZZ0",
         }
         yield world
 

@@ -269,6 +269,30 @@ CASES = [
         lambda w: Call("/skus/TEE-M/stock-adjustments", ADMIN, {"delta": 5, "reason": "restock"}, status=201),
         NEW_REQUEST,
     ),
+    Case(
+        "POST /stock-adjustments/batch",
+        lambda w: Call(
+            "/stock-adjustments/batch",
+            ADMIN,
+            {
+                "lines": [
+                    {"skuId": "TEE-M", "delta": 5, "reason": "restock"},
+                    {"skuId": "TEE-M", "delta": -1, "reason": "stocktake_correction"},
+                ]
+            },
+            {"Idempotency-Key": w.key("stock-batch")},
+        ),
+    ),
+    Case(
+        "POST /stocktakes",
+        lambda w: Call(
+            "/stocktakes",
+            ADMIN,
+            {"storeId": "demo", "lines": [{"skuId": "TEE-M", "counted": 7}]},
+            {"Idempotency-Key": w.key("stocktake")},
+            201,
+        ),
+    ),
     # orders
     Case(
         "POST /orders/quote",

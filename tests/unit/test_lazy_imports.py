@@ -96,7 +96,7 @@ def test_importing_an_api_function_loads_no_store_and_no_service(function: str) 
 OWN_SCHEMAS = {
     "orders": ["oms.api.order_schemas"],
     "payments": ["oms.api.payment_schemas"],
-    "catalog": ["oms.api.catalog_schemas"],
+    "catalog": ["oms.api.catalog_schemas", "oms.api.stock_schemas"],
     "fulfilment": ["oms.api.fulfilment_schemas"],
     "promotions": ["oms.api.pricing_schemas"],
     "payment_callbacks": [],

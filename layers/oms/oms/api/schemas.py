@@ -125,6 +125,7 @@ class Page(View, Generic[Item]):
 # The modules of each function's request models (a function imports only its own: tests/unit/test_lazy_imports.py).
 MODEL_MODULES = (
     "oms.api.catalog_schemas",
+    "oms.api.stock_schemas",
     "oms.api.order_schemas",
     "oms.api.payment_schemas",
     "oms.api.fulfilment_schemas",

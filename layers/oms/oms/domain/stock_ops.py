@@ -23,11 +23,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from oms.domain.catalog import StockAdjustmentReason
 from oms.domain.stock import COUNTERS, MovementKind, is_low
 
 MAX_LINES = 200  # lines of one batch adjustment or one stocktake: ~3 calls each, inside the 15 s timeout
 MAX_CSV_BYTES = 64 * 1024  # a CSV upload, like a JSON body (oms.api.http.MAX_BODY_BYTES)
 CSV_COLUMNS = ("skuId", "delta", "reason", "note")
+
+
+@dataclass(frozen=True)
+class AdjustmentLine:
+    sku_id: str
+    delta: int
+    reason: StockAdjustmentReason
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CountLine:
+    sku_id: str
+    counted: int  # sellable units on the shelf that no order holds
 
 
 class LineOutcome(StrEnum):

@@ -29,13 +29,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from oms.domain.catalog import StockAdjustmentReason
 from oms.domain.clock import to_rfc3339, utcnow
 from oms.domain.errors import Conflict, DomainError, InvalidRequest, NotFound
 from oms.domain.ids import new_id
 from oms.domain.permissions import Actor
 from oms.domain.stock import MovementKind, StockMove
-from oms.domain.stock_ops import MAX_LINES, LineOutcome
+from oms.domain.stock_ops import MAX_LINES, AdjustmentLine, CountLine, LineOutcome
 from oms.faults import is_transient
 from oms.services.access import in_scope
 from oms.services.batches import UNAVAILABLE, problem_of
@@ -56,20 +55,6 @@ from oms.store.stock_ops import (
 
 log = logging.getLogger(__name__)
 RETRY_LINE = {**UNAVAILABLE, "detail": "the store did not answer in time for this line: send the same request again"}
-
-
-@dataclass(frozen=True)
-class AdjustmentLine:
-    sku_id: str
-    delta: int
-    reason: StockAdjustmentReason
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class CountLine:
-    sku_id: str
-    counted: int
 
 
 @dataclass(frozen=True)
