@@ -22,7 +22,7 @@ from oms.api.catalog_schemas import (
     StoreIn,
 )
 from oms.api.catalog_views import (
-    Category,
+    CatalogCategory,
     CategoryDeletion,
     CategoryTree,
     Product,
@@ -111,12 +111,12 @@ CATEGORY = "/stores/{storeId}/categories/{categoryId}"
 
 
 @app.endpoint("POST", CATEGORIES, status=201, permits=Permission.CATALOG_WRITE, problems=(409,), headers=("ETag",))
-def create_category(storeId: str, body: Annotated[CategoryIn, Body()]) -> Response[Category]:
+def create_category(storeId: str, body: Annotated[CategoryIn, Body()]) -> Response[CatalogCategory]:
     """Add a category to the store's tree (a root, or under `parentId`), within the tree's limits."""
     category = services.categories.create(
         actor(app), storeId, name=body.name, parent_id=body.parentId, sort_order=body.sortOrder
     )
-    return Response(201, "application/json", answer(Category, category), etag(category["version"]))
+    return Response(201, "application/json", answer(CatalogCategory, category), etag(category["version"]))
 
 
 @app.endpoint("GET", CATEGORIES)
@@ -126,21 +126,21 @@ def category_tree(storeId: str) -> CategoryTree:
 
 
 @app.endpoint("GET", CATEGORY, headers=("ETag",))
-def get_category(storeId: str, categoryId: str) -> Response[Category]:
+def get_category(storeId: str, categoryId: str) -> Response[CatalogCategory]:
     """One category (ETag: its version)."""
     category = services.categories.category(storeId, categoryId)
-    return Response(200, "application/json", answer(Category, category), etag(category["version"]))
+    return Response(200, "application/json", answer(CatalogCategory, category), etag(category["version"]))
 
 
 @app.endpoint("PATCH", CATEGORY, permits=Permission.CATALOG_WRITE, problems=(409, 412), headers=("ETag",))
 def change_category(
     storeId: str, categoryId: str, body: Annotated[CategoryPatch, Body()], ifMatch: IfMatch = None
-) -> Response[Category]:
+) -> Response[CatalogCategory]:
     """Rename, reorder (`sortOrder`) or move (`parentId`; null: a root) a category; never into its own subtree.
     Its subtree's products are re-filed at their new paths just after a move."""
     changes: dict[str, Any] = {k: getattr(body, k) for k in body.model_fields_set}
     category = services.categories.change(actor(app), storeId, categoryId, changes, if_match(app))
-    return Response(200, "application/json", answer(Category, category), etag(category["version"]))
+    return Response(200, "application/json", answer(CatalogCategory, category), etag(category["version"]))
 
 
 @app.endpoint("DELETE", CATEGORY, permits=Permission.CATALOG_WRITE, problems=(409, 412))

@@ -94,7 +94,7 @@ class StockAdjustment(View):
 ProductPage = Page[ProductSummary]
 
 
-class Category(View):
+class CatalogCategory(View):
     """A node of a store's category tree; `version` is its ETag (send it back as If-Match)."""
 
     categoryId: str
@@ -111,15 +111,15 @@ class Category(View):
     updatedAt: str
 
 
-class CategoryNode(Category):
+class CatalogCategoryNode(CatalogCategory):
     """A category with its children (each level by sort order, then name)."""
 
-    children: list[CategoryNode]
+    children: list[CatalogCategoryNode]
 
 
 class CategoryTree(View):
     storeId: str
-    categories: list[CategoryNode]
+    categories: list[CatalogCategoryNode]
 
 
 class CategoryDeletion(View):
