@@ -516,7 +516,7 @@ class CatalogRepository:
                 tx.update(
                     (Part.SKU, sku_id),
                     SkuItem(*keys.sku(sku_id)),
-                    sku_filing_actions(filing, label),
+                    [*sku_filing_actions(filing, label), SkuItem.version.add(1)],
                     SkuItem.PK.exists(),
                 )
         tx.update(Part.PRODUCT, item, actions, condition)

@@ -387,7 +387,11 @@ class CategoryRepository:
         tx.update(
             Part.PRODUCT,
             ProductItem(*keys.product(product.productId)),
-            [*product_filing_actions(store_id, product.productId, filing), ProductItem.updatedAt.set(now)],
+            [
+                *product_filing_actions(store_id, product.productId, filing),
+                ProductItem.version.add(1),  # its path changed: an If-Match read before is stale
+                ProductItem.updatedAt.set(now),
+            ],
             (ProductItem.categoryId == product.categoryId) & (ProductItem.categoryPath == product.categoryPath),
         )
         if product.categoryId and product.categoryId != target.category_id:
@@ -395,7 +399,10 @@ class CategoryRepository:
             tx.update(Part.PARENT, item, actions, CategoryItem.PK.exists())
         for sku_id in sku_ids:
             tx.update(
-                (Part.SKU, sku_id), SkuItem(*keys.sku(sku_id)), sku_filing_actions(filing, None), SkuItem.PK.exists()
+                (Part.SKU, sku_id),
+                SkuItem(*keys.sku(sku_id)),
+                [*sku_filing_actions(filing, None), SkuItem.version.add(1)],
+                SkuItem.PK.exists(),
             )
         try:
             tx.commit()
