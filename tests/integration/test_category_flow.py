@@ -4,7 +4,9 @@ with its products reassigned (both re-filed by the after-commit function from th
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -109,3 +111,46 @@ def test_a_category_tree_files_lists_prices_moves_and_reassigns(stack: LocalStac
     assert gone.status == 200, gone.text
     assert eventually(lambda: _names(http, store, tea["categoryId"]) == ["Tea towel", "West Lake Longjing"])
     assert eventually(lambda: http.get(f"/stores/{store}/categories/{longjing['categoryId']}").status == 404 or None)
+
+
+def test_racing_opposite_moves_never_make_a_cycle(stack: LocalStack, http: Any) -> None:
+    """A under B and B under A at the same moment, again and again: at most one wins each time, and the tree
+    stays a tree (every category reachable from a root, each path its ancestors' ids)."""
+    token = admin(stack)
+    store = f"it-race-{uuid.uuid4().hex[:8]}"
+    put = http.put(
+        f"/stores/{store}",
+        token=token,
+        json={"name": "Race", "currency": CNY, "shippingFee": {"amount": 0, "currency": CNY}},
+    )
+    assert put.status == 201, put.text
+    a, b = (_category(http, token, store, name)["categoryId"] for name in ("A", "B"))
+    barrier = threading.Barrier(2)
+
+    def move(child: str, parent: str) -> int:
+        barrier.wait()
+        return int(http.patch(f"/stores/{store}/categories/{child}", token=token, json={"parentId": parent}).status)
+
+    wins = 0
+    for _ in range(6):
+        for child in (a, b):  # back to roots first
+            reset = http.patch(f"/stores/{store}/categories/{child}", token=token, json={"parentId": None})
+            assert reset.status == 200, reset.text
+        with ThreadPoolExecutor(2) as pool:
+            statuses = list(pool.map(lambda pair: move(*pair), [(a, b), (b, a)]))
+        assert statuses.count(200) <= 1, statuses
+        assert all(s in (200, 409, 412) for s in statuses), statuses
+        wins += statuses.count(200)
+        nodes = http.get(f"/stores/{store}/categories").json()["categories"]
+        seen = _walk(nodes, "/")
+        assert sorted(seen) == sorted([a, b])  # both reachable: no cycle hid one
+    assert wins >= 1
+
+
+def _walk(level: list[dict[str, Any]], prefix: str) -> list[str]:
+    """The ids of a nested tree, checking each path is its parent's plus its own id."""
+    seen = []
+    for n in level:
+        assert n["path"] == f"{prefix}{n['categoryId']}/"
+        seen += [n["categoryId"], *_walk(n["children"], n["path"])]
+    return seen
