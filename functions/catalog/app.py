@@ -42,7 +42,7 @@ from oms.domain.permissions import Permission
 logger = Logger()
 app = make_resolver(logger, tag="Catalog")
 services = wiring.services()
-snapstart.build_before_snapshot(services, "catalog")
+snapstart.build_before_snapshot(services, "catalog", "categories")
 
 
 def _new_sku(sku: SkuIn) -> NewSku:
