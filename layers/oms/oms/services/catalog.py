@@ -27,9 +27,8 @@ from oms.views.catalog import product_view, sku_view, stock_adjustment_view, sto
 STOCK_ADJUST_ATTEMPTS = 5  # a checkout may move `available` between our read and write: read and check again
 
 
-FilingSource = Callable[
-    [str, str], Filing
-]  # (storeId, categoryId) -> where a product is filed (422 if not its store's)
+# (storeId, categoryId) -> where a product of that store is filed (422 when it is not a category of the store)
+FilingSource = Callable[[str, str], Filing]
 
 
 def _no_tree(store_id: str, category_id: str) -> Filing:
