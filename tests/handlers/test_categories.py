@@ -416,3 +416,29 @@ def test_a_promotion_on_a_category_covers_its_descendants(api: Api) -> None:
     assert not Scope("demo", frozenset({"coffee"})).covers(
         store_id="demo", sku_id="G1-1", category_id=item["categoryId"], category_path=item["categoryPath"]
     )
+
+
+def test_a_product_filed_at_a_path_that_moved_meanwhile_is_refused_and_writes_nothing(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The category read before the product's transaction moved in between: the transaction's condition on the
+    category's path refuses it (409), so no product is ever filed at a stale path."""
+    from oms import wiring
+    from oms.domain.catalog import NewSku
+    from oms.domain.errors import Conflict
+    from oms.domain.money import Money
+    from oms.store.categories import Filing
+
+    tea = create(api, "Tea")
+    green = create(api, "Green", tea["categoryId"])
+    stale = Filing(green["categoryId"], green["path"])
+    assert patch(api, green["categoryId"], {"parentId": None})[0] == 200
+    before = table_snapshot()
+    catalog = wiring.services().catalog
+    monkeypatch.setattr(catalog, "filing", lambda store, category: stale)  # what a request read before the move
+    sku = NewSku("LATE-1", "Late", Money(100, "CNY"), 1, "WH1", 10, {})
+    with pytest.raises(Conflict, match="category changed"):
+        catalog.create_product(
+            store_id="demo", name="Late", description=None, category=None, attributes={}, skus=[sku], category_id="x"
+        )
+    assert table_snapshot() == before
