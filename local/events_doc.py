@@ -113,6 +113,8 @@ WHEN: dict[EventType, str] = {
     EventType.PAYMENT_REMINDER_DUE: "The payment timer's reminder, PaymentReminderSeconds before the deadline, while the order is still unpaid (once per deadline).",
     EventType.MANUAL_ORDER_CREATED: "Staff placed an order for a shopper (POST /admin/orders), with OrderPlaced: the shopper is told how to pay (a payment link, a bank transfer, or offline).",
     EventType.ORDER_EDITED: "Staff edited an unpaid order (PATCH /orders/{orderId}: items, address or price): the shopper is told the new total.",
+    EventType.CATEGORY_MOVED: "Staff moved a category in its store's tree (PATCH /stores/{storeId}/categories/{categoryId} with parentId): the products of its subtree are re-filed at their new category paths after the commit.",
+    EventType.CATEGORY_DELETED: "Staff deleted a category with its products reassigned (DELETE /stores/{storeId}/categories/{categoryId}, reassignTo): they are re-filed in the target after the commit, then the category is forgotten.",
 }
 
 EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
@@ -215,6 +217,21 @@ EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
     EventType.ORDER_EDITED: lambda: events.order_edited(
         ORDER, changes=["items", "address"], previous_total=Money(27800, "CNY"), edited_by="support-1", role="support"
     ),
+    EventType.CATEGORY_MOVED: lambda: events.category_moved(
+        "demo",
+        "01JDXD0C2E4G6J8M0P2R4T6W8Y",
+        from_path="/01JDXD0A0C2E4G6J8M0P2R4T6W/01JDXD0C2E4G6J8M0P2R4T6W8Y/",
+        to_path="/01JDXD0B1D3F5H7K9N1Q3S5V7X/01JDXD0C2E4G6J8M0P2R4T6W8Y/",
+        by="admin-1",
+    ),
+    EventType.CATEGORY_DELETED: lambda: events.category_deleted(
+        "demo",
+        "01JDXD0C2E4G6J8M0P2R4T6W8Y",
+        path="/01JDXD0A0C2E4G6J8M0P2R4T6W/01JDXD0C2E4G6J8M0P2R4T6W8Y/",
+        reassign_to="01JDXD0B1D3F5H7K9N1Q3S5V7X",
+        products=42,
+        by="admin-1",
+    ),
 }
 
 # What the after-commit function (the table's stream) does with an event, besides the bus's consumers.
@@ -229,6 +246,8 @@ AFTER_COMMIT: dict[str, str] = {
     "CaseUpdated": "resumes the case's flow",
     "RefundSucceeded": "settles the case the refund belongs to",
     "ExportRequested": "starts the export's job",
+    "CategoryMoved": "re-files the moved subtree's products at their new paths (page by page)",
+    "CategoryDeleted": "re-files the deleted category's products in its target, then forgets the category",
 }
 
 

@@ -11,8 +11,28 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
-from oms.api.catalog_schemas import ProductIn, ProductPatch, SkuIn, SkuPatch, StockAdjustmentIn, StoreIn
-from oms.api.catalog_views import Product, ProductPage, ProductSummary, Sku, StockAdjustment, Store
+from oms.api.catalog_schemas import (
+    CategoryDeleteIn,
+    CategoryIn,
+    CategoryPatch,
+    ProductIn,
+    ProductPatch,
+    SkuIn,
+    SkuPatch,
+    StockAdjustmentIn,
+    StoreIn,
+)
+from oms.api.catalog_views import (
+    CatalogCategory,
+    CategoryDeletion,
+    CategoryTree,
+    Product,
+    ProductPage,
+    ProductSummary,
+    Sku,
+    StockAdjustment,
+    Store,
+)
 from oms.api.http import actor, answer, etag, if_match, make_resolver
 from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
 from oms.api.params import Cursor, IdempotencyKey, IfMatch, Limit, replayed_header
@@ -27,7 +47,7 @@ from oms.services.idempotency import request_fingerprint
 logger = Logger()
 app = make_resolver(logger, tag="Catalog")
 services = wiring.services()
-snapstart.build_before_snapshot(services, "catalog", "stock_ops")
+snapstart.build_before_snapshot(services, "catalog", "stock_ops", "categories")
 
 
 def _new_sku(sku: SkuIn) -> NewSku:
@@ -90,6 +110,55 @@ def put_store(storeId: str, body: Annotated[StoreIn, Body()], ifMatch: IfMatch =
     return Response(201 if created else 200, "application/json", answer(Store, store), etag(store["version"]))
 
 
+# ---------------------------------------------------------------- categories
+CATEGORIES = "/stores/{storeId}/categories"
+CATEGORY = "/stores/{storeId}/categories/{categoryId}"
+
+
+@app.endpoint("POST", CATEGORIES, status=201, permits=Permission.CATALOG_WRITE, problems=(409,), headers=("ETag",))
+def create_category(storeId: str, body: Annotated[CategoryIn, Body()]) -> Response[CatalogCategory]:
+    """Add a category to the store's tree (a root, or under `parentId`), within the tree's limits."""
+    category = services.categories.create(
+        actor(app), storeId, name=body.name, parent_id=body.parentId, sort_order=body.sortOrder
+    )
+    return Response(201, "application/json", answer(CatalogCategory, category), etag(category["version"]))
+
+
+@app.endpoint("GET", CATEGORIES)
+def category_tree(storeId: str) -> CategoryTree:
+    """The store's category tree, nested, each level by sort order then name."""
+    return answer(CategoryTree, {"storeId": storeId, "categories": services.categories.tree(storeId)})
+
+
+@app.endpoint("GET", CATEGORY, headers=("ETag",))
+def get_category(storeId: str, categoryId: str) -> Response[CatalogCategory]:
+    """One category (ETag: its version)."""
+    category = services.categories.category(storeId, categoryId)
+    return Response(200, "application/json", answer(CatalogCategory, category), etag(category["version"]))
+
+
+@app.endpoint("PATCH", CATEGORY, permits=Permission.CATALOG_WRITE, problems=(409, 412), headers=("ETag",))
+def change_category(
+    storeId: str, categoryId: str, body: Annotated[CategoryPatch, Body()], ifMatch: IfMatch = None
+) -> Response[CatalogCategory]:
+    """Rename, reorder (`sortOrder`) or move (`parentId`; null: a root) a category; never into its own subtree.
+    Its subtree's products are re-filed at their new paths just after a move."""
+    changes: dict[str, Any] = {k: getattr(body, k) for k in body.model_fields_set}
+    category = services.categories.change(actor(app), storeId, categoryId, changes, if_match(app))
+    return Response(200, "application/json", answer(CatalogCategory, category), etag(category["version"]))
+
+
+@app.endpoint("DELETE", CATEGORY, permits=Permission.CATALOG_WRITE, problems=(409, 412))
+def delete_category(
+    storeId: str, categoryId: str, body: Annotated[CategoryDeleteIn | None, Body()] = None, ifMatch: IfMatch = None
+) -> CategoryDeletion:
+    """Delete a category without child categories: empty, or with its products reassigned to `reassignTo` (another
+    category of the store; they are re-filed there just after)."""
+    reassign_to = body.reassignTo if body is not None else None
+    deletion = services.categories.delete(actor(app), storeId, categoryId, reassign_to, if_match(app))
+    return answer(CategoryDeletion, deletion)
+
+
 # ---------------------------------------------------------------- products
 @app.endpoint(
     "POST",
@@ -111,6 +180,7 @@ def create_product(body: Annotated[ProductIn, Body()]) -> Response[Product]:
         category=body.category,
         attributes=dict(body.attributes),
         skus=[_new_sku(s) for s in body.skus],
+        category_id=body.categoryId,
     )
     headers = {"Location": f"/products/{product['productId']}", **etag(product["version"])}
     return Response(201, "application/json", answer(Product, product), headers)
@@ -123,8 +193,20 @@ def list_products(
     ],
     limit: Annotated[int | None, Query(description="Items per page (default 20, at most 100).")] = None,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    category: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=NAME_ID_MAX,
+            pattern=NAME_ID_PATTERN,
+            description="A category of the store: its products and its descendants' (by category path).",
+        ),
+    ] = None,
 ) -> ProductPage:
-    """A store's products (without their SKUs), a page at a time."""
+    """A store's products (without their SKUs), a page at a time; of one category and its descendants."""
+    if category is not None:
+        page = services.categories.products(store, category, limit, cursor)
+        return answer(ProductPage, {"items": page.items, "next_cursor": page.next_cursor})
     page = services.catalog.products(store, limit, cursor)
     return answer(ProductPage, {"items": page.items, "next_cursor": page.next_cursor})
 

@@ -94,6 +94,11 @@ class Case:
         return self.route + (f" [{self.variant}]" if self.variant else "")
 
 
+def _category(w: World) -> str:
+    made = w.ok("POST /stores/{storeId}/categories", Call("/stores/demo/categories", ADMIN, {"name": "c"}, status=201))
+    return str(made["categoryId"])
+
+
 def _saved_address(w: World) -> str:
     saved = w.ok("POST /me/addresses", Call("/me/addresses", CUSTOMER, {"address": ADDRESS}, status=201))
     return str(saved["addressId"])
@@ -264,6 +269,27 @@ CASES = [
         NEW_REQUEST,
     ),
     Case("PATCH /skus/{skuId}", lambda w: Call("/skus/TEE-M", ADMIN, {"name": "Tee, M"}), CONVERGES),
+    Case(
+        "POST /stores/{storeId}/categories",
+        lambda w: Call("/stores/demo/categories", ADMIN, {"name": w.key("Tea")}, status=201),
+        NEW_REQUEST,  # a retry adds another category
+    ),
+    Case(
+        "PATCH /stores/{storeId}/categories/{categoryId}",
+        lambda w: Call(f"/stores/demo/categories/{_category(w)}", ADMIN, {"name": "Teas", "sortOrder": 2}),
+        CONVERGES,
+    ),
+    Case(
+        "PATCH /stores/{storeId}/categories/{categoryId}",
+        lambda w: Call(f"/stores/demo/categories/{_category(w)}", ADMIN, {"parentId": _category(w)}),
+        CONVERGES,  # a retried move finds it where it asked: the category as it is
+        variant="move",
+    ),
+    Case(
+        "DELETE /stores/{storeId}/categories/{categoryId}",
+        lambda w: Call(f"/stores/demo/categories/{_category(w)}", ADMIN),
+        NEW_REQUEST,  # a retry is 404: it is gone
+    ),
     Case(
         "POST /skus/{skuId}/stock-adjustments",
         lambda w: Call("/skus/TEE-M/stock-adjustments", ADMIN, {"delta": 5, "reason": "restock"}, status=201),

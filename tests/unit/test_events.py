@@ -61,6 +61,8 @@ def _examples() -> list[OutboxEvent]:
             SUMMARY, payment_mode="online", payment_link="https://shop/orders/o1/pay", created_by="s1", role="support"
         ),
         events.order_edited(SUMMARY, changes=["items"], previous_total=cny, edited_by="s1", role="support"),
+        events.category_moved("demo", "C1", from_path="/C1/", to_path="/C0/C1/", by="admin-1"),
+        events.category_deleted("demo", "C1", path="/C1/", reassign_to="C2", products=3, by="admin-1"),
     ]
 
 

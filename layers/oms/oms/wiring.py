@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from oms.services.audit import AuditService
     from oms.services.batches import BatchService
     from oms.services.catalog import CatalogService
+    from oms.services.categories import CategoryService
     from oms.services.exports import ExportService
     from oms.services.fulfilment import FulfilmentService
     from oms.services.manual_orders import ManualOrderService
@@ -333,6 +334,7 @@ class Services:
             arm_payment_timeout,
             finish_cancel,
             rearm_payment_timeout,
+            refile_category_products,
             resume_case_flow,
             settle_case,
             settle_refunds,
@@ -362,6 +364,8 @@ class Services:
                 EventType.EXPORT_REQUESTED: [
                     start_export_job(StepFunctionsExportJob(self.settings.export_job_state_machine_arn))
                 ],
+                EventType.CATEGORY_MOVED: [refile_category_products(self.categories)],
+                EventType.CATEGORY_DELETED: [refile_category_products(self.categories)],
             }
         )
 
@@ -465,7 +469,17 @@ class Services:
         from oms.services.catalog import CatalogService
         from oms.store.catalog import CatalogRepository
 
-        return CatalogService(CatalogRepository())
+        return CatalogService(CatalogRepository(), filing=lambda store, cid: self.categories.filing(store, cid))
+
+    @cached_property
+    def categories(self) -> CategoryService:
+        """A store's category tree, products by category, and their re-filing after a move or a delete."""
+        from oms.services.categories import CategoryService
+        from oms.store.catalog import product_record
+        from oms.store.categories import CategoryRepository
+        from oms.views.catalog import product_view
+
+        return CategoryService(CategoryRepository(), product_view=lambda item: product_view(product_record(item)))
 
     @cached_property
     def stock_ops(self) -> StockOperations:

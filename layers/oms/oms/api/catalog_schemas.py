@@ -78,6 +78,7 @@ class ProductIn(Strict):
     name: ShortText
     description: LongText | None = None
     category: ShortText | None = None
+    categoryId: Id | None = None  # a category of the store's tree (its SKUs follow it)
     attributes: Attributes = {}  # noqa: RUF012 (a pydantic field: each instance gets a copy)
     skus: list[SkuIn] = Field(min_length=1, max_length=30)
 
@@ -86,6 +87,7 @@ class ProductPatch(Strict):
     name: ShortText | None = None
     description: LongText | None = None
     category: ShortText | None = None
+    categoryId: Id | None = None  # null: out of the tree
     attributes: Attributes | None = None
     status: Annotated[str, StringConstraints(pattern="^(ACTIVE|INACTIVE)$")] | None = None
 
@@ -115,3 +117,26 @@ class StockAdjustmentIn(Strict):
     delta: int = Field(ge=-10_000_000, le=10_000_000)
     reason: Annotated[StockAdjustmentReason, ByValue]
     note: Note | None = None
+
+
+class CategoryIn(Strict):
+    name: ShortText
+    parentId: Id | None = None  # None: a root
+    sortOrder: int = Field(default=0, ge=-1_000_000, le=1_000_000)
+
+
+class CategoryPatch(Strict):
+    name: ShortText | None = None
+    parentId: Id | None = None  # present: move under it (null: make it a root)
+    sortOrder: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
+
+    @field_validator("name", "sortOrder")
+    @classmethod
+    def _kept(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("a category's name and sort order cannot be removed")
+        return value
+
+
+class CategoryDeleteIn(Strict):
+    reassignTo: Id | None = None  # where its products go (another category of the store)

@@ -54,7 +54,9 @@ class ProductSummary(View):
     storeId: str
     name: str
     description: str | None
-    category: str | None
+    category: str | None = Field(description="A free-text label (the category tree's is `categoryId`).")
+    categoryId: str | None = Field(None, description="The store's category it is filed in.")
+    categoryPath: str | None = Field(None, description='"/<rootId>/.../<categoryId>/": its category and ancestors.')
     attributes: dict[str, str]
     status: SkuStatus  # a product is ACTIVE or INACTIVE like a SKU
     version: int
@@ -90,3 +92,40 @@ class StockAdjustment(View):
 
 
 ProductPage = Page[ProductSummary]
+
+
+class CatalogCategory(View):
+    """A node of a store's category tree; `version` is its ETag (send it back as If-Match)."""
+
+    categoryId: str
+    storeId: str
+    name: str
+    parentId: str | None
+    path: str = Field(description='"/<rootId>/.../<categoryId>/": the ids of its ancestors and its own.')
+    depth: int
+    sortOrder: int
+    childCount: int
+    productCount: int = Field(description="Products filed in it (not in its descendants).")
+    version: int
+    createdAt: str
+    updatedAt: str
+
+
+class CatalogCategoryNode(CatalogCategory):
+    """A category with its children (each level by sort order, then name)."""
+
+    children: list[CatalogCategoryNode]
+
+
+class CategoryTree(View):
+    storeId: str
+    categories: list[CatalogCategoryNode]
+
+
+class CategoryDeletion(View):
+    """A deleted category; `reassigning` products are being re-filed in `reassignTo` (just after the answer)."""
+
+    storeId: str
+    categoryId: str
+    reassignTo: str | None
+    reassigning: int

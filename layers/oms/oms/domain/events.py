@@ -48,6 +48,10 @@ class EventType(StrEnum):
     # bank transfer instructions, or that it is settled offline).
     MANUAL_ORDER_CREATED = "ManualOrderCreated"
     ORDER_EDITED = "OrderEdited"  # staff changed an unpaid order's items, address or price: the shopper is told
+    # A category moved in its store's tree: its subtree's products are re-filed at their new paths after the commit.
+    CATEGORY_MOVED = "CategoryMoved"
+    # A category was deleted with its products reassigned: they are re-filed in the target after the commit.
+    CATEGORY_DELETED = "CategoryDeleted"
 
 
 @dataclass(frozen=True)
@@ -291,3 +295,25 @@ def case_overdue(case: Mapping[str, Any], *, status: str, step: str, deadline: s
     return OutboxEvent(
         EventType.CASE_OVERDUE, {**case, "status": status, "step": step, "deadline": deadline, "action": action}
     )
+
+
+# ---------------------------------------------------------------- catalog
+def category_moved(store_id: str, category_id: str, *, from_path: str, to_path: str, by: str) -> OutboxEvent:
+    """`fromPath`: the subtree's products still filed under it are re-filed at their categories' current paths."""
+    detail = {"storeId": store_id, "categoryId": category_id, "fromPath": from_path, "toPath": to_path, "by": by}
+    return OutboxEvent(EventType.CATEGORY_MOVED, detail)
+
+
+def category_deleted(
+    store_id: str, category_id: str, *, path: str, reassign_to: str, products: int, by: str
+) -> OutboxEvent:
+    """The category's `products` go to `reassignTo`; the category is forgotten once none is left in it."""
+    detail = {
+        "storeId": store_id,
+        "categoryId": category_id,
+        "fromPath": path,
+        "reassignTo": reassign_to,
+        "products": products,
+        "by": by,
+    }
+    return OutboxEvent(EventType.CATEGORY_DELETED, detail)

@@ -77,6 +77,7 @@ class SkuTerms:
 
     category_id: str | None = None
     points_price: int = 0
+    category_path: str | None = None  # filed in the category tree: promotions on an ancestor cover it too
 
     def __post_init__(self) -> None:
         if type(self.points_price) is not int or self.points_price < 0:
@@ -406,7 +407,10 @@ class _Work:
 
     def covered(self, scope: Scope, i: int) -> bool:
         line = self.lines[i]
-        return scope.covers(store_id=line.store_id, sku_id=line.sku_id, category_id=self.terms[i].category_id)
+        terms = self.terms[i]
+        return scope.covers(
+            store_id=line.store_id, sku_id=line.sku_id, category_id=terms.category_id, category_path=terms.category_path
+        )
 
     def amount(self, indexes: Sequence[int]) -> int:
         return sum(self.remaining[i] for i in indexes)

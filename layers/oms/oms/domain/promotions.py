@@ -103,12 +103,17 @@ class Scope:
     def is_platform(self) -> bool:
         return self.store_id is None
 
-    def covers(self, *, store_id: str, sku_id: str, category_id: str | None) -> bool:
+    def covers(self, *, store_id: str, sku_id: str, category_id: str | None, category_path: str | None = None) -> bool:
+        """`category_path` ("/<rootId>/.../<categoryId>/", a SKU of a product filed in the category tree): a rule
+        on a category covers its descendants' SKUs too."""
         if self.store_id is not None and store_id != self.store_id:
             return False
-        if self.category_ids and category_id not in self.category_ids:
+        if self.category_ids and category_id not in self.category_ids and not self._covers_path(category_path):
             return False
         return not (self.sku_ids and sku_id not in self.sku_ids)
+
+    def _covers_path(self, path: str | None) -> bool:
+        return path is not None and not self.category_ids.isdisjoint(part for part in path.split("/") if part)
 
 
 # ---------------------------------------------------------------- promotion rules

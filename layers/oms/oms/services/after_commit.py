@@ -186,3 +186,18 @@ def start_export_job(jobs: ExportJobStarter) -> AfterCommitAction:
         jobs.start(str(event.detail["exportId"]))
 
     return start
+
+
+class CategoryRefiling(Protocol):
+    def refile(self, detail: Mapping[str, Any]) -> int: ...
+
+
+def refile_category_products(categories: CategoryRefiling) -> AfterCommitAction:
+    """CategoryMoved / CategoryDeleted → the products filed under the old path are re-filed at their categories'
+    current paths (a deleted category's: in its target), page by page, each product in its own conditional
+    transaction; a long subtree continues from a new outbox row (oms.services.categories.refile)."""
+
+    def refile(event: CommittedEvent) -> None:
+        categories.refile(event.detail)
+
+    return refile

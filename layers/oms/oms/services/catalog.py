@@ -20,6 +20,7 @@ from oms.domain.payment import LatePaymentPolicy
 from oms.domain.permissions import Actor
 from oms.domain.settlement import DEFAULT_COMMISSION_BPS, DEFAULT_SETTLEMENT_DAYS
 from oms.store.catalog import CatalogRepository, NewProduct, StockMovement, StoreRecord
+from oms.store.categories import Filing
 from oms.store.pages import Page
 from oms.store.stock_ops import LineOnce
 from oms.views.catalog import product_view, sku_view, stock_adjustment_view, store_view
@@ -27,10 +28,21 @@ from oms.views.catalog import product_view, sku_view, stock_adjustment_view, sto
 STOCK_ADJUST_ATTEMPTS = 5  # a checkout may move `available` between our read and write: read and check again
 
 
+# (storeId, categoryId) -> where a product of that store is filed (422 when it is not a category of the store)
+FilingSource = Callable[[str, str], Filing]
+
+
+def _no_tree(store_id: str, category_id: str) -> Filing:
+    raise InvalidRequest("categories are not available here", field="categoryId")
+
+
 class CatalogService:
-    def __init__(self, repository: CatalogRepository, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, repository: CatalogRepository, clock: Callable[[], datetime] = utcnow, filing: FilingSource = _no_tree
+    ) -> None:
         self.repository = repository
         self.clock = clock
+        self.filing = filing  # oms.services.categories.CategoryService.filing
 
     def _now(self) -> str:
         return to_rfc3339(self.clock())
@@ -88,10 +100,16 @@ class CatalogService:
         category: str | None,
         attributes: dict[str, str],
         skus: list[NewSku],
+        category_id: str | None = None,
     ) -> dict[str, Any]:
         if len({s.price.currency for s in skus}) > 1:
             raise InvalidRequest("all SKUs of a product are priced in the store's currency", field="skus")
-        new = NewProduct(new_id(), store_id, name, description, category, attributes, skus)
+        filing = None
+        if category_id is not None:
+            if any(s.category_id not in (None, category_id) for s in skus):
+                raise InvalidRequest("the SKUs of a product filed in a category are in its category", field="skus")
+            filing = self.filing(store_id, category_id)
+        new = NewProduct(new_id(), store_id, name, description, category, attributes, skus, filing)
         return product_view(self.repository.create_product(new, self._now()))
 
     def products(self, store_id: str, limit: int | None, cursor: str | None) -> Page[dict[str, Any]]:
@@ -105,8 +123,21 @@ class CatalogService:
         return product_view(product)
 
     def update_product(self, product_id: str, changes: dict[str, Any], if_match: int | None) -> dict[str, Any]:
-        """Change fields (None removes one); with If-Match only if the product still has that version."""
-        updated = self.repository.update_product(product_id, changes, if_match, self._now())
+        """Change fields (None removes one); with If-Match only if the product still has that version. A new
+        `categoryId` files it (and its SKUs) in that category of its store, in the same transaction."""
+        refiling = None
+        if "categoryId" in changes:
+            category_id = changes.pop("categoryId")
+            found = self.repository.product_for_refiling(product_id)
+            if found is None:
+                raise NotFound(f"product {product_id} not found")
+            current, sku_ids = found
+            if if_match is not None and current.version != if_match:
+                raise PreconditionFailed("the product has changed since you read it (If-Match)")
+            if category_id != current.category_id:
+                filing = None if category_id is None else self.filing(current.store_id, category_id)
+                refiling = (current, sku_ids, filing)
+        updated = self.repository.update_product(product_id, changes, if_match, self._now(), refiling)
         if updated is None:
             if not self.repository.product_exists(product_id):
                 raise NotFound(f"product {product_id} not found")
@@ -130,6 +161,12 @@ class CatalogService:
             raise NotFound(f"SKU {sku_id} not found")
         if if_match is not None and current.version != if_match:
             raise PreconditionFailed("the SKU has changed since you read it (If-Match)")
+        if (
+            "categoryId" in changes
+            and current.category_path is not None
+            and changes["categoryId"] != current.category_id
+        ):
+            raise InvalidRequest("the SKU's product is filed in a category: its SKUs follow it", field="categoryId")
         price = changes.get("price")
         if price is not None and price.currency != current.price.currency:
             raise InvalidRequest("a SKU keeps its store's currency", field="price.currency")

@@ -28,7 +28,9 @@ from oms.domain.settlement import DEFAULT_COMMISSION_BPS, DEFAULT_SETTLEMENT_DAY
 from oms.domain.stock import MovementKind, StockMove
 from oms.store import keys
 from oms.store.audit import add_audit
+from oms.store.categories import Filing, count_change, filed_here, product_filing_actions, sku_filing_actions
 from oms.store.models import (
+    CategoryItem,
     Item,
     MoneyAttribute,
     ProductItem,
@@ -92,7 +94,9 @@ def sku_domain(item: SkuItem) -> Sku:
 
 
 def sku_terms(item: SkuItem) -> SkuTerms:
-    return SkuTerms(category_id=item.categoryId, points_price=int(item.pointsPrice or 0))
+    return SkuTerms(
+        category_id=item.categoryId, points_price=int(item.pointsPrice or 0), category_path=item.categoryPath
+    )
 
 
 def stock_level(item: StockItem) -> StockLevel:
@@ -138,6 +142,7 @@ class SkuRecord:
     status: str
     available: int  # from its stock counter (0 when it has none)
     version: int
+    category_path: str | None = None  # set while its product is filed in the tree (its category is the product's)
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,8 @@ class ProductRecord:
     created_at: str
     updated_at: str
     skus: list[SkuRecord] | None = None  # None: not read with the product (listings)
+    category_id: str | None = None  # the store's category it is filed in (oms.store.categories)
+    category_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,7 @@ class NewProduct:
     category: str | None
     attributes: dict[str, str]
     skus: list[NewSku]
+    filing: Filing | None = None  # filed in a category of the store
 
 
 @dataclass(frozen=True)
@@ -212,6 +220,7 @@ def _sku_record(item: SkuItem, stock: StockItem | None) -> SkuRecord:
         status=item.status,
         available=int(stock.available) if stock else 0,
         version=int(item.version),
+        category_path=item.categoryPath,
     )
 
 
@@ -228,7 +237,14 @@ def _product_record(item: ProductItem, skus: list[SkuRecord] | None = None) -> P
         created_at=item.createdAt,
         updated_at=item.updatedAt,
         skus=skus,
+        category_id=item.categoryId,
+        category_path=item.categoryPath,
     )
+
+
+def product_record(item: ProductItem) -> ProductRecord:
+    """A product row as listings show it (without its SKUs)."""
+    return _product_record(item)
 
 
 # ---------------------------------------------------------------- repository
@@ -331,6 +347,11 @@ class CatalogRepository:
             createdAt=now,
             updatedAt=now,
         )
+        filing = new.filing
+        if filing is not None:
+            product.categoryId, product.categoryPath = filing.category_id, filing.path
+            product.GSI3PK = keys.store_category_products_gsi3(new.store_id)
+            product.GSI3SK = keys.category_products_sort_key(filing.path, new.product_id)
         currencies = {s.price.currency for s in new.skus}
         tx = Transaction()
         store_condition = StoreItem.PK.exists()
@@ -338,7 +359,12 @@ class CatalogRepository:
             store_condition &= StoreItem.currency == next(iter(currencies))
         tx.check(Part.STORE, StoreItem(*keys.store(new.store_id)), store_condition)
         tx.put(Part.PRODUCT, product, ProductItem.PK.does_not_exist())
-        created = [self._add_sku_actions(tx, new.product_id, new.store_id, s, now, new.category) for s in new.skus]
+        if filing is not None:  # its category counts it (so it is not deleted as empty), if still where it was read
+            category, filed = filed_here(new.store_id, filing)
+            tx.update(Part.CATEGORY, category, [CategoryItem.productCount.add(1)], filed)
+        created = [
+            self._add_sku_actions(tx, new.product_id, new.store_id, s, now, new.category, filing) for s in new.skus
+        ]
         self._commit_catalog_tx(tx, new.store_id)
         return _product_record(product, [_sku_record(sku, stock) for sku, stock in created])
 
@@ -350,14 +376,28 @@ class CatalogRepository:
             StoreItem(*keys.store(product.storeId)),
             StoreItem.PK.exists() & (StoreItem.currency == new_sku.price.currency),
         )
-        tx.check(Part.PRODUCT, ProductItem(*keys.product(product_id)), ProductItem.PK.exists())
-        sku, stock = self._add_sku_actions(tx, product_id, product.storeId, new_sku, now, product.category)
+        filing = (
+            Filing(product.categoryId, product.categoryPath) if product.categoryId and product.categoryPath else None
+        )
+        tx.check(
+            Part.PRODUCT,
+            ProductItem(*keys.product(product_id)),
+            ProductItem.PK.exists()
+            & (ProductItem.categoryPath == filing.path if filing else ProductItem.categoryPath.does_not_exist()),
+        )
+        sku, stock = self._add_sku_actions(tx, product_id, product.storeId, new_sku, now, product.category, filing)
         self._commit_catalog_tx(tx, product.storeId)
         return _sku_record(sku, stock)
 
     @staticmethod
     def _add_sku_actions(
-        tx: Transaction, product_id: str, store_id: str, new_sku: NewSku, now: str, category: str | None
+        tx: Transaction,
+        product_id: str,
+        store_id: str,
+        new_sku: NewSku,
+        now: str,
+        category: str | None,
+        filing: Filing | None = None,
     ) -> tuple[SkuItem, StockItem]:
         sku_id = new_sku.sku_id or new_id()
         sku = SkuItem(
@@ -372,7 +412,8 @@ class CatalogRepository:
             warehouseId=new_sku.warehouse_id,
             weightGrams=new_sku.weight_grams,
             attributes=new_sku.attributes,
-            categoryId=new_sku.category_id or category,
+            categoryId=filing.category_id if filing else new_sku.category_id or category,
+            categoryPath=filing.path if filing else None,
             pointsPrice=new_sku.points_price,
             handling=new_sku.handling,
             crossBorder="true" if new_sku.cross_border else "false",
@@ -409,7 +450,9 @@ class CatalogRepository:
                     f"store {store_id} does not exist or prices in another currency", field="storeId"
                 ) from cancelled
             if cancelled.failed(Part.PRODUCT):
-                raise NotFound("product not found") from cancelled
+                raise NotFound("product not found (or it was just re-filed: retry)") from cancelled
+            if cancelled.failed(Part.CATEGORY):
+                raise Conflict("the product's category changed meanwhile; retry") from cancelled
             taken = sorted({f.key for f in cancelled.failed(Part.SKU, Part.STOCK)})
             if taken:
                 raise Conflict(f"SKU id already exists: {', '.join(taken)}", skuIds=taken) from cancelled
@@ -428,11 +471,27 @@ class CatalogRepository:
             return False
         return True
 
+    def product_for_refiling(self, product_id: str) -> tuple[ProductRecord, list[str]] | None:
+        """The product as it is now (consistent) and its SKU ids, to move it to another category."""
+        try:
+            product = ProductItem.get(*keys.product(product_id), consistent_read=True)
+        except DoesNotExist:
+            return None
+        skus = [i.skuId for i in Item.gsi1.query(keys.product_gsi1(product_id)) if isinstance(i, SkuItem)]
+        return _product_record(product), skus
+
     def update_product(
-        self, product_id: str, changes: dict[str, Any], expected_version: int | None, now: str
+        self,
+        product_id: str,
+        changes: dict[str, Any],
+        expected_version: int | None,
+        now: str,
+        refiling: tuple[ProductRecord, list[str], Filing | None] | None = None,
     ) -> ProductRecord | None:
         """Set (None: remove) the product's fields and bump its version, if it exists (and has
-        `expected_version`); the product after the change, None when the condition failed."""
+        `expected_version`); the product after the change, None when the condition failed. `refiling`: the
+        product as read, its SKUs and its new category (None: none), moved in the same transaction (the old
+        category's count down, the new one's up, the SKUs' category with them)."""
         item = ProductItem(*keys.product(product_id))
         actions: list[Action] = [ProductItem.version.add(1), ProductItem.updatedAt.set(now)]
         for name, value in changes.items():
@@ -442,10 +501,31 @@ class CatalogRepository:
         if expected_version is not None:
             condition &= ProductItem.version == expected_version
         tx = Transaction()  # one conditional write, re-sent by the store when it loses a race
+        if refiling is not None:
+            current, sku_ids, filing = refiling
+            store_id = current.store_id
+            actions += product_filing_actions(store_id, product_id, filing)
+            condition &= ProductItem.version == current.version
+            if filing is not None:
+                category, filed = filed_here(store_id, filing)
+                tx.update(Part.CATEGORY, category, [CategoryItem.productCount.add(1)], filed)
+            if current.category_id:
+                old, down = count_change(store_id, current.category_id, -1)
+                tx.update(Part.PARENT, old, down, CategoryItem.PK.exists())
+            label = changes.get("category", current.category)
+            for sku_id in sku_ids:
+                tx.update(
+                    (Part.SKU, sku_id),
+                    SkuItem(*keys.sku(sku_id)),
+                    [*sku_filing_actions(filing, label), SkuItem.version.add(1)],
+                    SkuItem.PK.exists(),
+                )
         tx.update(Part.PRODUCT, item, actions, condition)
         try:
             tx.commit()
-        except TransactionCancelled:
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(Part.CATEGORY):
+                raise Conflict("the category changed meanwhile; read it again") from cancelled
             return None
         return _product_record(ProductItem.get(*keys.product(product_id), consistent_read=True))
 

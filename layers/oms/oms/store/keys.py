@@ -24,6 +24,35 @@ def store_products_gsi2(store_id: str) -> str:
     return f"STORE#{store_id}#PRODUCTS"
 
 
+# ---------------------------------------------------------------- categories (oms.store.categories)
+CATEGORY_SK_PREFIX = "CATEGORY#"
+
+
+def category(store_id: str, category_id: str) -> tuple[str, str]:
+    """A store's categories live in its partition: the whole tree is one consistent Query."""
+    return f"STORE#{store_id}", f"{CATEGORY_SK_PREFIX}{category_id}"
+
+
+def category_tree(store_id: str) -> tuple[str, str]:
+    """How many categories the store has (the store-wide limit); not in the CATEGORY# range."""
+    return f"STORE#{store_id}", "CATEGORYTREE"
+
+
+def category_jobs_pk(store_id: str) -> str:
+    """Where the outbox rows of a store's category moves and deletes live (their products' re-filing)."""
+    return f"CATEGORYJOB#{store_id}"
+
+
+def store_category_products_gsi3(store_id: str) -> str:
+    """A store's products by category path (GSI3, sort key `<categoryPath><productId>`): a category with its
+    descendants' products is one begins_with range."""
+    return f"STORE#{store_id}#CATEGORYPRODUCTS"
+
+
+def category_products_sort_key(category_path: str, product_id: str) -> str:
+    return f"{category_path}{product_id}"
+
+
 def sku(sku_id: str) -> tuple[str, str]:
     return f"SKU#{sku_id}", "META"
 

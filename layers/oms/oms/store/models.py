@@ -5,7 +5,11 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     STORE#<storeId>          META                 store settings
     STORES                   DIRECTORY            shipping policies of every store (read by checkout)
     PRODUCT#<productId>      META                 product              GSI1 PRODUCT#<pid>/#META,
-                                                                       GSI2 STORE#<sid>#PRODUCTS/<pid>
+                                                                       GSI2 STORE#<sid>#PRODUCTS/<pid>,
+                                                                       GSI3 STORE#<sid>#CATEGORYPRODUCTS/<path><pid>
+                                                                       while filed in a category
+    STORE#<storeId>          CATEGORY#<cid>       category (parent, path, counts)
+    STORE#<storeId>          CATEGORYTREE         how many categories the store has
     SKU#<skuId>              META                 SKU (price...)       GSI1 PRODUCT#<pid>/SKU#<skuId>
     SKU#<skuId>              STOCK                stock counters
     SKU#<skuId>              STOCK                (GSI2 STORE#<sid>#STOCK/<skuId>)
@@ -233,6 +237,29 @@ class ProductItem(Item, discriminator="Product"):
     updatedAt = UnicodeAttribute()
 
 
+class CategoryItem(Item, discriminator="Category"):
+    """One node of a store's category tree (STORE#<sid>/CATEGORY#<cid>)."""
+
+    categoryId = UnicodeAttribute()
+    storeId = UnicodeAttribute()
+    name = UnicodeAttribute()
+    parentId = UnicodeAttribute(null=True)  # None: a root
+    path = UnicodeAttribute()  # "/<rootId>/.../<categoryId>/"
+    sortOrder = NumberAttribute()
+    childCount = NumberAttribute()
+    productCount = NumberAttribute()  # products filed here (not in its descendants), incoming reassignments included
+    status = UnicodeAttribute()  # CategoryStatus
+    reassignTo = UnicodeAttribute(null=True)  # while DELETING: where its products go
+    version = NumberAttribute()
+    createdAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+
+
+class CategoryTreeItem(Item, discriminator="CategoryTree"):
+    categories = NumberAttribute(null=True)  # categories of the store (DELETING ones not counted)
+    roots = NumberAttribute(null=True)  # of which roots
+
+
 class SkuItem(Item, discriminator="Sku"):
     skuId = UnicodeAttribute()
     productId = UnicodeAttribute()
@@ -243,6 +270,7 @@ class SkuItem(Item, discriminator="Sku"):
     weightGrams = NumberAttribute()
     attributes = JSONAttribute(null=True)
     categoryId = UnicodeAttribute(null=True)  # what category-scoped promotions and coupons match
+    categoryPath = UnicodeAttribute(null=True)  # its product's category path: promotions cover descendants
     pointsPrice = NumberAttribute(null=True)  # points per unit (points-mall goods); None or 0: none
     handling = UnicodeAttribute(null=True)  # HandlingClass: fragile / bulky / hazardous ship alone (None: normal)
     crossBorder = UnicodeAttribute(null=True)  # "true": cross-border goods (per-order customs limit)

@@ -46,6 +46,7 @@ class Part(StrEnum):
     AUDIT = "audit"
     BALANCE = "balance"
     CASE = "case"
+    CATEGORY = "category"  # a node of a store's category tree (oms.store.categories)
     CASE_POINTER = "case-pointer"
     CHILD = "child"
     COUPON = "coupon"
@@ -65,6 +66,7 @@ class Part(StrEnum):
     EXPORT = "export"
     FLAG = "flag"  # an order flag row (oms.store.flags)
     ORDER_NUMBER = "order-number"
+    PARENT = "parent"  # the parent category of the one a change is about (its child count)
     PAID = "paid"  # the paid row of an order (oms.store.order_search)
     OUTBOX = "outbox"
     POINTS = "points"
@@ -83,8 +85,10 @@ class Part(StrEnum):
     STOCK = "stock"
     STOCKTAKE = "stocktake"  # a stocktake record (oms.store.stock_ops)
     STORE = "store"
+    TARGET = "target"  # the category a deleted one's products are reassigned to
     TEMPLATE = "template"
     TRACKING = "tracking"
+    TREE = "tree"  # a store's category count
 
 
 # A `Part`, or `(Part, key)`. Typed as any hashable so that a plain string equal to a part's value

@@ -52,6 +52,8 @@ def product_view(product: ProductRecord) -> dict[str, Any]:
         "name": product.name,
         "description": product.description,
         "category": product.category,
+        "categoryId": product.category_id,
+        "categoryPath": product.category_path,
         "attributes": product.attributes,
         "status": product.status,
         "version": product.version,
