@@ -50,7 +50,7 @@ def tiers(stack: LocalStack, http: Any) -> Iterator[str]:
 
 
 def test_a_completed_order_lifts_the_shopper_to_a_tier_and_the_next_checkout_is_member_priced(
-    stack: LocalStack, http: Any, tiers: str
+    stack: LocalStack, http: Any, tiers: str, long_payment_timeout: None
 ) -> None:
     token, order, _ = delivered_order(stack, http)
     mine = http.get("/me/membership", token=token).json()
