@@ -364,10 +364,11 @@ class PricedOrder:
         return tuple(result)
 
     def to_dict(self) -> dict[str, object]:
-        """The frozen breakdown, JSON-ready (integers and strings only); `manual` only when staff gave one."""
-        manual: dict[str, object] = {"manual": [d.to_dict() for d in self.manual]} if self.manual else {}
+        """The frozen breakdown, JSON-ready (integers and strings only); `manual` only when staff gave one,
+        `member` only when the customer's tier saved something (orders without them keep their shape)."""
+        optional: dict[str, object] = {"manual": [d.to_dict() for d in self.manual]} if self.manual else {}
         if self.membership is not None:
-            manual["member"] = self.membership.to_dict()
+            optional["member"] = self.membership.to_dict()
         return {
             "currency": self.currency,
             "lines": [line.to_dict() for line in self.lines],
@@ -382,7 +383,7 @@ class PricedOrder:
             "total": self.total.to_dict(),
             "fx": None if self.fx is None else self.fx.to_dict(),
             "reportingTotal": None if self.reporting_total is None else self.reporting_total.to_dict(),
-            **manual,
+            **optional,
         }
 
 
