@@ -63,6 +63,7 @@ def _new_sku(sku: SkuIn) -> NewSku:
         points_price=sku.pointsPrice,
         handling=sku.handling.value,
         cross_border=sku.crossBorder,
+        member_prices={tier: price.money() for tier, price in sku.memberPrices.items()},
     )
 
 
@@ -272,6 +273,8 @@ def update_sku(skuId: str, body: Annotated[SkuPatch, Body()], ifMatch: IfMatch =
         )
     if "attributes" in changes:
         changes["attributes"] = dict(changes["attributes"])
+    if "memberPrices" in changes:
+        changes["memberPrices"] = {tier: price.money() for tier, price in changes["memberPrices"].items()}
     sku = services.catalog.update_sku(skuId, changes, if_match(app))
     return Response(200, "application/json", answer(Sku, sku), etag(sku["version"]))
 

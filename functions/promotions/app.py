@@ -29,10 +29,12 @@ from oms.api.pricing_schemas import (
     DisableIn,
     FxRatesIn,
     IssueIn,
+    MemberTiersIn,
     PointsAdjustmentIn,
     PointsProgrammesIn,
     PromotionIn,
     fx_rates_from_body,
+    member_tiers_from_body,
     points_rules_from_body,
     promotion_from_body,
     template_from_body,
@@ -46,6 +48,9 @@ from oms.api.pricing_views import (
     FxRates,
     FxRatesDetail,
     IssuedCoupons,
+    Membership,
+    MemberTiers,
+    MemberTiersDetail,
     PointsAccount,
     PointsAdjustment,
     PointsRules,
@@ -272,6 +277,40 @@ def put_fx_rates(body: Annotated[FxRatesIn, Body()], ifMatch: IfMatch = None) ->
         actor(app), body.reportingCurrency, fx_rates_from_body(body), if_match(app), body.reason
     )
     return Response(200, "application/json", answer(FxRates, result), etag(result["version"]))
+
+
+@app.endpoint("GET", "/settings/member-tiers", problems=(403,), headers=("ETag",))
+def get_member_tiers() -> Response[MemberTiersDetail]:
+    """The member tiers, lowest first, with their audit entries (ETag: their version)."""
+    result = services.pricing_admin.member_tiers(actor(app))
+    return Response(200, "application/json", answer(MemberTiersDetail, result), etag(result["version"]))
+
+
+@app.endpoint(
+    "PUT", "/settings/member-tiers", permits=Permission.PRICING_SETTINGS, problems=(400, 409, 412), headers=("ETag",)
+)
+def put_member_tiers(body: Annotated[MemberTiersIn, Body()], ifMatch: IfMatch = None) -> Response[MemberTiers]:
+    """Replace every member tier (thresholds on lifetime points earned, strictly increasing)."""
+    result = services.pricing_admin.put_member_tiers(
+        actor(app), member_tiers_from_body(body), if_match(app), body.reason
+    )
+    return Response(200, "application/json", answer(MemberTiers, result), etag(result["version"]))
+
+
+# ---------------------------------------------------------------- membership
+@app.endpoint("GET", "/me/membership")
+def my_membership() -> Membership:
+    """The caller's member tier, lifetime points earned, the next tier and the points missing to reach it."""
+    who = actor(app)
+    return answer(Membership, services.pricing_admin.membership(who, who.subject))
+
+
+@app.endpoint("GET", "/customers/{customerId}/membership")
+def customer_membership(customerId: str) -> Membership:
+    """A customer's membership (`me`: the caller's own; others' for admin, support and finance staff)."""
+    who = actor(app)
+    subject = who.subject if customerId == "me" else customerId
+    return answer(Membership, services.pricing_admin.membership(who, subject))
 
 
 # ---------------------------------------------------------------- points accounts

@@ -90,6 +90,8 @@ STAFF_ONLY = {
     "PUT /settings/points-rules",
     "GET /settings/fx-rates",
     "PUT /settings/fx-rates",
+    "GET /settings/member-tiers",
+    "PUT /settings/member-tiers",
     "POST /customers/{customerId}/points/adjustments",
     "POST /orders/{orderId}/shipments",
     "POST /orders/{orderId}/release",
@@ -150,6 +152,7 @@ VALID_BODIES: dict[str, Any] = {
     "DisableIn": {"reason": "over"},
     "IssueIn": {"customerIds": ["cust-1"]},
     "PointsAdjustmentIn": {"delta": 10, "reason": "goodwill"},
+    "MemberTiersIn": {"tiers": [{"tierId": "gold", "name": "Gold", "threshold": 0, "discountBps": 500}]},
     "ShipmentIn": {"carrier": "sf", "trackingNumber": "SF0001"},
     "CaseIn": {
         "childOrderId": "X-01",

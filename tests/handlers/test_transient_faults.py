@@ -647,6 +647,15 @@ CASES = [
         CONVERGES,
     ),
     Case(
+        "PUT /settings/member-tiers",
+        lambda w: Call(
+            "/settings/member-tiers",
+            FINANCE,
+            {"tiers": [{"tierId": "gold", "name": "Gold", "threshold": 100, "discountBps": 500}]},
+        ),
+        CONVERGES,
+    ),
+    Case(
         "PUT /settings/fx-rates",
         lambda w: Call("/settings/fx-rates", FINANCE, {"reportingCurrency": "CNY", "rates": {"USD": "7.1234"}}),
         CONVERGES,

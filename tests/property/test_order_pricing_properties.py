@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oms.domain.catalog import ShippingPolicy, Sku
 from oms.domain.errors import InvalidRequest
+from oms.domain.membership import MemberTier
 from oms.domain.money import Money
 from oms.domain.order_pricing import BalanceUse, DiscountTarget, PointsUse, PricedOrder, SkuTerms, price_order
 from oms.domain.pricing import CartLine, price_cart
@@ -56,6 +57,7 @@ class Scenario:
     coupons: tuple[Coupon, ...]
     points: PointsUse | None
     balance: BalanceUse | None
+    member: MemberTier | None = None
 
     def price(
         self, cart: Sequence[CartLine] | None = None, promotions: Sequence[Promotion] | None = None
@@ -71,6 +73,7 @@ class Scenario:
             balance=self.balance,
             customer_id="alice",
             sku_terms=self.terms,
+            member=self.member,
         )
 
 
@@ -148,7 +151,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         sku_id: Sku(sku_id, f"P-{sku_id}", STORE_IDS[draw(index_below(stores))], sku_id, draw(PRICES), "WH", 100)
         for sku_id in sku_ids
     }
-    terms = {sku_id: SkuTerms(draw(SKU_CATEGORY), draw(POINTS_PRICES)) for sku_id in sku_ids}
+    member_prices = st.dictionaries(st.sampled_from(["m1", "m2"]), PRICES, max_size=2)
+    terms = {sku_id: SkuTerms(draw(SKU_CATEGORY), draw(POINTS_PRICES), draw(member_prices)) for sku_id in sku_ids}
+    member = draw(st.none() | st.builds(MemberTier, st.just("m1"), st.just("M1"), st.just(0), st.integers(0, BPS - 1)))
     cart = tuple(
         CartLine(sku_ids[draw(index_below(sku_count))], draw(QUANTITIES))
         for _ in range(draw(index_below(MAX_SKUS)) + 1)
@@ -193,7 +198,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         available = draw(st.integers(0, 10**7))
         requested = draw(st.none() | st.integers(0, 10**7))
         balance = BalanceUse(cny(available), None if requested is None else cny(min(requested, available)))
-    return Scenario(cart, skus, shipping, terms, promotions, coupons, points, balance)
+    return Scenario(cart, skus, shipping, terms, promotions, coupons, points, balance, member)
 
 
 def settle(scenario: Scenario) -> tuple[Scenario, PricedOrder]:
@@ -226,7 +231,7 @@ def priced(draw: st.DrawFn) -> tuple[Scenario, PricedOrder]:
 
 def parts_of(order: PricedOrder) -> list[int]:
     amounts = [order.subtotal.amount, order.shipping.amount, order.balance.amount, order.total.amount]
-    amounts += [d.amount.amount for d in order.promotions + order.coupons]
+    amounts += [d.amount.amount for d in order.member + order.promotions + order.coupons]
     for line in order.lines:
         amounts += [line.original.amount, line.shipping.amount, line.points_value.amount, line.balance.amount]
         amounts += [line.payable.amount, line.points_redeemed, line.points_required, line.points_earned]
@@ -252,8 +257,11 @@ def test_line_payables_and_every_share_sum_exactly_to_the_order(case: tuple[Scen
     assert sum(line.points_value.amount for line in order.lines) == order.points.value.amount
     assert sum(line.points_redeemed for line in order.lines) == order.points.redeemed
     assert sum(line.points_earned for line in order.lines) == order.points.earned
-    for applied in order.promotions + order.coupons:
-        shares = [d.amount.amount for line in order.lines for d in line.discounts if d.source_id == applied.source_id]
+    for applied in order.member + order.promotions + order.coupons:
+        key = (applied.source, applied.source_id, applied.kind)
+        shares = [
+            d.amount.amount for line in order.lines for d in line.discounts if (d.source, d.source_id, d.kind) == key
+        ]
         assert sum(shares) == applied.amount.amount
     assert order.total.amount == (
         order.subtotal.amount
@@ -344,7 +352,7 @@ def test_splitting_or_merging_cart_lines_changes_nothing(
 @FAST
 @given(scenarios())
 def test_with_no_rules_at_all_the_order_prices_like_price_cart(scenario: Scenario) -> None:
-    plain = replace(scenario, terms={}, promotions=(), coupons=(), points=None, balance=None)
+    plain = replace(scenario, terms={}, promotions=(), coupons=(), points=None, balance=None, member=None)
     quote = price_cart(plain.cart, plain.skus, plain.shipping)
     order = plain.price()
     assert [line.payable for line in order.lines] == [line.payable for line in quote.lines]

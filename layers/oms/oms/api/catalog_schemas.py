@@ -18,6 +18,7 @@ from oms.api.schemas import (
     Strict,
 )
 from oms.domain.catalog import StockAdjustmentReason, StockPolicy
+from oms.domain.membership import MAX_TIERS, TIER_ID
 from oms.domain.money import SUPPORTED_CURRENCIES
 from oms.domain.payment import LatePaymentPolicy
 from oms.domain.settlement import DEFAULT_COMMISSION_BPS, DEFAULT_SETTLEMENT_DAYS
@@ -59,6 +60,12 @@ Attributes = Annotated[
 ]
 
 
+# Member prices per tier id, in the SKU's currency (oms.domain.membership; checked by the catalog service).
+MemberPrices = Annotated[
+    dict[Annotated[str, StringConstraints(pattern=TIER_ID.pattern)], MoneyIn], Field(max_length=MAX_TIERS)
+]
+
+
 class SkuIn(Strict):
     skuId: Id | None = None
     name: ShortText
@@ -71,6 +78,7 @@ class SkuIn(Strict):
     pointsPrice: int = Field(default=0, ge=0, le=MAX_POINTS)  # points per unit: points-mall goods
     handling: Annotated[HandlingClass, ByValue] = HandlingClass.NORMAL  # fragile, bulky and hazardous goods ship alone
     crossBorder: bool = False  # cross-border goods: orders split under the per-order customs limit
+    memberPrices: MemberPrices = {}  # noqa: RUF012 (a pydantic field: each instance gets a copy)
 
 
 class ProductIn(Strict):
@@ -111,6 +119,7 @@ class SkuPatch(Strict):
     pointsPrice: int | None = Field(default=None, ge=0, le=MAX_POINTS)
     handling: Annotated[HandlingClass | None, ByValue] = None
     crossBorder: bool | None = None
+    memberPrices: MemberPrices | None = None  # replaces them all ({}: none)
 
 
 class StockAdjustmentIn(Strict):

@@ -42,6 +42,7 @@ class Sku(View):
     pointsPrice: int
     handling: HandlingClass
     crossBorder: bool
+    memberPrices: dict[str, MoneyOut] = Field(description="Unit price per member tier id, in the SKU's currency.")
     status: SkuStatus
     available: int
     version: int

@@ -7,7 +7,7 @@ members are documented in docs/api.md; they are typed here as objects, not field
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -264,6 +264,30 @@ class FxRateOut(View):
     rate: str
 
 
+class MemberTierOut(View):
+    tierId: str
+    name: str
+    threshold: int
+    discountBps: int
+
+
+class MemberLine(View):
+    """One line at its member unit price: the SKU's member price for the tier, or the tier discount."""
+
+    lineNo: int
+    kind: Literal["member_price", "tier_discount"]
+    unitPrice: MoneyOut
+    savings: MoneyOut
+
+
+class MemberPricing(View):
+    """The member benefit (applied first, on unit prices): the tier priced for, savings per line and in total."""
+
+    tier: MemberTierOut
+    lines: list[MemberLine]
+    savings: MoneyOut
+
+
 class Quote(View):
     """The price checkout would freeze for this cart, without placing anything."""
 
@@ -281,6 +305,7 @@ class Quote(View):
     fx: FxRateOut | None
     reportingTotal: MoneyOut | None
     breakdown: Breakdown
+    member: MemberPricing | None = None  # only when the customer's tier saves something
 
 
 class CouponOption(View):

@@ -22,6 +22,8 @@ from oms.api.problems import HttpProblem
 from oms.api.schemas import AuditReason, Id, MoneyIn, Reason, ShortText, Strict
 from oms.domain.errors import InvalidRequest
 from oms.domain.fx import FxRate
+from oms.domain.membership import MAX_THRESHOLD, TIER_ID, MemberTier, MemberTiers
+from oms.domain.membership import MAX_TIERS as MAX_MEMBER_TIERS
 from oms.domain.money import MAX_AMOUNT, SUPPORTED_CURRENCIES
 from oms.domain.promotions import BPS, CouponTemplate, PointsRules, Promotion
 from oms.domain.rules_json import points_rules_from_dict, promotion_from_dict, template_from_dict
@@ -308,3 +310,22 @@ def fx_rates_from_body(body: FxRatesIn) -> dict[str, FxRate]:
                 error.detail, field=field, errors=[{"field": field, "message": error.detail, "code": "rule"}]
             ) from error
     return rates
+
+
+class MemberTierIn(Strict):
+    tierId: Annotated[str, StringConstraints(pattern=TIER_ID.pattern)]
+    name: ShortText
+    threshold: int = Field(ge=0, le=MAX_THRESHOLD, description="Lifetime points earned from which the tier applies.")
+    discountBps: int = Field(ge=0, lt=BPS, description="Off the unit price of a SKU without a member price for it.")
+
+
+class MemberTiersIn(Strict):
+    """PUT /settings/member-tiers: every tier, lowest first (thresholds strictly increase; none: no tiers)."""
+
+    tiers: list[MemberTierIn] = Field(max_length=MAX_MEMBER_TIERS)
+    reason: Reason | None = None
+
+
+def member_tiers_from_body(body: MemberTiersIn) -> MemberTiers:
+    """The tiers as the domain checks them (order, unique ids): a 422 with the field path otherwise."""
+    return MemberTiers(tuple(MemberTier(t.tierId, t.name, t.threshold, t.discountBps) for t in body.tiers))

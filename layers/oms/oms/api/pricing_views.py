@@ -272,3 +272,39 @@ class PointsAdjustment(View):
 PromotionPage = Page[Promotion]
 CouponTemplatePage = Page[CouponTemplate]
 CouponPage = Page[Coupon]
+
+
+class MemberTier(View):
+    tierId: str
+    name: str
+    threshold: int
+    discountBps: int
+
+
+class MemberTiers(View):
+    """The member tiers, lowest first; `measure`: what their thresholds count (lifetime points earned);
+    the settings' version (0: never set) for If-Match."""
+
+    measure: str
+    tiers: list[MemberTier]
+    version: int
+    updatedAt: str | None
+    updatedBy: str | None
+
+
+class MemberTiersDetail(MemberTiers):
+    """The member tiers with their newest audit entries (at most 20, newest first)."""
+
+    audit: list[AuditEntry]
+
+
+class Membership(View):
+    """Where a customer stands: their tier (null: below every tier), the measure, the next tier and the
+    points still missing to reach it (null: at the top)."""
+
+    customerId: str
+    measure: str
+    pointsEarned: int
+    tier: MemberTier | None
+    nextTier: MemberTier | None
+    pointsToNextTier: int | None

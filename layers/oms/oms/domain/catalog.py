@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from oms.domain.errors import Conflict, InvalidRequest
@@ -41,6 +41,7 @@ class NewSku:
     points_price: int = 0
     handling: str = "normal"
     cross_border: bool = False
+    member_prices: dict[str, Money] = field(default_factory=dict)  # tier id -> unit price (SKU currency)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,8 @@ the reasons and worked examples):
 
 1. **Original prices.** `price_cart` merges and validates the cart (unknown or inactive SKU, one
    currency per order, quantity limits, stores open for orders); a line's original is unit × quantity.
+1b. **Member benefits** (`oms.domain.membership`), on unit prices: the SKU's member price for the
+   customer's tier when it has one, else the tier discount. Every later step works on member prices.
 2. **Item-level promotions** (buy-X-get-Y, percentage with cap). A line takes at most one: the first
    promotion, by `promotion_order_key`, that covers it and yields a discount.
 3. **Order-level spend-X-save-Y tiers.** The amount in scope after step 2 picks the highest tier
@@ -35,13 +37,14 @@ lines sum exactly to the order, and nothing ever goes below zero.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from oms.domain.catalog import ShippingPolicy, Sku
 from oms.domain.errors import InvalidRequest
 from oms.domain.fx import FxRate, to_reporting
+from oms.domain.membership import MemberBenefitKind, MemberTier, member_unit_price
 from oms.domain.money import Money, allocate, total
 from oms.domain.pricing import MAX_COUPONS, CartLine, Quote, price_cart
 from oms.domain.promotions import (
@@ -78,6 +81,7 @@ class SkuTerms:
     category_id: str | None = None
     points_price: int = 0
     category_path: str | None = None  # filed in the category tree: promotions on an ancestor cover it too
+    member_prices: Mapping[str, Money] = field(default_factory=dict)  # tier id -> unit price (SKU currency)
 
     def __post_init__(self) -> None:
         if type(self.points_price) is not int or self.points_price < 0:
@@ -112,6 +116,7 @@ class DiscountSource(StrEnum):
     PROMOTION = "promotion"
     COUPON = "coupon"
     MANUAL = "manual"  # staff's discount on a manual or edited order (step 5b)
+    MEMBER = "member"  # the customer's tier: member prices and the tier discount (step 1b)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +269,40 @@ class PointsSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberLineSaving:
+    """What the member benefit took off one line: its member unit price and the line's saving."""
+
+    line_no: int
+    kind: MemberBenefitKind
+    unit_price: Money  # the member unit price
+    saving: Money  # (list unit price − member unit price) × quantity
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "lineNo": self.line_no,
+            "kind": self.kind.value,
+            "unitPrice": self.unit_price.to_dict(),
+            "savings": self.saving.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSummary:
+    """The member line of a breakdown (step 1b): the tier priced for, savings per line and in total."""
+
+    tier: MemberTier
+    lines: tuple[MemberLineSaving, ...]
+    savings: Money
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "tier": self.tier.to_dict(),
+            "lines": [line.to_dict() for line in self.lines],
+            "savings": self.savings.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class StoreTotals:
     """One store's part of the order (its child order): sums of its lines."""
 
@@ -291,10 +330,12 @@ class PricedOrder:
     fx: FxRate | None = None
     reporting_total: Money | None = None  # `total` at the frozen rate
     manual: tuple[Discount, ...] = ()  # staff's discount (step 5b), on manual and edited orders only
+    member: tuple[Discount, ...] = ()  # the member benefit (step 1b): one entry per kind that saved
+    membership: MemberSummary | None = None  # the tier priced for, when its benefit saved anything
 
     @property
     def goods_discount(self) -> Money:
-        return _sum(self.currency, self.promotions + self.coupons + self.manual, DiscountTarget.GOODS)
+        return _sum(self.currency, self.member + self.promotions + self.coupons + self.manual, DiscountTarget.GOODS)
 
     @property
     def shipping_discount(self) -> Money:
@@ -324,8 +365,11 @@ class PricedOrder:
         return tuple(result)
 
     def to_dict(self) -> dict[str, object]:
-        """The frozen breakdown, JSON-ready (integers and strings only); `manual` only when staff gave one."""
-        manual: dict[str, object] = {"manual": [d.to_dict() for d in self.manual]} if self.manual else {}
+        """The frozen breakdown, JSON-ready (integers and strings only); `manual` only when staff gave one,
+        `member` only when the customer's tier saved something (orders without them keep their shape)."""
+        optional: dict[str, object] = {"manual": [d.to_dict() for d in self.manual]} if self.manual else {}
+        if self.membership is not None:
+            optional["member"] = self.membership.to_dict()
         return {
             "currency": self.currency,
             "lines": [line.to_dict() for line in self.lines],
@@ -340,7 +384,7 @@ class PricedOrder:
             "total": self.total.to_dict(),
             "fx": None if self.fx is None else self.fx.to_dict(),
             "reportingTotal": None if self.reporting_total is None else self.reporting_total.to_dict(),
-            **manual,
+            **optional,
         }
 
 
@@ -395,6 +439,8 @@ class _Work:
         self.points_value = [0] * n
         self.balance = [0] * n
         self.points_earned = [0] * n
+        self.unit = [line.unit_price.amount for line in quote.lines]  # unit price after step 1b
+        self.member_kind: list[MemberBenefitKind | None] = [None] * n
         self.applied: list[_Applied] = []
 
     @property
@@ -439,6 +485,27 @@ def _active_promotions(promotions: Sequence[Promotion], now: datetime, currency:
     )
 
 
+def _member(work: _Work, tier: MemberTier | None) -> None:
+    """Step 1b: each line at its member unit price for `tier` (a member price, else the tier discount).
+    Points-mall lines keep their price, as they take no other discount."""
+    if tier is None:
+        return
+    by_kind: dict[MemberBenefitKind, dict[int, int]] = {}
+    for i in work.indexes:
+        if not work.discountable(i):
+            continue
+        found = member_unit_price(work.lines[i].unit_price, work.terms[i].member_prices, tier)
+        if found is None:
+            continue
+        price, kind = found
+        by_kind.setdefault(kind, {})[i] = (work.unit[i] - price) * work.lines[i].quantity
+        work.unit[i] = price
+        work.member_kind[i] = kind
+    for kind in MemberBenefitKind:
+        if kind in by_kind:
+            work.apply(DiscountSource.MEMBER, tier.tier_id, kind.value, DiscountTarget.GOODS, by_kind[kind])
+
+
 def _item_promotions(work: _Work, promotions: list[Promotion]) -> None:
     """Step 2: buy-X-get-Y and percentage promotions; at most one per line."""
     for promotion in promotions:
@@ -455,9 +522,9 @@ def _item_promotions(work: _Work, promotions: list[Promotion]) -> None:
         if isinstance(rule, BuyXGetY):
             shares = {i: 0 for i in lines}
             free = rule.free_units(sum(work.lines[i].quantity for i in lines))
-            for i in sorted(lines, key=lambda i: (work.lines[i].unit_price.amount, i)):  # cheapest first
+            for i in sorted(lines, key=lambda i: (work.unit[i], i)):  # cheapest first, at member prices
                 units = min(free, work.lines[i].quantity)
-                shares[i] = min(units * work.lines[i].unit_price.amount, work.remaining[i])
+                shares[i] = min(units * work.unit[i], work.remaining[i])
                 free -= units
         else:
             discount = min(rule.discount_on(work.amount(lines)), work.amount(lines))
@@ -740,11 +807,26 @@ def _earn(work: _Work, points: PointsUse | None) -> int:
     return earned
 
 
+def _membership(work: _Work, tier: MemberTier | None) -> MemberSummary | None:
+    lines = []
+    for i, line in enumerate(work.lines):
+        kind = work.member_kind[i]
+        if kind is not None:
+            saving = (line.unit_price.amount - work.unit[i]) * line.quantity
+            lines.append(
+                MemberLineSaving(line.line_no, kind, Money(work.unit[i], work.currency), Money(saving, work.currency))
+            )
+    if tier is None or not lines:
+        return None
+    return MemberSummary(tier, tuple(lines), total([line.saving for line in lines], work.currency))
+
+
 def _build(
     work: _Work,
     points_required: int,
     points_redeemed: int,
     fx: FxRate | None,
+    tier: MemberTier | None = None,
 ) -> PricedOrder:
     currency = work.currency
 
@@ -799,6 +881,8 @@ def _build(
         fx=fx,
         reporting_total=None if fx is None else to_reporting(order_total, fx),
         manual=tuple(d for d in applied if d.source is DiscountSource.MANUAL),
+        member=tuple(d for d in applied if d.source is DiscountSource.MEMBER),
+        membership=_membership(work, tier),
     )
 
 
@@ -816,6 +900,7 @@ def price_order(
     fx: FxRate | None = None,
     sku_terms: Mapping[str, SkuTerms] | None = None,
     manual: ManualDiscount | None = None,
+    member: MemberTier | None = None,
 ) -> PricedOrder:
     """Price an order exactly, in the fixed order of this module's docstring. Pure and deterministic.
 
@@ -823,9 +908,9 @@ def price_order(
     another currency); `coupons` are the ones the customer presents, each of which must apply (else
     `CouponNotApplicable`, a 422 naming the coupon and the reason). `fx` converts the order currency
     (`fx.base`) to the reporting currency. `manual` is staff's discount (step 5b). Bad input raises
-    `InvalidRequest` with a field path.
+    `InvalidRequest` with a field path. `member` is the customer's tier (step 1b; None: no member benefit).
     """
-    work = _discounted(cart, skus, shipping_policies, now, promotions, coupons, customer_id, sku_terms)
+    work = _discounted(cart, skus, shipping_policies, now, promotions, coupons, customer_id, sku_terms, member)
     if fx is not None and fx.base != work.currency:
         raise InvalidRequest(
             f"the fx rate converts {fx.base}, the order is in {work.currency}",
@@ -836,7 +921,7 @@ def price_order(
     required, redeemed = _points(work, points)  # step 6
     _balance(work, balance)  # step 7
     _earn(work, points)
-    return _build(work, required, redeemed, fx)
+    return _build(work, required, redeemed, fx, member)
 
 
 def _discounted(
@@ -848,11 +933,13 @@ def _discounted(
     coupons: Sequence[Coupon],
     customer_id: str | None,
     sku_terms: Mapping[str, SkuTerms] | None,
+    member: MemberTier | None = None,
 ) -> _Work:
-    """Steps 1–5: prices, promotions, coupons, shipping."""
+    """Steps 1–5: prices, member benefits, promotions, coupons, shipping."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     work = _Work(price_cart(cart, skus, shipping_policies), sku_terms or {})  # step 1, the cart's own rules
+    _member(work, member)  # step 1b
     active = _active_promotions(promotions, now, work.currency)
     _item_promotions(work, active)  # step 2
     _spend_and_save(work, active)  # step 3
@@ -872,6 +959,7 @@ def check_coupons(
     promotions: Sequence[Promotion] = (),
     customer_id: str | None = None,
     sku_terms: Mapping[str, SkuTerms] | None = None,
+    member: MemberTier | None = None,
 ) -> tuple[CouponCheck, ...]:
     """For a coupon picker: each coupon tried alone on the cart with its promotions.
 
@@ -882,7 +970,9 @@ def check_coupons(
     checks = []
     for coupon in coupons:
         try:
-            work = _discounted(cart, skus, shipping_policies, now, promotions, (coupon,), customer_id, sku_terms)
+            work = _discounted(
+                cart, skus, shipping_policies, now, promotions, (coupon,), customer_id, sku_terms, member
+            )
         except CouponNotApplicable as error:
             checks.append(CouponCheck(coupon.code, False, error.reason, None))
         else:

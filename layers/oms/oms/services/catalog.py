@@ -109,6 +109,8 @@ class CatalogService:
             if any(s.category_id not in (None, category_id) for s in skus):
                 raise InvalidRequest("the SKUs of a product filed in a category are in its category", field="skus")
             filing = self.filing(store_id, category_id)
+        for index, sku in enumerate(skus):
+            check_member_prices(sku.member_prices, sku.price, field=f"skus[{index}].memberPrices")
         new = NewProduct(new_id(), store_id, name, description, category, attributes, skus, filing)
         return product_view(self.repository.create_product(new, self._now()))
 
@@ -145,6 +147,7 @@ class CatalogService:
         return product_view(updated)
 
     def add_sku(self, product_id: str, sku: NewSku) -> dict[str, Any]:
+        check_member_prices(sku.member_prices, sku.price, field="memberPrices")
         return sku_view(self.repository.add_sku(product_id, sku, self._now()))
 
     # ---------------------------------------------------------------- SKUs and stock
@@ -170,6 +173,8 @@ class CatalogService:
         price = changes.get("price")
         if price is not None and price.currency != current.price.currency:
             raise InvalidRequest("a SKU keeps its store's currency", field="price.currency")
+        if "memberPrices" in changes:
+            check_member_prices(changes["memberPrices"], price or current.price, field="memberPrices")
         if not self.repository.update_sku(sku_id, changes, current.version, self._now()):
             raise PreconditionFailed("the SKU was changed concurrently; read it again")
         return self.sku(sku_id)
@@ -208,3 +213,14 @@ class CatalogService:
             if self.repository.adjust_stock(movement, before.available, actor, ref, once):
                 return view
         raise Conflict("stock is changing too fast to adjust; retry")
+
+
+def check_member_prices(prices: dict[str, Money], list_price: Money, *, field: str) -> None:
+    """Member prices are in the SKU's currency and below its list price when set (a list price lowered
+    later wins at pricing: `oms.domain.membership.member_unit_price`). Tier ids need not be configured
+    yet: a price for a tier no one is in is kept and unused."""
+    for tier, price in prices.items():
+        if price.currency != list_price.currency:
+            raise InvalidRequest("a member price is in the SKU's currency", field=f"{field}.{tier}.currency")
+        if price.amount >= list_price.amount:
+            raise InvalidRequest("a member price is below the SKU's price", field=f"{field}.{tier}.amount")

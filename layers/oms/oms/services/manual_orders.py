@@ -73,8 +73,9 @@ class ManualOrderRequest:
 
 
 def discount_base(priced: PricedOrder) -> Money:
-    """The goods a manual discount applies to: the originals less promotions and coupons (steps 2–4)."""
-    others = [d.amount for d in priced.promotions + priced.coupons if d.target.value == "goods"]
+    """The goods a manual discount applies to: the originals less member benefits, promotions and coupons
+    (steps 1b–4)."""
+    others = [d.amount for d in priced.member + priced.promotions + priced.coupons if d.target.value == "goods"]
     return priced.subtotal - sum(others, Money.zero(priced.currency))
 
 

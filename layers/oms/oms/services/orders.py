@@ -160,8 +160,9 @@ class OrderService:
         manual: ManualDiscount | None = None,
         coupons_of: Callable[[CheckoutInputs], tuple[Coupon, ...]] | None = None,
     ) -> tuple[PricedOrder, tuple[Coupon, ...]]:
-        """The one pricing path of quote and checkout: stored prices, promotions, the presented coupons
-        (checked against the store), points, balance and the FX rate, through `price_order`."""
+        """The one pricing path of quote and checkout: stored prices, the customer's member tier (from the
+        same read), promotions, the presented coupons (checked against the store), points, balance and the
+        FX rate, through `price_order`."""
         currency = next(
             (inputs.skus[line.sku_id].unit_price.currency for line in lines if line.sku_id in inputs.skus), None
         )
@@ -186,6 +187,7 @@ class OrderService:
             fx=None if currency is None else inputs.fx.rate_for(currency),
             sku_terms=inputs.terms,
             manual=manual,
+            member=inputs.member_tier,
         )
         return priced, coupons
 
@@ -326,6 +328,7 @@ class OrderService:
             promotions=inputs.promotions,
             customer_id=actor.subject,
             sku_terms=inputs.terms,
+            member=inputs.member_tier,
         )
         for check in checks:
             options[check.code] = _option(check.code, check.reason, check.discount)

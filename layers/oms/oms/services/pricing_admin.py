@@ -11,6 +11,7 @@ from typing import Any
 from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
 from oms.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound, PreconditionFailed
 from oms.domain.fx import FxRate
+from oms.domain.membership import MEASURE, MemberTiers, membership_view
 from oms.domain.permissions import Actor, Permission
 from oms.domain.promotions import CouponTemplate, PointsRules, Promotion, Scope, WindowState
 from oms.domain.rules_json import points_rules_to_dict, promotion_from_dict, promotion_to_dict, template_to_dict
@@ -32,6 +33,7 @@ from oms.store.pricing import (
 )
 from oms.store.pricing_admin import (
     FX_SUBJECT,
+    MEMBER_TIERS_SUBJECT,
     POINTS_SUBJECT,
     CouponTemplateInactive,
     PricingAdminRepository,
@@ -320,6 +322,46 @@ class PricingAdminService:
             now=self._now(),
         )
         return {"programmes": item.data, **settings_meta(item)}
+
+    # ---------------------------------------------------------------- member tiers
+    def member_tiers(self, actor: Actor) -> Json:
+        self._require(actor, Permission.PRICING_SETTINGS, "pricing settings")
+        item = self.repository.settings(keys.MEMBER_TIERS_SETTINGS)
+        return {
+            "measure": MEASURE,
+            "tiers": (item.data.get("tiers") or []) if item else [],
+            **settings_meta(item),
+            "audit": self._audit(MEMBER_TIERS_SUBJECT),
+        }
+
+    def put_member_tiers(self, actor: Actor, tiers: MemberTiers, if_match: int | None, reason: str | None) -> Json:
+        """Replace the tiers (lowest first). Customers' tiers follow at once: a tier is computed from the
+        lifetime points earned at each quote and checkout, never stored on the customer."""
+        self._require(actor, Permission.PRICING_SETTINGS, "pricing settings")
+        current = self.repository.settings(keys.MEMBER_TIERS_SETTINGS)
+        version = _check_version(current, if_match)
+        item = self.repository.put_settings(
+            keys.MEMBER_TIERS_SETTINGS,
+            {"tiers": tiers.to_list()},
+            expected_version=version,
+            subject=MEMBER_TIERS_SUBJECT,
+            action="member-tiers.update",
+            actor=actor,
+            reason=reason,
+            before=current.data if current else None,
+            now=self._now(),
+        )
+        return {"measure": MEASURE, "tiers": item.data["tiers"], **settings_meta(item)}
+
+    def membership(self, actor: Actor, customer_id: str) -> Json:
+        """A customer's tier, the measure it follows, the next tier and the points missing to reach it: the
+        customer's own; anyone's for the staff who price orders for customers (manual orders: admin, support)
+        or configure the tiers (pricing settings); others get a 404, as for another's points."""
+        staff = actor.can(Permission.ORDER_CREATE_MANUAL) or actor.can(Permission.PRICING_SETTINGS)
+        if customer_id != actor.subject and not staff:
+            raise NotFound("no such membership")
+        earned, tiers = self.repository.membership_inputs(customer_id)
+        return membership_view(customer_id, tiers, earned)
 
     # ---------------------------------------------------------------- FX rates
     def fx_rates(self, actor: Actor) -> Json:

@@ -3,7 +3,7 @@ decides; `oms.views.catalog` shows)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -95,8 +95,15 @@ def sku_domain(item: SkuItem) -> Sku:
 
 def sku_terms(item: SkuItem) -> SkuTerms:
     return SkuTerms(
-        category_id=item.categoryId, points_price=int(item.pointsPrice or 0), category_path=item.categoryPath
+        category_id=item.categoryId,
+        points_price=int(item.pointsPrice or 0),
+        category_path=item.categoryPath,
+        member_prices=member_prices_of(item),
     )
+
+
+def member_prices_of(item: SkuItem) -> dict[str, Money]:
+    return {tier: Money.from_dict(price) for tier, price in (item.memberPrices or {}).items()}
 
 
 def stock_level(item: StockItem) -> StockLevel:
@@ -143,6 +150,7 @@ class SkuRecord:
     available: int  # from its stock counter (0 when it has none)
     version: int
     category_path: str | None = None  # set while its product is filed in the tree (its category is the product's)
+    member_prices: dict[str, Money] = field(default_factory=dict)  # tier id -> unit price
 
 
 @dataclass(frozen=True)
@@ -221,6 +229,7 @@ def _sku_record(item: SkuItem, stock: StockItem | None) -> SkuRecord:
         available=int(stock.available) if stock else 0,
         version=int(item.version),
         category_path=item.categoryPath,
+        member_prices=member_prices_of(item),
     )
 
 
@@ -417,6 +426,7 @@ class CatalogRepository:
             pointsPrice=new_sku.points_price,
             handling=new_sku.handling,
             crossBorder="true" if new_sku.cross_border else "false",
+            memberPrices={tier: price.to_dict() for tier, price in new_sku.member_prices.items()} or None,
             status=SkuStatus.ACTIVE.value,
             version=1,
             createdAt=now,
@@ -584,6 +594,9 @@ class CatalogRepository:
                 actions.append(SkuItem.handling.set(str(value)))
             elif name == "crossBorder":
                 actions.append(SkuItem.crossBorder.set("true" if value else "false"))
+            elif name == "memberPrices":
+                prices = {tier: price.to_dict() for tier, price in value.items()}
+                actions.append(SkuItem.memberPrices.set(prices) if prices else SkuItem.memberPrices.remove())
             else:
                 actions.append(getattr(SkuItem, name).set(value))
         tx = Transaction()

@@ -274,6 +274,7 @@ class SkuItem(Item, discriminator="Sku"):
     pointsPrice = NumberAttribute(null=True)  # points per unit (points-mall goods); None or 0: none
     handling = UnicodeAttribute(null=True)  # HandlingClass: fragile / bulky / hazardous ship alone (None: normal)
     crossBorder = UnicodeAttribute(null=True)  # "true": cross-border goods (per-order customs limit)
+    memberPrices = JSONAttribute(null=True)  # {"<tierId>": Money.to_dict()} in the SKU's currency
     status = UnicodeAttribute()
     version = NumberAttribute()
     createdAt = UnicodeAttribute()
@@ -634,6 +635,9 @@ class CouponItem(Item, discriminator="Coupon"):
 class PointsAccountItem(Item, discriminator="PointsAccount"):
     customerId = UnicodeAttribute()
     available = NumberAttribute()
+    # Lifetime points earned (member tiers follow it): moved only by "earn" and "revoke" entries, in their
+    # transaction (oms.store.pricing.add_points_change). None: nothing earned yet.
+    earned = NumberAttribute(null=True)
     updatedAt = UnicodeAttribute()
 
 

@@ -20,6 +20,7 @@ from oms.domain.fulfilment import ChildStatus
 from oms.domain.holds import Hold
 from oms.domain.ids import new_id
 from oms.domain.ledger import PostingKind, balance_account, cancellation, order_account, transfer
+from oms.domain.membership import MemberTier, MemberTiers
 from oms.domain.money import Money, total
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.order_pricing import PricedOrder, SkuTerms
@@ -71,6 +72,7 @@ from oms.store.pricing import (
     add_points_change,
     coupon_taken,
     fx_from_settings,
+    member_tiers_from_settings,
     points_rules_from_settings,
     promotions_from_directory,
 )
@@ -142,6 +144,12 @@ class CheckoutInputs:
     logistics: dict[str, tuple[HandlingClass, bool]] = field(default_factory=dict)  # sku -> handling, cross-border
     saved_address: dict[str, Any] | None = None  # the caller's saved address checkout was asked to ship to
     extra: list[Any] = field(default_factory=list)  # the rows of `extra_keys` (risk control's: oms.store.risk)
+    member_tiers: MemberTiers = field(default_factory=MemberTiers)  # the configured member tiers
+    points_earned_total: int = 0  # the customer's lifetime points earned: what their tier follows
+
+    @property
+    def member_tier(self) -> MemberTier | None:
+        return self.member_tiers.tier_for(self.points_earned_total)
 
 
 @dataclass(frozen=True)
@@ -413,12 +421,14 @@ class OrderRepository:
         extra_keys: Sequence[tuple[str, str]] = (),
     ) -> CheckoutInputs:
         """Everything checkout needs, in one consistent BatchGetItem: SKUs, stock, shipping, promotions,
-        points programmes, FX rates, the presented coupons, the customer's points and balance, replay."""
+        points programmes, FX rates, member tiers, the presented coupons, the customer's points (with the
+        lifetime points earned their tier follows) and balance, replay."""
         wanted: list[tuple[str, str]] = [
             keys.STORE_DIRECTORY,
             keys.PROMOTION_DIRECTORY,
             keys.POINTS_SETTINGS,
             keys.FX_SETTINGS,
+            keys.MEMBER_TIERS_SETTINGS,
         ]
         for sku_id in sku_ids:
             wanted += [keys.sku(sku_id), keys.stock(sku_id)]
@@ -442,7 +452,7 @@ class OrderRepository:
         promotions: PromotionDirectoryItem | None = None
         settings: dict[str, PricingSettingsItem] = {}
         coupons: dict[str, CouponRecord] = {}
-        points = 0
+        points = earned = 0
         balance: BalanceRecord | None = None
         stored: StoredResponse | None = None
         for item in Item.batch_get(wanted, consistent_read=True):
@@ -461,7 +471,7 @@ class OrderRepository:
             elif isinstance(item, CouponItem):
                 coupons[item.code] = coupon_record(item)
             elif isinstance(item, PointsAccountItem):
-                points = int(item.available)
+                points, earned = int(item.available), int(item.earned or 0)
             elif isinstance(item, BalanceAccountItem):
                 balance = balance_record(item)
             elif isinstance(item, IdempotencyItem):
@@ -486,6 +496,8 @@ class OrderRepository:
             logistics=logistics,
             saved_address=saved_address,
             extra=extra,
+            member_tiers=member_tiers_from_settings(settings.get(keys.MEMBER_TIERS_SETTINGS[1])),
+            points_earned_total=earned,
         )
 
     def read_coupon_state(self, template_ids: list[str], customer_id: str) -> CouponState:

@@ -16,6 +16,7 @@ from typing import Any
 from oms.domain.errors import InvalidRequest
 from oms.domain.fx import FxRate
 from oms.domain.ids import new_id
+from oms.domain.membership import MemberTiers
 from oms.domain.promotions import Coupon, CouponTemplate, PointsRules, Promotion
 from oms.domain.rules_json import points_rules_from_dict, promotion_from_dict, template_from_dict
 from oms.store import keys
@@ -36,6 +37,7 @@ COUPON_AVAILABLE, COUPON_USED, COUPON_VOID = "AVAILABLE", "USED", "VOID"
 TEMPLATE_ACTIVE, TEMPLATE_DISABLED = "ACTIVE", "DISABLED"
 PROMOTION_ACTIVE, PROMOTION_ENDED = "ACTIVE", "ENDED"
 DEFAULT_REPORTING_CURRENCY = "CNY"
+LIFETIME_KINDS = frozenset({"earn", "revoke"})  # points entries that move the lifetime points earned
 
 
 class PointsInsufficient(InvalidRequest):
@@ -54,6 +56,10 @@ def promotions_from_directory(item: PromotionDirectoryItem | None) -> list[Promo
         for data in item.promotions.values()
         if data.get("status", PROMOTION_ACTIVE) == PROMOTION_ACTIVE
     ]
+
+
+def member_tiers_from_settings(item: PricingSettingsItem | None) -> MemberTiers:
+    return MemberTiers() if item is None else MemberTiers.from_list(item.data.get("tiers"))
 
 
 def points_rules_from_settings(item: PricingSettingsItem | None) -> dict[str, PointsRules]:
@@ -230,11 +236,15 @@ def add_points_change(
     """Move points with a ledger entry. A debit is conditional on the account holding enough, so points
     never go below zero; a credit creates the account on first use. Label: "points". `allow_debt`: a
     debit that may take the account below zero (points a refund revokes that were spent already: a debt
-    that later earnings settle, as checkout never redeems from a negative account)."""
+    that later earnings settle, as checkout never redeems from a negative account). "earn" and "revoke"
+    also move the lifetime points earned that member tiers follow, in the same update: counted exactly
+    as often as the points themselves."""
     if delta == 0:
         raise ValueError("a points change moves a non-zero number of points")
     account = PointsAccountItem(*keys.points_account(customer_id))
     actions = [PointsAccountItem.available.add(delta), PointsAccountItem.updatedAt.set(now)]
+    if kind in LIFETIME_KINDS:
+        actions.append(PointsAccountItem.earned.add(delta))
     if delta < 0 and allow_debt:
         actions += [PointsAccountItem.customerId.set(customer_id), PointsAccountItem.type.set(PointsAccountItem)]
         tx.update(Part.POINTS, account, actions)

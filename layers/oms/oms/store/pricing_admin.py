@@ -17,6 +17,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from oms.domain.errors import Conflict, InvalidRequest, NotFound
+from oms.domain.membership import MemberTiers
 from oms.domain.permissions import Actor
 from oms.store import keys
 from oms.store.audit import add_audit, audit_records
@@ -39,6 +40,7 @@ from oms.store.pricing import (
     PROMOTION_ENDED,
     TEMPLATE_ACTIVE,
     TEMPLATE_DISABLED,
+    member_tiers_from_settings,
 )
 from oms.store.records import (
     AuditRecord,
@@ -72,6 +74,7 @@ CODE_ATTEMPTS = 3
 
 POINTS_SUBJECT = "SETTINGS#PRICING#POINTS"
 FX_SUBJECT = "SETTINGS#PRICING#FX"
+MEMBER_TIERS_SUBJECT = "SETTINGS#PRICING#MEMBER_TIERS"
 
 
 def promotion_subject(promotion_id: str) -> str:
@@ -486,6 +489,18 @@ class PricingAdminRepository:
 
     def stored_response(self, subject: str, key: str) -> StoredResponse | None:
         return stored_response(subject, key)
+
+    def membership_inputs(self, customer_id: str) -> tuple[int, MemberTiers]:
+        """The customer's lifetime points earned and the member tiers: one consistent BatchGetItem."""
+        earned = 0
+        settings: PricingSettingsItem | None = None
+        wanted = [keys.points_account(customer_id), keys.MEMBER_TIERS_SETTINGS]
+        for item in Item.batch_get(wanted, consistent_read=True):
+            if isinstance(item, PointsAccountItem):
+                earned = int(item.earned or 0)
+            elif isinstance(item, PricingSettingsItem):
+                settings = item
+        return earned, member_tiers_from_settings(settings)
 
     def points_entries(self, customer_id: str, limit: int | None, cursor: str | None) -> Page[PointsEntryRecord]:
         partition = keys.points_account(customer_id)[0]

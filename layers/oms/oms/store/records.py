@@ -329,6 +329,7 @@ class PointsAccountRecord:
     customerId: str
     available: int
     updatedAt: str
+    earned: int | None = None  # lifetime points earned (member tiers); None: nothing earned yet
 
 
 @dataclass(frozen=True, slots=True)

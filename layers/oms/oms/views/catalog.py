@@ -38,6 +38,7 @@ def sku_view(sku: SkuRecord) -> dict[str, Any]:
         "pointsPrice": sku.points_price,
         "handling": sku.handling,
         "crossBorder": sku.cross_border,
+        "memberPrices": {tier: price.to_dict() for tier, price in sku.member_prices.items()},
         "status": sku.status,
         "available": sku.available,
         "version": sku.version,
