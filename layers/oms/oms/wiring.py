@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from oms.services.batches import BatchService
     from oms.services.catalog import CatalogService
     from oms.services.exports import ExportService
+    from oms.services.freight import FreightService
     from oms.services.fulfilment import FulfilmentService
     from oms.services.manual_orders import ManualOrderService
     from oms.services.notifications import NotificationService
@@ -465,6 +466,14 @@ class Services:
         from oms.store.catalog import CatalogRepository
 
         return CatalogService(CatalogRepository())
+
+    @cached_property
+    def freight(self) -> FreightService:
+        """Stores' freight templates (shipping by destination, weight or piece)."""
+        from oms.services.freight import FreightService
+        from oms.store.freight import FreightRepository
+
+        return FreightService(FreightRepository())
 
     @cached_property
     def accounts(self) -> AccountService:

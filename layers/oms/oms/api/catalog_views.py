@@ -42,6 +42,7 @@ class Sku(View):
     pointsPrice: int
     handling: HandlingClass
     crossBorder: bool
+    freightTemplateId: str | None = Field(default=None, description="Its freight template (null: the store's default).")
     status: SkuStatus
     available: int
     version: int
@@ -90,3 +91,41 @@ class StockAdjustment(View):
 
 
 ProductPage = Page[ProductSummary]
+
+
+class FreightRuleOut(View):
+    regions: list[str] = Field(description="Country codes or country/province; empty: every other region.")
+    first: int = Field(description="Grams or pieces the first fee covers.")
+    firstFee: MoneyOut
+    additional: int = Field(description="Grams or pieces of each further step (0: none).")
+    additionalFee: MoneyOut
+
+
+class FreeShippingOut(View):
+    regions: list[str]
+    minAmount: MoneyOut | None
+    minQuantity: int | None
+
+
+class FreightTemplate(View):
+    """A store's freight template; `version` is its ETag (send it back as If-Match)."""
+
+    storeId: str
+    templateId: str
+    name: str
+    currency: str
+    basis: str = Field(description="weight (grams), piece, or order (one fee: the store's flat fee).")
+    rules: list[FreightRuleOut]
+    freeShipping: list[FreeShippingOut]
+    excludedRegions: list[str]
+    isDefault: bool
+    version: int
+    updatedAt: str | None
+
+
+class FreightTemplateList(View):
+    """A store's templates, and its default: a template's id or `flat-fee` (the store's flat fee, `flatFee`)."""
+
+    items: list[FreightTemplate]
+    defaultTemplateId: str
+    flatFee: FreightTemplate

@@ -28,6 +28,7 @@ from oms.domain.settlement import DEFAULT_COMMISSION_BPS, DEFAULT_SETTLEMENT_DAY
 from oms.domain.stock import MovementKind, StockMove
 from oms.store import keys
 from oms.store.audit import add_audit
+from oms.store.freight import books_from_directory
 from oms.store.models import (
     Item,
     MoneyAttribute,
@@ -54,16 +55,21 @@ def _open_store_directory() -> None:
 
 
 def policies_from_directory(item: StoreDirectoryItem | None) -> dict[str, ShippingPolicy]:
+    """Each store's shipping: its flat fee and threshold, and its freight templates (oms.store.freight)."""
     if item is None:
         return {}
     result = {}
+    books = books_from_directory(item)
     for store_id, p in item.all_policies().items():
+        book = books.get(store_id)
         threshold = p.get("freeShippingThreshold")
         result[store_id] = ShippingPolicy(
             store_id=store_id,
             currency=p["currency"],
             flat_fee=Money.from_dict(p["shippingFee"]),
             free_threshold=Money.from_dict(threshold) if threshold else None,
+            templates=book.domain() if book else {},
+            default_template_id=book.default if book else None,
         )
     return result
 
@@ -87,6 +93,7 @@ def sku_domain(item: SkuItem) -> Sku:
         warehouse_id=item.warehouseId,
         weight_grams=int(item.weightGrams),
         status=SkuStatus(item.status),
+        freight_template_id=item.freightTemplateId,
     )
 
 
@@ -137,6 +144,7 @@ class SkuRecord:
     status: str
     available: int  # from its stock counter (0 when it has none)
     version: int
+    freight_template_id: str | None = None  # None: the store's default template
 
 
 @dataclass(frozen=True)
@@ -211,6 +219,7 @@ def _sku_record(item: SkuItem, stock: StockItem | None) -> SkuRecord:
         status=item.status,
         available=int(stock.available) if stock else 0,
         version=int(item.version),
+        freight_template_id=item.freightTemplateId,
     )
 
 
@@ -375,6 +384,7 @@ class CatalogRepository:
             pointsPrice=new_sku.points_price,
             handling=new_sku.handling,
             crossBorder="true" if new_sku.cross_border else "false",
+            freightTemplateId=new_sku.freight_template_id,
             status=SkuStatus.ACTIVE.value,
             version=1,
             createdAt=now,
@@ -503,6 +513,8 @@ class CatalogRepository:
                 actions.append(SkuItem.handling.set(str(value)))
             elif name == "crossBorder":
                 actions.append(SkuItem.crossBorder.set("true" if value else "false"))
+            elif name == "freightTemplateId" and value is None:
+                actions.append(SkuItem.freightTemplateId.remove())
             else:
                 actions.append(getattr(SkuItem, name).set(value))
         tx = Transaction()

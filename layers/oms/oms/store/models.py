@@ -211,6 +211,9 @@ class StoreDirectoryItem(Item, discriminator="StoreDirectory"):
     # read, an entry in `stores` winning. Never written again.
     policies = JSONAttribute(null=True)
     version = NumberAttribute(null=True)
+    # storeId -> {"v": n, "default": templateId | None, "t": {templateId: FreightTemplate.to_dict()}}: each
+    # store's freight templates (oms.store.freight), so checkout prices shipping from this one read.
+    freight = MapAttribute(null=True)  # type: ignore[var-annotated]
 
     def all_policies(self) -> dict[str, dict[str, Any]]:
         own = self.stores.as_dict() if self.stores is not None else {}
@@ -245,9 +248,20 @@ class SkuItem(Item, discriminator="Sku"):
     pointsPrice = NumberAttribute(null=True)  # points per unit (points-mall goods); None or 0: none
     handling = UnicodeAttribute(null=True)  # HandlingClass: fragile / bulky / hazardous ship alone (None: normal)
     crossBorder = UnicodeAttribute(null=True)  # "true": cross-border goods (per-order customs limit)
+    freightTemplateId = UnicodeAttribute(null=True)  # its store's freight template (None: the store's default)
     status = UnicodeAttribute()
     version = NumberAttribute()
     createdAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+
+
+class FreightTemplateItem(Item, discriminator="FreightTemplate"):
+    """STORE#<storeId>/FREIGHT#<templateId>: a store's freight template (a copy rides in STORES/DIRECTORY)."""
+
+    storeId = UnicodeAttribute()
+    templateId = UnicodeAttribute()
+    body = JSONAttribute()  # FreightTemplate.to_dict()
+    version = NumberAttribute()
     updatedAt = UnicodeAttribute()
 
 

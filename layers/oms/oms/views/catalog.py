@@ -38,6 +38,7 @@ def sku_view(sku: SkuRecord) -> dict[str, Any]:
         "pointsPrice": sku.points_price,
         "handling": sku.handling,
         "crossBorder": sku.cross_border,
+        "freightTemplateId": sku.freight_template_id,
         "status": sku.status,
         "available": sku.available,
         "version": sku.version,
