@@ -86,6 +86,8 @@ SIGNED_IN = {
     "GET /products/{productId}",
     "GET /skus/{skuId}",
     "GET /stores/{storeId}",
+    "GET /stores/{storeId}/freight-templates",
+    "GET /stores/{storeId}/freight-templates/{freightTemplateId}",
 }
 
 
