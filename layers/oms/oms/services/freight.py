@@ -5,6 +5,7 @@ a store-scoped actor writes only its own stores' templates (any other store answ
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,9 @@ from oms.domain.freight import FLAT_TEMPLATE_ID, FreightTemplate, flat_template
 from oms.domain.money import Money
 from oms.domain.permissions import Actor
 from oms.services.access import in_scope
-from oms.store.freight import FreightRepository, FreightTemplateRecord
+from oms.store.freight import BookChanged, FreightRepository, FreightTemplateRecord
+
+BOOK_ATTEMPTS = 5  # writes of one store's templates race on its book: read it again and retry
 
 
 def template_view(
@@ -99,57 +102,62 @@ class FreightService:
             raise InvalidRequest(
                 f"{FLAT_TEMPLATE_ID} is the store's flat fee: change it with PUT /stores", field="templateId"
             )
-        store, book, map_open = self.repository.store_and_book(store_id)
-        if store is None:
-            raise NotFound(f"store {store_id} not found")
-        if template.currency != store.currency:
-            raise InvalidRequest(f"fees are in the store's currency ({store.currency})", field="currency")
-        current = self.repository.current_version(store_id, template.template_id)
-        if if_match is not None and current != if_match:
-            raise PreconditionFailed("the freight template has changed since you read it (If-Match)")
-        stored = FreightTemplate(
-            template_id=template.template_id,
-            name=template.name,
-            currency=template.currency,
-            basis=template.basis,
-            rules=template.rules,
-            free_shipping=template.free_shipping,
-            excluded=template.excluded,
-            version=(current or 0) + 1,
-        )
-        now = to_rfc3339(self.clock())
-        new = self.repository.write(
-            store_id,
-            book,
-            map_open=map_open,
-            put=stored,
-            delete=None,
-            previous_version=current,
-            make_default=is_default,
-            actor=actor,
-            now=now,
-        )
-        view = template_view(store_id, stored, is_default=new.default == stored.template_id, updated_at=now)
-        return view, current is None
+        for attempt in range(BOOK_ATTEMPTS):
+            store, book, map_open = self.repository.store_and_book(store_id)
+            if store is None:
+                raise NotFound(f"store {store_id} not found")
+            if template.currency != store.currency:
+                raise InvalidRequest(f"fees are in the store's currency ({store.currency})", field="currency")
+            current = self.repository.current_version(store_id, template.template_id)
+            if if_match is not None and current != if_match:
+                raise PreconditionFailed("the freight template has changed since you read it (If-Match)")
+            stored = replace(template, version=(current or 0) + 1)
+            now = to_rfc3339(self.clock())
+            try:
+                new = self.repository.write(
+                    store_id,
+                    book,
+                    map_open=map_open,
+                    put=stored,
+                    delete=None,
+                    previous_version=current,
+                    make_default=is_default,
+                    actor=actor,
+                    now=now,
+                )
+            except BookChanged:
+                if attempt + 1 == BOOK_ATTEMPTS:
+                    raise
+                continue
+            view = template_view(store_id, stored, is_default=new.default == stored.template_id, updated_at=now)
+            return view, current is None
+        raise AssertionError("unreachable")
 
     def delete(self, actor: Actor, store_id: str, template_id: str, *, if_match: int | None) -> None:
         """Delete the template; SKUs that named it ship by the store's default from then on (a deleted
         default leaves the flat fee as the default). Orders placed keep what they froze."""
         self._scoped(actor, store_id)
-        store, book, map_open = self.repository.store_and_book(store_id)
-        current = self.repository.current_version(store_id, template_id)
-        if store is None or current is None:
-            raise NotFound(f"freight template {template_id} of store {store_id} not found")
-        if if_match is not None and current != if_match:
-            raise PreconditionFailed("the freight template has changed since you read it (If-Match)")
-        self.repository.write(
-            store_id,
-            book,
-            map_open=map_open,
-            put=None,
-            delete=template_id,
-            previous_version=current,
-            make_default=None,
-            actor=actor,
-            now=to_rfc3339(self.clock()),
-        )
+        for attempt in range(BOOK_ATTEMPTS):
+            store, book, map_open = self.repository.store_and_book(store_id)
+            current = self.repository.current_version(store_id, template_id)
+            if store is None or current is None:
+                raise NotFound(f"freight template {template_id} of store {store_id} not found")
+            if if_match is not None and current != if_match:
+                raise PreconditionFailed("the freight template has changed since you read it (If-Match)")
+            try:
+                self.repository.write(
+                    store_id,
+                    book,
+                    map_open=map_open,
+                    put=None,
+                    delete=template_id,
+                    previous_version=current,
+                    make_default=None,
+                    actor=actor,
+                    now=to_rfc3339(self.clock()),
+                )
+            except BookChanged:
+                if attempt + 1 == BOOK_ATTEMPTS:
+                    raise
+                continue
+            return

@@ -28,6 +28,10 @@ from oms.store.transactions import Part, Transaction, TransactionCancelled
 MAX_BOOK_BYTES = 8_000  # one store's templates in the directory, as compact JSON
 
 
+class BookChanged(Conflict):
+    """Another write of the store's templates committed between our read and our write: read again."""
+
+
 class FreightTemplatesTooLarge(InvalidRequest):
     slug = "freight-templates-too-large"
     title = "The store's freight templates exceed their size limit"
@@ -212,5 +216,7 @@ class FreightRepository:
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
-            raise Conflict("the store's freight templates changed concurrently; read and retry") from cancelled
+            if cancelled.failed(Part.DIRECTORY) and not cancelled.failed(Part.TEMPLATE, Part.STORE):
+                raise BookChanged("the store's freight templates changed concurrently; read and retry") from cancelled
+            raise Conflict("the freight template was changed concurrently; read it and retry") from cancelled
         return new
