@@ -222,3 +222,45 @@ def test_checkout_with_templates_still_makes_one_read_and_one_transaction(
         "dynamodb:BatchGetItem",
         "dynamodb:TransactWriteItems",
     ]
+
+
+def test_store_scoped_staff_granted_store_write_reach_only_their_stores(catalog_api: Api, seeded: Any) -> None:
+    from oms import wiring
+    from oms.api.catalog_schemas import FreightTemplateIn
+    from oms.domain.errors import NotFound
+    from oms.domain.permissions import Actor, Permission, Role
+
+    def merchant(stores: set[str]) -> Actor:
+        granted = frozenset({Permission.STORE_WRITE, Permission.ORDER_READ_STORE})
+        return Actor("merchant-1", frozenset({Role.MERCHANT}), frozenset(stores), granted=granted)
+
+    service = wiring.services().freight
+    template = FreightTemplateIn.model_validate(BY_PIECE, strict=False).template("piece")
+    before = table_snapshot()
+    with pytest.raises(NotFound):
+        service.put(merchant({"other"}), "demo", template, is_default=None, if_match=None)
+    assert table_snapshot() == before
+    view, created = service.put(merchant({"demo"}), "demo", template, is_default=None, if_match=None)
+    assert (created, view["templateId"]) == (True, "piece")
+
+
+def test_a_sku_naming_a_template_its_store_lacks_is_refused(catalog_api: Api, seeded: Any) -> None:
+    before = table_snapshot()
+    status, headers, body = catalog_api(
+        "PATCH", "/skus/MUG", route="PATCH /skus/{skuId}", body={"freightTemplateId": "nope"}, **ADMIN
+    )
+    assert_problem(status, headers, body, 422, "validation-failed")
+    assert "freight template" in body["detail"]
+    assert table_snapshot() == before
+    sku = {"name": "Cup", "price": {"amount": 100, "currency": "CNY"}, "stock": 1, "warehouseId": "WH1"}
+    status, headers, body = catalog_api(
+        "POST",
+        f"/products/{seeded['productId']}/skus",
+        route="POST /products/{productId}/skus",
+        body={**sku, "weightGrams": 10, "freightTemplateId": "nope"},
+        **ADMIN,
+    )
+    assert_problem(status, headers, body, 422, "validation-failed")
+    assert "freight template" in body["detail"]
+    assert table_snapshot() == before
+    set_sku_template(catalog_api, "MUG", None)  # back to the default is always fine

@@ -30,6 +30,7 @@ from oms.store import keys
 from oms.store.audit import add_audit
 from oms.store.freight import books_from_directory
 from oms.store.models import (
+    FreightTemplateItem,
     Item,
     MoneyAttribute,
     ProductItem,
@@ -109,6 +110,19 @@ def stock_level(item: StockItem) -> StockLevel:
         received=int(item.received),
         adjusted=int(item.adjusted),
     )
+
+
+def _check_freight_template(tx: Transaction, store_id: str, template_id: str) -> None:
+    """A SKU names one of its store's freight templates (it must exist when the SKU is written)."""
+    tx.check(
+        Part.TEMPLATE,
+        FreightTemplateItem(*keys.freight_template(store_id, template_id)),
+        FreightTemplateItem.PK.exists(),
+    )
+
+
+def _unknown_freight_template() -> InvalidRequest:
+    return InvalidRequest("the SKU's store has no such freight template", field="freightTemplateId")
 
 
 # ---------------------------------------------------------------- records
@@ -406,6 +420,8 @@ class CatalogRepository:
         )
         tx.put((Part.SKU, sku_id), sku, SkuItem.PK.does_not_exist())
         tx.put((Part.STOCK, sku_id), stock, StockItem.PK.does_not_exist())
+        if new_sku.freight_template_id:
+            _check_freight_template(tx, store_id, new_sku.freight_template_id)
         return sku, stock
 
     @staticmethod
@@ -419,6 +435,8 @@ class CatalogRepository:
                 ) from cancelled
             if cancelled.failed(Part.PRODUCT):
                 raise NotFound("product not found") from cancelled
+            if cancelled.failed(Part.TEMPLATE):
+                raise _unknown_freight_template() from cancelled
             taken = sorted({f.key for f in cancelled.failed(Part.SKU, Part.STOCK)})
             if taken:
                 raise Conflict(f"SKU id already exists: {', '.join(taken)}", skuIds=taken) from cancelled
@@ -502,7 +520,9 @@ class CatalogRepository:
             return None
         return _sku_record(sku, stock if isinstance(stock, StockItem) else None)
 
-    def update_sku(self, sku_id: str, changes: dict[str, Any], expected_version: int, now: str) -> bool:
+    def update_sku(
+        self, sku_id: str, changes: dict[str, Any], expected_version: int, now: str, store_id: str | None = None
+    ) -> bool:
         """Set the SKU's fields (price: Money; handling; crossBorder: bool) and bump its version if it still
         has `expected_version`; False when it had changed."""
         actions: list[Action] = [SkuItem.version.add(1), SkuItem.updatedAt.set(now)]
@@ -519,9 +539,14 @@ class CatalogRepository:
                 actions.append(getattr(SkuItem, name).set(value))
         tx = Transaction()
         tx.update(Part.SKU, SkuItem(*keys.sku(sku_id)), actions, SkuItem.version == expected_version)
+        template_id = changes.get("freightTemplateId")
+        if template_id and store_id:
+            _check_freight_template(tx, store_id, str(template_id))
         try:
             tx.commit()
-        except TransactionCancelled:
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(Part.TEMPLATE):
+                raise _unknown_freight_template() from cancelled
             return False
         return True
 

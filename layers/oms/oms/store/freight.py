@@ -12,6 +12,7 @@ limit (docs/data-model.md, rows 200-209).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,8 +57,30 @@ class FreightBook:
         default = data.get("default")
         return cls(int(data.get("v") or 0), str(default) if default else None, dict(templates))
 
-    def domain(self) -> dict[str, FreightTemplate]:
-        return {tid: FreightTemplate.from_dict(tid, body) for tid, body in self.templates.items()}
+    def domain(self) -> Mapping[str, FreightTemplate]:
+        """The templates as the engine needs them, each parsed on first use: checkout reads every store's
+        book with the directory but prices only the cart's stores, and of those only the templates named."""
+        return _Parsed(self.templates)
+
+
+class _Parsed(Mapping[str, FreightTemplate]):
+    def __init__(self, raw: dict[str, dict[str, Any]]) -> None:
+        self._raw = raw
+        self._done: dict[str, FreightTemplate] = {}
+
+    def __getitem__(self, template_id: str) -> FreightTemplate:
+        if template_id not in self._done:
+            self._done[template_id] = FreightTemplate.from_dict(template_id, self._raw[template_id])
+        return self._done[template_id]
+
+    def __contains__(self, template_id: object) -> bool:
+        return template_id in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 @dataclass(frozen=True)
