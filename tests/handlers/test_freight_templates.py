@@ -264,3 +264,53 @@ def test_a_sku_naming_a_template_its_store_lacks_is_refused(catalog_api: Api, se
     assert "freight template" in body["detail"]
     assert table_snapshot() == before
     set_sku_template(catalog_api, "MUG", None)  # back to the default is always fine
+
+
+def test_manual_orders_and_edits_price_by_the_templates_and_the_address(
+    catalog_api: Api, orders_api: Api, seeded: Any, providers: Any
+) -> None:
+    from tests.handlers.conftest import load_function
+
+    admin_orders = Api(load_function("admin_orders"))
+    assert put(catalog_api, "heavy", BY_WEIGHT)[0] == 201
+    set_sku_template(catalog_api, "TEE-M", "heavy")
+    manual = {"customerId": "cust-1", "lines": [{"skuId": "TEE-M", "quantity": 2}], "paymentMode": "online"}
+    before = table_snapshot()
+    status, headers, problem = admin_orders(
+        "POST",
+        "/admin/orders",
+        route="POST /admin/orders",
+        body={**manual, "shippingAddress": URUMQI},
+        headers={"Idempotency-Key": "m-x"},
+        **SUPPORT,
+    )
+    assert_problem(status, headers, problem, 422, "shipping-region-excluded")
+    assert table_snapshot() == before
+    status, _, order = admin_orders(
+        "POST",
+        "/admin/orders",
+        route="POST /admin/orders",
+        body={**manual, "shippingAddress": ADDRESS},
+        headers={"Idempotency-Key": "m-1"},
+        **SUPPORT,
+    )
+    assert status == 201, order
+    assert (order["breakdown"]["shipping"]["amount"], order["pricing"]["freight"][0]["region"]) == (1000, "*")
+
+    def edit(address: dict[str, Any], version: int) -> Any:
+        return admin_orders(
+            "PATCH",
+            f"/orders/{order['orderId']}",
+            route="PATCH /orders/{orderId}",
+            body={"shippingAddress": address},
+            headers={"If-Match": f'"{version}"'},
+            **SUPPORT,
+        )
+
+    before = table_snapshot()
+    status, headers, problem = edit(URUMQI, order["version"])
+    assert_problem(status, headers, problem, 422, "shipping-region-excluded")
+    assert table_snapshot() == before
+    status, _, edited = edit(GUANGZHOU, order["version"])
+    assert status == 200, edited
+    assert (edited["breakdown"]["shipping"]["amount"], edited["pricing"]["freight"][0]["region"]) == (600, "CN/广东")
