@@ -314,3 +314,18 @@ def test_manual_orders_and_edits_price_by_the_templates_and_the_address(
     status, _, edited = edit(GUANGZHOU, order["version"])
     assert status == 200, edited
     assert (edited["breakdown"]["shipping"]["amount"], edited["pricing"]["freight"][0]["region"]) == (600, "CN/广东")
+
+
+def test_a_stores_templates_are_bounded_in_number_and_size(catalog_api: Api, seeded: Any) -> None:
+    for n in range(10):
+        assert put(catalog_api, f"t{n}", BY_PIECE)[0] == 201
+    before = table_snapshot()
+    status, headers, body = put(catalog_api, "t10", BY_PIECE)
+    assert_problem(status, headers, body, 422, "freight-templates-too-large")
+    assert table_snapshot() == before
+    fee = BY_PIECE["rules"][0]["firstFee"]
+    wide = [{"regions": [f"CN/region-{r}-{p}" for p in range(50)], "first": 1, "firstFee": fee} for r in range(12)]
+    status, headers, body = put(catalog_api, "t0", {**BY_PIECE, "rules": wide})
+    assert_problem(status, headers, body, 422, "freight-templates-too-large")
+    assert body["limit"] == 8000 and body["bytes"] > 8000
+    assert table_snapshot() == before
