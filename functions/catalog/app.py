@@ -124,7 +124,7 @@ def get_freight_template(storeId: str, freightTemplateId: str) -> Response[Freig
     "PUT",
     FREIGHT_TEMPLATE,
     permits=Permission.STORE_WRITE,
-    problems=(404, 409, 412),
+    problems=(400, 404, 409, 412),
     also={201: "Created: the store had no template with this id"},
     headers=("ETag",),
 )
@@ -139,7 +139,7 @@ def put_freight_template(
     return Response(status, "application/json", answer(FreightTemplate, template), etag(template["version"]))
 
 
-@app.endpoint("DELETE", FREIGHT_TEMPLATE, permits=Permission.STORE_WRITE, problems=(404, 409, 412))
+@app.endpoint("DELETE", FREIGHT_TEMPLATE, permits=Permission.STORE_WRITE, problems=(400, 404, 409, 412))
 def delete_freight_template(storeId: str, freightTemplateId: str, ifMatch: IfMatch = None) -> FreightTemplateList:
     """Delete a freight template (audited); its SKUs ship by the store's default. Answers the list without it."""
     services.freight.delete(actor(app), storeId, freightTemplateId, if_match=if_match(app))
