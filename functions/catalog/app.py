@@ -15,6 +15,7 @@ from oms.api.catalog_schemas import (
     CategoryDeleteIn,
     CategoryIn,
     CategoryPatch,
+    FreightTemplateIn,
     ProductIn,
     ProductPatch,
     SkuIn,
@@ -26,6 +27,8 @@ from oms.api.catalog_views import (
     CatalogCategory,
     CategoryDeletion,
     CategoryTree,
+    FreightTemplate,
+    FreightTemplateList,
     Product,
     ProductPage,
     ProductSummary,
@@ -64,6 +67,7 @@ def _new_sku(sku: SkuIn) -> NewSku:
         handling=sku.handling.value,
         cross_border=sku.crossBorder,
         member_prices={tier: price.money() for tier, price in sku.memberPrices.items()},
+        freight_template_id=sku.freightTemplateId,
     )
 
 
@@ -158,6 +162,49 @@ def delete_category(
     reassign_to = body.reassignTo if body is not None else None
     deletion = services.categories.delete(actor(app), storeId, categoryId, reassign_to, if_match(app))
     return answer(CategoryDeletion, deletion)
+
+
+# ---------------------------------------------------------------- freight templates
+FREIGHT_TEMPLATE = "/stores/{storeId}/freight-templates/{freightTemplateId}"
+
+
+@app.endpoint("GET", "/stores/{storeId}/freight-templates")
+def list_freight_templates(storeId: str) -> FreightTemplateList:
+    """A store's freight templates and its default (a template, or its flat fee as `flat-fee`)."""
+    return answer(FreightTemplateList, services.freight.list(storeId))
+
+
+@app.endpoint("GET", FREIGHT_TEMPLATE, headers=("ETag",))
+def get_freight_template(storeId: str, freightTemplateId: str) -> Response[FreightTemplate]:
+    """One freight template (ETag: its version)."""
+    template = services.freight.get(storeId, freightTemplateId)
+    return Response(200, "application/json", answer(FreightTemplate, template), etag(template["version"]))
+
+
+@app.endpoint(
+    "PUT",
+    FREIGHT_TEMPLATE,
+    permits=Permission.STORE_WRITE,
+    problems=(400, 404, 409, 412),
+    also={201: "Created: the store had no template with this id"},
+    headers=("ETag",),
+)
+def put_freight_template(
+    storeId: str, freightTemplateId: str, body: Annotated[FreightTemplateIn, Body()], ifMatch: IfMatch = None
+) -> Response[FreightTemplate]:
+    """Create or replace a freight template (audited); with If-Match only if it still has that version."""
+    template, created = services.freight.put(
+        actor(app), storeId, body.template(freightTemplateId), is_default=body.isDefault, if_match=if_match(app)
+    )
+    status = 201 if created else 200
+    return Response(status, "application/json", answer(FreightTemplate, template), etag(template["version"]))
+
+
+@app.endpoint("DELETE", FREIGHT_TEMPLATE, permits=Permission.STORE_WRITE, problems=(400, 404, 409, 412))
+def delete_freight_template(storeId: str, freightTemplateId: str, ifMatch: IfMatch = None) -> FreightTemplateList:
+    """Delete a freight template (audited); its SKUs ship by the store's default. Answers the list without it."""
+    services.freight.delete(actor(app), storeId, freightTemplateId, if_match=if_match(app))
+    return answer(FreightTemplateList, services.freight.list(storeId))
 
 
 # ---------------------------------------------------------------- products
@@ -261,14 +308,16 @@ def update_sku(skuId: str, body: Annotated[SkuPatch, Body()], ifMatch: IfMatch =
     changes: dict[str, Any] = {k: getattr(body, k) for k in body.model_fields_set}
     if "price" in changes and changes["price"] is not None:
         changes["price"] = changes["price"].money()
-    if any(value is None for value in changes.values()):
+    if any(value is None for key, value in changes.items() if key != "freightTemplateId"):
         raise HttpProblem(
             422,
             "validation-failed",
             "The request is not valid",
             "fields of a SKU cannot be removed",
             errors=[
-                {"field": k, "message": "must not be null", "code": "null"} for k, v in changes.items() if v is None
+                {"field": k, "message": "must not be null", "code": "null"}
+                for k, v in changes.items()
+                if v is None and k != "freightTemplateId"
             ],
         )
     if "attributes" in changes:

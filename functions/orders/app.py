@@ -41,13 +41,15 @@ snapstart.build_before_snapshot(services, "orders", "fulfilment")
 def quote(body: Annotated[QuoteIn, Body()]) -> Quote:
     """Price a cart exactly as checkout would, without placing anything."""
     cart = [line.cart_line() for line in body.lines]
-    return answer(Quote, services.orders.quote(actor(app), cart, body.pricing_request()))
+    where = body.destination.destination() if body.destination else None
+    return answer(Quote, services.orders.quote(actor(app), cart, body.pricing_request(), destination=where))
 
 
 @app.endpoint("POST", "/orders/coupon-options", permits=Permission.ORDER_PLACE, problems=(429,))
 def coupon_options(body: Annotated[CouponOptionsIn, Body()]) -> CouponOptions:
     """Each of the shopper's unused coupons tried alone on this cart."""
-    options = services.orders.coupon_options(actor(app), [line.cart_line() for line in body.lines])
+    where = body.destination.destination() if body.destination else None
+    options = services.orders.coupon_options(actor(app), [line.cart_line() for line in body.lines], where)
     return answer(CouponOptions, options)
 
 

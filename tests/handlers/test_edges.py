@@ -35,6 +35,7 @@ from tests.handlers.conftest import (
     load_function,
     table_definition,
 )
+from tests.helpers.freight import BY_WEIGHT
 from tests.helpers.fulfilment import sku
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,8 @@ TEE = sku("TEE-M", 4900)
 # Routes a customer may not use at all (the rest are public, the customer's own, or any signed-in user's).
 STAFF_ONLY = {
     "PUT /stores/{storeId}",
+    "PUT /stores/{storeId}/freight-templates/{freightTemplateId}",
+    "DELETE /stores/{storeId}/freight-templates/{freightTemplateId}",
     "POST /products",
     "PATCH /products/{productId}",
     "POST /products/{productId}/skus",
@@ -121,6 +124,7 @@ STAFF_ONLY = {
 # A valid body per request model, so an over-long path id meets the store, not a schema error.
 VALID_BODIES: dict[str, Any] = {
     "StoreIn": DEMO_STORE,
+    "FreightTemplateIn": BY_WEIGHT,
     "ProductPatch": {"name": "Tee"},
     "SkuIn": {**TEE, "skuId": "TEE-NEW"},
     "SkuPatch": {"name": "Tee"},

@@ -91,6 +91,8 @@ SIGNED_IN = {
     "GET /stores/{storeId}",
     "GET /stores/{storeId}/categories",
     "GET /stores/{storeId}/categories/{categoryId}",
+    "GET /stores/{storeId}/freight-templates",
+    "GET /stores/{storeId}/freight-templates/{freightTemplateId}",
 }
 
 

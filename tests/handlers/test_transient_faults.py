@@ -41,6 +41,7 @@ from tests.handlers.conftest import (
     SUPPORT,
     LambdaContext,
 )
+from tests.helpers.freight import BY_PIECE, BY_WEIGHT
 from tests.helpers.pricing import cny, spend_and_save, ten_off
 from tests.helpers.world import (
     FINANCE,
@@ -252,8 +253,21 @@ def _erasure(w: World) -> Call:
     return Call(f"/customers/{who['sub']}/erasure", ADMIN, body, {"Idempotency-Key": w.key("erase")})
 
 
+def _freight_template(w: World) -> Call:
+    """A template of its own, to delete."""
+    path = f"/stores/demo/freight-templates/{w.key('ft')}"
+    w.ok("PUT /stores/{storeId}/freight-templates/{freightTemplateId}", Call(path, ADMIN, BY_PIECE, status=201))
+    return Call(path, ADMIN)
+
+
 CASES = [
     # catalog
+    Case(
+        "PUT /stores/{storeId}/freight-templates/{freightTemplateId}",
+        lambda w: Call(f"/stores/demo/freight-templates/{w.key('ft')}", ADMIN, BY_WEIGHT, status=201),
+        CONVERGES,
+    ),
+    Case("DELETE /stores/{storeId}/freight-templates/{freightTemplateId}", _freight_template, NEW_REQUEST),
     Case(
         "PUT /stores/{storeId}", lambda w: Call(f"/stores/{w.key('store')}", ADMIN, DEMO_STORE, status=201), CONVERGES
     ),

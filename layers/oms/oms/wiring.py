@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from oms.services.catalog import CatalogService
     from oms.services.categories import CategoryService
     from oms.services.exports import ExportService
+    from oms.services.freight import FreightService
     from oms.services.fulfilment import FulfilmentService
     from oms.services.manual_orders import ManualOrderService
     from oms.services.notifications import NotificationService
@@ -487,6 +488,14 @@ class Services:
         from oms.services.stock_ops import StockOperations
 
         return StockOperations(self.catalog)
+
+    @cached_property
+    def freight(self) -> FreightService:
+        """Stores' freight templates (shipping by destination, weight or piece)."""
+        from oms.services.freight import FreightService
+        from oms.store.freight import FreightRepository
+
+        return FreightService(FreightRepository())
 
     @cached_property
     def accounts(self) -> AccountService:

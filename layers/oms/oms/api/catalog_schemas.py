@@ -18,6 +18,8 @@ from oms.api.schemas import (
     Strict,
 )
 from oms.domain.catalog import StockAdjustmentReason, StockPolicy
+from oms.domain.errors import InvalidRequest
+from oms.domain.freight import MAX_REGIONS, MAX_RULES, FreeShipping, FreightBasis, FreightRule, FreightTemplate, Steps
 from oms.domain.membership import MAX_TIERS, TIER_ID
 from oms.domain.money import SUPPORTED_CURRENCIES
 from oms.domain.payment import LatePaymentPolicy
@@ -79,6 +81,7 @@ class SkuIn(Strict):
     handling: Annotated[HandlingClass, ByValue] = HandlingClass.NORMAL  # fragile, bulky and hazardous goods ship alone
     crossBorder: bool = False  # cross-border goods: orders split under the per-order customs limit
     memberPrices: MemberPrices = {}  # noqa: RUF012 (a pydantic field: each instance gets a copy)
+    freightTemplateId: Id | None = None  # one of its store's freight templates (None: the store's default)
 
 
 class ProductIn(Strict):
@@ -120,6 +123,7 @@ class SkuPatch(Strict):
     handling: Annotated[HandlingClass | None, ByValue] = None
     crossBorder: bool | None = None
     memberPrices: MemberPrices | None = None  # replaces them all ({}: none)
+    freightTemplateId: Id | None = None  # null: back to the store's default template
 
 
 class StockAdjustmentIn(Strict):
@@ -149,3 +153,64 @@ class CategoryPatch(Strict):
 
 class CategoryDeleteIn(Strict):
     reassignTo: Id | None = None  # where its products go (another category of the store)
+
+
+# ---------------------------------------------------------------- freight templates (oms.domain.freight)
+# A country code (CN) or country/province-or-state (CN/广东, US/CA), as the shipping address names them.
+Region = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=r"^[A-Z]{2}(/[^/]{1,37})?$"), SingleLine]
+Regions = Annotated[list[Region], Field(max_length=MAX_REGIONS)]
+
+
+class FreightRuleIn(Strict):
+    """`first` units (grams or pieces) for `firstFee`, then `additionalFee` per further `additional` units
+    (or part of them). No `regions`: the catch-all rule."""
+
+    regions: Regions = []  # noqa: RUF012 (a pydantic field: each instance gets a copy)
+    first: int = Field(ge=1, le=1_000_000)
+    firstFee: MoneyIn
+    additional: int = Field(default=0, ge=0, le=1_000_000)
+    additionalFee: MoneyIn | None = None
+
+
+class FreeShippingIn(Strict):
+    """Free when the template's goods (after promotions and coupons) reach `minAmount` or `minQuantity`."""
+
+    regions: Regions = []  # noqa: RUF012 (a pydantic field: each instance gets a copy)
+    minAmount: MoneyIn | None = None
+    minQuantity: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class FreightTemplateIn(Strict):
+    name: ShortText
+    currency: str
+    basis: Annotated[FreightBasis, ByValue]
+    rules: list[FreightRuleIn] = Field(min_length=1, max_length=MAX_RULES)
+    freeShipping: list[FreeShippingIn] = Field(default=[], max_length=MAX_RULES)
+    excludedRegions: Regions = []  # noqa: RUF012 (a pydantic field: each instance gets a copy)
+    isDefault: bool | None = None  # true: the store's default; false: no longer it; absent: unchanged
+
+    def template(self, template_id: str) -> FreightTemplate:
+        """The domain template (its rules checked there: 422 with a field path)."""
+        fees = [("rules", r.firstFee) for r in self.rules] + [("rules", r.additionalFee) for r in self.rules]
+        fees += [("freeShipping", f.minAmount) for f in self.freeShipping]
+        for field, fee in fees:
+            if fee is not None and fee.currency != self.currency:
+                raise InvalidRequest(f"amounts are in the template's currency ({self.currency})", field=field)
+        return FreightTemplate(
+            template_id=template_id,
+            name=self.name,
+            currency=self.currency,
+            basis=self.basis,
+            rules=tuple(
+                FreightRule(
+                    tuple(r.regions),
+                    Steps(r.first, r.firstFee.amount, r.additional, r.additionalFee.amount if r.additionalFee else 0),
+                )
+                for r in self.rules
+            ),
+            free_shipping=tuple(
+                FreeShipping(tuple(f.regions), f.minAmount.amount if f.minAmount else None, f.minQuantity)
+                for f in self.freeShipping
+            ),
+            excluded=tuple(self.excludedRegions),
+        )

@@ -43,6 +43,7 @@ class Sku(View):
     handling: HandlingClass
     crossBorder: bool
     memberPrices: dict[str, MoneyOut] = Field(description="Unit price per member tier id, in the SKU's currency.")
+    freightTemplateId: str | None = Field(default=None, description="Its freight template (null: the store's default).")
     status: SkuStatus
     available: int
     version: int
@@ -130,3 +131,41 @@ class CategoryDeletion(View):
     categoryId: str
     reassignTo: str | None
     reassigning: int
+
+
+class FreightRuleOut(View):
+    regions: list[str] = Field(description="Country codes or country/province; empty: every other region.")
+    first: int = Field(description="Grams or pieces the first fee covers.")
+    firstFee: MoneyOut
+    additional: int = Field(description="Grams or pieces of each further step (0: none).")
+    additionalFee: MoneyOut
+
+
+class FreeShippingOut(View):
+    regions: list[str]
+    minAmount: MoneyOut | None
+    minQuantity: int | None
+
+
+class FreightTemplate(View):
+    """A store's freight template; `version` is its ETag (send it back as If-Match)."""
+
+    storeId: str
+    templateId: str
+    name: str
+    currency: str
+    basis: str = Field(description="weight (grams), piece, or order (one fee: the store's flat fee).")
+    rules: list[FreightRuleOut]
+    freeShipping: list[FreeShippingOut]
+    excludedRegions: list[str]
+    isDefault: bool
+    version: int
+    updatedAt: str | None
+
+
+class FreightTemplateList(View):
+    """A store's templates, and its default: a template's id or `flat-fee` (the store's flat fee, `flatFee`)."""
+
+    items: list[FreightTemplate]
+    defaultTemplateId: str
+    flatFee: FreightTemplate

@@ -16,6 +16,7 @@ from oms.api.schemas import (
     SingleLine,
     Strict,
 )
+from oms.domain.freight import Destination
 from oms.domain.pricing import MAX_COUPONS, MAX_DISTINCT_SKUS, MAX_QUANTITY, CartLine, PricingRequest
 
 
@@ -43,12 +44,24 @@ class PricingOptionsIn(Strict):
         return PricingRequest(coupons=tuple(self.coupons), points=self.points, balance=balance)
 
 
-class QuoteIn(PricingOptionsIn):
-    pass
+class DestinationIn(Strict):
+    """Where the cart would ship (freight templates price by it): country, and province/state."""
+
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    region: ShortText | None = None
+
+    def destination(self) -> Destination:
+        return Destination(self.country, self.region)
 
 
 class CouponOptionsIn(Strict):
     lines: list[CartLineIn] = Field(min_length=1, max_length=MAX_DISTINCT_SKUS)
+    destination: DestinationIn | None = None  # as for a quote
+
+
+class QuoteIn(PricingOptionsIn):
+    # Without it, each freight template's catch-all rule prices shipping (checkout uses the address).
+    destination: DestinationIn | None = None
 
 
 class AddressIn(Strict):

@@ -288,6 +288,21 @@ class MemberPricing(View):
     savings: MoneyOut
 
 
+class FreightCharge(View):
+    """What one freight template charged one store's lines (frozen on the order as `pricing.freight`)."""
+
+    storeId: str
+    templateId: str = Field(description="The template, or `flat-fee` (the store's flat fee).")
+    version: int
+    basis: str
+    region: str = Field(description="The rule's region that matched (`CN/广东`, `CN`), or `*` (the catch-all).")
+    units: int = Field(description="Grams (by weight), pieces (by piece), or 1 (per order).")
+    fee: MoneyOut
+    freeBy: str | None = Field(description="`amount` or `quantity`: the free-shipping condition met.")
+    charged: MoneyOut
+    skuIds: list[str]
+
+
 class Quote(View):
     """The price checkout would freeze for this cart, without placing anything."""
 
@@ -304,6 +319,7 @@ class Quote(View):
     total: MoneyOut
     fx: FxRateOut | None
     reportingTotal: MoneyOut | None
+    freight: list[FreightCharge]
     breakdown: Breakdown
     member: MemberPricing | None = None  # only when the customer's tier saves something
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from oms.domain.errors import Conflict, InvalidRequest
+from oms.domain.freight import FreightTemplate, flat_template
 from oms.domain.money import Money
 
 
@@ -24,6 +26,7 @@ class Sku:
     warehouse_id: str
     weight_grams: int
     status: SkuStatus = SkuStatus.ACTIVE
+    freight_template_id: str | None = None  # None: the store's default template
 
 
 @dataclass(frozen=True)
@@ -42,16 +45,24 @@ class NewSku:
     handling: str = "normal"
     cross_border: bool = False
     member_prices: dict[str, Money] = field(default_factory=dict)  # tier id -> unit price (SKU currency)
+    freight_template_id: str | None = None  # None: the store's default freight template
 
 
 @dataclass(frozen=True, slots=True)
 class ShippingPolicy:
-    """Per store: a flat fee per order, waived when the store's subtotal reaches the threshold."""
+    """Per store: a flat fee per order, waived when the store's subtotal reaches the threshold; and the
+    store's freight templates (`oms.domain.freight`) with the default one (None: the flat fee)."""
 
     store_id: str
     currency: str
     flat_fee: Money
     free_threshold: Money | None
+    templates: Mapping[str, FreightTemplate] = field(default_factory=dict)
+    default_template_id: str | None = None
+
+    def default_template(self) -> FreightTemplate:
+        found = self.templates.get(self.default_template_id) if self.default_template_id else None
+        return found or flat_template(self.currency, self.flat_fee, self.free_threshold)
 
     def fee_for(self, store_subtotal: Money) -> Money:
         if self.free_threshold is not None and store_subtotal >= self.free_threshold:

@@ -16,8 +16,10 @@ the reasons and worked examples):
    currency, limits, scope, minimum spend on the amount in its scope after steps 2–3, one per slot
    (`coupon_slot`) unless stackable — and any failure rejects the request (`CouponNotApplicable`).
    Store coupons apply before platform coupons, amount-off before percentage (`coupon_order_key`).
-5. **Shipping.** Each store's fee comes from its `ShippingPolicy`; its free-over threshold is compared
-   with the store's goods amount *after* steps 2–4. Then free-shipping promotions (threshold on the
+5. **Shipping.** Each store's fee comes from its freight templates (`oms.domain.freight`: its lines
+   grouped by template, each group charged by the rule for the destination, the sums added; a store
+   without templates charges its flat fee); a template's free-shipping condition is compared with its
+   lines' goods amount *after* steps 2–4. Then free-shipping promotions (threshold on the
    amount in their scope after steps 2–4) and free-shipping coupons waive fees.
 5b. **Manual discount** (staff, on a manual or edited order only): an amount or a percentage of the
    goods left after steps 2–4, split over the lines by largest remainder; it never changes shipping.
@@ -43,6 +45,7 @@ from enum import StrEnum
 
 from oms.domain.catalog import ShippingPolicy, Sku
 from oms.domain.errors import InvalidRequest
+from oms.domain.freight import Destination, FreightCharge, FreightItem, charge_store
 from oms.domain.fx import FxRate, to_reporting
 from oms.domain.membership import MemberBenefitKind, MemberTier, member_unit_price
 from oms.domain.money import Money, allocate, total
@@ -332,6 +335,7 @@ class PricedOrder:
     manual: tuple[Discount, ...] = ()  # staff's discount (step 5b), on manual and edited orders only
     member: tuple[Discount, ...] = ()  # the member benefit (step 1b): one entry per kind that saved
     membership: MemberSummary | None = None  # the tier priced for, when its benefit saved anything
+    freight: tuple[FreightCharge, ...] = ()  # what each store's templates charged (step 5), frozen
 
     @property
     def goods_discount(self) -> Money:
@@ -384,6 +388,7 @@ class PricedOrder:
             "total": self.total.to_dict(),
             "fx": None if self.fx is None else self.fx.to_dict(),
             "reportingTotal": None if self.reporting_total is None else self.reporting_total.to_dict(),
+            "freight": [charge.to_dict() for charge in self.freight],
             **optional,
         }
 
@@ -442,6 +447,7 @@ class _Work:
         self.unit = [line.unit_price.amount for line in quote.lines]  # unit price after step 1b
         self.member_kind: list[MemberBenefitKind | None] = [None] * n
         self.applied: list[_Applied] = []
+        self.freight: list[FreightCharge] = []
 
     @property
     def indexes(self) -> range:
@@ -629,15 +635,31 @@ def _shipping(
     policies: Mapping[str, ShippingPolicy],
     promotions: list[Promotion],
     accepted: list[_Accepted],
+    skus: Mapping[str, Sku],
+    destination: Destination | None,
 ) -> None:
-    """Step 5: per-store fees on the goods amount after discounts, then free-shipping waivers."""
+    """Step 5: per-store fees from the templates on the goods amount after discounts, then waivers."""
     for store_id in dict.fromkeys(line.store_id for line in work.lines):
         lines = [i for i in work.indexes if work.lines[i].store_id == store_id]
-        fee = policies[store_id].fee_for(Money(work.amount(lines), work.currency))
-        if fee.currency != work.currency:
-            raise InvalidRequest(f"store {store_id} charges shipping in {fee.currency}", field="lines")
-        for i, share in _split(fee.amount, lines, [work.lines[i].line_total.amount for i in lines]).items():
-            work.shipping[i] = work.shipping_left[i] = share
+        policy = policies[store_id]
+        items = [
+            FreightItem(
+                sku_id=work.lines[i].sku_id,
+                template_id=skus[work.lines[i].sku_id].freight_template_id,
+                weight_grams=skus[work.lines[i].sku_id].weight_grams,
+                quantity=work.lines[i].quantity,
+                amount=work.remaining[i],
+            )
+            for i in lines
+        ]
+        for charge, group in charge_store(store_id, items, policy.templates, policy.default_template(), destination):
+            fee = charge.charged
+            if fee.currency != work.currency:
+                raise InvalidRequest(f"store {store_id} charges shipping in {fee.currency}", field="lines")
+            members = [lines[k] for k in group]
+            for i, share in _split(fee.amount, members, [work.lines[i].line_total.amount for i in members]).items():
+                work.shipping[i] = work.shipping_left[i] = share
+            work.freight.append(charge)
 
     def lines_of_stores(covered: list[int]) -> list[int]:
         stores = {work.lines[i].store_id for i in covered}
@@ -883,6 +905,7 @@ def _build(
         manual=tuple(d for d in applied if d.source is DiscountSource.MANUAL),
         member=tuple(d for d in applied if d.source is DiscountSource.MEMBER),
         membership=_membership(work, tier),
+        freight=tuple(work.freight),
     )
 
 
@@ -901,16 +924,21 @@ def price_order(
     sku_terms: Mapping[str, SkuTerms] | None = None,
     manual: ManualDiscount | None = None,
     member: MemberTier | None = None,
+    destination: Destination | None = None,
 ) -> PricedOrder:
     """Price an order exactly, in the fixed order of this module's docstring. Pure and deterministic.
 
     `promotions` are the candidate promotions (the engine drops those outside their window or in
     another currency); `coupons` are the ones the customer presents, each of which must apply (else
     `CouponNotApplicable`, a 422 naming the coupon and the reason). `fx` converts the order currency
-    (`fx.base`) to the reporting currency. `manual` is staff's discount (step 5b). Bad input raises
-    `InvalidRequest` with a field path. `member` is the customer's tier (step 1b; None: no member benefit).
+    (`fx.base`) to the reporting currency. `manual` is staff's discount (step 5b). `member` is the
+    customer's tier (step 1b; None: no member benefit). `destination` picks the freight templates' rules
+    (None: their catch-all rules). Bad input raises `InvalidRequest` with a field path; a destination a
+    template excludes raises `ShippingRegionExcluded`.
     """
-    work = _discounted(cart, skus, shipping_policies, now, promotions, coupons, customer_id, sku_terms, member)
+    work = _discounted(
+        cart, skus, shipping_policies, now, promotions, coupons, customer_id, sku_terms, member, destination
+    )
     if fx is not None and fx.base != work.currency:
         raise InvalidRequest(
             f"the fx rate converts {fx.base}, the order is in {work.currency}",
@@ -934,6 +962,7 @@ def _discounted(
     customer_id: str | None,
     sku_terms: Mapping[str, SkuTerms] | None,
     member: MemberTier | None = None,
+    destination: Destination | None = None,
 ) -> _Work:
     """Steps 1–5: prices, member benefits, promotions, coupons, shipping."""
     if now.tzinfo is None or now.utcoffset() is None:
@@ -945,7 +974,7 @@ def _discounted(
     _spend_and_save(work, active)  # step 3
     accepted = _accept_coupons(work, coupons, now, customer_id)  # step 4
     _goods_coupons(work, accepted)
-    _shipping(work, shipping_policies, active, accepted)  # step 5
+    _shipping(work, shipping_policies, active, accepted, skus, destination)  # step 5
     return work
 
 
@@ -960,6 +989,7 @@ def check_coupons(
     customer_id: str | None = None,
     sku_terms: Mapping[str, SkuTerms] | None = None,
     member: MemberTier | None = None,
+    destination: Destination | None = None,
 ) -> tuple[CouponCheck, ...]:
     """For a coupon picker: each coupon tried alone on the cart with its promotions.
 
@@ -971,7 +1001,7 @@ def check_coupons(
     for coupon in coupons:
         try:
             work = _discounted(
-                cart, skus, shipping_policies, now, promotions, (coupon,), customer_id, sku_terms, member
+                cart, skus, shipping_policies, now, promotions, (coupon,), customer_id, sku_terms, member, destination
             )
         except CouponNotApplicable as error:
             checks.append(CouponCheck(coupon.code, False, error.reason, None))

@@ -238,7 +238,9 @@ class ManualOrderService:
 
     def _dry_run(self, actor: Actor, request: ManualOrderRequest) -> None:
         """Price and check the order (SKUs, quantities, stock, the cap) before an account is created for it."""
-        priced, inputs, _ = self.orders.preview("new-customer", request.cart, manual=request.discount)
+        priced, inputs, _ = self.orders.preview(
+            "new-customer", request.cart, manual=request.discount, shipping_address=request.shipping_address
+        )
         check_cap(actor, self.limits, manual_amount(priced), discount_base(priced), field="manualDiscount")
         refuse_shortages(priced, inputs.available)
 

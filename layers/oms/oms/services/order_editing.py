@@ -104,12 +104,12 @@ class OrderEditingService:
         manual = dict(header.manual or {})
         change = request.price_change
         discount = change.discount if change is not None else _kept_discount(record)
-        priced, inputs, children = self._price(record, cart, discount)
+        address = request.shipping_address if request.shipping_address is not None else header.shippingAddress
+        priced, inputs, children = self._price(record, cart, discount, address)
         check_cap(actor, self.limits, manual_amount(priced), discount_base(priced), field="priceChange")
         benefits = Benefits.of(header.benefits)
         _check_same_benefits(record, priced)
         lines = self._lines(record, priced, inputs.stock_policies)
-        address = request.shipping_address if request.shipping_address is not None else header.shippingAddress
         if change is not None:
             manual["discount"] = change.discount.to_dict()
             manual["priceChange"] = {"reason": change.reason, "by": actor.subject, "at": now}
@@ -173,7 +173,7 @@ class OrderEditingService:
         return order_view(updated)
 
     def _price(
-        self, record: OrderRecord, cart: list[CartLine], discount: ManualDiscount | None
+        self, record: OrderRecord, cart: list[CartLine], discount: ManualDiscount | None, address: Any = None
     ) -> tuple[PricedOrder, Any, Any]:
         header = record.header
         benefits = Benefits.of(header.benefits)
@@ -217,7 +217,13 @@ class OrderEditingService:
 
         # A coupon that no longer applies is the engine's 422 `coupon-not-applicable` naming it and why.
         return self.orders.preview(
-            header.customerId, cart, request, manual=discount, adjust=adjust, coupons_of=coupons_of
+            header.customerId,
+            cart,
+            request,
+            manual=discount,
+            adjust=adjust,
+            coupons_of=coupons_of,
+            shipping_address=address,
         )
 
     def _lines(self, record: OrderRecord, priced: PricedOrder, stock_policies: dict[str, Any]) -> list[LineRecord]:

@@ -11,6 +11,7 @@ from oms.domain import events
 from oms.domain.benefits import Benefits
 from oms.domain.clock import deadline_after, parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidRequest, NotFound
+from oms.domain.freight import Destination
 from oms.domain.holds import Hold, check_cancel_held
 from oms.domain.ids import new_id, new_order_number
 from oms.domain.money import Money
@@ -159,6 +160,7 @@ class OrderService:
         request: PricingRequest,
         manual: ManualDiscount | None = None,
         coupons_of: Callable[[CheckoutInputs], tuple[Coupon, ...]] | None = None,
+        destination: Destination | None = None,
     ) -> tuple[PricedOrder, tuple[Coupon, ...]]:
         """The one pricing path of quote and checkout: stored prices, the customer's member tier (from the
         same read), promotions, the presented coupons (checked against the store), points, balance and the
@@ -188,6 +190,7 @@ class OrderService:
             sku_terms=inputs.terms,
             manual=manual,
             member=inputs.member_tier,
+            destination=destination,
         )
         return priced, coupons
 
@@ -276,12 +279,19 @@ class OrderService:
         return PointsUse(rules, inputs.points_available, requested)
 
     # ---------------------------------------------------------------- quote
-    def quote(self, actor: Actor, cart: list[CartLine], request: PricingRequest | None = None) -> dict[str, Any]:
-        """The checkout's price without placing anything (no stock, coupon or points taken)."""
+    def quote(
+        self,
+        actor: Actor,
+        cart: list[CartLine],
+        request: PricingRequest | None = None,
+        destination: Destination | None = None,
+    ) -> dict[str, Any]:
+        """The checkout's price without placing anything (no stock, coupon or points taken); `destination`
+        picks the freight templates' rules (None: their catch-all rules)."""
         request = request or PricingRequest()
         lines = merge_cart(cart)
         inputs = self._read(actor.subject, lines, request, None)
-        priced, _ = self._price(actor.subject, lines, inputs, request)
+        priced, _ = self._price(actor.subject, lines, inputs, request, destination=destination)
         return quote_view(priced)
 
     def preview(
@@ -293,6 +303,7 @@ class OrderService:
         manual: ManualDiscount | None = None,
         adjust: Callable[[CheckoutInputs], CheckoutInputs] | None = None,
         coupons_of: Callable[[CheckoutInputs], tuple[Coupon, ...]] | None = None,
+        shipping_address: dict[str, Any] | None = None,
     ) -> tuple[PricedOrder, CheckoutInputs, tuple[ChildOrder, ...]]:
         """Price a cart for `customer_id` exactly as `place` would, and split it, writing nothing: a manual
         order's dry run, an edited order's new price. `adjust` changes what was read (an edit counts back the
@@ -303,10 +314,13 @@ class OrderService:
         inputs = self._read(customer_id, lines, request, None)
         if adjust is not None:
             inputs = adjust(inputs)
-        priced, _ = self._price(customer_id, lines, inputs, request, manual, coupons_of)
+        where = Destination.of_address(shipping_address)
+        priced, _ = self._price(customer_id, lines, inputs, request, manual, coupons_of, where)
         return priced, inputs, self._split(priced, inputs)
 
-    def coupon_options(self, actor: Actor, cart: list[CartLine]) -> dict[str, Any]:
+    def coupon_options(
+        self, actor: Actor, cart: list[CartLine], destination: Destination | None = None
+    ) -> dict[str, Any]:
         """For a coupon picker: each of the shopper's unused coupons tried alone on this cart — whether it
         applies, what it would save, and why not. Nothing is reserved."""
         lines = merge_cart(cart)
@@ -329,6 +343,7 @@ class OrderService:
             customer_id=actor.subject,
             sku_terms=inputs.terms,
             member=inputs.member_tier,
+            destination=destination,
         )
         for check in checks:
             options[check.code] = _option(check.code, check.reason, check.discount)
@@ -424,7 +439,8 @@ class OrderService:
         if shipping_address is None:
             raise InvalidRequest("a shipping address is needed")
 
-        priced, coupons = self._price(customer_id, lines, inputs, request, manual)
+        where = Destination.of_address(shipping_address)
+        priced, coupons = self._price(customer_id, lines, inputs, request, manual, destination=where)
         if extra is not None:
             extra.check(priced)
         refuse_shortages(priced, inputs.available)

@@ -29,8 +29,10 @@ from oms.domain.stock import MovementKind, StockMove
 from oms.store import keys
 from oms.store.audit import add_audit
 from oms.store.categories import Filing, count_change, filed_here, product_filing_actions, sku_filing_actions
+from oms.store.freight import books_from_directory
 from oms.store.models import (
     CategoryItem,
+    FreightTemplateItem,
     Item,
     MoneyAttribute,
     ProductItem,
@@ -57,16 +59,21 @@ def _open_store_directory() -> None:
 
 
 def policies_from_directory(item: StoreDirectoryItem | None) -> dict[str, ShippingPolicy]:
+    """Each store's shipping: its flat fee and threshold, and its freight templates (oms.store.freight)."""
     if item is None:
         return {}
     result = {}
+    books = books_from_directory(item)
     for store_id, p in item.all_policies().items():
+        book = books.get(store_id)
         threshold = p.get("freeShippingThreshold")
         result[store_id] = ShippingPolicy(
             store_id=store_id,
             currency=p["currency"],
             flat_fee=Money.from_dict(p["shippingFee"]),
             free_threshold=Money.from_dict(threshold) if threshold else None,
+            templates=book.domain() if book else {},
+            default_template_id=book.default if book else None,
         )
     return result
 
@@ -90,6 +97,7 @@ def sku_domain(item: SkuItem) -> Sku:
         warehouse_id=item.warehouseId,
         weight_grams=int(item.weightGrams),
         status=SkuStatus(item.status),
+        freight_template_id=item.freightTemplateId,
     )
 
 
@@ -114,6 +122,19 @@ def stock_level(item: StockItem) -> StockLevel:
         received=int(item.received),
         adjusted=int(item.adjusted),
     )
+
+
+def _check_freight_template(tx: Transaction, store_id: str, template_id: str) -> None:
+    """A SKU names one of its store's freight templates (it must exist when the SKU is written)."""
+    tx.check(
+        Part.TEMPLATE,
+        FreightTemplateItem(*keys.freight_template(store_id, template_id)),
+        FreightTemplateItem.PK.exists(),
+    )
+
+
+def _unknown_freight_template() -> InvalidRequest:
+    return InvalidRequest("the SKU's store has no such freight template", field="freightTemplateId")
 
 
 # ---------------------------------------------------------------- records
@@ -151,6 +172,7 @@ class SkuRecord:
     version: int
     category_path: str | None = None  # set while its product is filed in the tree (its category is the product's)
     member_prices: dict[str, Money] = field(default_factory=dict)  # tier id -> unit price
+    freight_template_id: str | None = None  # None: the store's default template
 
 
 @dataclass(frozen=True)
@@ -230,6 +252,7 @@ def _sku_record(item: SkuItem, stock: StockItem | None) -> SkuRecord:
         version=int(item.version),
         category_path=item.categoryPath,
         member_prices=member_prices_of(item),
+        freight_template_id=item.freightTemplateId,
     )
 
 
@@ -427,6 +450,7 @@ class CatalogRepository:
             handling=new_sku.handling,
             crossBorder="true" if new_sku.cross_border else "false",
             memberPrices={tier: price.to_dict() for tier, price in new_sku.member_prices.items()} or None,
+            freightTemplateId=new_sku.freight_template_id,
             status=SkuStatus.ACTIVE.value,
             version=1,
             createdAt=now,
@@ -448,6 +472,8 @@ class CatalogRepository:
         )
         tx.put((Part.SKU, sku_id), sku, SkuItem.PK.does_not_exist())
         tx.put((Part.STOCK, sku_id), stock, StockItem.PK.does_not_exist())
+        if new_sku.freight_template_id:
+            _check_freight_template(tx, store_id, new_sku.freight_template_id)
         return sku, stock
 
     @staticmethod
@@ -463,6 +489,8 @@ class CatalogRepository:
                 raise NotFound("product not found (or it was just re-filed: retry)") from cancelled
             if cancelled.failed(Part.CATEGORY):
                 raise Conflict("the product's category changed meanwhile; retry") from cancelled
+            if cancelled.failed(Part.TEMPLATE):
+                raise _unknown_freight_template() from cancelled
             taken = sorted({f.key for f in cancelled.failed(Part.SKU, Part.STOCK)})
             if taken:
                 raise Conflict(f"SKU id already exists: {', '.join(taken)}", skuIds=taken) from cancelled
@@ -583,7 +611,9 @@ class CatalogRepository:
             return None
         return _sku_record(sku, stock if isinstance(stock, StockItem) else None)
 
-    def update_sku(self, sku_id: str, changes: dict[str, Any], expected_version: int, now: str) -> bool:
+    def update_sku(
+        self, sku_id: str, changes: dict[str, Any], expected_version: int, now: str, store_id: str | None = None
+    ) -> bool:
         """Set the SKU's fields (price: Money; handling; crossBorder: bool) and bump its version if it still
         has `expected_version`; False when it had changed."""
         actions: list[Action] = [SkuItem.version.add(1), SkuItem.updatedAt.set(now)]
@@ -597,13 +627,20 @@ class CatalogRepository:
             elif name == "memberPrices":
                 prices = {tier: price.to_dict() for tier, price in value.items()}
                 actions.append(SkuItem.memberPrices.set(prices) if prices else SkuItem.memberPrices.remove())
+            elif name == "freightTemplateId" and value is None:
+                actions.append(SkuItem.freightTemplateId.remove())
             else:
                 actions.append(getattr(SkuItem, name).set(value))
         tx = Transaction()
         tx.update(Part.SKU, SkuItem(*keys.sku(sku_id)), actions, SkuItem.version == expected_version)
+        template_id = changes.get("freightTemplateId")
+        if template_id and store_id:
+            _check_freight_template(tx, store_id, str(template_id))
         try:
             tx.commit()
-        except TransactionCancelled:
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(Part.TEMPLATE):
+                raise _unknown_freight_template() from cancelled
             return False
         return True
 

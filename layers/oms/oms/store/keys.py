@@ -10,6 +10,11 @@ def store(store_id: str) -> tuple[str, str]:
 
 
 STORE_DIRECTORY = ("STORES", "DIRECTORY")
+FREIGHT_PREFIX = "FREIGHT#"
+
+
+def freight_template(store_id: str, template_id: str) -> tuple[str, str]:
+    return f"STORE#{store_id}", f"{FREIGHT_PREFIX}{template_id}"
 
 
 def product(product_id: str) -> tuple[str, str]:

@@ -216,6 +216,9 @@ class StoreDirectoryItem(Item, discriminator="StoreDirectory"):
     # read, an entry in `stores` winning. Never written again.
     policies = JSONAttribute(null=True)
     version = NumberAttribute(null=True)
+    # storeId -> {"v": n, "default": templateId | None, "t": {templateId: FreightTemplate.to_dict()}}: each
+    # store's freight templates (oms.store.freight), so checkout prices shipping from this one read.
+    freight = MapAttribute(null=True)  # type: ignore[var-annotated]
 
     def all_policies(self) -> dict[str, dict[str, Any]]:
         own = self.stores.as_dict() if self.stores is not None else {}
@@ -275,9 +278,20 @@ class SkuItem(Item, discriminator="Sku"):
     handling = UnicodeAttribute(null=True)  # HandlingClass: fragile / bulky / hazardous ship alone (None: normal)
     crossBorder = UnicodeAttribute(null=True)  # "true": cross-border goods (per-order customs limit)
     memberPrices = JSONAttribute(null=True)  # {"<tierId>": Money.to_dict()} in the SKU's currency
+    freightTemplateId = UnicodeAttribute(null=True)  # its store's freight template (None: the store's default)
     status = UnicodeAttribute()
     version = NumberAttribute()
     createdAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+
+
+class FreightTemplateItem(Item, discriminator="FreightTemplate"):
+    """STORE#<storeId>/FREIGHT#<templateId>: a store's freight template (a copy rides in STORES/DIRECTORY)."""
+
+    storeId = UnicodeAttribute()
+    templateId = UnicodeAttribute()
+    body = JSONAttribute()  # FreightTemplate.to_dict()
+    version = NumberAttribute()
     updatedAt = UnicodeAttribute()
 
 

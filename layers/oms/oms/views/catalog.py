@@ -39,6 +39,7 @@ def sku_view(sku: SkuRecord) -> dict[str, Any]:
         "handling": sku.handling,
         "crossBorder": sku.cross_border,
         "memberPrices": {tier: price.to_dict() for tier, price in sku.member_prices.items()},
+        "freightTemplateId": sku.freight_template_id,
         "status": sku.status,
         "available": sku.available,
         "version": sku.version,
