@@ -156,6 +156,7 @@ class CatalogService:
                 sold=before.sold,
                 received=before.received + (delta if restock else 0),
                 adjusted=before.adjusted + (0 if restock else delta),
+                damaged=before.damaged,
             )
             return stock_adjustment_view(movement, after)
         raise Conflict("stock is changing too fast to adjust; retry")

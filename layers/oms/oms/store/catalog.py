@@ -101,6 +101,7 @@ def stock_level(item: StockItem) -> StockLevel:
         sold=int(item.sold),
         received=int(item.received),
         adjusted=int(item.adjusted),
+        damaged=int(item.damaged or 0),
     )
 
 

@@ -197,6 +197,7 @@ class StoreItem(Item, discriminator="Store"):
     latePaymentPolicy = UnicodeAttribute(null=True)  # None: refund (a payment after the timeout is given back)
     settlementDays = NumberAttribute(null=True)  # None: oms.domain.settlement.DEFAULT_SETTLEMENT_DAYS
     commissionBps = NumberAttribute(null=True)  # None: oms.domain.settlement.DEFAULT_COMMISSION_BPS
+    lowStockThreshold = NumberAttribute(null=True)  # the default alert level of its SKUs (None: no alerts)
     version = NumberAttribute()
     updatedAt = UnicodeAttribute()
 
