@@ -38,6 +38,7 @@ def _new_sku(sku: SkuIn) -> NewSku:
         points_price=sku.pointsPrice,
         handling=sku.handling.value,
         cross_border=sku.crossBorder,
+        low_stock_threshold=sku.lowStockThreshold,
     )
 
 
@@ -79,6 +80,7 @@ def put_store(storeId: str, body: Annotated[StoreIn, Body()], ifMatch: IfMatch =
         late_payment_policy=body.latePaymentPolicy,
         settlement_days=body.settlementDays,
         commission_bps=body.commissionBps,
+        low_stock_threshold=body.lowStockThreshold,
         if_match=if_match(app),
         actor=actor(app),
     )
@@ -173,14 +175,16 @@ def update_sku(skuId: str, body: Annotated[SkuPatch, Body()], ifMatch: IfMatch =
     changes: dict[str, Any] = {k: getattr(body, k) for k in body.model_fields_set}
     if "price" in changes and changes["price"] is not None:
         changes["price"] = changes["price"].money()
-    if any(value is None for value in changes.values()):
+    if any(value is None for name, value in changes.items() if name != "lowStockThreshold"):
         raise HttpProblem(
             422,
             "validation-failed",
             "The request is not valid",
             "fields of a SKU cannot be removed",
             errors=[
-                {"field": k, "message": "must not be null", "code": "null"} for k, v in changes.items() if v is None
+                {"field": k, "message": "must not be null", "code": "null"}
+                for k, v in changes.items()
+                if v is None and k != "lowStockThreshold"
             ],
         )
     if "attributes" in changes:

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from oms.services.risk import RiskService
     from oms.services.roles import RoleService
     from oms.services.statistics import StatisticsService
+    from oms.services.stock_movements import StockMovements
     from oms.services.timeline import TimelineService
     from oms.services.timers import OrderTimers
     from oms.store.records import OrderRecord, RefundRecord
@@ -319,6 +320,14 @@ class Services:
         from oms.services.timers import OrderTimers
 
         return OrderTimers(self.orders, self.fulfilment, self.payments, self.after_sales)
+
+    @cached_property
+    def stock_movements(self) -> StockMovements:
+        """Stock items' changes in the table's stream → movement rows and LowStock / SkuSoldOut /
+        SkuBackInStock (AfterCommitFunction, its `Stock` filter)."""
+        from oms.services.stock_movements import StockMovements
+
+        return StockMovements()
 
     @cached_property
     def after_commit(self) -> AfterCommit:

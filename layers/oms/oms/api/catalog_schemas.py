@@ -41,6 +41,8 @@ class StoreIn(Strict):
     # after-sales window), less the platform's commission (basis points: 500 = 5 %).
     settlementDays: Annotated[int, Field(ge=0, le=90)] = DEFAULT_SETTLEMENT_DAYS
     commissionBps: Annotated[int, Field(ge=0, le=10_000)] = DEFAULT_COMMISSION_BPS
+    # The default alert level of the store's SKUs (LowStock when available falls to it); null: no alerts.
+    lowStockThreshold: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
 
     @field_validator("currency")
     @classmethod
@@ -71,6 +73,7 @@ class SkuIn(Strict):
     pointsPrice: int = Field(default=0, ge=0, le=MAX_POINTS)  # points per unit: points-mall goods
     handling: Annotated[HandlingClass, ByValue] = HandlingClass.NORMAL  # fragile, bulky and hazardous goods ship alone
     crossBorder: bool = False  # cross-border goods: orders split under the per-order customs limit
+    lowStockThreshold: int | None = Field(default=None, ge=0, le=10_000_000)  # null: the store's default
 
 
 class ProductIn(Strict):
@@ -109,6 +112,7 @@ class SkuPatch(Strict):
     pointsPrice: int | None = Field(default=None, ge=0, le=MAX_POINTS)
     handling: Annotated[HandlingClass | None, ByValue] = None
     crossBorder: bool | None = None
+    lowStockThreshold: int | None = Field(default=None, ge=0, le=10_000_000)  # null: back to the store's default
 
 
 class StockAdjustmentIn(Strict):

@@ -41,6 +41,7 @@ class NewSku:
     points_price: int = 0
     handling: str = "normal"
     cross_border: bool = False
+    low_stock_threshold: int | None = None  # its alert level (None: the store's default)
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,3 +95,11 @@ def crossings(before: int, after: int, threshold_before: int | None, threshold_a
     if before <= 0 < after:
         found.append(Crossing.BACK_IN_STOCK)
     return found
+
+
+def product_stock_state(states: list[str]) -> StockState:
+    """A product is in stock when one of its SKUs is, low when the best of them is low, else sold out."""
+    for state in (StockState.IN_STOCK, StockState.LOW):
+        if state.value in states:
+            return state
+    return StockState.SOLD_OUT

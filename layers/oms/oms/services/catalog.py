@@ -53,6 +53,7 @@ class CatalogService:
         late_payment_policy: LatePaymentPolicy = LatePaymentPolicy.REFUND,
         settlement_days: int = DEFAULT_SETTLEMENT_DAYS,
         commission_bps: int = DEFAULT_COMMISSION_BPS,
+        low_stock_threshold: int | None = None,
         if_match: int | None,
         actor: Actor | None = None,
     ) -> tuple[dict[str, Any], bool]:
@@ -72,6 +73,7 @@ class CatalogService:
             updated_at=self._now(),
             settlement_days=settlement_days,
             commission_bps=commission_bps,
+            low_stock_threshold=low_stock_threshold,
         )
         previous = existing.version if existing else None
         self.repository.put_store(store, previous_version=previous, directory_open=directory_open, actor=actor)

@@ -246,6 +246,7 @@ class SkuItem(Item, discriminator="Sku"):
     pointsPrice = NumberAttribute(null=True)  # points per unit (points-mall goods); None or 0: none
     handling = UnicodeAttribute(null=True)  # HandlingClass: fragile / bulky / hazardous ship alone (None: normal)
     crossBorder = UnicodeAttribute(null=True)  # "true": cross-border goods (per-order customs limit)
+    lowStockThreshold = NumberAttribute(null=True)  # its alert level (None: the store's); copied on its stock item
     status = UnicodeAttribute()
     version = NumberAttribute()
     createdAt = UnicodeAttribute()

@@ -185,8 +185,12 @@ def store_low_stock_default(store_id: str | None) -> int | None:
     return value
 
 
-def forget_store_defaults() -> None:
-    _STORE_DEFAULTS.clear()
+def forget_store_defaults(store_id: str | None = None) -> None:
+    """Forget the cached default of a store (its own writes; other processes see a change within a minute)."""
+    if store_id is None:
+        _STORE_DEFAULTS.clear()
+    else:
+        _STORE_DEFAULTS.pop(store_id, None)
 
 
 def sku_facts(sku_id: str) -> dict[str, Any]:
