@@ -1,4 +1,5 @@
-"""Catalog: stores (shipping settings), products, SKUs and stock adjustments. Reads are public."""
+"""Catalog: stores (shipping settings), products, SKUs, stock adjustments and stock history. Catalog reads
+are public; a SKU's stock history is staff's."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from oms.api.catalog_schemas import ProductIn, ProductPatch, SkuIn, SkuPatch, St
 from oms.api.catalog_views import Product, ProductPage, ProductSummary, Sku, StockAdjustment, Store
 from oms.api.http import actor, answer, etag, if_match, make_resolver
 from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
-from oms.api.params import IfMatch
+from oms.api.params import Cursor, IfMatch, Limit
 from oms.api.problems import HttpProblem
+from oms.api.stock_views import StockMovementPage
 from oms.domain.catalog import NewSku
 from oms.domain.permissions import Permission
+from oms.domain.stock import MovementKind
 
 logger = Logger()
 app = make_resolver(logger, tag="Catalog")
@@ -198,6 +201,36 @@ def adjust_stock(skuId: str, body: Annotated[StockAdjustmentIn, Body()]) -> Stoc
     """Restock or correct a SKU's stock, with an audit record; available never goes below zero."""
     result = services.catalog.adjust_stock(actor(app), skuId, delta=body.delta, reason=body.reason, note=body.note)
     return answer(StockAdjustment, result)
+
+
+KINDS = "|".join(k.value for k in MovementKind)
+
+
+@app.endpoint("GET", "/skus/{skuId}/stock-movements", permits=(Permission.STOCK_READ, Permission.STOCK_ADJUST))
+def stock_movements(
+    skuId: str,
+    kind: Annotated[
+        str | None,
+        Query(max_length=200, pattern=f"^({KINDS})(,({KINDS}))*$", description="Kinds, comma-separated."),
+    ] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=40, description="RFC 3339 (inclusive).")] = None,
+    to: Annotated[str | None, Query(max_length=40, description="RFC 3339 (exclusive).")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> StockMovementPage:
+    """What moved a SKU's stock, newest first: reservations, releases, sales, returns, damaged units,
+    adjustments and stocktakes, each with its counter changes, the counters after it, who, what it belongs
+    to (order, case) and why. Merchant staff see their stores' SKUs only."""
+    page = services.stock_history.movements(
+        actor(app),
+        skuId,
+        kinds=kind.split(",") if kind else (),
+        time_from=from_,
+        time_to=to,
+        limit=limit,
+        cursor=cursor,
+    )
+    return answer(StockMovementPage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

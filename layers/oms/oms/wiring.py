@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from oms.services.risk import RiskService
     from oms.services.roles import RoleService
     from oms.services.statistics import StatisticsService
-    from oms.services.stock_movements import StockMovements
+    from oms.services.stock_movements import StockHistory, StockMovements
     from oms.services.timeline import TimelineService
     from oms.services.timers import OrderTimers
     from oms.store.records import OrderRecord, RefundRecord
@@ -328,6 +328,13 @@ class Services:
         from oms.services.stock_movements import StockMovements
 
         return StockMovements()
+
+    @cached_property
+    def stock_history(self) -> StockHistory:
+        """A SKU's stock movements for staff (GET /skus/{skuId}/stock-movements)."""
+        from oms.services.stock_movements import StockHistory
+
+        return StockHistory()
 
     @cached_property
     def after_commit(self) -> AfterCommit:
