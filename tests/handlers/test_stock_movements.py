@@ -334,3 +334,23 @@ def test_staff_are_notified_of_low_stock_and_sold_out_in_their_language(world: W
     inbox = world.ok("GET /me/notifications", Call("/me/notifications", SUPPORT))["items"]
     assert sorted(n["title"] for n in inbox) == ["[Alert] Low stock: Tea TEA (TEA)", "[Alert] Sold out: Tea TEA (TEA)"]
     assert world.ok("GET /me/notifications", Call("/me/notifications", CUSTOMER))["items"] == []
+
+
+@pytest.mark.parametrize("kind", ["throttle", "lost-answer"])
+def test_a_store_fault_fails_the_record_and_its_retry_writes_the_movement_and_the_event_once(
+    world: World, after_commit: ModuleType, faults: Any, kind: str
+) -> None:
+    stream = TableStream("AfterCommitFunction")
+    add_sku(world, "TEA", 2, threshold=1)
+    buy(world, "TEA")
+    records = stream.new_records(only="Stock")
+    faults.inject(kind, frozenset({"PutItem"}), times=None if kind == "throttle" else 1)
+    first = after_commit.handler({"Records": records}, LambdaContext())
+    faults.clear()
+    if kind == "throttle":  # nothing could be written: every record is reported, none is lost
+        assert len(first["batchItemFailures"]) == len(records)
+    # The mapping delivers the batch again (a lost answer's write did happen: the retry finds it).
+    assert after_commit.handler({"Records": records}, LambdaContext()) == {"batchItemFailures": []}
+    assert [r["kind"] for r in history(world, "TEA")] == ["reservation", "opening"]
+    assert stock_events("TEA") == [("LowStock", 1)]
+    assert len(movement_rows("TEA")) == 2
