@@ -90,6 +90,9 @@ _PAID = {**ORDER, "status": "PAID", "updatedAt": "2026-12-01T08:02:11.000Z"}
 _CHILD = f"{ORDER['orderId']}-1"
 _CNY = Money(12900, "CNY")
 
+_SKU = {"skuId": "SKU-TEA-250", "productId": "P-TEA", "storeId": "store-1", "name": "Longjing tea 250 g"}
+_MOVE = {"id": "01JDX8R0S2T4V6W8X0Y2Z4MOVE", "kind": "sale", "by": "provider:alipay"}
+
 # When each event is emitted (the change it reports), one sentence.
 WHEN: dict[EventType, str] = {
     EventType.ORDER_PLACED: "Checkout committed an order (PENDING_PAYMENT, or PAID when balance and points covered it). Arms the payment timer.",
@@ -115,6 +118,9 @@ WHEN: dict[EventType, str] = {
     EventType.ORDER_EDITED: "Staff edited an unpaid order (PATCH /orders/{orderId}: items, address or price): the shopper is told the new total.",
     EventType.CATEGORY_MOVED: "Staff moved a category in its store's tree (PATCH /stores/{storeId}/categories/{categoryId} with parentId): the products of its subtree are re-filed at their new category paths after the commit.",
     EventType.CATEGORY_DELETED: "Staff deleted a category with its products reassigned (DELETE /stores/{storeId}/categories/{categoryId}, reassignTo): they are re-filed in the target after the commit, then the category is forgotten.",
+    EventType.LOW_STOCK: "A SKU's available stock fell to or under its alert level (the SKU's lowStockThreshold, else its store's), from above it: once per crossing, written by the after-commit function from the stock item's change in the table's stream. Staff are notified.",
+    EventType.SKU_SOLD_OUT: "A SKU's available stock reached zero (from the stock item's change in the table's stream, once per crossing). Staff are notified.",
+    EventType.SKU_BACK_IN_STOCK: "A sold-out SKU's available stock rose above zero again (a restock, a cancel, a return), once per crossing.",
 }
 
 EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
@@ -231,6 +237,11 @@ EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
         reassign_to="01JDXD0B1D3F5H7K9N1Q3S5V7X",
         products=42,
         by="admin-1",
+    ),
+    EventType.LOW_STOCK: lambda: events.low_stock(_SKU, available=4, threshold=5, movement=_MOVE),
+    EventType.SKU_SOLD_OUT: lambda: events.sku_sold_out(_SKU, available=0, threshold=5, movement=_MOVE),
+    EventType.SKU_BACK_IN_STOCK: lambda: events.sku_back_in_stock(
+        _SKU, available=20, threshold=5, movement={**_MOVE, "kind": "adjustment", "by": "warehouse-1"}
     ),
 }
 

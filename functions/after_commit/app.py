@@ -1,8 +1,11 @@
 """After-commit actions from the table's stream (`oms.wiring.Services.after_commit` lists them by detail type):
 it arms the payment-timeout and auto-confirm timers, and does the money follow-ups of cancels and cases
-(refunds at the providers, open attempts closed).
+(refunds at the providers, open attempts closed). It also turns every change of a stock item into its
+movement row and its LowStock / SkuSoldOut / SkuBackInStock events (`oms.services.stock_movements`): one
+more reader of the stream would pass AWS's advice of at most two per shard.
 
-Triggered by the table's stream, filtered to inserted Outbox rows of those detail types. Each record is
+Triggered by the table's stream, filtered to inserted Outbox rows of those detail types and to inserted or
+modified Stock items. Each record is
 handled on its own (powertools BatchProcessor): a record whose action fails — a transient fault, or a
 refund its provider could not take yet — is reported in `batchItemFailures` and retried by the event
 source mapping (within its MaximumRetryAttempts / MaximumRecordAgeInSeconds), the others are done.
@@ -29,12 +32,20 @@ logger = Logger()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 services = wiring.services()
 actions = services.after_commit
+STOCK_CHANGES = (DynamoDBRecordEventName.INSERT, DynamoDBRecordEventName.MODIFY)
 
 
 def record_handler(record: DynamoDBRecord) -> None:
-    if record.event_name is not DynamoDBRecordEventName.INSERT or record.dynamodb is None:
+    if record.dynamodb is None:
         return
-    event = committed_event(record.dynamodb.new_image)
+    new_image = record.dynamodb.new_image
+    if new_image.get("type") == "Stock" and record.event_name in STOCK_CHANGES:
+        outcome = services.stock_movements.apply(record.dynamodb.old_image or None, new_image)
+        logger.debug("stock change", extra={"skuId": new_image.get("skuId"), "events": outcome.events})
+        return
+    if record.event_name is not DynamoDBRecordEventName.INSERT:
+        return
+    event = committed_event(new_image)
     if event is None:
         return
     ran = actions.run(event)

@@ -1,5 +1,5 @@
-"""Catalog: stores (shipping settings), products, SKUs, stock adjustments (one or a batch) and stocktakes.
-Reads of the catalog are public."""
+"""Catalog: stores (shipping settings), products, SKUs, stock adjustments (one or a batch), stocktakes and
+stock history. Catalog reads are public; stocktakes and a SKU's stock history are staff's."""
 
 from __future__ import annotations
 
@@ -41,9 +41,10 @@ from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
 from oms.api.params import Cursor, IdempotencyKey, IfMatch, Limit, replayed_header
 from oms.api.problems import HttpProblem
 from oms.api.stock_schemas import StockBatchIn, StocktakeIn, batch_from_csv
-from oms.api.stock_views import StockBatchAnswer, Stocktake, StocktakePage
+from oms.api.stock_views import StockBatchAnswer, StockMovementPage, Stocktake, StocktakePage
 from oms.domain.catalog import NewSku
 from oms.domain.permissions import Permission
+from oms.domain.stock import MovementKind
 from oms.domain.stock_ops import AdjustmentLine, CountLine
 from oms.services.idempotency import request_fingerprint
 
@@ -68,6 +69,7 @@ def _new_sku(sku: SkuIn) -> NewSku:
         cross_border=sku.crossBorder,
         member_prices={tier: price.money() for tier, price in sku.memberPrices.items()},
         freight_template_id=sku.freightTemplateId,
+        low_stock_threshold=sku.lowStockThreshold,
     )
 
 
@@ -109,6 +111,7 @@ def put_store(storeId: str, body: Annotated[StoreIn, Body()], ifMatch: IfMatch =
         late_payment_policy=body.latePaymentPolicy,
         settlement_days=body.settlementDays,
         commission_bps=body.commissionBps,
+        low_stock_threshold=body.lowStockThreshold,
         if_match=if_match(app),
         actor=actor(app),
     )
@@ -308,7 +311,7 @@ def update_sku(skuId: str, body: Annotated[SkuPatch, Body()], ifMatch: IfMatch =
     changes: dict[str, Any] = {k: getattr(body, k) for k in body.model_fields_set}
     if "price" in changes and changes["price"] is not None:
         changes["price"] = changes["price"].money()
-    if any(value is None for key, value in changes.items() if key != "freightTemplateId"):
+    if any(value is None for key, value in changes.items() if key not in ("freightTemplateId", "lowStockThreshold")):
         raise HttpProblem(
             422,
             "validation-failed",
@@ -317,7 +320,7 @@ def update_sku(skuId: str, body: Annotated[SkuPatch, Body()], ifMatch: IfMatch =
             errors=[
                 {"field": k, "message": "must not be null", "code": "null"}
                 for k, v in changes.items()
-                if v is None and k != "freightTemplateId"
+                if v is None and k not in ("freightTemplateId", "lowStockThreshold")
             ],
         )
     if "attributes" in changes:
@@ -391,6 +394,36 @@ def list_stocktakes(
 def get_stocktake(stocktakeId: str) -> Stocktake:
     """A stocktake with every line: available before, counted, the difference and its movement."""
     return answer(Stocktake, services.stock_ops.get(actor(app), stocktakeId))
+
+
+KINDS = "|".join(k.value for k in MovementKind)
+
+
+@app.endpoint("GET", "/skus/{skuId}/stock-movements", permits=(Permission.STOCK_READ, Permission.STOCK_ADJUST))
+def stock_movements(
+    skuId: str,
+    kind: Annotated[
+        str | None,
+        Query(max_length=200, pattern=f"^({KINDS})(,({KINDS}))*$", description="Kinds, comma-separated."),
+    ] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=40, description="RFC 3339 (inclusive).")] = None,
+    to: Annotated[str | None, Query(max_length=40, description="RFC 3339 (exclusive).")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> StockMovementPage:
+    """What moved a SKU's stock, newest first: reservations, releases, sales, returns, damaged units,
+    adjustments and stocktakes, each with its counter changes, the counters after it, who, what it belongs
+    to (order, case) and why. Merchant staff see their stores' SKUs only."""
+    page = services.stock_history.movements(
+        actor(app),
+        skuId,
+        kinds=kind.split(",") if kind else (),
+        time_from=from_,
+        time_to=to,
+        limit=limit,
+        cursor=cursor,
+    )
+    return answer(StockMovementPage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

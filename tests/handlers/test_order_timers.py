@@ -137,7 +137,8 @@ def test_the_stream_filter_lets_through_exactly_the_detail_types_that_have_after
 
     template, _ = decode(str(ROOT / "template.yaml"))
     event = template["Resources"]["AfterCommitFunction"]["Properties"]["Events"]["CommittedRows"]["Properties"]
-    [pattern] = [json.loads(f["Pattern"]) for f in event["FilterCriteria"]["Filters"]]
+    pattern, stock = [json.loads(f["Pattern"]) for f in event["FilterCriteria"]["Filters"]]
+    assert stock == {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"NewImage": {"type": {"S": ["Stock"]}}}}
     image = pattern["dynamodb"]["NewImage"]
     assert pattern["eventName"] == ["INSERT"] and image["type"] == {"S": ["Outbox"]}
     assert set(image["detailType"]["S"]) == wiring.services(Settings.from_env()).after_commit.detail_types

@@ -155,7 +155,9 @@ class TableStream:
             StreamArn=self.arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
         )["ShardIterator"]
 
-    def new_records(self) -> list[dict[str, Any]]:
+    def new_records(self, only: str | None = "Outbox") -> list[dict[str, Any]]:
+        """The records since the last call that the filters let through, of items of type `only` (the
+        outbox rows by default; "Stock" for stock item changes; None: all)."""
         records = []
         while True:
             page = self.client.get_records(ShardIterator=self.iterator, Limit=1000)
@@ -163,7 +165,8 @@ class TableStream:
             if not page["Records"]:
                 break
             records += [lambda_record(r, self.arn, "us-east-1") for r in page["Records"]]
-        return [r for r in records if any(p.matches_event(r) for p in self.patterns)]
+        passed = [r for r in records if any(p.matches_event(r) for p in self.patterns)]
+        return [r for r in passed if only is None or r["dynamodb"]["NewImage"]["type"]["S"] == only]
 
 
 class LambdaContext:

@@ -12,6 +12,7 @@ EXPECTED: dict[Role, set[Permission]] = {
     Role.ADMIN: {
         P.CATALOG_WRITE,
         P.STOCK_ADJUST,
+        P.STOCK_READ,
         P.STORE_WRITE,
         P.ORDER_QUOTE,
         P.ORDER_READ_ANY,
@@ -78,6 +79,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.EXPORT_CREATE,
         P.ORDER_NOTE,
         P.PERSONAL_DATA_SHIP_TO,
+        P.STOCK_READ,
     },
     # Finance reviews bank transfers and runs the money side; it does not cancel orders.
     Role.FINANCE: {
@@ -107,6 +109,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.EXPORT_CREATE,
         P.STATS_READ,
         P.PERSONAL_DATA_SHIP_TO,
+        P.STOCK_READ,
     },
     Role.CUSTOMER: {
         P.ORDER_PLACE,

@@ -134,3 +134,10 @@ def test_waived_fee_is_zero_in_the_fee_currency() -> None:
 def test_comparing_a_subtotal_in_another_currency_to_the_threshold_is_rejected() -> None:
     with pytest.raises(InvalidRequest, match="cannot combine"):
         shipping().fee_for(Money(10**6, "USD"))
+
+
+def test_damaged_units_are_still_units_the_sku_received() -> None:
+    """A returned unit inspected as damaged leaves `sold` for `damaged`: the level stays conserved."""
+    assert StockLevel(available=6, reserved=1, sold=1, received=10, adjusted=0, damaged=2).conserved
+    assert not StockLevel(available=6, reserved=1, sold=1, received=10, adjusted=0).conserved
+    assert not StockLevel(available=8, reserved=1, sold=2, received=10, adjusted=0, damaged=-1).conserved

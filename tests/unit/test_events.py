@@ -12,6 +12,8 @@ from oms.domain.order import OrderStatus
 
 SUMMARY = {"orderId": "o1", "status": "PENDING_PAYMENT", "total": {"amount": 100, "currency": "CNY"}}
 REFUND = {"orderId": "o1", "refundId": "RF1", "amount": {"amount": 100, "currency": "CNY"}}
+SKU = {"skuId": "K1", "productId": "P1", "storeId": "S1", "name": "Tea 250 g"}
+MOVE = {"id": "M1", "kind": "sale", "by": "u1", "ref": {"orderId": "o1"}, "reason": None, "at": "t1"}
 CASE = {"caseId": "AS1", "orderId": "o1", "type": "refund_only", "amount": {"amount": 100, "currency": "CNY"}}
 
 
@@ -63,6 +65,9 @@ def _examples() -> list[OutboxEvent]:
         events.order_edited(SUMMARY, changes=["items"], previous_total=cny, edited_by="s1", role="support"),
         events.category_moved("demo", "C1", from_path="/C1/", to_path="/C0/C1/", by="admin-1"),
         events.category_deleted("demo", "C1", path="/C1/", reassign_to="C2", products=3, by="admin-1"),
+        events.low_stock(SKU, available=3, threshold=5, movement=MOVE),
+        events.sku_sold_out(SKU, available=0, threshold=5, movement=MOVE),
+        events.sku_back_in_stock(SKU, available=10, threshold=5, movement=MOVE),
     ]
 
 
@@ -102,3 +107,9 @@ def test_the_events_catalogue_is_current_and_names_every_after_commit_action() -
 
     assert events_doc.main(["--check"]) == 0, "run: python -m oms_local.events_doc"
     assert set(events_doc.AFTER_COMMIT) == {str(t) for t in services().after_commit.detail_types}
+
+
+def test_stock_events_carry_the_sku_its_level_and_the_movement_that_crossed_it() -> None:
+    low = events.low_stock(SKU, available=3, threshold=5, movement=MOVE)
+    assert low.type is EventType.LOW_STOCK
+    assert low.detail == {**SKU, "available": 3, "threshold": 5, "movementId": "M1", "movementKind": "sale"}

@@ -120,6 +120,7 @@ def test_role_and_permission_wire_values_are_stable() -> None:
     assert {p.value for p in Permission} == {
         "catalog:write",
         "stock:adjust",
+        "stock:read",
         "store:write",
         "order:place",
         "order:quote",

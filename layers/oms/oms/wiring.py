@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from oms.services.risk import RiskService
     from oms.services.roles import RoleService
     from oms.services.statistics import StatisticsService
+    from oms.services.stock_movements import StockHistory, StockMovements
     from oms.services.stock_ops import StockOperations
     from oms.services.timeline import TimelineService
     from oms.services.timers import OrderTimers
@@ -322,6 +323,21 @@ class Services:
         from oms.services.timers import OrderTimers
 
         return OrderTimers(self.orders, self.fulfilment, self.payments, self.after_sales)
+
+    @cached_property
+    def stock_movements(self) -> StockMovements:
+        """Stock items' changes in the table's stream → movement rows and LowStock / SkuSoldOut /
+        SkuBackInStock (AfterCommitFunction, its `Stock` filter)."""
+        from oms.services.stock_movements import StockMovements
+
+        return StockMovements()
+
+    @cached_property
+    def stock_history(self) -> StockHistory:
+        """A SKU's stock movements for staff (GET /skus/{skuId}/stock-movements)."""
+        from oms.services.stock_movements import StockHistory
+
+        return StockHistory()
 
     @cached_property
     def after_commit(self) -> AfterCommit:

@@ -44,6 +44,8 @@ class StoreIn(Strict):
     # after-sales window), less the platform's commission (basis points: 500 = 5 %).
     settlementDays: Annotated[int, Field(ge=0, le=90)] = DEFAULT_SETTLEMENT_DAYS
     commissionBps: Annotated[int, Field(ge=0, le=10_000)] = DEFAULT_COMMISSION_BPS
+    # The default alert level of the store's SKUs (LowStock when available falls to it); null: no alerts.
+    lowStockThreshold: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
 
     @field_validator("currency")
     @classmethod
@@ -82,6 +84,7 @@ class SkuIn(Strict):
     crossBorder: bool = False  # cross-border goods: orders split under the per-order customs limit
     memberPrices: MemberPrices = {}  # noqa: RUF012 (a pydantic field: each instance gets a copy)
     freightTemplateId: Id | None = None  # one of its store's freight templates (None: the store's default)
+    lowStockThreshold: int | None = Field(default=None, ge=0, le=10_000_000)  # null: the store's default
 
 
 class ProductIn(Strict):
@@ -124,6 +127,7 @@ class SkuPatch(Strict):
     crossBorder: bool | None = None
     memberPrices: MemberPrices | None = None  # replaces them all ({}: none)
     freightTemplateId: Id | None = None  # null: back to the store's default template
+    lowStockThreshold: int | None = Field(default=None, ge=0, le=10_000_000)  # null: back to the store's default
 
 
 class StockAdjustmentIn(Strict):

@@ -9,6 +9,7 @@ from oms.api.schemas import MoneyOut, Page, View
 from oms.domain.catalog import SkuStatus, StockAdjustmentReason, StockPolicy
 from oms.domain.payment import LatePaymentPolicy
 from oms.domain.splitting import HandlingClass
+from oms.domain.stock import StockState
 
 
 class Store(View):
@@ -23,6 +24,7 @@ class Store(View):
     latePaymentPolicy: LatePaymentPolicy
     settlementDays: int = Field(description="T+N: a completed child order is settled N days after completion.")
     commissionBps: int = Field(description="The platform's commission on what the merchant sold, in basis points.")
+    lowStockThreshold: int | None = Field(description="The default alert level of its SKUs (null: no alerts).")
     version: int
     updatedAt: str
 
@@ -46,6 +48,8 @@ class Sku(View):
     freightTemplateId: str | None = Field(default=None, description="Its freight template (null: the store's default).")
     status: SkuStatus
     available: int
+    lowStockThreshold: int | None = Field(description="The SKU's own alert level (null: its store's default).")
+    stockState: StockState = Field(description="sold_out at 0 available, low at or under the alert level.")
     version: int
 
 
@@ -70,6 +74,7 @@ class Product(ProductSummary):
     """A product with its SKUs and their availability."""
 
     skus: list[Sku]
+    stockState: StockState = Field(description="in_stock when a SKU is, else low when a SKU is, else sold_out.")
 
 
 class Stock(View):

@@ -1,12 +1,16 @@
-"""Response bodies of the stock operations: a batch's results, stocktakes."""
+"""Response bodies of stock: a batch's results, stocktakes, a SKU's stock history
+(`oms.services.stock_movements.movement_view`)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from oms.api.problems import Problem
 from oms.api.schemas import Page, View
 from oms.domain.catalog import StockAdjustmentReason
+from oms.domain.stock import MovementKind
 
 Outcome = Literal["applied", "refused", "retry"]
 
@@ -87,3 +91,20 @@ class Stocktake(StocktakeSummaryView):
 
 
 StocktakePage = Page[StocktakeSummaryView]
+
+
+class StockMovementOut(View):
+    """One movement of a SKU's counters: what moved them, who, for what and why."""
+
+    movementId: str
+    skuId: str
+    kind: MovementKind
+    changes: dict[str, int] = Field(description="Counter → delta, non-zero only (available, reserved, sold, ...).")
+    after: dict[str, int] = Field(description="Every counter after the movement.")
+    by: str = Field(description="A person's subject, or system:<what> (payment callbacks, timers).")
+    ref: dict[str, str] = Field(description='What it belongs to: {"orderId"}, {"caseId", "orderId"}, ...')
+    reason: str | None
+    at: str
+
+
+StockMovementPage = Page[StockMovementOut]

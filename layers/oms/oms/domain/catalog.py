@@ -46,6 +46,7 @@ class NewSku:
     cross_border: bool = False
     member_prices: dict[str, Money] = field(default_factory=dict)  # tier id -> unit price (SKU currency)
     freight_template_id: str | None = None  # None: the store's default freight template
+    low_stock_threshold: int | None = None  # its alert level (None: the store's default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,19 +85,21 @@ class StockAdjustmentReason(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class StockLevel:
-    """available + reserved + sold == received + adjusted, always."""
+    """available + reserved + sold + damaged == received + adjusted, always (`damaged`: returned units
+    inspected as not sellable; they left `sold` and are still units the SKU received)."""
 
     available: int
     reserved: int
     sold: int
     received: int
     adjusted: int
+    damaged: int = 0
 
     @property
     def conserved(self) -> bool:
         return (
-            self.available + self.reserved + self.sold == self.received + self.adjusted
-            and min(self.available, self.reserved, self.sold) >= 0
+            self.available + self.reserved + self.sold + self.damaged == self.received + self.adjusted
+            and min(self.available, self.reserved, self.sold, self.damaged) >= 0
         )
 
 

@@ -52,6 +52,10 @@ class EventType(StrEnum):
     CATEGORY_MOVED = "CategoryMoved"
     # A category was deleted with its products reassigned: they are re-filed in the target after the commit.
     CATEGORY_DELETED = "CategoryDeleted"
+    # A SKU's stock crossed a level (from the table's stream, once per crossing): staff are alerted of the first two.
+    LOW_STOCK = "LowStock"  # available fell to or under the SKU's alert level
+    SKU_SOLD_OUT = "SkuSoldOut"  # available reached zero
+    SKU_BACK_IN_STOCK = "SkuBackInStock"  # available rose from zero
 
 
 @dataclass(frozen=True)
@@ -317,3 +321,30 @@ def category_deleted(
         "by": by,
     }
     return OutboxEvent(EventType.CATEGORY_DELETED, detail)
+
+
+# ---------------------------------------------------------------- stock
+def _stock_event(
+    type_: EventType, sku: Mapping[str, Any], *, available: int, threshold: int | None, movement: Mapping[str, Any]
+) -> OutboxEvent:
+    detail = {**sku, "available": available, "threshold": threshold}
+    return OutboxEvent(type_, {**detail, "movementId": movement.get("id"), "movementKind": movement.get("kind")})
+
+
+def low_stock(
+    sku: Mapping[str, Any], *, available: int, threshold: int | None, movement: Mapping[str, Any]
+) -> OutboxEvent:
+    """`sku`: skuId, productId, storeId, name; `movement`: the stock item's `lastMove` that crossed."""
+    return _stock_event(EventType.LOW_STOCK, sku, available=available, threshold=threshold, movement=movement)
+
+
+def sku_sold_out(
+    sku: Mapping[str, Any], *, available: int, threshold: int | None, movement: Mapping[str, Any]
+) -> OutboxEvent:
+    return _stock_event(EventType.SKU_SOLD_OUT, sku, available=available, threshold=threshold, movement=movement)
+
+
+def sku_back_in_stock(
+    sku: Mapping[str, Any], *, available: int, threshold: int | None, movement: Mapping[str, Any]
+) -> OutboxEvent:
+    return _stock_event(EventType.SKU_BACK_IN_STOCK, sku, available=available, threshold=threshold, movement=movement)

@@ -32,7 +32,7 @@ class Category(StrEnum):
     SHIPPING = "shipping"  # shipped, delivered
     REFUNDS = "refunds"  # money sent back
     AFTER_SALES = "after_sales"  # cases: received, decided, resolved
-    ALERTS = "alerts"  # staff: anomalies, failed refunds, overdue cases
+    ALERTS = "alerts"  # staff: anomalies, failed refunds, overdue cases, low and sold-out stock
 
 
 class Audience(StrEnum):
@@ -93,6 +93,9 @@ ROUTES: tuple[Route, ...] = (
     _route(EventType.PAYMENT_ANOMALY, S, "staff_payment_anomaly", Category.ALERTS, MAIL, MAIL),
     _route(EventType.REFUND_FAILED, S, "staff_refund_failed", Category.ALERTS, MAIL, MAIL),
     _route(EventType.CASE_OVERDUE, S, "staff_case_overdue", Category.ALERTS, MAIL, MAIL),
+    # A SKU's stock fell to its alert level, or sold out (once per crossing): its store's staff.
+    _route(EventType.LOW_STOCK, S, "staff_low_stock", Category.ALERTS, MAIL, MAIL),
+    _route(EventType.SKU_SOLD_OUT, S, "staff_sku_sold_out", Category.ALERTS, MAIL, MAIL),
     # Staff placed an order for the shopper: how to pay it (the link, a bank transfer, or settled offline).
     _route(EventType.MANUAL_ORDER_CREATED, C, "manual_order_created", Category.PAYMENTS, ALL, ALL),
     _route(EventType.ORDER_EDITED, C, "order_edited", Category.ORDERS, ALL, MAIL),

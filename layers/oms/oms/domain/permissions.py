@@ -22,6 +22,7 @@ STAFF_ROLES = frozenset({Role.ADMIN, Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE,
 class Permission(StrEnum):
     CATALOG_WRITE = "catalog:write"
     STOCK_ADJUST = "stock:adjust"
+    STOCK_READ = "stock:read"  # a SKU's stock movements (merchant staff: their stores' SKUs only)
     STORE_WRITE = "store:write"
     ORDER_PLACE = "order:place"
     ORDER_QUOTE = "order:quote"
@@ -74,6 +75,8 @@ class Permission(StrEnum):
 MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.CATALOG_WRITE: frozenset({Role.ADMIN}),
     Permission.STOCK_ADJUST: frozenset({Role.ADMIN}),
+    # Who moved a SKU's stock and why: those who adjust it, the warehouse that holds it, merchant staff (store-scoped).
+    Permission.STOCK_READ: frozenset({Role.ADMIN, Role.WAREHOUSE, Role.MERCHANT}),
     Permission.STORE_WRITE: frozenset({Role.ADMIN}),
     Permission.ORDER_PLACE: frozenset({Role.CUSTOMER}),
     Permission.ORDER_QUOTE: frozenset(Role),

@@ -65,6 +65,7 @@ from oms.store.ledger import add_postings
 from oms.store.orders import SOLD, OrderRepository, add_event, add_history, stored_response
 from oms.store.payments import add_idempotency, add_inbox
 from oms.store.records import CaseRecord, ChildRecord, LineRecord, MoneyRecord, OrderRecord, StoredResponse
+from oms.store.stock import mover
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 log = logging.getLogger(__name__)
@@ -658,7 +659,7 @@ class AfterSalesService:
             for v in verdicts:
                 before = units.get(sku_of[v.line_no], (0, 0))
                 units[sku_of[v.line_no]] = (before[0] + v.restockable, before[1] + v.damaged)
-            store.add_restock(tx, units, now)
+            store.add_restock(tx, units, now, case=case, by=mover(actor))
         store.add_case_move(
             tx,
             case,
@@ -1099,7 +1100,7 @@ class AfterSalesService:
             "madeAt": now,
         }
         tx = Transaction()
-        store.add_replacement(tx, new_lines, child, needed, now)
+        store.add_replacement(tx, new_lines, child, needed, now, case_id=case.caseId, by=mover(actor))
         text = f"replacement child order {child_id} made ({self._replacement_text(shown)})"
         refund_id = None
         if held:
@@ -1332,7 +1333,7 @@ class AfterSalesService:
                 units: dict[str, int] = {}
                 for part in child.parts:
                     units[str(part["skuId"])] = units.get(str(part["skuId"]), 0) + int(part["quantity"])
-                store.add_replacement_dropped(tx, child, units, note[:300], now)
+                store.add_replacement_dropped(tx, child, units, note[:300], now, case_id=case.caseId, by=mover(actor))
             add_postings(
                 tx,
                 [exchange_difference_dropped(case.orderId, difference, f"case {case.caseId}: difference not paid")],

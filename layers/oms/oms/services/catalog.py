@@ -66,6 +66,7 @@ class CatalogService:
         late_payment_policy: LatePaymentPolicy = LatePaymentPolicy.REFUND,
         settlement_days: int = DEFAULT_SETTLEMENT_DAYS,
         commission_bps: int = DEFAULT_COMMISSION_BPS,
+        low_stock_threshold: int | None = None,
         if_match: int | None,
         actor: Actor | None = None,
     ) -> tuple[dict[str, Any], bool]:
@@ -85,6 +86,7 @@ class CatalogService:
             updated_at=self._now(),
             settlement_days=settlement_days,
             commission_bps=commission_bps,
+            low_stock_threshold=low_stock_threshold,
         )
         previous = existing.version if existing else None
         self.repository.put_store(store, previous_version=previous, directory_open=directory_open, actor=actor)
@@ -206,6 +208,7 @@ class CatalogService:
                 sold=before.sold,
                 received=before.received + (delta if restock else 0),
                 adjusted=before.adjusted + (0 if restock else delta),
+                damaged=before.damaged,
             )
             view = stock_adjustment_view(movement, after)
             ref = None if line is None else {"batchId": line[0], "line": str(line[1])}

@@ -39,6 +39,7 @@ from oms.domain.money import Money
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.permissions import Actor, Permission
 from oms.domain.refunds import RefundReason
+from oms.domain.stock import MovementKind, StockMove
 from oms.domain.timers import TimerOutcome, TimerResult
 from oms.services.access import in_scope, may_see_order, owns, store_scope
 from oms.services.refunds import RefundAsk, RefundService
@@ -67,6 +68,7 @@ from oms.store.records import (
     child_quantities,
     shipped_quantities,
 )
+from oms.store.stock import mover
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 from oms.views.orders import child_view, order_summary, order_view, shipment_view
 from oms.views.payments import payment_summary
@@ -694,7 +696,10 @@ class FulfilmentService:
         tx = Transaction()
         add_child_update(tx, child, now, status=ChildStatus.CANCELLED, cancellation=cancellation)
         sku_of_line = {int(line.lineNo): line.skuId for line in record.lines}
-        add_stock_release_of_sold(tx, list(child.parts), sku_of_line, now)
+        release = StockMove(
+            MovementKind.RELEASE, mover(actor), {"orderId": header.orderId}, f"child {child.childId} cancelled"
+        )
+        add_stock_release_of_sold(tx, list(child.parts), sku_of_line, now, move=release)
         add_cancellation(tx, header, child.total.money(), now, f"child {child.childId} cancelled")
         refunds = self._refund_actions(tx, record, child, actor, now)
 

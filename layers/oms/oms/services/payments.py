@@ -129,6 +129,7 @@ from oms.store.records import (
     money_of,
     refund_rooms_of,
 )
+from oms.store.stock import mover
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 from oms.views.orders import line_facts, order_summary, order_view
 from oms.views.payments import anomaly_view, attempt_view, ledger_line_view, payment_summary, refund_facts, refund_view
@@ -424,7 +425,7 @@ class PaymentService:
             hold_for_review(tx, record, actor, now, more=paid_entry)
         else:
             add_order_move(tx, header, change, paid, more=paid_entry)
-            add_stock_sale(tx, record.lines, now, from_available=revive)
+            add_stock_sale(tx, record.lines, now, from_available=revive, by=mover(actor), reason="payment received")
             add_children_to_warehouse_queues(tx, record, now)
         if revive:
             # The cancel booked the order's value as cancelled; the revived order is owed it again.
@@ -1658,7 +1659,7 @@ class PaymentService:
         )
         paid_entry = add_paid_entry(tx, header, method, now) if method else ()
         add_order_move(tx, header, change, paid, clear_hold=True, more=paid_entry)
-        add_stock_sale(tx, record.lines, now, from_available=False)
+        add_stock_sale(tx, record.lines, now, from_available=False, by=mover(actor), reason="payment case accepted")
         add_children_to_warehouse_queues(tx, record, now)
         refunds = (
             add_refunds(

@@ -59,6 +59,7 @@ from oms.store.orders import (
 from oms.store.pages import Page
 from oms.store.payments import add_stock_sale
 from oms.store.records import HeaderRecord, OrderRecord
+from oms.store.stock import mover
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 from oms.views.orders import line_facts, order_summary
 from oms.views.pricing import audit_view
@@ -467,7 +468,7 @@ class RiskService:
             lines=line_facts(record),
         )
         add_order_move(tx, header, change, event, clear_hold=True, more=[store.risk_set(risk)])
-        add_stock_sale(tx, record.lines, now, from_available=False)
+        add_stock_sale(tx, record.lines, now, from_available=False, by=mover(actor), reason="risk review approved")
         add_children_to_warehouse_queues(tx, record, now)
         remove_flag(tx, header.orderId, OrderFlag.RISK_REVIEW)
         add_audit(

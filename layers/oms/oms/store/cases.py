@@ -21,6 +21,7 @@ from pynamodb.expressions.update import Action
 
 from oms.domain.after_sales import DEADLINES, CaseStatus, CaseStep
 from oms.domain.clock import parse_rfc3339, to_rfc3339
+from oms.domain.stock import MovementKind, StockMove
 from oms.store import keys
 from oms.store.models import (
     CaseCountItem,
@@ -37,6 +38,7 @@ from oms.store.models import (
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.records import CaseRecord, ChildRecord, HeaderRecord, LineRecord
 from oms.store.rows import case_record, item_of
+from oms.store.stock import add_stock_update
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 
@@ -152,20 +154,24 @@ def _key(case: CaseRecord) -> CaseItem:
     return CaseItem(keys.order_pk(case.orderId), keys.case_sk(case.caseId))
 
 
-def add_restock(tx: Transaction, sku_units: dict[str, tuple[int, int]], now: str) -> None:
+def add_restock(tx: Transaction, sku_units: dict[str, tuple[int, int]], now: str, *, case: CaseRecord, by: str) -> None:
     """Returned units back into stock: (restockable, damaged) per SKU. Both leave `sold`; restockable units
     become `available` again, damaged ones are counted apart, so available + reserved + sold + damaged
-    stays what the SKU received and was adjusted by."""
+    stays what the SKU received and was adjusted by. One movement per SKU: a return, or damaged when no
+    unit of it could go back on sale."""
+    ref = {"caseId": case.caseId, "orderId": case.orderId}
     for sku_id, (restockable, damaged) in sorted(sku_units.items()):
         units = restockable + damaged
         if units <= 0:
             continue
-        actions: list[Action] = [StockItem.sold.add(-units), StockItem.updatedAt.set(now)]
+        actions: list[Action] = [StockItem.sold.add(-units)]
         if restockable:
             actions.append(StockItem.available.add(restockable))
         if damaged:
             actions.append(StockItem.damaged.add(damaged))
-        tx.update((Part.STOCK, sku_id), StockItem(*keys.stock(sku_id)), actions, StockItem.sold >= units)
+        kind = MovementKind.RETURN if restockable else MovementKind.DAMAGED
+        reason = f"returned: {restockable} back on sale, {damaged} damaged" if restockable and damaged else "returned"
+        add_stock_update(tx, sku_id, actions, StockItem.sold >= units, StockMove(kind, by, ref, reason), now)
 
 
 RETURN_PARCEL = "RETURN#"  # a tracking reservation's shipment id for a case's return parcel: RETURN#<caseId>
@@ -367,7 +373,14 @@ def take_evidence_upload(customer_id: str, day: str, limit: int, expires_at: dat
 
 # ---------------------------------------------------------------- exchanges
 def add_replacement(
-    tx: Transaction, lines: Sequence[LineRecord], child: ChildRecord, stock: dict[str, int], now: str
+    tx: Transaction,
+    lines: Sequence[LineRecord],
+    child: ChildRecord,
+    stock: dict[str, int],
+    now: str,
+    *,
+    case_id: str,
+    by: str,
 ) -> None:
     """An exchange's replacement: its order lines and child order (new keys: a concurrent replacement on the
     same order fails `Part.LINE` / `Part.CHILD`), and the SKUs' stock taken as sold (`available >= units`, so
@@ -379,12 +392,15 @@ def add_replacement(
             OrderLineItem.PK.does_not_exist(),
         )
     tx.put((Part.CHILD, int(child.childNo)), _replacement_child_item(child), ChildOrderItem.PK.does_not_exist())
+    move = StockMove(MovementKind.SALE, by, {"caseId": case_id, "orderId": child.orderId}, "exchange replacement")
     for sku_id, units in sorted(stock.items()):
-        tx.update(
-            (Part.STOCK, sku_id),
-            StockItem(*keys.stock(sku_id)),
-            [StockItem.available.add(-units), StockItem.sold.add(units), StockItem.updatedAt.set(now)],
+        add_stock_update(
+            tx,
+            sku_id,
+            [StockItem.available.add(-units), StockItem.sold.add(units)],
             StockItem.available >= units,
+            move,
+            now,
         )
 
 
@@ -416,7 +432,9 @@ def add_replacement_released(tx: Transaction, child: ChildRecord, now: str) -> N
     )
 
 
-def add_replacement_dropped(tx: Transaction, child: ChildRecord, stock: dict[str, int], why: str, now: str) -> None:
+def add_replacement_dropped(
+    tx: Transaction, child: ChildRecord, stock: dict[str, int], why: str, now: str, *, case_id: str, by: str
+) -> None:
     """The difference was not paid: the held replacement is cancelled and its stock is available again."""
     version = int(child.version)
     tx.update(
@@ -430,10 +448,13 @@ def add_replacement_dropped(tx: Transaction, child: ChildRecord, stock: dict[str
         ],
         (ChildOrderItem.version == version) & ChildOrderItem.heldFor.exists(),
     )
+    move = StockMove(
+        MovementKind.RELEASE,
+        by,
+        {"caseId": case_id, "orderId": child.orderId},
+        "replacement dropped: difference not paid",
+    )
     for sku_id, units in sorted(stock.items()):
-        tx.update(
-            (Part.STOCK, sku_id),
-            StockItem(*keys.stock(sku_id)),
-            [StockItem.available.add(units), StockItem.sold.add(-units), StockItem.updatedAt.set(now)],
-            StockItem.sold >= units,
+        add_stock_update(
+            tx, sku_id, [StockItem.available.add(units), StockItem.sold.add(-units)], StockItem.sold >= units, move, now
         )

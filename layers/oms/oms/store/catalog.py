@@ -25,7 +25,7 @@ from oms.domain.order_pricing import SkuTerms
 from oms.domain.payment import LatePaymentPolicy
 from oms.domain.permissions import Actor
 from oms.domain.settlement import DEFAULT_COMMISSION_BPS, DEFAULT_SETTLEMENT_DAYS
-from oms.domain.stock import MovementKind, StockMove
+from oms.domain.stock import MovementKind, StockMove, StockState, stock_state
 from oms.store import keys
 from oms.store.audit import add_audit
 from oms.store.categories import Filing, count_change, filed_here, product_filing_actions, sku_filing_actions
@@ -42,6 +42,7 @@ from oms.store.models import (
     StoreItem,
 )
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
+from oms.store.stock import forget_store_defaults, store_low_stock_default
 from oms.store.stock_ops import LineOnce, add_line_marker, raise_if_line_done
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
@@ -121,6 +122,7 @@ def stock_level(item: StockItem) -> StockLevel:
         sold=int(item.sold),
         received=int(item.received),
         adjusted=int(item.adjusted),
+        damaged=int(item.damaged or 0),
     )
 
 
@@ -151,6 +153,7 @@ class StoreRecord:
     updated_at: str
     settlement_days: int = DEFAULT_SETTLEMENT_DAYS  # T+N: merchants are paid N days after completion
     commission_bps: int = DEFAULT_COMMISSION_BPS  # the platform's commission, in basis points
+    low_stock_threshold: int | None = None  # its SKUs' default alert level (None: no alerts)
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,8 @@ class SkuRecord:
     category_path: str | None = None  # set while its product is filed in the tree (its category is the product's)
     member_prices: dict[str, Money] = field(default_factory=dict)  # tier id -> unit price
     freight_template_id: str | None = None  # None: the store's default template
+    low_stock_threshold: int | None = None  # its own alert level (None: the store's)
+    stock_state: str = StockState.SOLD_OUT.value  # with its own level, else the store's
 
 
 @dataclass(frozen=True)
@@ -230,10 +235,13 @@ def _store_record(item: StoreItem) -> StoreRecord:
         updated_at=item.updatedAt,
         settlement_days=DEFAULT_SETTLEMENT_DAYS if item.settlementDays is None else int(item.settlementDays),
         commission_bps=DEFAULT_COMMISSION_BPS if item.commissionBps is None else int(item.commissionBps),
+        low_stock_threshold=None if item.lowStockThreshold is None else int(item.lowStockThreshold),
     )
 
 
-def _sku_record(item: SkuItem, stock: StockItem | None) -> SkuRecord:
+def _sku_record(item: SkuItem, stock: StockItem | None, store_threshold: int | None = None) -> SkuRecord:
+    own = None if item.lowStockThreshold is None else int(item.lowStockThreshold)
+    available = int(stock.available) if stock else 0
     return SkuRecord(
         sku_id=item.skuId,
         product_id=item.productId,
@@ -248,11 +256,13 @@ def _sku_record(item: SkuItem, stock: StockItem | None) -> SkuRecord:
         handling=item.handling or "normal",
         cross_border=item.crossBorder == "true",
         status=item.status,
-        available=int(stock.available) if stock else 0,
+        available=available,
         version=int(item.version),
         category_path=item.categoryPath,
         member_prices=member_prices_of(item),
         freight_template_id=item.freightTemplateId,
+        low_stock_threshold=own,
+        stock_state=stock_state(available, own if own is not None else store_threshold).value,
     )
 
 
@@ -318,6 +328,7 @@ class CatalogRepository:
             latePaymentPolicy=store.late_payment_policy,
             settlementDays=store.settlement_days,
             commissionBps=store.commission_bps,
+            lowStockThreshold=store.low_stock_threshold,
             version=store.version,
             updatedAt=store.updated_at,
         )
@@ -358,6 +369,7 @@ class CatalogRepository:
             tx.commit()
         except TransactionCancelled as cancelled:
             raise Conflict("the store was changed concurrently; retry") from cancelled
+        forget_store_defaults(store.store_id)
 
     # ---- products and SKUs
     def create_product(self, new: NewProduct, now: str) -> ProductRecord:
@@ -398,7 +410,8 @@ class CatalogRepository:
             self._add_sku_actions(tx, new.product_id, new.store_id, s, now, new.category, filing) for s in new.skus
         ]
         self._commit_catalog_tx(tx, new.store_id)
-        return _product_record(product, [_sku_record(sku, stock) for sku, stock in created])
+        default = store_low_stock_default(new.store_id)
+        return _product_record(product, [_sku_record(sku, stock, default) for sku, stock in created])
 
     def add_sku(self, product_id: str, new_sku: NewSku, now: str) -> SkuRecord:
         product = self._get_product_item(product_id)
@@ -419,7 +432,7 @@ class CatalogRepository:
         )
         sku, stock = self._add_sku_actions(tx, product_id, product.storeId, new_sku, now, product.category, filing)
         self._commit_catalog_tx(tx, product.storeId)
-        return _sku_record(sku, stock)
+        return _sku_record(sku, stock, store_low_stock_default(product.storeId))
 
     @staticmethod
     def _add_sku_actions(
@@ -451,6 +464,7 @@ class CatalogRepository:
             crossBorder="true" if new_sku.cross_border else "false",
             memberPrices={tier: price.to_dict() for tier, price in new_sku.member_prices.items()} or None,
             freightTemplateId=new_sku.freight_template_id,
+            lowStockThreshold=new_sku.low_stock_threshold,
             status=SkuStatus.ACTIVE.value,
             version=1,
             createdAt=now,
@@ -467,6 +481,7 @@ class CatalogRepository:
             sold=0,
             received=new_sku.stock,
             adjusted=0,
+            lowStockThreshold=new_sku.low_stock_threshold,
             updatedAt=now,
             lastMove=StockMove(MovementKind.OPENING, "system:catalog").to_dict(new_id(), now),
         )
@@ -579,7 +594,8 @@ class CatalogRepository:
         if product is None:
             return None
         stocks = self._stocks([s.skuId for s in skus])
-        return _product_record(product, [_sku_record(s, stocks.get(s.skuId)) for s in skus])
+        default = store_low_stock_default(product.storeId)
+        return _product_record(product, [_sku_record(s, stocks.get(s.skuId), default) for s in skus])
 
     def list_products(self, store_id: str, limit: int | None, cursor: str | None) -> Page[ProductRecord]:
         partition = keys.store_products_gsi2(store_id)
@@ -609,7 +625,8 @@ class CatalogRepository:
         sku, stock = found.get("META"), found.get("STOCK")
         if not isinstance(sku, SkuItem):
             return None
-        return _sku_record(sku, stock if isinstance(stock, StockItem) else None)
+        stock_item = stock if isinstance(stock, StockItem) else None
+        return _sku_record(sku, stock_item, store_low_stock_default(sku.storeId))
 
     def update_sku(
         self, sku_id: str, changes: dict[str, Any], expected_version: int, now: str, store_id: str | None = None
@@ -629,6 +646,10 @@ class CatalogRepository:
                 actions.append(SkuItem.memberPrices.set(prices) if prices else SkuItem.memberPrices.remove())
             elif name == "freightTemplateId" and value is None:
                 actions.append(SkuItem.freightTemplateId.remove())
+            elif name == "lowStockThreshold":
+                actions.append(
+                    SkuItem.lowStockThreshold.remove() if value is None else SkuItem.lowStockThreshold.set(value)
+                )
             else:
                 actions.append(getattr(SkuItem, name).set(value))
         tx = Transaction()
@@ -636,6 +657,15 @@ class CatalogRepository:
         template_id = changes.get("freightTemplateId")
         if template_id and store_id:
             _check_freight_template(tx, store_id, str(template_id))
+        if "lowStockThreshold" in changes:  # the stock item's copy, so its changes in the stream carry it
+            value = changes["lowStockThreshold"]
+            copy = StockItem.lowStockThreshold
+            tx.update(
+                Part.STOCK,
+                StockItem(*keys.stock(sku_id)),
+                [copy.remove() if value is None else copy.set(value), StockItem.updatedAt.set(now)],
+                StockItem.PK.exists(),
+            )
         try:
             tx.commit()
         except TransactionCancelled as cancelled:

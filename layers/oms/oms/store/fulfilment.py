@@ -19,6 +19,7 @@ from oms.domain.events import OutboxEvent
 from oms.domain.fulfilment import ChildStatus
 from oms.domain.ids import new_id
 from oms.domain.order import OrderStatus, StatusChange
+from oms.domain.stock import StockMove
 from oms.store import keys
 from oms.store.due import due_index_actions
 from oms.store.models import ChildOrderItem, Item, OrderItem, ShipmentItem, StockItem, TrackingItem
@@ -26,6 +27,7 @@ from oms.store.orders import add_event, event_item
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.records import ChildRecord, HeaderRecord, ShipmentRecord, TrackingRecord
 from oms.store.rows import child_record, item_of, tracking_record
+from oms.store.stock import add_stock_update
 from oms.store.transactions import Part, Transaction
 
 MAX_TRACKING_EVENTS = 200  # per shipment; older ones beyond this are dropped from the item (oldest first)
@@ -191,19 +193,21 @@ def add_shipment_update(
 
 
 def add_stock_release_of_sold(
-    tx: Transaction, parts: list[dict[str, Any]], sku_of_line: dict[int, str], now: str
+    tx: Transaction, parts: list[dict[str, Any]], sku_of_line: dict[int, str], now: str, *, move: StockMove
 ) -> None:
-    """A cancelled, paid child puts its goods back on sale: sold → available."""
+    """A cancelled, paid child puts its goods back on sale: sold → available (`move`: a release, who, the order)."""
     by_sku: dict[str, int] = {}
     for part in parts:
         sku_id = sku_of_line[int(part["lineNo"])]
         by_sku[sku_id] = by_sku.get(sku_id, 0) + int(part["quantity"])
     for sku_id, quantity in sorted(by_sku.items()):
-        tx.update(
-            (Part.STOCK, sku_id),
-            StockItem(*keys.stock(sku_id)),
-            [StockItem.available.add(quantity), StockItem.sold.add(-quantity), StockItem.updatedAt.set(now)],
+        add_stock_update(
+            tx,
+            sku_id,
+            [StockItem.available.add(quantity), StockItem.sold.add(-quantity)],
             StockItem.sold >= quantity,
+            move,
+            now,
         )
 
 

@@ -15,6 +15,7 @@ from oms.domain.ledger import PostingKind, order_account, provider_account, tran
 from oms.domain.money import Money
 from oms.domain.order import StatusChange
 from oms.domain.permissions import Actor
+from oms.domain.stock import MovementKind, StockMove
 from oms.store import keys
 from oms.store.audit import add_audit
 from oms.store.ledger import add_postings
@@ -31,6 +32,7 @@ from oms.store.orders import (
 from oms.store.payments import add_idempotency, add_new_attempt, add_stock_sale
 from oms.store.records import AttemptRecord, ChildRecord, HeaderRecord, LineRecord, OrderRecord
 from oms.store.rows import item_of
+from oms.store.stock import add_stock_update, mover
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 Json = dict[str, Any]
@@ -92,7 +94,7 @@ def record_offline_payment(
     tx = Transaction()
     add_new_attempt(tx, attempt)
     add_order_move(tx, header, change, paid, more=[OrderItem.manual.set(manual)])
-    add_stock_sale(tx, record.lines, now, from_available=False)
+    add_stock_sale(tx, record.lines, now, from_available=False, by=mover(change.actor), reason="paid offline")
     add_children_to_warehouse_queues(tx, record, now)
     goods = attempt.goodsAmount.money()
     add_postings(
@@ -170,7 +172,7 @@ def edit_order(record: OrderRecord, edit: OrderEdit) -> None:
                 (Part.LINE, f"gone-{line.lineNo}"),
                 OrderLineItem(keys.order_pk(line.orderId), keys.order_line_sk(int(line.lineNo))),
             )
-    _add_stock_difference(tx, record.lines, edit.lines, now)
+    _add_stock_difference(tx, record.lines, edit.lines, now, order_id=header.orderId, by=mover(edit.change.actor))
     new_children = {int(child.childNo) for child in edit.children}
     for child in edit.children:
         tx.put((Part.CHILD, int(child.childNo)), _child_item(child))
@@ -203,7 +205,9 @@ def _held(lines: Sequence[LineRecord]) -> dict[tuple[str, bool], int]:
     return held
 
 
-def _add_stock_difference(tx: Transaction, before: Sequence[LineRecord], after: Sequence[LineRecord], now: str) -> None:
+def _add_stock_difference(
+    tx: Transaction, before: Sequence[LineRecord], after: Sequence[LineRecord], now: str, *, order_id: str, by: str
+) -> None:
     """Reserve what is new (available ≥ the difference), release what is no longer needed; a SKU whose
     store deducts at order moves between available and sold instead. available + reserved + sold is unchanged."""
     old, new = _held(before), _held(after)
@@ -213,12 +217,9 @@ def _add_stock_difference(tx: Transaction, before: Sequence[LineRecord], after: 
             continue
         held = StockItem.sold if sold else StockItem.reserved
         condition = StockItem.available >= delta if delta > 0 else held >= -delta
-        tx.update(
-            (Part.STOCK, sku_id),
-            StockItem(*keys.stock(sku_id)),
-            [StockItem.available.add(-delta), held.add(delta), StockItem.updatedAt.set(now)],
-            condition,
-        )
+        taken = MovementKind.SALE if sold else MovementKind.RESERVATION
+        move = StockMove(taken if delta > 0 else MovementKind.RELEASE, by, {"orderId": order_id}, "order edited")
+        add_stock_update(tx, sku_id, [StockItem.available.add(-delta), held.add(delta)], condition, move, now)
 
 
 def _commit(tx: Transaction, what: str) -> None:

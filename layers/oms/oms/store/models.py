@@ -202,6 +202,7 @@ class StoreItem(Item, discriminator="Store"):
     latePaymentPolicy = UnicodeAttribute(null=True)  # None: refund (a payment after the timeout is given back)
     settlementDays = NumberAttribute(null=True)  # None: oms.domain.settlement.DEFAULT_SETTLEMENT_DAYS
     commissionBps = NumberAttribute(null=True)  # None: oms.domain.settlement.DEFAULT_COMMISSION_BPS
+    lowStockThreshold = NumberAttribute(null=True)  # the default alert level of its SKUs (None: no alerts)
     version = NumberAttribute()
     updatedAt = UnicodeAttribute()
 
@@ -279,6 +280,7 @@ class SkuItem(Item, discriminator="Sku"):
     crossBorder = UnicodeAttribute(null=True)  # "true": cross-border goods (per-order customs limit)
     memberPrices = JSONAttribute(null=True)  # {"<tierId>": Money.to_dict()} in the SKU's currency
     freightTemplateId = UnicodeAttribute(null=True)  # its store's freight template (None: the store's default)
+    lowStockThreshold = NumberAttribute(null=True)  # its alert level (None: the store's); copied on its stock item
     status = UnicodeAttribute()
     version = NumberAttribute()
     createdAt = UnicodeAttribute()

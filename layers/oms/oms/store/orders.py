@@ -27,6 +27,7 @@ from oms.domain.order_pricing import PricedOrder, SkuTerms
 from oms.domain.order_search import distinct
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason, PointsRules, Promotion
 from oms.domain.splitting import ChildOrder, HandlingClass
+from oms.domain.stock import MovementKind, StockMove
 from oms.store import keys
 from oms.store.accounts import address_of
 from oms.store.audit import STATUS_CHANGE, audit_index
@@ -103,6 +104,7 @@ from oms.store.rows import (
     refund_record,
     shipment_record,
 )
+from oms.store.stock import add_stock_update, mover
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -713,15 +715,24 @@ class OrderRepository:
             ),
             IdempotencyItem.PK.does_not_exist(),
         )
+        placed_by = record.events[0].by if record.events else customer_id
         for line in record.lines:
             quantity = int(line.quantity)
             # Reserve (deducted at payment) or deduct now, by the store's stock policy.
-            taken_stock = StockItem.sold if line.stockState == SOLD else StockItem.reserved
-            tx.update(
-                (Part.STOCK, line.skuId),
-                StockItem(*keys.stock(line.skuId)),
-                [StockItem.available.add(-quantity), taken_stock.add(quantity), StockItem.updatedAt.set(now)],
+            sold_now = line.stockState == SOLD
+            taken_stock = StockItem.sold if sold_now else StockItem.reserved
+            add_stock_update(
+                tx,
+                line.skuId,
+                [StockItem.available.add(-quantity), taken_stock.add(quantity)],
                 StockItem.available >= quantity,
+                StockMove(
+                    MovementKind.SALE if sold_now else MovementKind.RESERVATION,
+                    placed_by,
+                    {"orderId": header.orderId},
+                    "checkout",
+                ),
+                now,
             )
         if more is not None:
             more(tx)
@@ -869,14 +880,12 @@ class OrderRepository:
             ],
             (OrderItem.status == header.status) & (OrderItem.version == version),
         )
+        release = StockMove(MovementKind.RELEASE, mover(change.actor), {"orderId": header.orderId}, "order cancelled")
         for line in record.lines:
             quantity = int(line.quantity)
             held = StockItem.sold if line.stockState == SOLD else StockItem.reserved
-            tx.update(
-                (Part.STOCK, line.skuId),
-                StockItem(*keys.stock(line.skuId)),
-                [StockItem.available.add(quantity), held.add(-quantity), StockItem.updatedAt.set(now)],
-                held >= quantity,
+            add_stock_update(
+                tx, line.skuId, [StockItem.available.add(quantity), held.add(-quantity)], held >= quantity, release, now
             )
         add_benefits_return(tx, header, now)
         for attempt in record.payments:

@@ -29,6 +29,7 @@ from oms.domain.payment import (
 )
 from oms.domain.permissions import Actor
 from oms.domain.refunds import ACTIVE_REFUNDS, RefundRoute, RefundStatus, refund_id_for
+from oms.domain.stock import MovementKind, StockMove
 from oms.store import keys
 from oms.store.audit import add_audit
 from oms.store.due import due_index_actions, refund_due_actions
@@ -66,6 +67,7 @@ from oms.store.records import (
     StoredResponse,
 )
 from oms.store.rows import anomaly_record, balance_record, item_of, ledger_line_record, refund_record
+from oms.store.stock import add_stock_update
 from oms.store.transactions import Part, Transaction
 
 INBOX_TTL = timedelta(days=90)
@@ -147,19 +149,24 @@ def add_deadline_change(tx: Transaction, header: HeaderRecord, deadline: str, no
     )
 
 
-def add_stock_sale(tx: Transaction, lines: list[LineRecord], now: str, *, from_available: bool) -> None:
+def add_stock_sale(
+    tx: Transaction, lines: list[LineRecord], now: str, *, from_available: bool, by: str, reason: str = "paid"
+) -> None:
     """Paid: reserved → sold (normal), or available → sold (re-reserving a cancelled order's stock).
-    Lines whose store deducts at order were sold at checkout: nothing to move for them then."""
+    Lines whose store deducts at order were sold at checkout: nothing to move for them then.
+    `by`: who the payment's movement is by (`oms.store.stock.mover`)."""
     for line in lines:
         if not from_available and line.stockState == "SOLD":
             continue
         quantity = int(line.quantity)
         source = StockItem.available if from_available else StockItem.reserved
-        tx.update(
-            (Part.STOCK, line.skuId),
-            StockItem(*keys.stock(line.skuId)),
-            [source.add(-quantity), StockItem.sold.add(quantity), StockItem.updatedAt.set(now)],
+        add_stock_update(
+            tx,
+            line.skuId,
+            [source.add(-quantity), StockItem.sold.add(quantity)],
             source >= quantity,
+            StockMove(MovementKind.SALE, by, {"orderId": line.orderId}, reason),
+            now,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from oms.domain.catalog import StockLevel
+from oms.domain.stock import product_stock_state
 from oms.store.catalog import ProductRecord, SkuRecord, StockMovement, StoreRecord
 
 
@@ -19,6 +20,7 @@ def store_view(store: StoreRecord) -> dict[str, Any]:
         "latePaymentPolicy": store.late_payment_policy,
         "settlementDays": store.settlement_days,
         "commissionBps": store.commission_bps,
+        "lowStockThreshold": store.low_stock_threshold,
         "version": store.version,
         "updatedAt": store.updated_at,
     }
@@ -42,6 +44,8 @@ def sku_view(sku: SkuRecord) -> dict[str, Any]:
         "freightTemplateId": sku.freight_template_id,
         "status": sku.status,
         "available": sku.available,
+        "lowStockThreshold": sku.low_stock_threshold,
+        "stockState": sku.stock_state,
         "version": sku.version,
     }
 
@@ -64,6 +68,7 @@ def product_view(product: ProductRecord) -> dict[str, Any]:
     }
     if product.skus is not None:
         view["skus"] = [sku_view(s) for s in product.skus]
+        view["stockState"] = product_stock_state([s.stock_state for s in product.skus]).value
     return view
 
 
