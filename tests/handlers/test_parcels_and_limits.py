@@ -278,3 +278,91 @@ def test_a_child_order_read_shows_its_parcels(catalog: None, orders_api: Api) ->
     child_id = order["children"][0]["childOrderId"]
     status, _, child = orders_api("GET", f"/orders/{child_id}", route=GET, **CUSTOMER)
     assert status == 200 and child["parcels"][0]["lines"] == [{"lineNo": 1, "quantity": 2}]
+
+
+# ---------------------------------------------------------------- manual orders and edits keep to it
+
+
+@pytest.fixture
+def admin_api(aws: None, providers: Any) -> Any:
+    from tests.handlers.test_admin_orders import FakeDirectory
+    from tests.helpers.handlers import adapters, load_function
+
+    directory = FakeDirectory()
+    directory.add("cust-1", "cust-1@example.com")
+    with adapters(users=directory):
+        yield Api(load_function("admin_orders"))
+
+
+def test_manual_orders_and_edits_keep_to_the_yearly_limit(catalog: None, orders_api: Api, admin_api: Api) -> None:
+    order = place(orders_api, [("WATCH", 1)], "cb-edit")
+    amount = share(order)
+    seed_used(LIMIT - 1000)  # this order's share included: 10.00 CNY left this year
+    version = read(orders_api, order["orderId"])["version"]
+    path, tag = f"/orders/{order['orderId']}", f'"{version}"'
+    before = table_snapshot()
+    status, _, problem = admin_api(
+        "PATCH",
+        path,
+        route="PATCH /orders/{orderId}",
+        body={"lines": [{"skuId": "WATCH", "quantity": 2}]},
+        headers={"If-Match": tag},
+        **SUPPORT,
+    )
+    assert (status, problem["type"]) == (422, "urn:oms:problem:cross-border-yearly-limit"), problem
+    assert problem["remaining"]["amount"] == 1000 + amount  # what the order holds counts as free again
+    assert table_snapshot() == before
+    # Less cross-border goods: the difference goes back.
+    status, _, edited = admin_api(
+        "PATCH",
+        path,
+        route="PATCH /orders/{orderId}",
+        body={"lines": [{"skuId": "TEE-M", "quantity": 1}]},
+        headers={"If-Match": tag},
+        **SUPPORT,
+    )
+    assert status == 200, edited
+    assert edited["crossBorderAllowance"] is None and used() == LIMIT - 1000 - amount
+
+    seed_used(LIMIT)
+    manual = {
+        "customerId": "cust-1",
+        "lines": [{"skuId": "WATCH", "quantity": 1}],
+        "shippingAddress": _address(),
+        "paymentMode": "online",
+    }
+    before = table_snapshot()
+    status, _, refused = admin_api(
+        "POST", "/admin/orders", route="POST /admin/orders", body=manual, headers={"Idempotency-Key": "m-cb"}, **SUPPORT
+    )
+    assert (status, refused["type"]) == (422, "urn:oms:problem:cross-border-yearly-limit"), refused
+    assert table_snapshot() == before
+
+
+def test_a_refund_of_cross_border_goods_reduces_the_years_total(
+    catalog: None, orders_api: Api, fulfilment: Api, pay_api: Api
+) -> None:
+    order = paid_order(orders_api, [("WATCH", 2)], "cb-refund")
+    (child,) = order["children"]
+    amount, total = share(order), child["total"]["amount"]
+    assert ship(fulfilment, child["childOrderId"], "SF4242")[0] == 201
+    assert used() == amount
+    finance = {"sub": "fin-1", "roles": ("finance",)}
+    refund = {
+        "childOrderId": child["childOrderId"],
+        "lines": [{"lineNo": 1, "quantity": 1}],
+        "reason": "damaged",
+        "toBalance": True,
+    }
+    status, _, made = pay_api(
+        "POST",
+        f"/orders/{order['orderId']}/refunds",
+        route="POST /orders/{orderId}/refunds",
+        body=refund,
+        headers={"Idempotency-Key": "rf-cb"},
+        **finance,
+    )
+    assert status == 201, made
+    refunded = int(made["amount"]["amount"])  # one watch's paid share
+    assert 0 < refunded < total
+    assert used() == amount - amount * refunded // total
