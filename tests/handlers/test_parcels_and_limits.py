@@ -366,3 +366,18 @@ def test_a_refund_of_cross_border_goods_reduces_the_years_total(
     refunded = int(made["amount"]["amount"])  # one watch's paid share
     assert 0 < refunded < total
     assert used() == amount - amount * refunded // total
+
+
+def test_the_payment_timeout_gives_the_share_back(catalog: None, orders_api: Api) -> None:
+    from datetime import timedelta
+
+    from oms.domain.timers import TimerResult
+    from oms.services.orders import OrderService
+    from oms.store.orders import OrderRepository
+
+    order = place(orders_api, [("WATCH", 1)], "cb-timeout")
+    assert used() == share(order)
+    later = OrderService(OrderRepository(), 900, clock=lambda: utcnow() + timedelta(days=1))
+    assert later.expire(order["orderId"]).result is TimerResult.CANCELLED
+    assert used() == 0
+    assert later.expire(order["orderId"]).result is TimerResult.SKIPPED and used() == 0
