@@ -11,12 +11,19 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
-from oms.api.fulfilment_schemas import BatchShipmentIn, ShipmentIn
-from oms.api.fulfilment_views import BatchShipmentResult, ShipmentCreated, ShipmentList, WarehouseChildOrderPage
-from oms.api.http import actor, answer, make_resolver
+from oms.api.fulfilment_schemas import BatchShipmentIn, CarrierSettingsIn, ShipmentIn
+from oms.api.fulfilment_views import (
+    BatchShipmentResult,
+    CarrierSettingsView,
+    ShipmentCreated,
+    ShipmentList,
+    WarehouseChildOrderPage,
+)
+from oms.api.http import actor, answer, etag, if_match, make_resolver
 from oms.api.order_views import ChildOrder
-from oms.api.params import Cursor, Limit
+from oms.api.params import Cursor, IfMatch, Limit
 from oms.domain.fulfilment import ShipmentRequest
+from oms.domain.parcels import CarrierSettings
 from oms.domain.permissions import Permission
 
 logger = Logger()
@@ -27,7 +34,7 @@ snapstart.build_before_snapshot(services, "fulfilment")
 
 def _request(child_order_id: str, body: ShipmentIn) -> ShipmentRequest:
     lines = None if body.lines is None else {line.lineNo: line.quantity for line in body.lines}
-    return ShipmentRequest(child_order_id, body.carrier, body.trackingNumber, lines)
+    return ShipmentRequest(child_order_id, body.carrier, body.trackingNumber, lines, body.parcelNo)
 
 
 @app.endpoint(
@@ -65,6 +72,25 @@ def ship_batch(body: Annotated[BatchShipmentIn, Body()]) -> BatchShipmentResult:
     """Ship up to 50 child orders at once: each item is its own shipment and answers its own outcome."""
     requests = [_request(item.childOrderId, item) for item in body.items]
     return answer(BatchShipmentResult, services.fulfilment.ship_batch(actor(app), requests))
+
+
+@app.endpoint("GET", "/settings/carriers", permits=Permission.STORE_WRITE, headers=("ETag",))
+def get_carriers() -> Response[CarrierSettingsView]:
+    """The carriers parcels are packed for: each one's parcel weight limit, each store's carrier (ETag: version)."""
+    result = services.carriers.get(actor(app))
+    return Response(200, "application/json", answer(CarrierSettingsView, result), etag(result["version"]))
+
+
+@app.endpoint("PUT", "/settings/carriers", permits=Permission.STORE_WRITE, problems=(400, 409, 412), headers=("ETag",))
+def put_carriers(body: Annotated[CarrierSettingsIn, Body()], ifMatch: IfMatch = None) -> Response[CarrierSettingsView]:
+    """Replace the carrier settings; checkouts from now on pack child orders into parcels under the limits."""
+    settings = CarrierSettings(
+        {carrier.code: carrier.parcelWeightLimitGrams for carrier in body.carriers},
+        dict(body.storeCarriers),
+        body.defaultCarrier,
+    )
+    result = services.carriers.put(actor(app), settings, if_match(app), body.reason)
+    return Response(200, "application/json", answer(CarrierSettingsView, result), etag(result["version"]))
 
 
 @app.endpoint("GET", "/warehouses/{warehouseId}/child-orders", problems=(403,))

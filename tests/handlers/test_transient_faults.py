@@ -674,6 +674,15 @@ CASES = [
         lambda w: Call("/settings/fx-rates", FINANCE, {"reportingCurrency": "CNY", "rates": {"USD": "7.1234"}}),
         CONVERGES,
     ),
+    Case(
+        "PUT /settings/carriers",
+        lambda w: Call(
+            "/settings/carriers",
+            ADMIN,
+            {"carriers": [{"code": "ems", "parcelWeightLimitGrams": 2000}], "defaultCarrier": "ems"},
+        ),
+        CONVERGES,
+    ),
     # audit and personal data
     Case(
         "POST /orders/{orderId}/personal-data/reveal",

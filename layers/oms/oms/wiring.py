@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from oms.services.after_sales import AfterSalesService, CaseFlow, CaseRefundAsk, Deadlines
     from oms.services.audit import AuditService
     from oms.services.batches import BatchService
+    from oms.services.carriers import CarrierSettingsService
     from oms.services.catalog import CatalogService
     from oms.services.categories import CategoryService
     from oms.services.exports import ExportService
@@ -462,6 +463,14 @@ class Services:
         from oms.store.pricing_admin import PricingAdminRepository
 
         return PricingAdminService(PricingAdminRepository())
+
+    @cached_property
+    def carriers(self) -> CarrierSettingsService:
+        """The carriers parcels are packed for and their per-parcel weight limits."""
+        from oms.services.carriers import CarrierSettingsService
+        from oms.store.pricing_admin import PricingAdminRepository
+
+        return CarrierSettingsService(PricingAdminRepository())
 
     @cached_property
     def exports(self) -> ExportService:

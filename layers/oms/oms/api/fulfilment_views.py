@@ -93,3 +93,19 @@ class WarehouseChildOrder(View):
 
 
 WarehouseChildOrderPage = Page[WarehouseChildOrder]
+
+
+class CarrierOut(View):
+    code: str
+    parcelWeightLimitGrams: int | None
+
+
+class CarrierSettingsView(View):
+    """The carriers parcels are packed for (oms.domain.parcels) and the settings' version (0: never set)."""
+
+    carriers: list[CarrierOut]
+    storeCarriers: dict[str, str]
+    defaultCarrier: str | None
+    version: int
+    updatedAt: str | None
+    updatedBy: str | None

@@ -86,6 +86,27 @@ class Shipment(View):
     tracking: list[Json] | None
     createdAt: str
     updatedAt: str
+    parcelNo: int | None = None  # the child's planned parcel it carries
+
+
+class CrossBorderShare(View):
+    """An order's share of its customer's yearly cross-border allowance (26,000 CNY a calendar year)."""
+
+    year: int  # the calendar year in China time the order was placed in
+    amount: MoneyOut  # its cross-border children's totals in CNY (given back by cancels, reduced by refunds)
+    limit: MoneyOut
+
+
+class Parcel(View):
+    """A planned parcel of a child order, under its carrier's weight limit (packed at checkout)."""
+
+    parcelNo: int
+    carrier: str | None
+    weightLimitGrams: int | None
+    weightGrams: int
+    oversize: bool  # one unit over the carrier's limit, alone in this parcel
+    lines: list[ShipmentLine]
+    shipmentId: str | None  # the shipment that carries it, once shipped
 
 
 class ChildOrder(View):
@@ -105,6 +126,7 @@ class ChildOrder(View):
     cancellation: Json | None
     shipments: list[Shipment]
     version: int
+    parcels: list[Parcel] = Field(default_factory=list)
     # An exchange's replacement: the case it replaces goods for; held until its price difference is paid.
     replacementOf: str | None = None
     heldFor: str | None = None
@@ -205,6 +227,7 @@ class Order(View):
     how: str | None = None  # a child order's cancel: "intercepted in the warehouse" or "not yet released ..."
     version: int | None = None  # the order's version: If-Match of an edit (PATCH /orders/{orderId})
     manual: Json | None = None  # placed by staff: by, role, payment mode, proof; an edit's price change
+    crossBorderAllowance: CrossBorderShare | None = None  # what it took of the yearly cross-border allowance
 
 
 class ChildOrderDetail(ChildOrder):

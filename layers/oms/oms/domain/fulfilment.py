@@ -7,10 +7,11 @@ more shipments; carriers report tracking events, possibly late, twice, or out of
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from oms.domain.errors import Conflict, IllegalTransition, InvalidRequest
 from oms.domain.order import OrderStatus
@@ -25,6 +26,7 @@ class ShipmentRequest:
     carrier: str
     tracking_number: str
     lines: dict[int, int] | None
+    parcel_no: int | None = None  # one of the child's planned parcels (oms.domain.parcels): its lines
 
 
 class ChildStatus(StrEnum):
@@ -136,6 +138,23 @@ def check_shipment_lines(
     if over:
         raise ShipmentQuantityExceeded(over)
     return {line: quantity for line, quantity in requested.items() if quantity > 0}
+
+
+def parcel_lines(
+    parcels: Sequence[Mapping[str, Any]] | None, parcel_no: int, shipped_parcels: set[int]
+) -> dict[int, int]:
+    """The lines of planned parcel `parcel_no`; 422 when the child has no such parcel, 409 once it has shipped."""
+    for parcel in parcels or []:
+        if int(parcel["parcelNo"]) == parcel_no:
+            if parcel_no in shipped_parcels:
+                raise ParcelAlreadyShipped(f"parcel {parcel_no} of this child order has shipped", parcelNo=parcel_no)
+            return {int(line["lineNo"]): int(line["quantity"]) for line in parcel["lines"]}
+    raise InvalidRequest(f"this child order has no parcel {parcel_no}", field="parcelNo", reason="unknown-parcel")
+
+
+class ParcelAlreadyShipped(Conflict):
+    slug = "parcel-already-shipped"
+    title = "This parcel has shipped already"
 
 
 class ShipmentQuantityExceeded(Conflict):

@@ -33,6 +33,7 @@ from oms.domain.fulfilment import (
     check_shipment_lines,
     child_delivered,
     child_status_after_shipping,
+    parcel_lines,
     parent_status,
 )
 from oms.domain.money import Money
@@ -46,6 +47,7 @@ from oms.services.refunds import RefundAsk, RefundService
 from oms.services.replays import children_cancelled_by
 from oms.store import keys
 from oms.store.cases import RETURN_PARCEL
+from oms.store.cross_border import add_quota_release, child_share
 from oms.store.fulfilment import (
     ParentMove,
     add_child_history,
@@ -283,7 +285,11 @@ class FulfilmentService:
         if status not in (ChildStatus.AWAITING_SHIPMENT, ChildStatus.PARTIALLY_SHIPPED):
             raise Conflict(f"the child order is {status.value}", childStatus=status.value)
         ordered, shipped = child_quantities(child), shipped_quantities(child)
-        lines = check_shipment_lines(request.lines, ordered, shipped)
+        wanted = request.lines
+        if request.parcel_no is not None:  # a planned parcel: its lines, once
+            gone = {int(s.parcelNo) for s in record.shipments if s.childId == child.childId and s.parcelNo}
+            wanted = parcel_lines(child.parcels, request.parcel_no, gone)
+        lines = check_shipment_lines(wanted, ordered, shipped)
         after = dict(shipped)
         for line, quantity in lines.items():
             after[line] = after.get(line, 0) + quantity
@@ -299,6 +305,7 @@ class FulfilmentService:
             status=ShipmentStatus.SHIPPED.value,
             by=actor.subject,
             now=now,
+            parcel_no=request.parcel_no,
         )
         tx = Transaction()
         add_shipment(tx, shipment)
@@ -701,6 +708,10 @@ class FulfilmentService:
         )
         add_stock_release_of_sold(tx, list(child.parts), sku_of_line, now, move=release)
         add_cancellation(tx, header, child.total.money(), now, f"child {child.childId} cancelled")
+        # Its share of the yearly cross-border allowance goes back (once: the child's move is conditional).
+        share = child_share(header.crossBorderQuota, int(child.childNo))
+        if header.crossBorderQuota and share:
+            add_quota_release(tx, header.customerId, header.crossBorderQuota, share, now)
         refunds = self._refund_actions(tx, record, child, actor, now)
 
         statuses = _children_with(record, child, ChildStatus.CANCELLED)

@@ -22,18 +22,20 @@ from typing import Any
 
 from oms.domain import events
 from oms.domain.benefits import Benefits
-from oms.domain.clock import to_rfc3339, utcnow
+from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
 from oms.domain.errors import Conflict, Forbidden, InsufficientStock, InvalidRequest, NotFound, PreconditionFailed
 from oms.domain.manual_orders import ManualLimit, check_cap
 from oms.domain.money import Money, total
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.order_pricing import ManualDiscount, PricedOrder
+from oms.domain.parcels import CrossBorderYearlyLimitExceeded, customs_year
 from oms.domain.permissions import Actor, Permission
 from oms.domain.pricing import CartLine, PricingRequest
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason
 from oms.services.manual_orders import discount_base, manual_amount
 from oms.services.orders import OrderService
-from oms.store.manual_orders import OrderEdit, StockShort, edit_order
+from oms.store.cross_border import quota_used
+from oms.store.manual_orders import OrderEdit, QuotaShort, StockShort, edit_order
 from oms.store.orders import OrderRepository, new_child
 from oms.store.pricing import coupon_domain
 from oms.store.records import LineRecord, MoneyRecord, OrderRecord
@@ -105,8 +107,13 @@ class OrderEditingService:
         change = request.price_change
         discount = change.discount if change is not None else _kept_discount(record)
         address = request.shipping_address if request.shipping_address is not None else header.shippingAddress
-        priced, inputs, children = self._price(record, cart, discount, address)
+        old_quota = header.crossBorderQuota or {}
+        year = int(old_quota.get("year") or customs_year(parse_rfc3339(header.createdAt)))  # the placement's year
+        priced, inputs, children = self._price(record, cart, discount, year, address)
         check_cap(actor, self.limits, manual_amount(priced), discount_base(priced), field="priceChange")
+        # The edited order keeps to the yearly cross-border allowance: what it held counts as free again.
+        used = inputs.cross_border_used - int(old_quota.get("amount") or 0)
+        parcels, quota = self.orders.limits_of(priced, inputs, children, year, used)
         benefits = Benefits.of(header.benefits)
         _check_same_benefits(record, priced)
         lines = self._lines(record, priced, inputs.stock_policies)
@@ -130,6 +137,7 @@ class OrderEditingService:
             manual=manual or None,
             updatedAt=now,
             version=int(header.version) + 1,
+            crossBorderQuota=quota,
         )
         changes = _changes(record, request)
         before = _snapshot(record.header, record.lines)
@@ -138,7 +146,15 @@ class OrderEditingService:
             after["reason"] = change.reason
         reason = f"order edited ({', '.join(changes)})" + (f": {change.reason}" if change else "")
         child_records = [
-            new_child(header.orderId, child, priced.currency, header.createdAt, queued=False) for child in children
+            new_child(
+                header.orderId,
+                child,
+                priced.currency,
+                header.createdAt,
+                queued=False,
+                parcels=parcels.get(child.child_no),
+            )
+            for child in children
         ]
         event = events.order_edited(
             order_summary(new_header),
@@ -168,12 +184,22 @@ class OrderEditingService:
                     for sku in short.sku_ids
                 ]
             ) from short
+        except QuotaShort as short:  # a racing checkout of the same customer took the room first
+            assert quota is not None
+            now_used = quota_used(header.customerId, year) - int(old_quota.get("amount") or 0)
+            limit = Money(int(quota["limit"]), str(quota["currency"]))
+            raise CrossBorderYearlyLimitExceeded(year, limit, now_used, int(quota["amount"])) from short
         updated = self.repository.get_order(header.orderId)
         assert updated is not None
         return order_view(updated)
 
     def _price(
-        self, record: OrderRecord, cart: list[CartLine], discount: ManualDiscount | None, address: Any = None
+        self,
+        record: OrderRecord,
+        cart: list[CartLine],
+        discount: ManualDiscount | None,
+        year: int,
+        address: Any = None,
     ) -> tuple[PricedOrder, Any, Any]:
         header = record.header
         benefits = Benefits.of(header.benefits)
@@ -224,6 +250,7 @@ class OrderEditingService:
             adjust=adjust,
             coupons_of=coupons_of,
             shipping_address=address,
+            cross_border_year=year,
         )
 
     def _lines(self, record: OrderRecord, priced: PricedOrder, stock_policies: dict[str, Any]) -> list[LineRecord]:

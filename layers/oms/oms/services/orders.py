@@ -32,6 +32,14 @@ from oms.domain.order_pricing import (
     price_order,
 )
 from oms.domain.order_search import SearchParams
+from oms.domain.parcels import (
+    DEFAULT_YEARLY_CROSS_BORDER_LIMIT,
+    check_yearly_allowance,
+    cross_border_amounts,
+    customs_year,
+    plan_parcels,
+    quota_record,
+)
 from oms.domain.permissions import Actor, Permission
 from oms.domain.pricing import CartLine, PricingRequest, merge_cart
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason
@@ -118,8 +126,10 @@ class OrderService:
         cancel_money: CancelMoney | None = None,
         risk: RiskService | None = None,
         search: OrderSearch | None = None,
+        yearly_cross_border_limit: Money = DEFAULT_YEARLY_CROSS_BORDER_LIMIT,
     ) -> None:
         self.risk = risk
+        self.yearly_cross_border_limit = yearly_cross_border_limit
         self.repository = repository
         self.payment_timeout_seconds = payment_timeout_seconds
         self.clock = clock
@@ -141,6 +151,7 @@ class OrderService:
         idempotency: tuple[str, str] | None,
         address_id: str | None = None,
         extra_keys: Sequence[tuple[str, str]] = (),
+        cross_border_year: int | None = None,
     ) -> CheckoutInputs:
         return self.repository.read_checkout_inputs(
             [line.sku_id for line in lines],
@@ -150,6 +161,7 @@ class OrderService:
             with_balance=request.balance is not None,
             address_id=address_id,
             extra_keys=extra_keys,
+            cross_border_year=cross_border_year,
         )
 
     def _price(
@@ -228,6 +240,21 @@ class OrderService:
         convert = limit_converter(fx) if fx is not None and fx.quote == limit.currency else None
         return split_order(lines, currency=priced.currency, cross_border_limit=limit, to_limit_currency=convert)
 
+    def limits_of(
+        self, priced: PricedOrder, inputs: CheckoutInputs, children: Sequence[ChildOrder], year: int, used: int
+    ) -> tuple[dict[int, list[dict[str, Any]]], dict[str, Any] | None]:
+        """The children's parcels under their carriers' weight limits, and the order's share of the customer's
+        yearly cross-border allowance of `year` (None: no cross-border goods). `used`: what the year holds
+        already; an order that would pass the limit is refused here (422 `cross-border-yearly-limit`)."""
+        weights = {sku_id: sku.weight_grams for sku_id, sku in inputs.skus.items()}
+        parcels = plan_parcels(children, weights, inputs.carriers)
+        limit = self.yearly_cross_border_limit
+        fx = priced.fx
+        convert = limit_converter(fx) if fx is not None and fx.quote == limit.currency else None
+        amounts = cross_border_amounts(children, priced.currency, convert, limit)
+        check_yearly_allowance(year, limit, used, sum(amounts.values()))
+        return parcels, quota_record(year, limit, amounts)
+
     def _coupons(self, customer_id: str, inputs: CheckoutInputs, codes: tuple[str, ...]) -> tuple[Coupon, ...]:
         """The presented coupons as the engine needs them, with their template's state and uses.
 
@@ -304,14 +331,16 @@ class OrderService:
         adjust: Callable[[CheckoutInputs], CheckoutInputs] | None = None,
         coupons_of: Callable[[CheckoutInputs], tuple[Coupon, ...]] | None = None,
         shipping_address: dict[str, Any] | None = None,
+        cross_border_year: int | None = None,
     ) -> tuple[PricedOrder, CheckoutInputs, tuple[ChildOrder, ...]]:
         """Price a cart for `customer_id` exactly as `place` would, and split it, writing nothing: a manual
         order's dry run, an edited order's new price. `adjust` changes what was read (an edit counts back the
         points and balance its order holds); `coupons_of` gives the coupons instead of the request's codes
-        (an edit re-checks the ones its order took)."""
+        (an edit re-checks the ones its order took); `cross_border_year`: the customer's yearly cross-border
+        allowance of that year is read too (`inputs.cross_border_used`)."""
         request = request or PricingRequest()
         lines = merge_cart(cart)
-        inputs = self._read(customer_id, lines, request, None)
+        inputs = self._read(customer_id, lines, request, None, cross_border_year=cross_border_year)
         if adjust is not None:
             inputs = adjust(inputs)
         where = Destination.of_address(shipping_address)
@@ -419,8 +448,9 @@ class OrderService:
         if self.risk is not None and screened and shipping_address is not None:
             probe = self.risk.checkout_probe(actor, shipping_address, device, with_coupons=bool(request.coupons))
         extra_keys = () if probe is None else probe.keys
+        year = customs_year(self.clock())  # the customs year of the allowance read and charged
         inputs = self._read(
-            customer_id, lines, request, (actor.subject, idempotency_key), shipping_address_id, extra_keys
+            customer_id, lines, request, (actor.subject, idempotency_key), shipping_address_id, extra_keys, year
         )
         risk_rows = inputs.extra
         replayed = replay(inputs.stored_response, fingerprint)
@@ -467,6 +497,7 @@ class OrderService:
             balance=priced.balance if priced.balance.amount else None,
         )
         children = self._split(priced, inputs)
+        parcels, quota = self.limits_of(priced, inputs, children, year, inputs.cross_border_used)
         for _attempt in range(3):
             record = self.repository.build_order(
                 order_id=order_id,
@@ -483,6 +514,8 @@ class OrderService:
                 children=children,
                 risk=None if screen is None else screen.verdict,
                 email=actor.email if customer_id == actor.subject else None,
+                parcels=parcels,
+                cross_border_quota=quota,
             )
             more = None if extra is None else extra.prepare(record, at)
             body = order_view(record)

@@ -43,6 +43,7 @@ from oms.domain.rules_json import template_from_dict
 from oms.services.access import may_see_order
 from oms.services.idempotency import raise_if_key_in_use, replay
 from oms.store import keys
+from oms.store.cross_border import add_quota_release, child_share
 from oms.store.ledger import add_balance_change, add_postings
 from oms.store.orders import OrderRepository, add_event, add_history, add_order_move
 from oms.store.pages import Page
@@ -271,6 +272,8 @@ class RefundService:
                 refunded[str(line_no)] = int(refunded.get(str(line_no), 0)) + quantity
             shipped_back = bool((child.refunded or {}).get("shipping")) or split.shipping
             add_child_refunded(tx, child, {"units": refunded, "shipping": shipped_back}, now)
+            if ask.reason not in (RefundReason.ORDER_CANCELLED.value, RefundReason.CHILD_CANCELLED.value):
+                _release_cross_border(tx, record, child, split.amount, now)
         # A cancel writes its own history line and moves the order itself; a whole-order cancel also gives
         # back what checkout took (coupons, points, balance) itself.
         cancel = ask.reason in (RefundReason.ORDER_CANCELLED.value, RefundReason.CHILD_CANCELLED.value)
@@ -555,3 +558,16 @@ def _done(child: ChildRecord) -> bool:
 
 
 __all__ = ["RefundAsk", "RefundReason", "RefundService", "finance_refund_id"]
+
+
+def _release_cross_border(tx: Transaction, record: OrderRecord, child: ChildRecord, amount: int, now: str) -> None:
+    """Refunded cross-border goods give back their part of the child's share of the yearly allowance: the
+    share times the refunded money over the child's total, rounded down (so refunds never give back more
+    than the child took). Once: the child's refunded units are written conditionally in the same transaction.
+    A cancel gives back the child's whole share itself (oms.services.fulfilment)."""
+    quota = record.header.crossBorderQuota
+    share = child_share(quota, int(child.childNo))
+    total = int(child.total.amount)
+    if not quota or not share or amount <= 0 or total <= 0:
+        return
+    add_quota_release(tx, record.header.customerId, quota, share * min(amount, total) // total, now)

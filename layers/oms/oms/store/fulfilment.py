@@ -129,6 +129,7 @@ def new_shipment(
     status: str,
     by: str,
     now: str,
+    parcel_no: int | None = None,
 ) -> ShipmentRecord:
     shipment_id = new_id()
     return ShipmentRecord(
@@ -145,6 +146,7 @@ def new_shipment(
         createdBy=by,
         updatedAt=now,
         version=1,
+        parcelNo=parcel_no,
     )
 
 

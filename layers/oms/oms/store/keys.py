@@ -506,6 +506,14 @@ def customer_profile(customer_id: str) -> tuple[str, str]:
     return customer_pk(customer_id), "PROFILE"
 
 
+def cross_border_quota(customer_id: str, year: int) -> tuple[str, str]:
+    """The customer's cross-border purchases of one calendar year (China time)."""
+    return customer_pk(customer_id), f"CROSSBORDER#{year}"
+
+
+CARRIER_SETTINGS = ("SETTINGS#FULFILMENT", "CARRIERS")  # carriers and their parcel weight limits
+
+
 ADDRESS_SK_PREFIX = "ADDRESS#"
 ADDRESS_BOOK_SK = "ADDRESSBOOK"  # sorts after every ADDRESS#<id> ('#' < 'B'): one Query reads both
 

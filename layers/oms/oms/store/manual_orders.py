@@ -18,6 +18,7 @@ from oms.domain.permissions import Actor
 from oms.domain.stock import MovementKind, StockMove
 from oms.store import keys
 from oms.store.audit import add_audit
+from oms.store.cross_border import add_quota_change
 from oms.store.ledger import add_postings
 from oms.store.models import ChildOrderItem, MoneyAttribute, OrderItem, OrderLineItem, OrderNoteItem, StockItem
 from oms.store.orders import (
@@ -155,6 +156,9 @@ def edit_order(record: OrderRecord, edit: OrderEdit) -> None:
             OrderItem.pricing.set(new.pricing),
             OrderItem.benefits.set(new.benefits) if new.benefits is not None else OrderItem.benefits.remove(),
             OrderItem.manual.set(new.manual) if new.manual is not None else OrderItem.manual.remove(),
+            OrderItem.crossBorderQuota.set(new.crossBorderQuota)
+            if new.crossBorderQuota is not None
+            else OrderItem.crossBorderQuota.remove(),
             OrderItem.updatedAt.set(now),
             OrderItem.version.set(version + 1),
         ],
@@ -173,6 +177,7 @@ def edit_order(record: OrderRecord, edit: OrderEdit) -> None:
                 OrderLineItem(keys.order_pk(line.orderId), keys.order_line_sk(int(line.lineNo))),
             )
     _add_stock_difference(tx, record.lines, edit.lines, now, order_id=header.orderId, by=mover(edit.change.actor))
+    add_quota_change(tx, header.customerId, header.crossBorderQuota, new.crossBorderQuota, now)
     new_children = {int(child.childNo) for child in edit.children}
     for child in edit.children:
         tx.put((Part.CHILD, int(child.childNo)), _child_item(child))
@@ -194,6 +199,10 @@ def edit_order(record: OrderRecord, edit: OrderEdit) -> None:
         after=edit.audit_after,
     )
     _commit(tx, "edited")
+
+
+class QuotaShort(Exception):
+    """A racing checkout took the room an edit's cross-border goods needed in the customer's yearly allowance."""
 
 
 def _held(lines: Sequence[LineRecord]) -> dict[tuple[str, bool], int]:
@@ -229,6 +238,8 @@ def _commit(tx: Transaction, what: str) -> None:
         short = cancelled.failed(Part.STOCK)
         if short:
             raise StockShort([str(failure.key) for failure in short]) from cancelled
+        if cancelled.failed(Part.CROSS_BORDER):
+            raise QuotaShort from cancelled
         if cancelled.failed(Part.IDEMPOTENCY):
             from oms.store.orders import IdempotencyKeyInUse
 

@@ -376,6 +376,9 @@ class OrderItem(Item, discriminator="Order"):
     skuIds = ListAttribute(of=UnicodeAttribute, null=True)
     productIds = ListAttribute(of=UnicodeAttribute, null=True)
     contactKeys = ListAttribute(of=UnicodeAttribute, null=True)
+    # What the order took of the customer's yearly cross-border allowance (oms.domain.parcels):
+    # {"year": 2026, "amount": <CNY minor units>, "released": <minor units given back so far>}.
+    crossBorderQuota = JSONAttribute(null=True)
 
 
 class OrderLineItem(Item, discriminator="OrderLine"):
@@ -714,6 +717,8 @@ class ChildOrderItem(Item, discriminator="ChildOrder"):
     # conditionally, in the settlement's own transaction; its GSI2 entry removed there).
     completedAt = UnicodeAttribute(null=True)
     settlement = JSONAttribute(null=True)
+    # Its parcels under the carrier's weight limit (oms.domain.parcels.Parcel.to_dict), packed at checkout.
+    parcels = JSONAttribute(null=True)
 
 
 class CaseItem(Item, discriminator="Case"):
@@ -816,6 +821,18 @@ class ShipmentItem(Item, discriminator="Shipment"):
     createdBy = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
     version = NumberAttribute()
+    parcelNo = NumberAttribute(null=True)  # the child's planned parcel it carries (None: lines named)
+
+
+class CrossBorderQuotaItem(Item, discriminator="CrossBorderQuota"):
+    """CUSTOMER#<id> / CROSSBORDER#<year>: the customer's cross-border purchases of a calendar year (China
+    time), in CNY minor units; ADDed by checkout with the condition used <= limit − amount, taken back by
+    cancels and refunds of cross-border goods."""
+
+    customerId = UnicodeAttribute()
+    year = NumberAttribute()
+    used = NumberAttribute()
+    updatedAt = UnicodeAttribute()
 
 
 class TrackingItem(Item, discriminator="Tracking"):

@@ -25,6 +25,7 @@ from oms.domain.money import Money, total
 from oms.domain.order import OrderStatus, StatusChange
 from oms.domain.order_pricing import PricedOrder, SkuTerms
 from oms.domain.order_search import distinct
+from oms.domain.parcels import CarrierSettings, CrossBorderYearlyLimitExceeded
 from oms.domain.promotions import Coupon, CouponNotApplicable, CouponReason, PointsRules, Promotion
 from oms.domain.splitting import ChildOrder, HandlingClass
 from oms.domain.stock import MovementKind, StockMove
@@ -32,6 +33,7 @@ from oms.store import keys
 from oms.store.accounts import address_of
 from oms.store.audit import STATUS_CHANGE, audit_index
 from oms.store.catalog import policies_from_directory, sku_domain, sku_terms, stock_policies_from_directory
+from oms.store.cross_border import add_quota_release, add_quota_take, child_share, quota_used, used_of
 from oms.store.due import due_entry, due_index_actions
 from oms.store.ledger import add_balance_change, add_postings
 from oms.store.models import (
@@ -41,6 +43,7 @@ from oms.store.models import (
     CouponItem,
     CouponTemplateItem,
     CouponUseItem,
+    CrossBorderQuotaItem,
     IdempotencyItem,
     Item,
     LedgerLineItem,
@@ -153,6 +156,9 @@ class CheckoutInputs:
     def member_tier(self) -> MemberTier | None:
         return self.member_tiers.tier_for(self.points_earned_total)
 
+    carriers: CarrierSettings = field(default_factory=lambda: CarrierSettings.from_dict(None))
+    cross_border_used: int = 0  # what the customer used of the year's cross-border allowance (CNY minor units)
+
 
 @dataclass(frozen=True)
 class CouponState:
@@ -226,8 +232,17 @@ def add_order_move(
     add_event(tx, header.orderId, event, change.at)
 
 
-def new_child(order_id: str, child: ChildOrder, currency: str, now: str, *, queued: bool) -> ChildRecord:
-    """A child order; `queued` puts it in its warehouse's list (only paid children are work to do)."""
+def new_child(
+    order_id: str,
+    child: ChildOrder,
+    currency: str,
+    now: str,
+    *,
+    queued: bool,
+    parcels: list[dict[str, Any]] | None = None,
+) -> ChildRecord:
+    """A child order; `queued` puts it in its warehouse's list (only paid children are work to do);
+    `parcels`: its parcels under its carrier's weight limit (oms.domain.parcels.plan_parcels)."""
     data = child.to_dict()
     return ChildRecord(
         childId=keys.child_id(order_id, child.child_no),
@@ -247,6 +262,7 @@ def new_child(order_id: str, child: ChildOrder, currency: str, now: str, *, queu
         updatedAt=now,
         version=1,
         queued=queued,
+        parcels=parcels,
     )
 
 
@@ -421,16 +437,19 @@ class OrderRepository:
         with_balance: bool = False,
         address_id: str | None = None,
         extra_keys: Sequence[tuple[str, str]] = (),
+        cross_border_year: int | None = None,
     ) -> CheckoutInputs:
         """Everything checkout needs, in one consistent BatchGetItem: SKUs, stock, shipping, promotions,
-        points programmes, FX rates, member tiers, the presented coupons, the customer's points (with the
-        lifetime points earned their tier follows) and balance, replay."""
+        points programmes, FX rates, member tiers, carriers, the presented coupons, the customer's points (with
+        the lifetime points earned their tier follows), balance and cross-border allowance of
+        `cross_border_year`, replay."""
         wanted: list[tuple[str, str]] = [
             keys.STORE_DIRECTORY,
             keys.PROMOTION_DIRECTORY,
             keys.POINTS_SETTINGS,
             keys.FX_SETTINGS,
             keys.MEMBER_TIERS_SETTINGS,
+            keys.CARRIER_SETTINGS,
         ]
         for sku_id in sku_ids:
             wanted += [keys.sku(sku_id), keys.stock(sku_id)]
@@ -438,6 +457,8 @@ class OrderRepository:
             wanted.append(keys.idempotency(*idempotency))
         if customer_id:
             wanted.append(keys.points_account(customer_id))
+            if cross_border_year is not None:
+                wanted.append(keys.cross_border_quota(customer_id, cross_border_year))
             if with_balance:
                 wanted.append((keys.balance_pk(customer_id), keys.BALANCE_ACCOUNT_SK))
         wanted += [keys.coupon(code) for code in dict.fromkeys(coupon_codes)]
@@ -457,6 +478,7 @@ class OrderRepository:
         points = earned = 0
         balance: BalanceRecord | None = None
         stored: StoredResponse | None = None
+        cross_border_used = 0
         for item in Item.batch_get(wanted, consistent_read=True):
             if isinstance(item, SkuItem):
                 skus[item.skuId] = sku_domain(item)
@@ -476,6 +498,8 @@ class OrderRepository:
                 points, earned = int(item.available), int(item.earned or 0)
             elif isinstance(item, BalanceAccountItem):
                 balance = balance_record(item)
+            elif isinstance(item, CrossBorderQuotaItem):
+                cross_border_used = used_of(item)
             elif isinstance(item, IdempotencyItem):
                 stored = StoredResponse(item.requestHash, int(item.statusCode), json.loads(item.responseBody))
             elif (address := address_of(item)) is not None:
@@ -500,6 +524,8 @@ class OrderRepository:
             extra=extra,
             member_tiers=member_tiers_from_settings(settings.get(keys.MEMBER_TIERS_SETTINGS[1])),
             points_earned_total=earned,
+            carriers=_carriers(settings.get(keys.CARRIER_SETTINGS[1])),
+            cross_border_used=cross_border_used,
         )
 
     def read_coupon_state(self, template_ids: list[str], customer_id: str) -> CouponState:
@@ -560,6 +586,8 @@ class OrderRepository:
         children: Sequence[ChildOrder] = (),
         risk: dict[str, Any] | None = None,
         email: str | None = None,
+        parcels: dict[int, list[dict[str, Any]]] | None = None,
+        cross_border_quota: dict[str, Any] | None = None,
     ) -> OrderRecord:
         """The items of a new order, not yet written (so the response can be rendered first).
 
@@ -623,13 +651,19 @@ class OrderRepository:
             skuIds=distinct(line.sku_id for line in priced.lines),
             productIds=distinct(line.product_id for line in priced.lines),
             contactKeys=contact_keys(shipping_address.get("phone"), email),
+            crossBorderQuota=cross_border_quota,
         )
         if paid is not None:
             header = replace(header, paidAt=now, paidWith=checkout_paid_with(header))
         events = [event_record(event_item(order_id, created))]
         if paid is not None:
             events.append(event_record(event_item(order_id, paid)))
-        child_records = [new_child(order_id, child, currency, now, queued=paid is not None) for child in children]
+        child_records = [
+            new_child(
+                order_id, child, currency, now, queued=paid is not None, parcels=(parcels or {}).get(child.child_no)
+            )
+            for child in children
+        ]
         return OrderRecord(header, line_records, events, children=child_records)
 
     def place_order(
@@ -734,6 +768,8 @@ class OrderRepository:
                 ),
                 now,
             )
+        if header.crossBorderQuota:
+            add_quota_take(tx, customer_id, header.crossBorderQuota, now)
         if more is not None:
             more(tx)
         if len(tx) > MAX_TRANSACTION_ITEMS:
@@ -765,6 +801,12 @@ class OrderRepository:
                 available = int(failure.item["available"]["N"]) if failure.item else self._available(sku_id)
                 shortages.append({"skuId": sku_id, "requested": requested[sku_id], "available": available})
             raise InsufficientStock(shortages) from cancelled
+        quota = record.header.crossBorderQuota
+        if quota and cancelled.failed(Part.CROSS_BORDER):  # a racing checkout of the same customer took it first
+            year, amount = int(quota["year"]), int(quota["amount"])
+            used = quota_used(record.header.customerId, year)
+            limit = Money(int(quota["limit"]), str(quota["currency"]))
+            raise CrossBorderYearlyLimitExceeded(year, limit, used, amount) from cancelled
         by_template = {c.template.template_id: c for c in benefits.coupons}
         for failure in cancelled.failed(*COUPON_PARTS):
             kind, key = failure.part, failure.key
@@ -888,6 +930,14 @@ class OrderRepository:
                 tx, line.skuId, [StockItem.available.add(quantity), held.add(-quantity)], held >= quantity, release, now
             )
         add_benefits_return(tx, header, now)
+        if header.crossBorderQuota:  # the yearly allowance it took, given back once with the status change
+            # (less what children cancelled on their own gave back already)
+            left = sum(
+                child_share(header.crossBorderQuota, int(child.childNo))
+                for child in record.children
+                if child.status != ChildStatus.CANCELLED.value
+            )
+            add_quota_release(tx, header.customerId, header.crossBorderQuota, left, now)
         for attempt in record.payments:
             # Open payment attempts end with the order; money that still arrives is handled as a late payment.
             if attempt.status in ("CREATED", "PENDING"):
@@ -969,6 +1019,10 @@ class OrderRepository:
         updated = self.get_order(header.orderId)
         assert updated is not None
         return updated
+
+
+def _carriers(item: PricingSettingsItem | None) -> CarrierSettings:
+    return CarrierSettings.from_dict(None if item is None else item.data)
 
 
 def _settlement_pending(child: ChildRecord, completed_at: str) -> list[Action]:

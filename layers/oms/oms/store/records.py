@@ -171,6 +171,7 @@ class ChildRecord:
     heldFor: str | None = None  # "difference": the replacement waits for its price difference
     completedAt: str | None = None  # when it was completed (merchant settlement counts T+N from it)
     settlement: Any = None  # the settlement that paid the merchant for it: {settlementId, period, at}
+    parcels: Any = None  # its parcels under the carrier's weight limit (oms.domain.parcels), None: before them
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +284,7 @@ class HeaderRecord:
     skuIds: list[str] | None = None  # search facts written at checkout (None: an order placed before them)
     productIds: list[str] | None = None
     contactKeys: list[str] | None = None  # keyed hashes of the shipping phone and the shopper's email
+    crossBorderQuota: Any = None  # {"year", "amount", "released"}: its share of the yearly cross-border allowance
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,6 +412,7 @@ class ShipmentRecord:
     createdBy: str
     updatedAt: str
     version: int
+    parcelNo: int | None = None  # the child's planned parcel it carries
 
 
 @dataclass(frozen=True, slots=True)

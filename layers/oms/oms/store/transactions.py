@@ -51,6 +51,7 @@ class Part(StrEnum):
     CHILD = "child"
     COUPON = "coupon"
     COUPON_USE = "coupon-use"  # a customer's uses of one coupon template
+    CROSS_BORDER = "cross-border"  # a customer's yearly cross-border allowance (oms.store.cross_border)
     DELIVERY = "delivery"  # an email/SMS a notification sends
     DIRECTORY = "directory"
     DUE = "due"

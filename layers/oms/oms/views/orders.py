@@ -119,6 +119,7 @@ def order_view(record: OrderRecord) -> dict[str, Any]:
             ],
             "breakdown": _breakdown(header),
             "pricing": header.pricing,
+            "crossBorderAllowance": _allowance(header.crossBorderQuota),
             "children": [
                 child_view(c, header.status, record.shipments)
                 for c in sorted(record.children, key=lambda c: int(c.childNo))
@@ -176,12 +177,30 @@ def child_view(child: ChildRecord, order_status: str, shipments: list[ShipmentRe
             shipment_view(s) for s in sorted(shipments, key=lambda s: s.createdAt) if s.childId == child.childId
         ],
         "version": int(child.version),
+        "parcels": parcels_view(child, shipments),
     }
     if child.replacementOf:
         view["replacementOf"] = child.replacementOf
     if child.heldFor:
         view["heldFor"] = child.heldFor
     return view
+
+
+def _allowance(quota: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not quota:
+        return None
+    currency = str(quota["currency"])
+    return {
+        "year": int(quota["year"]),
+        "amount": {"amount": int(quota["amount"]), "currency": currency},
+        "limit": {"amount": int(quota["limit"]), "currency": currency},
+    }
+
+
+def parcels_view(child: ChildRecord, shipments: list[ShipmentRecord]) -> list[dict[str, Any]]:
+    """The child's planned parcels, each with the shipment that carries it (oms.domain.parcels)."""
+    carried = {int(s.parcelNo): s.shipmentId for s in shipments if s.childId == child.childId and s.parcelNo}
+    return [{**parcel, "shipmentId": carried.get(int(parcel["parcelNo"]))} for parcel in child.parcels or []]
 
 
 def shipment_view(item: ShipmentRecord) -> dict[str, Any]:
@@ -197,4 +216,5 @@ def shipment_view(item: ShipmentRecord) -> dict[str, Any]:
         "tracking": item.events,
         "createdAt": item.createdAt,
         "updatedAt": item.updatedAt,
+        "parcelNo": None if item.parcelNo is None else int(item.parcelNo),
     }
