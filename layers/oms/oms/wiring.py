@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from oms.services.audit import AuditService
     from oms.services.batches import BatchService
     from oms.services.catalog import CatalogService
+    from oms.services.product_search import ProductSearchService
     from oms.services.exports import ExportService
     from oms.services.fulfilment import FulfilmentService
     from oms.services.manual_orders import ManualOrderService
@@ -330,8 +331,10 @@ class Services:
             AfterCommit,
             arm_auto_confirm,
             arm_payment_timeout,
+            count_product_sales,
             finish_cancel,
             rearm_payment_timeout,
+            reindex_product,
             resume_case_flow,
             settle_case,
             settle_refunds,
@@ -361,6 +364,8 @@ class Services:
                 EventType.EXPORT_REQUESTED: [
                     start_export_job(StepFunctionsExportJob(self.settings.export_job_state_machine_arn))
                 ],
+                EventType.PRODUCT_CHANGED: [reindex_product(self.product_search)],
+                EventType.ORDER_PAID: [count_product_sales(self.product_search)],
             }
         )
 
@@ -465,6 +470,29 @@ class Services:
         from oms.store.catalog import CatalogRepository
 
         return CatalogService(CatalogRepository())
+
+    @cached_property
+    def product_search(self) -> ProductSearchService:
+        """Shopper product search: queries answered by OpenSearch when PRODUCT_SEARCH_ENDPOINT is set (the
+        template's EnableProductSearchOpenSearch), else by the table's search rows; this service (run after
+        commit) keeps the table's rows current either way (the indexer function keeps OpenSearch's)."""
+        from oms.services.product_search import ProductSearchService
+        from oms.store.product_search import DynamoProductSearch, DynamoProductSource
+
+        table = DynamoProductSearch()
+        engine = self.product_search_indexer.engine if os.environ.get("PRODUCT_SEARCH_ENDPOINT") else table
+        return ProductSearchService(engine, DynamoProductSource(), indexes=[table])
+
+    @cached_property
+    def product_search_indexer(self) -> ProductSearchService:
+        """The OpenSearch side (ProductSearchIndexerFunction): documents into the domain's index."""
+        from oms.adapters.opensearch import OpenSearchProductSearch, SigV4Transport
+        from oms.services.product_search import ProductSearchService
+        from oms.store.product_search import DynamoProductSource
+
+        endpoint = os.environ.get("PRODUCT_SEARCH_ENDPOINT", "")
+        transport = SigV4Transport(endpoint, service=os.environ.get("PRODUCT_SEARCH_SERVICE", "es"))
+        return ProductSearchService(OpenSearchProductSearch(transport), DynamoProductSource())
 
     @cached_property
     def accounts(self) -> AccountService:

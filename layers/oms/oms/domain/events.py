@@ -48,6 +48,9 @@ class EventType(StrEnum):
     # bank transfer instructions, or that it is settled offline).
     MANUAL_ORDER_CREATED = "ManualOrderCreated"
     ORDER_EDITED = "OrderEdited"  # staff changed an unpaid order's items, address or price: the shopper is told
+    # What search shows of a product may have changed (name, attributes, status, category, SKU prices or
+    # status): its search entries are rewritten after the commit (oms.services.product_search).
+    PRODUCT_CHANGED = "ProductChanged"
 
 
 @dataclass(frozen=True)
@@ -291,3 +294,12 @@ def case_overdue(case: Mapping[str, Any], *, status: str, step: str, deadline: s
     return OutboxEvent(
         EventType.CASE_OVERDUE, {**case, "status": status, "step": step, "deadline": deadline, "action": action}
     )
+
+
+# ---------------------------------------------------------------- catalog
+def product_changed(product_id: str, sku_ids: Sequence[str] = ()) -> OutboxEvent:
+    """`sku_ids`: SKUs the change created (the product's index may not list them yet)."""
+    detail: Json = {"productId": product_id}
+    if sku_ids:
+        detail["skuIds"] = sorted(sku_ids)
+    return OutboxEvent(EventType.PRODUCT_CHANGED, detail)

@@ -132,7 +132,7 @@ class CatalogService:
         price = changes.get("price")
         if price is not None and price.currency != current.price.currency:
             raise InvalidRequest("a SKU keeps its store's currency", field="price.currency")
-        if not self.repository.update_sku(sku_id, changes, current.version, self._now()):
+        if not self.repository.update_sku(sku_id, changes, current.version, self._now(), current.product_id):
             raise PreconditionFailed("the SKU was changed concurrently; read it again")
         return self.sku(sku_id)
 

@@ -38,6 +38,7 @@ from oms.store.models import (
     StoreItem,
 )
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
+from oms.store.product_search import add_product_changed
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 
@@ -338,6 +339,7 @@ class CatalogRepository:
         tx.check(Part.STORE, StoreItem(*keys.store(new.store_id)), store_condition)
         tx.put(Part.PRODUCT, product, ProductItem.PK.does_not_exist())
         created = [self._add_sku_actions(tx, new.product_id, new.store_id, s, now, new.category) for s in new.skus]
+        add_product_changed(tx, new.product_id, now, [sku.skuId for sku, _ in created])
         self._commit_catalog_tx(tx, new.store_id)
         return _product_record(product, [_sku_record(sku, stock) for sku, stock in created])
 
@@ -351,6 +353,7 @@ class CatalogRepository:
         )
         tx.check(Part.PRODUCT, ProductItem(*keys.product(product_id)), ProductItem.PK.exists())
         sku, stock = self._add_sku_actions(tx, product_id, product.storeId, new_sku, now, product.category)
+        add_product_changed(tx, product_id, now, [sku.skuId])
         self._commit_catalog_tx(tx, product.storeId)
         return _sku_record(sku, stock)
 
@@ -442,6 +445,7 @@ class CatalogRepository:
             condition &= ProductItem.version == expected_version
         tx = Transaction()  # one conditional write, re-sent by the store when it loses a race
         tx.update(Part.PRODUCT, item, actions, condition)
+        add_product_changed(tx, product_id, now)
         try:
             tx.commit()
         except TransactionCancelled:
@@ -492,7 +496,9 @@ class CatalogRepository:
             return None
         return _sku_record(sku, stock if isinstance(stock, StockItem) else None)
 
-    def update_sku(self, sku_id: str, changes: dict[str, Any], expected_version: int, now: str) -> bool:
+    def update_sku(
+        self, sku_id: str, changes: dict[str, Any], expected_version: int, now: str, product_id: str | None = None
+    ) -> bool:
         """Set the SKU's fields (price: Money; handling; crossBorder: bool) and bump its version if it still
         has `expected_version`; False when it had changed."""
         actions: list[Action] = [SkuItem.version.add(1), SkuItem.updatedAt.set(now)]
@@ -507,6 +513,8 @@ class CatalogRepository:
                 actions.append(getattr(SkuItem, name).set(value))
         tx = Transaction()
         tx.update(Part.SKU, SkuItem(*keys.sku(sku_id)), actions, SkuItem.version == expected_version)
+        if product_id is not None:
+            add_product_changed(tx, product_id, now)
         try:
             tx.commit()
         except TransactionCancelled:
