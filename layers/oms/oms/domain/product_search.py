@@ -232,3 +232,20 @@ def build_query(
 
 def has_cjk(text: str) -> bool:
     return bool(_CJK_CHAR.search(text))
+
+
+def rank(doc: SearchableProduct, query: ProductQuery) -> tuple[int | str, ...]:
+    """Where the product sorts in the query's order (with `descending`): the order every implementation
+    answers. Relevance is the score of the keyword's driving term (name 2, attribute 1), then sales."""
+    sort = query.effective_sort
+    if sort is SearchSort.PRICE_ASC or sort is SearchSort.PRICE_DESC:
+        return (doc.min_price, doc.product_id)
+    if sort is SearchSort.SALES:
+        return (doc.sales, doc.product_id)
+    if sort is SearchSort.NEWEST:
+        return (doc.created_at, doc.product_id)
+    return (doc.scores.get(driving_term(query.terms), 0), doc.sales, doc.product_id)
+
+
+def descending(query: ProductQuery) -> bool:
+    return query.effective_sort is not SearchSort.PRICE_ASC
