@@ -15,8 +15,8 @@ from oms.api.catalog_views import Product, ProductPage, ProductSummary, Sku, Sto
 from oms.api.http import actor, answer, etag, if_match, make_resolver
 from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
 from oms.api.params import IfMatch
-from oms.api.product_search_views import ProductHitPage
 from oms.api.problems import HttpProblem
+from oms.api.product_search_views import ProductHitPage
 from oms.domain.catalog import NewSku
 from oms.domain.permissions import Permission
 from oms.domain.product_search import SearchSort

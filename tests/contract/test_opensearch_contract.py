@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from oms.adapters import opensearch as o
 from oms.domain.errors import InvalidRequest
 from oms.domain.product_search import SearchSort, build_query
+
 from tests.helpers.product_search import catalogue
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "opensearch"
@@ -83,8 +83,15 @@ def test_a_keyword_query_with_every_filter_sends_the_recorded_body() -> None:
 
 
 def test_a_price_page_sends_search_after_and_parses_the_recorded_response() -> None:
-    query = build_query(None, store_id=None, category_id=None, price_min=None, price_max=None, attributes=None,
-                        sort=SearchSort.PRICE_ASC)
+    query = build_query(
+        None,
+        store_id=None,
+        category_id=None,
+        price_min=None,
+        price_max=None,
+        attributes=None,
+        sort=SearchSort.PRICE_ASC,
+    )
     cursor = o.encode_after(SearchSort.PRICE_ASC, [15900, "P02"])
     transport = Recorder((200, recorded("response_price_page.json")))
     page = o.OpenSearchProductSearch(transport).search(query, 2, cursor)

@@ -9,10 +9,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-
 from oms.domain.product_search import SearchableProduct, SearchSort, build_query, descending, rank
 from oms.services.product_search import ProductSearch
 from oms.store.product_search import DynamoProductSearch
+
 from tests.helpers.handlers import table_definition
 from tests.helpers.moto_state import mocked_aws, reset_between_tests
 from tests.helpers.product_search import InMemoryProductSearch, catalogue
@@ -127,8 +127,9 @@ def test_reindexing_moves_and_removes(engine: ProductSearch) -> None:
 
 
 def test_a_cursor_continues_where_the_page_ended_and_sales_ties_break_by_id(engine: ProductSearch) -> None:
-    query = build_query(None, store_id="s1", category_id=None, price_min=None, price_max=None, attributes=None,
-                        sort=SearchSort.SALES)
+    query = build_query(
+        None, store_id="s1", category_id=None, price_min=None, price_max=None, attributes=None, sort=SearchSort.SALES
+    )
     first = engine.search(query, 2, None)
     assert [d.product_id for d in first.items] == ["P07", "P02"]  # P01 and P02 both sold 40: the larger id first
     assert first.next_cursor is not None

@@ -9,9 +9,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-
 from oms.store import keys
 from oms.store.models import Item, ProductItem
+
 from tests.handlers.conftest import ADMIN, DEMO_STORE, Api
 from tests.helpers.handlers import LambdaContext, TableStream, load_function
 from tests.helpers.problems import assert_problem
@@ -162,7 +162,11 @@ def test_each_sort(shop: Shop) -> None:
     assert shop.page(q="碎花", sort="sales")["items"][0]["sales"] == 3
     # Relevance: a name hit ranks above an attribute-only hit (红色 is in no name).
     shop.catalog(
-        "PATCH", f"/products/{shop.ids['case']}", route="PATCH /products/{productId}", body={"name": "红色手机壳"}, **ADMIN
+        "PATCH",
+        f"/products/{shop.ids['case']}",
+        route="PATCH /products/{productId}",
+        body={"name": "红色手机壳"},
+        **ADMIN,
     )
     shop.drain()
     assert shop.search(q="红色")[0] == "case"
@@ -206,7 +210,9 @@ def test_an_inactive_product_leaves_search_and_comes_back(shop: Shop) -> None:
 
 def test_a_sku_price_change_moves_the_product(shop: Shop) -> None:
     route = "PATCH /skus/{skuId}"
-    got = shop.catalog("PATCH", "/skus/CASE-1", route=route, body={"price": {"amount": 99900, "currency": "CNY"}}, **ADMIN)
+    got = shop.catalog(
+        "PATCH", "/skus/CASE-1", route=route, body={"price": {"amount": 99900, "currency": "CNY"}}, **ADMIN
+    )
     assert got[0] == 200, got
     shop.drain()
     assert shop.search(sort="-price")[0] == "case"

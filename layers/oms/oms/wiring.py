@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from oms.services.audit import AuditService
     from oms.services.batches import BatchService
     from oms.services.catalog import CatalogService
-    from oms.services.product_search import ProductSearchService
     from oms.services.exports import ExportService
     from oms.services.fulfilment import FulfilmentService
     from oms.services.manual_orders import ManualOrderService
@@ -55,6 +54,7 @@ if TYPE_CHECKING:
     from oms.services.payments import PaymentService
     from oms.services.personal_data import PersonalDataService
     from oms.services.pricing_admin import PricingAdminService
+    from oms.services.product_search import ProductSearchService
     from oms.services.refunds import RefundAsk, RefundService
     from oms.services.reports import ReportService
     from oms.services.risk import RiskService

@@ -34,7 +34,11 @@ MAPPING: dict[str, Any] = {
     "settings": {
         "analysis": {
             "analyzer": {
-                "cjk_text": {"type": "custom", "tokenizer": "standard", "filter": ["cjk_width", "lowercase", "cjk_bigram"]}
+                "cjk_text": {
+                    "type": "custom",
+                    "tokenizer": "standard",
+                    "filter": ["cjk_width", "lowercase", "cjk_bigram"],
+                }
             }
         }
     },
@@ -97,10 +101,13 @@ class SigV4Transport:
         data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
         url = self.endpoint.rstrip("/") + path
         signed = AWSRequest(method=method, url=url, data=data, headers={"Content-Type": "application/json"})
-        SigV4Auth(session.get_credentials(), self.service, region).add_auth(signed)
+        credentials = session.get_credentials()
+        if credentials is None:
+            raise OpenSearchError("no AWS credentials to sign the request with")
+        SigV4Auth(credentials, self.service, region).add_auth(signed)
         request = urllib.request.Request(url, data=data, method=method, headers=dict(signed.headers.items()))
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (https endpoint)
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
                 return response.status, json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"{}")
@@ -229,14 +236,18 @@ class OpenSearchProductSearch:
     def index(self, doc: SearchableProduct) -> bool:
         """Put the product's document; an older version than the indexed one changes nothing (external_gte)."""
         path = f"/{self.index_name}/_doc/{urllib.parse.quote(doc.product_id, safe='')}"
-        status, answer = self.transport.request("PUT", f"{path}?version={doc.version}&version_type=external_gte", document(doc))
+        status, answer = self.transport.request(
+            "PUT", f"{path}?version={doc.version}&version_type=external_gte", document(doc)
+        )
         if status == 409:  # a newer version is indexed: this one is stale
             return False
         self._check(status, answer)
         return answer.get("result") != "noop"
 
     def remove(self, product_id: str) -> bool:
-        status, answer = self.transport.request("DELETE", f"/{self.index_name}/_doc/{urllib.parse.quote(product_id, safe='')}")
+        status, answer = self.transport.request(
+            "DELETE", f"/{self.index_name}/_doc/{urllib.parse.quote(product_id, safe='')}"
+        )
         if status == 404:
             return False
         self._check(status, answer)

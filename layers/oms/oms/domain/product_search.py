@@ -114,7 +114,7 @@ def sales_bucket(units: int) -> int:
     so a best-seller rewrites its index rows about 90 times per tenfold growth, not at every sale."""
     if units < 100:
         return max(units, 0)
-    scale = 10 ** (len(str(units)) - 2)
+    scale: int = 10 ** (len(str(units)) - 2)
     return units // scale * scale
 
 
