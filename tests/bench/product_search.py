@@ -45,12 +45,12 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.dynamo_type import Item as MotoItem
-
+from moto.dynamodb.models.table import Table
 from oms.domain.product_search import SearchableProduct
 from oms.store import keys
 from oms.store.product_search import _row, _row_keys
+
 from tests.helpers.handlers import Api, load_function, table_definition
-from moto.dynamodb.models.table import Table
 
 GOODS = ["连衣裙", "半身裙", "衬衫", "牛仔裤", "运动鞋", "手机壳", "双肩包", "保温杯", "耳机", "台灯"]
 STYLES = ["夏季", "碎花", "纯棉", "复古", "轻薄", "加厚", "简约", "时尚"]
