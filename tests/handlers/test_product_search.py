@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from oms.store import keys
-from oms.store.models import Item, ProductItem
+from oms.store.models import Item, OutboxItem, ProductItem
 
 from tests.handlers.conftest import ADMIN, DEMO_STORE, Api
 from tests.helpers.handlers import LambdaContext, TableStream, load_function
@@ -147,17 +147,25 @@ def test_each_sort(shop: Shop) -> None:
     assert shop.search(sort="price") == ["case", "tee", "skirt", "dress"]
     assert shop.search(sort="-price") == ["dress", "skirt", "tee", "case"]
     assert shop.search(sort="newest") == ["skirt", "case", "tee", "dress"]
-    # Sales: an order paid for 3 skirts and 1 case, then its OrderPaid row delivered (twice: counted once).
-    paid = {
-        "orderId": "O1",
-        "lines": [
-            {"productId": shop.ids["skirt"], "quantity": 3},
-            {"productId": shop.ids["case"], "quantity": 1},
-        ],
-    }
-    services = shop.after_commit.services
+    # Sales: an order paid for 3 skirts and 1 case: its committed OrderPaid row reaches the after-commit
+    # function through the stream, delivered twice (at least once): counted once.
+    lines = [
+        {"lineNo": 1, "productId": shop.ids["skirt"], "skuId": "SKIRT-1", "quantity": 3},
+        {"lineNo": 2, "productId": shop.ids["case"], "skuId": "CASE-1", "quantity": 1},
+    ]
+    now = "2026-12-02T03:00:00Z"
+    OutboxItem(
+        "ORDER#O1",
+        keys.outbox_sk("EV-PAID-1"),
+        eventId="EV-PAID-1",
+        detailType="OrderPaid",
+        detail={"orderId": "O1", "status": "PAID", "lines": lines},
+        createdAt=now,
+    ).save()
+    records = shop.stream.new_records()
+    assert [r["dynamodb"]["NewImage"]["detailType"]["S"] for r in records] == ["OrderPaid"]
     for _ in range(2):
-        services.product_search.count_sales("EV-PAID-1", paid["lines"])
+        assert shop.after_commit.handler({"Records": records}, LambdaContext()) == {"batchItemFailures": []}
     assert shop.search(sort="sales")[:2] == ["skirt", "case"]
     assert shop.page(q="碎花", sort="sales")["items"][0]["sales"] == 3
     # Relevance: a name hit ranks above an attribute-only hit (红色 is in no name).
