@@ -38,7 +38,7 @@ from pynamodb.exceptions import DoesNotExist
 from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
 from oms.domain.events import product_changed
 from oms.domain.ids import new_id
-from oms.domain.product_search import ProductQuery, SearchableProduct, SearchSort, sales_bucket
+from oms.domain.product_search import ProductQuery, SearchableProduct, SearchSort, driving_term, sales_bucket
 from oms.services.consumers import BusEvent, consume_once
 from oms.store import keys
 from oms.store.models import (
@@ -257,8 +257,6 @@ class Plan:
 def plan(query: ProductQuery) -> Plan:
     """The one partition and order a query reads: a keyword's driving term (in the store when given), else
     the category, else every active product (of the store)."""
-    from oms.domain.product_search import driving_term
-
     if query.terms:
         partition = keys.product_search_partition(query.store_id, driving_term(query.terms))
     elif query.category_id is not None:
