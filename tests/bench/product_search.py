@@ -215,6 +215,12 @@ def run(sizes: list[int], limit: int) -> str:
             for label, query in KINDS:
                 results[label][size] = measure(api, module, query, limit)
             print(f"seeded {size:,} products ({rows:,} rows, +{time.perf_counter() - started:.0f} s)", file=sys.stderr)
+            print(table(results, [s for s in sizes if s <= size], limit), file=sys.stderr, flush=True)
+    return table(results, sizes, limit)
+
+
+def table(results: dict[str, dict[int, list[tuple[int, int, float, int]]]], sizes: list[int], limit: int) -> str:
+    """The measurements as markdown (each size measured so far)."""
 
     def cell(pages: list[tuple[int, int, float, int]]) -> str:
         return " / ".join(f"{read} ({calls}, {ms:.0f} ms, {found})" for read, calls, ms, found in pages)
