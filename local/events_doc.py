@@ -111,6 +111,7 @@ WHEN: dict[EventType, str] = {
     EventType.REFUND_FAILED: "A provider did not refund: asked again later (status PENDING, retried true) or refused for good (status FAILED: staff decide).",
     EventType.CASE_OPENED: "An after-sales case was opened (refund only, return and refund, exchange). Starts its flow.",
     EventType.EXPORT_REQUESTED: "Staff asked for an order export (POST /exports): starts its job (export-<exportId>).",
+    EventType.PRODUCT_CHANGED: "A product or one of its SKUs changed (created, renamed, re-priced, activated or deactivated): its search entries are rewritten (docs/search.md).",
     EventType.CASE_UPDATED: "An after-sales case moved (approved, rejected, disputed, arbitrated, return shipped or received, inspected, refunded, cancelled).",
     EventType.CASE_OVERDUE: "A staff step of a case (a decision, an inspection) passed its deadline with nobody acting: the rules acted (the case flow's deadline task or the sweeper), in the same transaction.",
     EventType.PAYMENT_REMINDER_DUE: "The payment timer's reminder, PaymentReminderSeconds before the deadline, while the order is still unpaid (once per deadline).",
@@ -220,6 +221,7 @@ EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
         created_by="support-1",
         role="support",
     ),
+    EventType.PRODUCT_CHANGED: lambda: events.product_changed("01JDXA0PRODUCTEXAMPLE0001", ["SKU-TEE-M"]),
     EventType.ORDER_EDITED: lambda: events.order_edited(
         ORDER, changes=["items", "address"], previous_total=Money(27800, "CNY"), edited_by="support-1", role="support"
     ),
@@ -259,6 +261,8 @@ AFTER_COMMIT: dict[str, str] = {
     "ExportRequested": "starts the export's job",
     "CategoryMoved": "re-files the moved subtree's products at their new paths (page by page)",
     "CategoryDeleted": "re-files the deleted category's products in its target, then forgets the category",
+    "OrderPaid": "adds the units paid to each product's sales counter (product search's sort by sales)",
+    "ProductChanged": "rewrites the product's search entries in the table",
 }
 
 

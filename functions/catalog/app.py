@@ -40,13 +40,17 @@ from oms.api.http import actor, answer, etag, if_match, make_resolver
 from oms.api.ids import NAME_ID_MAX, NAME_ID_PATTERN
 from oms.api.params import Cursor, IdempotencyKey, IfMatch, Limit, replayed_header
 from oms.api.problems import HttpProblem
+from oms.api.product_search_views import ProductHitPage
 from oms.api.stock_schemas import StockBatchIn, StocktakeIn, batch_from_csv
 from oms.api.stock_views import StockBatchAnswer, StockMovementPage, Stocktake, StocktakePage
 from oms.domain.catalog import NewSku
 from oms.domain.permissions import Permission
+from oms.domain.product_search import SearchSort
 from oms.domain.stock import MovementKind
 from oms.domain.stock_ops import AdjustmentLine, CountLine
 from oms.services.idempotency import request_fingerprint
+
+MAX_PRICE = 10**13  # minor units: beyond any price (and within the index's 15 digits)
 
 logger = Logger()
 app = make_resolver(logger, tag="Catalog")
@@ -424,6 +428,51 @@ def stock_movements(
         cursor=cursor,
     )
     return answer(StockMovementPage, {"items": page.items, "next_cursor": page.next_cursor})
+
+
+# ---------------------------------------------------------------- shopper product search
+@app.endpoint("GET", "/search/products")
+def search_products(
+    q: Annotated[
+        str | None, Query(max_length=100, description="Keyword over names and attribute values (Chinese: any run).")
+    ] = None,
+    store: Annotated[
+        str | None, Query(min_length=1, max_length=NAME_ID_MAX, pattern=NAME_ID_PATTERN, description="One store.")
+    ] = None,
+    category: Annotated[
+        str | None,
+        Query(min_length=1, max_length=NAME_ID_MAX, pattern=NAME_ID_PATTERN, description="With its descendants."),
+    ] = None,
+    priceMin: Annotated[
+        int | None, Query(ge=0, le=MAX_PRICE, description="Lowest price at least this (minor units, its currency).")
+    ] = None,
+    priceMax: Annotated[
+        int | None, Query(ge=0, le=MAX_PRICE, description="Lowest price at most this (minor units, its currency).")
+    ] = None,
+    attr: Annotated[
+        str | None, Query(max_length=200, description="`name:value,name:value`: every pair must match.")
+    ] = None,
+    sort: Annotated[SearchSort, Query(description="relevance (default), price, -price, sales or newest.")] = (
+        SearchSort.RELEVANCE
+    ),
+    limit: Annotated[int | None, Query(description="Items per page (default 20, at most 100).")] = None,
+    cursor: Annotated[str | None, Query(max_length=4096, description="`next_cursor` of the previous page.")] = None,
+) -> ProductHitPage:
+    """Active products by keyword, store, category (and its descendants), price and attributes, in the order
+    asked; a page reads a bounded number of index rows and may hold fewer than `limit` products yet have a
+    `next_cursor` (docs/search.md)."""
+    page = services.product_search.search(
+        q,
+        store_id=store,
+        category_id=category,
+        price_min=priceMin,
+        price_max=priceMax,
+        attributes=attr,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    return answer(ProductHitPage, {"items": page.items, "next_cursor": page.next_cursor})
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

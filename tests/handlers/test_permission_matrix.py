@@ -87,6 +87,7 @@ SIGNED_IN = {
     "GET /warehouses/{warehouseId}/child-orders",
     "GET /products",
     "GET /products/{productId}",
+    "GET /search/products",
     "GET /skus/{skuId}",
     "GET /stores/{storeId}",
     "GET /stores/{storeId}/categories",

@@ -57,6 +57,7 @@ def _examples() -> list[OutboxEvent]:
             CASE, status="REFUNDING", step="refund", action="approve", from_status="REQUESTED", by="s1", role="support"
         ),
         events.export_requested("EX1", export_format="csv", created_by="admin-1", role="admin"),
+        events.product_changed("P1", ["S1"]),
         events.case_overdue(CASE, status="REQUESTED", step="decision", deadline="2026-12-01T00:00Z", action="escalate"),
         events.payment_reminder_due(SUMMARY),
         events.manual_order_created(

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from oms.services.payments import PaymentService
     from oms.services.personal_data import PersonalDataService
     from oms.services.pricing_admin import PricingAdminService
+    from oms.services.product_search import ProductSearchService
     from oms.services.refunds import RefundAsk, RefundService
     from oms.services.reports import ReportService
     from oms.services.risk import RiskService
@@ -350,9 +351,11 @@ class Services:
             AfterCommit,
             arm_auto_confirm,
             arm_payment_timeout,
+            count_product_sales,
             finish_cancel,
             rearm_payment_timeout,
             refile_category_products,
+            reindex_product,
             resume_case_flow,
             settle_case,
             settle_refunds,
@@ -384,6 +387,8 @@ class Services:
                 ],
                 EventType.CATEGORY_MOVED: [refile_category_products(self.categories)],
                 EventType.CATEGORY_DELETED: [refile_category_products(self.categories)],
+                EventType.PRODUCT_CHANGED: [reindex_product(self.product_search)],
+                EventType.ORDER_PAID: [count_product_sales(self.product_search)],
             }
         )
 
@@ -521,6 +526,29 @@ class Services:
         from oms.store.freight import FreightRepository
 
         return FreightService(FreightRepository())
+
+    @cached_property
+    def product_search(self) -> ProductSearchService:
+        """Shopper product search: queries answered by OpenSearch when PRODUCT_SEARCH_ENDPOINT is set (the
+        template's EnableProductSearchOpenSearch), else by the table's search rows; this service (run after
+        commit) keeps the table's rows current either way (the indexer function keeps OpenSearch's)."""
+        from oms.services.product_search import ProductSearchService
+        from oms.store.product_search import DynamoProductSearch, DynamoProductSource
+
+        table = DynamoProductSearch()
+        engine = self.product_search_indexer.engine if os.environ.get("PRODUCT_SEARCH_ENDPOINT") else table
+        return ProductSearchService(engine, DynamoProductSource(), indexes=[table])
+
+    @cached_property
+    def product_search_indexer(self) -> ProductSearchService:
+        """The OpenSearch side (ProductSearchIndexerFunction): documents into the domain's index."""
+        from oms.adapters.opensearch import OpenSearchProductSearch, SigV4Transport
+        from oms.services.product_search import ProductSearchService
+        from oms.store.product_search import DynamoProductSource
+
+        endpoint = os.environ.get("PRODUCT_SEARCH_ENDPOINT", "")
+        transport = SigV4Transport(endpoint, service=os.environ.get("PRODUCT_SEARCH_SERVICE", "es"))
+        return ProductSearchService(OpenSearchProductSearch(transport), DynamoProductSource())
 
     @cached_property
     def accounts(self) -> AccountService:

@@ -56,6 +56,9 @@ class EventType(StrEnum):
     LOW_STOCK = "LowStock"  # available fell to or under the SKU's alert level
     SKU_SOLD_OUT = "SkuSoldOut"  # available reached zero
     SKU_BACK_IN_STOCK = "SkuBackInStock"  # available rose from zero
+    # What search shows of a product may have changed (name, attributes, status, category, SKU prices or
+    # status): its search entries are rewritten after the commit (oms.services.product_search).
+    PRODUCT_CHANGED = "ProductChanged"
 
 
 @dataclass(frozen=True)
@@ -348,3 +351,11 @@ def sku_back_in_stock(
     sku: Mapping[str, Any], *, available: int, threshold: int | None, movement: Mapping[str, Any]
 ) -> OutboxEvent:
     return _stock_event(EventType.SKU_BACK_IN_STOCK, sku, available=available, threshold=threshold, movement=movement)
+
+
+def product_changed(product_id: str, sku_ids: Sequence[str] = ()) -> OutboxEvent:
+    """`sku_ids`: SKUs the change created (the product's index may not list them yet)."""
+    detail: Json = {"productId": product_id}
+    if sku_ids:
+        detail["skuIds"] = sorted(sku_ids)
+    return OutboxEvent(EventType.PRODUCT_CHANGED, detail)

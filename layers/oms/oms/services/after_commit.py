@@ -201,3 +201,29 @@ def refile_category_products(categories: CategoryRefiling) -> AfterCommitAction:
         categories.refile(event.detail)
 
     return refile
+
+
+class ProductIndexing(Protocol):
+    """The product search side (ProductSearchService): re-index a product, count an order's sales."""
+
+    def reindex(self, product_id: str, sku_ids: Sequence[str] = ()) -> bool: ...
+
+    def count_sales(self, event_id: str, lines: Sequence[Mapping[str, Any]]) -> list[str]: ...
+
+
+def reindex_product(search: ProductIndexing) -> AfterCommitAction:
+    """ProductChanged → the product's search entries say what the catalog says now (idempotent)."""
+
+    def reindex(event: CommittedEvent) -> None:
+        search.reindex(str(event.detail["productId"]), [str(s) for s in event.detail.get("skuIds") or ()])
+
+    return reindex
+
+
+def count_product_sales(search: ProductIndexing) -> AfterCommitAction:
+    """OrderPaid → each product's sales counter grows by the units paid (once per event), then re-indexed."""
+
+    def count(event: CommittedEvent) -> None:
+        search.count_sales(event.event_id, list(event.detail.get("lines") or ()))
+
+    return count

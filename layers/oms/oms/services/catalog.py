@@ -177,7 +177,9 @@ class CatalogService:
             raise InvalidRequest("a SKU keeps its store's currency", field="price.currency")
         if "memberPrices" in changes:
             check_member_prices(changes["memberPrices"], price or current.price, field="memberPrices")
-        if not self.repository.update_sku(sku_id, changes, current.version, self._now(), current.store_id):
+        if not self.repository.update_sku(
+            sku_id, changes, current.version, self._now(), store_id=current.store_id, product_id=current.product_id
+        ):
             raise PreconditionFailed("the SKU was changed concurrently; read it again")
         return self.sku(sku_id)
 

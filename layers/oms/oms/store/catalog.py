@@ -42,6 +42,7 @@ from oms.store.models import (
     StoreItem,
 )
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
+from oms.store.product_search import add_product_changed
 from oms.store.stock import forget_store_defaults, store_low_stock_default
 from oms.store.stock_ops import LineOnce, add_line_marker, raise_if_line_done
 from oms.store.transactions import Part, Transaction, TransactionCancelled
@@ -409,6 +410,7 @@ class CatalogRepository:
         created = [
             self._add_sku_actions(tx, new.product_id, new.store_id, s, now, new.category, filing) for s in new.skus
         ]
+        add_product_changed(tx, new.product_id, now, [sku.skuId for sku, _ in created])
         self._commit_catalog_tx(tx, new.store_id)
         default = store_low_stock_default(new.store_id)
         return _product_record(product, [_sku_record(sku, stock, default) for sku, stock in created])
@@ -431,6 +433,7 @@ class CatalogRepository:
             & (ProductItem.categoryPath == filing.path if filing else ProductItem.categoryPath.does_not_exist()),
         )
         sku, stock = self._add_sku_actions(tx, product_id, product.storeId, new_sku, now, product.category, filing)
+        add_product_changed(tx, product_id, now, [sku.skuId])
         self._commit_catalog_tx(tx, product.storeId)
         return _sku_record(sku, stock, store_low_stock_default(product.storeId))
 
@@ -574,6 +577,7 @@ class CatalogRepository:
                     SkuItem.PK.exists(),
                 )
         tx.update(Part.PRODUCT, item, actions, condition)
+        add_product_changed(tx, product_id, now)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
@@ -629,7 +633,13 @@ class CatalogRepository:
         return _sku_record(sku, stock_item, store_low_stock_default(sku.storeId))
 
     def update_sku(
-        self, sku_id: str, changes: dict[str, Any], expected_version: int, now: str, store_id: str | None = None
+        self,
+        sku_id: str,
+        changes: dict[str, Any],
+        expected_version: int,
+        now: str,
+        store_id: str | None = None,
+        product_id: str | None = None,
     ) -> bool:
         """Set the SKU's fields (price: Money; handling; crossBorder: bool) and bump its version if it still
         has `expected_version`; False when it had changed."""
@@ -666,6 +676,8 @@ class CatalogRepository:
                 [copy.remove() if value is None else copy.set(value), StockItem.updatedAt.set(now)],
                 StockItem.PK.exists(),
             )
+        if product_id is not None:
+            add_product_changed(tx, product_id, now)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:

@@ -21,6 +21,7 @@ from oms.store import keys
 from oms.store.audit import add_audit
 from oms.store.models import CategoryItem, CategoryTreeItem, Item, OutboxItem, ProductItem, SkuItem, StoreItem
 from oms.store.pages import clamp_limit, decode_cursor, encode_cursor
+from oms.store.product_search import add_product_changed
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 OUTBOX_TTL = timedelta(days=7)  # as the orders' outbox rows
@@ -404,6 +405,7 @@ class CategoryRepository:
                 [*sku_filing_actions(filing, None), SkuItem.version.add(1)],
                 SkuItem.PK.exists(),
             )
+        add_product_changed(tx, product.productId, now)  # search filters on the category path
         try:
             tx.commit()
         except TransactionCancelled:

@@ -524,3 +524,44 @@ def address_book(customer_id: str) -> tuple[str, str]:
 
 def customer_address(customer_id: str, address_id: str) -> tuple[str, str]:
     return customer_pk(customer_id), f"{ADDRESS_SK_PREFIX}{address_id}"
+
+
+# ---------------------------------------------------------------- shopper product search (data-model rows 190-199)
+PRODUCT_SEARCH_STATE_SK = "SEARCH"  # PRODUCT#<pid> / SEARCH: the index rows the product has now
+PRODUCT_SALES_SK = "SALES"  # PRODUCT#<pid> / SALES: units sold (the sales counter)
+PRICE_DIGITS, SALES_DIGITS = 15, 12
+
+
+def product_search_partition(store_id: str | None, term: str | None) -> str:
+    """A search partition: every active product (`term` None) or those with `term`, in one store or in all."""
+    scope = f"S:{store_id}" if store_id is not None else "*"
+    return f"PSEARCH#{scope}#" + (f"T:{term}" if term is not None else "*")
+
+
+def product_category_partition(category_id: str) -> str:
+    """The active products filed under the category or any of its descendants."""
+    return f"PSEARCH#C:{category_id}"
+
+
+def product_price_sk(min_price: int, product_id: str) -> str:
+    return f"{max(min_price, 0):0{PRICE_DIGITS}d}#{product_id}"
+
+
+def product_sales_sk(sales: int, product_id: str) -> str:
+    return f"{max(sales, 0):0{SALES_DIGITS}d}#{product_id}"
+
+
+def product_newest_sk(created_at: str, product_id: str) -> str:
+    return f"{created_at}#{product_id}"
+
+
+def product_relevance_sk(score: int, sales: int, product_id: str) -> str:
+    return f"{score:02d}#{max(sales, 0):0{SALES_DIGITS}d}#{product_id}"
+
+
+def product_search_state(product_id: str) -> tuple[str, str]:
+    return f"PRODUCT#{product_id}", PRODUCT_SEARCH_STATE_SK
+
+
+def product_sales(product_id: str) -> tuple[str, str]:
+    return f"PRODUCT#{product_id}", PRODUCT_SALES_SK

@@ -11,6 +11,8 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     STORE#<storeId>          CATEGORY#<cid>       category (parent, path, counts)
     STORE#<storeId>          CATEGORYTREE         how many categories the store has
     SKU#<skuId>              META                 SKU (price...)       GSI1 PRODUCT#<pid>/SKU#<skuId>
+    PRODUCT#<productId>      SEARCH / SALES       product search state / sales counter (oms.store.product_search)
+    PSEARCH#<scope>#<term>   <price>#<pid>        product search row (GSI1 newest, GSI2 sales, GSI3 relevance)
     SKU#<skuId>              STOCK                stock counters
     SKU#<skuId>              STOCK                (GSI2 STORE#<sid>#STOCK/<skuId>)
     SKU#<skuId>              MOVE#<at>#<ulid>     stock movement (GSI3 STOCKMOVEDAY#<day>#<shard>/<at>#<sku>#<id>)
@@ -309,6 +311,41 @@ class StockItem(Item, discriminator="Stock"):
     lowStockThreshold = NumberAttribute(null=True)  # the SKU's alert level (None: the store's default)
     lastMove = JSONAttribute(null=True)  # StockMove.to_dict of the update that wrote this image
     updatedAt = UnicodeAttribute()
+
+
+class ProductSearchRowItem(Item, discriminator="ProductSearchRow"):
+    """One product in one search partition (oms.store.product_search): PK PSEARCH#<scope>#<term> or
+    PSEARCH#C:<categoryId>, SK by price; GSI1 by newest, GSI2 by sales, GSI3 by relevance (keyword rows)."""
+
+    productId = UnicodeAttribute()
+    storeId = UnicodeAttribute()
+    name = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    minPrice = NumberAttribute()
+    maxPrice = NumberAttribute()
+    createdAt = UnicodeAttribute()
+    categoryPath = UnicodeAttribute(null=True)
+    terms = JSONAttribute()  # {term: score}: the other keyword terms are checked on the row
+    attributes = JSONAttribute()  # [[name, value], ...] as given
+    sales = NumberAttribute()
+    image = JSONAttribute(null=True)
+    version = NumberAttribute()
+
+
+class ProductSearchStateItem(Item, discriminator="ProductSearchState"):
+    """PRODUCT#<pid> / SEARCH: the keys of the product's search rows and a digest of what they say."""
+
+    rows = JSONAttribute()  # [[PK, SK], ...]
+    digest = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+
+
+class ProductSalesItem(Item, discriminator="ProductSales"):
+    """PRODUCT#<pid> / SALES: units sold, added by the sales consumer (OrderPaid)."""
+
+    productId = UnicodeAttribute()
+    units = NumberAttribute(default=0)
+    updatedAt = UnicodeAttribute(null=True)
 
 
 class StockMovementItem(Item, discriminator="StockMovement"):
