@@ -40,6 +40,11 @@ tests/integration/test_local_stack.py exercise each patch below through the publ
     could write an export or a report locally. The local endpoint stands for AWS's HTTPS one, so
     requests to it count as secure: statements denying insecure transport are left out of the
     evaluation (the policy itself is stored and read back as written).
+(i) S3 event notifications to Lambda (a template function's `Type: S3` event, configured on the bucket by
+    the deploy): moto invokes the function synchronously inside the upload request, *before* it stores the
+    object's metadata (its Content-Type), and swallows every error. We deliver them like EventBridge's
+    Lambda targets (c): asynchronously, retried per the function's EventInvokeConfig, then to its
+    dead-letter queue; and only once the request that created the object has finished.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ import boto3
 import moto
 import moto.core.config
 import moto.dynamodb.models as dynamodb_models
+import moto.s3.notifications as s3_notifications
 from botocore.config import Config
 from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.models import DynamoDBBackend
@@ -78,6 +84,7 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from moto.s3.models import FakeBucket
+from moto.s3.responses import S3Response
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from werkzeug.serving import make_server
@@ -587,13 +594,46 @@ def _get_permission_over_tls(self: FakeBucket, action: str, resource: str) -> An
     return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
 
 
+# ----------------------------------------------------------------------------- (i) S3 event notifications
+
+_original_invoke_awslambda: Callable[..., None] = s3_notifications._invoke_awslambda
+_original_bucket_response: Callable[..., Any] = S3Response.bucket_response
+_original_key_response: Callable[..., Any] = S3Response.key_response
+_held = threading.local()  # the S3 events raised by the request this thread is answering
+
+
+def _notify_lambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+    delivery = Delivery(fn_arn, event_body)
+    held: list[Delivery] | None = getattr(_held, "deliveries", None)
+    if held is not None:
+        held.append(delivery)
+    else:
+        _dispatcher.submit(delivery)
+
+
+def _holding_events(original: Callable[..., Any]) -> Callable[..., Any]:
+    def answer(self: S3Response, request: Any, full_url: str, headers: Any) -> Any:
+        outer = getattr(_held, "deliveries", None)
+        _held.deliveries = [] if outer is None else outer
+        try:
+            return original(self, request, full_url, headers)
+        finally:
+            if outer is None:
+                deliveries, _held.deliveries = _held.deliveries, None
+                for delivery in deliveries:
+                    _dispatcher.submit(delivery)
+
+    answer._oms_local = True  # type: ignore[attr-defined]
+    return answer
+
+
 # ----------------------------------------------------------------------------- apply + checks
 
 _applied = threading.Lock()
 
 
 def apply() -> None:
-    """Install patches (a), (b), (c), (e), (g) and (h). Idempotent; (d) is the ``LockedMotoServer`` class."""
+    """Install patches (a), (b), (c), (e), (g), (h) and (i). Idempotent; (d) is the ``LockedMotoServer`` class."""
     with _applied:
         _configure_moto()
         if not getattr(LambdaFunction._invoke_lambda, "_oms_local", False):
@@ -605,6 +645,10 @@ def apply() -> None:
         Timestamp._from_timestamp_string = staticmethod(parse_state_timestamp)  # type: ignore[method-assign,assignment]
         Timestamp._get_wait_seconds = _timestamp_wait_seconds  # type: ignore[method-assign]
         FakeBucket.get_permission = _get_permission_over_tls  # type: ignore[method-assign]
+        s3_notifications._invoke_awslambda = _notify_lambda
+        if not getattr(S3Response.bucket_response, "_oms_local", False):
+            S3Response.bucket_response = _holding_events(_original_bucket_response)  # type: ignore[method-assign]
+            S3Response.key_response = _holding_events(_original_key_response)  # type: ignore[method-assign]
         if not isinstance(dynamodb_models.copy, _CopyKeepingTables):  # type: ignore[attr-defined]
             dynamodb_models.copy = _CopyKeepingTables()  # type: ignore[assignment,attr-defined]
             DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
@@ -617,6 +661,7 @@ def is_applied() -> bool:
         and Timestamp._get_wait_seconds is _timestamp_wait_seconds
         and DynamoDBBackend.transact_write_items is _transact_write_items
         and FakeBucket.get_permission is _get_permission_over_tls
+        and s3_notifications._invoke_awslambda is _notify_lambda
         and moto.core.config.default_user_config.get("stepfunctions", {}).get("execute_state_machine") is True
     )
 
@@ -649,6 +694,13 @@ def check_patch_points() -> list[str]:
             problems.append(f"moto Table internals changed: {needle!r} not found")
     if _parameters(_original_get_permission) != ["self", "action", "resource"]:
         problems.append(f"FakeBucket.get_permission signature changed: {_parameters(_original_get_permission)}")
+    if _parameters(_original_invoke_awslambda) != ["account_id", "event_body", "fn_arn", "region_name"]:
+        problems.append(f"moto.s3.notifications._invoke_awslambda changed: {_parameters(_original_invoke_awslambda)}")
+    for name, method in (("bucket_response", _original_bucket_response), ("key_response", _original_key_response)):
+        if _parameters(method) != ["self", "request", "full_url", "headers"]:
+            problems.append(f"S3Response.{name} signature changed: {_parameters(method)}")
+    if "_invoke_awslambda(" not in inspect.getsource(s3_notifications.send_event):
+        problems.append("moto.s3.notifications.send_event no longer invokes Lambda through _invoke_awslambda")
     if not hasattr(EventPattern, "matches_event"):
         problems.append("moto.events.models.EventPattern.matches_event is gone")
     if not hasattr(moto.core.config, "default_user_config"):

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from oms.services.catalog import CatalogService
     from oms.services.exports import ExportService
     from oms.services.fulfilment import FulfilmentService
+    from oms.services.images import ImageService, ThumbnailService
     from oms.services.manual_orders import ManualOrderService
     from oms.services.notifications import NotificationService
     from oms.services.order_desk import OrderDeskService
@@ -463,8 +464,36 @@ class Services:
         """Stores, products, SKUs and stock adjustments."""
         from oms.services.catalog import CatalogService
         from oms.store.catalog import CatalogRepository
+        from oms.store.images import ImageRepository
 
-        return CatalogService(CatalogRepository())
+        return CatalogService(
+            CatalogRepository(), image_base=self.settings.images_base_url, sku_images=ImageRepository().sku_images
+        )
+
+    @cached_property
+    def images(self) -> ImageService:
+        """Product and SKU images: upload forms, deletes, their order (docs/images.md)."""
+        from oms.adapters.images import S3Images
+        from oms.services.images import ImageService
+        from oms.store.images import ImageRepository
+
+        bucket = S3Images(self.settings.images_bucket)
+
+        def sku_product(sku_id: str) -> str | None:
+            sku = self.catalog.repository.sku_for_write(sku_id)
+            return sku.product_id if sku else None
+
+        return ImageService(ImageRepository(), lambda: bucket, self.settings.images_base_url, sku_product)
+
+    @cached_property
+    def thumbnails(self) -> ThumbnailService:
+        """The thumbnail function's check of each upload."""
+        from oms.adapters.images import S3Images
+        from oms.services.images import ThumbnailService
+        from oms.store.images import ImageRepository
+
+        bucket = S3Images(self.settings.images_bucket)
+        return ThumbnailService(ImageRepository(), lambda: bucket)
 
     @cached_property
     def accounts(self) -> AccountService:

@@ -28,9 +28,11 @@ from oms.domain.settlement import DEFAULT_COMMISSION_BPS, DEFAULT_SETTLEMENT_DAY
 from oms.domain.stock import MovementKind, StockMove
 from oms.store import keys
 from oms.store.audit import add_audit
+from oms.store.images import ImageRecord, image_record
 from oms.store.models import (
     Item,
     MoneyAttribute,
+    ProductImageItem,
     ProductItem,
     SkuItem,
     StockItem,
@@ -152,6 +154,8 @@ class ProductRecord:
     created_at: str
     updated_at: str
     skus: list[SkuRecord] | None = None  # None: not read with the product (listings)
+    images: list[ImageRecord] | None = None  # every state, by position; None: not read (listings)
+    main_image: dict[str, Any] | None = None  # the main READY image's id and keys (kept on the product item)
 
 
 @dataclass(frozen=True)
@@ -214,7 +218,9 @@ def _sku_record(item: SkuItem, stock: StockItem | None) -> SkuRecord:
     )
 
 
-def _product_record(item: ProductItem, skus: list[SkuRecord] | None = None) -> ProductRecord:
+def _product_record(
+    item: ProductItem, skus: list[SkuRecord] | None = None, images: list[ImageRecord] | None = None
+) -> ProductRecord:
     return ProductRecord(
         product_id=item.productId,
         store_id=item.storeId,
@@ -227,6 +233,8 @@ def _product_record(item: ProductItem, skus: list[SkuRecord] | None = None) -> P
         created_at=item.createdAt,
         updated_at=item.updatedAt,
         skus=skus,
+        images=sorted(images, key=lambda i: (i.position, i.image_id)) if images is not None else None,
+        main_image=item.mainImage or None,
     )
 
 
@@ -452,15 +460,18 @@ class CatalogRepository:
         """The product with its SKUs (and their availability)."""
         product: ProductItem | None = None
         skus: list[SkuItem] = []
+        images: list[ImageRecord] = []
         for item in Item.gsi1.query(keys.product_gsi1(product_id)):
             if isinstance(item, ProductItem):
                 product = item
             elif isinstance(item, SkuItem):
                 skus.append(item)
+            elif isinstance(item, ProductImageItem):
+                images.append(image_record(item))
         if product is None:
             return None
         stocks = self._stocks([s.skuId for s in skus])
-        return _product_record(product, [_sku_record(s, stocks.get(s.skuId)) for s in skus])
+        return _product_record(product, [_sku_record(s, stocks.get(s.skuId)) for s in skus], images)
 
     def list_products(self, store_id: str, limit: int | None, cursor: str | None) -> Page[ProductRecord]:
         partition = keys.store_products_gsi2(store_id)
