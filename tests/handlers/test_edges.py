@@ -55,6 +55,10 @@ STAFF_ONLY = {
     "POST /products",
     "PATCH /products/{productId}",
     "POST /products/{productId}/skus",
+    "GET /products/{productId}/images",
+    "POST /products/{productId}/images",
+    "DELETE /products/{productId}/images/{imageId}",
+    "PUT /products/{productId}/images/order",
     "PATCH /skus/{skuId}",
     "POST /skus/{skuId}/stock-adjustments",
     "POST /orders/{orderId}/payments/{paymentId}/review",
@@ -174,6 +178,8 @@ VALID_BODIES: dict[str, Any] = {
     },
     "OrderEditIn": {"shippingAddress": ADDRESS},
     "ProofUploadIn": {"contentType": "image/jpeg", "size": 100},
+    "ImageUploadIn": {"contentType": "image/jpeg", "size": 100},
+    "ImageOrderIn": {"imageIds": ["01J9ZZZZZZZZZZZZZZZZZZZZZ1"]},
     "OfflinePaymentIn": {"reference": "POS-1"},
 }
 
@@ -250,6 +256,7 @@ def world() -> Iterator[World]:
             "provider": "alipay",
             "carrier": "sf",
             "exportId": "01J9ZZZZZZZZZZZZZZZZZZZZZ0",
+            "imageId": "01J9ZZZZZZZZZZZZZZZZZZZZZ1",
         }
         yield world
 
