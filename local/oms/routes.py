@@ -268,15 +268,17 @@ IMAGES_PREFIX = "images/"  # what CloudFront serves on AWS: checked images only,
 
 
 def image_routes(oms: OmsExtension) -> list[LocalRoute]:
-    """`GET /_local/images/<key>`: the images bucket's `images/` objects, as CloudFront serves them on AWS (the
-    local default of ImagesBaseUrl points here)."""
+    """`GET /_local/images/<key>`: the images bucket's objects under `images/` (the checked ones), by key, as the
+    CloudFront distribution serves them on AWS (the local default of ImagesBaseUrl points here)."""
 
     def serve(request: LocalRequest) -> Response:
         stack = oms.stack
         bucket = stack.resources.get(IMAGES_BUCKET)
-        key = IMAGES_PREFIX + request.params["key"]
+        key = request.params["key"]
         if bucket is None:
             return problem(404, "not-found", "Not Found", "this stack has no images bucket")
+        if not key.startswith(IMAGES_PREFIX) or ".." in key.split("/"):
+            return problem(404, "not-found", "Not Found", f"only {IMAGES_PREFIX} is served")
         s3 = stack.boto3_client("s3")
         try:
             found = s3.get_object(Bucket=bucket, Key=key)
@@ -287,4 +289,4 @@ def image_routes(oms: OmsExtension) -> list[LocalRoute]:
             headers.append(("cache-control", str(found["CacheControl"])))
         return Response(200, headers, found["Body"].read())
 
-    return [LocalRoute("GET", "/images/<path:key>", serve)]
+    return [LocalRoute("GET", "/images/<greedy:key>", serve)]

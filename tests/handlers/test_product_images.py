@@ -74,7 +74,9 @@ def deliver(fn: ModuleType, key: str) -> dict[str, Any]:
 
 def put_upload(s3: Any, form: dict[str, Any], body: bytes, content_type: str | None = None) -> str:
     key = form["upload"]["fields"]["key"]
-    s3.put_object(Bucket=BUCKET, Key=key, Body=body, ContentType=content_type or form["upload"]["fields"]["Content-Type"])
+    s3.put_object(
+        Bucket=BUCKET, Key=key, Body=body, ContentType=content_type or form["upload"]["fields"]["Content-Type"]
+    )
     return str(key)
 
 
@@ -155,7 +157,11 @@ def test_merchant_staff_granted_catalog_write_work_on_their_own_stores_products_
 ) -> None:
     roles = Api(load_function("roles"))
     status, _, _ = roles(
-        "PUT", "/settings/roles", route="PUT /settings/roles", body={"roles": {"merchant": {"grant": ["catalog:write"]}}}, **ADMIN
+        "PUT",
+        "/settings/roles",
+        route="PUT /settings/roles",
+        body={"roles": {"merchant": {"grant": ["catalog:write"]}}},
+        **ADMIN,
     )
     assert status == 200
     pid = seeded["productId"]
@@ -188,7 +194,7 @@ def test_a_real_image_turns_ready_with_thumbnails_and_shows_in_product_sku_and_l
         "w800.webp": ("WEBP", (800, 400)),
         "original.jpg": ("JPEG", (1200, 600)),
     }
-    status, headers, product = catalog_api("GET", f"/products/{pid}", route="GET /products/{productId}")
+    _, headers, product = catalog_api("GET", f"/products/{pid}", route="GET /products/{productId}")
     assert headers["ETag"] == '"3"'  # the upload, then the outcome
     (image,) = product["images"]
     assert image["state"] == "READY" and (image["width"], image["height"]) == (1200, 600)
