@@ -92,3 +92,24 @@ def test_an_upload_that_is_not_the_declared_image_is_rejected_and_deleted(
     s3 = stack.boto3_client("s3")
     listed = s3.list_objects_v2(Bucket=stack.resources["ImagesBucket"], Prefix=f"uploads/{pid}/")
     assert listed.get("KeyCount", 0) == 0
+
+
+def test_the_bucket_refuses_a_form_used_for_another_type_size_or_key(stack: Any, http: Any) -> None:
+    pid = product_of(http, new_sku(stack, http, stock=1))
+    admin = stack.mint_token("it-admin", ["admin"])
+    body = jpeg((64, 64))
+    form = http.post(f"/products/{pid}/images", token=admin, json={"contentType": "image/jpeg", "size": len(body)}).json()
+    upload = form["upload"]
+
+    def send(fields: dict[str, str], data: bytes) -> requests.Response:
+        return requests.post(upload["url"], data=fields, files={"file": ("x", data, "image/jpeg")}, timeout=30)
+
+    other_type = send({**upload["fields"], "Content-Type": "image/png"}, body)
+    assert (other_type.status_code, "AccessDenied") == (403, other_type.text.split("<Code>")[1].split("<")[0])
+    other_key = send({**upload["fields"], "key": f"uploads/{pid}/01ARZ3NDEKTSV4RRFFQ69G5FAV"}, body)
+    assert other_key.status_code == 403
+    too_large = send(upload["fields"], body + b"\0")
+    assert too_large.status_code == 400 and "EntityTooLarge" in too_large.text
+    s3 = stack.boto3_client("s3")
+    assert s3.list_objects_v2(Bucket=stack.resources["ImagesBucket"], Prefix=f"uploads/{pid}/").get("KeyCount", 0) == 0
+    assert send(upload["fields"], body).status_code in (200, 204)  # the form as given works
