@@ -98,7 +98,9 @@ def test_the_bucket_refuses_a_form_used_for_another_type_size_or_key(stack: Any,
     pid = product_of(http, new_sku(stack, http, stock=1))
     admin = stack.mint_token("it-admin", ["admin"])
     body = jpeg((64, 64))
-    form = http.post(f"/products/{pid}/images", token=admin, json={"contentType": "image/jpeg", "size": len(body)}).json()
+    form = http.post(
+        f"/products/{pid}/images", token=admin, json={"contentType": "image/jpeg", "size": len(body)}
+    ).json()
     upload = form["upload"]
 
     def send(fields: dict[str, str], data: bytes) -> requests.Response:
