@@ -107,8 +107,9 @@ class ImageRepository:
         """The product (store, version) and all its image rows, in one strongly consistent query."""
         product: ProductItem | None = None
         images: list[ImageRecord] = []
-        partition = keys.product(product_id)[0]
-        for item in Item.query(partition, consistent_read=True):
+        partition, meta = keys.product(product_id)
+        # IMAGE#… sorts before META: one key range holds both, and nothing else of the partition.
+        for item in Item.query(partition, Item.SK.between(keys.PRODUCT_IMAGE_PREFIX, meta), consistent_read=True):
             if isinstance(item, ProductItem):
                 product = item
             elif isinstance(item, ProductImageItem):
