@@ -203,7 +203,7 @@ def upload_product_image(productId: str, body: Annotated[ImageUploadIn, Body()])
     "DELETE",
     "/products/{productId}/images/{imageId}",
     permits=Permission.CATALOG_WRITE,
-    problems=(412,),
+    problems=(400, 412),  # 400: an If-Match that is no ETag of this API
     headers=("ETag",),
 )
 def delete_product_image(productId: str, imageId: str, ifMatch: IfMatch = None) -> Response[ProductImages]:
