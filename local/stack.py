@@ -34,6 +34,8 @@ LOCAL_PARAMETER_DEFAULTS: dict[str, str] = {
     "ReturnShipSeconds": "600",
     "InspectSeconds": "600",
     "ExchangePaySeconds": "600",
+    # Image URLs point at the stack itself, which serves the images bucket's images/ (docs/images.md).
+    "ImagesBaseUrl": "{local_url}/_local/images",
 }
 """Used for the parameters a template declares, unless overridden: short timers locally."""
 

@@ -20,6 +20,8 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("TABLE_NAME", "oms-local-oms")
 os.environ.setdefault("EVIDENCE_BUCKET", "oms-local-evidence")  # presigned POSTs are signed without a call
 os.environ.setdefault("REPORTS_BUCKET", "oms-local-reports")
+os.environ.setdefault("IMAGES_BUCKET", "oms-local-images-123456789012")  # the local stack's name for it
+os.environ.setdefault("IMAGES_BASE_URL", "https://images.example.test")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "oms")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 # The in-process local stack's AWS call budget, which oms.faults reads when it is imported.

@@ -16,6 +16,8 @@ from oms.api.catalog_schemas import (
     CategoryIn,
     CategoryPatch,
     FreightTemplateIn,
+    ImageOrderIn,
+    ImageUploadIn,
     ProductIn,
     ProductPatch,
     SkuIn,
@@ -29,7 +31,9 @@ from oms.api.catalog_views import (
     CategoryTree,
     FreightTemplate,
     FreightTemplateList,
+    ImageUpload,
     Product,
+    ProductImages,
     ProductPage,
     ProductSummary,
     Sku,
@@ -299,6 +303,56 @@ def add_sku(productId: str, body: Annotated[SkuIn, Body()]) -> Response[Sku]:
     sku = services.catalog.add_sku(productId, _new_sku(body))
     headers = {"Location": f"/skus/{sku['skuId']}", **etag(sku["version"])}
     return Response(201, "application/json", answer(Sku, sku), headers)
+
+
+# ---------------------------------------------------------------- images (docs/images.md)
+@app.endpoint("GET", "/products/{productId}/images", permits=Permission.CATALOG_WRITE, headers=("ETag",))
+def list_product_images(productId: str) -> Response[ProductImages]:
+    """Every image of a product in every state (PENDING, READY, REJECTED with its reason), ordered."""
+    images = services.images.images(actor(app), productId)
+    return Response(200, "application/json", answer(ProductImages, images), etag(images["version"]))
+
+
+@app.endpoint(
+    "POST",
+    "/products/{productId}/images",
+    status=201,
+    permits=Permission.CATALOG_WRITE,
+    problems=(409,),
+    headers=("ETag",),
+)
+def upload_product_image(productId: str, body: Annotated[ImageUploadIn, Body()]) -> Response[ImageUpload]:
+    """A PENDING image and a presigned POST form for its file (exact key, type and size in the policy)."""
+    upload = services.images.upload(actor(app), productId, body.skuId, body.contentType, body.size)
+    return Response(201, "application/json", answer(ImageUpload, upload), etag(upload["productVersion"]))
+
+
+@app.endpoint(
+    "DELETE",
+    "/products/{productId}/images/{imageId}",
+    permits=Permission.CATALOG_WRITE,
+    problems=(400, 412),  # 400: an If-Match that is no ETag of this API
+    headers=("ETag",),
+)
+def delete_product_image(productId: str, imageId: str, ifMatch: IfMatch = None) -> Response[ProductImages]:
+    """Remove an image and its files (with If-Match only if the product still has that version); the rest."""
+    images = services.images.delete(actor(app), productId, imageId, if_match(app))
+    return Response(200, "application/json", answer(ProductImages, images), etag(images["version"]))
+
+
+@app.endpoint(
+    "PUT",
+    "/products/{productId}/images/order",
+    permits=Permission.CATALOG_WRITE,
+    problems=(412,),
+    headers=("ETag",),
+)
+def order_product_images(
+    productId: str, body: Annotated[ImageOrderIn, Body()], ifMatch: IfMatch = None
+) -> Response[ProductImages]:
+    """Set the order of a product's images (the first READY one is the main image); If-Match: the product's version."""
+    images = services.images.set_order(actor(app), productId, list(body.imageIds), if_match(app))
+    return Response(200, "application/json", answer(ProductImages, images), etag(images["version"]))
 
 
 # ---------------------------------------------------------------- SKUs and stock

@@ -221,6 +221,16 @@ def deploy(clients: Clients, template: StackTemplate) -> None:
             Environment={"Variables": function.environment},
             **({"DeadLetterConfig": {"TargetArn": function.dead_letter_arn}} if function.dead_letter_arn else {}),
         )
+    by_bucket: dict[str, list[dict[str, Any]]] = {}
+    for notification in template.bucket_notifications:  # S3 events: delivered asynchronously (moto_patches (i))
+        function = template.functions[notification.function_id]
+        by_bucket.setdefault(template.buckets[notification.bucket_id].name, []).append(
+            notification.as_api(function.arn)
+        )
+    for bucket_name, configurations in by_bucket.items():
+        clients.s3.put_bucket_notification_configuration(
+            Bucket=bucket_name, NotificationConfiguration={"LambdaFunctionConfigurations": configurations}
+        )
     for machine in template.state_machines.values():
         clients.stepfunctions.create_state_machine(
             name=machine.name, definition=machine.definition, roleArn=role_arn, type=machine.type

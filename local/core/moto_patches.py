@@ -40,6 +40,16 @@ tests/integration/test_local_stack.py exercise each patch below through the publ
     could write an export or a report locally. The local endpoint stands for AWS's HTTPS one, so
     requests to it count as secure: statements denying insecure transport are left out of the
     evaluation (the policy itself is stored and read back as written).
+(i) S3 event notifications to Lambda (a template function's `Type: S3` event, configured on the bucket by
+    the deploy): moto invokes the function synchronously inside the upload request, *before* it stores the
+    object's metadata (its Content-Type), and swallows every error. We deliver them like EventBridge's
+    Lambda targets (c): asynchronously, retried per the function's EventInvokeConfig, then to its
+    dead-letter queue; and only once the request that created the object has finished.
+(j) moto stores whatever a browser-style POST upload sends: it checks neither the form's policy document
+    (expiration, conditions on the bucket, the key, the Content-Type, content-length-range) nor anything
+    else. We check the policy's expiration and conditions as S3 does (403 AccessDenied "Invalid according
+    to Policy", 400 EntityTooLarge / EntityTooSmall), so a form refuses another key, type or size locally
+    too. The signature is not verified (local credentials sign everything).
 """
 
 from __future__ import annotations
@@ -64,6 +74,7 @@ import boto3
 import moto
 import moto.core.config
 import moto.dynamodb.models as dynamodb_models
+import moto.s3.notifications as s3_notifications
 from botocore.config import Config
 from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.models import DynamoDBBackend
@@ -78,6 +89,7 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from moto.s3.models import FakeBucket
+from moto.s3.responses import S3Response
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from werkzeug.serving import make_server
@@ -587,13 +599,110 @@ def _get_permission_over_tls(self: FakeBucket, action: str, resource: str) -> An
     return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
 
 
+# ----------------------------------------------------------------------------- (i) S3 event notifications
+
+_original_invoke_awslambda: Callable[..., None] = s3_notifications._invoke_awslambda
+_original_bucket_response: Callable[..., Any] = S3Response.bucket_response
+_original_key_response: Callable[..., Any] = S3Response.key_response
+_held = threading.local()  # the S3 events raised by the request this thread is answering
+
+
+def _notify_lambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+    delivery = Delivery(fn_arn, event_body)
+    held: list[Delivery] | None = getattr(_held, "deliveries", None)
+    if held is not None:
+        held.append(delivery)
+    else:
+        _dispatcher.submit(delivery)
+
+
+def _holding_events(original: Callable[..., Any]) -> Callable[..., Any]:
+    def answer(self: S3Response, request: Any, full_url: str, headers: Any) -> Any:
+        outer = getattr(_held, "deliveries", None)
+        _held.deliveries = [] if outer is None else outer
+        try:
+            return original(self, request, full_url, headers)
+        finally:
+            if outer is None:
+                deliveries, _held.deliveries = _held.deliveries, None
+                for delivery in deliveries:
+                    _dispatcher.submit(delivery)
+
+    answer._oms_local = True  # type: ignore[attr-defined]
+    return answer
+
+
+# ----------------------------------------------------------------------------- (j) POST policies
+
+_original_bucket_response_post: Callable[..., Any] = S3Response._bucket_response_post
+
+
+def _s3_error(status: int, code: str, message: str) -> tuple[int, dict[str, str], str]:
+    body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    return status, {"Content-Type": "application/xml"}, body
+
+
+def post_policy_failure(
+    policy_b64: str, fields: dict[str, str], bucket: str, size: int, now: dt.datetime | None = None
+) -> tuple[int, str, str] | None:
+    """Why S3 would refuse a POST upload under this policy: (status, code, message), or None."""
+    import base64
+
+    try:
+        policy = json.loads(base64.b64decode(policy_b64))
+        expires = dt.datetime.fromisoformat(str(policy["expiration"]).replace("Z", "+00:00"))
+        conditions = list(policy.get("conditions", []))
+    except (ValueError, KeyError, TypeError):
+        return 400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON."
+    if expires <= (now or dt.datetime.now(dt.UTC)):
+        return 403, "AccessDenied", "Invalid according to Policy: Policy expired."
+    values = {name.lower(): value for name, value in fields.items()}
+    values["bucket"] = bucket
+
+    def failed(condition: Any) -> tuple[int, str, str]:
+        return 403, "AccessDenied", f"Invalid according to Policy: Policy Condition failed: {json.dumps(condition)}"
+
+    for condition in conditions:
+        if isinstance(condition, dict):
+            for name, expected in condition.items():
+                if values.get(str(name).lower()) != expected:
+                    return failed(condition)
+        elif isinstance(condition, list) and len(condition) == 3 and condition[0] == "content-length-range":
+            low, high = int(condition[1]), int(condition[2])
+            if size > high:
+                return 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"
+            if size < low:
+                return 400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size"
+        elif isinstance(condition, list) and len(condition) == 3:
+            operator, name, expected = condition[0], str(condition[1]).lstrip("$").lower(), str(condition[2])
+            value = values.get(name, "")
+            if (operator == "eq" and value != expected) or (
+                operator == "starts-with" and not value.startswith(expected)
+            ):
+                return failed(condition)
+    return None
+
+
+def _bucket_response_post_checking_policy(self: S3Response, request: Any, bucket_name: str) -> Any:
+    fields = {key: values[0] for key, values in (self.querystring or {}).items() if values}
+    if "policy" in fields and "key" in fields:
+        body = self.body if isinstance(self.body, bytes) else str(self.body or "").encode()
+        failure = post_policy_failure(fields["policy"], fields, bucket_name, len(body))
+        if failure is not None:
+            return _s3_error(*failure)
+    return _original_bucket_response_post(self, request, bucket_name)
+
+
+_bucket_response_post_checking_policy._oms_local = True  # type: ignore[attr-defined]
+
+
 # ----------------------------------------------------------------------------- apply + checks
 
 _applied = threading.Lock()
 
 
 def apply() -> None:
-    """Install patches (a), (b), (c), (e), (g) and (h). Idempotent; (d) is the ``LockedMotoServer`` class."""
+    """Install patches (a), (b), (c), (e), (g), (h), (i) and (j). Idempotent; (d) is the ``LockedMotoServer`` class."""
     with _applied:
         _configure_moto()
         if not getattr(LambdaFunction._invoke_lambda, "_oms_local", False):
@@ -605,6 +714,11 @@ def apply() -> None:
         Timestamp._from_timestamp_string = staticmethod(parse_state_timestamp)  # type: ignore[method-assign,assignment]
         Timestamp._get_wait_seconds = _timestamp_wait_seconds  # type: ignore[method-assign]
         FakeBucket.get_permission = _get_permission_over_tls  # type: ignore[method-assign]
+        s3_notifications._invoke_awslambda = _notify_lambda
+        S3Response._bucket_response_post = _bucket_response_post_checking_policy  # type: ignore[method-assign]
+        if not getattr(S3Response.bucket_response, "_oms_local", False):
+            S3Response.bucket_response = _holding_events(_original_bucket_response)  # type: ignore[method-assign]
+            S3Response.key_response = _holding_events(_original_key_response)  # type: ignore[method-assign]
         if not isinstance(dynamodb_models.copy, _CopyKeepingTables):  # type: ignore[attr-defined]
             dynamodb_models.copy = _CopyKeepingTables()  # type: ignore[assignment,attr-defined]
             DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
@@ -617,6 +731,8 @@ def is_applied() -> bool:
         and Timestamp._get_wait_seconds is _timestamp_wait_seconds
         and DynamoDBBackend.transact_write_items is _transact_write_items
         and FakeBucket.get_permission is _get_permission_over_tls
+        and s3_notifications._invoke_awslambda is _notify_lambda
+        and S3Response._bucket_response_post is _bucket_response_post_checking_policy
         and moto.core.config.default_user_config.get("stepfunctions", {}).get("execute_state_machine") is True
     )
 
@@ -649,6 +765,17 @@ def check_patch_points() -> list[str]:
             problems.append(f"moto Table internals changed: {needle!r} not found")
     if _parameters(_original_get_permission) != ["self", "action", "resource"]:
         problems.append(f"FakeBucket.get_permission signature changed: {_parameters(_original_get_permission)}")
+    if _parameters(_original_invoke_awslambda) != ["account_id", "event_body", "fn_arn", "region_name"]:
+        problems.append(f"moto.s3.notifications._invoke_awslambda changed: {_parameters(_original_invoke_awslambda)}")
+    for name, method in (("bucket_response", _original_bucket_response), ("key_response", _original_key_response)):
+        if _parameters(method) != ["self", "request", "full_url", "headers"]:
+            problems.append(f"S3Response.{name} signature changed: {_parameters(method)}")
+    if _parameters(_original_bucket_response_post) != ["self", "request", "bucket_name"]:
+        problems.append(f"S3Response._bucket_response_post changed: {_parameters(_original_bucket_response_post)}")
+    if 'self.querystring["key"]' not in inspect.getsource(_original_bucket_response_post):
+        problems.append("S3Response._bucket_response_post no longer reads the form's fields from self.querystring")
+    if "_invoke_awslambda(" not in inspect.getsource(s3_notifications.send_event):
+        problems.append("moto.s3.notifications.send_event no longer invokes Lambda through _invoke_awslambda")
     if not hasattr(EventPattern, "matches_event"):
         problems.append("moto.events.models.EventPattern.matches_event is gone")
     if not hasattr(moto.core.config, "default_user_config"):

@@ -82,6 +82,9 @@ class _SharedMotoServer:
             return True
 
 
+LOCAL_URL = "{local_url}"
+
+
 class Stack:
     _running: ClassVar[set[str]] = set()  # stack names started in this process (they name resources)
     _running_lock: ClassVar[threading.Lock] = threading.Lock()
@@ -137,11 +140,15 @@ class Stack:
 
     def _start_after_listening(self) -> None:
         moto_patches.apply()
+        # `{local_url}` in a parameter value: this stack's own base URL (the port is bound by now), for
+        # parameters that name where clients reach something the stack serves (e.g. images under /_local).
+        assert self._listener is not None
+        local_url = f"http://{self.host}:{self._listener.getsockname()[1]}"
         template = load_template(
             self.template_path,
-            self.parameter_overrides,
+            {key: value.replace(LOCAL_URL, local_url) for key, value in self.parameter_overrides.items()},
             self.stack_name,
-            local_defaults=self.local_defaults,
+            local_defaults={key: value.replace(LOCAL_URL, local_url) for key, value in self.local_defaults.items()},
         )
         for warning in template.warnings:
             log.warning("%s", warning)

@@ -59,6 +59,8 @@ _STOOD_IN_FOR = frozenset(
         "AWS::Cognito::UserPoolGroup",
         "AWS::Lambda::Permission",  # functions are invoked in process (a trigger by the local sign-up)
         "AWS::IAM::Policy",  # nothing is authorized locally
+        "AWS::CloudFront::Distribution",  # the gateway serves a bucket's files under /_local (e.g. images)
+        "AWS::CloudFront::OriginAccessControl",
     }
 )
 _ARNS: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -180,6 +182,27 @@ class BucketSpec:
 
 
 @dataclass(frozen=True)
+class BucketNotificationSpec:
+    """A function's `Type: S3` event: objects created (or removed) in a template bucket invoke it
+    asynchronously, filtered by key prefix and suffix (SAM's S3 event source)."""
+
+    logical_id: str
+    function_id: str
+    bucket_id: str
+    events: tuple[str, ...]  # s3:ObjectCreated:* ...
+    prefix: str = ""
+    suffix: str = ""
+
+    def as_api(self, function_arn: str) -> dict[str, Any]:
+        """The bucket's LambdaFunctionConfiguration for it."""
+        rules = [{"Name": n, "Value": v} for n, v in (("prefix", self.prefix), ("suffix", self.suffix)) if v]
+        config: dict[str, Any] = {"Id": self.logical_id, "LambdaFunctionArn": function_arn, "Events": list(self.events)}
+        if rules:
+            config["Filter"] = {"Key": {"FilterRules": rules}}
+        return config
+
+
+@dataclass(frozen=True)
 class QueueSpec:
     logical_id: str
     name: str
@@ -292,6 +315,7 @@ class StackTemplate:
     warnings: list[str] = field(default_factory=list)
     queues: dict[str, QueueSpec] = field(default_factory=dict)
     supporting: list[SupportingResourceSpec] = field(default_factory=list)
+    bucket_notifications: list[BucketNotificationSpec] = field(default_factory=list)
 
     @property
     def cors(self) -> CorsSpec | None:
@@ -439,6 +463,10 @@ class _Resolver:
             return self.ref(logical_id)
         if attribute == "TopicName" and kind == "AWS::SNS::Topic":
             return self.name_of(logical_id)
+        if attribute == "DomainName" and kind == "AWS::CloudFront::Distribution":
+            return f"{self.name_of(logical_id)}.cloudfront.net"  # what a distribution's URL looks like
+        if attribute == "RegionalDomainName" and kind == "AWS::S3::Bucket":
+            return f"{self.name_of(logical_id)}.s3.{REGION}.{URL_SUFFIX}"
         if attribute == "ApiEndpoint" and kind == "AWS::Serverless::HttpApi":
             return f"https://{self.ref(logical_id)}.execute-api.{REGION}.{URL_SUFFIX}"
         if attribute == "ProviderURL" and kind == "AWS::Cognito::UserPool":
@@ -633,9 +661,13 @@ class _Reader:
         routes: list[RouteSpec] = []
         rules: list[RuleSpec] = []
         streams: list[StreamSubscriptionSpec] = []
+        notifications: list[BucketNotificationSpec] = []
         for logical_id, own in self.of_type(*_SAM_FUNCTION).items():
             functions[logical_id] = self.function(logical_id, own)
             for event_id, event in own.get("Events", {}).items():
+                if event.get("Type") == "S3":
+                    notifications.append(self.bucket_notification(logical_id, event_id, event.get("Properties", {})))
+                    continue
                 self.function_event(logical_id, event_id, event, apis, routes, rules, streams)
         state_machines: dict[str, StateMachineSpec] = {}
         for logical_id, props in self.of_type(*_STATE_MACHINES).items():
@@ -696,6 +728,29 @@ class _Reader:
             warnings=self.warnings,
             queues=queues,
             supporting=supporting,
+            bucket_notifications=notifications,
+        )
+
+    def bucket_notification(self, logical_id: str, event_id: str, raw: Mapping[str, Any]) -> BucketNotificationSpec:
+        bucket = raw.get("Bucket")
+        bucket_id = bucket.get("Ref") if isinstance(bucket, Mapping) else None
+        if bucket_id not in self.resources or self.resources[bucket_id].get("Type") != "AWS::S3::Bucket":
+            raise TemplateError(
+                f"{logical_id}.{event_id}: an S3 event's Bucket must be !Ref to a bucket of the template"
+            )
+        props = self.r.resolve({key: value for key, value in raw.items() if key != "Bucket"})
+        events = props.get("Events", [])
+        found = {
+            str(rule.get("Name", "")).lower(): str(rule.get("Value", ""))
+            for rule in ((props.get("Filter") or {}).get("S3Key") or {}).get("Rules", [])
+        }
+        return BucketNotificationSpec(
+            logical_id=f"{logical_id}{event_id}",
+            function_id=logical_id,
+            bucket_id=str(bucket_id),
+            events=tuple(str(e) for e in (events if isinstance(events, list) else [events])),
+            prefix=found.get("prefix", ""),
+            suffix=found.get("suffix", ""),
         )
 
     def queue(self, logical_id: str, raw: Mapping[str, Any]) -> QueueSpec:

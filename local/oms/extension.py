@@ -30,7 +30,7 @@ from ..core.stack import Stack
 from .logistics_sandbox import CARRIERS, CarrierSandbox, generate_carrier_secrets
 from .notifications import RecordingNotifier
 from .payment_sandbox import Sandbox, SandboxError, SandboxPaymentClosed
-from .routes import NoSignUpTrigger, account_routes, sandbox_routes
+from .routes import NoSignUpTrigger, account_routes, image_routes, sandbox_routes
 from .seed import DEMO_USERS, SeedError, SeedResult, seed, seed_notifications
 from .users import LocalUserDirectory
 from .warehouse_sandbox import SandboxWarehouse
@@ -135,7 +135,7 @@ class OmsExtension:
         self._users: LocalUserDirectory | None = None
 
     def routes(self) -> list[LocalRoute]:
-        return [*sandbox_routes(self), *account_routes(self)]
+        return [*sandbox_routes(self), *account_routes(self), *image_routes(self)]
 
     def on_start(self, stack: Stack) -> None:
         self._stack = stack

@@ -261,3 +261,32 @@ def sandbox_routes(oms: OmsExtension) -> list[LocalRoute]:
         LocalRoute("POST", "/sandbox/warehouse/<child_order_id>/hand-over", lambda r: warehouse(r, hand_over=True)),
         LocalRoute("GET", "/sandbox/warehouse/<child_order_id>", lambda r: warehouse(r, hand_over=False)),
     ]
+
+
+IMAGES_BUCKET = "ImagesBucket"  # the template's images bucket (docs/images.md)
+IMAGES_PREFIX = "images/"  # what CloudFront serves on AWS: checked images only, never uploads/
+
+
+def image_routes(oms: OmsExtension) -> list[LocalRoute]:
+    """`GET /_local/images/<key>`: the images bucket's objects under `images/` (the checked ones), by key, as the
+    CloudFront distribution serves them on AWS (the local default of ImagesBaseUrl points here)."""
+
+    def serve(request: LocalRequest) -> Response:
+        stack = oms.stack
+        bucket = stack.resources.get(IMAGES_BUCKET)
+        key = request.params["key"]
+        if bucket is None:
+            return problem(404, "not-found", "Not Found", "this stack has no images bucket")
+        if not key.startswith(IMAGES_PREFIX) or ".." in key.split("/"):
+            return problem(404, "not-found", "Not Found", f"only {IMAGES_PREFIX} is served")
+        s3 = stack.boto3_client("s3")
+        try:
+            found = s3.get_object(Bucket=bucket, Key=key)
+        except s3.exceptions.NoSuchKey:
+            return problem(404, "not-found", "Not Found", f"no image {key}")
+        headers = [("content-type", str(found.get("ContentType") or "application/octet-stream"))]
+        if found.get("CacheControl"):
+            headers.append(("cache-control", str(found["CacheControl"])))
+        return Response(200, headers, found["Body"].read())
+
+    return [LocalRoute("GET", "/images/<greedy:key>", serve)]

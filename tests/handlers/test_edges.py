@@ -58,6 +58,10 @@ STAFF_ONLY = {
     "POST /products",
     "PATCH /products/{productId}",
     "POST /products/{productId}/skus",
+    "GET /products/{productId}/images",
+    "POST /products/{productId}/images",
+    "DELETE /products/{productId}/images/{imageId}",
+    "PUT /products/{productId}/images/order",
     "PATCH /skus/{skuId}",
     "POST /skus/{skuId}/stock-adjustments",
     "POST /stock-adjustments/batch",
@@ -196,6 +200,8 @@ VALID_BODIES: dict[str, Any] = {
     },
     "OrderEditIn": {"shippingAddress": ADDRESS},
     "ProofUploadIn": {"contentType": "image/jpeg", "size": 100},
+    "ImageUploadIn": {"contentType": "image/jpeg", "size": 100},
+    "ImageOrderIn": {"imageIds": ["01J9ZZZZZZZZZZZZZZZZZZZZZ1"]},
     "OfflinePaymentIn": {"reference": "POS-1"},
 }
 
@@ -273,6 +279,7 @@ def world() -> Iterator[World]:
             "carrier": "sf",
             "exportId": "01J9ZZZZZZZZZZZZZZZZZZZZZ0",
             "stocktakeId": "01J9ZZZZZZZZZZZZZZZZZZZZZ0",
+            "imageId": "01J9ZZZZZZZZZZZZZZZZZZZZZ1",
         }
         yield world
 

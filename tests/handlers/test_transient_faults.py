@@ -260,6 +260,20 @@ def _freight_template(w: World) -> Call:
     return Call(path, ADMIN)
 
 
+IMAGE_UPLOAD = {"contentType": "image/png", "size": 1000}
+
+
+def _image_call(w: World, kind: str) -> Call:
+    """A product of its own with one PENDING image: its delete, or its order."""
+    body = {"storeId": "demo", "name": "Cup", "skus": [sku(w.key("CUP"))]}
+    product = w.ok("POST /products", Call("/products", ADMIN, body, status=201))
+    pid = product["productId"]
+    image = w.ok("POST /products/{productId}/images", Call(f"/products/{pid}/images", ADMIN, IMAGE_UPLOAD, status=201))
+    if kind == "delete":
+        return Call(f"/products/{pid}/images/{image['imageId']}", ADMIN)
+    return Call(f"/products/{pid}/images/order", ADMIN, {"imageIds": [image["imageId"]]})
+
+
 CASES = [
     # catalog
     Case(
@@ -282,6 +296,13 @@ CASES = [
         lambda w: Call(f"/products/{w.product_id}/skus", ADMIN, sku(w.key("TEE-L")), status=201),
         NEW_REQUEST,
     ),
+    Case(
+        "POST /products/{productId}/images",
+        lambda w: Call(f"/products/{w.product_id}/images", ADMIN, IMAGE_UPLOAD, status=201),
+        NEW_REQUEST,  # each form is a new image
+    ),
+    Case("DELETE /products/{productId}/images/{imageId}", lambda w: _image_call(w, "delete"), NEW_REQUEST),  # then 404
+    Case("PUT /products/{productId}/images/order", lambda w: _image_call(w, "order"), CONVERGES),
     Case("PATCH /skus/{skuId}", lambda w: Call("/skus/TEE-M", ADMIN, {"name": "Tee, M"}), CONVERGES),
     Case(
         "POST /stores/{storeId}/categories",

@@ -49,7 +49,7 @@ def test_every_bucket_denies_requests_without_tls(template: dict[str, Any]) -> N
     policies = of_type(template, "AWS::S3::BucketPolicy").values()
     for bucket in of_type(template, "AWS::S3::Bucket"):
         [policy] = [p for p in policies if p["Bucket"] == {"Ref": bucket}]
-        [statement] = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+        [statement] = [s for s in policy["PolicyDocument"]["Statement"] if s.get("Effect") == "Deny"]
         assert (statement["Principal"], statement["Action"]) == ("*", "s3:*")
         assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         assert statement["Resource"] == [

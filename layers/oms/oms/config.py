@@ -32,6 +32,8 @@ class Settings:
     export_job_state_machine_arn: str = ""
     payment_reminder_seconds: int = 0  # PaymentReminderSeconds: the shopper is reminded this long before the deadline
     shop_url: str = ""  # ShopUrl: where a manual order's payment link points (<shop>/orders/<id>/pay)
+    images_bucket: str = ""  # ImagesBucket: product image uploads and their renditions
+    images_base_url: str = ""  # where image URLs point: the CloudFront distribution, or the local stack
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -61,4 +63,6 @@ class Settings:
             export_job_state_machine_arn=os.environ.get("EXPORT_JOB_STATE_MACHINE_ARN", ""),
             payment_reminder_seconds=int(os.environ.get("PAYMENT_REMINDER_SECONDS", "0")),
             shop_url=os.environ.get("SHOP_URL", ""),
+            images_bucket=os.environ.get("IMAGES_BUCKET", ""),
+            images_base_url=os.environ.get("IMAGES_BASE_URL", ""),
         )

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from oms.services.exports import ExportService
     from oms.services.freight import FreightService
     from oms.services.fulfilment import FulfilmentService
+    from oms.services.images import ImageService, ThumbnailService
     from oms.services.manual_orders import ManualOrderService
     from oms.services.notifications import NotificationService
     from oms.services.order_desk import OrderDeskService
@@ -499,8 +500,14 @@ class Services:
         """Stores, products, SKUs and stock adjustments."""
         from oms.services.catalog import CatalogService
         from oms.store.catalog import CatalogRepository
+        from oms.store.images import ImageRepository
 
-        return CatalogService(CatalogRepository(), filing=lambda store, cid: self.categories.filing(store, cid))
+        return CatalogService(
+            CatalogRepository(),
+            filing=lambda store, cid: self.categories.filing(store, cid),
+            image_base=self.settings.images_base_url,
+            sku_images=ImageRepository().sku_images,
+        )
 
     @cached_property
     def categories(self) -> CategoryService:
@@ -537,7 +544,9 @@ class Services:
 
         table = DynamoProductSearch()
         engine = self.product_search_indexer.engine if os.environ.get("PRODUCT_SEARCH_ENDPOINT") else table
-        return ProductSearchService(engine, DynamoProductSource(), indexes=[table])
+        return ProductSearchService(
+            engine, DynamoProductSource(), indexes=[table], image_base=self.settings.images_base_url
+        )
 
     @cached_property
     def product_search_indexer(self) -> ProductSearchService:
@@ -549,6 +558,31 @@ class Services:
         endpoint = os.environ.get("PRODUCT_SEARCH_ENDPOINT", "")
         transport = SigV4Transport(endpoint, service=os.environ.get("PRODUCT_SEARCH_SERVICE", "es"))
         return ProductSearchService(OpenSearchProductSearch(transport), DynamoProductSource())
+
+    @cached_property
+    def images(self) -> ImageService:
+        """Product and SKU images: upload forms, deletes, their order (docs/images.md)."""
+        from oms.adapters.images import S3Images
+        from oms.services.images import ImageService
+        from oms.store.images import ImageRepository
+
+        bucket = S3Images(self.settings.images_bucket)
+
+        def sku_product(sku_id: str) -> str | None:
+            sku = self.catalog.repository.sku_for_write(sku_id)
+            return sku.product_id if sku else None
+
+        return ImageService(ImageRepository(), lambda: bucket, self.settings.images_base_url, sku_product)
+
+    @cached_property
+    def thumbnails(self) -> ThumbnailService:
+        """The thumbnail function's check of each upload."""
+        from oms.adapters.images import S3Images
+        from oms.services.images import ThumbnailService
+        from oms.store.images import ImageRepository
+
+        bucket = S3Images(self.settings.images_bucket)
+        return ThumbnailService(ImageRepository(), lambda: bucket)
 
     @cached_property
     def accounts(self) -> AccountService:

@@ -218,3 +218,22 @@ class FreightTemplateIn(Strict):
             ),
             excluded=tuple(self.excludedRegions),
         )
+
+
+ImageId = Annotated[str, StringConstraints(min_length=1, max_length=26, pattern=r"^[0-9A-Za-z]+$")]
+
+
+class ImageUploadIn(Strict):
+    """An image to upload: its type and exact size in bytes (the form's policy allows no other), and the SKU it
+    shows (none: the product's own image)."""
+
+    contentType: str = Field(description="image/jpeg, image/png or image/webp.", max_length=100)
+    size: int = Field(description="The file's size in bytes (at most 10 MiB).")
+    skuId: Id | None = None
+
+
+class ImageOrderIn(Strict):
+    """Every image of the product that is not REJECTED, in the order to show them (the first READY one is the
+    main image)."""
+
+    imageIds: list[ImageId] = Field(min_length=1, max_length=20)

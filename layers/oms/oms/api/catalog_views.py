@@ -7,6 +7,7 @@ from pydantic import Field
 
 from oms.api.schemas import MoneyOut, Page, View
 from oms.domain.catalog import SkuStatus, StockAdjustmentReason, StockPolicy
+from oms.domain.images import ImageState
 from oms.domain.payment import LatePaymentPolicy
 from oms.domain.splitting import HandlingClass
 from oms.domain.stock import StockState
@@ -27,6 +28,30 @@ class Store(View):
     lowStockThreshold: int | None = Field(description="The default alert level of its SKUs (null: no alerts).")
     version: int
     updatedAt: str
+
+
+class ProductImage(View):
+    """An image of a product or of one of its SKUs; `url` (the original, re-encoded) and `thumbnails` (WebP, by
+    longest side in pixels) once it is READY."""
+
+    imageId: str
+    skuId: str | None
+    state: ImageState
+    position: int = Field(description="0 first; the first READY image is the main one.")
+    contentType: str
+    width: int | None
+    height: int | None
+    reason: str | None = Field(description="Why the upload was REJECTED.")
+    url: str | None
+    thumbnails: dict[str, str]
+
+
+class MainImage(View):
+    """The product's main image (its first READY one), as listings show it."""
+
+    imageId: str
+    url: str
+    thumbnails: dict[str, str]
 
 
 class Sku(View):
@@ -51,6 +76,7 @@ class Sku(View):
     lowStockThreshold: int | None = Field(description="The SKU's own alert level (null: its store's default).")
     stockState: StockState = Field(description="sold_out at 0 available, low at or under the alert level.")
     version: int
+    images: list[ProductImage] = Field(default_factory=list, description="The SKU's READY images, ordered.")
 
 
 class ProductSummary(View):
@@ -68,13 +94,39 @@ class ProductSummary(View):
     version: int
     createdAt: str
     updatedAt: str
+    mainImage: MainImage | None = None
 
 
 class Product(ProductSummary):
-    """A product with its SKUs and their availability."""
+    """A product with its SKUs and their availability, and its READY images (ordered, the main one first)."""
 
     skus: list[Sku]
     stockState: StockState = Field(description="in_stock when a SKU is, else low when a SKU is, else sold_out.")
+    images: list[ProductImage] = Field(default_factory=list)
+
+
+class ImageUploadForm(View):
+    """A presigned POST: send `fields` and then the file (field `file`) as multipart/form-data to `url`."""
+
+    url: str
+    fields: dict[str, str]
+    maxBytes: int
+    expiresAt: str
+
+
+class ImageUpload(ProductImage):
+    """A PENDING image and the form that uploads its file; it turns READY (or REJECTED) once checked."""
+
+    productVersion: int
+    upload: ImageUploadForm
+
+
+class ProductImages(View):
+    """Every image of a product in every state, ordered; `version` is the product's ETag."""
+
+    productId: str
+    version: int
+    images: list[ProductImage]
 
 
 class Stock(View):

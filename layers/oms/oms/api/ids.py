@@ -71,6 +71,7 @@ PATH_IDS: dict[str, IdKind] = {
     "code": NAME_ID,  # a coupon code
     "notificationId": ULID_ID,
     "addressId": ULID_ID,  # a shopper's saved address
+    "imageId": ULID_ID,  # a product image
     "kind": NAME_ID,  # a risk blacklist (oms.domain.risk.ListKind)
 }
 

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from oms.api.catalog_views import MainImage
 from oms.api.schemas import MoneyOut, Page, View
 
 
 class PriceRange(View):
     min: MoneyOut = Field(description="The lowest price of the product's active SKUs.")
     max: MoneyOut = Field(description="The highest price of the product's active SKUs.")
-
-
-class ProductImage(View):
-    url: str
-    thumbnailUrl: str | None = None
 
 
 class ProductHit(View):
@@ -27,7 +23,7 @@ class ProductHit(View):
     sales: int = Field(description="Units sold: exact below 100, then to two significant figures (1,234 → 1,200).")
     createdAt: str
     categoryPath: str | None = Field(description='"/<rootId>/<childId>/<leafId>/" when filed in a category.')
-    image: ProductImage | None = Field(description="The product's main image, when it has one.")
+    image: MainImage | None = Field(description="The product's main image (its first READY one), when it has one.")
 
 
 ProductHitPage = Page[ProductHit]

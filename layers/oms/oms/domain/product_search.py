@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from oms.domain.errors import InvalidRequest
 
@@ -132,7 +133,7 @@ class SearchableProduct:
     category_path: str | None = None  # "/<rootId>/<childId>/<leafId>/"
     attributes: tuple[tuple[str, str], ...] = ()  # the product's and its SKUs' (name, value), as given
     sales: int = 0  # units sold (the sales counter, bucketed by `sales_bucket`)
-    image: Mapping[str, str] | None = None  # the main image, when the product has one
+    image: Mapping[str, Any] | None = None  # the main image (its id and object keys), when the product has one
     version: int = 1
     scores: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 

@@ -21,6 +21,7 @@ from oms.domain.permissions import Actor
 from oms.domain.settlement import DEFAULT_COMMISSION_BPS, DEFAULT_SETTLEMENT_DAYS
 from oms.store.catalog import CatalogRepository, NewProduct, StockMovement, StoreRecord
 from oms.store.categories import Filing
+from oms.store.images import ImageRecord
 from oms.store.pages import Page
 from oms.store.stock_ops import LineOnce
 from oms.views.catalog import product_view, sku_view, stock_adjustment_view, store_view
@@ -38,11 +39,19 @@ def _no_tree(store_id: str, category_id: str) -> Filing:
 
 class CatalogService:
     def __init__(
-        self, repository: CatalogRepository, clock: Callable[[], datetime] = utcnow, filing: FilingSource = _no_tree
+        self,
+        repository: CatalogRepository,
+        clock: Callable[[], datetime] = utcnow,
+        filing: FilingSource = _no_tree,
+        *,
+        image_base: str = "",
+        sku_images: Callable[[str, str], list[ImageRecord]] | None = None,
     ) -> None:
         self.repository = repository
         self.clock = clock
         self.filing = filing  # oms.services.categories.CategoryService.filing
+        self.image_base = image_base  # where image URLs point (IMAGES_BASE_URL: CloudFront, or the local stack)
+        self.sku_images = sku_images  # (productId, skuId) -> the SKU's READY images, ordered
 
     def _now(self) -> str:
         return to_rfc3339(self.clock())
@@ -118,13 +127,13 @@ class CatalogService:
 
     def products(self, store_id: str, limit: int | None, cursor: str | None) -> Page[dict[str, Any]]:
         page = self.repository.list_products(store_id, limit, cursor)
-        return Page([product_view(p) for p in page.items], page.next_cursor)
+        return Page([product_view(p, self.image_base) for p in page.items], page.next_cursor)
 
     def product(self, product_id: str) -> dict[str, Any]:
         product = self.repository.get_product(product_id)
         if product is None:
             raise NotFound(f"product {product_id} not found")
-        return product_view(product)
+        return product_view(product, self.image_base)
 
     def update_product(self, product_id: str, changes: dict[str, Any], if_match: int | None) -> dict[str, Any]:
         """Change fields (None removes one); with If-Match only if the product still has that version. A new
@@ -157,7 +166,8 @@ class CatalogService:
         sku = self.repository.get_sku(sku_id)
         if sku is None:
             raise NotFound(f"SKU {sku_id} not found")
-        return sku_view(sku)
+        images = self.sku_images(sku.product_id, sku_id) if self.sku_images else None
+        return sku_view(sku, images, self.image_base)
 
     def update_sku(self, sku_id: str, changes: dict[str, Any], if_match: int | None) -> dict[str, Any]:
         """Change fields (a price keeps the SKU's currency); with If-Match only if it still has that version."""

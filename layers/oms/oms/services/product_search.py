@@ -51,9 +51,15 @@ class ProductSource(Protocol):
 
 class ProductSearchService:
     def __init__(
-        self, engine: ProductSearch, source: ProductSource, *, indexes: Iterable[ProductSearch] | None = None
+        self,
+        engine: ProductSearch,
+        source: ProductSource,
+        *,
+        indexes: Iterable[ProductSearch] | None = None,
+        image_base: str = "",
     ) -> None:
         self.engine = engine  # what answers queries
+        self.image_base = image_base  # where image URLs point (IMAGES_BASE_URL)
         self.source = source
         self._indexes = [engine] if indexes is None else list(indexes)  # what `reindex` keeps current
 
@@ -80,7 +86,7 @@ class ProductSearchService:
             sort=sort,
         )
         page = self.engine.search(query, clamp_limit(limit), cursor)
-        return Page([search_hit(doc) for doc in page.items], page.next_cursor)
+        return Page([search_hit(doc, self.image_base) for doc in page.items], page.next_cursor)
 
     def reindex(self, product_id: str, sku_ids: Iterable[str] = ()) -> bool:
         """Index the product as the catalog has it now (or remove it); True when an index changed."""

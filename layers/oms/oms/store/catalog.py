@@ -30,11 +30,13 @@ from oms.store import keys
 from oms.store.audit import add_audit
 from oms.store.categories import Filing, count_change, filed_here, product_filing_actions, sku_filing_actions
 from oms.store.freight import books_from_directory
+from oms.store.images import ImageRecord, image_record
 from oms.store.models import (
     CategoryItem,
     FreightTemplateItem,
     Item,
     MoneyAttribute,
+    ProductImageItem,
     ProductItem,
     SkuItem,
     StockItem,
@@ -196,6 +198,8 @@ class ProductRecord:
     skus: list[SkuRecord] | None = None  # None: not read with the product (listings)
     category_id: str | None = None  # the store's category it is filed in (oms.store.categories)
     category_path: str | None = None
+    images: list[ImageRecord] | None = None  # every state, by position; None: not read (listings)
+    main_image: dict[str, Any] | None = None  # the main READY image's id and keys (kept on the product item)
 
 
 @dataclass(frozen=True)
@@ -267,7 +271,9 @@ def _sku_record(item: SkuItem, stock: StockItem | None, store_threshold: int | N
     )
 
 
-def _product_record(item: ProductItem, skus: list[SkuRecord] | None = None) -> ProductRecord:
+def _product_record(
+    item: ProductItem, skus: list[SkuRecord] | None = None, images: list[ImageRecord] | None = None
+) -> ProductRecord:
     return ProductRecord(
         product_id=item.productId,
         store_id=item.storeId,
@@ -282,6 +288,8 @@ def _product_record(item: ProductItem, skus: list[SkuRecord] | None = None) -> P
         skus=skus,
         category_id=item.categoryId,
         category_path=item.categoryPath,
+        images=sorted(images, key=lambda i: (i.position, i.image_id)) if images is not None else None,
+        main_image=item.mainImage or None,
     )
 
 
@@ -590,16 +598,19 @@ class CatalogRepository:
         """The product with its SKUs (and their availability)."""
         product: ProductItem | None = None
         skus: list[SkuItem] = []
+        images: list[ImageRecord] = []
         for item in Item.gsi1.query(keys.product_gsi1(product_id)):
             if isinstance(item, ProductItem):
                 product = item
             elif isinstance(item, SkuItem):
                 skus.append(item)
+            elif isinstance(item, ProductImageItem):
+                images.append(image_record(item))
         if product is None:
             return None
         stocks = self._stocks([s.skuId for s in skus])
         default = store_low_stock_default(product.storeId)
-        return _product_record(product, [_sku_record(s, stocks.get(s.skuId), default) for s in skus])
+        return _product_record(product, [_sku_record(s, stocks.get(s.skuId), default) for s in skus], images)
 
     def list_products(self, store_id: str, limit: int | None, cursor: str | None) -> Page[ProductRecord]:
         partition = keys.store_products_gsi2(store_id)

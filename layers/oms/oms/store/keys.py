@@ -58,6 +58,14 @@ def category_products_sort_key(category_path: str, product_id: str) -> str:
     return f"{category_path}{product_id}"
 
 
+def product_image(product_id: str, image_id: str) -> tuple[str, str]:
+    """An image of a product (or of one of its SKUs), beside the product; GSI1 like its SKUs."""
+    return f"PRODUCT#{product_id}", f"IMAGE#{image_id}"
+
+
+PRODUCT_IMAGE_PREFIX = "IMAGE#"
+
+
 def sku(sku_id: str) -> tuple[str, str]:
     return f"SKU#{sku_id}", "META"
 

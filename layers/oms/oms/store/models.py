@@ -13,6 +13,7 @@ Key layout (the full list of access patterns is in docs/data-model.md):
     SKU#<skuId>              META                 SKU (price...)       GSI1 PRODUCT#<pid>/SKU#<skuId>
     PRODUCT#<productId>      SEARCH / SALES       product search state / sales counter (oms.store.product_search)
     PSEARCH#<scope>#<term>   <price>#<pid>        product search row (GSI1 newest, GSI2 sales, GSI3 relevance)
+    PRODUCT#<productId>      IMAGE#<imageId>      product/SKU image    GSI1 PRODUCT#<pid>/IMAGE#<id> (TTL unless READY)
     SKU#<skuId>              STOCK                stock counters
     SKU#<skuId>              STOCK                (GSI2 STORE#<sid>#STOCK/<skuId>)
     SKU#<skuId>              MOVE#<at>#<ulid>     stock movement (GSI3 STOCKMOVEDAY#<day>#<shard>/<at>#<sku>#<id>)
@@ -236,6 +237,7 @@ class ProductItem(Item, discriminator="Product"):
     category = UnicodeAttribute(null=True)
     categoryId = UnicodeAttribute(null=True)  # the store's category tree node it is filed under
     categoryPath = UnicodeAttribute(null=True)  # "/<rootId>/<childId>/<leafId>/": its category and their ancestors
+    mainImage = JSONAttribute(null=True)  # the main READY image's id and object keys (listings show its thumbnail)
     attributes = JSONAttribute(null=True)
     status = UnicodeAttribute()
     version = NumberAttribute()
@@ -376,6 +378,26 @@ class StocktakeItem(Item, discriminator="Stocktake"):
 
 
 # ---------------------------------------------------------------- orders
+class ProductImageItem(Item, discriminator="ProductImage"):
+    """An image of a product, or of one of its SKUs (PRODUCT#<pid>/IMAGE#<imageId>; GSI1 PRODUCT#<pid>/IMAGE#<id>)."""
+
+    imageId = UnicodeAttribute()
+    productId = UnicodeAttribute()
+    storeId = UnicodeAttribute()
+    skuId = UnicodeAttribute(null=True)  # None: the product's own image
+    state = UnicodeAttribute()  # ImageState
+    position = NumberAttribute()  # 0 first; the first READY one is the product's main image
+    contentType = UnicodeAttribute()
+    objectKeys = JSONAttribute()  # {"upload", "original", "thumbnails": {"200": key, ...}}
+    width = NumberAttribute(null=True)
+    height = NumberAttribute(null=True)
+    sizeBytes = NumberAttribute(null=True)
+    reason = UnicodeAttribute(null=True)  # why it was REJECTED (PENDING and REJECTED rows expire: expiresAt)
+    createdBy = UnicodeAttribute()
+    createdAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+
+
 class OrderItem(Item, discriminator="Order"):
     orderId = UnicodeAttribute()
     orderNumber = UnicodeAttribute()

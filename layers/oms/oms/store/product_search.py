@@ -80,7 +80,7 @@ def add_product_changed(tx: Transaction, product_id: str, now: str, sku_ids: Ite
 
 
 # ---------------------------------------------------------------- the documents (from the catalog)
-def _main_image(product: ProductItem) -> Mapping[str, str] | None:
+def _main_image(product: ProductItem) -> Mapping[str, Any] | None:
     """The product's main image, when the catalog has one for it (images are another part's: the
     attribute is read if the product item carries it)."""
     image = getattr(product, "mainImage", None)

@@ -57,6 +57,7 @@ class Part(StrEnum):
     DUE = "due"
     EVENT = "event"
     IDEMPOTENCY = "idempotency"
+    IMAGE = "image"  # a product image row (oms.store.images)
     INBOX = "inbox"
     LEDGER = "ledger"
     LINE = "line"

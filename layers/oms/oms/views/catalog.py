@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from oms.domain.catalog import StockLevel
+from oms.domain.images import ImageState
 from oms.domain.stock import product_stock_state
 from oms.store.catalog import ProductRecord, SkuRecord, StockMovement, StoreRecord
+from oms.store.images import ImageRecord
+from oms.views.images import image_view, main_image_view
 
 
 def store_view(store: StoreRecord) -> dict[str, Any]:
@@ -26,7 +29,8 @@ def store_view(store: StoreRecord) -> dict[str, Any]:
     }
 
 
-def sku_view(sku: SkuRecord) -> dict[str, Any]:
+def sku_view(sku: SkuRecord, images: list[ImageRecord] | None = None, image_base: str = "") -> dict[str, Any]:
+    """A SKU; `images`: its READY images, ordered (the first is its main one)."""
     return {
         "skuId": sku.sku_id,
         "productId": sku.product_id,
@@ -47,11 +51,15 @@ def sku_view(sku: SkuRecord) -> dict[str, Any]:
         "lowStockThreshold": sku.low_stock_threshold,
         "stockState": sku.stock_state,
         "version": sku.version,
+        "images": [
+            image_view(i, image_base) for i in images or [] if i.state is ImageState.READY and i.sku_id == sku.sku_id
+        ],
     }
 
 
-def product_view(product: ProductRecord) -> dict[str, Any]:
-    """A product; with its SKUs when they were read with it."""
+def product_view(product: ProductRecord, image_base: str = "") -> dict[str, Any]:
+    """A product; with its SKUs and READY images (ordered, main first) when they were read with it; URLs of
+    images under `image_base`."""
     view: dict[str, Any] = {
         "productId": product.product_id,
         "storeId": product.store_id,
@@ -65,10 +73,13 @@ def product_view(product: ProductRecord) -> dict[str, Any]:
         "version": product.version,
         "createdAt": product.created_at,
         "updatedAt": product.updated_at,
+        "mainImage": main_image_view(product.main_image, image_base),
     }
     if product.skus is not None:
-        view["skus"] = [sku_view(s) for s in product.skus]
+        view["skus"] = [sku_view(s, product.images, image_base) for s in product.skus]
         view["stockState"] = product_stock_state([s.stock_state for s in product.skus]).value
+    if product.images is not None:
+        view["images"] = [image_view(i, image_base) for i in product.images if i.state is ImageState.READY]
     return view
 
 

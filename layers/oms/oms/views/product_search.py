@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from oms.domain.product_search import SearchableProduct
+from oms.views.images import main_image_view
 
 
-def search_hit(doc: SearchableProduct) -> dict[str, Any]:
+def search_hit(doc: SearchableProduct, image_base: str = "") -> dict[str, Any]:
     return {
         "productId": doc.product_id,
         "storeId": doc.store_id,
@@ -19,5 +20,5 @@ def search_hit(doc: SearchableProduct) -> dict[str, Any]:
         "sales": doc.sales,
         "createdAt": doc.created_at,
         "categoryPath": doc.category_path,
-        "image": dict(doc.image) if doc.image else None,
+        "image": main_image_view(dict(doc.image), image_base) if doc.image else None,
     }
