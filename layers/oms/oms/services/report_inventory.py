@@ -74,7 +74,8 @@ def _stock_row(f: SkuFigures) -> list[object]:
 
 
 def inventory_report(period: Period, deps: ReportDeps) -> ReportOutput:
-    from oms.store.stock_ops import movements_of_day, store_ids, store_low_stock_default, store_stock
+    from oms.store.stock import store_low_stock_default
+    from oms.store.stock_ops import movements_of_day, store_ids, store_stock
 
     report_type = NAMES[period.granularity]
     start, end = period.start, period.end
@@ -89,7 +90,7 @@ def inventory_report(period: Period, deps: ReportDeps) -> ReportOutput:
             every_move.append(move)
     figures: list[SkuFigures] = []
     for store_id in store_ids():
-        default = store_low_stock_default(store_id)
+        default = store_low_stock_default(store_id, cached=False)
         for item in store_stock(store_id):
             figures.append(sku_figures(_stock_now(item, store_id), moves.get(item.skuId, []), start, end, default))
     by_kind = movements_by_kind(every_move, start, end)

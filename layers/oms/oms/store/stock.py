@@ -169,13 +169,14 @@ _STORE_DEFAULTS: dict[str, tuple[float, int | None]] = {}
 STORE_DEFAULT_TTL_SECONDS = 60.0
 
 
-def store_low_stock_default(store_id: str | None) -> int | None:
-    """The store's default alert level (cached a minute per process: a changed default applies within it)."""
+def store_low_stock_default(store_id: str | None, *, cached: bool = True) -> int | None:
+    """The store's default alert level (cached a minute per process: a changed default applies within it;
+    `cached=False`: read now, as a report does)."""
     if not store_id:
         return None
-    cached = _STORE_DEFAULTS.get(store_id)
-    if cached is not None and time.monotonic() - cached[0] < STORE_DEFAULT_TTL_SECONDS:
-        return cached[1]
+    kept = _STORE_DEFAULTS.get(store_id)
+    if cached and kept is not None and time.monotonic() - kept[0] < STORE_DEFAULT_TTL_SECONDS:
+        return kept[1]
     try:
         item = StoreItem.get(*keys.store(store_id))
         value = None if item.lowStockThreshold is None else int(item.lowStockThreshold)

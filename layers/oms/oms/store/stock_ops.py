@@ -33,7 +33,6 @@ from oms.store.models import (
     StockMovementItem,
     StocktakeItem,
     StoreDirectoryItem,
-    StoreItem,
 )
 from oms.store.pages import Page, clamp_limit, decode_cursor, encode_cursor
 from oms.store.transactions import Part, Transaction, TransactionCancelled
@@ -238,16 +237,6 @@ def store_ids() -> list[str]:
     except DoesNotExist:
         return []
     return sorted(directory.all_policies())
-
-
-def store_low_stock_default(store_id: str) -> int | None:
-    """The store's default low-stock threshold (None: the store has none, or no such setting yet)."""
-    try:
-        item = StoreItem.get(*keys.store(store_id))
-    except DoesNotExist:
-        return None
-    value = getattr(item, "lowStockThreshold", None)
-    return None if value is None else int(value)
 
 
 def store_stock(store_id: str) -> Iterator[StockItem]:
