@@ -15,6 +15,9 @@ import pytest
 from oms_local.core.functions import reset_cached_connections
 from oms_local.core.template import load_template
 
+from tests.helpers.admin_orders import admin_api as admin_api
+from tests.helpers.admin_orders import directory as directory
+
 # Fixtures several modules use, defined beside their helpers (a module's own fixture of the same name wins).
 from tests.helpers.cases import recording_flow as recording_flow
 from tests.helpers.fulfilment import carriers as carriers

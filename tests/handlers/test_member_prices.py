@@ -23,7 +23,7 @@ from tests.handlers.conftest import (
     LambdaContext,
     load_function,
 )
-from tests.handlers.test_admin_orders import admin_api, body, created, directory, edit  # noqa: F401 (fixtures)
+from tests.helpers.admin_orders import body, created, edit
 from tests.helpers.bus import bus_event
 from tests.helpers.fulfilment import callback, minutes_ahead, paid_order, ship, tracking_event
 from tests.helpers.handlers import outbox_rows
@@ -263,7 +263,7 @@ def test_checkout_reads_the_tier_in_its_one_batch_read(priced_shop: None, orders
 
 def test_a_manual_order_and_its_edit_are_priced_for_the_orders_customer(
     priced_shop: None,
-    admin_api: Api,  # noqa: F811
+    admin_api: Api,
 ) -> None:
     set_earned("cust-1", 1000)  # gold: TEE-M at 40.00
     order = created(admin_api, body(quantity=2))

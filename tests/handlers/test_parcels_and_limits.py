@@ -285,7 +285,7 @@ def test_a_child_order_read_shows_its_parcels(catalog: None, orders_api: Api) ->
 
 @pytest.fixture
 def admin_api(aws: None, providers: Any) -> Any:
-    from tests.handlers.test_admin_orders import FakeDirectory
+    from tests.helpers.admin_orders import FakeDirectory
     from tests.helpers.handlers import adapters, load_function
 
     directory = FakeDirectory()

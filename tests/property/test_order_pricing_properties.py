@@ -152,7 +152,12 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         for sku_id in sku_ids
     }
     member_prices = st.dictionaries(st.sampled_from(["m1", "m2"]), PRICES, max_size=2)
-    terms = {sku_id: SkuTerms(draw(SKU_CATEGORY), draw(POINTS_PRICES), draw(member_prices)) for sku_id in sku_ids}
+    terms = {
+        sku_id: SkuTerms(
+            category_id=draw(SKU_CATEGORY), points_price=draw(POINTS_PRICES), member_prices=draw(member_prices)
+        )
+        for sku_id in sku_ids
+    }
     member = draw(st.none() | st.builds(MemberTier, st.just("m1"), st.just("M1"), st.just(0), st.integers(0, BPS - 1)))
     cart = tuple(
         CartLine(sku_ids[draw(index_below(sku_count))], draw(QUANTITIES))

@@ -20,7 +20,7 @@ from oms.domain.money import Money
 from oms.domain.order_pricing import DiscountSource, PointsUse, SkuTerms, price_order
 from oms.domain.promotions import AmountOff, BuyXGetY, PercentOff, PointsRate, PointsRules, SpendAndSave, Tier
 
-from tests.unit.test_order_pricing import NOW, cart, catalog, cny, coupon, policies, policy, promo, sku
+from tests.helpers.order_pricing import NOW, cart, catalog, cny, coupon, policies, policy, promo, sku
 
 SILVER = MemberTier("silver", "Silver", 1000, 500)  # 5 % off
 GOLD = MemberTier("gold", "Gold", 5000, 1000)  # 10 % off

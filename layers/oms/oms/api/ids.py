@@ -72,6 +72,8 @@ PATH_IDS: dict[str, IdKind] = {
     "notificationId": ULID_ID,
     "addressId": ULID_ID,  # a shopper's saved address
     "imageId": ULID_ID,  # a product image
+    "categoryId": ULID_ID,  # a store's category
+    "freightTemplateId": NAME_ID,  # a store's freight template (named by staff)
     "kind": NAME_ID,  # a risk blacklist (oms.domain.risk.ListKind)
 }
 

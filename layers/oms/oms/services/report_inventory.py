@@ -14,15 +14,14 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from oms.domain.clock import parse_rfc3339, to_rfc3339
+from oms.domain.clock import to_rfc3339
 from oms.domain.reporting import BarChart, Granularity, Period, Summary, Table
 from oms.domain.stock import COUNTERS
-from oms.domain.stock_ops import Movement, SkuFigures, StockNow, StockState, movements_by_kind, sku_figures
+from oms.domain.stock_ops import Movement, SkuFigures, StockState, movements_by_kind, sku_figures
 from oms.services.reports import ReportOutput, csv_file, pdf_file
 
 if TYPE_CHECKING:
     from oms.services.report_jobs import ReportDeps
-    from oms.store.models import StockItem, StockMovementItem
 
 NAMES = {Granularity.DAY: "inventory-daily", Granularity.MONTH: "inventory-monthly"}
 STOCK_COLUMNS = [
@@ -40,17 +39,6 @@ STOCK_COLUMNS = [
 ]
 MOVEMENT_COLUMNS = ["store", "kind", "movements", *COUNTERS]
 LOW_COLUMNS = ["store", "sku", "available", "low_stock_threshold", "state"]
-
-
-def _stock_now(item: StockItem, store_id: str) -> StockNow:
-    counters = {name: int(getattr(item, name) or 0) for name in COUNTERS}
-    threshold = None if item.lowStockThreshold is None else int(item.lowStockThreshold)
-    return StockNow(store_id, item.skuId, counters, threshold)
-
-
-def _movement(item: StockMovementItem) -> Movement:
-    changes = {str(name): int(delta) for name, delta in (item.changes or {}).items()}
-    return Movement(item.skuId, item.storeId, item.kind, changes, parse_rfc3339(item.at))
 
 
 def _decimal(value: float | None) -> str:
@@ -75,7 +63,7 @@ def _stock_row(f: SkuFigures) -> list[object]:
 
 def inventory_report(period: Period, deps: ReportDeps) -> ReportOutput:
     from oms.store.stock import store_low_stock_default
-    from oms.store.stock_ops import movements_of_day, store_ids, store_stock
+    from oms.store.stock_ops import movement_of, movements_of_day, stock_now, store_ids, store_stock
 
     report_type = NAMES[period.granularity]
     start, end = period.start, period.end
@@ -85,14 +73,14 @@ def inventory_report(period: Period, deps: ReportDeps) -> ReportOutput:
     every_move: list[Movement] = []
     for day in days:
         for row in movements_of_day(day.isoformat()):
-            move = _movement(row)
+            move = movement_of(row)
             moves[move.sku_id].append(move)
             every_move.append(move)
     figures: list[SkuFigures] = []
     for store_id in store_ids():
         default = store_low_stock_default(store_id, cached=False)
         for item in store_stock(store_id):
-            figures.append(sku_figures(_stock_now(item, store_id), moves.get(item.skuId, []), start, end, default))
+            figures.append(sku_figures(stock_now(item, store_id), moves.get(item.skuId, []), start, end, default))
     by_kind = movements_by_kind(every_move, start, end)
     low = [f for f in figures if f.state is not StockState.OK]
     sold = sum(f.units_sold for f in figures)

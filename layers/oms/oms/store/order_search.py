@@ -60,7 +60,7 @@ from oms.store.models import (
     OrderNumberItem,
     OrderPaidItem,
 )
-from oms.store.pages import MAX_CURSOR_LENGTH, MAX_KEY_BYTES, Page
+from oms.store.pages import MAX_CURSOR_LENGTH, MAX_KEY_BYTES, Page, Reads
 from oms.store.records import HeaderRecord
 from oms.store.rows import header_record
 from oms.store.transactions import Part, Transaction
@@ -251,19 +251,6 @@ def decode_position(cursor: str | None, source: Source) -> str | None:
 
 
 # ---------------------------------------------------------------- reading
-@dataclass
-class Reads:
-    """Items this page read (what it costs), counted as DynamoDB counts them: every item a Query
-    evaluated, every item a BatchGetItem or GetItem returned."""
-
-    items: int = 0
-    budget: int = 0
-
-    @property
-    def left(self) -> int:
-        return max(self.budget - self.items, 0)
-
-
 @dataclass(frozen=True)
 class Entry:
     sort_key: str

@@ -86,3 +86,16 @@ def collect(results: Iterator[T], limit: int) -> list[T]:
         if len(items) >= limit:
             break
     return items
+
+
+@dataclass
+class Reads:
+    """Items this page read (what it costs), counted as DynamoDB counts them: every item a Query
+    evaluated, every item a BatchGetItem or GetItem returned."""
+
+    items: int = 0
+    budget: int = 0
+
+    @property
+    def left(self) -> int:
+        return max(self.budget - self.items, 0)

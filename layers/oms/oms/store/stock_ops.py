@@ -23,7 +23,8 @@ from pynamodb.exceptions import DoesNotExist
 
 from oms.domain.clock import parse_rfc3339
 from oms.domain.permissions import Actor
-from oms.domain.stock import StockMove
+from oms.domain.stock import COUNTERS, StockMove
+from oms.domain.stock_ops import Movement, StockNow
 from oms.store import keys
 from oms.store.audit import add_audit
 from oms.store.models import (
@@ -252,3 +253,15 @@ def movements_of_day(day: str) -> Iterator[StockMovementItem]:
         for item in Item.gsi3.query(partition, page_size=PAGE):
             if isinstance(item, StockMovementItem):
                 yield item
+
+
+# ---------------------------------------------------------------- the inventory report's inputs
+def stock_now(item: StockItem, store_id: str) -> StockNow:
+    counters = {name: int(getattr(item, name) or 0) for name in COUNTERS}
+    threshold = None if item.lowStockThreshold is None else int(item.lowStockThreshold)
+    return StockNow(store_id, item.skuId, counters, threshold)
+
+
+def movement_of(item: StockMovementItem) -> Movement:
+    changes = {str(name): int(delta) for name, delta in (item.changes or {}).items()}
+    return Movement(item.skuId, item.storeId, item.kind, changes, parse_rfc3339(item.at))
