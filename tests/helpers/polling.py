@@ -9,7 +9,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def poll_until(check: Callable[[], T | None], timeout: float = 15.0, interval: float = 0.1) -> T:
+def poll_until(check: Callable[[], T | None], timeout: float = 45.0, interval: float = 0.1) -> T:
     """Poll ``check`` until it returns something truthy; fail with the last value after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
