@@ -19,6 +19,7 @@ from tests.helpers.contract import checks_for, has_range_keys, loose_status_keys
 pytestmark = pytest.mark.integration
 
 
+@pytest.mark.timeout(900)  # one test walks every operation (~150 of them): minutes under load, not the 300 s default
 @pytest.mark.parametrize("role", ["customer", "admin"])
 def test_every_operation_keeps_the_contract(
     role: str,
