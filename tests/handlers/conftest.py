@@ -80,6 +80,7 @@ from tests.helpers.handlers import (
 from tests.helpers.handlers import (
     outbox_rows as outbox_rows,
 )
+from tests.helpers.handlers import serialized as serialized
 from tests.helpers.handlers import (
     table_definition as table_definition,
 )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import moto.core.botocore_stubber as stubber
 import pytest
 from oms.domain.clock import utcnow
 from oms.domain.parcels import customs_year
@@ -206,19 +205,6 @@ def test_a_paid_child_cancelled_before_it_ships_gives_its_share_back(
     status, _, body = orders_api("POST", f"/orders/{watch_child}/cancel", route=CANCEL, body={}, **CUSTOMER)
     assert status == 200, body
     assert used() == 0
-
-
-@pytest.fixture
-def serialized(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real threads against moto, each DynamoDB call serialized as the local stack's server does."""
-    lock = threading.Lock()
-    original = stubber.BotocoreStubber.__call__
-
-    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(stubber.BotocoreStubber, "__call__", locked)
 
 
 def test_two_racing_checkouts_that_together_pass_the_limit_one_wins(

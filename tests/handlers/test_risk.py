@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-import moto.core.botocore_stubber as stubber
 import pytest
 from oms.domain.clock import parse_rfc3339
 from oms.domain.money import Money
@@ -157,20 +156,6 @@ def assert_ledger_balances() -> None:
 @pytest.fixture
 def shop(seeded: Any, risk_api: Api) -> Iterator[None]:
     yield
-
-
-@pytest.fixture
-def serialized(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real threads against moto, each DynamoDB call serialized as the local stack's server does (its
-    conditions are evaluated atomically; the race is between our reads and our writes)."""
-    lock = threading.Lock()
-    original = stubber.BotocoreStubber.__call__
-
-    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(stubber.BotocoreStubber, "__call__", locked)
 
 
 # ---------------------------------------------------------------- rate limits

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import moto.core.botocore_stubber as stubber
 import pytest
 
 from tests.handlers.conftest import ADDRESS, ADMIN, Api
@@ -375,19 +374,6 @@ def test_stocktake_races_real_checkouts(
     assert line["before"] == 10 - reserved_at_count
     assert level["available"] == 20 - (placed - reserved_at_count)
     assert conserved("TEE-M")
-
-
-@pytest.fixture
-def serialized(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real threads against moto, each DynamoDB call serialized as the local stack's server does."""
-    lock = threading.Lock()
-    original = stubber.BotocoreStubber.__call__
-
-    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(stubber.BotocoreStubber, "__call__", locked)
 
 
 # ---------------------------------------------------------------- fixtures

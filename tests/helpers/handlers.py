@@ -18,6 +18,8 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import boto3
+import moto.core.botocore_stubber as stubber
+import pytest
 from cfnlint.decode import decode
 from moto.events.models import EventPattern
 from oms import wiring
@@ -280,3 +282,17 @@ DEMO_STORE = {
 
 
 ADDRESS = {"name": "Li Lei", "phone": "+86 138 0000 0000", "line1": "1 Nanjing Rd", "city": "Shanghai", "country": "CN"}
+
+
+@pytest.fixture
+def serialized(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real threads against moto, each DynamoDB call serialized as the local stack's server does (its
+    conditions are evaluated atomically; the race is between our reads and our writes)."""
+    lock = threading.Lock()
+    original = stubber.BotocoreStubber.__call__
+
+    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(stubber.BotocoreStubber, "__call__", locked)
