@@ -24,7 +24,7 @@ from oms.store import keys
 from oms.store.models import CouponItem, CouponTemplateItem
 
 from tests.handlers.conftest import ADDRESS, ADMIN, CUSTOMER, OTHER_CUSTOMER, SUPPORT, Api, LambdaContext, load_function
-from tests.helpers.handlers import AwsCalls, http_event
+from tests.helpers.handlers import AwsCalls, environments, http_event
 from tests.helpers.payments import FakeProvider, ledger_items, notice, order_of, pay
 from tests.helpers.table import stock_of, table_snapshot
 
@@ -195,9 +195,10 @@ def test_racing_checkouts_never_pass_the_limit(
     put_settings(risk_api, {"rateLimits": {"checkout": {"perUser": window(3), "perIp": window(100)}}})
     answers: list[int] = []
     lock = threading.Lock()
+    copies = environments(orders_module, 8)
 
     def one(n: int) -> None:
-        status, headers, _ = checkout(orders_module, f"race-{n}")
+        status, headers, _ = checkout(copies[n], f"race-{n}")
         with lock:
             answers.append(status)
         if status == 429:
@@ -350,9 +351,10 @@ def test_the_daily_limit_holds_exactly_under_racing_checkouts(
     put_settings(risk_api, {"amountLimits": {"CNY": {"dailyPerCustomer": 3 * 5900 + 100}}})
     answers: list[tuple[int, Any]] = []
     lock = threading.Lock()
+    copies = environments(orders_module, 6)
 
     def one(n: int) -> None:
-        status, _, body = checkout(orders_module, f"day-{n}")
+        status, _, body = checkout(copies[n], f"day-{n}")
         with lock:
             answers.append((status, body))
 

@@ -3,12 +3,27 @@ payments started and paid through the sandboxes, tokens for shoppers and staff."
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from oms_local.stack import LocalStack
 
 ADDRESS = {"name": "Han Meimei", "phone": "13800000000", "line1": "88 Century Ave", "city": "Shanghai", "country": "CN"}
+
+
+@contextlib.contextmanager
+def payment_timeout(stack: Any, seconds: int) -> Iterator[None]:
+    """Orders placed in the block get `seconds` to be paid instead of the session's 2 s (the deadline is
+    taken at placement)."""
+    service = stack.functions["OrdersFunction"].module.service
+    original = service.payment_timeout_seconds
+    service.payment_timeout_seconds = seconds
+    try:
+        yield
+    finally:
+        service.payment_timeout_seconds = original
 
 
 def new_sku(stack: Any, http: Any, stock: int, price: int = 1999) -> str:

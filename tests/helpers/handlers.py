@@ -69,6 +69,15 @@ def load_function(name: str) -> ModuleType:
     return module
 
 
+def environments(module: ModuleType, count: int) -> list[ModuleType]:
+    """`count` execution environments of a function module, for threads that race it: Lambda runs one request
+    at a time in each environment (powertools' resolver keeps the current request on its app, so two threads
+    in one module would read each other's headers), and scales out with more of them, as the local stack's
+    invocations do (oms_local.core.functions.InProcessFunction)."""
+    name = Path(str(module.__file__)).parent.name
+    return [load_function(name) for _ in range(count)]
+
+
 class AwsCalls:
     """Every AWS call the test's own thread makes through the clients created while the `aws_calls` fixture
     is active, as "service:Operation", seen by botocore before-call hooks; `fail` injects an error response

@@ -23,6 +23,7 @@ import requests
 from oms_local.stack import LocalStack
 from requests.structures import CaseInsensitiveDict
 
+from tests.helpers.flows import payment_timeout
 from tests.helpers.polling import poll_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,8 +128,5 @@ def fixture_http(fixture_stack: LocalStack) -> HttpClient:
 @pytest.fixture
 def long_payment_timeout(stack: LocalStack) -> Iterator[None]:
     """Tests that are not about the timer get a long one, so it cannot fire in the middle of them."""
-    service = stack.functions["OrdersFunction"].module.service
-    original = service.payment_timeout_seconds
-    service.payment_timeout_seconds = 600
-    yield
-    service.payment_timeout_seconds = original
+    with payment_timeout(stack, 600):
+        yield

@@ -18,8 +18,9 @@ ADDRESS = {"name": "Li Lei", "phone": "+86 138 0000 0000", "line1": "1 Nanjing R
 
 
 def test_a_manual_order_sends_its_payment_link_and_an_edit_tells_the_new_total(
-    stack: Any, http: Any, eventually: Callable[..., Any]
+    stack: Any, http: Any, eventually: Callable[..., Any], long_payment_timeout: None
 ) -> None:
+    # The order must still wait for its payment when it is edited, however long the mail takes to come.
     email = f"it-manual-{uuid.uuid4().hex[:8]}@example.com"
     signed_up = http.post("/_local/users", json={"email": email, "name": "Li Lei"})  # an account in the pool
     assert signed_up.status == 201, signed_up.text

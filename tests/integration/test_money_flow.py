@@ -17,7 +17,18 @@ from typing import Any
 import pytest
 from oms_local.stack import LocalStack
 
-from tests.helpers.flows import admin, available, fresh_order, new_sku, order, place, product, shopper, start_payment
+from tests.helpers.flows import (
+    admin,
+    available,
+    fresh_order,
+    new_sku,
+    order,
+    payment_timeout,
+    place,
+    product,
+    shopper,
+    start_payment,
+)
 from tests.helpers.polling import poll_until
 
 pytestmark = pytest.mark.integration
@@ -218,7 +229,8 @@ def test_a_reviving_store_still_refunds_when_the_stock_is_gone(stack: LocalStack
     payment = start_payment(http, token, placed["orderId"], "card")
     late = stack.sandbox.pay("card", payment["paymentId"])
     wait_for(http, token, placed["orderId"], "CANCELLED")
-    assert place(http, shopper(stack), sku, 1).status == 201  # someone else takes the last unit
+    with payment_timeout(stack, 600):  # and holds it while the late notice arrives, however slow the run
+        assert place(http, shopper(stack), sku, 1).status == 201  # someone else takes the last unit
     assert deliver(http, late) == (200, '{"received":true}')
     view = order(http, token, placed["orderId"])
     assert (view["status"], view["payment"]["status"]) == ("CANCELLED", "REFUNDED")

@@ -195,11 +195,13 @@ class Transaction:
                 time.sleep(_jitter.uniform(0.005, 0.02) * (2**attempt))
 
     def _send(self) -> None:
+        # The order pynamodb sends them in (checks, deletes, puts, updates), which DynamoDB's cancellation
+        # reasons follow, whatever order the actions were added in.
         labels = [
             *(c[0] for c in self._checks),
+            *(d[0] for d in self._deletes),
             *(p[0] for p in self._puts),
             *(u[0] for u in self._updates),
-            *(d[0] for d in self._deletes),
         ]
         try:
             with TransactWrite(connection=connection()) as tx:
