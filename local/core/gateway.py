@@ -424,7 +424,7 @@ class ApiGateway:
     def wsgi(self, environ: WsgiEnviron, start_response: Any) -> list[bytes]:
         started = time.monotonic()
         method = environ["REQUEST_METHOD"]
-        target = environ.get("RAW_URI") or urllib.parse.quote(environ.get("PATH_INFO", "/"))
+        target = _wire_target(environ)
         body = _read_body(environ)
         if body is None:
             response = problem(
@@ -635,6 +635,19 @@ class ApiGateway:
                 "expiresIn": token_request.expires_in,
             },
         )
+
+
+_PRINTABLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
+
+
+def _wire_target(environ: WsgiEnviron) -> str:
+    """The request target as the client sent it, bytes outside printable ASCII percent-encoded: WSGI hands the
+    raw target over decoded as latin-1, and a client such as curl sends a UTF-8 keyword (`q=龙井`) unencoded,
+    which API Gateway reads as UTF-8."""
+    raw = environ.get("RAW_URI")
+    if not raw:
+        return urllib.parse.quote(environ.get("PATH_INFO", "/"))
+    return urllib.parse.quote(str(raw).encode("latin-1"), safe=_PRINTABLE_ASCII)
 
 
 def _read_body(environ: WsgiEnviron) -> bytes | None:

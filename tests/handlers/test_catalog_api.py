@@ -132,7 +132,7 @@ def test_stock_adjustments_keep_conservation(seeded: dict[str, Any], catalog_api
         body={"delta": 5, "reason": "restock", "note": "PO-1"},
     )
     assert status == 201
-    assert result["stock"] == {"available": 15, "reserved": 0, "sold": 0, "received": 15, "adjusted": 0}
+    assert result["stock"] == {"available": 15, "reserved": 0, "sold": 0, "received": 15, "adjusted": 0, "damaged": 0}
     catalog_api(
         "POST",
         "/skus/TEE-M/stock-adjustments",

@@ -183,9 +183,11 @@ def test_an_excluded_region_is_refused_naming_store_and_skus_and_nothing_changes
     status, headers, problem = checkout(orders_api, lines, URUMQI, "fr-2")
     assert_problem(status, headers, problem, 422, "shipping-region-excluded")
     assert (problem["storeId"], problem["skuIds"], problem["templateId"]) == ("demo", ["TEE-M"], "heavy")
+    assert problem["field"] == "shippingAddress"
     assert (table_snapshot(), stock_of("TEE-M")) == (before, stock)
     status, headers, problem = quote(orders_api, lines, {"country": "CN", "region": "新疆"})
     assert_problem(status, headers, problem, 422, "shipping-region-excluded")
+    assert problem["field"] == "destination"  # the quote's own field
     # the MUG alone ships by the store's flat fee, which goes everywhere
     status, _, order = checkout(orders_api, [lines[1]], URUMQI, "fr-3")
     assert (status, order["pricing"]["freight"][0]["templateId"]) == (201, "flat-fee")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from oms_local.core.gateway import Router
+import urllib.parse
+
+from oms_local.core.gateway import Router, _wire_target
 from oms_local.core.template import RouteSpec
 
 
@@ -37,3 +39,13 @@ def test_the_default_route_catches_the_rest_and_a_root_greedy_route_takes_an_emp
 
     assert matched(router, "POST", "//a%20b") == ("POST /{proxy+}", {"proxy": "/a b"})
     assert matched(router, "GET", "/a") == ("ANY $default", {})
+
+
+def test_a_raw_utf8_target_is_read_as_utf8_and_escapes_are_kept() -> None:
+    # What werkzeug puts in RAW_URI for `GET /search/products?q=龙井&x=%E8%8C%B6` sent unencoded (curl does):
+    # the target's bytes decoded as latin-1.
+    raw = "/search/products?q=龙井&x=%E8%8C%B6".encode().decode("latin-1")
+    target = _wire_target({"RAW_URI": raw})
+    assert target == "/search/products?q=%E9%BE%99%E4%BA%95&x=%E8%8C%B6"
+    assert urllib.parse.parse_qs(target.partition("?")[2]) == {"q": ["龙井"], "x": ["茶"]}
+    assert _wire_target({"PATH_INFO": "/a b"}) == "/a%20b"  # a server without RAW_URI

@@ -130,13 +130,15 @@ class ProductImages(View):
 
 
 class Stock(View):
-    """A SKU's stock counters: available + reserved + sold == received + adjusted."""
+    """A SKU's stock counters: available + reserved + sold + damaged == received + adjusted (`damaged`:
+    returned units inspected as not sellable)."""
 
     available: int
     reserved: int
     sold: int
     received: int
     adjusted: int
+    damaged: int
 
 
 class StockAdjustment(View):

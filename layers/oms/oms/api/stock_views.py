@@ -21,6 +21,7 @@ class StockAfter(View):
     sold: int
     received: int | None = None
     adjusted: int | None = None
+    damaged: int | None = None
 
 
 class AdjustmentResult(View):

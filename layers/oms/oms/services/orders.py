@@ -11,7 +11,7 @@ from oms.domain import events
 from oms.domain.benefits import Benefits
 from oms.domain.clock import deadline_after, parse_rfc3339, to_rfc3339, to_rfc3339_seconds, utcnow
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidRequest, NotFound
-from oms.domain.freight import Destination
+from oms.domain.freight import Destination, ShippingRegionExcluded
 from oms.domain.holds import Hold, check_cancel_held
 from oms.domain.ids import new_id, new_order_number
 from oms.domain.money import Money
@@ -318,7 +318,11 @@ class OrderService:
         request = request or PricingRequest()
         lines = merge_cart(cart)
         inputs = self._read(actor.subject, lines, request, None)
-        priced, _ = self._price(actor.subject, lines, inputs, request, destination=destination)
+        try:
+            priced, _ = self._price(actor.subject, lines, inputs, request, destination=destination)
+        except ShippingRegionExcluded as excluded:
+            excluded.extensions["field"] = "destination"  # a quote names where it ships with `destination`
+            raise
         return quote_view(priced)
 
     def preview(

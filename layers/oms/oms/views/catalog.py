@@ -90,6 +90,7 @@ def stock_json(level: StockLevel) -> dict[str, int]:
         "sold": level.sold,
         "received": level.received,
         "adjusted": level.adjusted,
+        "damaged": level.damaged,
     }
 
 
