@@ -50,6 +50,14 @@ tests/integration/test_local_stack.py exercise each patch below through the publ
     else. We check the policy's expiration and conditions as S3 does (403 AccessDenied "Invalid according
     to Policy", 400 EntityTooLarge / EntityTooSmall), so a form refuses another key, type or size locally
     too. The signature is not verified (local credentials sign everything).
+(k) moto's Query starts from ``Table.all_items()``: every item of the table, *sorted* (by Python comparisons
+    of DynamoType), for every query — one of the base table (a single partition) as much as one of an index.
+    Over a local session the table grows (orders, outbox and inbox rows, search rows, stock movements), each
+    query cost more, and under lock (d) every other DynamoDB request waited: the stream consumers fell
+    minutes behind and requests timed out. A base-table query now starts from its partition's items, an
+    index query from the unsorted items whose index hash key has the queried value (compared as plain
+    values); moto's own checks, sort by the index's keys and paging run on them as before. Scans keep
+    moto's sorted order.
 """
 
 from __future__ import annotations
@@ -576,6 +584,64 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
 _original_get_permission = FakeBucket.get_permission
 
 
+# ---------------------------------------------------------------- (k) query candidates
+_original_query: Callable[..., Any] = Table.query
+_original_all_items: Callable[..., list[Any]] = Table.all_items
+_QUERY_SIGNATURE = inspect.signature(_original_query)
+_query_scope = threading.local()  # (table, its candidates) while that table's query runs in this thread
+
+
+def _index_candidates(table: Table, index_name: str, hash_key: Any) -> list[Any]:
+    """The table's items, unsorted, whose value of the index's (first) hash attribute is `hash_key`'s: a
+    comparison of plain values, where moto's own check compares DynamoType objects (it still runs on these)."""
+    items: list[Any] = (
+        [item for partition in table.items.values() for item in partition.values()]
+        if table.range_key_attr
+        else list(table.items.values())
+    )
+    index = next((i for i in table.all_indexes() if i.name == index_name), None)
+    hash_attributes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"] if index else []
+    if hash_key is None or not hash_attributes:
+        return items
+    attribute, wanted = hash_attributes[0], (hash_key.type, hash_key.value)
+    return [
+        item
+        for item in items
+        if (value := item.attrs.get(attribute)) is not None and (value.type, value.value) == wanted
+    ]
+
+
+def _partition_items(table: Table, hash_key: Any) -> list[Any]:
+    partition = table.items.get(hash_key)  # .get: the defaultdict must not grow a partition per query
+    if partition is None:
+        return []
+    return list(partition.values()) if table.range_key_attr else [partition]
+
+
+def _all_items(self: Table) -> list[Any]:
+    scope = getattr(_query_scope, "scope", None)
+    if scope is not None and scope[0] is self:
+        return list(scope[1])
+    return _original_all_items(self)
+
+
+def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
+    arguments = _QUERY_SIGNATURE.bind(self, *args, **kwargs).arguments
+    hash_key = arguments.get("hash_key")
+    if arguments.get("index_name"):
+        candidates = _index_candidates(self, str(arguments["index_name"]), hash_key)
+    elif hash_key is not None:
+        candidates = _partition_items(self, hash_key)
+    else:
+        return _original_query(self, *args, **kwargs)
+    outer = getattr(_query_scope, "scope", None)
+    _query_scope.scope = (self, candidates)
+    try:
+        return _original_query(self, *args, **kwargs)
+    finally:
+        _query_scope.scope = outer
+
+
 def _denies_insecure_transport(statement: Any) -> bool:
     condition = statement.get("Condition") if isinstance(statement, dict) else None
     bool_condition = condition.get("Bool", {}) if isinstance(condition, dict) else {}
@@ -702,7 +768,8 @@ _applied = threading.Lock()
 
 
 def apply() -> None:
-    """Install patches (a), (b), (c), (e), (g), (h), (i) and (j). Idempotent; (d) is the ``LockedMotoServer`` class."""
+    """Install patches (a), (b), (c), (e), (g), (h), (i), (j) and (k). Idempotent; (d) is the ``LockedMotoServer``
+    class."""
     with _applied:
         _configure_moto()
         if not getattr(LambdaFunction._invoke_lambda, "_oms_local", False):
@@ -719,6 +786,8 @@ def apply() -> None:
         if not getattr(S3Response.bucket_response, "_oms_local", False):
             S3Response.bucket_response = _holding_events(_original_bucket_response)  # type: ignore[method-assign]
             S3Response.key_response = _holding_events(_original_key_response)  # type: ignore[method-assign]
+        Table.query = _query  # type: ignore[method-assign]
+        Table.all_items = _all_items  # type: ignore[method-assign]
         if not isinstance(dynamodb_models.copy, _CopyKeepingTables):  # type: ignore[attr-defined]
             dynamodb_models.copy = _CopyKeepingTables()  # type: ignore[assignment,attr-defined]
             DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
@@ -730,6 +799,7 @@ def is_applied() -> bool:
         and Rule.send_to_targets is _send_to_targets
         and Timestamp._get_wait_seconds is _timestamp_wait_seconds
         and DynamoDBBackend.transact_write_items is _transact_write_items
+        and Table.query is _query
         and FakeBucket.get_permission is _get_permission_over_tls
         and s3_notifications._invoke_awslambda is _notify_lambda
         and S3Response._bucket_response_post is _bucket_response_post_checking_policy
@@ -759,6 +829,9 @@ def check_patch_points() -> list[str]:
     transact_source = inspect.getsource(_original_transact_write_items)
     if "copy.deepcopy(" not in transact_source or "original_table_state" not in transact_source:
         problems.append("DynamoDBBackend.transact_write_items no longer backs up tables with copy.deepcopy")
+    query_source = inspect.getsource(_original_query)
+    if query_source.count("self.all_items()") != 2 or "index_name" not in _QUERY_SIGNATURE.parameters:
+        problems.append("Table.query no longer takes its candidates from self.all_items() (patch k)")
     table_init = inspect.getsource(Table.__init__)
     for needle in ("self.items = defaultdict(dict)", "self.stream_shard", "self.hash_key_attr", "self.range_key_attr"):
         if needle not in table_init:

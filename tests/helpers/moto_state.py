@@ -49,16 +49,20 @@ def reset_process_state() -> None:
 def mocked_aws(table_definition: Callable[[], dict[str, Any]]) -> Iterator[None]:
     """moto's in-process mock with the table created, the process pointed at it (not at a local stack).
 
-    With the local stack's patch (g): moto's TransactWriteItems deep-copies the whole table once per item
-    of a transaction (a 99-item transaction over a few hundred orders costs seconds); the patch snapshots
-    only the items the transaction touches."""
+    With the local stack's patches (g) and (k): moto's TransactWriteItems deep-copies the whole table once per
+    item of a transaction (a 99-item transaction over a few hundred orders costs seconds), and its Query sorts
+    every item of the table first; the patches snapshot only the items the transaction touches and start a
+    query from its partition (or, on an index, from the unsorted items)."""
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
     from oms_local.core import moto_patches
 
     with pytest.MonkeyPatch.context() as patch, mock_aws():
         patch.delenv("AWS_ENDPOINT_URL", raising=False)
         patch.setattr(dynamodb_models, "copy", moto_patches._CopyKeepingTables())
         patch.setattr(DynamoDBBackend, "transact_write_items", moto_patches._transact_write_items)
+        patch.setattr(Table, "query", moto_patches._query)
+        patch.setattr(Table, "all_items", moto_patches._all_items)
         boto3.client("dynamodb").create_table(**table_definition())
         yield
 
