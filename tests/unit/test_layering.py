@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.sources import parse
+
 OMS = Path(__file__).resolve().parents[2] / "layers" / "oms" / "oms"
 
 FORBIDDEN = {
@@ -35,7 +37,7 @@ def _module_name(path: Path) -> str:
 
 def imported_modules(path: Path) -> set[str]:
     """The modules a source file imports (relative imports resolved; `from a import b` counts `a.b` too)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = parse(path)
     package = _module_name(path).split(".")
     if path.name != "__init__.py":
         package = package[:-1]

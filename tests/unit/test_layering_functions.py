@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.sources import parse
+
 ROOT = Path(__file__).resolve().parents[2]
 HANDLER_FILES = sorted([*(ROOT / "functions").rglob("*.py"), *(ROOT / "layers/oms/oms/api").rglob("*.py")])
 FORBIDDEN = "oms.store"
@@ -16,7 +18,7 @@ FORBIDDEN = "oms.store"
 def imported_modules(path: Path) -> list[tuple[int, str]]:
     """Every module an import statement of the file names (`from a import b` names a and a.b)."""
     found: list[tuple[int, str]] = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+    for node in ast.walk(parse(path)):
         if isinstance(node, ast.Import):
             found.extend((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.helpers.sources import parse
+
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "layers" / "oms" / "oms"
 CORE = ROOT / "local" / "core"
@@ -17,7 +19,7 @@ def imported_modules(path: Path) -> set[str]:
         ["oms_local", *path.relative_to(ROOT / "local").parent.parts] if path.is_relative_to(ROOT / "local") else []
     )
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parse(path)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -32,7 +34,7 @@ def imported_modules(path: Path) -> set[str]:
 def test_the_layer_ships_no_sandbox() -> None:
     offenders = []
     for path in sorted(LAYER.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parse(path)
         offenders += [
             f"{path.relative_to(ROOT)}: class {node.name}"
             for node in ast.walk(tree)

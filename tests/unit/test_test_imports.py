@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.helpers.sources import parse
+
 TESTS = Path(__file__).resolve().parents[1]
 
 
@@ -16,7 +18,7 @@ def _is_test_module(name: str) -> bool:
 def test_no_test_module_imports_another_test_module() -> None:
     found = []
     for path in sorted(TESTS.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse(path)):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tests"):
                 names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
             elif isinstance(node, ast.Import):
