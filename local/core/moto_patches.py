@@ -621,7 +621,8 @@ def _partition_items(table: Table, hash_key: Any) -> list[Any]:
 def _all_items(self: Table) -> list[Any]:
     scope = getattr(_query_scope, "scope", None)
     if scope is not None and scope[0] is self:
-        return scope[1]  # the query's own list: moto only iterates it
+        candidates: list[Any] = scope[1]  # the query's own list: moto only iterates it
+        return candidates
     return _original_all_items(self)
 
 
