@@ -122,6 +122,7 @@ WHEN: dict[EventType, str] = {
     EventType.LOW_STOCK: "A SKU's available stock fell to or under its alert level (the SKU's lowStockThreshold, else its store's), from above it: once per crossing, written by the after-commit function from the stock item's change in the table's stream. Staff are notified.",
     EventType.SKU_SOLD_OUT: "A SKU's available stock reached zero (from the stock item's change in the table's stream, once per crossing). Staff are notified.",
     EventType.SKU_BACK_IN_STOCK: "A sold-out SKU's available stock rose above zero again (a restock, a cancel, a return), once per crossing.",
+    EventType.CODE_POOL_LOW: "A delivery of virtual goods took a SKU's code pool from above its alert level (the SKU's virtual.lowPoolThreshold) to at or under it, in the delivery's transaction: once per crossing. Staff upload more codes before the pool runs dry.",
 }
 
 EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
@@ -245,6 +246,7 @@ EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
     EventType.SKU_BACK_IN_STOCK: lambda: events.sku_back_in_stock(
         _SKU, available=20, threshold=5, movement={**_MOVE, "kind": "adjustment", "by": "warehouse-1"}
     ),
+    EventType.CODE_POOL_LOW: lambda: events.code_pool_low("CARD-100", "demo", available=9, threshold=10),
 }
 
 # What the after-commit function (the table's stream) does with an event, besides the bus's consumers.
@@ -252,12 +254,19 @@ AFTER_COMMIT: dict[str, str] = {
     "OrderPlaced": "arms the payment timer",
     "OrderHoldReleased": "re-arms the payment timer (when it carries a payment deadline)",
     "OrderDelivered": "arms the auto-confirm timer",
-    "OrderCancelled": "closes open payment attempts at the providers, settles refunds",
+    "OrderCancelled": (
+        "closes open payment attempts at the providers, settles refunds; a channel order leaves its store's "
+        "unsettled list"
+    ),
+    "OrderCompleted": "a channel order leaves its store's unsettled list",
+    "OrderClosed": (
+        "revokes the vouchers of refunded virtual goods; a channel order leaves its store's unsettled list"
+    ),
     "ChildOrderCancelled": "settles the child's refunds",
     "PaymentAnomaly": "settles the refund that sends the money back",
     "CaseOpened": "starts the case's flow",
     "CaseUpdated": "resumes the case's flow",
-    "RefundSucceeded": "settles the case the refund belongs to",
+    "RefundSucceeded": "settles the case the refund belongs to; revokes the vouchers of refunded virtual goods",
     "ExportRequested": "starts the export's job",
     "CategoryMoved": "re-files the moved subtree's products at their new paths (page by page)",
     "CategoryDeleted": "re-files the deleted category's products in its target, then forgets the category",

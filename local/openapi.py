@@ -47,6 +47,21 @@ _CALLBACKS = {
             "503": "Not applied yet (a transient fault; Retry-After): the provider retries",
         },
     ),
+    "ChannelCallbacksFunction": (
+        "A sales channel's order (JSON `{eventId?, channelOrderNo, lines: [{skuId, quantity}], buyer?, note?}`),"
+        " verified by the store's HMAC signature (`Channel-Signature: t=<unix s>,v1=<hex>`) and placed once per"
+        " channel order number, paid from the store's balance. The answer is JSON `{code, ...}`.",
+        {
+            "200": "Placed, or a duplicate of the order its number placed (`code` OK, `status` created/duplicate)",
+            "401": "A bad or stale signature",
+            "404": "Unknown channel store",
+            "409": "Refused: the store is disabled, its balance is short, or the number was used for other lines",
+            "413": "Body larger than 64 KB",
+            "422": "Not an order (the channel must fix it)",
+            "500": "Not applied (a bug): the channel retries",
+            "503": "Not applied yet (a transient fault; Retry-After): the channel retries",
+        },
+    ),
     "CarrierCallbacksFunction": (
         "A carrier's tracking update, verified by its HMAC signature and applied once per event.",
         {
@@ -61,7 +76,11 @@ _CALLBACKS = {
 }
 # What the callbacks answer in: a payment provider's own format (Alipay `success` as text, WeChat Pay
 # JSON, ...), a carrier JSON.
-_CALLBACK_MEDIA = {"PaymentCallbacksFunction": "*/*", "CarrierCallbacksFunction": "application/json"}
+_CALLBACK_MEDIA = {
+    "PaymentCallbacksFunction": "*/*",
+    "CarrierCallbacksFunction": "application/json",
+    "ChannelCallbacksFunction": "application/json",
+}
 _HEADERS = {"idempotency-key": "Idempotency-Key", "if-match": "If-Match"}
 MODULE_PREFIX = "oms_openapi_"
 

@@ -50,6 +50,7 @@ from oms.api.stock_views import StockBatchAnswer, StockMovementPage, Stocktake, 
 from oms.domain.catalog import NewSku
 from oms.domain.permissions import Permission
 from oms.domain.product_search import SearchSort
+from oms.domain.splitting import HandlingClass
 from oms.domain.stock import MovementKind
 from oms.domain.stock_ops import AdjustmentLine, CountLine
 from oms.services.idempotency import request_fingerprint
@@ -73,11 +74,12 @@ def _new_sku(sku: SkuIn) -> NewSku:
         attributes=dict(sku.attributes),
         category_id=sku.categoryId,
         points_price=sku.pointsPrice,
-        handling=sku.handling.value,
+        handling=HandlingClass.VIRTUAL.value if sku.virtual else sku.handling.value,
         cross_border=sku.crossBorder,
         member_prices={tier: price.money() for tier, price in sku.memberPrices.items()},
         freight_template_id=sku.freightTemplateId,
         low_stock_threshold=sku.lowStockThreshold,
+        virtual=sku.virtual.spec() if sku.virtual else None,
     )
 
 
@@ -385,6 +387,8 @@ def update_sku(skuId: str, body: Annotated[SkuPatch, Body()], ifMatch: IfMatch =
         changes["attributes"] = dict(changes["attributes"])
     if "memberPrices" in changes:
         changes["memberPrices"] = {tier: price.money() for tier, price in changes["memberPrices"].items()}
+    if "virtual" in changes:
+        changes["virtual"] = changes["virtual"].spec()
     sku = services.catalog.update_sku(skuId, changes, if_match(app))
     return Response(200, "application/json", answer(Sku, sku), etag(sku["version"]))
 

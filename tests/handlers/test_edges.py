@@ -129,6 +129,17 @@ STAFF_ONLY = {
 }
 # A valid body per request model, so an over-long path id meets the store, not a schema error.
 VALID_BODIES: dict[str, Any] = {
+    "CodeUploadIn": {"file": "CODE-0001\n"},
+    "DeliveryIn": {},
+    "ActivationIn": {},
+    "VoucherActionIn": {"reason": "probe"},
+    "RevealIn": {"reason": "probe"},
+    "RedemptionIn": {},
+    "VerificationIn": {"code": "CODE-0001"},
+    "ChannelStoreIn": {"name": "T", "channelType": "taobao", "orderingUserId": "u", "redemptionDomain": "r.test"},
+    "ChannelStorePatch": {"name": "T"},
+    "ChannelStoreStatusIn": {"enabled": True, "reason": "probe"},
+    "ChannelImportIn": {"file": "channelOrderNo,skuId,quantity\nX,TEE-M,1\n"},
     "StoreIn": DEMO_STORE,
     "FreightTemplateIn": BY_WEIGHT,
     "ProductPatch": {"name": "Tee"},

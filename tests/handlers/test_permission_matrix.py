@@ -76,6 +76,7 @@ SIGNED_IN = {
     "POST /orders/{orderId}/release",
     "GET /orders/{orderId}/shipments",
     "GET /orders/{orderId}/timeline",
+    "GET /orders/{orderId}/vouchers",
     "GET /promotions",
     "GET /promotions/{promotionId}",
     "GET /refunds",

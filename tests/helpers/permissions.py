@@ -48,6 +48,12 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.ORDER_HOLD,
         P.ORDER_CREATE_MANUAL,
         P.ORDER_EDIT,
+        P.VIRTUAL_CODES,
+        P.VIRTUAL_DELIVER,
+        P.VIRTUAL_REVEAL,
+        P.VIRTUAL_VERIFY,
+        P.CHANNEL_MANAGE,
+        P.CHANNEL_READ,
     },
     # Support opens cases for shoppers, decides for any store and arbitrates for the platform.
     Role.SUPPORT: {
@@ -68,6 +74,9 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.ORDER_HOLD,
         P.ORDER_CREATE_MANUAL,
         P.ORDER_EDIT,
+        P.VIRTUAL_DELIVER,  # 电商发货, activation, freeze, reject
+        P.VIRTUAL_REVEAL,  # 复制卡密 / 复制链接 for a shopper's problem (audited)
+        P.CHANNEL_READ,  # the e-commerce order list and the daily checks
     },
     # The warehouse books returns in and inspects them.
     Role.WAREHOUSE: {
@@ -98,6 +107,7 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.EXPORT_CREATE,
         P.STATS_READ,
         P.ORDER_NOTE,
+        P.CHANNEL_READ,  # channel balances and findings (the daily balance check)
     },
     # Merchant staff work on their stores' orders only (the services scope every one of these): read,
     # ship, decide after-sales cases, export, statistics. Quoting is open to every signed-in role.
@@ -110,6 +120,9 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.STATS_READ,
         P.PERSONAL_DATA_SHIP_TO,
         P.STOCK_READ,
+        P.VIRTUAL_CODES,  # their virtual SKUs' code pools
+        P.VIRTUAL_DELIVER,  # their stores' virtual goods
+        P.VIRTUAL_VERIFY,  # 核销 at their counter
     },
     Role.CUSTOMER: {
         P.ORDER_PLACE,

@@ -30,6 +30,7 @@ from oms.config import Settings
 
 if TYPE_CHECKING:
     from oms.adapters.carriers import CarrierWebhooks
+    from oms.adapters.channels import ChannelGateway
     from oms.adapters.notifier import Notifier
     from oms.adapters.outbox import OutboxRelay
     from oms.adapters.providers.base import PaymentProvider
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from oms.services.carriers import CarrierSettingsService
     from oms.services.catalog import CatalogService
     from oms.services.categories import CategoryService
+    from oms.services.channels import ChannelService
     from oms.services.exports import ExportService
     from oms.services.freight import FreightService
     from oms.services.fulfilment import FulfilmentService
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
     from oms.services.stock_ops import StockOperations
     from oms.services.timeline import TimelineService
     from oms.services.timers import OrderTimers
+    from oms.services.virtual_goods import VirtualGoodsService
     from oms.store.records import OrderRecord, RefundRecord
     from oms.store.transactions import Transaction
 
@@ -87,6 +90,7 @@ class Adapters:
     notifier: Notifier | None = None  # email (SES) and SMS (SNS); `SENDER_EMAIL` from the environment
     users: UserDirectory | None = None  # the identity provider's accounts (Cognito's pool, `USER_POOL_ID`)
     user_groups: GroupMembership | None = None  # group membership for the post-confirmation trigger
+    channels: ChannelGateway | None = None  # the sales channels' connector (`OMS_CHANNEL_URL` from the environment)
 
 
 _lock = threading.Lock()
@@ -119,6 +123,17 @@ def warehouse() -> WarehouseGateway:
     from oms.adapters.warehouse import warehouse_from_environment
 
     return warehouse_from_environment()
+
+
+def channel_gateway() -> ChannelGateway:
+    """The sales channels' connector: the configured one (the local stack's sandbox), else one from the
+    environment (ChannelUnavailable when none is configured)."""
+    configured = _adapters.channels
+    if configured is not None:
+        return configured
+    from oms.adapters.channels import gateway_from_environment
+
+    return gateway_from_environment()
 
 
 def carrier_webhooks() -> CarrierWebhooks:
@@ -304,6 +319,28 @@ class Services:
         )
 
     @cached_property
+    def channels(self) -> ChannelService:
+        """Channel stores, their sync with the channel, channel orders (callbacks, imports), daily checks."""
+        from oms.services.channels import ChannelService
+
+        return ChannelService(self.orders, channel_gateway)
+
+    @cached_property
+    def virtual_goods(self) -> VirtualGoodsService:
+        """Code pools, deliveries of virtual goods, redemption, verification, activation, revocation."""
+        from oms.services.virtual_goods import ChildDelivery, VirtualGoodsService
+        from oms.store.channels import get_store
+        from oms.store.orders import OrderRepository
+
+        def channel_domain(store_id: str) -> str | None:
+            item = get_store(store_id)
+            return None if item is None else item.redemptionDomain
+
+        return VirtualGoodsService(
+            OrderRepository(), ChildDelivery(self.fulfilment.add_virtual_delivered), channel_domain
+        )
+
+    @cached_property
     def desk(self) -> OrderDeskService:
         """Notes, recorded communications, the special flag and staff holds (oms.services.order_desk)."""
         from oms.services.order_desk import OrderDeskService
@@ -325,7 +362,13 @@ class Services:
         whose flow did not act, and their sweeper."""
         from oms.services.timers import OrderTimers
 
-        return OrderTimers(self.orders, self.fulfilment, self.payments, self.after_sales)
+        return OrderTimers(
+            self.orders,
+            self.fulfilment,
+            self.payments,
+            self.after_sales,
+            activations=lambda: self.virtual_goods.activate_due(),
+        )
 
     @cached_property
     def stock_movements(self) -> StockMovements:
@@ -358,7 +401,9 @@ class Services:
             refile_category_products,
             reindex_product,
             resume_case_flow,
+            revoke_refunded_goods,
             settle_case,
+            settle_channel_order,
             settle_refunds,
             start_case_flow,
             start_export_job,
@@ -377,12 +422,17 @@ class Services:
                 # The request that committed these already tried; this is the try that needs no request (a
                 # store fault fails its record; a refund the provider cannot take yet is the sweeper's, with
                 # backoff).
-                EventType.ORDER_CANCELLED: [finish_cancel(payments)],
+                EventType.ORDER_CANCELLED: [finish_cancel(payments), settle_channel_order(self.channels)],
+                EventType.ORDER_COMPLETED: [settle_channel_order(self.channels)],
+                EventType.ORDER_CLOSED: [
+                    revoke_refunded_goods(self.virtual_goods),
+                    settle_channel_order(self.channels),
+                ],
                 EventType.CHILD_ORDER_CANCELLED: [settle_refunds(payments)],
                 EventType.PAYMENT_ANOMALY: [settle_refunds(payments)],
                 EventType.CASE_OPENED: [start_case_flow(self.after_sales)],
                 EventType.CASE_UPDATED: [resume_case_flow(self.after_sales)],
-                EventType.REFUND_SUCCEEDED: [settle_case(self.after_sales)],
+                EventType.REFUND_SUCCEEDED: [settle_case(self.after_sales), revoke_refunded_goods(self.virtual_goods)],
                 EventType.EXPORT_REQUESTED: [
                     start_export_job(StepFunctionsExportJob(self.settings.export_job_state_machine_arn))
                 ],

@@ -17,6 +17,7 @@ from oms.api.schemas import (
     SingleLine,
     Strict,
 )
+from oms.api.virtual_schemas import VirtualSpecIn
 from oms.domain.catalog import StockAdjustmentReason, StockPolicy
 from oms.domain.errors import InvalidRequest
 from oms.domain.freight import MAX_REGIONS, MAX_RULES, FreeShipping, FreightBasis, FreightRule, FreightTemplate, Steps
@@ -85,6 +86,7 @@ class SkuIn(Strict):
     memberPrices: MemberPrices = {}  # noqa: RUF012 (a pydantic field: each instance gets a copy)
     freightTemplateId: Id | None = None  # one of its store's freight templates (None: the store's default)
     lowStockThreshold: int | None = Field(default=None, ge=0, le=10_000_000)  # null: the store's default
+    virtual: VirtualSpecIn | None = None  # a virtual good: delivered as a code, a link or a service (no parcel)
 
 
 class ProductIn(Strict):
@@ -128,6 +130,7 @@ class SkuPatch(Strict):
     memberPrices: MemberPrices | None = None  # replaces them all ({}: none)
     freightTemplateId: Id | None = None  # null: back to the store's default template
     lowStockThreshold: int | None = Field(default=None, ge=0, le=10_000_000)  # null: back to the store's default
+    virtual: VirtualSpecIn | None = None  # how a virtual SKU is delivered (a physical SKU cannot become virtual)
 
 
 class StockAdjustmentIn(Strict):

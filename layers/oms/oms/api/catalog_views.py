@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from oms.api.schemas import MoneyOut, Page, View
+from oms.api.virtual_schemas import VirtualSpecOut
 from oms.domain.catalog import SkuStatus, StockAdjustmentReason, StockPolicy
 from oms.domain.images import ImageState
 from oms.domain.payment import LatePaymentPolicy
@@ -75,6 +76,7 @@ class Sku(View):
     available: int
     lowStockThreshold: int | None = Field(description="The SKU's own alert level (null: its store's default).")
     stockState: StockState = Field(description="sold_out at 0 available, low at or under the alert level.")
+    virtual: VirtualSpecOut | None = Field(default=None, description="A virtual good's delivery (null: physical).")
     version: int
     images: list[ProductImage] = Field(default_factory=list, description="The SKU's READY images, ordered.")
 

@@ -52,6 +52,9 @@ CASE_ID = IdKind("case id", r"^[0-9A-Za-z]+$", ULID_LENGTH + 2, "at most 28 lett
 # numbers other channels bring.
 ORDER_NUMBER = IdKind("order number", r"^[0-9A-Za-z]+$", 32, "1-32 letters and digits")
 
+# A redemption link's token: 32 URL-safe base64 characters (24 random bytes).
+REDEMPTION_TOKEN = IdKind("token", r"^[A-Za-z0-9_-]+$", 64, "16-64 letters, digits, _ and -")
+
 PATH_IDS: dict[str, IdKind] = {
     "orderNumber": ORDER_NUMBER,
     "caseId": CASE_ID,
@@ -75,6 +78,7 @@ PATH_IDS: dict[str, IdKind] = {
     "categoryId": ULID_ID,  # a store's category
     "freightTemplateId": NAME_ID,  # a store's freight template (named by staff)
     "kind": NAME_ID,  # a risk blacklist (oms.domain.risk.ListKind)
+    "token": REDEMPTION_TOKEN,  # a redemption link's token (oms.services.virtual_goods)
 }
 
 

@@ -27,6 +27,7 @@ class Sku:
     weight_grams: int
     status: SkuStatus = SkuStatus.ACTIVE
     freight_template_id: str | None = None  # None: the store's default template
+    virtual: bool = False  # a virtual good (oms.domain.virtual_goods): no freight, no parcel
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class NewSku:
     member_prices: dict[str, Money] = field(default_factory=dict)  # tier id -> unit price (SKU currency)
     freight_template_id: str | None = None  # None: the store's default freight template
     low_stock_threshold: int | None = None  # its alert level (None: the store's default)
+    virtual: dict[str, object] | None = None  # oms.domain.virtual_goods.VirtualSpec.to_json() (None: physical)
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,8 @@ class EventType(StrEnum):
     # What search shows of a product may have changed (name, attributes, status, category, SKU prices or
     # status): its search entries are rewritten after the commit (oms.services.product_search).
     PRODUCT_CHANGED = "ProductChanged"
+    # A delivery took a virtual SKU's code pool to or under its alert level (once per crossing): staff are alerted.
+    CODE_POOL_LOW = "CodePoolLow"
 
 
 @dataclass(frozen=True)
@@ -359,3 +361,11 @@ def product_changed(product_id: str, sku_ids: Sequence[str] = ()) -> OutboxEvent
     if sku_ids:
         detail["skuIds"] = sorted(sku_ids)
     return OutboxEvent(EventType.PRODUCT_CHANGED, detail)
+
+
+# ---------------------------------------------------------------- virtual goods
+def code_pool_low(sku_id: str, store_id: str, *, available: int, threshold: int) -> OutboxEvent:
+    """A delivery took the SKU's code pool from above its alert level to at or under it."""
+    return OutboxEvent(
+        EventType.CODE_POOL_LOW, {"skuId": sku_id, "storeId": store_id, "available": available, "threshold": threshold}
+    )

@@ -640,7 +640,13 @@ def _shipping(
 ) -> None:
     """Step 5: per-store fees from the templates on the goods amount after discounts, then waivers."""
     for store_id in dict.fromkeys(line.store_id for line in work.lines):
-        lines = [i for i in work.indexes if work.lines[i].store_id == store_id]
+        lines = [
+            i
+            for i in work.indexes
+            if work.lines[i].store_id == store_id and not skus[work.lines[i].sku_id].virtual  # no parcel, no freight
+        ]
+        if not lines:
+            continue
         policy = policies[store_id]
         items = [
             FreightItem(

@@ -66,6 +66,12 @@ class Permission(StrEnum):
     ORDER_HOLD = "order:hold"  # put a paid order on hold, and release a staff hold
     ORDER_CREATE_MANUAL = "order:create-manual"  # an order placed by staff for a shopper (POST /admin/orders)
     ORDER_EDIT = "order:edit"  # change an unpaid order's items, address or price (PATCH /orders/{orderId})
+    VIRTUAL_CODES = "virtual:codes"  # upload and list a virtual SKU's code pool (masked)
+    VIRTUAL_DELIVER = "virtual:deliver"  # deliver an order's virtual goods; activate, freeze, reject vouchers
+    VIRTUAL_REVEAL = "virtual:reveal"  # copy an order's codes and links in clear (audited)
+    VIRTUAL_VERIFY = "virtual:verify"  # verify a code on use (POST /verifications)
+    CHANNEL_MANAGE = "channel:manage"  # channel stores: create, edit, enable/disable, sync; import channel orders
+    CHANNEL_READ = "channel:read"  # channel stores, their balances and findings, e-commerce orders, daily checks
 
 
 # Which roles hold which permission. Every signed-in role may price a cart (a quote changes nothing).
@@ -132,6 +138,12 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.NOTIFICATION_SETTINGS: frozenset({Role.ADMIN}),
     # Operators, finance and support read the platform's statistics; merchants their stores' series.
     Permission.STATS_READ: frozenset({Role.ADMIN, Role.SUPPORT, Role.FINANCE, Role.MERCHANT}),
+    Permission.VIRTUAL_CODES: frozenset({Role.ADMIN, Role.MERCHANT}),
+    Permission.VIRTUAL_DELIVER: frozenset({Role.ADMIN, Role.SUPPORT, Role.MERCHANT}),
+    Permission.VIRTUAL_REVEAL: frozenset({Role.ADMIN, Role.SUPPORT}),
+    Permission.VIRTUAL_VERIFY: frozenset({Role.ADMIN, Role.MERCHANT}),
+    Permission.CHANNEL_MANAGE: frozenset({Role.ADMIN}),
+    Permission.CHANNEL_READ: frozenset({Role.ADMIN, Role.SUPPORT, Role.FINANCE}),
     # Who may change who may do what: admin, always (`oms.domain.roles` refuses to take it away).
     Permission.ROLES_MANAGE: frozenset({Role.ADMIN}),
     # Blacklists and limits decide who may buy at all: admin's. Reviewing a suspicious paid order (approve, or

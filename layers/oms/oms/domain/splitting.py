@@ -5,7 +5,8 @@ Rules, applied in this order:
 1. **Merchant, warehouse, border, handling.** Lines are grouped by merchant (`store_id`, first-seen
    order), then by warehouse (first-seen order within the merchant), then domestic before cross-border
    (never mixed in one child), then handling: the NORMAL lines of a group share one child; every
-   FRAGILE, BULKY or HAZARDOUS line ships alone. Handling never splits a line.
+   FRAGILE, BULKY or HAZARDOUS line ships alone; the VIRTUAL lines of a group share one child (delivered as
+   codes, links or services, never in a parcel). Handling never splits a line.
 2. **Cross-border limit.** A cross-border group whose total, in the limit's currency, is over the
    per-order limit (5000 CNY) is packed first-fit-decreasing into as few children as that packing
    gives, each within the limit; a line may then be split by quantity. Each amount and points key of
@@ -51,6 +52,7 @@ class HandlingClass(StrEnum):
     FRAGILE = "fragile"
     BULKY = "bulky"
     HAZARDOUS = "hazardous"
+    VIRTUAL = "virtual"  # virtual goods (oms.domain.virtual_goods): delivered as codes, links or services
 
 
 AMOUNT_KEYS = ("original", "shipping", "goodsDiscount", "shippingDiscount", "pointsValue", "balance")
@@ -310,8 +312,11 @@ def _groups(lines: Sequence[SplitLine]) -> list[_Group]:
             normal = tuple(line for line in same_border if line.handling is HandlingClass.NORMAL)
             if normal:
                 groups.append(_Group(store_id, warehouse_id, cross_border, HandlingClass.NORMAL, normal))
+            virtual = tuple(line for line in same_border if line.handling is HandlingClass.VIRTUAL)
+            if virtual:  # delivered together, never in a parcel
+                groups.append(_Group(store_id, warehouse_id, cross_border, HandlingClass.VIRTUAL, virtual))
             for line in same_border:
-                if line.handling is not HandlingClass.NORMAL:  # ships alone
+                if line.handling not in (HandlingClass.NORMAL, HandlingClass.VIRTUAL):  # ships alone
                     groups.append(_Group(store_id, warehouse_id, cross_border, line.handling, (line,)))
     return groups
 

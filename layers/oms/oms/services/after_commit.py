@@ -227,3 +227,35 @@ def count_product_sales(search: ProductIndexing) -> AfterCommitAction:
         search.count_sales(event.event_id, list(event.detail.get("lines") or ()))
 
     return count
+
+
+class RefundedGoods(Protocol):
+    def revoke_refunded(self, order_id: str) -> int: ...
+
+
+def revoke_refunded_goods(goods: RefundedGoods) -> AfterCommitAction:
+    """RefundSucceeded / OrderClosed → the vouchers of the refunded units (codes, links, services) are
+    revoked, from the order's committed refunds (idempotent: it counts what is revoked already)."""
+
+    def revoke(event: CommittedEvent) -> None:
+        order_id = event.detail.get("orderId")
+        if isinstance(order_id, str):
+            goods.revoke_refunded(order_id)
+
+    return revoke
+
+
+class ChannelSettlement(Protocol):
+    def settle(self, order_id: str, status: str) -> bool: ...
+
+
+def settle_channel_order(channels: ChannelSettlement) -> AfterCommitAction:
+    """OrderCompleted / OrderClosed / OrderCancelled → a channel order leaves its store's unsettled list
+    (what a store's disable waits for)."""
+
+    def settle(event: CommittedEvent) -> None:
+        order_id, status = event.detail.get("orderId"), event.detail.get("status")
+        if isinstance(order_id, str) and isinstance(status, str):
+            channels.settle(order_id, status)
+
+    return settle

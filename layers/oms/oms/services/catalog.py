@@ -187,6 +187,10 @@ class CatalogService:
             raise InvalidRequest("a SKU keeps its store's currency", field="price.currency")
         if "memberPrices" in changes:
             check_member_prices(changes["memberPrices"], price or current.price, field="memberPrices")
+        if "virtual" in changes and current.virtual is None:
+            raise InvalidRequest("a physical SKU cannot become virtual: create a virtual SKU", field="virtual")
+        if current.virtual is not None and changes.get("handling") not in (None, "virtual"):
+            raise InvalidRequest("a virtual SKU is handled as virtual", field="handling")
         if not self.repository.update_sku(
             sku_id, changes, current.version, self._now(), store_id=current.store_id, product_id=current.product_id
         ):

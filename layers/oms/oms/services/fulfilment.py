@@ -532,6 +532,23 @@ class FulfilmentService:
         add_parent_move(tx, record.header, move, now)
         return target
 
+    def add_virtual_delivered(
+        self, tx: Transaction, record: OrderRecord, child: ChildRecord, actor: Actor, now: str
+    ) -> OrderStatus:
+        """A virtual child order's last unit delivered (oms.services.virtual_goods): the child is DELIVERED
+        and the parent follows, in the delivery's transaction (auto-confirm is armed as for a parcel)."""
+        add_child_update(tx, child, now, status=ChildStatus.DELIVERED)
+        children = _children_with(record, child, ChildStatus.DELIVERED)
+        return self._move_parent(
+            tx,
+            record,
+            children,
+            actor,
+            now,
+            reason=f"child {child.childId} delivered (virtual goods)",
+            event=partial(child_order_delivered, child_order_id=child.childId, shipment_id="virtual"),
+        )
+
     def shipments_of(self, actor: Actor, order_id: str) -> dict[str, Any]:
         """Every parcel of an order (or of one child) with its tracking timeline."""
         record = self.orders.get_order(order_id)

@@ -470,11 +470,15 @@ class OrderService:
                 # accounts) take one more read on this path.
                 probe = self.risk.checkout_probe(actor, shipping_address, device, with_coupons=bool(request.coupons))
                 risk_rows = self.risk.probe_rows(probe)
-        if shipping_address is None:
-            raise InvalidRequest("a shipping address is needed")
 
         where = Destination.of_address(shipping_address)
         priced, coupons = self._price(customer_id, lines, inputs, request, manual, destination=where)
+        virtual_only = all(
+            inputs.logistics.get(line.sku_id, (HandlingClass.NORMAL, False))[0] is HandlingClass.VIRTUAL
+            for line in lines
+        )
+        if shipping_address is None and not (virtual_only and extra is not None):
+            raise InvalidRequest("a shipping address is needed")
         if extra is not None:
             extra.check(priced)
         refuse_shortages(priced, inputs.available)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from oms.domain.clock import utcnow
 from oms.domain.errors import InvalidRequest
 from oms.domain.reporting import Granularity, Period
-from oms.services import report_finance, report_inventory, report_sales, report_settlement
+from oms.services import report_daily_checks, report_finance, report_inventory, report_sales, report_settlement
 from oms.services.reconciliation import reconciliation_report
 from oms.services.reports import ReportOutput
 
@@ -64,6 +64,7 @@ REPORTS: dict[str, ReportBuilder] = {
     "settlement-daily": ReportBuilder(Granularity.DAY, report_settlement.settlement_report),
     "inventory-daily": ReportBuilder(Granularity.DAY, report_inventory.inventory_report),
     "inventory-monthly": ReportBuilder(Granularity.MONTH, report_inventory.inventory_report),
+    "daily-checks": ReportBuilder(Granularity.DAY, report_daily_checks.daily_checks_report),
     # The bill day of each provider (China time for Alipay and WeChat, UTC for the card processor).
     "reconciliation-alipay": ReportBuilder(Granularity.DAY, reconciliation_report("alipay")),
     "reconciliation-wechat": ReportBuilder(Granularity.DAY, reconciliation_report("wechat")),

@@ -65,7 +65,9 @@ class OrderTimers:
         *,
         limit: int = SWEEP_LIMIT,
         refund_limit: int = REFUND_SWEEP_LIMIT,
+        activations: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
+        self.activations = activations  # delayed service activations due (oms.services.virtual_goods)
         self.orders = orders
         self.fulfilment = fulfilment
         self.payments = payments
@@ -101,6 +103,8 @@ class OrderTimers:
             report["refund"] = self._sweep(keys.DUE_REFUND, now, self.retry_refund, time_left_ms, self.refund_limit)
         if self.cases is not None:
             report["case"] = self._sweep_cases(now, time_left_ms)
+        if self.activations is not None:
+            report["activation"] = self.activations()
         return report
 
     def _sweep_cases(self, now: str, time_left_ms: Callable[[], int] | None) -> dict[str, Any]:

@@ -102,6 +102,7 @@ def sku_domain(item: SkuItem) -> Sku:
         weight_grams=int(item.weightGrams),
         status=SkuStatus(item.status),
         freight_template_id=item.freightTemplateId,
+        virtual=item.virtual is not None,
     )
 
 
@@ -181,6 +182,7 @@ class SkuRecord:
     freight_template_id: str | None = None  # None: the store's default template
     low_stock_threshold: int | None = None  # its own alert level (None: the store's)
     stock_state: str = StockState.SOLD_OUT.value  # with its own level, else the store's
+    virtual: dict[str, Any] | None = None  # its delivery (oms.domain.virtual_goods.VirtualSpec); None: physical
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,7 @@ def _sku_record(item: SkuItem, stock: StockItem | None, store_threshold: int | N
         freight_template_id=item.freightTemplateId,
         low_stock_threshold=own,
         stock_state=stock_state(available, own if own is not None else store_threshold).value,
+        virtual=dict(item.virtual) if item.virtual is not None else None,
     )
 
 
@@ -476,6 +479,7 @@ class CatalogRepository:
             memberPrices={tier: price.to_dict() for tier, price in new_sku.member_prices.items()} or None,
             freightTemplateId=new_sku.freight_template_id,
             lowStockThreshold=new_sku.low_stock_threshold,
+            virtual=new_sku.virtual,
             status=SkuStatus.ACTIVE.value,
             version=1,
             createdAt=now,
@@ -660,6 +664,8 @@ class CatalogRepository:
                 actions.append(SkuItem.price.set(MoneyAttribute.of(value)))
             elif name == "handling":
                 actions.append(SkuItem.handling.set(str(value)))
+            elif name == "virtual":
+                actions.append(SkuItem.virtual.set(value))
             elif name == "crossBorder":
                 actions.append(SkuItem.crossBorder.set("true" if value else "false"))
             elif name == "memberPrices":

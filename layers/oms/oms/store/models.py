@@ -285,6 +285,7 @@ class SkuItem(Item, discriminator="Sku"):
     memberPrices = JSONAttribute(null=True)  # {"<tierId>": Money.to_dict()} in the SKU's currency
     freightTemplateId = UnicodeAttribute(null=True)  # its store's freight template (None: the store's default)
     lowStockThreshold = NumberAttribute(null=True)  # its alert level (None: the store's); copied on its stock item
+    virtual = JSONAttribute(null=True)  # a virtual good's delivery (oms.domain.virtual_goods.VirtualSpec)
     status = UnicodeAttribute()
     version = NumberAttribute()
     createdAt = UnicodeAttribute()
@@ -409,7 +410,7 @@ class OrderItem(Item, discriminator="Order"):
     shipping = MoneyAttribute()
     discount = MoneyAttribute()
     total = MoneyAttribute()
-    shippingAddress = JSONAttribute()
+    shippingAddress = JSONAttribute(null=True)  # None: an order of virtual goods only (nothing ships)
     note = UnicodeAttribute(null=True)
     paymentDeadline = UnicodeAttribute()
     cancellation = JSONAttribute(null=True)
@@ -1046,3 +1047,163 @@ class CustomerAddressItem(Item, discriminator="CustomerAddress"):
     version = NumberAttribute()
     createdAt = UnicodeAttribute()
     updatedAt = UnicodeAttribute()
+
+
+# ---------------------------------------------------------------- sales channels and virtual goods
+class ChannelStoreItem(Item, discriminator="ChannelStore"):
+    """A channel store (oms.domain.channels): `CHANNELSTORE#<id>/META`, listed in sort order through GSI1
+    `CHANNELSTORES` / `<sortOrder>#<storeId>`. `placed` counts its orders (a disable is conditional on it:
+    no order slips in between the unsettled-orders check and the switch)."""
+
+    storeId = UnicodeAttribute()
+    name = UnicodeAttribute()
+    channelType = UnicodeAttribute()
+    orderingUserId = UnicodeAttribute()
+    redemptionDomain = UnicodeAttribute()
+    connectedAccount = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()  # ChannelStoreStatus
+    sortOrder = NumberAttribute()
+    searchText = UnicodeAttribute()  # name, domain and user id, lower case: what the list's `q` matches
+    secret = UnicodeAttribute()  # the callback signing secret, AES-GCM sealed (oms.adapters.sealing)
+    placed = NumberAttribute()
+    lastSync = JSONAttribute(null=True)  # the latest sync: at, account, channel balance, ours, difference
+    version = NumberAttribute()
+    createdAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+
+
+class ChannelOrderItem(Item, discriminator="ChannelOrder"):
+    """`CHANNELORDER#<storeId>#<channelOrderNo>/META`: the platform order a channel order became (the
+    deduplication of callbacks and imports), by number through GSI1 `CHANNELORDERNO#<no>`; while the order
+    is unsettled also GSI3 `CHANNELOPEN#<storeId>` / `<createdAt>#<orderId>`."""
+
+    storeId = UnicodeAttribute()
+    channelOrderNo = UnicodeAttribute()
+    orderId = UnicodeAttribute()
+    fingerprint = UnicodeAttribute()
+    via = UnicodeAttribute()  # callback | import
+    createdAt = UnicodeAttribute()
+    settledAt = UnicodeAttribute(null=True)
+
+
+class ChannelFindingItem(Item, discriminator="ChannelFinding"):
+    """A difference a sync found: `CHANNELSTORE#<id>/FINDING#<at>#<findingId>`, all stores' newest first
+    through GSI2 `CHANNELFINDINGS` / `<at>#<findingId>`."""
+
+    findingId = UnicodeAttribute()
+    storeId = UnicodeAttribute()
+    kind = UnicodeAttribute()  # balance | account
+    details = JSONAttribute()
+    at = UnicodeAttribute()
+
+
+class CodePoolItem(Item, discriminator="CodePool"):
+    """A virtual SKU's code pool counters: `CODEPOOL#<skuId>/META` (`available` never below zero: an
+    assignment is conditional on it)."""
+
+    skuId = UnicodeAttribute()
+    storeId = UnicodeAttribute()
+    available = NumberAttribute()
+    assigned = NumberAttribute()
+    uploaded = NumberAttribute()
+    updatedAt = UnicodeAttribute()
+
+
+class PoolCodeItem(Item, discriminator="PoolCode"):
+    """One code of a pool: `CODEPOOL#<skuId>/CODE#<codeId>`; while AVAILABLE also GSI1 `CODEFREE#<skuId>` /
+    `<codeId>` (the sparse list assignment reads). `sealed` is the code under AES-GCM; `digest` its keyed
+    hash (the lookup item `CODE#<digest>` finds it for verification and refuses a second upload)."""
+
+    skuId = UnicodeAttribute()
+    codeId = UnicodeAttribute()
+    sealed = UnicodeAttribute()
+    digest = UnicodeAttribute()
+    masked = UnicodeAttribute()
+    status = UnicodeAttribute()  # AVAILABLE | ASSIGNED
+    codeExpiresAt = UnicodeAttribute(null=True)
+    orderId = UnicodeAttribute(null=True)
+    voucherId = UnicodeAttribute(null=True)
+    uploadedAt = UnicodeAttribute()
+    uploadedBy = UnicodeAttribute()
+
+
+class CodeDigestItem(Item, discriminator="CodeDigest"):
+    """`CODE#<digest>/META`: which pool code (or link voucher) a code is, so a verification finds it by the
+    code alone and an upload cannot add a code twice."""
+
+    skuId = UnicodeAttribute()
+    codeId = UnicodeAttribute(null=True)
+    orderId = UnicodeAttribute(null=True)
+    voucherId = UnicodeAttribute(null=True)
+
+
+class VoucherItem(Item, discriminator="Voucher"):
+    """One delivered unit (oms.domain.virtual_goods): `VOUCHERS#<orderId>/V#<voucherId>`; a service waiting
+    for a delayed activation also GSI4 `DUE#ACTIVATION#<shard>` / `<activateAt>#<orderId>#<voucherId>`."""
+
+    voucherId = UnicodeAttribute()  # <lineNo:03d>-<unit:03d>
+    orderId = UnicodeAttribute()
+    lineNo = NumberAttribute()
+    skuId = UnicodeAttribute()
+    storeId = UnicodeAttribute()  # the merchant store of the SKU
+    kind = UnicodeAttribute()
+    state = UnicodeAttribute()
+    before = UnicodeAttribute(null=True)  # FROZEN / PENDING_AFTER_SALES: the state it returns to
+    sealed = UnicodeAttribute(null=True)  # the code (pool code, or the code a redeemed link gave), sealed
+    masked = UnicodeAttribute(null=True)
+    digest = UnicodeAttribute(null=True)
+    codeId = UnicodeAttribute(null=True)
+    token = UnicodeAttribute(null=True)  # links: the redemption token (its lookup item is REDEEM#<token>)
+    url = UnicodeAttribute(null=True)
+    validUntil = UnicodeAttribute(null=True)
+    activateAt = UnicodeAttribute(null=True)
+    activatedAt = UnicodeAttribute(null=True)
+    redeemedAt = UnicodeAttribute(null=True)
+    redeemedBy = UnicodeAttribute(null=True)
+    verifiedAt = UnicodeAttribute(null=True)
+    verifiedBy = UnicodeAttribute(null=True)
+    verifiedKey = UnicodeAttribute(null=True)  # "<subject>:<Idempotency-Key>" of the verification (its replay)
+    reason = UnicodeAttribute(null=True)  # a freeze, rejection or revocation's reason
+    deliveredAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+    version = NumberAttribute()
+
+
+class RedemptionLinkItem(Item, discriminator="RedemptionLink"):
+    """`REDEEM#<token>/META`: the voucher a redemption link opens."""
+
+    orderId = UnicodeAttribute()
+    voucherId = UnicodeAttribute()
+
+
+class EcomOrderItem(Item, discriminator="EcomOrder"):
+    """The e-commerce order list's row of an order with virtual goods (seed 004's 电商订单): `ECOM#<orderId>/
+    META`, rewritten by every change of its vouchers. Indexes: GSI1 `ECOMORDERS#<source>` and GSI2
+    `ECOMSTORE#<channelStoreId or merchant storeId>`, both by `<createdAt>#<orderId>`; GSI3 `ECOMSTAGE#<stage>`
+    / `<stageSince>#<orderId>` (the daily checks' "older than 24 h")."""
+
+    orderId = UnicodeAttribute()
+    orderNumber = UnicodeAttribute()
+    source = UnicodeAttribute()
+    channelStoreId = UnicodeAttribute(null=True)
+    channelOrderNo = UnicodeAttribute(null=True)
+    storeIds = JSONAttribute()
+    customerId = UnicodeAttribute()
+    products = JSONAttribute()  # [{skuId, name, quantity, kind}]
+    units = NumberAttribute()
+    delivered = NumberAttribute()
+    stage = UnicodeAttribute()
+    stageSince = UnicodeAttribute()
+    states = JSONAttribute()  # {state: count}
+    redemption = UnicodeAttribute(null=True)  # PENDING | REDEEMED (links)
+    verification = UnicodeAttribute(null=True)  # PENDING | VERIFIED
+    afterSales = UnicodeAttribute(null=True)  # PENDING while a voucher waits on a case
+    link = UnicodeAttribute(null=True)  # the first redemption link
+    reason = UnicodeAttribute(null=True)  # the latest refund / rejection reason
+    redeemedAt = UnicodeAttribute(null=True)
+    deletedAt = UnicodeAttribute(null=True)  # soft-deleted (test / invalid orders): out of the lists
+    deletedBy = UnicodeAttribute(null=True)
+    createdAt = UnicodeAttribute()
+    updatedAt = UnicodeAttribute()
+    version = NumberAttribute()

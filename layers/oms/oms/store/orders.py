@@ -576,7 +576,7 @@ class OrderRepository:
         order_number: str,
         customer_id: str,
         priced: PricedOrder,
-        shipping_address: dict[str, Any],
+        shipping_address: dict[str, Any] | None,
         note: str | None,
         created: StatusChange,
         payment_deadline: str,
@@ -650,7 +650,7 @@ class OrderRepository:
             risk=risk,
             skuIds=distinct(line.sku_id for line in priced.lines),
             productIds=distinct(line.product_id for line in priced.lines),
-            contactKeys=contact_keys(shipping_address.get("phone"), email),
+            contactKeys=contact_keys((shipping_address or {}).get("phone"), email),
             crossBorderQuota=cross_border_quota,
         )
         if paid is not None:

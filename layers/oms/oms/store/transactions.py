@@ -47,6 +47,10 @@ class Part(StrEnum):
     BALANCE = "balance"
     CASE = "case"
     CATEGORY = "category"  # a node of a store's category tree (oms.store.categories)
+    CHANNEL = "channel"  # a channel store (oms.store.channels)
+    CHANNEL_ORDER = "channel-order"  # a channel order number's row (its deduplication)
+    CODE = "code"  # a pool code, or a code's digest row (oms.store.virtual_goods)
+    ECOM = "ecom"  # an order's row in the e-commerce order list
     CASE_POINTER = "case-pointer"
     CHILD = "child"
     COUPON = "coupon"
@@ -72,11 +76,13 @@ class Part(StrEnum):
     PAID = "paid"  # the paid row of an order (oms.store.order_search)
     OUTBOX = "outbox"
     POINTS = "points"
+    POOL = "pool"  # a virtual SKU's code pool counters
     POINTS_ENTRY = "points-entry"
     PRODUCT = "product"
     PROFILE = "profile"  # a shopper's profile
     QUOTA = "quota"
     REFUND = "refund"
+    REDEMPTION = "redemption"  # a redemption link's row
     REMINDER = "reminder"  # the payment reminder of one deadline
     RISK = "risk"  # a risk control row (oms.store.risk): a rate window, a daily total, a blacklist entry
     SETTINGS = "settings"
@@ -91,6 +97,7 @@ class Part(StrEnum):
     TEMPLATE = "template"
     TRACKING = "tracking"
     TREE = "tree"  # a store's category count
+    VOUCHER = "voucher"  # a delivered unit of a virtual good (oms.store.virtual_goods)
 
 
 # A `Part`, or `(Part, key)`. Typed as any hashable so that a plain string equal to a part's value

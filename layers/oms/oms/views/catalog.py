@@ -46,6 +46,7 @@ def sku_view(sku: SkuRecord, images: list[ImageRecord] | None = None, image_base
         "crossBorder": sku.cross_border,
         "memberPrices": {tier: price.to_dict() for tier, price in sku.member_prices.items()},
         "freightTemplateId": sku.freight_template_id,
+        "virtual": sku.virtual,
         "status": sku.status,
         "available": sku.available,
         "lowStockThreshold": sku.low_stock_threshold,
