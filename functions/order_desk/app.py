@@ -33,6 +33,9 @@ BATCH_PERMISSIONS = (
     Permission.ORDER_CANCEL_ANY,
     Permission.SHIPMENT_CREATE,
     Permission.PAYMENT_REVIEW,
+    Permission.VIRTUAL_DELIVER,
+    Permission.AFTER_SALES_DECIDE,
+    Permission.CHANNEL_MANAGE,
 )
 
 

@@ -16,7 +16,7 @@ import pytest
 from oms.adapters.sealing import new_key
 from oms.domain.clock import to_rfc3339, utcnow
 
-from tests.handlers.conftest import ADDRESS, ADMIN, SUPPORT, Api, give_balance, load_function
+from tests.handlers.conftest import ADDRESS, ADMIN, SUPPORT, Api, adapters, give_balance, load_function
 from tests.helpers.fulfilment import paid_order
 from tests.helpers.handlers import environments
 from tests.helpers.table import table_snapshot
@@ -356,3 +356,137 @@ def test_a_refund_revokes_the_refunded_units(virtual: Api, orders_api: Api) -> N
     assert service.revoke_refunded(order["orderId"]) == 0  # idempotent
     outcomes = [verify(virtual, c, key=f"k-{c}")[0] for c in codes]
     assert sorted(outcomes) == [200, 409]
+
+
+BATCH = "POST /orders/batch"
+
+
+def batch(action: str, order_ids: list[str], key: str, who: dict[str, Any] = ADMIN, **more: Any) -> Any:
+    desk = Api(load_function("order_desk"))
+    status, _, body = desk(
+        "POST",
+        "/orders/batch",
+        route=BATCH,
+        headers={"Idempotency-Key": key},
+        body={"action": action, "orderIds": order_ids, **more},
+        **who,
+    )
+    assert status == 200, body
+    return body
+
+
+def test_a_batch_delivery_answers_each_order(virtual: Api, orders_api: Api) -> None:
+    assert upload(virtual, "CARD", codes_text(1))[0] == 201
+    first = paid_order(orders_api, [("CARD", 1)], key="k1")
+    link = paid_order(orders_api, [("VIP", 1)], key="k2")
+    result = batch("deliver", [first["orderId"], link["orderId"], "01J9ZZZZZZZZZZZZZZZZZZZZZZ"], "b1", who=SUPPORT)
+    outcome = {r["orderId"]: r for r in result["results"]}
+    assert outcome[first["orderId"]]["status"] == "succeeded"
+    assert outcome[link["orderId"]]["status"] == "succeeded"
+    assert outcome["01J9ZZZZZZZZZZZZZZZZZZZZZZ"]["problem"]["status"] == 404
+    assert (result["succeeded"], result["failed"]) == (2, 1)
+
+
+def test_a_batch_delivery_meets_an_empty_pool_for_one_order_only(
+    virtual: Api, orders_api: Api, catalog_api: Api
+) -> None:
+    assert upload(virtual, "CARD", codes_text(1))[0] == 201
+    catalog_api(
+        "POST",
+        "/skus/CARD/stock-adjustments",
+        route="POST /skus/{skuId}/stock-adjustments",
+        path_parameters={"skuId": "CARD"},
+        body={"delta": 1, "reason": "stocktake_correction"},
+        **ADMIN,
+    )
+    orders = [paid_order(orders_api, [("CARD", 1)], key=f"k{n}") for n in range(2)]
+    result = batch("deliver", [o["orderId"] for o in orders], "b2", who=SUPPORT)
+    statuses = sorted(r["status"] for r in result["results"])
+    assert statuses == ["failed", "succeeded"]
+    failed = next(r for r in result["results"] if r["status"] == "failed")
+    assert failed["problem"]["type"] == "urn:oms:problem:code-pool-empty"
+
+
+def test_batch_delete_takes_only_settled_orders_and_an_admin_restores_them(virtual: Api, orders_api: Api) -> None:
+    from oms import wiring
+
+    kept = paid_order(orders_api, [("VIP", 1)], key="k1")
+    gone = paid_order(orders_api, [("VIP", 1)], key="k2")
+    for order in (kept, gone):
+        deliver(virtual, order["orderId"])
+    payments = Api(load_function("payments"))
+    status, _, _ = payments(
+        "POST",
+        f"/orders/{gone['orderId']}/refunds",
+        route="POST /orders/{orderId}/refunds",
+        path_parameters={"orderId": gone["orderId"]},
+        headers={"Idempotency-Key": "r1"},
+        body={
+            "childOrderId": gone["children"][0]["childOrderId"],
+            "lines": [{"lineNo": 1, "quantity": 1}],
+            "reason": "customer_request",
+        },
+        sub="fin-1",
+        roles=("finance",),
+    )
+    assert status == 201
+    wiring.services().virtual_goods.revoke_refunded(gone["orderId"])
+    result = batch("delete", [kept["orderId"], gone["orderId"]], "d1", reason="test orders")
+    outcome = {r["orderId"]: r for r in result["results"]}
+    assert outcome[gone["orderId"]]["status"] == "succeeded"
+    assert outcome[kept["orderId"]]["problem"]["type"] == "urn:oms:problem:order-not-deletable"
+    channels = Api(load_function("channels"))
+    listed = channels("GET", "/ecommerce-orders", **ADMIN)[2]["items"]
+    assert [r["orderId"] for r in listed] == [kept["orderId"]]
+    deleted = channels("GET", "/ecommerce-orders", query={"deleted": "true"}, **ADMIN)[2]["items"]
+    assert [r["orderId"] for r in deleted] == [gone["orderId"]] and deleted[0]["reason"] == "refunded"
+    desk = Api(load_function("order_desk"))
+    status, _, _ = desk(
+        "POST",
+        "/orders/batch",
+        route=BATCH,
+        headers={"Idempotency-Key": "x"},
+        body={"action": "restore", "orderIds": [gone["orderId"]], "reason": "a mistake"},
+        **SUPPORT,
+    )
+    assert status == 403
+    batch("restore", [gone["orderId"]], "d2", reason="a mistake")
+    listed = channels("GET", "/ecommerce-orders", **ADMIN)[2]["items"]
+    assert {r["orderId"] for r in listed} == {kept["orderId"], gone["orderId"]}
+
+
+def test_an_open_case_holds_the_vouchers_and_a_batch_rejection_returns_them(virtual: Api, orders_api: Api) -> None:
+    from oms import wiring
+
+    from tests.helpers.cases import Flow
+
+    assert upload(virtual, "CARD", codes_text(2))[0] == 201
+    order = paid_order(orders_api, [("CARD", 1)])
+    deliver(virtual, order["orderId"])
+    cases = Api(load_function("after_sales"))
+    with adapters(case_flow=Flow()):
+        status, _, case = cases(
+            "POST",
+            f"/orders/{order['orderId']}/after-sales",
+            route="POST /orders/{orderId}/after-sales",
+            path_parameters={"orderId": order["orderId"]},
+            headers={"Idempotency-Key": "c1"},
+            body={
+                "childOrderId": order["children"][0]["childOrderId"],
+                "type": "refund_only",
+                "lines": [{"lineNo": 1, "quantity": 1}],
+                "reason": "not_received",
+            },
+            sub="cust-1",
+            roles=("customer",),
+        )
+        assert status == 201, case
+        service = wiring.services().virtual_goods
+        assert service.follow_cases(order["orderId"]) == 1
+        code = reveal(virtual, order["orderId"])["vouchers"][0]["code"]
+        status, _, refused = verify(virtual, code)
+        expect_problem(status, refused, 409, "code-not-usable")
+        result = batch("after-sales", [order["orderId"]], "a1", decision="reject", reason="the code works")
+        assert result["succeeded"] == 1, result
+        assert service.follow_cases(order["orderId"]) == 1
+    assert verify(virtual, code, key="v9")[0] == 200

@@ -354,7 +354,15 @@ class Services:
         by the risk side (`RiskService.decide`, as its own route does)."""
         from oms.services.batches import BatchService
 
-        return BatchService(self.desk, self.orders, self.payments, self.fulfilment, risk=self.risk)
+        return BatchService(
+            self.desk,
+            self.orders,
+            self.payments,
+            self.fulfilment,
+            risk=self.risk,
+            virtual=self.virtual_goods,
+            cases=self.after_sales,
+        )
 
     @cached_property
     def timers(self) -> OrderTimers:
@@ -397,6 +405,7 @@ class Services:
             arm_payment_timeout,
             count_product_sales,
             finish_cancel,
+            hold_for_cases,
             rearm_payment_timeout,
             refile_category_products,
             reindex_product,
@@ -430,8 +439,8 @@ class Services:
                 ],
                 EventType.CHILD_ORDER_CANCELLED: [settle_refunds(payments)],
                 EventType.PAYMENT_ANOMALY: [settle_refunds(payments)],
-                EventType.CASE_OPENED: [start_case_flow(self.after_sales)],
-                EventType.CASE_UPDATED: [resume_case_flow(self.after_sales)],
+                EventType.CASE_OPENED: [start_case_flow(self.after_sales), hold_for_cases(self.virtual_goods)],
+                EventType.CASE_UPDATED: [resume_case_flow(self.after_sales), hold_for_cases(self.virtual_goods)],
                 EventType.REFUND_SUCCEEDED: [settle_case(self.after_sales), revoke_refunded_goods(self.virtual_goods)],
                 EventType.EXPORT_REQUESTED: [
                     start_export_job(StepFunctionsExportJob(self.settings.export_job_state_machine_arn))

@@ -40,7 +40,10 @@ class BatchIn(Strict):
     """One action on up to 100 orders. The action's fields: `review` — `decision` (approve | reject) and
     `reason`; `cancel` — `reason` (optional); `ship` — `carrier` and `trackingNumbers` (one per id: an order
     with one child order to ship, or a child order id); `flag` / `unflag` — `flag` (special) and `reason`
-    (optional); `hold` / `release-hold` — `reason`; `note` — `note` (as `POST /orders/{orderId}/notes`)."""
+    (optional); `hold` / `release-hold` — `reason`; `note` — `note` (as `POST /orders/{orderId}/notes`);
+    `deliver` — nothing (the order's virtual goods); `after-sales` — `decision` and `reason` (the order's
+    cases waiting for a decision); `delete` / `restore` — `reason` (a cancelled or closed order out of, or back
+    into, the e-commerce order list)."""
 
     action: Annotated[BatchAction, Field(strict=False)]
     orderIds: list[OrderId] = Field(min_length=1, max_length=MAX_BATCH_ORDERS)
@@ -70,6 +73,10 @@ class BatchIn(Strict):
             BatchAction.HOLD: {"reason"},
             BatchAction.RELEASE_HOLD: {"reason"},
             BatchAction.NOTE: {"note"},
+            BatchAction.DELIVER: set(),
+            BatchAction.AFTER_SALES: {"decision", "reason"},
+            BatchAction.DELETE: {"reason"},
+            BatchAction.RESTORE: {"reason"},
         }[action]
         allowed = wanted | {
             BatchAction.CANCEL: {"reason"},

@@ -20,6 +20,10 @@ class BatchAction(StrEnum):
     HOLD = "hold"
     RELEASE_HOLD = "release-hold"
     NOTE = "note"
+    DELIVER = "deliver"  # an order's virtual goods (电商发货)
+    AFTER_SALES = "after-sales"  # the decision on the order's cases waiting for one (售后处理): approve or reject
+    DELETE = "delete"  # soft: a cancelled or closed order leaves the e-commerce order list (批量删除)
+    RESTORE = "restore"  # an admin brings a deleted order back
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class BatchRequest:
     action: BatchAction
     order_ids: list[str]
     reason: str | None = None
-    approve: bool | None = None  # review
+    approve: bool | None = None  # review, after-sales
     flag: OrderFlag = OrderFlag.SPECIAL  # flag, unflag
     note: BatchNote | None = None  # note
     carrier: str | None = None  # ship

@@ -259,3 +259,19 @@ def settle_channel_order(channels: ChannelSettlement) -> AfterCommitAction:
             channels.settle(order_id, status)
 
     return settle
+
+
+class CaseHolds(Protocol):
+    def follow_cases(self, order_id: str) -> int: ...
+
+
+def hold_for_cases(goods: CaseHolds) -> AfterCommitAction:
+    """CaseOpened / CaseUpdated → the vouchers of lines an open case covers wait for it (PENDING_AFTER_SALES),
+    and return when it ends without a refund (from the order's committed cases; idempotent)."""
+
+    def follow(event: CommittedEvent) -> None:
+        order_id = event.detail.get("orderId")
+        if isinstance(order_id, str):
+            goods.follow_cases(order_id)
+
+    return follow

@@ -85,6 +85,11 @@ DELIVERED_CHILDREN = frozenset({ChildStatus.DELIVERED.value, ChildStatus.COMPLET
 MAX_EVIDENCE = 9
 
 
+class NothingToDecide(Conflict):
+    slug = "nothing-to-decide"
+    title = "No case of the order waits for a decision"
+
+
 class CaseFlow(Protocol):
     """The case's Step Functions execution (oms.adapters.workflows.StepFunctionsCaseFlow)."""
 
@@ -707,6 +712,20 @@ class AfterSalesService:
             raise
         self.resume_flow(moved, case)
         return moved
+
+    def decide_open(self, actor: Actor, order_id: str, approve: bool, reason: str) -> tuple[str, ...]:
+        """The batch's 售后处理: approve or reject each of the order's cases waiting for a decision (as
+        `POST /after-sales/{caseId}/approve|reject` would); 409 `nothing-to-decide` when none waits."""
+        record = self.orders.get_order(order_id)
+        if record is None:
+            raise NotFound(f"order {order_id} not found")
+        waiting = tuple(c.caseId for c in record.cases if c.step == CaseStep.DECISION.value)
+        if not waiting:
+            raise NothingToDecide(f"no after-sales case of order {order_id} waits for a decision")
+        action = CaseAction.APPROVE if approve else CaseAction.REJECT
+        for case_id in waiting:
+            self.act(actor, case_id, action, note=reason)
+        return waiting
 
     # ---------------------------------------------------------------- the return parcel
     def return_tracking(self, case_id: str, notice: TrackingNotice) -> str:

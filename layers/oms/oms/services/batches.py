@@ -1,5 +1,6 @@
-"""Batch actions on orders (issue 13 item 7): review, cancel, ship, flag, unflag, hold, release-hold or note
-up to `MAX_BATCH_ORDERS` orders in one request, answered with a result per order.
+"""Batch actions on orders (issue 13 item 7, issue 15 item 5): review, cancel, ship, flag, unflag, hold,
+release-hold, note, deliver (virtual goods), after-sales (decide the waiting cases), delete or restore (the
+e-commerce order list) up to `MAX_BATCH_ORDERS` orders in one request, answered with a result per order.
 
 Each order is its own atomic, audited transaction, made by the same service method as the single-order
 route (`OrderDeskService`, `OrderService.cancel`, `PaymentService.review`, `FulfilmentService.ship`, the
@@ -56,6 +57,10 @@ PERMISSION: dict[BatchAction, Permission | None] = {
     BatchAction.HOLD: Permission.ORDER_HOLD,
     BatchAction.RELEASE_HOLD: Permission.ORDER_HOLD,
     BatchAction.NOTE: Permission.ORDER_NOTE,
+    BatchAction.DELIVER: Permission.VIRTUAL_DELIVER,
+    BatchAction.AFTER_SALES: Permission.AFTER_SALES_DECIDE,
+    BatchAction.DELETE: Permission.CHANNEL_MANAGE,
+    BatchAction.RESTORE: Permission.CHANNEL_MANAGE,
 }
 
 
@@ -64,6 +69,20 @@ class RiskReviews(Protocol):
     cancels it), as its own route makes it."""
 
     def decide(self, actor: Actor, order_id: str, approve: bool, reason: str) -> dict[str, Any]: ...
+
+
+class VirtualGoods(Protocol):
+    """oms.services.virtual_goods.VirtualGoodsService, as the batch uses it."""
+
+    def deliver(self, actor: Actor, order_id: str, activate_at: str | None = None) -> dict[str, Any]: ...
+
+    def set_deleted(self, actor: Actor, order_id: str, deleted: bool, reason: str) -> dict[str, Any]: ...
+
+
+class CaseDecisions(Protocol):
+    """oms.services.after_sales.AfterSalesService, as the batch uses it."""
+
+    def decide_open(self, actor: Actor, order_id: str, approve: bool, reason: str) -> tuple[str, ...]: ...
 
 
 class NothingToReview(Conflict):
@@ -105,7 +124,11 @@ class BatchService:
         fulfilment: FulfilmentService,
         risk: RiskReviews,
         clock: Callable[[], datetime] = utcnow,
+        virtual: VirtualGoods | None = None,
+        cases: CaseDecisions | None = None,
     ) -> None:
+        self.virtual = virtual
+        self.cases = cases
         self.desk = desk
         self.orders = orders
         self.payments = payments
@@ -185,6 +208,15 @@ class BatchService:
         elif action is BatchAction.RELEASE_HOLD:
             assert reason is not None
             self.desk.release_hold(actor, order_id, reason)
+        elif action is BatchAction.DELIVER:
+            assert self.virtual is not None
+            self.virtual.deliver(actor, order_id)
+        elif action in (BatchAction.DELETE, BatchAction.RESTORE):
+            assert self.virtual is not None and reason is not None
+            self.virtual.set_deleted(actor, order_id, action is BatchAction.DELETE, reason)
+        elif action is BatchAction.AFTER_SALES:
+            assert self.cases is not None and request.approve is not None and reason is not None
+            self.cases.decide_open(actor, order_id, request.approve, reason)
         elif action is BatchAction.CANCEL:
             self.orders.cancel(actor, order_id, reason)
         elif action is BatchAction.SHIP:

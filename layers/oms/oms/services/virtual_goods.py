@@ -85,6 +85,11 @@ class OrderNotDeliverable(Conflict):
     title = "The order cannot be delivered now"
 
 
+class OrderNotDeletable(Conflict):
+    slug = "order-not-deletable"
+    title = "Only cancelled or closed orders are deleted"
+
+
 class LinkNotFound(NotFound):
     slug = "link-not-found"
     title = "No such redemption link"
@@ -805,6 +810,78 @@ class VirtualGoodsService:
             "verifiedAt": item.verifiedAt or "",
             "verifiedBy": item.verifiedBy or "",
         }
+
+    # ---------------------------------------------------------------- soft delete (批量删除)
+    def set_deleted(self, actor: Actor, order_id: str, deleted: bool, reason: str) -> dict[str, Any]:
+        """Take a cancelled or closed order (a test or invalid order: nothing left to settle) out of the
+        e-commerce order list, or bring it back; audited, idempotent. The order itself is untouched."""
+        if not actor.can(Permission.CHANNEL_MANAGE):
+            raise Forbidden("admins delete and restore e-commerce orders")
+        record = self._order(actor, order_id)
+        if deleted and record.status not in (OrderStatus.CANCELLED, OrderStatus.CLOSED):
+            raise OrderNotDeletable(
+                f"only cancelled or closed orders are deleted; this one is {record.status.value}",
+                orderStatus=record.status.value,
+            )
+        for _attempt in range(5):
+            row = store.ecom_order(order_id)
+            if row is None:
+                raise NotFound(f"order {order_id} is not in the e-commerce order list")
+            if bool(row.deletedAt) is deleted:
+                return ecom_view(row)
+            now = self._now()
+            after = replace(
+                row,
+                deletedAt=now if deleted else None,
+                deletedBy=actor.subject if deleted else None,
+                updatedAt=now,
+                version=row.version + 1,
+            )
+            tx = Transaction()
+            store.add_ecom_put(tx, after, row.version)
+            add_audit(
+                tx,
+                f"ORDER#{order_id}",
+                "ecom.delete" if deleted else "ecom.restore",
+                actor=actor,
+                now=now,
+                before={"deletedAt": row.deletedAt},
+                after={"deletedAt": after.deletedAt},
+                reason=reason,
+            )
+            try:
+                tx.commit()
+            except TransactionCancelled as cancelled:
+                if cancelled.failed(Part.ECOM):
+                    continue
+                raise
+            return ecom_view(after)
+        raise Conflict("the order's row kept changing; try again")
+
+    # ---------------------------------------------------------------- after-sales hold the vouchers
+    def follow_cases(self, order_id: str) -> int:
+        """Vouchers of lines an open after-sales case covers wait for it (PENDING_AFTER_SALES, remembering
+        their state); when no open case covers them any more they return (a refund revokes them instead).
+        From the order's committed cases; idempotent. Returns how many moved."""
+        record = self.orders.get_order(order_id)
+        if record is None or not any(c.handling == HandlingClass.VIRTUAL.value for c in record.children):
+            return 0
+        ended = {"REJECTED", "RESOLVED", "CANCELLED", "CLOSED"}
+        held: set[int] = set()
+        for case in record.cases:
+            if case.status not in ended:
+                held.update(int(line["lineNo"]) for line in (case.lines or []) if "lineNo" in line)
+        waiting = VoucherState.PENDING_AFTER_SALES
+
+        def change(item: Voucher) -> dict[str, Any] | None:
+            state = VoucherState(item.state)
+            if item.lineNo in held and state is not waiting and waiting in _next(state):
+                return {"state": waiting.value, "before": state.value}
+            if item.lineNo not in held and state is waiting:
+                return {"state": item.before or VoucherState.PENDING_VERIFICATION.value, "before": None}
+            return None
+
+        return len(self._move(Actor.system("after-sales"), order_id, change, action="virtual.after-sales"))
 
     # ---------------------------------------------------------------- refunds revoke
     def revoke_refunded(self, order_id: str) -> int:
