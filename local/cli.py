@@ -18,7 +18,7 @@ from types import FrameType
 
 from .core.functions import FunctionLoadError
 from .core.template import TemplateError
-from .oms.seed import DEMO_PRODUCTS, DEMO_STORE_ID, DEMO_USERS, SeedError
+from .oms.seed import DEMO_CHANNEL_USER, DEMO_PRODUCTS, DEMO_STORE_ID, DEMO_USERS, SeedError
 from .stack import EXPLORER_PATH, LOCAL_PARAMETER_DEFAULTS, LocalStack
 
 
@@ -88,6 +88,12 @@ def banner(stack: LocalStack) -> str:
         skus = sum(len(product["skus"]) for product in DEMO_PRODUCTS)
         lines.append(f"  Demo store    {DEMO_STORE_ID}: {len(DEMO_PRODUCTS)} products, {skus} SKUs")
         lines.append("  Pricing       promotion spend 200 save 50, points 100 = 1.00, coupon code WELCOME10")
+    channel = stack.oms.channel_seed
+    if channel is not None:
+        lines.append(
+            f"  Channel store {channel.store_id} (Tmall, orders as {DEMO_CHANNEL_USER}, balance 1000.00 CNY; "
+            "virtual SKUs GIFT-100 codes, VIP-MONTH link, CLOUD-1Y service)"
+        )
     lines += ["", "Demo users (tokens signed by this run's key; more from POST /_local/token):"]
     lines.append(f"export OMS_API={api}")
     tokens = stack.demo_tokens

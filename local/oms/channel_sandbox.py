@@ -42,6 +42,15 @@ class SandboxChannels:
         with self._lock:
             self._stores[store_id].balance = balance
 
+    def book_charge(self, store_id: str, answer: dict[str, Any] | None) -> None:
+        """The channel's own ledger: an order the platform placed and charged is taken from its figure."""
+        charged = (answer or {}).get("charged")
+        if not charged or (answer or {}).get("status") != "created":
+            return
+        with self._lock:
+            found = self._stores[store_id]
+            found.balance = Money(found.balance.amount - int(charged["amount"]), found.balance.currency)
+
     def set_account(self, store_id: str, account: str) -> None:
         with self._lock:
             self._stores[store_id].account = account

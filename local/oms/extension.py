@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import urllib.error
 import urllib.request
@@ -23,15 +24,19 @@ from typing import Any
 
 from oms import wiring
 from oms.adapters.carriers import CarrierWebhooks
+from oms.adapters.sealing import KEY_ENV as SEALING_KEY_ENV
+from oms.adapters.sealing import new_key as new_sealing_key
+from oms.domain.money import Money
 from oms.domain.payment import PaymentMethod
 
 from ..core.extension import LocalRoute
 from ..core.stack import Stack
+from .channel_sandbox import SandboxChannels
 from .logistics_sandbox import CARRIERS, CarrierSandbox, generate_carrier_secrets
 from .notifications import RecordingNotifier
 from .payment_sandbox import Sandbox, SandboxError, SandboxPaymentClosed
 from .routes import NoSignUpTrigger, account_routes, image_routes, sandbox_routes
-from .seed import DEMO_USERS, SeedError, SeedResult, seed, seed_notifications
+from .seed import DEMO_USERS, ChannelSeed, SeedError, SeedResult, seed, seed_channels, seed_notifications
 from .users import LocalUserDirectory
 from .warehouse_sandbox import SandboxWarehouse
 
@@ -58,6 +63,7 @@ class _SharedLogistics:
     _keys: dict[str, bytes] | None = None
     _warehouse: SandboxWarehouse | None = None
     _directory: LocalUserDirectory | None = None
+    _channels: SandboxChannels | None = None
     _users = 0
 
     @classmethod
@@ -67,8 +73,20 @@ class _SharedLogistics:
                 cls._keys = generate_carrier_secrets(CARRIERS)
                 cls._warehouse = SandboxWarehouse()
                 cls._directory = LocalUserDirectory()
+                cls._channels = SandboxChannels()
+            # Codes and channel secrets are sealed at rest with this process's key (SEALING_KEY_SECRET_ARN on
+            # AWS); the moto state lives as long as the process, and so does the key.
+            os.environ.setdefault(SEALING_KEY_ENV, new_sealing_key())
             cls._users += 1
             return dict(cls._keys), cls._warehouse
+
+    @classmethod
+    def channels(cls) -> SandboxChannels:
+        """The process's sandbox sales channel."""
+        with cls._lock:
+            if cls._channels is None:
+                cls._channels = SandboxChannels()
+            return cls._channels
 
     @classmethod
     def directory(cls) -> LocalUserDirectory:
@@ -87,6 +105,7 @@ class _SharedLogistics:
                 cls._keys = None
                 cls._warehouse = None
                 cls._directory = None
+                cls._channels = None
                 wiring.reset()  # the last stack is gone: the functions' adapters are the environment's again
 
 
@@ -133,6 +152,7 @@ class OmsExtension:
         self._adapters_before = wiring.Adapters()
         self._notifier: RecordingNotifier | None = None
         self._users: LocalUserDirectory | None = None
+        self.channel_seed: ChannelSeed | None = None
 
     def routes(self) -> list[LocalRoute]:
         return [*sandbox_routes(self), *account_routes(self), *image_routes(self)]
@@ -174,6 +194,7 @@ class OmsExtension:
             notifier=notifier,
             users=self._users,
             user_groups=self._users,
+            channels=_SharedLogistics.channels(),
         )
         wiring.configure(self._adapters)
 
@@ -195,6 +216,10 @@ class OmsExtension:
             self.seed_result = seed(stack.base_url, self._demo_tokens["admin"], headers=stack.starting_headers)
             if any(route.path == "/me/notification-preferences" for route in stack.template.routes):
                 seed_notifications(stack.base_url, self._demo_tokens, headers=stack.starting_headers)
+            if any(route.path == "/channel-stores" for route in stack.template.routes):
+                demo = seed_channels(stack.base_url, self._demo_tokens["admin"], headers=stack.starting_headers)
+                self.channel_seed = demo
+                self.channels.connect(demo.store_id, demo.secret, demo.account, Money(demo.balance, "CNY"))
 
     def on_stop(self) -> None:
         if self._adapters is not None and wiring.adapters() is self._adapters:
@@ -410,6 +435,29 @@ class OmsExtension:
         """The warehouse hands the parcel to the carrier: interception fails from now on."""
         self.warehouse.hand_over(child_order_id)
         return {"childOrderId": child_order_id, "handedOver": True}
+
+    @property
+    def channels(self) -> SandboxChannels:
+        return _SharedLogistics.channels()
+
+    def sandbox_channel_order(self, store_id: str, order: dict[str, Any], *, tamper: bool = False) -> dict[str, Any]:
+        """The sandbox channel signs `order` with the store's secret and posts it to the store's callback;
+        the channel's answer (status and body)."""
+        headers, raw = self.channels.signed_order(store_id, order)
+        if tamper:
+            raw = raw + b" "
+        request = urllib.request.Request(
+            f"{self.stack.base_url}/callbacks/channels/{store_id}", data=raw, headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, text = response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read().decode()
+        answer = json.loads(text) if text else None
+        if status == 200:
+            self.channels.book_charge(store_id, answer)
+        return {"status": status, "answer": answer}
 
     def sandbox_warehouse_state(self, child_order_id: str) -> dict[str, Any]:
         return self.warehouse.state(child_order_id)

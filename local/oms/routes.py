@@ -11,6 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from oms.domain.fulfilment import TrackingStatus
+from oms.domain.money import Money
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -43,6 +44,30 @@ def aware_timestamp(text: str) -> dt.datetime | None:
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+class SandboxChannelConnect(_Body):
+    secret: StrictStr = Field(min_length=8, max_length=200)
+    account: StrictStr = Field(min_length=1, max_length=120)
+    balance: StrictInt = Field(ge=0, le=10**12)
+    currency: StrictStr = Field(default="CNY", pattern="^[A-Z]{3}$")
+
+
+class SandboxChannelBalance(_Body):
+    amount: StrictInt = Field(ge=0, le=10**12)
+    currency: StrictStr = Field(default="CNY", pattern="^[A-Z]{3}$")
+
+
+class SandboxChannelLine(_Body):
+    skuId: StrictStr = Field(min_length=1, max_length=64)
+    quantity: StrictInt = Field(ge=1, le=99)
+
+
+class SandboxChannelOrder(_Body):
+    channelOrderNo: StrictStr = Field(min_length=1, max_length=64)
+    lines: list[SandboxChannelLine] = Field(min_length=1, max_length=20)
+    buyer: StrictStr | None = Field(default=None, max_length=120)
+    tamper: StrictBool = False  # the body changed after signing: the API must refuse it (401)
 
 
 class SandboxPayment(_Body):
@@ -252,7 +277,38 @@ def sandbox_routes(oms: OmsExtension) -> list[LocalRoute]:
             return problem(404, "sandbox-not-running", "Not Found", str(error))
         return json_response(200, {"items": items})
 
+    def channel(request: LocalRequest, *, what: str) -> Response:
+        """The sandbox sales channel: connect a store (its callback secret), set the balance it reports,
+        send a signed order callback, or show what it holds."""
+        store_id = request.params["store_id"]
+        channels = oms.channels
+        if what == "state":
+            state = channels.state(store_id)
+            if state is None:
+                return problem(404, "sandbox-channel-not-found", "Not Found", f"store {store_id} is not connected")
+            return json_response(200, state)
+        if what == "connect":
+            connect = parse_body(SandboxChannelConnect, request.body, what="sandbox channel connection")
+            channels.connect(store_id, connect.secret, connect.account, Money(connect.balance, connect.currency))
+            return json_response(200, channels.state(store_id))
+        if channels.state(store_id) is None:
+            return problem(404, "sandbox-channel-not-found", "Not Found", f"store {store_id} is not connected")
+        if what == "balance":
+            balance = parse_body(SandboxChannelBalance, request.body, what="sandbox channel balance")
+            channels.set_balance(store_id, Money(balance.amount, balance.currency))
+            return json_response(200, channels.state(store_id))
+        order = parse_body(SandboxChannelOrder, request.body, what="sandbox channel order")
+        body = order.model_dump(exclude={"tamper"}, exclude_none=True)
+        try:
+            return json_response(200, oms.sandbox_channel_order(store_id, body, tamper=order.tamper))
+        except OSError as error:
+            return problem(502, "sandbox-delivery-failed", "Bad Gateway", f"delivery failed: {type(error).__name__}")
+
     return [
+        LocalRoute("GET", "/sandbox/channels/<store_id>", lambda r: channel(r, what="state")),
+        LocalRoute("POST", "/sandbox/channels/<store_id>/connect", lambda r: channel(r, what="connect")),
+        LocalRoute("PUT", "/sandbox/channels/<store_id>/balance", lambda r: channel(r, what="balance")),
+        LocalRoute("POST", "/sandbox/channels/<store_id>/orders", lambda r: channel(r, what="order")),
         LocalRoute("GET", "/outbox/messages", sent_messages),
         LocalRoute("POST", "/sandbox/payments/<payment_id>/pay", pay),
         LocalRoute("POST", "/sandbox/carriers/<carrier>/events", carrier_event),

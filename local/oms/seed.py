@@ -346,3 +346,62 @@ def seed(base_url: str, admin_token: str, *, headers: Mapping[str, str] | None =
         second_store=second_store,
         second_store_products=second_store_products,
     )
+
+
+# ---------------------------------------------------------------- virtual goods and a channel store (issue 15)
+VIRTUAL_PRODUCT: dict[str, Any] = {
+    "storeId": DEMO_STORE_ID,
+    "name": "礼品卡与会员 Gift cards & memberships",
+    "skus": [
+        {
+            **_sku("GIFT-100", "礼品卡 100 元 Gift card 100", 10000, 0, 0),
+            "virtual": {"kind": "code", "lowPoolThreshold": 5},
+        },
+        {**_sku("VIP-MONTH", "会员月卡 VIP month", 3000, 500, 0), "virtual": {"kind": "link", "validDays": 30}},
+        {
+            **_sku("CLOUD-1Y", "云盘年费 Cloud disk, 1 year", 19900, 500, 0),
+            "virtual": {"kind": "service", "activation": "delayed", "delaySeconds": 60},
+        },
+    ],
+}
+DEMO_CODES = 20  # GIFT-100's pool: DEMO-GIFT-0001 … DEMO-GIFT-0020
+DEMO_CHANNEL_USER = "channel-tmall"  # the channel store's front-end ordering user (its balance is the channel's)
+DEMO_CHANNEL_BALANCE = 100000  # 1,000.00 CNY
+DEMO_CHANNEL_ACCOUNT = "tmall-seller-8812"
+
+
+@dataclass
+class ChannelSeed:
+    store_id: str
+    secret: str
+    account: str
+    balance: int
+
+
+def seed_channels(base_url: str, admin_token: str, *, headers: Mapping[str, str] | None = None) -> ChannelSeed:
+    """The virtual goods (a code pool of DEMO_CODES codes, a link, a delayed service) and a Tmall channel
+    store ordering as DEMO_CHANNEL_USER with 1,000.00 of balance; returns what the sandbox channel needs."""
+    api = _Api(base_url, admin_token, dict(headers or {}))
+    _seed_product(api, VIRTUAL_PRODUCT)
+    codes = "code\n" + "".join(f"DEMO-GIFT-{n:04d}\n" for n in range(1, DEMO_CODES + 1))
+    api.call("POST", "/skus/GIFT-100/codes", {"file": codes}, (201,))
+    store = api.call(
+        "POST",
+        "/channel-stores",
+        {
+            "name": "天猫旗舰店 Tmall flagship",
+            "channelType": "tmall",
+            "orderingUserId": DEMO_CHANNEL_USER,
+            "redemptionDomain": "redeem.tmall.example",
+            "connectedAccount": DEMO_CHANNEL_ACCOUNT,
+        },
+        (201,),
+    )
+    api.call(
+        "POST",
+        f"/customers/{DEMO_CHANNEL_USER}/balance/adjustments",
+        {"direction": "credit", "amount": _cny(DEMO_CHANNEL_BALANCE), "reason": "demo channel prepayment"},
+        (201,),
+        idempotency_key="seed-channel-balance",
+    )
+    return ChannelSeed(store["storeId"], store["callbackSecret"], DEMO_CHANNEL_ACCOUNT, DEMO_CHANNEL_BALANCE)

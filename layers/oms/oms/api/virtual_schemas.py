@@ -273,6 +273,7 @@ class ChannelOrderResult(View):
     status: str = Field(description="created, duplicate or failed.")
     orderId: str | None = None
     orderNumber: str | None = None
+    charged: MoneyOut | None = Field(default=None, description="Taken from the channel's balance (created only).")
     problem: dict[str, Any] | None = None
 
 

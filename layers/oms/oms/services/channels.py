@@ -103,6 +103,7 @@ class ChannelPlacement:
         self.store = store_item
         self.order = order
         self.via = via
+        self.charged: Money | None = None
 
     def check(self, priced: PricedOrder) -> None:
         if not priced.total.is_zero():
@@ -110,6 +111,7 @@ class ChannelPlacement:
                 f"the channel's balance is short of the order by {priced.total.amount} minor units",
                 shortfall=priced.total.to_dict(),
             )
+        self.charged = priced.balance
 
     def prepare(self, record: OrderRecord, now: str) -> Callable[[Transaction], None]:
         store_id = self.store.storeId
@@ -427,6 +429,7 @@ class ChannelService:
             raise ChannelStoreDisabled(f"channel store {store_id} is disabled")
         fingerprint = hashlib.sha256(order.fingerprint().encode()).hexdigest()
         actor = Actor.system(f"channel:{store_id}")
+        placement = ChannelPlacement(current, order, via)
         try:
             result = self.orders.place(
                 actor,
@@ -437,7 +440,7 @@ class ChannelService:
                 idempotency_key=order.channel_order_no,
                 fingerprint=fingerprint,
                 request=PricingRequest(balance="max"),
-                extra=ChannelPlacement(current, order, via),
+                extra=placement,
             )
         except IdempotencyKeyReused as error:
             raise ChannelOrderConflict(
@@ -457,12 +460,15 @@ class ChannelService:
                 ) from cancelled
             raise
         body = result.body
-        return {
+        answer = {
             "channelOrderNo": order.channel_order_no,
             "status": "duplicate" if result.replayed else "created",
             "orderId": body["orderId"],
             "orderNumber": body["orderNumber"],
         }
+        if not result.replayed and placement.charged is not None:
+            answer["charged"] = placement.charged.to_dict()  # what the channel's own ledger books
+        return answer
 
     @staticmethod
     def _duplicate(existing: store.ChannelOrder, order: ChannelOrder) -> dict[str, Any]:
