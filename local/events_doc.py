@@ -246,7 +246,9 @@ EXAMPLES: dict[EventType, Callable[[], OutboxEvent]] = {
     EventType.SKU_BACK_IN_STOCK: lambda: events.sku_back_in_stock(
         _SKU, available=20, threshold=5, movement={**_MOVE, "kind": "adjustment", "by": "warehouse-1"}
     ),
-    EventType.CODE_POOL_LOW: lambda: events.code_pool_low("CARD-100", "demo", available=9, threshold=10),
+    EventType.CODE_POOL_LOW: lambda: events.code_pool_low(
+        "GIFT-100", "demo", name="Gift card 100", available=9, threshold=10
+    ),
 }
 
 # What the after-commit function (the table's stream) does with an event, besides the bus's consumers.

@@ -69,7 +69,7 @@ def _examples() -> list[OutboxEvent]:
         events.low_stock(SKU, available=3, threshold=5, movement=MOVE),
         events.sku_sold_out(SKU, available=0, threshold=5, movement=MOVE),
         events.sku_back_in_stock(SKU, available=10, threshold=5, movement=MOVE),
-        events.code_pool_low("CARD", "demo", available=9, threshold=10),
+        events.code_pool_low("CARD", "demo", name="Card", available=9, threshold=10),
     ]
 
 

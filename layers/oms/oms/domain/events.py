@@ -364,8 +364,7 @@ def product_changed(product_id: str, sku_ids: Sequence[str] = ()) -> OutboxEvent
 
 
 # ---------------------------------------------------------------- virtual goods
-def code_pool_low(sku_id: str, store_id: str, *, available: int, threshold: int) -> OutboxEvent:
+def code_pool_low(sku_id: str, store_id: str, *, name: str, available: int, threshold: int) -> OutboxEvent:
     """A delivery took the SKU's code pool from above its alert level to at or under it."""
-    return OutboxEvent(
-        EventType.CODE_POOL_LOW, {"skuId": sku_id, "storeId": store_id, "available": available, "threshold": threshold}
-    )
+    detail = {"skuId": sku_id, "storeId": store_id, "name": name, "available": available, "threshold": threshold}
+    return OutboxEvent(EventType.CODE_POOL_LOW, detail)

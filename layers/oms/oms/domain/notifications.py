@@ -96,6 +96,8 @@ ROUTES: tuple[Route, ...] = (
     # A SKU's stock fell to its alert level, or sold out (once per crossing): its store's staff.
     _route(EventType.LOW_STOCK, S, "staff_low_stock", Category.ALERTS, MAIL, MAIL),
     _route(EventType.SKU_SOLD_OUT, S, "staff_sku_sold_out", Category.ALERTS, MAIL, MAIL),
+    # A virtual SKU's code pool fell to its alert level (once per crossing): upload codes before it is empty.
+    _route(EventType.CODE_POOL_LOW, S, "staff_code_pool_low", Category.ALERTS, MAIL, MAIL),
     # Staff placed an order for the shopper: how to pay it (the link, a bank transfer, or settled offline).
     _route(EventType.MANUAL_ORDER_CREATED, C, "manual_order_created", Category.PAYMENTS, ALL, ALL),
     _route(EventType.ORDER_EDITED, C, "order_edited", Category.ORDERS, ALL, MAIL),

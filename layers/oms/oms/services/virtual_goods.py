@@ -418,7 +418,13 @@ class VirtualGoodsService:
             threshold = specs[sku_id].low_pool_threshold
             if available - n <= threshold < available:
                 low_events.append(
-                    code_pool_low(sku_id, skus[sku_id].store_id, available=available - n, threshold=threshold)
+                    code_pool_low(
+                        sku_id,
+                        skus[sku_id].store_id,
+                        name=skus[sku_id].name,
+                        available=available - n,
+                        threshold=threshold,
+                    )
                 )
         new_items: list[Voucher] = []
         domain = self._domain(order_id)
