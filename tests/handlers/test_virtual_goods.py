@@ -490,3 +490,18 @@ def test_an_open_case_holds_the_vouchers_and_a_batch_rejection_returns_them(virt
         assert result["succeeded"] == 1, result
         assert service.follow_cases(order["orderId"]) == 1
     assert verify(virtual, code, key="v9")[0] == 200
+
+
+def test_a_shopper_buys_virtual_goods_without_an_address_and_nothing_else(virtual: Api, orders_api: Api) -> None:
+    body = {"lines": [{"skuId": "VIP", "quantity": 1}], "balance": "max"}
+    status, _, order = orders_api(
+        "POST", "/orders", sub="cust-1", roles=("customer",), headers={"Idempotency-Key": "v1"}, body=body
+    )
+    assert status == 201 and order["status"] == "PAID" and order["shippingAddress"] is None, order
+    before = table_snapshot()
+    physical = {"lines": [{"skuId": "TEE-M", "quantity": 1}, {"skuId": "VIP", "quantity": 1}]}
+    status, _, problem = orders_api(
+        "POST", "/orders", sub="cust-1", roles=("customer",), headers={"Idempotency-Key": "v2"}, body=physical
+    )
+    expect_problem(status, problem, 422, "validation-failed")
+    assert table_snapshot() == before

@@ -77,7 +77,8 @@ class AddressIn(Strict):
 
 class CheckoutIn(PricingOptionsIn):
     """Where to ship: an address (`shippingAddress`), or one of the caller's saved ones (`shippingAddressId`,
-    `GET /me/addresses`) — exactly one of them."""
+    `GET /me/addresses`) — at most one of them; an order of virtual goods only needs neither (anything else
+    without one is 422 `validation-failed`, field `shippingAddress`)."""
 
     shippingAddress: AddressIn | None = None
     shippingAddressId: Id | None = None
@@ -88,8 +89,8 @@ class CheckoutIn(PricingOptionsIn):
 
     @model_validator(mode="after")
     def _one_address(self) -> CheckoutIn:
-        if (self.shippingAddress is None) == (self.shippingAddressId is None):
-            raise ValueError("give exactly one of shippingAddress and shippingAddressId")
+        if self.shippingAddress is not None and self.shippingAddressId is not None:
+            raise ValueError("give at most one of shippingAddress and shippingAddressId")
         return self
 
 

@@ -449,8 +449,10 @@ class OrderService:
         # manual order is placed by staff for the customer: it is screened by the staff who place it, not here.
         screened = self.risk is not None and extra is None
         probe = None
-        if self.risk is not None and screened and shipping_address is not None:
-            probe = self.risk.checkout_probe(actor, shipping_address, device, with_coupons=bool(request.coupons))
+        if self.risk is not None and screened and (shipping_address is not None or shipping_address_id is None):
+            # No address at all (virtual goods only): the shopper, IP and device are still screened.
+            address = shipping_address or {}
+            probe = self.risk.checkout_probe(actor, address, device, with_coupons=bool(request.coupons))
         extra_keys = () if probe is None else probe.keys
         year = customs_year(self.clock())  # the customs year of the allowance read and charged
         inputs = self._read(
@@ -477,8 +479,8 @@ class OrderService:
             inputs.logistics.get(line.sku_id, (HandlingClass.NORMAL, False))[0] is HandlingClass.VIRTUAL
             for line in lines
         )
-        if shipping_address is None and not (virtual_only and extra is not None):
-            raise InvalidRequest("a shipping address is needed")
+        if shipping_address is None and not virtual_only:
+            raise InvalidRequest("a shipping address is needed", field="shippingAddress")
         if extra is not None:
             extra.check(priced)
         refuse_shortages(priced, inputs.available)
