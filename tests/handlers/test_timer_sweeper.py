@@ -106,10 +106,11 @@ def test_the_sweeper_acts_on_overdue_orders_only_and_reads_only_the_index(
     # Found through the index: one Query per shard and kind on GSI4, no Scan; the rest is the task code
     # (for each of the two orders acted on: reads of its partition, and its one transaction).
     index_queries = [body for name, body in requests if b'"IndexName": "GSI4"' in body]
-    # payment deadlines, auto-confirm, refunds due another try (4 shards each), after-sales case deadlines (1)
-    assert len(index_queries) == 13
+    # payment deadlines, auto-confirm, refunds due another try, delayed activations of virtual goods (4 shards
+    # each), after-sales case deadlines (1)
+    assert len(index_queries) == 17
     assert {json.loads(body)["ExpressionAttributeValues"][":0"]["S"] for body in index_queries} == {
-        f"DUE#{kind}#{shard}" for kind in ("PAYMENT", "CONFIRM", "REFUND") for shard in range(4)
+        f"DUE#{kind}#{shard}" for kind in ("PAYMENT", "CONFIRM", "REFUND", "ACTIVATION") for shard in range(4)
     } | {"DUE#CASE"}
     assert set(calls) == {"dynamodb:Query", "dynamodb:TransactWriteItems"}  # no Scan
     assert calls.count("dynamodb:TransactWriteItems") == 2

@@ -248,7 +248,7 @@ def _erasure(w: World) -> Call:
     who = {"sub": w.key("erased-shopper"), "roles": ("customer",)}
     checkout = {"lines": [{"skuId": "TEE-M", "quantity": 1}], "shippingAddress": ADDRESS}
     order = w.ok("POST /orders", Call("/orders", who, checkout, {"Idempotency-Key": w.key("order")}, 201))
-    w.ok("POST /orders/{orderId}/cancel", Call(f"/orders/{order['orderId']}/cancel", who, {"reason": "x"}))
+    w.ok("POST /orders/{orderId}/cancel", Call(f"/orders/{order['orderId']}/cancel", who, {"reason": "a frozen test"}))
     body = {"reason": "the shopper asked"}
     return Call(f"/customers/{who['sub']}/erasure", ADMIN, body, {"Idempotency-Key": w.key("erase")})
 
@@ -272,6 +272,42 @@ def _image_call(w: World, kind: str) -> Call:
     if kind == "delete":
         return Call(f"/products/{pid}/images/{image['imageId']}", ADMIN)
     return Call(f"/products/{pid}/images/order", ADMIN, {"imageIds": [image["imageId"]]})
+
+
+def _unfreeze(w: World) -> Call:
+    order = w.virtual_order("VLINK", delivered=True)
+    w.ok(
+        "POST /orders/{orderId}/vouchers/freeze",
+        Call(f"/orders/{order}/vouchers/freeze", SUPPORT, {"reason": "a frozen test"}),
+    )
+    return Call(f"/orders/{order}/vouchers/unfreeze", SUPPORT, {"reason": "all is well"})
+
+
+def _link_token(w: World) -> str:
+    order = w.virtual_order("VLINK", delivered=True)
+    vouchers = w.ok("GET /orders/{orderId}/vouchers", Call(f"/orders/{order}/vouchers", SUPPORT))
+    return str(vouchers["vouchers"][0]["url"]).rsplit("/", 1)[1]
+
+
+def _redemption(w: World) -> Call:
+    return Call(f"/redemptions/{_link_token(w)}", CUSTOMER, {})
+
+
+def _verification(w: World) -> Call:
+    order = w.virtual_order("VCODE", delivered=True)
+    revealed = w.ok(
+        "POST /orders/{orderId}/vouchers/reveal",
+        Call(f"/orders/{order}/vouchers/reveal", SUPPORT, {"reason": "for the merchant"}),
+    )
+    code = revealed["vouchers"][0]["code"]
+    return Call("/verifications", ADMIN, {"code": code}, {"Idempotency-Key": w.key("verify")})
+
+
+def _import(w: World) -> Call:
+    w.virtual_skus()
+    store = w.channel_store()
+    text = f"channelOrderNo,skuId,quantity\n{w.key('tm')},VLINK,1\n"
+    return Call(f"/channel-stores/{store}/imports", ADMIN, {"file": text})
 
 
 CASES = [
@@ -720,6 +756,69 @@ CASES = [
         lambda w: Call("/settings/data-retention", ADMIN, {"enabled": True, "closedDays": 365}),
         CONVERGES,
     ),
+    # virtual goods and channels (issue 15)
+    Case(
+        "POST /skus/{skuId}/codes",
+        lambda w: (w.virtual_skus(), Call("/skus/VCODE/codes", ADMIN, {"file": f"{w.key('code')}-ABCD\n"}, status=201))[
+            1
+        ],
+        NEW_REQUEST,  # a retry reports the code as a duplicate
+    ),
+    Case(
+        "POST /orders/{orderId}/deliveries",
+        lambda w: Call(f"/orders/{w.virtual_order('VCODE')}/deliveries", SUPPORT),
+    ),
+    Case(
+        "POST /orders/{orderId}/vouchers/reveal",
+        lambda w: Call(
+            f"/orders/{w.virtual_order('VCODE', delivered=True)}/vouchers/reveal", SUPPORT, {"reason": "asked"}
+        ),
+        NEW_REQUEST,  # every reveal is audited
+    ),
+    Case(
+        "POST /orders/{orderId}/vouchers/activate",
+        lambda w: Call(f"/orders/{w.virtual_order('VSVC', delivered=True)}/vouchers/activate", SUPPORT),
+    ),
+    Case(
+        "POST /orders/{orderId}/vouchers/freeze",
+        lambda w: Call(
+            f"/orders/{w.virtual_order('VLINK', delivered=True)}/vouchers/freeze", SUPPORT, {"reason": "a frozen test"}
+        ),
+    ),
+    Case("POST /orders/{orderId}/vouchers/unfreeze", _unfreeze),
+    Case(
+        "POST /orders/{orderId}/vouchers/reject",
+        lambda w: Call(
+            f"/orders/{w.virtual_order('VLINK', delivered=True)}/vouchers/reject", SUPPORT, {"reason": "a frozen test"}
+        ),
+    ),
+    Case("POST /redemptions/{token}", _redemption, NEW_REQUEST),  # each request counts towards the rate limit
+    Case("POST /verifications", _verification),
+    Case(
+        "POST /channel-stores",
+        lambda w: Call(
+            "/channel-stores",
+            ADMIN,
+            {"name": "Shop", "channelType": "jd", "orderingUserId": w.key("u"), "redemptionDomain": "r.test"},
+            status=201,
+        ),
+        NEW_REQUEST,  # a retry makes another store
+    ),
+    Case(
+        "PATCH /channel-stores/{storeId}",
+        lambda w: Call(f"/channel-stores/{w.channel_store()}", ADMIN, {"name": "Renamed"}),
+        CONVERGES,
+    ),
+    Case(
+        "POST /channel-stores/{storeId}/status",
+        lambda w: Call(f"/channel-stores/{w.channel_store()}/status", ADMIN, {"enabled": False, "reason": "closing"}),
+    ),
+    Case(
+        "POST /channel-stores/{storeId}/sync",
+        lambda w: Call(f"/channel-stores/{w.channel_store()}/sync", ADMIN),
+        NEW_REQUEST,  # every sync records its time
+    ),
+    Case("POST /channel-stores/{storeId}/imports", _import, NEW_REQUEST),  # a retry answers duplicates
     Case(
         "POST /customers/{customerId}/points/adjustments",
         lambda w: Call(

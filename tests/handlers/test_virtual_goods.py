@@ -505,3 +505,46 @@ def test_a_shopper_buys_virtual_goods_without_an_address_and_nothing_else(virtua
     )
     expect_problem(status, problem, 422, "validation-failed")
     assert table_snapshot() == before
+
+
+def test_frozen_codes_wait_and_rejected_codes_stop_working(virtual: Api, orders_api: Api) -> None:
+    assert upload(virtual, "CARD", codes_text(2))[0] == 201
+    order = paid_order(orders_api, [("CARD", 2)])
+    deliver(virtual, order["orderId"])
+    first, second = (v["code"] for v in reveal(virtual, order["orderId"])["vouchers"])
+    path = {"orderId": order["orderId"]}
+
+    def move(action: str, ids: list[str], reason: str = "checking a complaint") -> Any:
+        status, _, body = virtual(
+            "POST",
+            f"/orders/{order['orderId']}/vouchers/{action}",
+            route=f"POST /orders/{{orderId}}/vouchers/{action}",
+            path_parameters=path,
+            body={"voucherIds": ids, "reason": reason},
+            **SUPPORT,
+        )
+        assert status == 200, body
+        return {v["voucherId"]: v for v in body["vouchers"]}
+
+    frozen = move("freeze", ["001-001"])
+    assert frozen["001-001"]["state"] == "FROZEN" and frozen["001-002"]["state"] == "PENDING_VERIFICATION"
+    status, _, refused = verify(virtual, first)
+    expect_problem(status, refused, 409, "code-not-usable")
+    assert move("unfreeze", ["001-001"])["001-001"]["state"] == "PENDING_VERIFICATION"
+    assert verify(virtual, first, key="v2")[0] == 200
+    rejected = move("reject", ["001-002"], reason="bought with a stolen account")
+    assert rejected["001-002"]["state"] == "REJECTED"
+    status, _, refused = verify(virtual, second, key="v3")
+    expect_problem(status, refused, 409, "code-revoked")
+    status, _, conflict = virtual(
+        "POST",
+        f"/orders/{order['orderId']}/vouchers/reject",
+        route="POST /orders/{orderId}/vouchers/reject",
+        path_parameters=path,
+        body={"voucherIds": ["001-001"], "reason": "too late"},
+        **SUPPORT,
+    )
+    expect_problem(status, conflict, 409, "conflict")  # a verified code was used: it cannot be rejected
+    channels = Api(load_function("channels"))
+    row = channels("GET", "/ecommerce-orders", **SUPPORT)[2]["items"][0]
+    assert row["reason"] == "bought with a stolen account" and row["states"] == {"VERIFIED": 1, "REJECTED": 1}

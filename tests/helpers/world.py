@@ -5,6 +5,7 @@ and the fixtures `functions`, `sandbox`, `world`, `faults` (registered in tests/
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -19,9 +20,12 @@ from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 from oms.adapters.carriers import CarrierWebhooks, sign_carrier_notice
+from oms.adapters.sealing import KEY_ENV as SEALING_KEY_ENV
+from oms.adapters.sealing import new_key as new_sealing_key
 from oms.domain.clock import to_rfc3339, utcnow
 from oms.store.models import Item
 from oms_local.core.template import load_template
+from oms_local.oms.channel_sandbox import SandboxChannels
 from oms_local.oms.payment_sandbox import Sandbox
 from oms_local.oms.warehouse_sandbox import SandboxWarehouse
 from pynamodb.models import Model
@@ -191,6 +195,7 @@ class World:
     warehouse: SandboxWarehouse
     product_id: str = ""
     counter: Counter[str] = field(default_factory=Counter)
+    channels: SandboxChannels = field(default_factory=SandboxChannels)
 
     def call(self, route: str, call: Call) -> Answer:
         module = self.functions[FUNCTION_OF_ROUTE[route]]
@@ -297,6 +302,44 @@ class World:
         listed = self.ok("GET /anomalies", Call("/anomalies", SUPPORT))
         return str(next(a["anomalyId"] for a in listed["items"] if a["orderId"] == order["orderId"]))
 
+    # -- virtual goods and channels (issue 15)
+    def virtual_skus(self) -> None:
+        """VCODE (codes, 200 in its pool), VLINK (a link) and VSVC (a service activated by staff), once."""
+        if self.counter["virtual"]:
+            return
+        self.counter["virtual"] += 1
+
+        def virtual(sku_id: str, spec: dict[str, Any], stock: int) -> dict[str, Any]:
+            return {**sku(sku_id), "stock": stock, "weightGrams": 0, "virtual": spec}
+
+        skus = [virtual("VCODE", {"kind": "code"}, 0), virtual("VLINK", {"kind": "link"}, 500)]
+        skus.append(virtual("VSVC", {"kind": "service", "activation": "manual"}, 500))
+        self.ok(
+            "POST /products", Call("/products", ADMIN, {"storeId": "demo", "name": "Cards", "skus": skus}, status=201)
+        )
+        codes = "".join(f"VC-{n:05d}\n" for n in range(200))
+        self.ok("POST /skus/{skuId}/codes", Call("/skus/VCODE/codes", ADMIN, {"file": codes}, status=201))
+
+    def virtual_order(self, sku_id: str, *, delivered: bool = False) -> str:
+        """A paid order of one virtual unit (delivered by support when asked); its id."""
+        self.virtual_skus()
+        body = {"lines": [{"skuId": sku_id, "quantity": 1}], "balance": "max"}
+        order = self.ok("POST /orders", checkout_call(body, self.key("vorder")))
+        if delivered:
+            self.ok("POST /orders/{orderId}/deliveries", Call(f"/orders/{order['orderId']}/deliveries", SUPPORT))
+        return str(order["orderId"])
+
+    def channel_store(self) -> str:
+        """A new channel store ordering as `channel-<n>` (10,000.00 of balance), connected to the sandbox."""
+        from oms.domain.money import Money
+
+        user = self.key("channel")
+        body = {"name": "Shop", "channelType": "taobao", "orderingUserId": user, "redemptionDomain": "r.test"}
+        store = self.ok("POST /channel-stores", Call("/channel-stores", ADMIN, body, status=201))
+        give_balance(user, 1_000_000)
+        self.channels.connect(store["storeId"], store["callbackSecret"], "acct", Money(1_000_000, "CNY"))
+        return str(store["storeId"])
+
     def risk_held_order(self) -> dict[str, Any]:
         """An order paid through WeChat and held for a risk review (a rule matched it at checkout: the
         new-account rule with a threshold of 0.01 while it is placed)."""
@@ -391,8 +434,13 @@ def carrier_callback(module: ModuleType, tracking: str, status: str, event_id: s
 def world(aws: None, functions: dict[str, ModuleType], sandbox: Sandbox) -> Iterator[World]:
     warehouse = SandboxWarehouse()
     w = World(functions, sandbox, warehouse)
+    sealing = os.environ.get(SEALING_KEY_ENV)
+    os.environ[SEALING_KEY_ENV] = sealing or new_sealing_key()
     with adapters(
-        providers=sandbox.provider, warehouse=warehouse, carrier_webhooks=CarrierWebhooks({"sf": [CARRIER_SECRET]})
+        providers=sandbox.provider,
+        warehouse=warehouse,
+        carrier_webhooks=CarrierWebhooks({"sf": [CARRIER_SECRET]}),
+        channels=w.channels,
     ):
         w.ok("PUT /stores/{storeId}", Call("/stores/demo", ADMIN, DEMO_STORE, status=201))
         product = w.ok(
@@ -402,6 +450,8 @@ def world(aws: None, functions: dict[str, ModuleType], sandbox: Sandbox) -> Iter
         w.product_id = product["productId"]
         give_balance("cust-1", 1_000_000)  # paid orders are paid with it at checkout
         yield w
+    if sealing is None:
+        os.environ.pop(SEALING_KEY_ENV, None)
 
 
 @pytest.fixture

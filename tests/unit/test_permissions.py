@@ -164,6 +164,12 @@ def test_role_and_permission_wire_values_are_stable() -> None:
         "order:hold",
         "order:create-manual",
         "order:edit",
+        "virtual:codes",
+        "virtual:deliver",
+        "virtual:reveal",
+        "virtual:verify",
+        "channel:manage",
+        "channel:read",
     }
 
 
