@@ -155,6 +155,7 @@ def test_only_admins_configure_stores_and_bad_input_changes_nothing(channels: Ap
         {**body, "channelType": "ebay"},
         {**body, "extra": 1},
         {**body, "sortOrder": -1},
+        {**body, "currency": "XYZ"},
     ):
         status, _, problem = channels("POST", "/channel-stores", **ADMIN, body=bad)
         assert status == 422, problem
@@ -174,6 +175,16 @@ def test_an_edit_needs_the_current_version(channels: Api) -> None:
         **ADMIN,
     )
     assert status == 200 and edited["name"] == "Tmall 2" and edited["version"] == 2
+    for removed in ({"name": None}, {"sortOrder": None}):
+        status, _, problem = channels(
+            "PATCH",
+            f"/channel-stores/{store['storeId']}",
+            route=f"PATCH {STORE}",
+            path_parameters=path,
+            body=removed,
+            **ADMIN,
+        )
+        assert status == 422 and problem["type"] == "urn:oms:problem:validation-failed", problem
     status, _, _ = channels(
         "PATCH",
         f"/channel-stores/{store['storeId']}",

@@ -43,7 +43,7 @@ from oms.domain.channels import (
 from oms.domain.clock import to_rfc3339, utcnow
 from oms.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound, PreconditionFailed
 from oms.domain.ids import new_id
-from oms.domain.money import Money
+from oms.domain.money import SUPPORTED_CURRENCIES, Money
 from oms.domain.order import OrderStatus
 from oms.domain.order_pricing import PricedOrder
 from oms.domain.permissions import Actor, Permission
@@ -160,6 +160,8 @@ class ChannelService:
             raise Conflict(f"at most {store.MAX_STORES} channel stores")
         name = check_name(str(fields["name"]))
         domain = check_domain(str(fields["redemptionDomain"]))
+        if str(fields.get("currency") or "CNY") not in SUPPORTED_CURRENCIES:
+            raise InvalidRequest("the currency is one the platform prices in", field="currency")
         store_id = new_id()
         secret = secrets.token_urlsafe(32)
         now = self._now()
@@ -206,6 +208,9 @@ class ChannelService:
     def update(self, actor: Actor, store_id: str, changes: Mapping[str, Any], if_match: int | None) -> dict[str, Any]:
         if not actor.can(Permission.CHANNEL_MANAGE):
             raise Forbidden("admins configure channel stores")
+        kept = sorted(k for k, v in changes.items() if v is None and k != "connectedAccount")
+        if kept:
+            raise InvalidRequest(f"{', '.join(kept)} cannot be removed", field=kept[0])
         current = self._store(store_id)
         if if_match is not None and int(current.version) != if_match:
             raise PreconditionFailed("the channel store has changed since you read it (If-Match)")
