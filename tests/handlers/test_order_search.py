@@ -17,6 +17,7 @@ import botocore.session
 import pytest
 from oms.domain.clock import to_rfc3339
 from oms.domain.order_search import OrderQuery
+from oms.services.roles import POLICY
 from oms.store.order_search import plan
 from oms_local.core.functions import reset_cached_connections
 
@@ -310,6 +311,7 @@ def test_pages_read_a_bounded_number_of_items_even_when_few_match(
     ],
 )
 def test_bad_filters_are_422_and_read_nothing(api: Api, calls: AwsCalls, query: dict[str, str]) -> None:
+    POLICY.forget()  # a cached policy about to expire would be read again below
     api("GET", "/orders", **SUPPORT, query={"status": "PAID"})  # the role policy read now (cached 30 s), not below
     calls.clear()
     status, headers, body = api("GET", "/orders", **SUPPORT, query=query)
@@ -393,6 +395,7 @@ def test_a_crafted_cursor_with_a_position_no_key_has_is_422(api: Api, calls: Aws
     source = plan(OrderQuery(store_id="s1"))
     raw = json.dumps({"s": source.name, "a": after}).encode()
     cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    POLICY.forget()  # a cached policy about to expire would be read again below
     api("GET", "/orders", **SUPPORT, query={"status": "PAID"})  # the role policy read now (cached 30 s), not below
     calls.clear()
     status, headers, body = api("GET", "/orders", **SUPPORT, query={"storeId": "s1", "cursor": cursor})
