@@ -4,10 +4,11 @@ sales channels (channel stores, channel orders, the e-commerce order list, daily
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from oms.api.problems import Problem
 from oms.api.schemas import AuditReason, Id, MoneyOut, Page, ShortText, SingleLine, Strict, View
 from oms.domain.channels import ChannelStoreStatus, ChannelType, OrderSource
 from oms.domain.virtual_goods import Activation, DeliveryKind, VoucherState
@@ -79,11 +80,21 @@ class CodePool(View):
     codes: Page[PoolCode]
 
 
+class CodeDuplicate(View):
+    index: int | None = Field(default=None, description="Its place among the file's codes (0 = the first).")
+    masked: str
+
+
+class CodeRejected(View):
+    line: int = Field(description="The line of the file (1 = the first).")
+    reason: str
+
+
 class CodeUploadResult(View):
     skuId: str
     added: int
-    duplicates: list[dict[str, Any]] = Field(description="[{line, masked}] codes already in a pool (not added).")
-    rejected: list[dict[str, Any]] = Field(description="[{line, reason}] lines not taken.")
+    duplicates: list[CodeDuplicate] = Field(description="Codes already in a pool (not added).")
+    rejected: list[CodeRejected] = Field(description="Lines not taken.")
     available: int
 
 
@@ -270,11 +281,11 @@ class ChannelOrderIn(Strict):
 
 class ChannelOrderResult(View):
     channelOrderNo: str
-    status: str = Field(description="created, duplicate or failed.")
+    status: Literal["created", "duplicate", "failed"]
     orderId: str | None = None
     orderNumber: str | None = None
     charged: MoneyOut | None = Field(default=None, description="Taken from the channel's balance (created only).")
-    problem: dict[str, Any] | None = None
+    problem: Problem | None = Field(default=None, description="Why it failed (RFC 9457), as the callback would.")
 
 
 class ChannelImportResult(View):
@@ -285,6 +296,14 @@ class ChannelImportResult(View):
     results: list[ChannelOrderResult]
 
 
+class EcomProduct(View):
+    lineNo: int
+    skuId: str
+    name: str
+    quantity: int
+    kind: DeliveryKind | None = Field(default=None, description="Once delivered.")
+
+
 class EcomOrder(View):
     orderId: str
     orderNumber: str
@@ -292,7 +311,7 @@ class EcomOrder(View):
     channelStoreId: str | None = None
     channelOrderNo: str | None = None
     customerId: str
-    products: list[dict[str, Any]]
+    products: list[EcomProduct]
     units: int
     delivered: int
     stage: str
@@ -314,11 +333,46 @@ class EcomOrderPage(View):
     next_cursor: str | None
 
 
+class ChannelBalanceCheck(View):
+    storeId: str
+    name: str
+    status: ChannelStoreStatus
+    balance: MoneyOut = Field(description="The ledger's balance now.")
+    channelBalance: MoneyOut | None = Field(description="The channel's figure at the latest sync (null: never synced).")
+    difference: MoneyOut | None = Field(description="channelBalance − balance.")
+    syncedAt: str | None
+    matches: bool | None
+    stale: bool = Field(description="Not synced for 24 h.")
+
+
+class DailyAttention(View):
+    frozen: list[EcomOrder]
+    rejected: list[EcomOrder]
+    pendingDelivery: list[EcomOrder] = Field(description="Waiting more than 24 h (the 100 longest).")
+    pendingRedemption: list[EcomOrder]
+    pendingVerification: list[EcomOrder]
+    pendingAfterSales: list[EcomOrder]
+    findings: list[ChannelFinding] = Field(description="The last 24 h's sync findings.")
+
+
+class DailyCounts(View):
+    frozen: int
+    rejected: int
+    pendingDelivery: int
+    pendingRedemption: int
+    pendingVerification: int
+    pendingAfterSales: int
+    findings: int
+    storesMismatched: int
+    storesStale: int
+    storesDisabled: int
+
+
 class DailyChecks(View):
     at: str
-    channelBalances: list[dict[str, Any]]
-    attention: dict[str, list[dict[str, Any]]]
-    counts: dict[str, int]
+    channelBalances: list[ChannelBalanceCheck]
+    attention: DailyAttention
+    counts: DailyCounts
 
 
 __all__ = ["Page"]
