@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from oms.adapters.sealing import sealer
 from oms.domain.clock import parse_rfc3339, to_rfc3339, utcnow
@@ -427,7 +427,8 @@ class VirtualGoodsService:
                     )
                 )
         new_items: list[Voucher] = []
-        domain = self._domain(order_id)
+        current = store.ecom_order(order_id)
+        domain = self._domain(current)
         for _child, line_no, unit in chunk:
             line = lines[line_no]
             spec = specs[line.skuId]
@@ -479,7 +480,7 @@ class VirtualGoodsService:
         if last:
             for child in plan.children:
                 self.child_delivery.add(tx, record, child, actor, now)
-        self._add_summary(tx, record, vouchers, now)
+        self._add_summary(tx, record, vouchers, now, current)
         after = {"vouchers": [v.voucherId for v in new_items], "kinds": sorted({str(v.kind) for v in new_items})}
         add_audit(
             tx, f"ORDER#{order_id}", "virtual.deliver", actor=actor, now=now, before=None, after=after, reason=None
@@ -496,8 +497,8 @@ class VirtualGoodsService:
             raise
         return len(new_items)
 
-    def _domain(self, order_id: str) -> str:
-        summary = store.ecom_order(order_id)
+    def _domain(self, summary: EcomOrder | None) -> str:
+        """Where the order's links live: its channel store's redemption domain, else the platform's."""
         if summary is not None and summary.channelStoreId:
             domain = self.channel_domain(str(summary.channelStoreId))
             if domain:
@@ -505,8 +506,17 @@ class VirtualGoodsService:
         return os.environ.get(REDEMPTION_DOMAIN_ENV) or DEFAULT_REDEMPTION_DOMAIN
 
     # ---------------------------------------------------------------- the order's list row
-    def _add_summary(self, tx: Transaction, record: OrderRecord, vouchers: Sequence[Voucher], now: str) -> None:
-        current = store.ecom_order(record.header.orderId)
+    def _add_summary(
+        self,
+        tx: Transaction,
+        record: OrderRecord,
+        vouchers: Sequence[Voucher],
+        now: str,
+        current: EcomOrder | Literal["read"] | None = "read",
+    ) -> None:
+        """The order's list row rewritten from its vouchers (`current`: the row as read, if it was)."""
+        if current == "read":
+            current = store.ecom_order(record.header.orderId)
         row = summary_row(record, vouchers, now, current)
         store.add_ecom_put(tx, row, None if current is None else current.version)
 
@@ -605,25 +615,43 @@ class VirtualGoodsService:
             return moved
         raise Conflict("the order's vouchers kept changing; try again")
 
-    def activate(self, actor: Actor, order_id: str, voucher_ids: Sequence[str]) -> dict[str, Any]:
-        """Staff activate services waiting for a manual (or a delayed) activation."""
+    def _staff_move(
+        self,
+        actor: Actor,
+        order_id: str,
+        voucher_ids: Sequence[str],
+        decide: Callable[[Voucher, VoucherState], dict[str, Any] | None],
+        *,
+        action: str,
+        reason: str | None = None,
+        strict: bool = False,
+    ) -> dict[str, Any]:
+        """A staff move of the order's vouchers (all of them, or `voucher_ids`): `decide` gives each one's
+        change, None to leave it; with `strict`, a voucher named that cannot move is 409."""
         if not actor.can(Permission.VIRTUAL_DELIVER):
-            raise Forbidden("support, merchant staff and admins activate services")
+            raise Forbidden("support, merchant staff and admins move vouchers")
         self._order(actor, order_id)
         wanted = set(voucher_ids)
-        now = self._now()
 
         def change(item: Voucher) -> dict[str, Any] | None:
             if wanted and item.voucherId not in wanted:
                 return None
-            if item.state != VoucherState.PENDING_ACTIVATION.value:
-                if wanted:
-                    raise Conflict(f"voucher {item.voucherId} is {item.state}", voucherId=item.voucherId)
-                return None
-            return _activation(now)
+            moved = decide(item, VoucherState(item.state))
+            if moved is None and strict and wanted:
+                raise Conflict(f"voucher {item.voucherId} is {item.state}", voucherId=item.voucherId)
+            return moved
 
-        self._move(actor, order_id, change, action="virtual.activate")
+        self._move(actor, order_id, change, action=action, reason=reason)
         return self.vouchers(actor, order_id)
+
+    def activate(self, actor: Actor, order_id: str, voucher_ids: Sequence[str]) -> dict[str, Any]:
+        """Staff activate services waiting for a manual (or a delayed) activation."""
+        now = self._now()
+
+        def decide(_item: Voucher, state: VoucherState) -> dict[str, Any] | None:
+            return _activation(now) if state is VoucherState.PENDING_ACTIVATION else None
+
+        return self._staff_move(actor, order_id, voucher_ids, decide, action="virtual.activate", strict=True)
 
     def activate_due(self, limit: int = 100) -> dict[str, Any]:
         """The sweeper's part: delayed activations whose time has come (the index says which)."""
@@ -648,15 +676,8 @@ class VirtualGoodsService:
         self, actor: Actor, order_id: str, voucher_ids: Sequence[str], reason: str, *, on: bool
     ) -> dict[str, Any]:
         """Freeze open vouchers (they cannot be redeemed, verified or activated) or unfreeze them."""
-        if not actor.can(Permission.VIRTUAL_DELIVER):
-            raise Forbidden("support, merchant staff and admins freeze vouchers")
-        self._order(actor, order_id)
-        wanted = set(voucher_ids)
 
-        def change(item: Voucher) -> dict[str, Any] | None:
-            if wanted and item.voucherId not in wanted:
-                return None
-            state = VoucherState(str(item.state))
+        def decide(item: Voucher, state: VoucherState) -> dict[str, Any] | None:
             if on:
                 if state is VoucherState.FROZEN or VoucherState.FROZEN not in _next(state):
                     return None
@@ -665,29 +686,21 @@ class VirtualGoodsService:
                 return None
             return {"state": str(item.before), "before": None}
 
-        self._move(actor, order_id, change, action="virtual.freeze" if on else "virtual.unfreeze", reason=reason)
-        return self.vouchers(actor, order_id)
+        action = "virtual.freeze" if on else "virtual.unfreeze"
+        return self._staff_move(actor, order_id, voucher_ids, decide, action=action, reason=reason)
 
     def reject(self, actor: Actor, order_id: str, voucher_ids: Sequence[str], reason: str) -> dict[str, Any]:
         """Refuse delivered units (a violation, a mistaken order): they stop working, with the reason; the
         refund follows through the refund routes (a refund revokes them for good)."""
-        if not actor.can(Permission.VIRTUAL_DELIVER):
-            raise Forbidden("support, merchant staff and admins reject vouchers")
-        self._order(actor, order_id)
-        wanted = set(voucher_ids)
 
-        def change(item: Voucher) -> dict[str, Any] | None:
-            if wanted and item.voucherId not in wanted:
-                return None
-            state = VoucherState(str(item.state))
+        def decide(_item: Voucher, state: VoucherState) -> dict[str, Any] | None:
             if VoucherState.REJECTED not in _next(state):
-                if wanted:
-                    raise Conflict(f"voucher {item.voucherId} is {state.value}", voucherId=item.voucherId)
                 return None
             return {"state": VoucherState.REJECTED.value, "reason": reason}
 
-        self._move(actor, order_id, change, action="virtual.reject", reason=reason)
-        return self.vouchers(actor, order_id)
+        return self._staff_move(
+            actor, order_id, voucher_ids, decide, action="virtual.reject", reason=reason, strict=True
+        )
 
     # ---------------------------------------------------------------- redemption (public) and verification
     def redeem(self, token: str, account: str | None, client: str) -> dict[str, Any]:
