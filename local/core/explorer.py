@@ -19,7 +19,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
 
-from .extension import LocalRequest, LocalRoute
+from .extension import LocalRequest, LocalRoute, Site
 from .responses import Response, json_response, problem
 from .stack import Stack
 
@@ -43,6 +43,9 @@ class ApiExplorer:
             LocalRoute("GET", "/docs", self._page),
             LocalRoute("GET", "/docs/<asset>", self._asset),
         ]
+
+    def sites(self) -> list[Site]:
+        return []
 
     def on_start(self, stack: Stack) -> None:
         self._base_url = stack.base_url

@@ -9,6 +9,9 @@ An extension is handed to `Stack(extensions=[...])`. The stack calls, in this or
   stream pollers and schedule timers run, tokens can be minted: seed demo data here;
 - `on_stop()`: the stack stopped serving and unloaded its functions: withdraw what `on_start` injected.
 
+`sites()` lists static sites served outside `/_local/` (GET and HEAD below a path prefix, even while the
+stack is still starting), e.g. a web console's built files.
+
 `routes()` lists the extension's endpoints under `/_local/` (werkzeug rule syntax, e.g.
 `/sandbox/warehouse/<child_order_id>`); the gateway matches them before its own and answers 404 problem
 details for anything unmatched.
@@ -43,8 +46,18 @@ class LocalRoute:
     handler: Callable[[LocalRequest], Response]
 
 
+@dataclass(frozen=True)
+class Site:
+    """Files served below `prefix` (e.g. `/console`): `handler` answers GET and HEAD of `prefix` and below."""
+
+    prefix: str
+    handler: Callable[[LocalRequest], Response]
+
+
 class Extension(Protocol):
     def routes(self) -> Sequence[LocalRoute]: ...
+
+    def sites(self) -> Sequence[Site]: ...
 
     def on_start(self, stack: Stack) -> None: ...
 

@@ -39,7 +39,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from .extension import LocalRequest, LocalRoute
+from .extension import LocalRequest, LocalRoute, Site
 from .functions import InProcessFunction
 from .responses import BadBody, Response, json_response, parse_body, problem, starting
 from .template import CorsSpec, RouteSpec
@@ -372,8 +372,10 @@ class ApiGateway:
         port: int = 3000,
         listener: socket.socket | None = None,
         local_routes: Sequence[LocalRoute] = (),
+        sites: Sequence[Site] = (),
     ) -> None:
         self.router = Router(routes)
+        self.sites = list(sites)
         self.functions = functions
         self.control = control
         self.cors = cors
@@ -454,8 +456,20 @@ class ApiGateway:
         raw_path, _, raw_query = target.partition("?")
         request_id = _request_id()
         headers = {name.lower(): value for name, value in header_pairs}
+        site = self._site(method, raw_path)
         if raw_path.startswith(LOCAL_PREFIX + "/"):
             response = self._local(method, raw_path, raw_query, headers, body)
+        elif site is not None:
+            response = site.handler(
+                LocalRequest(
+                    method=method,
+                    path=raw_path,
+                    query=dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True)),
+                    headers=headers,
+                    body=body,
+                    params={"path": urllib.parse.unquote(raw_path[len(site.prefix) :].lstrip("/"))},
+                )
+            )
         elif method == "OPTIONS" and self.cors and "access-control-request-method" in headers:
             response = self._preflight(headers)
         elif not self.ready.is_set() and headers.get(STARTING_HEADER) != self.starting_key:
@@ -557,6 +571,14 @@ class ApiGateway:
         if self.cors.allow_credentials:
             headers.append(("access-control-allow-credentials", "true"))
         return headers
+
+    def _site(self, method: str, raw_path: str) -> Site | None:
+        if method not in ("GET", "HEAD"):
+            return None
+        for site in self.sites:
+            if raw_path == site.prefix or raw_path.startswith(site.prefix + "/"):
+                return site
+        return None
 
     # -- /_local/ ----------------------------------------------------------------------------
 

@@ -205,6 +205,7 @@ class Stack:
             port=self.requested_port,
             listener=self._listener,
             local_routes=[route for extension in self.extensions for route in extension.routes()],
+            sites=[site for extension in self.extensions for site in extension.sites()],
         )
         audiences = [aud for api in template.http_apis.values() for a in api.authorizers.values() for aud in a.audience]
         self._issuer = TokenIssuer(f"{self.base_url}/_local", audiences or [self.stack_name])

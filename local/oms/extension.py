@@ -6,7 +6,8 @@
   template has payment callbacks — every payment provider by a `Sandbox` with keys generated now, which
   signs callbacks exactly as the provider would;
 - `on_ready`: tokens for the demo users, then the demo seed through the API;
-- `routes()`: `/_local/sandbox/...` and `/_local/users` (see `routes.py`);
+- `routes()`: `/_local/sandbox/...` and `/_local/users` (see `routes.py`); `sites()`: the web console at
+  `/console/` (see `console.py`);
 - the local user pool (`users.py`): the functions' user directory and the post-confirmation trigger's
   group membership, whose groups the stack's tokens carry.
 """
@@ -29,9 +30,10 @@ from oms.adapters.sealing import new_key as new_sealing_key
 from oms.domain.money import Money
 from oms.domain.payment import PaymentMethod
 
-from ..core.extension import LocalRoute
+from ..core.extension import LocalRoute, Site
 from ..core.stack import Stack
 from .channel_sandbox import SandboxChannels
+from .console import console_site
 from .logistics_sandbox import CARRIERS, CarrierSandbox, generate_carrier_secrets
 from .notifications import RecordingNotifier
 from .payment_sandbox import Sandbox, SandboxError, SandboxPaymentClosed
@@ -156,6 +158,9 @@ class OmsExtension:
 
     def routes(self) -> list[LocalRoute]:
         return [*sandbox_routes(self), *account_routes(self), *image_routes(self)]
+
+    def sites(self) -> list[Site]:
+        return [console_site()]
 
     def on_start(self, stack: Stack) -> None:
         self._stack = stack

@@ -205,3 +205,9 @@ def test_grants_resolve_at_their_first_use_and_only_once() -> None:
     assert calls == []
     assert who.can(P.STATS_READ) and not who.can(P.ORDER_READ_ANY)
     assert calls == [1]
+
+
+def test_the_consoles_permission_matrix_is_current() -> None:
+    from oms_local import console_permissions
+
+    assert console_permissions.main(["--check"]) == 0, "run: python -m oms_local.console_permissions"
