@@ -57,6 +57,7 @@ _STOOD_IN_FOR = frozenset(
         "AWS::Cognito::UserPool",  # the local token issuer
         "AWS::Cognito::UserPoolClient",
         "AWS::Cognito::UserPoolGroup",
+        "AWS::Cognito::UserPoolDomain",  # hosted sign-in: locally the console signs in at /_local/token
         "AWS::Lambda::Permission",  # functions are invoked in process (a trigger by the local sign-up)
         "AWS::IAM::Policy",  # nothing is authorized locally
         "AWS::CloudFront::Distribution",  # the gateway serves a bucket's files under /_local (e.g. images)
