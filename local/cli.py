@@ -18,6 +18,7 @@ from types import FrameType
 
 from .core.functions import FunctionLoadError
 from .core.template import TemplateError
+from .oms.console import console_dir
 from .oms.seed import DEMO_CHANNEL_USER, DEMO_PRODUCTS, DEMO_STORE_ID, DEMO_USERS, SeedError
 from .stack import EXPLORER_PATH, LOCAL_PARAMETER_DEFAULTS, LocalStack
 
@@ -80,6 +81,12 @@ def banner(stack: LocalStack) -> str:
         f"  API           {api}",
         f"  Health        {api}/_local/health",
         f"  API explorer  {api}{EXPLORER_PATH}   (OpenAPI document: {api}/_local/openapi.json)",
+        f"  Console       {api}/console/   "
+        + (
+            f"(shop front: {api}/console/#/shop; sign in as any demo user)"
+            if (console_dir() / "index.html").is_file()
+            else "(not built: npm ci --prefix console && npm run build --prefix console)"
+        ),
         f"  AWS (moto)    {stack.aws_endpoint_url}   (aws --endpoint-url {stack.aws_endpoint_url} ...)",
         f"  Table         {stack.resources.get('Table', '-')}",
         f"  Parameters    {parameters}",
