@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from oms import snapstart, wiring
 from oms.api.http import actor, answer, etag, if_match, make_resolver
 from oms.api.params import IfMatch
-from oms.api.role_schemas import Roles, RolesIn
+from oms.api.role_schemas import MyPermissions, Roles, RolesIn
 from oms.domain.permissions import Permission
 
 logger = Logger()
@@ -46,6 +46,24 @@ def put_roles(body: Annotated[RolesIn, Body()], ifMatch: IfMatch = None) -> Resp
         body.reason,
     )
     return Response(200, "application/json", answer(Roles, result), etag(result["version"]))
+
+
+@app.endpoint("GET", "/me/permissions")
+def my_permissions() -> MyPermissions:
+    """The caller's roles, custom roles, stores and effective permissions under the current role policy
+    (built-in matrix, grants and revokes, custom roles). A client shows only what these allow; every route
+    still checks them."""
+    caller = actor(app)
+    return answer(
+        MyPermissions,
+        {
+            "subject": caller.subject,
+            "roles": sorted(role.value for role in caller.roles),
+            "customRoles": sorted(caller.custom_roles),
+            "stores": sorted(caller.stores),
+            "permissions": [permission.value for permission in Permission if caller.can(permission)],
+        },
+    )
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

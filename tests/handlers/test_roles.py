@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from oms.domain.permissions import MATRIX, Permission, Role
 from oms.services.roles import POLICY
 from oms.store.audit import audit_records
 
@@ -130,3 +131,27 @@ def test_only_admins_read_or_change_roles(roles: Api) -> None:
     for who in (SUPPORT, {"sub": "m-1", "roles": ("merchant",)}, {"sub": "c-1", "roles": ("customer",)}):
         assert_problem(*roles("GET", "/settings/roles", **who), 403, "forbidden")
         assert_problem(*put(roles, {"roles": {}}, who), 403, "forbidden")
+
+
+def test_a_caller_reads_its_own_effective_permissions(roles: Api) -> None:
+    """`GET /me/permissions` (the console shows only what these allow): the built-in matrix, then grants,
+    revokes and custom roles as soon as the policy changes; any signed-in caller, nobody else's."""
+    status, _, mine = roles("GET", "/me/permissions", **SUPPORT)
+    assert status == 200
+    assert (mine["roles"], mine["customRoles"], mine["stores"]) == (["support"], [], [])
+    assert "order:cancel-any" in mine["permissions"] and "roles:manage" not in mine["permissions"]
+    assert mine["permissions"] == [p.value for p in Permission if Role.SUPPORT in MATRIX[p]]
+
+    body = {
+        "roles": {"support": {"grant": ["export:read-any"], "revoke": ["order:cancel-any"]}},
+        "customRoles": {"auditor": {"description": "Reads every order", "permissions": ["order:read-any"]}},
+    }
+    assert put(roles, body)[0] == 200
+    after = roles("GET", "/me/permissions", **SUPPORT)[2]["permissions"]
+    assert "export:read-any" in after and "order:cancel-any" not in after
+    auditor = roles("GET", "/me/permissions", sub="aud-1", roles=("auditor",))[2]
+    assert (auditor["roles"], auditor["customRoles"], auditor["permissions"]) == ([], ["auditor"], ["order:read-any"])
+    merchant = roles("GET", "/me/permissions", sub="m-1", roles=("merchant",), stores=("demo",))[2]
+    assert merchant["stores"] == ["demo"] and "order:read-store" in merchant["permissions"]
+    customer = roles("GET", "/me/permissions", sub="c-1", roles=("customer",))[2]
+    assert "order:place" in customer["permissions"] and "order:read-any" not in customer["permissions"]

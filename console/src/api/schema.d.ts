@@ -940,6 +940,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's roles, custom roles, stores and effective permissions under the current role policy */
+        get: operations["RolesFunction.MyPermissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orders": {
         parameters: {
             query?: never;
@@ -5373,6 +5390,22 @@ export interface components {
          * @enum {string}
          */
         MovementKind: "opening" | "reservation" | "release" | "sale" | "return" | "damaged" | "adjustment" | "stocktake";
+        /**
+         * MyPermissions
+         * @description What the caller may do under the current role policy: the console shows only the actions these allow.
+         */
+        MyPermissions: {
+            /** Customroles */
+            customRoles: string[];
+            /** Permissions */
+            permissions: components["schemas"]["Permission"][];
+            /** Roles */
+            roles: components["schemas"]["Role"][];
+            /** Stores */
+            stores: string[];
+            /** Subject */
+            subject: string;
+        };
         /** NewAccountRule */
         NewAccountRule: {
             /**
@@ -14507,6 +14540,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NotificationRead"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or an id no resource can have) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid (errors lists each field) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (a bug, a response its model refuses): safe to retry */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "RolesFunction.MyPermissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPermissions"];
                 };
             };
             /** @description No valid bearer token */

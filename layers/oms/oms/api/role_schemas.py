@@ -64,3 +64,13 @@ class Roles(View):
     version: int
     updatedAt: str | None
     updatedBy: str | None
+
+
+class MyPermissions(View):
+    """What the caller may do under the current role policy: the console shows only the actions these allow."""
+
+    subject: str
+    roles: list[Role]
+    customRoles: list[str]
+    stores: list[str]
+    permissions: list[Permission]
