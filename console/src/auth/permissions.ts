@@ -16,13 +16,16 @@ export function permissionsOf(session: Session | null): Set<string> {
   return held;
 }
 
-export function can(session: Session | null, route: RouteKey): boolean {
+/** Whether `session` passes `route`'s edge: with `held` (the caller's effective permissions from
+ * GET /me/permissions: grants, revokes and custom roles included) or, until that is read, the built-in
+ * matrix for the token's roles. */
+export function can(session: Session | null, route: RouteKey, held?: ReadonlySet<string>): boolean {
   const needs = routes[route];
   if (needs === undefined) return false;
   if (needs === 'public') return true;
   if (needs === 'callback') return false;
   if (!session) return false;
   if (needs === 'signed-in') return true;
-  const held = permissionsOf(session);
-  return (needs as string[]).some((permission) => held.has(permission));
+  const permissions = held ?? permissionsOf(session);
+  return (needs as string[]).some((permission) => permissions.has(permission));
 }
