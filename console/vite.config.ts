@@ -1,5 +1,14 @@
+import { readFileSync } from 'node:fs';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+
+/** The first path segments of the API's routes (/orders, /me, ...), from docs/openapi.json. */
+function apiPrefixes(): string[] {
+  const document = JSON.parse(readFileSync(new URL('../docs/openapi.json', import.meta.url), 'utf8'));
+  return [...new Set(Object.keys(document.paths as object).map((path) => `/${path.split('/')[1]}/`))].concat(
+    Object.keys(document.paths as object).filter((path) => path.split('/').length === 2),
+  );
+}
 
 // `base: './'`: the same build is served from the root of its CloudFront distribution on AWS and from
 // /console/ by oms-local; routes live in the hash (#/orders), so no server rewrite rules are needed.
@@ -20,14 +29,12 @@ export default defineConfig({
     },
   },
   server: {
-    // `npm run dev`: the API and /_local of an oms-local on 3000 behind the dev server's origin.
-    proxy: Object.fromEntries(
-      ['/_local', '/orders', '/products', '/me', '/settings', '/stats', '/after-sales', '/anomalies', '/refunds',
-        '/exports', '/reports', '/audit', '/promotions', '/coupon-templates', '/coupons', '/channel-stores',
-        '/channel-findings', '/ecommerce-orders', '/skus', '/stores', '/search', '/customers', '/admin',
-        '/risk', '/daily-checks', '/stock-adjustments', '/stocktakes', '/shipments', '/warehouses',
-        '/redemptions', '/verifications'].map((path) => [path, 'http://127.0.0.1:3000']),
-    ),
+    // `npm run dev`: the API, /_local and the generated config.json of an oms-local on 3000 behind the dev
+    // server's origin.
+    proxy: {
+      '/config.json': { target: 'http://127.0.0.1:3000', rewrite: () => '/console/config.json' },
+      ...Object.fromEntries(['/_local', ...apiPrefixes()].map((prefix) => [prefix, 'http://127.0.0.1:3000'])),
+    },
   },
   test: {
     environment: 'jsdom',
