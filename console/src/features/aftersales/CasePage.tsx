@@ -71,7 +71,7 @@ function CaseView({ item }: { item: Case }) {
   const labels = useLabels();
   const names = useLineNames(item.orderId);
   return (
-    <div data-testid="after-sales-case" data-status={item.status} data-waiting-for={item.waitingFor}>
+    <div className="ops-page" data-testid="after-sales-case" data-status={item.status} data-waiting-for={item.waitingFor}>
       <PageHeader
         title={
           <Space wrap>
@@ -125,12 +125,12 @@ function CaseView({ item }: { item: Case }) {
             </Descriptions>
           </Card>
           <Card size="small" title={t('aftersales.lines')} style={{ marginTop: 12 }}>
+            <div role="region" aria-label={t('aftersales.lines')} tabIndex={0} style={{ overflowX: 'auto' }}>
             <Table
               size="small"
               rowKey="lineNo"
               pagination={false}
               dataSource={item.lines}
-              scroll={{ x: 'max-content' }}
               columns={[
                 { key: 'lineNo', title: '#', dataIndex: 'lineNo' },
                 { key: 'name', title: t('aftersales.item'), render: (_: unknown, line) => names.get(line.lineNo) ?? '—' },
@@ -146,6 +146,7 @@ function CaseView({ item }: { item: Case }) {
                 },
               ]}
             />
+            </div>
           </Card>
           <Card size="small" title={t('aftersales.evidence')} style={{ marginTop: 12 }}>
             {item.evidence.length ? (

@@ -1,3 +1,4 @@
+import '../dashboard/ops.css';
 import { CustomerServiceOutlined } from '@ant-design/icons';
 import type { Feature } from '../types';
 import { CasePage } from './CasePage';

@@ -39,7 +39,7 @@ function Welcome() {
   const { session } = useSession();
   const entries = useMenu().filter((entry) => entry.path !== '/');
   return (
-    <div data-testid="dashboard-welcome">
+    <div className="ops-page" data-testid="dashboard-welcome">
       <PageHeader title={t('dashboard.welcome', { name: session?.name ?? session?.sub ?? '' })} sub={t('dashboard.welcomeSub')} />
       <Card>
         {entries.length ? (
@@ -135,7 +135,7 @@ function Dashboard() {
   const error = daily.error ?? monthly.error ?? payments.error ?? products.error;
 
   return (
-    <div data-testid="dashboard">
+    <div className="ops-page" data-testid="dashboard">
       <PageHeader title={t('dashboard.title')} sub={t('dashboard.sub', { currency })} />
       <ProblemAlert error={error} style={{ marginBottom: 12 }} />
       <Row gutter={[12, 12]}>
@@ -250,13 +250,13 @@ function BestSellers({ stats, loading, currency }: { stats: Schemas['ProductStat
   const names = useProductNames(rows.map((row) => row.productId));
   return (
     <Card size="small" title={t('dashboard.bestSellers')} data-testid="best-sellers">
+      <div role="region" aria-label={t('dashboard.bestSellers')} tabIndex={0} style={{ overflowX: 'auto' }}>
       <Table
         size="small"
         rowKey="productId"
         loading={loading}
         dataSource={rows}
         pagination={false}
-        scroll={{ x: 'max-content' }}
         locale={{ emptyText: <Empty description={t('dashboard.noSales')} /> }}
         columns={[
           { key: 'rank', title: '#', render: (_: unknown, __: unknown, index: number) => index + 1 },
@@ -267,6 +267,7 @@ function BestSellers({ stats, loading, currency }: { stats: Schemas['ProductStat
           { key: 'share', title: t('dashboard.share'), align: 'right', render: (_: unknown, row) => (row.share === null ? '—' : percent(row.share)) },
         ]}
       />
+      </div>
     </Card>
   );
 }

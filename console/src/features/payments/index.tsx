@@ -1,3 +1,4 @@
+import '../dashboard/ops.css';
 import { AlertOutlined, CreditCardOutlined, RollbackOutlined, SafetyOutlined } from '@ant-design/icons';
 import type { Feature } from '../types';
 import { AnomaliesPage } from './AnomaliesPage';
