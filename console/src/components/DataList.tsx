@@ -20,6 +20,8 @@ export interface DataListProps<T> {
   onSelect?: (keys: string[]) => void;
   onOpen?: (row: T) => void;
   testId?: string;
+  /** The list's name for assistive technology (the table scrolls sideways inside a focusable region). */
+  label?: string;
 }
 
 export function DataList<T extends object>(props: DataListProps<T>) {
@@ -82,22 +84,23 @@ export function DataList<T extends object>(props: DataListProps<T>) {
   }
   return (
     <div data-testid={props.testId} data-layout="table">
-      <Table<T>
-        size="middle"
-        loading={props.loading}
-        dataSource={rows}
-        columns={columns}
-        rowKey={(row) => rowKey(row)}
-        pagination={false}
-        scroll={{ x: 'max-content' }}
-        locale={{ emptyText: <Empty description={t('common.empty')} /> }}
-        rowSelection={
-          onSelect
-            ? { selectedRowKeys: selected as Key[], onChange: (keys) => onSelect(keys.map(String)) }
-            : undefined
-        }
-        onRow={props.onOpen ? (row) => ({ onDoubleClick: () => props.onOpen?.(row) }) : undefined}
-      />
+      <div role="region" aria-label={props.label ?? t('common.list')} tabIndex={0} style={{ overflowX: 'auto' }}>
+        <Table<T>
+          size="middle"
+          loading={props.loading}
+          dataSource={rows}
+          columns={columns}
+          rowKey={(row) => rowKey(row)}
+          pagination={false}
+          locale={{ emptyText: <Empty description={t('common.empty')} /> }}
+          rowSelection={
+            onSelect
+              ? { selectedRowKeys: selected as Key[], onChange: (keys) => onSelect(keys.map(String)) }
+              : undefined
+          }
+          onRow={props.onOpen ? (row) => ({ onDoubleClick: () => props.onOpen?.(row) }) : undefined}
+        />
+      </div>
       {more}
     </div>
   );
