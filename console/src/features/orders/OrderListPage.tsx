@@ -4,7 +4,7 @@
 import { PlusOutlined } from '@ant-design/icons';
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import { Button, DatePicker, Flex, Form, Grid, Input, Select, Space, Tag, Typography, type TableColumnsType } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import { useSession } from '../../auth/SessionProvider';
@@ -47,14 +47,21 @@ export function OrderListPage() {
   const [columns, setColumns] = useState<string[]>(() => loadColumns(COLUMN_KEYS, DEFAULT_COLUMNS));
 
   // The form shows the filters of the address (after apply, back/forward, a saved filter).
+  // Filters the form itself applied need no sync (the user may already be typing the next ones).
+  const fromForm = useRef<string | null>(null);
   useEffect(() => {
+    const wanted = filtersToParams(filters).toString();
+    if (fromForm.current === wanted) return;
+    fromForm.current = wanted;
     form.resetFields();
     form.setFieldsValue({ tz: browserZone(), ...filtersToForm(filters) });
   }, [form, filters]);
 
-  const apply = (next: OrderFilters) => {
+  const apply = (next: OrderFilters, origin: 'form' | 'elsewhere' = 'elsewhere') => {
     setSelected([]);
-    setParams(filtersToParams(next), { replace: false });
+    const params = filtersToParams(next);
+    fromForm.current = origin === 'form' ? params.toString() : null;
+    setParams(params, { replace: false });
   };
 
   const list = useInfiniteQuery({
@@ -152,7 +159,8 @@ export function OrderListPage() {
 
       <FilterPanel<FilterForm>
         form={form}
-        onApply={(values) => apply(formToFilters(values))}
+        initialValues={{ tz: browserZone() }}
+        onApply={(values) => apply(formToFilters(values), 'form')}
         active={countFilters(filters)}
         extra={
           <>

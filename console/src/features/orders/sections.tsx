@@ -2,14 +2,14 @@
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
-  App, Button, Card, Checkbox, Descriptions, Empty, Flex, Form, Input, List, Radio, Select, Space, Table, Tag,
+  App, Button, Card, Checkbox, Descriptions, Empty, Flex, Form, Grid, Input, List, Radio, Select, Space, Table, Tag,
   Timeline, Typography,
 } from 'antd';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useSession } from '../../auth/SessionProvider';
-import { DataList } from '../../components/DataList';
+import { DataList, type DataListProps } from '../../components/DataList';
 import { Money } from '../../components/Money';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { StatusTag } from '../../components/StatusTag';
@@ -26,6 +26,29 @@ function isMoney(value: unknown): value is MoneyOut {
   return !!record && typeof record.amount === 'number' && typeof record.currency === 'string';
 }
 
+/**
+ * A detail table: cards on phones (DataList), on wider screens a table whose long ids wrap instead of
+ * scrolling sideways (a scrolling region without anything focusable is out of reach of the keyboard).
+ */
+function DetailTable<T extends object>(props: DataListProps<T>) {
+  const { t } = useI18n();
+  const phone = Grid.useBreakpoint().md === false;
+  if (phone) return <DataList<T> {...props} />;
+  return (
+    <div data-testid={props.testId} data-layout="table" style={{ overflowWrap: 'anywhere' }}>
+      <Table<T>
+        size="small"
+        loading={props.loading}
+        dataSource={props.rows}
+        columns={props.columns}
+        rowKey={(row) => props.rowKey(row)}
+        pagination={false}
+        locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('common.empty')} /> }}
+      />
+    </div>
+  );
+}
+
 function Section({ title, testId, children, extra }: { title: string; testId: string; children: React.ReactNode; extra?: React.ReactNode }) {
   return (
     <Card title={title} size="small" data-testid={testId} extra={extra} style={{ marginBottom: 16 }}>
@@ -40,15 +63,24 @@ export function LinesSection({ order }: { order: Order }) {
   const { t } = useI18n();
   return (
     <Section title={t('orders.detail.lines')} testId="lines-section">
-      <DataList<Line>
+      <DetailTable<Line>
         testId="order-lines"
         rows={order.lines}
         rowKey={(line) => String(line.lineNo)}
         cardTitle={(line) => `#${line.lineNo} ${line.name}`}
         columns={[
-          { key: 'lineNo', title: '#', dataIndex: 'lineNo' },
-          { key: 'sku', title: t('orders.field.sku'), dataIndex: 'skuId' },
-          { key: 'name', title: t('orders.field.name'), dataIndex: 'name' },
+          {
+            key: 'item',
+            title: t('orders.field.name'),
+            render: (_, line) => (
+              <>
+                <div>{line.name}</div>
+                <Typography.Text type="secondary">
+                  #{line.lineNo} · {line.skuId}
+                </Typography.Text>
+              </>
+            ),
+          },
           { key: 'unitPrice', title: t('orders.field.unitPrice'), align: 'right', render: (_, line) => <Money value={line.unitPrice} /> },
           { key: 'quantity', title: t('orders.field.quantity'), dataIndex: 'quantity', align: 'right' },
           { key: 'lineTotal', title: t('orders.field.lineTotal'), align: 'right', render: (_, line) => <Money value={line.lineTotal} /> },
@@ -380,7 +412,7 @@ export function PaymentsSection({ order }: { order: Order }) {
             ]}
           />
           <Typography.Title level={5}>{t('orders.payments.attempts')}</Typography.Title>
-          <DataList<Schemas['Attempt']>
+          <DetailTable<Schemas['Attempt']>
             testId="payment-attempts"
             rows={data.attempts}
             rowKey={(row) => row.paymentId}
@@ -410,7 +442,7 @@ export function PaymentsSection({ order }: { order: Order }) {
           {data.refunds.length > 0 && (
             <>
               <Typography.Title level={5}>{t('orders.payments.refundLegs')}</Typography.Title>
-              <DataList<Schemas['Refund']>
+              <DetailTable<Schemas['Refund']>
                 rows={data.refunds}
                 rowKey={(row) => row.refundId}
                 columns={[
@@ -431,7 +463,7 @@ export function PaymentsSection({ order }: { order: Order }) {
                 size="small"
                 data-testid="ledger"
                 pagination={false}
-                scroll={{ x: 'max-content' }}
+                style={{ overflowWrap: 'anywhere' }}
                 rowKey={(row) => `${row.postingId}-${row.account}`}
                 dataSource={data.ledger}
                 columns={[
@@ -507,7 +539,7 @@ export function RefundsSection({ order }: { order: Order }) {
   return (
     <Section title={t('orders.detail.refunds')} testId="refunds-section">
       <ProblemAlert error={refunds.error} />
-      <DataList<Schemas['RefundSummary']>
+      <DetailTable<Schemas['RefundSummary']>
         rows={items}
         loading={refunds.isLoading}
         rowKey={(row) => row.refundId}
@@ -538,7 +570,7 @@ export function AfterSalesSection({ order }: { order: Order }) {
   return (
     <Section title={t('orders.detail.afterSales')} testId="aftersales-section">
       <ProblemAlert error={cases.error} />
-      <DataList<Schemas['Case']>
+      <DetailTable<Schemas['Case']>
         rows={cases.data?.items ?? []}
         loading={cases.isLoading}
         rowKey={(row) => row.caseId}
@@ -568,7 +600,7 @@ export function VouchersSection({ order }: { order: Order }) {
   return (
     <Section title={t('orders.detail.vouchers')} testId="vouchers-section">
       <ProblemAlert error={vouchers.error} />
-      <DataList<Schemas['Voucher']>
+      <DetailTable<Schemas['Voucher']>
         rows={vouchers.data?.vouchers ?? []}
         loading={vouchers.isLoading}
         rowKey={(row) => row.voucherId}
