@@ -6,6 +6,7 @@ import { Button, Checkbox, Col, Flex, Form, Input, Radio, Row, Skeleton, Tag, Ty
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../api/client';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { TONES } from './parts';
 import { useI18n } from '../i18n/I18nProvider';
 
 export type AddressForm = Schemas['AddressIn'] & { label?: string; makeDefault?: boolean };
@@ -135,7 +136,7 @@ export function AddressChoice({ value, onChange }: { value?: string; onChange: (
               <Radio key={item.addressId} value={item.addressId} data-testid={`address-${item.addressId}`}>
                 <AddressSummary address={item.address} />{' '}
                 {item.label && <Tag>{item.label}</Tag>}
-                {item.default && <Tag color="blue">{t('shop.address.default')}</Tag>}
+                {item.default && <Tag style={TONES.info}>{t('shop.address.default')}</Tag>}
               </Radio>
             ))}
           </Flex>

@@ -14,7 +14,7 @@ import { StatusTag } from '../components/StatusTag';
 import { useI18n } from '../i18n/I18nProvider';
 import { attemptKey, finishAttempt } from './checkout';
 import { delivered, useOrder, useOrderCases } from './OrderDetail';
-import { useLabel } from './parts';
+import { TONES, useLabel } from './parts';
 
 export const CASE_REASONS: Schemas['CaseReason'][] = [
   'not_received', 'damaged', 'defective', 'wrong_item', 'not_as_described', 'missing_parts', 'size_or_fit', 'changed_mind', 'other',
@@ -109,14 +109,14 @@ export function RequestAfterSales() {
       <Card size="small" title={t('shop.afterSales.type')}>
         <Radio.Group value={type} onChange={(event) => setType(event.target.value as CaseType)} aria-label={t('shop.afterSales.type')} data-testid="case-type">
           <Flex vertical gap={6}>
-            <Radio value="refund_only" data-testid="case-type-refund_only">
-              {t('shop.afterSales.types.refund_only')}
+            <Radio value="refund_only">
+              <span data-testid="case-type-refund_only">{t('shop.afterSales.types.refund_only')}</span>
               <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }}>
                 {t('shop.afterSales.typeHelp.refund_only')}
               </Typography.Text>
             </Radio>
-            <Radio value="return_refund" disabled={!canReturn} data-testid="case-type-return_refund">
-              {t('shop.afterSales.types.return_refund')}
+            <Radio value="return_refund" disabled={!canReturn}>
+              <span data-testid="case-type-return_refund">{t('shop.afterSales.types.return_refund')}</span>
               <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }}>
                 {canReturn ? t('shop.afterSales.typeHelp.return_refund') : t('shop.afterSales.typeHelp.notDelivered')}
               </Typography.Text>
@@ -341,7 +341,7 @@ export function CasePage() {
             <Typography.Text type="secondary">{t('shop.afterSales.refundStarted')}</Typography.Text>
           )}
           {refund?.status === 'SUCCEEDED' && (
-            <Typography.Paragraph type="success" style={{ margin: '8px 0 0' }} data-testid="refund-paid">
+            <Typography.Paragraph style={{ margin: '8px 0 0', color: TONES.good.color }} data-testid="refund-paid">
               {t('shop.afterSales.refundPaid', { method: t(`enums.paymentMethod.${refund.method}`) })}
             </Typography.Paragraph>
           )}

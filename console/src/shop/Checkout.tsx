@@ -78,8 +78,8 @@ export function Checkout() {
         <Radio.Group value={method} onChange={(event) => setMethod(event.target.value as PaymentMethod)} aria-label={t('shop.checkout.payment')} data-testid="payment-method">
           <Flex vertical gap={6}>
             {PAYMENT_METHODS.map((item) => (
-              <Radio key={item} value={item} data-testid={`method-${item}`}>
-                {t(`enums.paymentMethod.${item}`)}
+              <Radio key={item} value={item}>
+                <span data-testid={`method-${item}`}>{t(`enums.paymentMethod.${item}`)}</span>
               </Radio>
             ))}
           </Flex>

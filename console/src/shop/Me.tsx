@@ -9,6 +9,7 @@ import { api, unwrap } from '../api/client';
 import { useSession } from '../auth/SessionProvider';
 import { signOut } from '../auth/session';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { TONES } from './parts';
 import { useI18n } from '../i18n/I18nProvider';
 import { AddressSummary, NewAddressForm, useAddressBook } from './Addresses';
 import { usePoints } from './pricing';
@@ -63,7 +64,7 @@ export function Me() {
               style={{ paddingInline: 0, alignItems: 'flex-start' }}
               actions={[
                 item.default ? (
-                  <Tag key="default" color="blue">
+                  <Tag key="default" style={TONES.info}>
                     {t('shop.address.default')}
                   </Tag>
                 ) : (

@@ -13,7 +13,7 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { StatusTag } from '../components/StatusTag';
 import { useI18n } from '../i18n/I18nProvider';
 import { AddressSummary } from './Addresses';
-import { useLabel } from './parts';
+import { TONES, useLabel } from './parts';
 import { afterPayment, createPayment, PAID_STATES, PAYMENT_METHODS } from './payment';
 
 type Order = Schemas['Order'];
@@ -145,7 +145,7 @@ export function OrderDetail() {
           </span>
         </Flex>
         {status === 'PENDING_PAYMENT' && data.paymentDeadline && (
-          <Typography.Paragraph type="warning" style={{ margin: '8px 0 0' }}>
+          <Typography.Paragraph style={{ margin: '8px 0 0', color: TONES.warn.color }}>
             {t('shop.order.payBy', { at: dateTime(data.paymentDeadline) })}
           </Typography.Paragraph>
         )}
@@ -314,7 +314,7 @@ export function OrderDetail() {
                     <Tag>{label(`shop.carriers.${shipment.carrier}`, shipment.carrier)}</Tag>
                     <Typography.Text copyable>{shipment.trackingNumber}</Typography.Text>
                   </span>
-                  <Tag color={shipment.status === 'DELIVERED' ? 'green' : 'cyan'} data-testid="shipment-status">
+                  <Tag style={shipment.status === 'DELIVERED' ? TONES.good : TONES.info} data-testid="shipment-status">
                     {label(`shop.tracking.${shipment.status}`, shipment.status)}
                   </Tag>
                 </Flex>

@@ -2,7 +2,7 @@
 // a customer filter nothing (a filter is 422 for customers), so the tabs sort the loaded pages.
 
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { Button, Card, Empty, Flex, List, Skeleton, Tabs, Typography } from 'antd';
+import { Button, Card, Empty, Flex, List, Skeleton, Typography } from 'antd';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { api, unwrap, type Schemas } from '../api/client';
 import { Money } from '../components/Money';
@@ -42,13 +42,21 @@ export function Orders() {
       <Typography.Title level={1} style={{ fontSize: 20, margin: 0 }}>
         {t('shop.orders.title')}
       </Typography.Title>
-      <Tabs
-        activeKey={tab}
-        onChange={(key) => setParams(key === 'all' ? {} : { tab: key }, { replace: true })}
-        items={Object.keys(ORDER_TABS).map((key) => ({ key, label: <span data-testid={`orders-tab-${key}`}>{t(`shop.orders.tabs.${key}`)}</span> }))}
-        size="small"
-        tabBarStyle={{ marginBottom: 4 }}
-      />
+      <div role="group" aria-label={t('shop.orders.tabsLabel')} style={{ display: 'flex', gap: 6, overflowX: 'auto', paddingBottom: 4 }}>
+        {Object.keys(ORDER_TABS).map((key) => (
+          <Button
+            key={key}
+            size="small"
+            shape="round"
+            type={tab === key ? 'primary' : 'default'}
+            aria-pressed={tab === key}
+            onClick={() => setParams(key === 'all' ? {} : { tab: key }, { replace: true })}
+            data-testid={`orders-tab-${key}`}
+          >
+            {t(`shop.orders.tabs.${key}`)}
+          </Button>
+        ))}
+      </div>
       <ProblemAlert error={orders.error} />
       {orders.isLoading ? (
         <Skeleton active />

@@ -10,6 +10,7 @@ import { useNavigate, useParams } from 'react-router-dom';
 import { api, unwrap, type Schemas } from '../api/client';
 import { Money } from '../components/Money';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { TONES } from './parts';
 import { useI18n } from '../i18n/I18nProvider';
 import { PAID_STATES, sandboxPay, sandboxPayUrl } from './payment';
 
@@ -114,7 +115,7 @@ export function PayPage() {
           )}
         </Flex>
         {!attempt && <ProblemAlert error={new Error(t('shop.pay.unknownAttempt'))} />}
-        {data.status !== 'PENDING_PAYMENT' && <Typography.Paragraph type="warning">{t('shop.pay.notPayable')}</Typography.Paragraph>}
+        {data.status !== 'PENDING_PAYMENT' && <Typography.Paragraph style={{ color: TONES.warn.color }}>{t('shop.pay.notPayable')}</Typography.Paragraph>}
         {sandbox ? (
           <Flex vertical gap={8}>
             <Typography.Paragraph type="secondary" style={{ fontSize: 12, margin: 0 }}>

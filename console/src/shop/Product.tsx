@@ -13,7 +13,7 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { useI18n } from '../i18n/I18nProvider';
 import { addLine, MAX_QUANTITY } from './cart';
 import { isCustomer, useCart } from './hooks';
-import { ProductPicture, StockTag } from './parts';
+import { ProductPicture, StockTag, TONES } from './parts';
 import { rememberReturn } from './returnTo';
 import { attributeOptions, findVariant, initialSelection, isCombinable } from './variants';
 
@@ -83,7 +83,7 @@ export function ProductPage() {
   return (
     <Flex vertical gap={12}>
       <div>
-        <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)} style={{ paddingInline: 0 }}>
+        <Button type="text" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)} style={{ paddingInline: 4 }}>
           {t('shop.back')}
         </Button>
       </div>
@@ -135,9 +135,8 @@ export function ProductPage() {
                     key={value}
                     value={value}
                     disabled={!isCombinable(skus, options, selection, option.name, value)}
-                    data-testid={`option-${option.name}-${value}`}
                   >
-                    {value}
+                    <span data-testid={`option-${option.name}-${value}`}>{value}</span>
                   </Radio.Button>
                 ))}
               </Radio.Group>
@@ -148,7 +147,7 @@ export function ProductPage() {
               {t('shop.product.selected', { name: sku.name, sku: sku.skuId })}
             </Typography.Text>
           )}
-          {!sku && options.length > 0 && <Typography.Text type="warning">{t('shop.product.pick')}</Typography.Text>}
+          {!sku && options.length > 0 && <Typography.Text style={{ color: TONES.warn.color }}>{t('shop.product.pick')}</Typography.Text>}
           <Flex align="center" gap={8}>
             <Typography.Text id="quantity-label">{t('shop.cart.quantity')}</Typography.Text>
             <InputNumber

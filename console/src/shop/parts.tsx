@@ -50,11 +50,18 @@ export function RequireCustomer({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
+/** Tag colours dark enough on their tint for WCAG AA (antd's preset tags are not, e.g. green 3.9:1). */
+export const TONES = {
+  good: { color: '#135200', background: '#f6ffed', borderColor: '#b7eb8f' },
+  warn: { color: '#873800', background: '#fff7e6', borderColor: '#ffd591' },
+  bad: { color: '#820014', background: '#fff1f0', borderColor: '#ffa39e' },
+  info: { color: '#003a8c', background: '#e6f4ff', borderColor: '#91caff' },
+} as const;
+
 export function StockTag({ state, available }: { state: string; available?: number }) {
   const { t } = useI18n();
-  const color = state === 'sold_out' ? 'red' : state === 'low' ? 'orange' : 'green';
   return (
-    <Tag color={color} data-testid="stock-state" data-stock={state}>
+    <Tag style={TONES[state === 'sold_out' ? 'bad' : state === 'low' ? 'warn' : 'good']} data-testid="stock-state" data-stock={state}>
       {state === 'low' && available !== undefined ? t('shop.stock.lowCount', { count: available }) : t(`shop.stock.${state}`)}
     </Tag>
   );

@@ -9,6 +9,7 @@ import { api, unwrap } from '../api/client';
 import { isProblem } from '../api/problem';
 import { useSession } from '../auth/SessionProvider';
 import { Money } from '../components/Money';
+import { TONES } from './parts';
 import { useI18n } from '../i18n/I18nProvider';
 import { addCoupon, removeCoupon, setPoints, type Cart } from './cart';
 import { couponOptionsBody, quoteBody, type Destination } from './checkout';
@@ -81,10 +82,10 @@ export function CouponPicker({ cart, update, destination }: { cart: Cart; update
           <Flex vertical gap={4}>
             <Radio value="">{t('shop.coupons.none')}</Radio>
             {mine.map((option) => (
-              <Radio key={option.code} value={option.code} disabled={!option.applicable} data-testid={`coupon-option-${option.code}`}>
-                <span>{option.code}</span>{' '}
+              <Radio key={option.code} value={option.code} disabled={!option.applicable}>
+                <span data-testid={`coupon-option-${option.code}`}>{option.code}</span>{' '}
                 {option.applicable && option.saves ? (
-                  <Typography.Text type="success">
+                  <Typography.Text style={{ color: TONES.good.color }}>
                     {t('shop.coupons.saves')} <Money value={option.saves} />
                   </Typography.Text>
                 ) : (
@@ -114,7 +115,7 @@ export function CouponPicker({ cart, update, destination }: { cart: Cart; update
           {cart.coupons.map((item) => (
             <Tag
               key={item}
-              color="blue"
+              style={TONES.info}
               closable
               closeIcon={<CloseOutlined aria-label={t('shop.coupons.remove', { code: item })} />}
               onClose={(event) => {
