@@ -303,7 +303,7 @@ function Actions({ item }: { item: Case }) {
           return unwrap(
             await api().POST('/after-sales/{caseId}/inspect', {
               params: { path },
-              body: { lines: values.lines ?? defaultInspection(item.lines), note },
+              body: { lines: judgedLines(item, values.lines), note },
             }),
           );
       }
@@ -406,6 +406,15 @@ function Actions({ item }: { item: Case }) {
   );
 }
 
+/** The form's inspection rows (by position, as Form.List keeps them) with each case line's number. */
+function judgedLines(item: Case, rows: Partial<{ restockable: number | null; damaged: number | null }>[] | undefined) {
+  return item.lines.map((line, index) => ({
+    lineNo: line.lineNo,
+    restockable: Number(rows?.[index]?.restockable ?? 0),
+    damaged: Number(rows?.[index]?.damaged ?? 0),
+  }));
+}
+
 function InspectionFields({ item }: { item: Case }) {
   const { t } = useI18n();
   return (
@@ -414,7 +423,7 @@ function InspectionFields({ item }: { item: Case }) {
       rules={[
         {
           validator: async (_, value: MoveForm['lines']) => {
-            const bad = inspectionMismatches(item.lines, value ?? []);
+            const bad = inspectionMismatches(item.lines, judgedLines(item, value));
             if (bad.length) throw new Error(t('aftersales.inspectRule', { lines: bad.join(', ') }));
           },
         },
