@@ -41,6 +41,17 @@ async function couponFor(request: APIRequestContext, baseURL: string | undefined
   return code;
 }
 
+/** Earlier runs' addresses go, so the shopper's book (20 at most) never fills up. */
+async function forgetTestAddresses(request: APIRequestContext, baseURL: string | undefined): Promise<void> {
+  const shopper = await apiAs(request, baseURL, SHOPPER);
+  const book = await shopper<{ items: { addressId: string; address: { line1?: string } }[] }>('GET', '/me/addresses');
+  expect(book.status).toBe(200);
+  for (const item of book.body.items.filter((entry) => entry.address.line1?.endsWith('Shop E2E Road'))) {
+    const removed = await shopper('DELETE', `/me/addresses/${item.addressId}`);
+    expect(removed.status).toBeLessThan(300);
+  }
+}
+
 // ---- staff steps (through the API for now; the console's own screens can take them over later)
 
 async function shipOrder(warehouse: Caller, orderId: string): Promise<string[]> {
@@ -93,6 +104,7 @@ test.describe('shop on a phone', () => {
   test('a customer buys, pays, gets the parcel, returns a tee and sees the refund', async ({ page, request, baseURL }) => {
     test.setTimeout(240_000);
     const code = await couponFor(request, baseURL);
+    await forgetTestAddresses(request, baseURL);
 
     // Signed out the shop can be browsed; the cart asks for a sign-in and comes back after it.
     await page.goto('#/shop');

@@ -3,7 +3,7 @@
 // return back (POST /after-sales/{caseId}/return-shipment) when the case waits for it, or withdraw it.
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { App, Button, Card, Descriptions, Flex, Form, Input, InputNumber, List, Popconfirm, Radio, Select, Skeleton, Timeline, Typography } from 'antd';
+import { App, Button, Card, Descriptions, Flex, Form, Input, InputNumber, Popconfirm, Radio, Select, Skeleton, Timeline, Typography } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api, unwrap, type Schemas } from '../api/client';
@@ -14,7 +14,7 @@ import { StatusTag } from '../components/StatusTag';
 import { useI18n } from '../i18n/I18nProvider';
 import { attemptKey, finishAttempt } from './checkout';
 import { delivered, useOrder, useOrderCases } from './OrderDetail';
-import { TONES, useLabel } from './parts';
+import { ItemList, timelineEntry, TONES, useLabel } from './parts';
 
 export const CASE_REASONS: Schemas['CaseReason'][] = [
   'not_received', 'damaged', 'defective', 'wrong_item', 'not_as_described', 'missing_parts', 'size_or_fit', 'changed_mind', 'other',
@@ -139,14 +139,14 @@ export function RequestAfterSales() {
         {!child ? (
           <Typography.Text type="secondary">{t('shop.afterSales.nothingClaimable')}</Typography.Text>
         ) : (
-          <List
-            dataSource={child.lines}
+          <ItemList
+            items={child.lines}
             rowKey={(line) => String(line.lineNo)}
-            renderItem={(line) => {
+            attrs={(line) => ({ 'data-testid': `claim-line-${line.lineNo}` })}
+            render={(line) => {
               const max = left.get(line.lineNo) ?? 0;
               const name = names.get(line.lineNo)?.name ?? line.skuId;
               return (
-                <List.Item style={{ paddingInline: 0 }} data-testid={`claim-line-${line.lineNo}`}>
                   <Flex justify="space-between" align="center" style={{ width: '100%' }} gap={8}>
                     <div>
                       <div>{name}</div>
@@ -165,7 +165,6 @@ export function RequestAfterSales() {
                       style={{ width: 80 }}
                     />
                   </Flex>
-                </List.Item>
               );
             }}
           />
@@ -359,11 +358,9 @@ export function CasePage() {
           {data.returnShipment.events.length > 0 && (
             <Timeline
               style={{ marginTop: 8 }}
-              items={data.returnShipment.events.map((event) => ({
-                key: event.eventId,
-                title: label(`shop.tracking.${event.status}`, event.status),
-                content: `${dateTime(event.occurredAt)}${event.location ? ` · ${event.location}` : ''}`,
-              }))}
+              items={data.returnShipment.events.map((event) =>
+                timelineEntry(event.eventId, label(`shop.tracking.${event.status}`, event.status), `${dateTime(event.occurredAt)}${event.location ? ` · ${event.location}` : ''}`),
+              )}
             />
           )}
         </Card>
@@ -373,20 +370,14 @@ export function CasePage() {
         <Timeline
           data-testid="case-decisions"
           items={[
-            { key: 'opened', title: t('shop.afterSales.actions.opened'), content: dateTime(data.createdAt) },
-            ...data.decisions.map((decision, index) => ({
-              key: `${decision.at}-${index}`,
-              title: (() => {
-                const key = `shop.afterSales.actions.${decision.action}`;
-                return t(key) === key ? decision.action : t(key);
-              })(),
-              content: (
-                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                  {dateTime(decision.at)}
-                  {decision.note ? ` · ${decision.note}` : ''}
-                </Typography.Text>
+            timelineEntry('opened', t('shop.afterSales.actions.opened'), dateTime(data.createdAt)),
+            ...data.decisions.map((decision, index) =>
+              timelineEntry(
+                `${decision.at}-${index}`,
+                label(`shop.afterSales.actions.${decision.action}`, decision.action),
+                `${dateTime(decision.at)}${decision.note ? ` · ${decision.note}` : ''}`,
               ),
-            })),
+            ),
           ]}
         />
       </Card>

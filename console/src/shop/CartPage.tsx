@@ -2,14 +2,14 @@
 // points, and the live quote; then on to checkout.
 
 import { DeleteOutlined } from '@ant-design/icons';
-import { Button, Card, Empty, Flex, InputNumber, List, Skeleton, Typography } from 'antd';
+import { Button, Card, Empty, Flex, InputNumber, Skeleton, Typography } from 'antd';
 import { useNavigate } from 'react-router-dom';
 import { Money } from '../components/Money';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { useI18n } from '../i18n/I18nProvider';
 import { MAX_QUANTITY, removeLine, setQuantity } from './cart';
 import { useCart } from './hooks';
-import { QuoteSummary } from './parts';
+import { ItemList, QuoteSummary } from './parts';
 import { CouponPicker, PointsPicker, QuoteProblem, useQuote } from './pricing';
 
 export function CartPage() {
@@ -36,13 +36,14 @@ export function CartPage() {
         {t('shop.cart.title')}
       </Typography.Title>
       <Card size="small" styles={{ body: { padding: '4px 12px' } }}>
-        <List
-          dataSource={cart.lines}
+        <ItemList
+          items={cart.lines}
           rowKey={(line) => line.skuId}
-          renderItem={(line) => {
+          attrs={(line) => ({ 'data-testid': `cart-line-${line.skuId}` })}
+          render={(line) => {
             const priced = quoted?.lines.find((item) => item.skuId === line.skuId);
             return (
-              <List.Item data-testid={`cart-line-${line.skuId}`} style={{ paddingInline: 0 }}>
+              <>
                 <Flex vertical gap={6} style={{ width: '100%' }}>
                   <Flex justify="space-between" gap={8}>
                     <div style={{ minWidth: 0 }}>
@@ -88,7 +89,7 @@ export function CartPage() {
                     </Button>
                   </Flex>
                 </Flex>
-              </List.Item>
+              </>
             );
           }}
         />

@@ -2,14 +2,14 @@
 
 import { DeleteOutlined } from '@ant-design/icons';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Button, Card, Flex, List, Popconfirm, Statistic, Tag, Typography } from 'antd';
+import { Button, Card, Flex, Popconfirm, Skeleton, Statistic, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { api, unwrap } from '../api/client';
 import { useSession } from '../auth/SessionProvider';
 import { signOut } from '../auth/session';
 import { ProblemAlert } from '../components/ProblemAlert';
-import { TONES } from './parts';
+import { ItemList, TONES } from './parts';
 import { useI18n } from '../i18n/I18nProvider';
 import { AddressSummary, NewAddressForm, useAddressBook } from './Addresses';
 import { usePoints } from './pricing';
@@ -54,33 +54,32 @@ export function Me() {
       </Card>
       <Card size="small" title={t('shop.me.addresses')} data-testid="me-addresses">
         <ProblemAlert error={book.error ?? makeDefault.error ?? remove.error} />
-        <List
-          loading={book.isLoading}
-          dataSource={book.data?.items ?? []}
-          rowKey={(item) => item.addressId}
-          locale={{ emptyText: t('shop.me.noAddresses') }}
-          renderItem={(item) => (
-            <List.Item
-              style={{ paddingInline: 0, alignItems: 'flex-start' }}
-              actions={[
-                item.default ? (
-                  <Tag key="default" style={TONES.info}>
-                    {t('shop.address.default')}
-                  </Tag>
-                ) : (
-                  <Button key="default" size="small" type="link" onClick={() => makeDefault.mutate(item.addressId)}>
-                    {t('shop.address.setDefault')}
-                  </Button>
-                ),
-                <Popconfirm key="delete" title={t('shop.address.deleteConfirm')} onConfirm={() => remove.mutate(item.addressId)} okText={t('common.yes')} cancelText={t('common.no')}>
-                  <Button size="small" type="text" danger icon={<DeleteOutlined />} aria-label={t('shop.address.delete')} />
-                </Popconfirm>,
-              ]}
-            >
-              <AddressSummary address={item.address} />
-            </List.Item>
-          )}
-        />
+        {book.isLoading ? (
+          <Skeleton active paragraph={{ rows: 2 }} />
+        ) : (
+          <ItemList
+            items={book.data?.items ?? []}
+            rowKey={(item) => item.addressId}
+            empty={<Typography.Paragraph type="secondary">{t('shop.me.noAddresses')}</Typography.Paragraph>}
+            render={(item) => (
+              <Flex justify="space-between" align="flex-start" gap={8}>
+                <AddressSummary address={item.address} />
+                <Flex gap={4} align="center">
+                  {item.default ? (
+                    <Tag style={TONES.info}>{t('shop.address.default')}</Tag>
+                  ) : (
+                    <Button size="small" onClick={() => makeDefault.mutate(item.addressId)}>
+                      {t('shop.address.setDefault')}
+                    </Button>
+                  )}
+                  <Popconfirm title={t('shop.address.deleteConfirm')} onConfirm={() => remove.mutate(item.addressId)} okText={t('common.yes')} cancelText={t('common.no')}>
+                    <Button size="small" type="text" danger icon={<DeleteOutlined />} aria-label={t('shop.address.delete')} />
+                  </Popconfirm>
+                </Flex>
+              </Flex>
+            )}
+          />
+        )}
         {adding ? (
           <NewAddressForm onSaved={() => setAdding(false)} onCancel={() => setAdding(false)} />
         ) : (

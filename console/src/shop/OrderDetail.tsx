@@ -3,7 +3,7 @@
 // order, confirm receipt, ask for a refund or a return.
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { App, Button, Card, Descriptions, Flex, List, Popconfirm, Result, Select, Skeleton, Tag, Timeline, Typography } from 'antd';
+import { App, Button, Card, Descriptions, Flex, Popconfirm, Result, Select, Skeleton, Tag, Timeline, Typography } from 'antd';
 import { useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api, unwrap, type Schemas } from '../api/client';
@@ -13,7 +13,7 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { StatusTag } from '../components/StatusTag';
 import { useI18n } from '../i18n/I18nProvider';
 import { AddressSummary } from './Addresses';
-import { TONES, useLabel } from './parts';
+import { ItemList, timelineEntry, TONES, useLabel } from './parts';
 import { afterPayment, createPayment, PAID_STATES, PAYMENT_METHODS } from './payment';
 
 type Order = Schemas['Order'];
@@ -192,45 +192,36 @@ export function OrderDetail() {
 
       {(cases.data?.items.length ?? 0) > 0 && (
         <Card size="small" title={t('shop.afterSales.title')} data-testid="order-cases">
-          <List
-            dataSource={cases.data!.items}
+          <ItemList
+            items={cases.data!.items}
             rowKey={(item) => item.caseId}
-            renderItem={(item) => (
-              <List.Item
-                style={{ paddingInline: 0 }}
-                data-testid={`case-${item.caseId}`}
-                data-status={item.status}
-                actions={[
-                  <Button key="open" size="small" onClick={() => navigate(`/shop/after-sales/${item.caseId}`)} data-testid="open-case">
-                    {t('common.details')}
-                  </Button>,
-                ]}
-              >
-                <List.Item.Meta
-                  title={
-                    <Flex gap={6} wrap align="center">
-                      <span>{t(`shop.afterSales.types.${item.type}`)}</span>
-                      <StatusTag status={item.status} />
-                    </Flex>
-                  }
-                  description={
-                    <>
-                      <Money value={item.amount} /> · {t(`shop.afterSales.waiting.${item.waitingFor}`)}
-                    </>
-                  }
-                />
-              </List.Item>
+            attrs={(item) => ({ 'data-testid': `case-${item.caseId}`, 'data-status': item.status })}
+            render={(item) => (
+              <Flex justify="space-between" align="center" gap={8}>
+                <div>
+                  <Flex gap={6} wrap align="center">
+                    <span>{t(`shop.afterSales.types.${item.type}`)}</span>
+                    <StatusTag status={item.status} />
+                  </Flex>
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                    <Money value={item.amount} /> · {t(`shop.afterSales.waiting.${item.waitingFor}`)}
+                  </Typography.Text>
+                </div>
+                <Button size="small" onClick={() => navigate(`/shop/after-sales/${item.caseId}`)} data-testid="open-case">
+                  {t('common.details')}
+                </Button>
+              </Flex>
             )}
           />
         </Card>
       )}
 
       <Card size="small" title={t('shop.order.lines')}>
-        <List
-          dataSource={data.lines}
+        <ItemList
+          items={data.lines}
           rowKey={(line) => String(line.lineNo)}
-          renderItem={(line) => (
-            <List.Item style={{ paddingInline: 0 }} data-testid={`order-line-${line.skuId}`}>
+          attrs={(line) => ({ 'data-testid': `order-line-${line.skuId}` })}
+          render={(line) => (
               <Flex justify="space-between" style={{ width: '100%' }} gap={8}>
                 <div style={{ minWidth: 0 }}>
                   <div>{line.name}</div>
@@ -249,7 +240,6 @@ export function OrderDetail() {
                   )}
                 </div>
               </Flex>
-            </List.Item>
           )}
         />
       </Card>
@@ -277,11 +267,11 @@ export function OrderDetail() {
 
       {refunds.length > 0 && (
         <Card size="small" title={t('shop.order.refunds')} data-testid="order-refunds">
-          <List
-            dataSource={refunds}
+          <ItemList
+            items={refunds}
             rowKey={(refund) => refund.refundId}
-            renderItem={(refund) => (
-              <List.Item style={{ paddingInline: 0 }} data-testid={`refund-${refund.refundId}`} data-status={refund.status}>
+            attrs={(refund) => ({ 'data-testid': `refund-${refund.refundId}`, 'data-status': refund.status })}
+            render={(refund) => (
                 <Flex justify="space-between" style={{ width: '100%' }} align="center" gap={8}>
                   <div>
                     <Money value={refund.amount} strong /> <StatusTag status={refund.status} />
@@ -292,7 +282,6 @@ export function OrderDetail() {
                     </div>
                   </div>
                 </Flex>
-              </List.Item>
             )}
           />
         </Card>
@@ -322,18 +311,14 @@ export function OrderDetail() {
                   {shipment.lines.map((line) => `${names.get(line.lineNo) ?? line.lineNo} × ${line.quantity}`).join(', ')}
                 </Typography.Text>
                 <Timeline
-                  items={[...((shipment.tracking ?? []) as TrackingEvent[])].reverse().map((event, index) => ({
-                    key: `${event.occurredAt}-${index}`,
-                    color: event.status === 'DELIVERED' ? 'green' : event.status === 'EXCEPTION' ? 'red' : 'blue',
-                    title: label(`shop.tracking.${event.status ?? ''}`, event.status ?? ''),
-                    content: (
-                      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                        {dateTime(event.occurredAt)}
-                        {event.location ? ` · ${event.location}` : ''}
-                        {event.description ? ` · ${event.description}` : ''}
-                      </Typography.Text>
+                  items={[...((shipment.tracking ?? []) as TrackingEvent[])].reverse().map((event, index) =>
+                    timelineEntry(
+                      `${event.occurredAt}-${index}`,
+                      label(`shop.tracking.${event.status ?? ''}`, event.status ?? ''),
+                      `${dateTime(event.occurredAt)}${event.location ? ` · ${event.location}` : ''}${event.description ? ` · ${event.description}` : ''}`,
+                      event.status === 'DELIVERED' ? 'green' : event.status === 'EXCEPTION' ? 'red' : 'blue',
                     ),
-                  }))}
+                  )}
                 />
               </div>
             ))}
@@ -344,15 +329,7 @@ export function OrderDetail() {
       <Card size="small" title={t('shop.order.history')}>
         <Timeline
           data-testid="order-history"
-          items={[...data.history].reverse().map((entry, index) => ({
-            key: `${entry.at}-${index}`,
-            title: <StatusTag status={entry.to} />,
-            content: (
-              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                {dateTime(entry.at)}
-              </Typography.Text>
-            ),
-          }))}
+          items={[...data.history].reverse().map((entry, index) => timelineEntry(`${entry.at}-${index}`, <StatusTag status={entry.to} />, dateTime(entry.at)))}
         />
       </Card>
 

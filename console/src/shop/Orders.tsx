@@ -2,7 +2,7 @@
 // a customer filter nothing (a filter is 422 for customers), so the tabs sort the loaded pages.
 
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { Button, Card, Empty, Flex, List, Skeleton, Typography } from 'antd';
+import { Button, Card, Empty, Flex, Skeleton, Typography } from 'antd';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { api, unwrap, type Schemas } from '../api/client';
 import { Money } from '../components/Money';
@@ -63,13 +63,10 @@ export function Orders() {
       ) : shown.length === 0 ? (
         <Empty description={t('shop.orders.empty')} />
       ) : (
-        <List
-          dataSource={shown}
-          rowKey={(order) => order.orderId}
-          data-testid="order-list"
-          renderItem={(order) => (
-            <List.Item style={{ padding: '4px 0', border: 'none' }}>
+        <Flex vertical gap={8} data-testid="order-list">
+          {shown.map((order) => (
               <Card
+                key={order.orderId}
                 size="small"
                 hoverable
                 style={{ width: '100%' }}
@@ -98,9 +95,8 @@ export function Orders() {
                   </Flex>
                 </Flex>
               </Card>
-            </List.Item>
-          )}
-        />
+          ))}
+        </Flex>
       )}
       {orders.hasNextPage && (
         <Flex justify="center">

@@ -155,3 +155,45 @@ export function useLabel() {
   const { t } = useI18n();
   return (key: string, fallback: string) => (t(key) === key ? fallback : t(key));
 }
+
+/** A Timeline item whose heading and detail both sit on the content side (antd's `title` is the
+ *  opposite column, which squeezes a phone's width). */
+export function timelineEntry(key: string, heading: ReactNode, detail?: ReactNode, color?: string) {
+  return {
+    key,
+    color,
+    content: (
+      <div>
+        <div>{heading}</div>
+        {detail !== undefined && detail !== null && detail !== '' && (
+          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+            {detail}
+          </Typography.Text>
+        )}
+      </div>
+    ),
+  };
+}
+
+/** A plain list (antd's List is deprecated in 6.6): one <li> per item, separated by a hairline. */
+export function ItemList<T>({
+  items, rowKey, render, testId, attrs, empty,
+}: {
+  items: T[];
+  rowKey: (item: T) => string;
+  render: (item: T) => ReactNode;
+  testId?: string;
+  attrs?: (item: T) => Record<string, string>;
+  empty?: ReactNode;
+}) {
+  if (items.length === 0 && empty) return <>{empty}</>;
+  return (
+    <ul data-testid={testId} style={{ listStyle: 'none', margin: 0, padding: 0 }}>
+      {items.map((item, index) => (
+        <li key={rowKey(item)} {...attrs?.(item)} style={{ padding: '10px 0', borderTop: index > 0 ? '1px solid #f0f0f0' : undefined }}>
+          {render(item)}
+        </li>
+      ))}
+    </ul>
+  );
+}
