@@ -3,7 +3,7 @@
 // sandbox pay page and sees the order paid; staff ship it and the sandbox carrier delivers it; the
 // customer returns one tee, enters the return's tracking number, and sees the refund once staff have
 // approved, received and inspected the return. The staff steps go through the API (small helpers below).
-import { apiAs, expect, expectAccessible, screenshot, test, type DemoKey } from './fixtures';
+import { apiAs, expect, expectAccessible, screenshot, signInFast, test, type DemoKey } from './fixtures';
 import type { APIRequestContext, Page } from '@playwright/test';
 
 const SHOPPER: DemoKey = 'customer_2';
@@ -248,5 +248,49 @@ test.describe('shop on a phone', () => {
     await expect(page.getByTestId('tab-orders')).toHaveText('订单');
     await expect(page.getByTestId('shop-sign-in')).toHaveText('登 录');
     await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  });
+
+  test('signed out, the filter drawer sorts and narrows the search by price', async ({ page }) => {
+    await page.goto('#/shop');
+    await expect(page.getByTestId('product-grid')).toBeVisible();
+    await page.getByTestId('filters-open').click();
+    await page.getByTestId('filter-sort').click();
+    await page.locator('.ant-select-item-option', { hasText: 'Price: high to low' }).click();
+    await field(page, 'filter-price-max').fill('100');
+    await page.getByTestId('filters-apply').click();
+    await expect(page).toHaveURL(/sort=-price/);
+    await expect(page).toHaveURL(/priceMax=10000/);
+    const prices = page.getByTestId('product-grid').locator('[data-testid^="product-"] .money');
+    await expect(prices.first()).toBeVisible();
+    const values = (await prices.allTextContents()).map((text) => Number(text.replace(/[^0-9.]/g, '')));
+    expect(values.length).toBeGreaterThan(1);
+    expect(values.every((value) => value <= 100), values.join(' ')).toBe(true);
+    expect([...values].sort((a, b) => b - a)).toEqual(values);
+    await expect(page.getByTestId('product-grid')).not.toContainText('Noise-Cancelling Headphones');
+  });
+
+  test('a customer cancels an unpaid order from its page', async ({ page, request, baseURL }) => {
+    const shopper = await apiAs(request, baseURL, SHOPPER);
+    const placed = await shopper<{ orderId: string; status: string }>(
+      'POST',
+      '/orders',
+      {
+        lines: [{ skuId: 'NOTE-A5', quantity: 1 }],
+        shippingAddress: { name: 'Han Meimei', phone: '+8613900000002', line1: '1 Cancel Lane', city: 'Shanghai', country: 'CN' },
+      },
+      { 'Idempotency-Key': `shop-e2e-cancel-${Date.now()}` },
+    );
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    expect(placed.body.status).toBe('PENDING_PAYMENT');
+    await signInFast(page, baseURL, SHOPPER);
+    await page.goto(`#/shop/orders/${placed.body.orderId}`);
+    await expect(page.getByTestId('order-detail')).toHaveAttribute('data-status', 'PENDING_PAYMENT');
+    await expect(page.getByTestId('pay-now')).toBeVisible();
+    await page.getByTestId('cancel-order').click();
+    await page.locator('.ant-popconfirm').getByRole('button', { name: 'Yes' }).click();
+    await expect(page.getByTestId('order-detail')).toHaveAttribute('data-status', 'CANCELLED');
+    await expect(page.getByTestId('cancel-order')).toHaveCount(0);
+    await page.goto('#/shop/orders?tab=closed');
+    await expect(page.getByTestId(`order-${placed.body.orderId}`)).toHaveAttribute('data-status', 'CANCELLED');
   });
 });
