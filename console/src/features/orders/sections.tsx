@@ -21,6 +21,14 @@ import { CHANNELS } from './BatchActions';
 type Line = Order['lines'][number];
 type MoneyOut = Schemas['MoneyOut'];
 
+/** Long ids (28 characters, no spaces) break anywhere rather than widen the table. */
+const breakAll = () => ({ style: { wordBreak: 'break-all' as const } });
+
+/** An amount taken off, shown negative (zero stays zero). */
+function off(value: MoneyOut): MoneyOut {
+  return { ...value, amount: value.amount ? -value.amount : 0 };
+}
+
 function isMoney(value: unknown): value is MoneyOut {
   const record = asRecord(value);
   return !!record && typeof record.amount === 'number' && typeof record.currency === 'string';
@@ -120,24 +128,24 @@ export function BreakdownSection({ order }: { order: Order }) {
     { key: 'subtotal', label: t('orders.breakdown.subtotal'), children: <Money value={b.subtotal} /> },
     { key: 'shipping', label: t('orders.breakdown.shipping'), children: <Money value={b.shipping} /> },
     ...(isMoney(pricing.shippingDiscount) && pricing.shippingDiscount.amount
-      ? [{ key: 'shippingDiscount', label: t('orders.breakdown.shippingDiscount'), children: <Money value={{ ...pricing.shippingDiscount, amount: -pricing.shippingDiscount.amount }} /> }]
+      ? [{ key: 'shippingDiscount', label: t('orders.breakdown.shippingDiscount'), children: <Money value={off(pricing.shippingDiscount)} /> }]
       : []),
     ...found.map((item, index) => ({
       key: `adj-${index}`,
       label: `${item.label}${item.id && item.source !== 'manual' ? ` ${item.id}` : ''}`,
-      children: item.amount ? <Money value={{ ...item.amount, amount: -item.amount.amount }} /> : '—',
+      children: item.amount ? <Money value={off(item.amount)} /> : '—',
     })),
-    { key: 'discount', label: t('orders.breakdown.discount'), children: <Money value={{ ...b.discount, amount: -b.discount.amount }} /> },
+    { key: 'discount', label: t('orders.breakdown.discount'), children: <Money value={off(b.discount)} /> },
     ...(b.pointsUsed
       ? [{
           key: 'points',
           label: t('orders.breakdown.pointsUsed', { points: number(b.pointsUsed) }),
-          children: isMoney(points.value) ? <Money value={{ ...points.value, amount: -points.value.amount }} /> : number(b.pointsUsed),
+          children: isMoney(points.value) ? <Money value={off(points.value)} /> : number(b.pointsUsed),
         }]
       : []),
     { key: 'total', label: t('orders.breakdown.total'), children: <Money value={b.total} strong /> },
     ...(b.balanceUsed && b.balanceUsed.amount
-      ? [{ key: 'balance', label: t('orders.breakdown.balanceUsed'), children: <Money value={{ ...b.balanceUsed, amount: -b.balanceUsed.amount }} /> }]
+      ? [{ key: 'balance', label: t('orders.breakdown.balanceUsed'), children: <Money value={off(b.balanceUsed)} /> }]
       : []),
     ...(b.amountDue ? [{ key: 'due', label: t('orders.breakdown.amountDue'), children: <Money value={b.amountDue} strong /> }] : []),
     ...(b.pointsEarned ? [{ key: 'earned', label: t('orders.breakdown.pointsEarned'), children: number(b.pointsEarned) }] : []),
@@ -422,8 +430,8 @@ export function PaymentsSection({ order }: { order: Order }) {
               { key: 'status', title: t('orders.field.status'), render: (_, row) => <StatusTag status={row.status} /> },
               { key: 'amount', title: t('orders.payments.amount'), align: 'right', render: (_, row) => <Money value={row.amount} /> },
               { key: 'received', title: t('orders.payments.received'), align: 'right', render: (_, row) => <Money value={row.received} /> },
-              { key: 'ref', title: t('orders.payments.providerReference'), render: (_, row) => row.providerReference ?? '—' },
-              { key: 'id', title: t('orders.payments.paymentId'), dataIndex: 'paymentId' },
+              { key: 'ref', title: t('orders.payments.providerReference'), onCell: breakAll, render: (_, row) => row.providerReference ?? '—' },
+              { key: 'id', title: t('orders.payments.paymentId'), onCell: breakAll, dataIndex: 'paymentId' },
               { key: 'created', title: t('orders.field.createdAt'), render: (_, row) => dateTime(row.createdAt) },
               {
                 key: 'review',
@@ -446,7 +454,7 @@ export function PaymentsSection({ order }: { order: Order }) {
                 rows={data.refunds}
                 rowKey={(row) => row.refundId}
                 columns={[
-                  { key: 'id', title: t('orders.refunds.id'), dataIndex: 'refundId' },
+                  { key: 'id', title: t('orders.refunds.id'), onCell: breakAll, dataIndex: 'refundId' },
                   { key: 'status', title: t('orders.field.status'), render: (_, row) => <StatusTag status={row.status} /> },
                   { key: 'route', title: t('orders.refunds.route'), dataIndex: 'route' },
                   { key: 'amount', title: t('orders.payments.amount'), align: 'right', render: (_, row) => <Money value={row.amount} /> },
@@ -469,7 +477,7 @@ export function PaymentsSection({ order }: { order: Order }) {
                 columns={[
                   { key: 'at', title: t('orders.payments.at'), render: (_, row) => dateTime(row.at) },
                   { key: 'kind', title: t('orders.payments.kind'), render: (_, row) => named(t, 'orders.payments.kinds', row.kind) },
-                  { key: 'account', title: t('orders.payments.account'), dataIndex: 'account' },
+                  { key: 'account', title: t('orders.payments.account'), onCell: breakAll, dataIndex: 'account' },
                   { key: 'amount', title: t('orders.payments.amount'), align: 'right', render: (_, row) => <Money value={row.amount} /> },
                   { key: 'memo', title: t('orders.payments.memo'), dataIndex: 'memo' },
                 ]}
@@ -545,7 +553,7 @@ export function RefundsSection({ order }: { order: Order }) {
         rowKey={(row) => row.refundId}
         cardTitle={(row) => row.refundId}
         columns={[
-          { key: 'id', title: t('orders.refunds.id'), dataIndex: 'refundId' },
+          { key: 'id', title: t('orders.refunds.id'), onCell: breakAll, dataIndex: 'refundId' },
           { key: 'status', title: t('orders.field.status'), render: (_, row) => <StatusTag status={row.status} /> },
           { key: 'amount', title: t('orders.payments.amount'), align: 'right', render: (_, row) => <Money value={row.amount} /> },
           { key: 'reason', title: t('common.reason'), render: (_, row) => named(t, 'orders.refund.reasons', row.reason) },
@@ -576,7 +584,7 @@ export function AfterSalesSection({ order }: { order: Order }) {
         rowKey={(row) => row.caseId}
         cardTitle={(row) => <Link to={`/after-sales/${row.caseId}`}>{row.caseId}</Link>}
         columns={[
-          { key: 'case', title: t('orders.afterSales.case'), render: (_, row) => <Link to={`/after-sales/${row.caseId}`} data-testid="case-link">{row.caseId}</Link> },
+          { key: 'case', title: t('orders.afterSales.case'), onCell: breakAll, render: (_, row) => <Link to={`/after-sales/${row.caseId}`} data-testid="case-link">{row.caseId}</Link> },
           { key: 'type', title: t('orders.afterSales.type'), render: (_, row) => t(`orders.afterSales.types.${row.type}`) },
           { key: 'status', title: t('orders.field.status'), render: (_, row) => <StatusTag status={row.status} /> },
           { key: 'reason', title: t('common.reason'), render: (_, row) => t(`orders.afterSales.reasons.${row.reason}`) },
