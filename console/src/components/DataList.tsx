@@ -56,6 +56,7 @@ export function DataList<T extends object>(props: DataListProps<T>) {
                       {onSelect && (
                         <Checkbox
                           aria-label={t('common.select')}
+                          onClick={(event) => event.stopPropagation()} // ticking does not open the row
                           checked={selected?.includes(key)}
                           onChange={(event) =>
                             onSelect(
