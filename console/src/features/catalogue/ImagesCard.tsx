@@ -111,7 +111,7 @@ export function ImagesCard({ product }: { product: Schemas['Product'] }) {
       <List<ProductImage>
         loading={images.isLoading}
         dataSource={list}
-        locale={{ emptyText: t('catalogue.images.none') }}
+        locale={{ emptyText: <Typography.Text type="secondary">{t('catalogue.images.none')}</Typography.Text> }}
         data-testid="image-list"
         renderItem={(image) => (
           <List.Item

@@ -1,5 +1,6 @@
 import { AppstoreOutlined, ApartmentOutlined, DatabaseOutlined } from '@ant-design/icons';
 import type { Feature } from '../types';
+import { CatPage } from './shared';
 import { CategoriesPage } from './CategoriesPage';
 import { ProductDetailPage } from './ProductDetailPage';
 import { ProductsPage } from './ProductsPage';
@@ -8,11 +9,11 @@ import { StockOpsPage } from './StockOpsPage';
 
 export const feature: Feature = {
   routes: [
-    { path: '/products', element: <ProductsPage /> },
-    { path: '/products/:productId', element: <ProductDetailPage /> },
-    { path: '/categories', element: <CategoriesPage /> },
-    { path: '/skus/:skuId/stock', element: <SkuStockPage /> },
-    { path: '/stock', element: <StockOpsPage /> },
+    { path: '/products', element: <CatPage><ProductsPage /></CatPage> },
+    { path: '/products/:productId', element: <CatPage><ProductDetailPage /></CatPage> },
+    { path: '/categories', element: <CatPage><CategoriesPage /></CatPage> },
+    { path: '/skus/:skuId/stock', element: <CatPage><SkuStockPage /></CatPage> },
+    { path: '/stock', element: <CatPage><StockOpsPage /></CatPage> },
   ],
   menu: [
     { path: '/products', labelKey: 'catalogue.menu.products', icon: <AppstoreOutlined />, route: 'GET /products', group: 'catalogue', order: 1 },

@@ -1,14 +1,15 @@
 import { GiftOutlined, TagsOutlined, TrophyOutlined } from '@ant-design/icons';
 import type { Feature } from '../types';
+import { CatPage } from '../catalogue/shared';
 import { CouponsPage } from './CouponsPage';
 import { PointsPage } from './PointsPage';
 import { PromotionsPage } from './PromotionsPage';
 
 export const feature: Feature = {
   routes: [
-    { path: '/promotions', element: <PromotionsPage /> },
-    { path: '/coupons', element: <CouponsPage /> },
-    { path: '/points', element: <PointsPage /> },
+    { path: '/promotions', element: <CatPage><PromotionsPage /></CatPage> },
+    { path: '/coupons', element: <CatPage><CouponsPage /></CatPage> },
+    { path: '/points', element: <CatPage><PointsPage /></CatPage> },
   ],
   menu: [
     { path: '/promotions', labelKey: 'marketing.menu.promotions', icon: <TagsOutlined />, route: 'GET /promotions', group: 'marketing', order: 1 },
