@@ -4,7 +4,7 @@
 // Either way the order is polled until it is paid, then the confirmation shows.
 
 import { CheckCircleFilled, SafetyCertificateOutlined } from '@ant-design/icons';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Button, Card, Descriptions, Flex, QRCode, Result, Skeleton, Typography } from 'antd';
 import { useNavigate, useParams } from 'react-router-dom';
 import { api, unwrap, type Schemas } from '../api/client';
@@ -25,7 +25,7 @@ export function ProviderInstructions({ instructions }: { instructions: Record<st
   const qr = ['code_url', 'qr_code', 'qrCode'].map((key) => instructions[key]).find((value) => typeof value === 'string') as string | undefined;
   return (
     <Flex vertical gap={12} align="center" data-testid="provider-instructions">
-      {qr && <QRCode value={qr} aria-label={t('shop.pay.qr')} />}
+      {qr && <QRCode type="svg" value={qr} aria-label={t('shop.pay.qr')} />}
       <Descriptions
         column={1}
         size="small"
@@ -51,7 +51,11 @@ export function PayPage() {
   const { orderId = '', paymentId = '' } = useParams();
   const { t, dateTime } = useI18n();
   const navigate = useNavigate();
-  const pay = useMutation({ mutationFn: () => sandboxPay(paymentId, {}) });
+  const client = useQueryClient();
+  const pay = useMutation({
+    mutationFn: () => sandboxPay(paymentId, {}),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['shop', 'order', orderId] }),
+  });
   const order = useQuery({
     queryKey: ['shop', 'order', orderId],
     queryFn: async () => unwrap(await api().GET('/orders/{orderId}', { params: { path: { orderId } } })) as Schemas['Order'],

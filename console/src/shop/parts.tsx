@@ -71,10 +71,13 @@ export function ProductPicture({ url, alt, height = 140 }: { url?: string | null
   if (url) {
     return <img src={url} alt={alt} style={{ width: '100%', height, objectFit: 'cover', display: 'block', background: '#fafafa' }} />;
   }
+  // a block wrapper: a card's cover styles its direct children as blocks
   return (
-    <Flex align="center" justify="center" style={{ height, background: '#f0f2f5', color: 'rgba(0,0,0,0.45)', fontSize: 32 }} aria-hidden>
-      <PictureOutlined />
-    </Flex>
+    <div aria-hidden>
+      <Flex align="center" justify="center" style={{ height, background: '#f0f2f5', color: 'rgba(0,0,0,0.45)', fontSize: 32 }}>
+        <PictureOutlined />
+      </Flex>
+    </div>
   );
 }
 
