@@ -51,12 +51,12 @@ const page = () =>
     </Providers>,
   );
 
-describe('CasePage', () => {
+describe('CasePage', { timeout: 30_000 }, () => {
   it('shows the claim, the step with its countdown, and support’s decision buttons', async () => {
     signInAs('demo-support', ['support']);
     mockApi(['after-sales:read-any', 'after-sales:decide', 'after-sales:open-any', 'after-sales:arbitrate']);
     page();
-    expect(await screen.findByText('Red tee / M', {}, { timeout: 5000 })).toBeTruthy();
+    expect(await screen.findByText('Red tee / M', {}, { timeout: 15_000 })).toBeTruthy();
     expect(screen.getAllByText('Return and refund').length).toBeGreaterThan(0);
     expect(screen.getByTestId('case-waiting-for').textContent).toBe('Decision');
     expect(screen.getByTestId('deadline').textContent).toBe('in 9 minutes');
@@ -70,10 +70,10 @@ describe('CasePage', () => {
     signInAs('demo-support', ['support']);
     mockApi(['after-sales:read-any', 'after-sales:decide', 'after-sales:open-any']);
     page();
-    fireEvent.click(await screen.findByTestId('case-action-approve'));
-    fireEvent.click(await screen.findByTestId('case-action-confirm'));
-    await waitFor(() => expect(posted).toEqual(['/after-sales/AS1/approve']));
-    const problem = await screen.findByTestId('problem');
+    fireEvent.click(await screen.findByTestId('case-action-approve', {}, { timeout: 15_000 }));
+    fireEvent.click(await screen.findByTestId('case-action-confirm', {}, { timeout: 15_000 }));
+    await waitFor(() => expect(posted).toEqual(['/after-sales/AS1/approve']), { timeout: 15_000 });
+    const problem = await screen.findByTestId('problem', {}, { timeout: 15_000 });
     expect(problem.getAttribute('data-problem-type')).toBe('urn:oms:problem:case-not-waiting');
   });
 
@@ -81,6 +81,6 @@ describe('CasePage', () => {
     signInAs('demo-warehouse', ['warehouse']);
     mockApi(['after-sales:receive']);
     page();
-    expect(await screen.findByText('Nothing for your role to do at this step.')).toBeTruthy();
+    expect(await screen.findByText('Nothing for your role to do at this step.', {}, { timeout: 15_000 })).toBeTruthy();
   });
 });

@@ -38,15 +38,15 @@ afterEach(() => {
   sessionStorage.clear();
 });
 
-describe('ExportsPage', () => {
+describe('ExportsPage', { timeout: 30_000 }, () => {
   it('polls a running export until it succeeded and then links its file', async () => {
     render(
       <Providers path="/exports" route="/exports">
         <ExportsPage />
       </Providers>,
     );
-    expect(await screen.findByText('Running')).toBeTruthy();
-    const link = await screen.findByTestId('export-download-EX1', {}, { timeout: 5000 });
+    expect(await screen.findByText('Running', {}, { timeout: 15_000 })).toBeTruthy();
+    const link = await screen.findByTestId('export-download-EX1', {}, { timeout: 15_000 });
     expect(link.getAttribute('href')).toBe('https://files.test/EX1.csv');
     expect(screen.getByText('12 rows · 2 KB')).toBeTruthy();
     expect(polls).toBeGreaterThanOrEqual(2);
