@@ -41,7 +41,11 @@ export function ConsoleLayout() {
     label: t(`nav.groups.${group}`),
     children: entries
       .filter((entry) => entry.group === group)
-      .map((entry) => ({ key: entry.path, icon: entry.icon, label: t(entry.labelKey) })),
+      .map((entry) => ({
+        key: entry.path,
+        icon: entry.icon,
+        label: <span data-menu-path={entry.path}>{t(entry.labelKey)}</span>,
+      })),
   }));
   const selected = entries
     .map((entry) => entry.path)
