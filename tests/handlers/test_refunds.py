@@ -25,7 +25,7 @@ from oms.services.refunds import RefundAsk
 from oms.store import keys
 from oms.store.models import PointsAccountItem, PricingSettingsItem
 
-from tests.handlers.conftest import ADMIN, CUSTOMER, SUPPORT, Api
+from tests.handlers.conftest import ADMIN, CUSTOMER, SUPPORT, Api, load_function
 from tests.helpers.fulfilment import callback, minutes_ahead, ship, tracking_event
 from tests.helpers.fulfilment import paid_order as paid_with_balance
 from tests.helpers.handlers import give_balance
@@ -329,6 +329,10 @@ def test_points_earned_by_refunded_goods_are_revoked_as_a_debt_after_completion(
     assert status == 201, refunded
     assert refunded["points"]["revoked"] == earned
     assert points_of("cust-1") == 10 - earned  # a debt that later earnings settle
+    # the ledger shows the revoke (it answered 500 before: the view knew no "revoke" entries)
+    status, _, account = Api(load_function("promotions"))("GET", "/customers/me/points", **CUSTOMER)
+    assert status == 200, account
+    assert [(e["kind"], e["delta"]) for e in account["entries"] if e["kind"] == "revoke"] == [("revoke", -earned)]
     assert [leg["method"] for leg in refunded["legs"]] == ["balance"]
     assert balance_of("cust-1") == balance_before + refunded["amount"]["amount"]
     assert refunded["order"]["status"] == "CLOSED"  # all money back to the balance, in this transaction

@@ -6138,7 +6138,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "redeem" | "return" | "earn" | "adjust";
+            kind: "redeem" | "return" | "earn" | "revoke" | "adjust";
             /** Orderid */
             orderId: string | null;
             /** Reason */

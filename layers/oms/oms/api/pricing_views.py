@@ -243,7 +243,7 @@ class PointsEntry(View):
     """One move of a customer's points: + credit, - debit."""
 
     delta: int
-    kind: Literal["redeem", "return", "earn", "adjust"]
+    kind: Literal["redeem", "return", "earn", "revoke", "adjust"]  # revoke: points a refund takes back
     orderId: str | None
     reason: str | None
     by: str
