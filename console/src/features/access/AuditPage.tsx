@@ -51,7 +51,7 @@ export function AuditPage() {
     ),
   );
   const columns: TableColumnsType<Entry> = [
-    { key: 'at', title: t('access.at'), render: (_, row) => dateTime(row.at) },
+    { key: 'at', title: t('access.at'), render: (_, row) => <span style={{ whiteSpace: 'nowrap' }}>{dateTime(row.at)}</span> },
     { key: 'action', title: t('access.action'), render: (_, row) => <Tag color="geekblue">{row.action}</Tag> },
     {
       key: 'subject',
@@ -61,8 +61,8 @@ export function AuditPage() {
         return order ? <Link to={`/orders/${order}`}>{row.subject}</Link> : <code>{row.subject}</code>;
       },
     },
-    { key: 'actor', title: t('access.actor'), render: (_, row) => `${row.actor.id ?? '—'} (${row.actor.role})` },
-    { key: 'reason', title: t('common.reason'), render: (_, row) => row.reason ?? '—' },
+    { key: 'actor', title: t('access.actor'), render: (_, row) => <span style={{ whiteSpace: 'nowrap' }}>{`${row.actor.id ?? '—'} (${row.actor.role})`}</span> },
+    { key: 'reason', title: t('common.reason'), render: (_, row) => <Typography.Text style={{ maxWidth: 320 }} ellipsis={{ tooltip: row.reason }}>{row.reason ?? '—'}</Typography.Text> },
     { key: 'ip', title: t('access.sourceIp'), render: (_, row) => row.sourceIp ?? '—' },
     {
       key: 'details',
