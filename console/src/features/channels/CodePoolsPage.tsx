@@ -56,13 +56,14 @@ function SkuPicker({ skuId, onPick }: { skuId: string; onPick: (skuId: string) =
       <Form layout="vertical">
         <Row gutter={12}>
           <Col xs={24} md={5}>
-            <Form.Item label={t('channels.codes.store')}>
-              <Input value={store} onChange={(event) => setStore(event.target.value.trim() || DEFAULT_STORE)} />
+            <Form.Item label={t('channels.codes.store')} htmlFor="pool-store">
+              <Input id="pool-store" value={store} onChange={(event) => setStore(event.target.value.trim() || DEFAULT_STORE)} />
             </Form.Item>
           </Col>
           <Col xs={24} md={7}>
-            <Form.Item label={t('channels.codes.product')}>
+            <Form.Item label={t('channels.codes.product')} htmlFor="pool-product">
               <Select
+                id="pool-product"
                 showSearch={{ optionFilterProp: 'label' }}
                 allowClear
                 value={productId}
@@ -74,8 +75,9 @@ function SkuPicker({ skuId, onPick }: { skuId: string; onPick: (skuId: string) =
             </Form.Item>
           </Col>
           <Col xs={24} md={6}>
-            <Form.Item label={t('channels.codes.codeSku')} extra={productId && !product.isLoading && !codeSkus.length ? t('channels.codes.noCodeSku') : undefined}>
+            <Form.Item label={t('channels.codes.codeSku')} htmlFor="pool-code-sku" extra={productId && !product.isLoading && !codeSkus.length ? t('channels.codes.noCodeSku') : undefined}>
               <Select
+                id="pool-code-sku"
                 value={codeSkus.some((sku) => sku.skuId === skuId) ? skuId : undefined}
                 onChange={(value: string) => {
                   setTyped(value);
@@ -87,9 +89,9 @@ function SkuPicker({ skuId, onPick }: { skuId: string; onPick: (skuId: string) =
             </Form.Item>
           </Col>
           <Col xs={24} md={6}>
-            <Form.Item label={t('channels.codes.skuId')}>
+            <Form.Item label={t('channels.codes.skuId')} htmlFor="pool-sku">
               <Space.Compact style={{ width: '100%' }}>
-                <Input value={typed} onChange={(event) => setTyped(event.target.value)} onPressEnter={() => onPick(typed.trim())} placeholder="GIFT-100" data-testid="pool-sku" />
+                <Input id="pool-sku" value={typed} onChange={(event) => setTyped(event.target.value)} onPressEnter={() => onPick(typed.trim())} placeholder="GIFT-100" data-testid="pool-sku" />
                 <Button onClick={() => onPick(typed.trim())} data-testid="pool-open">
                   {t('channels.codes.open')}
                 </Button>
