@@ -2,7 +2,7 @@
 // Cognito hosted sign-in page (authorization code with PKCE); the code it sends back is exchanged here.
 
 import { LoginOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Flex, List, Spin, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Flex, Spin, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Navigate, useNavigate } from 'react-router-dom';
 import { config, type DemoUser } from '../config';
@@ -91,34 +91,35 @@ export function SignIn() {
           ) : (
             <>
               <Typography.Paragraph type="secondary">{t('auth.demoHint')}</Typography.Paragraph>
-              <List
-                dataSource={auth.demoUsers}
-                renderItem={(user) => (
-                  <List.Item
-                    actions={[
-                      <Button
-                        key="go"
-                        type="primary"
-                        loading={busy === user.key}
-                        onClick={() => pick(user)}
-                        data-testid={`sign-in-${user.key}`}
-                        aria-label={t('auth.signInAs', { user: user.sub })}
-                      >
-                        {t('auth.signIn')}
-                      </Button>,
-                    ]}
+              <ul style={{ listStyle: 'none', margin: 0, padding: 0 }} data-testid="demo-users">
+                {auth.demoUsers.map((user) => (
+                  <li
+                    key={user.key}
+                    style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: 12, padding: '10px 0', borderBottom: '1px solid #f0f0f0' }}
                   >
-                    <List.Item.Meta
-                      title={user.sub}
-                      description={
-                        <>
-                          {user.roles.map((role) => (
-                            <Tag key={role}>{t(`roles.${role}`)}</Tag>
-                          ))}
-                          {user.stores.length > 0 && <span>{t('auth.stores', { stores: user.stores.join(', ') })}</span>}
-                        </>
-                      }
-                    />
+                    <div>
+                      <div style={{ fontWeight: 500 }}>{user.sub}</div>
+                      <div>
+                        {user.roles.map((role) => (
+                          <Tag key={role}>{t(`roles.${role}`)}</Tag>
+                        ))}
+                        {user.stores.length > 0 && (
+                          <Typography.Text type="secondary">{t('auth.stores', { stores: user.stores.join(', ') })}</Typography.Text>
+                        )}
+                      </div>
+                    </div>
+                    <Button
+                      type="primary"
+                      loading={busy === user.key}
+                      onClick={() => pick(user)}
+                      data-testid={`sign-in-${user.key}`}
+                      aria-label={t('auth.signInAs', { user: user.sub })}
+                    >
+                      {t('auth.signIn')}
+                    </Button>
+                  </li>
+                ))}
+              </ul>
                   </List.Item>
                 )}
               />

@@ -1,7 +1,7 @@
 // A list that is a table on tablets and desktops and a column of cards on phones (< 768 px), with the
 // API's cursor pagination ("load more") and optional row selection for batch actions.
 
-import { Button, Card, Checkbox, Empty, Flex, Grid, List, Table, type TableColumnsType } from 'antd';
+import { Button, Card, Checkbox, Empty, Flex, Grid, Spin, Table, type TableColumnsType } from 'antd';
 import type { Key, ReactNode } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
 
@@ -40,45 +40,48 @@ export function DataList<T extends object>(props: DataListProps<T>) {
   if (phone) {
     return (
       <div data-testid={props.testId} data-layout="cards">
-        <List
-          loading={props.loading}
-          dataSource={rows}
-          locale={{ emptyText: <Empty description={t('common.empty')} /> }}
-          renderItem={(row) => {
-            const key = rowKey(row);
-            return (
-              <List.Item style={{ padding: '6px 0', border: 'none' }}>
-                <Card
-                  size="small"
-                  style={{ width: '100%' }}
-                  title={
-                    <Flex gap={8} align="center">
-                      {onSelect && (
-                        <Checkbox
-                          aria-label={t('common.select')}
-                          onClick={(event) => event.stopPropagation()} // ticking does not open the row
-                          checked={selected?.includes(key)}
-                          onChange={(event) =>
-                            onSelect(
-                              event.target.checked
-                                ? [...(selected ?? []), key]
-                                : (selected ?? []).filter((item) => item !== key),
-                            )
-                          }
-                        />
-                      )}
-                      <span>{props.cardTitle ? props.cardTitle(row) : key}</span>
-                    </Flex>
-                  }
-                  onClick={props.onOpen ? () => props.onOpen?.(row) : undefined}
-                  hoverable={!!props.onOpen}
-                >
-                  {props.card ? props.card(row) : <DefaultCard row={row} columns={columns} />}
-                </Card>
-              </List.Item>
-            );
-          }}
-        />
+        <Spin spinning={!!props.loading}>
+          {rows.length === 0 ? (
+            <Empty description={t('common.empty')} />
+          ) : (
+            <div role="list" style={{ display: 'grid', gap: 12 }}>
+              {rows.map((row) => {
+                const key = rowKey(row);
+                return (
+                  <div role="listitem" key={key}>
+                    <Card
+                      size="small"
+                      style={{ width: '100%' }}
+                      title={
+                        <Flex gap={8} align="center">
+                          {onSelect && (
+                            <Checkbox
+                              aria-label={t('common.select')}
+                              onClick={(event) => event.stopPropagation()} // ticking does not open the row
+                              checked={selected?.includes(key)}
+                              onChange={(event) =>
+                                onSelect(
+                                  event.target.checked
+                                    ? [...(selected ?? []), key]
+                                    : (selected ?? []).filter((item) => item !== key),
+                                )
+                              }
+                            />
+                          )}
+                          <span>{props.cardTitle ? props.cardTitle(row) : key}</span>
+                        </Flex>
+                      }
+                      onClick={props.onOpen ? () => props.onOpen?.(row) : undefined}
+                      hoverable={!!props.onOpen}
+                    >
+                      {props.card ? props.card(row) : <DefaultCard row={row} columns={columns} />}
+                    </Card>
+                  </div>
+                );
+              })}
+            </div>
+          )}
+        </Spin>
         {more}
       </div>
     );
