@@ -89,6 +89,20 @@ test.describe('catalogue', () => {
     await axe(page, 'sku stock');
   });
 
+  test('uploads a product image through the presigned form and sees it checked', async ({ page, request, baseURL }) => {
+    const admin = await apiAs(request, baseURL, 'admin');
+    const created = await admin<{ productId: string }>('POST', '/products', {
+      storeId: 'demo', name: `E2E Image ${run}`,
+      skus: [{ skuId: `E2E-IMG-${run}`, name: 'Image test', price: { amount: 1000, currency: 'CNY' }, stock: 1, warehouseId: 'WH-SH', weightGrams: 100 }],
+    });
+    expect(created.status).toBe(201);
+    await page.goto(`#/products/${created.body.productId}`);
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    await page.locator('input[type="file"]').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
+    await expect(page.getByTestId('image-item').first()).toHaveAttribute('data-state', 'READY', { timeout: 20_000 });
+    await expect(page.getByTestId('image-list')).toContainText('1×1');
+  });
+
   test('adds a category to the tree', async ({ page }) => {
     const name = `E2E Cat ${run}`;
     await page.goto('#/categories');
