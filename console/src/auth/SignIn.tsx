@@ -120,9 +120,6 @@ export function SignIn() {
                   </li>
                 ))}
               </ul>
-                  </List.Item>
-                )}
-              />
             </>
           )}
         </Card>
