@@ -7,7 +7,7 @@ const python = process.env.OMS_PYTHON ?? '../.venv/bin/oms-local';
 
 export default defineConfig({
   testDir: 'e2e',
-  outputDir: 'test-results',
+  outputDir: process.env.OMS_E2E_OUTPUT ?? 'test-results', // traces and failure screenshots
   timeout: 90_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,

@@ -67,9 +67,13 @@ export async function signInFast(page: Page, baseURL: string | undefined, key: D
   );
 }
 
-/** Save a full-page screenshot under test-results/screenshots/ (a CI artefact). */
+/** Where screenshots go: screenshots/ beside test-results/ (a CI artefact that a later run's clean-up of
+ * test-results/ does not wipe), or OMS_E2E_SCREENSHOTS. */
+export const SCREENSHOTS = process.env.OMS_E2E_SCREENSHOTS ?? 'screenshots';
+
+/** Save a full-page screenshot as <SCREENSHOTS>/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
 }
 
 /** axe-core on the page as it is now: no violation of impact serious or critical. */
