@@ -33,6 +33,8 @@ test('the queue lists a waiting case and its detail walks it to the refund', asy
   await expect(detail).toContainText('TEE-RED-M');
   await expect(page.getByTestId('case-waiting-for')).toHaveText('Decision');
   await expect(page.getByTestId('case-order-link')).toHaveAttribute('href', `#/orders/${opened.orderId}`);
+  await page.mouse.move(0, 0); // the pointer still rests where the mode switch was, over the back link (hover is lighter)
+  await page.waitForTimeout(300);
   await expectAccessible(page, 'after-sales case');
   await screenshot(page, 'after-sales-case');
 

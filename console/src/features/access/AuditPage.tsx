@@ -75,7 +75,7 @@ export function AuditPage() {
     },
   ];
   return (
-    <div className="ops-page" data-testid="audit-page">
+    <div data-testid="audit-page">
       <PageHeader title={t('access.auditTitle')} sub={t('access.auditSub')} />
       <FilterPanel<Filters>
         form={form}

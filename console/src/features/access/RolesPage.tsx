@@ -72,7 +72,7 @@ export function RolesPage() {
   };
 
   return (
-    <div className="ops-page" data-testid="roles-page">
+    <div data-testid="roles-page">
       <PageHeader
         title={t('access.rolesTitle')}
         sub={answer.updatedAt ? t('access.updated', { at: dateTime(answer.updatedAt), by: answer.updatedBy ?? '—' }) : t('access.builtInOnly')}

@@ -1,4 +1,3 @@
-import '../dashboard/ops.css';
 import { AuditOutlined, TeamOutlined } from '@ant-design/icons';
 import type { Feature } from '../types';
 import { AuditPage } from './AuditPage';

@@ -71,7 +71,7 @@ function CaseView({ item }: { item: Case }) {
   const labels = useLabels();
   const names = useLineNames(item.orderId);
   return (
-    <div className="ops-page" data-testid="after-sales-case" data-status={item.status} data-waiting-for={item.waitingFor}>
+    <div data-testid="after-sales-case" data-status={item.status} data-waiting-for={item.waitingFor}>
       <PageHeader
         title={
           <Space wrap>

@@ -40,7 +40,7 @@ export function QueuePage() {
   const { t } = useI18n();
   const [mode, setMode] = useState<Mode>('queue');
   return (
-    <div className="ops-page" data-testid="after-sales-page">
+    <div data-testid="after-sales-page">
       <PageHeader
         title={t('aftersales.title')}
         extra={

@@ -1,4 +1,3 @@
-import '../dashboard/ops.css';
 import { CustomerServiceOutlined } from '@ant-design/icons';
 import type { Feature } from '../types';
 import { CasePage } from './CasePage';

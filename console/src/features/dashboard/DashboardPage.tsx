@@ -39,7 +39,7 @@ function Welcome() {
   const { session } = useSession();
   const entries = useMenu().filter((entry) => entry.path !== '/');
   return (
-    <div className="ops-page" data-testid="dashboard-welcome">
+    <div data-testid="dashboard-welcome">
       <PageHeader title={t('dashboard.welcome', { name: session?.name ?? session?.sub ?? '' })} sub={t('dashboard.welcomeSub')} />
       <Card>
         {entries.length ? (
@@ -135,7 +135,7 @@ function Dashboard() {
   const error = daily.error ?? monthly.error ?? payments.error ?? products.error;
 
   return (
-    <div className="ops-page" data-testid="dashboard">
+    <div data-testid="dashboard">
       <PageHeader title={t('dashboard.title')} sub={t('dashboard.sub', { currency })} />
       <ProblemAlert error={error} style={{ marginBottom: 12 }} />
       <Row gutter={[12, 12]}>

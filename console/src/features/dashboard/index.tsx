@@ -1,4 +1,3 @@
-import '../dashboard/ops.css';
 import { DashboardOutlined } from '@ant-design/icons';
 import type { Feature } from '../types';
 import { DashboardPage } from './DashboardPage';

@@ -90,7 +90,7 @@ export function AnomaliesPage() {
     },
   ];
   return (
-    <div className="ops-page" data-testid="anomalies-page">
+    <div data-testid="anomalies-page">
       <PageHeader title={t('payments.anomaliesTitle')} sub={t('payments.anomaliesSub')} />
       <FilterPanel<Filters>
         form={form}

@@ -60,7 +60,7 @@ export function PaymentMethodsPage() {
   const present = METHODS.filter((method) => settings.data?.data.channels[method]);
 
   return (
-    <div className="ops-page" data-testid="payment-methods-page">
+    <div data-testid="payment-methods-page">
       <PageHeader
         title={t('payments.methodsTitle')}
         sub={t('payments.methodsSub', { currency })}

@@ -78,7 +78,7 @@ export function RefundsPage() {
     },
   ];
   return (
-    <div className="ops-page" data-testid="refunds-page">
+    <div data-testid="refunds-page">
       <PageHeader title={t('payments.refundsTitle')} sub={t('payments.refundsSub')} />
       <FilterPanel form={form} initialValues={{ status: 'FAILED' }} onApply={() => void list.refetch()}>
         <Form.Item name="status" label={t('payments.status')}>

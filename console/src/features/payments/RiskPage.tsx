@@ -34,7 +34,7 @@ export function RiskPage() {
     ...(can('GET /risk/blacklist') ? [{ key: 'blacklist', label: t('payments.blacklist'), children: <Blacklist /> }] : []),
   ];
   return (
-    <div className="ops-page" data-testid="risk-page">
+    <div data-testid="risk-page">
       <PageHeader title={t('payments.riskTitle')} />
       <Tabs items={items} />
     </div>

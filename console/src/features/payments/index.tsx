@@ -1,4 +1,3 @@
-import '../dashboard/ops.css';
 import { AlertOutlined, CreditCardOutlined, RollbackOutlined, SafetyOutlined } from '@ant-design/icons';
 import type { Feature } from '../types';
 import { AnomaliesPage } from './AnomaliesPage';

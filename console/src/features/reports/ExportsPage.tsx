@@ -125,7 +125,7 @@ export function ExportsPage() {
     { key: 'finishedAt', title: t('reports.finishedAt'), render: (_, row) => dateTime(row.finishedAt) },
   ];
   return (
-    <div className="ops-page" data-testid="exports-page">
+    <div data-testid="exports-page">
       <PageHeader
         title={t('reports.exportsTitle')}
         sub={t('reports.exportsSub')}

@@ -73,7 +73,7 @@ export function ReportsPage() {
   ];
   const active = Object.values(filters).filter(Boolean).length;
   return (
-    <div className="ops-page" data-testid="reports-page">
+    <div data-testid="reports-page">
       <PageHeader
         title={t('reports.reportsTitle')}
         sub={t('reports.reportsSub')}

@@ -1,4 +1,3 @@
-import '../dashboard/ops.css';
 import { DownloadOutlined, FileTextOutlined } from '@ant-design/icons';
 import type { Feature } from '../types';
 import { ExportsPage } from './ExportsPage';
