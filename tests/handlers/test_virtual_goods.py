@@ -7,6 +7,7 @@ revocation of refunded units."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 from typing import Any
@@ -149,6 +150,11 @@ def test_codes_are_sealed_masked_deduplicated_and_counted_in_stock(virtual: Api,
     assert not any("GIFT-0001-ZZ" in str(item) for item in items)
     _, _, sku = catalog_api("GET", "/skus/CARD", route="GET /skus/{skuId}", path_parameters={"skuId": "CARD"})
     assert sku["available"] == 4 and sku["virtual"]["kind"] == "code"
+    # The stock moved by the upload says why (the SKU's history shows a restock by the uploader, not an
+    # unexplained change).
+    stock = next(i for i in items if i["PK"] == "SKU#CARD" and i["SK"] == "STOCK")
+    move = json.loads(stock["lastMove"]) if isinstance(stock["lastMove"], str) else stock["lastMove"]
+    assert (move["kind"], move["by"], move["reason"]) == ("adjustment", MERCHANT["sub"], "code pool upload (1)")
 
 
 def test_only_merchant_staff_of_the_store_and_admins_upload(virtual: Api) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from oms.domain.stock import MovementKind, StockMove
 from oms.store import keys
 from oms.store.models import (
     CodeDigestItem,
@@ -34,6 +35,7 @@ from oms.store.models import (
     VoucherItem,
 )
 from oms.store.risk import RateWindowItem
+from oms.store.stock import add_stock_update
 from oms.store.transactions import Part, Transaction, TransactionCancelled
 
 META = "META"
@@ -236,11 +238,16 @@ def add_codes(tx: Transaction, sku_id: str, store_id: str, codes: Sequence[PoolC
             CodePoolItem.type.set(CodePoolItem),
         ],
     )
-    tx.update(
-        Part.STOCK,
-        StockItem(*keys.stock(sku_id)),
-        [StockItem.available.add(n), StockItem.received.add(n), StockItem.updatedAt.set(now)],
+    # The pool is the stock: recorded as a restock by the uploader, so the SKU's history explains it.
+    move = StockMove(MovementKind.ADJUSTMENT, codes[0].uploaded_by, {"codes": str(n)}, f"code pool upload ({n})")
+    add_stock_update(
+        tx,
+        sku_id,
+        [StockItem.available.add(n), StockItem.received.add(n)],
         StockItem.PK.exists(),
+        move,
+        now,
+        label=Part.STOCK,
     )
 
 
