@@ -7,7 +7,7 @@ import { apiAs, expect, origin, screenshot, signInWithPage, test, type DemoKey }
 const PAGES = [
   '/', '/orders', '/after-sales', '/anomalies', '/refunds', '/risk', '/settings/payment-methods', '/reports',
   '/exports', '/channel-stores', '/ecommerce-orders', '/code-pools', '/daily-checks', '/settings/roles', '/audit',
-  '/stock',
+  '/stock', '/categories', '/promotions', '/coupons', '/points',
 ] as const;
 
 // ✓ cells of docs/permissions.md for the route each page reads or acts on first.
@@ -16,7 +16,7 @@ const SEES: Record<Exclude<DemoKey, 'customer' | 'customer_2'>, (typeof PAGES)[n
   support: ['/', '/orders', '/after-sales', '/anomalies', '/risk', '/exports', '/channel-stores', '/ecommerce-orders', '/daily-checks'],
   warehouse: ['/orders', '/after-sales', '/exports'],
   finance: ['/', '/orders', '/after-sales', '/anomalies', '/refunds', '/settings/payment-methods', '/reports', '/exports',
-    '/channel-stores', '/ecommerce-orders', '/daily-checks'],
+    '/channel-stores', '/ecommerce-orders', '/daily-checks', '/points'],
   merchant: ['/', '/orders', '/exports', '/code-pools'],
 };
 

@@ -4,9 +4,7 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Form, Input } from 'antd';
 import { useSearchParams } from 'react-router-dom';
-import type { ReactNode } from 'react';
 import { api, unwrap } from '../../api/client';
-import './a11y.css';
 import { useI18n } from '../../i18n/I18nProvider';
 
 export const DEFAULT_STORE = 'demo';
@@ -78,7 +76,3 @@ export function useCursorList<T>(
   };
 }
 
-/** The root of each of these pages (scopes the contrast fixes of a11y.css). */
-export function CatPage({ children }: { children: ReactNode }) {
-  return <div className="cat-page">{children}</div>;
-}

@@ -1,6 +1,5 @@
 import { CalendarOutlined, KeyOutlined, ShopOutlined, UnorderedListOutlined } from '@ant-design/icons';
 import type { Feature } from '../types';
-import { CatPage } from '../catalogue/shared';
 import { ChannelStoresPage } from './ChannelStoresPage';
 import { CodePoolsPage } from './CodePoolsPage';
 import { DailyChecksPage } from './DailyChecksPage';
@@ -8,10 +7,10 @@ import { EcommerceOrdersPage } from './EcommerceOrdersPage';
 
 export const feature: Feature = {
   routes: [
-    { path: '/channel-stores', element: <CatPage><ChannelStoresPage /></CatPage> },
-    { path: '/ecommerce-orders', element: <CatPage><EcommerceOrdersPage /></CatPage> },
-    { path: '/code-pools', element: <CatPage><CodePoolsPage /></CatPage> },
-    { path: '/daily-checks', element: <CatPage><DailyChecksPage /></CatPage> },
+    { path: '/channel-stores', element: <ChannelStoresPage /> },
+    { path: '/ecommerce-orders', element: <EcommerceOrdersPage /> },
+    { path: '/code-pools', element: <CodePoolsPage /> },
+    { path: '/daily-checks', element: <DailyChecksPage /> },
   ],
   menu: [
     { path: '/channel-stores', labelKey: 'channels.menu.stores', icon: <ShopOutlined />, route: 'GET /channel-stores', group: 'channels', order: 1 },
