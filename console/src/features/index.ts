@@ -8,9 +8,12 @@ import { feature as marketing } from './marketing';
 import { feature as orders } from './orders';
 import { feature as payments } from './payments';
 import { feature as reports } from './reports';
+import { feature as settings } from './settings';
 import type { Feature, MenuEntry } from './types';
 
-export const FEATURES: Feature[] = [dashboard, orders, aftersales, payments, catalogue, marketing, channels, reports, access];
+export const FEATURES: Feature[] = [
+  dashboard, orders, aftersales, payments, catalogue, marketing, channels, reports, settings, access,
+];
 
 export const GROUP_ORDER: MenuEntry['group'][] = [
   'overview', 'orders', 'after-sales', 'finance', 'catalogue', 'marketing', 'channels', 'reports', 'settings',
