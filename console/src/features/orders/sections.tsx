@@ -17,6 +17,7 @@ import { useI18n } from '../../i18n/I18nProvider';
 import { ActionModal } from './ActionModal';
 import { asRecord, named, remainingToShip, type Order } from './api';
 import { CHANNELS } from './BatchActions';
+import { VoucherActions } from './VoucherActions';
 
 type Line = Order['lines'][number];
 type MoneyOut = Schemas['MoneyOut'];
@@ -539,6 +540,8 @@ function ReviewAction({ orderId, paymentId }: { orderId: string; paymentId: stri
 
 export function RefundsSection({ order }: { order: Order }) {
   const { t, dateTime } = useI18n();
+  const { can } = useSession();
+  const mayResolve = can('POST /orders/{orderId}/refunds/{refundId}/resolve');
   const refunds = useQuery({
     queryKey: ['orders', order.orderId, 'refunds'],
     queryFn: async () => unwrap(await api().GET('/orders/{orderId}/refunds', { params: { path: { orderId: order.orderId } } })),
@@ -554,7 +557,22 @@ export function RefundsSection({ order }: { order: Order }) {
         cardTitle={(row) => row.refundId}
         columns={[
           { key: 'id', title: t('orders.refunds.id'), onCell: breakAll, dataIndex: 'refundId' },
-          { key: 'status', title: t('orders.field.status'), render: (_, row) => <StatusTag status={row.status} /> },
+          {
+            key: 'status',
+            title: t('orders.field.status'),
+            render: (_, row) => (
+              <>
+                <StatusTag status={row.status} />
+                {row.status === 'FAILED' && mayResolve && (
+                  <div>
+                    <Link to="/refunds" data-testid="refund-resolve-link">
+                      {t('orders.refunds.resolve')}
+                    </Link>
+                  </div>
+                )}
+              </>
+            ),
+          },
           { key: 'amount', title: t('orders.payments.amount'), align: 'right', render: (_, row) => <Money value={row.amount} /> },
           { key: 'reason', title: t('common.reason'), render: (_, row) => named(t, 'orders.refund.reasons', row.reason) },
           { key: 'units', title: t('orders.refunds.units'), render: (_, row) => row.units.map((unit) => `#${unit.lineNo}×${unit.quantity}`).join(', ') || (row.shipping ? t('orders.refund.shipping') : '—') },
@@ -608,7 +626,9 @@ export function VouchersSection({ order }: { order: Order }) {
   return (
     <Section title={t('orders.detail.vouchers')} testId="vouchers-section">
       <ProblemAlert error={vouchers.error} />
+      {vouchers.data && <VoucherActions orderId={order.orderId} vouchers={vouchers.data.vouchers} />}
       <DetailTable<Schemas['Voucher']>
+        testId="vouchers"
         rows={vouchers.data?.vouchers ?? []}
         loading={vouchers.isLoading}
         rowKey={(row) => row.voucherId}
@@ -616,7 +636,20 @@ export function VouchersSection({ order }: { order: Order }) {
         columns={[
           { key: 'sku', title: t('orders.field.sku'), render: (_, row) => `#${row.lineNo} ${row.skuId}` },
           { key: 'kind', title: t('orders.vouchers.kind'), render: (_, row) => t(`orders.vouchers.kinds.${row.kind}`) },
-          { key: 'state', title: t('orders.field.status'), render: (_, row) => <StatusTag status={row.state} /> },
+          {
+            key: 'state',
+            title: t('orders.field.status'),
+            render: (_, row) => (
+              <span data-testid="voucher-state" data-voucher={row.voucherId}>
+                <StatusTag status={row.state} />
+                {row.reason && ['FROZEN', 'REJECTED'].includes(row.state) && (
+                  <Typography.Text type="secondary" style={{ display: 'block' }}>
+                    {row.reason}
+                  </Typography.Text>
+                )}
+              </span>
+            ),
+          },
           { key: 'code', title: t('orders.vouchers.code'), render: (_, row) => row.masked ?? (row.url ? <a href={row.url} target="_blank" rel="noreferrer">{row.url}</a> : '—') },
           { key: 'delivered', title: t('orders.vouchers.deliveredAt'), render: (_, row) => dateTime(row.deliveredAt) },
           { key: 'valid', title: t('orders.vouchers.validUntil'), render: (_, row) => dateTime(row.validUntil) },
