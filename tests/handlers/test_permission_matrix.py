@@ -51,6 +51,7 @@ SIGNED_IN = {
     "GET /customers/{customerId}/points",
     "GET /customers/{customerId}/membership",
     "GET /me/membership",
+    "GET /me/permissions",
     "GET /me",
     "PUT /me",
     "GET /me/addresses",

@@ -15,8 +15,10 @@ DOCS = ROOT / "docs"
 PAGES = [README, *sorted(DOCS.glob("*.md"))]
 
 SETUP_COMMANDS = [
-    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && .venv/bin/oms-local",
-    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && .venv/bin/python -m pytest -n 2",
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && npm ci --prefix console"
+    " && npm run build --prefix console && .venv/bin/oms-local",
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && .venv/bin/python -m pytest -n 2"
+    " && npm ci --prefix console && npm test --prefix console && npm run e2e --prefix console",
 ]
 
 _FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
