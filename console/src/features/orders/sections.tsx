@@ -468,13 +468,11 @@ export function PaymentsSection({ order }: { order: Order }) {
           {data.ledger.length > 0 && (
             <>
               <Typography.Title level={5}>{t('orders.payments.ledger')}</Typography.Title>
-              <Table<Schemas['LedgerLine']>
-                size="small"
-                data-testid="ledger"
-                pagination={false}
-                style={{ overflowWrap: 'anywhere' }}
+              <DetailTable<Schemas['LedgerLine']>
+                testId="ledger"
                 rowKey={(row) => `${row.postingId}-${row.account}`}
-                dataSource={data.ledger}
+                cardTitle={(row) => named(t, 'orders.payments.kinds', row.kind)}
+                rows={data.ledger}
                 columns={[
                   { key: 'at', title: t('orders.payments.at'), render: (_, row) => dateTime(row.at) },
                   { key: 'kind', title: t('orders.payments.kind'), render: (_, row) => named(t, 'orders.payments.kinds', row.kind) },
@@ -786,7 +784,7 @@ export function NotesSection({ order }: { order: Order }) {
         style={{ marginTop: 12 }}
         loading={notes.isLoading}
         dataSource={notes.data?.items ?? []}
-        locale={{ emptyText: t('orders.notes.none') }}
+        locale={{ emptyText: <Typography.Text type="secondary">{t('orders.notes.none')}</Typography.Text> }}
         renderItem={(note) => (
           <List.Item data-testid="note-item">
             <Flex vertical gap={4} style={{ width: '100%' }}>
