@@ -4,7 +4,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Button, Card, Checkbox, Form, Input, Select, Switch, Table, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { useSession } from '../../auth/SessionProvider';
 import { PageHeader } from '../../components/PageHeader';
@@ -62,7 +62,9 @@ function StoreRules({ store }: { store: string }) {
       message.success(t('common.saved'));
     },
   });
-  const rows = (Form.useWatch('events', form) ?? []) as EventRuleForm[];
+  const base = useMemo(() => (settings.data ? notificationsToForm(settings.data.data).events : []), [settings.data]);
+  const watched = Form.useWatch('events', { form, preserve: true }) as EventRuleForm[] | undefined;
+  const rows = base.map((row, index) => ({ ...row, custom: watched?.[index]?.custom ?? row.custom }));
   const data = settings.data?.data;
   const eventLabel = (event: string) => t(`settings.notifications.events.${event}`) === `settings.notifications.events.${event}` ? event : t(`settings.notifications.events.${event}`);
 
@@ -77,12 +79,12 @@ function StoreRules({ store }: { store: string }) {
         extra={data && <LastChanged at={data.audit[0]?.at} by={data.audit[0]?.by} version={data.version} />}
       >
         <Form<NotificationsForm> form={form} layout="vertical" disabled={!editable} onFinish={(values) => save.mutate({ ...form.getFieldsValue(true), ...values })}>
+          <div role="region" aria-label={t('settings.notifications.title')} tabIndex={0} style={{ overflowX: 'auto' }}>
           <Table<EventRuleForm>
             size="small"
             rowKey="event"
             pagination={false}
             dataSource={rows}
-            scroll={{ x: 'max-content' }}
             data-testid="notification-events"
             columns={[
               {
@@ -130,6 +132,7 @@ function StoreRules({ store }: { store: string }) {
               },
             ]}
           />
+          </div>
           <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
             {t('settings.notifications.help')}
           </Typography.Paragraph>

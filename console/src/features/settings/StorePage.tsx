@@ -3,10 +3,11 @@
 
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { App, Button, Card, Flex, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Switch, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Flex, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Switch, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useSession } from '../../auth/SessionProvider';
+import { DataList } from '../../components/DataList';
 import { Money } from '../../components/Money';
 import { PageHeader } from '../../components/PageHeader';
 import { ProblemAlert } from '../../components/ProblemAlert';
@@ -173,14 +174,13 @@ function FreightTemplates({ store }: { store: string }) {
     >
       <Typography.Paragraph type="secondary">{t('settings.freight.help')}</Typography.Paragraph>
       <ProblemAlert error={list.error ?? remove.error} style={{ marginBottom: 12 }} />
-      <Table<Schemas['FreightTemplate']>
-        size="small"
-        rowKey="templateId"
+      <DataList<Schemas['FreightTemplate']>
+        rows={rows}
+        rowKey={(row) => row.templateId}
         loading={list.isLoading}
-        pagination={false}
-        dataSource={rows}
-        scroll={{ x: 'max-content' }}
-        data-testid="freight-list"
+        testId="freight-list"
+        label={t('settings.freight.title')}
+        cardTitle={(row) => (row.templateId === 'flat-fee' ? t('settings.freight.flatFee') : row.name)}
         columns={[
           {
             key: 'name',
