@@ -78,6 +78,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** axe-core on the page as it is now: no violation of impact serious or critical. */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
+  // Popovers, drawers and modals fade in: colours are checked once nothing is animating any more.
+  await page.waitForFunction(() => document.getAnimations().every((animation) => animation.playState !== 'running'));
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
   const bad = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
   expect(
