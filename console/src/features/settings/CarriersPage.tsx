@@ -50,7 +50,8 @@ export function CarriersPage() {
       <PageHeader title={t('settings.carriers.title')} sub={t('settings.carriers.sub')} />
       <ProblemAlert error={settings.error} style={{ marginBottom: 12 }} />
       <ReadOnlyNote editable={editable} />
-      <Card size="small" loading={settings.isLoading} title={t('settings.carriers.carriers')} extra={data && <LastChanged by={data.updatedBy} at={data.updatedAt} version={data.version} />}>
+      <Card size="small" loading={settings.isLoading} title={t('settings.carriers.carriers')}>
+        {data && <div style={{ marginBottom: 12 }}><LastChanged by={data.updatedBy} at={data.updatedAt} version={data.version} /></div>}
         <Form<CarriersForm> form={form} layout="vertical" disabled={!editable} onFinish={(values) => save.mutate({ ...form.getFieldsValue(true), ...values })}>
           <Form.List name="carriers">
             {(fields, { add, remove }) => (

@@ -51,7 +51,8 @@ function RetentionSettings() {
   });
   const data = settings.data?.data;
   return (
-    <Card size="small" title={t('settings.retention.settings')} loading={settings.isLoading} style={{ marginBottom: 12 }} extra={data && <LastChanged by={data.updatedBy} at={data.updatedAt} version={data.version} />}>
+    <Card size="small" title={t('settings.retention.settings')} loading={settings.isLoading} style={{ marginBottom: 12 }}>
+        {data && <div style={{ marginBottom: 12 }}><LastChanged by={data.updatedBy} at={data.updatedAt} version={data.version} /></div>}
       <ProblemAlert error={settings.error} style={{ marginBottom: 12 }} />
       <ReadOnlyNote editable={editable} />
       <Form<RetentionForm> form={form} layout="vertical" disabled={!editable} onFinish={(values) => save.mutate(values)}>

@@ -46,7 +46,8 @@ export function FxRatesPage() {
       <PageHeader title={t('settings.fx.title')} sub={t('settings.fx.sub')} />
       <ProblemAlert error={settings.error} style={{ marginBottom: 12 }} />
       <ReadOnlyNote editable={editable} />
-      <Card size="small" loading={settings.isLoading} extra={data && <LastChanged by={data.updatedBy} at={data.updatedAt} version={data.version} />} title={t('settings.fx.rates')}>
+      <Card size="small" loading={settings.isLoading} title={t('settings.fx.rates')}>
+        {data && <div style={{ marginBottom: 12 }}><LastChanged by={data.updatedBy} at={data.updatedAt} version={data.version} /></div>}
         <Form<FxForm> form={form} layout="vertical" disabled={!editable} onFinish={(values) => save.mutate({ ...form.getFieldsValue(true), ...values })}>
           <Form.Item name="reportingCurrency" label={t('settings.fx.reporting')} rules={[{ required: true, pattern: /^[A-Za-z]{3}$/, message: t('settings.common.currencyCode') }]} style={{ maxWidth: 200 }}>
             <Input maxLength={3} data-testid="fx-reporting" />

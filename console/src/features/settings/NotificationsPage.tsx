@@ -76,8 +76,8 @@ function StoreRules({ store }: { store: string }) {
         size="small"
         loading={settings.isLoading}
         title={data?.stored ? t('settings.notifications.storeRules', { store }) : t('settings.notifications.defaultsApply', { store })}
-        extra={data && <LastChanged at={data.audit[0]?.at} by={data.audit[0]?.by} version={data.version} />}
       >
+        {data && <div style={{ marginBottom: 12 }}><LastChanged at={data.audit[0]?.at} by={data.audit[0]?.by} version={data.version} /></div>}
         <Form<NotificationsForm> form={form} layout="vertical" disabled={!editable} onFinish={(values) => save.mutate({ ...form.getFieldsValue(true), ...values })}>
           <div role="region" aria-label={t('settings.notifications.title')} tabIndex={0} style={{ overflowX: 'auto' }}>
           <Table<EventRuleForm>

@@ -71,10 +71,10 @@ function StoreSettings({ store }: { store: string }) {
     <Card
       size="small"
       title={t('settings.store.settings')}
-      extra={settings.data && <LastChanged at={settings.data.data.updatedAt} version={settings.data.data.version} />}
       style={{ marginBottom: 12 }}
       loading={settings.isLoading}
     >
+        {settings.data && <div style={{ marginBottom: 12 }}><LastChanged at={settings.data.data.updatedAt} version={settings.data.data.version} /></div>}
       {missing ? (
         <Typography.Paragraph data-testid="store-missing">{t('settings.store.missing', { store })}</Typography.Paragraph>
       ) : (
