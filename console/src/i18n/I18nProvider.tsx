@@ -15,7 +15,11 @@ const STORAGE_KEY = 'oms.locale';
 const THEME = {
   token: {
     colorPrimary: '#1668dc',
+    colorPrimaryHover: '#0f55c7', // antd's lighter hover fails AA with white text
+    colorPrimaryActive: '#0a46a8',
     colorLink: '#1668dc',
+    colorLinkHover: '#0f55c7',
+    colorLinkActive: '#0a46a8',
     colorInfo: '#1668dc',
     colorError: '#cf1322',
     colorTextSecondary: 'rgba(0, 0, 0, 0.65)',
