@@ -6,7 +6,8 @@ import { Button, Drawer, Flex, Grid, Layout, Menu, Tag, Typography, type MenuPro
 import { useMemo, useState } from 'react';
 import { Navigate, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useSession } from '../auth/SessionProvider';
-import { isStaff, signOut } from '../auth/session';
+import { isStaff } from '../auth/session';
+import { signOutEverywhere } from '../auth/signOut';
 import { FEATURES, GROUP_ORDER } from '../features';
 import type { MenuEntry } from '../features/types';
 import { useI18n } from '../i18n/I18nProvider';
@@ -100,7 +101,7 @@ export function ConsoleLayout() {
               )}
               <Button
                 icon={<LogoutOutlined />}
-                onClick={() => signOut()}
+                onClick={() => signOutEverywhere()}
                 aria-label={t('auth.signOut')}
                 data-testid="sign-out"
               >

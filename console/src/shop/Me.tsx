@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { api, unwrap } from '../api/client';
 import { useSession } from '../auth/SessionProvider';
-import { signOut } from '../auth/session';
+import { signOutEverywhere } from '../auth/signOut';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { ItemList, TONES } from './parts';
 import { useI18n } from '../i18n/I18nProvider';
@@ -96,7 +96,7 @@ export function Me() {
           block
           danger
           onClick={() => {
-            signOut();
+            signOutEverywhere();
             navigate('/shop');
           }}
           data-testid="me-sign-out"

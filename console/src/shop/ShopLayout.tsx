@@ -6,7 +6,7 @@ import { Badge, Button, Flex, Grid, Layout, Typography } from 'antd';
 import { useEffect, type ReactNode } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useSession } from '../auth/SessionProvider';
-import { signOut } from '../auth/session';
+import { signOutEverywhere } from '../auth/signOut';
 import { useI18n } from '../i18n/I18nProvider';
 import { LanguageSwitch } from '../layout/LanguageSwitch';
 import { cartCount } from './cart';
@@ -106,7 +106,7 @@ export function ShopLayout() {
                 icon={<LogoutOutlined />}
                 aria-label={t('shop.signOut')}
                 onClick={() => {
-                  signOut();
+                  signOutEverywhere();
                   navigate('/shop');
                 }}
                 data-testid="shop-sign-out"

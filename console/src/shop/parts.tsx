@@ -7,7 +7,7 @@ import type { ReactNode } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router-dom';
 import type { Schemas } from '../api/client';
 import { useSession } from '../auth/SessionProvider';
-import { signOut } from '../auth/session';
+import { signOutEverywhere } from '../auth/signOut';
 import { Money } from '../components/Money';
 import { useI18n } from '../i18n/I18nProvider';
 import { isCustomer } from './hooks';
@@ -36,7 +36,7 @@ export function RequireCustomer({ children }: { children: ReactNode }) {
               type="primary"
               onClick={() => {
                 rememberReturn(location.pathname + location.search);
-                signOut();
+                signOutEverywhere();
                 navigate('/signin');
               }}
             >
