@@ -11,7 +11,7 @@ import { FilterPanel } from '../../components/FilterPanel';
 import { PageHeader } from '../../components/PageHeader';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useI18n } from '../../i18n/I18nProvider';
-import { useCursorList } from '../dashboard/useCursorList';
+import { useCursorList } from '../../api/useCursorList';
 
 type Entry = Schemas['TrailEntry'];
 

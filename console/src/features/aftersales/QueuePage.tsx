@@ -13,7 +13,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { StatusTag } from '../../components/StatusTag';
 import { useI18n } from '../../i18n/I18nProvider';
-import { useCursorList } from '../dashboard/useCursorList';
+import { useCursorList } from '../../api/useCursorList';
 import type { Case, CaseStep } from './caseLogic';
 import { CASE_REASONS, CASE_STATUSES, CASE_STEPS, CASE_TYPES, Deadline, useLabels } from './parts';
 

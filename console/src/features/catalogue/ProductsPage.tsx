@@ -15,7 +15,8 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { StatusTag } from '../../components/StatusTag';
 import { useI18n } from '../../i18n/I18nProvider';
 import { categoryIndex, categoryNodes, productFormToIn, type ProductFormValues } from './forms';
-import { StoreField, useCursorList, useStore, useStoreId } from './shared';
+import { StoreField, useStore, useStoreId } from './shared';
+import { useCursorList } from '../../api/useCursorList';
 import { SkuFields } from './SkuFields';
 
 type Product = Schemas['ProductSummary'];

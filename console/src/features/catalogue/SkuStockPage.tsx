@@ -15,7 +15,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useI18n } from '../../i18n/I18nProvider';
 import { StockStateTag } from './ProductDetailPage';
-import { useCursorList } from './shared';
+import { useCursorList } from '../../api/useCursorList';
 
 type Movement = Schemas['StockMovementOut'];
 export const MOVEMENT_KINDS: Schemas['MovementKind'][] = ['opening', 'reservation', 'release', 'sale', 'return', 'damaged', 'adjustment', 'stocktake'];
@@ -61,7 +61,7 @@ export function SkuStockPage() {
           params: { path: { skuId }, query: { ...filters, cursor, limit: 50 } },
         }),
       ),
-    canRead,
+    { enabled: canRead },
   );
   const adjust = useMutation({
     mutationFn: async (values: AdjustValues) =>

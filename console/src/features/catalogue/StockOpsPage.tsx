@@ -13,7 +13,8 @@ import { PageHeader } from '../../components/PageHeader';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useI18n } from '../../i18n/I18nProvider';
 import { parseAdjustmentCsv, type CsvProblem } from './csv';
-import { newIdempotencyKey, StoreField, useCursorList, useStoreId } from './shared';
+import { newIdempotencyKey, StoreField, useStoreId } from './shared';
+import { useCursorList } from '../../api/useCursorList';
 
 const TEMPLATE = 'skuId,delta,reason,note\n';
 

@@ -1,7 +1,7 @@
 // Small helpers the catalogue, marketing and channel pages share: the store a page works on (kept in
 // the URL, `demo` by default), that store's currency, If-Match from a version, Idempotency-Key values.
 
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { Form, Input } from 'antd';
 import { useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
@@ -53,26 +53,4 @@ export function StoreField({ name = 'store' }: { name?: string }) {
   );
 }
 
-/** A cursor-paged list ("load more"): `fetchPage(cursor)` answers `{items, next_cursor}`. */
-export function useCursorList<T>(
-  key: unknown[],
-  fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; next_cursor?: string | null }>,
-  enabled = true,
-) {
-  const query = useInfiniteQuery({
-    queryKey: key,
-    enabled,
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) => fetchPage(pageParam),
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-  const rows = query.data?.pages.flatMap((page) => page.items) ?? [];
-  return {
-    query,
-    rows,
-    hasMore: !!query.hasNextPage,
-    loadMore: () => void query.fetchNextPage(),
-    loadingMore: query.isFetchingNextPage,
-  };
-}
 

@@ -16,7 +16,8 @@ import { PageHeader } from '../../components/PageHeader';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { StatusTag } from '../../components/StatusTag';
 import { useI18n } from '../../i18n/I18nProvider';
-import { ifMatch, useCursorList } from '../catalogue/shared';
+import { ifMatch } from '../catalogue/shared';
+import { useCursorList } from '../../api/useCursorList';
 import { CHANNEL_TYPES, unsettledOrders } from './helpers';
 
 type Store = Schemas['ChannelStore'];

@@ -11,7 +11,8 @@ import { DataList } from '../../components/DataList';
 import { PageHeader } from '../../components/PageHeader';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useI18n } from '../../i18n/I18nProvider';
-import { useCursorList, DEFAULT_STORE } from '../catalogue/shared';
+import { DEFAULT_STORE } from '../catalogue/shared';
+import { useCursorList } from '../../api/useCursorList';
 import { countCodeLines } from './helpers';
 
 type PoolCode = Schemas['PoolCode'];

@@ -12,7 +12,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { StatusTag } from '../../components/StatusTag';
 import { useI18n } from '../../i18n/I18nProvider';
-import { useCursorList } from '../catalogue/shared';
+import { useCursorList } from '../../api/useCursorList';
 import { activeFilters, ecomQuery, type EcomFilterValues, type EcomTab } from './helpers';
 
 type Row = Schemas['EcomOrder'];

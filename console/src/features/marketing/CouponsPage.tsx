@@ -13,7 +13,8 @@ import { DataList } from '../../components/DataList';
 import { PageHeader } from '../../components/PageHeader';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useI18n } from '../../i18n/I18nProvider';
-import { ifMatch, newIdempotencyKey, useCursorList, useStore } from '../catalogue/shared';
+import { ifMatch, newIdempotencyKey, useStore } from '../catalogue/shared';
+import { useCursorList } from '../../api/useCursorList';
 import { amountRules, percentRules, ScopeFields, useStoreCurrency, WindowFields } from './fields';
 import { couponTemplateFormToBody, describeBenefit, splitIds, type CouponKind, type CouponTemplateFormValues } from './rules';
 

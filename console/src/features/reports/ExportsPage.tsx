@@ -32,7 +32,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { StatusTag } from '../../components/StatusTag';
 import { useI18n } from '../../i18n/I18nProvider';
-import { useCursorList } from '../dashboard/useCursorList';
+import { useCursorList } from '../../api/useCursorList';
 import {
   DEFAULT_FIELDS,
   EXPORT_FIELDS,

@@ -1,4 +1,5 @@
-// A cursor-paged API list as TanStack's infinite query: the rows of every page loaded, and "load more".
+// A cursor-paged API list (`{items, next_cursor}`) as TanStack's infinite query: the rows of every page
+// loaded and "load more". One hook for every list page of the console.
 
 import { useInfiniteQuery, type QueryKey } from '@tanstack/react-query';
 
@@ -21,6 +22,7 @@ export function useCursorList<T>(
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
   return {
+    query,
     rows: query.data?.pages.flatMap((page) => page.items) ?? [],
     loading: query.isLoading,
     error: query.error,
